@@ -1,0 +1,42 @@
+/**
+ * The audit trail: append-only, one event per step of a closure. It outlives the account, so it holds ids
+ * (request, object, tenant) and verdicts, never a UPN, a display name, a token or a password; where lookup by
+ * address is needed it holds `upnHash`, a keyed hash (see `hashUpn`).
+ */
+export type AuditEventType =
+  | 'signedIn'
+  | 'realmChecked'
+  | 'exportOffered'
+  | 'exportRequested'
+  | 'exportSkipped'
+  | 'exportReady'
+  | 'exportFailed'
+  | 'warningShown'
+  | 'confirmationRejected'
+  | 'confirmed'
+  | 'declined'
+  | 'cancelled'
+  | 'expired'
+  | 'closing'
+  | 'closed'
+  | 'handedOff'
+  | 'closeFailed'
+  | 'reconciled';
+
+export interface AuditEvent {
+  readonly type: AuditEventType;
+  /** ISO 8601 time the event happened. */
+  readonly at: string;
+  readonly requestId?: string;
+  readonly objectId?: string;
+  readonly tenantId?: string;
+  readonly upnHash?: string;
+  /** Short machine-readable detail: a realm verdict, an error code, a rejection reason. Never personal data. */
+  readonly detail?: string;
+}
+
+export interface AuditTrail {
+  append(event: AuditEvent): Promise<void>;
+  /** Every event, oldest first. For tests, support and the reconciler; not for hot paths. */
+  readAll(): Promise<AuditEvent[]>;
+}

@@ -1,0 +1,22 @@
+import type { VerifiedIdentity } from './identity';
+
+/** Where an export job is. `operationUrl` is the directory's own handle (Graph: the `Location` header). */
+export interface ExportHandle {
+  readonly operationUrl: string;
+}
+
+export type ExportStatus =
+  | { readonly kind: 'running' }
+  | { readonly kind: 'ready'; readonly downloadUrl: string; readonly expiresAt: Date }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/**
+ * Exports a user's personal data. Production: Graph `POST /users/{id}/exportPersonalData` into a storage
+ * container and `GET /dataPolicyOperations/{id}` for status; sandbox: the same contract on loopback.
+ */
+export interface DataExporter {
+  /** @throws AppError `EXPORT_UNAVAILABLE` when the request cannot be made. */
+  start(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, options: { readonly requestId: string }): Promise<ExportHandle>;
+  /** @throws AppError `EXPORT_UNAVAILABLE` when the status cannot be read. */
+  status(handle: ExportHandle): Promise<ExportStatus>;
+}

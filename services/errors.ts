@@ -1,0 +1,53 @@
+/**
+ * The error catalogue. Every failure the product reports has a stable code here; `userMessage` is what the
+ * person in the chat reads (plain, actionable, no internals), `detail` is for the log (never a token).
+ */
+export const ErrorCatalogue = {
+  CONFIG_INVALID: { status: 500, userMessage: 'The bot is not configured correctly.' },
+  DIRECTORY_UNAVAILABLE: {
+    status: 503,
+    userMessage: "I can't reach the directory right now, so I haven't changed anything. Please try again in a few minutes.",
+  },
+  SIGN_IN_REJECTED: { status: 401, userMessage: "Your sign-in wasn't accepted. Please sign in again." },
+  REALM_UNAVAILABLE: {
+    status: 503,
+    userMessage: "I can't confirm right now whether your organization is unmanaged, so I haven't changed anything. Please try again later.",
+  },
+  EXPORT_UNAVAILABLE: {
+    status: 503,
+    userMessage: "I couldn't request your data export right now. Nothing has been changed; you can try again or go on without it.",
+  },
+  RECORD_CONFLICT: { status: 409, userMessage: 'Someone else changed this at the same moment. Nothing was done twice.' },
+  RECORD_NOT_FOUND: { status: 404, userMessage: "I can't find that request." },
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    userMessage: "I can't save your progress right now, so I haven't changed anything. Please try again in a few minutes.",
+  },
+  CLOSE_FAILED: {
+    status: 502,
+    userMessage: "Closing your account didn't succeed, and it has not been closed. Please try again later.",
+  },
+  BAD_REQUEST: { status: 400, userMessage: 'The request was not understood.' },
+} as const satisfies Record<string, { status: number; userMessage: string }>;
+
+export type ErrorCode = keyof typeof ErrorCatalogue;
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: ErrorCode;
+  /** HTTP status a server should answer with when this error ends a request. */
+  readonly status: number;
+  /** Safe to show to the user. */
+  readonly userMessage: string;
+
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; userMessage?: string }) {
+    super(`${code}: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ErrorCatalogue[code].status;
+    this.userMessage = options?.userMessage ?? ErrorCatalogue[code].userMessage;
+  }
+}
+
+export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
+  return error instanceof AppError && (code === undefined || error.code === code);
+}
