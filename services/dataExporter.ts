@@ -20,3 +20,11 @@ export interface DataExporter {
   /** @throws AppError `EXPORT_UNAVAILABLE` when the status cannot be read. */
   status(handle: ExportHandle): Promise<ExportStatus>;
 }
+
+/**
+ * Turns the URL of an exported file into a time-limited read link for the user. Production: an Azure Blob
+ * SAS; sandbox: the sandbox storage's own signature.
+ */
+export interface DownloadLinkSigner {
+  sign(blobUrl: string, expiresAt: Date): Promise<string>;
+}
