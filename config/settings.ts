@@ -1,0 +1,53 @@
+/**
+ * Every setting the bot reads, in one table: name, default and meaning. `.env.example`, the README's settings
+ * table and the ARM templates' app settings are checked against this list by tests, so it is the one source.
+ * Names follow BotBuilder-Samples' `.env` keys where one exists (MicrosoftApp*, connectionName).
+ */
+export interface SettingSpec {
+  readonly name: string;
+  /** The default as written in `.env.example`; `undefined` = no default (empty). */
+  readonly default?: string;
+  readonly description: string;
+  /** Secret values are never logged and never get a default in templates. */
+  readonly secret?: boolean;
+  /** Read in Azure mode (the ARM templates must set it). */
+  readonly azure?: boolean;
+}
+
+export const SETTINGS = [
+  { name: 'PORT', default: '3978', description: 'Port the bot listens on.', azure: false },
+  { name: 'LOG_LEVEL', default: 'info', description: 'debug | info | warn | error.', azure: true },
+  { name: 'MicrosoftAppType', default: '', description: 'Bot identity: empty (sandbox / Emulator, no auth), SingleTenant or UserAssignedMSI. MultiTenant is refused.', azure: true },
+  { name: 'MicrosoftAppId', default: '', description: 'The bot\'s app (client) id. Empty = no Bot Framework auth (sandbox, Emulator).', azure: true },
+  { name: 'MicrosoftAppPassword', default: '', description: 'Client secret of the bot\'s app registration (SingleTenant with a secret).', secret: true, azure: false },
+  { name: 'MicrosoftAppTenantId', default: '', description: 'Tenant of the bot\'s app registration (SingleTenant, UserAssignedMSI).', azure: true },
+  { name: 'connectionName', default: 'GraphConnection', description: 'Name of the Azure Bot OAuth connection used for sign-in (AADv2, scope User.Read).', azure: true },
+  { name: 'DIRECTORY', default: 'sandbox', description: 'sandbox (embedded stand-ins) | graph (Microsoft Graph and login.microsoftonline.com).', azure: true },
+  { name: 'GRAPH_BASE_URL', default: 'https://graph.microsoft.com', description: 'Microsoft Graph base URL (national clouds, tests).', azure: false },
+  { name: 'LOGIN_BASE_URL', default: 'https://login.microsoftonline.com', description: 'Entra login base URL (user realm, app tokens).', azure: false },
+  { name: 'GRAPH_CREDENTIAL', default: 'managedIdentity', description: 'App credential for Graph: managedIdentity | clientSecret | clientCertificate | default.', azure: true },
+  { name: 'GRAPH_CLIENT_ID', default: '', description: 'Client id of the Graph app (or of the user-assigned managed identity).', azure: true },
+  { name: 'GRAPH_CLIENT_SECRET', default: '', description: 'Client secret of the Graph app (GRAPH_CREDENTIAL=clientSecret).', secret: true, azure: false },
+  { name: 'GRAPH_CLIENT_CERTIFICATE_PATH', default: '', description: 'PEM file with the Graph app\'s certificate and key (GRAPH_CREDENTIAL=clientCertificate).', azure: false },
+  { name: 'CLOSURE', default: 'graph', description: 'graph (the bot deletes the account, then purges it from deleted items) | portal (hand-off to Microsoft\'s "My data requests" page).', azure: true },
+  { name: 'CLOSURE_PORTAL_URL', default: 'https://go.microsoft.com/fwlink/p/?linkid=873123', description: 'Where the portal hand-off sends the user.', azure: false },
+  { name: 'CLOSURE_CONFIRMATION_TTL_SECONDS', default: '600', description: 'How long the warning card\'s Yes stays valid.', azure: false },
+  { name: 'EXPORT_STORAGE_LOCATION', default: '', description: 'Azure Blob container URL that Graph exportPersonalData writes into (DIRECTORY=graph).', azure: true },
+  { name: 'EXPORT_POLL_INTERVAL_SECONDS', default: '60', description: 'How often pending export jobs are checked.', azure: false },
+  { name: 'EXPORT_LINK_TTL_HOURS', default: '72', description: 'How long a download link for a finished export stays valid.', azure: false },
+  { name: 'STORAGE', default: 'file', description: 'Where state, closure requests, export jobs and the audit trail live: memory | file | blob.', azure: true },
+  { name: 'DATA_DIR', default: '.data', description: 'Folder for STORAGE=file and the sandbox\'s persisted directory.', azure: false },
+  { name: 'STORAGE_BLOB_CONNECTION_STRING', default: '', description: 'Blob Storage connection string (STORAGE=blob; e.g. Azurite). Or use STORAGE_BLOB_ACCOUNT_URL with the managed identity.', secret: true, azure: false },
+  { name: 'STORAGE_BLOB_ACCOUNT_URL', default: '', description: 'Blob Storage account URL, reached with the managed identity (STORAGE=blob).', azure: true },
+  { name: 'STORAGE_BLOB_CONTAINER', default: 'account-closure-bot', description: 'Container for state, requests and audit (STORAGE=blob).', azure: true },
+  { name: 'AUDIT_HASH_KEY', default: '', description: 'Key (base64, >= 32 bytes) for the audit trail\'s keyed UPN hash. Empty in sandbox mode = a key generated once under DATA_DIR.', secret: true, azure: false },
+  { name: 'DIRECT_LINE_SECRET', default: '', description: 'Direct Line secret the server exchanges for web chat tokens (Azure mode). Never sent to the browser.', secret: true, azure: false },
+  { name: 'WEBCHAT_ALLOWED_ORIGINS', default: '', description: 'Comma-separated origins allowed to request web chat tokens; empty = the bot\'s own page only.', azure: false },
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', default: '', description: 'Application Insights connection string for telemetry (optional).', azure: true },
+  { name: 'SANDBOX_PORT', default: '3979', description: 'Port of the embedded sandbox (sign-in page, Graph, realm, token service, storage).', azure: false },
+  { name: 'SANDBOX_SEED', default: '', description: 'JSON seed file for the sandbox directory; empty = the built-in demo seed.', azure: false },
+  { name: 'SANDBOX_DATA_DIR', default: '.data/sandbox', description: 'Where the sandbox persists its directory and exports.', azure: false },
+  { name: 'SANDBOX_EXPORT_DELAY_MS', default: '15000', description: 'How long a sandbox data export takes.', azure: false },
+] as const satisfies readonly SettingSpec[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];

@@ -1,0 +1,102 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, summarizeConfig } from '../../config/config';
+import { SETTINGS } from '../../config/settings';
+
+const GUID_A = '11111111-2222-3333-4444-555555555555';
+const GUID_B = '66666666-7777-8888-9999-000000000000';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  describe('with no settings', () => {
+    it('runs the sandbox with no bot auth on port 3978, file storage and the demo connection', () => {
+      const config = loadConfig({});
+      assert.equal(config.port, 3978);
+      assert.deepEqual(config.bot, { appType: 'None' });
+      assert.deepEqual(config.directory, { kind: 'sandbox' });
+      assert.deepEqual(config.storage, { kind: 'file', dir: '.data' });
+      assert.equal(config.connectionName, 'GraphConnection');
+      assert.equal(config.closure.confirmationTtlSeconds, 600);
+    });
+  });
+
+  describe('bot identity', () => {
+    it('accepts SingleTenant with an app id, tenant and password', () => {
+      const config = loadConfig({ MicrosoftAppType: 'SingleTenant', MicrosoftAppId: GUID_A, MicrosoftAppTenantId: GUID_B, MicrosoftAppPassword: 'pw' });
+      assert.equal(config.bot.appType, 'SingleTenant');
+    });
+
+    it('refuses MultiTenant with an explanation', () => {
+      const problems = problemsOf({ MicrosoftAppType: 'MultiTenant', MicrosoftAppId: GUID_A });
+      assert.match(problems.join('\n'), /MultiTenant is not supported/);
+    });
+
+    it('names every missing variable of UserAssignedMSI on its own line', () => {
+      const problems = problemsOf({ MicrosoftAppType: 'UserAssignedMSI' });
+      assert.equal(problems.length, 2);
+      assert.match(problems[0], /^MicrosoftAppId is required/);
+      assert.match(problems[1], /^MicrosoftAppTenantId is required/);
+    });
+
+    it('rejects an app id that is not a GUID', () => {
+      assert.match(problemsOf({ MicrosoftAppType: 'SingleTenant', MicrosoftAppId: 'bot', MicrosoftAppTenantId: GUID_B, MicrosoftAppPassword: 'x' })[0], /MicrosoftAppId must be a GUID/);
+    });
+  });
+
+  describe('values out of range', () => {
+    it('names the variable and the bad value', () => {
+      assert.deepEqual(problemsOf({ PORT: 'eighty' }), ['PORT must be a whole number from 0 to 65535; got "eighty".']);
+      assert.match(problemsOf({ STORAGE: 'disk' })[0], /^STORAGE must be one of "memory", "file", "blob"; got "disk"\./);
+    });
+
+    it('requires a blob location for STORAGE=blob', () => {
+      assert.match(problemsOf({ STORAGE: 'blob' })[0], /STORAGE_BLOB_CONNECTION_STRING or STORAGE_BLOB_ACCOUNT_URL/);
+    });
+
+    it('requires the Graph credential, audit key and export container with DIRECTORY=graph', () => {
+      const problems = problemsOf({ DIRECTORY: 'graph', GRAPH_CREDENTIAL: 'clientSecret' });
+      assert.deepEqual(
+        problems.map((p) => p.split(' ')[0]),
+        ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET', 'AUDIT_HASH_KEY', 'EXPORT_STORAGE_LOCATION'],
+      );
+    });
+  });
+
+  describe('summarizeConfig', () => {
+    it('never includes a secret value', () => {
+      const config = loadConfig({
+        MicrosoftAppType: 'SingleTenant', MicrosoftAppId: GUID_A, MicrosoftAppTenantId: GUID_B, MicrosoftAppPassword: 'app-password-value',
+        STORAGE: 'blob', STORAGE_BLOB_CONNECTION_STRING: 'AccountKey=blob-key-value', DIRECT_LINE_SECRET: 'direct-line-secret-value',
+        EXPORT_STORAGE_LOCATION: 'https://acct.blob.core.windows.net/exports?sig=sas-signature-value',
+      });
+      const text = JSON.stringify(summarizeConfig(config));
+      for (const secret of ['app-password-value', 'blob-key-value', 'direct-line-secret-value', 'sas-signature-value']) {
+        assert.ok(!text.includes(secret), `summary leaks ${secret}`);
+      }
+    });
+  });
+});
+
+describe('.env.example', () => {
+  const lines = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8').split('\n').filter((l) => /^[A-Za-z_]+=/.test(l));
+  const documented = new Map(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+
+  it('lists every setting the bot reads with its default, and nothing else', () => {
+    assert.deepEqual([...documented.keys()].sort(), SETTINGS.map((s) => s.name).sort());
+    for (const setting of SETTINGS) assert.equal(documented.get(setting.name), setting.default ?? '', setting.name);
+  });
+
+  it('gives no secret a value', () => {
+    for (const setting of SETTINGS.filter((s) => 'secret' in s && s.secret)) assert.equal(documented.get(setting.name), '', setting.name);
+  });
+});
