@@ -1,0 +1,80 @@
+/**
+ * The `action` values carried in the data of every card button, and the strict reader of what comes back.
+ * A card press is untrusted input: anyone in the conversation can send any `value`, so nothing reaches a
+ * dialog before this shape check.
+ */
+export const CardActions = {
+  start: 'closure.start',
+  exportData: 'closure.export',
+  skipExport: 'closure.skipExport',
+  confirm: 'closure.confirm',
+  decline: 'closure.decline',
+  /** Teams fetches the requester's own view of the warning card with this verb (Universal Actions `refresh`). */
+  refresh: 'closure.refresh',
+} as const;
+
+export type CardAction = (typeof CardActions)[keyof typeof CardActions];
+
+/** Actions that act on one closure request and so must name it and prove they came from its warning card. */
+export type RequestCardAction = typeof CardActions.confirm | typeof CardActions.decline | typeof CardActions.refresh;
+
+export type CardActionPayload =
+  | { readonly action: typeof CardActions.start | typeof CardActions.exportData | typeof CardActions.skipExport }
+  | { readonly action: RequestCardAction; readonly requestId: string; readonly nonce: string };
+
+/** Longer strings are never produced by our cards, so they are refused rather than carried into storage lookups. */
+export const MAX_CARD_STRING_LENGTH = 200;
+
+const REQUEST_ACTIONS: ReadonlySet<string> = new Set<RequestCardAction>([CardActions.confirm, CardActions.decline, CardActions.refresh]);
+const SIMPLE_ACTIONS: ReadonlySet<string> = new Set<string>([CardActions.start, CardActions.exportData, CardActions.skipExport]);
+
+/**
+ * Reads `activity.value` of a card press on either channel shape:
+ * - a message from `Action.Submit` (Web Chat, Emulator, Teams): `value` is the action's data object;
+ * - a Teams `adaptiveCard/action` invoke from `Action.Execute`: `value` is `{ action: { type, verb, data } }`
+ *   (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards).
+ * Returns undefined for anything that is not exactly one of our payloads. Unknown extra fields are ignored.
+ */
+export function parseCardAction(value: unknown): CardActionPayload | undefined {
+  if (!isRecord(value)) return undefined;
+  const execute = own(value, 'action');
+  if (isRecord(execute)) return parseExecuteValue(execute);
+  return parseData(value);
+}
+
+function parseExecuteValue(execute: Record<string, unknown>): CardActionPayload | undefined {
+  const type = own(execute, 'type');
+  if (type !== undefined && type !== 'Action.Execute') return undefined;
+  const data = own(execute, 'data');
+  const payload = isRecord(data) ? parseData(data) : undefined;
+  // A verb that disagrees with the data means the card was not one of ours, or was tampered with.
+  const verb = own(execute, 'verb');
+  if (payload && verb !== undefined && verb !== payload.action) return undefined;
+  return payload;
+}
+
+function parseData(data: Record<string, unknown>): CardActionPayload | undefined {
+  const action = own(data, 'action');
+  if (typeof action !== 'string') return undefined;
+  if (SIMPLE_ACTIONS.has(action)) {
+    return { action: action as typeof CardActions.start | typeof CardActions.exportData | typeof CardActions.skipExport };
+  }
+  if (!REQUEST_ACTIONS.has(action)) return undefined;
+  const requestId = boundedString(own(data, 'requestId'));
+  const nonce = boundedString(own(data, 'nonce'));
+  if (requestId === undefined || nonce === undefined) return undefined;
+  return { action: action as RequestCardAction, requestId, nonce };
+}
+
+function boundedString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CARD_STRING_LENGTH ? value : undefined;
+}
+
+/** Own properties only: a prototype is never part of what the channel sent. */
+function own(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

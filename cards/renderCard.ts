@@ -1,0 +1,248 @@
+/**
+ * The one renderer: a card template (JSON beside this file) plus typed data becomes an Adaptive Card 1.5
+ * attachment. User-supplied text (names, addresses) is bound into `TextRun`s, which render no markdown, so a
+ * display name cannot turn into a link on a card that asks for an irreversible decision.
+ */
+import { GlobalSettings, Template } from 'adaptivecards-templating';
+import exportOfferTemplate from './exportOffer.json';
+import exportReadyTemplate from './exportReady.json';
+import outcomeTemplate from './outcome.json';
+import warningTemplate from './warning.json';
+import welcomeTemplate from './welcome.json';
+
+export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction } from './cardActions';
+export type { CardAction, CardActionPayload, RequestCardAction } from './cardActions';
+
+export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+/** Shaped like botbuilder's `Attachment`, so `MessageFactory.attachment(renderCard(...))` works without this room importing the SDK. */
+export interface AdaptiveCardAttachment {
+  readonly contentType: typeof ADAPTIVE_CARD_CONTENT_TYPE;
+  readonly content: AdaptiveCardContent;
+}
+
+export interface AdaptiveCardContent {
+  readonly type: 'AdaptiveCard';
+  readonly version: '1.5';
+  readonly [property: string]: unknown;
+}
+
+export interface OutcomeFact {
+  readonly title: string;
+  readonly value: string;
+}
+
+/** Colour of the outcome title; `default` when omitted. */
+export type OutcomeTone = 'default' | 'good' | 'warning' | 'attention';
+
+export interface CardDataMap {
+  welcome: Record<string, never>;
+  exportOffer: { upn: string; organizationName: string };
+  /** `expiresAt` is already formatted for the reader (the card does no date maths). `downloadUrl` must be http(s). */
+  exportReady: { downloadUrl: string; expiresAt: string };
+  warning: {
+    requestId: string;
+    nonce: string;
+    upn: string;
+    displayName: string;
+    organizationName: string;
+    expiresAt: string;
+    /**
+     * Who gets the automatic `refresh` in Teams (`refresh.userIds`); required when `universalActions` is true.
+     * Teams documents these ids as user MRIs, i.e. the Teams `activity.from.id` of the requester.
+     */
+    requesterAadObjectId?: string;
+    /** True on Teams: `Action.Execute` with an `Action.Submit` fallback, and a refresh for the requester. */
+    universalActions: boolean;
+  };
+  /** A final state without buttons: closed, kept, expired, cancelled, or "waiting for <name> to confirm". */
+  outcome: { title: string; message: string; requestId?: string; facts: readonly OutcomeFact[]; tone?: OutcomeTone };
+}
+
+export type CardName = keyof CardDataMap;
+
+export class CardRenderError extends Error {
+  override readonly name = 'CardRenderError';
+  readonly cardName: string;
+  readonly field: string;
+
+  constructor(cardName: string, field: string, problem: string) {
+    // Never the value: the warning card's data holds the nonce.
+    super(`Card "${cardName}" cannot be rendered: field "${field}" ${problem}.`);
+    this.cardName = cardName;
+    this.field = field;
+  }
+}
+
+type FieldKind = 'text' | 'optionalText' | 'boolean' | 'httpUrl' | 'facts' | 'tone';
+
+interface CardSpec<N extends CardName> {
+  readonly template: object;
+  /** Every field of the data shape, so a caller outside the type system (or a cast) is still checked. */
+  readonly fields: { readonly [K in keyof CardDataMap[N]]-?: FieldKind };
+  /** Returns the name of a field required only in some combinations, when it is missing. */
+  readonly requires?: (data: CardDataMap[N]) => string | undefined;
+  readonly toTemplateData?: (data: CardDataMap[N]) => Record<string, unknown>;
+}
+
+const TONE_COLOURS: Record<OutcomeTone, string> = { default: 'Default', good: 'Good', warning: 'Warning', attention: 'Attention' };
+
+const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
+  welcome: { template: welcomeTemplate, fields: {} },
+  exportOffer: { template: exportOfferTemplate, fields: { upn: 'text', organizationName: 'text' } },
+  exportReady: { template: exportReadyTemplate, fields: { downloadUrl: 'httpUrl', expiresAt: 'text' } },
+  warning: {
+    template: warningTemplate,
+    fields: {
+      requestId: 'text',
+      nonce: 'text',
+      upn: 'text',
+      displayName: 'text',
+      organizationName: 'text',
+      expiresAt: 'text',
+      requesterAadObjectId: 'optionalText',
+      universalActions: 'boolean',
+    },
+    requires: (data) => (data.universalActions && !data.requesterAadObjectId ? 'requesterAadObjectId' : undefined),
+  },
+  outcome: {
+    template: outcomeTemplate,
+    fields: { title: 'text', message: 'text', requestId: 'optionalText', facts: 'facts', tone: 'tone' },
+    toTemplateData: (data) => ({ ...data, tone: TONE_COLOURS[data.tone ?? 'default'] }),
+  },
+};
+
+const compiled = new Map<CardName, Template>();
+
+export function renderCard<N extends CardName>(name: N, data: CardDataMap[N]): AdaptiveCardAttachment {
+  const spec = CARDS[name] as CardSpec<N> | undefined;
+  if (!spec) throw new CardRenderError(String(name), '(card name)', 'names no known card');
+  checkData(name, spec, data);
+  const templateData = spec.toTemplateData ? spec.toTemplateData(data) : { ...data };
+  const { expanded, missingPaths } = expand(name, spec as unknown as CardSpec<CardName>, templateData);
+  if (missingPaths.length > 0) throw new CardRenderError(name, missingPaths[0], 'is missing');
+  const leftover = findLeftoverExpression(expanded, collectStrings(templateData));
+  if (leftover !== undefined) throw new CardRenderError(name, leftover, 'is missing');
+  const content = pruneNulls(expanded) as AdaptiveCardContent;
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content };
+}
+
+function checkData<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N]): void {
+  if (typeof data !== 'object' || data === null) throw new CardRenderError(name, '(data)', 'is not an object');
+  const record = data as Record<string, unknown>;
+  for (const [field, kind] of Object.entries(spec.fields) as Array<[string, FieldKind]>) {
+    const problem = checkField(kind, record[field]);
+    if (problem !== undefined) throw new CardRenderError(name, problem.path ? `${field}${problem.path}` : field, problem.message);
+  }
+  const missing = spec.requires?.(data);
+  if (missing !== undefined) throw new CardRenderError(name, missing, 'is missing');
+}
+
+function checkField(kind: FieldKind, value: unknown): { path?: string; message: string } | undefined {
+  switch (kind) {
+    case 'text':
+      return isText(value) ? undefined : { message: value === undefined ? 'is missing' : 'must be a non-empty string' };
+    case 'optionalText':
+      return value === undefined || isText(value) ? undefined : { message: 'must be a non-empty string when given' };
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : { message: value === undefined ? 'is missing' : 'must be a boolean' };
+    case 'httpUrl':
+      if (value === undefined) return { message: 'is missing' };
+      return isHttpUrl(value) ? undefined : { message: 'must be an http(s) URL' };
+    case 'tone':
+      return value === undefined || (typeof value === 'string' && Object.hasOwn(TONE_COLOURS, value))
+        ? undefined
+        : { message: `must be one of ${Object.keys(TONE_COLOURS).join(', ')}` };
+    case 'facts':
+      return checkFacts(value);
+  }
+}
+
+function checkFacts(value: unknown): { path?: string; message: string } | undefined {
+  if (value === undefined) return { message: 'is missing' };
+  if (!Array.isArray(value)) return { message: 'must be an array' };
+  for (const [index, fact] of value.entries()) {
+    if (typeof fact !== 'object' || fact === null) return { path: `[${index}]`, message: 'must be an object' };
+    for (const key of ['title', 'value'] as const) {
+      const part = (fact as Record<string, unknown>)[key];
+      if (!isText(part)) return { path: `[${index}].${key}`, message: part === undefined ? 'is missing' : 'must be a non-empty string' };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * adaptivecards-templating leaves an undefined field as the literal `${field}` and only reports it through a
+ * process-wide hook (`GlobalSettings.getUndefinedFieldValueSubstitutionString`), so the hook is set for the
+ * duration of this synchronous call and restored after.
+ */
+function expand(name: CardName, spec: CardSpec<CardName>, data: Record<string, unknown>) {
+  let template = compiled.get(name);
+  if (!template) {
+    template = new Template(spec.template);
+    compiled.set(name, template);
+  }
+  const missingPaths: string[] = [];
+  const previous = GlobalSettings.getUndefinedFieldValueSubstitutionString;
+  GlobalSettings.getUndefinedFieldValueSubstitutionString = (path: string) => {
+    missingPaths.push(path);
+    return undefined;
+  };
+  try {
+    const expanded: unknown = template.expand({ $root: data });
+    // getLastTemplateExpansionWarnings() is not consulted: it warns on every `$when` that is simply false.
+    return { expanded, missingPaths };
+  } finally {
+    GlobalSettings.getUndefinedFieldValueSubstitutionString = previous;
+  }
+}
+
+/** A `${...}` still in the output is a template field nobody filled, unless the data itself contained that text. */
+function findLeftoverExpression(node: unknown, dataStrings: readonly string[]): string | undefined {
+  if (typeof node === 'string') {
+    for (const match of node.matchAll(/\$\{([^}]*)\}/g)) {
+      if (!dataStrings.some((text) => text.includes(match[0]))) return match[1];
+    }
+    return undefined;
+  }
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = findLeftoverExpression(item, dataStrings);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof node === 'object' && node !== null) return findLeftoverExpression(Object.values(node), dataStrings);
+  return undefined;
+}
+
+function collectStrings(node: unknown, into: string[] = []): string[] {
+  if (typeof node === 'string') into.push(node);
+  else if (Array.isArray(node)) for (const item of node) collectStrings(item, into);
+  else if (typeof node === 'object' && node !== null) for (const item of Object.values(node)) collectStrings(item, into);
+  return into;
+}
+
+/** `$when: false` on an object-valued property (the warning's `refresh`) leaves `null`, which no card schema allows. */
+function pruneNulls(node: unknown): unknown {
+  if (Array.isArray(node)) return node.filter((item) => item !== null).map(pruneNulls);
+  if (typeof node === 'object' && node !== null) {
+    return Object.fromEntries(Object.entries(node).filter(([, value]) => value !== null).map(([key, value]) => [key, pruneNulls(value)]));
+  }
+  return node;
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim().length > 0;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch (error) {
+    if (error instanceof TypeError) return false;
+    throw error;
+  }
+}
