@@ -1,0 +1,47 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import { AppError, isAppError } from '../errors';
+
+/** One create-if-missing per container per process, shared by every store on it; a failure is retried next call. */
+const containersReady = new WeakMap<ContainerClient, Promise<void>>();
+
+export function ensureContainer(containerClient: ContainerClient): Promise<void> {
+  let ready = containersReady.get(containerClient);
+  if (!ready) {
+    ready = containerClient.createIfNotExists().then(
+      () => undefined,
+      (error: unknown) => {
+        containersReady.delete(containerClient);
+        throw toStorageError(error, `cannot create container "${containerClient.containerName}"`);
+      },
+    );
+    containersReady.set(containerClient, ready);
+  }
+  return ready;
+}
+
+/** The HTTP status of a `RestError` from the storage SDK; undefined for network failures (no response). */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * Maps a storage SDK failure: 409 (exists) and 412 (condition not met) are lost races, everything else (network,
+ * throttling, 5xx after the SDK's own retries, auth) means the store cannot be used right now.
+ * https://learn.microsoft.com/rest/api/storageservices/specifying-conditional-headers-for-blob-service-operations
+ */
+export function toStorageError(error: unknown, detail: string): AppError {
+  if (isAppError(error)) return error;
+  const status = statusOf(error);
+  if (status === 409 || status === 412) return new AppError('RECORD_CONFLICT', `${detail} (HTTP ${status})`, { cause: error });
+  const code = (error as { code?: unknown } | null)?.code;
+  const why = status === undefined ? `network error${typeof code === 'string' ? ` ${code}` : ''}` : `HTTP ${status}`;
+  return new AppError('STORAGE_UNAVAILABLE', `${detail} (${why})`, { cause: error });
+}
+
+export async function readBody(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  if (!stream) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,153 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import type { RecordStore, StoredRecord } from '../recordStore';
+import { writeFileAtomic } from './atomicFile';
+import { errnoCode, unavailable, withFileLock } from './fileLock';
+import { assertRecordId } from './recordId';
+
+/** A crashed writer's lock is broken after this long; a live one holds it for milliseconds. */
+export const DEFAULT_LOCK_STALE_AFTER_MS = 10_000;
+/** Longer than the stale bound, so a waiter outlasts a crashed holder's lock before it gives up. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 15_000;
+
+export interface FileRecordStoreOptions {
+  /** Directory holding one `<id>.json` per record; created on first write. */
+  readonly dir: string;
+  readonly logger?: Logger;
+  /** Default `DEFAULT_LOCK_STALE_AFTER_MS`. */
+  readonly lockStaleAfterMs?: number;
+  /** Default `DEFAULT_LOCK_TIMEOUT_MS`. */
+  readonly lockTimeoutMs?: number;
+  /** Wall clock in ms, for judging lock age against file mtimes. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** On disk: the value plus a per-write id, so rewriting the same value still changes the content hash (no ABA). */
+interface RecordFile<T> {
+  readonly writeId: string;
+  readonly value: T;
+}
+
+const RECORD_SUFFIX = '.json';
+
+/**
+ * One JSON file per record. The eTag is a hash of the file's bytes; every mutation runs under a per-record lock
+ * file, so compare-and-swap holds between processes on one host, and writes are atomic (temp file + rename).
+ */
+export class FileRecordStore<T> implements RecordStore<T> {
+  private readonly dir: string;
+  private readonly logger: Logger;
+  private readonly lockOptions: Parameters<typeof withFileLock>[1];
+  private dirReady: Promise<unknown> | undefined;
+
+  constructor(options: FileRecordStoreOptions) {
+    this.dir = options.dir;
+    this.logger = (options.logger ?? silentLogger).child('storage:fileRecordStore');
+    this.lockOptions = {
+      staleAfterMs: options.lockStaleAfterMs ?? DEFAULT_LOCK_STALE_AFTER_MS,
+      timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      now: options.now ?? Date.now,
+      logger: this.logger,
+    };
+  }
+
+  async get(id: string): Promise<StoredRecord<T> | undefined> {
+    assertRecordId(id);
+    return this.readRecord(id);
+  }
+
+  async create(id: string, value: T): Promise<string> {
+    assertRecordId(id);
+    return this.mutate(id, async () => {
+      if (await this.readRecord(id)) throw new AppError('RECORD_CONFLICT', `record "${id}" already exists`);
+      return this.writeRecord(id, value);
+    });
+  }
+
+  async replace(id: string, value: T, etag: string): Promise<string> {
+    assertRecordId(id);
+    return this.mutate(id, async () => {
+      const current = await this.readRecord(id);
+      if (!current || current.etag !== etag) {
+        throw new AppError('RECORD_CONFLICT', `record "${id}" ${current ? 'changed since it was read' : 'no longer exists'}`);
+      }
+      return this.writeRecord(id, value);
+    });
+  }
+
+  async list(): Promise<Array<StoredRecord<T> & { readonly id: string }>> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return [];
+      throw unavailable(`cannot list "${this.dir}"`, error);
+    }
+    const records: Array<StoredRecord<T> & { readonly id: string }> = [];
+    for (const name of names) {
+      if (name.startsWith('.') || !name.endsWith(RECORD_SUFFIX)) continue;
+      const id = name.slice(0, -RECORD_SUFFIX.length);
+      // Deleted between readdir and read: it is simply not part of the listing.
+      const record = await this.readRecord(id);
+      if (record) records.push({ id, ...record });
+    }
+    return records;
+  }
+
+  async delete(id: string): Promise<void> {
+    assertRecordId(id);
+    await this.mutate(id, async () => {
+      await unlink(this.pathOf(id)).catch((error: unknown) => {
+        if (errnoCode(error) !== 'ENOENT') throw unavailable(`cannot delete record "${id}"`, error);
+      });
+    });
+  }
+
+  private async mutate<R>(id: string, fn: () => Promise<R>): Promise<R> {
+    this.dirReady ??= mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
+      this.dirReady = undefined;
+      throw unavailable(`cannot create "${this.dir}"`, error);
+    });
+    await this.dirReady;
+    return withFileLock(join(this.dir, `.${id}.lock`), this.lockOptions, fn);
+  }
+
+  private async readRecord(id: string): Promise<StoredRecord<T> | undefined> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.pathOf(id));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return undefined;
+      throw unavailable(`cannot read record "${id}"`, error);
+    }
+    let file: RecordFile<T>;
+    try {
+      file = JSON.parse(bytes.toString('utf8')) as RecordFile<T>;
+    } catch (error) {
+      throw new AppError('STORAGE_UNAVAILABLE', `record "${id}" is not valid JSON`, { cause: error });
+    }
+    return { value: file.value, etag: etagOf(bytes) };
+  }
+
+  private async writeRecord(id: string, value: T): Promise<string> {
+    const file: RecordFile<T> = { writeId: randomUUID(), value };
+    const text = `${JSON.stringify(file, null, 2)}\n`;
+    try {
+      await writeFileAtomic(this.pathOf(id), text, this.logger);
+    } catch (error) {
+      throw unavailable(`cannot write record "${id}"`, error);
+    }
+    return etagOf(Buffer.from(text, 'utf8'));
+  }
+
+  private pathOf(id: string): string {
+    return join(this.dir, `${id}${RECORD_SUFFIX}`);
+  }
+}
+
+function etagOf(bytes: Buffer): string {
+  return `"${createHash('sha256').update(bytes).digest('base64url')}"`;
+}

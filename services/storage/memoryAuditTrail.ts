@@ -1,0 +1,16 @@
+import type { AuditEvent, AuditTrail } from '../auditTrail';
+import { assertAuditEvent, toStoredEvent } from './auditEventGuard';
+
+/** The audit trail in process memory, for tests and throw-away sandbox runs. */
+export class MemoryAuditTrail implements AuditTrail {
+  private readonly lines: string[] = [];
+
+  async append(event: AuditEvent): Promise<void> {
+    assertAuditEvent(event);
+    this.lines.push(JSON.stringify(toStoredEvent(event)));
+  }
+
+  async readAll(): Promise<AuditEvent[]> {
+    return this.lines.map((line) => JSON.parse(line) as AuditEvent);
+  }
+}

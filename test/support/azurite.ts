@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Azurite's fixed development account: https://learn.microsoft.com/azure/storage/common/storage-use-azurite#well-known-storage-account-and-key */
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface RunningAzurite {
+  readonly connectionString: string;
+  readonly blobEndpoint: string;
+  stop(): Promise<void>;
+}
+
+const AZURITE_MAIN = join(__dirname, '..', '..', 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
+const LISTENING = /successfully listen(?:s on|ing at) http:\/\/127\.0\.0\.1:(\d+)/;
+const START_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Starts Azurite's blob service as a child process (node directly, not npx, so `stop` ends exactly that PID).
+ * `--inMemoryPersistence` refuses `--location`, so the process runs in its own temp working directory instead,
+ * where any debug or extent files land and are removed on stop.
+ */
+export async function startAzurite(): Promise<RunningAzurite> {
+  const workDir = await mkdtemp(join(tmpdir(), 'azurite-'));
+  try {
+    const port = await startOn(workDir, 0).catch(async (error: unknown) => {
+      // Some Azurite versions report port 0 back instead of the bound port: choose a free one ourselves.
+      if (!(error instanceof PortNotReported)) throw error;
+      return startOn(workDir, await freePort());
+    });
+    const blobEndpoint = `http://127.0.0.1:${port.port}/${AZURITE_ACCOUNT}`;
+    return {
+      blobEndpoint,
+      connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`,
+      stop: async () => {
+        await stopChild(port.child);
+        await rm(workDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+class PortNotReported extends Error {}
+
+function startOn(workDir: string, requestedPort: number): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [AZURITE_MAIN, '--inMemoryPersistence', '--blobHost', '127.0.0.1', '--blobPort', String(requestedPort), '--disableTelemetry'],
+    { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      void stopChild(child).then(() => reject(error), reject);
+    };
+    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = LISTENING.exec(output);
+      if (!match) return;
+      child.stdout?.off('data', onData);
+      // Keep draining, or a full pipe would block Azurite's logging and with it the server.
+      child.stdout?.resume();
+      const port = Number(match[1]);
+      if (port === 0) return fail(new PortNotReported('Azurite reported port 0'));
+      clearTimeout(timer);
+      resolve({ port, child });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited with code ${code}:\n${output}`));
+    });
+    child.once('error', fail);
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    child.once('exit', () => {
+      clearTimeout(killTimer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
