@@ -1,0 +1,277 @@
+import { createHash, randomBytes, randomUUID, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { AppError } from '../services/errors';
+import type { Logger } from '../services/logger';
+import type { SandboxSeed } from './seed';
+
+const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+const STATE_FILE = 'state.json';
+const STATE_VERSION = 1;
+
+export interface TenantRecord {
+  readonly id: string;
+  readonly displayName: string;
+  readonly domains: string[];
+  readonly unmanaged: boolean;
+}
+
+export interface UserRecord {
+  readonly id: string;
+  readonly upn: string;
+  readonly displayName: string;
+  /** `scrypt$<salt b64>$<hash b64>`. */
+  readonly passwordHash: string;
+  readonly tenantId: string;
+  /** `deleted`: in the tenant's deleted items (soft-deleted, restorable in Azure); purged users are removed. */
+  status: 'active' | 'deleted';
+  deletedAt?: string;
+}
+
+/** An access token the sandbox issued, stored under the SHA-256 of its value. */
+export interface IssuedToken {
+  readonly kind: 'user' | 'app';
+  readonly tenantId: string;
+  /** Directory user id for user tokens. */
+  readonly userId?: string;
+  readonly expiresAt: string;
+}
+
+/** A sign-in link handed out by GetSignInResource: who in which conversation is signing in for which connection. */
+export interface SignInSession {
+  readonly channelUserId: string;
+  readonly channelId: string;
+  readonly conversationId: string;
+  readonly connectionName: string;
+  readonly expiresAt: string;
+}
+
+/** A magic code shown on the sign-in page; redeemed once by GetToken for the same channel user + connection + channel. */
+export interface MagicCode {
+  readonly code: string;
+  readonly userId: string;
+  readonly channelUserId: string;
+  readonly channelId: string;
+  readonly connectionName: string;
+  readonly expiresAt: string;
+  /** Wrong codes tried for the same channel user + connection + channel; the code dies after a few. */
+  failedAttempts: number;
+}
+
+/** The token service's cache: what GetToken without a code returns. */
+export interface CachedUserToken {
+  readonly channelUserId: string;
+  readonly channelId: string;
+  readonly connectionName: string;
+  readonly userId: string;
+  readonly token: string;
+  readonly expiresAt: string;
+}
+
+export interface ExportOperation {
+  readonly id: string;
+  readonly userId: string;
+  readonly tenantId: string;
+  readonly storageLocation: string;
+  /** Container name in sandbox storage. */
+  readonly container: string;
+  readonly submittedAt: string;
+  readonly completesAt: string;
+  /** `pending` until first read as complete; `written` once the file exists; `purged` once deleted after closure. */
+  outcome: 'pending' | 'written' | 'failed' | 'purged';
+  /** Latest expiry of any download link signed for this export's files. */
+  linksExpireAt?: string;
+  /** Set when the user is closed: the files go once this time has passed. */
+  purgeAfter?: string;
+}
+
+export interface SandboxState {
+  version: number;
+  /** Base64 HMAC key for storage links; random per dataDir. */
+  signingKey: string;
+  tenants: TenantRecord[];
+  users: UserRecord[];
+  tokens: Record<string, IssuedToken>;
+  signInSessions: Record<string, SignInSession>;
+  magicCodes: MagicCode[];
+  tokenCache: CachedUserToken[];
+  exports: Record<string, ExportOperation>;
+}
+
+export interface DirectoryOptions {
+  readonly dataDir: string;
+  readonly seed: SandboxSeed;
+  readonly clock: () => Date;
+  readonly logger: Logger;
+}
+
+/**
+ * The sandbox's whole state: an Entra-like directory, the token service's stores and export jobs. Held in memory,
+ * written to `{dataDir}/state.json` after every change (temp file + rename, so a crash never leaves half a file).
+ */
+export class SandboxDirectory {
+  private writes: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly state: SandboxState,
+    private readonly options: DirectoryOptions,
+  ) {}
+
+  static async open(options: DirectoryOptions): Promise<SandboxDirectory> {
+    await mkdir(options.dataDir, { recursive: true });
+    const file = path.join(options.dataDir, STATE_FILE);
+    const existing = await readState(file);
+    if (existing) {
+      options.logger.info(`sandbox state loaded from "${file}"`, { users: existing.users.length });
+      return new SandboxDirectory(existing, options);
+    }
+    const directory = new SandboxDirectory(await stateFromSeed(options.seed), options);
+    await directory.save();
+    options.logger.info(`sandbox state seeded in "${file}"`, { users: directory.state.users.length });
+    return directory;
+  }
+
+  now(): Date {
+    return this.options.clock();
+  }
+
+  get dataDir(): string {
+    return this.options.dataDir;
+  }
+
+  /** Applies `change` to the state and persists it before resolving. */
+  async update<T>(change: (state: SandboxState) => T): Promise<T> {
+    const result = change(this.state);
+    await this.save();
+    return result;
+  }
+
+  save(): Promise<void> {
+    const write = this.writes.then(() => this.writeNow());
+    this.writes = write.catch((error: unknown) => this.options.logger.error('sandbox state write failed', { error }));
+    return write;
+  }
+
+  /** Resolves once every write started so far has finished. */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+
+  tenant(id: string): TenantRecord | undefined {
+    return this.state.tenants.find((t) => t.id === id);
+  }
+
+  tenantForDomain(domain: string): TenantRecord | undefined {
+    const wanted = domain.toLowerCase();
+    return this.state.tenants.find((t) => t.domains.includes(wanted));
+  }
+
+  user(id: string): UserRecord | undefined {
+    return this.state.users.find((u) => u.id === id);
+  }
+
+  userByUpn(upn: string): UserRecord | undefined {
+    const wanted = upn.trim().toLowerCase();
+    return this.state.users.find((u) => u.upn.toLowerCase() === wanted);
+  }
+
+  /** Mints an opaque access token (the caller persists). */
+  issueToken(grant: Omit<IssuedToken, 'expiresAt'>, lifetimeSeconds: number): { token: string; expiresAt: Date } {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(this.now().getTime() + lifetimeSeconds * 1000);
+    this.state.tokens[hashToken(token)] = { ...grant, expiresAt: expiresAt.toISOString() };
+    return { token, expiresAt };
+  }
+
+  /** The grant behind a bearer token, or undefined when it is unknown, expired or its user is no longer active. */
+  resolveToken(token: string): IssuedToken | undefined {
+    const grant = this.state.tokens[hashToken(token)];
+    if (!grant || Date.parse(grant.expiresAt) <= this.now().getTime()) return undefined;
+    if (grant.kind === 'user' && this.user(grant.userId ?? '')?.status !== 'active') return undefined;
+    return grant;
+  }
+
+  private async writeNow(): Promise<void> {
+    pruneExpired(this.state, this.now().getTime());
+    const file = path.join(this.options.dataDir, STATE_FILE);
+    const temp = `${file}.${randomUUID()}.tmp`;
+    try {
+      await writeFile(temp, JSON.stringify(this.state, null, 1), { mode: 0o600 });
+      await rename(temp, file);
+    } catch (error) {
+      throw new AppError('STORAGE_UNAVAILABLE', `sandbox state cannot be written to "${file}"`, { cause: error });
+    }
+  }
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, 32);
+  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length);
+  return timingSafeEqual(actual, expected);
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+async function readState(file: string): Promise<SandboxState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new AppError('STORAGE_UNAVAILABLE', `sandbox state "${file}" cannot be read`, { cause: error });
+  }
+  let state: SandboxState;
+  try {
+    state = JSON.parse(text) as SandboxState;
+  } catch (error) {
+    throw new AppError('CONFIG_INVALID', `sandbox state "${file}" is not valid JSON; delete it to start from the seed again`, { cause: error });
+  }
+  if (state.version !== STATE_VERSION) {
+    throw new AppError('CONFIG_INVALID', `sandbox state "${file}" has version "${state.version}", expected "${STATE_VERSION}"; delete it to start from the seed again`);
+  }
+  return state;
+}
+
+async function stateFromSeed(seed: SandboxSeed): Promise<SandboxState> {
+  const users = await Promise.all(
+    seed.users.map(async (u): Promise<UserRecord> => ({
+      id: u.id,
+      upn: u.upn,
+      displayName: u.displayName,
+      passwordHash: await hashPassword(u.password),
+      tenantId: u.tenantId,
+      status: 'active',
+    })),
+  );
+  return {
+    version: STATE_VERSION,
+    signingKey: randomBytes(32).toString('base64'),
+    tenants: seed.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domains: t.domains.map((d) => d.toLowerCase()), unmanaged: t.unmanaged })),
+    users,
+    tokens: {},
+    signInSessions: {},
+    magicCodes: [],
+    tokenCache: [],
+    exports: {},
+  };
+}
+
+function pruneExpired(state: SandboxState, now: number): void {
+  const live = (expiresAt: string) => Date.parse(expiresAt) > now;
+  for (const [key, grant] of Object.entries(state.tokens)) if (!live(grant.expiresAt)) delete state.tokens[key];
+  for (const [key, session] of Object.entries(state.signInSessions)) if (!live(session.expiresAt)) delete state.signInSessions[key];
+  state.magicCodes = state.magicCodes.filter((c) => live(c.expiresAt));
+  state.tokenCache = state.tokenCache.filter((c) => live(c.expiresAt));
+}

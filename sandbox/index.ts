@@ -1,0 +1,149 @@
+import type { TokenCredential } from '@azure/core-auth';
+import type { UserTokenClient } from 'botframework-connector';
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { DownloadLinkSigner } from '../services/dataExporter';
+import { AppError } from '../services/errors';
+import { silentLogger, type Logger } from '../services/logger';
+import { createSandboxAppCredential } from './appCredential';
+import { appTokenRoutes, type AppClient } from './appTokenRoutes';
+import { SandboxDirectory } from './directory';
+import { ExportJobs } from './exportJobs';
+import { FaultTable, type FaultInjector } from './faults';
+import { graphRoutes } from './graphRoutes';
+import type { Route } from './http';
+import { realmRoutes } from './realmRoutes';
+import { DEMO_SEED_PATH, loadSeedFile, validateSeed, type SandboxSeed } from './seed';
+import { createSandboxServer } from './server';
+import { signInRoutes } from './signInRoutes';
+import { BlobFiles, SandboxLinkSigner } from './storage';
+import { storageRoutes } from './storageRoutes';
+import { tokenServiceRoutes } from './tokenService';
+import { createSandboxUserTokenClient } from './userTokenClient';
+
+export { loadSeedFile, validateSeed, DEMO_SEED_PATH, type SandboxSeed, type SeedTenant, type SeedUser } from './seed';
+export type { FaultInjector, FaultRule, FaultResponse } from './faults';
+export { SIGNED_IN_EVENT, type SignedInEvent } from './signInRoutes';
+
+/** The app registration the sandbox's token endpoint accepts unless told otherwise. Not a secret: sandbox only. */
+export const SANDBOX_APP_CLIENT_ID = '6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10';
+export const SANDBOX_APP_CLIENT_SECRET = 'sandbox-client-secret';
+/** Default listen address: loopback only, nothing else should reach the stand-ins. */
+export const SANDBOX_DEFAULT_HOST = '127.0.0.1';
+
+export interface SandboxOptions {
+  /** Default `SANDBOX_DEFAULT_HOST`. */
+  host?: string;
+  /** 0 picks an ephemeral port. */
+  port: number;
+  /** Persisted state lives here (`state.json`, `blobs/`); a restart on the same folder loses nothing. */
+  dataDir: string;
+  /** Used only when dataDir has no state yet; default the built-in demo seed (sandbox/demoSeed.json). */
+  seed?: SandboxSeed;
+  /** Export jobs complete this long after they were requested. */
+  exportDelayMs: number;
+  /** Default `() => new Date()`. */
+  clock?: () => Date;
+  logger?: Logger;
+  /** The one app allowed to get app-only tokens; default `SANDBOX_APP_CLIENT_ID` / `SANDBOX_APP_CLIENT_SECRET`. */
+  appClientId?: string;
+  appClientSecret?: string;
+}
+
+export interface Sandbox {
+  /** e.g. http://127.0.0.1:3979 */
+  readonly url: string;
+  /** `${url}/graph`, stands for https://graph.microsoft.com */
+  readonly graphBaseUrl: string;
+  /** `${url}/login`, stands for https://login.microsoftonline.com */
+  readonly loginBaseUrl: string;
+  /** `${url}/botframework`, stands for https://token.botframework.com */
+  readonly tokenServiceUrl: string;
+  /** `${url}/storage/exports`: a container URL, like an Azure Blob container's. */
+  readonly exportStorageLocation: string;
+  /** App-only tokens from the sandbox token endpoint; pass `{ tenantId }` to getToken. */
+  readonly appCredential: TokenCredential;
+  /** Signs sandbox storage URLs into expiring download links. */
+  readonly linkSigner: DownloadLinkSigner;
+  /** For tests: make the next matching requests fail. */
+  readonly faults: FaultInjector;
+  /** Emits `SIGNED_IN_EVENT` with a `SignedInEvent` when someone signs in on the sandbox page. */
+  readonly events: EventEmitter;
+  /** botbuilder's UserTokenClient talking to the sandbox token service over HTTP. */
+  createUserTokenClient(): UserTokenClient;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const logger = options.logger?.child('sandbox') ?? silentLogger;
+  const clock = options.clock ?? (() => new Date());
+  if (!Number.isFinite(options.exportDelayMs) || options.exportDelayMs < 0) {
+    throw new AppError('CONFIG_INVALID', `sandbox exportDelayMs must be a number of milliseconds >= 0, got "${options.exportDelayMs}"`);
+  }
+  const seed = options.seed ?? (await loadSeedFile(DEMO_SEED_PATH));
+  const problems = validateSeed(seed);
+  if (problems.length > 0) throw new AppError('CONFIG_INVALID', `sandbox seed is invalid:\n- ${problems.join('\n- ')}`);
+  const app: AppClient = { clientId: options.appClientId ?? SANDBOX_APP_CLIENT_ID, clientSecret: options.appClientSecret ?? SANDBOX_APP_CLIENT_SECRET };
+
+  const directory = await SandboxDirectory.open({ dataDir: options.dataDir, seed, clock, logger: logger.child('directory') });
+  const blobs = new BlobFiles(path.join(options.dataDir, 'blobs'));
+  const exports = new ExportJobs({ directory, blobs, exportDelayMs: options.exportDelayMs, logger: logger.child('exports') });
+  const faults = new FaultTable();
+  const events = new EventEmitter();
+  // Routes need the listening URL (Location headers, sign-in links), so they are added once the port is known.
+  const routes: Route[] = [];
+  const server = createSandboxServer({ routes, faults, clock, logger: logger.child('http'), beforeRoute: () => exports.purgeDue() });
+
+  const host = options.host ?? SANDBOX_DEFAULT_HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const graphBaseUrl = `${url}/graph`;
+  const loginBaseUrl = `${url}/login`;
+  const tokenServiceUrl = `${url}/botframework`;
+  const storageBaseUrl = `${url}/storage`;
+  const linkSigner = new SandboxLinkSigner({
+    storageBaseUrl,
+    key: Buffer.from(directory.state.signingKey, 'base64'),
+    onSigned: (address, expiresAt) => exports.linkSigned(address, expiresAt),
+  });
+
+  routes.push(
+    ...graphRoutes({ directory, exports, graphBaseUrl, storageBaseUrl, logger: logger.child('graph') }),
+    ...realmRoutes({ directory }),
+    ...appTokenRoutes({ directory, app, logger: logger.child('login') }),
+    ...signInRoutes({ directory, events, logger: logger.child('signin') }),
+    ...tokenServiceRoutes({ directory, loginBaseUrl, logger: logger.child('tokenservice') }),
+    ...storageRoutes({ blobs, signer: linkSigner }),
+  );
+  logger.info(`sandbox listening on "${url}"`, { dataDir: options.dataDir });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    graphBaseUrl,
+    loginBaseUrl,
+    tokenServiceUrl,
+    exportStorageLocation: `${storageBaseUrl}/exports`,
+    appCredential: createSandboxAppCredential({ loginBaseUrl, app, clock }),
+    linkSigner,
+    faults,
+    events,
+    createUserTokenClient: () => createSandboxUserTokenClient(tokenServiceUrl),
+    stop() {
+      stopping ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Hanging faults and keep-alive clients would otherwise hold close() open forever.
+        server.closeAllConnections();
+      }).then(() => directory.flush());
+      return stopping;
+    },
+  };
+}
