@@ -1,0 +1,138 @@
+import type { AppCredentialProvider } from '../credentials/appCredentials';
+import type { DataExporter, DownloadLinkSigner, ExportHandle, ExportStatus } from '../dataExporter';
+import { AppError } from '../errors';
+import type { HttpClient } from '../http/httpClient';
+import type { VerifiedIdentity } from '../identity';
+import type { Logger } from '../logger';
+import { clientRequestIdFor, graphUrl, GUID_PATTERN, wrapGraphFailure } from './graphSupport';
+
+export interface GraphDataExporterOptions {
+  readonly http: HttpClient;
+  readonly credentials: AppCredentialProvider;
+  readonly graphBaseUrl: string;
+  /** App token scope; `graphScopeFor(graphBaseUrl)` in practice. */
+  readonly scope: string;
+  /** The storage container Graph writes exports into (its URL; a SAS query string is allowed and sent to Graph only). */
+  readonly storageLocation: string;
+  /** Name of the file inside `{container}/{operationId}/` the user downloads. */
+  readonly exportFileName: string;
+  readonly signer: DownloadLinkSigner;
+  /** How long a download link stays valid. */
+  readonly linkTtlMs: number;
+  readonly now?: () => Date;
+  readonly logger: Logger;
+}
+
+/** The status GET needs an app token of the user's tenant; the Location URL does not name it, so the handle does, as a fragment. */
+const TENANT_FRAGMENT = 'tenantId=';
+
+/**
+ * Personal data export through Graph: `POST /users/{id}/exportPersonalData`
+ * (https://learn.microsoft.com/graph/api/user-exportpersonaldata) answers 202 with a `Location` of a
+ * `dataPolicyOperation` (https://learn.microsoft.com/graph/api/datapolicyoperation-get) to poll. These endpoints
+ * throttle with 429 and no `Retry-After`; the HTTP client's backoff covers that.
+ */
+export class GraphDataExporter implements DataExporter {
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: GraphDataExporterOptions) {
+    this.logger = options.logger.child('graph:exporter');
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async start(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, options: { readonly requestId: string }): Promise<ExportHandle> {
+    const { objectId, tenantId } = identity;
+    const { requestId } = options;
+    if (!GUID_PATTERN.test(objectId) || !GUID_PATTERN.test(tenantId)) throw new AppError('EXPORT_UNAVAILABLE', `object id or tenant id is not a GUID (request "${requestId}")`);
+    const token = await this.appToken(tenantId, requestId);
+    let location: string | null;
+    try {
+      const response = await this.options.http.request({
+        method: 'POST',
+        url: graphUrl(this.options.graphBaseUrl, `/v1.0/users/${objectId}/exportPersonalData`),
+        headers: { authorization: `Bearer ${token}`, 'client-request-id': clientRequestIdFor(requestId, 'export') },
+        body: { storageLocation: this.options.storageLocation },
+        operation: 'graph.exportPersonalData',
+        // A repeated POST would start a second export job: only throttled or unsent attempts are repeated.
+        idempotent: false,
+      });
+      location = response.status === 202 ? response.headers.get('location') : null;
+    } catch (error) {
+      throw wrapGraphFailure(error, 'EXPORT_UNAVAILABLE', `starting the export (request "${requestId}")`);
+    }
+    if (!location || !this.isGraphUrl(location)) {
+      throw new AppError('EXPORT_UNAVAILABLE', `Graph accepted the export without a usable Location (request "${requestId}")`);
+    }
+    this.logger.info('export requested', { requestId, objectId, tenantId });
+    return { operationUrl: `${location.split('#')[0]}#${TENANT_FRAGMENT}${tenantId}` };
+  }
+
+  async status(handle: ExportHandle): Promise<ExportStatus> {
+    const [url = '', fragment = ''] = handle.operationUrl.split('#');
+    const tenantId = fragment.startsWith(TENANT_FRAGMENT) ? fragment.slice(TENANT_FRAGMENT.length) : '';
+    // The app token goes only to Graph itself, never to a URL a stored handle could have been tampered into.
+    if (!GUID_PATTERN.test(tenantId) || !this.isGraphUrl(url)) throw new AppError('EXPORT_UNAVAILABLE', 'the export handle is not one this exporter issued');
+    const token = await this.appToken(tenantId, 'status');
+    let body: unknown;
+    try {
+      const response = await this.options.http.request({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        operation: 'graph.getDataPolicyOperation',
+        idempotent: true,
+      });
+      body = response.body;
+    } catch (error) {
+      throw wrapGraphFailure(error, 'EXPORT_UNAVAILABLE', 'reading the export status');
+    }
+    return this.readStatus(body);
+  }
+
+  private async readStatus(body: unknown): Promise<ExportStatus> {
+    const { id, status } = (typeof body === 'object' && body !== null ? body : {}) as { id?: unknown; status?: unknown };
+    if (typeof id !== 'string' || !GUID_PATTERN.test(id)) throw new AppError('EXPORT_UNAVAILABLE', 'unexpected export status: no operation id');
+    switch (status) {
+      case 'notStarted':
+      case 'running':
+        return { kind: 'running' };
+      case 'failed':
+        this.logger.warn(`export "${id}" failed in the directory`, { operationId: id });
+        return { kind: 'failed', reason: 'the directory reported the export as failed' };
+      case 'complete': {
+        const expiresAt = new Date(this.now().getTime() + this.options.linkTtlMs);
+        const blobUrl = `${containerUrl(this.options.storageLocation)}/${id}/${this.options.exportFileName}`;
+        let downloadUrl: string;
+        try {
+          downloadUrl = await this.options.signer.sign(blobUrl, expiresAt);
+        } catch (error) {
+          throw new AppError('EXPORT_UNAVAILABLE', `export "${id}" is complete but its download link could not be signed`, { cause: error });
+        }
+        this.logger.info(`export "${id}" ready`, { operationId: id, expiresAt: expiresAt.toISOString() });
+        return { kind: 'ready', downloadUrl, expiresAt };
+      }
+      default:
+        throw new AppError('EXPORT_UNAVAILABLE', `unexpected export status "${String(status).slice(0, 40)}"`);
+    }
+  }
+
+  private async appToken(tenantId: string, requestId: string): Promise<string> {
+    try {
+      return await this.options.credentials.getToken(tenantId, this.options.scope);
+    } catch (error) {
+      throw new AppError('EXPORT_UNAVAILABLE', `no app token for tenant "${tenantId}" (request "${requestId}")`, { cause: error });
+    }
+  }
+
+  private isGraphUrl(url: string): boolean {
+    const base = this.options.graphBaseUrl.replace(/\/+$/, '');
+    return URL.canParse(url) && new URL(url).origin === new URL(base).origin && new URL(url).pathname.startsWith(new URL(base).pathname);
+  }
+}
+
+/** The container URL without a SAS query: the signer adds its own, read-only one per file. */
+function containerUrl(storageLocation: string): string {
+  const url = new URL(storageLocation);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
