@@ -29,10 +29,6 @@ export const ErrorCatalogue = {
     status: 403,
     userMessage: "I'm not allowed to close your account myself, and it has not been closed. You can close it on Microsoft's page instead.",
   },
-  CLOSE_FORBIDDEN: {
-    status: 403,
-    userMessage: "I'm not allowed to close your account myself, and it has not been closed. You can close it on Microsoft's page instead.",
-  },
   CLOSE_FAILED: {
     status: 502,
     userMessage: "Closing your account didn't succeed, and it has not been closed. Please try again later.",
