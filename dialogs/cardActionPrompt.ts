@@ -1,0 +1,45 @@
+import type { TurnContext } from 'botbuilder';
+import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidator } from 'botbuilder-dialogs';
+import { parseCardAction, type CardAction, type CardActionPayload } from '../cards/renderCard';
+
+export interface CardActionPromptSettings {
+  /** The card actions this prompt accepts; any other press or text re-prompts. */
+  readonly accepts: readonly CardAction[];
+  /**
+   * Typed words that count as a press, e.g. "skip" for the export offer. Never used for the closure
+   * confirmation: there the card press is the only confirmation.
+   */
+  readonly textSynonyms?: Readonly<Record<string, CardAction>>;
+}
+
+/**
+ * Waits for a press on one of our cards. A press is untrusted input: `parseCardAction` checks its shape
+ * before anything else sees it, and text is never mistaken for a press unless a synonym was configured.
+ */
+export class CardActionPrompt extends Prompt<CardActionPayload> {
+  constructor(
+    dialogId: string,
+    private readonly settings: CardActionPromptSettings,
+    validator?: PromptValidator<CardActionPayload>,
+  ) {
+    super(dialogId, validator);
+  }
+
+  protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
+    const activity = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
+    if (activity) await context.sendActivity(activity);
+  }
+
+  protected async onRecognize(context: TurnContext): Promise<PromptRecognizerResult<CardActionPayload>> {
+    const payload = parseCardAction(context.activity.value) ?? this.fromText(context.activity.text);
+    if (payload && this.settings.accepts.includes(payload.action)) return { succeeded: true, value: payload };
+    return { succeeded: false };
+  }
+
+  private fromText(text: unknown): CardActionPayload | undefined {
+    if (typeof text !== 'string' || !this.settings.textSynonyms) return undefined;
+    const action = this.settings.textSynonyms[text.trim().toLowerCase()];
+    if (action === undefined) return undefined;
+    return parseCardAction({ action });
+  }
+}

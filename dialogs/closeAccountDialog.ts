@@ -1,0 +1,165 @@
+import { MessageFactory, TurnContext } from 'botbuilder';
+import { ComponentDialog, OAuthPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { CardActions, renderCard, type CardActionPayload } from '../cards/renderCard';
+import { isAppError } from '../services/errors';
+import type { VerifiedIdentity } from '../services/identity';
+import { CardActionPrompt } from './cardActionPrompt';
+import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
+import type { DialogServices } from './dialogServices';
+import { formatTime, Messages } from './messages';
+
+export const CLOSE_ACCOUNT_DIALOG = 'closeAccountDialog';
+const STEPS = 'closeAccountSteps';
+const SIGN_IN_PROMPT = 'closeAccountSignIn';
+const EXPORT_PROMPT = 'exportChoicePrompt';
+const DECISION_PROMPT = 'closureDecisionPrompt';
+
+interface StepValues {
+  identity?: VerifiedIdentity;
+}
+
+/**
+ * The closure conversation: sign in -> eligibility -> export offer -> warning card -> (press) hand over to
+ * the confirmation dialog. Identity comes from the token only; the token itself is never kept.
+ */
+export class CloseAccountDialog extends ComponentDialog {
+  constructor(private readonly services: DialogServices) {
+    super(CLOSE_ACCOUNT_DIALOG);
+    this.addDialog(new OAuthPrompt(SIGN_IN_PROMPT, {
+      connectionName: services.connectionName,
+      title: Messages.signInTitle,
+      text: Messages.signInPrompt,
+      timeout: services.signInTimeoutMs,
+    }));
+    this.addDialog(new CardActionPrompt(EXPORT_PROMPT, {
+      accepts: [CardActions.exportData, CardActions.skipExport],
+      textSynonyms: { export: CardActions.exportData, 'export my data': CardActions.exportData, skip: CardActions.skipExport, 'skip export': CardActions.skipExport, wait: CardActions.exportData },
+    }));
+    this.addDialog(new CardActionPrompt(DECISION_PROMPT, { accepts: [CardActions.confirm, CardActions.decline] }));
+    this.addDialog(new WaterfallDialog(STEPS, [
+      this.signInStep.bind(this),
+      this.checkEligibilityStep.bind(this),
+      this.offerExportStep.bind(this),
+      this.warnStep.bind(this),
+      this.decisionStep.bind(this),
+    ]));
+    this.initialDialogId = STEPS;
+  }
+
+  private async signInStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    await this.setProgress(step.context, { step: 'signIn' });
+    return step.beginDialog(SIGN_IN_PROMPT);
+  }
+
+  private async checkEligibilityStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const token = (step.result as { token?: string } | undefined)?.token;
+    if (!token) return this.endWith(step, Messages.signInFailed);
+    try {
+      const identity = await this.services.directory.whoAmI(token);
+      (step.values as StepValues).identity = identity;
+      await step.context.sendActivity(Messages.signedInAs(identity));
+      const upnHash = this.services.hashUpn(identity.upn);
+      await this.services.audit.append({ type: 'signedIn', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId, upnHash });
+      const verdict = await this.services.realm.lookup(identity.upn);
+      await this.services.audit.append({ type: 'realmChecked', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId, upnHash, detail: verdict.kind });
+      if (verdict.kind === 'managed') return this.endWith(step, Messages.managed(verdict.organizationName || identity.organizationName));
+      if (verdict.kind === 'notWorkOrSchool') return this.endWith(step, Messages.notWorkOrSchool);
+    } catch (error) {
+      // Directory or realm unavailable, or the token refused: say so and change nothing.
+      if (!isAppError(error)) throw error;
+      this.services.logger.warn('eligibility could not be established', { errorCode: error.code, error });
+      return this.endWith(step, error.userMessage);
+    }
+    await step.context.sendActivity(Messages.eligible);
+    return step.next();
+  }
+
+  private async offerExportStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const identity = this.identityOf(step);
+    await this.setProgress(step.context, { step: 'exportOffer' });
+    const job = await this.services.exports.find(identity);
+    if (job?.status === 'ready' && job.downloadUrl && job.linkExpiresAt && Date.parse(job.linkExpiresAt) > this.services.clock().getTime()) {
+      await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt)) }), Messages.exportReady));
+      return step.next({ action: CardActions.skipExport });
+    }
+    const intro = job?.status === 'running' ? Messages.exportStillRunning(new Date(job.requestedAt))
+      : job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason')
+      : Messages.exportPrompt;
+    await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
+    return step.prompt(EXPORT_PROMPT, {
+      prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: identity.upn, organizationName: identity.organizationName }), intro),
+      retryPrompt: MessageFactory.text(Messages.exportRetry),
+    });
+  }
+
+  private async warnStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const identity = this.identityOf(step);
+    const choice = step.result as CardActionPayload;
+    if (choice.action === CardActions.exportData) return this.requestExport(step, identity);
+    if (choice.action === CardActions.skipExport) {
+      await this.services.audit.append({ type: 'exportSkipped', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
+    }
+    const { request, nonce } = await this.services.closure.open({
+      identity,
+      channelId: step.context.activity.channelId,
+      channelUserId: step.context.activity.from.id,
+      conversation: { ...TurnContext.getConversationReference(step.context.activity) },
+    });
+    await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
+    const card = renderCard('warning', {
+      requestId: request.requestId,
+      nonce,
+      upn: identity.upn,
+      displayName: identity.displayName,
+      organizationName: identity.organizationName,
+      expiresAt: formatTime(new Date(request.expiresAt)),
+      universalActions: step.context.activity.channelId === 'msteams',
+      requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
+    });
+    return step.prompt(DECISION_PROMPT, {
+      prompt: MessageFactory.attachment(card, Messages.warningPrompt),
+      retryPrompt: MessageFactory.text(Messages.typeIsNotConfirmation),
+    });
+  }
+
+  private async decisionStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    return step.replaceDialog(CONFIRM_CLOSURE_DIALOG, step.result as CardActionPayload);
+  }
+
+  private async requestExport(step: WaterfallStepContext, identity: VerifiedIdentity): Promise<DialogTurnResult> {
+    const existing = await this.services.exports.find(identity);
+    if (existing?.status === 'running') return this.endWith(step, Messages.waitForExport);
+    try {
+      await this.services.exports.request(identity, {
+        channelUserId: step.context.activity.from.id,
+        conversation: { ...TurnContext.getConversationReference(step.context.activity) },
+      });
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      this.services.logger.warn('export request failed', { errorCode: error.code, error });
+      return this.endWith(step, error.userMessage);
+    }
+    return this.endWith(step, Messages.exportRequested);
+  }
+
+  private async endWith(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {
+    await step.context.sendActivity(message);
+    await this.setProgress(step.context, {});
+    return step.endDialog();
+  }
+
+  private identityOf(step: WaterfallStepContext): VerifiedIdentity {
+    const identity = (step.values as StepValues).identity;
+    if (!identity) throw new Error(`${CLOSE_ACCOUNT_DIALOG}: no verified identity in step values`);
+    return identity;
+  }
+
+  private async setProgress(context: TurnContext, progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string }): Promise<void> {
+    await this.services.progress.set(context, progress);
+  }
+
+  private now(): string {
+    return this.services.clock().toISOString();
+  }
+}
+

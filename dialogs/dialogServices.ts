@@ -1,0 +1,39 @@
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { AccountDirectory } from '../services/accountDirectory';
+import type { AuditTrail } from '../services/auditTrail';
+import type { ClosureService } from '../services/closureService';
+import type { ExportService } from '../services/exportService';
+import type { Logger } from '../services/logger';
+import type { UserRealm } from '../services/userRealm';
+import type { ProgressStep } from './messages';
+
+/** Where the user is in the conversation, for help and cancel; kept in per-user conversation state. */
+export interface ConversationProgress {
+  step?: ProgressStep;
+  /** The pending closure request of this user in this conversation, if a warning card is out. */
+  requestId?: string;
+}
+
+/** Everything the dialogs need, handed in by the composition root. */
+export interface DialogServices {
+  readonly directory: AccountDirectory;
+  readonly realm: UserRealm;
+  readonly closure: ClosureService;
+  readonly exports: ExportService;
+  readonly audit: AuditTrail;
+  readonly hashUpn: (upn: string) => string;
+  readonly clock: () => Date;
+  readonly logger: Logger;
+  /** Name of the OAuth connection (Azure Bot) or of the sandbox token service's connection. */
+  readonly connectionName: string;
+  /** Sign-in prompt time-out. */
+  readonly signInTimeoutMs: number;
+  readonly progress: StatePropertyAccessor<ConversationProgress>;
+}
+
+/** Set on `turnState` when the user's personal data must be dropped from the bot's stores at the end of the turn. */
+export const FORGET_USER_KEY = Symbol('forgetUser');
+
+export function markForgetUser(context: TurnContext): void {
+  context.turnState.set(FORGET_USER_KEY, true);
+}

@@ -1,0 +1,109 @@
+import type { AuditTrail } from './auditTrail';
+import { accountKey } from './closureRequest';
+import type { DataExporter } from './dataExporter';
+import { isAppError } from './errors';
+import type { VerifiedIdentity } from './identity';
+import type { Logger } from './logger';
+import type { RecordStore, StoredRecord } from './recordStore';
+
+/** One data export per account at a time, durable so a restart or another instance can finish watching it. */
+export interface ExportJob {
+  readonly exportId: string;
+  readonly objectId: string;
+  readonly tenantId: string;
+  readonly channelUserId: string;
+  /** Opaque conversation reference for the "ready" message. */
+  readonly conversation: Record<string, unknown>;
+  readonly operationUrl: string;
+  readonly status: 'running' | 'ready' | 'failed';
+  readonly requestedAt: string;
+  readonly downloadUrl?: string;
+  readonly linkExpiresAt?: string;
+  readonly failureReason?: string;
+  /** Set by the one instance that won the right to send the "ready" message. */
+  readonly notifiedAt?: string;
+}
+
+export interface ExportServiceOptions {
+  readonly jobs: RecordStore<ExportJob>;
+  readonly exporter: DataExporter;
+  readonly audit: AuditTrail;
+  readonly clock: () => Date;
+  readonly logger: Logger;
+}
+
+export class ExportService {
+  constructor(private readonly options: ExportServiceOptions) {}
+
+  /** The account's export job, if one was requested and not yet forgotten. */
+  async find(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<ExportJob | undefined> {
+    return (await this.options.jobs.get(accountKey(identity)))?.value;
+  }
+
+  /** Requests an export; a running one for the same account is returned instead of starting another. */
+  async request(identity: VerifiedIdentity, who: { channelUserId: string; conversation: Record<string, unknown> }): Promise<ExportJob> {
+    const key = accountKey(identity);
+    const existing = await this.options.jobs.get(key);
+    if (existing?.value.status === 'running') return existing.value;
+    const exportId = `ex_${Date.now().toString(36)}_${key.slice(-8)}`;
+    const handle = await this.options.exporter.start(identity, { requestId: exportId });
+    const job: ExportJob = {
+      exportId,
+      objectId: identity.objectId,
+      tenantId: identity.tenantId,
+      channelUserId: who.channelUserId,
+      conversation: who.conversation,
+      operationUrl: handle.operationUrl,
+      status: 'running',
+      requestedAt: this.options.clock().toISOString(),
+    };
+    if (existing) await this.options.jobs.replace(key, job, existing.etag);
+    else await this.options.jobs.create(key, job);
+    await this.options.audit.append({ type: 'exportRequested', at: job.requestedAt, objectId: job.objectId, tenantId: job.tenantId, detail: exportId });
+    return job;
+  }
+
+  /**
+   * Checks every running job once. A job that finished is updated by compare-and-swap together with
+   * `notifiedAt`, so of several instances polling at once exactly one gets it back to send the message.
+   */
+  async poll(): Promise<ExportJob[]> {
+    const toNotify: ExportJob[] = [];
+    for (const record of await this.options.jobs.list()) {
+      if (record.value.status !== 'running') continue;
+      const finished = await this.checkOne(record);
+      if (finished) toNotify.push(finished);
+    }
+    return toNotify;
+  }
+
+  /** Drops the account's export record (it holds a conversation reference: personal data). */
+  async forget(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<void> {
+    await this.options.jobs.delete(accountKey(identity));
+  }
+
+  private async checkOne(record: StoredRecord<ExportJob> & { id: string }): Promise<ExportJob | undefined> {
+    let status;
+    try {
+      status = await this.options.exporter.status({ operationUrl: record.value.operationUrl });
+    } catch (error) {
+      // A status read that fails is retried on the next poll; the job stays running.
+      this.options.logger.warn('export status could not be read', { exportId: record.value.exportId, error });
+      return undefined;
+    }
+    if (status.kind === 'running') return undefined;
+    const now = this.options.clock().toISOString();
+    const next: ExportJob =
+      status.kind === 'ready'
+        ? { ...record.value, status: 'ready', downloadUrl: status.downloadUrl, linkExpiresAt: status.expiresAt.toISOString(), notifiedAt: now }
+        : { ...record.value, status: 'failed', failureReason: status.reason, notifiedAt: now };
+    try {
+      await this.options.jobs.replace(record.id, next, record.etag);
+    } catch (error) {
+      if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
+      throw error;
+    }
+    await this.options.audit.append({ type: status.kind === 'ready' ? 'exportReady' : 'exportFailed', at: now, objectId: next.objectId, tenantId: next.tenantId, detail: next.exportId });
+    return next;
+  }
+}

@@ -1,0 +1,280 @@
+import { strict as assert } from 'node:assert';
+import sinon from 'sinon';
+import type { AccountCloser, CloseOutcome } from '../../services/accountCloser';
+import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
+import { ClosureService, type Presser } from '../../services/closureService';
+import { AppError } from '../../services/errors';
+import type { VerifiedIdentity } from '../../services/identity';
+import { silentLogger } from '../../services/logger';
+import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
+import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+import type { RealmVerdict, UserRealm } from '../../services/userRealm';
+
+const ADA: VerifiedIdentity = {
+  objectId: 'a0000000-0000-4000-8000-000000000001', tenantId: 't0000000-0000-4000-8000-00000000000a',
+  upn: 'ada@fabrikamvolunteers.example', displayName: 'Ada', organizationName: 'Fabrikam Volunteers',
+};
+const GRACE: VerifiedIdentity = { ...ADA, objectId: 'a0000000-0000-4000-8000-000000000002', upn: 'grace@fabrikamvolunteers.example', displayName: 'Grace' };
+const START = new Date('2026-11-27T10:00:00Z');
+const TTL_MS = 10 * 60_000;
+
+function createRealm(verdict: RealmVerdict | AppError = { kind: 'unmanaged', organizationName: 'Fabrikam Volunteers' }): UserRealm & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    async lookup(upn) {
+      calls.push(upn);
+      if (verdict instanceof AppError) throw verdict;
+      return verdict;
+    },
+  };
+}
+
+function createCloser(behaviour: () => Promise<CloseOutcome> = async () => ({ kind: 'closed' })): AccountCloser & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    async close(identity, { requestId }) {
+      calls.push(`${identity.objectId}:${requestId}`);
+      return behaviour();
+    },
+  };
+}
+
+function createService(overrides: { realm?: UserRealm; closer?: AccountCloser } = {}) {
+  const requests = new MemoryRecordStore<ClosureRequest>();
+  const locks = new MemoryRecordStore<AccountClosureLock>();
+  const audit = new MemoryAuditTrail();
+  const realm = overrides.realm ?? createRealm();
+  const closer = overrides.closer ?? createCloser();
+  const service = new ClosureService({
+    requests, locks, audit, realm, closer,
+    hashUpn: (upn) => `hash(${upn.length})`,
+    clock: () => new Date(),
+    confirmationTtlMs: TTL_MS,
+    closingLeaseMs: 60_000,
+    maxCloseAttempts: 3,
+    logger: silentLogger,
+  });
+  return { service, requests, locks, audit, realm, closer };
+}
+
+const asAda: Presser = { channelUserId: 'user-ada', identity: ADA };
+
+async function openForAda(service: ClosureService) {
+  return service.open({ identity: ADA, channelId: 'emulator', channelUserId: 'user-ada', conversation: { conversation: { id: 'c1' } } });
+}
+
+describe('ClosureService', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => { clock = sinon.useFakeTimers({ now: START, toFake: ['Date'] }); });
+  afterEach(() => clock.restore());
+
+  describe('opening a request', () => {
+    it('stores a pending record with the nonce hashed, never the nonce itself', async () => {
+      const { service, requests } = createService();
+      const { request, nonce } = await openForAda(service);
+      const stored = await requests.get(request.requestId);
+      assert.equal(stored?.value.status, 'pending');
+      assert.ok(!JSON.stringify(stored?.value).includes(nonce));
+      assert.equal(stored?.value.expiresAt, new Date(START.getTime() + TTL_MS).toISOString());
+    });
+
+    it('records that the warning was shown, with ids and the UPN hash only', async () => {
+      const { service, audit } = createService();
+      await openForAda(service);
+      const [event] = await audit.readAll();
+      assert.equal(event.type, 'warningShown');
+      assert.ok(!JSON.stringify(event).includes(ADA.upn));
+    });
+  });
+
+  describe('a genuine Yes from the requester', () => {
+    it('re-checks eligibility, closes the account once and scrubs personal data from the record', async () => {
+      const { service, requests, realm, closer, audit } = createService();
+      const { request, nonce } = await openForAda(service);
+      const result = await service.confirm(request.requestId, nonce, asAda);
+      assert.equal(result.kind, 'closed');
+      assert.deepEqual(realm.calls, [ADA.upn]);
+      assert.deepEqual(closer.calls, [`${ADA.objectId}:${request.requestId}`]);
+      const stored = (await requests.get(request.requestId))?.value;
+      assert.equal(stored?.status, 'closed');
+      assert.equal(stored?.upn, undefined);
+      assert.equal(stored?.conversation, undefined);
+      assert.deepEqual((await audit.readAll()).map((e) => e.type), ['warningShown', 'confirmed', 'realmChecked', 'closing', 'closed']);
+    });
+
+    it('hands off to the portal when the closer says so', async () => {
+      const closer = createCloser(async () => ({ kind: 'handedOff', portalUrl: 'https://portal.example/close', reason: 'forbidden' }));
+      const { service } = createService({ closer });
+      const { request, nonce } = await openForAda(service);
+      const result = await service.confirm(request.requestId, nonce, asAda);
+      assert.deepEqual(result, { kind: 'handedOff', requestId: request.requestId, portalUrl: 'https://portal.example/close', reason: 'forbidden' });
+    });
+  });
+
+  describe('presses that must not close anything', () => {
+    it('refuses a press from another channel user', async () => {
+      const { service, closer } = createService();
+      const { request, nonce } = await openForAda(service);
+      const result = await service.confirm(request.requestId, nonce, { channelUserId: 'user-grace', identity: GRACE });
+      assert.deepEqual(result, { kind: 'rejected', reason: 'notRequester' });
+      assert.equal(closer.calls.length, 0);
+    });
+
+    it('refuses the requester when they are now signed in as a different account', async () => {
+      const { service, closer } = createService();
+      const { request, nonce } = await openForAda(service);
+      const result = await service.confirm(request.requestId, nonce, { channelUserId: 'user-ada', identity: GRACE });
+      assert.deepEqual(result, { kind: 'rejected', reason: 'differentAccount' });
+      assert.equal(closer.calls.length, 0);
+    });
+
+    it('refuses a wrong nonce', async () => {
+      const { service, closer } = createService();
+      const { request } = await openForAda(service);
+      assert.deepEqual(await service.confirm(request.requestId, 'guessed', asAda), { kind: 'rejected', reason: 'badNonce' });
+      assert.equal(closer.calls.length, 0);
+    });
+
+    it('refuses an unknown request id', async () => {
+      const { service } = createService();
+      assert.deepEqual(await service.confirm('cr_unknown', 'x', asAda), { kind: 'rejected', reason: 'unknownRequest' });
+    });
+
+    it('expires the request once its time is up and refuses the press', async () => {
+      const { service, requests, closer } = createService();
+      const { request, nonce } = await openForAda(service);
+      clock.tick(TTL_MS);
+      assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'rejected', reason: 'expired' });
+      assert.equal((await requests.get(request.requestId))?.value.status, 'expired');
+      assert.equal(closer.calls.length, 0);
+    });
+
+    it('accepts a press one second before expiry', async () => {
+      const { service } = createService();
+      const { request, nonce } = await openForAda(service);
+      clock.tick(TTL_MS - 1000);
+      assert.equal((await service.confirm(request.requestId, nonce, asAda)).kind, 'closed');
+    });
+
+    it('refuses a Yes after No', async () => {
+      const { service, closer } = createService();
+      const { request, nonce } = await openForAda(service);
+      assert.deepEqual(await service.decline(request.requestId, nonce, 'user-ada'), { kind: 'declined' });
+      assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'rejected', reason: 'cancelled' });
+      assert.equal(closer.calls.length, 0);
+    });
+
+    it('closes nothing when the organization has become managed meanwhile', async () => {
+      const { service, closer } = createService({ realm: createRealm({ kind: 'managed', organizationName: 'Fabrikam' }) });
+      const { request, nonce } = await openForAda(service);
+      assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'notEligible', requestId: request.requestId, verdict: 'managed' });
+      assert.equal(closer.calls.length, 0);
+    });
+
+    it('closes nothing when the realm cannot confirm', async () => {
+      const { service, closer } = createService({ realm: createRealm(new AppError('REALM_UNAVAILABLE', 'timeout')) });
+      const { request, nonce } = await openForAda(service);
+      const result = await service.confirm(request.requestId, nonce, asAda);
+      assert.equal(result.kind, 'failed');
+      assert.equal(closer.calls.length, 0);
+    });
+  });
+
+  describe('double presses', () => {
+    it('closes once when the same Yes arrives twice at the same moment', async () => {
+      const { service, closer, audit } = createService();
+      const { request, nonce } = await openForAda(service);
+      const results = await Promise.all([service.confirm(request.requestId, nonce, asAda), service.confirm(request.requestId, nonce, asAda)]);
+      assert.deepEqual(results.map((r) => r.kind).sort(), ['closed', 'rejected']);
+      assert.equal(closer.calls.length, 1);
+      assert.equal((await audit.readAll()).filter((e) => e.type === 'closed').length, 1);
+    });
+
+    it('says "already closed" to a second press after the closure', async () => {
+      const { service } = createService();
+      const { request, nonce } = await openForAda(service);
+      await service.confirm(request.requestId, nonce, asAda);
+      assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'rejected', reason: 'alreadyClosed' });
+    });
+
+    it('closes an account once even when two of its requests are confirmed', async () => {
+      const { service, closer } = createService();
+      const first = await openForAda(service);
+      const second = await openForAda(service);
+      const results = await Promise.all([
+        service.confirm(first.request.requestId, first.nonce, asAda),
+        service.confirm(second.request.requestId, second.nonce, asAda),
+      ]);
+      assert.deepEqual(results.map((r) => r.kind).sort(), ['closed', 'rejected']);
+      assert.equal(closer.calls.length, 1);
+    });
+  });
+
+  describe('a directory that does not answer', () => {
+    it('keeps the request closing and lets the reconciler finish it exactly once', async () => {
+      let fail = true;
+      const closer = createCloser(async () => {
+        if (fail) throw new AppError('DIRECTORY_UNAVAILABLE', 'reset');
+        return { kind: 'closed' };
+      });
+      const { service, requests, audit } = createService({ closer });
+      const { request, nonce } = await openForAda(service);
+      assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'stillClosing', requestId: request.requestId });
+      assert.equal((await requests.get(request.requestId))?.value.status, 'closing');
+
+      assert.deepEqual(await service.reconcile(), [], 'the lease of the first attempt is still running');
+      fail = false;
+      clock.tick(60_000);
+      const finished = await service.reconcile();
+      assert.equal(finished.length, 1);
+      assert.equal(finished[0].result.kind, 'closed');
+      assert.deepEqual(finished[0].request.conversation, { conversation: { id: 'c1' } }, 'the caller can tell the user');
+      assert.deepEqual(await service.reconcile(), []);
+      assert.equal((await audit.readAll()).filter((e) => e.type === 'closed').length, 1);
+    });
+
+    it('gives up as failed after the last attempt', async () => {
+      const closer = createCloser(async () => { throw new AppError('DIRECTORY_UNAVAILABLE', 'down'); });
+      const { service, requests } = createService({ closer });
+      const { request, nonce } = await openForAda(service);
+      await service.confirm(request.requestId, nonce, asAda);
+      for (let i = 0; i < 3; i++) { clock.tick(60_000); await service.reconcile(); }
+      assert.equal((await requests.get(request.requestId))?.value.status, 'failed');
+      assert.equal(closer.calls.length, 3);
+    });
+
+    it('finishes a request a crash left confirmed, re-checking the realm first', async () => {
+      const { service, requests, realm, closer } = createService();
+      const { request } = await openForAda(service);
+      const stored = await requests.get(request.requestId);
+      await requests.replace(request.requestId, { ...stored!.value, status: 'confirmed' }, stored!.etag);
+      const finished = await service.reconcile();
+      assert.equal(finished[0].result.kind, 'closed');
+      assert.deepEqual(realm.calls, [ADA.upn]);
+      assert.equal(closer.calls.length, 1);
+    });
+  });
+
+  describe('cancel', () => {
+    it('cancels the requester\'s pending request and nobody else\'s', async () => {
+      const { service, requests } = createService();
+      const { request } = await openForAda(service);
+      assert.equal(await service.cancelPending(request.requestId, 'user-grace'), false);
+      assert.equal(await service.cancelPending(request.requestId, 'user-ada'), true);
+      assert.equal((await requests.get(request.requestId))?.value.status, 'cancelled');
+    });
+  });
+
+  describe('peek', () => {
+    it('tells a foreign, a finished and an actionable press apart without a sign-in', async () => {
+      const { service } = createService();
+      const { request, nonce } = await openForAda(service);
+      assert.equal(await service.peek(request.requestId, 'user-grace'), 'notRequester');
+      assert.equal(await service.peek(request.requestId, 'user-ada'), 'actionable');
+      await service.confirm(request.requestId, nonce, asAda);
+      assert.equal(await service.peek(request.requestId, 'user-grace'), 'alreadyClosed');
+    });
+  });
+});
