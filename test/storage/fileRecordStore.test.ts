@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileRecordStore } from '../../services/storage/fileRecordStore';
+import { runWorkersTogether } from './fixtures/workers';
+import { createRecordingLogger, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
+
+interface Doc {
+  winner: string;
+}
+
+describe('FileRecordStore', () => {
+  let temp: TempDir;
+  beforeEach(async () => {
+    temp = await createTempDir();
+  });
+  afterEach(async () => {
+    await temp.remove();
+  });
+
+  describe('across processes', () => {
+    it('lets exactly one of several processes replacing one read eTag win', async () => {
+      const store = new FileRecordStore<Doc>({ dir: temp.path });
+      const etag = await store.create('r1', { winner: 'nobody' });
+      const labels = ['p1', 'p2', 'p3', 'p4'];
+      const results = await runWorkersTogether(labels.map((label) => ['replace', temp.path, 'r1', etag, label]));
+      const winners = labels.filter((_, index) => results[index].outcome === 'won');
+      assert.equal(winners.length, 1, `winners: ${JSON.stringify(results)}`);
+      assert.equal(results.filter((result) => result.outcome === 'conflict').length, labels.length - 1);
+      assert.equal((await store.get('r1'))?.value.winner, winners[0]);
+    });
+
+    it('sees records written by another store on the same directory, as after a restart', async () => {
+      await new FileRecordStore<Doc>({ dir: temp.path }).create('r1', { winner: 'first run' });
+      assert.equal((await new FileRecordStore<Doc>({ dir: temp.path }).get('r1'))?.value.winner, 'first run');
+    });
+  });
+
+  describe('lock files', () => {
+    it('breaks a lock left behind by a crashed process once it is older than the stale bound', async () => {
+      const { logger, records } = createRecordingLogger();
+      const store = new FileRecordStore<Doc>({ dir: temp.path, logger, lockStaleAfterMs: 1_000 });
+      const etag = await store.create('r1', { winner: 'nobody' });
+      const lock = join(temp.path, '.r1.lock');
+      await writeFile(lock, '99999:crashed');
+      const longAgo = new Date(Date.now() - 60_000);
+      await utimes(lock, longAgo, longAgo);
+
+      await store.replace('r1', { winner: 'after crash' }, etag);
+
+      assert.equal((await store.get('r1'))?.value.winner, 'after crash');
+      assert.ok(records.some((record) => record.level === 'warn' && record.message === 'breaking a stale lock'));
+      assert.deepEqual((await readdir(temp.path)).sort(), ['r1.json']);
+    });
+
+    it('gives up with STORAGE_UNAVAILABLE while a live holder keeps a fresh lock', async () => {
+      const store = new FileRecordStore<Doc>({ dir: temp.path, lockTimeoutMs: 50, lockStaleAfterMs: 60_000 });
+      const etag = await store.create('r1', { winner: 'nobody' });
+      await writeFile(join(temp.path, '.r1.lock'), '99999:alive');
+
+      await expectAppError(store.replace('r1', { winner: 'blocked' }, etag), 'STORAGE_UNAVAILABLE');
+
+      assert.equal((await store.get('r1'))?.value.winner, 'nobody');
+    });
+  });
+
+  describe('files on disk', () => {
+    it('leaves one JSON file per record and no temp or lock files after many writes', async () => {
+      const store = new FileRecordStore<Doc>({ dir: temp.path });
+      let etag = await store.create('r1', { winner: 'v0' });
+      for (let version = 1; version <= 5; version++) etag = await store.replace('r1', { winner: `v${version}` }, etag);
+      await store.create('r2', { winner: 'other' });
+
+      assert.deepEqual((await readdir(temp.path)).sort(), ['r1.json', 'r2.json']);
+      const onDisk = JSON.parse(await readFile(join(temp.path, 'r1.json'), 'utf8')) as { value: Doc };
+      assert.deepEqual(onDisk.value, { winner: 'v5' });
+    });
+
+    it('reports a record file that is not JSON as STORAGE_UNAVAILABLE', async () => {
+      await writeFile(join(temp.path, 'broken.json'), '{"value": ');
+      const store = new FileRecordStore<Doc>({ dir: temp.path });
+      await expectAppError(store.get('broken'), 'STORAGE_UNAVAILABLE');
+    });
+
+    it('wraps a directory it cannot write to as STORAGE_UNAVAILABLE with the cause', async () => {
+      const notADir = join(temp.path, 'file');
+      await writeFile(notADir, 'occupied');
+      const store = new FileRecordStore<Doc>({ dir: join(notADir, 'records') });
+      const error = await expectAppError(store.create('r1', { winner: 'x' }), 'STORAGE_UNAVAILABLE');
+      assert.ok(error.cause instanceof Error);
+    });
+  });
+});
