@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { readPackageSettings } from '../../appPackage/build';
 import { SETTINGS } from '../../config/settings';
 import {
   type ArmParametersFile,
@@ -71,6 +72,13 @@ describe('deployment templates', () => {
           ),
         );
         assert.deepEqual(problems, []);
+      });
+
+      it('describes every parameter for the person deploying', () => {
+        const bare = scopes.flatMap(({ template: t, where }) =>
+          Object.entries(t.parameters ?? {}).filter(([, p]) => !p?.metadata?.description).map(([name]) => `${where}: ${name}`),
+        );
+        assert.deepEqual(bare, []);
       });
 
       it('gives no secure parameter a default value', () => {
@@ -194,6 +202,14 @@ describe('deployment templates', () => {
     it('shows passing the botAppId output to npm run package:teams as MicrosoftAppId', () => {
       const packaging = codeBlocks.filter((block) => block.includes('npm run package:teams'));
       assert.ok(packaging.some((block) => block.includes('MicrosoftAppId') && block.includes('botAppId')), 'a code block with both names');
+    });
+
+    it('sets the variables appPackage reads on the npm run package:teams line', () => {
+      const line = codeBlocks.flatMap((block) => block.split('\n')).find((l) => l.includes('npm run package:teams')) ?? '';
+      const assigned = [...(line.split('npm run package:teams')[0] ?? '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1] ?? '');
+      const samples: Record<string, string> = { MicrosoftAppId: '00000000-0000-4000-8000-000000000000', BOT_DOMAIN: 'example-bot.azurewebsites.net' };
+      const env = Object.fromEntries(assigned.map((name) => [name, samples[name] ?? 'unexpected']));
+      assert.deepEqual(readPackageSettings(env), { botId: samples.MicrosoftAppId, botDomain: samples.BOT_DOMAIN });
     });
 
     it('shows both deployment commands with their templates and parameters files', () => {
