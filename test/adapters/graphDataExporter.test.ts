@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { appCredentialProviderFromTokenCredential, graphScopeFor } from '../../services/credentials/appCredentials';
+import type { ExportHandle } from '../../services/dataExporter';
+import { isAppError } from '../../services/errors';
+import { GraphDataExporter } from '../../services/graph/graphDataExporter';
+import { EXPORT_FILE_NAME } from '../../sandbox/exportJobs';
+import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { createTestHttp, rejectionOf } from './support/adapterHarness';
+
+const EXPORT_DELAY_MS = 60_000;
+const LINK_TTL_MS = 24 * 60 * 60 * 1000;
+const EXPORT = /^\/graph\/v1\.0\/users\/[^/]+\/exportPersonalData$/;
+const OPERATION = /^\/graph\/v1\.0\/dataPolicyOperations\/[^/]+$/;
+const ADA = { objectId: DEMO.ada.id, tenantId: DEMO.fabrikam.id };
+
+describe('GraphDataExporter against the sandbox', () => {
+  let t: TestSandbox;
+  beforeEach(async () => {
+    t = await startTestSandbox({ exportDelayMs: EXPORT_DELAY_MS });
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  function createExporter() {
+    const { http, logger, records, waits } = createTestHttp();
+    const { graphBaseUrl } = t.sandbox;
+    const exporter = new GraphDataExporter({
+      http,
+      credentials: appCredentialProviderFromTokenCredential(t.sandbox.appCredential, { logger }),
+      graphBaseUrl,
+      scope: graphScopeFor(graphBaseUrl),
+      storageLocation: t.sandbox.exportStorageLocation,
+      exportFileName: EXPORT_FILE_NAME,
+      signer: t.sandbox.linkSigner,
+      linkTtlMs: LINK_TTL_MS,
+      now: t.time.clock,
+      logger,
+    });
+    return { exporter, records, waits };
+  }
+
+  async function expectUnavailable(promise: Promise<unknown>): Promise<void> {
+    const error = await rejectionOf(promise);
+    assert.ok(isAppError(error, 'EXPORT_UNAVAILABLE'), `expected EXPORT_UNAVAILABLE, got ${String(error)}`);
+  }
+
+  describe('an export from request to download', () => {
+    it('starts a job, reports it running, then ready with a link that downloads the file until it expires', async () => {
+      const { exporter } = createExporter();
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      assert.ok(handle.operationUrl.startsWith(`${t.sandbox.graphBaseUrl}/v1.0/dataPolicyOperations/`));
+      assert.deepEqual(await exporter.status(handle), { kind: 'running' });
+
+      t.time.advance(EXPORT_DELAY_MS);
+      const status = await exporter.status(handle);
+      assert.equal(status.kind, 'ready');
+      if (status.kind !== 'ready') return;
+      assert.equal(status.expiresAt.getTime(), t.time.clock().getTime() + LINK_TTL_MS);
+      const download = await fetch(status.downloadUrl);
+      assert.equal(download.status, 200);
+      assert.equal(((await download.json()) as { user: { id: string } }).user.id, DEMO.ada.id);
+      t.time.advance(LINK_TTL_MS + 1);
+      assert.equal((await fetch(status.downloadUrl)).status, 403);
+    });
+
+    it('reports failed when the directory fails the job', async () => {
+      const { exporter } = createExporter();
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const token = await appToken(t.sandbox, DEMO.fabrikam.id);
+      assert.equal((await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: bearer(token) })).status, 204);
+      t.time.advance(EXPORT_DELAY_MS);
+      assert.equal((await exporter.status(handle)).kind, 'failed');
+    });
+  });
+
+  describe('when Graph throttles', () => {
+    it('backs off on a 429 without Retry-After and then starts the export', async () => {
+      const { exporter, waits } = createExporter();
+      t.sandbox.faults.inject({ method: 'POST', path: EXPORT, times: 2, respond: { status: 429, body: { error: { code: 'TooManyRequests', message: 'Too many requests' } } } });
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      assert.deepEqual(waits, [100, 200]);
+      assert.deepEqual(await exporter.status(handle), { kind: 'running' });
+    });
+
+    it('rides out a 503 while reading the status', async () => {
+      const { exporter } = createExporter();
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      t.sandbox.faults.inject({ method: 'GET', path: OPERATION, respond: { status: 503 } });
+      assert.deepEqual(await exporter.status(handle), { kind: 'running' });
+    });
+  });
+
+  describe('when starting fails', () => {
+    it('does not repeat a POST whose connection was reset, since a second job could start', async () => {
+      const { exporter, waits } = createExporter();
+      t.sandbox.faults.inject({ method: 'POST', path: EXPORT, respond: 'reset' });
+      await expectUnavailable(exporter.start(ADA, { requestId: 'req-1' }));
+      assert.deepEqual(waits, []);
+    });
+
+    it('reports EXPORT_UNAVAILABLE for a 202 without a Location', async () => {
+      const { exporter } = createExporter();
+      t.sandbox.faults.inject({ method: 'POST', path: EXPORT, respond: { status: 202 } });
+      await expectUnavailable(exporter.start(ADA, { requestId: 'req-1' }));
+    });
+
+    it('refuses a Location outside Graph', async () => {
+      const { exporter } = createExporter();
+      t.sandbox.faults.inject({ method: 'POST', path: EXPORT, respond: { status: 202, headers: { location: 'https://attacker.example/v1.0/dataPolicyOperations/1' } } });
+      await expectUnavailable(exporter.start(ADA, { requestId: 'req-1' }));
+    });
+  });
+
+  describe('when reading the status fails', () => {
+    it('sends no token to a handle that points outside Graph', async () => {
+      const { exporter } = createExporter();
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const foreign: ExportHandle = { operationUrl: handle.operationUrl.replace(t.sandbox.graphBaseUrl, 'http://127.0.0.1:9') };
+      await expectUnavailable(exporter.status(foreign));
+    });
+
+    it('reports EXPORT_UNAVAILABLE for an unknown status', async () => {
+      const { exporter } = createExporter();
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const id = new URL(handle.operationUrl).pathname.split('/').pop();
+      t.sandbox.faults.inject({ method: 'GET', path: OPERATION, respond: { status: 200, body: { id, status: 'paused' } } });
+      await expectUnavailable(exporter.status(handle));
+    });
+
+    it('reports EXPORT_UNAVAILABLE for a malformed body', async () => {
+      const { exporter } = createExporter();
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      t.sandbox.faults.inject({ method: 'GET', path: OPERATION, respond: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status": "compl' } });
+      await expectUnavailable(exporter.status(handle));
+    });
+  });
+});
