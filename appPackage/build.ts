@@ -1,0 +1,176 @@
+/**
+ * `npm run package:teams`: fills the manifest template with the bot's app id and host, validates it offline
+ * against the schema bundled in @microsoft/app-manifest, and zips it with both icons into
+ * appPackage/build/appPackage.zip, ready to upload in Teams or the Developer Portal.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import AdmZip from 'adm-zip';
+import { AppManifestUtils } from '@microsoft/app-manifest';
+import dotenv from 'dotenv';
+import { AppError } from '../services/errors';
+import { COLOR_ICON_SIZE, OUTLINE_ICON_SIZE, readPngSize } from './icons';
+
+export const MANIFEST_TEMPLATE_PATH = path.join(__dirname, 'manifest.template.json');
+export const DEFAULT_OUTPUT_PATH = path.join(__dirname, 'build', 'appPackage.zip');
+
+/** What the template needs. Each field is named after the environment variable it comes from. */
+export interface PackageSettings {
+  /** `MicrosoftAppId`: the bot's app (client) id, also used as the Teams app id and for SSO. */
+  readonly botId: string;
+  /** `BOT_DOMAIN`: the host name the bot is reached at, without scheme or path (e.g. `mybot.azurewebsites.net`). */
+  readonly botDomain: string;
+}
+
+export type Manifest = Record<string, unknown>;
+
+export interface BuildPackageOptions {
+  readonly manifest: Manifest;
+  /** Where the icon files the manifest names are read from. */
+  readonly iconsDir: string;
+  readonly outFile: string;
+}
+
+export interface BuiltPackage {
+  readonly outFile: string;
+  readonly entries: readonly string[];
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+const PLACEHOLDER = /\$\{\{([A-Za-z0-9_]+)\}\}/g;
+const ICON_SIZES = { color: COLOR_ICON_SIZE, outline: OUTLINE_ICON_SIZE } as const;
+
+/** Reads the two variables from an environment-shaped object; the refusal is one line naming the variable. */
+export function readPackageSettings(env: Readonly<Record<string, string | undefined>>): PackageSettings {
+  return checkSettings({ botId: env.MicrosoftAppId?.trim() ?? '', botDomain: env.BOT_DOMAIN?.trim() ?? '' });
+}
+
+/** Replaces `${{BOT_ID}}` and `${{BOT_DOMAIN}}` in every string of the template; an unknown placeholder is an error. */
+export function fillManifest(template: unknown, settings: PackageSettings): Manifest {
+  const { botId, botDomain } = checkSettings(settings);
+  const values: Record<string, string> = { BOT_ID: botId, BOT_DOMAIN: botDomain.toLowerCase() };
+  const fill = (node: unknown): unknown => {
+    if (typeof node === 'string') {
+      return node.replace(PLACEHOLDER, (_match, name: string) => {
+        const value = values[name];
+        if (value === undefined) throw new AppError('CONFIG_INVALID', `the manifest template uses an unknown placeholder "\${{${name}}}"`);
+        return value;
+      });
+    }
+    if (Array.isArray(node)) return node.map(fill);
+    if (typeof node === 'object' && node !== null) return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, fill(value)]));
+    return node;
+  };
+  const filled = fill(template);
+  if (typeof filled !== 'object' || filled === null || Array.isArray(filled)) {
+    throw new AppError('CONFIG_INVALID', 'the manifest template is not a JSON object');
+  }
+  return filled as Manifest;
+}
+
+/**
+ * Validates against the Teams schema bundled in @microsoft/app-manifest and returns one line per problem
+ * (empty when valid). The schema is passed in explicitly, so validation never goes to the network: a
+ * `$schema` the package does not bundle is itself reported as a problem.
+ */
+export async function validateManifest(manifest: Manifest): Promise<string[]> {
+  const located = locateBundledSchema(manifest.$schema);
+  if (typeof located === 'string') return [located];
+  if (manifest.manifestVersion !== located.version) {
+    return [`manifestVersion "${String(manifest.manifestVersion)}" does not match the $schema version "${located.version}"`];
+  }
+  const schema: unknown = JSON.parse(fs.readFileSync(located.file, 'utf8'));
+  type AppManifest = Parameters<typeof AppManifestUtils.validateAgainstSchema>[0];
+  type AppManifestSchema = NonNullable<Parameters<typeof AppManifestUtils.validateAgainstSchema>[1]>;
+  const problems = await AppManifestUtils.validateAgainstSchema(manifest as unknown as AppManifest, schema as AppManifestSchema);
+  return problems.map((problem) => problem.trim());
+}
+
+/** Validates the manifest, checks both icons' sizes, and writes a zip of exactly manifest.json and the two icons. */
+export async function buildPackage(options: BuildPackageOptions): Promise<BuiltPackage> {
+  const problems = await validateManifest(options.manifest);
+  if (problems.length > 0) {
+    throw new AppError('CONFIG_INVALID', `the Teams manifest is not valid: ${problems.slice(0, 5).join('; ')}`);
+  }
+  const zip = new AdmZip();
+  zip.addFile('manifest.json', Buffer.from(`${JSON.stringify(options.manifest, null, 2)}\n`, 'utf8'));
+  const icons = options.manifest.icons as Record<keyof typeof ICON_SIZES, string>;
+  for (const kind of ['color', 'outline'] as const) {
+    const file = icons[kind];
+    const png = readIcon(path.join(options.iconsDir, file), kind);
+    zip.addFile(file, png);
+  }
+  fs.mkdirSync(path.dirname(options.outFile), { recursive: true });
+  zip.writeZip(options.outFile);
+  return { outFile: options.outFile, entries: zip.getEntries().map((entry) => entry.entryName) };
+}
+
+function readIcon(file: string, kind: keyof typeof ICON_SIZES): Buffer {
+  if (!fs.existsSync(file)) {
+    throw new AppError('CONFIG_INVALID', `the ${kind} icon "${file}" is missing (run: npx tsx appPackage/icons.ts)`);
+  }
+  const png = fs.readFileSync(file);
+  const expected = ICON_SIZES[kind];
+  let size: { width: number; height: number };
+  try {
+    size = readPngSize(png);
+  } catch (error) {
+    throw new AppError('CONFIG_INVALID', `the ${kind} icon "${file}" is not a PNG`, { cause: error });
+  }
+  if (size.width !== expected || size.height !== expected) {
+    throw new AppError('CONFIG_INVALID', `the ${kind} icon must be ${expected}x${expected}, "${file}" is ${size.width}x${size.height}`);
+  }
+  return png;
+}
+
+function checkSettings(settings: PackageSettings): PackageSettings {
+  if (!settings.botId) {
+    throw new AppError('CONFIG_INVALID', "MicrosoftAppId is not set: give the bot's app (client) id, a GUID, in the environment or .env");
+  }
+  if (!GUID.test(settings.botId)) {
+    throw new AppError('CONFIG_INVALID', `MicrosoftAppId must be a GUID (the bot's app id), got "${settings.botId}"`);
+  }
+  if (!settings.botDomain) {
+    throw new AppError('CONFIG_INVALID', 'BOT_DOMAIN is not set: give the host name the bot is reached at, e.g. mybot.azurewebsites.net');
+  }
+  if (!HOST_NAME.test(settings.botDomain)) {
+    throw new AppError('CONFIG_INVALID', `BOT_DOMAIN must be a host name only, without scheme, port or path (e.g. mybot.azurewebsites.net), got "${settings.botDomain}"`);
+  }
+  return settings;
+}
+
+/**
+ * Maps `https://developer.microsoft.com/[locale/]json-schemas/teams/v<version>/MicrosoftTeams.schema.json` to the
+ * copy inside the installed package. Returns a problem line when there is none.
+ */
+function locateBundledSchema(schemaUrl: unknown): { file: string; version: string } | string {
+  const match =
+    typeof schemaUrl === 'string'
+      ? /^https:\/\/developer\.microsoft\.com\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?json-schemas\/teams\/v([0-9.]+|DevPreview)\/MicrosoftTeams\.schema\.json$/i.exec(schemaUrl)
+      : null;
+  if (!match) return `$schema must be a Teams schema URL on developer.microsoft.com, got "${String(schemaUrl)}"`;
+  const packageRoot = path.dirname(path.dirname(require.resolve('@microsoft/app-manifest')));
+  const file = path.join(packageRoot, 'build', 'json-schemas', 'teams', `v${match[1]}`, 'MicrosoftTeams.schema.json');
+  if (!fs.existsSync(file)) return `$schema version v${match[1]} is not bundled with @microsoft/app-manifest, so it cannot be checked offline`;
+  return { file, version: match[1] === 'DevPreview' ? 'devPreview' : match[1] };
+}
+
+async function main(): Promise<void> {
+  const envFile = path.resolve(__dirname, '..', '.env');
+  if (fs.existsSync(envFile)) dotenv.config({ path: envFile, quiet: true });
+  const settings = readPackageSettings(process.env);
+  const template: unknown = JSON.parse(fs.readFileSync(MANIFEST_TEMPLATE_PATH, 'utf8'));
+  const built = await buildPackage({ manifest: fillManifest(template, settings), iconsDir: __dirname, outFile: DEFAULT_OUTPUT_PATH });
+  process.stdout.write(
+    `Wrote ${path.relative(process.cwd(), built.outFile)} (${built.entries.join(', ')}) for bot "${settings.botId}" at "${settings.botDomain}".\n`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    const message = error instanceof AppError ? error.message.replace(/^CONFIG_INVALID: /, '') : String(error instanceof Error ? error.stack : error);
+    process.stderr.write(`package:teams: ${message}\n`);
+    process.exitCode = 1;
+  });
+}

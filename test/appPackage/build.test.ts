@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import AdmZip from 'adm-zip';
+import { buildPackage, fillManifest, MANIFEST_TEMPLATE_PATH, readPackageSettings, validateManifest, type Manifest } from '../../appPackage/build';
+import { encodePng, OUTLINE_ICON_FILE } from '../../appPackage/icons';
+import { isAppError } from '../../services/errors';
+
+const APP_PACKAGE_DIR = path.resolve(__dirname, '../../appPackage');
+const BOT_ID = '3f1e6c2a-9b7d-4e58-a0c1-2d4b6f8e0a13';
+const BOT_DOMAIN = 'closure-bot.azurewebsites.net';
+
+function createTemplate(): unknown {
+  return JSON.parse(fs.readFileSync(MANIFEST_TEMPLATE_PATH, 'utf8'));
+}
+
+function createManifest(): Manifest {
+  return fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN });
+}
+
+function createTempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'app-package-'));
+}
+
+function refusedWith(pattern: RegExp) {
+  return (error: unknown) => isAppError(error, 'CONFIG_INVALID') && pattern.test(error.message) && !error.message.includes('\n');
+}
+
+describe('Teams app package', () => {
+  describe('fillManifest with a valid app id and domain', () => {
+    const manifest = createManifest();
+    const bot = (manifest.bots as Array<Record<string, unknown>>)[0] ?? {};
+
+    it('validates against the schema bundled in @microsoft/app-manifest, offline', async () => {
+      assert.deepEqual(await validateManifest(manifest), []);
+    });
+
+    it('uses the app id for the app, the bot and SSO', () => {
+      assert.equal(manifest.id, BOT_ID);
+      assert.equal(bot.botId, BOT_ID);
+      assert.deepEqual(manifest.webApplicationInfo, { id: BOT_ID, resource: `api://botid-${BOT_ID}` });
+    });
+
+    it('allows the token service and the bot host, and points the developer links at the host', () => {
+      assert.deepEqual(manifest.validDomains, [BOT_DOMAIN, 'token.botframework.com']);
+      assert.equal((manifest.developer as Record<string, unknown>).websiteUrl, `https://${BOT_DOMAIN}/`);
+    });
+
+    it('offers the bot in personal chats, group chats and teams, without files', () => {
+      assert.deepEqual(bot.scopes, ['personal', 'groupChat', 'team']);
+      assert.equal(bot.supportsFiles, false);
+    });
+
+    it('keeps $schema on developer.microsoft.com and leaves no placeholder behind', () => {
+      assert.match(String(manifest.$schema), /^https:\/\/developer\.microsoft\.com\/json-schemas\/teams\/v1\.\d+\/MicrosoftTeams\.schema\.json$/);
+      assert.doesNotMatch(JSON.stringify(manifest), /\$\{\{/);
+    });
+
+    it('says what the bot does in the descriptions', () => {
+      const description = manifest.description as { short: string; full: string };
+      assert.match(description.short, /close your own work or school account/i);
+      assert.match(description.full, /unmanaged/);
+      assert.match(description.full, /permanent/);
+    });
+  });
+
+  describe('fillManifest with bad settings', () => {
+    it('refuses a missing app id, naming MicrosoftAppId', () => {
+      assert.throws(() => fillManifest(createTemplate(), { botId: '', botDomain: BOT_DOMAIN }), refusedWith(/MicrosoftAppId is not set/));
+    });
+
+    it('refuses an app id that is not a GUID', () => {
+      assert.throws(() => fillManifest(createTemplate(), { botId: 'my-bot', botDomain: BOT_DOMAIN }), refusedWith(/MicrosoftAppId must be a GUID.*"my-bot"/));
+    });
+
+    it('refuses a missing domain, naming BOT_DOMAIN', () => {
+      assert.throws(() => fillManifest(createTemplate(), { botId: BOT_ID, botDomain: '' }), refusedWith(/BOT_DOMAIN is not set/));
+    });
+
+    it('refuses a domain given as a URL', () => {
+      assert.throws(() => fillManifest(createTemplate(), { botId: BOT_ID, botDomain: `https://${BOT_DOMAIN}/` }), refusedWith(/BOT_DOMAIN must be a host name only/));
+    });
+
+    it('refuses a template with a placeholder it does not know', () => {
+      assert.throws(() => fillManifest({ id: '${{TEAMS_APP_ID}}' }, { botId: BOT_ID, botDomain: BOT_DOMAIN }), refusedWith(/unknown placeholder "\$\{\{TEAMS_APP_ID\}\}"/));
+    });
+  });
+
+  describe('readPackageSettings', () => {
+    it('reads MicrosoftAppId and BOT_DOMAIN, trimmed', () => {
+      assert.deepEqual(readPackageSettings({ MicrosoftAppId: ` ${BOT_ID} `, BOT_DOMAIN: `${BOT_DOMAIN}\n` }), { botId: BOT_ID, botDomain: BOT_DOMAIN });
+    });
+
+    it('refuses an environment without MicrosoftAppId', () => {
+      assert.throws(() => readPackageSettings({ BOT_DOMAIN }), refusedWith(/MicrosoftAppId is not set/));
+    });
+  });
+
+  describe('validateManifest', () => {
+    it('reports a description longer than Teams allows, so the check itself can fail', async () => {
+      const manifest = createManifest();
+      manifest.description = { short: 'x'.repeat(81), full: 'Long enough.' };
+      const problems = await validateManifest(manifest);
+      assert.ok(problems.some((problem) => problem.startsWith('/description/short')), problems.join('\n'));
+    });
+
+    it('reports a missing required field', async () => {
+      const manifest = createManifest();
+      delete manifest.accentColor;
+      assert.ok((await validateManifest(manifest)).some((problem) => problem.includes('accentColor')));
+    });
+
+    it('reports a $schema version the package does not bundle instead of fetching it', async () => {
+      const manifest = { ...createManifest(), $schema: 'https://developer.microsoft.com/json-schemas/teams/v9.99/MicrosoftTeams.schema.json' };
+      assert.deepEqual(await validateManifest(manifest), [
+        '$schema version v9.99 is not bundled with @microsoft/app-manifest, so it cannot be checked offline',
+      ]);
+    });
+
+    it('reports a $schema outside developer.microsoft.com', async () => {
+      const manifest = { ...createManifest(), $schema: 'https://example.com/MicrosoftTeams.schema.json' };
+      assert.match((await validateManifest(manifest))[0] ?? '', /must be a Teams schema URL on developer\.microsoft\.com/);
+    });
+
+    it('reports a manifestVersion that differs from the $schema version', async () => {
+      const manifest = { ...createManifest(), manifestVersion: '1.19' };
+      assert.match((await validateManifest(manifest))[0] ?? '', /manifestVersion "1\.19" does not match/);
+    });
+  });
+
+  describe('buildPackage', () => {
+    let tempDir: string;
+    beforeEach(() => {
+      tempDir = createTempDir();
+    });
+    afterEach(() => {
+      fs.rmSync(tempDir, { recursive: true, force: true });
+    });
+
+    it('writes a zip holding exactly manifest.json and the two icons', async () => {
+      const manifest = createManifest();
+      const outFile = path.join(tempDir, 'nested', 'appPackage.zip');
+      const built = await buildPackage({ manifest, iconsDir: APP_PACKAGE_DIR, outFile });
+
+      const zip = new AdmZip(outFile);
+      const names = zip.getEntries().map((entry) => entry.entryName).sort();
+      assert.deepEqual(names, ['color.png', 'manifest.json', 'outline.png']);
+      assert.deepEqual([...built.entries].sort(), names);
+      const entry = (name: string) => zip.getEntries().find((candidate) => candidate.entryName === name)?.getData() ?? Buffer.alloc(0);
+      assert.deepEqual(JSON.parse(entry('manifest.json').toString('utf8')), manifest);
+      assert.ok(entry('color.png').equals(fs.readFileSync(path.join(APP_PACKAGE_DIR, 'color.png'))));
+      assert.ok(entry('outline.png').equals(fs.readFileSync(path.join(APP_PACKAGE_DIR, 'outline.png'))));
+    });
+
+    it('refuses an invalid manifest and writes nothing', async () => {
+      const manifest = { ...createManifest(), accentColor: 'purple' };
+      const outFile = path.join(tempDir, 'appPackage.zip');
+      await assert.rejects(buildPackage({ manifest, iconsDir: APP_PACKAGE_DIR, outFile }), refusedWith(/manifest is not valid: \/accentColor/));
+      assert.equal(fs.existsSync(outFile), false);
+    });
+
+    it('refuses an icon of the wrong size, naming it', async () => {
+      fs.copyFileSync(path.join(APP_PACKAGE_DIR, 'color.png'), path.join(tempDir, 'color.png'));
+      fs.writeFileSync(path.join(tempDir, OUTLINE_ICON_FILE), encodePng({ width: 16, height: 16, pixels: Buffer.alloc(16 * 16 * 4) }));
+      await assert.rejects(
+        buildPackage({ manifest: createManifest(), iconsDir: tempDir, outFile: path.join(tempDir, 'appPackage.zip') }),
+        refusedWith(/outline icon must be 32x32, .* is 16x16/),
+      );
+    });
+
+    it('refuses a missing icon, naming the script that draws it', async () => {
+      await assert.rejects(
+        buildPackage({ manifest: createManifest(), iconsDir: tempDir, outFile: path.join(tempDir, 'appPackage.zip') }),
+        refusedWith(/color icon .* is missing \(run: npx tsx appPackage\/icons\.ts\)/),
+      );
+    });
+  });
+
+  describe('npm run package:teams (the script itself)', () => {
+    function runBuild(env: Record<string, string>) {
+      // Values set here win over any .env on this machine: dotenv never overrides the environment.
+      return spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(APP_PACKAGE_DIR, 'build.ts')], {
+        cwd: path.resolve(APP_PACKAGE_DIR, '..'),
+        env: { PATH: process.env.PATH ?? '', ...env },
+        encoding: 'utf8',
+      });
+    }
+
+    it('refuses an invalid app id with one clear line and a failing exit code', () => {
+      const result = runBuild({ MicrosoftAppId: 'not-a-guid', BOT_DOMAIN });
+      assert.equal(result.status, 1);
+      assert.equal(result.stderr, 'package:teams: MicrosoftAppId must be a GUID (the bot\'s app id), got "not-a-guid"\n');
+      assert.equal(result.stdout, '');
+    });
+
+    it('refuses an empty app id with one clear line', () => {
+      const result = runBuild({ MicrosoftAppId: '', BOT_DOMAIN });
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, /^package:teams: MicrosoftAppId is not set: [^\n]*\n$/);
+    });
+  });
+});
