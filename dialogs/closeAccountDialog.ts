@@ -30,6 +30,8 @@ export class CloseAccountDialog extends ComponentDialog {
       title: Messages.signInTitle,
       text: Messages.signInPrompt,
       timeout: services.signInTimeoutMs,
+      // The link itself on every channel: the Emulator and Web Chat open it (sandbox page or Azure's), Teams requires it.
+      showSignInLink: true,
     }));
     this.addDialog(new CardActionPrompt(EXPORT_PROMPT, {
       accepts: [CardActions.exportData, CardActions.skipExport],

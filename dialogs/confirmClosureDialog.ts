@@ -27,6 +27,8 @@ export class ConfirmClosureDialog extends ComponentDialog {
       title: Messages.signInTitle,
       text: Messages.signInPrompt,
       timeout: services.signInTimeoutMs,
+      // The link itself on every channel: the Emulator and Web Chat open it (sandbox page or Azure's), Teams requires it.
+      showSignInLink: true,
     });
     this.addDialog(this.signIn);
     this.addDialog(new WaterfallDialog(STEPS, [this.reauthenticateStep.bind(this), this.decideStep.bind(this)]));

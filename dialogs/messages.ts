@@ -34,6 +34,8 @@ export const Messages = {
     "Typing doesn't close your account. To close it, press **Yes, close my account** on the card; to keep it, press **No, keep it** or say **cancel**.",
   closed: (upn: string, requestId: string, closedAt: Date) =>
     `Your account **${upn}** has been closed. Request id: \`${requestId}\`, closed ${formatTime(closedAt)}. I've signed you out and forgotten this conversation's personal data.`,
+  closedInBackground: (requestId: string, closedAt: Date) =>
+    `Your account has now been closed. Request id: \`${requestId}\`, closed ${formatTime(closedAt)}.`,
   handedOff: (portalUrl: string, reason: 'configured' | 'forbidden') =>
     `${reason === 'forbidden' ? "This bot isn't allowed to close accounts in your organization, so you'll finish on Microsoft's own page." : "You'll finish on Microsoft's own page."} ` +
     `1. Open ${portalUrl} and sign in with this account. 2. Select **Close account**. 3. Confirm with **Yes**. Your account has not been closed yet.`,

@@ -1,0 +1,268 @@
+/**
+ * The composition root: settings -> services -> bot -> HTTP server. The only file that reads the environment
+ * (through config/), builds infrastructure, and picks the sandbox or Azure.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import {
+  CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState,
+  type Storage, type TurnContext,
+} from 'botbuilder';
+import { BlobsStorage } from 'botbuilder-azure-blobs';
+import type { UserTokenClient } from 'botframework-connector';
+import * as dotenv from 'dotenv';
+import { AccountClosureBot } from './bot/accountClosureBot';
+import { BackgroundWork } from './bot/backgroundWork';
+import { FileStorage } from './bot/storage/fileStorage';
+import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
+import type { ConversationProgress } from './dialogs/dialogServices';
+import { MainDialog } from './dialogs/mainDialog';
+import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
+import { createServer, DEFAULT_MAX_BODY_BYTES, startServer } from './server/createServer';
+import type { AccountCloser } from './services/accountCloser';
+import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
+import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
+import { ClosureService } from './services/closureService';
+import { appCredentialProviderFromTokenCredential, createAppCredentialProvider, graphScopeFor } from './services/credentials/appCredentials';
+import type { DownloadLinkSigner } from './services/dataExporter';
+import { ExportService, type ExportJob } from './services/exportService';
+import { GraphAccountCloser } from './services/graph/graphAccountCloser';
+import { GraphAccountDirectory } from './services/graph/graphAccountDirectory';
+import { GraphDataExporter } from './services/graph/graphDataExporter';
+import { createHttpClient } from './services/http/httpClient';
+import { createLogger, jsonLineSink, type Logger, type LogRecord } from './services/logger';
+import { ForbiddenFallbackCloser } from './services/portal/forbiddenFallbackCloser';
+import { PortalHandOffCloser } from './services/portal/portalHandOff';
+import { UserRealmClient } from './services/realm/userRealmClient';
+import { createStores } from './services/storage/createStores';
+import { hashUpn } from './services/storage/upnHash';
+
+/** Outside calls: per-attempt timeout and retry budget (Graph and login answer in well under a second). */
+const HTTP_TIMEOUT_MS = 10_000;
+const HTTP_RETRY = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 };
+const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+/** A closing instance owns its request this long before a reconciler may finish it. */
+const CLOSING_LEASE_MS = 2 * 60_000;
+const MAX_CLOSE_ATTEMPTS = 5;
+const RECONCILE_INTERVAL_MS = 60_000;
+/** Turns in flight get this long to finish on SIGTERM. */
+const SHUTDOWN_GRACE_MS = 10_000;
+/** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
+const EXPORT_FILE_NAME = 'personal-data.json';
+
+export interface RunningBot {
+  readonly url: string;
+  readonly sandbox?: Sandbox;
+  readonly background: BackgroundWork;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where log records go; default JSON lines on stderr. */
+  readonly logSink?: (record: LogRecord) => void;
+  /** Host to listen on; default all interfaces. */
+  readonly host?: string;
+  /** Start the export poller and reconciler timers; tests drive `background` themselves. */
+  readonly timers?: boolean;
+}
+
+export async function startBot(config: BotConfig, options: StartOptions = {}): Promise<RunningBot> {
+  const logger = createLogger('bot', options.logSink ?? jsonLineSink, config.logLevel);
+  logger.info('starting', summarizeConfig(config));
+  const sandbox = config.directory.kind === 'sandbox' ? await startEmbeddedSandbox(config, logger.child('sandbox')) : undefined;
+
+  const http = createHttpClient({ logger: logger.child('http'), timeoutMs: HTTP_TIMEOUT_MS, retry: HTTP_RETRY });
+  const graphBaseUrl = sandbox?.graphBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.graphBaseUrl : '');
+  const loginBaseUrl = sandbox?.loginBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.loginBaseUrl : '');
+  const credentials = sandbox
+    ? appCredentialProviderFromTokenCredential(sandbox.appCredential, { logger: logger.child('credentials') })
+    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials') });
+  const scope = graphScopeFor(graphBaseUrl);
+
+  const directory = new GraphAccountDirectory({ http, graphBaseUrl, logger: logger.child('directory') });
+  const realm = new UserRealmClient({ http, loginBaseUrl, logger: logger.child('realm') });
+  const closer: AccountCloser = config.closure.kind === 'portal'
+    ? new PortalHandOffCloser({ portalUrl: config.closure.portalUrl, logger: logger.child('closer') })
+    : new ForbiddenFallbackCloser({
+        inner: new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, logger: logger.child('closer') }),
+        portalUrl: config.closure.portalUrl,
+        logger: logger.child('closer'),
+      });
+  const exporter = new GraphDataExporter({
+    http, credentials, graphBaseUrl, scope,
+    storageLocation: sandbox?.exportStorageLocation ?? config.export.storageLocation ?? '',
+    exportFileName: EXPORT_FILE_NAME,
+    signer: sandbox?.linkSigner ?? productionLinkSigner(config, logger),
+    linkTtlMs: config.export.linkTtlHours * 3_600_000,
+    logger: logger.child('exporter'),
+  });
+
+  const container = config.storage.kind === 'blob' ? blobContainer(config) : undefined;
+  const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
+  const stateStorage = botStateStorage(config, container, logger);
+  const upnKey = await auditHashKey(config);
+  const clock = () => new Date();
+
+  const closure = new ClosureService({
+    requests: stores.records<ClosureRequest>('closureRequests'),
+    locks: stores.records<AccountClosureLock>('closureLocks'),
+    audit: stores.audit, realm, closer, clock,
+    hashUpn: (upn) => hashUpn(upn, upnKey),
+    confirmationTtlMs: config.closure.confirmationTtlSeconds * 1000,
+    closingLeaseMs: CLOSING_LEASE_MS,
+    maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
+    logger: logger.child('closure'),
+  });
+  const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+
+  const state = new PrivateConversationState(stateStorage);
+  const dialog = new MainDialog({
+    directory, realm, closure, exports, audit: stores.audit, clock,
+    hashUpn: (upn) => hashUpn(upn, upnKey),
+    logger: logger.child('dialogs'),
+    connectionName: config.connectionName,
+    signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
+    progress: state.createProperty<ConversationProgress>('progress'),
+  });
+  const bot = new AccountClosureBot({ state, dialog, logger: logger.child('turns') });
+  const adapter = createAdapter(config, logger.child('adapter'), sandbox?.createUserTokenClient());
+  const background = new BackgroundWork({ adapter, botAppId: config.bot.appType === 'None' ? '' : config.bot.appId, closure, exports, logger: logger.child('background') });
+
+  const server = createServer({ adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
+  const listening = await startServer(server, config.port, options.host);
+  logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: sandbox?.url });
+
+  const timers = options.timers === false ? [] : startTimers(background, config, logger);
+  return {
+    url: listening.url,
+    sandbox,
+    background,
+    async stop() {
+      for (const timer of timers) clearInterval(timer);
+      await Promise.race([listening.stop(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+      await sandbox?.stop();
+    },
+  };
+}
+
+function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+  const identity = config.bot;
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppType: identity.appType === 'None' ? '' : identity.appType,
+    MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
+    MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
+    MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
+  }));
+  if (sandboxTokens) {
+    // Without an app id the SDK's own token client refuses to work ("appId Required"): the sandbox's serves instead.
+    adapter.use(async (context: TurnContext, next) => {
+      context.turnState.set(adapter.UserTokenClientKey, sandboxTokens);
+      await next();
+    });
+  }
+  adapter.onTurnError = async (context, error) => {
+    logger.error('turn failed', { activityType: context.activity.type, channelId: context.activity.channelId, error });
+    await context.sendActivity("Sorry, something went wrong on my side. Nothing has been closed. Please try again, or say **cancel** to start over.");
+    if (context.activity.channelId === 'emulator') {
+      // Trace activities are shown by the Emulator only: the detail a developer needs, without a stack.
+      await context.sendTraceActivity('OnTurnError', `${error.name}: ${error.message}`, 'https://www.botframework.com/schemas/error', 'TurnError');
+    }
+  };
+  return adapter;
+}
+
+async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<Sandbox> {
+  const seed = config.sandbox.seedPath ? await loadSeedFile(config.sandbox.seedPath) : undefined;
+  return startSandbox({ port: config.sandbox.port, dataDir: config.sandbox.dataDir, seed, exportDelayMs: config.sandbox.exportDelayMs, logger });
+}
+
+function azureCredential(config: BotConfig): TokenCredential {
+  const clientId = config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined;
+  return new ManagedIdentityCredential(clientId ? { clientId } : {});
+}
+
+function blobContainer(config: BotConfig): ContainerClient {
+  if (config.storage.kind !== 'blob') throw new Error('blobContainer needs STORAGE=blob');
+  const service = config.storage.connectionString
+    ? BlobServiceClient.fromConnectionString(config.storage.connectionString)
+    : new BlobServiceClient(config.storage.accountUrl ?? '', azureCredential(config));
+  return service.getContainerClient(config.storage.container);
+}
+
+function botStateStorage(config: BotConfig, container: ContainerClient | undefined, logger: Logger): Storage {
+  switch (config.storage.kind) {
+    case 'memory': return new MemoryStorage();
+    case 'file': return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
+    case 'blob': return config.storage.connectionString
+      ? new BlobsStorage(config.storage.connectionString, config.storage.container)
+      : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+  }
+}
+
+/** A read-only SAS for the user's export, signed with a user delegation key of the managed identity. */
+function productionLinkSigner(config: BotConfig, logger: Logger): DownloadLinkSigner {
+  const location = config.export.storageLocation;
+  if (!location) return { sign: async () => { throw new Error('EXPORT_STORAGE_LOCATION is not set'); } };
+  const account = new URL(location);
+  const service = new BlobServiceClient(`${account.protocol}//${account.host}`, azureCredential(config));
+  return new BlobSasLinkSigner({
+    kind: 'userDelegation',
+    logger: logger.child('links'),
+    keySource: { accountName: account.host.split('.')[0], getUserDelegationKey: (startsOn, expiresOn) => service.getUserDelegationKey(startsOn, expiresOn) },
+  });
+}
+
+/** The audit's UPN hash key: configured in Azure; in sandbox mode generated once and kept under the data folder. */
+async function auditHashKey(config: BotConfig): Promise<Buffer> {
+  if (config.auditHashKey) return Buffer.from(config.auditHashKey, 'base64');
+  const file = path.join(config.dataDir, 'audit-hash.key');
+  try {
+    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(32);
+  await mkdir(config.dataDir, { recursive: true });
+  await writeFile(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+function startTimers(background: BackgroundWork, config: BotConfig, logger: Logger): NodeJS.Timeout[] {
+  const every = (ms: number, name: string, work: () => Promise<unknown>) => {
+    const run = () => work().catch((error: unknown) => logger.error(`${name} failed`, { error }));
+    void run();
+    return setInterval(run, ms).unref();
+  };
+  const exportPollMs = config.directory.kind === 'sandbox' ? Math.min(config.export.pollIntervalSeconds * 1000, 2_000) : config.export.pollIntervalSeconds * 1000;
+  return [every(exportPollMs, 'export poll', () => background.pollExports()), every(RECONCILE_INTERVAL_MS, 'reconcile', () => background.reconcileClosures())];
+}
+
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  let config: BotConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\nSee .env.example for every setting.\n`);
+    process.exit(1);
+  }
+  const running = await startBot(config);
+  process.stdout.write(`Account Closure Bot: connect the Bot Framework Emulator to ${running.url}/api/messages` + (running.sandbox ? ` (sandbox at ${running.sandbox.url})` : '') + '\n');
+  const shutdown = (signal: string) => {
+    process.stdout.write(`${signal}: finishing turns in flight, then stopping.\n`);
+    running.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`Account Closure Bot failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,104 @@
+import { strict as assert } from 'node:assert';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  cardActionData, signInLinkOf, signInThroughChat, startHarness, submitSignInPage, textsOf, TEST_SEED, type BotHarness,
+} from '../support/botHarness';
+
+const KIM = TEST_SEED.users[0];
+
+describe('the closure conversation over /api/messages, as the Emulator speaks it', () => {
+  let harness: BotHarness;
+  beforeEach(async () => { harness = await startHarness(); });
+  afterEach(async () => { await harness.stop(); });
+
+  it('closes an unmanaged account after sign-in, a skipped export and a pressed Yes, and the account is gone', async () => {
+    const kim = harness.user();
+    const signInCard = await kim.says('close my account');
+    const afterCode = await signInThroughChat(kim, signInCard, KIM.upn, KIM.password);
+    assert.match(textsOf(afterCode), /signed in as \*\*Kim Akers\*\* \(kim@tailspin\.example\) of \*\*Tailspin Hobbyists\*\*/);
+    assert.match(textsOf(afterCode), /organization is unmanaged/);
+
+    const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
+    const yes = cardActionData(warning, 'closure.confirm');
+    const closed = await kim.presses(yes);
+    assert.match(textsOf(closed), /Your account \*\*kim@tailspin\.example\*\* has been closed\. Request id: `cr_[0-9a-f]{32}`/);
+
+    const page = await submitSignInPage(signInLinkOf(await kim.says('close my account')), KIM.upn, KIM.password);
+    assert.doesNotMatch(page, /magic-code/, 'no code for a closed account');
+    assert.match(page, /has been closed|no account with that name/);
+    const graph = await fetch(`${harness.bot.sandbox!.graphBaseUrl}/v1.0/users/${KIM.id}`, {
+      headers: { authorization: `Bearer ${(await harness.bot.sandbox!.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token}` },
+    });
+    assert.equal(graph.status, 404);
+
+    const audit = await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8');
+    assert.deepEqual(
+      audit.trim().split('\n').map((line) => JSON.parse(line).type),
+      ['signedIn', 'realmChecked', 'exportOffered', 'exportSkipped', 'warningShown', 'confirmed', 'realmChecked', 'closing', 'closed'],
+    );
+    assert.ok(!audit.includes(KIM.upn) && !audit.includes('Kim'), 'the audit holds no UPN or name');
+  });
+
+  it('answers a second press of the same Yes with "already closed"', async () => {
+    const kim = harness.user();
+    const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+    const yes = cardActionData(await kim.presses(cardActionData(afterCode, 'closure.skipExport')), 'closure.confirm');
+    await kim.presses(yes);
+    assert.match(textsOf(await kim.presses(yes)), /already been closed/);
+  });
+
+  it('does not close anything when the user types yes instead of pressing the card', async () => {
+    const kim = harness.user();
+    const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+    await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
+    assert.match(textsOf(await kim.says('yes')), /Typing doesn't close your account/);
+    assert.match(await submitSignInPage(signInLinkOf(await harness.user().says('close my account')), KIM.upn, KIM.password), /magic-code/);
+  });
+
+  it('keeps the account when No is pressed', async () => {
+    const kim = harness.user();
+    const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+    const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
+    assert.match(textsOf(await kim.presses(cardActionData(warning, 'closure.decline'))), /kept/);
+    assert.match(textsOf(await kim.presses(cardActionData(warning, 'closure.confirm'))), /cancelled/);
+  });
+
+  it('tells a managed organization\'s member to contact their administrator, naming the organization', async () => {
+    const pat = harness.user();
+    const replies = await signInThroughChat(pat, await pat.says('close my account'), 'pat@northwind.example', 'pat-pass-3');
+    assert.match(textsOf(replies), /\*\*Northwind Traders\*\*, an organization with an administrator/);
+  });
+
+  it('tells a personal account it is not a work or school account', async () => {
+    const sam = harness.user();
+    const replies = await signInThroughChat(sam, await sam.says('close my account'), 'sam@outlook.example', 'sam-pass-4');
+    assert.match(textsOf(replies), /isn't a work or school account/);
+  });
+
+  it('exports the data first, tells the user when it is ready, and then closes', async () => {
+    const kim = harness.user();
+    const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+    assert.match(textsOf(await kim.presses(cardActionData(afterCode, 'closure.export'))), /usually takes a day or two/);
+    assert.equal(await harness.bot.background.pollExports(), 1);
+    const [ready] = await harness.connector.waitFor(1);
+    assert.equal(ready.conversationId, `conv-${kim.userId}`);
+    assert.match(JSON.stringify(ready.activity), /Your data export is ready/);
+    assert.equal(await harness.bot.background.pollExports(), 0, 'told once');
+    const resumed = await kim.says('close my account');
+    const download = resumed.flatMap((r) => r.attachments ?? []).map((a) => JSON.stringify(a.content)).find((c) => c.includes('Action.OpenUrl'));
+    const url = /"url":"([^"]+)"/.exec(download ?? '')?.[1];
+    assert.ok(url, 'the export card links the download');
+    const file = await fetch(url);
+    assert.equal(file.status, 200);
+    assert.match(await file.text(), /kim@tailspin\.example/);
+    const closed = await kim.presses(cardActionData(resumed, 'closure.confirm'));
+    assert.match(textsOf(closed), /has been closed/);
+  });
+
+  it('answers a broken activity with a 400 that names the problem', async () => {
+    const response = await harness.user().send({ type: 'message', conversation: {} });
+    assert.equal(response.status, 400);
+    assert.match(JSON.stringify(response.body), /conversation\.id/);
+  });
+});
