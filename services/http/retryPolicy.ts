@@ -69,6 +69,8 @@ export function parseRetryAfter(header: string | null, nowMs: number, maxMs: num
   if (/^\d+(\.\d+)?$/.test(value)) {
     waitMs = Math.ceil(Number(value) * 1000);
   } else {
+    // Only a real HTTP date (it names a month); Date.parse would read "-5" as the year 5 BC.
+    if (!/[a-z]{3}/i.test(value)) return undefined;
     const at = Date.parse(value);
     if (Number.isNaN(at)) return undefined;
     waitMs = at - nowMs;

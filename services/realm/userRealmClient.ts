@@ -53,7 +53,7 @@ function readVerdict(body: unknown, domain: string): RealmVerdict {
   const organizationName = firstText(realm.FederationBrandName, realm.DomainName) ?? domain;
   if (isViral === true) {
     // A viral organization is always a Managed namespace; any other pairing is an answer we do not understand.
-    if (namespaceType !== 'Managed') throw unreadable(`IsViral with NameSpaceType "${String(namespaceType)}"`);
+    if (namespaceType !== 'Managed') throw unreadable(`IsViral with NameSpaceType "${String(namespaceType).slice(0, 40)}"`);
     return { kind: 'unmanaged', organizationName };
   }
   switch (namespaceType) {
@@ -63,7 +63,7 @@ function readVerdict(body: unknown, domain: string): RealmVerdict {
     case 'Unknown':
       return { kind: 'notWorkOrSchool' };
     default:
-      throw unreadable(`NameSpaceType "${String(namespaceType)}"`);
+      throw unreadable(`NameSpaceType "${String(namespaceType).slice(0, 40)}"`);
   }
 }
 
