@@ -41,7 +41,7 @@ function createCloser(behaviour: () => Promise<CloseOutcome> = async () => ({ ki
   };
 }
 
-function createService(overrides: { realm?: UserRealm; closer?: AccountCloser } = {}) {
+function createService(overrides: { realm?: ReturnType<typeof createRealm>; closer?: ReturnType<typeof createCloser> } = {}) {
   const requests = new MemoryRecordStore<ClosureRequest>();
   const locks = new MemoryRecordStore<AccountClosureLock>();
   const audit = new MemoryAuditTrail();
