@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import {
   appCredentialProviderFromTokenCredential,
@@ -7,7 +10,7 @@ import {
   graphScopeFor,
 } from '../../services/credentials/appCredentials';
 import { createRecordingLogger } from './support/loopbackServer';
-import { startHttpsTokenEndpoint, type HttpsTokenEndpoint } from './support/httpsTokenEndpoint';
+import { createClientCertificatePem, startHttpsTokenEndpoint, type HttpsTokenEndpoint } from './support/httpsTokenEndpoint';
 
 const FABRIKAM = '5b0c3a1e-7f1d-4c55-9a51-2f6f0c6a9e01';
 const CONTOSO = '8d2e6f40-3b7a-4e0c-8c1d-6a4b9e2f7c02';
@@ -78,6 +81,37 @@ describe('createAppCredentialProvider', () => {
       const serialized = JSON.stringify(records);
       assert.doesNotMatch(serialized, /test-client-secret-value/);
       assert.ok(!serialized.includes(token));
+    });
+  });
+
+  describe('with a client certificate against an HTTPS authority', () => {
+    let endpoint: HttpsTokenEndpoint;
+    let dir: string;
+    let certificatePath: string;
+    before(async () => {
+      endpoint = await startHttpsTokenEndpoint();
+      dir = await mkdtemp(join(tmpdir(), 'client-cert-'));
+      certificatePath = await createClientCertificatePem(dir);
+    });
+    after(async () => {
+      await endpoint.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('signs a client assertion per tenant and reuses each token', async () => {
+      const { logger } = createRecordingLogger();
+      const provider = createAppCredentialProvider(
+        { kind: 'clientCertificate', clientId: CLIENT_ID, certificatePath },
+        { logger, authorityHost: endpoint.authorityHost, disableInstanceDiscovery: true, transport: { agent: new https.Agent({ ca: endpoint.ca }) } },
+      );
+      await provider.getToken(FABRIKAM, GRAPH_SCOPE);
+      await provider.getToken(FABRIKAM, GRAPH_SCOPE);
+      await provider.getToken(CONTOSO, GRAPH_SCOPE);
+      assert.deepEqual(endpoint.tokenRequests.map((request) => request.tenantId), [FABRIKAM, CONTOSO]);
+      const form = endpoint.tokenRequests[0]?.form;
+      assert.equal(form?.get('client_assertion_type'), 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      assert.equal(form?.get('client_secret'), null);
+      assert.match(form?.get('client_assertion') ?? '', /^[\w-]+\.[\w-]+\.[\w-]+$/);
     });
   });
 

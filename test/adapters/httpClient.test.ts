@@ -164,6 +164,13 @@ describe('createHttpClient', () => {
       assert.equal(server.requests.length, 2);
     });
 
+    it('times out a body that stalls after the headers', async () => {
+      const { client } = createClient({ timeoutMs: 50, retry: { ...RETRY, maxAttempts: 1 } });
+      server.script('stallBody');
+      const error = await rejection(client.request(get()));
+      assert.equal(error.kind, 'timeout');
+    });
+
     it('recovers when a retry is answered', async () => {
       const { client } = createClient({ timeoutMs: 50 });
       server.script('hang', { status: 200, body: { late: false } });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,16 @@ export interface HttpsTokenEndpoint {
   /** Every path requested, metadata included. */
   readonly paths: string[];
   stop(): Promise<void>;
+}
+
+/** A self-signed client certificate as one PEM file (private key + certificate), the form ClientCertificateCredential reads. */
+export async function createClientCertificatePem(dir: string): Promise<string> {
+  const keyPath = join(dir, 'client-key.pem');
+  const certPath = join(dir, 'client-cert.pem');
+  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=account-closure-bot-test', '-keyout', keyPath, '-out', certPath]);
+  const pemPath = join(dir, 'client.pem');
+  await writeFile(pemPath, `${await readFile(keyPath, 'utf8')}${await readFile(certPath, 'utf8')}`);
+  return pemPath;
 }
 
 /**

@@ -8,6 +8,8 @@ export type ScriptedAnswer =
   | { readonly status: number; readonly headers?: Record<string, string>; readonly body?: unknown }
   | 'reset'
   | 'hang'
+  /** Sends the status line and headers, then never the body. */
+  | 'stallBody'
   /** Reads the request, then destroys the socket: the server acted, the client never hears. */
   | { readonly resetAfter: (req: RecordedRequest) => void };
 
@@ -41,6 +43,7 @@ export async function startScriptedServer(fallback?: (req: RecordedRequest) => S
       requests.push(recorded);
       const answer = queue.shift() ?? fallback?.(recorded) ?? { status: 500, body: { error: { code: 'Unscripted', message: 'no answer scripted' } } };
       if (answer === 'hang') return;
+      if (answer === 'stallBody') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{');
       if (answer === 'reset') return req.socket.destroy();
       if ('resetAfter' in answer) {
         answer.resetAfter(recorded);
