@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AppError, isAppError } from '../errors';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { errnoCode, unavailable } from './fsErrors';
 
 export interface FileLockOptions {
   /** A lock file older than this was left by a crashed process and may be broken. */
@@ -125,14 +126,4 @@ async function statOrUndefined(path: string): Promise<{ ino: number; mtimeMs: nu
 
 function ignoreMissing(error: unknown, path: string): void {
   if (errnoCode(error) !== 'ENOENT') throw unavailable(`file operation on "${path}" failed`, error);
-}
-
-export function errnoCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Wraps a file-system failure; an AppError passes through unchanged. */
-export function unavailable(detail: string, cause: unknown): AppError {
-  return isAppError(cause) ? cause : new AppError('STORAGE_UNAVAILABLE', detail, { cause });
 }

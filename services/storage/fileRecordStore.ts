@@ -5,7 +5,8 @@ import { AppError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { RecordStore, StoredRecord } from '../recordStore';
 import { writeFileAtomic } from './atomicFile';
-import { errnoCode, unavailable, withFileLock } from './fileLock';
+import { withFileLock } from './fileLock';
+import { errnoCode, unavailable } from './fsErrors';
 import { assertRecordId } from './recordId';
 
 /** A crashed writer's lock is broken after this long; a live one holds it for milliseconds. */

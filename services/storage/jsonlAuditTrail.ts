@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { AuditEvent, AuditTrail } from '../auditTrail';
 import { silentLogger, type Logger } from '../logger';
 import { assertAuditEvent, parseAuditLines, toStoredEvent } from './auditEventGuard';
-import { errnoCode, unavailable } from './fileLock';
+import { errnoCode, unavailable } from './fsErrors';
 
 export interface JsonlAuditTrailOptions {
   /** The JSON-lines file; it and its directory are created on first append. */

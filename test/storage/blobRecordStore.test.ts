@@ -53,6 +53,8 @@ describe('BlobRecordStore', () => {
   describe('when the service fails', () => {
     let server: Server | undefined;
     afterEach(async () => {
+      // The SDK keeps connections alive; close them or `close` waits for their idle timeout.
+      server?.closeAllConnections();
       await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
       server = undefined;
     });
@@ -71,8 +73,13 @@ describe('BlobRecordStore', () => {
     it('reports a 5xx answer as STORAGE_UNAVAILABLE, not as a conflict', async () => {
       server = createServer((request, response) => {
         // The container exists; only the blob write fails.
-        if (request.url?.includes('restype=container')) return void response.writeHead(201).end();
-        response.writeHead(503, { 'content-type': 'application/xml', 'x-ms-error-code': 'ServerBusy' });
+        if (request.url?.includes('restype=container')) {
+          response.statusCode = 201;
+          return void response.end();
+        }
+        response.statusCode = 503;
+        response.setHeader('content-type', 'application/xml');
+        response.setHeader('x-ms-error-code', 'ServerBusy');
         response.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>busy</Message></Error>');
       });
       const port = await listen(server);
