@@ -96,6 +96,18 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.match(textsOf(closed), /has been closed/);
   });
 
+  it('refuses a group member pressing someone else\'s Yes, and the owner can still decide', async () => {
+    const kim = harness.user({ userId: 'kim-in-group', conversationId: 'group-1', conversationType: 'groupChat' });
+    const lee = harness.user({ userId: 'lee-in-group', conversationId: 'group-1', conversationType: 'groupChat' });
+    const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+    const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
+    const yes = cardActionData(warning, 'closure.confirm');
+    assert.match(textsOf(await lee.presses(yes)), /Only the person who asked/);
+    const welcome = await lee.says('hello');
+    assert.doesNotThrow(() => cardActionData(welcome, 'closure.start'), 'the member has a dialog of their own: the welcome card, not Kim\'s warning');
+    assert.match(textsOf(await kim.presses(yes)), /has been closed/);
+  });
+
   it('answers a broken activity with a 400 that names the problem', async () => {
     const response = await harness.user().send({ type: 'message', conversation: {} });
     assert.equal(response.status, 400);

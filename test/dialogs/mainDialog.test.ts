@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert';
+import type { Activity } from 'botbuilder';
+import sinon from 'sinon';
+import { CLOSURE_SCENARIOS } from './closureScenarios';
+import { actionData, contentTypes, createDialogFixture, press, textOf, turn } from './dialogFixture';
+
+describe('MainDialog', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => { clock = sinon.useFakeTimers({ now: new Date('2026-11-27T09:00:00Z'), toFake: ['Date'] }); });
+  afterEach(() => clock.restore());
+
+  describe('closure conversations', () => {
+    for (const scenario of CLOSURE_SCENARIOS) {
+      it(scenario.name, async () => {
+        const fixture = createDialogFixture(scenario.fixture);
+        const history: Array<Partial<Activity>> = [];
+        for (const [index, step] of scenario.steps.entries()) {
+          if ('waitMs' in step) {
+            clock.tick(step.waitMs);
+            continue;
+          }
+          const activity = 'says' in step ? step.says : press(actionData([...history].reverse(), step.presses));
+          const replies = await turn(fixture, activity);
+          history.push(...replies);
+          const where = `step ${index + 1} (${'says' in step ? `says "${step.says}"` : `presses ${step.presses}`})`;
+          if (step.expect === 'oauthCard') assert.ok(contentTypes(replies).includes('application/vnd.microsoft.card.oauth'), `${where}: expected an OAuth card`);
+          else if (step.expect === 'adaptiveCard') assert.ok(contentTypes(replies).includes('application/vnd.microsoft.card.adaptive'), `${where}: expected an Adaptive Card`);
+          else assert.match(textOf(replies), step.expect, where);
+        }
+        assert.equal(fixture.closerCalls.length, scenario.closes, 'times the directory was asked to close');
+        if (scenario.requestStatus) {
+          const [request] = await fixture.requests.list();
+          assert.equal(request?.value.status, scenario.requestStatus);
+        }
+      });
+    }
+  });
+
+  describe('a ready export', () => {
+    it('shows the download card and goes straight to the warning', async () => {
+      const fixture = createDialogFixture({ exportStatus: { kind: 'ready', downloadUrl: 'https://storage.test/export?sig=1', expiresAt: new Date('2026-11-30T09:00:00Z') } });
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      await turn(fixture, press(actionData(offer, 'closure.export')));
+      assert.equal((await fixture.exports.poll()).length, 1);
+      const resumed = await turn(fixture, 'close my account');
+      const cards = JSON.stringify(resumed.flatMap((r) => r.attachments ?? []));
+      assert.match(cards, /https:\/\/storage\.test\/export\?sig=1/);
+      assert.match(cards, /closure\.confirm/);
+    });
+  });
+});
