@@ -179,8 +179,10 @@ async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<
   return startSandbox({ port: config.sandbox.port, dataDir: config.sandbox.dataDir, seed, exportDelayMs: config.sandbox.exportDelayMs, logger });
 }
 
+/** The managed identity for Blob Storage: App Service needs the client id of a user-assigned identity. */
 function azureCredential(config: BotConfig): TokenCredential {
-  const clientId = config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined;
+  const graphClientId = config.directory.kind === 'graph' && 'clientId' in config.directory.credential ? config.directory.credential.clientId : undefined;
+  const clientId = graphClientId ?? (config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined);
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
