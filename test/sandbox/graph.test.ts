@@ -117,6 +117,10 @@ describe('sandbox Graph API', () => {
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_client');
     });
 
+    it('need a tenant id, because they are issued per tenant', async () => {
+      await assert.rejects(t.sandbox.appCredential.getToken('https://graph.microsoft.com/.default'), /tenantId/);
+    });
+
     it('are refused for an unknown tenant', async () => {
       await assert.rejects(t.sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: '00000000-0000-0000-0000-000000000000' }), /400/);
     });
