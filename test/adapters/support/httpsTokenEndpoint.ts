@@ -56,7 +56,11 @@ export async function startHttpsTokenEndpoint(): Promise<HttpsTokenEndpoint> {
     req.on('end', () => {
       const url = new URL(req.url ?? '/', authorityHost);
       paths.push(url.pathname);
-      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      // Two calls, not a chain: restify (loaded by other suites) patches ServerResponse.writeHead to return nothing.
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
       const metadata = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
       if (metadata) {
         const tenant = metadata[1];

@@ -43,7 +43,10 @@ export async function startScriptedServer(fallback?: (req: RecordedRequest) => S
       requests.push(recorded);
       const answer = queue.shift() ?? fallback?.(recorded) ?? { status: 500, body: { error: { code: 'Unscripted', message: 'no answer scripted' } } };
       if (answer === 'hang') return;
-      if (answer === 'stallBody') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{');
+      if (answer === 'stallBody') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        return void res.write('{');
+      }
       if (answer === 'reset') return req.socket.destroy();
       if ('resetAfter' in answer) {
         answer.resetAfter(recorded);
@@ -51,7 +54,9 @@ export async function startScriptedServer(fallback?: (req: RecordedRequest) => S
       }
       const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
       const headers = { ...(typeof answer.body === 'object' ? { 'content-type': 'application/json' } : {}), ...answer.headers };
-      res.writeHead(answer.status, headers).end(body);
+      // Two calls, not a chain: restify (loaded by other suites) patches ServerResponse.writeHead to return nothing.
+      res.writeHead(answer.status, headers);
+      res.end(body);
     });
   });
   server.listen(0, '127.0.0.1');
