@@ -1,8 +1,12 @@
 import type { VerifiedIdentity } from './identity';
 
-/** Where an export job is. `operationUrl` is the directory's own handle (Graph: the `Location` header). */
+/**
+ * Where an export job is. `operationUrl` is the directory's own handle (Graph: the `Location` header); the
+ * tenant is needed because its status is read with an app token of the user's tenant.
+ */
 export interface ExportHandle {
   readonly operationUrl: string;
+  readonly tenantId: string;
 }
 
 export type ExportStatus =

@@ -85,7 +85,7 @@ export class ExportService {
   private async checkOne(record: StoredRecord<ExportJob> & { id: string }): Promise<ExportJob | undefined> {
     let status;
     try {
-      status = await this.options.exporter.status({ operationUrl: record.value.operationUrl });
+      status = await this.options.exporter.status({ operationUrl: record.value.operationUrl, tenantId: record.value.tenantId });
     } catch (error) {
       // A status read that fails is retried on the next poll; the job stays running.
       this.options.logger.warn('export status could not be read', { exportId: record.value.exportId, error });

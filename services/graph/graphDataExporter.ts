@@ -23,8 +23,6 @@ export interface GraphDataExporterOptions {
   readonly logger: Logger;
 }
 
-/** The status GET needs an app token of the user's tenant; the Location URL does not name it, so the handle does, as a fragment. */
-const TENANT_FRAGMENT = 'tenantId=';
 
 /**
  * Personal data export through Graph: `POST /users/{id}/exportPersonalData`
@@ -65,12 +63,11 @@ export class GraphDataExporter implements DataExporter {
       throw new AppError('EXPORT_UNAVAILABLE', `Graph accepted the export without a usable Location (request "${requestId}")`);
     }
     this.logger.info('export requested', { requestId, objectId, tenantId });
-    return { operationUrl: `${location.split('#')[0]}#${TENANT_FRAGMENT}${tenantId}` };
+    return { operationUrl: location, tenantId };
   }
 
   async status(handle: ExportHandle): Promise<ExportStatus> {
-    const [url = '', fragment = ''] = handle.operationUrl.split('#');
-    const tenantId = fragment.startsWith(TENANT_FRAGMENT) ? fragment.slice(TENANT_FRAGMENT.length) : '';
+    const { operationUrl: url, tenantId } = handle;
     // The app token goes only to Graph itself, never to a URL a stored handle could have been tampered into.
     if (!GUID_PATTERN.test(tenantId) || !this.isGraphUrl(url)) throw new AppError('EXPORT_UNAVAILABLE', 'the export handle is not one this exporter issued');
     const token = await this.appToken(tenantId, 'status');

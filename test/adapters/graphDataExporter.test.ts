@@ -116,7 +116,7 @@ describe('GraphDataExporter against the sandbox', () => {
     it('sends no token to a handle that points outside Graph', async () => {
       const { exporter } = createExporter();
       const handle = await exporter.start(ADA, { requestId: 'req-1' });
-      const foreign: ExportHandle = { operationUrl: handle.operationUrl.replace(t.sandbox.graphBaseUrl, 'http://127.0.0.1:9') };
+      const foreign: ExportHandle = { ...handle, operationUrl: handle.operationUrl.replace(t.sandbox.graphBaseUrl, 'http://127.0.0.1:9') };
       await expectUnavailable(exporter.status(foreign));
     });
 

@@ -45,7 +45,7 @@ export function createDialogFixture(options: FixtureOptions = {}) {
   const exporter: DataExporter = {
     async start() {
       await options.exportStart?.();
-      return { operationUrl: 'https://graph.test/v1.0/dataPolicyOperations/op-1' };
+      return { operationUrl: 'https://graph.test/v1.0/dataPolicyOperations/op-1', tenantId: KIM.tenantId };
     },
     async status() { return options.exportStatus ?? { kind: 'running' }; },
   };
