@@ -144,7 +144,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     export: {
       storageLocation: exportStorageLocation,
       pollIntervalSeconds: integer('EXPORT_POLL_INTERVAL_SECONDS', 1, 86_400),
-      linkTtlHours: integer('EXPORT_LINK_TTL_HOURS', 1, 24 * 30),
+      // A link signed with a managed identity's user delegation key lives at most 7 days (Azure Storage limit).
+      linkTtlHours: integer('EXPORT_LINK_TTL_HOURS', 1, 7 * 24),
     },
     storage,
     dataDir,

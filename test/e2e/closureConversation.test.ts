@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  cardActionData, signInLinkOf, signInThroughChat, startHarness, submitSignInPage, textsOf, TEST_SEED, type BotHarness,
+  cardActionData, magicCodeOf, signInLinkOf, signInThroughChat, startHarness, submitSignInPage, textsOf, TEST_SEED, type BotHarness,
 } from '../support/botHarness';
 
 const KIM = TEST_SEED.users[0];
@@ -38,6 +38,17 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
       ['signedIn', 'realmChecked', 'exportOffered', 'exportSkipped', 'warningShown', 'confirmed', 'realmChecked', 'closing', 'closed'],
     );
     assert.ok(!audit.includes(KIM.upn) && !audit.includes('Kim'), 'the audit holds no UPN or name');
+  });
+
+  it('never writes the password, the magic code, the card nonce or the UPN into a log line', async () => {
+    const kim = harness.user();
+    const code = magicCodeOf(await submitSignInPage(signInLinkOf(await kim.says('close my account')), KIM.upn, KIM.password));
+    const afterCode = await kim.says(code);
+    const yes = cardActionData(await kim.presses(cardActionData(afterCode, 'closure.skipExport')), 'closure.confirm');
+    await kim.presses(yes);
+    const logs = JSON.stringify(harness.logs);
+    assert.ok(harness.logs.length > 10, 'the run was logged at debug level');
+    for (const secret of [KIM.password, code, yes.nonce, KIM.upn]) assert.ok(!logs.includes(secret), `a log line contains "${secret.slice(0, 3)}..."`);
   });
 
   it('answers a second press of the same Yes with "already closed"', async () => {
