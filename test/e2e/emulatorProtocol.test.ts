@@ -1,0 +1,81 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
+import type { ConnectorActivity } from '../support/connectorStub';
+
+const KIM = TEST_SEED.users[0];
+
+/**
+ * The Bot Framework Emulator's protocol: it posts activities without `deliveryMode`, answers 200 at once, and
+ * the bot's replies arrive as `POST {serviceUrl}/v3/conversations/{id}/activities/{replyToId}` on the Emulator's
+ * own connector (here a stub on loopback).
+ */
+describe('the Emulator protocol, replies to its serviceUrl', () => {
+  let harness: BotHarness;
+  const conversationId = `emulator-${randomUUID()}`;
+  const user = { id: randomUUID(), name: 'User', role: 'user' };
+  const bot = { id: randomUUID(), name: 'Bot', role: 'bot' };
+
+  before(async () => { harness = await startHarness(); });
+  after(async () => { await harness.stop(); });
+
+  async function post(activity: Record<string, unknown>): Promise<ConnectorActivity[]> {
+    const before = harness.connector.received.length;
+    const response = await fetch(`${harness.bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channelId: 'emulator', serviceUrl: harness.connector.url, conversation: { id: conversationId },
+        from: user, recipient: bot, id: randomUUID(), timestamp: new Date().toISOString(), localTimestamp: new Date().toISOString(), locale: 'en-US',
+        ...activity,
+      }),
+    });
+    assert.ok(response.status === 200 || response.status === 201, `bot answered ${response.status}`);
+    return harness.connector.received.slice(before);
+  }
+
+  const textOf = (activities: ConnectorActivity[]) => activities.map((a) => String(a.activity.text ?? '')).join('\n');
+  const dataOf = (activities: ConnectorActivity[], action: string) => {
+    const found = JSON.stringify(activities.map((a) => a.activity.attachments)).match(new RegExp(`"data":(\\{[^}]*"action":"${action.replace('.', '\\.')}"[^}]*\\})`));
+    assert.ok(found, `no ${action} button`);
+    return JSON.parse(found[1]) as Record<string, string>;
+  };
+
+  it('greets on join, signs in with the sandbox page and code, and closes the account', async () => {
+    const greeting = await post({ type: 'conversationUpdate', membersAdded: [user, bot] });
+    assert.equal(greeting[0]?.conversationId, conversationId);
+    assert.ok(dataOf(greeting, 'closure.start'));
+
+    const signIn = await post({ type: 'message', value: dataOf(greeting, 'closure.start') });
+    const oauth = signIn.flatMap((a) => (a.activity.attachments ?? []) as Array<{ contentType: string; content: { buttons: Array<{ value: string }> } }>)
+      .find((a) => a.contentType === 'application/vnd.microsoft.card.oauth');
+    assert.ok(oauth, 'an OAuth card with the sign-in link');
+    const code = magicCodeOf(await submitSignInPage(oauth.content.buttons[0].value, KIM.upn, KIM.password));
+
+    const offer = await post({ type: 'message', text: code });
+    assert.match(textOf(offer), /signed in as \*\*Kim Akers\*\*/);
+    assert.match(offer[0].path, new RegExp(`^/v3/conversations/${conversationId}/activities/`), 'replies go to the reply route');
+
+    const warning = await post({ type: 'message', value: dataOf(offer, 'closure.skipExport') });
+    const closed = await post({ type: 'message', value: dataOf(warning, 'closure.confirm') });
+    assert.match(textOf(closed), /has been closed/);
+  });
+
+  it('explains an unexpected failure with a trace activity in the Emulator, and a plain apology to the user', async () => {
+    harness.bot.sandbox!.faults.inject({ path: /\/botframework\/api\/usertoken\/GetToken/, times: 10, respond: { status: 500, body: { error: { code: 'ServiceError', message: 'token store down' } } } });
+    const replies = await post({ type: 'message', text: 'close my account' });
+    assert.match(textOf(replies), /something went wrong on my side\. Nothing has been closed/);
+    const trace = replies.find((a) => a.activity.type === 'trace');
+    assert.equal(trace?.activity.label, 'TurnError');
+    assert.doesNotMatch(JSON.stringify(trace?.activity), /at .*\.ts:\d+/, 'no stack trace');
+    harness.bot.sandbox!.faults.clear();
+  });
+
+  it('sends no trace activity on other channels', async () => {
+    harness.bot.sandbox!.faults.inject({ path: /\/botframework\/api\/usertoken\/GetToken/, times: 10, respond: { status: 500, body: { error: { code: 'ServiceError', message: 'token store down' } } } });
+    const replies = await post({ type: 'message', text: 'close my account', channelId: 'directline', conversation: { id: `dl-${randomUUID()}` } });
+    assert.match(textOf(replies), /something went wrong on my side/);
+    assert.ok(!replies.some((a) => a.activity.type === 'trace'));
+    harness.bot.sandbox!.faults.clear();
+  });
+});
