@@ -43,7 +43,10 @@ export class GraphAccountDirectory implements AccountDirectory {
       }
       throw wrapGraphFailure(error, 'DIRECTORY_UNAVAILABLE', 'reading the signed-in user');
     }
-    return { ...readUser(me), ...readOrganization(organization) };
+    const user = readUser(me);
+    const organizationOf = readOrganization(organization);
+    // Self-service organizations may have no display name; the user's domain names it for the reader.
+    return { ...user, ...organizationOf, organizationName: organizationOf.organizationName || user.upn.slice(user.upn.indexOf('@') + 1) };
   }
 }
 
