@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
@@ -21,6 +22,7 @@ import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './conf
 import type { ConversationProgress } from './dialogs/dialogServices';
 import { MainDialog } from './dialogs/mainDialog';
 import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
+import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES, startServer } from './server/createServer';
 import type { AccountCloser } from './services/accountCloser';
 import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
@@ -44,10 +46,7 @@ import { hashUpn } from './services/storage/upnHash';
 const HTTP_TIMEOUT_MS = 10_000;
 const HTTP_RETRY = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 };
 const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
-/** A closing instance owns its request this long before a reconciler may finish it. */
-const CLOSING_LEASE_MS = 2 * 60_000;
 const MAX_CLOSE_ATTEMPTS = 5;
-const RECONCILE_INTERVAL_MS = 60_000;
 /** Turns in flight get this long to finish on SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
@@ -55,6 +54,7 @@ const EXPORT_FILE_NAME = 'personal-data.json';
 
 export interface RunningBot {
   readonly url: string;
+  /** The embedded sandbox; undefined with SANDBOX_URL (a shared one) or DIRECTORY=graph. */
   readonly sandbox?: Sandbox;
   readonly background: BackgroundWork;
   stop(): Promise<void>;
@@ -63,7 +63,7 @@ export interface RunningBot {
 export interface StartOptions {
   /** Where log records go; default JSON lines on stderr. */
   readonly logSink?: (record: LogRecord) => void;
-  /** Host to listen on; default all interfaces. */
+  /** Host to listen on; default the HOST setting. */
   readonly host?: string;
   /** Start the export poller and reconciler timers; tests drive `background` themselves. */
   readonly timers?: boolean;
@@ -72,13 +72,14 @@ export interface StartOptions {
 export async function startBot(config: BotConfig, options: StartOptions = {}): Promise<RunningBot> {
   const logger = createLogger('bot', options.logSink ?? jsonLineSink, config.logLevel);
   logger.info('starting', summarizeConfig(config));
-  const sandbox = config.directory.kind === 'sandbox' ? await startEmbeddedSandbox(config, logger.child('sandbox')) : undefined;
+  const sandbox = config.directory.kind === 'sandbox' && !config.sandbox.url ? await startEmbeddedSandbox(config, logger.child('sandbox')) : undefined;
+  const standIn: SandboxConnection | undefined = sandbox ?? (config.sandbox.url ? await connectSandbox(config.sandbox.url, { logger: logger.child('sandbox') }) : undefined);
 
   const http = createHttpClient({ logger: logger.child('http'), timeoutMs: HTTP_TIMEOUT_MS, retry: HTTP_RETRY });
-  const graphBaseUrl = sandbox?.graphBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.graphBaseUrl : '');
-  const loginBaseUrl = sandbox?.loginBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.loginBaseUrl : '');
-  const credentials = sandbox
-    ? appCredentialProviderFromTokenCredential(sandbox.appCredential, { logger: logger.child('credentials') })
+  const graphBaseUrl = standIn?.graphBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.graphBaseUrl : '');
+  const loginBaseUrl = standIn?.loginBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.loginBaseUrl : '');
+  const credentials = standIn
+    ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
     : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials') });
   const scope = graphScopeFor(graphBaseUrl);
 
@@ -93,9 +94,9 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
       });
   const exporter = new GraphDataExporter({
     http, credentials, graphBaseUrl, scope,
-    storageLocation: sandbox?.exportStorageLocation ?? config.export.storageLocation ?? '',
+    storageLocation: standIn?.exportStorageLocation ?? config.export.storageLocation ?? '',
     exportFileName: EXPORT_FILE_NAME,
-    signer: sandbox?.linkSigner ?? productionLinkSigner(config, logger),
+    signer: standIn?.linkSigner ?? productionLinkSigner(config, logger),
     linkTtlMs: config.export.linkTtlHours * 3_600_000,
     logger: logger.child('exporter'),
   });
@@ -112,7 +113,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     audit: stores.audit, realm, closer, clock,
     hashUpn: (upn) => hashUpn(upn, upnKey),
     confirmationTtlMs: config.closure.confirmationTtlSeconds * 1000,
-    closingLeaseMs: CLOSING_LEASE_MS,
+    closingLeaseMs: config.closure.leaseSeconds * 1000,
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
     logger: logger.child('closure'),
   });
@@ -128,25 +129,68 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     progress: state.createProperty<ConversationProgress>('progress'),
   });
   const bot = new AccountClosureBot({ state, dialog, logger: logger.child('turns') });
-  const adapter = createAdapter(config, logger.child('adapter'), sandbox?.createUserTokenClient());
+  const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
   const background = new BackgroundWork({ adapter, botAppId: config.bot.appType === 'None' ? '' : config.bot.appId, closure, exports, logger: logger.child('background') });
 
   const server = createServer({ adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
-  const listening = await startServer(server, config.port, options.host);
-  logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: sandbox?.url });
+  // restify serves plain HTTP here (no TLS or SPDY options), so its server is node's http.Server.
+  const httpServer = server.server as HttpServer;
+  const inFlight = trackRequests(httpServer);
+  const listening = await startServer(server, config.port, options.host ?? config.host);
+  logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: standIn?.url });
 
-  const timers = options.timers === false ? [] : startTimers(background, config, logger);
+  const timers = options.timers === false ? undefined : startTimers(background, config, logger);
+  let stopping: Promise<void> | undefined;
   return {
     url: listening.url,
     sandbox,
     background,
-    async stop() {
-      for (const timer of timers) clearInterval(timer);
-      await Promise.race([listening.stop(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
-      await sandbox?.stop();
+    stop() {
+      stopping ??= (async () => {
+        timers?.stop();
+        // close() stops accepting at once; the requests already in, each carrying a turn, are answered first.
+        const closed = listening.stop();
+        const drained = await withinGrace(Promise.all([inFlight.idle(), timers?.idle()]));
+        if (!drained) logger.warn('stopping with work still in flight', { requests: inFlight.count(), graceMs: SHUTDOWN_GRACE_MS });
+        // Keep-alive sockets would hold close() open until they time out.
+        httpServer.closeAllConnections();
+        await closed;
+        await standIn?.stop();
+        logger.info('stopped');
+      })();
+      return stopping;
     },
   };
 }
+
+/** Counts requests not yet answered, so a shutdown waits for the turns they carry, not just for sockets. */
+function trackRequests(server: HttpServer): { count(): number; idle(): Promise<void> } {
+  let active = 0;
+  let waiters: Array<() => void> = [];
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    active += 1;
+    res.once('close', () => {
+      active -= 1;
+      if (active === 0) for (const wake of waiters.splice(0)) wake();
+    });
+  });
+  return {
+    count: () => active,
+    idle: () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+  };
+}
+
+/** True when `work` ended within SHUTDOWN_GRACE_MS, false when the grace ran out first. */
+async function withinGrace(work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)));
+  try {
+    return await Promise.race([work.then(() => true as const), grace]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 
 function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
   const identity = config.bot;
@@ -232,14 +276,37 @@ async function auditHashKey(config: BotConfig): Promise<Buffer> {
   return key;
 }
 
-function startTimers(background: BackgroundWork, config: BotConfig, logger: Logger): NodeJS.Timeout[] {
+/** The export poller and the reconciler, at start-up and then on their intervals; a pass never overlaps itself. */
+function startTimers(background: BackgroundWork, config: BotConfig, logger: Logger): { stop(): void; idle(): Promise<void> } {
+  const running = new Set<Promise<void>>();
   const every = (ms: number, name: string, work: () => Promise<unknown>) => {
-    const run = () => work().catch((error: unknown) => logger.error(`${name} failed`, { error }));
-    void run();
+    let current: Promise<void> | undefined;
+    const run = () => {
+      if (current) return;
+      current = work().then(
+        () => undefined,
+        (error: unknown) => logger.error(`${name} failed`, { error }),
+      );
+      running.add(current);
+      void current.finally(() => {
+        running.delete(current as Promise<void>);
+        current = undefined;
+      });
+    };
+    run();
     return setInterval(run, ms).unref();
   };
   const exportPollMs = config.directory.kind === 'sandbox' ? Math.min(config.export.pollIntervalSeconds * 1000, 2_000) : config.export.pollIntervalSeconds * 1000;
-  return [every(exportPollMs, 'export poll', () => background.pollExports()), every(RECONCILE_INTERVAL_MS, 'reconcile', () => background.reconcileClosures())];
+  const handles = [
+    every(exportPollMs, 'export poll', () => background.pollExports()),
+    every(config.closure.reconcileIntervalSeconds * 1000, 'reconcile', () => background.reconcileClosures()),
+  ];
+  return {
+    stop: () => handles.forEach((handle) => clearInterval(handle)),
+    idle: async () => {
+      await Promise.all([...running]);
+    },
+  };
 }
 
 async function main(): Promise<void> {

@@ -3,12 +3,22 @@ import { SETTINGS, type SettingName } from './settings';
 /** The bot's settings, parsed once at start-up. Every field's default lives in `settings.ts`. */
 export interface BotConfig {
   readonly port: number;
+  /** Listen address; `0.0.0.0` = every interface (App Service), `127.0.0.1` = this machine only. */
+  readonly host: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly bot: BotIdentityConfig;
   /** Name of the OAuth connection (Azure Bot) or of the sandbox token service's connection. */
   readonly connectionName: string;
   readonly directory: { readonly kind: 'sandbox' } | GraphDirectoryConfig;
-  readonly closure: { readonly kind: 'graph' | 'portal'; readonly portalUrl: string; readonly confirmationTtlSeconds: number };
+  readonly closure: {
+    readonly kind: 'graph' | 'portal';
+    readonly portalUrl: string;
+    readonly confirmationTtlSeconds: number;
+    /** How long a closing instance owns its request before a reconciler may take over (crash recovery). */
+    readonly leaseSeconds: number;
+    /** How often the reconciler looks for stranded closures. */
+    readonly reconcileIntervalSeconds: number;
+  };
   readonly export: { readonly storageLocation?: string; readonly pollIntervalSeconds: number; readonly linkTtlHours: number };
   readonly storage: StorageConfig;
   readonly dataDir: string;
@@ -16,7 +26,8 @@ export interface BotConfig {
   readonly auditHashKey?: string;
   readonly webchat: { readonly directLineSecret?: string; readonly allowedOrigins: readonly string[] };
   readonly applicationInsightsConnectionString?: string;
-  readonly sandbox: { readonly port: number; readonly seedPath?: string; readonly dataDir: string; readonly exportDelayMs: number };
+  /** `url`: a shared sandbox to connect to instead of starting one (the other fields are then the standalone sandbox's). */
+  readonly sandbox: { readonly url?: string; readonly port: number; readonly seedPath?: string; readonly dataDir: string; readonly exportDelayMs: number };
 }
 
 export type BotIdentityConfig =
@@ -129,9 +140,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     problems.push('AUDIT_HASH_KEY is required with DIRECTORY=graph (the audit outlives this machine).');
   }
   const exportStorageLocation = url('EXPORT_STORAGE_LOCATION', false);
+  const sandboxUrl = url('SANDBOX_URL', false);
+  if (sandboxUrl && directoryKind === 'graph') problems.push('SANDBOX_URL is for DIRECTORY=sandbox only; leave it empty with DIRECTORY=graph.');
 
   const config: BotConfig = {
     port: integer('PORT', 0, 65535),
+    host: required('HOST', 'to listen on'),
     logLevel: oneOf('LOG_LEVEL', ['info', 'debug', 'warn', 'error'] as const),
     bot,
     connectionName: required('connectionName', 'to sign users in'),
@@ -140,6 +154,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       kind: oneOf('CLOSURE', ['graph', 'portal'] as const),
       portalUrl: url('CLOSURE_PORTAL_URL', true) ?? '',
       confirmationTtlSeconds: integer('CLOSURE_CONFIRMATION_TTL_SECONDS', 30, 86_400),
+      leaseSeconds: integer('CLOSURE_LEASE_SECONDS', 1, 3_600),
+      reconcileIntervalSeconds: integer('RECONCILE_INTERVAL_SECONDS', 1, 86_400),
     },
     export: {
       storageLocation: exportStorageLocation,
@@ -156,6 +172,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     },
     applicationInsightsConnectionString: get('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
     sandbox: {
+      url: sandboxUrl,
       port: integer('SANDBOX_PORT', 0, 65535),
       seedPath: get('SANDBOX_SEED') || undefined,
       dataDir: get('SANDBOX_DATA_DIR'),
@@ -237,7 +254,9 @@ export function summarizeConfig(config: BotConfig): Record<string, unknown> {
     appType: config.bot.appType,
     appId: config.bot.appType === 'None' ? undefined : config.bot.appId,
     connectionName: config.connectionName,
-    directory: config.directory.kind === 'graph' ? { kind: 'graph', graph: redactUrl(config.directory.graphBaseUrl), credential: config.directory.credential.kind } : { kind: 'sandbox' },
+    directory: config.directory.kind === 'graph'
+      ? { kind: 'graph', graph: redactUrl(config.directory.graphBaseUrl), credential: config.directory.credential.kind }
+      : { kind: 'sandbox', shared: config.sandbox.url ? redactUrl(config.sandbox.url) : undefined },
     closure: config.closure.kind,
     storage: config.storage.kind === 'blob' ? { kind: 'blob', container: config.storage.container, auth: config.storage.connectionString ? 'connection string' : 'managed identity' } : config.storage,
     exportStorage: config.export.storageLocation ? redactUrl(config.export.storageLocation) : undefined,

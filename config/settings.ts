@@ -16,6 +16,7 @@ export interface SettingSpec {
 
 export const SETTINGS = [
   { name: 'PORT', default: '3978', description: 'Port the bot listens on.', azure: false },
+  { name: 'HOST', default: '0.0.0.0', description: 'Address the bot listens on; 127.0.0.1 keeps it on this machine (tests, the benchmark).', azure: false },
   { name: 'LOG_LEVEL', default: 'info', description: 'debug | info | warn | error.', azure: true },
   { name: 'MicrosoftAppType', default: '', description: 'Bot identity: empty (sandbox / Emulator, no auth), SingleTenant or UserAssignedMSI. MultiTenant is refused.', azure: true },
   { name: 'MicrosoftAppId', default: '', description: 'The bot\'s app (client) id. Empty = no Bot Framework auth (sandbox, Emulator).', azure: true },
@@ -32,6 +33,8 @@ export const SETTINGS = [
   { name: 'CLOSURE', default: 'graph', description: 'graph (the bot deletes the account, then purges it from deleted items) | portal (hand-off to Microsoft\'s "My data requests" page).', azure: true },
   { name: 'CLOSURE_PORTAL_URL', default: 'https://go.microsoft.com/fwlink/p/?linkid=873123', description: 'Where the portal hand-off sends the user.', azure: false },
   { name: 'CLOSURE_CONFIRMATION_TTL_SECONDS', default: '600', description: 'How long the warning card\'s Yes stays valid.', azure: false },
+  { name: 'CLOSURE_LEASE_SECONDS', default: '120', description: 'How long the instance closing an account owns it before a reconciler on any instance may finish the closure.', azure: false },
+  { name: 'RECONCILE_INTERVAL_SECONDS', default: '60', description: 'How often each instance looks for closures a crash left unfinished (also once at start-up).', azure: false },
   { name: 'EXPORT_STORAGE_LOCATION', default: '', description: 'Azure Blob container URL that Graph exportPersonalData writes into (DIRECTORY=graph).', azure: true },
   { name: 'EXPORT_POLL_INTERVAL_SECONDS', default: '60', description: 'How often pending export jobs are checked.', azure: false },
   { name: 'EXPORT_LINK_TTL_HOURS', default: '72', description: 'How long a download link for a finished export stays valid.', azure: false },
@@ -44,7 +47,8 @@ export const SETTINGS = [
   { name: 'DIRECT_LINE_SECRET', default: '', description: 'Direct Line secret the server exchanges for web chat tokens (Azure mode). Never sent to the browser.', secret: true, azure: true },
   { name: 'WEBCHAT_ALLOWED_ORIGINS', default: '', description: 'Comma-separated origins allowed to request web chat tokens; empty = the bot\'s own page only.', azure: false },
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', default: '', description: 'Application Insights connection string for telemetry (optional).', azure: true },
-  { name: 'SANDBOX_PORT', default: '3979', description: 'Port of the embedded sandbox (sign-in page, Graph, realm, token service, storage).', azure: false },
+  { name: 'SANDBOX_URL', default: '', description: 'URL of a shared sandbox started with `npm run sandbox` (several bot instances); empty = the bot starts its own (DIRECTORY=sandbox).', azure: false },
+  { name: 'SANDBOX_PORT', default: '3979', description: 'Port of the sandbox (sign-in page, Graph, realm, token service, storage), embedded or `npm run sandbox`.', azure: false },
   { name: 'SANDBOX_SEED', default: '', description: 'JSON seed file for the sandbox directory; empty = the built-in demo seed.', azure: false },
   { name: 'SANDBOX_DATA_DIR', default: '.data/sandbox', description: 'Where the sandbox persists its directory and exports.', azure: false },
   { name: 'SANDBOX_EXPORT_DELAY_MS', default: '15000', description: 'How long a sandbox data export takes.', azure: false },

@@ -7,6 +7,15 @@ export interface FaultResponse {
   readonly body?: unknown;
 }
 
+/**
+ * - an answer, sent instead of the route's;
+ * - `'reset'`: the socket is destroyed, nothing is handled;
+ * - `'hang'`: nothing is handled and no answer comes until the client gives up or the sandbox stops;
+ * - `'hangAfterHandling'`: the route does its work (a delete happens), then its answer is dropped and the
+ *   request hangs: the caller cannot know the outcome, as when a process dies after the directory acted.
+ */
+export type FaultMode = FaultResponse | 'reset' | 'hang' | 'hangAfterHandling';
+
 export interface FaultRule {
   /** HTTP method to match (any when absent). */
   readonly method?: string;
@@ -14,14 +23,23 @@ export interface FaultRule {
   readonly path: RegExp;
   /** How many matching requests get the fault; default 1. */
   readonly times?: number;
-  /** An answer, `'reset'` (the socket is destroyed) or `'hang'` (no answer until the client gives up or the sandbox stops). */
-  readonly respond: FaultResponse | 'reset' | 'hang';
+  readonly respond: FaultMode;
+}
+
+/** One request a fault was applied to; `handled` turns true once a `hangAfterHandling` route has done its work. */
+export interface FiredFault {
+  readonly method: string;
+  readonly path: string;
+  readonly respond: 'answer' | 'reset' | 'hang' | 'hangAfterHandling';
+  readonly handled: boolean;
 }
 
 /** For tests of the production adapters: make the next matching requests fail the way Azure sometimes does. */
 export interface FaultInjector {
   inject(rule: FaultRule): void;
   clear(): void;
+  /** Every request a fault was applied to since the last `clear`, oldest first. */
+  fired(): readonly FiredFault[];
 }
 
 interface ActiveFault {
@@ -31,6 +49,7 @@ interface ActiveFault {
 
 export class FaultTable implements FaultInjector {
   private faults: ActiveFault[] = [];
+  private history: Array<{ -readonly [K in keyof FiredFault]: FiredFault[K] }> = [];
 
   inject(rule: FaultRule): void {
     const times = rule.times ?? 1;
@@ -40,9 +59,17 @@ export class FaultTable implements FaultInjector {
 
   clear(): void {
     this.faults = [];
+    this.history = [];
   }
 
-  /** Answers the request with the first matching fault and returns true, or returns false to let it through. */
+  fired(): readonly FiredFault[] {
+    return this.history.map((f) => ({ ...f }));
+  }
+
+  /**
+   * Answers the request with the first matching fault and returns true, or returns false to let the route
+   * handle it (no fault, or `hangAfterHandling`, whose answer is then swallowed).
+   */
   apply(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
     const fault = this.faults.find(
       (f) => (f.rule.method === undefined || f.rule.method.toUpperCase() === req.method) && f.rule.path.test(pathname),
@@ -51,6 +78,12 @@ export class FaultTable implements FaultInjector {
     fault.remaining -= 1;
     if (fault.remaining === 0) this.faults = this.faults.filter((f) => f !== fault);
     const { respond } = fault.rule;
+    const fired = { method: req.method ?? '', path: pathname, respond: typeof respond === 'string' ? respond : 'answer' as const, handled: false };
+    this.history.push(fired);
+    if (respond === 'hangAfterHandling') {
+      swallowAnswer(res, () => (fired.handled = true));
+      return false;
+    }
     if (respond === 'reset') {
       req.socket.destroy();
     } else if (respond !== 'hang') {
@@ -61,4 +94,53 @@ export class FaultTable implements FaultInjector {
     }
     return true;
   }
+}
+
+/** The route writes its answer into nothing; the socket stays open, so the client waits as for a lost reply. */
+function swallowAnswer(res: ServerResponse, onHandled: () => void): void {
+  const silent = res as unknown as Record<'writeHead' | 'write' | 'end' | 'flushHeaders', (...args: unknown[]) => unknown>;
+  silent.writeHead = () => res;
+  silent.flushHeaders = () => undefined;
+  silent.write = () => true;
+  silent.end = () => {
+    onHandled();
+    return res;
+  };
+}
+
+/** The JSON form of a rule, as `POST /_sandbox/faults` takes it: `path` is a regular expression's source. */
+export interface FaultRuleJson {
+  readonly method?: string;
+  readonly path: string;
+  readonly times?: number;
+  readonly respond: FaultMode;
+}
+
+/** Parses a rule sent over HTTP; the problem, in words, when it is not one. */
+export function parseFaultRule(input: unknown): FaultRule | string {
+  if (!input || typeof input !== 'object') return 'a fault rule must be a JSON object';
+  const { method, path, times, respond } = input as Record<string, unknown>;
+  if (method !== undefined && (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method))) return '"method" must be an HTTP method name';
+  if (typeof path !== 'string' || path === '') return '"path" must be a regular expression source, e.g. "^/graph/v1\\\\.0/me$"';
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(path);
+  } catch {
+    return '"path" is not a valid regular expression';
+  }
+  if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) return '"times" must be a positive whole number';
+  const modes = ['reset', 'hang', 'hangAfterHandling'];
+  if (typeof respond === 'string') {
+    if (!modes.includes(respond)) return `"respond" must be ${modes.map((m) => `"${m}"`).join(', ')} or { status, headers?, body? }`;
+  } else {
+    const answer = respond as Record<string, unknown> | undefined;
+    if (!answer || typeof answer !== 'object' || typeof answer.status !== 'number' || !Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
+      return '"respond.status" must be an HTTP status code';
+    }
+    const headers = answer.headers;
+    if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string'))) {
+      return '"respond.headers" must map names to strings';
+    }
+  }
+  return { method: method as string | undefined, path: pattern, times: times as number | undefined, respond: respond as FaultMode };
 }

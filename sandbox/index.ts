@@ -23,7 +23,8 @@ import { tokenServiceRoutes } from './tokenService';
 import { createSandboxUserTokenClient } from './userTokenClient';
 
 export { loadSeedFile, validateSeed, DEMO_SEED_PATH, type SandboxSeed, type SeedTenant, type SeedUser } from './seed';
-export type { FaultInjector, FaultRule, FaultResponse } from './faults';
+export type { FaultInjector, FaultRule, FaultResponse, FaultMode, FiredFault } from './faults';
+export type { Route } from './http';
 export { SIGNED_IN_EVENT, type SignedInEvent } from './signInRoutes';
 
 /** The app registration the sandbox's token endpoint accepts unless told otherwise. Not a secret: sandbox only. */
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   /** The one app allowed to get app-only tokens; default `SANDBOX_APP_CLIENT_ID` / `SANDBOX_APP_CLIENT_SECRET`. */
   appClientId?: string;
   appClientSecret?: string;
+  /** More routes on the same server, given the sandbox once it listens (the standalone sandbox's control routes). */
+  extraRoutes?: (sandbox: Sandbox) => Route[];
 }
 
 export interface Sandbox {
@@ -126,7 +129,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   logger.info(`sandbox listening on "${url}"`, { dataDir: options.dataDir });
 
   let stopping: Promise<void> | undefined;
-  return {
+  const sandbox: Sandbox = {
     url,
     graphBaseUrl,
     loginBaseUrl,
@@ -146,4 +149,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return stopping;
     },
   };
+  routes.push(...(options.extraRoutes?.(sandbox) ?? []));
+  return sandbox;
 }

@@ -1,0 +1,80 @@
+import { strict as assert } from 'node:assert';
+import type { AuditEventType } from '../../services/auditTrail';
+import type { NodeProcess } from '../support/botProcess';
+import { PEOPLE, startInstancesFixture, type InstancesFixture } from './fixture';
+
+/** Short enough that recovery does not make the test wait; the default is 120 s. */
+const CRASH_ENV = { CLOSURE_LEASE_SECONDS: '2', RECONCILE_INTERVAL_SECONDS: '1' };
+
+/**
+ * Each scenario presses Yes, lets the sandbox stop the closure at one point, kills the bot with SIGKILL there and
+ * starts a new process on the same storage. The bot started for one scenario is the one killed in the next.
+ */
+describe('a bot killed with SIGKILL in the middle of a closure, then restarted', () => {
+  let fixture: InstancesFixture;
+  let bot: NodeProcess;
+  before(async () => {
+    fixture = await startInstancesFixture();
+    bot = await fixture.startBot(CRASH_ENV);
+  });
+  afterEach(async () => {
+    await fixture.clearFaults();
+  });
+  after(async () => {
+    await fixture?.stop();
+  });
+
+  /** Presses Yes, waits for the fault on `faultPath`, kills the bot there, restarts, and returns the request id. */
+  async function crashAt(person: (typeof PEOPLE)[number], fault: { method: string; path: string; respond: string }, firedPath: RegExp): Promise<{ requestId: string; conversationId: string }> {
+    const user = fixture.user(person);
+    const yes = await user.reachWarning(bot);
+    await fixture.injectFault(fault);
+    const press = user.presses(bot, yes).then(
+      (replies) => ({ replies }),
+      (error: unknown) => ({ error }),
+    );
+    await fixture.waitForFault(firedPath, { handled: fault.respond === 'hangAfterHandling' });
+    bot.kill('SIGKILL');
+    assert.deepEqual(await bot.waitForExit(), { code: null, signal: 'SIGKILL' });
+    assert.ok('error' in (await press), 'the press got no answer: the bot died while handling it');
+    bot = await fixture.startBot(CRASH_ENV);
+    return { requestId: yes.requestId, conversationId: user.conversationId };
+  }
+
+  async function expectFinishedOnce(person: (typeof PEOPLE)[number], crash: { requestId: string; conversationId: string }): Promise<AuditEventType[]> {
+    const told = await waitForProactive(crash.conversationId);
+    assert.match(told, /Your account has now been closed\. Request id: `[^`]+`/);
+    assert.ok(told.includes(crash.requestId));
+    assert.equal(await fixture.userExists(person.id), false, 'the account is gone from the directory');
+    const types = (await fixture.audit(crash.requestId)).map((e) => e.type);
+    for (const type of ['confirmed', 'closing', 'closed', 'reconciled'] as const) assert.ok(types.includes(type), `audit has "${type}": ${types.join(',')}`);
+    assert.equal(types.filter((t) => t === 'closed').length, 1, `closed exactly once: ${types.join(',')}`);
+    assert.equal(types.filter((t) => t === 'confirmed').length, 1, types.join(','));
+    assert.ok(types.indexOf('confirmed') < types.indexOf('closing') && types.indexOf('closing') < types.indexOf('closed'), types.join(','));
+    return types;
+  }
+
+  async function waitForProactive(conversationId: string): Promise<string> {
+    for (let seen = 1; ; seen += 1) {
+      const received = await fixture.connector.waitFor(seen);
+      const message = received.find((r) => r.conversationId === conversationId && r.method === 'POST');
+      if (message) return String(message.activity.text ?? '');
+    }
+  }
+
+  it('finishes a closure that died before the directory call (realm re-check unanswered)', async () => {
+    const crash = await crashAt(PEOPLE[2], { method: 'GET', path: '/userrealm/', respond: 'hang' }, /userrealm/);
+    const types = await expectFinishedOnce(PEOPLE[2], crash);
+    assert.equal(types.filter((t) => t === 'closing').length, 1, 'the first process never reached "closing"');
+  });
+
+  it('finishes a closure that died after the directory deleted the user but before its answer arrived', async () => {
+    const crash = await crashAt(PEOPLE[3], { method: 'DELETE', path: '^/graph/v1\\.0/users/', respond: 'hangAfterHandling' }, /\/users\//);
+    await expectFinishedOnce(PEOPLE[3], crash);
+  });
+
+  it('finishes a closure that died after the purge, before the request was marked closed', async () => {
+    const crash = await crashAt(PEOPLE[4], { method: 'DELETE', path: '^/graph/v1\\.0/directory/deletedItems/', respond: 'hangAfterHandling' }, /deletedItems/);
+    await expectFinishedOnce(PEOPLE[4], crash);
+  });
+});
