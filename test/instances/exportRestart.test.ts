@@ -1,0 +1,50 @@
+import { strict as assert } from 'node:assert';
+import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, textsOf } from '../support/botHarness';
+import type { ConnectorActivity } from '../support/connectorStub';
+import { PEOPLE, startInstancesFixture, type InstancesFixture } from './fixture';
+
+/** Polls that find nothing more to do; the ready job is no longer "running", so none may send again. */
+const POLLS_TO_WATCH = 3;
+
+describe('an export job across a crash and two polling instances', () => {
+  let fixture: InstancesFixture;
+  before(async () => {
+    fixture = await startInstancesFixture();
+  });
+  after(async () => {
+    await fixture?.stop();
+  });
+
+  it('is picked up after the instance that started it died, and "export ready" is sent once', async () => {
+    const person = PEOPLE[5];
+    // The first instance polls only at start-up, so the job it starts is still running when it dies.
+    const first = await fixture.startBot({ EXPORT_POLL_INTERVAL_SECONDS: '3600' });
+    const fay = fixture.user(person);
+    const page = await submitSignInPage(signInLinkOf(await fay.says(first, 'close my account')), person.upn, person.password);
+    const afterCode = await fay.says(first, magicCodeOf(page));
+    assert.match(textsOf(await fay.presses(first, cardActionData(afterCode, 'closure.export'))), /I've asked for an export of your data/);
+    first.kill('SIGKILL');
+    await first.waitForExit();
+
+    // Both poll at start-up and then every second: they race for the same finished job.
+    await Promise.all([fixture.startBot({ EXPORT_POLL_INTERVAL_SECONDS: '1' }), fixture.startBot({ EXPORT_POLL_INTERVAL_SECONDS: '1' })]);
+    const ready = await waitForMessage(fixture, fay.conversationId, /Your data export is ready/);
+    await new Promise((resolve) => setTimeout(resolve, POLLS_TO_WATCH * 1000));
+
+    const toFay = fixture.connector.received.filter((r) => r.conversationId === fay.conversationId);
+    assert.equal(toFay.length, 1, JSON.stringify(toFay.map((r) => r.activity.text)));
+    const link = /"url":"(http[^"]+)"/.exec(JSON.stringify(ready.activity))?.[1];
+    assert.ok(link, 'the card links the download');
+    const download = await fetch(link);
+    assert.equal(download.status, 200, 'the shared sandbox signed the link for the instance that asked');
+    assert.match(await download.text(), new RegExp(person.upn.replace('.', '\\.')));
+  });
+});
+
+async function waitForMessage(fixture: InstancesFixture, conversationId: string, text: RegExp): Promise<ConnectorActivity> {
+  for (let seen = 1; ; seen += 1) {
+    const received = await fixture.connector.waitFor(seen);
+    const found = received.find((r) => r.conversationId === conversationId && text.test(JSON.stringify(r.activity)));
+    if (found) return found;
+  }
+}
