@@ -24,7 +24,12 @@ export interface BotConfig {
   readonly dataDir: string;
   /** Base64 key for the audit's keyed UPN hash; undefined = generated once under dataDir (sandbox only). */
   readonly auditHashKey?: string;
-  readonly webchat: { readonly directLineSecret?: string; readonly allowedOrigins: readonly string[] };
+  readonly webchat: {
+    readonly directLineSecret?: string;
+    /** Direct Line's base URL (Azure mode); the sandbox serves its own. */
+    readonly directLineBaseUrl: string;
+    readonly allowedOrigins: readonly string[];
+  };
   readonly applicationInsightsConnectionString?: string;
   /** `url`: a shared sandbox to connect to instead of starting one (the other fields are then the standalone sandbox's). */
   readonly sandbox: { readonly url?: string; readonly port: number; readonly seedPath?: string; readonly dataDir: string; readonly exportDelayMs: number };
@@ -168,6 +173,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     auditHashKey,
     webchat: {
       directLineSecret: get('DIRECT_LINE_SECRET') || undefined,
+      directLineBaseUrl: url('DIRECT_LINE_BASE_URL', true) ?? '',
       allowedOrigins: get('WEBCHAT_ALLOWED_ORIGINS').split(',').map((o) => o.trim()).filter(Boolean),
     },
     applicationInsightsConnectionString: get('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,

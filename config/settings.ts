@@ -45,6 +45,7 @@ export const SETTINGS = [
   { name: 'STORAGE_BLOB_CONTAINER', default: 'account-closure-bot', description: 'Container for state, requests and audit (STORAGE=blob).', azure: true },
   { name: 'AUDIT_HASH_KEY', default: '', description: 'Key (base64, >= 32 bytes) for the audit trail\'s keyed UPN hash. Empty in sandbox mode = a key generated once under DATA_DIR.', secret: true, azure: true },
   { name: 'DIRECT_LINE_SECRET', default: '', description: 'Direct Line secret the server exchanges for web chat tokens (Azure mode). Never sent to the browser.', secret: true, azure: true },
+  { name: 'DIRECT_LINE_BASE_URL', default: 'https://directline.botframework.com', description: 'Direct Line endpoint for web chat tokens and Web Chat (Azure mode); a regional one, e.g. https://europe.directline.botframework.com, for a regional bot.', azure: false },
   { name: 'WEBCHAT_ALLOWED_ORIGINS', default: '', description: 'Comma-separated origins allowed to request web chat tokens; empty = the bot\'s own page only.', azure: false },
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', default: '', description: 'Application Insights connection string for telemetry (optional).', azure: true },
   { name: 'SANDBOX_URL', default: '', description: 'URL of a shared sandbox started with `npm run sandbox` (several bot instances); empty = the bot starts its own (DIRECTORY=sandbox).', azure: false },

@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { UserTokenClient } from 'botframework-connector';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -8,6 +9,8 @@ import { AppError } from '../services/errors';
 import { silentLogger, type Logger } from '../services/logger';
 import { createSandboxAppCredential } from './appCredential';
 import { appTokenRoutes, type AppClient } from './appTokenRoutes';
+import { createDirectLine } from './directLine';
+import { bridgeDirectLineSignIn } from './directLineSignIn';
 import { SandboxDirectory } from './directory';
 import { ExportJobs } from './exportJobs';
 import { FaultTable, type FaultInjector } from './faults';
@@ -75,6 +78,10 @@ export interface Sandbox {
   readonly events: EventEmitter;
   /** botbuilder's UserTokenClient talking to the sandbox token service over HTTP. */
   createUserTokenClient(): UserTokenClient;
+  /** The Direct Line 3.0 stand-in (polling): `baseUrl` stands for https://directline.botframework.com; the secret is random per start. */
+  readonly directLine: { readonly baseUrl: string; readonly domain: string; readonly secret: string };
+  /** Tells the Direct Line stand-in where the bot listens (`.../api/messages`); until then posting to it answers 502. */
+  attachBot(endpointUrl: string): void;
   stop(): Promise<void>;
 }
 
@@ -118,7 +125,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     onSigned: (address, expiresAt) => exports.linkSigned(address, expiresAt),
   });
 
+  const directLine = createDirectLine({ url, loginBaseUrl, secret: randomBytes(32).toString('base64url'), clock, logger: logger.child('directline') });
+  const directLineSignIn = bridgeDirectLineSignIn({ directLine, events, tokenServiceUrl, clock, logger: logger.child('directline') });
   routes.push(
+    ...directLine.routes,
     ...graphRoutes({ directory, exports, graphBaseUrl, storageBaseUrl, logger: logger.child('graph') }),
     ...realmRoutes({ directory }),
     ...appTokenRoutes({ directory, app, logger: logger.child('login') }),
@@ -140,12 +150,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     faults,
     events,
     createUserTokenClient: () => createSandboxUserTokenClient(tokenServiceUrl),
+    directLine: { baseUrl: url, domain: directLine.domain, secret: directLine.secret },
+    attachBot: (endpointUrl) => directLine.attachBot(endpointUrl),
     stop() {
-      stopping ??= new Promise<void>((resolve, reject) => {
+      directLineSignIn.stop();
+      stopping ??= directLineSignIn.settled().then(() => new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Hanging faults and keep-alive clients would otherwise hold close() open forever.
         server.closeAllConnections();
-      }).then(() => directory.flush());
+      })).then(() => directory.flush());
       return stopping;
     },
   };

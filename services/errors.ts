@@ -34,6 +34,7 @@ export const ErrorCatalogue = {
     userMessage: "Closing your account didn't succeed, and it has not been closed. Please try again later.",
   },
   BAD_REQUEST: { status: 400, userMessage: 'The request was not understood.' },
+  DIRECT_LINE_UNAVAILABLE: { status: 502, userMessage: "The chat can't start right now. Please try again in a few minutes." },
 } as const satisfies Record<string, { status: number; userMessage: string }>;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

@@ -1,0 +1,293 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../services/logger';
+import { DirectLineConversations, type Activity, type DirectLineTokenGrant } from './directLineConversations';
+import { bearerToken, sendEmpty, sendJson, type Route, type RouteContext } from './http';
+
+/**
+ * A Direct Line 3.0 stand-in, polling only (no `streamUrl`: Web Chat must use `webSocket: false`).
+ * Client side: https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-direct-line-3-0-api-reference
+ * Bot side: the Bot Connector routes the bot posts its replies to (`serviceUrl` = the sandbox's URL).
+ */
+export interface DirectLineOptions {
+  /** The sandbox's URL: the bot-side connector's `serviceUrl`. */
+  readonly url: string;
+  /** Where sign-in links point (`{url}/login`): OAuth cards to it are rewritten for enhanced authentication. */
+  readonly loginBaseUrl: string;
+  /** The master key that can mint tokens; random per sandbox start. */
+  readonly secret: string;
+  readonly clock: () => Date;
+  readonly logger: Logger;
+}
+
+/** Real Direct Line gives the bot 15 seconds to acknowledge an activity before answering 502. */
+const BOT_TIMEOUT_MS = 15_000;
+const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
+export const SANDBOX_BOT_ACCOUNT = { id: 'account-closure-bot', name: 'Account Closure Bot', role: 'bot' } as const;
+
+/** An error in Direct Line's shape `{ error: { code, message } }`. One factory per code in `directLineErrors`. */
+export class DirectLineError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export const directLineErrors = {
+  missingAuthorization: () => new DirectLineError(401, 'BadArgument', 'Send "Authorization: Bearer <secret or token>".'),
+  forbidden: (why: string) => new DirectLineError(403, 'BadArgument', why),
+  conversationNotFound: () => new DirectLineError(404, 'BadArgument', 'Conversation not found.'),
+  activityNotFound: () => new DirectLineError(404, 'BadArgument', 'Activity not found.'),
+  badArgument: (message: string) => new DirectLineError(400, 'BadArgument', message),
+  botError: (message: string) => new DirectLineError(502, 'BotError', message),
+};
+
+export interface DirectLine {
+  readonly routes: Route[];
+  /** `{url}/v3/directline`: Web Chat's `domain`. */
+  readonly domain: string;
+  readonly secret: string;
+  readonly conversations: DirectLineConversations;
+  /** The bot's messaging endpoint, known once the bot listens. */
+  attachBot(endpointUrl: string): void;
+  /** Sends an activity to the bot as the channel (`from` must be set); resolves once the bot acknowledged it. */
+  sendToBot(conversationId: string, activity: Activity): Promise<void>;
+}
+
+type Caller = { readonly kind: 'secret' } | { readonly kind: 'token'; readonly grant: DirectLineTokenGrant };
+
+export function createDirectLine(options: DirectLineOptions): DirectLine {
+  const { url, secret, clock, logger } = options;
+  const conversations = new DirectLineConversations(clock);
+  let botEndpoint: string | undefined;
+  const domain = `${url}/v3/directline`;
+
+  function authorize(ctx: RouteContext, conversationId?: string): Caller {
+    const presented = bearerToken(ctx);
+    if (!presented) throw directLineErrors.missingAuthorization();
+    if (presented === secret) {
+      if (conversationId !== undefined && !conversations.has(conversationId)) throw directLineErrors.conversationNotFound();
+      return { kind: 'secret' };
+    }
+    const grant = conversations.resolveToken(presented);
+    if (!grant) throw directLineErrors.forbidden('Token not valid or expired.');
+    if (conversationId !== undefined && grant.conversationId !== conversationId) throw directLineErrors.forbidden('Token not valid for this conversation.');
+    const origin = ctx.req.headers.origin;
+    if (origin && grant.trustedOrigins.length > 0 && !grant.trustedOrigins.includes(origin)) throw directLineErrors.forbidden(`Origin "${origin}" is not trusted by this token.`);
+    return { kind: 'token', grant };
+  }
+
+  async function jsonBody(ctx: RouteContext): Promise<Record<string, unknown>> {
+    const text = await ctx.body();
+    if (!text.trim()) return {};
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // Falls through to the one error below: the body is not a JSON object.
+    }
+    throw directLineErrors.badArgument('The body must be a JSON object.');
+  }
+
+  async function sendToBot(conversationId: string, activity: Activity): Promise<void> {
+    if (!botEndpoint) throw directLineErrors.botError('No bot is attached to the sandbox Direct Line yet (Sandbox.attachBot).');
+    const outgoing = { ...activity, channelId: 'directline', serviceUrl: url, conversation: { id: conversationId }, recipient: SANDBOX_BOT_ACCOUNT };
+    let response: Response;
+    try {
+      response = await fetch(botEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(outgoing),
+        signal: AbortSignal.timeout(BOT_TIMEOUT_MS),
+      });
+    } catch (error) {
+      logger.warn(`the bot did not answer a "${String(activity.type)}" activity`, { conversationId, error });
+      throw directLineErrors.botError('The bot did not answer.');
+    }
+    await response.arrayBuffer();
+    if (!response.ok) {
+      logger.warn(`the bot answered ${response.status} to a "${String(activity.type)}" activity`, { conversationId });
+      throw directLineErrors.botError(`The bot answered ${response.status}.`);
+    }
+  }
+
+  async function startConversation(conversationId: string, userId: string): Promise<boolean> {
+    if (!conversations.start(conversationId)) return false;
+    try {
+      await sendToBot(conversationId, { type: 'conversationUpdate', id: randomBytes(8).toString('hex'), timestamp: clock().toISOString(), from: { id: userId }, membersAdded: [SANDBOX_BOT_ACCOUNT, { id: userId }] });
+    } catch (error) {
+      // The real service opens the conversation even when the bot is down; the next post reports the failure.
+      logger.warn('conversationUpdate not delivered', { conversationId, error });
+    }
+    return true;
+  }
+
+  function conversationAnswer(conversationId: string, userId: string, trustedOrigins: readonly string[]) {
+    const { token, expiresIn } = conversations.issueToken({ conversationId, userId, trustedOrigins });
+    return { conversationId, token, expires_in: expiresIn };
+  }
+
+  // --- client side -------------------------------------------------------------------------------------------
+
+  async function generateToken(ctx: RouteContext): Promise<void> {
+    if (bearerToken(ctx) !== secret) throw directLineErrors.forbidden('Only the Direct Line secret can generate tokens.');
+    const body = await jsonBody(ctx);
+    const user = body.user as { id?: unknown } | undefined;
+    if (user !== undefined && (typeof user !== 'object' || user === null || (user.id !== undefined && (typeof user.id !== 'string' || !user.id)))) {
+      throw directLineErrors.badArgument("'user.id' must be a non-empty string.");
+    }
+    const trusted = body.trustedOrigins;
+    if (trusted !== undefined && (!Array.isArray(trusted) || !trusted.every((o) => typeof o === 'string'))) throw directLineErrors.badArgument("'trustedOrigins' must be an array of origins.");
+    const userId = typeof user?.id === 'string' ? user.id : `dl_${randomBytes(16).toString('hex')}`;
+    const conversationId = conversations.create();
+    logger.info('token generated', { conversationId });
+    sendJson(ctx, 200, conversationAnswer(conversationId, userId, (trusted as string[] | undefined) ?? []));
+  }
+
+  async function refreshToken(ctx: RouteContext): Promise<void> {
+    const caller = authorize(ctx);
+    if (caller.kind !== 'token') throw directLineErrors.badArgument('Refresh a token, not the secret.');
+    const { conversationId, userId, trustedOrigins } = caller.grant;
+    sendJson(ctx, 200, conversationAnswer(conversationId, userId, trustedOrigins));
+  }
+
+  async function postConversation(ctx: RouteContext): Promise<void> {
+    const caller = authorize(ctx);
+    if (caller.kind === 'secret') {
+      const conversationId = conversations.create();
+      const userId = `dl_${randomBytes(16).toString('hex')}`;
+      await startConversation(conversationId, userId);
+      return sendJson(ctx, 201, conversationAnswer(conversationId, userId, []));
+    }
+    const { conversationId, userId, trustedOrigins } = caller.grant;
+    const started = await startConversation(conversationId, userId);
+    sendJson(ctx, started ? 201 : 200, conversationAnswer(conversationId, userId, trustedOrigins));
+  }
+
+  async function reconnect(ctx: RouteContext): Promise<void> {
+    const [conversationId] = ctx.params;
+    const caller = authorize(ctx, conversationId);
+    if (caller.kind === 'secret') throw directLineErrors.badArgument('Reconnect with a token.');
+    sendJson(ctx, 200, conversationAnswer(conversationId, caller.grant.userId, caller.grant.trustedOrigins));
+  }
+
+  async function getActivities(ctx: RouteContext): Promise<void> {
+    const [conversationId] = ctx.params;
+    authorize(ctx, conversationId);
+    const page = conversations.page(conversationId, ctx.url.searchParams.get('watermark') ?? '');
+    if (!page) throw directLineErrors.badArgument("'watermark' is not one this conversation gave out.");
+    sendJson(ctx, 200, page);
+  }
+
+  async function postActivity(ctx: RouteContext): Promise<void> {
+    const [conversationId] = ctx.params;
+    const caller = authorize(ctx, conversationId);
+    const activity = await jsonBody(ctx);
+    if (typeof activity.type !== 'string' || !activity.type) throw directLineErrors.badArgument("The activity needs a 'type'.");
+    const claimedFrom = activity.from as { id?: unknown; name?: unknown } | undefined;
+    // The token decides who speaks; a client cannot post as someone else (with the secret, the caller is trusted).
+    const fromId = caller.kind === 'token' ? caller.grant.userId : typeof claimedFrom?.id === 'string' ? claimedFrom.id : undefined;
+    if (!fromId) throw directLineErrors.badArgument("'from.id' is required when posting with the secret.");
+    const from = { id: fromId, role: 'user', ...(typeof claimedFrom?.name === 'string' ? { name: claimedFrom.name } : {}) };
+    const { serviceUrl: _serviceUrl, recipient: _recipient, ...rest } = activity;
+    const stored = conversations.append(conversationId, { ...rest, from });
+    await sendToBot(conversationId, stored);
+    sendJson(ctx, 200, { id: stored.id });
+  }
+
+  /** Web Chat asks for a session id before opening a sign-in link (enhanced authentication), with credentials. */
+  async function getSessionId(ctx: RouteContext): Promise<void> {
+    const caller = authorize(ctx);
+    if (caller.kind !== 'token') throw directLineErrors.badArgument('Ask for a session id with a token.');
+    sendJson(ctx, 200, { sessionId: conversations.sessionId(caller.grant.conversationId) });
+  }
+
+  /**
+   * The rewritten sign-in link: Web Chat appends `&code_challenge={sessionId}` URI-encoded to the link's last
+   * query value, so it is cut off here before sending the browser on to the sandbox sign-in page.
+   */
+  async function signInRedirect(ctx: RouteContext): Promise<void> {
+    const state = (ctx.url.searchParams.get('state') ?? '').replace(/&code_challenge=.*$/, '');
+    if (!state) throw directLineErrors.badArgument("'state' is required.");
+    sendEmpty(ctx, 302, { location: `${options.loginBaseUrl}/signin?state=${encodeURIComponent(state)}`, 'cache-control': 'no-store' });
+  }
+
+  // --- bot side (Bot Connector) ------------------------------------------------------------------------------
+
+  async function botPostsActivity(ctx: RouteContext): Promise<void> {
+    const [conversationId] = ctx.params;
+    if (!conversations.has(conversationId)) throw directLineErrors.conversationNotFound();
+    const stored = conversations.append(conversationId, forClient(await jsonBody(ctx)));
+    sendJson(ctx, 200, { id: stored.id });
+  }
+
+  async function botUpdatesActivity(ctx: RouteContext): Promise<void> {
+    const [conversationId, activityId] = ctx.params;
+    if (!conversations.has(conversationId)) throw directLineErrors.conversationNotFound();
+    const stored = conversations.replace(conversationId, activityId, forClient(await jsonBody(ctx)));
+    if (!stored) throw directLineErrors.activityNotFound();
+    sendJson(ctx, 200, { id: stored.id });
+  }
+
+  /** What the client sees of a bot activity: no serviceUrl, and OAuth cards point at the enhanced-auth link. */
+  function forClient(activity: Record<string, unknown>): Activity {
+    const { serviceUrl: _serviceUrl, ...rest } = activity;
+    const attachments = Array.isArray(rest.attachments) ? (rest.attachments as Array<Record<string, unknown>>) : undefined;
+    if (!attachments) return rest;
+    return { ...rest, attachments: attachments.map((a) => (a.contentType === OAUTH_CARD ? rewriteOAuthCard(a) : a)) };
+  }
+
+  function rewriteOAuthCard(attachment: Record<string, unknown>): Record<string, unknown> {
+    const content = (attachment.content ?? {}) as { buttons?: Array<Record<string, unknown>> };
+    const signInPrefix = `${options.loginBaseUrl}/signin?`;
+    const buttons = (content.buttons ?? []).map((b) =>
+      typeof b.value === 'string' && b.value.startsWith(signInPrefix) ? { ...b, value: `${domain}/session/signin?${b.value.slice(signInPrefix.length)}` } : b,
+    );
+    return { ...attachment, content: { ...content, buttons } };
+  }
+
+  const client = '^/v3/directline';
+  const id = '([^/]+)';
+  const routes: Route[] = [
+    { method: 'POST', pattern: new RegExp(`${client}/tokens/generate$`), handle: generateToken },
+    { method: 'POST', pattern: new RegExp(`${client}/tokens/refresh$`), handle: refreshToken },
+    { method: 'POST', pattern: new RegExp(`${client}/conversations$`), handle: postConversation },
+    { method: 'GET', pattern: new RegExp(`${client}/conversations/${id}$`), handle: reconnect },
+    { method: 'GET', pattern: new RegExp(`${client}/conversations/${id}/activities$`), handle: getActivities },
+    { method: 'POST', pattern: new RegExp(`${client}/conversations/${id}/activities$`), handle: postActivity },
+    { method: 'GET', pattern: new RegExp(`${client}/session/getsessionid$`), handle: getSessionId },
+    { method: 'GET', pattern: new RegExp(`${client}/session/signin$`), handle: signInRedirect },
+    { method: 'OPTIONS', pattern: new RegExp(`${client}/`), handle: async (ctx) => sendEmpty(ctx, 204, { 'access-control-max-age': '600' }) },
+    { method: 'POST', pattern: new RegExp(`^/v3/conversations/${id}/activities(?:/${id})?$`), handle: botPostsActivity },
+    { method: 'PUT', pattern: new RegExp(`^/v3/conversations/${id}/activities/${id}$`), handle: botUpdatesActivity },
+  ];
+
+  return {
+    routes: routes.map((route) => ({ ...route, handle: (ctx: RouteContext) => answerDirectLine(ctx, route) })),
+    domain,
+    secret,
+    conversations,
+    attachBot(endpointUrl) {
+      botEndpoint = endpointUrl;
+      logger.info(`Direct Line forwards to the bot at "${endpointUrl}"`);
+    },
+    sendToBot,
+  };
+}
+
+/** CORS for browsers on another origin (the bot's page), and Direct Line's error shape for every failure. */
+async function answerDirectLine(ctx: RouteContext, route: Route): Promise<void> {
+  const origin = ctx.req.headers.origin;
+  if (origin && ctx.url.pathname.startsWith('/v3/directline/')) {
+    // Reflected, with credentials: Web Chat calls getsessionid `withCredentials`; tokens, not cookies, authorize.
+    ctx.res.setHeader('access-control-allow-origin', origin);
+    ctx.res.setHeader('access-control-allow-credentials', 'true');
+    ctx.res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    ctx.res.setHeader('access-control-allow-headers', 'authorization, content-type, x-ms-bot-agent, x-requested-with');
+    ctx.res.setHeader('vary', 'origin');
+  }
+  try {
+    await route.handle(ctx);
+  } catch (error) {
+    if (!(error instanceof DirectLineError)) throw error;
+    sendJson(ctx, error.status, { error: { code: error.code, message: error.message } });
+  }
+}

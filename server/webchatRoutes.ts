@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Next, Request, Response, Server } from 'restify';
+import { isAppError } from '../services/errors';
+import type { Logger } from '../services/logger';
+import type { WebChatTokenSource } from '../services/webchat/directLineTokenSource';
+import { DEFAULT_WEBCHAT_TOKEN_RATE, TokenBuckets, type RateLimit } from './webchat/tokenBucket';
+
+export interface WebChatRoutesOptions {
+  /** Undefined when no Direct Line secret is configured: the page still loads, the token route answers 503. */
+  readonly tokenSource?: WebChatTokenSource;
+  /** Origins besides the page's own that may ask for tokens and frame the page (`WEBCHAT_ALLOWED_ORIGINS`). */
+  readonly allowedOrigins: readonly string[];
+  readonly logger: Logger;
+  /** Default `DEFAULT_WEBCHAT_TOKEN_RATE`, per client address. */
+  readonly rateLimit?: RateLimit;
+  /**
+   * Where a client's address is read: the socket, or the last `X-Forwarded-For` hop, which App Service's front
+   * end appends (earlier hops are the client's own claims). Default `socket`.
+   */
+  readonly clientAddress?: 'socket' | 'forwardedFor';
+  /** Epoch milliseconds; the rate limiter's clock. */
+  readonly now?: () => number;
+  /** The page's files (index.html, webchat.css, main.js); default the project's `web/`. */
+  readonly webDir?: string;
+}
+
+export const WEBCHAT_TOKEN_PATH = '/api/webchat/token';
+const WEB_DIR = path.resolve(__dirname, '..', 'web');
+
+/** The page at `/`, its assets under `/webchat/`, and `POST /api/webchat/token`. */
+export function registerWebChatRoutes(server: Server, options: WebChatRoutesOptions): void {
+  const { tokenSource, logger } = options;
+  const allowed = new Set(options.allowedOrigins.map((o) => o.replace(/\/+$/, '')));
+  const buckets = new TokenBuckets(options.rateLimit ?? DEFAULT_WEBCHAT_TOKEN_RATE, options.now ?? Date.now);
+  const webDir = options.webDir ?? WEB_DIR;
+  const page = readFileSync(path.join(webDir, 'index.html'), 'utf8');
+  const assets: Record<string, { file: string; type: string }> = {
+    '/webchat/webchat.css': { file: path.join(webDir, 'webchat.css'), type: 'text/css; charset=utf-8' },
+    '/webchat/main.js': { file: path.join(webDir, 'main.js'), type: 'text/javascript; charset=utf-8' },
+    '/webchat/webchat.js': { file: webChatBundlePath(), type: 'text/javascript; charset=utf-8' },
+  };
+  const loaded = new Map<string, Promise<Buffer>>();
+  const connectTo = tokenSource ? new URL(tokenSource.domain).origin : undefined;
+
+  server.get('/', (_req: Request, res: Response, next: Next) => {
+    // A fresh nonce per response: Web Chat's emotion styles carry it, so style-src needs no 'unsafe-inline'.
+    const nonce = randomBytes(16).toString('base64');
+    const html = page.replaceAll('{{nonce}}', nonce);
+    res.writeHead(200, {
+      ...securityHeaders(),
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(html),
+      'cache-control': 'no-store',
+      'content-security-policy': contentSecurityPolicy(nonce, connectTo, [...allowed]),
+    });
+    res.end(html);
+    return next();
+  });
+
+  for (const [route, asset] of Object.entries(assets)) {
+    server.get(route, async (_req: Request, res: Response) => {
+      let body = loaded.get(route);
+      if (!body) loaded.set(route, (body = readFile(asset.file)));
+      const bytes = await body;
+      res.writeHead(200, { ...securityHeaders(), 'content-type': asset.type, 'content-length': bytes.length, 'cache-control': 'public, max-age=3600' });
+      res.end(bytes);
+    });
+  }
+
+  server.opts(WEBCHAT_TOKEN_PATH, (req: Request, res: Response, next: Next) => {
+    const origin = req.header('origin');
+    if (!origin || !originAllowed(req, origin)) {
+      res.send(403, problem('OriginNotAllowed', 'This site may not start the web chat.'));
+      return next();
+    }
+    res.writeHead(204, { ...corsHeaders(origin), 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+    res.end();
+    return next();
+  });
+
+  server.post(WEBCHAT_TOKEN_PATH, async (req: Request, res: Response) => {
+    res.header('cache-control', 'no-store');
+    const waitMs = buckets.take(clientKey(req, options.clientAddress ?? 'socket'));
+    if (waitMs > 0) {
+      logger.warn('web chat token refused: rate limit', { waitMs });
+      res.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      res.send(429, problem('TooManyRequests', 'Too many chats were started from your address. Please wait a moment and try again.'));
+      return;
+    }
+    const origin = req.header('origin');
+    if (!origin || !originAllowed(req, origin)) {
+      logger.warn(`web chat token refused for origin "${origin ?? '(none)'}"`);
+      res.send(403, problem('OriginNotAllowed', 'This site may not start the web chat. Its origin must be listed in WEBCHAT_ALLOWED_ORIGINS.'));
+      return;
+    }
+    for (const [name, value] of Object.entries(corsHeaders(origin))) res.header(name, value);
+    if (!tokenSource) {
+      logger.warn('web chat token refused: no Direct Line secret is configured (DIRECT_LINE_SECRET)');
+      res.send(503, problem('WebChatNotConfigured', 'The web chat is not set up on this server: it has no Direct Line secret (DIRECT_LINE_SECRET).'));
+      return;
+    }
+    try {
+      const userId = `dl_${randomBytes(16).toString('hex')}`;
+      const issued = await tokenSource.issue({ userId, trustedOrigins: [origin] });
+      res.send(200, { token: issued.token, conversationId: issued.conversationId, userId: issued.userId, domain: tokenSource.domain, expiresIn: issued.expiresInSeconds });
+    } catch (error) {
+      logger.error('web chat token could not be issued', { error });
+      if (isAppError(error)) res.send(error.status, problem(error.code, error.userMessage));
+      else res.send(500, problem('InternalError', 'The chat could not start. Please try again later.'));
+    }
+  });
+
+  /** The page's own origin (same host as the request) is always allowed; others only when listed. */
+  function originAllowed(req: Request, origin: string): boolean {
+    if (allowed.has(origin)) return true;
+    try {
+      return new URL(origin).host === req.header('host');
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** `dist/webchat.js` (not webchat-minimal.js, which cannot render Adaptive Cards); the package's exports hide dist/. */
+export function webChatBundlePath(): string {
+  return path.join(path.dirname(require.resolve('botframework-webchat')), '..', 'dist', 'webchat.js');
+}
+
+/**
+ * The hash of an empty `<style>`: react-scroll-to-bottom (inside Web Chat 4.18) creates its emotion sheet without
+ * Web Chat's nonce, empty, and fills it through CSSOM `insertRule`, which CSP does not restrict.
+ */
+const EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='";
+
+/** Web Chat's styles are emotion `<style>` tags carrying the nonce; avatars and icons are data: URLs. */
+export function contentSecurityPolicy(nonce: string, directLineOrigin: string | undefined, frameAncestors: readonly string[]): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self' 'nonce-${nonce}' ${EMPTY_STYLE_HASH}`,
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src 'self'${directLineOrigin ? ` ${directLineOrigin}` : ''}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors 'self'${frameAncestors.map((o) => ` ${o}`).join('')}`,
+  ].join('; ');
+}
+
+function securityHeaders(): Record<string, string> {
+  return { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+}
+
+function corsHeaders(origin: string): Record<string, string> {
+  return { 'access-control-allow-origin': origin, vary: 'origin' };
+}
+
+function problem(code: string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}
+
+function clientKey(req: Request, source: 'socket' | 'forwardedFor'): string {
+  const forwarded = source === 'forwardedFor' ? req.header('x-forwarded-for')?.split(',').pop()?.trim() : undefined;
+  const address = forwarded || req.socket.remoteAddress || 'unknown';
+  // App Service writes `ip:port`; one client's connections must share a bucket.
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1];
+  return /^[^:]+:\d+$/.test(address) ? address.slice(0, address.lastIndexOf(':')) : address;
+}

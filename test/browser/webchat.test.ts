@@ -1,0 +1,111 @@
+import { strict as assert } from 'node:assert';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
+
+const KIM = TEST_SEED.users[0];
+const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
+/** Debian's package (CI installs it in .ci/run); nothing may download a browser. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Polling every second, a bot turn shows up within a few seconds; generous for slow CI machines. */
+const STEP_TIMEOUT_MS = 20_000;
+
+interface BrowserProblems {
+  readonly console: string[];
+  readonly cspViolations: string[];
+}
+
+/** Records console errors, page errors and CSP violations of every page the context opens. */
+async function watchProblems(context: BrowserContext): Promise<BrowserProblems> {
+  const problems: BrowserProblems = { console: [], cspViolations: [] };
+  await context.exposeBinding('reportCspViolation', (_source, report: string) => void problems.cspViolations.push(report));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      void (window as unknown as { reportCspViolation(report: string): Promise<void> })
+        .reportCspViolation(`${event.effectiveDirective} blocked "${event.blockedURI}" in ${event.sourceFile}:${event.lineNumber}`);
+    });
+  });
+  const watch = (page: Page) => {
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.console.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.console.push(`${page.url()}: ${error.message}`));
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return problems;
+}
+
+describe('the web chat page in a real browser', () => {
+  let harness: BotHarness;
+  let profile: string;
+  let context: BrowserContext;
+
+  beforeEach(async () => {
+    harness = await startHarness();
+    profile = await mkdtemp(path.join(tmpdir(), 'webchat-browser-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 } });
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    await harness?.stop();
+    await rm(profile, { recursive: true, force: true });
+  });
+
+  it('closes an account from the page: sign-in in a popup without a code, skipped export, pressed Yes', async () => {
+    const problems = await watchProblems(context);
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${harness.bot.url}/`);
+    await assertPageFrame(page);
+
+    const input = page.getByRole('textbox', { name: /message/i });
+    await input.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await input.fill('close my account');
+    await input.press('Enter');
+
+    const signIn = cardButton(page, 'Sign in');
+    await signIn.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const [popup] = await Promise.all([context.waitForEvent('page'), signIn.click()]);
+    await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
+    await popup.getByLabel(/password/i).fill(KIM.password);
+    await popup.getByRole('button', { name: /sign in/i }).click();
+    await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await popup.close();
+
+    // Nobody types the code: the sandbox's Direct Line hands the bot a tokens/response event.
+    await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await cardButton(page, "Skip, don't export").click();
+    await cardButton(page, 'Yes, close my account').click({ timeout: STEP_TIMEOUT_MS });
+    await page.getByText(/has been closed/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-final.png') });
+    assert.deepEqual(problems.cspViolations, [], 'no Content-Security-Policy violations');
+    assert.deepEqual(problems.console, [], 'no console errors');
+  });
+
+  it('shows the refusal in the page when the token route refuses, instead of an empty chat', async () => {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.route('**/api/webchat/token', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'WebChatNotConfigured', message: 'The web chat is not set up on this server.' } }) }));
+    await page.goto(`${harness.bot.url}/`);
+    await page.getByRole('status').filter({ hasText: 'The web chat is not set up on this server.' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  });
+});
+
+/** A card's button as rendered (Web Chat also keeps a copy for screen readers, out of the tab order); the newest wins. */
+function cardButton(page: Page, name: string) {
+  return page.locator('button.ac-pushButton').filter({ hasText: name }).last();
+}
+
+/** The landmarks and names a screen reader announces before the chat loads. */
+async function assertPageFrame(page: Page): Promise<void> {
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.title(), 'Close your work or school account');
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Close your work or school account');
+  assert.equal(await page.getByRole('main').count(), 1);
+  assert.equal(await page.getByRole('region', { name: /conversation with the account closure bot/i }).count(), 1);
+}
