@@ -1,19 +1,29 @@
 import {
   MessageFactory, TeamsActivityHandler,
-  type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type BotState, type SigninStateVerificationQuery,
-  type StatePropertyAccessor, type TurnContext,
+  type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type BotState, type ConversationReference,
+  type SigninStateVerificationQuery, type StatePropertyAccessor, type TurnContext,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/renderCard';
 import { FORGET_USER_KEY } from '../dialogs/dialogServices';
 import type { MainDialog } from '../dialogs/mainDialog';
+import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
+import { TeamsAfterReply } from './teamsAfterReply';
+import { TeamsUniversalActions } from './teamsUniversalActions';
+import { TeamsWarningCards } from './teamsWarningCards';
 
 export interface AccountClosureBotOptions {
   /** Per-user conversation state (`PrivateConversationState`): members of a group chat never share a dialog. */
   readonly state: BotState;
   readonly dialog: MainDialog;
   readonly logger: Logger;
+  readonly teams: {
+    readonly closure: ClosureService;
+    /** CloudAdapter.continueConversationAsync with the bot's app id: Universal Actions finish after the answer. */
+    readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+    readonly clock: () => Date;
+  };
 }
 
 /**
@@ -23,10 +33,23 @@ export interface AccountClosureBotOptions {
  */
 export class AccountClosureBot extends TeamsActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly warningCards: TeamsWarningCards;
+  private readonly afterReply: TeamsAfterReply;
+  private readonly universalActions: TeamsUniversalActions;
 
   constructor(private readonly options: AccountClosureBotOptions) {
     super();
     this.dialogState = options.state.createProperty<DialogState>('dialogState');
+    const { closure, clock, continueConversation } = options.teams;
+    this.warningCards = new TeamsWarningCards({ state: options.state, closure, clock, logger: options.logger });
+    this.afterReply = new TeamsAfterReply(options.logger);
+    this.universalActions = new TeamsUniversalActions({
+      closure, clock, continueConversation,
+      cards: this.warningCards,
+      afterReply: this.afterReply,
+      runPress: (context, beforeSave) => this.runPressTurn(context, beforeSave),
+      logger: options.logger,
+    });
     this.onMessage(async (context, next) => {
       await this.runDialog(context);
       await next();
@@ -44,15 +67,20 @@ export class AccountClosureBot extends TeamsActivityHandler {
   }
 
   override async run(context: TurnContext): Promise<void> {
+    this.warningCards.watch(context);
     await super.run(context);
-    if (context.turnState.get(FORGET_USER_KEY) === true) {
-      await this.options.state.delete(context);
-      this.options.logger.info('dropped the conversation state of a closed account', { conversationId: context.activity.conversation?.id });
-    } else {
-      await this.options.state.saveChanges(context, false);
-    }
+    await this.endTurn(context);
   }
 
+  /** Resolves once the work started after invoke answers (closing, card updates) has finished. */
+  idle(): Promise<void> {
+    return this.afterReply.idle();
+  }
+
+  /**
+   * The SDK answers these invokes 200 unless the dialog (OAuthPrompt) set its own response, so a sign-in
+   * invoke that arrives with no prompt waiting still gets an answer and never a 501.
+   */
   protected override async handleTeamsSigninVerifyState(context: TurnContext, _query: SigninStateVerificationQuery): Promise<void> {
     await this.runDialog(context);
   }
@@ -61,10 +89,28 @@ export class AccountClosureBot extends TeamsActivityHandler {
     await this.runDialog(context);
   }
 
-  /** Teams Universal Actions: the press goes through the same dialog; the reply itself is the chat message. */
   protected override async onAdaptiveCardInvoke(context: TurnContext, _value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    return this.universalActions.onAction(context, () => this.runDialog(context));
+  }
+
+  /** A Universal Actions press carried out after its answer: the same dialog and state handling as any turn. */
+  private async runPressTurn(context: TurnContext, beforeSave: (context: TurnContext) => Promise<void>): Promise<void> {
+    this.warningCards.watch(context);
     await this.runDialog(context);
-    return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: { text: 'Done.' } as unknown as Record<string, unknown> };
+    await beforeSave(context);
+    await this.endTurn(context);
+  }
+
+  /** Cards of requests that ended are settled while the state still holds them; then the state is saved or forgotten. */
+  private async endTurn(context: TurnContext): Promise<void> {
+    await this.warningCards.settle(context);
+    if (context.turnState.get(FORGET_USER_KEY) === true) {
+      await this.options.state.delete(context);
+      this.options.logger.info('dropped the conversation state of a closed account', { conversationId: context.activity.conversation?.id });
+    } else {
+      await this.options.state.saveChanges(context, false);
+    }
+    this.afterReply.start(context);
   }
 
   private async runDialog(context: TurnContext): Promise<void> {

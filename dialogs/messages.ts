@@ -50,8 +50,9 @@ export const Messages = {
   rejected: (reason: RejectionReason): string => REJECTIONS[reason],
   help: (step: ProgressStep | undefined): string =>
     `I help members of unmanaged (self-service sign-up) work or school organizations close their own account. ${step ? STEP_HELP[step] : 'Say **close my account** to start.'} Say **cancel** at any time to stop; nothing is closed unless you press **Yes, close my account** on the final warning.`,
+  // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
   groupChatSignIn:
-    "Signing in doesn't work in a channel or group conversation. Please message me in a 1:1 chat to close your account.",
+    "Signing in doesn't work in a Teams channel, so I can't close an account here. Message me in a 1:1 chat instead (select my name, then **Chat**) and say **close my account**. Nothing has been changed.",
   sessionLost: 'I lost track of this conversation. Say **close my account** to start again; nothing has been closed.',
 } as const;
 
@@ -78,3 +79,32 @@ const REJECTIONS: Record<RejectionReason, string> = {
   failedBefore: "That request didn't succeed and has ended. Say **close my account** to start again.",
   closedByAnotherRequest: 'That account is already closed or being closed by another request.',
 };
+
+/**
+ * The Teams warning card's other states (Universal Actions): what replaces it once it was answered or ended,
+ * and what members other than the requester see. Each pair is a card title and its one sentence.
+ */
+export const CardMessages = {
+  waitingTitle: 'Waiting for confirmation',
+  waiting: (name: string) => `Waiting for ${name} to confirm. Only they can answer this card.`,
+  theRequester: 'the person who asked',
+  closingTitle: 'Closing your account…',
+  closing: "I'm closing the account now and will post the result in this chat. It will be closed only once.",
+  closedTitle: 'Account closed',
+  closed: 'This account has been closed. It cannot be reopened.',
+  closedAt: 'Closed',
+  keptTitle: 'Kept',
+  kept: 'The account was kept. Nothing was closed.',
+  cancelledTitle: 'Cancelled',
+  cancelled: 'This request was cancelled. Nothing was closed.',
+  expiredTitle: 'Expired',
+  expired: 'This warning expired before it was confirmed. Nothing was closed. Say **close my account** to start again.',
+  handedOffTitle: "Finish on Microsoft's page",
+  handedOff: "The account wasn't closed by the bot. The steps to close it yourself are in the chat.",
+  refusedTitle: 'Not closed',
+  refused: "This request ended without closing the account. The reason is in the chat.",
+  invalidTitle: 'No longer valid',
+  invalid: "This card isn't valid any more. Nothing was closed.",
+  /** The short answer Teams shows for a press the bot handled with chat messages. */
+  handled: 'Done. See the chat for the next step.',
+} as const;

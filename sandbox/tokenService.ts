@@ -3,6 +3,7 @@ import type { Logger } from '../services/logger';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from './appTokenRoutes';
 import type { CachedUserToken, SandboxDirectory, SignInSession } from './directory';
 import { sendEmpty, sendJson, type Route, type RouteContext } from './http';
+import { teamsSsoRoutes, tokenExchangeResource } from './teamsSso';
 
 /** A sign-in link stays usable as long as OAuthPrompt waits by default (15 minutes). */
 export const SIGN_IN_SESSION_LIFETIME_MS = 15 * 60 * 1000;
@@ -18,7 +19,7 @@ export interface TokenServiceOptions {
 
 /**
  * The Bot Framework Token Service routes the SDK's `TokenApiClient` calls (botframework-connector
- * src/tokenApi/operations). Not supported: SSO token exchange and AAD multi-resource tokens (501).
+ * src/tokenApi/operations), with Teams SSO (`exchange`, see teamsSso.ts). Not supported: AAD multi-resource tokens (501).
  */
 export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
   const { directory, loginBaseUrl, logger } = options;
@@ -30,7 +31,8 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
     await directory.update((s) => (s.signInSessions[id] = session));
     const signInLink = `${loginBaseUrl}/signin?state=${id}`;
     if (ctx.url.pathname.endsWith('GetSignInUrl')) return sendJson(ctx, 200, signInLink);
-    sendJson(ctx, 200, { signInLink });
+    // Only Teams does SSO; Azure adds the resource when the connection has a Token Exchange URL.
+    sendJson(ctx, 200, session.channelId === 'msteams' ? { signInLink, tokenExchangeResource: tokenExchangeResource() } : { signInLink });
   }
 
   async function getToken(ctx: RouteContext): Promise<void> {
@@ -62,7 +64,7 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
   }
 
   async function notSupported(ctx: RouteContext): Promise<void> {
-    sendJson(ctx, 501, { error: { code: 'NotImplemented', message: `The sandbox token service does not support ${ctx.url.pathname}: there is no SSO or multi-resource token in the sandbox.` } });
+    sendJson(ctx, 501, { error: { code: 'NotImplemented', message: `The sandbox token service does not support ${ctx.url.pathname}: there are no multi-resource tokens in the sandbox.` } });
   }
 
   async function redeem(key: Required<TokenKey>, code: string): Promise<CachedUserToken | undefined> {
@@ -99,7 +101,7 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
     { method: 'GET', pattern: new RegExp(`${api}/usertoken/GetToken$`), handle: getToken },
     { method: 'DELETE', pattern: new RegExp(`${api}/usertoken/SignOut$`), handle: signOut },
     { method: 'GET', pattern: new RegExp(`${api}/usertoken/GetTokenStatus$`), handle: getTokenStatus },
-    { method: 'POST', pattern: new RegExp(`${api}/usertoken/exchange$`), handle: notSupported },
+    ...teamsSsoRoutes({ directory, logger }),
     { method: 'POST', pattern: new RegExp(`${api}/usertoken/GetAadTokens$`), handle: notSupported },
   ];
 }

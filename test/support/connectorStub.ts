@@ -6,6 +6,8 @@ export interface ConnectorActivity {
   readonly method: string;
   readonly path: string;
   readonly activity: Record<string, unknown>;
+  /** The id the stub answered with (a new message's id; for a PUT, the updated activity's id). */
+  readonly id: string;
 }
 
 export interface ConnectorStub {
@@ -39,9 +41,10 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
         reply(404, { error: { code: 'NotFound', message: `${req.method} ${req.url}` } });
         return;
       }
-      received.push({ conversationId: decodeURIComponent(match[1]), method: req.method, path: req.url ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+      const id = req.method === 'PUT' && match[2] ? decodeURIComponent(match[2]) : `reply-${++counter}`;
+      received.push({ conversationId: decodeURIComponent(match[1]), method: req.method, path: req.url ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), id });
       for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
-      reply(200, { id: `reply-${++counter}` });
+      reply(200, { id });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

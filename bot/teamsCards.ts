@@ -1,0 +1,71 @@
+import { renderCard, type AdaptiveCardAttachment } from '../cards/renderCard';
+import { CardMessages, formatTime } from '../dialogs/messages';
+import type { ClosureRequest } from '../services/closureRequest';
+
+/**
+ * The Teams warning card's states other than "waiting for your answer", all through the one renderer and all
+ * without buttons: once a card shows one of these, nothing on it can be pressed again.
+ */
+
+/** How the request ended when the card itself knows more than the record (a No is stored as `cancelled`). */
+export type EndingHint = 'declined' | undefined;
+
+/** What members other than the requester see while the request waits. */
+export function waitingCard(request: ClosureRequest): AdaptiveCardAttachment {
+  return outcome(CardMessages.waitingTitle, CardMessages.waiting(requesterName(request)), 'default');
+}
+
+/** The immediate answer to a Yes: the work runs after Teams has it. */
+export function closingCard(requestId: string): AdaptiveCardAttachment {
+  return outcome(CardMessages.closingTitle, CardMessages.closing, 'warning', requestId);
+}
+
+export function keptCard(requestId: string): AdaptiveCardAttachment {
+  return outcome(CardMessages.keptTitle, CardMessages.kept, 'good', requestId);
+}
+
+export function invalidCard(): AdaptiveCardAttachment {
+  return outcome(CardMessages.invalidTitle, CardMessages.invalid, 'default');
+}
+
+/**
+ * The card for a request that has ended (or is being closed), or undefined while it still waits for an answer.
+ * `now` turns a pending request past its expiry into "expired": nobody can confirm it any more.
+ */
+export function finalCard(request: ClosureRequest | undefined, now: Date, hint?: EndingHint): AdaptiveCardAttachment | undefined {
+  if (!request) return invalidCard();
+  const { requestId } = request;
+  switch (request.status) {
+    case 'pending':
+      return now.getTime() >= Date.parse(request.expiresAt) ? outcome(CardMessages.expiredTitle, CardMessages.expired, 'default', requestId) : undefined;
+    case 'confirmed':
+    case 'closing':
+      return closingCard(requestId);
+    case 'closed': {
+      const facts = request.closedAt ? [{ title: CardMessages.closedAt, value: formatTime(new Date(request.closedAt)) }] : [];
+      return outcome(CardMessages.closedTitle, CardMessages.closed, 'good', requestId, facts);
+    }
+    case 'cancelled':
+      return hint === 'declined' ? keptCard(requestId) : outcome(CardMessages.cancelledTitle, CardMessages.cancelled, 'default', requestId);
+    case 'expired':
+      return outcome(CardMessages.expiredTitle, CardMessages.expired, 'default', requestId);
+    case 'handedOff':
+      return outcome(CardMessages.handedOffTitle, CardMessages.handedOff, 'warning', requestId);
+    case 'failed':
+      return outcome(CardMessages.refusedTitle, CardMessages.refused, 'attention', requestId);
+  }
+}
+
+/**
+ * The requester's Teams display name, from the conversation reference kept while the request is pending. Shown
+ * to the members of the same chat, who see that name anyway; never used to decide anything.
+ */
+function requesterName(request: ClosureRequest): string {
+  const user = request.conversation?.user;
+  const name = typeof user === 'object' && user !== null ? (user as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name.trim() ? name.trim().slice(0, 100) : CardMessages.theRequester;
+}
+
+function outcome(title: string, message: string, tone: 'default' | 'good' | 'warning' | 'attention', requestId?: string, facts: Array<{ title: string; value: string }> = []): AdaptiveCardAttachment {
+  return renderCard('outcome', { title, message, facts, tone, ...(requestId ? { requestId } : {}) });
+}

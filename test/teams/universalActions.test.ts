@@ -1,0 +1,200 @@
+import { strict as assert } from 'node:assert';
+import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
+import type { ConnectorActivity } from '../support/connectorStub';
+import {
+  actionsOf, arrival, attachmentsIn, cardText, since, teamsClient, teamsConversation, teamsMember, textsIn,
+  type InvokeAnswer, type TeamsClient, type TeamsConversation,
+} from './teamsClient';
+import { reachWarning } from './teamsFlow';
+
+const KIM = TEST_SEED.users[0];
+const LEE = TEST_SEED.users[1];
+
+interface CardAnswer {
+  statusCode: number;
+  type: string;
+  value: unknown;
+}
+
+function answerOf(answer: InvokeAnswer): CardAnswer {
+  assert.equal(answer.status, 200, `invoke answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body as CardAnswer;
+}
+
+function isUpdateOf(activityId: string, pattern: RegExp) {
+  return (entry: ConnectorActivity) => entry.method === 'PUT' && entry.id === activityId && pattern.test(cardText(attachmentsIn([entry])[0]?.content));
+}
+
+describe('Teams Universal Actions on the warning card', () => {
+  let harness: BotHarness;
+  let chat: TeamsConversation;
+  let kim: TeamsClient;
+  let lee: TeamsClient;
+
+  async function graphUserStatus(userId: string, tenantId: string): Promise<number> {
+    const sandbox = harness.bot.sandbox!;
+    const token = (await sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId }))!.token;
+    return (await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${userId}`, { headers: { authorization: `Bearer ${token}` } })).status;
+  }
+
+  const warningOfKim = () => reachWarning(kim, harness.connector, harness.bot.sandbox!.loginBaseUrl, { upn: KIM.upn, password: KIM.password });
+
+  beforeEach(async () => {
+    harness = await startHarness();
+    chat = teamsConversation('groupChat');
+    kim = teamsClient(harness.bot.url, harness.connector, teamsMember('Kim Akers', KIM.id), chat);
+    lee = teamsClient(harness.bot.url, harness.connector, teamsMember('Lee Gu', LEE.id), chat);
+  });
+  afterEach(async () => { await harness.stop(); });
+
+  describe('refresh', () => {
+    it('gives the requester the warning card with Yes and No, addressed by refresh.userIds to their Teams id', async () => {
+      const warning = await warningOfKim();
+      const sent = attachmentsIn(harness.connector.received.filter((e) => e.id === warning.activityId))[0].content as { refresh: { userIds: string[] } };
+      assert.deepEqual(sent.refresh.userIds, [kim.member.id]);
+
+      const answer = answerOf(await kim.executes(warning.activityId, 'closure.refresh', warning.refresh, 'automatic'));
+
+      assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
+      assert.match(cardText(answer.value), /Closing your account is permanent/);
+      assert.ok(actionsOf(answer.value).filter((a) => a === 'Action.Execute').length >= 2, 'Yes and No are on the requester\'s view');
+      assert.match(JSON.stringify(answer.value), new RegExp(warning.confirm.nonce), 'the buttons carry the card\'s own nonce');
+    });
+
+    it('shows any other member of the group chat "waiting for Kim Akers to confirm", with no buttons', async () => {
+      const warning = await warningOfKim();
+
+      const answer = answerOf(await lee.executes(warning.activityId, 'closure.refresh', warning.refresh));
+
+      assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
+      assert.match(cardText(answer.value), /Waiting for Kim Akers to confirm/);
+      assert.deepEqual(actionsOf(answer.value), []);
+    });
+  });
+
+  describe('Yes', () => {
+    it('answers at once with "Closing your account…", then closes, updates the card to closed with the request id and time, and says so', async () => {
+      const warning = await warningOfKim();
+
+      const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+
+      assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
+      assert.match(cardText(answer.value), /Closing your account…/);
+      assert.deepEqual(actionsOf(answer.value), []);
+      const update = await arrival(harness.connector, isUpdateOf(warning.activityId, /Account closed/));
+      assert.match(cardText(attachmentsIn([update])[0].content), new RegExp(`Closed:\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC.*Request ID:\\s+${warning.confirm.requestId}`));
+      assert.deepEqual(actionsOf(attachmentsIn([update])[0].content), []);
+      assert.equal(update.path, `/v3/conversations/${encodeURIComponent(chat.id)}/activities/${warning.activityId}`);
+      const told = await arrival(harness.connector, (e) => e.method === 'POST' && /has been closed/.test(String(e.activity.text)));
+      assert.match(String(told.activity.text), new RegExp(warning.confirm.requestId));
+      assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 404, 'the account is gone');
+    });
+
+    it('does not wait for the re-sign-in check or the closing before answering', async () => {
+      const warning = await warningOfKim();
+      // The silent re-sign-in is the first call of the long work; while it hangs, nothing after it can happen.
+      harness.bot.sandbox!.faults.inject({ method: 'GET', path: /\/botframework\/api\/usertoken\/GetToken$/, respond: 'hang' });
+
+      const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+
+      assert.match(cardText(answer.value), /Closing your account…/);
+      assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200, 'nothing has been closed yet');
+      // Stopping the sandbox ends the hung call, so the bot's shutdown need not wait out its grace period.
+      await harness.bot.sandbox!.stop();
+    });
+
+    it('refuses a group member pressing someone else\'s Yes with a message, and changes nothing', async () => {
+      const warning = await warningOfKim();
+      const mark = harness.connector.received.length;
+
+      const answer = answerOf(await lee.executes(warning.activityId, 'closure.confirm', warning.confirm));
+
+      assert.deepEqual(answer, { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Only the person who asked to close this account can answer that card. Nothing has been changed.' });
+      assert.deepEqual(since(harness.connector, mark), [], 'no card update, no message');
+      assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200);
+      const stillKims = answerOf(await kim.executes(warning.activityId, 'closure.refresh', warning.refresh, 'automatic'));
+      assert.ok(actionsOf(stillKims.value).includes('Action.Execute'), 'the requester can still decide');
+    });
+
+    it('refuses a second Yes on the closed account\'s card with "already closed"', async () => {
+      const warning = await warningOfKim();
+      answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+      await arrival(harness.connector, isUpdateOf(warning.activityId, /Account closed/));
+
+      const again = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+
+      assert.equal(again.type, 'application/vnd.microsoft.activity.message');
+      assert.match(String(again.value), /already been closed/);
+    });
+  });
+
+  describe('No and cancel', () => {
+    it('answers No with "Kept", then updates the card to kept for everyone and says so; the Yes no longer counts', async () => {
+      const warning = await warningOfKim();
+
+      const answer = answerOf(await kim.executes(warning.activityId, 'closure.decline', warning.decline));
+
+      assert.match(cardText(answer.value), /^Kept The account was kept/);
+      assert.deepEqual(actionsOf(answer.value), []);
+      await arrival(harness.connector, isUpdateOf(warning.activityId, /^Kept/));
+      await arrival(harness.connector, (e) => e.method === 'POST' && /has been kept/.test(String(e.activity.text)));
+      const late = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+      assert.match(String(late.value), /cancelled/);
+      assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200);
+    });
+
+    it('updates the card to "Cancelled" when the requester types cancel', async () => {
+      const warning = await warningOfKim();
+      const mark = harness.connector.received.length;
+
+      await kim.says('cancel');
+
+      const after = since(harness.connector, mark);
+      assert.match(textsIn(after), /Cancelled\. Nothing has been closed/);
+      const update = after.find(isUpdateOf(warning.activityId, /^Cancelled/));
+      assert.ok(update, 'the card shows its final state');
+      assert.deepEqual(actionsOf(attachmentsIn([update])[0].content), []);
+    });
+  });
+
+  describe('presses the bot cannot use', () => {
+    it('answers an action that is not one of the bot\'s with a 400 error response', async () => {
+      const answer = await kim.executes('some-card', 'closure.somethingElse', { action: 'closure.somethingElse' });
+
+      assert.equal(answer.status, 400);
+      assert.deepEqual(answer.body, { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'That is not one of this bot\'s card actions.' } });
+    });
+
+    it('answers a refresh of a card whose request does not exist with a card saying it is no longer valid', async () => {
+      const answer = answerOf(await kim.executes('some-card', 'closure.refresh', { action: 'closure.refresh', requestId: 'cr_00000000000000000000000000000000', nonce: 'x' }));
+
+      assert.match(cardText(answer.value), /No longer valid/);
+    });
+  });
+});
+
+describe('Teams channels', () => {
+  let harness: BotHarness;
+  beforeEach(async () => { harness = await startHarness(); });
+  afterEach(async () => { await harness.stop(); });
+
+  it('says sign-in does not work in a channel and offers a 1:1 chat, without a sign-in card', async () => {
+    const member = teamsClient(harness.bot.url, harness.connector, teamsMember('Kim Akers', KIM.id), teamsConversation('channel'));
+    const mark = harness.connector.received.length;
+
+    assert.equal(await member.says('close my account'), 200);
+
+    const replies = since(harness.connector, mark);
+    assert.match(textsIn(replies), /Signing in doesn't work in a Teams channel.*1:1 chat/);
+    assert.ok(!attachmentsIn(replies).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'));
+  });
+
+  it('signs in a member of a group chat: there the sign-in card is offered', async () => {
+    const member = teamsClient(harness.bot.url, harness.connector, teamsMember('Kim Akers', KIM.id), teamsConversation('groupChat'));
+    const mark = harness.connector.received.length;
+
+    await member.says('close my account');
+
+    assert.ok(attachmentsIn(since(harness.connector, mark)).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'));
+  });
+});
