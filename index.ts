@@ -25,6 +25,7 @@ import { MainDialog } from './dialogs/mainDialog';
 import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES, startServer } from './server/createServer';
+import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
 import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
@@ -35,13 +36,14 @@ import { ExportService, type ExportJob } from './services/exportService';
 import { GraphAccountCloser } from './services/graph/graphAccountCloser';
 import { GraphAccountDirectory } from './services/graph/graphAccountDirectory';
 import { GraphDataExporter } from './services/graph/graphDataExporter';
-import { createHttpClient } from './services/http/httpClient';
+import { createHttpClient, type HttpClient } from './services/http/httpClient';
 import { createLogger, jsonLineSink, type Logger, type LogRecord } from './services/logger';
 import { ForbiddenFallbackCloser } from './services/portal/forbiddenFallbackCloser';
 import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
 import { createStores } from './services/storage/createStores';
 import { hashUpn } from './services/storage/upnHash';
+import { DirectLineTokenExchange, type WebChatTokenSource } from './services/webchat/directLineTokenSource';
 
 /** Outside calls: per-attempt timeout and retry budget (Graph and login answer in well under a second). */
 const HTTP_TIMEOUT_MS = 10_000;
@@ -140,12 +142,24 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   adapter.use(new TeamsSSOTokenExchangeMiddleware(new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock }), config.connectionName));
   const background = new BackgroundWork({ adapter, botAppId: config.bot.appType === 'None' ? '' : config.bot.appId, closure, exports, logger: logger.child('background') });
 
-  const server = createServer({ adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
+  const webChat = {
+    tokenSource: webChatTokenSource(config, sandbox, http, logger.child('webchat')),
+    allowedOrigins: config.webchat.allowedOrigins,
+    // Behind App Service's front end every request comes from the same socket address.
+    clientAddress: config.bot.appType === 'None' ? 'socket' as const : 'forwardedFor' as const,
+    logger: logger.child('webchat'),
+  };
+  const server = createServer({
+    adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    extraRoutes: (routes) => registerWebChatRoutes(routes, webChat),
+  });
   // restify serves plain HTTP here (no TLS or SPDY options), so its server is node's http.Server.
   const httpServer = server.server as HttpServer;
   const inFlight = trackRequests(httpServer);
   const listening = await startServer(server, config.port, options.host ?? config.host);
   logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: standIn?.url });
+  // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
+  sandbox?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
 
   const timers = options.timers === false ? undefined : startTimers(background, config, logger);
   let stopping: Promise<void> | undefined;
@@ -200,6 +214,13 @@ async function withinGrace(work: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** Sandbox: the embedded Direct Line with its own secret. Azure: DIRECT_LINE_SECRET, or none (the token route answers 503). */
+function webChatTokenSource(config: BotConfig, sandbox: Sandbox | undefined, http: HttpClient, logger: Logger): WebChatTokenSource | undefined {
+  const target = sandbox
+    ? { baseUrl: sandbox.directLine.baseUrl, secret: sandbox.directLine.secret }
+    : { baseUrl: config.webchat.directLineBaseUrl, secret: config.webchat.directLineSecret };
+  return target.secret ? new DirectLineTokenExchange({ http, baseUrl: target.baseUrl, secret: target.secret, logger }) : undefined;
+}
 
 function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
   const identity = config.bot;
