@@ -70,15 +70,17 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
     });
   }
 
-  server.opts(WEBCHAT_TOKEN_PATH, (req: Request, res: Response, next: Next) => {
+  // A CORS preflight is answered before the body parser, which refuses a request without a content type (415).
+  server.pre((req: Request, res: Response, next: Next) => {
+    if (req.method !== 'OPTIONS' || req.path() !== WEBCHAT_TOKEN_PATH) return next();
     const origin = req.header('origin');
     if (!origin || !originAllowed(req, origin)) {
       res.send(403, problem('OriginNotAllowed', 'This site may not start the web chat.'));
-      return next();
+      return next(false);
     }
     res.writeHead(204, { ...corsHeaders(origin), 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
     res.end();
-    return next();
+    return next(false);
   });
 
   server.post(WEBCHAT_TOKEN_PATH, async (req: Request, res: Response) => {
