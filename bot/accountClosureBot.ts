@@ -82,11 +82,11 @@ export class AccountClosureBot extends TeamsActivityHandler {
    * invoke that arrives with no prompt waiting still gets an answer and never a 501.
    */
   protected override async handleTeamsSigninVerifyState(context: TurnContext, _query: SigninStateVerificationQuery): Promise<void> {
-    await this.runDialog(context);
+    await this.continueWaitingDialog(context);
   }
 
   protected override async handleTeamsSigninTokenExchange(context: TurnContext, _query: SigninStateVerificationQuery): Promise<void> {
-    await this.runDialog(context);
+    await this.continueWaitingDialog(context);
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, _value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
@@ -115,5 +115,18 @@ export class AccountClosureBot extends TeamsActivityHandler {
 
   private async runDialog(context: TurnContext): Promise<void> {
     await this.options.dialog.run(context, this.dialogState);
+  }
+
+  /**
+   * Sign-in invokes only ever answer a prompt. Teams tries SSO again whenever it renders an old OAuth card, so
+   * one can arrive with nothing waiting: it must not start a conversation (a welcome card out of nowhere).
+   */
+  private async continueWaitingDialog(context: TurnContext): Promise<void> {
+    const state = await this.dialogState.get(context, { dialogStack: [] });
+    if (state.dialogStack.length === 0) {
+      this.options.logger.debug('sign-in invoke with no dialog waiting', { name: context.activity.name });
+      return;
+    }
+    await this.runDialog(context);
   }
 }

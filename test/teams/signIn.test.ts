@@ -82,15 +82,19 @@ describe('Teams sign-in', () => {
   });
 
   describe('sign-in invokes with no sign-in waiting', () => {
-    it('answers signin/verifyState 200, never 501', async () => {
+    it('answers signin/verifyState 200, never 501, and starts nothing', async () => {
+      const mark = harness.connector.received.length;
       const answer = await kim.invoke('signin/verifyState', { state: '123456' });
       assert.equal(answer.status, 200);
+      assert.deepEqual(since(harness.connector, mark), []);
     });
 
-    it('answers signin/tokenExchange 200 once exchanged, never 501', async () => {
+    it('answers signin/tokenExchange of an old OAuth card 200 once exchanged, never 501, and starts nothing', async () => {
       const token = await ssoTokenFor(loginBaseUrl(), KIM.upn, KIM.password);
+      const mark = harness.connector.received.length;
       const answer = await kim.invoke('signin/tokenExchange', { id: 'stray-exchange', connectionName: 'GraphConnection', token });
       assert.equal(answer.status, 200);
+      assert.deepEqual(since(harness.connector, mark), []);
     });
   });
 });

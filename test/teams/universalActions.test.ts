@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import sinon from 'sinon';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
 import {
@@ -154,6 +155,28 @@ describe('Teams Universal Actions on the warning card', () => {
       const update = after.find(isUpdateOf(warning.activityId, /^Cancelled/));
       assert.ok(update, 'the card shows its final state');
       assert.deepEqual(actionsOf(attachmentsIn([update])[0].content), []);
+    });
+  });
+
+  describe('expiry', () => {
+    let clock: sinon.SinonFakeTimers | undefined;
+    afterEach(() => clock?.restore());
+
+    it('refuses a Yes pressed after the warning expired, and the card shows "Expired" for everyone and on refresh', async () => {
+      const warning = await warningOfKim();
+      const mark = harness.connector.received.length;
+      // Only the date moves (past the default 600 s validity); timers and sockets run as usual.
+      clock = sinon.useFakeTimers({ now: Date.now() + 601_000, toFake: ['Date'] });
+
+      const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+
+      assert.equal(answer.type, 'application/vnd.microsoft.activity.message');
+      assert.match(String(answer.value), /That warning has expired/);
+      assert.ok(since(harness.connector, mark).some(isUpdateOf(warning.activityId, /^Expired/)), 'the card was updated');
+      const refreshed = answerOf(await kim.executes(warning.activityId, 'closure.refresh', warning.refresh, 'automatic'));
+      assert.match(cardText(refreshed.value), /^Expired/);
+      assert.deepEqual(actionsOf(refreshed.value), []);
+      assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200);
     });
   });
 

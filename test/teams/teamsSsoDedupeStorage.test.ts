@@ -1,0 +1,66 @@
+import { strict as assert } from 'node:assert';
+import { TeamsSsoDedupeStorage, type TokenExchangeMark } from '../../bot/teamsSsoDedupeStorage';
+import { AppError } from '../../services/errors';
+import type { RecordStore } from '../../services/recordStore';
+import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+
+const KEY = 'msteams/a:1conversation/exchange-id-1';
+
+function createStorage(records: RecordStore<TokenExchangeMark> = new MemoryRecordStore<TokenExchangeMark>()) {
+  return new TeamsSsoDedupeStorage({ records, clock: () => new Date('2025-03-01T10:00:00Z') });
+}
+
+function createFailingRecords(): RecordStore<TokenExchangeMark> {
+  const unavailable = async (): Promise<never> => { throw new AppError('STORAGE_UNAVAILABLE', 'blob storage did not answer'); };
+  return { get: unavailable, create: unavailable, replace: unavailable, list: unavailable, delete: unavailable };
+}
+
+describe('TeamsSsoDedupeStorage', () => {
+  describe('the write TeamsSSOTokenExchangeMiddleware makes per exchange id', () => {
+    it('accepts the first write of a key whatever eTag it carries', async () => {
+      await createStorage().write({ [KEY]: { eTag: 'exchange-id-1' } });
+    });
+
+    it('refuses a second write of the same key with the "eTag conflict" wording the middleware recognises', async () => {
+      const storage = createStorage();
+      await storage.write({ [KEY]: { eTag: 'exchange-id-1' } });
+      await assert.rejects(storage.write({ [KEY]: { eTag: 'exchange-id-1' } }), /Storage: error writing ".*" due to eTag conflict\./);
+    });
+
+    it('lets exactly one of many concurrent writers of a key win', async () => {
+      const storage = createStorage();
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => storage.write({ [KEY]: { eTag: 'exchange-id-1' } })));
+      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+    });
+
+    it('keeps different exchange ids apart', async () => {
+      const storage = createStorage();
+      await storage.write({ [KEY]: { eTag: 'exchange-id-1' } });
+      await storage.write({ [`${KEY}-other`]: { eTag: 'exchange-id-2' } });
+    });
+
+    it('passes a storage failure on as it is, so the turn fails rather than dropping the sign-in silently', async () => {
+      await assert.rejects(createStorage(createFailingRecords()).write({ [KEY]: { eTag: 'x' } }), (error: unknown) => error instanceof AppError && error.code === 'STORAGE_UNAVAILABLE');
+    });
+  });
+
+  describe('what it keeps', () => {
+    it('stores only when the id was seen, under a hashed record id', async () => {
+      const records = new MemoryRecordStore<TokenExchangeMark>();
+      await createStorage(records).write({ [KEY]: { eTag: 'exchange-id-1', token: 'never-kept' } });
+      const stored = await records.list();
+      assert.equal(stored.length, 1);
+      assert.match(stored[0].id, /^[0-9a-f]{64}$/);
+      assert.deepEqual(stored[0].value, { seenAt: '2025-03-01T10:00:00.000Z' });
+    });
+
+    it('reads nothing back and deletes what it wrote', async () => {
+      const records = new MemoryRecordStore<TokenExchangeMark>();
+      const storage = createStorage(records);
+      await storage.write({ [KEY]: {} });
+      assert.deepEqual(await storage.read([KEY]), {});
+      await storage.delete([KEY]);
+      assert.deepEqual(await records.list(), []);
+    });
+  });
+});
