@@ -10,7 +10,9 @@ const CRASH_ENV = { CLOSURE_LEASE_SECONDS: '2', RECONCILE_INTERVAL_SECONDS: '1' 
  * Each scenario presses Yes, lets the sandbox stop the closure at one point, kills the bot with SIGKILL there and
  * starts a new process on the same storage. The bot started for one scenario is the one killed in the next.
  */
-describe('a bot killed with SIGKILL in the middle of a closure, then restarted', () => {
+describe('a bot killed with SIGKILL in the middle of a closure, then restarted', function () {
+  // Real processes start here (about 2 s each with tsx); a busy CI machine can take several times that.
+  this.timeout(60_000);
   let fixture: InstancesFixture;
   let bot: NodeProcess;
   before(async () => {

@@ -6,7 +6,9 @@ import { PEOPLE, startInstancesFixture, type InstancesFixture } from './fixture'
 /** Polls that find nothing more to do; the ready job is no longer "running", so none may send again. */
 const POLLS_TO_WATCH = 3;
 
-describe('an export job across a crash and two polling instances', () => {
+describe('an export job across a crash and two polling instances', function () {
+  // Real processes start here (about 2 s each with tsx); a busy CI machine can take several times that.
+  this.timeout(60_000);
   let fixture: InstancesFixture;
   before(async () => {
     fixture = await startInstancesFixture();

@@ -3,7 +3,9 @@ import { get } from 'node:http';
 import { magicCodeOf, signInLinkOf, submitSignInPage, textsOf } from '../support/botHarness';
 import { PEOPLE, startInstancesFixture, type InstancesFixture } from './fixture';
 
-describe('a bot process sent SIGTERM', () => {
+describe('a bot process sent SIGTERM', function () {
+  // Real processes start here (about 2 s each with tsx); a busy CI machine can take several times that.
+  this.timeout(60_000);
   let fixture: InstancesFixture;
   before(async () => {
     fixture = await startInstancesFixture();

@@ -3,7 +3,9 @@ import { textsOf } from '../support/botHarness';
 import type { NodeProcess } from '../support/botProcess';
 import { PEOPLE, startInstancesFixture, type InstancesFixture } from './fixture';
 
-describe('two bot instances on one Azurite and one shared sandbox', () => {
+describe('two bot instances on one Azurite and one shared sandbox', function () {
+  // Real processes start here (about 2 s each with tsx); a busy CI machine can take several times that.
+  this.timeout(60_000);
   let fixture: InstancesFixture;
   let first: NodeProcess;
   let second: NodeProcess;
