@@ -141,10 +141,11 @@ describe('sandbox sign-in', () => {
       assert.equal(response.status, 400);
     });
 
-    it('answers 501 for SSO token exchange, which the sandbox does not support', async () => {
+    it('refuses to exchange an SSO token it never issued, in the ErrorResponse shape (Teams SSO: test/teams)', async () => {
       const query = new URLSearchParams({ userId: 'user-1', connectionName: 'SandboxConnection', channelId: 'msteams' });
       const response = await fetch(`${t.sandbox.tokenServiceUrl}/api/usertoken/exchange?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":"x"}' });
-      assert.equal(response.status, 501);
+      assert.equal(response.status, 400);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'InvalidSsoToken');
     });
   });
 
