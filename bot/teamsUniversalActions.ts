@@ -113,15 +113,16 @@ export class TeamsUniversalActions {
  */
 function asThePress(context: TurnContext, invoke: Partial<Activity>): void {
   const activity = context.activity;
+  delete activity.name;
   activity.type = 'message';
-  activity.name = undefined as unknown as string;
   activity.id = invoke.id;
   activity.from = invoke.from ?? activity.from;
   activity.conversation = invoke.conversation ?? activity.conversation;
   activity.channelData = invoke.channelData;
   activity.replyToId = invoke.replyToId;
   activity.value = invoke.value;
-  activity.text = undefined as unknown as string;
+  // A card press carries no text; the dialogs guard text and read the press from `value` only.
+  activity.text = '';
 }
 
 function cardResponse(card: AdaptiveCardAttachment): AdaptiveCardInvokeResponse {

@@ -6,7 +6,7 @@ import {
   actionsOf, arrival, attachmentsIn, cardText, since, teamsClient, teamsConversation, teamsMember, textsIn,
   type InvokeAnswer, type TeamsClient, type TeamsConversation,
 } from './teamsClient';
-import { reachWarning } from './teamsFlow';
+import { exchangeValue, oauthCardIn, reachWarning, ssoTokenFor } from './teamsFlow';
 
 const KIM = TEST_SEED.users[0];
 const LEE = TEST_SEED.users[1];
@@ -102,6 +102,24 @@ describe('Teams Universal Actions on the warning card', () => {
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200, 'nothing has been closed yet');
       // Stopping the sandbox ends the hung call, so the bot's shutdown need not wait out its grace period.
       await harness.bot.sandbox!.stop();
+    });
+
+    it('asks for a fresh sign-in when the token is gone, gives the card back meanwhile, and closes once signed in again', async () => {
+      const warning = await warningOfKim();
+      const query = new URLSearchParams({ userId: kim.member.id });
+      assert.equal((await fetch(`${harness.bot.sandbox!.tokenServiceUrl}/api/usertoken/SignOut?${query}`, { method: 'DELETE' })).status, 200);
+      const mark = harness.connector.received.length;
+
+      answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+
+      const restored = await arrival(harness.connector, (e) => e.method === 'PUT' && e.id === warning.activityId);
+      assert.ok(actionsOf(attachmentsIn([restored])[0].content).includes('Action.Execute'), 'the warning with its buttons is back while sign-in is pending');
+      const card = oauthCardIn(harness.connector, mark);
+      assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200, 'nothing is closed without the fresh sign-in');
+      const signedIn = await kim.invoke('signin/tokenExchange', exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)));
+      assert.equal(signedIn.status, 200);
+      await arrival(harness.connector, isUpdateOf(warning.activityId, /Account closed/));
+      assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 404);
     });
 
     it('refuses a group member pressing someone else\'s Yes with a message, and changes nothing', async () => {
