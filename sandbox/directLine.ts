@@ -58,6 +58,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   const { url, secret, clock, logger } = options;
   const conversations = new DirectLineConversations(clock);
   let botEndpoint: string | undefined;
+  const deliveries = new Map<string, Promise<void>>();
   const domain = `${url}/v3/directline`;
 
   function authorize(ctx: RouteContext, conversationId?: string): Caller {
@@ -87,7 +88,21 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     throw directLineErrors.badArgument('The body must be a JSON object.');
   }
 
-  async function sendToBot(conversationId: string, activity: Activity): Promise<void> {
+  /**
+   * One conversation's activities reach the bot one at a time, in order: the bot saves its state at the end of a
+   * turn, so a card press racing the sign-in hand-off's turn would otherwise read the state from before sign-in.
+   */
+  function sendToBot(conversationId: string, activity: Activity): Promise<void> {
+    const delivery = (deliveries.get(conversationId) ?? Promise.resolve()).then(() => deliver(conversationId, activity));
+    const settled = delivery.then(() => undefined, () => undefined);
+    deliveries.set(conversationId, settled);
+    void settled.then(() => {
+      if (deliveries.get(conversationId) === settled) deliveries.delete(conversationId);
+    });
+    return delivery;
+  }
+
+  async function deliver(conversationId: string, activity: Activity): Promise<void> {
     if (!botEndpoint) throw directLineErrors.botError('No bot is attached to the sandbox Direct Line yet (Sandbox.attachBot).');
     const outgoing = { ...activity, channelId: 'directline', serviceUrl: url, conversation: { id: conversationId }, recipient: SANDBOX_BOT_ACCOUNT };
     let response: Response;

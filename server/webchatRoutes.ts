@@ -100,7 +100,7 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
     }
     for (const [name, value] of Object.entries(corsHeaders(origin))) res.header(name, value);
     if (!tokenSource) {
-      logger.warn('web chat token refused: no Direct Line secret is configured (DIRECT_LINE_SECRET)');
+      logger.warn('web chat token refused: no Direct Line secret is configured (DIRECT_LINE_SECRET; a shared sandbox, SANDBOX_URL, has no Direct Line)');
       res.send(503, problem('WebChatNotConfigured', 'The web chat is not set up on this server: it has no Direct Line secret (DIRECT_LINE_SECRET).'));
       return;
     }

@@ -167,6 +167,23 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       assert.deepEqual((await client.poll()).map((a) => [a.id, a.text]), [[reply.id, 'updated']]);
     });
 
+    it('hands one conversation\'s activities to the bot one at a time, in order', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await bot.stop();
+      bot = await startFakeBot({ beforeAnswer: (activity) => (activity.type === 'message' ? held : undefined) });
+      env.sandbox.attachBot(bot.url);
+      const client = await connect();
+      await client.start();
+      const posts = Promise.all([client.says('first'), client.says('second')]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(bot.received.filter((a) => a.type === 'message').length, 1, 'the second waits while the bot is busy with the first');
+      release();
+      await posts;
+      const logged = (await client.poll()).filter((a) => a.from.role === 'user').map((a) => a.text);
+      assert.deepEqual(bot.received.filter((a) => a.type === 'message').map((a) => a.text), logged, 'the bot hears them in the conversation\'s order');
+    });
+
     it('answers 502 BotError when the bot fails', async () => {
       await bot.stop();
       bot = await startFakeBot({ status: 500, reply: false });

@@ -103,7 +103,7 @@ export interface FakeBot {
  * A bot on loopback that acknowledges every activity and answers a message with `echo: <text>` through the
  * connector at the activity's `serviceUrl`, as a Bot Framework bot does.
  */
-export async function startFakeBot(options: { reply?: boolean; status?: number } = {}): Promise<FakeBot> {
+export async function startFakeBot(options: { reply?: boolean; status?: number; beforeAnswer?: (activity: Record<string, unknown>) => Promise<void> | undefined } = {}): Promise<FakeBot> {
   const received: Array<Record<string, unknown>> = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -112,6 +112,7 @@ export async function startFakeBot(options: { reply?: boolean; status?: number }
       const activity = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
       received.push(activity);
       const answer = async () => {
+        await options.beforeAnswer?.(activity);
         if (options.reply !== false && activity.type === 'message') {
           const conversation = activity.conversation as { id: string };
           await fetch(`${String(activity.serviceUrl)}/v3/conversations/${encodeURIComponent(conversation.id)}/activities/${encodeURIComponent(String(activity.id))}`, {
