@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../services/logger';
 import { DirectLineConversations, type Activity, type DirectLineTokenGrant } from './directLineConversations';
+import { rewriteSignInLinks, signInRedirect } from './directLineSignInLinks';
 import { bearerToken, sendEmpty, sendJson, type Route, type RouteContext } from './http';
 
 /**
@@ -21,7 +22,6 @@ export interface DirectLineOptions {
 
 /** Real Direct Line gives the bot 15 seconds to acknowledge an activity before answering 502. */
 const BOT_TIMEOUT_MS = 15_000;
-const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
 export const SANDBOX_BOT_ACCOUNT = { id: 'account-closure-bot', name: 'Account Closure Bot', role: 'bot' } as const;
 
 /** An error in Direct Line's shape `{ error: { code, message } }`. One factory per code in `directLineErrors`. */
@@ -215,16 +215,6 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     sendJson(ctx, 200, { sessionId: conversations.sessionId(caller.grant.conversationId) });
   }
 
-  /**
-   * The rewritten sign-in link: Web Chat appends `&code_challenge={sessionId}` URI-encoded to the link's last
-   * query value, so it is cut off here before sending the browser on to the sandbox sign-in page.
-   */
-  async function signInRedirect(ctx: RouteContext): Promise<void> {
-    const state = (ctx.url.searchParams.get('state') ?? '').replace(/&code_challenge=.*$/, '');
-    if (!state) throw directLineErrors.badArgument("'state' is required.");
-    sendEmpty(ctx, 302, { location: `${options.loginBaseUrl}/signin?state=${encodeURIComponent(state)}`, 'cache-control': 'no-store' });
-  }
-
   // --- bot side (Bot Connector) ------------------------------------------------------------------------------
 
   async function botPostsActivity(ctx: RouteContext): Promise<void> {
@@ -245,18 +235,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   /** What the client sees of a bot activity: no serviceUrl, and OAuth cards point at the enhanced-auth link. */
   function forClient(activity: Record<string, unknown>): Activity {
     const { serviceUrl: _serviceUrl, ...rest } = activity;
-    const attachments = Array.isArray(rest.attachments) ? (rest.attachments as Array<Record<string, unknown>>) : undefined;
-    if (!attachments) return rest;
-    return { ...rest, attachments: attachments.map((a) => (a.contentType === OAUTH_CARD ? rewriteOAuthCard(a) : a)) };
-  }
-
-  function rewriteOAuthCard(attachment: Record<string, unknown>): Record<string, unknown> {
-    const content = (attachment.content ?? {}) as { buttons?: Array<Record<string, unknown>> };
-    const signInPrefix = `${options.loginBaseUrl}/signin?`;
-    const buttons = (content.buttons ?? []).map((b) =>
-      typeof b.value === 'string' && b.value.startsWith(signInPrefix) ? { ...b, value: `${domain}/session/signin?${b.value.slice(signInPrefix.length)}` } : b,
-    );
-    return { ...attachment, content: { ...content, buttons } };
+    return rewriteSignInLinks(rest, { loginBaseUrl: options.loginBaseUrl, domain });
   }
 
   const client = '^/v3/directline';
@@ -269,7 +248,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     { method: 'GET', pattern: new RegExp(`${client}/conversations/${id}/activities$`), handle: getActivities },
     { method: 'POST', pattern: new RegExp(`${client}/conversations/${id}/activities$`), handle: postActivity },
     { method: 'GET', pattern: new RegExp(`${client}/session/getsessionid$`), handle: getSessionId },
-    { method: 'GET', pattern: new RegExp(`${client}/session/signin$`), handle: signInRedirect },
+    { method: 'GET', pattern: new RegExp(`${client}/session/signin$`), handle: signInRedirect({ loginBaseUrl: options.loginBaseUrl, domain }) },
     { method: 'OPTIONS', pattern: new RegExp(`${client}/`), handle: async (ctx) => sendEmpty(ctx, 204, { 'access-control-max-age': '600' }) },
     { method: 'POST', pattern: new RegExp(`^/v3/conversations/${id}/activities(?:/${id})?$`), handle: botPostsActivity },
     { method: 'PUT', pattern: new RegExp(`^/v3/conversations/${id}/activities/${id}$`), handle: botUpdatesActivity },
