@@ -18,7 +18,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (unknown.length > 0) throw new ConfigError([`unknown argument "${unknown[0]}"; the only flag is ${ENABLE_FAULTS_FLAG}`]);
   const enableFaults = argv.includes(ENABLE_FAULTS_FLAG);
   const config: BotConfig = loadConfig(readEnvironment());
-  const logger = createLogger('sandbox', jsonLineSink, config.logLevel);
+  const logger = createLogger('standalone', jsonLineSink, config.logLevel);
   const seed = config.sandbox.seedPath ? await loadSeedFile(config.sandbox.seedPath) : undefined;
   const sandbox = await startSandbox({
     port: config.sandbox.port,
