@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
@@ -24,7 +23,8 @@ import type { ConversationProgress } from './dialogs/dialogServices';
 import { MainDialog } from './dialogs/mainDialog';
 import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
-import { createServer, DEFAULT_MAX_BODY_BYTES, startServer } from './server/createServer';
+import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
+import { startServer } from './server/lifecycle';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
 import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
@@ -140,7 +140,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
   adapter.use(new TeamsSSOTokenExchangeMiddleware(new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock }), config.connectionName));
-  const background = new BackgroundWork({ adapter, botAppId: config.bot.appType === 'None' ? '' : config.bot.appId, closure, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, closure, exports, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, sandbox, http, logger.child('webchat')),
@@ -153,10 +153,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     extraRoutes: (routes) => registerWebChatRoutes(routes, webChat),
   });
-  // restify serves plain HTTP here (no TLS or SPDY options), so its server is node's http.Server.
-  const httpServer = server.server as HttpServer;
-  const inFlight = trackRequests(httpServer);
-  const listening = await startServer(server, config.port, options.host ?? config.host);
+  const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
   logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: standIn?.url });
   // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
   sandbox?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
@@ -170,14 +167,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     stop() {
       stopping ??= (async () => {
         timers?.stop();
-        // close() stops accepting at once; the requests already in, each carrying a turn, are answered first.
-        const closed = listening.stop();
-        // A Teams press answered before its closing ran starts that work when its request ends: wait for both.
-        const drained = await withinGrace(Promise.all([inFlight.idle().then(() => bot.idle()), timers?.idle()]));
-        if (!drained) logger.warn('stopping with work still in flight', { requests: inFlight.count(), graceMs: SHUTDOWN_GRACE_MS });
-        // Keep-alive sockets would hold close() open until they time out.
-        httpServer.closeAllConnections();
-        await closed;
+        // A Teams press answered before its closing ran starts that work when its request ends: wait for it too.
+        await listening.stop(() => Promise.all([bot.idle(), timers?.idle()]));
         await standIn?.stop();
         logger.info('stopped');
       })();
@@ -186,33 +177,6 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   };
 }
 
-/** Counts requests not yet answered, so a shutdown waits for the turns they carry, not just for sockets. */
-function trackRequests(server: HttpServer): { count(): number; idle(): Promise<void> } {
-  let active = 0;
-  let waiters: Array<() => void> = [];
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    active += 1;
-    res.once('close', () => {
-      active -= 1;
-      if (active === 0) for (const wake of waiters.splice(0)) wake();
-    });
-  });
-  return {
-    count: () => active,
-    idle: () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
-  };
-}
-
-/** True when `work` ended within SHUTDOWN_GRACE_MS, false when the grace ran out first. */
-async function withinGrace(work: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)));
-  try {
-    return await Promise.race([work.then(() => true as const), grace]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Sandbox: the embedded Direct Line with its own secret. Azure: DIRECT_LINE_SECRET, or none (the token route answers 503). */
 function webChatTokenSource(config: BotConfig, sandbox: Sandbox | undefined, http: HttpClient, logger: Logger): WebChatTokenSource | undefined {

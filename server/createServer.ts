@@ -15,7 +15,7 @@ export interface ServerOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
-/** Builds the HTTP server without listening; `listen` and `close` are the caller's (see `startServer`). */
+/** Builds the HTTP server without listening; `server/lifecycle.ts` starts and stops it. */
 export function createServer(options: ServerOptions): Server {
   const { adapter, bot, logger } = options;
   const server = restify.createServer({ name: 'account-closure-bot', handleUncaughtExceptions: false });
@@ -57,18 +57,4 @@ function requireJsonOnMessages(req: Request, res: Response, next: Next): void {
     return next(false);
   }
   return next();
-}
-
-/** Starts listening; resolves with the bound address and a `stop` that stops accepting and lets turns in flight finish. */
-export async function startServer(server: Server, port: number, host = '0.0.0.0'): Promise<{ url: string; stop(): Promise<void> }> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  const shownHost = host === '0.0.0.0' ? 'localhost' : host;
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }

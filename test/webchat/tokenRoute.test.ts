@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import restify from 'restify';
-import { startServer } from '../../server/createServer';
+import { startServer } from '../../server/lifecycle';
 import { registerWebChatRoutes, type WebChatRoutesOptions } from '../../server/webchatRoutes';
 import { createHttpClient } from '../../services/http/httpClient';
 import { createLogger, type LogRecord } from '../../services/logger';
@@ -30,7 +30,7 @@ async function startWebChat(directLine: FakeDirectLine | undefined, options: Par
     logger: logger.child('webchat'),
     ...options,
   });
-  const listening = await startServer(server, 0, '127.0.0.1');
+  const listening = await startServer(server, { port: 0, host: '127.0.0.1', graceMs: 1_000, logger });
   return {
     url: listening.url,
     logs,
