@@ -60,6 +60,8 @@ export class ConfirmClosureDialog extends ComponentDialog {
       result = await this.services.closure.confirm(decision.requestId, decision.nonce, { channelUserId: step.context.activity.from.id, identity });
       if (result.kind === 'closed') await this.forgetUser(step.context, identity);
       await step.context.sendActivity(this.describe(result, identity.upn));
+      // Told in this turn: the reconciler need not tell again, and the conversation reference can go.
+      if (result.kind !== 'stillClosing') await this.services.closure.markNotified(decision.requestId);
     } catch (error) {
       if (!isAppError(error)) throw error;
       this.services.logger.warn('confirmation could not be processed', { requestId: decision.requestId, errorCode: error.code, error });

@@ -21,7 +21,10 @@ export interface ClosureRequest {
   readonly upnHash: string;
   /** Needed to re-check eligibility after a crash; removed when the request ends (personal data). */
   readonly upn?: string;
-  /** Opaque conversation reference for proactive messages; removed when the request ends. */
+  /**
+   * Opaque conversation reference for proactive messages. Removed when the request ends without an outcome to
+   * tell (cancelled, expired), or once the requester has been told the outcome (`outcomeNotified`).
+   */
   readonly conversation?: Record<string, unknown>;
   /** SHA-256 of the card's nonce; the nonce itself is only on the card. */
   readonly nonceHash: string;
@@ -34,8 +37,9 @@ export interface ClosureRequest {
   readonly attempts: number;
   readonly closedAt?: string;
   readonly portalUrl?: string;
+  readonly handOffReason?: 'configured' | 'forbidden';
   readonly errorCode?: string;
-  /** Set once the requester was told the outcome of a closure finished in the background. */
+  /** Set once the requester was told the outcome (closed, handed off, failed), in their turn or in the background. */
   readonly outcomeNotified?: boolean;
 }
 
@@ -68,8 +72,15 @@ export function nonceMatches(nonce: string, nonceHash: string): boolean {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** What is left of a finished request: ids and outcome, nothing personal. */
+/** Statuses whose outcome the requester must hear, even if the instance that reached it died first. */
+export const OUTCOME_STATUSES: readonly ClosureStatus[] = ['closed', 'handedOff', 'failed'];
+
+/**
+ * What is left of a finished request: ids and outcome, nothing personal. The conversation reference stays
+ * only while an outcome is still to be told.
+ */
 export function scrubbed(request: ClosureRequest): ClosureRequest {
-  const { upn: _upn, conversation: _conversation, leaseUntil: _lease, ...rest } = request;
-  return { ...rest, channelUserId: '' };
+  const { upn: _upn, conversation, leaseUntil: _lease, ...rest } = request;
+  const keepConversation = OUTCOME_STATUSES.includes(request.status) && !request.outcomeNotified;
+  return { ...rest, channelUserId: '', ...(keepConversation && conversation ? { conversation } : {}) };
 }

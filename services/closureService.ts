@@ -1,10 +1,10 @@
 import type { AccountCloser } from './accountCloser';
 import type { AuditEvent, AuditTrail } from './auditTrail';
 import {
-  accountKey, hashNonce, newNonce, newRequestId, nonceMatches, scrubbed, TERMINAL_STATUSES,
+  accountKey, hashNonce, newNonce, newRequestId, nonceMatches, OUTCOME_STATUSES, scrubbed, TERMINAL_STATUSES,
   type AccountClosureLock, type ClosureRequest, type ClosureStatus,
 } from './closureRequest';
-import { AppError, isAppError } from './errors';
+import { AppError, ErrorCatalogue, isAppError, type ErrorCode } from './errors';
 import { sameAccount, type VerifiedIdentity } from './identity';
 import type { Logger } from './logger';
 import type { RecordStore, StoredRecord } from './recordStore';
@@ -143,34 +143,47 @@ export class ClosureService {
   }
 
   /**
-   * Finishes closures a crash or an unanswered directory left in `confirmed` or `closing` (lease lapsed).
-   * Returns the requests that reached an outcome and were not yet told, with their conversation, for the
-   * caller to notify; call `markNotified` once told.
+   * Finishes closures a crash or an unanswered directory left `confirmed` or `closing` once their lease has
+   * lapsed, and picks up outcomes nobody has told the requester yet. Returns them with their conversation for
+   * the caller to notify; call `markNotified` once told.
    */
   async reconcile(): Promise<Array<{ request: ClosureRequest; result: ConfirmResult }>> {
     const now = this.options.clock().getTime();
-    const finished: Array<{ request: ClosureRequest; result: ConfirmResult }> = [];
+    const lapsed = (value: ClosureRequest) =>
+      Date.parse(value.leaseUntil ?? new Date(Date.parse(value.updatedAt) + this.options.closingLeaseMs).toISOString()) <= now;
+    const found: Array<{ request: ClosureRequest; result: ConfirmResult }> = [];
     for (const record of await this.options.requests.list()) {
-      const { status, leaseUntil } = record.value;
-      const stranded = status === 'confirmed' || (status === 'closing' && (!leaseUntil || Date.parse(leaseUntil) <= now));
-      if (!stranded) continue;
+      const { status, conversation, outcomeNotified } = record.value;
+      if (OUTCOME_STATUSES.includes(status) && conversation && !outcomeNotified && lapsed(record.value)) {
+        found.push({ request: record.value, result: outcomeOf(record.value) });
+        continue;
+      }
+      if ((status !== 'confirmed' && status !== 'closing') || !lapsed(record.value)) continue;
       this.options.logger.warn('finishing a stranded closure', { requestId: record.id, status });
       try {
         const result = await this.finish(record);
         await this.options.audit.append({ type: 'reconciled', at: this.nowIso(), requestId: record.id, objectId: record.value.objectId, tenantId: record.value.tenantId, detail: result.kind });
         const after = await this.options.requests.get(record.id);
-        if (after && result.kind !== 'stillClosing') finished.push({ request: { ...after.value, conversation: record.value.conversation }, result });
+        if (after && result.kind !== 'stillClosing') found.push({ request: { ...after.value, conversation: record.value.conversation }, result });
       } catch (error) {
         if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
         this.options.logger.info('another instance took the stranded closure', { requestId: record.id });
       }
     }
-    return finished;
+    return found;
   }
 
+  /** The requester has been told the outcome: the conversation reference, the last personal trace, goes. */
   async markNotified(requestId: string): Promise<void> {
     const stored = await this.options.requests.get(requestId);
-    if (stored && !stored.value.outcomeNotified) await this.options.requests.replace(requestId, { ...stored.value, outcomeNotified: true }, stored.etag);
+    if (!stored || stored.value.outcomeNotified || !OUTCOME_STATUSES.includes(stored.value.status)) return;
+    const { conversation: _conversation, ...rest } = stored.value;
+    try {
+      await this.options.requests.replace(requestId, { ...rest, outcomeNotified: true }, stored.etag);
+    } catch (error) {
+      // Another instance marked it at the same moment: told once is what counts.
+      this.ignoreConflict(error);
+    }
   }
 
   private check(request: ClosureRequest, nonce: string, presser: Presser): RejectionReason | undefined {
@@ -212,7 +225,7 @@ export class ClosureService {
         await this.audit('closed', done.value);
         return { kind: 'closed', requestId, closedAt };
       }
-      const done = await this.transition(current, 'handedOff', { portalUrl: outcome.portalUrl });
+      const done = await this.transition(current, 'handedOff', { portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
       await this.audit('handedOff', done.value, outcome.reason);
       return { kind: 'handedOff', requestId, portalUrl: outcome.portalUrl, reason: outcome.reason };
     } catch (error) {
@@ -296,6 +309,21 @@ export class ClosureService {
   private ignoreConflict(error: unknown): undefined {
     if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
     throw error;
+  }
+}
+
+/** The result a finished request stands for, to tell a requester who missed it. */
+function outcomeOf(request: ClosureRequest): ConfirmResult {
+  const { requestId, errorCode = '' } = request;
+  switch (request.status) {
+    case 'closed': return { kind: 'closed', requestId, closedAt: new Date(request.closedAt ?? request.updatedAt) };
+    case 'handedOff': return { kind: 'handedOff', requestId, portalUrl: request.portalUrl ?? '', reason: request.handOffReason ?? 'configured' };
+    default: {
+      if (errorCode.startsWith('noLongerEligible:')) return { kind: 'notEligible', requestId, verdict: errorCode.endsWith('managed') ? 'managed' : 'notWorkOrSchool' };
+      if (errorCode === 'closedByAnotherRequest') return { kind: 'rejected', reason: 'closedByAnotherRequest' };
+      const code: ErrorCode = errorCode in ErrorCatalogue ? (errorCode as ErrorCode) : 'CLOSE_FAILED';
+      return { kind: 'failed', requestId, error: new AppError(code, `request "${requestId}" ended as failed`) };
+    }
   }
 }
 

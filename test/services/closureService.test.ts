@@ -100,7 +100,10 @@ describe('ClosureService', () => {
       const stored = (await requests.get(request.requestId))?.value;
       assert.equal(stored?.status, 'closed');
       assert.equal(stored?.upn, undefined);
-      assert.equal(stored?.conversation, undefined);
+      assert.equal(stored?.channelUserId, '');
+      assert.deepEqual(stored?.conversation, { conversation: { id: 'c1' } }, 'kept until the requester is told');
+      await service.markNotified(request.requestId);
+      assert.equal((await requests.get(request.requestId))?.value.conversation, undefined);
       assert.deepEqual((await audit.readAll()).map((e) => e.type), ['warningShown', 'confirmed', 'realmChecked', 'closing', 'closed']);
     });
 
@@ -250,10 +253,44 @@ describe('ClosureService', () => {
       const { request } = await openForAda(service);
       const stored = await requests.get(request.requestId);
       await requests.replace(request.requestId, { ...stored!.value, status: 'confirmed' }, stored!.etag);
+      clock.tick(60_000);
       const finished = await service.reconcile();
       assert.equal(finished[0].result.kind, 'closed');
       assert.deepEqual(realm.calls, [ADA.upn]);
       assert.equal(closer.calls.length, 1);
+    });
+  });
+
+  describe('telling the requester', () => {
+    it('tells an outcome the pressing instance never reported, once its lease lapsed, and only once', async () => {
+      const { service, requests } = createService();
+      const { request, nonce } = await openForAda(service);
+      await service.confirm(request.requestId, nonce, asAda);
+      assert.deepEqual(await service.reconcile(), [], 'the pressing instance may still be replying');
+      clock.tick(60_000);
+      const pending = await service.reconcile();
+      assert.equal(pending.length, 1);
+      assert.equal(pending[0].result.kind, 'closed');
+      assert.deepEqual(pending[0].request.conversation, { conversation: { id: 'c1' } });
+      await service.markNotified(request.requestId);
+      assert.deepEqual(await service.reconcile(), []);
+      assert.equal((await requests.get(request.requestId))?.value.outcomeNotified, true);
+    });
+
+    it('does not pick up a confirmed request while the pressing instance is within its lease', async () => {
+      const { service, requests, closer } = createService();
+      const { request } = await openForAda(service);
+      const stored = await requests.get(request.requestId);
+      await requests.replace(request.requestId, { ...stored!.value, status: 'confirmed', updatedAt: new Date().toISOString() }, stored!.etag);
+      assert.deepEqual(await service.reconcile(), []);
+      assert.equal(closer.calls.length, 0);
+    });
+
+    it('drops the conversation of a cancelled request at once: there is no outcome to tell', async () => {
+      const { service, requests } = createService();
+      const { request } = await openForAda(service);
+      await service.cancelPending(request.requestId, 'user-ada');
+      assert.equal((await requests.get(request.requestId))?.value.conversation, undefined);
     });
   });
 
