@@ -1,10 +1,7 @@
-import type { TokenCredential } from '@azure/core-auth';
-import type { UserTokenClient } from 'botframework-connector';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import type { DownloadLinkSigner } from '../services/dataExporter';
 import { AppError } from '../services/errors';
 import { silentLogger, type Logger } from '../services/logger';
 import { createSandboxAppCredential } from './appCredential';
@@ -24,6 +21,7 @@ import { BlobFiles, SandboxLinkSigner } from './storage';
 import { storageRoutes } from './storageRoutes';
 import { tokenServiceRoutes } from './tokenService';
 import { createSandboxUserTokenClient } from './userTokenClient';
+import type { SandboxConnection } from './connection';
 
 export { loadSeedFile, validateSeed, DEMO_SEED_PATH, type SandboxSeed, type SeedTenant, type SeedUser } from './seed';
 export type { FaultInjector, FaultRule, FaultResponse, FaultMode, FiredFault } from './faults';
@@ -57,32 +55,16 @@ export interface SandboxOptions {
   extraRoutes?: (sandbox: Sandbox) => Route[];
 }
 
-export interface Sandbox {
-  /** e.g. http://127.0.0.1:3979 */
-  readonly url: string;
-  /** `${url}/graph`, stands for https://graph.microsoft.com */
-  readonly graphBaseUrl: string;
-  /** `${url}/login`, stands for https://login.microsoftonline.com */
-  readonly loginBaseUrl: string;
-  /** `${url}/botframework`, stands for https://token.botframework.com */
-  readonly tokenServiceUrl: string;
-  /** `${url}/storage/exports`: a container URL, like an Azure Blob container's. */
-  readonly exportStorageLocation: string;
-  /** App-only tokens from the sandbox token endpoint; pass `{ tenantId }` to getToken. */
-  readonly appCredential: TokenCredential;
-  /** Signs sandbox storage URLs into expiring download links. */
-  readonly linkSigner: DownloadLinkSigner;
+/** The embedded sandbox: a connection plus what only an in-process sandbox offers. */
+export interface Sandbox extends SandboxConnection {
   /** For tests: make the next matching requests fail. */
   readonly faults: FaultInjector;
   /** Emits `SIGNED_IN_EVENT` with a `SignedInEvent` when someone signs in on the sandbox page. */
   readonly events: EventEmitter;
-  /** botbuilder's UserTokenClient talking to the sandbox token service over HTTP. */
-  createUserTokenClient(): UserTokenClient;
   /** The Direct Line 3.0 stand-in (polling): `baseUrl` stands for https://directline.botframework.com; the secret is random per start. */
   readonly directLine: { readonly baseUrl: string; readonly domain: string; readonly secret: string };
   /** Tells the Direct Line stand-in where the bot listens (`.../api/messages`); until then posting to it answers 502. */
   attachBot(endpointUrl: string): void;
-  stop(): Promise<void>;
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {

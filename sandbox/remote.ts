@@ -1,5 +1,3 @@
-import type { TokenCredential } from '@azure/core-auth';
-import type { UserTokenClient } from 'botframework-connector';
 import type { DownloadLinkSigner } from '../services/dataExporter';
 import { AppError } from '../services/errors';
 import { silentLogger, type Logger } from '../services/logger';
@@ -9,6 +7,7 @@ import { GraphError, graphErrors, sendEmpty, sendJson, type Route, type RouteCon
 import { parseFaultRule } from './faults';
 import { SANDBOX_APP_CLIENT_ID, SANDBOX_APP_CLIENT_SECRET, type Sandbox } from './index';
 import { createSandboxUserTokenClient } from './userTokenClient';
+import type { SandboxConnection } from './connection';
 
 /**
  * Several bot processes share one standalone sandbox (`npm run sandbox`): they reach it over HTTP only. The
@@ -17,19 +16,7 @@ import { createSandboxUserTokenClient } from './userTokenClient';
  * both belong to the sandbox's own state; sharing the key through the data folder would skip the bookkeeping.
  */
 
-/** What the composition root needs from a sandbox, whether it runs in the bot's process or in its own. */
-export interface SandboxConnection {
-  readonly url: string;
-  readonly graphBaseUrl: string;
-  readonly loginBaseUrl: string;
-  readonly tokenServiceUrl: string;
-  readonly exportStorageLocation: string;
-  readonly appCredential: TokenCredential;
-  readonly linkSigner: DownloadLinkSigner;
-  createUserTokenClient(): UserTokenClient;
-  /** Ends this process's use of the sandbox; a shared sandbox keeps running. */
-  stop(): Promise<void>;
-}
+export type { SandboxConnection } from './connection';
 
 export interface ControlRoutesOptions {
   readonly sandbox: Sandbox;
