@@ -12,7 +12,12 @@ export type EndingHint = 'declined' | undefined;
 
 /** What members other than the requester see while the request waits. */
 export function waitingCard(request: ClosureRequest): AdaptiveCardAttachment {
-  return outcome(CardMessages.waitingTitle, CardMessages.waiting(requesterName(request)), 'default');
+  return waitingCardFor(requesterName(request.conversation?.user));
+}
+
+/** The same, for a requester known by their Teams display name (untrusted: shown, never used to decide). */
+export function waitingCardFor(name: string | undefined): AdaptiveCardAttachment {
+  return outcome(CardMessages.waitingTitle, CardMessages.waiting(displayable(name)), 'default');
 }
 
 /** The immediate answer to a Yes: the work runs after Teams has it. */
@@ -60,10 +65,13 @@ export function finalCard(request: ClosureRequest | undefined, now: Date, hint?:
  * The requester's Teams display name, from the conversation reference kept while the request is pending. Shown
  * to the members of the same chat, who see that name anyway; never used to decide anything.
  */
-function requesterName(request: ClosureRequest): string {
-  const user = request.conversation?.user;
+function requesterName(user: unknown): string | undefined {
   const name = typeof user === 'object' && user !== null ? (user as { name?: unknown }).name : undefined;
-  return typeof name === 'string' && name.trim() ? name.trim().slice(0, 100) : CardMessages.theRequester;
+  return typeof name === 'string' ? name : undefined;
+}
+
+function displayable(name: string | undefined): string {
+  return name?.trim() ? name.trim().slice(0, 100) : CardMessages.theRequester;
 }
 
 function outcome(title: string, message: string, tone: 'default' | 'good' | 'warning' | 'attention', requestId?: string, facts: Array<{ title: string; value: string }> = []): AdaptiveCardAttachment {

@@ -2,7 +2,7 @@ import type { Activity, BotState, ResourceResponse, StatePropertyAccessor, TurnC
 import { ADAPTIVE_CARD_CONTENT_TYPE, CardActions, parseCardAction, type AdaptiveCardAttachment, type AdaptiveCardContent } from '../cards/renderCard';
 import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
-import { finalCard, type EndingHint } from './teamsCards';
+import { finalCard, waitingCardFor, type EndingHint } from './teamsCards';
 
 /** One warning card the requester was sent in Teams. */
 interface TrackedCard {
@@ -36,13 +36,21 @@ export class TeamsWarningCards {
     this.cards = options.state.createProperty<TrackedCards>('teamsWarningCards');
   }
 
-  /** Watches this turn's outgoing messages for warning cards (Teams only: elsewhere cards are never updated). */
+  /**
+   * Watches this turn's outgoing messages for warning cards (Teams only: elsewhere cards are never updated).
+   * The message itself carries a card without buttons, "waiting for <name> to confirm", with the warning's
+   * `refresh`: Teams refreshes it for the requester only (`refresh.userIds`), who then gets the warning with
+   * Yes/No from `requesterView`; every other member of the chat keeps seeing the card without buttons.
+   */
   watch(context: TurnContext): void {
     if (context.activity.channelId !== 'msteams') return;
     context.onSendActivities(async (turn, activities, next) => {
+      const warnings = activities.map((activity) => warningIn(activity));
+      for (const [index, warning] of warnings.entries()) {
+        if (warning) activities[index] = { ...activities[index], attachments: [waitingFor(turn.activity.from?.name, warning.content)] };
+      }
       const responses: ResourceResponse[] = await next();
-      for (const [index, activity] of activities.entries()) {
-        const card = warningIn(activity);
+      for (const [index, card] of warnings.entries()) {
         if (!card) continue;
         const tracked = await this.cards.get(turn, {});
         const activityId = responses[index]?.id || undefined;
@@ -104,6 +112,12 @@ export class TeamsWarningCards {
   async finalCardOf(requestId: string, hint?: EndingHint): Promise<AdaptiveCardAttachment | undefined> {
     return finalCard(await this.options.closure.get(requestId), this.options.clock(), hint);
   }
+}
+
+/** The buttonless card the chat sees, carrying the warning's refresh so Teams fetches the requester's own view. */
+function waitingFor(requesterName: string | undefined, warning: AdaptiveCardContent): AdaptiveCardAttachment {
+  const waiting = waitingCardFor(requesterName);
+  return { ...waiting, content: { ...waiting.content, refresh: warning.refresh } };
 }
 
 /** The warning card in an outgoing message: the one card whose actions confirm a request with a nonce. */

@@ -120,17 +120,27 @@ export function attachmentsIn(activities: readonly ConnectorActivity[]): Attachm
   return activities.flatMap((a) => (a.activity.attachments as AttachmentLike[] | undefined) ?? []);
 }
 
-/** The message carrying the warning card (its `closure.confirm` action), and that card's Execute data. */
-export function warningCardIn(activities: readonly ConnectorActivity[]): { activityId: string; confirm: Record<string, string>; decline: Record<string, string>; refresh: Record<string, string> } {
+/**
+ * The message carrying the warning: the chat sees a card without buttons whose `refresh` (verb `closure.refresh`,
+ * `userIds` = the requester) makes Teams fetch the requester's own view. Returns that message and its refresh.
+ */
+export function warningMessageIn(activities: readonly ConnectorActivity[]): { activityId: string; content: Record<string, unknown>; refresh: Record<string, string>; userIds: string[] } {
   for (const entry of activities) {
     for (const attachment of (entry.activity.attachments as AttachmentLike[] | undefined) ?? []) {
-      const content = attachment.content as { actions?: Array<{ type: string; verb?: string; data?: Record<string, string> }>; refresh?: { action: { data: Record<string, string> } } };
-      const confirm = content.actions?.find((a) => a.type === 'Action.Execute' && a.verb === 'closure.confirm')?.data;
-      const decline = content.actions?.find((a) => a.type === 'Action.Execute' && a.verb === 'closure.decline')?.data;
-      if (confirm && decline && content.refresh) return { activityId: entry.id, confirm, decline, refresh: content.refresh.action.data };
+      const refresh = (attachment.content as { refresh?: { action: { verb?: string; data: Record<string, string> }; userIds: string[] } }).refresh;
+      if (refresh?.action.verb === 'closure.refresh') return { activityId: entry.id, content: attachment.content, refresh: refresh.action.data, userIds: refresh.userIds };
     }
   }
-  throw new Error(`no Universal Actions warning card in ${JSON.stringify(activities.map((a) => a.activity)).slice(0, 600)}`);
+  throw new Error(`no Universal Actions warning message in ${JSON.stringify(activities.map((a) => a.activity)).slice(0, 600)}`);
+}
+
+/** The Execute data of the Yes and No buttons on a card (the requester's view of the warning). */
+export function decisionsOn(content: unknown): { confirm: Record<string, string>; decline: Record<string, string> } {
+  const actions = (content as { actions?: Array<{ type: string; verb?: string; data?: Record<string, string> }> }).actions ?? [];
+  const confirm = actions.find((a) => a.type === 'Action.Execute' && a.verb === 'closure.confirm')?.data;
+  const decline = actions.find((a) => a.type === 'Action.Execute' && a.verb === 'closure.decline')?.data;
+  if (!confirm || !decline) throw new Error(`no Yes/No on ${JSON.stringify(content).slice(0, 400)}`);
+  return { confirm, decline };
 }
 
 /** Text of every TextRun/TextBlock in a card, for assertions on what a card says. */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { LogRecord } from '../../services/logger';
 import type { ConnectorStub } from '../support/connectorStub';
-import { attachmentsIn, since, warningCardIn, type TeamsClient } from './teamsClient';
+import { actionsOf, attachmentsIn, decisionsOn, since, warningMessageIn, type TeamsClient } from './teamsClient';
 
 /** The OAuth card of a Teams sign-in prompt: Teams tries SSO with `tokenExchangeResource` before showing it. */
 export interface TeamsOAuthCard {
@@ -33,7 +33,11 @@ export function exchangeValue(card: TeamsOAuthCard, token: string): Record<strin
   return { id: card.exchangeId, connectionName: card.connectionName, token };
 }
 
-/** Signs in by SSO and skips the export: the warning card is out. Returns it with the message id that carries it. */
+/**
+ * Signs in by SSO and skips the export: the warning is out. The chat's card has no buttons; the requester's
+ * client refreshes it (as Teams does automatically for `refresh.userIds`) and gets Yes and No. Returns the message
+ * id, the refresh data and the buttons' data.
+ */
 export async function reachWarning(client: TeamsClient, connector: ConnectorStub, loginBaseUrl: string, account: { upn: string; password: string }) {
   const mark = connector.received.length;
   assert.equal(await client.says('close my account'), 200);
@@ -42,7 +46,13 @@ export async function reachWarning(client: TeamsClient, connector: ConnectorStub
   assert.equal(answer.status, 200, `SSO exchange answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   const beforeWarning = connector.received.length;
   assert.equal(await client.submits({ action: 'closure.skipExport' }), 200);
-  return warningCardIn(since(connector, beforeWarning));
+  const message = warningMessageIn(since(connector, beforeWarning));
+  assert.deepEqual(actionsOf({ ...message.content, refresh: undefined }), [], 'the card the chat sees has no buttons');
+  assert.deepEqual(message.userIds, [client.member.id], 'only the requester\'s client refreshes it');
+  const view = await client.executes(message.activityId, 'closure.refresh', message.refresh, 'automatic');
+  assert.equal(view.status, 200, `refresh answered ${view.status}`);
+  const { confirm, decline } = decisionsOn((view.body as { value: unknown }).value);
+  return { activityId: message.activityId, refresh: message.refresh, confirm, decline };
 }
 
 export function exchangesLogged(logs: readonly LogRecord[]): number {
