@@ -98,6 +98,8 @@ export interface SandboxState {
   magicCodes: MagicCode[];
   tokenCache: CachedUserToken[];
   exports: Record<string, ExportOperation>;
+  /** Sign-in names of permanently deleted users (lower case) and when, so the sign-in page can say "closed". */
+  closedUpns?: Record<string, string>;
 }
 
 export interface DirectoryOptions {

@@ -125,6 +125,8 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
     await directory.update((state) => {
       state.users = state.users.filter((u) => u.id !== user.id);
       for (const [key, grant] of Object.entries(state.tokens)) if (grant.userId === user.id) delete state.tokens[key];
+      // Only for the sign-in page's wording ("has been closed"); Graph forgets the user entirely, as Azure does.
+      state.closedUpns = { ...state.closedUpns, [user.upn.toLowerCase()]: directory.now().toISOString() };
     });
     logger.info(`user "${user.id}" permanently deleted`);
     sendEmpty(ctx, 204);

@@ -52,7 +52,7 @@ export function signInRoutes(options: { readonly directory: SandboxDirectory; re
     const again = (problem: string) => sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state, username, problem }));
 
     const user = directory.userByUpn(username);
-    if (!user) return again(PROBLEMS.unknownUser);
+    if (!user) return again(directory.state.closedUpns?.[username.toLowerCase()] ? PROBLEMS.closedAccount : PROBLEMS.unknownUser);
     if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash))) {
       logger.info(`sign-in refused for user "${user.id}": wrong password`);
       return again(PROBLEMS.wrongPassword);
