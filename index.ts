@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import {
-  CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware,
+  CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
   type Storage, type TurnContext,
 } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
@@ -17,6 +17,7 @@ import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
 import { FileStorage } from './bot/storage/fileStorage';
+import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
 import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
 import type { ConversationProgress } from './dialogs/dialogServices';
@@ -140,6 +141,12 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
   adapter.use(new TeamsSSOTokenExchangeMiddleware(new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock }), config.connectionName));
+  const telemetry = config.applicationInsightsConnectionString ? await createBotTelemetry(config.applicationInsightsConnectionString) : undefined;
+  if (telemetry) {
+    // Activity events without personal information (no text, no names); dialogs report their step names.
+    adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
+    dialog.telemetryClient = telemetry.client;
+  }
   const background = new BackgroundWork({ adapter, botAppId, closure, exports, logger: logger.child('background') });
 
   const webChat = {
@@ -170,6 +177,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
         // A Teams press answered before its closing ran starts that work when its request ends: wait for it too.
         await listening.stop(() => Promise.all([bot.idle(), timers?.idle()]));
         await standIn?.stop();
+        telemetry?.flush();
         logger.info('stopped');
       })();
       return stopping;
