@@ -47,7 +47,7 @@ export const SETTINGS = [
   { name: 'DIRECT_LINE_SECRET', default: '', description: 'Direct Line secret the server exchanges for web chat tokens (Azure mode). Never sent to the browser.', secret: true, azure: true },
   { name: 'DIRECT_LINE_BASE_URL', default: 'https://directline.botframework.com', description: 'Direct Line endpoint for web chat tokens and Web Chat (Azure mode); a regional one, e.g. https://europe.directline.botframework.com, for a regional bot.', azure: false },
   { name: 'WEBCHAT_ALLOWED_ORIGINS', default: '', description: 'Comma-separated origins allowed to request web chat tokens; empty = the bot\'s own page only.', azure: false },
-  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', default: '', description: 'Application Insights connection string for telemetry (optional).', azure: true },
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', default: '', description: 'Application Insights connection string: activity events without message text or names, requests, and outside calls with redacted URLs. Empty = no telemetry.', azure: true },
   { name: 'SANDBOX_URL', default: '', description: 'URL of a shared sandbox started with `npm run sandbox` (several bot instances); empty = the bot starts its own (DIRECTORY=sandbox).', azure: false },
   { name: 'SANDBOX_PORT', default: '3979', description: 'Port of the sandbox (sign-in page, Graph, realm, token service, storage), embedded or `npm run sandbox`.', azure: false },
   { name: 'SANDBOX_SEED', default: '', description: 'JSON seed file for the sandbox directory; empty = the built-in demo seed.', azure: false },
