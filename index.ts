@@ -147,7 +147,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, closure, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), exports, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, sandbox, http, logger.child('webchat')),
@@ -301,7 +301,10 @@ function startTimers(background: BackgroundWork, config: BotConfig, logger: Logg
   const exportPollMs = config.directory.kind === 'sandbox' ? Math.min(config.export.pollIntervalSeconds * 1000, 2_000) : config.export.pollIntervalSeconds * 1000;
   const handles = [
     every(exportPollMs, 'export poll', () => background.pollExports()),
-    every(config.closure.reconcileIntervalSeconds * 1000, 'reconcile', () => background.reconcileClosures()),
+    every(config.closure.reconcileIntervalSeconds * 1000, 'reconcile', async () => {
+      await background.expireWarnings();
+      await background.reconcileClosures();
+    }),
   ];
   return {
     stop: () => handles.forEach((handle) => clearInterval(handle)),

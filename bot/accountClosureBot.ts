@@ -72,6 +72,12 @@ export class AccountClosureBot extends TeamsActivityHandler {
     await this.endTurn(context);
   }
 
+  /** A proactive turn in the requester's conversation: their ended cards show their final state, then state is saved. */
+  async settleWarningCards(context: TurnContext): Promise<void> {
+    await this.warningCards.settle(context);
+    await this.options.state.saveChanges(context, false);
+  }
+
   /** Resolves once the work started after invoke answers (closing, card updates) has finished. */
   idle(): Promise<void> {
     return this.afterReply.idle();

@@ -13,6 +13,8 @@ export interface BackgroundWorkOptions {
   readonly closure: ClosureService;
   readonly exports: ExportService;
   readonly logger: Logger;
+  /** Brings the requester's warning cards up to date in a proactive turn (Teams: replaces an expired card). */
+  readonly settleCards: (context: TurnContext) => Promise<void>;
 }
 
 /**
@@ -27,6 +29,16 @@ export class BackgroundWork {
     const finished = await this.options.exports.poll();
     for (const job of finished) await this.tell(job.conversation, (context) => context.sendActivity(exportMessage(job)), job.exportId);
     return finished.length;
+  }
+
+  /** Expires overdue warnings; in Teams the card turns into "Expired" for everyone without anyone pressing it. */
+  async expireWarnings(): Promise<number> {
+    const expired = await this.options.closure.expireOverdue();
+    for (const request of expired) {
+      if (request.channelId !== 'msteams' || !request.conversation) continue;
+      await this.tell(request.conversation, (context) => this.options.settleCards(context), request.requestId);
+    }
+    return expired.length;
   }
 
   /** Finishes stranded closures once and tells each requester the outcome. */

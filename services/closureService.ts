@@ -173,6 +173,27 @@ export class ClosureService {
     return found;
   }
 
+  /**
+   * Moves every pending request past its expiry to `expired`, so nothing can confirm it and its card can show
+   * that. Returns them as they were (with their conversation) for the caller to update the cards.
+   */
+  async expireOverdue(): Promise<ClosureRequest[]> {
+    const now = this.options.clock().getTime();
+    const expired: ClosureRequest[] = [];
+    for (const record of await this.options.requests.list()) {
+      if (record.value.status !== 'pending' || Date.parse(record.value.expiresAt) > now) continue;
+      try {
+        const ended = await this.transition(record, 'expired', {});
+        await this.audit('expired', ended.value);
+        expired.push(record.value);
+      } catch (error) {
+        // Pressed, cancelled or expired by another instance at the same moment: it is theirs.
+        this.ignoreConflict(error);
+      }
+    }
+    return expired;
+  }
+
   /** The requester has been told the outcome: the conversation reference, the last personal trace, goes. */
   async markNotified(requestId: string): Promise<void> {
     const stored = await this.options.requests.get(requestId);

@@ -154,6 +154,21 @@ describe('ClosureService', () => {
       assert.equal(closer.calls.length, 0);
     });
 
+    it('expires overdue warnings in a sweep, once, and leaves live ones alone', async () => {
+      const { service, requests, audit } = createService();
+      const old = await openForAda(service);
+      clock.tick(TTL_MS - 1000);
+      const fresh = await openForAda(service);
+      clock.tick(1000);
+      const expired = await service.expireOverdue();
+      assert.deepEqual(expired.map((r) => r.requestId), [old.request.requestId]);
+      assert.deepEqual(expired[0].conversation, { conversation: { id: 'c1' } }, 'returned as it was, for the card update');
+      assert.equal((await requests.get(old.request.requestId))?.value.status, 'expired');
+      assert.equal((await requests.get(fresh.request.requestId))?.value.status, 'pending');
+      assert.deepEqual(await service.expireOverdue(), []);
+      assert.equal((await audit.readAll()).filter((e) => e.type === 'expired').length, 1);
+    });
+
     it('accepts a press one second before expiry', async () => {
       const { service } = createService();
       const { request, nonce } = await openForAda(service);

@@ -198,6 +198,24 @@ describe('Teams Universal Actions on the warning card', () => {
     });
   });
 
+  describe('expiry with nobody pressing', () => {
+    let clock: sinon.SinonFakeTimers | undefined;
+    afterEach(() => clock?.restore());
+
+    it('turns the card into "Expired" for everyone when the sweep finds the warning overdue', async () => {
+      const warning = await warningOfKim();
+      const mark = harness.connector.received.length;
+      clock = sinon.useFakeTimers({ now: Date.now() + 601_000, toFake: ['Date'] });
+
+      assert.equal(await harness.bot.background.expireWarnings(), 1);
+
+      assert.ok(since(harness.connector, mark).some(isUpdateOf(warning.activityId, /^Expired/)), 'the card was updated');
+      const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+      assert.match(String(answer.value), /That warning has expired/);
+      assert.equal(await harness.bot.background.expireWarnings(), 0);
+    });
+  });
+
   describe('presses the bot cannot use', () => {
     it('answers an action that is not one of the bot\'s with a 400 error response', async () => {
       const answer = await kim.executes('some-card', 'closure.somethingElse', { action: 'closure.somethingElse' });
