@@ -7,9 +7,6 @@ import type { ClosureRequest } from '../services/closureRequest';
  * without buttons: once a card shows one of these, nothing on it can be pressed again.
  */
 
-/** How the request ended when the card itself knows more than the record (a No is stored as `cancelled`). */
-export type EndingHint = 'declined' | undefined;
-
 /** What members other than the requester see while the request waits. */
 export function waitingCard(request: ClosureRequest): AdaptiveCardAttachment {
   return waitingCardFor(requesterName(request.conversation?.user));
@@ -37,7 +34,7 @@ export function invalidCard(): AdaptiveCardAttachment {
  * The card for a request that has ended (or is being closed), or undefined while it still waits for an answer.
  * `now` turns a pending request past its expiry into "expired": nobody can confirm it any more.
  */
-export function finalCard(request: ClosureRequest | undefined, now: Date, hint?: EndingHint): AdaptiveCardAttachment | undefined {
+export function finalCard(request: ClosureRequest | undefined, now: Date): AdaptiveCardAttachment | undefined {
   if (!request) return invalidCard();
   const { requestId } = request;
   switch (request.status) {
@@ -51,7 +48,7 @@ export function finalCard(request: ClosureRequest | undefined, now: Date, hint?:
       return outcome(CardMessages.closedTitle, CardMessages.closed, 'good', requestId, facts);
     }
     case 'cancelled':
-      return hint === 'declined' ? keptCard(requestId) : outcome(CardMessages.cancelledTitle, CardMessages.cancelled, 'default', requestId);
+      return request.declined ? keptCard(requestId) : outcome(CardMessages.cancelledTitle, CardMessages.cancelled, 'default', requestId);
     case 'expired':
       return outcome(CardMessages.expiredTitle, CardMessages.expired, 'default', requestId);
     case 'handedOff':

@@ -8,7 +8,7 @@ import { nonceMatches } from '../services/closureRequest';
 import type { ClosureService, RejectionReason } from '../services/closureService';
 import type { Logger } from '../services/logger';
 import type { TeamsAfterReply } from './teamsAfterReply';
-import { closingCard, invalidCard, keptCard, waitingCard, type EndingHint } from './teamsCards';
+import { closingCard, invalidCard, keptCard, waitingCard } from './teamsCards';
 import type { TeamsWarningCards } from './teamsWarningCards';
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
@@ -90,8 +90,7 @@ export class TeamsUniversalActions {
       asThePress(context, invoke);
       await this.options.runPress(context, async (turn) => {
         const activityId = invoke.replyToId || (await this.options.cards.activityIdOf(turn, payload.requestId));
-        const hint: EndingHint = payload.action === CardActions.decline ? 'declined' : undefined;
-        const ended = await this.options.cards.finalCardOf(payload.requestId, hint);
+        const ended = await this.options.cards.finalCardOf(payload.requestId);
         const card = ended ?? (await this.options.cards.requesterView(turn, payload.requestId, payload.nonce));
         if (activityId && card) await this.options.cards.replace(turn, activityId, card, payload.requestId);
         if (ended) await this.options.cards.forget(turn, payload.requestId);

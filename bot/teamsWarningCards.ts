@@ -2,7 +2,7 @@ import type { Activity, BotState, ResourceResponse, StatePropertyAccessor, TurnC
 import { ADAPTIVE_CARD_CONTENT_TYPE, CardActions, parseCardAction, type AdaptiveCardAttachment, type AdaptiveCardContent } from '../cards/renderCard';
 import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
-import { finalCard, waitingCardFor, type EndingHint } from './teamsCards';
+import { finalCard, waitingCardFor } from './teamsCards';
 
 /** One warning card the requester was sent in Teams. */
 interface TrackedCard {
@@ -109,8 +109,8 @@ export class TeamsWarningCards {
   }
 
   /** The final card of `requestId` now, or undefined while it still waits for an answer. */
-  async finalCardOf(requestId: string, hint?: EndingHint): Promise<AdaptiveCardAttachment | undefined> {
-    return finalCard(await this.options.closure.get(requestId), this.options.clock(), hint);
+  async finalCardOf(requestId: string): Promise<AdaptiveCardAttachment | undefined> {
+    return finalCard(await this.options.closure.get(requestId), this.options.clock());
   }
 }
 

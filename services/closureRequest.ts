@@ -38,6 +38,8 @@ export interface ClosureRequest {
   readonly closedAt?: string;
   readonly portalUrl?: string;
   readonly handOffReason?: 'configured' | 'forbidden';
+  /** Set when a `cancelled` request ended by the requester's No (as against "cancel" typed in the chat). */
+  readonly declined?: boolean;
   readonly errorCode?: string;
   /** Set once the requester was told the outcome (closed, handed off, failed), in their turn or in the background. */
   readonly outcomeNotified?: boolean;

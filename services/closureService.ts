@@ -124,7 +124,7 @@ export class ClosureService {
     if (stored.value.channelUserId !== channelUserId) return { kind: 'rejected', reason: 'notRequester' };
     if (!nonceMatches(nonce, stored.value.nonceHash)) return { kind: 'rejected', reason: 'badNonce' };
     try {
-      const ended = await this.transition(stored, 'cancelled', {});
+      const ended = await this.transition(stored, 'cancelled', type === 'declined' ? { declined: true } : {});
       await this.audit(type, ended.value);
       return { kind: 'declined' };
     } catch (error) {

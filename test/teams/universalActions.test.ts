@@ -162,6 +162,16 @@ describe('Teams Universal Actions on the warning card', () => {
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200);
     });
 
+    it('updates the card to "Kept" when No arrives through the Action.Submit fallback (older clients)', async () => {
+      const warning = await warningOfKim();
+      const mark = harness.connector.received.length;
+
+      assert.equal(await kim.submits(warning.decline), 200);
+
+      assert.ok(since(harness.connector, mark).some(isUpdateOf(warning.activityId, /^Kept/)), 'the card shows kept, not cancelled');
+      assert.match(textsIn(since(harness.connector, mark)), /has been kept/);
+    });
+
     it('updates the card to "Cancelled" when the requester types cancel', async () => {
       const warning = await warningOfKim();
       const mark = harness.connector.received.length;
