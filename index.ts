@@ -51,6 +51,8 @@ const HTTP_TIMEOUT_MS = 10_000;
 const HTTP_RETRY = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 };
 const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 const MAX_CLOSE_ATTEMPTS = 5;
+/** Teams sends a sign-in's duplicate token exchanges within seconds; an hour is ample. */
+const SSO_DEDUPE_KEEP_MS = 60 * 60_000;
 /** Turns in flight get this long to finish on SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
@@ -140,14 +142,15 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   });
   const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
-  adapter.use(new TeamsSSOTokenExchangeMiddleware(new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock }), config.connectionName));
+  const ssoDedupe = new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock, keepMs: SSO_DEDUPE_KEEP_MS });
+  adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoDedupe, config.connectionName));
   const telemetry = config.applicationInsightsConnectionString ? await createBotTelemetry(config.applicationInsightsConnectionString) : undefined;
   if (telemetry) {
     // Activity events without personal information (no text, no names); dialogs report their step names.
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, exports, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, sandbox, http, logger.child('webchat')),
@@ -304,6 +307,7 @@ function startTimers(background: BackgroundWork, config: BotConfig, logger: Logg
     every(config.closure.reconcileIntervalSeconds * 1000, 'reconcile', async () => {
       await background.expireWarnings();
       await background.reconcileClosures();
+      await background.sweepSsoMarks();
     }),
   ];
   return {

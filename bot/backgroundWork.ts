@@ -15,6 +15,8 @@ export interface BackgroundWorkOptions {
   readonly logger: Logger;
   /** Brings the requester's warning cards up to date in a proactive turn (Teams: replaces an expired card). */
   readonly settleCards: (context: TurnContext) => Promise<void>;
+  /** The Teams SSO dedupe marks, dropped once no duplicate invoke can still come. */
+  readonly ssoDedupe: { sweep(): Promise<number> };
 }
 
 /**
@@ -39,6 +41,11 @@ export class BackgroundWork {
       await this.tell(request.conversation, (context) => this.options.settleCards(context), request.requestId);
     }
     return expired.length;
+  }
+
+  /** Drops Teams SSO dedupe marks nobody needs any more. */
+  async sweepSsoMarks(): Promise<number> {
+    return this.options.ssoDedupe.sweep();
   }
 
   /** Finishes stranded closures once and tells each requester the outcome. */

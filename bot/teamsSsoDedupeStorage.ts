@@ -12,6 +12,8 @@ export interface TeamsSsoDedupeStorageOptions {
   /** The shared durable store (`STORAGE`: memory, file or blob), so every instance sees the same marks. */
   readonly records: RecordStore<TokenExchangeMark>;
   readonly clock: () => Date;
+  /** How long a mark is kept: Teams sends its duplicate invokes within seconds of each other. */
+  readonly keepMs: number;
 }
 
 /**
@@ -44,6 +46,18 @@ export class TeamsSsoDedupeStorage implements Storage {
 
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) await this.options.records.delete(recordIdOf(key));
+  }
+
+  /** Drops marks older than `keepMs`; returns how many. Run by the background timer. */
+  async sweep(): Promise<number> {
+    const cutoff = this.options.clock().getTime() - this.options.keepMs;
+    let dropped = 0;
+    for (const record of await this.options.records.list()) {
+      if (Date.parse(record.value.seenAt) > cutoff) continue;
+      await this.options.records.delete(record.id);
+      dropped += 1;
+    }
+    return dropped;
   }
 }
 

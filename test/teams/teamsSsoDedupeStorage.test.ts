@@ -6,8 +6,8 @@ import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
 
 const KEY = 'msteams/a:1conversation/exchange-id-1';
 
-function createStorage(records: RecordStore<TokenExchangeMark> = new MemoryRecordStore<TokenExchangeMark>()) {
-  return new TeamsSsoDedupeStorage({ records, clock: () => new Date('2025-03-01T10:00:00Z') });
+function createStorage(records: RecordStore<TokenExchangeMark> = new MemoryRecordStore<TokenExchangeMark>(), clock = () => new Date('2025-03-01T10:00:00Z')) {
+  return new TeamsSsoDedupeStorage({ records, clock, keepMs: 60 * 60_000 });
 }
 
 function createFailingRecords(): RecordStore<TokenExchangeMark> {
@@ -16,6 +16,21 @@ function createFailingRecords(): RecordStore<TokenExchangeMark> {
 }
 
 describe('TeamsSsoDedupeStorage', () => {
+  describe('sweep', () => {
+    it('drops marks older than an hour and keeps younger ones', async () => {
+      const records = new MemoryRecordStore<TokenExchangeMark>();
+      let now = new Date('2025-03-01T10:00:00Z');
+      const storage = createStorage(records, () => now);
+      await storage.write({ [KEY]: { eTag: 'old' } });
+      now = new Date('2025-03-01T10:30:00Z');
+      await storage.write({ [`${KEY}-2`]: { eTag: 'young' } });
+      now = new Date('2025-03-01T11:00:00Z');
+      assert.equal(await storage.sweep(), 1);
+      assert.equal((await records.list()).length, 1);
+      await storage.write({ [KEY]: { eTag: 'old' } });
+    });
+  });
+
   describe('the write TeamsSSOTokenExchangeMiddleware makes per exchange id', () => {
     it('accepts the first write of a key whatever eTag it carries', async () => {
       await createStorage().write({ [KEY]: { eTag: 'exchange-id-1' } });
