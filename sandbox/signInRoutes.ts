@@ -38,14 +38,14 @@ export function signInRoutes(options: { readonly directory: SandboxDirectory; re
   }
 
   async function showForm(ctx: RouteContext): Promise<void> {
-    const state = ctx.url.searchParams.get('state') ?? '';
+    const state = sessionStateOf(ctx.url.searchParams.get('state'));
     if (!liveSession(state)) return sendHtml(ctx, 400, renderSignInPage({ kind: 'gone', problem: PROBLEMS.expiredLink }));
     sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state }));
   }
 
   async function submitForm(ctx: RouteContext): Promise<void> {
     const form = new URLSearchParams(await ctx.body());
-    const state = form.get('state') ?? '';
+    const state = sessionStateOf(form.get('state'));
     const username = (form.get('username') ?? '').trim();
     const session = liveSession(state);
     if (!session) return sendHtml(ctx, 400, renderSignInPage({ kind: 'gone', problem: PROBLEMS.expiredLink }));
@@ -91,4 +91,13 @@ export function signInRoutes(options: { readonly directory: SandboxDirectory; re
     { method: 'GET', pattern: /^\/login\/signin$/, handle: showForm },
     { method: 'POST', pattern: /^\/login\/signin$/, handle: submitForm },
   ];
+}
+
+/**
+ * The Bot Framework Emulator opens a sign-in link with `%26code_challenge=...` appended (its PKCE step for
+ * Azure's token service: BotFramework-Emulator `oauthLinkEncoder.ts`), which arrives inside `state`. Session
+ * states never contain `&`, so everything from the first one on is the client's, not ours.
+ */
+function sessionStateOf(raw: string | null): string {
+  return (raw ?? '').split('&')[0];
 }

@@ -41,7 +41,7 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     return JSON.parse(found[1]) as Record<string, string>;
   };
 
-  it('greets on join, signs in with the sandbox page and code, and closes the account', async () => {
+  it('greets on join, signs in with the sandbox page (opened the way the Emulator opens it) and code, and closes the account', async () => {
     const greeting = await post({ type: 'conversationUpdate', membersAdded: [user, bot] });
     assert.equal(greeting[0]?.conversationId, conversationId);
     assert.ok(dataOf(greeting, 'closure.start'));
@@ -50,7 +50,9 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     const oauth = signIn.flatMap((a) => (a.activity.attachments ?? []) as Array<{ contentType: string; content: { buttons: Array<{ value: string }> } }>)
       .find((a) => a.contentType === 'application/vnd.microsoft.card.oauth');
     assert.ok(oauth, 'an OAuth card with the sign-in link');
-    const code = magicCodeOf(await submitSignInPage(oauth.content.buttons[0].value, KIM.upn, KIM.password));
+    // The Emulator rewrites the button to open the link with its PKCE challenge appended (oauthLinkEncoder.ts).
+    const opened = `${oauth.content.buttons[0].value}%26code_challenge=${'ab12'.repeat(16)}`;
+    const code = magicCodeOf(await submitSignInPage(opened, KIM.upn, KIM.password));
 
     const offer = await post({ type: 'message', text: code });
     assert.match(textOf(offer), /signed in as \*\*Kim Akers\*\*/);
