@@ -266,7 +266,8 @@ export function summarizeConfig(config: BotConfig): Record<string, unknown> {
     closure: config.closure.kind,
     storage: config.storage.kind === 'blob' ? { kind: 'blob', container: config.storage.container, auth: config.storage.connectionString ? 'connection string' : 'managed identity' } : config.storage,
     exportStorage: config.export.storageLocation ? redactUrl(config.export.storageLocation) : undefined,
-    auditHashKey: config.auditHashKey ? 'set' : 'not set',
-    directLineSecret: config.webchat.directLineSecret ? 'set' : 'not set',
+    // Named so the logger's credential-name mask (token, secret, key, ...) does not hide them: they hold no secret.
+    auditHash: config.auditHashKey ? 'from settings' : 'generated under DATA_DIR',
+    directLine: config.webchat.directLineSecret ? 'configured' : 'not configured',
   };
 }
