@@ -153,7 +153,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, exports, logger: logger.child('background') });
 
   const webChat = {
-    tokenSource: webChatTokenSource(config, sandbox, http, logger.child('webchat')),
+    tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
     allowedOrigins: config.webchat.allowedOrigins,
     // Behind App Service's front end every request comes from the same socket address.
     clientAddress: config.bot.appType === 'None' ? 'socket' as const : 'forwardedFor' as const,
@@ -166,7 +166,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
   logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: standIn?.url });
   // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
-  sandbox?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
+  await standIn?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
 
   const timers = options.timers === false ? undefined : startTimers(background, config, logger);
   let stopping: Promise<void> | undefined;
@@ -190,7 +190,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
 
 
 /** Sandbox: the embedded Direct Line with its own secret. Azure: DIRECT_LINE_SECRET, or none (the token route answers 503). */
-function webChatTokenSource(config: BotConfig, sandbox: Sandbox | undefined, http: HttpClient, logger: Logger): WebChatTokenSource | undefined {
+function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | undefined, http: HttpClient, logger: Logger): WebChatTokenSource | undefined {
   const target = sandbox
     ? { baseUrl: sandbox.directLine.baseUrl, secret: sandbox.directLine.secret }
     : { baseUrl: config.webchat.directLineBaseUrl, secret: config.webchat.directLineSecret };

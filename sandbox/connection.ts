@@ -18,6 +18,14 @@ export interface SandboxConnection {
   readonly appCredential: TokenCredential;
   /** Signs sandbox storage URLs into expiring download links. */
   readonly linkSigner: DownloadLinkSigner;
+  /** The Direct Line 3.0 stand-in (polling): `baseUrl` stands for https://directline.botframework.com; the secret is random per start. */
+  readonly directLine: { readonly baseUrl: string; readonly domain: string; readonly secret: string };
+  /**
+   * Tells the Direct Line stand-in where a bot listens (`.../api/messages`); until then posting to it answers
+   * 502. With several bots on one sandbox the last one attached gets the web chat traffic, as Azure's Direct
+   * Line sends it to the one messaging endpoint.
+   */
+  attachBot(endpointUrl: string): Promise<void>;
   /** botbuilder's UserTokenClient talking to the sandbox token service over HTTP. */
   createUserTokenClient(): UserTokenClient;
   /** Ends this process's use of the sandbox: the embedded one stops, a shared one keeps running. */

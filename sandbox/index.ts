@@ -61,10 +61,6 @@ export interface Sandbox extends SandboxConnection {
   readonly faults: FaultInjector;
   /** Emits `SIGNED_IN_EVENT` with a `SignedInEvent` when someone signs in on the sandbox page. */
   readonly events: EventEmitter;
-  /** The Direct Line 3.0 stand-in (polling): `baseUrl` stands for https://directline.botframework.com; the secret is random per start. */
-  readonly directLine: { readonly baseUrl: string; readonly domain: string; readonly secret: string };
-  /** Tells the Direct Line stand-in where the bot listens (`.../api/messages`); until then posting to it answers 502. */
-  attachBot(endpointUrl: string): void;
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
@@ -133,7 +129,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     events,
     createUserTokenClient: () => createSandboxUserTokenClient(tokenServiceUrl),
     directLine: { baseUrl: url, domain: directLine.domain, secret: directLine.secret },
-    attachBot: (endpointUrl) => directLine.attachBot(endpointUrl),
+    attachBot: async (endpointUrl) => directLine.attachBot(endpointUrl),
     stop() {
       directLineSignIn.stop();
       stopping ??= directLineSignIn.settled().then(() => new Promise<void>((resolve, reject) => {

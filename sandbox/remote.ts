@@ -25,7 +25,7 @@ export interface ControlRoutesOptions {
   readonly logger: Logger;
 }
 
-type Endpoints = Pick<SandboxConnection, 'graphBaseUrl' | 'loginBaseUrl' | 'tokenServiceUrl' | 'exportStorageLocation'>;
+type Endpoints = Pick<SandboxConnection, 'graphBaseUrl' | 'loginBaseUrl' | 'tokenServiceUrl' | 'exportStorageLocation' | 'directLine'>;
 
 /** The standalone sandbox's own routes under `/_sandbox/`, next to the stand-ins. */
 export function sandboxControlRoutes(options: ControlRoutesOptions): Route[] {
@@ -37,8 +37,20 @@ export function sandboxControlRoutes(options: ControlRoutesOptions): Route[] {
       loginBaseUrl: sandbox.loginBaseUrl,
       tokenServiceUrl: sandbox.tokenServiceUrl,
       exportStorageLocation: sandbox.exportStorageLocation,
+      // The Direct Line secret too: like the token service, the sandbox trusts whoever reaches its loopback port.
+      directLine: sandbox.directLine,
     };
     sendJson(ctx, 200, body);
+  }
+
+  async function attachBot(ctx: RouteContext): Promise<void> {
+    const input = parseJson(await ctx.body()) as { endpoint?: unknown } | undefined;
+    if (typeof input?.endpoint !== 'string' || !/^https?:\/\/[^\s]+\/api\/messages$/.test(input.endpoint)) {
+      throw graphErrors.badRequest('Send { "endpoint": "http://<host>:<port>/api/messages" }.');
+    }
+    await sandbox.attachBot(input.endpoint);
+    logger.info(`web chat traffic now goes to "${input.endpoint}"`);
+    sendEmpty(ctx, 204);
   }
 
   async function sign(ctx: RouteContext): Promise<void> {
@@ -75,6 +87,7 @@ export function sandboxControlRoutes(options: ControlRoutesOptions): Route[] {
   const routes: Route[] = [
     { method: 'GET', pattern: /^\/_sandbox\/endpoints$/, handle: endpoints },
     { method: 'POST', pattern: /^\/_sandbox\/sign$/, handle: sign },
+    { method: 'POST', pattern: /^\/_sandbox\/bot$/, handle: attachBot },
   ];
   if (options.enableFaults) {
     routes.push(
@@ -125,6 +138,9 @@ export async function connectSandbox(url: string, options: ConnectOptions = {}):
     appCredential: createSandboxAppCredential({ loginBaseUrl: endpoints.loginBaseUrl, app, clock: options.clock ?? (() => new Date()) }),
     linkSigner,
     createUserTokenClient: () => createSandboxUserTokenClient(endpoints.tokenServiceUrl),
+    async attachBot(endpoint) {
+      await callSandbox<unknown>(`${base}/_sandbox/bot`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ endpoint }) }, timeoutMs, 'CONFIG_INVALID');
+    },
     stop: async () => undefined,
   };
 }
@@ -141,7 +157,7 @@ async function callSandbox<T>(address: string, init: RequestInit, timeoutMs: num
   if (!response.ok) {
     throw new AppError(code, `the sandbox answered ${response.status} to ${init.method} "${new URL(address).pathname}": ${text.slice(0, 200)}`);
   }
-  return JSON.parse(text) as T;
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 function parseJson(text: string): unknown {

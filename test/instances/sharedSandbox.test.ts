@@ -53,6 +53,40 @@ describe('the shared sandbox', () => {
       t = await startSharedSandbox({ enableFaults: false });
     });
 
+    it('hands out its Direct Line and forwards web chat traffic to the bot that attached itself', async () => {
+      const connection = await connectSandbox(t.sandbox.url);
+      assert.deepEqual(connection.directLine, t.sandbox.directLine);
+      await assert.rejects(connection.attachBot('http://127.0.0.1:1/not-messages'), /answered 400/);
+      const received: string[] = [];
+      const { createServer } = await import('node:http');
+      const bot = createServer((req, res) => {
+        received.push(`${req.method} ${req.url}`);
+        res.statusCode = 200;
+        res.end();
+      });
+      await new Promise<void>((resolve) => bot.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (bot.address() as import('node:net').AddressInfo).port;
+        await connection.attachBot(`http://127.0.0.1:${port}/api/messages`);
+        const generated = await fetch(`${connection.directLine.baseUrl}/v3/directline/tokens/generate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${connection.directLine.secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ user: { id: 'dl_shared-sandbox-test' } }),
+        });
+        const { token, conversationId } = (await generated.json()) as { token: string; conversationId: string };
+        await fetch(`${connection.directLine.baseUrl}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        const posted = await fetch(`${connection.directLine.baseUrl}/v3/directline/conversations/${conversationId}/activities`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'message', text: 'hello', from: { id: 'dl_shared-sandbox-test' } }),
+        });
+        assert.equal(posted.status, 200);
+        assert.ok(received.includes('POST /api/messages'), `the bot got: ${received.join(', ')}`);
+      } finally {
+        await new Promise<void>((resolve) => bot.close(() => resolve()));
+      }
+    });
+
     it('answers 501 to fault injection unless started with it', async () => {
       const response = await fetch(`${t.sandbox.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ path: '.', respond: 'hang' }) });
       assert.equal(response.status, 501);
