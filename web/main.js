@@ -35,12 +35,17 @@
           accent: '#0b5cad',
           botAvatarInitials: 'Bot',
           userAvatarInitials: 'You',
-          bubbleBackground: '#eef1f6',
+          // White bubbles with a border: Web Chat's fixed card colours (attention #D13438) keep 4.5:1 only on white.
+          bubbleBackground: '#ffffff',
+          bubbleBorderColor: '#c8ccd4',
+          bubbleBorderWidth: 1,
           bubbleBorderRadius: 8,
           bubbleFromUserBackground: '#0b5cad',
           bubbleFromUserTextColor: '#ffffff',
           bubbleFromUserBorderRadius: 8,
           hideUploadButton: true,
+          // Subtle card text (isSubtle) on the bubble background: the default grey falls under WCAG AA's 4.5:1.
+          subtle: '#4f5661',
           primaryFont: '"Segoe UI", system-ui, -apple-system, "Helvetica Neue", Arial, sans-serif',
           sendBoxBorderTop: 'solid 1px #c8ccd4',
           suggestedActionBorderRadius: 6,
