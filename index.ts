@@ -111,13 +111,14 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
   const stateStorage = botStateStorage(config, container, logger);
   const upnKey = await auditHashKey(config);
+  const hashAddress = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
 
   const closure = new ClosureService({
     requests: stores.records<ClosureRequest>('closureRequests'),
     locks: stores.records<AccountClosureLock>('closureLocks'),
     audit: stores.audit, realm, closer, clock,
-    hashUpn: (upn) => hashUpn(upn, upnKey),
+    hashUpn: hashAddress,
     confirmationTtlMs: config.closure.confirmationTtlSeconds * 1000,
     closingLeaseMs: config.closure.leaseSeconds * 1000,
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
@@ -128,7 +129,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const state = new PrivateConversationState(stateStorage);
   const dialog = new MainDialog({
     directory, realm, closure, exports, audit: stores.audit, clock,
-    hashUpn: (upn) => hashUpn(upn, upnKey),
+    hashUpn: hashAddress,
     logger: logger.child('dialogs'),
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,

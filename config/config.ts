@@ -1,3 +1,4 @@
+import { redactUrl } from '../services/http/httpError';
 import { SETTINGS, type SettingName } from './settings';
 
 /** The bot's settings, parsed once at start-up. Every field's default lives in `settings.ts`. */
@@ -240,16 +241,6 @@ function loadGraphCredential(
       return { kind, clientId: required('GRAPH_CLIENT_ID', 'for GRAPH_CREDENTIAL=clientCertificate'), certificatePath: required('GRAPH_CLIENT_CERTIFICATE_PATH', 'for GRAPH_CREDENTIAL=clientCertificate') };
     case 'default':
       return { kind };
-  }
-}
-
-/** A URL without its query string and credentials, for log lines and error messages. */
-export function redactUrl(value: string): string {
-  try {
-    const parsed = new URL(value);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search ? '?[redacted]' : ''}`;
-  } catch {
-    return '[unparseable URL]';
   }
 }
 
