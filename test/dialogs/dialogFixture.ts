@@ -13,6 +13,7 @@ import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
 import type { RealmVerdict } from '../../services/userRealm';
 import type { ConversationProgress } from '../../dialogs/dialogServices';
 import { MainDialog } from '../../dialogs/mainDialog';
+export { cardActionData as actionData } from '../support/botHarness';
 
 export const CONNECTION = 'TestConnection';
 export const MAGIC_CODE = '246810';
@@ -103,13 +104,6 @@ export async function turn(fixture: DialogFixture, activity: Partial<Activity> |
 
 export function textOf(replies: Array<Partial<Activity>>): string {
   return replies.map((r) => r.text ?? '').join('\n');
-}
-
-export function actionData(replies: Array<Partial<Activity>>, action: string): Record<string, string> {
-  const json = JSON.stringify(replies.flatMap((r) => r.attachments ?? []));
-  const match = new RegExp(`"data":(\\{[^}]*"action":"${action.replace('.', '\\.')}"[^}]*\\})`).exec(json);
-  if (!match) throw new Error(`no action "${action}" in the replies`);
-  return JSON.parse(match[1]) as Record<string, string>;
 }
 
 export function press(data: Record<string, string>): Partial<Activity> {

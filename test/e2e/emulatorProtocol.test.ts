@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
+import { cardActionData, magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
 
 const KIM = TEST_SEED.users[0];
@@ -35,11 +35,7 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
   }
 
   const textOf = (activities: ConnectorActivity[]) => activities.map((a) => String(a.activity.text ?? '')).join('\n');
-  const dataOf = (activities: ConnectorActivity[], action: string) => {
-    const found = JSON.stringify(activities.map((a) => a.activity.attachments)).match(new RegExp(`"data":(\\{[^}]*"action":"${action.replace('.', '\\.')}"[^}]*\\})`));
-    assert.ok(found, `no ${action} button`);
-    return JSON.parse(found[1]) as Record<string, string>;
-  };
+  const dataOf = (activities: ConnectorActivity[], action: string) => cardActionData(activities.map((a) => a.activity), action);
 
   it('greets on join, signs in with the sandbox page (opened the way the Emulator opens it) and code, and closes the account', async () => {
     const greeting = await post({ type: 'conversationUpdate', membersAdded: [user, bot] });

@@ -136,8 +136,11 @@ export function magicCodeOf(html: string): string {
   return code;
 }
 
+/** Anything that carries attachments: expectReplies bodies, connector-stub activities, DialogTestClient replies. */
+export type WithAttachments = { readonly attachments?: ReadonlyArray<{ readonly content?: unknown }> };
+
 /** The first Adaptive Card in the replies whose actions carry `action`, and that action's data. */
-export function cardActionData(replies: ReplyActivity[], action: string): Record<string, string> {
+export function cardActionData(replies: readonly WithAttachments[], action: string): Record<string, string> {
   for (const reply of replies) {
     for (const attachment of reply.attachments ?? []) {
       const found = findAction(attachment.content, action);
