@@ -45,6 +45,7 @@ import { createLogger, jsonLineSink, type Logger, type LogRecord } from './servi
 import { ForbiddenFallbackCloser } from './services/portal/forbiddenFallbackCloser';
 import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
+import { sweepStaleTempFiles } from './services/storage/atomicFile';
 import { createStores } from './services/storage/createStores';
 import { hashUpn } from './services/storage/upnHash';
 import { DirectLineTokenExchange, type WebChatTokenSource } from './services/webchat/directLineTokenSource';
@@ -111,6 +112,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   });
 
   const container = config.storage.kind === 'blob' ? blobContainer(config) : undefined;
+  // A process killed between a temp file's write and its rename leaves the record's content behind: swept here.
+  if (config.storage.kind === 'file') await sweepStaleTempFiles(config.storage.dir, new Date(), logger.child('storage'));
   const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
   const stateStorage = botStateStorage(config, container, logger);
   const upnKey = await auditHashKey(config);

@@ -82,7 +82,10 @@ export class TeamsUniversalActions {
     const invoke = { ...context.activity };
     this.options.afterReply.later(context, `closure ${payload.action}`, () => this.carryOut(invoke));
     if (payload.action !== CardActions.confirm) return cardResponse(keptCard(payload.requestId));
-    if (!(await this.options.hasToken(context))) return messageResponse(Messages.signInAgainToConfirm);
+    const signedIn = await withinAnswerTime(this.options.hasToken(context));
+    if (signedIn === false) return messageResponse(Messages.signInAgainToConfirm);
+    // A token service too slow to say: the card stays as it is, and the chat tells what happens next.
+    if (signedIn === undefined) return messageResponse(CardMessages.handled);
     return cardResponse(closingCard(payload.requestId));
   }
 
@@ -119,6 +122,22 @@ function asThePress(context: TurnContext, invoke: Partial<Activity>): void {
   activity.value = invoke.value;
   // A card press carries no text; the dialogs guard text and read the press from `value` only.
   activity.text = '';
+}
+
+/**
+ * How long the answer to a Yes may wait for the token service to say whether a new sign-in is needed. Teams waits
+ * only a few seconds for the whole answer (see TeamsAfterReply), so this stays well below that.
+ */
+const TOKEN_CHECK_WAIT_MS = 1_500;
+
+async function withinAnswerTime(check: Promise<boolean>): Promise<boolean | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), TOKEN_CHECK_WAIT_MS); });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function cardResponse(card: AdaptiveCardAttachment): AdaptiveCardInvokeResponse {

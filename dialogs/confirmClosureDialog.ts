@@ -1,7 +1,7 @@
 import type { TurnContext } from 'botbuilder';
 import { ComponentDialog, OAuthPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { CardActions, type CardActionPayload } from '../cards/renderCard';
-import type { ConfirmResult, Press } from '../services/closureService';
+import type { ConfirmResult, Press, RejectionReason } from '../services/closureService';
 import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import type { DialogServices } from './dialogServices';
@@ -44,6 +44,10 @@ export class ConfirmClosureDialog extends ComponentDialog {
       await this.services.progress.set(step.context, {});
       return step.endDialog();
     }
+    // A press that can no longer count (closed meanwhile by a concurrent press, expired) is answered as such,
+    // never with a sign-in card for an account that is gone.
+    const verdict = await this.services.closure.peek(decision.requestId, pressOf(step.context, decision));
+    if (verdict !== 'actionable') return this.refuse(step, verdict);
     // Said before the sign-in card, so the press is not mistaken for lost (issue 11).
     if (!(await this.signIn.getUserToken(step.context))) await step.context.sendActivity(Messages.signInAgainToConfirm);
     return step.beginDialog(REAUTHENTICATE_PROMPT);
@@ -63,6 +67,9 @@ export class ConfirmClosureDialog extends ComponentDialog {
       // The directory did not say who signed in: the closure service never saw the press, nothing started.
       if (!isAppError(error)) throw error;
       this.services.logger.warn('confirmation could not be processed', { requestId: decision.requestId, errorCode: error.code, error });
+      // The account may have been closed by a concurrent press meanwhile (its token then fails): say that instead.
+      const verdict = await this.services.closure.peek(decision.requestId, pressOf(step.context, decision));
+      if (verdict !== 'actionable') return this.refuse(step, verdict);
       await step.context.sendActivity(error.userMessage);
       await this.services.progress.set(step.context, {});
       return step.endDialog();
@@ -72,6 +79,12 @@ export class ConfirmClosureDialog extends ComponentDialog {
     const result: ConfirmResult = await this.services.workflow.confirm(decision.requestId, pressOf(step.context, decision), identity, this.services.closureChannel(step.context));
     if (result.kind !== 'closed') await this.services.progress.set(step.context, {});
     return step.endDialog(result);
+  }
+
+  private async refuse(step: WaterfallStepContext, reason: RejectionReason): Promise<DialogTurnResult> {
+    await step.context.sendActivity(Messages.rejected(reason));
+    await this.services.progress.set(step.context, {});
+    return step.endDialog();
   }
 }
 
