@@ -83,6 +83,8 @@ export class ConfirmClosureDialog extends ComponentDialog {
 
   private async refuse(step: WaterfallStepContext, reason: RejectionReason): Promise<DialogTurnResult> {
     await step.context.sendActivity(Messages.rejected(reason));
+    const decision = step.options as DecisionPayload;
+    if (reason === 'expired') await this.services.workflow.expire(decision.requestId, this.services.closureChannel(step.context));
     await this.services.progress.set(step.context, {});
     return step.endDialog();
   }

@@ -109,6 +109,15 @@ export class ClosureService {
     return this.judge(request, press) ?? 'actionable';
   }
 
+  /** Ends a pending request whose warning has expired (a press found it so before any sign-in). Returns whether it did. */
+  async expireIfOverdue(requestId: string): Promise<boolean> {
+    const stored = await this.options.requests.get(requestId);
+    if (!stored || stored.value.status !== 'pending' || Date.parse(stored.value.expiresAt) > this.options.clock().getTime()) return false;
+    const ended = await this.transition(stored, 'expired', {}).catch((error: unknown) => this.ignoreConflict(error));
+    if (ended) await this.audit('expired', ended.value);
+    return ended !== undefined;
+  }
+
   /** Remembers which message carries the request's card (Teams), so any instance can update it later. */
   async recordCard(requestId: string, activityId: string): Promise<void> {
     const stored = await this.options.requests.get(requestId);

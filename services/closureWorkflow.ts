@@ -86,6 +86,11 @@ export class ClosureWorkflow {
     return ended;
   }
 
+  /** A press that found its warning expired: the request ends now, its state is forgotten and its card updated. */
+  async expire(requestId: string, channel: ClosureChannel): Promise<void> {
+    if (await this.options.closure.expireIfOverdue(requestId)) await this.settle(requestId, channel, { silent: true });
+  }
+
   /** Background: finishes stranded closures and settles every ended request nobody settled (crash, expiry). */
   async reconcile(channel: ClosureChannel): Promise<number> {
     const ids = await this.options.closure.reconcile();

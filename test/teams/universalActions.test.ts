@@ -116,6 +116,8 @@ describe('Teams Universal Actions on the warning card', () => {
       assert.equal(answer.type, 'application/vnd.microsoft.activity.message', 'no "Closing your account…" card before the sign-in');
       assert.match(String(answer.value), /sign in again to confirm/);
 
+      // The press is carried out after the answer: the chat gets the reason, then the sign-in card.
+      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= mark && attachmentsIn([e]).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'));
       const card = oauthCardIn(harness.connector, mark);
       assert.match(textsIn(since(harness.connector, mark)), /sign in again to confirm/);
       assert.ok(!since(harness.connector, mark).some((e) => e.method === 'PUT'), 'the card is not touched while the sign-in is pending');
