@@ -105,6 +105,7 @@ export class CloseAccountDialog extends ComponentDialog {
       identity,
       channelId: step.context.activity.channelId,
       channelUserId: step.context.activity.from.id,
+      conversationId: step.context.activity.conversation.id,
       conversation: { ...TurnContext.getConversationReference(step.context.activity) },
     });
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });

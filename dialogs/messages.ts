@@ -34,6 +34,9 @@ export const Messages = {
     "Typing doesn't close your account. To close it, press **Yes, close my account** on the card; to keep it, press **No, keep it** or say **cancel**.",
   closed: (upn: string, requestId: string, closedAt: Date) =>
     `Your account **${upn}** has been closed. Request id: \`${requestId}\`, closed ${formatTime(closedAt)}. I've signed you out and forgotten this conversation's personal data.`,
+  closedNotSignedOut: (upn: string, requestId: string, closedAt: Date) =>
+    `Your account **${upn}** has been closed. Request id: \`${requestId}\`, closed ${formatTime(closedAt)}. I've forgotten this conversation's personal data; signing you out of the bot didn't go through, but the account no longer exists.`,
+  signInAgainToConfirm: 'Please sign in again to confirm closing your account. Nothing is closed until you have.',
   closedInBackground: (requestId: string, closedAt: Date) =>
     `Your account has now been closed. Request id: \`${requestId}\`, closed ${formatTime(closedAt)}.`,
   handedOff: (portalUrl: string, reason: 'configured' | 'forbidden') =>
@@ -53,6 +56,8 @@ export const Messages = {
   // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
   groupChatSignIn:
     "Signing in doesn't work in a Teams channel, so I can't close an account here. Message me in a 1:1 chat instead (select my name, then **Chat**) and say **close my account**. Nothing has been changed.",
+  turnFailed:
+    "Sorry, something went wrong on my side. If you had confirmed closing your account, I'll tell you here what happened to it. Otherwise say **close my account** to try again, or **cancel** to start over.",
   sessionLost: 'I lost track of this conversation. Say **close my account** to start again; nothing has been closed.',
 } as const;
 
@@ -68,6 +73,7 @@ const STEP_HELP: Record<ProgressStep, string> = {
 const REJECTIONS: Record<RejectionReason, string> = {
   unknownRequest: "That card isn't valid any more. Say **close my account** to start again. Nothing has been closed.",
   notRequester: 'Only the person who asked to close this account can answer that card. Nothing has been changed.',
+  otherConversation: 'That card belongs to another conversation, so it can only be answered there. Nothing has been changed.',
   differentAccount:
     "You're signed in as a different account from the one on that card, so I won't close anything. Say **close my account** to start again.",
   badNonce: "That card isn't valid. Nothing has been closed.",

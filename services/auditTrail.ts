@@ -21,6 +21,8 @@ export type AuditEventType =
   | 'closed'
   | 'handedOff'
   | 'closeFailed'
+  /** The account's closure lock was given up (the request was handed off): a later request may take it. */
+  | 'lockReleased'
   | 'reconciled';
 
 export interface AuditEvent {
