@@ -1,10 +1,11 @@
 import { MessageFactory, TurnContext } from 'botbuilder';
-import { ComponentDialog, OAuthPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { CardActions, renderCard, type CardActionPayload } from '../cards/renderCard';
 import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
+import { SignInPrompt } from './signInPrompt';
 import type { DialogServices } from './dialogServices';
 import { formatTime, Messages } from './messages';
 
@@ -25,7 +26,7 @@ interface StepValues {
 export class CloseAccountDialog extends ComponentDialog {
   constructor(private readonly services: DialogServices) {
     super(CLOSE_ACCOUNT_DIALOG);
-    this.addDialog(new OAuthPrompt(SIGN_IN_PROMPT, {
+    this.addDialog(new SignInPrompt(SIGN_IN_PROMPT, {
       connectionName: services.connectionName,
       title: Messages.signInTitle,
       text: Messages.signInPrompt,

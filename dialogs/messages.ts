@@ -12,6 +12,11 @@ export function formatTime(at: Date): string {
 export const Messages = {
   signInPrompt: 'Sign in with the work or school account you want to close.',
   signInTitle: 'Sign in',
+  signInWaiting:
+    "I'm still waiting for you to sign in. Press **Sign in** on the card above; if the page then shows a code, type it here. Say **cancel** to stop.",
+  signInCodeMismatch: "That code didn't match. Press **Sign in** again to get a new code, then type the new one here.",
+  signInCodeRevoked: (wrongCodes: number) =>
+    `That was ${wrongCodes} codes that didn't match, so for your safety that code no longer works. Let's start sign-in again: press **Sign in** on the new card. Nothing has been changed.`,
   signInFailed: "Sign-in didn't finish, so nothing has changed. Say **close my account** to try again.",
   signedInAs: (identity: VerifiedIdentity) => `You're signed in as **${identity.displayName}** (${identity.upn}) of **${identity.organizationName}**.`,
   eligible: 'Your organization is unmanaged (it was created by self-service sign-up and has no administrator), so you can close this account yourself.',

@@ -114,6 +114,32 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
     closes: 1, requestStatus: 'closed',
   },
   {
+    name: 'a wrong magic code is told it did not match, and the right code still signs in',
+    steps: [SIGN_IN[0], { says: '135791', expect: /That code didn't match\. Press \*\*Sign in\*\* again/ }, SIGN_IN[1]],
+    closes: 0,
+  },
+  {
+    name: 'other text while the sign-in card waits is told what to do',
+    steps: [SIGN_IN[0], { says: 'hello?', expect: /still waiting for you to sign in\. Press \*\*Sign in\*\*/ }, SIGN_IN[1]],
+    closes: 0,
+  },
+  {
+    name: 'five wrong codes start sign-in again with a fresh card',
+    steps: [
+      SIGN_IN[0],
+      ...['111111', '222222', '333333', '444444'].map((code) => ({ says: code, expect: /didn't match/ })),
+      { says: '555555', expect: /5 codes that didn't match, so for your safety that code no longer works\. Let's start sign-in again/ },
+      { says: '666666', expect: /didn't match/ },
+      SIGN_IN[1],
+    ],
+    closes: 0,
+  },
+  {
+    name: 'help at the sign-in step explains it, and sign-in still works after',
+    steps: [SIGN_IN[0], { says: 'help', expect: /need you to sign in/ }, SIGN_IN[1]],
+    closes: 0,
+  },
+  {
     name: 'anything else gets the welcome card',
     steps: [{ says: 'hello there', expect: 'adaptiveCard' }],
     closes: 0,
