@@ -22,7 +22,7 @@ export interface ClosureScenario {
 
 const SIGN_IN: readonly ScriptStep[] = [
   { says: 'close my account', expect: 'oauthCard' },
-  { says: MAGIC_CODE, expect: /signed in as \*\*Kim Akers\*\* \(kim@tailspin\.example\)[\s\S]*organization is unmanaged/ },
+  { says: MAGIC_CODE, expect: /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\)[\s\S]*organization is unmanaged/ },
 ];
 const TO_WARNING: readonly ScriptStep[] = [...SIGN_IN, { presses: 'closure.skipExport', expect: 'adaptiveCard' }];
 const handOff = async (): Promise<CloseOutcome> => ({ kind: 'handedOff', portalUrl: 'https://portal.test/close', reason: 'forbidden' });
@@ -41,7 +41,7 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
   {
     name: 'a user in a managed organization is sent to the administrator, with the organization named',
     fixture: { verdict: { kind: 'managed', organizationName: 'Northwind Traders' } },
-    steps: [...SIGN_IN.slice(0, 1), { says: MAGIC_CODE, expect: /\*\*Northwind Traders\*\*, an organization with an administrator/ }],
+    steps: [...SIGN_IN.slice(0, 1), { says: MAGIC_CODE, expect: /\*\*\u2068Northwind Traders\u2069\*\*, an organization with an administrator/ }],
     closes: 0,
   },
   {

@@ -38,7 +38,7 @@ describe('the closure conversation through the sandbox Direct Line, as Web Chat 
     const page = await submitSignInPage(String(opened.headers.get('location')), KIM.upn, KIM.password);
     const code = magicCodeOf(page);
 
-    await chat.waitFor(says(/signed in as \*\*Kim Akers\*\*/), 'the signed-in message');
+    await chat.waitFor(says(/signed in as \*\*\u2068Kim Akers\u2069\*\*/), 'the signed-in message');
     const offer = await chat.waitFor(hasAction('closure.skipExport'), 'the export offer');
     await chat.presses(actionData(offer, 'closure.skipExport'));
     const warning = await chat.waitFor(hasAction('closure.confirm'), 'the warning card');
@@ -63,7 +63,7 @@ describe('the closure conversation through the sandbox Direct Line, as Web Chat 
     harness.bot.sandbox!.events.removeAllListeners('signedIn');
     const opened = await fetch(link, { redirect: 'manual' });
     await chat.says(magicCodeOf(await submitSignInPage(String(opened.headers.get('location')), KIM.upn, KIM.password)));
-    await chat.waitFor(says(/signed in as \*\*Kim Akers\*\*/), 'the signed-in message');
+    await chat.waitFor(says(/signed in as \*\*\u2068Kim Akers\u2069\*\*/), 'the signed-in message');
   });
 
   it('keeps one browser out of another browser\'s conversation', async () => {
