@@ -245,7 +245,9 @@ describe('Teams Universal Actions on the warning card', () => {
   describe('a connector that answers 202 with no message id', () => {
     it('sends the card\'s final state as a new message when the card cannot be updated by id', async () => {
       harness.connector.answerWithoutIds(true);
-      await warningOfKim();
+      const warning = await warningOfKim();
+      const cardMessage = harness.connector.received.find((e) => e.id === warning.activityId);
+      assert.ok(cardMessage && !cardMessage.activity.text, 'the card travels in an activity of its own, its text in another');
       const mark = harness.connector.received.length;
 
       await kim.says('cancel');
