@@ -1,5 +1,5 @@
 import {
-  MessageFactory, TeamsActivityHandler,
+  ActivityTypes, MessageFactory, TeamsActivityHandler, tokenResponseEventName,
   type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type BotState, type ConversationReference,
   type CloudAdapter, type SigninStateVerificationQuery, type StatePropertyAccessor, type TurnContext,
 } from 'botbuilder';
@@ -79,6 +79,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
 
   override async run(context: TurnContext): Promise<void> {
     this.warningCards.watch(context);
+    replyToNothingAfterTokenResponse(context);
     await super.run(context);
     await this.endTurn(context);
   }
@@ -158,4 +159,20 @@ function userTokenClientOf(context: TurnContext): UserTokenClient {
   const client = context.turnState.get<UserTokenClient | undefined>((context.adapter as CloudAdapter).UserTokenClientKey);
   if (!client) throw new Error('no user token client in this turn');
   return client;
+}
+
+/**
+ * The `tokens/response` event comes from the token service (or the sandbox's Direct Line), never from the client,
+ * so a reply with `replyToId` set to that event's id points at an activity Web Chat never received: Web Chat then
+ * holds the reply back up to 5 s waiting for it, and warns "Timed out while waiting for activity" in the console
+ * (BotFramework-WebChat docs/ACCESSIBILITY.md, "message order", PR #3450). Replies in that turn answer nothing the
+ * user sent, so they carry no `replyToId`.
+ */
+function replyToNothingAfterTokenResponse(context: TurnContext): void {
+  const { activity } = context;
+  if (activity.type !== ActivityTypes.Event || activity.name !== tokenResponseEventName) return;
+  context.onSendActivities(async (_context, activities, next) => {
+    for (const reply of activities) delete reply.replyToId;
+    return next();
+  });
 }

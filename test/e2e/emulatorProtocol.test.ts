@@ -51,7 +51,7 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     const code = magicCodeOf(await submitSignInPage(opened, KIM.upn, KIM.password));
 
     const offer = await post({ type: 'message', text: code });
-    assert.match(textOf(offer), /signed in as \*\*Kim Akers\*\*/);
+    assert.match(textOf(offer), /signed in as \*\*\u2068Kim Akers\u2069\*\*/);
     assert.match(offer[0].path, new RegExp(`^/v3/conversations/${conversationId}/activities/`), 'replies go to the reply route');
 
     const warning = await post({ type: 'message', value: dataOf(offer, 'closure.skipExport') });

@@ -68,7 +68,7 @@ describe('Teams Universal Actions on the warning card', () => {
       const answer = answerOf(await lee.executes(warning.activityId, 'closure.refresh', warning.refresh));
 
       assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
-      assert.match(cardText(answer.value), /Waiting for Kim Akers to confirm/);
+      assert.match(cardText(answer.value), /Waiting for \u2068Kim Akers\u2069 to confirm/);
       assert.deepEqual(actionsOf(answer.value), []);
     });
   });
