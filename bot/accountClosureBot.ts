@@ -9,6 +9,7 @@ import { FORGET_USER_KEY } from '../dialogs/dialogServices';
 import type { MainDialog } from '../dialogs/mainDialog';
 import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
+import type { HandOffCheckTurns } from './handOffCheckTurns';
 import { TeamsAfterReply } from './teamsAfterReply';
 import { TeamsUniversalActions } from './teamsUniversalActions';
 import { TeamsWarningCards } from './teamsWarningCards';
@@ -18,6 +19,8 @@ export interface AccountClosureBotOptions {
   readonly state: BotState;
   readonly dialog: MainDialog;
   readonly logger: Logger;
+  /** The portal hand-off's "I've closed it, check" press, answered before the dialogs see the turn. */
+  readonly handOffChecks?: HandOffCheckTurns;
   readonly teams: {
     readonly closure: ClosureService;
     /** CloudAdapter.continueConversationAsync with the bot's app id: Universal Actions finish after the answer. */
@@ -51,6 +54,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
       logger: options.logger,
     });
     this.onMessage(async (context, next) => {
+      if (await this.options.handOffChecks?.tryHandle(context)) return next();
       await this.runDialog(context);
       await next();
     });

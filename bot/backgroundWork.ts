@@ -1,5 +1,6 @@
 import { MessageFactory, type CloudAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
 import { renderCard } from '../cards/renderCard';
+import { handOffReply } from '../dialogs/handOffReply';
 import { formatTime, Messages } from '../dialogs/messages';
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureService, ConfirmResult } from '../services/closureService';
@@ -81,7 +82,7 @@ function exportMessage(job: ExportJob) {
 function closureMessage(request: ClosureRequest, result: ConfirmResult) {
   switch (result.kind) {
     case 'closed': return MessageFactory.text(Messages.closedInBackground(request.requestId, result.closedAt));
-    case 'handedOff': return MessageFactory.text(Messages.handedOff(result.portalUrl, result.reason));
+    case 'handedOff': return handOffReply(result, request.upn);
     case 'notEligible': return MessageFactory.text(Messages.noLongerEligible(result.verdict));
     case 'failed': return MessageFactory.text(result.error.userMessage);
     case 'rejected': return MessageFactory.text(Messages.rejected(result.reason));

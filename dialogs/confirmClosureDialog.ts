@@ -4,6 +4,7 @@ import { CardActions, type CardActionPayload } from '../cards/renderCard';
 import type { ConfirmResult } from '../services/closureService';
 import { isAppError } from '../services/errors';
 import { markForgetUser, type DialogServices } from './dialogServices';
+import { handOffReply } from './handOffReply';
 import { Messages } from './messages';
 
 export const CONFIRM_CLOSURE_DIALOG = 'confirmClosureDialog';
@@ -75,7 +76,7 @@ export class ConfirmClosureDialog extends ComponentDialog {
   private describe(result: ConfirmResult, upn: string): Partial<Activity> {
     switch (result.kind) {
       case 'closed': return MessageFactory.text(Messages.closed(upn, result.requestId, result.closedAt));
-      case 'handedOff': return MessageFactory.text(Messages.handedOff(result.portalUrl, result.reason));
+      case 'handedOff': return handOffReply(result, upn);
       case 'notEligible': return MessageFactory.text(Messages.noLongerEligible(result.verdict));
       case 'stillClosing': return MessageFactory.text(Messages.stillClosing);
       case 'failed': return MessageFactory.text(result.error.userMessage);

@@ -1,4 +1,4 @@
-import type { AccountCloser } from './accountCloser';
+import type { AccountCloser, HandOffReason } from './accountCloser';
 import type { AuditEvent, AuditTrail } from './auditTrail';
 import {
   accountKey, hashNonce, newNonce, newRequestId, nonceMatches, OUTCOME_STATUSES, scrubbed, TERMINAL_STATUSES,
@@ -25,6 +25,11 @@ export interface ClosureServiceOptions {
   /** After this many attempts a closure that keeps failing ends as `failed`. */
   readonly maxCloseAttempts: number;
   readonly logger: Logger;
+  /**
+   * Told of every request that was handed off, as it was just before its personal fields were scrubbed, so the
+   * hand-off check (services/handOff) can later tell the requester whether the account is really closed.
+   */
+  readonly onHandedOff?: (request: ClosureRequest) => Promise<void>;
 }
 
 /** Who pressed the button, as proven at press time: the channel's user id and a fresh sign-in. */
@@ -39,7 +44,7 @@ export type RejectionReason =
 
 export type ConfirmResult =
   | { readonly kind: 'closed'; readonly requestId: string; readonly closedAt: Date }
-  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: 'configured' | 'forbidden' }
+  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: HandOffReason }
   | { readonly kind: 'rejected'; readonly reason: RejectionReason }
   | { readonly kind: 'notEligible'; readonly requestId: string; readonly verdict: 'managed' | 'notWorkOrSchool' }
   /** Nothing was closed; `errorCode` says why (e.g. the realm could not confirm). */
@@ -236,18 +241,24 @@ export class ClosureService {
     return this.close(current);
   }
 
-  private async close(current: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
+  private async close(record: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
+    let current = record;
     const { requestId } = current.value;
+    const recordDeleteSent = async () => {
+      if (!current.value.deleteSentAt) current = await this.transition(current, 'closing', { deleteSentAt: this.nowIso() });
+    };
     try {
-      const outcome = await this.options.closer.close(current.value, { requestId });
+      const outcome = await this.options.closer.close(current.value, { requestId, deleteSent: current.value.deleteSentAt !== undefined, recordDeleteSent });
       const closedAt = this.options.clock();
       if (outcome.kind === 'closed') {
         const done = await this.transition(current, 'closed', { closedAt: closedAt.toISOString() });
         await this.audit('closed', done.value);
         return { kind: 'closed', requestId, closedAt };
       }
+      const before = current.value;
       const done = await this.transition(current, 'handedOff', { portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
       await this.audit('handedOff', done.value, outcome.reason);
+      await this.options.onHandedOff?.({ ...before, status: 'handedOff', portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
       return { kind: 'handedOff', requestId, portalUrl: outcome.portalUrl, reason: outcome.reason };
     } catch (error) {
       if (isAppError(error, 'RECORD_CONFLICT')) throw error;
