@@ -9,13 +9,14 @@ import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
-  type Storage, type TurnContext,
+  type ConversationReference, type Storage, type TurnContext,
 } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
+import { BotClosureChannels } from './bot/botClosureChannel';
 import { HandOffCheckTurns } from './bot/handOffCheckTurns';
 import { FileStorage } from './bot/storage/fileStorage';
 import { createBotTelemetry } from './bot/telemetry';
@@ -23,6 +24,7 @@ import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDed
 import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
 import type { ConversationProgress } from './dialogs/dialogServices';
 import { MainDialog } from './dialogs/mainDialog';
+import { Messages } from './dialogs/messages';
 import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
@@ -32,6 +34,7 @@ import type { AccountCloser } from './services/accountCloser';
 import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
 import { ClosureService } from './services/closureService';
+import { ClosureWorkflow } from './services/closureWorkflow';
 import { appCredentialProviderFromTokenCredential, createAppCredentialProvider, graphScopeFor } from './services/credentials/appCredentials';
 import type { DataExporter, DownloadLinkSigner } from './services/dataExporter';
 import { ExportService, type ExportJob } from './services/exportService';
@@ -45,6 +48,7 @@ import { createLogger, jsonLineSink, type Logger, type LogRecord } from './servi
 import { PortalExportHandOff } from './services/portal/portalExportHandOff';
 import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
+import { sweepStaleTempFiles } from './services/storage/atomicFile';
 import { createStores } from './services/storage/createStores';
 import { hashUpn } from './services/storage/upnHash';
 import { DirectLineTokenExchange, type WebChatTokenSource } from './services/webchat/directLineTokenSource';
@@ -114,6 +118,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   });
 
   const container = config.storage.kind === 'blob' ? blobContainer(config) : undefined;
+  // A process killed between a temp file's write and its rename leaves the record's content behind: swept here.
+  if (config.storage.kind === 'file') await sweepStaleTempFiles(config.storage.dir, new Date(), logger.child('storage'));
   const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
   const stateStorage = botStateStorage(config, container, logger);
   const upnKey = await auditHashKey(config);
@@ -144,19 +150,28 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
+  const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
+  // `adapter` is built below; these run only in turns and background passes, after start-up.
+  const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => adapter.continueConversationAsync(botAppId, reference, logic);
+  const workflow = new ClosureWorkflow({
+    closure,
+    forgetPerson: (identity) => exports.forget(identity),
+    settleLeaseMs: config.closure.leaseSeconds * 1000,
+    logger: logger.child('workflow'),
+  });
+  const closureChannels = new BotClosureChannels({ continueConversation, state, storage: stateStorage, connectionName: config.connectionName, clock, logger: logger.child('channel') });
   const dialog = new MainDialog({
-    directory, realm, closure, exports, audit: stores.audit, clock,
+    directory, realm, closure, exports, audit: stores.audit, clock, workflow,
+    closureChannel: (context) => closureChannels.forTurn(context),
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
     progress: state.createProperty<ConversationProgress>('progress'),
   });
-  const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
   const bot = new AccountClosureBot({
-    state, dialog, logger: logger.child('turns'), handOffChecks: handOffTurns,
-    // `adapter` is built below; this runs only in turns, after start-up.
-    teams: { closure, clock, continueConversation: (reference, logic) => adapter.continueConversationAsync(botAppId, reference, logic) },
+    state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
+    teams: { clock, continueConversation },
   });
   const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
@@ -168,7 +183,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
@@ -186,7 +201,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
   await standIn?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
 
-  const checkHandOffs = () => handOffTurns.checkDue((reference, logic) => adapter.continueConversationAsync(botAppId, reference, logic));
+  const checkHandOffs = () => handOffTurns.checkDue(continueConversation);
   const timers = options.timers === false ? undefined : startTimers(background, checkHandOffs, config, logger);
   let stopping: Promise<void> | undefined;
   return {
@@ -239,7 +254,9 @@ function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTok
   }
   adapter.onTurnError = async (context, error) => {
     logger.error('turn failed', { activityType: context.activity.type, channelId: context.activity.channelId, error });
-    await context.sendActivity("Sorry, something went wrong on my side. Nothing has been closed. Please try again, or say **cancel** to start over.");
+    // Never "nothing has been closed": the error may come after a Yes whose closure is under way or done
+    // (the workflow tells its outcome once it is recorded).
+    await context.sendActivity(Messages.turnFailed);
     if (context.activity.channelId === 'emulator') {
       // Trace activities are shown by the Emulator only: the detail a developer needs, without a stack.
       await context.sendTraceActivity('OnTurnError', `${error.name}: ${error.message}`, 'https://www.botframework.com/schemas/error', 'TurnError');

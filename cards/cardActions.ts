@@ -7,6 +7,9 @@ export const CardActions = {
   start: 'closure.start',
   exportData: 'closure.export',
   skipExport: 'closure.skipExport',
+  /** While an export is still running: go on to the warning without it, or wait for its "ready" message. */
+  proceed: 'closure.proceed',
+  waitForExport: 'closure.waitForExport',
   confirm: 'closure.confirm',
   decline: 'closure.decline',
   /** Teams fetches the requester's own view of the warning card with this verb (Universal Actions `refresh`). */
@@ -20,8 +23,11 @@ export type CardAction = (typeof CardActions)[keyof typeof CardActions];
 /** Actions that act on one closure request and so must name it and prove they came from its warning card. */
 export type RequestCardAction = typeof CardActions.confirm | typeof CardActions.decline | typeof CardActions.refresh;
 
+/** Actions that carry nothing but their name. */
+export type SimpleCardAction = Exclude<CardAction, RequestCardAction>;
+
 export type CardActionPayload =
-  | { readonly action: typeof CardActions.start | typeof CardActions.exportData | typeof CardActions.skipExport }
+  | { readonly action: SimpleCardAction }
   | { readonly action: RequestCardAction; readonly requestId: string; readonly nonce: string };
 
 /**
@@ -38,7 +44,9 @@ export function parseHandOffCheck(value: unknown): { readonly requestId: string 
 export const MAX_CARD_STRING_LENGTH = 200;
 
 const REQUEST_ACTIONS: ReadonlySet<string> = new Set<RequestCardAction>([CardActions.confirm, CardActions.decline, CardActions.refresh]);
-const SIMPLE_ACTIONS: ReadonlySet<string> = new Set<string>([CardActions.start, CardActions.exportData, CardActions.skipExport]);
+const SIMPLE_ACTIONS: ReadonlySet<string> = new Set<SimpleCardAction>([
+  CardActions.start, CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport,
+]);
 
 /**
  * Reads `activity.value` of a card press on either channel shape:
@@ -69,7 +77,7 @@ function parseData(data: Record<string, unknown>): CardActionPayload | undefined
   const action = own(data, 'action');
   if (typeof action !== 'string') return undefined;
   if (SIMPLE_ACTIONS.has(action)) {
-    return { action: action as typeof CardActions.start | typeof CardActions.exportData | typeof CardActions.skipExport };
+    return { action: action as SimpleCardAction };
   }
   if (!REQUEST_ACTIONS.has(action)) return undefined;
   const requestId = boundedString(own(data, 'requestId'));

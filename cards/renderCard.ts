@@ -7,12 +7,13 @@ import { GlobalSettings, Template } from 'adaptivecards-templating';
 import exportOfferTemplate from './exportOffer.json';
 import exportReadyTemplate from './exportReady.json';
 import handOffTemplate from './handOff.json';
+import exportRunningTemplate from './exportRunning.json';
 import outcomeTemplate from './outcome.json';
 import warningTemplate from './warning.json';
 import welcomeTemplate from './welcome.json';
 
 export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction, parseHandOffCheck } from './cardActions';
-export type { CardAction, CardActionPayload, RequestCardAction } from './cardActions';
+export type { CardAction, CardActionPayload, RequestCardAction, SimpleCardAction } from './cardActions';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -41,6 +42,8 @@ export interface CardDataMap {
   exportOffer: { upn: string; organizationName: string };
   /** `expiresAt` is already formatted for the reader (the card does no date maths). `downloadUrl` must be http(s). */
   exportReady: { downloadUrl: string; expiresAt: string };
+  /** An export asked for earlier is still running: wait for it or go on without it. `requestedAt` is formatted. */
+  exportRunning: { requestedAt: string };
   warning: {
     requestId: string;
     nonce: string;
@@ -94,6 +97,7 @@ const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
   welcome: { template: welcomeTemplate, fields: {} },
   exportOffer: { template: exportOfferTemplate, fields: { upn: 'text', organizationName: 'text' } },
   exportReady: { template: exportReadyTemplate, fields: { downloadUrl: 'httpUrl', expiresAt: 'text' } },
+  exportRunning: { template: exportRunningTemplate, fields: { requestedAt: 'text' } },
   handOff: { template: handOffTemplate, fields: { requestId: 'text', upn: 'text', portalUrl: 'httpUrl' } },
   warning: {
     template: warningTemplate,

@@ -1,5 +1,5 @@
 import type { Logger } from '../services/logger';
-import type { IssuedToken, SandboxDirectory, UserRecord } from './directory';
+import { rememberPurgedSignInName, type IssuedToken, type SandboxDirectory, type UserRecord } from './directory';
 import type { ExportJobs } from './exportJobs';
 import { bearerToken, graphErrors, sendEmpty, sendJson, type Route, type RouteContext } from './http';
 import { parseContainerUrl } from './storage';
@@ -134,8 +134,8 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
     await directory.update((state) => {
       state.users = state.users.filter((u) => u.id !== user.id);
       for (const [key, grant] of Object.entries(state.tokens)) if (grant.userId === user.id) delete state.tokens[key];
-      // Only for the sign-in page's wording ("has been closed"); Graph forgets the user entirely, as Azure does.
-      state.closedUpns = { ...state.closedUpns, [user.upn.toLowerCase()]: directory.now().toISOString() };
+      // Only for the sign-in page's wording ("has been closed"), and only as a keyed hash; Graph forgets the user.
+      rememberPurgedSignInName(state, user.upn, directory.now().toISOString());
     });
     logger.info(`user "${user.id}" permanently deleted`);
     sendEmpty(ctx, 204);

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../services/logger';
-import { verifyPassword, type SandboxDirectory } from './directory';
+import { rememberPurgedSignInName, verifyPassword, type SandboxDirectory } from './directory';
 import type { ExportJobs } from './exportJobs';
 import { sendHtml, type Route, type RouteContext } from './http';
 import { renderPortalPage } from './portalPage';
@@ -100,7 +100,8 @@ export function portalRoutes(options: { readonly directory: SandboxDirectory; re
     await directory.update((state) => {
       state.users = state.users.filter((u) => u.id !== user.id);
       state.magicCodes = state.magicCodes.filter((c) => c.userId !== user.id);
-      state.closedUpns = { ...state.closedUpns, [user.upn.toLowerCase()]: directory.now().toISOString() };
+      // Only for the sign-in page's wording ("has been closed"), as a keyed hash, like a Graph purge.
+      rememberPurgedSignInName(state, user.upn, directory.now().toISOString());
     });
     await exports.closeUser(user.id);
     for (const [id, session] of sessions) if (session.userId === user.id) sessions.delete(id);

@@ -21,6 +21,8 @@ export type AuditEventType =
   | 'closed'
   | 'handedOff'
   | 'closeFailed'
+  /** The account's closure lock was given up (the request was handed off): a later request may take it. */
+  | 'lockReleased'
   | 'reconciled'
   /** After a hand-off: the account's own token was refused by the directory as unknown (positive evidence of closure). */
   | 'closureVerified'
