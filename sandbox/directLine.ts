@@ -154,7 +154,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     const userId = typeof user?.id === 'string' ? user.id : `dl_${randomBytes(16).toString('hex')}`;
     const conversationId = conversations.create();
     logger.info('token generated', { conversationId });
-    sendJson(ctx, 200, conversationAnswer(conversationId, userId, (trusted as string[] | undefined) ?? []));
+    sendJson(ctx, 200, conversationAnswer(conversationId, userId, (trusted) ?? []));
   }
 
   async function refreshToken(ctx: RouteContext): Promise<void> {

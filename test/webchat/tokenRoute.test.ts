@@ -39,7 +39,7 @@ async function startWebChat(directLine: FakeDirectLine | undefined, options: Par
       const text = await response.text();
       return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, unknown> };
     },
-    stop: listening.stop,
+    stop: () => listening.stop(),
   };
 }
 
