@@ -9,7 +9,7 @@ import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
-  type ConversationReference, type Storage, type TurnContext,
+  type Activity, type ConversationReference, type Storage, type TurnContext,
 } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { UserTokenClient } from 'botframework-connector';
@@ -173,7 +173,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
     teams: { clock, continueConversation },
   });
-  const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
+  const authentication = botFrameworkAuthentication(config);
+  const adapter = createAdapter(authentication, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
   const ssoDedupe = new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock, keepMs: SSO_DEDUPE_KEEP_MS });
   adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoDedupe, config.connectionName));
@@ -188,12 +189,13 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
     allowedOrigins: config.webchat.allowedOrigins,
-    // Behind App Service's front end every request comes from the same socket address.
-    clientAddress: config.bot.appType === 'None' ? 'socket' as const : 'forwardedFor' as const,
+    // Behind App Service's front end every request comes from the same socket address (TRUSTED_PROXY_HOPS=1 there).
+    trustedProxyHops: config.webchat.trustedProxyHops,
     logger: logger.child('webchat'),
   };
   const server = createServer({
     adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
     extraRoutes: (routes) => registerWebChatRoutes(routes, webChat),
   });
   const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
@@ -232,10 +234,10 @@ function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | unde
   return target.secret ? new DirectLineTokenExchange({ http, baseUrl: target.baseUrl, secret: target.secret, logger }) : undefined;
 }
 
-function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFrameworkAuthentication {
   const identity = config.bot;
   const loginBaseUrl = config.directory.kind === 'graph' ? config.directory.loginBaseUrl : undefined;
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({
+  return new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppType: identity.appType === 'None' ? '' : identity.appType,
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
@@ -244,7 +246,11 @@ function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTok
     ...(config.oauthUrl ? { OAuthUrl: config.oauthUrl } : {}),
     // The bot's own token for the channels comes from LOGIN_BASE_URL too when it is not the public cloud's.
     ...(identity.appType === 'SingleTenant' && loginBaseUrl && loginBaseUrl !== DEFAULT_LOGIN_BASE_URL ? { ToChannelFromBotLoginUrl: `${loginBaseUrl}/${identity.tenantId}` } : {}),
-  }));
+  });
+}
+
+function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+  const adapter = new CloudAdapter(authentication);
   if (sandboxTokens) {
     // Without an app id the SDK's own token client refuses to work ("appId Required"): the sandbox's serves instead.
     adapter.use(async (context: TurnContext, next) => {

@@ -9,7 +9,7 @@ const AADV2_SERVICE_PROVIDER = '30dd229c-58e3-4a48-bdfd-91ec48eb906c';
 function only(resources: readonly ArmResource[], type: string): ArmResource {
   const found = resources.filter((resource) => resource.type === type);
   assert.equal(found.length, 1, `exactly one ${type}`);
-  return found[0] as ArmResource;
+  return found[0];
 }
 
 /** The template whose own variables the resources use: the nested one for the subscription deployment. */
