@@ -44,8 +44,8 @@ export interface DirectLine {
   readonly domain: string;
   readonly secret: string;
   readonly conversations: DirectLineConversations;
-  /** The bot's messaging endpoint, known once the bot listens. */
-  attachBot(endpointUrl: string): void;
+  /** The bot's messaging endpoint, known once the bot listens; kept across restarts. */
+  attachBot(endpointUrl: string): Promise<void>;
   /** Sends an activity to the bot as the channel (`from` must be set); resolves once the bot acknowledged it. */
   sendToBot(conversationId: string, activity: Activity): Promise<void>;
   /** The sandbox server's `upgrade` handler (the WebSocket stream). */
@@ -60,7 +60,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   const { url, conversations, browserSessions, clock, logger } = options;
   const secret = conversations.secret;
   const streams = createDirectLineStreams({ url, conversations, heartbeatMs: options.heartbeatMs ?? STREAM_HEARTBEAT_MS, clock, logger });
-  let botEndpoint: string | undefined;
+  let botEndpoint = conversations.botEndpoint;
   const deliveries = new Map<string, Promise<void>>();
   const domain = `${url}/v3/directline`;
 
@@ -279,8 +279,9 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     domain,
     secret,
     conversations,
-    attachBot(endpointUrl) {
+    async attachBot(endpointUrl) {
       botEndpoint = endpointUrl;
+      await conversations.setBotEndpoint(endpointUrl);
       logger.info(`Direct Line forwards to the bot at "${endpointUrl}"`);
     },
     sendToBot,

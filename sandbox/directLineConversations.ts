@@ -48,6 +48,8 @@ interface StoredState {
   /** The Direct Line secret: kept so bots holding it (a shared sandbox) still work after a restart. */
   secret: string;
   signingKey: string;
+  /** Where web chat traffic goes (attachBot): a shared sandbox's bots need not register again after a restart. */
+  botEndpoint?: string;
   conversations: Array<Omit<Conversation, 'log'>>;
   /** Keyed by SHA-256 of the token; expired grants are kept a day to answer TokenExpired. */
   tokens: Record<string, DirectLineTokenGrant>;
@@ -92,6 +94,15 @@ export class DirectLineConversations {
 
   get secret(): string {
     return this.state.secret;
+  }
+
+  get botEndpoint(): string | undefined {
+    return this.state.botEndpoint;
+  }
+
+  async setBotEndpoint(endpointUrl: string): Promise<void> {
+    this.state.botEndpoint = endpointUrl;
+    await this.save();
   }
 
   /** A key only this sandbox knows, for deriving browser-session ids. */
