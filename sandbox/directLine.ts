@@ -75,6 +75,8 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     if (found.kind === 'expired') throw directLineErrors.tokenExpired();
     if (found.kind === 'unknown') throw directLineErrors.invalidToken();
     const { grant } = found;
+    // A conversation idle long enough is forgotten while a token for it may still be alive.
+    if (!conversations.has(grant.conversationId)) throw directLineErrors.conversationNotFound();
     if (conversationId !== undefined && grant.conversationId !== conversationId) throw directLineErrors.forbidden('Token not valid for this conversation.');
     const origin = ctx.req.headers.origin;
     if (origin && grant.trustedOrigins.length > 0 && !grant.trustedOrigins.includes(origin)) throw directLineErrors.forbidden(`Origin "${origin}" is not trusted by this token.`);

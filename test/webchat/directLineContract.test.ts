@@ -195,6 +195,17 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
     });
   });
 
+  describe('idle conversations', () => {
+    it('forgets a conversation idle for a week, answering 404 for it (directlinejs reads that as ended)', async () => {
+      const old = await token();
+      const withSecret = { authorization: `Bearer ${sandbox.directLine.secret}` };
+      assert.equal((await fetch(`${sandbox.directLine.domain}/conversations/${old.conversationId}`, { headers: withSecret })).status, 200);
+      time.advance(8 * 24 * 60 * 60 * 1000);
+      await token();
+      assert.equal((await fetch(`${sandbox.directLine.domain}/conversations/${old.conversationId}`, { headers: withSecret })).status, 404);
+    });
+  });
+
   describe('the WebSocket stream', () => {
     it('sends empty keep-alive messages between activity sets', async () => {
       const { token: issued } = await token();
