@@ -23,6 +23,7 @@ export interface DirectLineJsOptions {
   readonly conversationId?: string;
   readonly transport: Transport;
   readonly locale?: string;
+  readonly watermark?: string;
 }
 
 /** One directlinejs client and everything it received, in order. */
@@ -39,6 +40,7 @@ export class DirectLineJsClient {
       token: options.token,
       secret: options.secret,
       conversationId: options.conversationId,
+      watermark: options.watermark,
       webSocket: options.transport === 'webSocket',
       pollingInterval: 200,
       ...(options.locale ? { conversationStartProperties: { locale: options.locale } } : {}),
