@@ -5,6 +5,7 @@ import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
+import { breakableAddress, isolateText } from './plainText';
 import { SignInPrompt } from './signInPrompt';
 import type { DialogServices } from './dialogServices';
 import { formatTime, Messages } from './messages';
@@ -103,7 +104,7 @@ export class CloseAccountDialog extends ComponentDialog {
     const intro = job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason') : Messages.exportPrompt;
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
-      prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: identity.upn, organizationName: identity.organizationName }), intro),
+      prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) }), intro),
       retryPrompt: MessageFactory.text(Messages.exportRetry),
     });
   }
@@ -129,9 +130,10 @@ export class CloseAccountDialog extends ComponentDialog {
     const card = renderCard('warning', {
       requestId: request.requestId,
       nonce,
-      upn: identity.upn,
-      displayName: identity.displayName,
-      organizationName: identity.organizationName,
+      // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
+      upn: breakableAddress(identity.upn),
+      displayName: isolateText(identity.displayName),
+      organizationName: isolateText(identity.organizationName),
       expiresAt: formatTime(new Date(request.expiresAt)),
       universalActions: step.context.activity.channelId === 'msteams',
       requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,

@@ -100,6 +100,8 @@ export interface SandboxState {
   exports: Record<string, ExportOperation>;
   /** Sign-in names of permanently deleted users (lower case) and when, so the sign-in page can say "closed". */
   closedUpns?: Record<string, string>;
+  /** Fingerprint of the seed this state grew from, so a changed `SANDBOX_SEED` is noticed at start-up. */
+  seedHash?: string;
 }
 
 export interface DirectoryOptions {
@@ -125,11 +127,16 @@ export class SandboxDirectory {
     await mkdir(options.dataDir, { recursive: true });
     const file = path.join(options.dataDir, STATE_FILE);
     const existing = await readState(file);
+    const seedHash = seedFingerprint(options.seed);
     if (existing) {
       options.logger.info(`sandbox state loaded from "${file}"`, { users: existing.users.length });
+      if (existing.seedHash !== undefined && existing.seedHash !== seedHash) {
+        // Not reseeded silently: the saved state holds closures and exports someone may still be looking at.
+        options.logger.warn(`the sandbox seed changed since "${file}" was written; it keeps the saved state. Run "npm run sandbox:reset" (with the bot stopped) to start from the new seed`);
+      }
       return new SandboxDirectory(existing, options);
     }
-    const directory = new SandboxDirectory(await stateFromSeed(options.seed), options);
+    const directory = new SandboxDirectory({ ...(await stateFromSeed(options.seed)), seedHash }, options);
     await directory.save();
     options.logger.info(`sandbox state seeded in "${file}"`, { users: directory.state.users.length });
     return directory;
@@ -200,12 +207,19 @@ export class SandboxDirectory {
     const file = path.join(this.options.dataDir, STATE_FILE);
     const temp = `${file}.${randomUUID()}.tmp`;
     try {
+      // The folder may have been deleted while running (a reset by hand): write the state held in memory back.
+      const created = await mkdir(this.options.dataDir, { recursive: true });
+      if (created !== undefined) this.options.logger.warn(`sandbox data folder "${this.options.dataDir}" had disappeared; created it again and wrote the state held in memory (use npm run sandbox:reset to start from the seed)`);
       await writeFile(temp, JSON.stringify(this.state, null, 1), { mode: 0o600 });
       await rename(temp, file);
     } catch (error) {
       throw new AppError('STORAGE_UNAVAILABLE', `sandbox state cannot be written to "${file}"`, { cause: error });
     }
   }
+}
+
+function seedFingerprint(seed: SandboxSeed): string {
+  return createHash('sha256').update(JSON.stringify(seed)).digest('base64url');
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -1,3 +1,4 @@
+import { portInUse } from '../services/errors';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server } from 'restify';
 import type { Logger } from '../services/logger';
@@ -25,7 +26,7 @@ export async function startServer(server: Server, options: ListenOptions): Promi
   const httpServer = server.server as HttpServer;
   const inFlight = trackRequests(httpServer);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: unknown) => reject(portInUse(error, options.port, options.host, 'PORT')));
     server.listen(options.port, options.host, () => resolve());
   });
   const shownHost = options.host === '0.0.0.0' ? 'localhost' : options.host;
@@ -73,3 +74,4 @@ async function withinGrace(work: Promise<unknown>, graceMs: number): Promise<boo
     clearTimeout(timer);
   }
 }
+

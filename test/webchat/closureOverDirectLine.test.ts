@@ -43,7 +43,7 @@ describe('the closure conversation through the sandbox Direct Line, as Web Chat 
     await chat.presses(actionData(offer, 'closure.skipExport'));
     const warning = await chat.waitFor(hasAction('closure.confirm'), 'the warning card');
     await chat.presses(actionData(warning, 'closure.confirm'));
-    await chat.waitFor(says(/Your account \*\*kim@tailspin\.example\*\* has been closed/), 'the confirmation');
+    await chat.waitFor(says(/Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has been closed/), 'the confirmation');
 
     const typed = chat.seen.filter((a) => a.from.role === 'user').map((a) => a.text ?? '');
     assert.ok(!typed.some((text) => text.includes(code)), 'the code was never typed into the chat');
