@@ -89,15 +89,15 @@ export class CloseAccountDialog extends ComponentDialog {
     await this.setProgress(step.context, { step: 'exportOffer' });
     const job = await this.services.exports.find(identity);
     if (job?.status === 'ready' && job.downloadUrl && job.linkExpiresAt && Date.parse(job.linkExpiresAt) > this.services.clock().getTime()) {
-      await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt)) }), Messages.exportReady));
+      await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step)) }), Messages.exportReady));
       return step.next({ action: CardActions.skipExport });
     }
     if (job?.status === 'running') {
       // Asked before and not ready yet: never the export question again, only "wait, or go on without it".
-      const requestedAt = formatTime(new Date(job.requestedAt));
+      const requestedAt = formatTime(new Date(job.requestedAt), this.timeZoneOf(step));
       (step.values as StepValues).exportRunning = true;
       return step.prompt(EXPORT_PROMPT, {
-        prompt: MessageFactory.attachment(renderCard('exportRunning', { requestedAt }), Messages.exportStillRunning(new Date(job.requestedAt))),
+        prompt: MessageFactory.attachment(renderCard('exportRunning', { requestedAt }), Messages.exportStillRunning(new Date(job.requestedAt), this.timeZoneOf(step))),
         retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
       });
     }
@@ -134,7 +134,7 @@ export class CloseAccountDialog extends ComponentDialog {
       upn: breakableAddress(identity.upn),
       displayName: isolateText(identity.displayName),
       organizationName: isolateText(identity.organizationName),
-      expiresAt: formatTime(new Date(request.expiresAt)),
+      expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
       universalActions: step.context.activity.channelId === 'msteams',
       requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
     });
@@ -179,6 +179,12 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async setProgress(context: TurnContext, progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string }): Promise<void> {
     await this.services.progress.set(context, progress);
+  }
+
+  /** The reader's IANA time zone, when the channel sent one with this activity. */
+  private timeZoneOf(step: WaterfallStepContext): string | undefined {
+    const zone: unknown = step.context.activity.localTimezone;
+    return typeof zone === 'string' && zone.length > 0 && zone.length <= 64 ? zone : undefined;
   }
 
   private now(): string {
