@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { AppError } from '../services/errors';
+import { AppError, portInUse } from '../services/errors';
 import { silentLogger, type Logger } from '../services/logger';
 import { createSandboxAppCredential } from './appCredential';
 import { appTokenRoutes, type AppClient } from './appTokenRoutes';
@@ -89,9 +89,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const host = options.host ?? SANDBOX_DEFAULT_HOST;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: unknown) => reject(portInUse(error, options.port, host, 'SANDBOX_PORT'));
+    server.once('error', failed);
     server.listen(options.port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
