@@ -72,8 +72,8 @@ function restifyCode(code: string | undefined): HttpProblemCode | undefined {
 /**
  * The response CloudAdapter.process writes to. It answers a failed authentication or a failed turn with the
  * exception's message as the body (`end(500, err.message)` in botbuilder 4.23's cloudAdapter.js): here any 4xx/5xx
- * body becomes a problem body, and the original text goes to the log. Success answers (invoke responses, the
- * expectReplies body) pass through unchanged.
+ * text body becomes a problem body, and the original text goes to the log. Object bodies (invoke responses, whatever
+ * their status, and the expectReplies body) pass through unchanged.
  */
 export function withPlainAdapterErrors(res: Response, logger: Logger): { socket: unknown; status(code: number): unknown; header(name: string, value: unknown): unknown; send(body?: unknown): unknown; end(): unknown } {
   let status = 200;
@@ -96,7 +96,9 @@ export function withPlainAdapterErrors(res: Response, logger: Logger): { socket:
       res.header(name, value);
     },
     send(body) {
-      if (status >= 400) sendFailure(body);
+      // An invoke response is an object the bot chose (Teams' 412 "proceed with regular login", a card action's
+      // 400 error response): it passes through. The adapter's own failures are a string (the exception's message).
+      if (status >= 400 && (body === undefined || typeof body === 'string')) sendFailure(body);
       else res.send(body);
     },
     end() {
