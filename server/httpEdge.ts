@@ -52,7 +52,7 @@ export function plainRestifyErrors(server: Server, logger: Logger): void {
     const status = error.statusCode ?? 500;
     const code = restifyCode(error.body?.code) ?? problemCodeForStatus(status);
     if (status >= 500) logger.error('request failed', { method: req.method, path: req.path(), error });
-    else logger.debug('request refused', { method: req.method, path: req.path(), status, code, reason: error.message });
+    else logger.debug('request refused', { method: req.method, path: req.path(), status, problem: code, reason: error.message });
     Object.defineProperty(error, 'toJSON', { value: () => problem(code, HttpProblems[code].message), configurable: true });
     callback();
   });
