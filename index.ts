@@ -124,11 +124,11 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
     logger: logger.child('closure'),
   });
-  const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
   const dialog = new MainDialog({
-    directory, realm, closure, exports, audit: stores.audit, clock,
+    directory, realm, closure, exports: exportService, audit: stores.audit, clock,
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
     connectionName: config.connectionName,
@@ -152,7 +152,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
