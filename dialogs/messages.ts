@@ -69,12 +69,12 @@ export const Messages = {
   closedInBackground: (requestId: string, closedAt: Date) =>
     `Your account has now been closed. Request id: \`${requestId}\`, closed ${formatTime(closedAt)}.`,
   handedOff: (reason: HandOffReason, upn: string | undefined) =>
-    `${HAND_OFF_WHY[reason]} Your account${upn ? ` **${upn}**` : ''} has not been closed yet: you close it yourself on Microsoft's **My data requests** page, ` +
+    `${HAND_OFF_WHY[reason]} Your account${upn ? ` **${plainName(upn)}**` : ''} has not been closed yet: you close it yourself on Microsoft's **My data requests** page, ` +
     'with the steps on the card. Export your data there first if you want a copy.',
   handOffVerified: (upn: string | undefined) =>
-    `Your account${upn ? ` **${upn}**` : ''} is closed: Microsoft's directory no longer knows it. I've signed you out and stopped checking.`,
+    `Your account${upn ? ` **${plainName(upn)}**` : ''} is closed: Microsoft's directory no longer knows it. I've signed you out and stopped checking.`,
   handOffStillOpen: (upn: string | undefined) =>
-    `Your account${upn ? ` **${upn}**` : ''} is still open: it still signs in. Finish the steps on **My data requests** (Close account, then Yes), then press **I've closed it, check** again.`,
+    `Your account${upn ? ` **${plainName(upn)}**` : ''} is still open: it still signs in. Finish the steps on **My data requests** (Close account, then Yes), then press **I've closed it, check** again.`,
   handOffCannotConfirm: (reason: UnknownEvidenceReason) =>
     `I can't confirm it yet. ${CANNOT_CONFIRM[reason]} I'll keep checking on my own for a while and tell you here if I see that it is closed.`,
   handOffUnconfirmedAtEnd: "I've stopped checking whether your account was closed on Microsoft's page, and I couldn't confirm it either way. If you closed it, there is nothing more to do; if not, it is still open.",
