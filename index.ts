@@ -17,6 +17,7 @@ import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
 import { BotClosureChannels } from './bot/botClosureChannel';
+import { HandOffCheckTurns } from './bot/handOffCheckTurns';
 import { FileStorage } from './bot/storage/fileStorage';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
@@ -35,14 +36,16 @@ import type { AccountClosureLock, ClosureRequest } from './services/closureReque
 import { ClosureService } from './services/closureService';
 import { ClosureWorkflow } from './services/closureWorkflow';
 import { appCredentialProviderFromTokenCredential, createAppCredentialProvider, graphScopeFor } from './services/credentials/appCredentials';
-import type { DownloadLinkSigner } from './services/dataExporter';
+import type { DataExporter, DownloadLinkSigner } from './services/dataExporter';
 import { ExportService, type ExportJob } from './services/exportService';
 import { GraphAccountCloser } from './services/graph/graphAccountCloser';
 import { GraphAccountDirectory } from './services/graph/graphAccountDirectory';
 import { GraphDataExporter } from './services/graph/graphDataExporter';
+import { GraphSignInProbe } from './services/graph/graphSignInProbe';
+import { HandOffChecks, type HandOffCheck } from './services/handOff/handOffChecks';
 import { createHttpClient, type HttpClient } from './services/http/httpClient';
 import { createLogger, jsonLineSink, type Logger, type LogRecord } from './services/logger';
-import { ForbiddenFallbackCloser } from './services/portal/forbiddenFallbackCloser';
+import { PortalExportHandOff } from './services/portal/portalExportHandOff';
 import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
 import { sweepStaleTempFiles } from './services/storage/atomicFile';
@@ -61,12 +64,15 @@ const SSO_DEDUPE_KEEP_MS = 60 * 60_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 /** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
 const EXPORT_FILE_NAME = 'personal-data.json';
+const DEFAULT_LOGIN_BASE_URL = 'https://login.microsoftonline.com';
 
 export interface RunningBot {
   readonly url: string;
   /** The embedded sandbox; undefined with SANDBOX_URL (a shared one) or DIRECTORY=graph. */
   readonly sandbox?: Sandbox;
   readonly background: BackgroundWork;
+  /** The hand-off checks' background pass (the timer runs it every HANDOFF_CHECK_INTERVAL_SECONDS); returns how many were checked. */
+  checkHandOffs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -90,23 +96,23 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const loginBaseUrl = standIn?.loginBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.loginBaseUrl : '');
   const credentials = standIn
     ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
-    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials') });
+    // LOGIN_BASE_URL is the authority of the app tokens too, so a national cloud or a local stand-in gets these calls.
+    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials'), authorityHost: loginBaseUrl || undefined });
+  // The sandbox plays Microsoft's "My data requests" page itself, so the hand-off runs end to end on a laptop.
+  const portalUrl = standIn?.portalUrl ?? config.closure.portalUrl;
   const scope = graphScopeFor(graphBaseUrl);
 
   const directory = new GraphAccountDirectory({ http, graphBaseUrl, logger: logger.child('directory') });
   const realm = new UserRealmClient({ http, loginBaseUrl, logger: logger.child('realm') });
   const closer: AccountCloser = config.closure.kind === 'portal'
-    ? new PortalHandOffCloser({ portalUrl: config.closure.portalUrl, logger: logger.child('closer') })
-    : new ForbiddenFallbackCloser({
-        inner: new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, logger: logger.child('closer') }),
-        portalUrl: config.closure.portalUrl,
-        logger: logger.child('closer'),
-      });
-  const exporter = new GraphDataExporter({
+    ? new PortalHandOffCloser({ portalUrl, logger: logger.child('closer') })
+    : new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, portalUrl, logger: logger.child('closer') });
+  const exporter: DataExporter = config.closure.kind === 'portal' ? new PortalExportHandOff({ portalUrl, logger: logger.child('exporter') }) : new GraphDataExporter({
     http, credentials, graphBaseUrl, scope,
     storageLocation: standIn?.exportStorageLocation ?? config.export.storageLocation ?? '',
     exportFileName: EXPORT_FILE_NAME,
     signer: standIn?.linkSigner ?? productionLinkSigner(config, logger),
+    portalUrl,
     linkTtlMs: config.export.linkTtlHours * 3_600_000,
     logger: logger.child('exporter'),
   });
@@ -120,6 +126,16 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const hashAddress = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
 
+  const handOffChecks = new HandOffChecks({
+    records: stores.records<HandOffCheck>('handOffChecks'),
+    audit: stores.audit,
+    probe: new GraphSignInProbe({ http, graphBaseUrl, logger: logger.child('handOff') }),
+    clock,
+    checkWindowMs: config.closure.handOffCheckDays * 86_400_000,
+    checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
+    logger: logger.child('handOff'),
+  });
+  const handOffTurns = new HandOffCheckTurns({ checks: handOffChecks, connectionName: config.connectionName, logger: logger.child('handOff') });
   const closure = new ClosureService({
     requests: stores.records<ClosureRequest>('closureRequests'),
     locks: stores.records<AccountClosureLock>('closureLocks'),
@@ -129,6 +145,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     closingLeaseMs: config.closure.leaseSeconds * 1000,
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
     logger: logger.child('closure'),
+    onHandedOff: (request) => handOffChecks.started(request),
   });
   const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
@@ -153,7 +170,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     progress: state.createProperty<ConversationProgress>('progress'),
   });
   const bot = new AccountClosureBot({
-    state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName,
+    state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
     teams: { clock, continueConversation },
   });
   const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
@@ -184,12 +201,14 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
   await standIn?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
 
-  const timers = options.timers === false ? undefined : startTimers(background, config, logger);
+  const checkHandOffs = () => handOffTurns.checkDue(continueConversation);
+  const timers = options.timers === false ? undefined : startTimers(background, checkHandOffs, config, logger);
   let stopping: Promise<void> | undefined;
   return {
     url: listening.url,
     sandbox,
     background,
+    checkHandOffs,
     stop() {
       stopping ??= (async () => {
         timers?.stop();
@@ -215,11 +234,16 @@ function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | unde
 
 function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
   const identity = config.bot;
+  const loginBaseUrl = config.directory.kind === 'graph' ? config.directory.loginBaseUrl : undefined;
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppType: identity.appType === 'None' ? '' : identity.appType,
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
+    // Regional bots and local tests of the Azure path need their own token service (the SDK reads OAuthUrl first).
+    ...(config.oauthUrl ? { OAuthUrl: config.oauthUrl } : {}),
+    // The bot's own token for the channels comes from LOGIN_BASE_URL too when it is not the public cloud's.
+    ...(identity.appType === 'SingleTenant' && loginBaseUrl && loginBaseUrl !== DEFAULT_LOGIN_BASE_URL ? { ToChannelFromBotLoginUrl: `${loginBaseUrl}/${identity.tenantId}` } : {}),
   }));
   if (sandboxTokens) {
     // Without an app id the SDK's own token client refuses to work ("appId Required"): the sandbox's serves instead.
@@ -300,7 +324,7 @@ async function auditHashKey(config: BotConfig): Promise<Buffer> {
 }
 
 /** The export poller and the reconciler, at start-up and then on their intervals; a pass never overlaps itself. */
-function startTimers(background: BackgroundWork, config: BotConfig, logger: Logger): { stop(): void; idle(): Promise<void> } {
+function startTimers(background: BackgroundWork, checkHandOffs: () => Promise<number>, config: BotConfig, logger: Logger): { stop(): void; idle(): Promise<void> } {
   const running = new Set<Promise<void>>();
   const every = (ms: number, name: string, work: () => Promise<unknown>) => {
     let current: Promise<void> | undefined;
@@ -327,6 +351,7 @@ function startTimers(background: BackgroundWork, config: BotConfig, logger: Logg
       await background.reconcileClosures();
       await background.sweepSsoMarks();
     }),
+    every(config.closure.handOffCheckIntervalSeconds * 1000, 'hand-off checks', checkHandOffs),
   ];
   return {
     stop: () => handles.forEach((handle) => clearInterval(handle)),

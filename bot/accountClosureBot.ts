@@ -12,6 +12,7 @@ import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
 import { isAppError } from '../services/errors';
 import type { Logger } from '../services/logger';
+import type { HandOffCheckTurns } from './handOffCheckTurns';
 import { confirmTokenResponse } from './tokenResponseCheck';
 import { TeamsAfterReply } from './teamsAfterReply';
 import { TeamsUniversalActions } from './teamsUniversalActions';
@@ -22,6 +23,8 @@ export interface AccountClosureBotOptions {
   readonly state: BotState;
   readonly dialog: MainDialog;
   readonly logger: Logger;
+  /** The portal hand-off's "I've closed it, check" press, answered before the dialogs see the turn. */
+  readonly handOffChecks?: HandOffCheckTurns;
   /** The OAuth connection a `tokens/response` event is confirmed against (with the token service). */
   readonly connectionName: string;
   readonly closure: ClosureService;
@@ -61,6 +64,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
       logger: options.logger,
     });
     this.onMessage(async (context, next) => {
+      if (await this.options.handOffChecks?.tryHandle(context)) return next();
       await this.runDialog(context);
       await next();
     });

@@ -3,6 +3,7 @@ import {
   type Activity, type CloudAdapter, type ConversationReference, type PrivateConversationState, type Storage, type TurnContext,
 } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
+import { handOffReply } from '../dialogs/handOffReply';
 import { Messages } from '../dialogs/messages';
 import { markForgetUser } from '../dialogs/dialogServices';
 import type { ClosureRequest } from '../services/closureRequest';
@@ -45,7 +46,8 @@ class BotClosureChannel implements ClosureChannel {
 
   async send(notice: ClosureNotice, conversation?: ConversationAddress): Promise<void> {
     await this.within(conversation, async (context) => {
-      await context.sendActivity(MessageFactory.text(describe(notice)));
+      // A hand-off is the card with the steps, the link and the check button, not just a sentence.
+      await context.sendActivity(notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice)));
     });
   }
 
@@ -120,7 +122,7 @@ function describe(notice: ClosureNotice): string {
     case 'closed':
       if (!notice.upn) return Messages.closedInBackground(notice.requestId, notice.closedAt);
       return notice.signedOut ? Messages.closed(notice.upn, notice.requestId, notice.closedAt) : Messages.closedNotSignedOut(notice.upn, notice.requestId, notice.closedAt);
-    case 'handedOff': return Messages.handedOff(notice.portalUrl, notice.reason);
+    case 'handedOff': return Messages.handedOff(notice.reason, notice.upn);
     case 'notEligible': return Messages.noLongerEligible(notice.verdict);
     case 'failed': return notice.error.userMessage;
     case 'stillClosing': return Messages.stillClosing;

@@ -6,12 +6,13 @@
 import { GlobalSettings, Template } from 'adaptivecards-templating';
 import exportOfferTemplate from './exportOffer.json';
 import exportReadyTemplate from './exportReady.json';
+import handOffTemplate from './handOff.json';
 import exportRunningTemplate from './exportRunning.json';
 import outcomeTemplate from './outcome.json';
 import warningTemplate from './warning.json';
 import welcomeTemplate from './welcome.json';
 
-export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction } from './cardActions';
+export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction, parseHandOffCheck } from './cardActions';
 export type { CardAction, CardActionPayload, RequestCardAction, SimpleCardAction } from './cardActions';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -58,6 +59,8 @@ export interface CardDataMap {
     /** True on Teams: `Action.Execute` with an `Action.Submit` fallback, and a refresh for the requester. */
     universalActions: boolean;
   };
+  /** The portal hand-off: steps (export first, then close), the account named, and the button that checks the outcome. */
+  handOff: { requestId: string; upn: string; portalUrl: string };
   /** A final state without buttons: closed, kept, expired, cancelled, or "waiting for <name> to confirm". */
   outcome: { title: string; message: string; requestId?: string; facts: readonly OutcomeFact[]; tone?: OutcomeTone };
 }
@@ -95,6 +98,7 @@ const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
   exportOffer: { template: exportOfferTemplate, fields: { upn: 'text', organizationName: 'text' } },
   exportReady: { template: exportReadyTemplate, fields: { downloadUrl: 'httpUrl', expiresAt: 'text' } },
   exportRunning: { template: exportRunningTemplate, fields: { requestedAt: 'text' } },
+  handOff: { template: handOffTemplate, fields: { requestId: 'text', upn: 'text', portalUrl: 'httpUrl' } },
   warning: {
     template: warningTemplate,
     fields: {

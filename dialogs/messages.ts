@@ -1,4 +1,6 @@
+import type { HandOffReason } from '../services/accountCloser';
 import type { RejectionReason } from '../services/closureService';
+import type { UnknownEvidenceReason } from '../services/handOff/signInEvidence';
 import type { VerifiedIdentity } from '../services/identity';
 import { isolateText, plainName } from './plainText';
 
@@ -50,9 +52,17 @@ export const Messages = {
   signInAgainToConfirm: 'Please sign in again to confirm closing your account. Nothing is closed until you have.',
   closedInBackground: (requestId: string, closedAt: Date) =>
     `Your account has now been closed. Request id: \`${requestId}\`, closed ${formatTime(closedAt)}.`,
-  handedOff: (portalUrl: string, reason: 'configured' | 'forbidden') =>
-    `${reason === 'forbidden' ? "This bot isn't allowed to close accounts in your organization, so you'll finish on Microsoft's own page." : "You'll finish on Microsoft's own page."} ` +
-    `1. Open ${portalUrl} and sign in with this account. 2. Select **Close account**. 3. Confirm with **Yes**. Your account has not been closed yet.`,
+  handedOff: (reason: HandOffReason, upn: string | undefined) =>
+    `${HAND_OFF_WHY[reason]} Your account${upn ? ` **${upn}**` : ''} has not been closed yet: you close it yourself on Microsoft's **My data requests** page, ` +
+    'with the steps on the card. Export your data there first if you want a copy.',
+  handOffVerified: (upn: string | undefined) =>
+    `Your account${upn ? ` **${upn}**` : ''} is closed: Microsoft's directory no longer knows it. I've signed you out and stopped checking.`,
+  handOffStillOpen: (upn: string | undefined) =>
+    `Your account${upn ? ` **${upn}**` : ''} is still open: it still signs in. Finish the steps on **My data requests** (Close account, then Yes), then press **I've closed it, check** again.`,
+  handOffCannotConfirm: (reason: UnknownEvidenceReason) =>
+    `I can't confirm it yet. ${CANNOT_CONFIRM[reason]} I'll keep checking on my own for a while and tell you here if I see that it is closed.`,
+  handOffUnconfirmedAtEnd: "I've stopped checking whether your account was closed on Microsoft's page, and I couldn't confirm it either way. If you closed it, there is nothing more to do; if not, it is still open.",
+  handOffCheckRejected: (reason: 'unknownRequest' | 'notRequester' | 'alreadyVerified') => HAND_OFF_CHECK_REJECTIONS[reason],
   stillClosing: "Closing your account is taking longer than usual. I'll keep trying and message you here with the result. Don't worry: it will be closed only once.",
   declined: `Your account has been kept. Nothing was closed. ${SIGN_OUT_OFFER}`,
   cancelled: `Cancelled. Nothing has been closed. ${SIGN_OUT_OFFER}`,
@@ -79,6 +89,28 @@ export const Messages = {
     "Sorry, something went wrong on my side. If you had confirmed closing your account, I'll tell you here what happened to it. Otherwise say **close my account** to try again, or **cancel** to start over.",
   sessionLost: 'I lost track of this conversation. Say **close my account** to start again; nothing has been closed.',
 } as const;
+
+const HAND_OFF_WHY: Record<HandOffReason, string> = {
+  configured: "This bot hands closures to Microsoft's own page: in an organization without an administrator, nobody can give the bot the right to close accounts.",
+  noAppToken: "This bot has no access to your organization (nobody there can grant it), so you'll finish on Microsoft's own page.",
+  otherTenant: "This bot isn't set up for your organization, so you'll finish on Microsoft's own page.",
+  forbidden: "This bot isn't allowed to close accounts in your organization, so you'll finish on Microsoft's own page.",
+  userNotFound: "This bot can't see your account in its directory, so you'll finish on Microsoft's own page.",
+};
+
+const CANNOT_CONFIRM: Record<UnknownEvidenceReason, string> = {
+  noToken: "I no longer get a sign-in for your account, but that also happens when a sign-in simply expires, so it isn't proof that the account is closed.",
+  otherAccount: "You're signed in as a different account from the one that was handed off.",
+  unreadable: "I couldn't read which account your sign-in belongs to.",
+  tokenRefused: "Microsoft refused your account's sign-in, but it does not say whether that is because the account is closed or the sign-in expired.",
+  unavailable: "Microsoft's directory didn't answer just now.",
+};
+
+const HAND_OFF_CHECK_REJECTIONS: Record<'unknownRequest' | 'notRequester' | 'alreadyVerified', string> = {
+  unknownRequest: "I have no hand-off to check for that card. Say **close my account** to start again.",
+  notRequester: 'Only the person who asked to close this account can check it.',
+  alreadyVerified: 'That account is already confirmed closed.',
+};
 
 export type ProgressStep = 'signIn' | 'exportOffer' | 'warning' | 'closing';
 

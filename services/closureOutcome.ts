@@ -1,3 +1,4 @@
+import type { HandOffReason } from './accountCloser';
 import type { ClosureRequest, ClosureStatus } from './closureRequest';
 import { AppError, ErrorCatalogue, type ErrorCode } from './errors';
 
@@ -8,7 +9,7 @@ export type RejectionReason =
 
 export type ConfirmResult =
   | { readonly kind: 'closed'; readonly requestId: string; readonly closedAt: Date }
-  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: 'configured' | 'forbidden' }
+  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: HandOffReason }
   | { readonly kind: 'rejected'; readonly reason: RejectionReason }
   | { readonly kind: 'notEligible'; readonly requestId: string; readonly verdict: 'managed' | 'notWorkOrSchool' }
   /** Nothing was closed; `errorCode` says why (e.g. the realm could not confirm). */

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { HandOffReason } from './accountCloser';
 
 /**
  * A closure request: its own durable record, because conversation state is last-writer-wins and cannot guard
@@ -43,7 +44,12 @@ export interface ClosureRequest {
   readonly attempts: number;
   readonly closedAt?: string;
   readonly portalUrl?: string;
-  readonly handOffReason?: 'configured' | 'forbidden';
+  readonly handOffReason?: HandOffReason;
+  /**
+   * When this request's delete was first about to be sent (recorded before sending). Only after it may the closer
+   * read "user not found" as "already gone"; before it, a 404 means the bot is looking in the wrong directory.
+   */
+  readonly deleteSentAt?: string;
   /** Set when a `cancelled` request ended by the requester's No (as against "cancel" typed in the chat). */
   readonly declined?: boolean;
   readonly errorCode?: string;

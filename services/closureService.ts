@@ -1,4 +1,4 @@
-import type { AccountCloser, CloseOutcome } from './accountCloser';
+import type { AccountCloser, CloseOutcome, HandOffReason } from './accountCloser';
 import type { AuditEvent, AuditTrail } from './auditTrail';
 import {
   accountKey, hashNonce, newNonce, newRequestId, nonceMatches, scrubbed, TERMINAL_STATUSES,
@@ -26,6 +26,11 @@ export interface ClosureServiceOptions {
   /** After this many attempts a closure that keeps failing ends as `failed`. */
   readonly maxCloseAttempts: number;
   readonly logger: Logger;
+  /**
+   * Told of every request that was handed off, as it was just before its personal fields were scrubbed, so the
+   * hand-off check (services/handOff) can later tell the requester whether the account is really closed.
+   */
+  readonly onHandedOff?: (request: ClosureRequest) => Promise<void>;
 }
 
 /** A press of the warning card as the channel delivered it: who, in which conversation, with which card's nonce. */
@@ -297,11 +302,15 @@ export class ClosureService {
     return this.close(current);
   }
 
-  private async close(current: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
+  private async close(record: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
+    let current = record;
     const { requestId } = current.value;
+    const recordDeleteSent = async () => {
+      if (!current.value.deleteSentAt) current = await this.transition(current, 'closing', { deleteSentAt: this.nowIso() });
+    };
     let outcome: CloseOutcome;
     try {
-      outcome = await this.options.closer.close(current.value, { requestId });
+      outcome = await this.options.closer.close(current.value, { requestId, deleteSent: current.value.deleteSentAt !== undefined, recordDeleteSent });
     } catch (error) {
       return this.closeDidNotHappen(current, error);
     }
@@ -314,6 +323,8 @@ export class ClosureService {
         await this.auditAfterOutcome('closed', done.value);
         return { kind: 'closed', requestId, closedAt };
       }
+      // Before the transition scrubs them: the check needs the channel ids and the conversation (idempotent per request).
+      await this.options.onHandedOff?.({ ...current.value, status: 'handedOff', portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
       const done = await this.transition(current, 'handedOff', { portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
       await this.auditAfterOutcome('handedOff', done.value, outcome.reason);
       await this.releaseLock(done.value);

@@ -1,3 +1,4 @@
+import type { HandOffReason } from './accountCloser';
 import type { ClosureRequest } from './closureRequest';
 import { outcomeOf, type ClosureService, type ConfirmResult, type Press, type Presser, type RejectionReason } from './closureService';
 import type { AppError } from './errors';
@@ -11,7 +12,8 @@ export type ConversationAddress = Readonly<Record<string, unknown>>;
 export type ClosureNotice =
   /** `upn` is known only in the requester's own turn; `signedOut` is whether the sign-out went through. */
   | { readonly kind: 'closed'; readonly requestId: string; readonly closedAt: Date; readonly upn?: string; readonly signedOut: boolean }
-  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: 'configured' | 'forbidden' }
+  /** `upn`, known only in the requester's own turn, names the account on the hand-off card. */
+  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: HandOffReason; readonly upn?: string }
   | { readonly kind: 'notEligible'; readonly requestId: string; readonly verdict: 'managed' | 'notWorkOrSchool' }
   | { readonly kind: 'failed'; readonly requestId: string; readonly error: AppError }
   | { readonly kind: 'stillClosing'; readonly requestId: string }
@@ -160,6 +162,7 @@ function noticeOf(request: ClosureRequest, known: { upn?: string; signedOut: boo
   const result = outcomeOf(request);
   switch (result.kind) {
     case 'closed': return { ...result, ...(known.upn ? { upn: known.upn } : {}), signedOut: known.signedOut };
+    case 'handedOff': return { ...result, ...(known.upn ? { upn: known.upn } : {}) };
     case 'stillClosing': return undefined;
     default: return result;
   }

@@ -94,6 +94,7 @@ describe('renderCard', () => {
       exportOffer: ['upn', 'organizationName'],
       exportReady: ['downloadUrl', 'expiresAt'],
       exportRunning: ['requestedAt'],
+      handOff: ['requestId', 'upn', 'portalUrl'],
       warning: ['requestId', 'nonce', 'upn', 'displayName', 'organizationName', 'expiresAt', 'universalActions'],
       outcome: ['title', 'message', 'facts'],
     };

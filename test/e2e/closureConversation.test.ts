@@ -22,7 +22,7 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
     const yes = cardActionData(warning, 'closure.confirm');
     const closed = await kim.presses(yes);
-    assert.match(textsOf(closed), /Your account \*\*kim@tailspin\.example\*\* has been closed\. Request id: `cr_[0-9a-f]{32}`/);
+    assert.match(textsOf(closed), /Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has been closed\. Request id: `cr_[0-9a-f]{32}`/);
 
     const page = await submitSignInPage(signInLinkOf(await kim.says('close my account')), KIM.upn, KIM.password);
     assert.doesNotMatch(page, /magic-code/, 'no code for a closed account');
