@@ -172,7 +172,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     const userId = startBody(body).userId ?? `dl_${randomBytes(16).toString('hex')}`;
     const conversationId = await conversations.create(userId);
     logger.info('token generated', { conversationId });
-    sendJson(ctx, 200, await conversationAnswer({ conversationId, userId, trustedOrigins: (trusted as string[] | undefined) ?? [] }));
+    sendJson(ctx, 200, await conversationAnswer({ conversationId, userId, trustedOrigins: trusted ?? [] }));
   }
 
   async function refreshToken(ctx: RouteContext): Promise<void> {

@@ -16,6 +16,12 @@ export interface TenantRecord {
   readonly displayName: string;
   readonly domains: string[];
   readonly unmanaged: boolean;
+  /**
+   * Whether the sandbox app has a service principal (is consented) in this tenant. `false` stands for an unmanaged
+   * tenant as it really is: nobody there can consent, so the token endpoint refuses app tokens (AADSTS700016).
+   * Absent (older state files) = true.
+   */
+  readonly appServicePrincipal?: boolean;
 }
 
 export interface UserRecord {
@@ -198,10 +204,19 @@ export class SandboxDirectory {
     return key !== undefined && this.state.purgedSignInNames?.[signInNameHash(key, signInName)] !== undefined;
   }
 
-  /** Mints an opaque access token (the caller persists). */
+  /**
+   * Mints an access token (the caller persists). Shaped like Entra's JWTs (header.claims.signature) with the
+   * `tid`, `oid` and `idtyp` claims clients read (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference);
+   * the "signature" is random, and the sandbox knows its tokens by their hash, not by checking one.
+   */
   issueToken(grant: Omit<IssuedToken, 'expiresAt'>, lifetimeSeconds: number): { token: string; expiresAt: Date } {
-    const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.now().getTime() + lifetimeSeconds * 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const claims = {
+      tid: grant.tenantId, idtyp: grant.kind, iat: Math.floor(this.now().getTime() / 1000), exp: Math.floor(expiresAt.getTime() / 1000),
+      ...(grant.userId ? { oid: grant.userId } : {}),
+    };
+    const token = `${part({ typ: 'JWT', alg: 'none' })}.${part(claims)}.${randomBytes(32).toString('base64url')}`;
     this.state.tokens[hashToken(token)] = { ...grant, expiresAt: expiresAt.toISOString() };
     return { token, expiresAt };
   }
@@ -212,6 +227,15 @@ export class SandboxDirectory {
     if (!grant || Date.parse(grant.expiresAt) <= this.now().getTime()) return undefined;
     if (grant.kind === 'user' && this.user(grant.userId ?? '')?.status !== 'active') return undefined;
     return grant;
+  }
+
+  /**
+   * The grant behind a bearer token that has not expired, whatever became of its user: what a token service that
+   * was never told about a closure still holds, and what Graph sees when such a token arrives.
+   */
+  unexpiredGrant(token: string): IssuedToken | undefined {
+    const grant = this.state.tokens[hashToken(token)];
+    return grant && Date.parse(grant.expiresAt) > this.now().getTime() ? grant : undefined;
   }
 
   private async writeNow(): Promise<void> {
@@ -275,7 +299,7 @@ async function stateFromSeed(seed: SandboxSeed): Promise<SandboxState> {
   return {
     version: STATE_VERSION,
     signingKey: randomBytes(32).toString('base64'),
-    tenants: seed.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domains: t.domains.map((d) => d.toLowerCase()), unmanaged: t.unmanaged })),
+    tenants: seed.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domains: t.domains.map((d) => d.toLowerCase()), unmanaged: t.unmanaged, appServicePrincipal: t.appServicePrincipal !== false })),
     users,
     tokens: {},
     signInSessions: {},

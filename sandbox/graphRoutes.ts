@@ -30,6 +30,14 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
   }
 
   function signedInUser(ctx: RouteContext): UserRecord {
+    const token = bearerToken(ctx) ?? '';
+    const left = directory.unexpiredGrant(token);
+    if (left?.kind === 'user' && directory.user(left.userId ?? '')?.status !== 'active') {
+      // A token issued before its account was deleted and not yet expired. Microsoft does not document Graph's
+      // answer here; the sandbox answers as Graph does for a deleted user's /users/{id} (404, the object is gone).
+      // The bot reads only this 404 as evidence of a closure (README, "Checking a hand-off").
+      throw graphErrors.resourceNotFound(left.userId ?? '');
+    }
     const grant = authenticate(ctx);
     if (grant.kind !== 'user') throw graphErrors.badRequest('/me request is only valid with delegated authentication flow.');
     const user = directory.user(grant.userId ?? '');
@@ -43,7 +51,8 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
     if (grant.kind !== 'app') throw graphErrors.authorizationRequestDenied();
     const user = directory.user(id);
     if (!user || user.status !== wanted) throw graphErrors.resourceNotFound(id);
-    if (user.tenantId !== grant.tenantId) throw graphErrors.authorizationRequestDenied();
+    // An object of another tenant does not exist for this token: Graph answers 404 (as for a missing id), not 403.
+    if (user.tenantId !== grant.tenantId) throw graphErrors.resourceNotFound(id);
     return user;
   }
 

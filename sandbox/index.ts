@@ -14,6 +14,7 @@ import { ExportJobs } from './exportJobs';
 import { FaultTable, type FaultInjector } from './faults';
 import { graphRoutes } from './graphRoutes';
 import type { Route } from './http';
+import { PORTAL_PATH, portalRoutes } from './portalRoutes';
 import { realmRoutes } from './realmRoutes';
 import { DEMO_SEED_PATH, loadSeedFile, validateSeed, type SandboxSeed } from './seed';
 import { createSandboxServer } from './server';
@@ -120,6 +121,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ...signInRoutes({ directory, events, browserSessions, logger: logger.child('signin') }),
     ...tokenServiceRoutes({ directory, loginBaseUrl, logger: logger.child('tokenservice') }),
     ...storageRoutes({ blobs, signer: linkSigner }),
+    ...portalRoutes({ directory, exports, logger: logger.child('portal') }),
   );
   logger.info(`sandbox listening on "${url}"`, { dataDir: options.dataDir });
 
@@ -129,6 +131,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     graphBaseUrl,
     loginBaseUrl,
     tokenServiceUrl,
+    portalUrl: `${url}${PORTAL_PATH}`,
     exportStorageLocation: `${storageBaseUrl}/exports`,
     appCredential: createSandboxAppCredential({ loginBaseUrl, app, clock }),
     linkSigner,

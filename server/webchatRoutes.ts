@@ -17,10 +17,11 @@ export interface WebChatRoutesOptions {
   /** Default `DEFAULT_WEBCHAT_TOKEN_RATE`, per client address. */
   readonly rateLimit?: RateLimit;
   /**
-   * Where a client's address is read: the socket, or the last `X-Forwarded-For` hop, which App Service's front
-   * end appends (earlier hops are the client's own claims). Default `socket`.
+   * How many `X-Forwarded-For` hops, from the right, proxies we trust appended (App Service's front end appends
+   * one, `ip:port`); the client is the hop just before them, and earlier hops are the client's own claims. Default
+   * 0: the socket address, the header ignored, so nobody can pick their own bucket by sending one.
    */
-  readonly clientAddress?: 'socket' | 'forwardedFor';
+  readonly trustedProxyHops?: number;
   /** Epoch milliseconds; the rate limiter's clock. */
   readonly now?: () => number;
   /** The page's files (index.html, webchat.css, main.js); default the project's `web/`. */
@@ -85,17 +86,18 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
 
   server.post(WEBCHAT_TOKEN_PATH, async (req: Request, res: Response) => {
     res.header('cache-control', 'no-store');
-    const waitMs = buckets.take(clientKey(req, options.clientAddress ?? 'socket'));
-    if (waitMs > 0) {
-      logger.warn('web chat token refused: rate limit', { waitMs });
-      res.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      res.send(429, problem('TooManyRequests', 'Too many chats were started from your address. Please wait a moment and try again.'));
-      return;
-    }
+    // The origin first: another site's requests must not use up the budget of the visitors' address.
     const origin = req.header('origin');
     if (!origin || !originAllowed(req, origin)) {
       logger.warn(`web chat token refused for origin "${origin ?? '(none)'}"`);
       res.send(403, problem('OriginNotAllowed', 'This site may not start the web chat. Its origin must be listed in WEBCHAT_ALLOWED_ORIGINS.'));
+      return;
+    }
+    const waitMs = buckets.take(clientKey(req, options.trustedProxyHops ?? 0));
+    if (waitMs > 0) {
+      logger.warn('web chat token refused: rate limit', { waitMs });
+      res.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      res.send(429, problem('TooManyRequests', 'Too many chats were started from your address. Please wait a moment and try again.'));
       return;
     }
     for (const [name, value] of Object.entries(corsHeaders(origin))) res.header(name, value);
@@ -175,8 +177,13 @@ function problem(code: string, message: string): { error: { code: string; messag
   return { error: { code, message } };
 }
 
-function clientKey(req: Request, source: 'socket' | 'forwardedFor'): string {
-  const forwarded = source === 'forwardedFor' ? req.header('x-forwarded-for')?.split(',').pop()?.trim() : undefined;
+/**
+ * The client's address: with N trusted hops, the N-th `X-Forwarded-For` entry from the right (what the outermost
+ * trusted proxy saw). A header with fewer entries did not come through those proxies: the socket address then.
+ */
+function clientKey(req: Request, trustedProxyHops: number): string {
+  const hops = trustedProxyHops > 0 ? (req.header('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim()).filter(Boolean) : [];
+  const forwarded = hops.length >= trustedProxyHops ? hops[hops.length - trustedProxyHops] : undefined;
   const address = forwarded || req.socket.remoteAddress || 'unknown';
   // App Service writes `ip:port`; one client's connections must share a bucket.
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);

@@ -37,12 +37,12 @@ describe('the closure conversation through the sandbox Direct Line, as Web Chat 
     const page = await browser.signIn(link, KIM.upn, KIM.password, await browser.sessionId(chat.domain, chat.token));
     assert.match(page, /id="signed-in"/);
 
-    await chat.waitFor(says(/signed in as \*\*Kim Akers\*\*/), 'the signed-in message');
+    await chat.waitFor(says(/signed in as \*\*\u2068Kim Akers\u2069\*\*/), 'the signed-in message');
     const offer = await chat.waitFor(hasAction('closure.skipExport'), 'the export offer');
     await chat.presses(actionData(offer, 'closure.skipExport'));
     const warning = await chat.waitFor(hasAction('closure.confirm'), 'the warning card');
     await chat.presses(actionData(warning, 'closure.confirm'));
-    await chat.waitFor(says(/Your account \*\*kim@tailspin\.example\*\* has been closed/), 'the confirmation');
+    await chat.waitFor(says(/Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has been closed/), 'the confirmation');
 
     assert.ok(chat.seen.every((a) => a.type !== 'event'), 'the tokens/response event goes to the bot only');
     const graph = await fetch(`${harness.bot.sandbox!.graphBaseUrl}/v1.0/users/${KIM.id}`, {
@@ -58,7 +58,7 @@ describe('the closure conversation through the sandbox Direct Line, as Web Chat 
     const link = String((oauth.attachments![0].content.buttons as Array<{ value: string }>)[0].value);
     const page = await new BrowserSession().signIn(link, KIM.upn, KIM.password);
     await chat.says(magicCodeOf(page));
-    await chat.waitFor(says(/signed in as \*\*Kim Akers\*\*/), 'the signed-in message');
+    await chat.waitFor(says(/signed in as \*\*\u2068Kim Akers\u2069\*\*/), 'the signed-in message');
   });
 
   it('keeps one browser out of another browser\'s conversation', async () => {

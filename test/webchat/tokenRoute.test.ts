@@ -39,7 +39,7 @@ async function startWebChat(directLine: FakeDirectLine | undefined, options: Par
       const text = await response.text();
       return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, unknown> };
     },
-    stop: listening.stop,
+    stop: () => listening.stop(),
   };
 }
 
@@ -130,11 +130,30 @@ describe('POST /api/webchat/token', () => {
       assert.equal((await web.token()).status, 200);
     });
 
-    it('counts clients by the last X-Forwarded-For hop behind App Service', async () => {
-      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, clientAddress: 'forwardedFor', now: () => 0 });
+    it('counts clients by the last X-Forwarded-For hop behind App Service (TRUSTED_PROXY_HOPS=1)', async () => {
+      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, trustedProxyHops: 1, now: () => 0 });
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '203.0.113.7:50123' })).status, 200);
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': 'forged, 203.0.113.7:50999' })).status, 429, 'a prepended hop does not make a new client');
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '198.51.100.2:40000' })).status, 200);
+    });
+
+    it('ignores X-Forwarded-For by default, so a forged hop does not buy a fresh budget', async () => {
+      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, now: () => 0 });
+      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '203.0.113.7' })).status, 200);
+      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '198.51.100.2' })).status, 429);
+      assert.equal((await web.token({ origin: web.url })).status, 429);
+    });
+
+    it('with two trusted hops, counts the hop the outer proxy saw and ignores what the client prepended', async () => {
+      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, trustedProxyHops: 2, now: () => 0 });
+      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': 'forged-1, 203.0.113.7, 10.0.0.4' })).status, 200);
+      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': 'forged-2, 203.0.113.7, 10.0.0.5' })).status, 429);
+    });
+
+    it('checks the origin before charging the bucket: another site cannot use up a visitor\'s budget', async () => {
+      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, now: () => 0 });
+      for (let i = 0; i < 3; i++) assert.equal((await web.token({ origin: 'https://evil.example' })).status, 403);
+      assert.equal((await web.token()).status, 200, 'the page\'s own request still has its budget');
     });
   });
 
