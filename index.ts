@@ -5,17 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+// Type imports only: the Azure SDKs load (await import) when their mode is on, so sandbox mode starts without them.
+import type { TokenCredential } from '@azure/identity';
+import type { ContainerClient } from '@azure/storage-blob';
 import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
-  type Storage, type TurnContext,
+  type Storage,
 } from 'botbuilder';
-import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
+import { ReusedClientsAuthentication } from './bot/reusedClients';
 import { FileStorage } from './bot/storage/fileStorage';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
@@ -28,10 +29,9 @@ import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
-import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
 import { ClosureService } from './services/closureService';
-import { appCredentialProviderFromTokenCredential, createAppCredentialProvider, graphScopeFor } from './services/credentials/appCredentials';
+import { appCredentialProviderFromTokenCredential, graphScopeFor } from './services/credentials/tokenProvider';
 import type { DownloadLinkSigner } from './services/dataExporter';
 import { ExportService, type ExportJob } from './services/exportService';
 import { GraphAccountCloser } from './services/graph/graphAccountCloser';
@@ -86,7 +86,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const loginBaseUrl = standIn?.loginBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.loginBaseUrl : '');
   const credentials = standIn
     ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
-    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials') });
+    : loadLazily<typeof import('./services/credentials/appCredentials')>('./services/credentials/appCredentials').createAppCredentialProvider(
+      config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials') });
   const scope = graphScopeFor(graphBaseUrl);
 
   const directory = new GraphAccountDirectory({ http, graphBaseUrl, logger: logger.child('directory') });
@@ -200,19 +201,15 @@ function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | unde
 
 function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
   const identity = config.bot;
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({
+  const authentication = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppType: identity.appType === 'None' ? '' : identity.appType,
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
-  }));
-  if (sandboxTokens) {
-    // Without an app id the SDK's own token client refuses to work ("appId Required"): the sandbox's serves instead.
-    adapter.use(async (context: TurnContext, next) => {
-      context.turnState.set(adapter.UserTokenClientKey, sandboxTokens);
-      await next();
-    });
-  }
+  });
+  // Clients built once and reused across turns. Without an app id the SDK's own token client refuses to work
+  // ("appId Required"): the sandbox's serves every turn instead, installed here once.
+  const adapter = new CloudAdapter(new ReusedClientsAuthentication({ inner: authentication, userTokens: sandboxTokens }));
   adapter.onTurnError = async (context, error) => {
     logger.error('turn failed', { activityType: context.activity.type, channelId: context.activity.channelId, error });
     await context.sendActivity("Sorry, something went wrong on my side. Nothing has been closed. Please try again, or say **cancel** to start over.");
@@ -224,6 +221,17 @@ function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTok
   return adapter;
 }
 
+/**
+ * `require` on first use, for the Azure SDKs: loading @azure/identity, @azure/storage-blob and botbuilder-azure-blobs
+ * at start-up cost sandbox mode (which never uses them) a measurable share of its cold start (docs/scaling.md).
+ * `require`, not `await import()`: under nodenext a dynamic import takes the packages' ESM builds, whose classes are
+ * not the CommonJS ones the rest of the bot's types (and botbuilder-azure-blobs) are built against.
+ */
+function loadLazily<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(id) as T;
+}
+
 async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<Sandbox> {
   const seed = config.sandbox.seedPath ? await loadSeedFile(config.sandbox.seedPath) : undefined;
   return startSandbox({ port: config.sandbox.port, dataDir: config.sandbox.dataDir, seed, exportDelayMs: config.sandbox.exportDelayMs, logger });
@@ -233,11 +241,13 @@ async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<
 function azureCredential(config: BotConfig): TokenCredential {
   const graphClientId = config.directory.kind === 'graph' && 'clientId' in config.directory.credential ? config.directory.credential.clientId : undefined;
   const clientId = graphClientId ?? (config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined);
+  const { ManagedIdentityCredential } = loadLazily<typeof import('@azure/identity')>('@azure/identity');
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
 function blobContainer(config: BotConfig): ContainerClient {
   if (config.storage.kind !== 'blob') throw new Error('blobContainer needs STORAGE=blob');
+  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
   const service = config.storage.connectionString
     ? BlobServiceClient.fromConnectionString(config.storage.connectionString)
     : new BlobServiceClient(config.storage.accountUrl ?? '', azureCredential(config));
@@ -248,9 +258,12 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
   switch (config.storage.kind) {
     case 'memory': return new MemoryStorage();
     case 'file': return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
-    case 'blob': return config.storage.connectionString
-      ? new BlobsStorage(config.storage.connectionString, config.storage.container)
-      : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+    case 'blob': {
+      const { BlobsStorage } = loadLazily<typeof import('botbuilder-azure-blobs')>('botbuilder-azure-blobs');
+      return config.storage.connectionString
+        ? new BlobsStorage(config.storage.connectionString, config.storage.container)
+        : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+    }
   }
 }
 
@@ -259,6 +272,8 @@ function productionLinkSigner(config: BotConfig, logger: Logger): DownloadLinkSi
   const location = config.export.storageLocation;
   if (!location) return { sign: async () => { throw new Error('EXPORT_STORAGE_LOCATION is not set'); } };
   const account = new URL(location);
+  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
+  const { BlobSasLinkSigner } = loadLazily<typeof import('./services/blob/blobSasLinkSigner')>('./services/blob/blobSasLinkSigner');
   const service = new BlobServiceClient(`${account.protocol}//${account.host}`, azureCredential(config));
   return new BlobSasLinkSigner({
     kind: 'userDelegation',
