@@ -12,6 +12,8 @@ export interface SandboxConnection {
   readonly loginBaseUrl: string;
   /** `${url}/botframework`, stands for https://token.botframework.com */
   readonly tokenServiceUrl: string;
+  /** `${url}/portal/my-data-requests`, stands for Microsoft's "My data requests" page (https://go.microsoft.com/fwlink/?linkid=873123) */
+  readonly portalUrl: string;
   /** `${url}/storage/exports`: a container URL, like an Azure Blob container's. */
   readonly exportStorageLocation: string;
   /** App-only tokens from the sandbox token endpoint; pass `{ tenantId }` to getToken. */
