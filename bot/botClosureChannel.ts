@@ -98,7 +98,7 @@ class BotClosureChannel implements ClosureChannel {
   private async within(conversation: ConversationAddress | undefined, work: (context: TurnContext) => Promise<void>): Promise<void> {
     if (this.turn && (!conversation || sameConversation(this.turn.activity, conversation))) return work(this.turn);
     if (!conversation) throw new Error('no conversation to send to outside a turn');
-    await this.options.continueConversation(conversation as Partial<ConversationReference>, work);
+    await this.options.continueConversation(conversation, work);
   }
 }
 
