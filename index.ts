@@ -17,6 +17,7 @@ import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
 import { FileStorage } from './bot/storage/fileStorage';
+import { BlobStateExpiry, FileStateExpiry, type StateExpiry } from './bot/storage/stateExpiry';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
 import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
@@ -110,6 +111,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const container = config.storage.kind === 'blob' ? blobContainer(config) : undefined;
   const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
   const stateStorage = botStateStorage(config, container, logger);
+  const stateExpiry = stateExpiryFor(config, container, logger.child('state'));
   const upnKey = await auditHashKey(config);
   const hashAddress = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
@@ -152,7 +154,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, exports: exportService, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, stateExpiry, exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
@@ -250,6 +252,14 @@ function blobContainer(config: BotConfig): ContainerClient {
   return service.getContainerClient(config.storage.container);
 }
 
+/** Where idle conversation state is swept; MemoryStorage forgets on restart anyway. */
+function stateExpiryFor(config: BotConfig, container: ContainerClient | undefined, logger: Logger): StateExpiry | undefined {
+  const options = { ttlMs: config.conversationStateTtlDays * 86_400_000, clock: () => new Date(), logger };
+  if (config.storage.kind === 'file') return new FileStateExpiry(path.join(config.storage.dir, 'state'), options);
+  if (config.storage.kind === 'blob' && container) return new BlobStateExpiry(container, options);
+  return undefined;
+}
+
 function botStateStorage(config: BotConfig, container: ContainerClient | undefined, logger: Logger): Storage {
   switch (config.storage.kind) {
     case 'memory': return new MemoryStorage();
@@ -315,6 +325,7 @@ function startTimers(background: BackgroundWork, config: BotConfig, logger: Logg
       await background.expireWarnings();
       await background.reconcileClosures();
       await background.sweepSsoMarks();
+      await background.sweepIdleState();
     }),
   ];
   return {

@@ -17,6 +17,8 @@ export interface BackgroundWorkOptions {
   readonly settleCards: (context: TurnContext) => Promise<void>;
   /** The Teams SSO dedupe marks, dropped once no duplicate invoke can still come. */
   readonly ssoDedupe: { sweep(): Promise<number> };
+  /** Deletes the conversation state of idle conversations (bot/storage/stateExpiry.ts); none for memory storage. */
+  readonly stateExpiry?: { sweep(): Promise<number> };
 }
 
 /**
@@ -41,6 +43,11 @@ export class BackgroundWork {
       await this.tell(request.conversation, (context) => this.options.settleCards(context), request.requestId);
     }
     return expired.length;
+  }
+
+  /** Deletes the state of conversations idle past CONVERSATION_STATE_TTL_DAYS (at most hourly). */
+  async sweepIdleState(): Promise<number> {
+    return (await this.options.stateExpiry?.sweep()) ?? 0;
   }
 
   /** Drops Teams SSO dedupe marks nobody needs any more. */

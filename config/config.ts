@@ -23,6 +23,8 @@ export interface BotConfig {
   readonly export: { readonly storageLocation?: string; readonly pollIntervalSeconds: number; readonly linkTtlHours: number };
   readonly storage: StorageConfig;
   readonly dataDir: string;
+  /** Conversation state not written for this many days is deleted (CONVERSATION_STATE_TTL_DAYS). */
+  readonly conversationStateTtlDays: number;
   /** Base64 key for the audit's keyed UPN hash; undefined = generated once under dataDir (sandbox only). */
   readonly auditHashKey?: string;
   readonly webchat: {
@@ -173,6 +175,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     },
     storage,
     dataDir,
+    conversationStateTtlDays: integer('CONVERSATION_STATE_TTL_DAYS', 1, 3_650),
     auditHashKey,
     webchat: {
       directLineSecret: get('DIRECT_LINE_SECRET') || undefined,
