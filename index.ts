@@ -44,6 +44,8 @@ import { ForbiddenFallbackCloser } from './services/portal/forbiddenFallbackClos
 import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
 import { createStores } from './services/storage/createStores';
+import { OpenRecordIndex } from './services/storage/openRecordIndex';
+import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './services/storage/openRecords';
 import { hashUpn } from './services/storage/upnHash';
 import { DirectLineTokenExchange, type WebChatTokenSource } from './services/webchat/directLineTokenSource';
 
@@ -116,8 +118,18 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const hashAddress = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
 
+  // The reconciler and the export poller read only open records; finished ones expire (docs/architecture.md).
+  const keepClosedMs = config.closedRecordRetentionDays * 86_400_000;
+  const closureRequests = new OpenRecordIndex<ClosureRequest>({
+    records: stores.records('closureRequests'), index: stores.records('closureRequestsOpen'),
+    isOpen: isOpenClosureRequest, changedAt: (request) => request.updatedAt, keepClosedMs, clock, logger: logger.child('closureRequests'),
+  });
+  const exportJobs = new OpenRecordIndex<ExportJob>({
+    records: stores.records('exportJobs'), index: stores.records('exportJobsOpen'),
+    isOpen: isOpenExportJob, changedAt: exportJobChangedAt, keepClosedMs, clock, logger: logger.child('exportJobs'),
+  });
   const closure = new ClosureService({
-    requests: stores.records<ClosureRequest>('closureRequests'),
+    requests: closureRequests,
     locks: stores.records<AccountClosureLock>('closureLocks'),
     audit: stores.audit, realm, closer, clock,
     hashUpn: hashAddress,
@@ -126,7 +138,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
     logger: logger.child('closure'),
   });
-  const exportService = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: exportJobs, exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
   const dialog = new MainDialog({
@@ -154,7 +166,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, stateExpiry, exports: exportService, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, stateExpiry, retention: [closureRequests, exportJobs], exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
@@ -326,6 +338,7 @@ function startTimers(background: BackgroundWork, config: BotConfig, logger: Logg
       await background.reconcileClosures();
       await background.sweepSsoMarks();
       await background.sweepIdleState();
+      await background.sweepClosedRecords();
     }),
   ];
   return {

@@ -19,6 +19,8 @@ export interface BackgroundWorkOptions {
   readonly ssoDedupe: { sweep(): Promise<number> };
   /** Deletes the conversation state of idle conversations (bot/storage/stateExpiry.ts); none for memory storage. */
   readonly stateExpiry?: { sweep(): Promise<number> };
+  /** Record stores whose finished records expire (services/storage/openRecordIndex.ts). */
+  readonly retention?: ReadonlyArray<{ sweepClosed(): Promise<number> }>;
 }
 
 /**
@@ -48,6 +50,13 @@ export class BackgroundWork {
   /** Deletes the state of conversations idle past CONVERSATION_STATE_TTL_DAYS (at most hourly). */
   async sweepIdleState(): Promise<number> {
     return (await this.options.stateExpiry?.sweep()) ?? 0;
+  }
+
+  /** Deletes finished closure requests and export jobs past CLOSED_RECORD_RETENTION_DAYS (at most daily). */
+  async sweepClosedRecords(): Promise<number> {
+    let removed = 0;
+    for (const store of this.options.retention ?? []) removed += await store.sweepClosed();
+    return removed;
   }
 
   /** Drops Teams SSO dedupe marks nobody needs any more. */

@@ -25,6 +25,8 @@ export interface BotConfig {
   readonly dataDir: string;
   /** Conversation state not written for this many days is deleted (CONVERSATION_STATE_TTL_DAYS). */
   readonly conversationStateTtlDays: number;
+  /** Finished closure requests and export jobs are deleted this many days after their last change. */
+  readonly closedRecordRetentionDays: number;
   /** Base64 key for the audit's keyed UPN hash; undefined = generated once under dataDir (sandbox only). */
   readonly auditHashKey?: string;
   readonly webchat: {
@@ -176,6 +178,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     storage,
     dataDir,
     conversationStateTtlDays: integer('CONVERSATION_STATE_TTL_DAYS', 1, 3_650),
+    closedRecordRetentionDays: integer('CLOSED_RECORD_RETENTION_DAYS', 1, 3_650),
     auditHashKey,
     webchat: {
       directLineSecret: get('DIRECT_LINE_SECRET') || undefined,

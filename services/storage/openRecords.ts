@@ -1,0 +1,22 @@
+import { OUTCOME_STATUSES, TERMINAL_STATUSES, type ClosureRequest } from '../closureRequest';
+import type { ExportJob } from '../exportService';
+
+/**
+ * Which records the background work still reads (the open-record index, services/storage/openRecordIndex.ts).
+ * A closure request is open while it can still move (pending, confirmed, closing) and while its outcome has not
+ * been told to a conversation that can hear it (ClosureService.reconcile's two cases).
+ */
+export function isOpenClosureRequest(request: ClosureRequest): boolean {
+  if (!TERMINAL_STATUSES.includes(request.status)) return true;
+  return OUTCOME_STATUSES.includes(request.status) && !request.outcomeNotified && request.conversation !== undefined;
+}
+
+/** An export job is open while it runs (ExportService.poll reads only those). */
+export function isOpenExportJob(job: ExportJob): boolean {
+  return job.status === 'running';
+}
+
+/** When an export job last changed: told (ready or failed), else requested. */
+export function exportJobChangedAt(job: ExportJob): string {
+  return job.notifiedAt ?? job.requestedAt;
+}
