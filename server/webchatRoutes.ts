@@ -44,7 +44,7 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
     '/webchat/webchat.js': { file: webChatBundlePath(), type: 'text/javascript; charset=utf-8' },
   };
   const loaded = new Map<string, Promise<Buffer>>();
-  const connectTo = tokenSource ? new URL(tokenSource.domain).origin : undefined;
+  const connectTo = tokenSource ? directLineOrigins(tokenSource.domain) : undefined;
 
   server.get('/', (_req: Request, res: Response, next: Next) => {
     // A fresh nonce per response: Web Chat's emotion styles carry it, so style-src needs no 'unsafe-inline'.
@@ -139,15 +139,26 @@ export function webChatBundlePath(): string {
  */
 const EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='";
 
+/**
+ * The Direct Line origin and its WebSocket twin: Web Chat streams from the same host (`wss://` for Azure's
+ * `https://directline.botframework.com`, `ws://` for the sandbox's `http://` one), and CSP's `'self'` or an
+ * `https:` origin does not cover a `wss:` one on another host.
+ */
+export function directLineOrigins(domain: string): string {
+  const { origin, protocol } = new URL(domain);
+  const streamProtocol = protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${origin} ${streamProtocol}${origin.slice(protocol.length)}`;
+}
+
 /** Web Chat's styles are emotion `<style>` tags carrying the nonce; avatars and icons are data: URLs. */
-export function contentSecurityPolicy(nonce: string, directLineOrigin: string | undefined, frameAncestors: readonly string[]): string {
+export function contentSecurityPolicy(nonce: string, directLineOrigins: string | undefined, frameAncestors: readonly string[]): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     `style-src 'self' 'nonce-${nonce}' ${EMPTY_STYLE_HASH}`,
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
-    `connect-src 'self'${directLineOrigin ? ` ${directLineOrigin}` : ''}`,
+    `connect-src 'self'${directLineOrigins ? ` ${directLineOrigins}` : ''}`,
     "base-uri 'none'",
     "form-action 'none'",
     `frame-ancestors 'self'${frameAncestors.map((o) => ` ${o}`).join('')}`,

@@ -1,14 +1,13 @@
-import { OUTCOME_STATUSES, TERMINAL_STATUSES, type ClosureRequest } from '../closureRequest';
+import { TERMINAL_STATUSES, type ClosureRequest } from '../closureRequest';
 import type { ExportJob } from '../exportService';
 
 /**
  * Which records the background work still reads (the open-record index, services/storage/openRecordIndex.ts).
- * A closure request is open while it can still move (pending, confirmed, closing) and while its outcome has not
- * been told to a conversation that can hear it (ClosureService.reconcile's two cases).
+ * A closure request is open while it can still move (pending, confirmed, closing) and, once ended, until it is
+ * settled (`outcomeNotified`, set by ClosureService.markSettled): ClosureService.reconcile's two cases.
  */
 export function isOpenClosureRequest(request: ClosureRequest): boolean {
-  if (!TERMINAL_STATUSES.includes(request.status)) return true;
-  return OUTCOME_STATUSES.includes(request.status) && !request.outcomeNotified && request.conversation !== undefined;
+  return !TERMINAL_STATUSES.includes(request.status) || !request.outcomeNotified;
 }
 
 /** An export job is open while it runs (ExportService.poll reads only those). */

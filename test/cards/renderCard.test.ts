@@ -93,6 +93,8 @@ describe('renderCard', () => {
       welcome: [],
       exportOffer: ['upn', 'organizationName'],
       exportReady: ['downloadUrl', 'expiresAt'],
+      exportRunning: ['requestedAt'],
+      handOff: ['requestId', 'upn', 'portalUrl'],
       warning: ['requestId', 'nonce', 'upn', 'displayName', 'organizationName', 'expiresAt', 'universalActions'],
       outcome: ['title', 'message', 'facts'],
     };

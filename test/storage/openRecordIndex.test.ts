@@ -96,10 +96,11 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
 describe('isOpenClosureRequest', () => {
   const request = (fields: Partial<ClosureRequest>) => ({ status: 'pending', ...fields }) as ClosureRequest;
 
-  it('keeps a request open while it can move or its outcome is untold, and closed otherwise', () => {
+  it('keeps a request open while it can move or is not settled yet, and closed once settled', () => {
     for (const status of ['pending', 'confirmed', 'closing'] as const) assert.equal(isOpenClosureRequest(request({ status })), true, status);
-    assert.equal(isOpenClosureRequest(request({ status: 'closed', conversation: { id: 'c' } })), true, 'outcome not told yet');
-    assert.equal(isOpenClosureRequest(request({ status: 'closed', outcomeNotified: true })), false);
-    for (const status of ['cancelled', 'expired'] as const) assert.equal(isOpenClosureRequest(request({ status })), false, status);
+    for (const status of ['closed', 'handedOff', 'failed', 'cancelled', 'expired'] as const) {
+      assert.equal(isOpenClosureRequest(request({ status })), true, `${status}, not settled yet`);
+      assert.equal(isOpenClosureRequest(request({ status, outcomeNotified: true })), false, `${status}, settled`);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import restify from 'restify';
 import { startServer } from '../../server/lifecycle';
-import { registerWebChatRoutes, type WebChatRoutesOptions } from '../../server/webchatRoutes';
+import { directLineOrigins, registerWebChatRoutes, type WebChatRoutesOptions } from '../../server/webchatRoutes';
 import { createHttpClient } from '../../services/http/httpClient';
 import { createLogger, type LogRecord } from '../../services/logger';
 import { DirectLineTokenExchange } from '../../services/webchat/directLineTokenSource';
@@ -186,7 +186,10 @@ describe('GET / (the web chat page)', () => {
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.match(csp, new RegExp(`connect-src 'self' ${directLine.url.replace(/[.:/]/g, '\\$&')}(;|$)`));
+    const origin = new URL(directLine.url).origin;
+    const escape = (text: string) => text.replace(/[.:/]/g, '\\$&');
+    // The stream's ws:// twin too: Web Chat's default transport is the WebSocket on the Direct Line host.
+    assert.match(csp, new RegExp(`connect-src 'self' ${escape(origin)} ${escape(origin.replace(/^http/, 'ws'))}(;|$)`));
     assert.match(csp, /frame-ancestors 'self' https:\/\/www\.example\.org/);
     const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
     assert.ok(nonce);
@@ -194,6 +197,12 @@ describe('GET / (the web chat page)', () => {
     assert.notEqual(/'nonce-([^']+)'/.exec(second.headers.get('content-security-policy') ?? '')?.[1], nonce);
     assert.equal(first.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(first.headers.get('referrer-policy'), 'no-referrer');
+  });
+
+  it('allows the wss:// stream of an https:// Direct Line such as Azure\'s', () => {
+    assert.equal(directLineOrigins('https://directline.botframework.com/v3/directline'), 'https://directline.botframework.com wss://directline.botframework.com');
+    assert.equal(directLineOrigins('https://europe.directline.botframework.com/v3/directline'), 'https://europe.directline.botframework.com wss://europe.directline.botframework.com');
+    assert.equal(directLineOrigins('http://127.0.0.1:3979/v3/directline'), 'http://127.0.0.1:3979 ws://127.0.0.1:3979');
   });
 
   it('serves Web Chat\'s full bundle, the script and the styles from the bot itself', async () => {
