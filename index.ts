@@ -21,6 +21,7 @@ import { BotClosureChannels } from './bot/botClosureChannel';
 import { HandOffCheckTurns } from './bot/handOffCheckTurns';
 import { ReusedClientsAuthentication } from './bot/reusedClients';
 import { FileStorage } from './bot/storage/fileStorage';
+import { BlobStateExpiry, FileStateExpiry, type StateExpiry } from './bot/storage/stateExpiry';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
 import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
@@ -51,6 +52,8 @@ import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
 import { sweepStaleTempFiles } from './services/storage/atomicFile';
 import { createStores } from './services/storage/createStores';
+import { OpenRecordIndex } from './services/storage/openRecordIndex';
+import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './services/storage/openRecords';
 import { hashUpn } from './services/storage/upnHash';
 import { DirectLineTokenExchange, type WebChatTokenSource } from './services/webchat/directLineTokenSource';
 
@@ -123,10 +126,21 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   if (config.storage.kind === 'file') await sweepStaleTempFiles(config.storage.dir, new Date(), logger.child('storage'));
   const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
   const stateStorage = botStateStorage(config, container, logger);
+  const stateExpiry = stateExpiryFor(config, container, logger.child('state'));
   const upnKey = await auditHashKey(config);
   const hashAddress = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
 
+  // The reconciler and the export poller read only open records; finished ones expire (docs/architecture.md).
+  const keepClosedMs = config.closedRecordRetentionDays * 86_400_000;
+  const closureRequests = new OpenRecordIndex<ClosureRequest>({
+    records: stores.records('closureRequests'), index: stores.records('closureRequestsOpen'),
+    isOpen: isOpenClosureRequest, changedAt: (request) => request.updatedAt, keepClosedMs, clock, logger: logger.child('closureRequests'),
+  });
+  const exportJobs = new OpenRecordIndex<ExportJob>({
+    records: stores.records('exportJobs'), index: stores.records('exportJobsOpen'),
+    isOpen: isOpenExportJob, changedAt: exportJobChangedAt, keepClosedMs, clock, logger: logger.child('exportJobs'),
+  });
   const handOffChecks = new HandOffChecks({
     records: stores.records<HandOffCheck>('handOffChecks'),
     audit: stores.audit,
@@ -138,7 +152,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   });
   const handOffTurns = new HandOffCheckTurns({ checks: handOffChecks, connectionName: config.connectionName, logger: logger.child('handOff') });
   const closure = new ClosureService({
-    requests: stores.records<ClosureRequest>('closureRequests'),
+    requests: closureRequests,
     locks: stores.records<AccountClosureLock>('closureLocks'),
     audit: stores.audit, realm, closer, clock,
     hashUpn: hashAddress,
@@ -148,7 +162,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('closure'),
     onHandedOff: (request) => handOffChecks.started(request),
   });
-  const exportService = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: exportJobs, exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
   const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
@@ -185,7 +199,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports: exportService, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, stateExpiry, retention: [closureRequests, exportJobs], exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
@@ -298,6 +312,14 @@ function blobContainer(config: BotConfig): ContainerClient {
   return service.getContainerClient(config.storage.container);
 }
 
+/** Where idle conversation state is swept; MemoryStorage forgets on restart anyway. */
+function stateExpiryFor(config: BotConfig, container: ContainerClient | undefined, logger: Logger): StateExpiry | undefined {
+  const options = { ttlMs: config.conversationStateTtlDays * 86_400_000, clock: () => new Date(), logger };
+  if (config.storage.kind === 'file') return new FileStateExpiry(path.join(config.storage.dir, 'state'), options);
+  if (config.storage.kind === 'blob' && container) return new BlobStateExpiry(container, options);
+  return undefined;
+}
+
 function botStateStorage(config: BotConfig, container: ContainerClient | undefined, logger: Logger): Storage {
   switch (config.storage.kind) {
     case 'memory': return new MemoryStorage();
@@ -368,6 +390,8 @@ function startTimers(background: BackgroundWork, checkHandOffs: () => Promise<nu
       await background.expireWarnings();
       await background.reconcileClosures();
       await background.sweepSsoMarks();
+      await background.sweepIdleState();
+      await background.sweepClosedRecords();
     }),
     every(config.closure.handOffCheckIntervalSeconds * 1000, 'hand-off checks', checkHandOffs),
   ];

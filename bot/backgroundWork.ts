@@ -16,6 +16,10 @@ export interface BackgroundWorkOptions {
   readonly logger: Logger;
   /** The Teams SSO dedupe marks, dropped once no duplicate invoke can still come. */
   readonly ssoDedupe: { sweep(): Promise<number> };
+  /** Deletes the conversation state of idle conversations (bot/storage/stateExpiry.ts); none for memory storage. */
+  readonly stateExpiry?: { sweep(): Promise<number> };
+  /** Record stores whose finished records expire (services/storage/openRecordIndex.ts). */
+  readonly retention?: ReadonlyArray<{ sweepClosed(): Promise<number> }>;
 }
 
 /**
@@ -38,6 +42,18 @@ export class BackgroundWork {
    */
   async expireWarnings(): Promise<number> {
     return this.options.workflow.expireOverdue(this.options.channel);
+  }
+
+  /** Deletes the state of conversations idle past CONVERSATION_STATE_TTL_DAYS (at most hourly). */
+  async sweepIdleState(): Promise<number> {
+    return (await this.options.stateExpiry?.sweep()) ?? 0;
+  }
+
+  /** Deletes finished closure requests and export jobs past CLOSED_RECORD_RETENTION_DAYS (at most daily). */
+  async sweepClosedRecords(): Promise<number> {
+    let removed = 0;
+    for (const store of this.options.retention ?? []) removed += await store.sweepClosed();
+    return removed;
   }
 
   /** Drops Teams SSO dedupe marks nobody needs any more. */

@@ -29,6 +29,10 @@ export interface BotConfig {
   readonly export: { readonly storageLocation?: string; readonly pollIntervalSeconds: number; readonly linkTtlHours: number };
   readonly storage: StorageConfig;
   readonly dataDir: string;
+  /** Conversation state not written for this many days is deleted (CONVERSATION_STATE_TTL_DAYS). */
+  readonly conversationStateTtlDays: number;
+  /** Finished closure requests and export jobs are deleted this many days after their last change. */
+  readonly closedRecordRetentionDays: number;
   /** Base64 key for the audit's keyed UPN hash; undefined = generated once under dataDir (sandbox only). */
   readonly auditHashKey?: string;
   readonly webchat: {
@@ -184,6 +188,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     },
     storage,
     dataDir,
+    conversationStateTtlDays: integer('CONVERSATION_STATE_TTL_DAYS', 1, 3_650),
+    closedRecordRetentionDays: integer('CLOSED_RECORD_RETENTION_DAYS', 1, 3_650),
     auditHashKey,
     webchat: {
       directLineSecret: get('DIRECT_LINE_SECRET') || undefined,

@@ -42,6 +42,8 @@ export const SETTINGS = [
   { name: 'EXPORT_POLL_INTERVAL_SECONDS', default: '60', description: 'How often pending export jobs are checked.', azure: false },
   { name: 'EXPORT_LINK_TTL_HOURS', default: '72', description: 'How long a download link for a finished export stays valid.', azure: false },
   { name: 'STORAGE', default: 'file', description: 'Where state, closure requests, export jobs and the audit trail live: memory | file | blob.', azure: true },
+  { name: 'CONVERSATION_STATE_TTL_DAYS', default: '7', description: 'Conversation state (dialog progress) of a conversation idle this long is deleted, swept hourly on the background timer (STORAGE=file and blob); the conversation then starts over.', azure: false },
+  { name: 'CLOSED_RECORD_RETENTION_DAYS', default: '30', description: 'Finished closure requests (closed, handed off, failed, cancelled, expired; outcome told) and finished export jobs are deleted this long after their last change, swept daily; the audit trail keeps their story.', azure: false },
   { name: 'DATA_DIR', default: '.data', description: 'Folder for STORAGE=file and the sandbox\'s persisted directory.', azure: false },
   { name: 'STORAGE_BLOB_CONNECTION_STRING', default: '', description: 'Blob Storage connection string (STORAGE=blob; e.g. Azurite). Or use STORAGE_BLOB_ACCOUNT_URL with the managed identity.', secret: true, azure: false },
   { name: 'STORAGE_BLOB_ACCOUNT_URL', default: '', description: 'Blob Storage account URL, reached with the managed identity (STORAGE=blob).', azure: true },

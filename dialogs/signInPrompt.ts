@@ -30,7 +30,7 @@ export class SignInPrompt extends OAuthPrompt {
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
     const activity = dc.context.activity;
     const state = dc.activeDialog?.state as SignInPromptState | undefined;
-    const options = dc.activeDialog?.state?.options as object | undefined;
+    const options = (dc.activeDialog?.state as { options?: object } | undefined)?.options;
     const result = await super.continueDialog(dc);
     if (result !== Dialog.EndOfTurn || activity.type !== ActivityTypes.Message || dc.context.responded || !state) return result;
     const text = typeof activity.text === 'string' ? activity.text : '';
