@@ -53,7 +53,7 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
     await popup.getByLabel(/password/i).fill(KIM.password);
     await popup.getByRole('button', { name: /sign in/i }).click();
-    await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
     await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
   }

@@ -73,7 +73,7 @@ describe('the web chat page in a real browser', () => {
     await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
     await popup.getByLabel(/password/i).fill(KIM.password);
     await popup.getByRole('button', { name: /sign in/i }).click();
-    await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
 
     // Nobody types the code: the sandbox's Direct Line hands the bot a tokens/response event.
