@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+// Type imports only: the Azure SDKs load (await import) when their mode is on, so sandbox mode starts without them.
+import type { TokenCredential } from '@azure/identity';
+import type { ContainerClient } from '@azure/storage-blob';
 import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
-  type ConversationReference, type Storage, type TurnContext,
+  type Activity, type ConversationReference, type Storage, type TurnContext,
 } from 'botbuilder';
-import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
@@ -19,6 +19,7 @@ import { BackgroundWork } from './bot/backgroundWork';
 import { botFrameworkEndpointKeys } from './bot/botFrameworkEndpoints';
 import { BotClosureChannels } from './bot/botClosureChannel';
 import { HandOffCheckTurns } from './bot/handOffCheckTurns';
+import { ReusedClientsAuthentication } from './bot/reusedClients';
 import { FileStorage } from './bot/storage/fileStorage';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
@@ -32,11 +33,10 @@ import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
-import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
 import { ClosureService } from './services/closureService';
 import { ClosureWorkflow } from './services/closureWorkflow';
-import { appCredentialProviderFromTokenCredential, createAppCredentialProvider, graphScopeFor } from './services/credentials/appCredentials';
+import { appCredentialProviderFromTokenCredential, graphScopeFor } from './services/credentials/tokenProvider';
 import type { DataExporter, DownloadLinkSigner } from './services/dataExporter';
 import { ExportService, type ExportJob } from './services/exportService';
 import { GraphAccountCloser } from './services/graph/graphAccountCloser';
@@ -97,7 +97,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const credentials = standIn
     ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
     // LOGIN_BASE_URL is the authority of the app tokens too, so a national cloud or a local stand-in gets these calls.
-    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials'), authorityHost: loginBaseUrl || undefined });
+    : loadLazily<typeof import('./services/credentials/appCredentials')>('./services/credentials/appCredentials').createAppCredentialProvider(
+      config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials'), authorityHost: loginBaseUrl || undefined });
   // The sandbox plays Microsoft's "My data requests" page itself, so the hand-off runs end to end on a laptop.
   const portalUrl = standIn?.portalUrl ?? config.closure.portalUrl;
   const scope = graphScopeFor(graphBaseUrl);
@@ -147,7 +148,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('closure'),
     onHandedOff: (request) => handOffChecks.started(request),
   });
-  const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
   const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
@@ -155,13 +156,13 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => adapter.continueConversationAsync(botAppId, reference, logic);
   const workflow = new ClosureWorkflow({
     closure,
-    forgetPerson: (identity) => exports.forget(identity),
+    forgetPerson: (identity) => exportService.forget(identity),
     settleLeaseMs: config.closure.leaseSeconds * 1000,
     logger: logger.child('workflow'),
   });
   const closureChannels = new BotClosureChannels({ continueConversation, state, storage: stateStorage, connectionName: config.connectionName, clock, logger: logger.child('channel') });
   const dialog = new MainDialog({
-    directory, realm, closure, exports, audit: stores.audit, clock, workflow,
+    directory, realm, closure, exports: exportService, audit: stores.audit, clock, workflow,
     closureChannel: (context) => closureChannels.forTurn(context),
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
@@ -173,7 +174,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
     teams: { clock, continueConversation },
   });
-  const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
+  const authentication = botFrameworkAuthentication(config);
+  const adapter = createAdapter(authentication, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
   const ssoDedupe = new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock, keepMs: SSO_DEDUPE_KEEP_MS });
   adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoDedupe, config.connectionName));
@@ -183,17 +185,18 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
     allowedOrigins: config.webchat.allowedOrigins,
-    // Behind App Service's front end every request comes from the same socket address.
-    clientAddress: config.bot.appType === 'None' ? 'socket' as const : 'forwardedFor' as const,
+    // Behind App Service's front end every request comes from the same socket address (TRUSTED_PROXY_HOPS=1 there).
+    trustedProxyHops: config.webchat.trustedProxyHops,
     logger: logger.child('webchat'),
   };
   const server = createServer({
     adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
     extraRoutes: (routes) => registerWebChatRoutes(routes, webChat),
   });
   const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
@@ -232,24 +235,23 @@ function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | unde
   return target.secret ? new DirectLineTokenExchange({ http, baseUrl: target.baseUrl, secret: target.secret, logger }) : undefined;
 }
 
-function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFrameworkAuthentication {
   const identity = config.bot;
   const loginBaseUrl = config.directory.kind === 'graph' ? config.directory.loginBaseUrl : undefined;
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({
+  return new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppType: identity.appType === 'None' ? '' : identity.appType,
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
     // OAUTH_URL (regional bots, local tests of the Azure path) and a non-public LOGIN_BASE_URL reach every SDK call.
     ...botFrameworkEndpointKeys({ oauthUrl: config.oauthUrl, loginBaseUrl, singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined }),
-  }));
-  if (sandboxTokens) {
-    // Without an app id the SDK's own token client refuses to work ("appId Required"): the sandbox's serves instead.
-    adapter.use(async (context: TurnContext, next) => {
-      context.turnState.set(adapter.UserTokenClientKey, sandboxTokens);
-      await next();
-    });
-  }
+  });
+}
+
+function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+  // Clients built once and reused across turns. Without an app id the SDK's own token client refuses to work
+  // ("appId Required"): the sandbox's serves every turn instead, installed here once.
+  const adapter = new CloudAdapter(new ReusedClientsAuthentication({ inner: authentication, userTokens: sandboxTokens }));
   adapter.onTurnError = async (context, error) => {
     logger.error('turn failed', { activityType: context.activity.type, channelId: context.activity.channelId, error });
     // Never "nothing has been closed": the error may come after a Yes whose closure is under way or done
@@ -263,6 +265,17 @@ function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTok
   return adapter;
 }
 
+/**
+ * `require` on first use, for the Azure SDKs: loading @azure/identity, @azure/storage-blob and botbuilder-azure-blobs
+ * at start-up cost sandbox mode (which never uses them) a measurable share of its cold start (docs/scaling.md).
+ * `require`, not `await import()`: under nodenext a dynamic import takes the packages' ESM builds, whose classes are
+ * not the CommonJS ones the rest of the bot's types (and botbuilder-azure-blobs) are built against.
+ */
+function loadLazily<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(id) as T;
+}
+
 async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<Sandbox> {
   const seed = config.sandbox.seedPath ? await loadSeedFile(config.sandbox.seedPath) : undefined;
   return startSandbox({ port: config.sandbox.port, dataDir: config.sandbox.dataDir, seed, exportDelayMs: config.sandbox.exportDelayMs, logger });
@@ -272,11 +285,13 @@ async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<
 function azureCredential(config: BotConfig): TokenCredential {
   const graphClientId = config.directory.kind === 'graph' && 'clientId' in config.directory.credential ? config.directory.credential.clientId : undefined;
   const clientId = graphClientId ?? (config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined);
+  const { ManagedIdentityCredential } = loadLazily<typeof import('@azure/identity')>('@azure/identity');
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
 function blobContainer(config: BotConfig): ContainerClient {
   if (config.storage.kind !== 'blob') throw new Error('blobContainer needs STORAGE=blob');
+  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
   const service = config.storage.connectionString
     ? BlobServiceClient.fromConnectionString(config.storage.connectionString)
     : new BlobServiceClient(config.storage.accountUrl ?? '', azureCredential(config));
@@ -287,9 +302,12 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
   switch (config.storage.kind) {
     case 'memory': return new MemoryStorage();
     case 'file': return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
-    case 'blob': return config.storage.connectionString
-      ? new BlobsStorage(config.storage.connectionString, config.storage.container)
-      : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+    case 'blob': {
+      const { BlobsStorage } = loadLazily<typeof import('botbuilder-azure-blobs')>('botbuilder-azure-blobs');
+      return config.storage.connectionString
+        ? new BlobsStorage(config.storage.connectionString, config.storage.container)
+        : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+    }
   }
 }
 
@@ -298,6 +316,8 @@ function productionLinkSigner(config: BotConfig, logger: Logger): DownloadLinkSi
   const location = config.export.storageLocation;
   if (!location) return { sign: async () => { throw new Error('EXPORT_STORAGE_LOCATION is not set'); } };
   const account = new URL(location);
+  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
+  const { BlobSasLinkSigner } = loadLazily<typeof import('./services/blob/blobSasLinkSigner')>('./services/blob/blobSasLinkSigner');
   const service = new BlobServiceClient(`${account.protocol}//${account.host}`, azureCredential(config));
   return new BlobSasLinkSigner({
     kind: 'userDelegation',

@@ -43,9 +43,26 @@ export class TeamsWarningCards {
   watch(context: TurnContext): void {
     if (context.activity.channelId !== 'msteams') return;
     context.onSendActivities(async (turn, activities, next) => {
-      const warnings = activities.map((activity) => warningIn(activity));
-      for (const [index, warning] of warnings.entries()) {
-        if (warning) activities[index] = { ...activities[index], attachments: [waitingFor(turn.activity.from?.name, warning.content)] };
+      // Each warning card goes in an activity of its own, its text in the one before: a connector may answer a
+      // message with text and a card with 202 and no id (the Agents Playground does), and the card's id is what
+      // its later updates need. The array is the one `next` sends, so it is rearranged in place.
+      const warnings: Array<ReturnType<typeof warningIn>> = [];
+      for (let index = 0; index < activities.length; index++) {
+        const warning = warningIn(activities[index]);
+        if (!warning) {
+          warnings.push(undefined);
+          continue;
+        }
+        const { text, speak: _speak, ...rest } = activities[index];
+        const cardOnly: Partial<Activity> = { ...rest, attachments: [waitingFor(turn.activity.from?.name, warning.content)] };
+        if (text) {
+          activities.splice(index, 1, { ...rest, attachments: [], text }, cardOnly);
+          warnings.push(undefined);
+          index += 1;
+        } else {
+          activities[index] = cardOnly;
+        }
+        warnings.push(warning);
       }
       const responses: ResourceResponse[] = await next();
       for (const [index, card] of warnings.entries()) {

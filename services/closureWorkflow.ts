@@ -98,7 +98,14 @@ export class ClosureWorkflow {
     const ids = await this.options.closure.reconcile();
     await this.options.closure.completeAudit(ids);
     let settled = 0;
-    for (const requestId of ids) if (await this.settle(requestId, channel, { silent: false, audited: true })) settled += 1;
+    for (const requestId of ids) {
+      try {
+        if (await this.settle(requestId, channel, { silent: false, audited: true })) settled += 1;
+      } catch (error) {
+        // Its claim lapses and a later pass tries again; the other requests of this pass go on.
+        this.options.logger.error('settling an ended request failed; a later pass retries it', { requestId, error });
+      }
+    }
     return settled;
   }
 

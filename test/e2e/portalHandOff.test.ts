@@ -16,7 +16,10 @@ async function pressYes(harness: BotHarness): Promise<{ kim: ChatUser; replies: 
 
 async function auditTypes(harness: BotHarness): Promise<string[]> {
   const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
-  return lines.map((line) => `${JSON.parse(line).type}${JSON.parse(line).detail ? `:${JSON.parse(line).detail}` : ''}`);
+  return lines.map((line) => {
+    const event = JSON.parse(line) as { type: string; detail?: string };
+    return `${event.type}${event.detail ? `:${event.detail}` : ''}`;
+  });
 }
 
 describe('the portal hand-off over /api/messages', () => {

@@ -211,6 +211,11 @@ describe('Teams Universal Actions on the warning card', () => {
       assert.match(cardText(refreshed.value), /^Expired/);
       assert.deepEqual(actionsOf(refreshed.value), []);
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200);
+
+      const again = harness.connector.received.length;
+      await kim.says('close my account');
+      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= again && /signed in as/.test(String(e.activity.text)));
+      assert.doesNotMatch(textsIn(since(harness.connector, again)), /Typing doesn't close|press \*\*Yes/, 'the refused warning no longer waits');
     });
   });
 
@@ -229,6 +234,26 @@ describe('Teams Universal Actions on the warning card', () => {
       const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
       assert.match(String(answer.value), /That warning has expired/);
       assert.equal(await harness.bot.background.expireWarnings(), 0);
+
+      const again = harness.connector.received.length;
+      await kim.says('close my account');
+      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= again && /signed in as/.test(String(e.activity.text)));
+      assert.doesNotMatch(textsIn(since(harness.connector, again)), /Typing doesn't close|press \*\*Yes/, 'the expired warning no longer waits');
+    });
+  });
+
+  describe('a connector that answers 202 with no message id', () => {
+    it('sends the card\'s final state as a new message when the card cannot be updated by id', async () => {
+      harness.connector.answerWithoutIds(true);
+      const warning = await warningOfKim();
+      const cardMessage = harness.connector.received.find((e) => e.id === warning.activityId);
+      assert.ok(cardMessage && !cardMessage.activity.text, 'the card travels in an activity of its own, its text in another');
+      const mark = harness.connector.received.length;
+
+      await kim.says('cancel');
+
+      const fresh = await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= mark && e.method === 'POST' && /^Cancelled/.test(cardText(attachmentsIn([e])[0]?.content)));
+      assert.deepEqual(actionsOf(attachmentsIn([fresh])[0].content), [], 'no buttons on the ended card');
     });
   });
 
