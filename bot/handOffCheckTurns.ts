@@ -38,7 +38,7 @@ export class HandOffCheckTurns {
       if (!due.conversation || !due.channelUserId) continue;
       const channelUserId = due.channelUserId;
       try {
-        await continueConversation(due.conversation as Partial<ConversationReference>, async (context) => {
+        await continueConversation(due.conversation, async (context) => {
           const token = await this.userToken(context, channelUserId, due.channelId);
           const result = await this.options.checks.checkInBackground(due.requestId, token);
           if (result) {

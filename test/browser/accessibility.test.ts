@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { accessibilityViolations, describeViolations } from '../support/axe';
 import { signInLinkOf, startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
 

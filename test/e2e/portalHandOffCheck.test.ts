@@ -96,7 +96,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     // The first background check is due one interval after the hand-off.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     assert.equal(await harness.bot.checkHandOffs(), 1);
-    const told = harness.connector.received.map((r) => String(r.activity.text ?? '')).filter((t) => /is closed/.test(t));
+    const told = harness.connector.received.map((r) => (typeof r.activity.text === 'string' ? r.activity.text : '')).filter((t) => /is closed/.test(t));
     assert.equal(told.length, 1);
     assert.match(told[0] ?? '', new RegExp(KIM.upn));
     assert.equal(await harness.bot.checkHandOffs(), 0, 'nothing left to check');
