@@ -1,41 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { accessibilityViolations, describeViolations } from '../support/axe';
 import { signInLinkOf, startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
 
 /** Debian's package (CI installs it in .ci/run); nothing may download a browser. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_TIMEOUT_MS = 20_000;
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: Array<{ readonly target: unknown[]; readonly why?: string }>;
-}
-
-/**
- * Runs axe-core's WCAG 2.x A and AA rules in the page. axe is injected as a script, which the pages' own CSP
- * forbids, so this context bypasses CSP; the CSP itself is checked by webchat.test.ts.
- */
-async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ content: await readFile(require.resolve('axe-core/axe.min.js'), 'utf8') });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map(({ id, impact, help, nodes }) => ({
-      id, impact, help,
-      nodes: nodes.map((n) => ({ target: n.target, why: (n as unknown as { failureSummary?: string }).failureSummary })),
-    }));
-  });
-}
-
-function describeViolations(violations: AxeViolation[]): string {
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => `${JSON.stringify(n.target).slice(-120)} ${n.why ?? ''}`).join('; ')}`).join('\n');
-}
 
 describe('accessibility of the pages people see (axe-core, WCAG 2.1 A and AA)', () => {
   let harness: BotHarness;

@@ -46,7 +46,7 @@ describe('the portal hand-off in the web chat page, in a real browser (CLOSURE=p
     await signIn.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
     await signIn.getByLabel(/password/i).fill(KIM.password);
     await signIn.getByRole('button', { name: /sign in/i }).click();
-    await signIn.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await signIn.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await signIn.close();
 
     await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
