@@ -16,6 +16,7 @@ import type { UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
+import { botFrameworkEndpointKeys } from './bot/botFrameworkEndpoints';
 import { BotClosureChannels } from './bot/botClosureChannel';
 import { HandOffCheckTurns } from './bot/handOffCheckTurns';
 import { FileStorage } from './bot/storage/fileStorage';
@@ -64,7 +65,6 @@ const SSO_DEDUPE_KEEP_MS = 60 * 60_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 /** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
 const EXPORT_FILE_NAME = 'personal-data.json';
-const DEFAULT_LOGIN_BASE_URL = 'https://login.microsoftonline.com';
 
 export interface RunningBot {
   readonly url: string;
@@ -147,7 +147,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('closure'),
     onHandedOff: (request) => handOffChecks.started(request),
   });
-  const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
   const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
@@ -155,13 +155,13 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => adapter.continueConversationAsync(botAppId, reference, logic);
   const workflow = new ClosureWorkflow({
     closure,
-    forgetPerson: (identity) => exports.forget(identity),
+    forgetPerson: (identity) => exportService.forget(identity),
     settleLeaseMs: config.closure.leaseSeconds * 1000,
     logger: logger.child('workflow'),
   });
   const closureChannels = new BotClosureChannels({ continueConversation, state, storage: stateStorage, connectionName: config.connectionName, clock, logger: logger.child('channel') });
   const dialog = new MainDialog({
-    directory, realm, closure, exports, audit: stores.audit, clock, workflow,
+    directory, realm, closure, exports: exportService, audit: stores.audit, clock, workflow,
     closureChannel: (context) => closureChannels.forTurn(context),
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
@@ -184,7 +184,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
@@ -242,10 +242,8 @@ function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFramewor
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
-    // Regional bots and local tests of the Azure path need their own token service (the SDK reads OAuthUrl first).
-    ...(config.oauthUrl ? { OAuthUrl: config.oauthUrl } : {}),
-    // The bot's own token for the channels comes from LOGIN_BASE_URL too when it is not the public cloud's.
-    ...(identity.appType === 'SingleTenant' && loginBaseUrl && loginBaseUrl !== DEFAULT_LOGIN_BASE_URL ? { ToChannelFromBotLoginUrl: `${loginBaseUrl}/${identity.tenantId}` } : {}),
+    // OAUTH_URL (regional bots, local tests of the Azure path) and a non-public LOGIN_BASE_URL reach every SDK call.
+    ...botFrameworkEndpointKeys({ oauthUrl: config.oauthUrl, loginBaseUrl, singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined }),
   });
 }
 

@@ -19,7 +19,8 @@ export interface JsonlAuditTrailOptions {
 export class JsonlAuditTrail implements AuditTrail {
   private readonly file: string;
   private readonly logger: Logger;
-  private dirReady: Promise<unknown> | undefined;
+  /** Whether a write already found or made the folder: a later re-creation means it was deleted meanwhile. */
+  private dirSeen = false;
 
   constructor(options: JsonlAuditTrailOptions) {
     this.file = options.file;
@@ -29,11 +30,12 @@ export class JsonlAuditTrail implements AuditTrail {
   async append(event: AuditEvent): Promise<void> {
     assertAuditEvent(event);
     const line = `${JSON.stringify(toStoredEvent(event))}\n`;
-    this.dirReady ??= mkdir(dirname(this.file), { recursive: true }).catch((error: unknown) => {
-      this.dirReady = undefined;
+    // Every time, not once: the folder may have been deleted while the bot runs (a demo reset by hand).
+    const created = await mkdir(dirname(this.file), { recursive: true }).catch((error: unknown) => {
       throw unavailable(`cannot create the directory of "${this.file}"`, error);
     });
-    await this.dirReady;
+    if (created !== undefined && this.dirSeen) this.logger.warn(`audit folder of "${this.file}" had disappeared; created it again, earlier events are gone`);
+    this.dirSeen = true;
     try {
       await appendFile(this.file, line, { encoding: 'utf8', flag: 'a' });
     } catch (error) {
