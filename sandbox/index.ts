@@ -18,6 +18,7 @@ import { PORTAL_PATH, portalRoutes } from './portalRoutes';
 import { realmRoutes } from './realmRoutes';
 import { DEMO_SEED_PATH, loadSeedFile, validateSeed, type SandboxSeed } from './seed';
 import { createSandboxServer } from './server';
+import { SignInLockout } from './signInLockout';
 import { signInRoutes } from './signInRoutes';
 import { BlobFiles, SandboxLinkSigner } from './storage';
 import { storageRoutes } from './storageRoutes';
@@ -110,6 +111,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const conversations = await DirectLineConversations.open({ dataDir: options.dataDir, clock, logger: logger.child('directline') });
   const browserSessions = createBrowserSessions(conversations.signingKey);
+  const lockout = new SignInLockout(() => clock().getTime());
   const directLine = createDirectLine({ url, loginBaseUrl, conversations, browserSessions, heartbeatMs: options.directLineHeartbeatMs, clock, logger: logger.child('directline') });
   // The WebSocket stream; every other upgrade is refused there (404), as nothing else on the sandbox speaks it.
   server.on('upgrade', (req, socket, head) => directLine.handleUpgrade(req, socket, head));
@@ -119,10 +121,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ...graphRoutes({ directory, exports: exportJobs, graphBaseUrl, storageBaseUrl, logger: logger.child('graph') }),
     ...realmRoutes({ directory }),
     ...appTokenRoutes({ directory, app, logger: logger.child('login') }),
-    ...signInRoutes({ directory, events, browserSessions, logger: logger.child('signin') }),
+    ...signInRoutes({ directory, events, browserSessions, lockout, logger: logger.child('signin') }),
     ...tokenServiceRoutes({ directory, loginBaseUrl, logger: logger.child('tokenservice') }),
     ...storageRoutes({ blobs, signer: linkSigner }),
-    ...portalRoutes({ directory, exports: exportJobs, logger: logger.child('portal') }),
+    ...portalRoutes({ directory, exports: exportJobs, lockout, logger: logger.child('portal') }),
   );
   logger.info(`sandbox listening on "${url}"`, { dataDir: options.dataDir });
 

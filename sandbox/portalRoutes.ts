@@ -4,10 +4,12 @@ import { rememberPurgedSignInName, verifyPassword, type SandboxDirectory } from 
 import type { ExportJobs } from './exportJobs';
 import { sendHtml, type Route, type RouteContext } from './http';
 import { renderPortalPage } from './portalPage';
+import type { SignInLockout } from './signInLockout';
 
 /** The page's path; `Sandbox.portalUrl` points here, standing for https://go.microsoft.com/fwlink/?linkid=873123. */
 export const PORTAL_PATH = '/portal/my-data-requests';
 const COOKIE = 'sandbox_portal';
+const LOCKED_OUT = 'Your account is temporarily locked to prevent unauthorized use: the password was wrong too many times. Wait a minute, then try again.';
 /** How long a portal sign-in lasts, like a short browser session. */
 const SESSION_MS = 30 * 60_000;
 
@@ -25,8 +27,8 @@ interface PortalSession {
  * handed out until it expires, and Graph then answers it 404 (see graphRoutes, `/me`).
  * Sessions live in memory (a sandbox restart signs everyone out of this page, nothing else).
  */
-export function portalRoutes(options: { readonly directory: SandboxDirectory; readonly exports: ExportJobs; readonly logger: Logger }): Route[] {
-  const { directory, exports, logger } = options;
+export function portalRoutes(options: { readonly directory: SandboxDirectory; readonly exports: ExportJobs; readonly lockout: SignInLockout; readonly logger: Logger }): Route[] {
+  const { directory, exports, lockout, logger } = options;
   const sessions = new Map<string, PortalSession>();
 
   function sessionOf(ctx: RouteContext): { id: string; session: PortalSession } | undefined {
@@ -68,7 +70,10 @@ export function portalRoutes(options: { readonly directory: SandboxDirectory; re
     const user = directory.userByUpn(username);
     const again = (problem: string) => sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn', username, problem }));
     if (!user || user.status !== 'active') return again("There's no open account with that name in the sandbox directory.");
-    if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash))) return again('Your account or password is incorrect.');
+    // One lockout with the sign-in page's: Entra counts an account's failures wherever the sign-in happens.
+    if (lockout.isLocked(username)) return again(LOCKED_OUT);
+    if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash))) return again(lockout.recordFailure(username) ? LOCKED_OUT : 'Your account or password is incorrect.');
+    lockout.recordSuccess(username);
     const id = randomBytes(24).toString('base64url');
     const session: PortalSession = { userId: user.id, csrf: randomBytes(24).toString('base64url'), expiresAt: directory.now().getTime() + SESSION_MS };
     sessions.set(id, session);

@@ -4,7 +4,7 @@ import type { Logger } from '../services/logger';
 import type { BrowserSessions } from './directLineBrowserSessions';
 import { verifyPassword, type SandboxDirectory } from './directory';
 import { sendHtml, type Route, type RouteContext } from './http';
-import { SignInLockout } from './signInLockout';
+import type { SignInLockout } from './signInLockout';
 import { renderSignInPage } from './signInPage';
 
 /** How long a magic code can be redeemed, like the Bot Framework token service's magic codes. */
@@ -43,13 +43,14 @@ export interface SignInRoutesOptions {
   readonly events: EventEmitter;
   /** Tells whether a Direct Line sign-in is open in the chat's own browser. */
   readonly browserSessions: BrowserSessions;
+  /** Shared with the portal's sign-in: failures count per account wherever they happen. */
+  readonly lockout: SignInLockout;
   readonly logger: Logger;
 }
 
 /** The sign-in page the token service's `signInLink` points to: `GET/POST {login}/signin?state=...`. */
 export function signInRoutes(options: SignInRoutesOptions): Route[] {
-  const { directory, events, browserSessions, logger } = options;
-  const lockout = new SignInLockout(() => directory.now().getTime());
+  const { directory, events, browserSessions, lockout, logger } = options;
 
   function liveSession(state: string) {
     const session = directory.state.signInSessions[state];

@@ -58,6 +58,7 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await popup.getByLabel(/password/i).fill(account.password);
     await shoot?.('2-sign-in-page', popup);
     await popup.getByRole('button', { name: /sign in/i }).click();
+    // The popup is the chat's own browser: the sign-in goes on by itself, no code (enhanced authentication).
     await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
     await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });

@@ -46,6 +46,7 @@ describe('the portal hand-off in the web chat page, in a real browser (CLOSURE=p
     await signIn.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
     await signIn.getByLabel(/password/i).fill(KIM.password);
     await signIn.getByRole('button', { name: /sign in/i }).click();
+    // The popup is the chat's own browser: the sign-in goes on by itself, no code (enhanced authentication).
     await signIn.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await signIn.close();
 

@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { hashPassword, SANDBOX_SCRYPT_COST, verifyPassword } from '../../sandbox/directory';
 import { LOCKOUT_DURATION_MS, LOCKOUT_THRESHOLD } from '../../sandbox/signInLockout';
+import { openPortal } from '../support/portalClient';
 import { appToken, bearer, createChannel, DEMO, getSignInLink, startTestSandbox, submitSignIn, type TestSandbox } from './helpers';
 
 describe('sandbox sign-in hardening', () => {
@@ -35,6 +36,13 @@ describe('sandbox sign-in hardening', () => {
       assert.match((await tryPassword(DEMO.grace.upn, DEMO.password)).code ?? '', /^\d{6}$/);
     });
 
+    it('counts the "My data requests" page\'s failures with the sign-in page\'s, as one account\'s', async () => {
+      const portal = await openPortal(t.sandbox.portalUrl);
+      for (let attempt = 1; attempt < LOCKOUT_THRESHOLD; attempt++) assert.match(await portal.signIn(DEMO.ada.upn, 'wrong'), /password is incorrect/);
+      assert.match((await tryPassword(DEMO.ada.upn, 'wrong')).html, /temporarily locked/);
+      assert.match(await portal.signIn(DEMO.ada.upn, DEMO.password), /temporarily locked/, 'the portal refuses the right password too');
+    });
+
     it('forgets failures older than a minute', async () => {
       for (let attempt = 1; attempt < LOCKOUT_THRESHOLD; attempt++) await tryPassword(DEMO.ada.upn, 'wrong');
       t.time.advance(61_000);
@@ -43,9 +51,9 @@ describe('sandbox sign-in hardening', () => {
   });
 
   describe('framing', () => {
-    it('forbids every site to frame the sign-in page, its form and its error states', async () => {
+    it('forbids every site to frame the sign-in page, its error states and the "My data requests" page', async () => {
       const link = await getSignInLink(t.sandbox, createChannel());
-      for (const response of [await fetch(link), await fetch(`${t.sandbox.loginBaseUrl}/signin?state=unknown`)]) {
+      for (const response of [await fetch(link), await fetch(`${t.sandbox.loginBaseUrl}/signin?state=unknown`), await fetch(t.sandbox.portalUrl)]) {
         assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
         assert.equal(response.headers.get('x-frame-options'), 'DENY');
       }
