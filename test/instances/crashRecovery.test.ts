@@ -47,7 +47,11 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
     bot.kill('SIGKILL');
     assert.deepEqual(await bot.waitForExit(), { code: null, signal: 'SIGKILL' });
     assert.ok('error' in (await press), 'the press got no answer: the bot died while handling it');
-    assert.ok(JSON.stringify(await fixture.conversationState(user)).includes(person.upn), 'the waiting conversation holds the UPN at the crash');
+    // Parked at the warning the state keeps ids only (issue 14: no identity, no rendered card), so its request id is
+    // what shows it is there at the crash and gone afterwards; the UPN must not be in it at all.
+    const parked = JSON.stringify(await fixture.conversationState(user));
+    assert.ok(parked.includes(yes.requestId), 'the waiting conversation holds its request at the crash');
+    assert.ok(!parked.includes(person.upn), 'the waiting conversation keeps no UPN while parked');
     // Two instances restart on the same storage and both reconcile: the user must still be told once.
     const [restarted, second] = await Promise.all([fixture.startBot(CRASH_ENV), fixture.startBot(CRASH_ENV)]);
     bot = restarted;
@@ -62,7 +66,7 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
     const closedMessages = fixture.connector.received.filter((r) => r.conversationId === crash.conversationId && r.method === 'POST' && /has now been closed/.test(String(r.activity.text)));
     assert.equal(closedMessages.length, 1, 'told exactly once across the restart and two instances');
     const state = await fixture.conversationState(crash.user);
-    assert.ok(state === undefined || !JSON.stringify(state).includes(person.upn), `the conversation state is forgotten: ${JSON.stringify(state)?.slice(0, 200)}`);
+    assert.ok(state === undefined || !(JSON.stringify(state).includes(person.upn) || JSON.stringify(state).includes(crash.requestId)), `the conversation state is forgotten: ${JSON.stringify(state)?.slice(0, 200)}`);
     assert.match(told, /Your account has now been closed\. Request id: `[^`]+`/);
     assert.ok(told.includes(crash.requestId));
     assert.equal(await fixture.userExists(person.id), false, 'the account is gone from the directory');
