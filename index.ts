@@ -10,12 +10,13 @@ import type { TokenCredential } from '@azure/identity';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
-  type ConversationReference, type Storage, type TurnContext,
+  type Activity, type ConversationReference, type Storage, type TurnContext,
 } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
+import { botFrameworkEndpointKeys } from './bot/botFrameworkEndpoints';
 import { BotClosureChannels } from './bot/botClosureChannel';
 import { HandOffCheckTurns } from './bot/handOffCheckTurns';
 import { ReusedClientsAuthentication } from './bot/reusedClients';
@@ -64,7 +65,6 @@ const SSO_DEDUPE_KEEP_MS = 60 * 60_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 /** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
 const EXPORT_FILE_NAME = 'personal-data.json';
-const DEFAULT_LOGIN_BASE_URL = 'https://login.microsoftonline.com';
 
 export interface RunningBot {
   readonly url: string;
@@ -148,7 +148,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('closure'),
     onHandedOff: (request) => handOffChecks.started(request),
   });
-  const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
   const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
@@ -156,13 +156,13 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => adapter.continueConversationAsync(botAppId, reference, logic);
   const workflow = new ClosureWorkflow({
     closure,
-    forgetPerson: (identity) => exports.forget(identity),
+    forgetPerson: (identity) => exportService.forget(identity),
     settleLeaseMs: config.closure.leaseSeconds * 1000,
     logger: logger.child('workflow'),
   });
   const closureChannels = new BotClosureChannels({ continueConversation, state, storage: stateStorage, connectionName: config.connectionName, clock, logger: logger.child('channel') });
   const dialog = new MainDialog({
-    directory, realm, closure, exports, audit: stores.audit, clock, workflow,
+    directory, realm, closure, exports: exportService, audit: stores.audit, clock, workflow,
     closureChannel: (context) => closureChannels.forTurn(context),
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
@@ -174,7 +174,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
     teams: { clock, continueConversation },
   });
-  const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
+  const authentication = botFrameworkAuthentication(config);
+  const adapter = createAdapter(authentication, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
   const ssoDedupe = new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock, keepMs: SSO_DEDUPE_KEEP_MS });
   adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoDedupe, config.connectionName));
@@ -184,17 +185,18 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
     allowedOrigins: config.webchat.allowedOrigins,
-    // Behind App Service's front end every request comes from the same socket address.
-    clientAddress: config.bot.appType === 'None' ? 'socket' as const : 'forwardedFor' as const,
+    // Behind App Service's front end every request comes from the same socket address (TRUSTED_PROXY_HOPS=1 there).
+    trustedProxyHops: config.webchat.trustedProxyHops,
     logger: logger.child('webchat'),
   };
   const server = createServer({
     adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
     extraRoutes: (routes) => registerWebChatRoutes(routes, webChat),
   });
   const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
@@ -233,19 +235,20 @@ function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | unde
   return target.secret ? new DirectLineTokenExchange({ http, baseUrl: target.baseUrl, secret: target.secret, logger }) : undefined;
 }
 
-function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFrameworkAuthentication {
   const identity = config.bot;
   const loginBaseUrl = config.directory.kind === 'graph' ? config.directory.loginBaseUrl : undefined;
-  const authentication = new ConfigurationBotFrameworkAuthentication({
+  return new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppType: identity.appType === 'None' ? '' : identity.appType,
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
-    // Regional bots and local tests of the Azure path need their own token service (the SDK reads OAuthUrl first).
-    ...(config.oauthUrl ? { OAuthUrl: config.oauthUrl } : {}),
-    // The bot's own token for the channels comes from LOGIN_BASE_URL too when it is not the public cloud's.
-    ...(identity.appType === 'SingleTenant' && loginBaseUrl && loginBaseUrl !== DEFAULT_LOGIN_BASE_URL ? { ToChannelFromBotLoginUrl: `${loginBaseUrl}/${identity.tenantId}` } : {}),
+    // OAUTH_URL (regional bots, local tests of the Azure path) and a non-public LOGIN_BASE_URL reach every SDK call.
+    ...botFrameworkEndpointKeys({ oauthUrl: config.oauthUrl, loginBaseUrl, singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined }),
   });
+}
+
+function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
   // Clients built once and reused across turns. Without an app id the SDK's own token client refuses to work
   // ("appId Required"): the sandbox's serves every turn instead, installed here once.
   const adapter = new CloudAdapter(new ReusedClientsAuthentication({ inner: authentication, userTokens: sandboxTokens }));

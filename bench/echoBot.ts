@@ -4,7 +4,8 @@
  * real bot. Anonymous (no app id), like the bot in sandbox mode. Whatever the real bot's welcome turn costs beyond
  * this is the bot's own.
  */
-import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import {
+  type Activity, ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from '../server/createServer';
 import { startServer } from '../server/lifecycle';
 import { silentLogger } from '../services/logger';
@@ -21,8 +22,13 @@ class EchoBot extends ActivityHandler {
 }
 
 async function main(): Promise<void> {
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
-  const server = createServer({ adapter, bot: new EchoBot(), logger: silentLogger, maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
+  const authentication = new ConfigurationBotFrameworkAuthentication({});
+  const adapter = new CloudAdapter(authentication);
+  const server = createServer({
+    adapter, bot: new EchoBot(), logger: silentLogger, maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    // The same inbound check the bot's server runs (no app id: it lets every activity through, as for the bot).
+    authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
+  });
   const listening = await startServer(server, { port: 0, host: '127.0.0.1', graceMs: 1_000, logger: silentLogger });
   answerProbes();
   process.stdout.write(`${READY_PREFIX}${listening.url}\n`);

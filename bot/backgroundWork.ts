@@ -1,4 +1,4 @@
-import { MessageFactory, type CloudAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
+import { MessageFactory, type CloudAdapter, type TurnContext } from 'botbuilder';
 import { renderCard } from '../cards/renderCard';
 import { formatTime, Messages } from '../dialogs/messages';
 import type { ClosureChannel, ClosureWorkflow } from '../services/closureWorkflow';
@@ -52,7 +52,7 @@ export class BackgroundWork {
 
   private async tell(conversation: Record<string, unknown>, send: (context: TurnContext) => Promise<unknown>, itemId: string): Promise<void> {
     try {
-      await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation as Partial<ConversationReference>, async (context) => {
+      await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation, async (context) => {
         await send(context);
       });
     } catch (error) {

@@ -117,9 +117,9 @@ function asThePress(context: TurnContext, invoke: Partial<Activity>): void {
   activity.id = invoke.id;
   activity.from = invoke.from ?? activity.from;
   activity.conversation = invoke.conversation ?? activity.conversation;
-  activity.channelData = invoke.channelData;
+  activity.channelData = invoke.channelData as unknown;
   activity.replyToId = invoke.replyToId;
-  activity.value = invoke.value;
+  activity.value = invoke.value as unknown;
   // A card press carries no text; the dialogs guard text and read the press from `value` only.
   activity.text = '';
 }
@@ -141,7 +141,7 @@ async function withinAnswerTime(check: Promise<boolean>): Promise<boolean | unde
 }
 
 function cardResponse(card: AdaptiveCardAttachment): AdaptiveCardInvokeResponse {
-  return { statusCode: 200, type: card.contentType, value: card.content as Record<string, unknown> };
+  return { statusCode: 200, type: card.contentType, value: card.content };
 }
 
 /** Teams shows `value` (a string, despite the SDK's type) as a short note in place of the card's answer. */

@@ -138,7 +138,7 @@ export function renderCard<N extends CardName>(name: N, data: CardDataMap[N]): A
 function checkData<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N]): void {
   if (typeof data !== 'object' || data === null) throw new CardRenderError(name, '(data)', 'is not an object');
   const record = data as Record<string, unknown>;
-  for (const [field, kind] of Object.entries(spec.fields) as Array<[string, FieldKind]>) {
+  for (const [field, kind] of Object.entries<FieldKind>(spec.fields)) {
     const problem = checkField(kind, record[field]);
     if (problem !== undefined) throw new CardRenderError(name, problem.path ? `${field}${problem.path}` : field, problem.message);
   }

@@ -36,6 +36,8 @@ export interface BotConfig {
     /** Direct Line's base URL (Azure mode); the sandbox serves its own. */
     readonly directLineBaseUrl: string;
     readonly allowedOrigins: readonly string[];
+    /** X-Forwarded-For hops appended by trusted proxies (App Service's front end: 1); 0 = the socket address. */
+    readonly trustedProxyHops: number;
   };
   readonly applicationInsightsConnectionString?: string;
   /** `url`: a shared sandbox to connect to instead of starting one (the other fields are then the standalone sandbox's). */
@@ -187,6 +189,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       directLineSecret: get('DIRECT_LINE_SECRET') || undefined,
       directLineBaseUrl: url('DIRECT_LINE_BASE_URL', true) ?? '',
       allowedOrigins: get('WEBCHAT_ALLOWED_ORIGINS').split(',').map((o) => o.trim()).filter(Boolean),
+      trustedProxyHops: integer('TRUSTED_PROXY_HOPS', 0, 10),
     },
     applicationInsightsConnectionString: get('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
     sandbox: {

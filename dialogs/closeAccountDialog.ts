@@ -5,6 +5,7 @@ import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
+import { breakableAddress, isolateText } from './plainText';
 import { SignInPrompt } from './signInPrompt';
 import type { DialogServices } from './dialogServices';
 import { formatTime, Messages } from './messages';
@@ -88,22 +89,22 @@ export class CloseAccountDialog extends ComponentDialog {
     await this.setProgress(step.context, { step: 'exportOffer' });
     const job = await this.services.exports.find(identity);
     if (job?.status === 'ready' && job.downloadUrl && job.linkExpiresAt && Date.parse(job.linkExpiresAt) > this.services.clock().getTime()) {
-      await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt)) }), Messages.exportReady));
+      await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step)) }), Messages.exportReady));
       return step.next({ action: CardActions.skipExport });
     }
     if (job?.status === 'running') {
       // Asked before and not ready yet: never the export question again, only "wait, or go on without it".
-      const requestedAt = formatTime(new Date(job.requestedAt));
+      const requestedAt = formatTime(new Date(job.requestedAt), this.timeZoneOf(step));
       (step.values as StepValues).exportRunning = true;
       return step.prompt(EXPORT_PROMPT, {
-        prompt: MessageFactory.attachment(renderCard('exportRunning', { requestedAt }), Messages.exportStillRunning(new Date(job.requestedAt))),
+        prompt: MessageFactory.attachment(renderCard('exportRunning', { requestedAt }), Messages.exportStillRunning(new Date(job.requestedAt), this.timeZoneOf(step))),
         retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
       });
     }
     const intro = job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason') : Messages.exportPrompt;
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
-      prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: identity.upn, organizationName: identity.organizationName }), intro),
+      prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) }), intro),
       retryPrompt: MessageFactory.text(Messages.exportRetry),
     });
   }
@@ -130,10 +131,11 @@ export class CloseAccountDialog extends ComponentDialog {
     const card = renderCard('warning', {
       requestId: request.requestId,
       nonce,
-      upn: identity.upn,
-      displayName: identity.displayName,
-      organizationName: identity.organizationName,
-      expiresAt: formatTime(new Date(request.expiresAt)),
+      // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
+      upn: breakableAddress(identity.upn),
+      displayName: isolateText(identity.displayName),
+      organizationName: isolateText(identity.organizationName),
+      expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
       universalActions: step.context.activity.channelId === 'msteams',
       requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
     });
@@ -180,6 +182,12 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async setProgress(context: TurnContext, progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string }): Promise<void> {
     await this.services.progress.set(context, progress);
+  }
+
+  /** The reader's IANA time zone, when the channel sent one with this activity. */
+  private timeZoneOf(step: WaterfallStepContext): string | undefined {
+    const zone: unknown = step.context.activity.localTimezone;
+    return typeof zone === 'string' && zone.length > 0 && zone.length <= 64 ? zone : undefined;
   }
 
   private now(): string {

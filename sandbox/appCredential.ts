@@ -19,7 +19,7 @@ export function createSandboxAppCredential(options: { readonly loginBaseUrl: str
       });
       const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
       if (!response.ok || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-        throw new Error(`The sandbox token endpoint refused an app token for tenant "${tenantId}": ${response.status} ${String(body.error ?? '')}: ${String(body.error_description ?? '')}`);
+        throw new Error(`The sandbox token endpoint refused an app token for tenant "${tenantId}": ${response.status} ${typeof body.error === 'string' ? body.error : ''}: ${typeof body.error_description === 'string' ? body.error_description : ''}`);
       }
       return { token: body.access_token, expiresOnTimestamp: options.clock().getTime() + body.expires_in * 1000, tokenType: 'Bearer' };
     },

@@ -20,7 +20,7 @@ export interface SandboxConnection {
   readonly appCredential: TokenCredential;
   /** Signs sandbox storage URLs into expiring download links. */
   readonly linkSigner: DownloadLinkSigner;
-  /** The Direct Line 3.0 stand-in (polling): `baseUrl` stands for https://directline.botframework.com; the secret is random per start. */
+  /** The Direct Line 3.0 stand-in (REST and WebSocket stream): `baseUrl` stands for https://directline.botframework.com; the secret is random per data folder. */
   readonly directLine: { readonly baseUrl: string; readonly domain: string; readonly secret: string };
   /**
    * Tells the Direct Line stand-in where a bot listens (`.../api/messages`); until then posting to it answers

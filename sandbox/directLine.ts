@@ -44,8 +44,8 @@ export interface DirectLine {
   readonly domain: string;
   readonly secret: string;
   readonly conversations: DirectLineConversations;
-  /** The bot's messaging endpoint, known once the bot listens. */
-  attachBot(endpointUrl: string): void;
+  /** The bot's messaging endpoint, known once the bot listens; kept across restarts. */
+  attachBot(endpointUrl: string): Promise<void>;
   /** Sends an activity to the bot as the channel (`from` must be set); resolves once the bot acknowledged it. */
   sendToBot(conversationId: string, activity: Activity): Promise<void>;
   /** The sandbox server's `upgrade` handler (the WebSocket stream). */
@@ -60,7 +60,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   const { url, conversations, browserSessions, clock, logger } = options;
   const secret = conversations.secret;
   const streams = createDirectLineStreams({ url, conversations, heartbeatMs: options.heartbeatMs ?? STREAM_HEARTBEAT_MS, clock, logger });
-  let botEndpoint: string | undefined;
+  let botEndpoint = conversations.botEndpoint;
   const deliveries = new Map<string, Promise<void>>();
   const domain = `${url}/v3/directline`;
 
@@ -75,6 +75,8 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     if (found.kind === 'expired') throw directLineErrors.tokenExpired();
     if (found.kind === 'unknown') throw directLineErrors.invalidToken();
     const { grant } = found;
+    // A conversation idle long enough is forgotten while a token for it may still be alive.
+    if (!conversations.has(grant.conversationId)) throw directLineErrors.conversationNotFound();
     if (conversationId !== undefined && grant.conversationId !== conversationId) throw directLineErrors.forbidden('Token not valid for this conversation.');
     const origin = ctx.req.headers.origin;
     if (origin && grant.trustedOrigins.length > 0 && !grant.trustedOrigins.includes(origin)) throw directLineErrors.forbidden(`Origin "${origin}" is not trusted by this token.`);
@@ -170,7 +172,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     const userId = startBody(body).userId ?? `dl_${randomBytes(16).toString('hex')}`;
     const conversationId = await conversations.create(userId);
     logger.info('token generated', { conversationId });
-    sendJson(ctx, 200, await conversationAnswer({ conversationId, userId, trustedOrigins: (trusted as string[] | undefined) ?? [] }));
+    sendJson(ctx, 200, await conversationAnswer({ conversationId, userId, trustedOrigins: trusted ?? [] }));
   }
 
   async function refreshToken(ctx: RouteContext): Promise<void> {
@@ -279,8 +281,9 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     domain,
     secret,
     conversations,
-    attachBot(endpointUrl) {
+    async attachBot(endpointUrl) {
       botEndpoint = endpointUrl;
+      await conversations.setBotEndpoint(endpointUrl);
       logger.info(`Direct Line forwards to the bot at "${endpointUrl}"`);
     },
     sendToBot,

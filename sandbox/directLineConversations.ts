@@ -37,6 +37,8 @@ interface Conversation {
   locale?: string;
   started: boolean;
   nextSequence: number;
+  /** Epoch ms of the last activity or start; idle conversations are forgotten after `IDLE_CONVERSATION_MS`. */
+  lastActiveAt: number;
   /** Watermark n = n activities delivered; `log[0]` is position `logStart` (bodies before it were not kept). */
   logStart: number;
   /** In memory only: activity bodies hold personal data (names, the closed account's UPN), never written to disk. */
@@ -48,6 +50,8 @@ interface StoredState {
   /** The Direct Line secret: kept so bots holding it (a shared sandbox) still work after a restart. */
   secret: string;
   signingKey: string;
+  /** Where web chat traffic goes (attachBot): a shared sandbox's bots need not register again after a restart. */
+  botEndpoint?: string;
   conversations: Array<Omit<Conversation, 'log'>>;
   /** Keyed by SHA-256 of the token; expired grants are kept a day to answer TokenExpired. */
   tokens: Record<string, DirectLineTokenGrant>;
@@ -55,6 +59,8 @@ interface StoredState {
 
 /** How long an expired token is still recognised as "expired" rather than unknown. */
 const EXPIRED_TOKEN_MEMORY_MS = 24 * 60 * 60 * 1000;
+/** The reference says nothing of how long Azure keeps a conversation; the sandbox's file must not grow for ever. */
+const IDLE_CONVERSATION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * The sandbox's Direct Line state: conversations, their activity logs, and tokens bound to one conversation and
@@ -84,7 +90,7 @@ export class DirectLineConversations {
       conversations: [],
       tokens: {},
     };
-    const conversations = new Map(state.conversations.map((c) => [c.id, { ...c, logStart: c.nextSequence - 1, log: [] as Activity[] }]));
+    const conversations = new Map(state.conversations.map((c) => [c.id, { ...c, lastActiveAt: c.lastActiveAt ?? options.clock().getTime(), logStart: c.nextSequence - 1, log: [] as Activity[] }]));
     const store = new DirectLineConversations(state, conversations, file, options.clock, options.logger);
     if (!stored) await store.save();
     return store;
@@ -94,6 +100,15 @@ export class DirectLineConversations {
     return this.state.secret;
   }
 
+  get botEndpoint(): string | undefined {
+    return this.state.botEndpoint;
+  }
+
+  async setBotEndpoint(endpointUrl: string): Promise<void> {
+    this.state.botEndpoint = endpointUrl;
+    await this.save();
+  }
+
   /** A key only this sandbox knows, for deriving browser-session ids. */
   get signingKey(): Buffer {
     return Buffer.from(this.state.signingKey, 'base64');
@@ -101,7 +116,7 @@ export class DirectLineConversations {
 
   async create(userId: string): Promise<string> {
     const id = randomBytes(16).toString('hex');
-    this.conversations.set(id, { id, userId, started: false, nextSequence: 1, logStart: 0, log: [] });
+    this.conversations.set(id, { id, userId, started: false, nextSequence: 1, lastActiveAt: this.clock().getTime(), logStart: 0, log: [] });
     await this.save();
     return id;
   }
@@ -123,6 +138,7 @@ export class DirectLineConversations {
     const conversation = this.get(conversationId);
     if (conversation.started) return false;
     conversation.started = true;
+    conversation.lastActiveAt = this.clock().getTime();
     if (locale) conversation.locale = locale;
     await this.save();
     return true;
@@ -153,6 +169,7 @@ export class DirectLineConversations {
       conversation: { id: conversationId },
     };
     conversation.log.push(stored);
+    conversation.lastActiveAt = this.clock().getTime();
     await this.save();
     this.push(conversationId, [stored]);
     return stored;
@@ -231,8 +248,9 @@ export class DirectLineConversations {
   }
 
   private async writeNow(file: string): Promise<void> {
-    const forgetBefore = this.clock().getTime() - EXPIRED_TOKEN_MEMORY_MS;
-    for (const [key, grant] of Object.entries(this.state.tokens)) if (grant.expiresAt <= forgetBefore) delete this.state.tokens[key];
+    const now = this.clock().getTime();
+    for (const [key, grant] of Object.entries(this.state.tokens)) if (grant.expiresAt <= now - EXPIRED_TOKEN_MEMORY_MS) delete this.state.tokens[key];
+    for (const [id, conversation] of this.conversations) if (conversation.lastActiveAt <= now - IDLE_CONVERSATION_MS && !this.listeners.has(id)) this.conversations.delete(id);
     this.state.conversations = [...this.conversations.values()].map(({ log: _log, ...kept }) => kept);
     const temp = `${file}.${randomUUID()}.tmp`;
     try {

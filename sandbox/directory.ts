@@ -1,21 +1,12 @@
-import { createHash, createHmac, randomBytes, randomUUID, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { AppError } from '../services/errors';
 import type { Logger } from '../services/logger';
+import { hashPassword } from './passwords';
 import type { SandboxSeed } from './seed';
 
-const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: ScryptOptions) => Promise<Buffer>;
-
-/**
- * scrypt's cost for the sandbox's passwords. Node runs scrypt on libuv's small thread pool, which the embedded bot
- * shares for its file I/O, so a stream of sign-in attempts slowed the bot's turns (8 ms to 2 s measured). The
- * sandbox holds demo passwords only, so a cheap N is enough (Node's default is 16384; hashes without a cost field
- * were made with it and still verify). Hashes also run one at a time (`oneAtATime`), leaving the pool to the bot.
- */
-export const SANDBOX_SCRYPT_COST = 1024;
-const LEGACY_SCRYPT_COST = 16384;
+export { hashPassword, verifyPassword, SANDBOX_SCRYPT_COST } from './passwords';
 
 const STATE_FILE = 'state.json';
 const STATE_VERSION = 1;
@@ -122,6 +113,8 @@ export interface SandboxState {
   nameHashKey?: string;
   /** Earlier versions kept the purged names in plain text; converted to `purgedSignInNames` on load. */
   closedUpns?: Record<string, string>;
+  /** Fingerprint of the seed this state grew from, so a changed `SANDBOX_SEED` is noticed at start-up. */
+  seedHash?: string;
 }
 
 export interface DirectoryOptions {
@@ -147,8 +140,13 @@ export class SandboxDirectory {
     await mkdir(options.dataDir, { recursive: true });
     const file = path.join(options.dataDir, STATE_FILE);
     const existing = await readState(file);
+    const seedHash = seedFingerprint(options.seed);
     if (existing) {
       options.logger.info(`sandbox state loaded from "${file}"`, { users: existing.users.length });
+      if (existing.seedHash !== undefined && existing.seedHash !== seedHash) {
+        // Not reseeded silently: the saved state holds closures and exports someone may still be looking at.
+        options.logger.warn(`the sandbox seed changed since "${file}" was written; it keeps the saved state. Run "npm run sandbox:reset" (with the bot stopped) to start from the new seed`);
+      }
       const directory = new SandboxDirectory(existing, options);
       if (existing.closedUpns) {
         for (const [name, at] of Object.entries(existing.closedUpns)) rememberPurgedSignInName(existing, name, at);
@@ -157,7 +155,7 @@ export class SandboxDirectory {
       }
       return directory;
     }
-    const directory = new SandboxDirectory(await stateFromSeed(options.seed), options);
+    const directory = new SandboxDirectory({ ...(await stateFromSeed(options.seed)), seedHash }, options);
     await directory.save();
     options.logger.info(`sandbox state seeded in "${file}"`, { users: directory.state.users.length });
     return directory;
@@ -252,6 +250,9 @@ export class SandboxDirectory {
     const file = path.join(this.options.dataDir, STATE_FILE);
     const temp = `${file}.${randomUUID()}.tmp`;
     try {
+      // The folder may have been deleted while running (a reset by hand): write the state held in memory back.
+      const created = await mkdir(this.options.dataDir, { recursive: true });
+      if (created !== undefined) this.options.logger.warn(`sandbox data folder "${this.options.dataDir}" had disappeared; created it again and wrote the state held in memory (use npm run sandbox:reset to start from the seed)`);
       await writeFile(temp, JSON.stringify(this.state, null, 1), { mode: 0o600 });
       await rename(temp, file);
     } catch (error) {
@@ -266,35 +267,12 @@ export function rememberPurgedSignInName(state: SandboxState, signInName: string
   state.purgedSignInNames = { ...state.purgedSignInNames, [signInNameHash(state.nameHashKey, signInName)]: at };
 }
 
+function seedFingerprint(seed: SandboxSeed): string {
+  return createHash('sha256').update(JSON.stringify(seed)).digest('base64url');
+}
+
 function signInNameHash(key: string, signInName: string): string {
   return createHmac('sha256', Buffer.from(key, 'base64')).update(signInName.trim().toLowerCase()).digest('base64url');
-}
-
-/** `scrypt$<salt>$<hash>$<N>`. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await oneAtATime(() => scrypt(password, salt, 32, { N: SANDBOX_SCRYPT_COST }));
-  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}$${SANDBOX_SCRYPT_COST}`;
-}
-
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, salt, hash, cost] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const N = cost ? Number(cost) : LEGACY_SCRYPT_COST;
-  if (!Number.isInteger(N) || N < 2 || N > LEGACY_SCRYPT_COST) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await oneAtATime(() => scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N }));
-  return timingSafeEqual(actual, expected);
-}
-
-let scryptQueue: Promise<unknown> = Promise.resolve();
-
-/** Runs hashes in turn, so they occupy one thread of the pool at most. */
-function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
-  const run = scryptQueue.then(work, work);
-  // The next hash waits for this one either way; this one's failure is its caller's, through `run`.
-  scryptQueue = run.catch(() => undefined);
-  return run;
 }
 
 export function hashToken(token: string): string {

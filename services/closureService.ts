@@ -1,4 +1,4 @@
-import type { AccountCloser, CloseOutcome, HandOffReason } from './accountCloser';
+import type { AccountCloser, CloseOutcome } from './accountCloser';
 import type { AuditEvent, AuditTrail } from './auditTrail';
 import {
   accountKey, hashNonce, newNonce, newRequestId, nonceMatches, scrubbed, TERMINAL_STATUSES,

@@ -42,7 +42,8 @@ export class FileRecordStore<T> implements RecordStore<T> {
   private readonly dir: string;
   private readonly logger: Logger;
   private readonly lockOptions: Parameters<typeof withFileLock>[1];
-  private dirReady: Promise<unknown> | undefined;
+  /** Whether a write already found or made the folder: a later re-creation means it was deleted meanwhile. */
+  private dirSeen = false;
 
   constructor(options: FileRecordStoreOptions) {
     this.dir = options.dir;
@@ -130,11 +131,12 @@ export class FileRecordStore<T> implements RecordStore<T> {
   }
 
   private async mutate<R>(id: string, fn: () => Promise<R>): Promise<R> {
-    this.dirReady ??= mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
-      this.dirReady = undefined;
+    // Every time, not once: a demo user who deletes the data folder while the bot runs gets it back (issue 12).
+    const created = await mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
       throw unavailable(`cannot create "${this.dir}"`, error);
     });
-    await this.dirReady;
+    if (created !== undefined && this.dirSeen) this.logger.warn(`storage folder "${this.dir}" had disappeared; created it again, its earlier records are gone`);
+    this.dirSeen = true;
     return withFileLock(join(this.dir, `.${id}.lock`), this.lockOptions, fn);
   }
 

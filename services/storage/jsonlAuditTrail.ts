@@ -25,6 +25,8 @@ const IDLE_CLOSE_MS = 2_000;
 export class JsonlAuditTrail implements AuditTrail {
   private readonly file: string;
   private readonly logger: Logger;
+  /** Whether an open already found or made the folder: a later re-creation means it was deleted meanwhile. */
+  private dirSeen = false;
   private handle: Promise<FileHandle> | undefined;
   private appending = 0;
   /** One timer for the trail's life, pushed back (`refresh`, no new timer) on every append. */
@@ -72,11 +74,17 @@ export class JsonlAuditTrail implements AuditTrail {
 
   private openOnce(): Promise<FileHandle> {
     this.handle ??= (async () => {
+      // On every open, not once: the folder may have been deleted while the bot runs (a demo reset by hand). An
+      // append to a file deleted while it is open is not seen until the next open, at most IDLE_CLOSE_MS after the
+      // last append.
+      let created: string | undefined;
       try {
-        await mkdir(dirname(this.file), { recursive: true });
+        created = await mkdir(dirname(this.file), { recursive: true });
       } catch (error) {
         throw unavailable(`cannot create the directory of "${this.file}"`, error);
       }
+      if (created !== undefined && this.dirSeen) this.logger.warn(`audit folder of "${this.file}" had disappeared; created it again, earlier events are gone`);
+      this.dirSeen = true;
       try {
         return await open(this.file, 'a');
       } catch (error) {

@@ -103,7 +103,7 @@ export type DialogFixture = ReturnType<typeof createDialogFixture>;
 /** Sends one activity and collects every reply the turn produced. */
 export async function turn(fixture: DialogFixture, activity: Partial<Activity> | string): Promise<Array<Partial<Activity>>> {
   const replies: Array<Partial<Activity>> = [];
-  let reply = await fixture.client.sendActivity(activity);
+  let reply = (await fixture.client.sendActivity(activity)) as Partial<Activity> | undefined;
   while (reply) {
     replies.push(reply);
     reply = fixture.client.getNextReply();

@@ -34,7 +34,7 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     return harness.connector.received.slice(before);
   }
 
-  const textOf = (activities: ConnectorActivity[]) => activities.map((a) => String(a.activity.text ?? '')).join('\n');
+  const textOf = (activities: ConnectorActivity[]) => activities.map((a) => (typeof a.activity.text === 'string' ? a.activity.text : '')).join('\n');
   const dataOf = (activities: ConnectorActivity[], action: string) => cardActionData(activities.map((a) => a.activity), action);
 
   it('greets on join, signs in with the sandbox page (opened the way the Emulator opens it) and code, and closes the account', async () => {

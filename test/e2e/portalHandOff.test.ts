@@ -16,7 +16,10 @@ async function pressYes(harness: BotHarness): Promise<{ kim: ChatUser; replies: 
 
 async function auditTypes(harness: BotHarness): Promise<string[]> {
   const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
-  return lines.map((line) => `${JSON.parse(line).type}${JSON.parse(line).detail ? `:${JSON.parse(line).detail}` : ''}`);
+  return lines.map((line) => {
+    const event = JSON.parse(line) as { type: string; detail?: string };
+    return `${event.type}${event.detail ? `:${event.detail}` : ''}`;
+  });
 }
 
 describe('the portal hand-off over /api/messages', () => {
@@ -26,7 +29,7 @@ describe('the portal hand-off over /api/messages', () => {
   it('with CLOSURE=portal says why, names the account, records the hand-off, and closes nothing', async () => {
     harness = await startHarness({ CLOSURE: 'portal' });
     const { replies } = await pressYes(harness);
-    assert.match(replies, /This bot hands closures to Microsoft's own page[\s\S]*Your account \*\*kim@tailspin\.example\*\* has not been closed yet/);
+    assert.match(replies, /This bot hands closures to Microsoft's own page[\s\S]*Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has not been closed yet/);
     assert.ok((await auditTypes(harness)).includes('handedOff:configured'));
     const page = await submitSignInPage(signInLinkOf(await harness.user().says('close my account')), KIM.upn, KIM.password);
     assert.match(page, /magic-code/, 'the account still signs in');

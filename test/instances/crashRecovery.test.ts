@@ -82,7 +82,7 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
     for (let seen = 1; ; seen += 1) {
       const received = await fixture.connector.waitFor(seen);
       const message = received.find((r) => r.conversationId === conversationId && r.method === 'POST');
-      if (message) return String(message.activity.text ?? '');
+      if (message) return typeof message.activity.text === 'string' ? message.activity.text : '';
     }
   }
 

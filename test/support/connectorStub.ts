@@ -48,7 +48,7 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
         return;
       }
       const id = req.method === 'PUT' && match[2] ? decodeURIComponent(match[2]) : `reply-${++counter}`;
-      received.push({ conversationId: decodeURIComponent(match[1]), method: req.method, path: req.url ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), id });
+      received.push({ conversationId: decodeURIComponent(match[1]), method: req.method, path: req.url ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>, id });
       for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
       if (withoutIds && req.method === 'POST') {
         res.writeHead(202);

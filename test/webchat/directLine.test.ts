@@ -13,7 +13,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
   beforeEach(async () => {
     env = await startTestSandbox();
     bot = await startFakeBot();
-    env.sandbox.attachBot(bot.url);
+    await env.sandbox.attachBot(bot.url);
     ({ domain, secret } = env.sandbox.directLine);
   });
   afterEach(async () => {
@@ -117,13 +117,13 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       assert.deepEqual(echo.channelData, { clientActivityID: 'client-42' });
       const reply = activities.find((a) => a.replyToId === echo.id);
       assert.equal(reply?.text, 'echo: hello');
-      for (const activity of [echo, reply!]) {
+      for (const activity of [echo, reply]) {
         assert.equal(activity.channelId, 'directline');
         assert.deepEqual(activity.conversation, { id: client.conversationId });
         assert.ok(!Number.isNaN(Date.parse(activity.timestamp ?? '')), 'a timestamp');
         assert.equal(activity.serviceUrl, undefined, 'the client never sees the bot\'s serviceUrl');
       }
-      assert.ok(activities.indexOf(echo) < activities.indexOf(reply!), 'the echo comes first');
+      assert.ok(activities.indexOf(echo) < activities.indexOf(reply), 'the echo comes first');
     });
 
     it('forces from.id to the token\'s user, whatever the client claims', async () => {
@@ -185,7 +185,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       const held = new Promise<void>((resolve) => (release = resolve));
       await bot.stop();
       bot = await startFakeBot({ beforeAnswer: (activity) => (activity.type === 'message' ? held : undefined) });
-      env.sandbox.attachBot(bot.url);
+      await env.sandbox.attachBot(bot.url);
       const client = await connect();
       await client.start();
       const posts = Promise.all([client.says('first'), client.says('second')]);
@@ -200,7 +200,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
     it('answers 502 BotError when the bot fails', async () => {
       await bot.stop();
       bot = await startFakeBot({ status: 500, reply: false });
-      env.sandbox.attachBot(bot.url);
+      await env.sandbox.attachBot(bot.url);
       const client = await connect();
       await client.start();
       const failed = await client.says('hello');
