@@ -111,7 +111,7 @@ export async function closeAccount(channel: Channel, user: BenchUser): Promise<v
 export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
+    while (next < items.length) await work(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

@@ -79,7 +79,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
     const headers = buildHeaders(req);
-    const clientRequestId = headers['client-request-id'] as string;
+    const clientRequestId = headers['client-request-id'];
     const url = redactUrl(req.url);
     const deadline = now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS);
     const logFields = { operation: req.operation, method: req.method, url, clientRequestId };
