@@ -6,6 +6,7 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/renderCard';
 import { FORGET_USER_KEY } from '../dialogs/dialogServices';
+import { inLanguageOf } from '../locales/i18n';
 import type { MainDialog } from '../dialogs/mainDialog';
 import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
@@ -67,10 +68,13 @@ export class AccountClosureBot extends TeamsActivityHandler {
   }
 
   override async run(context: TurnContext): Promise<void> {
-    this.warningCards.watch(context);
-    replyToNothingAfterTokenResponse(context);
-    await super.run(context);
-    await this.endTurn(context);
+    // Everything said in this turn, and in the work it starts, is in the language of the activity's locale.
+    await inLanguageOf(context.activity.locale, async () => {
+      this.warningCards.watch(context);
+      replyToNothingAfterTokenResponse(context);
+      await super.run(context);
+      await this.endTurn(context);
+    });
   }
 
   /** A proactive turn in the requester's conversation: their ended cards show their final state, then state is saved. */

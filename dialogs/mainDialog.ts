@@ -12,10 +12,14 @@ import { Messages } from './messages';
 export const MAIN_DIALOG = 'mainDialog';
 const ROUTE_STEPS = 'mainRouteSteps';
 
-const CANCEL_WORDS = new Set(['cancel', 'stop', 'quit', 'never mind', 'nevermind', 'abort']);
-const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i']);
-const START_PHRASE = /\b(close|delete|remove|cancel)\b.*\baccount\b/i;
-const SIGN_OUT_WORDS = new Set(['sign out', 'signout', 'sign me out', 'log out', 'logout', 'switch account', 'switch accounts', 'use another account', 'wrong account']);
+// The words the messages tell people to say, in every language the bot speaks (locales/), lower case.
+const CANCEL_WORDS = new Set(['cancel', 'stop', 'quit', 'never mind', 'nevermind', 'abort', 'abbrechen', 'stopp']);
+const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i', 'hilfe']);
+const START_PHRASE = /\b(close|delete|remove|cancel)\b.*\baccount\b|\bkonto\s+(schließen|schliessen|löschen)|\b(schließe|lösche)\s+(mein\s+)?konto/i;
+const SIGN_OUT_WORDS = new Set([
+  'sign out', 'signout', 'sign me out', 'log out', 'logout', 'switch account', 'switch accounts', 'use another account', 'wrong account',
+  'abmelden', 'konto wechseln',
+]);
 /** What OAuthPrompt reads as a magic code (botbuilder-dialogs 4.23 `recognizeToken`). */
 const MAGIC_CODE = /^\s*\d{6}\s*$/;
 /** Presses that belong to the export offer: outside it they are from a finished step. */

@@ -23,8 +23,13 @@ interface SignInPromptState {
  * fresh card, because the token service may have revoked the code the user still holds.
  */
 export class SignInPrompt extends OAuthPrompt {
-  constructor(dialogId: string, settings: OAuthPromptSettings) {
-    super(dialogId, settings);
+  /** `title` and `text` are looked up each time the card is sent, in that turn's language (OAuthPrompt keeps the object). */
+  constructor(dialogId: string, settings: Omit<OAuthPromptSettings, 'title' | 'text'>) {
+    super(dialogId, {
+      ...settings,
+      get title() { return Messages.signInTitle; },
+      get text() { return Messages.signInPrompt; },
+    });
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {

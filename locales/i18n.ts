@@ -1,0 +1,71 @@
+/**
+ * The bot's languages: one i18next resource file per language beside this file, chosen per turn from the
+ * activity's `locale` (Teams, Web Chat and the Emulator all send a BCP 47 tag). A turn runs inside
+ * `inLanguageOf(locale, ...)`; everything said during it (messages, cards) is looked up in that language, so the
+ * dialogs and the bot's other rooms keep calling `Messages.x` without passing a language around.
+ * A key missing in a language falls back to English (tests check that none is missing).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import i18next, { type TOptions } from 'i18next';
+import de from './de.json';
+import en from './en.json';
+
+export const LANGUAGES = ['en', 'de'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const DEFAULT_LANGUAGE: Language = 'en';
+
+const RESOURCES: Record<Language, object> = { en, de };
+
+const i18n = i18next.createInstance();
+void i18n.init({
+  resources: Object.fromEntries(Object.entries(RESOURCES).map(([lng, translation]) => [lng, { translation }])),
+  lng: DEFAULT_LANGUAGE,
+  fallbackLng: DEFAULT_LANGUAGE,
+  // Messages are Markdown and cards are JSON, not HTML: names are made safe where they are inserted (plainText.ts).
+  interpolation: { escapeValue: false },
+  initAsync: false,
+  returnNull: false,
+});
+
+const turnLanguage = new AsyncLocalStorage<string>();
+/** Languages added at run time by tests (the pseudo-language), spoken like the shipped ones. */
+const addedLanguages = new Set<string>();
+
+/** The language for a BCP 47 tag: its primary subtag when we speak it ("de-AT" -> de), else English. */
+export function languageOf(locale: unknown): Language {
+  if (typeof locale !== 'string') return DEFAULT_LANGUAGE;
+  const primary = locale.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  if (addedLanguages.has(primary)) return primary as Language;
+  return (LANGUAGES as readonly string[]).includes(primary) ? (primary as Language) : DEFAULT_LANGUAGE;
+}
+
+/** Runs `work` with the language of `locale` for everything it says, across its awaits. */
+export function inLanguageOf<T>(locale: unknown, work: () => T): T {
+  return turnLanguage.run(languageOf(locale), work);
+}
+
+/** The current turn's language code (a registered test language included). */
+export function currentLanguage(): string {
+  return turnLanguage.getStore() ?? DEFAULT_LANGUAGE;
+}
+
+/** One string in the current turn's language. */
+export function t(key: string, values?: TOptions): string {
+  return i18n.t(key, { ...values, lng: currentLanguage() });
+}
+
+/** A group of strings (a card's texts) in the current turn's language. */
+export function strings(key: string): Record<string, string> {
+  const found: unknown = i18n.t(key, { lng: currentLanguage(), returnObjects: true });
+  if (typeof found !== 'object' || found === null) throw new Error(`no strings "${key}" in language "${currentLanguage()}"`);
+  return found as Record<string, string>;
+}
+
+/** For tests: every resource file, and a way to add a pseudo-language that shows what bypasses the files. */
+export const resourcesForTests = {
+  all: RESOURCES,
+  add(lng: string, resources: object): void {
+    i18n.addResourceBundle(lng, 'translation', resources, true, true);
+    addedLanguages.add(lng);
+  },
+};
