@@ -9,12 +9,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import i18next, { type TOptions } from 'i18next';
 import de from './de.json';
 import en from './en.json';
+import es from './es.json';
+import fr from './fr.json';
+import ja from './ja.json';
+import ptBR from './pt-BR.json';
 
-export const LANGUAGES = ['en', 'de'] as const;
+export const LANGUAGES = ['en', 'de', 'fr', 'es', 'ja', 'pt-BR'] as const;
 export type Language = (typeof LANGUAGES)[number];
 export const DEFAULT_LANGUAGE: Language = 'en';
 
-const RESOURCES: Record<Language, object> = { en, de };
+const RESOURCES: Record<Language, object> = { en, de, fr, es, ja, 'pt-BR': ptBR };
 
 const i18n = i18next.createInstance();
 void i18n.init({
@@ -31,12 +35,15 @@ const turnLanguage = new AsyncLocalStorage<string>();
 /** Languages added at run time by tests (the pseudo-language), spoken like the shipped ones. */
 const addedLanguages = new Set<string>();
 
-/** The language for a BCP 47 tag: its primary subtag when we speak it ("de-AT" -> de), else English. */
+/** Primary language subtags we answer in, and with which resource file (all Portuguese reads Brazilian Portuguese). */
+const BY_PRIMARY_SUBTAG: Readonly<Record<string, Language>> = { en: 'en', de: 'de', fr: 'fr', es: 'es', ja: 'ja', pt: 'pt-BR' };
+
+/** The language for a BCP 47 tag by its primary subtag ("de-AT" -> de, "pt-PT" -> pt-BR), else English. */
 export function languageOf(locale: unknown): Language {
   if (typeof locale !== 'string') return DEFAULT_LANGUAGE;
   const primary = locale.trim().toLowerCase().split(/[-_]/)[0] ?? '';
   if (addedLanguages.has(primary)) return primary as Language;
-  return (LANGUAGES as readonly string[]).includes(primary) ? (primary as Language) : DEFAULT_LANGUAGE;
+  return Object.hasOwn(BY_PRIMARY_SUBTAG, primary) ? (BY_PRIMARY_SUBTAG[primary] as Language) : DEFAULT_LANGUAGE;
 }
 
 /** Runs `work` with the language of `locale` for everything it says, across its awaits. */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { renderCard } from '../../cards/renderCard';
-import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests } from '../../locales/i18n';
+import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests, t } from '../../locales/i18n';
 import { CARD_NAMES, createCardData } from '../cards/cardData';
 import { actionData, createDialogFixture, MAGIC_CODE, press, turn } from '../dialogs/dialogFixture';
 import type { Activity } from 'botbuilder';
@@ -91,8 +91,32 @@ describe('languages (locales/)', () => {
   }
 
   describe('choosing the language from the activity locale', () => {
-    for (const [locale, expected] of [['de-DE', 'de'], ['de-AT', 'de'], ['DE', 'de'], ['en-US', 'en'], ['ko-KR', 'en'], [undefined, 'en'], ['', 'en']] as const) {
+    for (const [locale, expected] of [
+      ['de-DE', 'de'], ['de-AT', 'de'], ['DE', 'de'], ['fr-CA', 'fr'], ['es-MX', 'es'], ['ja-JP', 'ja'], ['pt-BR', 'pt-BR'], ['pt-PT', 'pt-BR'],
+      ['en-US', 'en'], ['ko-KR', 'en'], [undefined, 'en'], ['', 'en'],
+    ] as const) {
       it(`speaks ${expected} for ${JSON.stringify(locale)}`, () => assert.equal(languageOf(locale), expected));
+    }
+  });
+
+  describe('the words each language tells people to say', () => {
+    /** The last **bold** phrase of a message: the command it teaches ("Say **close my account** to start."). */
+    const taught = (language: string, key: string) => {
+      const text = leaves(resourcesForTests.all[language as 'en'] as Tree).get(key) ?? '';
+      const bold = [...text.matchAll(/\*\*(.+?)\*\*/g)].map((m) => m[1] ?? '');
+      return bold[bold.length - 1] ?? '';
+    };
+    for (const language of LANGUAGES) {
+      it(`understands the start, cancel and sign-out words taught in ${language}`, async () => {
+        const fixture = createDialogFixture();
+        const say = (text: string) => inLanguageOf(language, () => turn(fixture, text));
+        const started = await say(taught(language, 'helpStart'));
+        assert.ok(started.some((r) => (r.attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth')), `"${taught(language, 'helpStart')}" starts sign-in`);
+        const cancelled = await say(taught(language, 'signInWaiting'));
+        assert.equal(cancelled.map((r) => r.text).join(' '), inLanguageOf(language, () => t('cancelled')), `"${taught(language, 'signInWaiting')}" cancels`);
+        const signedOut = await say(taught(language, 'signOutOffer'));
+        assert.equal(signedOut.map((r) => r.text).join(' '), inLanguageOf(language, () => t('signedOut')), `"${taught(language, 'signOutOffer')}" signs out`);
+      });
     }
   });
 
