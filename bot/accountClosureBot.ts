@@ -34,6 +34,7 @@ export interface AccountClosureBotOptions {
  */
 export class AccountClosureBot extends TeamsActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly locale: StatePropertyAccessor<string>;
   private readonly warningCards: TeamsWarningCards;
   private readonly afterReply: TeamsAfterReply;
   private readonly universalActions: TeamsUniversalActions;
@@ -41,6 +42,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
   constructor(private readonly options: AccountClosureBotOptions) {
     super();
     this.dialogState = options.state.createProperty<DialogState>('dialogState');
+    this.locale = options.state.createProperty<string>('locale');
     const { closure, clock, continueConversation } = options.teams;
     this.warningCards = new TeamsWarningCards({ state: options.state, closure, clock, logger: options.logger });
     this.afterReply = new TeamsAfterReply(options.logger);
@@ -69,7 +71,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
 
   override async run(context: TurnContext): Promise<void> {
     // Everything said in this turn, and in the work it starts, is in the language of the activity's locale.
-    await inLanguageOf(context.activity.locale, async () => {
+    await inLanguageOf(await this.localeOf(context), async () => {
       this.warningCards.watch(context);
       replyToNothingAfterTokenResponse(context);
       await super.run(context);
@@ -81,6 +83,19 @@ export class AccountClosureBot extends TeamsActivityHandler {
   async settleWarningCards(context: TurnContext): Promise<void> {
     await this.warningCards.settle(context);
     await this.options.state.saveChanges(context, false);
+  }
+
+  /**
+   * The activity's locale, remembered per user: events the client never sent (the token service's
+   * `tokens/response`, which the sandbox's Direct Line sends without one) are answered in the user's language too.
+   */
+  private async localeOf(context: TurnContext): Promise<string | undefined> {
+    const sent = context.activity.locale;
+    if (typeof sent === 'string' && sent.length > 0 && sent.length <= 35) {
+      await this.locale.set(context, sent);
+      return sent;
+    }
+    return this.locale.get(context);
   }
 
   /** Resolves once the work started after invoke answers (closing, card updates) has finished. */
