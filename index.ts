@@ -5,43 +5,51 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+// Type imports only: the Azure SDKs load (await import) when their mode is on, so sandbox mode starts without them.
+import type { TokenCredential } from '@azure/identity';
+import type { ContainerClient } from '@azure/storage-blob';
 import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
-  type Storage, type TurnContext,
+  type Activity, type ConversationReference, type Storage, type TurnContext,
 } from 'botbuilder';
-import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
+import { botFrameworkEndpointKeys } from './bot/botFrameworkEndpoints';
+import { BotClosureChannels } from './bot/botClosureChannel';
+import { HandOffCheckTurns } from './bot/handOffCheckTurns';
+import { ReusedClientsAuthentication } from './bot/reusedClients';
 import { FileStorage } from './bot/storage/fileStorage';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
 import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
 import type { ConversationProgress } from './dialogs/dialogServices';
 import { MainDialog } from './dialogs/mainDialog';
+import { Messages } from './dialogs/messages';
 import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
-import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
 import { ClosureService } from './services/closureService';
-import { appCredentialProviderFromTokenCredential, createAppCredentialProvider, graphScopeFor } from './services/credentials/appCredentials';
-import type { DownloadLinkSigner } from './services/dataExporter';
+import { ClosureWorkflow } from './services/closureWorkflow';
+import { appCredentialProviderFromTokenCredential, graphScopeFor } from './services/credentials/tokenProvider';
+import type { DataExporter, DownloadLinkSigner } from './services/dataExporter';
 import { ExportService, type ExportJob } from './services/exportService';
 import { GraphAccountCloser } from './services/graph/graphAccountCloser';
 import { GraphAccountDirectory } from './services/graph/graphAccountDirectory';
 import { GraphDataExporter } from './services/graph/graphDataExporter';
+import { GraphSignInProbe } from './services/graph/graphSignInProbe';
+import { HandOffChecks, type HandOffCheck } from './services/handOff/handOffChecks';
 import { createHttpClient, type HttpClient } from './services/http/httpClient';
 import { createLogger, jsonLineSink, type Logger, type LogRecord } from './services/logger';
-import { ForbiddenFallbackCloser } from './services/portal/forbiddenFallbackCloser';
+import { PortalExportHandOff } from './services/portal/portalExportHandOff';
 import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
+import { sweepStaleTempFiles } from './services/storage/atomicFile';
 import { createStores } from './services/storage/createStores';
 import { hashUpn } from './services/storage/upnHash';
 import { DirectLineTokenExchange, type WebChatTokenSource } from './services/webchat/directLineTokenSource';
@@ -63,6 +71,8 @@ export interface RunningBot {
   /** The embedded sandbox; undefined with SANDBOX_URL (a shared one) or DIRECTORY=graph. */
   readonly sandbox?: Sandbox;
   readonly background: BackgroundWork;
+  /** The hand-off checks' background pass (the timer runs it every HANDOFF_CHECK_INTERVAL_SECONDS); returns how many were checked. */
+  checkHandOffs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -86,34 +96,47 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const loginBaseUrl = standIn?.loginBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.loginBaseUrl : '');
   const credentials = standIn
     ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
-    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials') });
+    // LOGIN_BASE_URL is the authority of the app tokens too, so a national cloud or a local stand-in gets these calls.
+    : loadLazily<typeof import('./services/credentials/appCredentials')>('./services/credentials/appCredentials').createAppCredentialProvider(
+      config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials'), authorityHost: loginBaseUrl || undefined });
+  // The sandbox plays Microsoft's "My data requests" page itself, so the hand-off runs end to end on a laptop.
+  const portalUrl = standIn?.portalUrl ?? config.closure.portalUrl;
   const scope = graphScopeFor(graphBaseUrl);
 
   const directory = new GraphAccountDirectory({ http, graphBaseUrl, logger: logger.child('directory') });
   const realm = new UserRealmClient({ http, loginBaseUrl, logger: logger.child('realm') });
   const closer: AccountCloser = config.closure.kind === 'portal'
-    ? new PortalHandOffCloser({ portalUrl: config.closure.portalUrl, logger: logger.child('closer') })
-    : new ForbiddenFallbackCloser({
-        inner: new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, logger: logger.child('closer') }),
-        portalUrl: config.closure.portalUrl,
-        logger: logger.child('closer'),
-      });
-  const exporter = new GraphDataExporter({
+    ? new PortalHandOffCloser({ portalUrl, logger: logger.child('closer') })
+    : new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, portalUrl, logger: logger.child('closer') });
+  const exporter: DataExporter = config.closure.kind === 'portal' ? new PortalExportHandOff({ portalUrl, logger: logger.child('exporter') }) : new GraphDataExporter({
     http, credentials, graphBaseUrl, scope,
     storageLocation: standIn?.exportStorageLocation ?? config.export.storageLocation ?? '',
     exportFileName: EXPORT_FILE_NAME,
     signer: standIn?.linkSigner ?? productionLinkSigner(config, logger),
+    portalUrl,
     linkTtlMs: config.export.linkTtlHours * 3_600_000,
     logger: logger.child('exporter'),
   });
 
   const container = config.storage.kind === 'blob' ? blobContainer(config) : undefined;
+  // A process killed between a temp file's write and its rename leaves the record's content behind: swept here.
+  if (config.storage.kind === 'file') await sweepStaleTempFiles(config.storage.dir, new Date(), logger.child('storage'));
   const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
   const stateStorage = botStateStorage(config, container, logger);
   const upnKey = await auditHashKey(config);
   const hashAddress = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
 
+  const handOffChecks = new HandOffChecks({
+    records: stores.records<HandOffCheck>('handOffChecks'),
+    audit: stores.audit,
+    probe: new GraphSignInProbe({ http, graphBaseUrl, logger: logger.child('handOff') }),
+    clock,
+    checkWindowMs: config.closure.handOffCheckDays * 86_400_000,
+    checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
+    logger: logger.child('handOff'),
+  });
+  const handOffTurns = new HandOffCheckTurns({ checks: handOffChecks, connectionName: config.connectionName, logger: logger.child('handOff') });
   const closure = new ClosureService({
     requests: stores.records<ClosureRequest>('closureRequests'),
     locks: stores.records<AccountClosureLock>('closureLocks'),
@@ -123,25 +146,36 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     closingLeaseMs: config.closure.leaseSeconds * 1000,
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
     logger: logger.child('closure'),
+    onHandedOff: (request) => handOffChecks.started(request),
   });
-  const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
+  const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
+  // `adapter` is built below; these run only in turns and background passes, after start-up.
+  const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => adapter.continueConversationAsync(botAppId, reference, logic);
+  const workflow = new ClosureWorkflow({
+    closure,
+    forgetPerson: (identity) => exportService.forget(identity),
+    settleLeaseMs: config.closure.leaseSeconds * 1000,
+    logger: logger.child('workflow'),
+  });
+  const closureChannels = new BotClosureChannels({ continueConversation, state, storage: stateStorage, connectionName: config.connectionName, clock, logger: logger.child('channel') });
   const dialog = new MainDialog({
-    directory, realm, closure, exports, audit: stores.audit, clock,
+    directory, realm, closure, exports: exportService, audit: stores.audit, clock, workflow,
+    closureChannel: (context) => closureChannels.forTurn(context),
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
     progress: state.createProperty<ConversationProgress>('progress'),
   });
-  const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
   const bot = new AccountClosureBot({
-    state, dialog, logger: logger.child('turns'),
-    // `adapter` is built below; this runs only in turns, after start-up.
-    teams: { closure, clock, continueConversation: (reference, logic) => adapter.continueConversationAsync(botAppId, reference, logic) },
+    state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
+    teams: { clock, continueConversation },
   });
-  const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
+  const authentication = botFrameworkAuthentication(config);
+  const adapter = createAdapter(authentication, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
   const ssoDedupe = new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock, keepMs: SSO_DEDUPE_KEEP_MS });
   adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoDedupe, config.connectionName));
@@ -151,17 +185,18 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
     allowedOrigins: config.webchat.allowedOrigins,
-    // Behind App Service's front end every request comes from the same socket address.
-    clientAddress: config.bot.appType === 'None' ? 'socket' as const : 'forwardedFor' as const,
+    // Behind App Service's front end every request comes from the same socket address (TRUSTED_PROXY_HOPS=1 there).
+    trustedProxyHops: config.webchat.trustedProxyHops,
     logger: logger.child('webchat'),
   };
   const server = createServer({
     adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
     extraRoutes: (routes) => registerWebChatRoutes(routes, webChat),
   });
   const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
@@ -169,12 +204,14 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
   await standIn?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
 
-  const timers = options.timers === false ? undefined : startTimers(background, config, logger);
+  const checkHandOffs = () => handOffTurns.checkDue(continueConversation);
+  const timers = options.timers === false ? undefined : startTimers(background, checkHandOffs, config, logger);
   let stopping: Promise<void> | undefined;
   return {
     url: listening.url,
     sandbox,
     background,
+    checkHandOffs,
     stop() {
       stopping ??= (async () => {
         timers?.stop();
@@ -198,30 +235,45 @@ function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | unde
   return target.secret ? new DirectLineTokenExchange({ http, baseUrl: target.baseUrl, secret: target.secret, logger }) : undefined;
 }
 
-function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFrameworkAuthentication {
   const identity = config.bot;
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({
+  const loginBaseUrl = config.directory.kind === 'graph' ? config.directory.loginBaseUrl : undefined;
+  return new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppType: identity.appType === 'None' ? '' : identity.appType,
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
-  }));
-  if (sandboxTokens) {
-    // Without an app id the SDK's own token client refuses to work ("appId Required"): the sandbox's serves instead.
-    adapter.use(async (context: TurnContext, next) => {
-      context.turnState.set(adapter.UserTokenClientKey, sandboxTokens);
-      await next();
-    });
-  }
+    // OAUTH_URL (regional bots, local tests of the Azure path) and a non-public LOGIN_BASE_URL reach every SDK call.
+    ...botFrameworkEndpointKeys({ oauthUrl: config.oauthUrl, loginBaseUrl, singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined }),
+  });
+}
+
+function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+  // Clients built once and reused across turns. Without an app id the SDK's own token client refuses to work
+  // ("appId Required"): the sandbox's serves every turn instead, installed here once.
+  const adapter = new CloudAdapter(new ReusedClientsAuthentication({ inner: authentication, userTokens: sandboxTokens }));
   adapter.onTurnError = async (context, error) => {
     logger.error('turn failed', { activityType: context.activity.type, channelId: context.activity.channelId, error });
-    await context.sendActivity("Sorry, something went wrong on my side. Nothing has been closed. Please try again, or say **cancel** to start over.");
+    // Never "nothing has been closed": the error may come after a Yes whose closure is under way or done
+    // (the workflow tells its outcome once it is recorded).
+    await context.sendActivity(Messages.turnFailed);
     if (context.activity.channelId === 'emulator') {
       // Trace activities are shown by the Emulator only: the detail a developer needs, without a stack.
       await context.sendTraceActivity('OnTurnError', `${error.name}: ${error.message}`, 'https://www.botframework.com/schemas/error', 'TurnError');
     }
   };
   return adapter;
+}
+
+/**
+ * `require` on first use, for the Azure SDKs: loading @azure/identity, @azure/storage-blob and botbuilder-azure-blobs
+ * at start-up cost sandbox mode (which never uses them) a measurable share of its cold start (docs/scaling.md).
+ * `require`, not `await import()`: under nodenext a dynamic import takes the packages' ESM builds, whose classes are
+ * not the CommonJS ones the rest of the bot's types (and botbuilder-azure-blobs) are built against.
+ */
+function loadLazily<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(id) as T;
 }
 
 async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<Sandbox> {
@@ -233,11 +285,13 @@ async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<
 function azureCredential(config: BotConfig): TokenCredential {
   const graphClientId = config.directory.kind === 'graph' && 'clientId' in config.directory.credential ? config.directory.credential.clientId : undefined;
   const clientId = graphClientId ?? (config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined);
+  const { ManagedIdentityCredential } = loadLazily<typeof import('@azure/identity')>('@azure/identity');
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
 function blobContainer(config: BotConfig): ContainerClient {
   if (config.storage.kind !== 'blob') throw new Error('blobContainer needs STORAGE=blob');
+  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
   const service = config.storage.connectionString
     ? BlobServiceClient.fromConnectionString(config.storage.connectionString)
     : new BlobServiceClient(config.storage.accountUrl ?? '', azureCredential(config));
@@ -248,9 +302,12 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
   switch (config.storage.kind) {
     case 'memory': return new MemoryStorage();
     case 'file': return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
-    case 'blob': return config.storage.connectionString
-      ? new BlobsStorage(config.storage.connectionString, config.storage.container)
-      : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+    case 'blob': {
+      const { BlobsStorage } = loadLazily<typeof import('botbuilder-azure-blobs')>('botbuilder-azure-blobs');
+      return config.storage.connectionString
+        ? new BlobsStorage(config.storage.connectionString, config.storage.container)
+        : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+    }
   }
 }
 
@@ -259,6 +316,8 @@ function productionLinkSigner(config: BotConfig, logger: Logger): DownloadLinkSi
   const location = config.export.storageLocation;
   if (!location) return { sign: async () => { throw new Error('EXPORT_STORAGE_LOCATION is not set'); } };
   const account = new URL(location);
+  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
+  const { BlobSasLinkSigner } = loadLazily<typeof import('./services/blob/blobSasLinkSigner')>('./services/blob/blobSasLinkSigner');
   const service = new BlobServiceClient(`${account.protocol}//${account.host}`, azureCredential(config));
   return new BlobSasLinkSigner({
     kind: 'userDelegation',
@@ -283,7 +342,7 @@ async function auditHashKey(config: BotConfig): Promise<Buffer> {
 }
 
 /** The export poller and the reconciler, at start-up and then on their intervals; a pass never overlaps itself. */
-function startTimers(background: BackgroundWork, config: BotConfig, logger: Logger): { stop(): void; idle(): Promise<void> } {
+function startTimers(background: BackgroundWork, checkHandOffs: () => Promise<number>, config: BotConfig, logger: Logger): { stop(): void; idle(): Promise<void> } {
   const running = new Set<Promise<void>>();
   const every = (ms: number, name: string, work: () => Promise<unknown>) => {
     let current: Promise<void> | undefined;
@@ -310,6 +369,7 @@ function startTimers(background: BackgroundWork, config: BotConfig, logger: Logg
       await background.reconcileClosures();
       await background.sweepSsoMarks();
     }),
+    every(config.closure.handOffCheckIntervalSeconds * 1000, 'hand-off checks', checkHandOffs),
   ];
   return {
     stop: () => handles.forEach((handle) => clearInterval(handle)),

@@ -14,6 +14,8 @@ export const CardActions = {
   decline: 'closure.decline',
   /** Teams fetches the requester's own view of the warning card with this verb (Universal Actions `refresh`). */
   refresh: 'closure.refresh',
+  /** "I've closed it, check" on the portal hand-off card: the bot checks whether the account still signs in. */
+  checkHandOff: 'closure.checkHandOff',
 } as const;
 
 export type CardAction = (typeof CardActions)[keyof typeof CardActions];
@@ -27,6 +29,16 @@ export type SimpleCardAction = Exclude<CardAction, RequestCardAction>;
 export type CardActionPayload =
   | { readonly action: SimpleCardAction }
   | { readonly action: RequestCardAction; readonly requestId: string; readonly nonce: string };
+
+/**
+ * Reads a press of the hand-off card's check button (`Action.Submit` data). Kept apart from `parseCardAction`:
+ * it carries no nonce, because it changes nothing; it only asks the bot to look.
+ */
+export function parseHandOffCheck(value: unknown): { readonly requestId: string } | undefined {
+  if (!isRecord(value) || own(value, 'action') !== CardActions.checkHandOff) return undefined;
+  const requestId = boundedString(own(value, 'requestId'));
+  return requestId === undefined ? undefined : { requestId };
+}
 
 /** Longer strings are never produced by our cards, so they are refused rather than carried into storage lookups. */
 export const MAX_CARD_STRING_LENGTH = 200;

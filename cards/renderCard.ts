@@ -7,12 +7,13 @@ import { GlobalSettings, Template } from 'adaptivecards-templating';
 import { strings } from '../locales/i18n';
 import exportOfferTemplate from './exportOffer.json';
 import exportReadyTemplate from './exportReady.json';
+import handOffTemplate from './handOff.json';
 import exportRunningTemplate from './exportRunning.json';
 import outcomeTemplate from './outcome.json';
 import warningTemplate from './warning.json';
 import welcomeTemplate from './welcome.json';
 
-export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction } from './cardActions';
+export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction, parseHandOffCheck } from './cardActions';
 export type { CardAction, CardActionPayload, RequestCardAction, SimpleCardAction } from './cardActions';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -59,6 +60,8 @@ export interface CardDataMap {
     /** True on Teams: `Action.Execute` with an `Action.Submit` fallback, and a refresh for the requester. */
     universalActions: boolean;
   };
+  /** The portal hand-off: steps (export first, then close), the account named, and the button that checks the outcome. */
+  handOff: { requestId: string; upn: string; portalUrl: string };
   /** A final state without buttons: closed, kept, expired, cancelled, or "waiting for <name> to confirm". */
   outcome: { title: string; message: string; requestId?: string; facts: readonly OutcomeFact[]; tone?: OutcomeTone };
 }
@@ -96,6 +99,7 @@ const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
   exportOffer: { template: exportOfferTemplate, fields: { upn: 'text', organizationName: 'text' } },
   exportReady: { template: exportReadyTemplate, fields: { downloadUrl: 'httpUrl', expiresAt: 'text' } },
   exportRunning: { template: exportRunningTemplate, fields: { requestedAt: 'text' } },
+  handOff: { template: handOffTemplate, fields: { requestId: 'text', upn: 'text', portalUrl: 'httpUrl' } },
   warning: {
     template: warningTemplate,
     fields: {
@@ -136,7 +140,7 @@ export function renderCard<N extends CardName>(name: N, data: CardDataMap[N]): A
 function checkData<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N]): void {
   if (typeof data !== 'object' || data === null) throw new CardRenderError(name, '(data)', 'is not an object');
   const record = data as Record<string, unknown>;
-  for (const [field, kind] of Object.entries(spec.fields) as Array<[string, FieldKind]>) {
+  for (const [field, kind] of Object.entries<FieldKind>(spec.fields)) {
     const problem = checkField(kind, record[field]);
     if (problem !== undefined) throw new CardRenderError(name, problem.path ? `${field}${problem.path}` : field, problem.message);
   }

@@ -122,6 +122,7 @@ export class CloseAccountDialog extends ComponentDialog {
       identity,
       channelId: step.context.activity.channelId,
       channelUserId: step.context.activity.from.id,
+      conversationId: step.context.activity.conversation.id,
       conversation: { ...TurnContext.getConversationReference(step.context.activity) },
     });
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
@@ -136,10 +137,12 @@ export class CloseAccountDialog extends ComponentDialog {
       universalActions: step.context.activity.channelId === 'msteams',
       requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
     });
-    return step.prompt(DECISION_PROMPT, {
-      prompt: MessageFactory.attachment(card, Messages.warningPrompt),
-      retryPrompt: MessageFactory.text(Messages.typeIsNotConfirmation),
-    });
+    // Parked small (issue 14): the card is sent here rather than kept as the prompt's options in dialog state, and
+    // the identity goes, since the press proves it afresh (confirmClosureDialog); the request id and nonce are in
+    // the card and the closure request record.
+    delete (step.values as StepValues).identity;
+    await step.context.sendActivity(MessageFactory.attachment(card, Messages.warningPrompt));
+    return step.prompt(DECISION_PROMPT, { retryPrompt: MessageFactory.text(Messages.typeIsNotConfirmation) });
   }
 
   private async decisionStep(step: WaterfallStepContext): Promise<DialogTurnResult> {

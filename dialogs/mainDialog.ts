@@ -6,6 +6,7 @@ import {
 import { CardActions, parseCardAction, renderCard, type CardActionPayload } from '../cards/renderCard';
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
+import type { Press } from '../services/closureService';
 import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
 
@@ -94,7 +95,7 @@ export class MainDialog extends ComponentDialog {
   /** A press that arrives with no flow waiting for it: refuse it plainly, or confirm it with a fresh sign-in. */
   private async routeDecision(step: WaterfallStepContext, payload: DecisionPayload): Promise<DialogTurnResult> {
     if (payload.action === CardActions.refresh) return step.endDialog();
-    const verdict = await this.services.closure.peek(payload.requestId, step.context.activity.from.id);
+    const verdict = await this.services.closure.peek(payload.requestId, pressOf(step.context, payload));
     if (verdict !== 'actionable') return this.say(step, Messages.rejected(verdict));
     return step.beginDialog(CONFIRM_CLOSURE_DIALOG, payload);
   }
@@ -105,7 +106,7 @@ export class MainDialog extends ComponentDialog {
     const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
     const progress = await this.services.progress.get(inner.context, {});
     if (CANCEL_WORDS.has(text)) {
-      if (progress.requestId) await this.services.closure.cancelPending(progress.requestId, activity.from.id);
+      if (progress.requestId) await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
       await this.services.progress.set(inner.context, {});
       await inner.context.sendActivity(Messages.cancelled);
       return inner.cancelAllDialogs();
@@ -115,7 +116,7 @@ export class MainDialog extends ComponentDialog {
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
-      if (progress.requestId) await this.services.closure.cancelPending(progress.requestId, activity.from.id);
+      if (progress.requestId) await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
       await this.services.progress.set(inner.context, {});
       await this.signOut(inner.context);
       return inner.cancelAllDialogs();
@@ -132,12 +133,22 @@ export class MainDialog extends ComponentDialog {
       await inner.cancelAllDialogs();
       return inner.beginDialog(ROUTE_STEPS);
     }
+    if (progress.step === 'warning' && progress.requestId && !(payload && isDecision(payload))) {
+      // The warning expired or was refused meanwhile (background expiry, a refused Teams press): its waiting step
+      // ends, so "close my account" starts again at once instead of "press Yes on the card" (issue 11).
+      const request = await this.services.closure.get(progress.requestId);
+      if (!request || request.status !== 'pending' || Date.parse(request.expiresAt) <= this.services.clock().getTime()) {
+        await this.services.progress.set(inner.context, {});
+        await inner.cancelAllDialogs();
+        return inner.beginDialog(ROUTE_STEPS);
+      }
+    }
     if (payload?.action === CardActions.start && progress.step === 'warning') {
       await inner.context.sendActivity(Messages.warningStillWaiting);
       return { status: DialogTurnStatus.waiting };
     }
     if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
-      const verdict = await this.services.closure.peek(payload.requestId, activity.from.id);
+      const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
       await inner.context.sendActivity(Messages.rejected(verdict === 'actionable' ? 'unknownRequest' : verdict));
       return { status: DialogTurnStatus.waiting };
     }
@@ -154,6 +165,10 @@ export class MainDialog extends ComponentDialog {
     await step.context.sendActivity(message);
     return step.endDialog();
   }
+}
+
+function pressOf(context: TurnContext, payload: DecisionPayload): Press {
+  return { channelUserId: context.activity.from.id, conversationId: context.activity.conversation.id, nonce: payload.nonce };
 }
 
 function isTokenResponse(context: TurnContext): boolean {

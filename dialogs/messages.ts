@@ -1,4 +1,6 @@
+import type { HandOffReason } from '../services/accountCloser';
 import type { RejectionReason } from '../services/closureService';
+import type { UnknownEvidenceReason } from '../services/handOff/signInEvidence';
 import type { VerifiedIdentity } from '../services/identity';
 import { t } from '../locales/i18n';
 import { isolateText, plainName } from './plainText';
@@ -60,10 +62,19 @@ export const Messages = {
   get typeIsNotConfirmation() { return t('typeIsNotConfirmation'); },
   closed: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
     t('closed', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
+  closedNotSignedOut: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
+    t('closedNotSignedOut', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
+  get signInAgainToConfirm() { return t('signInAgainToConfirm'); },
   closedInBackground: (requestId: string, closedAt: Date, timeZone?: string) =>
     t('closedInBackground', { requestId, closedAt: formatTime(closedAt, timeZone) }),
-  handedOff: (portalUrl: string, reason: 'configured' | 'forbidden') =>
-    `${t(reason === 'forbidden' ? 'handedOffForbidden' : 'handedOffConfigured')} ${t('handedOffSteps', { portalUrl })}`,
+  // i18next context "named" (`handedOff_named`) when the account is known.
+  handedOff: (reason: HandOffReason, upn: string | undefined) =>
+    t('handedOff', { why: t(`handOffWhy.${reason}`), ...named(upn) }),
+  handOffVerified: (upn: string | undefined) => t('handOffVerified', named(upn)),
+  handOffStillOpen: (upn: string | undefined) => t('handOffStillOpen', named(upn)),
+  handOffCannotConfirm: (reason: UnknownEvidenceReason) => t('handOffCannotConfirm', { why: t(`cannotConfirm.${reason}`) }),
+  get handOffUnconfirmedAtEnd() { return t('handOffUnconfirmedAtEnd'); },
+  handOffCheckRejected: (reason: 'unknownRequest' | 'notRequester' | 'alreadyVerified') => t(`handOffCheckRejected.${reason}`),
   get stillClosing() { return t('stillClosing'); },
   get declined() { return t('declined'); },
   get cancelled() { return t('cancelled'); },
@@ -79,8 +90,14 @@ export const Messages = {
   help: (step: ProgressStep | undefined): string => t('help', { where: step ? t(`stepHelp.${step}`) : t('helpStart') }),
   // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
   get groupChatSignIn() { return t('groupChatSignIn'); },
+  get turnFailed() { return t('turnFailed'); },
   get sessionLost() { return t('sessionLost'); },
 };
+
+/** Interpolation for a sentence that names the account when it is known (the `_named` variant of its key). */
+function named(upn: string | undefined): { context?: string; upn?: string } {
+  return upn ? { context: 'named', upn: plainName(upn) } : {};
+}
 
 /**
  * The Teams warning card's other states (Universal Actions): what replaces it once it was answered or ended,

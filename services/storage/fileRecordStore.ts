@@ -80,6 +80,28 @@ export class FileRecordStore<T> implements RecordStore<T> {
     });
   }
 
+  /**
+   * Writes `value` whatever is stored (or nothing): no read before the overwrite, for callers with last-writer-wins
+   * semantics (botbuilder state with eTag `*`). Still under the record's lock and atomic (temp file + rename).
+   */
+  async overwrite(id: string, value: T): Promise<string> {
+    assertRecordId(id);
+    return this.mutate(id, () => this.writeRecord(id, value));
+  }
+
+  /**
+   * Replaces the record if its eTag is still `etag`, or creates it if there is none: one read under the lock
+   * where `get` then `replace` took two (botbuilder `MemoryStorage` semantics for a new item with any eTag).
+   */
+  async replaceOrCreate(id: string, value: T, etag: string): Promise<string> {
+    assertRecordId(id);
+    return this.mutate(id, async () => {
+      const current = await this.readRecord(id);
+      if (current && current.etag !== etag) throw new AppError('RECORD_CONFLICT', `record "${id}" changed since it was read`);
+      return this.writeRecord(id, value);
+    });
+  }
+
   async list(): Promise<Array<StoredRecord<T> & { readonly id: string }>> {
     let names: string[];
     try {

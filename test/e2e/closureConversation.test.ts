@@ -34,7 +34,7 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
 
     const audit = await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8');
     assert.deepEqual(
-      audit.trim().split('\n').map((line) => JSON.parse(line).type),
+      audit.trim().split('\n').map((line) => (JSON.parse(line) as { type: string }).type),
       ['signedIn', 'realmChecked', 'exportOffered', 'exportSkipped', 'warningShown', 'confirmed', 'realmChecked', 'closing', 'closed'],
     );
     assert.ok(!audit.includes(KIM.upn) && !audit.includes('Kim'), 'the audit holds no UPN or name');
