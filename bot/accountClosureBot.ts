@@ -191,9 +191,12 @@ function userTokenClientOf(context: TurnContext): UserTokenClient {
  * (BotFramework-WebChat docs/ACCESSIBILITY.md, "message order", PR #3450). Replies in that turn answer nothing the
  * user sent, so they carry no `replyToId`.
  */
+/** As a plain string: `activity.type` is a string, and comparing it with the enum member is what lint forbids. */
+const EVENT_ACTIVITY: string = ActivityTypes.Event;
+
 function replyToNothingAfterTokenResponse(context: TurnContext): void {
   const { activity } = context;
-  if (activity.type !== ActivityTypes.Event || activity.name !== tokenResponseEventName) return;
+  if (activity.type !== EVENT_ACTIVITY || activity.name !== tokenResponseEventName) return;
   context.onSendActivities(async (_context, activities, next) => {
     for (const reply of activities) delete reply.replyToId;
     return next();

