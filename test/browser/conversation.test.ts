@@ -58,7 +58,7 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await popup.getByLabel(/password/i).fill(account.password);
     await shoot?.('2-sign-in-page', popup);
     await popup.getByRole('button', { name: /sign in/i }).click();
-    await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
     await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
   }
@@ -111,7 +111,7 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
     await popup.getByLabel(/password/i).fill(KIM.password);
     await popup.getByRole('button', { name: /sign in/i }).click();
-    await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
     await page.getByText(/Sie sind angemeldet als/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await cardButton(page, 'Überspringen, nicht exportieren').click({ timeout: STEP_TIMEOUT_MS });
