@@ -7,6 +7,7 @@ import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/renderCard';
 import { FORGET_USER_KEY, markForgetUser, type ConversationProgress } from '../dialogs/dialogServices';
+import { inLanguageOf } from '../locales/i18n';
 import type { MainDialog } from '../dialogs/mainDialog';
 import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
@@ -42,6 +43,7 @@ export interface AccountClosureBotOptions {
  */
 export class AccountClosureBot extends TeamsActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly locale: StatePropertyAccessor<string>;
   private readonly progress: StatePropertyAccessor<ConversationProgress>;
   private readonly warningCards: TeamsWarningCards;
   private readonly afterReply: TeamsAfterReply;
@@ -50,6 +52,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
   constructor(private readonly options: AccountClosureBotOptions) {
     super();
     this.dialogState = options.state.createProperty<DialogState>('dialogState');
+    this.locale = options.state.createProperty<string>('locale');
     this.progress = options.state.createProperty<ConversationProgress>('progress');
     const { closure } = options;
     const { clock, continueConversation } = options.teams;
@@ -82,10 +85,26 @@ export class AccountClosureBot extends TeamsActivityHandler {
   }
 
   override async run(context: TurnContext): Promise<void> {
-    this.warningCards.watch(context);
-    replyToNothingAfterTokenResponse(context);
-    await super.run(context);
-    await this.endTurn(context);
+    // Everything said in this turn, and in the work it starts, is in the language of the activity's locale.
+    await inLanguageOf(await this.localeOf(context), async () => {
+      this.warningCards.watch(context);
+      replyToNothingAfterTokenResponse(context);
+      await super.run(context);
+      await this.endTurn(context);
+    });
+  }
+
+  /**
+   * The activity's locale, remembered per user: events the client never sent (the token service's
+   * `tokens/response`, which the sandbox's Direct Line sends without one) are answered in the user's language too.
+   */
+  private async localeOf(context: TurnContext): Promise<string | undefined> {
+    const sent = context.activity.locale;
+    if (typeof sent === 'string' && sent.length > 0 && sent.length <= 35) {
+      await this.locale.set(context, sent);
+      return sent;
+    }
+    return this.locale.get(context);
   }
 
   /** Resolves once the work started after invoke answers (closing, card updates) has finished. */
@@ -172,9 +191,12 @@ function userTokenClientOf(context: TurnContext): UserTokenClient {
  * (BotFramework-WebChat docs/ACCESSIBILITY.md, "message order", PR #3450). Replies in that turn answer nothing the
  * user sent, so they carry no `replyToId`.
  */
+/** As a plain string: `activity.type` is a string, and comparing it with the enum member is what lint forbids. */
+const EVENT_ACTIVITY: string = ActivityTypes.Event;
+
 function replyToNothingAfterTokenResponse(context: TurnContext): void {
   const { activity } = context;
-  if (activity.type !== ActivityTypes.Event || activity.name !== tokenResponseEventName) return;
+  if (activity.type !== EVENT_ACTIVITY || activity.name !== tokenResponseEventName) return;
   context.onSendActivities(async (_context, activities, next) => {
     for (const reply of activities) delete reply.replyToId;
     return next();

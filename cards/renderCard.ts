@@ -4,6 +4,7 @@
  * display name cannot turn into a link on a card that asks for an irreversible decision.
  */
 import { GlobalSettings, Template } from 'adaptivecards-templating';
+import { strings } from '../locales/i18n';
 import exportOfferTemplate from './exportOffer.json';
 import exportReadyTemplate from './exportReady.json';
 import handOffTemplate from './handOff.json';
@@ -126,7 +127,8 @@ export function renderCard<N extends CardName>(name: N, data: CardDataMap[N]): A
   const spec = CARDS[name] as CardSpec<N> | undefined;
   if (!spec) throw new CardRenderError(String(name), '(card name)', 'names no known card');
   checkData(name, spec, data);
-  const templateData = spec.toTemplateData ? spec.toTemplateData(data) : { ...data };
+  // The card's fixed texts in the current turn's language (locales/); a key missing there shows as an unfilled field.
+  const templateData = { ...(spec.toTemplateData ? spec.toTemplateData(data) : { ...data }), strings: strings(`cards.${name}`) };
   const { expanded, missingPaths } = expand(name, spec as unknown as CardSpec<CardName>, templateData);
   if (missingPaths.length > 0) throw new CardRenderError(name, missingPaths[0], 'is missing');
   const leftover = findLeftoverExpression(expanded, collectStrings(templateData));

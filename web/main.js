@@ -85,7 +85,8 @@
       {
         directLine: directLine,
         // No userID: Web Chat reads it from the token, which binds the dl_ id the server chose (it refuses one passed here).
-        locale: 'en-US',
+        // The reader's language: Web Chat puts it on every activity as `locale`, and the bot answers in it.
+        locale: navigator.language || 'en-US',
         // Web Chat's emotion styles carry the page's nonce, so the Content-Security-Policy needs no 'unsafe-inline'.
         nonce: nonce,
         styleOptions: {

@@ -32,8 +32,8 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
   let context: BrowserContext;
   let consoleLines: string[];
 
-  async function open(viewport: { width: number; height: number }): Promise<Page> {
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
+  async function open(viewport: { width: number; height: number }, locale = 'en-US'): Promise<Page> {
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport, locale });
     consoleLines = [];
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
@@ -98,6 +98,30 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await page.getByText(/has been closed/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await shoot('5-closed', page);
     assert.deepEqual(consoleLines.filter((line) => HELD_BACK.test(line)), []);
+  });
+
+  it('closes the account in German when the browser speaks German', async () => {
+    const page = await open({ width: 900, height: 760 }, 'de-DE');
+    const input = page.getByRole('textbox');
+    await input.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await input.fill('Konto schließen');
+    await input.press('Enter');
+    const signInButton = cardButton(page, 'Anmelden');
+    await signInButton.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const [popup] = await Promise.all([context.waitForEvent('page'), signInButton.click()]);
+    await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
+    await popup.getByLabel(/password/i).fill(KIM.password);
+    await popup.getByRole('button', { name: /sign in/i }).click();
+    await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await popup.close();
+    await page.getByText(/Sie sind angemeldet als/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await cardButton(page, 'Überspringen, nicht exportieren').click({ timeout: STEP_TIMEOUT_MS });
+    await page.getByText('Das Schließen Ihres Kontos ist endgültig').last().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await cardButton(page, 'Ja, mein Konto schließen').click({ timeout: STEP_TIMEOUT_MS });
+    await page.getByText(/wurde geschlossen\. Anfrage-ID/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await mkdir(FLOW_SHOTS, { recursive: true });
+    await scrolledToEnd(page);
+    await page.screenshot({ path: path.join(FLOW_SHOTS, 'german-closed.png') });
   });
 
   it('shows the replies after sign-in without Web Chat holding them back for a missing replyToId', async () => {

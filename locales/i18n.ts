@@ -1,0 +1,78 @@
+/**
+ * The bot's languages: one i18next resource file per language beside this file, chosen per turn from the
+ * activity's `locale` (Teams, Web Chat and the Emulator all send a BCP 47 tag). A turn runs inside
+ * `inLanguageOf(locale, ...)`; everything said during it (messages, cards) is looked up in that language, so the
+ * dialogs and the bot's other rooms keep calling `Messages.x` without passing a language around.
+ * A key missing in a language falls back to English (tests check that none is missing).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import i18next, { type TOptions } from 'i18next';
+import de from './de.json';
+import en from './en.json';
+import es from './es.json';
+import fr from './fr.json';
+import ja from './ja.json';
+import ptBR from './pt-BR.json';
+
+export const LANGUAGES = ['en', 'de', 'fr', 'es', 'ja', 'pt-BR'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const DEFAULT_LANGUAGE: Language = 'en';
+
+const RESOURCES: Record<Language, object> = { en, de, fr, es, ja, 'pt-BR': ptBR };
+
+const i18n = i18next.createInstance();
+void i18n.init({
+  resources: Object.fromEntries(Object.entries(RESOURCES).map(([lng, translation]) => [lng, { translation }])),
+  lng: DEFAULT_LANGUAGE,
+  fallbackLng: DEFAULT_LANGUAGE,
+  // Messages are Markdown and cards are JSON, not HTML: names are made safe where they are inserted (plainText.ts).
+  interpolation: { escapeValue: false },
+  initAsync: false,
+  returnNull: false,
+});
+
+const turnLanguage = new AsyncLocalStorage<string>();
+/** Languages added at run time by tests (the pseudo-language), spoken like the shipped ones. */
+const addedLanguages = new Set<string>();
+
+/** Primary language subtags we answer in, and with which resource file (all Portuguese reads Brazilian Portuguese). */
+const BY_PRIMARY_SUBTAG: Readonly<Record<string, Language>> = { en: 'en', de: 'de', fr: 'fr', es: 'es', ja: 'ja', pt: 'pt-BR' };
+
+/** The language for a BCP 47 tag by its primary subtag ("de-AT" -> de, "pt-PT" -> pt-BR), else English. */
+export function languageOf(locale: unknown): Language {
+  if (typeof locale !== 'string') return DEFAULT_LANGUAGE;
+  const primary = locale.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  if (addedLanguages.has(primary)) return primary as Language;
+  return Object.hasOwn(BY_PRIMARY_SUBTAG, primary) ? BY_PRIMARY_SUBTAG[primary] : DEFAULT_LANGUAGE;
+}
+
+/** Runs `work` with the language of `locale` for everything it says, across its awaits. */
+export function inLanguageOf<T>(locale: unknown, work: () => T): T {
+  return turnLanguage.run(languageOf(locale), work);
+}
+
+/** The current turn's language code (a registered test language included). */
+export function currentLanguage(): string {
+  return turnLanguage.getStore() ?? DEFAULT_LANGUAGE;
+}
+
+/** One string in the current turn's language. */
+export function t(key: string, values?: TOptions): string {
+  return i18n.t(key, { ...values, lng: currentLanguage() });
+}
+
+/** A group of strings (a card's texts) in the current turn's language. */
+export function strings(key: string): Record<string, string> {
+  const found: unknown = i18n.t(key, { lng: currentLanguage(), returnObjects: true });
+  if (typeof found !== 'object' || found === null) throw new Error(`no strings "${key}" in language "${currentLanguage()}"`);
+  return found as Record<string, string>;
+}
+
+/** For tests: every resource file, and a way to add a pseudo-language that shows what bypasses the files. */
+export const resourcesForTests = {
+  all: RESOURCES,
+  add(lng: string, resources: object): void {
+    i18n.addResourceBundle(lng, 'translation', resources, true, true);
+    addedLanguages.add(lng);
+  },
+};
