@@ -12,7 +12,7 @@ import {
   type Storage, type TurnContext,
 } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import type { UserTokenClient } from 'botframework-connector';
+import { AuthenticationConstants, type UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
@@ -26,6 +26,7 @@ import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
+import { registerLegalPages } from './server/legalPages';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
 import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
@@ -139,7 +140,12 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const bot = new AccountClosureBot({
     state, dialog, logger: logger.child('turns'),
     // `adapter` is built below; this runs only in turns, after start-up.
-    teams: { closure, clock, continueConversation: (reference, logic) => adapter.continueConversationAsync(botAppId, reference, logic) },
+    teams: {
+      closure, clock,
+      continueConversation: (reference, logic) => adapter.continueConversationAsync(botAppId, reference, logic),
+      createConversation: (serviceUrl, audience, parameters, logic) =>
+        adapter.createConversationAsync(botAppId, 'msteams', serviceUrl, audience ?? AuthenticationConstants.ToChannelFromBotOAuthScope, parameters, logic),
+    },
   });
   const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
@@ -162,7 +168,10 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   };
   const server = createServer({
     adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-    extraRoutes: (routes) => registerWebChatRoutes(routes, webChat),
+    extraRoutes: (routes) => {
+      registerWebChatRoutes(routes, webChat);
+      registerLegalPages(routes, { confirmationTtlSeconds: config.closure.confirmationTtlSeconds, exportLinkTtlHours: config.export.linkTtlHours });
+    },
   });
   const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
   logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: standIn?.url });

@@ -6,10 +6,13 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/renderCard';
 import { FORGET_USER_KEY } from '../dialogs/dialogServices';
-import type { MainDialog } from '../dialogs/mainDialog';
+import { isStartRequest, type MainDialog } from '../dialogs/mainDialog';
+import { Messages } from '../dialogs/messages';
 import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
+import { removeRecipientMention } from './recipientMention';
 import { TeamsAfterReply } from './teamsAfterReply';
+import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teamsPrivateChat';
 import { TeamsUniversalActions } from './teamsUniversalActions';
 import { TeamsWarningCards } from './teamsWarningCards';
 
@@ -22,6 +25,8 @@ export interface AccountClosureBotOptions {
     readonly closure: ClosureService;
     /** CloudAdapter.continueConversationAsync with the bot's app id: Universal Actions finish after the answer. */
     readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+    /** CloudAdapter.createConversationAsync with the bot's app id: a closure asked for in a group moves to the 1:1 chat. */
+    readonly createConversation: CreateConversation;
     readonly clock: () => Date;
   };
 }
@@ -36,6 +41,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
   private readonly warningCards: TeamsWarningCards;
   private readonly afterReply: TeamsAfterReply;
   private readonly universalActions: TeamsUniversalActions;
+  private readonly privateChat: TeamsPrivateChat;
 
   constructor(private readonly options: AccountClosureBotOptions) {
     super();
@@ -50,8 +56,14 @@ export class AccountClosureBot extends TeamsActivityHandler {
       runPress: (context, beforeSave) => this.runPressTurn(context, beforeSave),
       logger: options.logger,
     });
+    this.privateChat = new TeamsPrivateChat({
+      createConversation: options.teams.createConversation,
+      runTurn: (context) => this.runPressTurn(context, async () => {}),
+      logger: options.logger,
+    });
     this.onMessage(async (context, next) => {
-      await this.runDialog(context);
+      if (isSharedTeamsConversation(context.activity) && isStartRequest(context.activity)) await this.privateChat.moveThere(context);
+      else await this.runDialog(context);
       await next();
     });
     this.onTokenResponseEvent(async (context, next) => {
@@ -60,13 +72,20 @@ export class AccountClosureBot extends TeamsActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient?.id;
-      const newcomers = (context.activity.membersAdded ?? []).filter((member) => member.id !== botId);
-      if (newcomers.length > 0) await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
+      const added = context.activity.membersAdded ?? [];
+      if (isSharedTeamsConversation(context.activity)) {
+        // One line when the bot joins a group chat or team, nothing when people join: the flow happens 1:1.
+        if (added.some((member) => member.id === botId)) await context.sendActivity(Messages.groupHello);
+      } else if (added.some((member) => member.id !== botId)) {
+        await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
+      }
       await next();
     });
   }
 
   override async run(context: TurnContext): Promise<void> {
+    // Before anything reads the text: Teams sends `<at>Bot</at> cancel` in group chats and channels.
+    if (context.activity.type === 'message') removeRecipientMention(context.activity);
     this.warningCards.watch(context);
     await super.run(context);
     await this.endTurn(context);
@@ -99,7 +118,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
     return this.universalActions.onAction(context, () => this.runDialog(context));
   }
 
-  /** A Universal Actions press carried out after its answer: the same dialog and state handling as any turn. */
+  /** A turn started by the bot (a Universal Actions press after its answer, a 1:1 chat it opened): the same dialog and state handling as any turn. */
   private async runPressTurn(context: TurnContext, beforeSave: (context: TurnContext) => Promise<void>): Promise<void> {
     this.warningCards.watch(context);
     await this.runDialog(context);

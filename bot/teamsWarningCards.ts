@@ -38,16 +38,19 @@ export class TeamsWarningCards {
 
   /**
    * Watches this turn's outgoing messages for warning cards (Teams only: elsewhere cards are never updated).
-   * The message itself carries a card without buttons, "waiting for <name> to confirm", with the warning's
-   * `refresh`: Teams refreshes it for the requester only (`refresh.userIds`), who then gets the warning with
-   * Yes/No from `requesterView`; every other member of the chat keeps seeing the card without buttons.
+   * In the requester's 1:1 chat (where the bot runs the whole flow) the message carries the warning itself,
+   * Yes/No visible, with its `refresh` for the requester: clients that do not run the refresh (the Agents
+   * Playground, older and mobile clients) still show the buttons, and nobody else is in that chat. In a shared
+   * conversation (never reached by the flow since it moved 1:1; kept as the safe default) the message carries a
+   * card without buttons, "waiting for <name> to confirm", which Teams refreshes for the requester only.
    */
   watch(context: TurnContext): void {
     if (context.activity.channelId !== 'msteams') return;
     context.onSendActivities(async (turn, activities, next) => {
       const warnings = activities.map((activity) => warningIn(activity));
+      const shared = turn.activity.conversation?.conversationType !== 'personal';
       for (const [index, warning] of warnings.entries()) {
-        if (warning) activities[index] = { ...activities[index], attachments: [waitingFor(turn.activity.from?.name, warning.content)] };
+        if (warning && shared) activities[index] = { ...activities[index], attachments: [waitingFor(turn.activity.from?.name, warning.content)] };
       }
       const responses: ResourceResponse[] = await next();
       for (const [index, card] of warnings.entries()) {

@@ -81,7 +81,11 @@ export class CloseAccountDialog extends ComponentDialog {
     await this.setProgress(step.context, { step: 'exportOffer' });
     const job = await this.services.exports.find(identity);
     if (job?.status === 'ready' && job.downloadUrl && job.linkExpiresAt && Date.parse(job.linkExpiresAt) > this.services.clock().getTime()) {
-      await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt)) }), Messages.exportReady));
+      const expiresAt = formatTime(new Date(job.linkExpiresAt));
+      // The "ready" message (with its card and link) was sent once when the export finished (`notifiedAt`);
+      // "Continue to close my account" on that card comes here, so it is pointed to, not posted a second time.
+      if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
+      else await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt }), Messages.exportReady));
       return step.next({ action: CardActions.skipExport });
     }
     const intro = job?.status === 'running' ? Messages.exportStillRunning(new Date(job.requestedAt))

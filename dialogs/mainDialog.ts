@@ -1,4 +1,4 @@
-import { MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { MessageFactory, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
   ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
   type DialogContext, type DialogState, type DialogTurnResult, type WaterfallStepContext,
@@ -17,6 +17,13 @@ const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i']);
 const START_PHRASE = /\b(close|delete|remove|cancel)\b.*\baccount\b/i;
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
+
+/** A message that starts (or restarts) the closure: a start phrase, or a press of one of the flow's own buttons. */
+export function isStartRequest(activity: Partial<Activity>): boolean {
+  const payload = parseCardAction(activity.value);
+  if (payload) return !isDecision(payload);
+  return typeof activity.text === 'string' && START_PHRASE.test(activity.text.trim().toLowerCase());
+}
 
 /**
  * Routes each turn: start phrases and buttons begin the closure, card decisions go to the confirmation,
@@ -49,10 +56,8 @@ export class MainDialog extends ComponentDialog {
     const payload = parseCardAction(activity.value);
     const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
     if (payload && isDecision(payload)) return this.routeDecision(step, payload);
-    if (payload || START_PHRASE.test(text)) {
-      if (activity.conversation?.conversationType === 'channel') return this.say(step, Messages.groupChatSignIn);
-      return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
-    }
+    // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
+    if (payload || START_PHRASE.test(text)) return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
     if (HELP_WORDS.has(text)) return this.say(step, Messages.help(undefined));
     if (CANCEL_WORDS.has(text)) return this.say(step, Messages.nothingToCancel);
     await step.context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));

@@ -50,9 +50,14 @@ export const Messages = {
   rejected: (reason: RejectionReason): string => REJECTIONS[reason],
   help: (step: ProgressStep | undefined): string =>
     `I help members of unmanaged (self-service sign-up) work or school organizations close their own account. ${step ? STEP_HELP[step] : 'Say **close my account** to start.'} Say **cancel** at any time to stop; nothing is closed unless you press **Yes, close my account** on the final warning.`,
-  // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
-  groupChatSignIn:
-    "Signing in doesn't work in a Teams channel, so I can't close an account here. Message me in a 1:1 chat instead (select my name, then **Chat**) and say **close my account**. Nothing has been changed.",
+  // Teams group chats and channels: sign-in, the export and the warning are personal, so they happen in the 1:1 chat.
+  movedToPrivateChat: "I've sent you a private message. Closing an account happens there, so nothing personal is shown in this chat.",
+  privateChatFailed:
+    "I couldn't open a private chat with you. Message me in a 1:1 chat (select my name, then **Chat**) and say **close my account** there. Nothing has been changed.",
+  groupHello:
+    "Hi, I'm the Account Closure Bot: I help members of self-service (unmanaged) work or school organizations close their own account. That happens in a private 1:1 chat with me: mention me here with **close my account**, or message me directly.",
+  exportReadyEarlier: (expiresAt: string) =>
+    `Your data export is ready: the download link is in the message I sent you when it finished, and works until ${expiresAt}.`,
   sessionLost: 'I lost track of this conversation. Say **close my account** to start again; nothing has been closed.',
 } as const;
 
@@ -98,7 +103,8 @@ export const CardMessages = {
   cancelledTitle: 'Cancelled',
   cancelled: 'This request was cancelled. Nothing was closed.',
   expiredTitle: 'Expired',
-  expired: 'This warning expired before it was confirmed. Nothing was closed. Say **close my account** to start again.',
+  // Card text (a TextRun), which renders no Markdown: plain words, quotes instead of bold.
+  expired: 'This warning expired before it was confirmed. Nothing was closed. Say "close my account" to start again.',
   handedOffTitle: "Finish on Microsoft's page",
   handedOff: "The account wasn't closed by the bot. The steps to close it yourself are in the chat.",
   refusedTitle: 'Not closed',
