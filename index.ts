@@ -9,19 +9,22 @@ import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
-  type Storage, type TurnContext,
+  type Activity, type ConversationReference, type Storage, type TurnContext,
 } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { AuthenticationConstants, type UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
+import { BotClosureChannels } from './bot/botClosureChannel';
+import { HandOffCheckTurns } from './bot/handOffCheckTurns';
 import { FileStorage } from './bot/storage/fileStorage';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
 import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
 import type { ConversationProgress } from './dialogs/dialogServices';
 import { MainDialog } from './dialogs/mainDialog';
+import { Messages } from './dialogs/messages';
 import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
@@ -32,17 +35,21 @@ import type { AccountCloser } from './services/accountCloser';
 import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
 import { ClosureService } from './services/closureService';
+import { ClosureWorkflow } from './services/closureWorkflow';
 import { appCredentialProviderFromTokenCredential, createAppCredentialProvider, graphScopeFor } from './services/credentials/appCredentials';
-import type { DownloadLinkSigner } from './services/dataExporter';
+import type { DataExporter, DownloadLinkSigner } from './services/dataExporter';
 import { ExportService, type ExportJob } from './services/exportService';
 import { GraphAccountCloser } from './services/graph/graphAccountCloser';
 import { GraphAccountDirectory } from './services/graph/graphAccountDirectory';
 import { GraphDataExporter } from './services/graph/graphDataExporter';
+import { GraphSignInProbe } from './services/graph/graphSignInProbe';
+import { HandOffChecks, type HandOffCheck } from './services/handOff/handOffChecks';
 import { createHttpClient, type HttpClient } from './services/http/httpClient';
 import { createLogger, jsonLineSink, type Logger, type LogRecord } from './services/logger';
-import { ForbiddenFallbackCloser } from './services/portal/forbiddenFallbackCloser';
+import { PortalExportHandOff } from './services/portal/portalExportHandOff';
 import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
+import { sweepStaleTempFiles } from './services/storage/atomicFile';
 import { createStores } from './services/storage/createStores';
 import { hashUpn } from './services/storage/upnHash';
 import { DirectLineTokenExchange, type WebChatTokenSource } from './services/webchat/directLineTokenSource';
@@ -58,12 +65,15 @@ const SSO_DEDUPE_KEEP_MS = 60 * 60_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 /** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
 const EXPORT_FILE_NAME = 'personal-data.json';
+const DEFAULT_LOGIN_BASE_URL = 'https://login.microsoftonline.com';
 
 export interface RunningBot {
   readonly url: string;
   /** The embedded sandbox; undefined with SANDBOX_URL (a shared one) or DIRECTORY=graph. */
   readonly sandbox?: Sandbox;
   readonly background: BackgroundWork;
+  /** The hand-off checks' background pass (the timer runs it every HANDOFF_CHECK_INTERVAL_SECONDS); returns how many were checked. */
+  checkHandOffs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -87,34 +97,46 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const loginBaseUrl = standIn?.loginBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.loginBaseUrl : '');
   const credentials = standIn
     ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
-    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials') });
+    // LOGIN_BASE_URL is the authority of the app tokens too, so a national cloud or a local stand-in gets these calls.
+    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials'), authorityHost: loginBaseUrl || undefined });
+  // The sandbox plays Microsoft's "My data requests" page itself, so the hand-off runs end to end on a laptop.
+  const portalUrl = standIn?.portalUrl ?? config.closure.portalUrl;
   const scope = graphScopeFor(graphBaseUrl);
 
   const directory = new GraphAccountDirectory({ http, graphBaseUrl, logger: logger.child('directory') });
   const realm = new UserRealmClient({ http, loginBaseUrl, logger: logger.child('realm') });
   const closer: AccountCloser = config.closure.kind === 'portal'
-    ? new PortalHandOffCloser({ portalUrl: config.closure.portalUrl, logger: logger.child('closer') })
-    : new ForbiddenFallbackCloser({
-        inner: new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, logger: logger.child('closer') }),
-        portalUrl: config.closure.portalUrl,
-        logger: logger.child('closer'),
-      });
-  const exporter = new GraphDataExporter({
+    ? new PortalHandOffCloser({ portalUrl, logger: logger.child('closer') })
+    : new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, portalUrl, logger: logger.child('closer') });
+  const exporter: DataExporter = config.closure.kind === 'portal' ? new PortalExportHandOff({ portalUrl, logger: logger.child('exporter') }) : new GraphDataExporter({
     http, credentials, graphBaseUrl, scope,
     storageLocation: standIn?.exportStorageLocation ?? config.export.storageLocation ?? '',
     exportFileName: EXPORT_FILE_NAME,
     signer: standIn?.linkSigner ?? productionLinkSigner(config, logger),
+    portalUrl,
     linkTtlMs: config.export.linkTtlHours * 3_600_000,
     logger: logger.child('exporter'),
   });
 
   const container = config.storage.kind === 'blob' ? blobContainer(config) : undefined;
+  // A process killed between a temp file's write and its rename leaves the record's content behind: swept here.
+  if (config.storage.kind === 'file') await sweepStaleTempFiles(config.storage.dir, new Date(), logger.child('storage'));
   const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
   const stateStorage = botStateStorage(config, container, logger);
   const upnKey = await auditHashKey(config);
   const hashAddress = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
 
+  const handOffChecks = new HandOffChecks({
+    records: stores.records<HandOffCheck>('handOffChecks'),
+    audit: stores.audit,
+    probe: new GraphSignInProbe({ http, graphBaseUrl, logger: logger.child('handOff') }),
+    clock,
+    checkWindowMs: config.closure.handOffCheckDays * 86_400_000,
+    checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
+    logger: logger.child('handOff'),
+  });
+  const handOffTurns = new HandOffCheckTurns({ checks: handOffChecks, connectionName: config.connectionName, logger: logger.child('handOff') });
   const closure = new ClosureService({
     requests: stores.records<ClosureRequest>('closureRequests'),
     locks: stores.records<AccountClosureLock>('closureLocks'),
@@ -124,30 +146,40 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     closingLeaseMs: config.closure.leaseSeconds * 1000,
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
     logger: logger.child('closure'),
+    onHandedOff: (request) => handOffChecks.started(request),
   });
   const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
+  const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
+  // `adapter` is built below; these run only in turns and background passes, after start-up.
+  const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => adapter.continueConversationAsync(botAppId, reference, logic);
+  const workflow = new ClosureWorkflow({
+    closure,
+    forgetPerson: (identity) => exports.forget(identity),
+    settleLeaseMs: config.closure.leaseSeconds * 1000,
+    logger: logger.child('workflow'),
+  });
+  const closureChannels = new BotClosureChannels({ continueConversation, state, storage: stateStorage, connectionName: config.connectionName, clock, logger: logger.child('channel') });
   const dialog = new MainDialog({
-    directory, realm, closure, exports, audit: stores.audit, clock,
+    directory, realm, closure, exports, audit: stores.audit, clock, workflow,
+    closureChannel: (context) => closureChannels.forTurn(context),
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
     progress: state.createProperty<ConversationProgress>('progress'),
   });
-  const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
   const bot = new AccountClosureBot({
-    state, dialog, logger: logger.child('turns'),
-    // `adapter` is built below; this runs only in turns, after start-up.
+    state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
     teams: {
-      closure, clock,
-      continueConversation: (reference, logic) => adapter.continueConversationAsync(botAppId, reference, logic),
+      clock, continueConversation,
       createConversation: (serviceUrl, audience, parameters, logic) =>
         adapter.createConversationAsync(botAppId, 'msteams', serviceUrl, audience ?? AuthenticationConstants.ToChannelFromBotOAuthScope, parameters, logic),
     },
   });
-  const adapter = createAdapter(config, logger.child('adapter'), standIn?.createUserTokenClient());
+  const authentication = botFrameworkAuthentication(config);
+  const adapter = createAdapter(authentication, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
   const ssoDedupe = new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock, keepMs: SSO_DEDUPE_KEEP_MS });
   adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoDedupe, config.connectionName));
@@ -157,17 +189,18 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, closure, settleCards: (context) => bot.settleWarningCards(context), ssoDedupe, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
     allowedOrigins: config.webchat.allowedOrigins,
-    // Behind App Service's front end every request comes from the same socket address.
-    clientAddress: config.bot.appType === 'None' ? 'socket' as const : 'forwardedFor' as const,
+    // Behind App Service's front end every request comes from the same socket address (TRUSTED_PROXY_HOPS=1 there).
+    trustedProxyHops: config.webchat.trustedProxyHops,
     logger: logger.child('webchat'),
   };
   const server = createServer({
     adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
     extraRoutes: (routes) => {
       registerWebChatRoutes(routes, webChat);
       registerLegalPages(routes, { confirmationTtlSeconds: config.closure.confirmationTtlSeconds, exportLinkTtlHours: config.export.linkTtlHours });
@@ -178,12 +211,14 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
   await standIn?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
 
-  const timers = options.timers === false ? undefined : startTimers(background, config, logger);
+  const checkHandOffs = () => handOffTurns.checkDue(continueConversation);
+  const timers = options.timers === false ? undefined : startTimers(background, checkHandOffs, config, logger);
   let stopping: Promise<void> | undefined;
   return {
     url: listening.url,
     sandbox,
     background,
+    checkHandOffs,
     stop() {
       stopping ??= (async () => {
         timers?.stop();
@@ -207,14 +242,23 @@ function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | unde
   return target.secret ? new DirectLineTokenExchange({ http, baseUrl: target.baseUrl, secret: target.secret, logger }) : undefined;
 }
 
-function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFrameworkAuthentication {
   const identity = config.bot;
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({
+  const loginBaseUrl = config.directory.kind === 'graph' ? config.directory.loginBaseUrl : undefined;
+  return new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppType: identity.appType === 'None' ? '' : identity.appType,
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
-  }));
+    // Regional bots and local tests of the Azure path need their own token service (the SDK reads OAuthUrl first).
+    ...(config.oauthUrl ? { OAuthUrl: config.oauthUrl } : {}),
+    // The bot's own token for the channels comes from LOGIN_BASE_URL too when it is not the public cloud's.
+    ...(identity.appType === 'SingleTenant' && loginBaseUrl && loginBaseUrl !== DEFAULT_LOGIN_BASE_URL ? { ToChannelFromBotLoginUrl: `${loginBaseUrl}/${identity.tenantId}` } : {}),
+  });
+}
+
+function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+  const adapter = new CloudAdapter(authentication);
   if (sandboxTokens) {
     // Without an app id the SDK's own token client refuses to work ("appId Required"): the sandbox's serves instead.
     adapter.use(async (context: TurnContext, next) => {
@@ -224,7 +268,9 @@ function createAdapter(config: BotConfig, logger: Logger, sandboxTokens: UserTok
   }
   adapter.onTurnError = async (context, error) => {
     logger.error('turn failed', { activityType: context.activity.type, channelId: context.activity.channelId, error });
-    await context.sendActivity("Sorry, something went wrong on my side. Nothing has been closed. Please try again, or say **cancel** to start over.");
+    // Never "nothing has been closed": the error may come after a Yes whose closure is under way or done
+    // (the workflow tells its outcome once it is recorded).
+    await context.sendActivity(Messages.turnFailed);
     if (context.activity.channelId === 'emulator') {
       // Trace activities are shown by the Emulator only: the detail a developer needs, without a stack.
       await context.sendTraceActivity('OnTurnError', `${error.name}: ${error.message}`, 'https://www.botframework.com/schemas/error', 'TurnError');
@@ -292,7 +338,7 @@ async function auditHashKey(config: BotConfig): Promise<Buffer> {
 }
 
 /** The export poller and the reconciler, at start-up and then on their intervals; a pass never overlaps itself. */
-function startTimers(background: BackgroundWork, config: BotConfig, logger: Logger): { stop(): void; idle(): Promise<void> } {
+function startTimers(background: BackgroundWork, checkHandOffs: () => Promise<number>, config: BotConfig, logger: Logger): { stop(): void; idle(): Promise<void> } {
   const running = new Set<Promise<void>>();
   const every = (ms: number, name: string, work: () => Promise<unknown>) => {
     let current: Promise<void> | undefined;
@@ -319,6 +365,7 @@ function startTimers(background: BackgroundWork, config: BotConfig, logger: Logg
       await background.reconcileClosures();
       await background.sweepSsoMarks();
     }),
+    every(config.closure.handOffCheckIntervalSeconds * 1000, 'hand-off checks', checkHandOffs),
   ];
   return {
     stop: () => handles.forEach((handle) => clearInterval(handle)),

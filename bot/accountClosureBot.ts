@@ -1,15 +1,20 @@
 import {
-  MessageFactory, TeamsActivityHandler,
+  ActivityTypes, MessageFactory, TeamsActivityHandler, tokenResponseEventName,
   type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type BotState, type ConversationReference,
-  type SigninStateVerificationQuery, type StatePropertyAccessor, type TurnContext,
+  type CloudAdapter, type SigninStateVerificationQuery, type StatePropertyAccessor, type TurnContext,
 } from 'botbuilder';
+import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/renderCard';
-import { FORGET_USER_KEY } from '../dialogs/dialogServices';
+import { FORGET_USER_KEY, markForgetUser, type ConversationProgress } from '../dialogs/dialogServices';
 import { isStartRequest, type MainDialog } from '../dialogs/mainDialog';
 import { Messages } from '../dialogs/messages';
+import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
+import { isAppError } from '../services/errors';
 import type { Logger } from '../services/logger';
+import type { HandOffCheckTurns } from './handOffCheckTurns';
+import { confirmTokenResponse } from './tokenResponseCheck';
 import { removeRecipientMention } from './recipientMention';
 import { TeamsAfterReply } from './teamsAfterReply';
 import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teamsPrivateChat';
@@ -21,8 +26,12 @@ export interface AccountClosureBotOptions {
   readonly state: BotState;
   readonly dialog: MainDialog;
   readonly logger: Logger;
+  /** The portal hand-off's "I've closed it, check" press, answered before the dialogs see the turn. */
+  readonly handOffChecks?: HandOffCheckTurns;
+  /** The OAuth connection a `tokens/response` event is confirmed against (with the token service). */
+  readonly connectionName: string;
+  readonly closure: ClosureService;
   readonly teams: {
-    readonly closure: ClosureService;
     /** CloudAdapter.continueConversationAsync with the bot's app id: Universal Actions finish after the answer. */
     readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
     /** CloudAdapter.createConversationAsync with the bot's app id: a closure asked for in a group moves to the 1:1 chat. */
@@ -38,6 +47,7 @@ export interface AccountClosureBotOptions {
  */
 export class AccountClosureBot extends TeamsActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly progress: StatePropertyAccessor<ConversationProgress>;
   private readonly warningCards: TeamsWarningCards;
   private readonly afterReply: TeamsAfterReply;
   private readonly universalActions: TeamsUniversalActions;
@@ -46,28 +56,33 @@ export class AccountClosureBot extends TeamsActivityHandler {
   constructor(private readonly options: AccountClosureBotOptions) {
     super();
     this.dialogState = options.state.createProperty<DialogState>('dialogState');
-    const { closure, clock, continueConversation } = options.teams;
+    this.progress = options.state.createProperty<ConversationProgress>('progress');
+    const { closure } = options;
+    const { clock, continueConversation } = options.teams;
     this.warningCards = new TeamsWarningCards({ state: options.state, closure, clock, logger: options.logger });
     this.afterReply = new TeamsAfterReply(options.logger);
     this.universalActions = new TeamsUniversalActions({
-      closure, clock, continueConversation,
+      closure, continueConversation,
       cards: this.warningCards,
       afterReply: this.afterReply,
-      runPress: (context, beforeSave) => this.runPressTurn(context, beforeSave),
+      runPress: (context) => this.runPressTurn(context),
+      hasToken: async (context) => (await userTokenClientOf(context).getUserToken(context.activity.from.id, options.connectionName, context.activity.channelId, '').catch(() => undefined))?.token !== undefined,
       logger: options.logger,
     });
     this.privateChat = new TeamsPrivateChat({
       createConversation: options.teams.createConversation,
-      runTurn: (context) => this.runPressTurn(context, async () => {}),
+      runTurn: (context) => this.runPressTurn(context),
       logger: options.logger,
     });
     this.onMessage(async (context, next) => {
+      if (await this.options.handOffChecks?.tryHandle(context)) return next();
       if (isSharedTeamsConversation(context.activity) && isStartRequest(context.activity)) await this.privateChat.moveThere(context);
       else await this.runDialog(context);
       await next();
     });
     this.onTokenResponseEvent(async (context, next) => {
-      await this.runDialog(context);
+      // OAuthPrompt takes `activity.value.token` as it comes, and a client can send this event itself.
+      if (await confirmTokenResponse(context, userTokenClientOf(context), options.connectionName, options.logger)) await this.runDialog(context);
       await next();
     });
     this.onMembersAdded(async (context, next) => {
@@ -87,14 +102,9 @@ export class AccountClosureBot extends TeamsActivityHandler {
     // Before anything reads the text: Teams sends `<at>Bot</at> cancel` in group chats and channels.
     if (context.activity.type === 'message') removeRecipientMention(context.activity);
     this.warningCards.watch(context);
+    replyToNothingAfterTokenResponse(context);
     await super.run(context);
     await this.endTurn(context);
-  }
-
-  /** A proactive turn in the requester's conversation: their ended cards show their final state, then state is saved. */
-  async settleWarningCards(context: TurnContext): Promise<void> {
-    await this.warningCards.settle(context);
-    await this.options.state.saveChanges(context, false);
   }
 
   /** Resolves once the work started after invoke answers (closing, card updates) has finished. */
@@ -119,21 +129,32 @@ export class AccountClosureBot extends TeamsActivityHandler {
   }
 
   /** A turn started by the bot (a Universal Actions press after its answer, a 1:1 chat it opened): the same dialog and state handling as any turn. */
-  private async runPressTurn(context: TurnContext, beforeSave: (context: TurnContext) => Promise<void>): Promise<void> {
+  private async runPressTurn(context: TurnContext): Promise<void> {
     this.warningCards.watch(context);
     await this.runDialog(context);
-    await beforeSave(context);
     await this.endTurn(context);
   }
 
-  /** Cards of requests that ended are settled while the state still holds them; then the state is saved or forgotten. */
+  /**
+   * The state is saved, or deleted when the turn's request ended (by this turn, or by another turn or instance
+   * meanwhile: a turn that loaded the state before the request ended must not write the personal data back).
+   */
   private async endTurn(context: TurnContext): Promise<void> {
-    await this.warningCards.settle(context);
+    const requestId = (await this.progress.get(context))?.requestId;
+    if (requestId && TERMINAL_STATUSES.includes((await this.options.closure.get(requestId))?.status ?? 'pending')) markForgetUser(context);
     if (context.turnState.get(FORGET_USER_KEY) === true) {
       await this.options.state.delete(context);
-      this.options.logger.info('dropped the conversation state of a closed account', { conversationId: context.activity.conversation?.id });
+      this.options.logger.info('dropped the conversation state of an ended request', { conversationId: context.activity.conversation?.id });
     } else {
-      await this.options.state.saveChanges(context, false);
+      try {
+        await this.options.state.saveChanges(context, false);
+      } catch (error) {
+        // Saves are last-writer-wins (eTag "*"); a storage that still reports a conflict lost this write to a
+        // concurrent turn of the same user, whose state is as current. Failing the turn would tell the user
+        // something went wrong with their answer, which it did not (20 concurrent presses, issue 9).
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+        this.options.logger.warn('conversation state lost to a concurrent turn', { conversationId: context.activity.conversation?.id, error });
+      }
     }
     this.afterReply.start(context);
   }
@@ -154,4 +175,27 @@ export class AccountClosureBot extends TeamsActivityHandler {
     }
     await this.runDialog(context);
   }
+}
+
+/** The token client of this turn: CloudAdapter's, or the sandbox's injected by middleware under the same key. */
+function userTokenClientOf(context: TurnContext): UserTokenClient {
+  const client = context.turnState.get<UserTokenClient | undefined>((context.adapter as CloudAdapter).UserTokenClientKey);
+  if (!client) throw new Error('no user token client in this turn');
+  return client;
+}
+
+/**
+ * The `tokens/response` event comes from the token service (or the sandbox's Direct Line), never from the client,
+ * so a reply with `replyToId` set to that event's id points at an activity Web Chat never received: Web Chat then
+ * holds the reply back up to 5 s waiting for it, and warns "Timed out while waiting for activity" in the console
+ * (BotFramework-WebChat docs/ACCESSIBILITY.md, "message order", PR #3450). Replies in that turn answer nothing the
+ * user sent, so they carry no `replyToId`.
+ */
+function replyToNothingAfterTokenResponse(context: TurnContext): void {
+  const { activity } = context;
+  if (activity.type !== ActivityTypes.Event || activity.name !== tokenResponseEventName) return;
+  context.onSendActivities(async (_context, activities, next) => {
+    for (const reply of activities) delete reply.replyToId;
+    return next();
+  });
 }

@@ -1,8 +1,7 @@
-import { MessageFactory, type CloudAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
+import { MessageFactory, type CloudAdapter, type TurnContext } from 'botbuilder';
 import { renderCard } from '../cards/renderCard';
 import { formatTime, Messages } from '../dialogs/messages';
-import type { ClosureRequest } from '../services/closureRequest';
-import type { ClosureService, ConfirmResult } from '../services/closureService';
+import type { ClosureChannel, ClosureWorkflow } from '../services/closureWorkflow';
 import type { ExportJob, ExportService } from '../services/exportService';
 import type { Logger } from '../services/logger';
 
@@ -10,11 +9,11 @@ export interface BackgroundWorkOptions {
   readonly adapter: CloudAdapter;
   /** The bot's app id; empty without Bot Framework auth (sandbox, Emulator). */
   readonly botAppId: string;
-  readonly closure: ClosureService;
+  readonly workflow: ClosureWorkflow;
+  /** The decision workflow's channel port for work outside any turn. */
+  readonly channel: ClosureChannel;
   readonly exports: ExportService;
   readonly logger: Logger;
-  /** Brings the requester's warning cards up to date in a proactive turn (Teams: replaces an expired card). */
-  readonly settleCards: (context: TurnContext) => Promise<void>;
   /** The Teams SSO dedupe marks, dropped once no duplicate invoke can still come. */
   readonly ssoDedupe: { sweep(): Promise<number> };
 }
@@ -33,14 +32,12 @@ export class BackgroundWork {
     return finished.length;
   }
 
-  /** Expires overdue warnings; in Teams the card turns into "Expired" for everyone without anyone pressing it. */
+  /**
+   * Expires overdue warnings: the requester's conversation state goes (so "close my account" starts afresh), and in
+   * Teams the card turns into "Expired" for everyone without anyone pressing it.
+   */
   async expireWarnings(): Promise<number> {
-    const expired = await this.options.closure.expireOverdue();
-    for (const request of expired) {
-      if (request.channelId !== 'msteams' || !request.conversation) continue;
-      await this.tell(request.conversation, (context) => this.options.settleCards(context), request.requestId);
-    }
-    return expired.length;
+    return this.options.workflow.expireOverdue(this.options.channel);
   }
 
   /** Drops Teams SSO dedupe marks nobody needs any more. */
@@ -48,20 +45,14 @@ export class BackgroundWork {
     return this.options.ssoDedupe.sweep();
   }
 
-  /** Finishes stranded closures once and tells each requester the outcome. */
+  /** Finishes stranded closures once and settles each ended request (told once, forgotten, card updated). */
   async reconcileClosures(): Promise<number> {
-    const finished = await this.options.closure.reconcile();
-    for (const { request, result } of finished) {
-      if (!request.conversation || request.outcomeNotified) continue;
-      await this.tell(request.conversation, (context) => context.sendActivity(closureMessage(request, result)), request.requestId);
-      await this.options.closure.markNotified(request.requestId);
-    }
-    return finished.length;
+    return this.options.workflow.reconcile(this.options.channel);
   }
 
   private async tell(conversation: Record<string, unknown>, send: (context: TurnContext) => Promise<unknown>, itemId: string): Promise<void> {
     try {
-      await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation as Partial<ConversationReference>, async (context) => {
+      await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation, async (context) => {
         await send(context);
       });
     } catch (error) {
@@ -78,13 +69,3 @@ function exportMessage(job: ExportJob) {
   return MessageFactory.text(Messages.exportFailedBefore(job.failureReason ?? 'unknown reason'));
 }
 
-function closureMessage(request: ClosureRequest, result: ConfirmResult) {
-  switch (result.kind) {
-    case 'closed': return MessageFactory.text(Messages.closedInBackground(request.requestId, result.closedAt));
-    case 'handedOff': return MessageFactory.text(Messages.handedOff(result.portalUrl, result.reason));
-    case 'notEligible': return MessageFactory.text(Messages.noLongerEligible(result.verdict));
-    case 'failed': return MessageFactory.text(result.error.userMessage);
-    case 'rejected': return MessageFactory.text(Messages.rejected(result.reason));
-    case 'stillClosing': return MessageFactory.text(Messages.stillClosing);
-  }
-}

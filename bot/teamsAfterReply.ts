@@ -21,14 +21,14 @@ export class TeamsAfterReply {
 
   /** Queues `work` to start when this turn has ended (see `start`). */
   later(context: TurnContext, name: string, work: () => Promise<void>): void {
-    const queue = (context.turnState.get(QUEUE_KEY) as QueuedWork[] | undefined) ?? [];
+    const queue = context.turnState.get<QueuedWork[] | undefined>(QUEUE_KEY) ?? [];
     queue.push({ name, work });
     context.turnState.set(QUEUE_KEY, queue);
   }
 
   /** Starts the turn's queued work without waiting for it; its failures are logged, never thrown into the turn. */
   start(context: TurnContext): void {
-    const queue = (context.turnState.get(QUEUE_KEY) as QueuedWork[] | undefined) ?? [];
+    const queue = context.turnState.get<QueuedWork[] | undefined>(QUEUE_KEY) ?? [];
     context.turnState.delete(QUEUE_KEY);
     for (const { name, work } of queue) {
       const running: Promise<void> = work().catch((error: unknown) => {

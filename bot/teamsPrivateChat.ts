@@ -56,7 +56,7 @@ export class TeamsPrivateChat {
       tenantId,
       channelData: { tenant: { id: tenantId } },
     };
-    const audience = context.turnState.get(context.adapter.OAuthScopeKey) as string | undefined;
+    const audience = context.turnState.get<string | undefined>(context.adapter.OAuthScopeKey);
     try {
       await this.options.createConversation(asked.serviceUrl, audience, parameters, async (turn) => {
         asTheRequestIn(turn, asked);
@@ -90,6 +90,6 @@ function asTheRequestIn(context: TurnContext, asked: Partial<Activity>): void {
   activity.conversation = { ...activity.conversation, conversationType: 'personal', isGroup: false };
   activity.locale = asked.locale;
   activity.text = asked.text ?? '';
-  activity.value = asked.value;
+  activity.value = asked.value as unknown;
   activity.entities = [];
 }

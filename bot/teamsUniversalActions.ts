@@ -20,19 +20,19 @@ export interface TeamsUniversalActionsOptions {
   /** A new turn on the conversation of `reference` (CloudAdapter.continueConversationAsync with the bot's app id). */
   readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
   /**
-   * Runs a press as a turn of its own, the way the bot runs every turn (dialog, state saved or forgotten);
-   * `beforeSave` runs after the dialog, while the turn's state is still there.
+   * Runs a press as a turn of its own, the way the bot runs every turn (dialog, state saved or forgotten).
    */
-  readonly runPress: (context: TurnContext, beforeSave: (context: TurnContext) => Promise<void>) => Promise<void>;
-  readonly clock: () => Date;
+  readonly runPress: (context: TurnContext) => Promise<void>;
+  /** Whether the token service still holds the presser's token, i.e. a Yes can go on without a new sign-in. */
+  readonly hasToken: (context: TurnContext) => Promise<boolean>;
   readonly logger: Logger;
 }
 
 /**
  * Teams Universal Actions (`adaptiveCard/action` invokes from `Action.Execute`): the answer is the card the
  * presser sees next, a message, or an error with a status, and it is given at once. A Yes or No is then run as
- * its own turn through the same dialog as a Submit press (fresh sign-in, closure service checks), after which
- * the card is replaced for everyone by its final state. Response shapes:
+ * its own turn through the same dialog as a Submit press (fresh sign-in, then the decision workflow, which
+ * replaces the card for everyone by its final state). Response shapes:
  * https://learn.microsoft.com/adaptive-cards/authoring-cards/universal-action-model#response-format
  */
 export class TeamsUniversalActions {
@@ -63,38 +63,38 @@ export class TeamsUniversalActions {
     return cardResponse(waitingCard(request));
   }
 
-  /** Yes or No: refused at once when it cannot count, otherwise acknowledged at once and carried out after. */
+  /**
+   * Yes or No: refused at once when it cannot count (the closure service's own checks, as for every channel),
+   * otherwise acknowledged at once and carried out after by the decision workflow, which updates the card. A Yes
+   * that needs a new sign-in says so and leaves the card as it is, for everyone, until the sign-in is done.
+   */
   private async decide(context: TurnContext, payload: DecisionPayload): Promise<AdaptiveCardInvokeResponse> {
-    const presser = context.activity.from.id;
-    const verdict = await this.options.closure.peek(payload.requestId, presser);
-    const request = verdict === 'actionable' ? await this.options.closure.get(payload.requestId) : undefined;
-    const refusal: RejectionReason | undefined = verdict !== 'actionable' ? verdict
-      : !request || !nonceMatches(payload.nonce, request.nonceHash) ? 'badNonce'
-      : this.options.clock().getTime() >= Date.parse(request.expiresAt) ? 'expired'
-      : undefined;
-    if (refusal) {
-      this.options.logger.info('card press refused', { requestId: payload.requestId, reason: refusal });
+    const press = { channelUserId: context.activity.from.id, conversationId: context.activity.conversation.id, nonce: payload.nonce };
+    const verdict: RejectionReason | 'actionable' = await this.options.closure.peek(payload.requestId, press);
+    if (verdict !== 'actionable') {
+      this.options.logger.info('card press refused', { requestId: payload.requestId, reason: verdict });
       // A stale card (its request ended elsewhere) is brought up to date; a foreign press changes nothing.
-      if (refusal !== 'notRequester' && refusal !== 'badNonce') await this.bringUpToDate(context, payload.requestId);
-      return messageResponse(Messages.rejected(refusal));
+      if (verdict !== 'notRequester' && verdict !== 'badNonce' && verdict !== 'otherConversation') await this.bringUpToDate(context, payload.requestId);
+      return messageResponse(Messages.rejected(verdict));
     }
+    // The invoke names the card's message: the workflow can update it even when the send returned no id.
+    if (context.activity.replyToId) await this.options.closure.recordCard(payload.requestId, context.activity.replyToId);
     const invoke = { ...context.activity };
-    this.options.afterReply.later(context, `closure ${payload.action}`, () => this.carryOut(invoke, payload));
-    return cardResponse(payload.action === CardActions.confirm ? closingCard(payload.requestId) : keptCard(payload.requestId));
+    this.options.afterReply.later(context, `closure ${payload.action}`, () => this.carryOut(invoke));
+    if (payload.action !== CardActions.confirm) return cardResponse(keptCard(payload.requestId));
+    const signedIn = await withinAnswerTime(this.options.hasToken(context));
+    if (signedIn === false) return messageResponse(Messages.signInAgainToConfirm);
+    // A token service too slow to say: the card stays as it is, and the chat tells what happens next.
+    if (signedIn === undefined) return messageResponse(CardMessages.handled);
+    return cardResponse(closingCard(payload.requestId));
   }
 
-  /** The press as its own turn, then the card's final state for everyone (or the requester's view again if it still waits). */
-  private async carryOut(invoke: Partial<Activity>, payload: DecisionPayload): Promise<void> {
+  /** The press as its own turn, through the same dialog and workflow as a Submit press. */
+  private async carryOut(invoke: Partial<Activity>): Promise<void> {
     const reference = TurnContext.getConversationReference(invoke);
     await this.options.continueConversation(reference, async (context) => {
       asThePress(context, invoke);
-      await this.options.runPress(context, async (turn) => {
-        const activityId = invoke.replyToId || (await this.options.cards.activityIdOf(turn, payload.requestId));
-        const ended = await this.options.cards.finalCardOf(payload.requestId);
-        const card = ended ?? (await this.options.cards.requesterView(turn, payload.requestId, payload.nonce));
-        if (activityId && card) await this.options.cards.replace(turn, activityId, card, payload.requestId);
-        if (ended) await this.options.cards.forget(turn, payload.requestId);
-      });
+      await this.options.runPress(context);
     });
   }
 
@@ -117,15 +117,31 @@ function asThePress(context: TurnContext, invoke: Partial<Activity>): void {
   activity.id = invoke.id;
   activity.from = invoke.from ?? activity.from;
   activity.conversation = invoke.conversation ?? activity.conversation;
-  activity.channelData = invoke.channelData;
+  activity.channelData = invoke.channelData as unknown;
   activity.replyToId = invoke.replyToId;
-  activity.value = invoke.value;
+  activity.value = invoke.value as unknown;
   // A card press carries no text; the dialogs guard text and read the press from `value` only.
   activity.text = '';
 }
 
+/**
+ * How long the answer to a Yes may wait for the token service to say whether a new sign-in is needed. Teams waits
+ * only a few seconds for the whole answer (see TeamsAfterReply), so this stays well below that.
+ */
+const TOKEN_CHECK_WAIT_MS = 1_500;
+
+async function withinAnswerTime(check: Promise<boolean>): Promise<boolean | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), TOKEN_CHECK_WAIT_MS); });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function cardResponse(card: AdaptiveCardAttachment): AdaptiveCardInvokeResponse {
-  return { statusCode: 200, type: card.contentType, value: card.content as Record<string, unknown> };
+  return { statusCode: 200, type: card.contentType, value: card.content };
 }
 
 /** Teams shows `value` (a string, despite the SDK's type) as a short note in place of the card's answer. */

@@ -4,10 +4,8 @@ import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
 import { finalCard, waitingCardFor } from './teamsCards';
 
-/** One warning card the requester was sent in Teams. */
+/** One warning card the requester was sent in Teams; the id of its message is kept on the request itself. */
 interface TrackedCard {
-  /** The id of the message carrying the card, as the connector returned it: what `updateActivity` needs. */
-  readonly activityId?: string;
   /** The card as sent, with its nonce replaced by `NONCE_SLOT`: the nonce itself lives only on the card. */
   readonly content: string;
 }
@@ -25,9 +23,9 @@ export interface TeamsWarningCardsOptions {
 }
 
 /**
- * Remembers each warning card sent in Teams (which message carries it, and its content) so that the card can
- * be given back to its requester on a Universal Actions refresh, and replaced by its final state once the
- * request ends, whatever ended it: a press, "cancel" typed in the chat, or the expiry noticed on a later turn.
+ * Remembers each warning card sent in Teams: its content in the requester's conversation state, so the card can
+ * be given back to its requester on a Universal Actions refresh, and the id of its message on the closure
+ * request, so the decision workflow can replace it by its final state from any instance, whatever ended it.
  */
 export class TeamsWarningCards {
   private readonly cards: StatePropertyAccessor<TrackedCards>;
@@ -47,18 +45,39 @@ export class TeamsWarningCards {
   watch(context: TurnContext): void {
     if (context.activity.channelId !== 'msteams') return;
     context.onSendActivities(async (turn, activities, next) => {
-      const warnings = activities.map((activity) => warningIn(activity));
+      // Each warning card goes in an activity of its own, its text in the one before: a connector may answer a
+      // message with text and a card with 202 and no id (the Agents Playground does), and the card's id is what
+      // its later updates need. The array is the one `next` sends, so it is rearranged in place.
+      const warnings: Array<ReturnType<typeof warningIn>> = [];
       const shared = turn.activity.conversation?.conversationType !== 'personal';
-      for (const [index, warning] of warnings.entries()) {
-        if (warning && shared) activities[index] = { ...activities[index], attachments: [waitingFor(turn.activity.from?.name, warning.content)] };
+      for (let index = 0; index < activities.length; index++) {
+        const warning = warningIn(activities[index]);
+        if (!warning) {
+          warnings.push(undefined);
+          continue;
+        }
+        const { text, speak: _speak, ...rest } = activities[index];
+        const card = shared ? waitingFor(turn.activity.from?.name, warning.content) : { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: warning.content };
+        const cardOnly: Partial<Activity> = { ...rest, attachments: [card] };
+        if (text) {
+          activities.splice(index, 1, { ...rest, attachments: [], text }, cardOnly);
+          warnings.push(undefined);
+          index += 1;
+        } else {
+          activities[index] = cardOnly;
+        }
+        warnings.push(warning);
       }
       const responses: ResourceResponse[] = await next();
       for (const [index, card] of warnings.entries()) {
         if (!card) continue;
         const tracked = await this.cards.get(turn, {});
-        const activityId = responses[index]?.id || undefined;
-        tracked[card.requestId] = { activityId, content: JSON.stringify(card.content).split(card.nonce).join(NONCE_SLOT) };
+        tracked[card.requestId] = { content: JSON.stringify(card.content).split(card.nonce).join(NONCE_SLOT) };
         await this.cards.set(turn, tracked);
+        // A connector may answer 202 with no id (allowed by the Bot Connector API): then the card's later
+        // state is sent as a new message (bot/botClosureChannel.ts), or the id comes with the first press.
+        const activityId = responses[index]?.id;
+        if (activityId) await this.options.closure.recordCard(card.requestId, activityId);
       }
       return responses;
     });
@@ -70,33 +89,6 @@ export class TeamsWarningCards {
     if (!tracked) return undefined;
     const content = JSON.parse(tracked.content.split(NONCE_SLOT).join(nonce)) as AdaptiveCardContent;
     return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content };
-  }
-
-  async activityIdOf(context: TurnContext, requestId: string): Promise<string | undefined> {
-    return (await this.cards.get(context, {}))[requestId]?.activityId;
-  }
-
-  async forget(context: TurnContext, requestId: string): Promise<void> {
-    const tracked = await this.cards.get(context, {});
-    if (!(requestId in tracked)) return;
-    delete tracked[requestId];
-    await this.cards.set(context, tracked);
-  }
-
-  /** At the end of a Teams turn: every tracked card whose request has ended shows its final state, then is forgotten. */
-  async settle(context: TurnContext): Promise<void> {
-    if (context.activity.channelId !== 'msteams') return;
-    const tracked = await this.cards.get(context, {});
-    const requestIds = Object.keys(tracked);
-    if (requestIds.length === 0) return;
-    for (const requestId of requestIds) {
-      const card = finalCard(await this.options.closure.get(requestId), this.options.clock());
-      if (!card) continue;
-      const { activityId } = tracked[requestId];
-      if (activityId) await this.replace(context, activityId, card, requestId);
-      delete tracked[requestId];
-    }
-    await this.cards.set(context, tracked);
   }
 
   /**

@@ -7,10 +7,15 @@ export const CardActions = {
   start: 'closure.start',
   exportData: 'closure.export',
   skipExport: 'closure.skipExport',
+  /** While an export is still running: go on to the warning without it, or wait for its "ready" message. */
+  proceed: 'closure.proceed',
+  waitForExport: 'closure.waitForExport',
   confirm: 'closure.confirm',
   decline: 'closure.decline',
   /** Teams fetches the requester's own view of the warning card with this verb (Universal Actions `refresh`). */
   refresh: 'closure.refresh',
+  /** "I've closed it, check" on the portal hand-off card: the bot checks whether the account still signs in. */
+  checkHandOff: 'closure.checkHandOff',
 } as const;
 
 export type CardAction = (typeof CardActions)[keyof typeof CardActions];
@@ -18,15 +23,30 @@ export type CardAction = (typeof CardActions)[keyof typeof CardActions];
 /** Actions that act on one closure request and so must name it and prove they came from its warning card. */
 export type RequestCardAction = typeof CardActions.confirm | typeof CardActions.decline | typeof CardActions.refresh;
 
+/** Actions that carry nothing but their name. */
+export type SimpleCardAction = Exclude<CardAction, RequestCardAction>;
+
 export type CardActionPayload =
-  | { readonly action: typeof CardActions.start | typeof CardActions.exportData | typeof CardActions.skipExport }
+  | { readonly action: SimpleCardAction }
   | { readonly action: RequestCardAction; readonly requestId: string; readonly nonce: string };
+
+/**
+ * Reads a press of the hand-off card's check button (`Action.Submit` data). Kept apart from `parseCardAction`:
+ * it carries no nonce, because it changes nothing; it only asks the bot to look.
+ */
+export function parseHandOffCheck(value: unknown): { readonly requestId: string } | undefined {
+  if (!isRecord(value) || own(value, 'action') !== CardActions.checkHandOff) return undefined;
+  const requestId = boundedString(own(value, 'requestId'));
+  return requestId === undefined ? undefined : { requestId };
+}
 
 /** Longer strings are never produced by our cards, so they are refused rather than carried into storage lookups. */
 export const MAX_CARD_STRING_LENGTH = 200;
 
 const REQUEST_ACTIONS: ReadonlySet<string> = new Set<RequestCardAction>([CardActions.confirm, CardActions.decline, CardActions.refresh]);
-const SIMPLE_ACTIONS: ReadonlySet<string> = new Set<string>([CardActions.start, CardActions.exportData, CardActions.skipExport]);
+const SIMPLE_ACTIONS: ReadonlySet<string> = new Set<SimpleCardAction>([
+  CardActions.start, CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport,
+]);
 
 /**
  * Reads `activity.value` of a card press on either channel shape:
@@ -57,7 +77,7 @@ function parseData(data: Record<string, unknown>): CardActionPayload | undefined
   const action = own(data, 'action');
   if (typeof action !== 'string') return undefined;
   if (SIMPLE_ACTIONS.has(action)) {
-    return { action: action as typeof CardActions.start | typeof CardActions.exportData | typeof CardActions.skipExport };
+    return { action: action as SimpleCardAction };
   }
   if (!REQUEST_ACTIONS.has(action)) return undefined;
   const requestId = boundedString(own(data, 'requestId'));

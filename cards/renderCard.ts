@@ -6,12 +6,14 @@
 import { GlobalSettings, Template } from 'adaptivecards-templating';
 import exportOfferTemplate from './exportOffer.json';
 import exportReadyTemplate from './exportReady.json';
+import handOffTemplate from './handOff.json';
+import exportRunningTemplate from './exportRunning.json';
 import outcomeTemplate from './outcome.json';
 import warningTemplate from './warning.json';
 import welcomeTemplate from './welcome.json';
 
-export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction } from './cardActions';
-export type { CardAction, CardActionPayload, RequestCardAction } from './cardActions';
+export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction, parseHandOffCheck } from './cardActions';
+export type { CardAction, CardActionPayload, RequestCardAction, SimpleCardAction } from './cardActions';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -40,6 +42,8 @@ export interface CardDataMap {
   exportOffer: { upn: string; organizationName: string };
   /** `expiresAt` is already formatted for the reader (the card does no date maths). `downloadUrl` must be http(s). */
   exportReady: { downloadUrl: string; expiresAt: string };
+  /** An export asked for earlier is still running: wait for it or go on without it. `requestedAt` is formatted. */
+  exportRunning: { requestedAt: string };
   warning: {
     requestId: string;
     nonce: string;
@@ -55,6 +59,8 @@ export interface CardDataMap {
     /** True on Teams: `Action.Execute` with an `Action.Submit` fallback, and a refresh for the requester. */
     universalActions: boolean;
   };
+  /** The portal hand-off: steps (export first, then close), the account named, and the button that checks the outcome. */
+  handOff: { requestId: string; upn: string; portalUrl: string };
   /** A final state without buttons: closed, kept, expired, cancelled, or "waiting for <name> to confirm". */
   outcome: { title: string; message: string; requestId?: string; facts: readonly OutcomeFact[]; tone?: OutcomeTone };
 }
@@ -91,6 +97,8 @@ const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
   welcome: { template: welcomeTemplate, fields: {} },
   exportOffer: { template: exportOfferTemplate, fields: { upn: 'text', organizationName: 'text' } },
   exportReady: { template: exportReadyTemplate, fields: { downloadUrl: 'httpUrl', expiresAt: 'text' } },
+  exportRunning: { template: exportRunningTemplate, fields: { requestedAt: 'text' } },
+  handOff: { template: handOffTemplate, fields: { requestId: 'text', upn: 'text', portalUrl: 'httpUrl' } },
   warning: {
     template: warningTemplate,
     fields: {
@@ -130,7 +138,7 @@ export function renderCard<N extends CardName>(name: N, data: CardDataMap[N]): A
 function checkData<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N]): void {
   if (typeof data !== 'object' || data === null) throw new CardRenderError(name, '(data)', 'is not an object');
   const record = data as Record<string, unknown>;
-  for (const [field, kind] of Object.entries(spec.fields) as Array<[string, FieldKind]>) {
+  for (const [field, kind] of Object.entries<FieldKind>(spec.fields)) {
     const problem = checkField(kind, record[field]);
     if (problem !== undefined) throw new CardRenderError(name, problem.path ? `${field}${problem.path}` : field, problem.message);
   }

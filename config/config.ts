@@ -10,10 +10,16 @@ export interface BotConfig {
   readonly bot: BotIdentityConfig;
   /** Name of the OAuth connection (Azure Bot) or of the sandbox token service's connection. */
   readonly connectionName: string;
+  /** Bot Framework token service URL; undefined = the SDK's default. */
+  readonly oauthUrl?: string;
   readonly directory: { readonly kind: 'sandbox' } | GraphDirectoryConfig;
   readonly closure: {
+    /** `portal` unless `graph` is chosen; `graph` is the default only with DIRECTORY=sandbox. */
     readonly kind: 'graph' | 'portal';
     readonly portalUrl: string;
+    /** After a hand-off: the background check's interval and how long it goes on. */
+    readonly handOffCheckIntervalSeconds: number;
+    readonly handOffCheckDays: number;
     readonly confirmationTtlSeconds: number;
     /** How long a closing instance owns its request before a reconciler may take over (crash recovery). */
     readonly leaseSeconds: number;
@@ -30,6 +36,8 @@ export interface BotConfig {
     /** Direct Line's base URL (Azure mode); the sandbox serves its own. */
     readonly directLineBaseUrl: string;
     readonly allowedOrigins: readonly string[];
+    /** X-Forwarded-For hops appended by trusted proxies (App Service's front end: 1); 0 = the socket address. */
+    readonly trustedProxyHops: number;
   };
   readonly applicationInsightsConnectionString?: string;
   /** `url`: a shared sandbox to connect to instead of starting one (the other fields are then the standalone sandbox's). */
@@ -156,9 +164,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     bot,
     connectionName: required('connectionName', 'to sign users in'),
     directory,
+    oauthUrl: url('OAUTH_URL', false),
     closure: {
-      kind: oneOf('CLOSURE', ['graph', 'portal'] as const),
+      // Microsoft documents no Graph route that closes an account in an unmanaged tenant (nobody there can consent),
+      // so in Azure the honest default is the hand-off; the sandbox plays a directory where the bot holds the rights.
+      kind: get('CLOSURE') ? oneOf('CLOSURE', ['graph', 'portal'] as const) : directoryKind === 'graph' ? 'portal' : 'graph',
       portalUrl: url('CLOSURE_PORTAL_URL', true) ?? '',
+      handOffCheckIntervalSeconds: integer('HANDOFF_CHECK_INTERVAL_SECONDS', 1, 86_400),
+      handOffCheckDays: integer('HANDOFF_CHECK_DAYS', 1, 90),
       confirmationTtlSeconds: integer('CLOSURE_CONFIRMATION_TTL_SECONDS', 30, 86_400),
       leaseSeconds: integer('CLOSURE_LEASE_SECONDS', 1, 3_600),
       reconcileIntervalSeconds: integer('RECONCILE_INTERVAL_SECONDS', 1, 86_400),
@@ -176,6 +189,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       directLineSecret: get('DIRECT_LINE_SECRET') || undefined,
       directLineBaseUrl: url('DIRECT_LINE_BASE_URL', true) ?? '',
       allowedOrigins: get('WEBCHAT_ALLOWED_ORIGINS').split(',').map((o) => o.trim()).filter(Boolean),
+      trustedProxyHops: integer('TRUSTED_PROXY_HOPS', 0, 10),
     },
     applicationInsightsConnectionString: get('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
     sandbox: {
@@ -255,6 +269,7 @@ export function summarizeConfig(config: BotConfig): Record<string, unknown> {
       ? { kind: 'graph', graph: redactUrl(config.directory.graphBaseUrl), credential: config.directory.credential.kind }
       : { kind: 'sandbox', shared: config.sandbox.url ? redactUrl(config.sandbox.url) : undefined },
     closure: config.closure.kind,
+    oauthUrl: config.oauthUrl ? redactUrl(config.oauthUrl) : 'SDK default',
     storage: config.storage.kind === 'blob' ? { kind: 'blob', container: config.storage.container, auth: config.storage.connectionString ? 'connection string' : 'managed identity' } : config.storage,
     exportStorage: config.export.storageLocation ? redactUrl(config.export.storageLocation) : undefined,
     // Named so the logger's credential-name mask (token, secret, key, ...) does not hide them: they hold no secret.

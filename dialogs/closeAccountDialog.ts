@@ -1,10 +1,11 @@
 import { MessageFactory, TurnContext } from 'botbuilder';
-import { ComponentDialog, OAuthPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { CardActions, renderCard, type CardActionPayload } from '../cards/renderCard';
 import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
+import { SignInPrompt } from './signInPrompt';
 import type { DialogServices } from './dialogServices';
 import { formatTime, Messages } from './messages';
 
@@ -16,6 +17,8 @@ const DECISION_PROMPT = 'closureDecisionPrompt';
 
 interface StepValues {
   identity?: VerifiedIdentity;
+  /** The offer was "wait, or go on without it" for an export already running, not the export question. */
+  exportRunning?: boolean;
 }
 
 /**
@@ -25,7 +28,7 @@ interface StepValues {
 export class CloseAccountDialog extends ComponentDialog {
   constructor(private readonly services: DialogServices) {
     super(CLOSE_ACCOUNT_DIALOG);
-    this.addDialog(new OAuthPrompt(SIGN_IN_PROMPT, {
+    this.addDialog(new SignInPrompt(SIGN_IN_PROMPT, {
       connectionName: services.connectionName,
       title: Messages.signInTitle,
       text: Messages.signInPrompt,
@@ -34,8 +37,12 @@ export class CloseAccountDialog extends ComponentDialog {
       showSignInLink: true,
     }));
     this.addDialog(new CardActionPrompt(EXPORT_PROMPT, {
-      accepts: [CardActions.exportData, CardActions.skipExport],
-      textSynonyms: { export: CardActions.exportData, 'export my data': CardActions.exportData, skip: CardActions.skipExport, 'skip export': CardActions.skipExport, wait: CardActions.exportData },
+      accepts: [CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport],
+      textSynonyms: {
+        export: CardActions.exportData, 'export my data': CardActions.exportData, 'export my data first': CardActions.exportData,
+        skip: CardActions.skipExport, 'skip export': CardActions.skipExport, wait: CardActions.waitForExport,
+        'go on': CardActions.proceed, continue: CardActions.proceed,
+      },
     }));
     this.addDialog(new CardActionPrompt(DECISION_PROMPT, { accepts: [CardActions.confirm, CardActions.decline] }));
     this.addDialog(new WaterfallDialog(STEPS, [
@@ -88,9 +95,16 @@ export class CloseAccountDialog extends ComponentDialog {
       else await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt }), Messages.exportReady));
       return step.next({ action: CardActions.skipExport });
     }
-    const intro = job?.status === 'running' ? Messages.exportStillRunning(new Date(job.requestedAt))
-      : job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason')
-      : Messages.exportPrompt;
+    if (job?.status === 'running') {
+      // Asked before and not ready yet: never the export question again, only "wait, or go on without it".
+      const requestedAt = formatTime(new Date(job.requestedAt));
+      (step.values as StepValues).exportRunning = true;
+      return step.prompt(EXPORT_PROMPT, {
+        prompt: MessageFactory.attachment(renderCard('exportRunning', { requestedAt }), Messages.exportStillRunning(new Date(job.requestedAt))),
+        retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
+      });
+    }
+    const intro = job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason') : Messages.exportPrompt;
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
       prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: identity.upn, organizationName: identity.organizationName }), intro),
@@ -101,14 +115,19 @@ export class CloseAccountDialog extends ComponentDialog {
   private async warnStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const identity = this.identityOf(step);
     const choice = step.result as CardActionPayload;
-    if (choice.action === CardActions.exportData) return this.requestExport(step, identity);
-    if (choice.action === CardActions.skipExport) {
+    const exportRunning = (step.values as StepValues).exportRunning === true;
+    // Typed synonyms reach either offer: "wait" at the export question asks for the export, "go on" skips it.
+    if (choice.action === CardActions.exportData || choice.action === CardActions.waitForExport) {
+      return this.requestExport(step, identity, choice.action === CardActions.waitForExport ? Messages.waitForExport : Messages.exportAlreadyRunning);
+    }
+    if (choice.action === CardActions.skipExport || (choice.action === CardActions.proceed && !exportRunning)) {
       await this.services.audit.append({ type: 'exportSkipped', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     }
     const { request, nonce } = await this.services.closure.open({
       identity,
       channelId: step.context.activity.channelId,
       channelUserId: step.context.activity.from.id,
+      conversationId: step.context.activity.conversation.id,
       conversation: { ...TurnContext.getConversationReference(step.context.activity) },
     });
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
@@ -132,9 +151,10 @@ export class CloseAccountDialog extends ComponentDialog {
     return step.replaceDialog(CONFIRM_CLOSURE_DIALOG, step.result as CardActionPayload);
   }
 
-  private async requestExport(step: WaterfallStepContext, identity: VerifiedIdentity): Promise<DialogTurnResult> {
+  /** Asks for an export unless one is running already: then `whenRunning` is said and nothing is started. */
+  private async requestExport(step: WaterfallStepContext, identity: VerifiedIdentity, whenRunning: string): Promise<DialogTurnResult> {
     const existing = await this.services.exports.find(identity);
-    if (existing?.status === 'running') return this.endWith(step, Messages.waitForExport);
+    if (existing?.status === 'running') return this.endWith(step, whenRunning);
     try {
       await this.services.exports.request(identity, {
         channelUserId: step.context.activity.from.id,

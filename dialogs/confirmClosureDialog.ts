@@ -1,9 +1,10 @@
-import { MessageFactory, type Activity, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { ComponentDialog, OAuthPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { CardActions, type CardActionPayload } from '../cards/renderCard';
-import type { ConfirmResult } from '../services/closureService';
+import type { ConfirmResult, Press, RejectionReason } from '../services/closureService';
 import { isAppError } from '../services/errors';
-import { markForgetUser, type DialogServices } from './dialogServices';
+import type { VerifiedIdentity } from '../services/identity';
+import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
 
 export const CONFIRM_CLOSURE_DIALOG = 'confirmClosureDialog';
@@ -14,8 +15,9 @@ type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
 
 /**
  * Acts on a press of the warning card. A Yes counts only with a fresh proof of identity: the sign-in is run
- * again here (silently when the token service still has the user's token), and the closure service checks
- * requester, account, nonce, expiry and status before anything is closed.
+ * again here (silently when the token service still has the user's token; otherwise the user is told first why
+ * a sign-in card follows). Then the decision workflow (services/closureWorkflow.ts) does the rest, the same for
+ * every channel: the closure service's checks, the closure, telling the outcome, forgetting, the card.
  */
 export class ConfirmClosureDialog extends ComponentDialog {
   private readonly signIn: OAuthPrompt;
@@ -38,11 +40,16 @@ export class ConfirmClosureDialog extends ComponentDialog {
   private async reauthenticateStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const decision = step.options as DecisionPayload;
     if (decision.action !== CardActions.confirm) {
-      const result = await this.services.closure.decline(decision.requestId, decision.nonce, step.context.activity.from.id);
+      await this.services.workflow.decline(decision.requestId, pressOf(step.context, decision), this.services.closureChannel(step.context));
       await this.services.progress.set(step.context, {});
-      await step.context.sendActivity(result.kind === 'declined' ? Messages.declined : Messages.rejected(result.reason));
-      return step.endDialog(result);
+      return step.endDialog();
     }
+    // A press that can no longer count (closed meanwhile by a concurrent press, expired) is answered as such,
+    // never with a sign-in card for an account that is gone.
+    const verdict = await this.services.closure.peek(decision.requestId, pressOf(step.context, decision));
+    if (verdict !== 'actionable') return this.refuse(step, verdict);
+    // Said before the sign-in card, so the press is not mistaken for lost (issue 11).
+    if (!(await this.signIn.getUserToken(step.context))) await step.context.sendActivity(Messages.signInAgainToConfirm);
     return step.beginDialog(REAUTHENTICATE_PROMPT);
   }
 
@@ -53,40 +60,36 @@ export class ConfirmClosureDialog extends ComponentDialog {
       await step.context.sendActivity(Messages.signInFailed);
       return step.endDialog();
     }
-    let result: ConfirmResult;
+    let identity: VerifiedIdentity;
     try {
-      const identity = await this.services.directory.whoAmI(token);
-      await this.services.progress.set(step.context, { step: 'closing', requestId: decision.requestId });
-      result = await this.services.closure.confirm(decision.requestId, decision.nonce, { channelUserId: step.context.activity.from.id, identity });
-      if (result.kind === 'closed') await this.forgetUser(step.context, identity);
-      await step.context.sendActivity(this.describe(result, identity.upn));
-      // Told in this turn: the reconciler need not tell again, and the conversation reference can go.
-      if (result.kind !== 'stillClosing') await this.services.closure.markNotified(decision.requestId);
+      identity = await this.services.directory.whoAmI(token);
     } catch (error) {
+      // The directory did not say who signed in: the closure service never saw the press, nothing started.
       if (!isAppError(error)) throw error;
       this.services.logger.warn('confirmation could not be processed', { requestId: decision.requestId, errorCode: error.code, error });
+      // The account may have been closed by a concurrent press meanwhile (its token then fails): say that instead.
+      const verdict = await this.services.closure.peek(decision.requestId, pressOf(step.context, decision));
+      if (verdict !== 'actionable') return this.refuse(step, verdict);
       await step.context.sendActivity(error.userMessage);
-      result = { kind: 'failed', requestId: decision.requestId, error };
+      await this.services.progress.set(step.context, {});
+      return step.endDialog();
     }
+    await this.services.progress.set(step.context, { step: 'closing', requestId: decision.requestId });
+    // From here an error goes to the turn-error reply, which never claims that nothing was closed.
+    const result: ConfirmResult = await this.services.workflow.confirm(decision.requestId, pressOf(step.context, decision), identity, this.services.closureChannel(step.context));
     if (result.kind !== 'closed') await this.services.progress.set(step.context, {});
     return step.endDialog(result);
   }
 
-  private describe(result: ConfirmResult, upn: string): Partial<Activity> {
-    switch (result.kind) {
-      case 'closed': return MessageFactory.text(Messages.closed(upn, result.requestId, result.closedAt));
-      case 'handedOff': return MessageFactory.text(Messages.handedOff(result.portalUrl, result.reason));
-      case 'notEligible': return MessageFactory.text(Messages.noLongerEligible(result.verdict));
-      case 'stillClosing': return MessageFactory.text(Messages.stillClosing);
-      case 'failed': return MessageFactory.text(result.error.userMessage);
-      case 'rejected': return MessageFactory.text(Messages.rejected(result.reason));
-    }
+  private async refuse(step: WaterfallStepContext, reason: RejectionReason): Promise<DialogTurnResult> {
+    await step.context.sendActivity(Messages.rejected(reason));
+    const decision = step.options as DecisionPayload;
+    if (reason === 'expired') await this.services.workflow.expire(decision.requestId, this.services.closureChannel(step.context));
+    await this.services.progress.set(step.context, {});
+    return step.endDialog();
   }
+}
 
-  /** After a closure: sign out and drop what the bot holds about this person (the audit keeps ids only). */
-  private async forgetUser(context: TurnContext, identity: { objectId: string; tenantId: string }): Promise<void> {
-    await this.signIn.signOutUser(context);
-    await this.services.exports.forget(identity);
-    markForgetUser(context);
-  }
+function pressOf(context: TurnContext, decision: DecisionPayload): Press {
+  return { channelUserId: context.activity.from.id, conversationId: context.activity.conversation.id, nonce: decision.nonce };
 }

@@ -2,6 +2,7 @@ import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { AccountDirectory } from '../services/accountDirectory';
 import type { AuditTrail } from '../services/auditTrail';
 import type { ClosureService } from '../services/closureService';
+import type { ClosureChannel, ClosureWorkflow } from '../services/closureWorkflow';
 import type { ExportService } from '../services/exportService';
 import type { Logger } from '../services/logger';
 import type { UserRealm } from '../services/userRealm';
@@ -19,6 +20,10 @@ export interface DialogServices {
   readonly directory: AccountDirectory;
   readonly realm: UserRealm;
   readonly closure: ClosureService;
+  /** Everything after a decision (close, tell, forget, update the card) goes through the workflow. */
+  readonly workflow: ClosureWorkflow;
+  /** The workflow's channel port for this turn (bot/botClosureChannel.ts). */
+  readonly closureChannel: (context: TurnContext) => ClosureChannel;
   readonly exports: ExportService;
   readonly audit: AuditTrail;
   readonly hashUpn: (upn: string) => string;

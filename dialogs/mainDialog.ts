@@ -1,11 +1,12 @@
-import { MessageFactory, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityTypes, MessageFactory, tokenResponseEventName, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
-  ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog,
+  ComponentDialog, DialogSet, DialogTurnStatus, OAuthPrompt, WaterfallDialog,
   type DialogContext, type DialogState, type DialogTurnResult, type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { CardActions, parseCardAction, renderCard, type CardActionPayload } from '../cards/renderCard';
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
+import type { Press } from '../services/closureService';
 import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
 
@@ -15,13 +16,18 @@ const ROUTE_STEPS = 'mainRouteSteps';
 const CANCEL_WORDS = new Set(['cancel', 'stop', 'quit', 'never mind', 'nevermind', 'abort']);
 const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i']);
 const START_PHRASE = /\b(close|delete|remove|cancel)\b.*\baccount\b/i;
+const SIGN_OUT_WORDS = new Set(['sign out', 'signout', 'sign me out', 'log out', 'logout', 'switch account', 'switch accounts', 'use another account', 'wrong account']);
+/** What OAuthPrompt reads as a magic code (botbuilder-dialogs 4.23 `recognizeToken`). */
+const MAGIC_CODE = /^\s*\d{6}\s*$/;
+/** Presses that belong to the export offer: outside it they are from a finished step. */
+const EXPORT_STEP_ACTIONS: ReadonlySet<string> = new Set([CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport]);
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
 
-/** A message that starts (or restarts) the closure: a start phrase, or a press of one of the flow's own buttons. */
+/** A message that starts (or restarts) the closure: a start phrase, or a press of a "close my account" button. */
 export function isStartRequest(activity: Partial<Activity>): boolean {
   const payload = parseCardAction(activity.value);
-  if (payload) return !isDecision(payload);
+  if (payload) return payload.action === CardActions.start;
   return typeof activity.text === 'string' && START_PHRASE.test(activity.text.trim().toLowerCase());
 }
 
@@ -30,8 +36,12 @@ export function isStartRequest(activity: Partial<Activity>): boolean {
  * anything else gets the welcome card. Cancel and help interrupt at every step.
  */
 export class MainDialog extends ComponentDialog {
+  /** Never begun: it only signs the user out, for "sign out" and for a sign-in that arrives after its step ended. */
+  private readonly signOutPrompt: OAuthPrompt;
+
   constructor(private readonly services: DialogServices) {
     super(MAIN_DIALOG);
+    this.signOutPrompt = new OAuthPrompt('mainSignOut', { connectionName: services.connectionName, title: Messages.signInTitle, text: Messages.signInPrompt });
     this.addDialog(new CloseAccountDialog(services));
     this.addDialog(new ConfirmClosureDialog(services));
     this.addDialog(new WaterfallDialog(ROUTE_STEPS, [this.routeStep.bind(this), this.finishStep.bind(this)]));
@@ -56,6 +66,14 @@ export class MainDialog extends ComponentDialog {
     const payload = parseCardAction(activity.value);
     const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
     if (payload && isDecision(payload)) return this.routeDecision(step, payload);
+    if (payload && EXPORT_STEP_ACTIONS.has(payload.action)) return this.say(step, Messages.stepOver);
+    if (isTokenResponse(step.context)) {
+      // A Sign in pressed on a card whose step ended (cancelled, timed out): it must not leave the user signed in.
+      await this.signOutPrompt.signOutUser(step.context);
+      return this.say(step, Messages.signInOver);
+    }
+    if (MAGIC_CODE.test(text)) return this.say(step, Messages.signInOver);
+    if (SIGN_OUT_WORDS.has(text)) return this.signOut(step.context).then(() => step.endDialog());
     // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
     if (payload || START_PHRASE.test(text)) return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
     if (HELP_WORDS.has(text)) return this.say(step, Messages.help(undefined));
@@ -71,7 +89,7 @@ export class MainDialog extends ComponentDialog {
   /** A press that arrives with no flow waiting for it: refuse it plainly, or confirm it with a fresh sign-in. */
   private async routeDecision(step: WaterfallStepContext, payload: DecisionPayload): Promise<DialogTurnResult> {
     if (payload.action === CardActions.refresh) return step.endDialog();
-    const verdict = await this.services.closure.peek(payload.requestId, step.context.activity.from.id);
+    const verdict = await this.services.closure.peek(payload.requestId, pressOf(step.context, payload));
     if (verdict !== 'actionable') return this.say(step, Messages.rejected(verdict));
     return step.beginDialog(CONFIRM_CLOSURE_DIALOG, payload);
   }
@@ -82,7 +100,7 @@ export class MainDialog extends ComponentDialog {
     const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
     const progress = await this.services.progress.get(inner.context, {});
     if (CANCEL_WORDS.has(text)) {
-      if (progress.requestId) await this.services.closure.cancelPending(progress.requestId, activity.from.id);
+      if (progress.requestId) await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
       await this.services.progress.set(inner.context, {});
       await inner.context.sendActivity(Messages.cancelled);
       return inner.cancelAllDialogs();
@@ -91,19 +109,64 @@ export class MainDialog extends ComponentDialog {
       await inner.context.sendActivity(Messages.help(progress.step));
       return { status: DialogTurnStatus.waiting };
     }
+    if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
+      if (progress.requestId) await this.services.closure.cancelPending(progress.requestId, activity.from.id);
+      await this.services.progress.set(inner.context, {});
+      await this.signOut(inner.context);
+      return inner.cancelAllDialogs();
+    }
     const payload = parseCardAction(activity.value);
+    if (payload && EXPORT_STEP_ACTIONS.has(payload.action) && progress.step !== 'exportOffer') {
+      await inner.context.sendActivity(Messages.stepOver);
+      return { status: DialogTurnStatus.waiting };
+    }
+    const restart = payload?.action === CardActions.start || (!payload && START_PHRASE.test(text));
+    if (restart && progress.step === 'exportOffer') {
+      // "close my account" or the ready message's Continue while the export offer waits: look again from the start
+      // (the export may be ready now), instead of "please choose" on an offer the user has moved past.
+      await inner.cancelAllDialogs();
+      return inner.beginDialog(ROUTE_STEPS);
+    }
+    if (payload?.action === CardActions.start && progress.step === 'warning') {
+      await inner.context.sendActivity(Messages.warningStillWaiting);
+      return { status: DialogTurnStatus.waiting };
+    }
     if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
-      const verdict = await this.services.closure.peek(payload.requestId, activity.from.id);
+      const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
       await inner.context.sendActivity(Messages.rejected(verdict === 'actionable' ? 'unknownRequest' : verdict));
       return { status: DialogTurnStatus.waiting };
     }
+    if (progress.step === 'warning' && progress.requestId && !(payload && isDecision(payload))) {
+      // The warning expired or was refused meanwhile (background expiry, a refused Teams press): its waiting step
+      // ends, so "close my account" starts again at once instead of "press Yes on the card" (issue 11).
+      const request = await this.services.closure.get(progress.requestId);
+      if (!request || request.status !== 'pending' || Date.parse(request.expiresAt) <= this.services.clock().getTime()) {
+        await this.services.progress.set(inner.context, {});
+        await inner.cancelAllDialogs();
+        return inner.beginDialog(ROUTE_STEPS);
+      }
+    }
     return undefined;
+  }
+
+  /** Signs the user out of the bot's connection; on Teams, SSO signs the same Teams account in again, so say so. */
+  private async signOut(context: TurnContext): Promise<void> {
+    await this.signOutPrompt.signOutUser(context);
+    await context.sendActivity(context.activity.channelId === 'msteams' ? Messages.signedOutTeams : Messages.signedOut);
   }
 
   private async say(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {
     await step.context.sendActivity(message);
     return step.endDialog();
   }
+}
+
+function pressOf(context: TurnContext, payload: DecisionPayload): Press {
+  return { channelUserId: context.activity.from.id, conversationId: context.activity.conversation.id, nonce: payload.nonce };
+}
+
+function isTokenResponse(context: TurnContext): boolean {
+  return context.activity.type === ActivityTypes.Event && context.activity.name === tokenResponseEventName;
 }
 
 function isDecision(payload: CardActionPayload): payload is DecisionPayload {

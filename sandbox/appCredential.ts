@@ -17,9 +17,9 @@ export function createSandboxAppCredential(options: { readonly loginBaseUrl: str
         body: new URLSearchParams({ grant_type: 'client_credentials', client_id: options.app.clientId, client_secret: options.app.clientSecret, scope }),
         signal: tokenOptions?.abortSignal as AbortSignal | undefined,
       });
-      const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
+      const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
       if (!response.ok || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-        throw new Error(`The sandbox token endpoint refused an app token for tenant "${tenantId}": ${response.status} ${String(body.error ?? '')}`);
+        throw new Error(`The sandbox token endpoint refused an app token for tenant "${tenantId}": ${response.status} ${typeof body.error === 'string' ? body.error : ''}: ${typeof body.error_description === 'string' ? body.error_description : ''}`);
       }
       return { token: body.access_token, expiresOnTimestamp: options.clock().getTime() + body.expires_in * 1000, tokenType: 'Bearer' };
     },

@@ -33,7 +33,8 @@ export function appTokenRoutes(options: { readonly directory: SandboxDirectory; 
         error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
       });
 
-    if (!directory.tenant(tenantId)) return fail(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found.`);
+    const tenant = directory.tenant(tenantId);
+    if (!tenant) return fail(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found.`);
     if (form.get('grant_type') !== 'client_credentials') {
       return fail(400, 'unsupported_grant_type', 70003, 'The sandbox supports only the client_credentials grant on this endpoint.');
     }
@@ -42,6 +43,12 @@ export function appTokenRoutes(options: { readonly directory: SandboxDirectory; 
     }
     if (!sameSecret(form.get('client_secret') ?? '', app.clientSecret)) {
       return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
+    }
+    if (tenant.appServicePrincipal === false) {
+      // Entra's answer when the app has no service principal in the tenant (never consented there; in an unmanaged
+      // tenant nobody can consent): https://learn.microsoft.com/entra/identity-platform/reference-error-codes (AADSTS700016).
+      return fail(400, 'unauthorized_client', 700016,
+        `Application with identifier '${app.clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
     }
     const scope = form.get('scope') ?? '';
     if (!scope.endsWith('/.default')) {

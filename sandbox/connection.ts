@@ -12,13 +12,15 @@ export interface SandboxConnection {
   readonly loginBaseUrl: string;
   /** `${url}/botframework`, stands for https://token.botframework.com */
   readonly tokenServiceUrl: string;
+  /** `${url}/portal/my-data-requests`, stands for Microsoft's "My data requests" page (https://go.microsoft.com/fwlink/?linkid=873123) */
+  readonly portalUrl: string;
   /** `${url}/storage/exports`: a container URL, like an Azure Blob container's. */
   readonly exportStorageLocation: string;
   /** App-only tokens from the sandbox token endpoint; pass `{ tenantId }` to getToken. */
   readonly appCredential: TokenCredential;
   /** Signs sandbox storage URLs into expiring download links. */
   readonly linkSigner: DownloadLinkSigner;
-  /** The Direct Line 3.0 stand-in (polling): `baseUrl` stands for https://directline.botframework.com; the secret is random per start. */
+  /** The Direct Line 3.0 stand-in (REST and WebSocket stream): `baseUrl` stands for https://directline.botframework.com; the secret is random per data folder. */
   readonly directLine: { readonly baseUrl: string; readonly domain: string; readonly secret: string };
   /**
    * Tells the Direct Line stand-in where a bot listens (`.../api/messages`); until then posting to it answers

@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../services/logger';
-import { DirectLineConversations, type Activity, type DirectLineTokenGrant } from './directLineConversations';
+import type { BrowserSessions } from './directLineBrowserSessions';
+import type { Activity, DirectLineConversations, DirectLineTokenGrant } from './directLineConversations';
+import { DirectLineError, directLineErrors } from './directLineErrors';
 import { rewriteSignInLinks, signInRedirect } from './directLineSignInLinks';
-import { bearerToken, sendEmpty, sendJson, type Route, type RouteContext } from './http';
+import { createDirectLineStreams } from './directLineStream';
+import { BodyTooLargeError, bearerToken, sendEmpty, sendJson, type Route, type RouteContext } from './http';
+
+export { DirectLineError, directLineErrors } from './directLineErrors';
 
 /**
- * A Direct Line 3.0 stand-in, polling only (no `streamUrl`: Web Chat must use `webSocket: false`).
+ * A Direct Line 3.0 stand-in: REST (polling) and the WebSocket stream (directLineStream.ts).
  * Client side: https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-direct-line-3-0-api-reference
  * Bot side: the Bot Connector routes the bot posts its replies to (`serviceUrl` = the sandbox's URL).
  */
@@ -14,31 +21,22 @@ export interface DirectLineOptions {
   readonly url: string;
   /** Where sign-in links point (`{url}/login`): OAuth cards to it are rewritten for enhanced authentication. */
   readonly loginBaseUrl: string;
-  /** The master key that can mint tokens; random per sandbox start. */
-  readonly secret: string;
+  /** Conversations, tokens and the secret (persisted with the sandbox's data). */
+  readonly conversations: DirectLineConversations;
+  /** Web Chat's `getsessionid` answers, tied to the browser (enhanced authentication). */
+  readonly browserSessions: BrowserSessions;
+  /** The stream's keep-alive interval; default `STREAM_HEARTBEAT_MS`. */
+  readonly heartbeatMs?: number;
   readonly clock: () => Date;
   readonly logger: Logger;
 }
 
+/** The reference names no keep-alive interval; directlinejs itself pings every 20 s (its request timeout). */
+export const STREAM_HEARTBEAT_MS = 15_000;
+
 /** Real Direct Line gives the bot 15 seconds to acknowledge an activity before answering 502. */
 const BOT_TIMEOUT_MS = 15_000;
 export const SANDBOX_BOT_ACCOUNT = { id: 'account-closure-bot', name: 'Account Closure Bot', role: 'bot' } as const;
-
-/** An error in Direct Line's shape `{ error: { code, message } }`. One factory per code in `directLineErrors`. */
-export class DirectLineError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-export const directLineErrors = {
-  missingAuthorization: () => new DirectLineError(401, 'BadArgument', 'Send "Authorization: Bearer <secret or token>".'),
-  forbidden: (why: string) => new DirectLineError(403, 'BadArgument', why),
-  conversationNotFound: () => new DirectLineError(404, 'BadArgument', 'Conversation not found.'),
-  activityNotFound: () => new DirectLineError(404, 'BadArgument', 'Activity not found.'),
-  badArgument: (message: string) => new DirectLineError(400, 'BadArgument', message),
-  botError: (message: string) => new DirectLineError(502, 'BotError', message),
-};
 
 export interface DirectLine {
   readonly routes: Route[];
@@ -46,18 +44,23 @@ export interface DirectLine {
   readonly domain: string;
   readonly secret: string;
   readonly conversations: DirectLineConversations;
-  /** The bot's messaging endpoint, known once the bot listens. */
-  attachBot(endpointUrl: string): void;
+  /** The bot's messaging endpoint, known once the bot listens; kept across restarts. */
+  attachBot(endpointUrl: string): Promise<void>;
   /** Sends an activity to the bot as the channel (`from` must be set); resolves once the bot acknowledged it. */
   sendToBot(conversationId: string, activity: Activity): Promise<void>;
+  /** The sandbox server's `upgrade` handler (the WebSocket stream). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every open stream. */
+  close(): void;
 }
 
 type Caller = { readonly kind: 'secret' } | { readonly kind: 'token'; readonly grant: DirectLineTokenGrant };
 
 export function createDirectLine(options: DirectLineOptions): DirectLine {
-  const { url, secret, clock, logger } = options;
-  const conversations = new DirectLineConversations(clock);
-  let botEndpoint: string | undefined;
+  const { url, conversations, browserSessions, clock, logger } = options;
+  const secret = conversations.secret;
+  const streams = createDirectLineStreams({ url, conversations, heartbeatMs: options.heartbeatMs ?? STREAM_HEARTBEAT_MS, clock, logger });
+  let botEndpoint = conversations.botEndpoint;
   const deliveries = new Map<string, Promise<void>>();
   const domain = `${url}/v3/directline`;
 
@@ -68,8 +71,12 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
       if (conversationId !== undefined && !conversations.has(conversationId)) throw directLineErrors.conversationNotFound();
       return { kind: 'secret' };
     }
-    const grant = conversations.resolveToken(presented);
-    if (!grant) throw directLineErrors.forbidden('Token not valid or expired.');
+    const found = conversations.lookupToken(presented);
+    if (found.kind === 'expired') throw directLineErrors.tokenExpired();
+    if (found.kind === 'unknown') throw directLineErrors.invalidToken();
+    const { grant } = found;
+    // A conversation idle long enough is forgotten while a token for it may still be alive.
+    if (!conversations.has(grant.conversationId)) throw directLineErrors.conversationNotFound();
     if (conversationId !== undefined && grant.conversationId !== conversationId) throw directLineErrors.forbidden('Token not valid for this conversation.');
     const origin = ctx.req.headers.origin;
     if (origin && grant.trustedOrigins.length > 0 && !grant.trustedOrigins.includes(origin)) throw directLineErrors.forbidden(`Origin "${origin}" is not trusted by this token.`);
@@ -85,7 +92,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     } catch {
       // Falls through to the one error below: the body is not a JSON object.
     }
-    throw directLineErrors.badArgument('The body must be a JSON object.');
+    throw directLineErrors.badSyntax('The body must be a JSON object.');
   }
 
   /**
@@ -104,7 +111,9 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
 
   async function deliver(conversationId: string, activity: Activity): Promise<void> {
     if (!botEndpoint) throw directLineErrors.botError('No bot is attached to the sandbox Direct Line yet (Sandbox.attachBot).');
-    const outgoing = { ...activity, channelId: 'directline', serviceUrl: url, conversation: { id: conversationId }, recipient: SANDBOX_BOT_ACCOUNT };
+    const locale = conversations.localeOf(conversationId);
+    // The start body's locale reaches the bot on activities that carry none (Web Chat sends its own on messages).
+    const outgoing = { ...(locale ? { locale } : {}), ...activity, channelId: 'directline', serviceUrl: url, conversation: { id: conversationId }, recipient: SANDBOX_BOT_ACCOUNT };
     let response: Response;
     try {
       response = await fetch(botEndpoint, {
@@ -124,8 +133,8 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     }
   }
 
-  async function startConversation(conversationId: string, userId: string): Promise<boolean> {
-    if (!conversations.start(conversationId)) return false;
+  async function startConversation(conversationId: string, userId: string, locale: string | undefined): Promise<boolean> {
+    if (!(await conversations.start(conversationId, locale))) return false;
     try {
       await sendToBot(conversationId, { type: 'conversationUpdate', id: randomBytes(8).toString('hex'), timestamp: clock().toISOString(), from: { id: userId }, membersAdded: [SANDBOX_BOT_ACCOUNT, { id: userId }] });
     } catch (error) {
@@ -135,9 +144,22 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     return true;
   }
 
-  function conversationAnswer(conversationId: string, userId: string, trustedOrigins: readonly string[]) {
-    const { token, expiresIn } = conversations.issueToken({ conversationId, userId, trustedOrigins });
-    return { conversationId, token, expires_in: expiresIn };
+  /** Start, reconnect and token answers; `watermark` given: the answer carries a `streamUrl` replaying after it. */
+  async function conversationAnswer(grant: Omit<DirectLineTokenGrant, 'expiresAt'>, watermark?: string) {
+    const { token, expiresIn } = await conversations.issueToken(grant);
+    return { conversationId: grant.conversationId, token, expires_in: expiresIn, ...(watermark !== undefined ? { streamUrl: streams.streamUrl(grant, watermark) } : {}) };
+  }
+
+  /** The start body's optional `user.id` and `locale` (directlinejs sends both). */
+  function startBody(body: Record<string, unknown>): { userId?: string; locale?: string } {
+    const user = body.user as { id?: unknown } | undefined;
+    if (user !== undefined && user !== null && (typeof user !== 'object' || (user.id !== undefined && user.id !== null && (typeof user.id !== 'string' || !user.id)))) {
+      throw directLineErrors.badArgument("'user.id' must be a non-empty string.");
+    }
+    if (body.locale !== undefined && body.locale !== null && (typeof body.locale !== 'string' || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(body.locale))) {
+      throw directLineErrors.badArgument("'locale' must be a BCP 47 language tag.");
+    }
+    return { userId: typeof user?.id === 'string' ? user.id : undefined, locale: typeof body.locale === 'string' ? body.locale : undefined };
   }
 
   // --- client side -------------------------------------------------------------------------------------------
@@ -145,65 +167,64 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   async function generateToken(ctx: RouteContext): Promise<void> {
     if (bearerToken(ctx) !== secret) throw directLineErrors.forbidden('Only the Direct Line secret can generate tokens.');
     const body = await jsonBody(ctx);
-    const user = body.user as { id?: unknown } | undefined;
-    if (user !== undefined && (typeof user !== 'object' || user === null || (user.id !== undefined && (typeof user.id !== 'string' || !user.id)))) {
-      throw directLineErrors.badArgument("'user.id' must be a non-empty string.");
-    }
     const trusted = body.trustedOrigins;
     if (trusted !== undefined && (!Array.isArray(trusted) || !trusted.every((o) => typeof o === 'string'))) throw directLineErrors.badArgument("'trustedOrigins' must be an array of origins.");
-    const userId = typeof user?.id === 'string' ? user.id : `dl_${randomBytes(16).toString('hex')}`;
-    const conversationId = conversations.create();
+    const userId = startBody(body).userId ?? `dl_${randomBytes(16).toString('hex')}`;
+    const conversationId = await conversations.create(userId);
     logger.info('token generated', { conversationId });
-    sendJson(ctx, 200, conversationAnswer(conversationId, userId, (trusted as string[] | undefined) ?? []));
+    sendJson(ctx, 200, await conversationAnswer({ conversationId, userId, trustedOrigins: trusted ?? [] }));
   }
 
   async function refreshToken(ctx: RouteContext): Promise<void> {
     const caller = authorize(ctx);
     if (caller.kind !== 'token') throw directLineErrors.badArgument('Refresh a token, not the secret.');
     const { conversationId, userId, trustedOrigins } = caller.grant;
-    sendJson(ctx, 200, conversationAnswer(conversationId, userId, trustedOrigins));
+    sendJson(ctx, 200, await conversationAnswer({ conversationId, userId, trustedOrigins }));
   }
 
   async function postConversation(ctx: RouteContext): Promise<void> {
     const caller = authorize(ctx);
+    const { userId: askedUser, locale } = startBody(await jsonBody(ctx));
     if (caller.kind === 'secret') {
-      const conversationId = conversations.create();
-      const userId = `dl_${randomBytes(16).toString('hex')}`;
-      await startConversation(conversationId, userId);
-      return sendJson(ctx, 201, conversationAnswer(conversationId, userId, []));
+      // The secret holder names the user (directlinejs sends `user.id`); a token's user is fixed by the token.
+      const userId = askedUser ?? `dl_${randomBytes(16).toString('hex')}`;
+      const conversationId = await conversations.create(userId);
+      await startConversation(conversationId, userId, locale);
+      return sendJson(ctx, 201, await conversationAnswer({ conversationId, userId, trustedOrigins: [] }, ''));
     }
     const { conversationId, userId, trustedOrigins } = caller.grant;
-    const started = await startConversation(conversationId, userId);
-    sendJson(ctx, started ? 201 : 200, conversationAnswer(conversationId, userId, trustedOrigins));
+    const started = await startConversation(conversationId, userId, locale);
+    sendJson(ctx, started ? 201 : 200, await conversationAnswer({ conversationId, userId, trustedOrigins }, ''));
   }
 
+  /** `GET /conversations/{id}?watermark=`: a new streamUrl (and token); with the secret too, as the reference shows. */
   async function reconnect(ctx: RouteContext): Promise<void> {
     const [conversationId] = ctx.params;
     const caller = authorize(ctx, conversationId);
-    if (caller.kind === 'secret') throw directLineErrors.badArgument('Reconnect with a token.');
-    sendJson(ctx, 200, conversationAnswer(conversationId, caller.grant.userId, caller.grant.trustedOrigins));
+    const grant = caller.kind === 'token' ? caller.grant : { conversationId, userId: conversations.userOf(conversationId), trustedOrigins: [] };
+    // Without a watermark "only messages received after the reconnect request are replayed".
+    const watermark = ctx.url.searchParams.get('watermark') || conversations.watermarkOf(conversationId);
+    sendJson(ctx, 200, await conversationAnswer({ conversationId, userId: grant.userId, trustedOrigins: grant.trustedOrigins }, watermark));
   }
 
   async function getActivities(ctx: RouteContext): Promise<void> {
     const [conversationId] = ctx.params;
     authorize(ctx, conversationId);
-    const page = conversations.page(conversationId, ctx.url.searchParams.get('watermark') ?? '');
-    if (!page) throw directLineErrors.badArgument("'watermark' is not one this conversation gave out.");
-    sendJson(ctx, 200, page);
+    sendJson(ctx, 200, conversations.page(conversationId, ctx.url.searchParams.get('watermark') ?? ''));
   }
 
   async function postActivity(ctx: RouteContext): Promise<void> {
     const [conversationId] = ctx.params;
     const caller = authorize(ctx, conversationId);
     const activity = await jsonBody(ctx);
-    if (typeof activity.type !== 'string' || !activity.type) throw directLineErrors.badArgument("The activity needs a 'type'.");
+    if (typeof activity.type !== 'string' || !activity.type) throw directLineErrors.missingProperty("The activity needs a 'type'.");
     const claimedFrom = activity.from as { id?: unknown; name?: unknown } | undefined;
     // The token decides who speaks; a client cannot post as someone else (with the secret, the caller is trusted).
     const fromId = caller.kind === 'token' ? caller.grant.userId : typeof claimedFrom?.id === 'string' ? claimedFrom.id : undefined;
-    if (!fromId) throw directLineErrors.badArgument("'from.id' is required when posting with the secret.");
+    if (!fromId) throw directLineErrors.missingProperty("'from.id' is required when posting with the secret.");
     const from = { id: fromId, role: 'user', ...(typeof claimedFrom?.name === 'string' ? { name: claimedFrom.name } : {}) };
     const { serviceUrl: _serviceUrl, recipient: _recipient, ...rest } = activity;
-    const stored = conversations.append(conversationId, { ...rest, from });
+    const stored = await conversations.append(conversationId, { ...rest, from });
     await sendToBot(conversationId, stored);
     sendJson(ctx, 200, { id: stored.id });
   }
@@ -212,7 +233,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   async function getSessionId(ctx: RouteContext): Promise<void> {
     const caller = authorize(ctx);
     if (caller.kind !== 'token') throw directLineErrors.badArgument('Ask for a session id with a token.');
-    sendJson(ctx, 200, { sessionId: conversations.sessionId(caller.grant.conversationId) });
+    sendJson(ctx, 200, { sessionId: browserSessions.issue(caller.grant.conversationId, ctx.req, ctx.res) }, { 'cache-control': 'no-store' });
   }
 
   // --- bot side (Bot Connector) ------------------------------------------------------------------------------
@@ -220,16 +241,16 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   async function botPostsActivity(ctx: RouteContext): Promise<void> {
     const [conversationId] = ctx.params;
     if (!conversations.has(conversationId)) throw directLineErrors.conversationNotFound();
-    const stored = conversations.append(conversationId, forClient(await jsonBody(ctx)));
+    const activity = forClient(await jsonBody(ctx));
+    const stored = activity.type === 'typing' ? conversations.pushOnly(conversationId, activity) : await conversations.append(conversationId, activity);
     sendJson(ctx, 200, { id: stored.id });
   }
 
+  /** Web Chat has no card updates; Azure's Direct Line refuses them, so a bot must not count on one here either. */
   async function botUpdatesActivity(ctx: RouteContext): Promise<void> {
-    const [conversationId, activityId] = ctx.params;
+    const [conversationId] = ctx.params;
     if (!conversations.has(conversationId)) throw directLineErrors.conversationNotFound();
-    const stored = conversations.replace(conversationId, activityId, forClient(await jsonBody(ctx)));
-    if (!stored) throw directLineErrors.activityNotFound();
-    sendJson(ctx, 200, { id: stored.id });
+    throw directLineErrors.updateNotSupported();
   }
 
   /** What the client sees of a bot activity: no serviceUrl, and OAuth cards point at the enhanced-auth link. */
@@ -252,6 +273,7 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     { method: 'OPTIONS', pattern: new RegExp(`${client}/`), handle: async (ctx) => sendEmpty(ctx, 204, { 'access-control-max-age': '600' }) },
     { method: 'POST', pattern: new RegExp(`^/v3/conversations/${id}/activities(?:/${id})?$`), handle: botPostsActivity },
     { method: 'PUT', pattern: new RegExp(`^/v3/conversations/${id}/activities/${id}$`), handle: botUpdatesActivity },
+    { method: 'DELETE', pattern: new RegExp(`^/v3/conversations/${id}/activities/${id}$`), handle: botUpdatesActivity },
   ];
 
   return {
@@ -259,11 +281,14 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     domain,
     secret,
     conversations,
-    attachBot(endpointUrl) {
+    async attachBot(endpointUrl) {
       botEndpoint = endpointUrl;
+      await conversations.setBotEndpoint(endpointUrl);
       logger.info(`Direct Line forwards to the bot at "${endpointUrl}"`);
     },
     sendToBot,
+    handleUpgrade: (req, socket, head) => streams.handleUpgrade(req, socket, head),
+    close: () => streams.close(),
   };
 }
 
@@ -281,7 +306,8 @@ async function answerDirectLine(ctx: RouteContext, route: Route): Promise<void> 
   try {
     await route.handle(ctx);
   } catch (error) {
-    if (!(error instanceof DirectLineError)) throw error;
-    sendJson(ctx, error.status, { error: { code: error.code, message: error.message } });
+    const answer = error instanceof BodyTooLargeError ? directLineErrors.messageSizeTooBig(error.limit) : error;
+    if (!(answer instanceof DirectLineError)) throw error;
+    sendJson(ctx, answer.status, { error: { code: answer.code, message: answer.message } });
   }
 }

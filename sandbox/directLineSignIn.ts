@@ -21,7 +21,7 @@ export interface DirectLineSignIn {
 
 /**
  * Completes a web chat sign-in without a magic code, as Direct Line's enhanced authentication does: when someone
- * signs in on the sandbox page from a Direct Line conversation, the code is redeemed (so the token service caches
+ * signs in on the sandbox page from a Direct Line conversation, in the browser that holds that chat, the code is redeemed (so the token service caches
  * the token for that user) and the bot gets a `tokens/response` event carrying the token, which OAuthPrompt accepts.
  */
 export function bridgeDirectLineSignIn(options: DirectLineSignInOptions): DirectLineSignIn {
@@ -53,6 +53,11 @@ export function bridgeDirectLineSignIn(options: DirectLineSignInOptions): Direct
 
   const onSignedIn = (event: SignedInEvent) => {
     if (event.channelId !== 'directline' || !directLine.conversations.has(event.conversationId)) return;
+    // Signed in from another browser: the chat gets nothing until its user types the code shown there.
+    if (!event.browserBound) {
+      logger.info('sign-in finished outside the chat\'s browser; the code must be typed in the chat', { conversationId: event.conversationId });
+      return;
+    }
     const work = handOff(event)
       .catch((error: unknown) => logger.error('sign-in hand-off to the bot failed; the user can still type the code', { conversationId: event.conversationId, error }))
       .finally(() => inFlight.delete(work));

@@ -29,11 +29,19 @@ export function rewriteSignInLinks(activity: Activity, options: SignInLinkOption
   return { ...activity, attachments: (activity.attachments as Array<Record<string, unknown>>).map(rewrite) };
 }
 
-/** `GET {domain}/session/signin?state=...`: cuts off the appended code_challenge and sends the browser to the sign-in page. */
+/**
+ * `GET {domain}/session/signin?state=...`: sends the browser on to the sign-in page with Web Chat's
+ * `code_challenge` (appended URI-encoded inside `state`, or as its own parameter) kept, so the page can tell whether
+ * it is open in the browser that holds the chat (directLineBrowserSessions.ts).
+ */
 export function signInRedirect(options: SignInLinkOptions): (ctx: RouteContext) => Promise<void> {
   return async (ctx) => {
-    const state = (ctx.url.searchParams.get('state') ?? '').replace(/&code_challenge=.*$/, '');
-    if (!state) return sendJson(ctx, 400, { error: { code: 'BadArgument', message: "'state' is required." } });
-    sendEmpty(ctx, 302, { location: `${options.loginBaseUrl}/signin?state=${encodeURIComponent(state)}`, 'cache-control': 'no-store' });
+    const raw = ctx.url.searchParams.get('state') ?? '';
+    const [state, ...rest] = raw.split('&');
+    const appended = new URLSearchParams(rest.join('&')).get('code_challenge');
+    const challenge = appended ?? ctx.url.searchParams.get('code_challenge');
+    if (!state) return sendJson(ctx, 400, { error: { code: 'MissingProperty', message: "'state' is required." } });
+    const query = new URLSearchParams({ state, ...(challenge ? { code_challenge: challenge } : {}) });
+    sendEmpty(ctx, 302, { location: `${options.loginBaseUrl}/signin?${query.toString()}`, 'cache-control': 'no-store' });
   };
 }

@@ -1,12 +1,12 @@
-import { createHash, randomBytes, randomUUID, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { AppError } from '../services/errors';
 import type { Logger } from '../services/logger';
+import { hashPassword } from './passwords';
 import type { SandboxSeed } from './seed';
 
-const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+export { hashPassword, verifyPassword, SANDBOX_SCRYPT_COST } from './passwords';
 
 const STATE_FILE = 'state.json';
 const STATE_VERSION = 1;
@@ -16,6 +16,12 @@ export interface TenantRecord {
   readonly displayName: string;
   readonly domains: string[];
   readonly unmanaged: boolean;
+  /**
+   * Whether the sandbox app has a service principal (is consented) in this tenant. `false` stands for an unmanaged
+   * tenant as it really is: nobody there can consent, so the token endpoint refuses app tokens (AADSTS700016).
+   * Absent (older state files) = true.
+   */
+  readonly appServicePrincipal?: boolean;
 }
 
 export interface UserRecord {
@@ -98,7 +104,14 @@ export interface SandboxState {
   magicCodes: MagicCode[];
   tokenCache: CachedUserToken[];
   exports: Record<string, ExportOperation>;
-  /** Sign-in names of permanently deleted users (lower case) and when, so the sign-in page can say "closed". */
+  /**
+   * Permanently deleted users' sign-in names, only as HMAC-SHA256 (key `nameHashKey`) of the lower-cased name, and
+   * when: enough for the sign-in page to say "closed", useless for reading the names back out of the file.
+   */
+  purgedSignInNames?: Record<string, string>;
+  /** Base64 key of those hashes; random per dataDir. */
+  nameHashKey?: string;
+  /** Earlier versions kept the purged names in plain text; converted to `purgedSignInNames` on load. */
   closedUpns?: Record<string, string>;
 }
 
@@ -127,7 +140,13 @@ export class SandboxDirectory {
     const existing = await readState(file);
     if (existing) {
       options.logger.info(`sandbox state loaded from "${file}"`, { users: existing.users.length });
-      return new SandboxDirectory(existing, options);
+      const directory = new SandboxDirectory(existing, options);
+      if (existing.closedUpns) {
+        for (const [name, at] of Object.entries(existing.closedUpns)) rememberPurgedSignInName(existing, name, at);
+        delete existing.closedUpns;
+        await directory.save();
+      }
+      return directory;
     }
     const directory = new SandboxDirectory(await stateFromSeed(options.seed), options);
     await directory.save();
@@ -179,10 +198,25 @@ export class SandboxDirectory {
     return this.state.users.find((u) => u.upn.toLowerCase() === wanted);
   }
 
-  /** Mints an opaque access token (the caller persists). */
+  /** True when a user with this sign-in name was permanently deleted. */
+  wasPurged(signInName: string): boolean {
+    const key = this.state.nameHashKey;
+    return key !== undefined && this.state.purgedSignInNames?.[signInNameHash(key, signInName)] !== undefined;
+  }
+
+  /**
+   * Mints an access token (the caller persists). Shaped like Entra's JWTs (header.claims.signature) with the
+   * `tid`, `oid` and `idtyp` claims clients read (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference);
+   * the "signature" is random, and the sandbox knows its tokens by their hash, not by checking one.
+   */
   issueToken(grant: Omit<IssuedToken, 'expiresAt'>, lifetimeSeconds: number): { token: string; expiresAt: Date } {
-    const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.now().getTime() + lifetimeSeconds * 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const claims = {
+      tid: grant.tenantId, idtyp: grant.kind, iat: Math.floor(this.now().getTime() / 1000), exp: Math.floor(expiresAt.getTime() / 1000),
+      ...(grant.userId ? { oid: grant.userId } : {}),
+    };
+    const token = `${part({ typ: 'JWT', alg: 'none' })}.${part(claims)}.${randomBytes(32).toString('base64url')}`;
     this.state.tokens[hashToken(token)] = { ...grant, expiresAt: expiresAt.toISOString() };
     return { token, expiresAt };
   }
@@ -193,6 +227,15 @@ export class SandboxDirectory {
     if (!grant || Date.parse(grant.expiresAt) <= this.now().getTime()) return undefined;
     if (grant.kind === 'user' && this.user(grant.userId ?? '')?.status !== 'active') return undefined;
     return grant;
+  }
+
+  /**
+   * The grant behind a bearer token that has not expired, whatever became of its user: what a token service that
+   * was never told about a closure still holds, and what Graph sees when such a token arrives.
+   */
+  unexpiredGrant(token: string): IssuedToken | undefined {
+    const grant = this.state.tokens[hashToken(token)];
+    return grant && Date.parse(grant.expiresAt) > this.now().getTime() ? grant : undefined;
   }
 
   private async writeNow(): Promise<void> {
@@ -208,18 +251,14 @@ export class SandboxDirectory {
   }
 }
 
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32);
-  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+/** Records a purged user's sign-in name as its keyed hash (call inside `update`). */
+export function rememberPurgedSignInName(state: SandboxState, signInName: string, at: string): void {
+  state.nameHashKey ??= randomBytes(32).toString('base64');
+  state.purgedSignInNames = { ...state.purgedSignInNames, [signInNameHash(state.nameHashKey, signInName)]: at };
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length);
-  return timingSafeEqual(actual, expected);
+function signInNameHash(key: string, signInName: string): string {
+  return createHmac('sha256', Buffer.from(key, 'base64')).update(signInName.trim().toLowerCase()).digest('base64url');
 }
 
 export function hashToken(token: string): string {
@@ -260,7 +299,7 @@ async function stateFromSeed(seed: SandboxSeed): Promise<SandboxState> {
   return {
     version: STATE_VERSION,
     signingKey: randomBytes(32).toString('base64'),
-    tenants: seed.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domains: t.domains.map((d) => d.toLowerCase()), unmanaged: t.unmanaged })),
+    tenants: seed.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domains: t.domains.map((d) => d.toLowerCase()), unmanaged: t.unmanaged, appServicePrincipal: t.appServicePrincipal !== false })),
     users,
     tokens: {},
     signInSessions: {},

@@ -142,5 +142,5 @@ export function parseFaultRule(input: unknown): FaultRule | string {
       return '"respond.headers" must map names to strings';
     }
   }
-  return { method: method as string | undefined, path: pattern, times: times as number | undefined, respond: respond as FaultMode };
+  return { method: method, path: pattern, times: times, respond: respond as FaultMode };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../services/logger';
-import type { IssuedToken, SandboxDirectory, UserRecord } from './directory';
+import { rememberPurgedSignInName, type IssuedToken, type SandboxDirectory, type UserRecord } from './directory';
 import type { ExportJobs } from './exportJobs';
 import { bearerToken, graphErrors, sendEmpty, sendJson, type Route, type RouteContext } from './http';
 import { parseContainerUrl } from './storage';
@@ -30,6 +30,14 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
   }
 
   function signedInUser(ctx: RouteContext): UserRecord {
+    const token = bearerToken(ctx) ?? '';
+    const left = directory.unexpiredGrant(token);
+    if (left?.kind === 'user' && directory.user(left.userId ?? '')?.status !== 'active') {
+      // A token issued before its account was deleted and not yet expired. Microsoft does not document Graph's
+      // answer here; the sandbox answers as Graph does for a deleted user's /users/{id} (404, the object is gone).
+      // The bot reads only this 404 as evidence of a closure (README, "Checking a hand-off").
+      throw graphErrors.resourceNotFound(left.userId ?? '');
+    }
     const grant = authenticate(ctx);
     if (grant.kind !== 'user') throw graphErrors.badRequest('/me request is only valid with delegated authentication flow.');
     const user = directory.user(grant.userId ?? '');
@@ -43,7 +51,8 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
     if (grant.kind !== 'app') throw graphErrors.authorizationRequestDenied();
     const user = directory.user(id);
     if (!user || user.status !== wanted) throw graphErrors.resourceNotFound(id);
-    if (user.tenantId !== grant.tenantId) throw graphErrors.authorizationRequestDenied();
+    // An object of another tenant does not exist for this token: Graph answers 404 (as for a missing id), not 403.
+    if (user.tenantId !== grant.tenantId) throw graphErrors.resourceNotFound(id);
     return user;
   }
 
@@ -125,8 +134,8 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
     await directory.update((state) => {
       state.users = state.users.filter((u) => u.id !== user.id);
       for (const [key, grant] of Object.entries(state.tokens)) if (grant.userId === user.id) delete state.tokens[key];
-      // Only for the sign-in page's wording ("has been closed"); Graph forgets the user entirely, as Azure does.
-      state.closedUpns = { ...state.closedUpns, [user.upn.toLowerCase()]: directory.now().toISOString() };
+      // Only for the sign-in page's wording ("has been closed"), and only as a keyed hash; Graph forgets the user.
+      rememberPurgedSignInName(state, user.upn, directory.now().toISOString());
     });
     logger.info(`user "${user.id}" permanently deleted`);
     sendEmpty(ctx, 204);

@@ -38,7 +38,11 @@ export class GraphError extends Error {
   }
 }
 
-export class BodyTooLargeError extends Error {}
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`request body exceeds ${limit} bytes`);
+  }
+}
 
 export const graphErrors = {
   badRequest: (message: string) => new GraphError(400, 'BadRequest', message),
@@ -67,7 +71,9 @@ export function sendHtml(ctx: RouteContext, status: number, html: string): void 
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    // No site may frame the sign-in page (clickjacking): Entra's own pages refuse framing too.
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    'x-frame-options': 'DENY',
   });
   ctx.res.end(html);
 }
@@ -87,20 +93,22 @@ export function sendGraphError(ctx: RouteContext, error: GraphError): void {
   );
 }
 
+/**
+ * Reads the body up to MAX_BODY_BYTES. Past that it keeps draining without keeping anything and then rejects,
+ * so the route can answer 413 on a connection that is still whole (destroying the request reset it instead).
+ */
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) reject(new BodyTooLargeError(MAX_BODY_BYTES));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -7,12 +6,15 @@ import { silentLogger, type Logger } from '../services/logger';
 import { createSandboxAppCredential } from './appCredential';
 import { appTokenRoutes, type AppClient } from './appTokenRoutes';
 import { createDirectLine } from './directLine';
+import { createBrowserSessions } from './directLineBrowserSessions';
+import { DirectLineConversations } from './directLineConversations';
 import { bridgeDirectLineSignIn } from './directLineSignIn';
 import { SandboxDirectory } from './directory';
 import { ExportJobs } from './exportJobs';
 import { FaultTable, type FaultInjector } from './faults';
 import { graphRoutes } from './graphRoutes';
 import type { Route } from './http';
+import { PORTAL_PATH, portalRoutes } from './portalRoutes';
 import { realmRoutes } from './realmRoutes';
 import { DEMO_SEED_PATH, loadSeedFile, validateSeed, type SandboxSeed } from './seed';
 import { createSandboxServer } from './server';
@@ -51,6 +53,8 @@ export interface SandboxOptions {
   /** The one app allowed to get app-only tokens; default `SANDBOX_APP_CLIENT_ID` / `SANDBOX_APP_CLIENT_SECRET`. */
   appClientId?: string;
   appClientSecret?: string;
+  /** The Direct Line stream's keep-alive interval; default `STREAM_HEARTBEAT_MS` (directLine.ts). */
+  directLineHeartbeatMs?: number;
   /** More routes on the same server, given the sandbox once it listens (the standalone sandbox's control routes). */
   extraRoutes?: (sandbox: Sandbox) => Route[];
 }
@@ -103,16 +107,21 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     onSigned: (address, expiresAt) => exports.linkSigned(address, expiresAt),
   });
 
-  const directLine = createDirectLine({ url, loginBaseUrl, secret: randomBytes(32).toString('base64url'), clock, logger: logger.child('directline') });
+  const conversations = await DirectLineConversations.open({ dataDir: options.dataDir, clock, logger: logger.child('directline') });
+  const browserSessions = createBrowserSessions(conversations.signingKey);
+  const directLine = createDirectLine({ url, loginBaseUrl, conversations, browserSessions, heartbeatMs: options.directLineHeartbeatMs, clock, logger: logger.child('directline') });
+  // The WebSocket stream; every other upgrade is refused there (404), as nothing else on the sandbox speaks it.
+  server.on('upgrade', (req, socket, head) => directLine.handleUpgrade(req, socket, head));
   const directLineSignIn = bridgeDirectLineSignIn({ directLine, events, tokenServiceUrl, clock, logger: logger.child('directline') });
   routes.push(
     ...directLine.routes,
     ...graphRoutes({ directory, exports, graphBaseUrl, storageBaseUrl, logger: logger.child('graph') }),
     ...realmRoutes({ directory }),
     ...appTokenRoutes({ directory, app, logger: logger.child('login') }),
-    ...signInRoutes({ directory, events, logger: logger.child('signin') }),
+    ...signInRoutes({ directory, events, browserSessions, logger: logger.child('signin') }),
     ...tokenServiceRoutes({ directory, loginBaseUrl, logger: logger.child('tokenservice') }),
     ...storageRoutes({ blobs, signer: linkSigner }),
+    ...portalRoutes({ directory, exports, logger: logger.child('portal') }),
   );
   logger.info(`sandbox listening on "${url}"`, { dataDir: options.dataDir });
 
@@ -122,6 +131,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     graphBaseUrl,
     loginBaseUrl,
     tokenServiceUrl,
+    portalUrl: `${url}${PORTAL_PATH}`,
     exportStorageLocation: `${storageBaseUrl}/exports`,
     appCredential: createSandboxAppCredential({ loginBaseUrl, app, clock }),
     linkSigner,
@@ -133,10 +143,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     stop() {
       directLineSignIn.stop();
       stopping ??= directLineSignIn.settled().then(() => new Promise<void>((resolve, reject) => {
+        directLine.close();
         server.close((error) => (error ? reject(error) : resolve()));
         // Hanging faults and keep-alive clients would otherwise hold close() open forever.
         server.closeAllConnections();
-      })).then(() => directory.flush());
+      })).then(() => Promise.all([directory.flush(), conversations.flush()])).then(() => undefined);
       return stopping;
     },
   };

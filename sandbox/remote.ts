@@ -25,7 +25,7 @@ export interface ControlRoutesOptions {
   readonly logger: Logger;
 }
 
-type Endpoints = Pick<SandboxConnection, 'graphBaseUrl' | 'loginBaseUrl' | 'tokenServiceUrl' | 'exportStorageLocation' | 'directLine'>;
+type Endpoints = Pick<SandboxConnection, 'graphBaseUrl' | 'loginBaseUrl' | 'tokenServiceUrl' | 'portalUrl' | 'exportStorageLocation' | 'directLine'>;
 
 /** The standalone sandbox's own routes under `/_sandbox/`, next to the stand-ins. */
 export function sandboxControlRoutes(options: ControlRoutesOptions): Route[] {
@@ -36,6 +36,7 @@ export function sandboxControlRoutes(options: ControlRoutesOptions): Route[] {
       graphBaseUrl: sandbox.graphBaseUrl,
       loginBaseUrl: sandbox.loginBaseUrl,
       tokenServiceUrl: sandbox.tokenServiceUrl,
+      portalUrl: sandbox.portalUrl,
       exportStorageLocation: sandbox.exportStorageLocation,
       // The Direct Line secret too: like the token service, the sandbox trusts whoever reaches its loopback port.
       directLine: sandbox.directLine,

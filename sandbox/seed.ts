@@ -15,6 +15,8 @@ export interface SeedTenant {
   readonly domains: readonly string[];
   /** Self-service sign-up ("viral") organization with no administrator: the realm answers `IsViral: true`. */
   readonly unmanaged: boolean;
+  /** Whether the sandbox app is consented (has a service principal) here; default true. See sandbox/README.md. */
+  readonly appServicePrincipal?: boolean;
 }
 
 export interface SeedUser {
@@ -68,6 +70,7 @@ export function validateSeed(seed: unknown): string[] {
     requireString(tenant, 'id', where, problems);
     requireString(tenant, 'displayName', where, problems);
     if (typeof tenant.unmanaged !== 'boolean') problems.push(`${where}.unmanaged must be true or false`);
+    if (tenant.appServicePrincipal !== undefined && typeof tenant.appServicePrincipal !== 'boolean') problems.push(`${where}.appServicePrincipal must be true or false when given`);
     const domains = Array.isArray(tenant.domains) && tenant.domains.every((d) => typeof d === 'string' && d.length > 0) ? (tenant.domains as string[]) : undefined;
     if (!domains) problems.push(`${where}.domains must be an array of domain names (it may be empty)`);
     if (typeof tenant.id !== 'string') return;

@@ -1,8 +1,10 @@
 import { randomInt } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../services/logger';
+import type { BrowserSessions } from './directLineBrowserSessions';
 import { verifyPassword, type SandboxDirectory } from './directory';
 import { sendHtml, type Route, type RouteContext } from './http';
+import { SignInLockout } from './signInLockout';
 import { renderSignInPage } from './signInPage';
 
 /** How long a magic code can be redeemed, like the Bot Framework token service's magic codes. */
@@ -15,8 +17,14 @@ export interface SignedInEvent {
   readonly channelId: string;
   readonly conversationId: string;
   readonly connectionName: string;
-  /** The code shown on the page; lets a stand-in complete sign-in the way Direct Line enhanced authentication does. */
+  /** The sign-in's magic code; a stand-in redeems it to complete the sign-in when `browserBound`. */
   readonly magicCode: string;
+  /**
+   * True when the page was opened from the chat's own browser (Direct Line enhanced authentication: the
+   * `code_challenge` Web Chat appended matches this browser's session for that conversation). Only then may the
+   * sign-in reach the chat without the user typing the code; otherwise the page showed the code.
+   */
+  readonly browserBound: boolean;
 }
 
 export const SIGNED_IN_EVENT = 'signedIn';
@@ -26,11 +34,22 @@ const PROBLEMS = {
   wrongPassword: 'Your account or password is incorrect. Check the password and try again.',
   closedAccount: 'This account has been closed and can no longer sign in.',
   expiredLink: 'This sign-in link has expired or was already used. Go back to the chat and start signing in again.',
+  // Entra's AADSTS50053 says the same: the account is locked for a while, whatever password comes next.
+  lockedOut: 'Your account is temporarily locked to prevent unauthorized use: the password was wrong too many times. Wait a minute, then try again.',
 };
 
+export interface SignInRoutesOptions {
+  readonly directory: SandboxDirectory;
+  readonly events: EventEmitter;
+  /** Tells whether a Direct Line sign-in is open in the chat's own browser. */
+  readonly browserSessions: BrowserSessions;
+  readonly logger: Logger;
+}
+
 /** The sign-in page the token service's `signInLink` points to: `GET/POST {login}/signin?state=...`. */
-export function signInRoutes(options: { readonly directory: SandboxDirectory; readonly events: EventEmitter; readonly logger: Logger }): Route[] {
-  const { directory, events, logger } = options;
+export function signInRoutes(options: SignInRoutesOptions): Route[] {
+  const { directory, events, browserSessions, logger } = options;
+  const lockout = new SignInLockout(() => directory.now().getTime());
 
   function liveSession(state: string) {
     const session = directory.state.signInSessions[state];
@@ -40,23 +59,31 @@ export function signInRoutes(options: { readonly directory: SandboxDirectory; re
   async function showForm(ctx: RouteContext): Promise<void> {
     const state = sessionStateOf(ctx.url.searchParams.get('state'));
     if (!liveSession(state)) return sendHtml(ctx, 400, renderSignInPage({ kind: 'gone', problem: PROBLEMS.expiredLink }));
-    sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state }));
+    sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state, codeChallenge: ctx.url.searchParams.get('code_challenge') ?? undefined }));
   }
 
   async function submitForm(ctx: RouteContext): Promise<void> {
     const form = new URLSearchParams(await ctx.body());
     const state = sessionStateOf(form.get('state'));
     const username = (form.get('username') ?? '').trim();
+    const codeChallenge = form.get('code_challenge') ?? undefined;
     const session = liveSession(state);
     if (!session) return sendHtml(ctx, 400, renderSignInPage({ kind: 'gone', problem: PROBLEMS.expiredLink }));
-    const again = (problem: string) => sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state, username, problem }));
+    const again = (problem: string) => sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state, codeChallenge, username, problem }));
 
     const user = directory.userByUpn(username);
-    if (!user) return again(directory.state.closedUpns?.[username.toLowerCase()] ? PROBLEMS.closedAccount : PROBLEMS.unknownUser);
-    if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash))) {
-      logger.info(`sign-in refused for user "${user.id}": wrong password`);
-      return again(PROBLEMS.wrongPassword);
+    if (!user) return again(directory.wasPurged(username) ? PROBLEMS.closedAccount : PROBLEMS.unknownUser);
+    // Checked before the password, so a locked account costs no scrypt and even the right password waits.
+    if (lockout.isLocked(username)) {
+      logger.info(`sign-in refused for user "${user.id}": locked out`);
+      return again(PROBLEMS.lockedOut);
     }
+    if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash))) {
+      const locked = lockout.recordFailure(username);
+      logger.info(`sign-in refused for user "${user.id}": wrong password${locked ? '; account locked out' : ''}`);
+      return again(locked ? PROBLEMS.lockedOut : PROBLEMS.wrongPassword);
+    }
+    lockout.recordSuccess(username);
     if (user.status !== 'active') {
       logger.info(`sign-in refused for user "${user.id}": account closed`);
       return again(PROBLEMS.closedAccount);
@@ -75,16 +102,19 @@ export function signInRoutes(options: { readonly directory: SandboxDirectory; re
         failedAttempts: 0,
       });
     });
-    logger.info(`user "${user.id}" signed in`, { channelId: session.channelId, connectionName: session.connectionName });
+    const browserBound = session.channelId === 'directline' && browserSessions.verify(session.conversationId, codeChallenge, ctx.req);
+    logger.info(`user "${user.id}" signed in`, { channelId: session.channelId, connectionName: session.connectionName, browserBound });
     const event: SignedInEvent = {
       userId: session.channelUserId,
       channelId: session.channelId,
       conversationId: session.conversationId,
       connectionName: session.connectionName,
       magicCode: code,
+      browserBound,
     };
     events.emit(SIGNED_IN_EVENT, event);
-    sendHtml(ctx, 200, renderSignInPage({ kind: 'code', code, displayName: user.displayName }));
+    // The code is shown only where the chat needs it typed: in the chat's own browser the sign-in goes on by itself.
+    sendHtml(ctx, 200, renderSignInPage(browserBound ? { kind: 'done', displayName: user.displayName } : { kind: 'code', code, displayName: user.displayName }));
   }
 
   return [

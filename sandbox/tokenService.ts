@@ -91,7 +91,9 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
   }
 
   function findCached(key: TokenKey): CachedUserToken | undefined {
-    return directory.state.tokenCache.find((t) => matches(t, key) && directory.resolveToken(t.token));
+    // Like the Bot Framework token service, the cache is not told when an account is closed on Microsoft's page:
+    // it hands out the token it holds until that expires (Graph then refuses it).
+    return directory.state.tokenCache.find((t) => matches(t, key) && directory.unexpiredGrant(t.token));
   }
 
   const api = '^/botframework/api';

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Server } from 'restify';
 import type { Logger } from '../services/logger';
 
@@ -24,6 +25,7 @@ export async function startServer(server: Server, options: ListenOptions): Promi
   // restify serves plain HTTP here (no TLS or SPDY options), so its server is node's http.Server.
   const httpServer = server.server as HttpServer;
   const inFlight = trackRequests(httpServer);
+  const sockets = trackSockets(httpServer);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -34,11 +36,15 @@ export async function startServer(server: Server, options: ListenOptions): Promi
     url: `http://${shownHost}:${server.address().port}`,
     stop(alsoWaitFor) {
       stopping ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        const drained = await withinGrace(Promise.all([inFlight.idle().then(alsoWaitFor)]), options.graceMs);
+        const closed = new Promise<void>((resolve) => {
+          server.close(() => resolve());
+        });
+        const drained = await withinGrace(Promise.all([inFlight.idle().then(() => alsoWaitFor?.())]), options.graceMs);
         if (!drained) options.logger.warn('stopping with work still in flight', { requests: inFlight.count(), graceMs: options.graceMs });
-        // Keep-alive sockets would hold close() open until they time out.
+        // Keep-alive sockets would hold close() open until they time out; a socket node handed to an `upgrade`
+        // listener is no longer node's to close, so every socket ever accepted is destroyed too.
         httpServer.closeAllConnections();
+        sockets.destroyAll();
         await closed;
       })();
       return stopping;
@@ -49,7 +55,7 @@ export async function startServer(server: Server, options: ListenOptions): Promi
 /** Counts requests not yet answered, so a shutdown waits for the turns they carry, not just for sockets. */
 function trackRequests(server: HttpServer): { count(): number; idle(): Promise<void> } {
   let active = 0;
-  let waiters: Array<() => void> = [];
+  const waiters: Array<() => void> = [];
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     active += 1;
     res.once('close', () => {
@@ -61,6 +67,16 @@ function trackRequests(server: HttpServer): { count(): number; idle(): Promise<v
     count: () => active,
     idle: () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
   };
+}
+
+/** Every socket the server accepted and that is still open, upgraded ones included. */
+function trackSockets(server: HttpServer): { destroyAll(): void } {
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  return { destroyAll: () => open.forEach((socket) => socket.destroy()) };
 }
 
 /** True when `work` ended within `graceMs`, false when the grace ran out first. */

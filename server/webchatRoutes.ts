@@ -17,10 +17,11 @@ export interface WebChatRoutesOptions {
   /** Default `DEFAULT_WEBCHAT_TOKEN_RATE`, per client address. */
   readonly rateLimit?: RateLimit;
   /**
-   * Where a client's address is read: the socket, or the last `X-Forwarded-For` hop, which App Service's front
-   * end appends (earlier hops are the client's own claims). Default `socket`.
+   * How many `X-Forwarded-For` hops, from the right, proxies we trust appended (App Service's front end appends
+   * one, `ip:port`); the client is the hop just before them, and earlier hops are the client's own claims. Default
+   * 0: the socket address, the header ignored, so nobody can pick their own bucket by sending one.
    */
-  readonly clientAddress?: 'socket' | 'forwardedFor';
+  readonly trustedProxyHops?: number;
   /** Epoch milliseconds; the rate limiter's clock. */
   readonly now?: () => number;
   /** The page's files (index.html, webchat.css, main.js); default the project's `web/`. */
@@ -43,7 +44,7 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
     '/webchat/webchat.js': { file: webChatBundlePath(), type: 'text/javascript; charset=utf-8' },
   };
   const loaded = new Map<string, Promise<Buffer>>();
-  const connectTo = tokenSource ? new URL(tokenSource.domain).origin : undefined;
+  const connectTo = tokenSource ? directLineOrigins(tokenSource.domain) : undefined;
 
   server.get('/', (_req: Request, res: Response, next: Next) => {
     // A fresh nonce per response: Web Chat's emotion styles carry it, so style-src needs no 'unsafe-inline'.
@@ -85,17 +86,18 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
 
   server.post(WEBCHAT_TOKEN_PATH, async (req: Request, res: Response) => {
     res.header('cache-control', 'no-store');
-    const waitMs = buckets.take(clientKey(req, options.clientAddress ?? 'socket'));
-    if (waitMs > 0) {
-      logger.warn('web chat token refused: rate limit', { waitMs });
-      res.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      res.send(429, problem('TooManyRequests', 'Too many chats were started from your address. Please wait a moment and try again.'));
-      return;
-    }
+    // The origin first: another site's requests must not use up the budget of the visitors' address.
     const origin = req.header('origin');
     if (!origin || !originAllowed(req, origin)) {
       logger.warn(`web chat token refused for origin "${origin ?? '(none)'}"`);
       res.send(403, problem('OriginNotAllowed', 'This site may not start the web chat. Its origin must be listed in WEBCHAT_ALLOWED_ORIGINS.'));
+      return;
+    }
+    const waitMs = buckets.take(clientKey(req, options.trustedProxyHops ?? 0));
+    if (waitMs > 0) {
+      logger.warn('web chat token refused: rate limit', { waitMs });
+      res.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      res.send(429, problem('TooManyRequests', 'Too many chats were started from your address. Please wait a moment and try again.'));
       return;
     }
     for (const [name, value] of Object.entries(corsHeaders(origin))) res.header(name, value);
@@ -137,15 +139,26 @@ export function webChatBundlePath(): string {
  */
 const EMPTY_STYLE_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='";
 
+/**
+ * The Direct Line origin and its WebSocket twin: Web Chat streams from the same host (`wss://` for Azure's
+ * `https://directline.botframework.com`, `ws://` for the sandbox's `http://` one), and CSP's `'self'` or an
+ * `https:` origin does not cover a `wss:` one on another host.
+ */
+export function directLineOrigins(domain: string): string {
+  const { origin, protocol } = new URL(domain);
+  const streamProtocol = protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${origin} ${streamProtocol}${origin.slice(protocol.length)}`;
+}
+
 /** Web Chat's styles are emotion `<style>` tags carrying the nonce; avatars and icons are data: URLs. */
-export function contentSecurityPolicy(nonce: string, directLineOrigin: string | undefined, frameAncestors: readonly string[]): string {
+export function contentSecurityPolicy(nonce: string, directLineOrigins: string | undefined, frameAncestors: readonly string[]): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     `style-src 'self' 'nonce-${nonce}' ${EMPTY_STYLE_HASH}`,
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
-    `connect-src 'self'${directLineOrigin ? ` ${directLineOrigin}` : ''}`,
+    `connect-src 'self'${directLineOrigins ? ` ${directLineOrigins}` : ''}`,
     "base-uri 'none'",
     "form-action 'none'",
     `frame-ancestors 'self'${frameAncestors.map((o) => ` ${o}`).join('')}`,
@@ -164,8 +177,13 @@ function problem(code: string, message: string): { error: { code: string; messag
   return { error: { code, message } };
 }
 
-function clientKey(req: Request, source: 'socket' | 'forwardedFor'): string {
-  const forwarded = source === 'forwardedFor' ? req.header('x-forwarded-for')?.split(',').pop()?.trim() : undefined;
+/**
+ * The client's address: with N trusted hops, the N-th `X-Forwarded-For` entry from the right (what the outermost
+ * trusted proxy saw). A header with fewer entries did not come through those proxies: the socket address then.
+ */
+function clientKey(req: Request, trustedProxyHops: number): string {
+  const hops = trustedProxyHops > 0 ? (req.header('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim()).filter(Boolean) : [];
+  const forwarded = hops.length >= trustedProxyHops ? hops[hops.length - trustedProxyHops] : undefined;
   const address = forwarded || req.socket.remoteAddress || 'unknown';
   // App Service writes `ip:port`; one client's connections must share a bucket.
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);

@@ -21,7 +21,15 @@ export type AuditEventType =
   | 'closed'
   | 'handedOff'
   | 'closeFailed'
-  | 'reconciled';
+  /** The account's closure lock was given up (the request was handed off): a later request may take it. */
+  | 'lockReleased'
+  | 'reconciled'
+  /** After a hand-off: the account's own token was refused by the directory as unknown (positive evidence of closure). */
+  | 'closureVerified'
+  /** After a hand-off: the account still signs in. */
+  | 'stillOpen'
+  /** After a hand-off: checks ended without evidence either way. */
+  | 'closureUnconfirmed';
 
 export interface AuditEvent {
   readonly type: AuditEventType;

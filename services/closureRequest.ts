@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { HandOffReason } from './accountCloser';
 
 /**
  * A closure request: its own durable record, because conversation state is last-writer-wins and cannot guard
@@ -22,10 +23,16 @@ export interface ClosureRequest {
   /** Needed to re-check eligibility after a crash; removed when the request ends (personal data). */
   readonly upn?: string;
   /**
-   * Opaque conversation reference for proactive messages. Removed when the request ends without an outcome to
-   * tell (cancelled, expired), or once the requester has been told the outcome (`outcomeNotified`).
+   * Opaque conversation reference: where the outcome is told, and the key of the requester's conversation state
+   * that is forgotten when the request ends. Removed once the request is settled (`outcomeNotified`).
    */
   readonly conversation?: Record<string, unknown>;
+  /** The conversation the warning card was shown in: a press from any other conversation is refused (replay). */
+  readonly conversationId?: string;
+  /** The id of the message carrying the card (Teams), when the connector returned one: what a card update needs. */
+  readonly cardActivityId?: string;
+  /** While the outcome is being settled (told, forgotten): until when one instance owns that, so it is told once. */
+  readonly settlingUntil?: string;
   /** SHA-256 of the card's nonce; the nonce itself is only on the card. */
   readonly nonceHash: string;
   readonly status: ClosureStatus;
@@ -37,11 +44,19 @@ export interface ClosureRequest {
   readonly attempts: number;
   readonly closedAt?: string;
   readonly portalUrl?: string;
-  readonly handOffReason?: 'configured' | 'forbidden';
+  readonly handOffReason?: HandOffReason;
+  /**
+   * When this request's delete was first about to be sent (recorded before sending). Only after it may the closer
+   * read "user not found" as "already gone"; before it, a 404 means the bot is looking in the wrong directory.
+   */
+  readonly deleteSentAt?: string;
   /** Set when a `cancelled` request ended by the requester's No (as against "cancel" typed in the chat). */
   readonly declined?: boolean;
   readonly errorCode?: string;
-  /** Set once the requester was told the outcome (closed, handed off, failed), in their turn or in the background. */
+  /**
+   * Set once the request is settled: the requester was told the outcome (closed, handed off, failed, kept), their
+   * conversation state was forgotten and the card updated, in their turn or in the background.
+   */
   readonly outcomeNotified?: boolean;
 }
 
@@ -79,10 +94,10 @@ export const OUTCOME_STATUSES: readonly ClosureStatus[] = ['closed', 'handedOff'
 
 /**
  * What is left of a finished request: ids and outcome, nothing personal. The conversation reference stays
- * only while an outcome is still to be told.
+ * only until the request is settled (the outcome told, the requester's conversation state forgotten).
  */
 export function scrubbed(request: ClosureRequest): ClosureRequest {
-  const { upn: _upn, conversation, leaseUntil: _lease, ...rest } = request;
-  const keepConversation = OUTCOME_STATUSES.includes(request.status) && !request.outcomeNotified;
+  const { upn: _upn, conversation, leaseUntil: _lease, conversationId: _conversationId, ...rest } = request;
+  const keepConversation = TERMINAL_STATUSES.includes(request.status) && !request.outcomeNotified;
   return { ...rest, channelUserId: '', ...(keepConversation && conversation ? { conversation } : {}) };
 }

@@ -1,10 +1,11 @@
-import type { AccountCloser } from './accountCloser';
+import type { AccountCloser, CloseOutcome } from './accountCloser';
 import type { AuditEvent, AuditTrail } from './auditTrail';
 import {
-  accountKey, hashNonce, newNonce, newRequestId, nonceMatches, OUTCOME_STATUSES, scrubbed, TERMINAL_STATUSES,
+  accountKey, hashNonce, newNonce, newRequestId, nonceMatches, scrubbed, TERMINAL_STATUSES,
   type AccountClosureLock, type ClosureRequest, type ClosureStatus,
 } from './closureRequest';
-import { AppError, ErrorCatalogue, isAppError, type ErrorCode } from './errors';
+import { statusRejection, type ConfirmResult, type DeclineResult, type RejectionReason } from './closureOutcome';
+import { AppError, isAppError } from './errors';
 import { sameAccount, type VerifiedIdentity } from './identity';
 import type { Logger } from './logger';
 import type { RecordStore, StoredRecord } from './recordStore';
@@ -25,38 +26,48 @@ export interface ClosureServiceOptions {
   /** After this many attempts a closure that keeps failing ends as `failed`. */
   readonly maxCloseAttempts: number;
   readonly logger: Logger;
+  /**
+   * Told of every request that was handed off, as it was just before its personal fields were scrubbed, so the
+   * hand-off check (services/handOff) can later tell the requester whether the account is really closed.
+   */
+  readonly onHandedOff?: (request: ClosureRequest) => Promise<void>;
 }
 
-/** Who pressed the button, as proven at press time: the channel's user id and a fresh sign-in. */
+/** A press of the warning card as the channel delivered it: who, in which conversation, with which card's nonce. */
+export interface Press {
+  readonly channelUserId: string;
+  /** The conversation the press arrived in: a card is valid only in the conversation it was shown in. */
+  readonly conversationId: string;
+  readonly nonce: string;
+}
+
+/** Who pressed the button, as proven at press time: the channel's user id, the conversation and a fresh sign-in. */
 export interface Presser {
   readonly channelUserId: string;
+  readonly conversationId: string;
   readonly identity: VerifiedIdentity;
 }
 
-export type RejectionReason =
-  | 'unknownRequest' | 'notRequester' | 'differentAccount' | 'badNonce' | 'expired'
-  | 'alreadyClosed' | 'alreadyHandedOff' | 'inProgress' | 'cancelled' | 'failedBefore' | 'closedByAnotherRequest';
+export type { ConfirmResult, DeclineResult, RejectionReason } from './closureOutcome';
+export { outcomeOf } from './closureOutcome';
 
-export type ConfirmResult =
-  | { readonly kind: 'closed'; readonly requestId: string; readonly closedAt: Date }
-  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: 'configured' | 'forbidden' }
-  | { readonly kind: 'rejected'; readonly reason: RejectionReason }
-  | { readonly kind: 'notEligible'; readonly requestId: string; readonly verdict: 'managed' | 'notWorkOrSchool' }
-  /** Nothing was closed; `errorCode` says why (e.g. the realm could not confirm). */
-  | { readonly kind: 'failed'; readonly requestId: string; readonly error: AppError }
-  /** The directory did not answer; the closure is finished in the background and the user is told. */
-  | { readonly kind: 'stillClosing'; readonly requestId: string };
-
-export type DeclineResult = { readonly kind: 'declined' } | { readonly kind: 'rejected'; readonly reason: RejectionReason };
+/** Audit events every request that reached this status must have; the reconciler writes the ones a crash skipped. */
+const EXPECTED_AUDIT: Partial<Record<ClosureStatus, readonly AuditEvent['type'][]>> = {
+  closed: ['confirmed', 'closing', 'closed'],
+  handedOff: ['confirmed', 'closing', 'handedOff', 'lockReleased'],
+};
 
 /**
  * The irreversible step. Two compare-and-swaps make a closure happen once: the request's own
  * `pending -> confirmed` (one press wins), then the per-account lock (one request wins per account).
  */
 export class ClosureService {
+  /** Requests of this process whose audit write after the outcome failed: settled only after the gaps are filled. */
+  private readonly unaudited = new Set<string>();
+
   constructor(private readonly options: ClosureServiceOptions) {}
 
-  async open(input: { identity: VerifiedIdentity; channelId: string; channelUserId: string; conversation: Record<string, unknown> }): Promise<{ request: ClosureRequest; nonce: string }> {
+  async open(input: { identity: VerifiedIdentity; channelId: string; channelUserId: string; conversationId: string; conversation: Record<string, unknown> }): Promise<{ request: ClosureRequest; nonce: string }> {
     const now = this.options.clock();
     const nonce = newNonce();
     const request: ClosureRequest = {
@@ -68,6 +79,7 @@ export class ClosureService {
       upnHash: this.options.hashUpn(input.identity.upn),
       upn: input.identity.upn,
       conversation: input.conversation,
+      conversationId: input.conversationId,
       nonceHash: hashNonce(nonce),
       status: 'pending',
       createdAt: now.toISOString(),
@@ -81,15 +93,29 @@ export class ClosureService {
   }
 
   /**
-   * Judges a press without a fresh sign-in, for presses that arrive outside the flow that showed the card:
-   * a reason to refuse, or `actionable` when only a confirmation with a fresh identity can tell.
+   * Judges a press before its fresh sign-in, with the same checks `confirm` makes except the identity: a reason to
+   * refuse, or `actionable` when only a confirmation with a fresh identity can tell. One place for every channel.
    */
-  async peek(requestId: string, channelUserId: string): Promise<RejectionReason | 'actionable'> {
+  async peek(requestId: string, press: Press): Promise<RejectionReason | 'actionable'> {
     const request = (await this.options.requests.get(requestId))?.value;
     if (!request) return 'unknownRequest';
-    if (request.status !== 'pending') return statusRejection(request.status);
-    if (request.channelUserId !== channelUserId) return 'notRequester';
-    return 'actionable';
+    return this.judge(request, press) ?? 'actionable';
+  }
+
+  /** Ends a pending request whose warning has expired (a press found it so before any sign-in). Returns whether it did. */
+  async expireIfOverdue(requestId: string): Promise<boolean> {
+    const stored = await this.options.requests.get(requestId);
+    if (!stored || stored.value.status !== 'pending' || Date.parse(stored.value.expiresAt) > this.options.clock().getTime()) return false;
+    const ended = await this.transition(stored, 'expired', {}).catch((error: unknown) => this.ignoreConflict(error));
+    if (ended) await this.audit('expired', ended.value);
+    return ended !== undefined;
+  }
+
+  /** Remembers which message carries the request's card (Teams), so any instance can update it later. */
+  async recordCard(requestId: string, activityId: string): Promise<void> {
+    const stored = await this.options.requests.get(requestId);
+    if (!stored || stored.value.cardActivityId === activityId) return;
+    await this.options.requests.replace(requestId, { ...stored.value, cardActivityId: activityId }, stored.etag).catch((error: unknown) => this.ignoreConflict(error));
   }
 
   /** Reads a request, for rendering its state (e.g. a Teams card refresh). */
@@ -117,12 +143,11 @@ export class ClosureService {
     return this.finish(confirmed);
   }
 
-  async decline(requestId: string, nonce: string, channelUserId: string, type: 'declined' | 'cancelled' = 'declined'): Promise<DeclineResult> {
+  async decline(requestId: string, press: Press, type: 'declined' | 'cancelled' = 'declined'): Promise<DeclineResult> {
     const stored = await this.options.requests.get(requestId);
     if (!stored) return { kind: 'rejected', reason: 'unknownRequest' };
-    if (stored.value.status !== 'pending') return { kind: 'rejected', reason: statusRejection(stored.value.status) };
-    if (stored.value.channelUserId !== channelUserId) return { kind: 'rejected', reason: 'notRequester' };
-    if (!nonceMatches(nonce, stored.value.nonceHash)) return { kind: 'rejected', reason: 'badNonce' };
+    const rejection = this.judge(stored.value, press, { allowExpired: true });
+    if (rejection) return { kind: 'rejected', reason: rejection };
     try {
       const ended = await this.transition(stored, 'cancelled', type === 'declined' ? { declined: true } : {});
       await this.audit(type, ended.value);
@@ -144,18 +169,18 @@ export class ClosureService {
 
   /**
    * Finishes closures a crash or an unanswered directory left `confirmed` or `closing` once their lease has
-   * lapsed, and picks up outcomes nobody has told the requester yet. Returns them with their conversation for
-   * the caller to notify; call `markNotified` once told.
+   * lapsed, and finds ended requests nobody has settled yet (told, forgotten), whose settling instance died.
+   * Returns the ids to settle (`ClosureWorkflow.settle`).
    */
-  async reconcile(): Promise<Array<{ request: ClosureRequest; result: ConfirmResult }>> {
+  async reconcile(): Promise<string[]> {
     const now = this.options.clock().getTime();
     const lapsed = (value: ClosureRequest) =>
       Date.parse(value.leaseUntil ?? new Date(Date.parse(value.updatedAt) + this.options.closingLeaseMs).toISOString()) <= now;
-    const found: Array<{ request: ClosureRequest; result: ConfirmResult }> = [];
+    const toSettle: string[] = [];
     for (const record of await this.options.requests.list()) {
-      const { status, conversation, outcomeNotified } = record.value;
-      if (OUTCOME_STATUSES.includes(status) && conversation && !outcomeNotified && lapsed(record.value)) {
-        found.push({ request: record.value, result: outcomeOf(record.value) });
+      const { status, outcomeNotified, settlingUntil } = record.value;
+      if (TERMINAL_STATUSES.includes(status)) {
+        if (!outcomeNotified && (settlingUntil ? Date.parse(settlingUntil) <= now : lapsed(record.value))) toSettle.push(record.id);
         continue;
       }
       if ((status !== 'confirmed' && status !== 'closing') || !lapsed(record.value)) continue;
@@ -163,14 +188,61 @@ export class ClosureService {
       try {
         const result = await this.finish(record);
         await this.options.audit.append({ type: 'reconciled', at: this.nowIso(), requestId: record.id, objectId: record.value.objectId, tenantId: record.value.tenantId, detail: result.kind });
-        const after = await this.options.requests.get(record.id);
-        if (after && result.kind !== 'stillClosing') found.push({ request: { ...after.value, conversation: record.value.conversation }, result });
+        if (result.kind !== 'stillClosing') toSettle.push(record.id);
       } catch (error) {
         if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
         this.options.logger.info('another instance took the stranded closure', { requestId: record.id });
       }
     }
-    return found;
+    return toSettle;
+  }
+
+  /**
+   * Claims the settling of an ended request (telling the outcome, forgetting, updating the card) for `leaseMs`,
+   * by compare-and-swap, so one instance does it. Undefined when it is settled, not ended, or another holds it.
+   */
+  async claimSettlement(requestId: string, leaseMs: number): Promise<StoredRecord<ClosureRequest> | undefined> {
+    const stored = await this.options.requests.get(requestId);
+    if (!stored || stored.value.outcomeNotified || !TERMINAL_STATUSES.includes(stored.value.status)) return undefined;
+    const now = this.options.clock().getTime();
+    if (stored.value.settlingUntil && Date.parse(stored.value.settlingUntil) > now) return undefined;
+    const value: ClosureRequest = { ...stored.value, settlingUntil: new Date(now + leaseMs).toISOString() };
+    try {
+      return { value, etag: await this.options.requests.replace(requestId, value, stored.etag) };
+    } catch (error) {
+      return this.ignoreConflict(error);
+    }
+  }
+
+  /** The request is settled: the conversation reference, the last personal trace, goes. */
+  async markSettled(claimed: StoredRecord<ClosureRequest>): Promise<void> {
+    const { conversation: _conversation, settlingUntil: _claim, ...rest } = claimed.value;
+    await this.options.requests.replace(rest.requestId, { ...rest, outcomeNotified: true }, claimed.etag);
+  }
+
+  /**
+   * Writes the audit events a crash or a failed write skipped for these requests (a reconciled closure always has
+   * its `closing` event), marked `recovered`. Reads the whole trail: for the reconciler, not for every turn.
+   */
+  async completeAudit(requestIds: readonly string[]): Promise<void> {
+    const wanted = requestIds.filter((id) => id);
+    if (wanted.length === 0) return;
+    const present = new Map<string, Set<string>>();
+    for (const event of await this.options.audit.readAll()) {
+      if (event.requestId) present.set(event.requestId, (present.get(event.requestId) ?? new Set()).add(event.type));
+    }
+    for (const requestId of wanted) {
+      const request = (await this.options.requests.get(requestId))?.value;
+      for (const type of (request && EXPECTED_AUDIT[request.status]) || []) {
+        if (!present.get(requestId)?.has(type)) await this.audit(type, request as ClosureRequest, 'recovered');
+      }
+      this.unaudited.delete(requestId);
+    }
+  }
+
+  /** Whether an audit write after this request's outcome failed in this process (see `completeAudit`). */
+  hasAuditGaps(requestId: string): boolean {
+    return this.unaudited.has(requestId);
   }
 
   /**
@@ -194,25 +266,19 @@ export class ClosureService {
     return expired;
   }
 
-  /** The requester has been told the outcome: the conversation reference, the last personal trace, goes. */
-  async markNotified(requestId: string): Promise<void> {
-    const stored = await this.options.requests.get(requestId);
-    if (!stored || stored.value.outcomeNotified || !OUTCOME_STATUSES.includes(stored.value.status)) return;
-    const { conversation: _conversation, ...rest } = stored.value;
-    try {
-      await this.options.requests.replace(requestId, { ...rest, outcomeNotified: true }, stored.etag);
-    } catch (error) {
-      // Another instance marked it at the same moment: told once is what counts.
-      this.ignoreConflict(error);
-    }
+  private check(request: ClosureRequest, nonce: string, presser: Presser): RejectionReason | undefined {
+    const rejection = this.judge(request, { ...presser, nonce });
+    if (rejection) return rejection;
+    return sameAccount(request, presser.identity) ? undefined : 'differentAccount';
   }
 
-  private check(request: ClosureRequest, nonce: string, presser: Presser): RejectionReason | undefined {
+  /** Every check of a press but the identity's: status, requester, conversation (no replay elsewhere), nonce, expiry. */
+  private judge(request: ClosureRequest, press: Press, options: { allowExpired?: boolean } = {}): RejectionReason | undefined {
     if (request.status !== 'pending') return statusRejection(request.status);
-    if (request.channelUserId !== presser.channelUserId) return 'notRequester';
-    if (!nonceMatches(nonce, request.nonceHash)) return 'badNonce';
-    if (!sameAccount(request, presser.identity)) return 'differentAccount';
-    if (this.options.clock().getTime() >= Date.parse(request.expiresAt)) return 'expired';
+    if (request.channelUserId !== press.channelUserId) return 'notRequester';
+    if (request.conversationId !== undefined && request.conversationId !== press.conversationId) return 'otherConversation';
+    if (!nonceMatches(press.nonce, request.nonceHash)) return 'badNonce';
+    if (!options.allowExpired && this.options.clock().getTime() >= Date.parse(request.expiresAt)) return 'expired';
     return undefined;
   }
 
@@ -236,33 +302,76 @@ export class ClosureService {
     return this.close(current);
   }
 
-  private async close(current: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
+  private async close(record: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
+    let current = record;
     const { requestId } = current.value;
+    const recordDeleteSent = async () => {
+      if (!current.value.deleteSentAt) current = await this.transition(current, 'closing', { deleteSentAt: this.nowIso() });
+    };
+    let outcome: CloseOutcome;
     try {
-      const outcome = await this.options.closer.close(current.value, { requestId });
-      const closedAt = this.options.clock();
+      outcome = await this.options.closer.close(current.value, { requestId, deleteSent: current.value.deleteSentAt !== undefined, recordDeleteSent });
+    } catch (error) {
+      return this.closeDidNotHappen(current, error);
+    }
+    // The directory has acted: from here a failure to record it is never "failed". The request stays `closing`
+    // and the reconciler records it (the closer is idempotent for one request).
+    try {
       if (outcome.kind === 'closed') {
+        const closedAt = this.options.clock();
         const done = await this.transition(current, 'closed', { closedAt: closedAt.toISOString() });
-        await this.audit('closed', done.value);
+        await this.auditAfterOutcome('closed', done.value);
         return { kind: 'closed', requestId, closedAt };
       }
+      // Before the transition scrubs them: the check needs the channel ids and the conversation (idempotent per request).
+      await this.options.onHandedOff?.({ ...current.value, status: 'handedOff', portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
       const done = await this.transition(current, 'handedOff', { portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
-      await this.audit('handedOff', done.value, outcome.reason);
+      await this.auditAfterOutcome('handedOff', done.value, outcome.reason);
+      await this.releaseLock(done.value);
       return { kind: 'handedOff', requestId, portalUrl: outcome.portalUrl, reason: outcome.reason };
     } catch (error) {
       if (isAppError(error, 'RECORD_CONFLICT')) throw error;
-      const appError = isAppError(error) ? error : new AppError('CLOSE_FAILED', `closing ${requestId} failed`, { cause: error });
-      const outcomeUnknown = appError.code === 'DIRECTORY_UNAVAILABLE';
-      this.options.logger.error('closing the account did not finish', { requestId, errorCode: appError.code, error });
-      if (outcomeUnknown && current.value.attempts < this.options.maxCloseAttempts) {
-        // The delete may have happened: stay `closing` and let the reconciler retry (deletes are idempotent).
-        await this.options.audit.append({ type: 'closeFailed', at: this.nowIso(), requestId, objectId: current.value.objectId, tenantId: current.value.tenantId, detail: `${appError.code}:willRetry` });
-        return { kind: 'stillClosing', requestId };
-      }
-      const failed = await this.transition(current, 'failed', { errorCode: appError.code });
-      await this.audit('closeFailed', failed.value, appError.code);
-      return { kind: 'failed', requestId, error: appError };
+      this.options.logger.error('the outcome could not be recorded; the reconciler will record it', { requestId, outcome: outcome.kind, error });
+      return { kind: 'stillClosing', requestId };
     }
+  }
+
+  private async closeDidNotHappen(current: StoredRecord<ClosureRequest>, error: unknown): Promise<ConfirmResult> {
+    const { requestId } = current.value;
+    if (isAppError(error, 'RECORD_CONFLICT')) throw error;
+    const appError = isAppError(error) ? error : new AppError('CLOSE_FAILED', `closing ${requestId} failed`, { cause: error });
+    const outcomeUnknown = appError.code === 'DIRECTORY_UNAVAILABLE';
+    this.options.logger.error('closing the account did not finish', { requestId, errorCode: appError.code, error });
+    if (outcomeUnknown && current.value.attempts < this.options.maxCloseAttempts) {
+      // The delete may have happened: stay `closing` and let the reconciler retry (deletes are idempotent).
+      await this.options.audit.append({ type: 'closeFailed', at: this.nowIso(), requestId, objectId: current.value.objectId, tenantId: current.value.tenantId, detail: `${appError.code}:willRetry` });
+      return { kind: 'stillClosing', requestId };
+    }
+    const failed = await this.transition(current, 'failed', { errorCode: appError.code });
+    await this.audit('closeFailed', failed.value, appError.code);
+    return { kind: 'failed', requestId, error: appError };
+  }
+
+  /** An audit write after the outcome is recorded: a failure is logged and the gap filled before settling. */
+  private async auditAfterOutcome(type: AuditEvent['type'], request: ClosureRequest, detail?: string): Promise<void> {
+    try {
+      await this.audit(type, request, detail);
+    } catch (error) {
+      this.unaudited.add(request.requestId);
+      this.options.logger.error('an audit event could not be written after the outcome; it is written before settling', { requestId: request.requestId, type, error });
+    }
+  }
+
+  /**
+   * A handed-off request will never close the account itself: its lock goes, so the request the user makes after
+   * (or the hand-off's verification) is not refused as "being closed by another request".
+   */
+  private async releaseLock(request: ClosureRequest): Promise<void> {
+    const key = accountKey(request);
+    const lock = await this.options.locks.get(key);
+    if (lock?.value.requestId !== request.requestId) return;
+    await this.options.locks.delete(key);
+    await this.auditAfterOutcome('lockReleased', request);
   }
 
   /** The right to close an account belongs to one request; a lock left by a request that ended without closing is taken over. */
@@ -279,7 +388,7 @@ export class ClosureService {
       if (!lock) continue;
       if (lock.value.requestId === request.requestId) return request.requestId;
       const holder = (await this.options.requests.get(lock.value.requestId))?.value;
-      const holderAlive = holder && !['failed', 'cancelled', 'expired'].includes(holder.status);
+      const holderAlive = holder && !['failed', 'cancelled', 'expired', 'handedOff'].includes(holder.status);
       if (holderAlive) return lock.value.requestId;
       try {
         await this.options.locks.replace(key, { requestId: request.requestId }, lock.etag);
@@ -330,33 +439,5 @@ export class ClosureService {
   private ignoreConflict(error: unknown): undefined {
     if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
     throw error;
-  }
-}
-
-/** The result a finished request stands for, to tell a requester who missed it. */
-function outcomeOf(request: ClosureRequest): ConfirmResult {
-  const { requestId, errorCode = '' } = request;
-  switch (request.status) {
-    case 'closed': return { kind: 'closed', requestId, closedAt: new Date(request.closedAt ?? request.updatedAt) };
-    case 'handedOff': return { kind: 'handedOff', requestId, portalUrl: request.portalUrl ?? '', reason: request.handOffReason ?? 'configured' };
-    default: {
-      if (errorCode.startsWith('noLongerEligible:')) return { kind: 'notEligible', requestId, verdict: errorCode.endsWith('managed') ? 'managed' : 'notWorkOrSchool' };
-      if (errorCode === 'closedByAnotherRequest') return { kind: 'rejected', reason: 'closedByAnotherRequest' };
-      const code: ErrorCode = errorCode in ErrorCatalogue ? (errorCode as ErrorCode) : 'CLOSE_FAILED';
-      return { kind: 'failed', requestId, error: new AppError(code, `request "${requestId}" ended as failed`) };
-    }
-  }
-}
-
-function statusRejection(status: ClosureStatus): RejectionReason {
-  switch (status) {
-    case 'closed': return 'alreadyClosed';
-    case 'handedOff': return 'alreadyHandedOff';
-    case 'confirmed':
-    case 'closing': return 'inProgress';
-    case 'cancelled': return 'cancelled';
-    case 'expired': return 'expired';
-    case 'failed': return 'failedBefore';
-    case 'pending': return 'inProgress';
   }
 }

@@ -17,6 +17,14 @@ export const ErrorCatalogue = {
     status: 503,
     userMessage: "I couldn't request your data export right now. Nothing has been changed; you can try again or go on without it.",
   },
+  EXPORT_HANDED_OFF: {
+    status: 403,
+    userMessage:
+      "I can't export your data for you in your organization, so nothing has been requested and nothing has been closed. " +
+      "You can export it yourself on Microsoft's My data requests page: sign in with this account, select New export request, then Yes. " +
+      "It is usually ready in a day or two, and its download link works for a limited time, so download it before you close the account. " +
+      "When you have your copy, say close my account and choose Skip.",
+  },
   RECORD_CONFLICT: { status: 409, userMessage: 'Someone else changed this at the same moment. Nothing was done twice.' },
   RECORD_NOT_FOUND: { status: 404, userMessage: "I can't find that request." },
   RECORD_ID_INVALID: { status: 400, userMessage: 'The request was not understood.' },

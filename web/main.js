@@ -1,6 +1,7 @@
 // Starts Web Chat: asks the bot's server for a Direct Line token (the secret stays on the server), then renders
-// Web Chat from the bundle served at /webchat/webchat.js. Polling only (webSocket: false): the local sandbox has
-// no WebSocket stream, and polling works the same against Azure Direct Line.
+// Web Chat from the bundle served at /webchat/webchat.js. Web Chat's default transport, the WebSocket stream (Azure
+// Direct Line and the sandbox both offer it); when the stream cannot be opened at all (a proxy or a policy that
+// blocks WebSockets), the chat starts again on the same conversation with polling, which works everywhere.
 (function () {
   'use strict';
 
@@ -23,7 +24,63 @@
     if (!response.ok) {
       throw new Error((body && body.error && body.error.message) || 'The chat could not start (' + response.status + ').');
     }
-    var directLine = window.WebChat.createDirectLine({ token: body.token, domain: body.domain, webSocket: false });
+    var fellBack = false;
+    // Web Chat's createDirectLine passes no WebSocket option on, and directlinejs takes the global constructor when
+    // it is created: the watched one is in place for that moment only.
+    var NativeWebSocket = window.WebSocket;
+    window.WebSocket = watchedWebSocket(NativeWebSocket, fallBackToPolling);
+    var current;
+    try {
+      current = window.WebChat.createDirectLine({ token: body.token, domain: body.domain });
+    } finally {
+      window.WebSocket = NativeWebSocket;
+    }
+    render(current);
+
+    function fallBackToPolling() {
+      if (fellBack) return;
+      fellBack = true;
+      // The same conversation with the same (refreshed) token: polling from its start shows what the stream never
+      // delivered. A fresh element, so Web Chat starts over instead of mixing two connections in one store.
+      var polling = window.WebChat.createDirectLine({ token: current.token, conversationId: current.conversationId, domain: body.domain, webSocket: false });
+      current.end();
+      current = polling;
+      var old = document.getElementById('webchat');
+      var fresh = old.cloneNode(false);
+      old.parentNode.replaceChild(fresh, old);
+      render(polling);
+    }
+  }
+
+  /**
+   * A WebSocket constructor for directlinejs that calls `onUnavailable` when a stream closes without ever having
+   * opened, instead of letting directlinejs retry a blocked stream for good while the chat stays empty.
+   */
+  function watchedWebSocket(NativeWebSocket, onUnavailable) {
+    function WatchedWebSocket(url) {
+      var socket;
+      try {
+        socket = new NativeWebSocket(url);
+      } catch (error) {
+        // Chromium throws at once when the page's Content-Security-Policy blocks the stream's origin.
+        onUnavailable();
+        throw error;
+      }
+      var opened = false;
+      socket.addEventListener('open', function () { opened = true; });
+      socket.addEventListener('close', function () {
+        if (!opened) onUnavailable();
+      });
+      return socket;
+    }
+    WatchedWebSocket.CONNECTING = 0;
+    WatchedWebSocket.OPEN = 1;
+    WatchedWebSocket.CLOSING = 2;
+    WatchedWebSocket.CLOSED = 3;
+    return WatchedWebSocket;
+  }
+
+  function render(directLine) {
     window.WebChat.renderWebChat(
       {
         directLine: directLine,

@@ -103,7 +103,7 @@ export function accountKeyFromConnectionString(connectionString: string): Storag
 function parseBlobUrl(blobUrl: string): { accountName: string; containerName: string; blobName: string; url: string; https: boolean } {
   let client: BlobClient;
   try {
-    client = new BlobClient(blobUrl.split('?')[0] as string);
+    client = new BlobClient(blobUrl.split('?')[0]);
   } catch (error) {
     throw new AppError('EXPORT_UNAVAILABLE', 'the export blob URL is not a blob URL', { cause: error });
   }

@@ -4,6 +4,8 @@ import { AppError } from '../errors';
 import type { HttpClient } from '../http/httpClient';
 import type { VerifiedIdentity } from '../identity';
 import type { Logger } from '../logger';
+import { isHttpError } from '../http/httpError';
+import { exportHandOff } from '../portal/portalExportHandOff';
 import { clientRequestIdFor, graphUrl, GUID_PATTERN, wrapGraphFailure } from './graphSupport';
 
 export interface GraphDataExporterOptions {
@@ -17,6 +19,8 @@ export interface GraphDataExporterOptions {
   /** Name of the file inside `{container}/{operationId}/` the user downloads. */
   readonly exportFileName: string;
   readonly signer: DownloadLinkSigner;
+  /** Microsoft's "My data requests" page: where the user exports when the bot may not (no app token, 403, 404). */
+  readonly portalUrl: string;
   /** How long a download link stays valid. */
   readonly linkTtlMs: number;
   readonly now?: () => Date;
@@ -43,7 +47,14 @@ export class GraphDataExporter implements DataExporter {
     const { objectId, tenantId } = identity;
     const { requestId } = options;
     if (!GUID_PATTERN.test(objectId) || !GUID_PATTERN.test(tenantId)) throw new AppError('EXPORT_UNAVAILABLE', `object id or tenant id is not a GUID (request "${requestId}")`);
-    const token = await this.appToken(tenantId, requestId);
+    let token: string;
+    try {
+      token = await this.options.credentials.getToken(tenantId, this.options.scope);
+    } catch (error) {
+      // No service principal in the user's tenant (AADSTS700016 in an unmanaged tenant): the user exports on the page.
+      this.logger.warn('no app token for the export; handing off to the portal', { requestId, tenantId, error });
+      throw exportHandOff(this.options.portalUrl, `no app token for tenant "${tenantId}" (request "${requestId}")`, error);
+    }
     let location: string | null;
     try {
       const response = await this.options.http.request({
@@ -57,6 +68,11 @@ export class GraphDataExporter implements DataExporter {
       });
       location = response.status === 202 ? response.headers.get('location') : null;
     } catch (error) {
+      // 403: no User.Export.All here; 404: the user is not in the token's tenant (Graph's cross-tenant answer).
+      if (isHttpError(error, 403) || isHttpError(error, 404)) {
+        this.logger.warn('Graph refused the export; handing off to the portal', { requestId, tenantId, status: error.status });
+        throw exportHandOff(this.options.portalUrl, `Graph refused the export with ${error.status} (request "${requestId}")`, error);
+      }
       throw wrapGraphFailure(error, 'EXPORT_UNAVAILABLE', `starting the export (request "${requestId}")`);
     }
     if (!location || !this.isGraphUrl(location)) {

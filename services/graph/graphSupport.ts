@@ -29,8 +29,8 @@ export function wrapGraphFailure(error: unknown, code: ErrorCode, what: string):
  */
 export function clientRequestIdFor(requestId: string, step: string): string {
   const bytes = createHash('sha1').update(`account-closure-bot:${requestId}:${step}`).digest().subarray(0, 16);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  bytes[6] = ((bytes[6]) & 0x0f) | 0x50;
+  bytes[8] = ((bytes[8]) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

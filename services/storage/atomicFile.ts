@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../logger';
 
@@ -25,4 +26,39 @@ export async function writeFileAtomic(path: string, data: string, logger: Logger
     });
     throw error;
   }
+}
+
+/** A temp file is stale once no write can still be using it; a write takes milliseconds, this leaves a wide margin. */
+export const STALE_TEMP_FILE_MS = 10 * 60_000;
+
+const TEMP_FILE = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes temp files that `writeFileAtomic` left under `dir` when its process died between writing and renaming
+ * (kill -9, power loss). They hold a record's content (personal data among it), and nothing else removes them.
+ * Only files older than `STALE_TEMP_FILE_MS` go: another live process on the same folder may be writing one now.
+ * Returns how many were removed.
+ */
+export async function sweepStaleTempFiles(dir: string, now: Date, logger: Logger): Promise<number> {
+  let removed = 0;
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      removed += await sweepStaleTempFiles(path, now, logger);
+    } else if (entry.isFile() && TEMP_FILE.test(entry.name)) {
+      const { mtimeMs } = await stat(path);
+      if (now.getTime() - mtimeMs < STALE_TEMP_FILE_MS) continue;
+      await rm(path, { force: true });
+      removed += 1;
+    }
+  }
+  if (removed > 0) logger.info('removed temp files a crash left behind', { dir, removed });
+  return removed;
 }

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import type { AccountCloser } from '../../services/accountCloser';
 import { appCredentialProviderFromTokenCredential, graphScopeFor, type AppCredentialProvider } from '../../services/credentials/appCredentials';
-import { AppError, isAppError } from '../../services/errors';
+import { isAppError } from '../../services/errors';
 import { GraphAccountCloser } from '../../services/graph/graphAccountCloser';
 import { clientRequestIdFor } from '../../services/graph/graphSupport';
-import { ForbiddenFallbackCloser } from '../../services/portal/forbiddenFallbackCloser';
 import { PortalHandOffCloser } from '../../services/portal/portalHandOff';
+import { DEMO_SEED_PATH, loadSeedFile } from '../../sandbox';
 import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 import { startLossyProxy, type LossyProxy } from './support/lossyProxy';
 
-const PORTAL_URL = 'https://myaccount.microsoft.com/';
+const PORTAL_URL = 'https://go.microsoft.com/fwlink/?linkid=873123';
 const DELETE_USER = /^\/graph\/v1\.0\/users\/[^/]+$/;
 const PURGE_USER = /^\/graph\/v1\.0\/directory\/deletedItems\/[^/]+$/;
 const ADA = { objectId: DEMO.ada.id, tenantId: DEMO.fabrikam.id };
@@ -35,6 +34,7 @@ describe('GraphAccountCloser against the sandbox', () => {
       credentials: credentials ?? appCredentialProviderFromTokenCredential(t.sandbox.appCredential, { logger }),
       graphBaseUrl,
       scope: graphScopeFor(graphBaseUrl),
+      portalUrl: PORTAL_URL,
       logger,
     });
     return { closer, records, waits, logger };
@@ -57,8 +57,12 @@ describe('GraphAccountCloser against the sandbox', () => {
   describe('closing an account', () => {
     it('deletes the user, then removes it from deleted items for good', async () => {
       const { closer } = createCloser();
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
-      assert.deepEqual(graphCalls(), [`DELETE /graph/v1.0/users/${DEMO.ada.id}`, `DELETE /graph/v1.0/directory/deletedItems/${DEMO.ada.id}`]);
+      let recorded = 0;
+      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1', recordDeleteSent: async () => void recorded++ }), { kind: 'closed' });
+      assert.deepEqual(graphCalls().map((call) => call.replace(/\?.*$/, '')), [
+        `GET /graph/v1.0/users/${DEMO.ada.id}`, `DELETE /graph/v1.0/users/${DEMO.ada.id}`, `DELETE /graph/v1.0/directory/deletedItems/${DEMO.ada.id}`,
+      ]);
+      assert.equal(recorded, 1, 'the delete was recorded on the request before it was sent');
       assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 404);
       assert.equal(await stillInDeletedItems(DEMO.ada.id, DEMO.fabrikam.id), false);
     });
@@ -67,14 +71,21 @@ describe('GraphAccountCloser against the sandbox', () => {
       const { closer } = createCloser();
       await closer.close(ADA, { requestId: 'req-1' });
       const ids = proxy.requests.filter((r) => r.path.startsWith('/graph/')).map((r) => r.headers['client-request-id']);
-      assert.deepEqual(ids, [clientRequestIdFor('req-1', 'delete'), clientRequestIdFor('req-1', 'purge')]);
-      assert.match(String(ids[0]), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.deepEqual(ids, [clientRequestIdFor('req-1', 'find'), clientRequestIdFor('req-1', 'delete'), clientRequestIdFor('req-1', 'purge')]);
+      assert.match(String(ids[1]), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     });
 
-    it('closes once more without error when the same request is retried after it succeeded', async () => {
+    it('closes once more without error when the same request, whose delete was sent, is retried after it succeeded', async () => {
       const { closer } = createCloser();
       await closer.close(ADA, { requestId: 'req-1' });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
+      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1', deleteSent: true }), { kind: 'closed' });
+    });
+
+    it('does not count a missing user as closed when this request never sent a delete: it hands off', async () => {
+      const { closer } = createCloser();
+      await closer.close(ADA, { requestId: 'req-1' });
+      assert.deepEqual(await closer.close(ADA, { requestId: 'req-2' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'userNotFound' });
+      assert.equal(proxy.requests.filter((r) => r.method === 'DELETE' && DELETE_USER.test(r.path)).length, 1, 'the second request sent no delete');
     });
   });
 
@@ -83,7 +94,7 @@ describe('GraphAccountCloser against the sandbox', () => {
       const { closer, records } = createCloser();
       proxy.loseAnswers({ method: 'DELETE', path: DELETE_USER });
       assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
-      const deletes = proxy.requests.filter((r) => DELETE_USER.test(r.path));
+      const deletes = proxy.requests.filter((r) => r.method === 'DELETE' && DELETE_USER.test(r.path));
       assert.deepEqual(deletes.map((r) => r.upstreamStatus), [204, 404]);
       assert.equal(deletes[0]?.headers['client-request-id'], deletes[1]?.headers['client-request-id']);
       assert.equal(await stillInDeletedItems(DEMO.ada.id, DEMO.fabrikam.id), false);
@@ -106,19 +117,54 @@ describe('GraphAccountCloser against the sandbox', () => {
   });
 
   describe('when the directory refuses', () => {
-    it('reports CLOSE_FORBIDDEN for a 403 and leaves the user alone', async () => {
+    it('hands off for a 403 on the delete and leaves the user alone', async () => {
       const { closer } = createCloser();
       t.sandbox.faults.inject({ method: 'DELETE', path: DELETE_USER, respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } } } });
-      const error = await rejectionOf(closer.close(ADA, { requestId: 'req-1' }));
-      assert.ok(isAppError(error, 'CLOSE_FORBIDDEN'), String(error));
+      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'forbidden' });
       assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 200);
     });
 
-    it('reports CLOSE_FORBIDDEN when the app token is for another tenant than the user', async () => {
+    it('hands off for a 403 on the lookup, before any delete', async () => {
       const { closer } = createCloser();
-      const error = await rejectionOf(closer.close({ objectId: DEMO.megan.id, tenantId: DEMO.fabrikam.id }, { requestId: 'req-1' }));
-      assert.ok(isAppError(error, 'CLOSE_FORBIDDEN'), String(error));
+      t.sandbox.faults.inject({ method: 'GET', path: DELETE_USER, respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } } } });
+      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'forbidden' });
+      assert.equal(proxy.requests.filter((r) => r.method === 'DELETE').length, 0);
+    });
+
+    it("hands off when the user's tenant answers 404 for a user it does not hold (Graph's cross-tenant answer), deleting nothing", async () => {
+      const { closer } = createCloser();
+      // Megan is in Contoso; a token for Fabrikam finds no such user there: Graph (and the sandbox) answer 404, not 403.
+      const outcome = await closer.close({ objectId: DEMO.megan.id, tenantId: DEMO.fabrikam.id }, { requestId: 'req-1' });
+      assert.deepEqual(outcome, { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'userNotFound' });
+      assert.deepEqual(proxy.requests.filter((r) => r.path.startsWith('/graph/')).map((r) => `${r.method} ${r.upstreamStatus}`), ['GET 404']);
       assert.equal(await userStatus(DEMO.megan.id, DEMO.contoso.id), 200);
+    });
+
+    it("hands off, calling no Graph at all, when the app token is for the bot's home tenant (a managed identity), not the user's", async () => {
+      const { logger } = createTestHttp();
+      const sandboxTokens = appCredentialProviderFromTokenCredential(t.sandbox.appCredential, { logger });
+      // A managed identity's token is always for its home tenant, whatever tenant is asked for.
+      const homeTenantOnly: AppCredentialProvider = { getToken: (_tenantId, scope) => sandboxTokens.getToken(DEMO.fabrikam.id, scope) };
+      const { closer } = createCloser(homeTenantOnly);
+      const outcome = await closer.close({ objectId: DEMO.megan.id, tenantId: DEMO.contoso.id }, { requestId: 'req-1' });
+      assert.deepEqual(outcome, { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'otherTenant' });
+      assert.deepEqual(graphCalls(), []);
+      assert.equal(await userStatus(DEMO.megan.id, DEMO.contoso.id), 200);
+    });
+  });
+
+  describe("when the app has no service principal in the user's tenant (an unmanaged tenant)", () => {
+    it("hands off on Entra's AADSTS700016 from the token endpoint, calling no Graph at all", async () => {
+      await t.stop();
+      const seed = await loadSeedFile(DEMO_SEED_PATH);
+      t = await startTestSandbox({ seed: { ...seed, tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.fabrikam.id ? { ...tenant, appServicePrincipal: false } : tenant)) } });
+      await proxy.stop();
+      proxy = await startLossyProxy(t.sandbox.url);
+      const { closer, records } = createCloser();
+      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'noAppToken' });
+      assert.deepEqual(graphCalls(), []);
+      const warning = records.find((r) => r.level === 'warn' && r.fields?.reason === 'noAppToken');
+      assert.match(String((warning?.fields?.error as Error | undefined)?.message), /AADSTS700016/);
     });
   });
 
@@ -140,45 +186,17 @@ describe('GraphAccountCloser against the sandbox', () => {
       assert.ok(records.some((r) => r.level === 'error' && r.fields?.objectId === DEMO.ada.id));
     });
 
-    it('reports DIRECTORY_UNAVAILABLE and sends nothing when no app token can be had', async () => {
+    it('hands off, sending nothing, when no app token can be had before any delete', async () => {
       const { closer } = createCloser({ getToken: async () => Promise.reject(new Error('AADSTS7000215: Invalid client secret provided.')) });
-      const error = await rejectionOf(closer.close(ADA, { requestId: 'req-1' }));
-      assert.ok(isAppError(error, 'DIRECTORY_UNAVAILABLE'), String(error));
+      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'noAppToken' });
       assert.deepEqual(graphCalls(), []);
     });
-  });
 
-  describe('with the forbidden fallback', () => {
-    it('hands the user off to the portal when Graph answers 403, logging why', async () => {
-      const { closer: inner, logger, records } = createCloser();
-      const closer = new ForbiddenFallbackCloser({ inner, portalUrl: PORTAL_URL, logger });
-      t.sandbox.faults.inject({ method: 'DELETE', path: DELETE_USER, respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'no' } } } });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'forbidden' });
-      assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 200);
-      assert.ok(records.some((r) => r.namespace.endsWith('portal:forbiddenFallback') && r.level === 'warn' && r.fields?.requestId === 'req-1'));
+    it('reports DIRECTORY_UNAVAILABLE (outcome unknown, for the reconciler) when no app token can be had after its delete was sent', async () => {
+      const { closer } = createCloser({ getToken: async () => Promise.reject(new Error('network down')) });
+      const error = await rejectionOf(closer.close(ADA, { requestId: 'req-1', deleteSent: true }));
+      assert.ok(isAppError(error, 'DIRECTORY_UNAVAILABLE'), String(error));
     });
-  });
-});
-
-describe('ForbiddenFallbackCloser', () => {
-  function createInner(outcome: () => Promise<never>): AccountCloser {
-    return { close: outcome };
-  }
-
-  it('passes every other failure through unchanged', async () => {
-    const { logger } = createTestHttp();
-    const unavailable = new AppError('DIRECTORY_UNAVAILABLE', 'down');
-    const closer = new ForbiddenFallbackCloser({ inner: createInner(() => Promise.reject(unavailable)), portalUrl: PORTAL_URL, logger });
-    assert.equal(await rejectionOf(closer.close(ADA, { requestId: 'req-1' })), unavailable);
-  });
-
-  it('logs the reason for a hand-off with the request id', async () => {
-    const { logger, records } = createTestHttp();
-    const closer = new ForbiddenFallbackCloser({ inner: createInner(() => Promise.reject(new AppError('CLOSE_FORBIDDEN', 'denied'))), portalUrl: PORTAL_URL, logger });
-    await closer.close(ADA, { requestId: 'req-7' });
-    const warning = records.find((r) => r.level === 'warn');
-    assert.equal(warning?.fields?.requestId, 'req-7');
-    assert.match(warning?.message ?? '', /refused/);
   });
 });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appCredentialProviderFromTokenCredential, graphScopeFor } from '../../services/credentials/appCredentials';
+import { appCredentialProviderFromTokenCredential, graphScopeFor, type AppCredentialProvider } from '../../services/credentials/appCredentials';
 import type { ExportHandle } from '../../services/dataExporter';
 import { isAppError } from '../../services/errors';
 import { GraphDataExporter } from '../../services/graph/graphDataExporter';
@@ -22,12 +22,13 @@ describe('GraphDataExporter against the sandbox', () => {
     await t.stop();
   });
 
-  function createExporter() {
+  function createExporter(credentials?: AppCredentialProvider) {
     const { http, logger, records, waits } = createTestHttp();
     const { graphBaseUrl } = t.sandbox;
     const exporter = new GraphDataExporter({
       http,
-      credentials: appCredentialProviderFromTokenCredential(t.sandbox.appCredential, { logger }),
+      credentials: credentials ?? appCredentialProviderFromTokenCredential(t.sandbox.appCredential, { logger }),
+      portalUrl: 'https://go.microsoft.com/fwlink/?linkid=873123',
       graphBaseUrl,
       scope: graphScopeFor(graphBaseUrl),
       storageLocation: t.sandbox.exportStorageLocation,
@@ -97,6 +98,22 @@ describe('GraphDataExporter against the sandbox', () => {
       t.sandbox.faults.inject({ method: 'POST', path: EXPORT, respond: 'reset' });
       await expectUnavailable(exporter.start(ADA, { requestId: 'req-1' }));
       assert.deepEqual(waits, []);
+    });
+
+    it("hands the export off to the portal, requesting nothing, when the user's tenant answers 404 for the user (Graph's cross-tenant answer)", async () => {
+      const { logger } = createTestHttp();
+      const sandboxTokens = appCredentialProviderFromTokenCredential(t.sandbox.appCredential, { logger });
+      // A managed identity's token: always for its home tenant (Contoso), whatever tenant is asked for.
+      const { exporter } = createExporter({ getToken: (_tenantId, scope) => sandboxTokens.getToken(DEMO.contoso.id, scope) });
+      const error = await rejectionOf(exporter.start(ADA, { requestId: 'ex-1' }));
+      assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
+      assert.match(error.userMessage, /New export request[\s\S]*usually ready in a day or two[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/);
+    });
+
+    it('hands the export off when no app token can be had (no service principal in the tenant)', async () => {
+      const { exporter } = createExporter({ getToken: async () => Promise.reject(new Error("AADSTS700016: Application with identifier 'x' was not found in the directory 'Fabrikam'.")) });
+      const error = await rejectionOf(exporter.start(ADA, { requestId: 'ex-1' }));
+      assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
     });
 
     it('reports EXPORT_UNAVAILABLE for a 202 without a Location', async () => {

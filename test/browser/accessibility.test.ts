@@ -69,7 +69,7 @@ describe('accessibility of the pages people see (axe-core, WCAG 2.1 A and AA)', 
     await popup.getByLabel(/user ?name|email/i).fill(kim.upn, { timeout: STEP_TIMEOUT_MS });
     await popup.getByLabel(/password/i).fill(kim.password);
     await popup.getByRole('button', { name: /sign in/i }).click();
-    await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
     await page.locator('button.ac-pushButton').filter({ hasText: "Skip, don't export" }).last().click({ timeout: STEP_TIMEOUT_MS });
     await page.locator('button.ac-pushButton').filter({ hasText: 'Yes, close my account' }).last().waitFor({ timeout: STEP_TIMEOUT_MS });

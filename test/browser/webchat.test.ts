@@ -56,9 +56,15 @@ describe('the web chat page in a real browser', () => {
     await rm(profile, { recursive: true, force: true });
   });
 
-  it('closes an account from the page: sign-in in a popup without a code, skipped export, pressed Yes', async () => {
+  it('closes an account from the page over Web Chat\'s default WebSocket transport: sign-in in a popup without a code, skipped export, pressed Yes', async () => {
     const problems = await watchProblems(context);
     const page = context.pages()[0] ?? (await context.newPage());
+    const streams: string[] = [];
+    const polls: string[] = [];
+    page.on('websocket', (socket) => streams.push(socket.url()));
+    page.on('request', (request) => {
+      if (/\/activities\?watermark=/.test(request.url()) && request.method() === 'GET') polls.push(request.url());
+    });
     await page.goto(`${harness.bot.url}/`);
     await assertPageFrame(page);
 
@@ -73,7 +79,9 @@ describe('the web chat page in a real browser', () => {
     await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
     await popup.getByLabel(/password/i).fill(KIM.password);
     await popup.getByRole('button', { name: /sign in/i }).click();
-    await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The popup is the chat's own browser (Web Chat's code_challenge and this browser's session agree): no code.
+    await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.equal(await popup.locator('#magic-code').count(), 0, 'no code is asked for when none is needed');
     await popup.close();
 
     // Nobody types the code: the sandbox's Direct Line hands the bot a tokens/response event.
@@ -86,6 +94,36 @@ describe('the web chat page in a real browser', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-final.png') });
     assert.deepEqual(problems.cspViolations, [], 'no Content-Security-Policy violations');
     assert.deepEqual(problems.console, [], 'no console errors');
+    assert.ok(streams.some((url) => /^ws:\/\/127\.0\.0\.1:\d+\/v3\/directline\/conversations\/[^/]+\/stream\?/.test(url)), `the page streamed; sockets: ${JSON.stringify(streams)}`);
+    assert.deepEqual(polls, [], 'activities came over the stream, not by polling');
+  });
+
+  it('falls back to polling on the same conversation when no WebSocket can be opened', async () => {
+    const problems = await watchProblems(context);
+    const page = context.pages()[0] ?? (await context.newPage());
+    // A network that lets no WebSocket through (a proxy refusing the upgrade): every stream is sent to a path the
+    // sandbox refuses to upgrade, so it closes without ever opening.
+    await page.addInitScript(() => {
+      const Native = window.WebSocket;
+      window.WebSocket = function (url: string) { return new Native(url.replace('/stream?', '/refused?')); } as unknown as typeof WebSocket;
+    });
+    const polls: string[] = [];
+    const starts: string[] = [];
+    page.on('request', (request) => {
+      if (/\/activities\?watermark=/.test(request.url()) && request.method() === 'GET') polls.push(request.url());
+      if (/\/v3\/directline\/conversations$/.test(request.url()) && request.method() === 'POST') starts.push(request.url());
+    });
+    const polling = page.waitForRequest((request) => /\/activities\?watermark=/.test(request.url()), { timeout: STEP_TIMEOUT_MS });
+    await page.goto(`${harness.bot.url}/`);
+    await polling;
+    const input = page.getByRole('textbox', { name: /message/i });
+    await input.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await input.fill('close my account');
+    await input.press('Enter');
+    await cardButton(page, 'Sign in').waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.ok(polls.length > 0, 'the page polls');
+    assert.equal(starts.length, 1, 'the same conversation goes on: no second one was started');
+    assert.deepEqual(problems.cspViolations, [], 'no Content-Security-Policy violations');
   });
 
   it('shows the refusal in the page when the token route refuses, instead of an empty chat', async () => {

@@ -6,6 +6,8 @@ export function createCardData(): { [N in CardName]: CardDataMap[N] } {
     welcome: {},
     exportOffer: { upn: 'alex@contoso.onmicrosoft.com', organizationName: 'Contoso (unmanaged)' },
     exportReady: { downloadUrl: 'https://exports.example.net/d/7f3a?sig=abc', expiresAt: '4 December 2025, 14:30 UTC' },
+    handOff: { requestId: 'req-01HF8Z3K2M', upn: 'alex@contoso.onmicrosoft.com', portalUrl: 'https://go.microsoft.com/fwlink/?linkid=873123' },
+    exportRunning: { requestedAt: '2 December 2025, 09:15 UTC' },
     warning: {
       requestId: 'req-01HF8Z3K2M',
       nonce: 'q8Jt2m5VbXc9RkLw0PzYhA4nE7sD1fGu',
@@ -29,4 +31,4 @@ export function createCardData(): { [N in CardName]: CardDataMap[N] } {
   };
 }
 
-export const CARD_NAMES: readonly CardName[] = ['welcome', 'exportOffer', 'exportReady', 'warning', 'outcome'];
+export const CARD_NAMES: readonly CardName[] = ['welcome', 'exportOffer', 'exportReady', 'exportRunning', 'handOff', 'warning', 'outcome'];

@@ -14,11 +14,11 @@ import { CARD_NAMES, createCardData } from './cardData';
 type Json = Record<string, unknown>;
 
 function render<N extends CardName>(name: N, data: CardDataMap[N]): Json {
-  return renderCard(name, data).content as Json;
+  return renderCard(name, data).content;
 }
 
 function renderLoose(name: CardName, data: unknown): Json {
-  return renderCard(name, data as never).content as Json;
+  return renderCard(name, data as never).content;
 }
 
 function actionsOf(card: Json): Json[] {
@@ -93,6 +93,8 @@ describe('renderCard', () => {
       welcome: [],
       exportOffer: ['upn', 'organizationName'],
       exportReady: ['downloadUrl', 'expiresAt'],
+      exportRunning: ['requestedAt'],
+      handOff: ['requestId', 'upn', 'portalUrl'],
       warning: ['requestId', 'nonce', 'upn', 'displayName', 'organizationName', 'expiresAt', 'universalActions'],
       outcome: ['title', 'message', 'facts'],
     };

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { closingCard, finalCard, invalidCard, keptCard, waitingCardFor } from '../../bot/teamsCards';
-import { renderCard, type CardName } from '../../cards/renderCard';
+import { renderCard } from '../../cards/renderCard';
 import type { ClosureRequest, ClosureStatus } from '../../services/closureRequest';
 import { CARD_NAMES, createCardData } from './cardData';
 
@@ -53,7 +53,7 @@ describe('TextRuns in cards (no Markdown where it does not render)', () => {
 
   for (const name of CARD_NAMES) {
     it(`renders no Markdown into the TextRuns of ${name} with the dialogs' data`, () => {
-      const card = renderCard(name as CardName, createCardData()[name] as never);
+      const card = renderCard(name, createCardData()[name] as never);
       assert.deepEqual(markdownIn(textRuns(card.content)), []);
     });
   }

@@ -64,11 +64,39 @@ describe('loadConfig', () => {
     });
 
     it('requires the Graph credential, audit key and export container with DIRECTORY=graph', () => {
-      const problems = problemsOf({ DIRECTORY: 'graph', GRAPH_CREDENTIAL: 'clientSecret' });
+      const problems = problemsOf({ DIRECTORY: 'graph', CLOSURE: 'graph', GRAPH_CREDENTIAL: 'clientSecret' });
       assert.deepEqual(
         problems.map((p) => p.split(' ')[0]),
         ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET', 'AUDIT_HASH_KEY', 'EXPORT_STORAGE_LOCATION'],
       );
+    });
+  });
+
+  describe('closure mode', () => {
+    const AZURE = { DIRECTORY: 'graph', AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64') };
+
+    it('hands off to the portal by default with DIRECTORY=graph, needing no export container', () => {
+      const config = loadConfig(AZURE);
+      assert.equal(config.closure.kind, 'portal');
+      assert.equal(config.closure.portalUrl, 'https://go.microsoft.com/fwlink/?linkid=873123');
+    });
+
+    it('closes through Graph only when asked to (CLOSURE=graph), and by default in the sandbox', () => {
+      assert.equal(loadConfig({ ...AZURE, CLOSURE: 'graph', EXPORT_STORAGE_LOCATION: 'https://acct.blob.core.windows.net/exports' }).closure.kind, 'graph');
+      assert.equal(loadConfig({}).closure.kind, 'graph');
+      assert.equal(loadConfig({ CLOSURE: 'portal' }).closure.kind, 'portal');
+    });
+
+    it('refuses an unknown mode, naming it', () => {
+      assert.match(problemsOf({ CLOSURE: 'delete' })[0] ?? '', /^CLOSURE must be one of "graph", "portal"; got "delete"/);
+    });
+  });
+
+  describe('endpoints', () => {
+    it('takes the Bot Framework token service URL from OAUTH_URL, and leaves it to the SDK when empty', () => {
+      assert.equal(loadConfig({ OAUTH_URL: 'https://europe.token.botframework.com/' }).oauthUrl, 'https://europe.token.botframework.com');
+      assert.equal(loadConfig({}).oauthUrl, undefined);
+      assert.match(problemsOf({ OAUTH_URL: 'token.botframework.com' })[0] ?? '', /^OAUTH_URL must be an http\(s\) URL/);
     });
   });
 

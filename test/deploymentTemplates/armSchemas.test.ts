@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ArmValidator, armSchemasPresent, createArmValidator } from './armSchemas';
+import { requireSharedSchema } from '../support/sharedSchemas';
+import { type ArmValidator, ARM_SCHEMA_DIR, armSchemasPresent, createArmValidator } from './armSchemas';
 import { type ArmParametersFile, type ArmResource, type ArmTemplate, DEPLOYMENTS, RG_TEMPLATE, readJson, relative } from './armTemplate';
 
 /** A copy of the resource-group template with one resource changed, to prove the validator can refuse. */
@@ -12,7 +13,7 @@ describe('deployment templates against the Azure reference schemas', function ()
 
   before(function () {
     // The schemas are reference data next to the project (../shared/schemas/arm); without them only the offline rules run.
-    if (!armSchemasPresent()) this.skip();
+    requireSharedSchema(this, armSchemasPresent(), `The ARM reference schemas folder ${ARM_SCHEMA_DIR}`);
     validator = createArmValidator();
   });
 

@@ -136,7 +136,7 @@ function report(label: string, validate: ValidateFunction, data: unknown): strin
 function extra(error: ErrorObject): string {
   const params = error.params as { allowedValues?: unknown; additionalProperty?: unknown };
   if (params.allowedValues) return ` ${JSON.stringify(params.allowedValues)}`;
-  if (params.additionalProperty) return ` "${String(params.additionalProperty)}"`;
+  if (params.additionalProperty) return ` ${JSON.stringify(params.additionalProperty)}`;
   return '';
 }
 

@@ -9,7 +9,7 @@ const AADV2_SERVICE_PROVIDER = '30dd229c-58e3-4a48-bdfd-91ec48eb906c';
 function only(resources: readonly ArmResource[], type: string): ArmResource {
   const found = resources.filter((resource) => resource.type === type);
   assert.equal(found.length, 1, `exactly one ${type}`);
-  return found[0] as ArmResource;
+  return found[0];
 }
 
 /** The template whose own variables the resources use: the nested one for the subscription deployment. */
@@ -24,14 +24,14 @@ describe('Azure resources of the deployment templates', () => {
     const props = (type: string): Record<string, unknown> => only(resources, type).properties ?? {};
 
     describe(relative(deployment.template), () => {
-      it('runs the bot on Linux App Service with Node 20 LTS, npm start and the /healthz health check', () => {
+      it('runs the bot on Linux App Service with Node 24 LTS, npm start and the /healthz health check', () => {
         const plan = only(resources, 'Microsoft.Web/serverfarms');
         assert.equal(plan.kind, 'linux');
         assert.equal(plan.properties?.reserved, true);
         const site = only(resources, 'Microsoft.Web/sites');
         assert.equal(site.kind, 'app,linux');
         const siteConfig = (site.properties?.siteConfig ?? {}) as Record<string, unknown>;
-        assert.equal(siteConfig.linuxFxVersion, 'NODE|20-lts');
+        assert.equal(siteConfig.linuxFxVersion, 'NODE|24-lts');
         assert.equal(siteConfig.appCommandLine, 'npm start');
         assert.equal(siteConfig.healthCheckPath, '/healthz');
         assert.equal(siteConfig.alwaysOn, true);

@@ -22,7 +22,7 @@ export interface ClosureScenario {
 
 const SIGN_IN: readonly ScriptStep[] = [
   { says: 'close my account', expect: 'oauthCard' },
-  { says: MAGIC_CODE, expect: /signed in as \*\*Kim Akers\*\* \(kim@tailspin\.example\)[\s\S]*organization is unmanaged/ },
+  { says: MAGIC_CODE, expect: /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\)[\s\S]*organization is unmanaged/ },
 ];
 const TO_WARNING: readonly ScriptStep[] = [...SIGN_IN, { presses: 'closure.skipExport', expect: 'adaptiveCard' }];
 const handOff = async (): Promise<CloseOutcome> => ({ kind: 'handedOff', portalUrl: 'https://portal.test/close', reason: 'forbidden' });
@@ -41,7 +41,7 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
   {
     name: 'a user in a managed organization is sent to the administrator, with the organization named',
     fixture: { verdict: { kind: 'managed', organizationName: 'Northwind Traders' } },
-    steps: [...SIGN_IN.slice(0, 1), { says: MAGIC_CODE, expect: /\*\*Northwind Traders\*\*, an organization with an administrator/ }],
+    steps: [...SIGN_IN.slice(0, 1), { says: MAGIC_CODE, expect: /\*\*\u2068Northwind Traders\u2069\*\*, an organization with an administrator/ }],
     closes: 0,
   },
   {
@@ -103,15 +103,41 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
     closes: 1, requestStatus: 'closed',
   },
   {
-    name: 'a directory without rights hands the user off to the portal with the three steps',
+    name: 'a directory without rights hands the user off to the portal, saying why and that nothing is closed yet',
     fixture: { closeOutcome: handOff },
-    steps: [...TO_WARNING, { presses: 'closure.confirm', expect: /isn't allowed to close accounts[\s\S]*1\. Open https:\/\/portal\.test\/close/ }],
+    steps: [...TO_WARNING, { presses: 'closure.confirm', expect: /isn't allowed to close accounts[\s\S]*has not been closed yet/ }],
     closes: 1, requestStatus: 'handedOff',
   },
   {
     name: 'help at the warning explains the decision waiting, and the card still works after',
     steps: [...TO_WARNING, { says: 'help', expect: /warning card is waiting for your decision/ }, { presses: 'closure.confirm', expect: /has been closed/ }],
     closes: 1, requestStatus: 'closed',
+  },
+  {
+    name: 'a wrong magic code is told it did not match, and the right code still signs in',
+    steps: [SIGN_IN[0], { says: '135791', expect: /That code didn't match\. Press \*\*Sign in\*\* again/ }, SIGN_IN[1]],
+    closes: 0,
+  },
+  {
+    name: 'other text while the sign-in card waits is told what to do',
+    steps: [SIGN_IN[0], { says: 'hello?', expect: /still waiting for you to sign in\. Press \*\*Sign in\*\*/ }, SIGN_IN[1]],
+    closes: 0,
+  },
+  {
+    name: 'five wrong codes start sign-in again with a fresh card',
+    steps: [
+      SIGN_IN[0],
+      ...['111111', '222222', '333333', '444444'].map((code) => ({ says: code, expect: /didn't match/ })),
+      { says: '555555', expect: /5 codes that didn't match, so for your safety that code no longer works\. Let's start sign-in again/ },
+      { says: '666666', expect: /didn't match/ },
+      SIGN_IN[1],
+    ],
+    closes: 0,
+  },
+  {
+    name: 'help at the sign-in step explains it, and sign-in still works after',
+    steps: [SIGN_IN[0], { says: 'help', expect: /need you to sign in/ }, SIGN_IN[1]],
+    closes: 0,
   },
   {
     name: 'anything else gets the welcome card',

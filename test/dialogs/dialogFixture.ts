@@ -1,4 +1,6 @@
-import { ConversationState, MemoryStorage, type Activity, type Middleware, type TestAdapter } from 'botbuilder';
+import { ConversationState, MemoryStorage, PrivateConversationState, type Activity, type Middleware, type TestAdapter } from 'botbuilder';
+import { BotClosureChannels } from '../../bot/botClosureChannel';
+import { ClosureWorkflow } from '../../services/closureWorkflow';
 import { DialogTestClient } from 'botbuilder-testing';
 import type { AccountCloser, CloseOutcome } from '../../services/accountCloser';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
@@ -62,8 +64,15 @@ export function createDialogFixture(options: FixtureOptions = {}) {
     hashUpn: () => 'upn-hash', clock: () => new Date(), confirmationTtlMs: TTL_MS, closingLeaseMs: 60_000, maxCloseAttempts: 3, logger: silentLogger,
   });
   const exports = new ExportService({ jobs: new MemoryRecordStore<ExportJob>(), exporter, audit, clock: () => new Date(), logger: silentLogger });
-  const conversationState = new ConversationState(new MemoryStorage());
+  const storage = new MemoryStorage();
+  const conversationState = new ConversationState(storage);
+  const workflow = new ClosureWorkflow({ closure, forgetPerson: (person) => exports.forget(person), settleLeaseMs: 60_000, logger: silentLogger });
+  const channels = new BotClosureChannels({
+    continueConversation: async () => { throw new Error('no proactive turns in dialog tests'); },
+    state: new PrivateConversationState(storage), storage, connectionName: CONNECTION, clock: () => new Date(), logger: silentLogger,
+  });
   const dialog = new MainDialog({
+    workflow, closureChannel: (context) => channels.forTurn(context),
     directory: {
       async whoAmI(token) {
         if (token !== 'token-of-kim') throw new AppError('SIGN_IN_REJECTED', 'unknown token');
@@ -94,7 +103,7 @@ export type DialogFixture = ReturnType<typeof createDialogFixture>;
 /** Sends one activity and collects every reply the turn produced. */
 export async function turn(fixture: DialogFixture, activity: Partial<Activity> | string): Promise<Array<Partial<Activity>>> {
   const replies: Array<Partial<Activity>> = [];
-  let reply = await fixture.client.sendActivity(activity);
+  let reply = (await fixture.client.sendActivity(activity)) as Partial<Activity> | undefined;
   while (reply) {
     replies.push(reply);
     reply = fixture.client.getNextReply();

@@ -16,13 +16,13 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     const kim = harness.user();
     const signInCard = await kim.says('close my account');
     const afterCode = await signInThroughChat(kim, signInCard, KIM.upn, KIM.password);
-    assert.match(textsOf(afterCode), /signed in as \*\*Kim Akers\*\* \(kim@tailspin\.example\) of \*\*Tailspin Hobbyists\*\*/);
+    assert.match(textsOf(afterCode), /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\) of \*\*\u2068Tailspin Hobbyists\u2069\*\*/);
     assert.match(textsOf(afterCode), /organization is unmanaged/);
 
     const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
     const yes = cardActionData(warning, 'closure.confirm');
     const closed = await kim.presses(yes);
-    assert.match(textsOf(closed), /Your account \*\*kim@tailspin\.example\*\* has been closed\. Request id: `cr_[0-9a-f]{32}`/);
+    assert.match(textsOf(closed), /Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has been closed\. Request id: `cr_[0-9a-f]{32}`/);
 
     const page = await submitSignInPage(signInLinkOf(await kim.says('close my account')), KIM.upn, KIM.password);
     assert.doesNotMatch(page, /magic-code/, 'no code for a closed account');
@@ -34,7 +34,7 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
 
     const audit = await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8');
     assert.deepEqual(
-      audit.trim().split('\n').map((line) => JSON.parse(line).type),
+      audit.trim().split('\n').map((line) => (JSON.parse(line) as { type: string }).type),
       ['signedIn', 'realmChecked', 'exportOffered', 'exportSkipped', 'warningShown', 'confirmed', 'realmChecked', 'closing', 'closed'],
     );
     assert.ok(!audit.includes(KIM.upn) && !audit.includes('Kim'), 'the audit holds no UPN or name');
@@ -78,7 +78,7 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
   it('tells a managed organization\'s member to contact their administrator, naming the organization', async () => {
     const pat = harness.user();
     const replies = await signInThroughChat(pat, await pat.says('close my account'), 'pat@northwind.example', 'pat-pass-3');
-    assert.match(textsOf(replies), /\*\*Northwind Traders\*\*, an organization with an administrator/);
+    assert.match(textsOf(replies), /\*\*\u2068Northwind Traders\u2069\*\*, an organization with an administrator/);
   });
 
   it('tells a personal account it is not a work or school account', async () => {

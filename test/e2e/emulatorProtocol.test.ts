@@ -34,7 +34,7 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     return harness.connector.received.slice(before);
   }
 
-  const textOf = (activities: ConnectorActivity[]) => activities.map((a) => String(a.activity.text ?? '')).join('\n');
+  const textOf = (activities: ConnectorActivity[]) => activities.map((a) => (typeof a.activity.text === 'string' ? a.activity.text : '')).join('\n');
   const dataOf = (activities: ConnectorActivity[], action: string) => cardActionData(activities.map((a) => a.activity), action);
 
   it('greets on join, signs in with the sandbox page (opened the way the Emulator opens it) and code, and closes the account', async () => {
@@ -51,7 +51,7 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     const code = magicCodeOf(await submitSignInPage(opened, KIM.upn, KIM.password));
 
     const offer = await post({ type: 'message', text: code });
-    assert.match(textOf(offer), /signed in as \*\*Kim Akers\*\*/);
+    assert.match(textOf(offer), /signed in as \*\*\u2068Kim Akers\u2069\*\*/);
     assert.match(offer[0].path, new RegExp(`^/v3/conversations/${conversationId}/activities/`), 'replies go to the reply route');
 
     const warning = await post({ type: 'message', value: dataOf(offer, 'closure.skipExport') });
@@ -62,7 +62,8 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
   it('explains an unexpected failure with a trace activity in the Emulator, and a plain apology to the user', async () => {
     harness.bot.sandbox!.faults.inject({ path: /\/botframework\/api\/usertoken\/GetToken/, times: 10, respond: { status: 500, body: { error: { code: 'ServiceError', message: 'token store down' } } } });
     const replies = await post({ type: 'message', text: 'close my account' });
-    assert.match(textOf(replies), /something went wrong on my side\. Nothing has been closed/);
+    assert.match(textOf(replies), /something went wrong on my side\. If you had confirmed closing your account, I'll tell you here what happened to it/);
+    assert.doesNotMatch(textOf(replies), /Nothing has been closed/, 'a closure may be under way: never claimed otherwise');
     const trace = replies.find((a) => a.activity.type === 'trace');
     assert.equal(trace?.activity.label, 'TurnError');
     assert.doesNotMatch(JSON.stringify(trace?.activity), /at .*\.ts:\d+/, 'no stack trace');

@@ -16,17 +16,20 @@ async function pressYes(harness: BotHarness): Promise<{ kim: ChatUser; replies: 
 
 async function auditTypes(harness: BotHarness): Promise<string[]> {
   const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
-  return lines.map((line) => `${JSON.parse(line).type}${JSON.parse(line).detail ? `:${JSON.parse(line).detail}` : ''}`);
+  return lines.map((line) => {
+    const event = JSON.parse(line) as { type: string; detail?: string };
+    return `${event.type}${event.detail ? `:${event.detail}` : ''}`;
+  });
 }
 
 describe('the portal hand-off over /api/messages', () => {
   let harness: BotHarness;
   afterEach(async () => { await harness.stop(); });
 
-  it('with CLOSURE=portal gives the portal link and the three steps, records the hand-off, and closes nothing', async () => {
-    harness = await startHarness({ CLOSURE: 'portal', CLOSURE_PORTAL_URL: 'https://portal.test/my-data-requests' });
+  it('with CLOSURE=portal says why, names the account, records the hand-off, and closes nothing', async () => {
+    harness = await startHarness({ CLOSURE: 'portal' });
     const { replies } = await pressYes(harness);
-    assert.match(replies, /You'll finish on Microsoft's own page\. 1\. Open https:\/\/portal\.test\/my-data-requests and sign in with this account\. 2\. Select \*\*Close account\*\*\. 3\. Confirm with \*\*Yes\*\*/);
+    assert.match(replies, /This bot hands closures to Microsoft's own page[\s\S]*Your account \*\*kim@tailspin\.example\*\* has not been closed yet/);
     assert.ok((await auditTypes(harness)).includes('handedOff:configured'));
     const page = await submitSignInPage(signInLinkOf(await harness.user().says('close my account')), KIM.upn, KIM.password);
     assert.match(page, /magic-code/, 'the account still signs in');
@@ -39,7 +42,7 @@ describe('the portal hand-off over /api/messages', () => {
       respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } },
     });
     const { replies } = await pressYes(harness);
-    assert.match(replies, /This bot isn't allowed to close accounts in your organization[\s\S]*1\. Open https:\/\/go\.microsoft\.com/);
+    assert.match(replies, /This bot isn't allowed to close accounts in your organization[\s\S]*has not been closed yet/);
     assert.ok((await auditTypes(harness)).includes('handedOff:forbidden'));
   });
 

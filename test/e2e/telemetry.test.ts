@@ -8,15 +8,20 @@ import { signInThroughChat, startHarness, TEST_SEED, type BotHarness } from '../
 const KIM = TEST_SEED.users[0];
 
 /** Application Insights' ingestion endpoint on loopback: collects the envelopes the SDK sends. */
-async function startIngestion(): Promise<{ url: string; envelopes: Array<Record<string, any>>; stop(): Promise<void> }> {
-  const envelopes: Array<Record<string, any>> = [];
+interface Envelope {
+  readonly data?: { readonly baseData?: { readonly name?: string } };
+}
+
+async function startIngestion(): Promise<{ url: string; envelopes: Envelope[]; stop(): Promise<void> }> {
+  const envelopes: Envelope[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      for (const line of text.trim().startsWith('[') ? JSON.parse(text) : text.split('\n').filter(Boolean).map((l) => JSON.parse(l))) envelopes.push(line);
+      const lines = text.trim().startsWith('[') ? (JSON.parse(text) as Envelope[]) : text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Envelope);
+      envelopes.push(...lines);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ itemsReceived: envelopes.length, itemsAccepted: envelopes.length, errors: [] }));
     });

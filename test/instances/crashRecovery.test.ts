@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
 import type { AuditEventType } from '../../services/auditTrail';
 import type { NodeProcess } from '../support/botProcess';
-import { PEOPLE, startInstancesFixture, type InstancesFixture } from './fixture';
+import { PEOPLE, startInstancesFixture, type InstanceUser, type InstancesFixture } from './fixture';
+
+interface Crash {
+  readonly requestId: string;
+  readonly conversationId: string;
+  readonly user: InstanceUser;
+  /** The second instance started after the crash, stopped once the outcome was told. */
+  readonly second: NodeProcess;
+}
 
 /** Short enough that recovery does not make the test wait; the default is 120 s. */
 const CRASH_ENV = { CLOSURE_LEASE_SECONDS: '2', RECONCILE_INTERVAL_SECONDS: '1' };
@@ -27,7 +35,7 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
   });
 
   /** Presses Yes, waits for the fault on `faultPath`, kills the bot there, restarts, and returns the request id. */
-  async function crashAt(person: (typeof PEOPLE)[number], fault: { method: string; path: string; respond: string }, firedPath: RegExp): Promise<{ requestId: string; conversationId: string }> {
+  async function crashAt(person: (typeof PEOPLE)[number], fault: { method: string; path: string; respond: string }, firedPath: RegExp): Promise<Crash> {
     const user = fixture.user(person);
     const yes = await user.reachWarning(bot);
     await fixture.injectFault(fault);
@@ -39,12 +47,22 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
     bot.kill('SIGKILL');
     assert.deepEqual(await bot.waitForExit(), { code: null, signal: 'SIGKILL' });
     assert.ok('error' in (await press), 'the press got no answer: the bot died while handling it');
-    bot = await fixture.startBot(CRASH_ENV);
-    return { requestId: yes.requestId, conversationId: user.conversationId };
+    assert.ok(JSON.stringify(await fixture.conversationState(user)).includes(person.upn), 'the waiting conversation holds the UPN at the crash');
+    // Two instances restart on the same storage and both reconcile: the user must still be told once.
+    const [restarted, second] = await Promise.all([fixture.startBot(CRASH_ENV), fixture.startBot(CRASH_ENV)]);
+    bot = restarted;
+    return { requestId: yes.requestId, conversationId: user.conversationId, user, second };
   }
 
-  async function expectFinishedOnce(person: (typeof PEOPLE)[number], crash: { requestId: string; conversationId: string }): Promise<AuditEventType[]> {
+  async function expectFinishedOnce(person: (typeof PEOPLE)[number], crash: Crash): Promise<AuditEventType[]> {
     const told = await waitForProactive(crash.conversationId);
+    // Both instances keep reconciling every second; a few passes later the message is still the only one.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await crash.second.stop();
+    const closedMessages = fixture.connector.received.filter((r) => r.conversationId === crash.conversationId && r.method === 'POST' && /has now been closed/.test(String(r.activity.text)));
+    assert.equal(closedMessages.length, 1, 'told exactly once across the restart and two instances');
+    const state = await fixture.conversationState(crash.user);
+    assert.ok(state === undefined || !JSON.stringify(state).includes(person.upn), `the conversation state is forgotten: ${JSON.stringify(state)?.slice(0, 200)}`);
     assert.match(told, /Your account has now been closed\. Request id: `[^`]+`/);
     assert.ok(told.includes(crash.requestId));
     assert.equal(await fixture.userExists(person.id), false, 'the account is gone from the directory');
@@ -60,7 +78,7 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
     for (let seen = 1; ; seen += 1) {
       const received = await fixture.connector.waitFor(seen);
       const message = received.find((r) => r.conversationId === conversationId && r.method === 'POST');
-      if (message) return String(message.activity.text ?? '');
+      if (message) return typeof message.activity.text === 'string' ? message.activity.text : '';
     }
   }
 

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { connectSandbox, type SandboxConnection } from '../../sandbox/remote';
 import type { AuditEvent } from '../../services/auditTrail';
 import { createStores } from '../../services/storage/createStores';
@@ -48,6 +49,8 @@ export interface InstancesFixture {
   waitForFault(path: RegExp, options?: { handled?: boolean }): Promise<FiredFault>;
   clearFaults(): Promise<void>;
   audit(requestId: string): Promise<AuditEvent[]>;
+  /** The requester's conversation state as the bot stores it (`PrivateConversationState` key), or undefined. */
+  conversationState(user: InstanceUser): Promise<Record<string, unknown> | undefined>;
   /** Whether the directory still has the user, asked of Graph with an app token. */
   userExists(objectId: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -121,6 +124,10 @@ export async function startInstancesFixture(): Promise<InstancesFixture> {
     },
     async audit(requestId) {
       return (await stores.audit.readAll()).filter((e) => e.requestId === requestId);
+    },
+    async conversationState(user) {
+      const key = `emulator/conversations/${user.conversationId}/users/${user.userId}`;
+      return (await new BlobsStorage(azurite.connectionString, container).read([key]))[key] as Record<string, unknown> | undefined;
     },
     async userExists(objectId) {
       const token = await connection.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: TENANT_ID });

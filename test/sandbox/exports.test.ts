@@ -72,10 +72,10 @@ describe('sandbox data export', () => {
       assert.equal((await requestExport(DEMO.ada.id, app, { somethingElse: true })).status, 400);
     });
 
-    it("answers 403 Authorization_RequestDenied to another tenant's app token", async () => {
+    it("answers 404 Request_ResourceNotFound to another tenant's app token, as Graph does", async () => {
       const response = await requestExport(DEMO.ada.id, bearer(await appToken(t.sandbox, DEMO.contoso.id)));
-      assert.equal(response.status, 403);
-      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'Authorization_RequestDenied');
+      assert.equal(response.status, 404);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'Request_ResourceNotFound');
     });
 
     it('answers 404 Request_ResourceNotFound for an unknown user', async () => {

@@ -68,7 +68,7 @@ describe('sandbox sign-in', () => {
       t.sandbox.events.on(SIGNED_IN_EVENT, (event: SignedInEvent) => events.push(event));
       const channel = createChannel({ channelUserId: 'u-42', conversationId: 'conv-9' });
       const page = await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.ada.upn, DEMO.password);
-      assert.deepEqual(events, [{ userId: 'u-42', channelId: 'emulator', conversationId: 'conv-9', connectionName: channel.connectionName, magicCode: page.code }]);
+      assert.deepEqual(events, [{ userId: 'u-42', channelId: 'emulator', conversationId: 'conv-9', connectionName: channel.connectionName, magicCode: page.code, browserBound: false }]);
     });
   });
 

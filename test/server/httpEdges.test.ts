@@ -24,7 +24,7 @@ describe('the HTTP server at its edges', () => {
   it('refuses malformed JSON with 400', async () => {
     const response = await post('{"type": "message",');
     assert.equal(response.status, 400);
-    assert.match(await response.text(), /Invalid JSON/);
+    assert.match(await response.text(), /InvalidJson/);
   });
 
   it('refuses an oversized body with 413', async () => {

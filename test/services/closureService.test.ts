@@ -59,10 +59,11 @@ function createService(overrides: { realm?: ReturnType<typeof createRealm>; clos
   return { service, requests, locks, audit, realm, closer };
 }
 
-const asAda: Presser = { channelUserId: 'user-ada', identity: ADA };
+const asAda: Presser = { channelUserId: 'user-ada', conversationId: 'c1', identity: ADA };
+const adaPress = (nonce: string) => ({ channelUserId: 'user-ada', conversationId: 'c1', nonce });
 
 async function openForAda(service: ClosureService) {
-  return service.open({ identity: ADA, channelId: 'emulator', channelUserId: 'user-ada', conversation: { conversation: { id: 'c1' } } });
+  return service.open({ identity: ADA, channelId: 'emulator', channelUserId: 'user-ada', conversationId: 'c1', conversation: { conversation: { id: 'c1' } } });
 }
 
 describe('ClosureService', () => {
@@ -102,7 +103,9 @@ describe('ClosureService', () => {
       assert.equal(stored?.upn, undefined);
       assert.equal(stored?.channelUserId, '');
       assert.deepEqual(stored?.conversation, { conversation: { id: 'c1' } }, 'kept until the requester is told');
-      await service.markNotified(request.requestId);
+      const claimed = await service.claimSettlement(request.requestId, 60_000);
+      assert.ok(claimed);
+      await service.markSettled(claimed);
       assert.equal((await requests.get(request.requestId))?.value.conversation, undefined);
       assert.deepEqual((await audit.readAll()).map((e) => e.type), ['warningShown', 'confirmed', 'realmChecked', 'closing', 'closed']);
     });
@@ -120,7 +123,7 @@ describe('ClosureService', () => {
     it('refuses a press from another channel user', async () => {
       const { service, closer } = createService();
       const { request, nonce } = await openForAda(service);
-      const result = await service.confirm(request.requestId, nonce, { channelUserId: 'user-grace', identity: GRACE });
+      const result = await service.confirm(request.requestId, nonce, { channelUserId: 'user-grace', conversationId: 'c1', identity: GRACE });
       assert.deepEqual(result, { kind: 'rejected', reason: 'notRequester' });
       assert.equal(closer.calls.length, 0);
     });
@@ -128,7 +131,7 @@ describe('ClosureService', () => {
     it('refuses the requester when they are now signed in as a different account', async () => {
       const { service, closer } = createService();
       const { request, nonce } = await openForAda(service);
-      const result = await service.confirm(request.requestId, nonce, { channelUserId: 'user-ada', identity: GRACE });
+      const result = await service.confirm(request.requestId, nonce, { channelUserId: 'user-ada', conversationId: 'c1', identity: GRACE });
       assert.deepEqual(result, { kind: 'rejected', reason: 'differentAccount' });
       assert.equal(closer.calls.length, 0);
     });
@@ -179,7 +182,7 @@ describe('ClosureService', () => {
     it('refuses a Yes after No', async () => {
       const { service, closer } = createService();
       const { request, nonce } = await openForAda(service);
-      assert.deepEqual(await service.decline(request.requestId, nonce, 'user-ada'), { kind: 'declined' });
+      assert.deepEqual(await service.decline(request.requestId, adaPress(nonce)), { kind: 'declined' });
       assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'rejected', reason: 'cancelled' });
       assert.equal(closer.calls.length, 0);
     });
@@ -246,10 +249,9 @@ describe('ClosureService', () => {
       fail = false;
       clock.tick(60_000);
       const finished = await service.reconcile();
-      assert.equal(finished.length, 1);
-      assert.equal(finished[0].result.kind, 'closed');
-      assert.deepEqual(finished[0].request.conversation, { conversation: { id: 'c1' } }, 'the caller can tell the user');
-      assert.deepEqual(await service.reconcile(), []);
+      assert.deepEqual(finished, [request.requestId], 'to be settled: the caller tells the user');
+      assert.equal((await requests.get(request.requestId))?.value.status, 'closed');
+      assert.deepEqual((await requests.get(request.requestId))?.value.conversation, { conversation: { id: 'c1' } });
       assert.equal((await audit.readAll()).filter((e) => e.type === 'closed').length, 1);
     });
 
@@ -269,8 +271,8 @@ describe('ClosureService', () => {
       const stored = await requests.get(request.requestId);
       await requests.replace(request.requestId, { ...stored!.value, status: 'confirmed' }, stored!.etag);
       clock.tick(60_000);
-      const finished = await service.reconcile();
-      assert.equal(finished[0].result.kind, 'closed');
+      assert.deepEqual(await service.reconcile(), [request.requestId]);
+      assert.equal((await requests.get(request.requestId))?.value.status, 'closed');
       assert.deepEqual(realm.calls, [ADA.upn]);
       assert.equal(closer.calls.length, 1);
     });
@@ -283,11 +285,12 @@ describe('ClosureService', () => {
       await service.confirm(request.requestId, nonce, asAda);
       assert.deepEqual(await service.reconcile(), [], 'the pressing instance may still be replying');
       clock.tick(60_000);
-      const pending = await service.reconcile();
-      assert.equal(pending.length, 1);
-      assert.equal(pending[0].result.kind, 'closed');
-      assert.deepEqual(pending[0].request.conversation, { conversation: { id: 'c1' } });
-      await service.markNotified(request.requestId);
+      assert.deepEqual(await service.reconcile(), [request.requestId]);
+      const claimed = await service.claimSettlement(request.requestId, 60_000);
+      assert.ok(claimed);
+      assert.equal(await service.claimSettlement(request.requestId, 60_000), undefined, 'one settler at a time');
+      assert.deepEqual(await service.reconcile(), [], 'not while its settler holds the claim');
+      await service.markSettled(claimed);
       assert.deepEqual(await service.reconcile(), []);
       assert.equal((await requests.get(request.requestId))?.value.outcomeNotified, true);
     });
@@ -301,10 +304,12 @@ describe('ClosureService', () => {
       assert.equal(closer.calls.length, 0);
     });
 
-    it('drops the conversation of a cancelled request at once: there is no outcome to tell', async () => {
+    it('keeps the conversation of a cancelled request only until it is settled (its conversation state forgotten)', async () => {
       const { service, requests } = createService();
       const { request } = await openForAda(service);
       await service.cancelPending(request.requestId, 'user-ada');
+      assert.equal((await requests.get(request.requestId))?.value.upn, undefined);
+      await service.markSettled((await service.claimSettlement(request.requestId, 60_000))!);
       assert.equal((await requests.get(request.requestId))?.value.conversation, undefined);
     });
   });
@@ -323,10 +328,11 @@ describe('ClosureService', () => {
     it('tells a foreign, a finished and an actionable press apart without a sign-in', async () => {
       const { service } = createService();
       const { request, nonce } = await openForAda(service);
-      assert.equal(await service.peek(request.requestId, 'user-grace'), 'notRequester');
-      assert.equal(await service.peek(request.requestId, 'user-ada'), 'actionable');
+      assert.equal(await service.peek(request.requestId, { ...adaPress(nonce), channelUserId: 'user-grace' }), 'notRequester');
+      assert.equal(await service.peek(request.requestId, adaPress('wrong')), 'badNonce');
+      assert.equal(await service.peek(request.requestId, adaPress(nonce)), 'actionable');
       await service.confirm(request.requestId, nonce, asAda);
-      assert.equal(await service.peek(request.requestId, 'user-grace'), 'alreadyClosed');
+      assert.equal(await service.peek(request.requestId, { ...adaPress(nonce), channelUserId: 'user-grace' }), 'alreadyClosed');
     });
   });
 });

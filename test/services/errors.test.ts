@@ -8,7 +8,7 @@ describe('the error catalogue', () => {
 
   it('declares each code once', () => {
     const declared = [...source.matchAll(/^\s{2}([A-Z_]+): \{/gm)].map((m) => m[1]);
-    assert.equal(new Set(declared).size, declared.length, `duplicated: ${declared.filter((c, i) => declared.indexOf(c) !== i)}`);
+    assert.equal(new Set(declared).size, declared.length, `duplicated: ${declared.filter((c, i) => declared.indexOf(c) !== i).join(', ')}`);
     assert.deepEqual(declared.sort(), Object.keys(ErrorCatalogue).sort());
   });
 

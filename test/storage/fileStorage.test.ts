@@ -8,6 +8,17 @@ import { createTempDir, expectAppError, type TempDir } from './storageTestSuppor
 
 const KEY = 'msteams/conversations/19:abc@thread.v2/users/29:1xyz';
 
+/** What these tests store; botbuilder's StoreItem is an index of `any`. */
+interface Counter {
+  readonly count?: number;
+  readonly eTag?: string;
+  readonly nested?: unknown;
+}
+
+async function readOne(storage: FileStorage, key = KEY): Promise<Counter> {
+  return (await storage.read([key]))[key] as Counter;
+}
+
 describe('FileStorage', () => {
   let temp: TempDir;
   let storage: FileStorage;
@@ -28,51 +39,51 @@ describe('FileStorage', () => {
 
     it('returns what was written with an eTag added', async () => {
       await storage.write({ [KEY]: { count: 1, nested: { list: [1, 2] } } });
-      const item = (await storage.read([KEY]))[KEY];
+      const item = (await readOne(storage));
       assert.deepEqual({ ...item, eTag: undefined }, { count: 1, nested: { list: [1, 2] }, eTag: undefined });
       assert.equal(typeof item.eTag, 'string');
     });
 
     it('reads what another instance wrote to the same directory, as after a restart', async () => {
       await storage.write({ [KEY]: { count: 7 } });
-      assert.equal((await new FileStorage({ dir: temp.path }).read([KEY]))[KEY].count, 7);
+      assert.equal((await readOne(new FileStorage({ dir: temp.path }))).count, 7);
     });
   });
 
   describe('writing with eTags', () => {
     it('writes an item with the eTag it was read with and gives it a new eTag', async () => {
       await storage.write({ [KEY]: { count: 1 } });
-      const read = (await storage.read([KEY]))[KEY];
+      const read = (await readOne(storage));
       await storage.write({ [KEY]: { ...read, count: 2 } });
-      const after = (await storage.read([KEY]))[KEY];
+      const after = (await readOne(storage));
       assert.equal(after.count, 2);
       assert.notEqual(after.eTag, read.eTag);
     });
 
     it('throws RECORD_CONFLICT for a stale eTag and keeps the newer item', async () => {
       await storage.write({ [KEY]: { count: 1 } });
-      const stale = (await storage.read([KEY]))[KEY];
+      const stale = (await readOne(storage));
       await storage.write({ [KEY]: { ...stale, count: 2 } });
       await expectAppError(storage.write({ [KEY]: { ...stale, count: 3 } }), 'RECORD_CONFLICT');
-      assert.equal((await storage.read([KEY]))[KEY].count, 2);
+      assert.equal((await readOne(storage)).count, 2);
     });
 
     it('overwrites whatever is stored when the eTag is "*" or missing', async () => {
       await storage.write({ [KEY]: { count: 1 } });
       await storage.write({ [KEY]: { count: 2, eTag: '*' } });
-      assert.equal((await storage.read([KEY]))[KEY].count, 2);
+      assert.equal((await readOne(storage)).count, 2);
       await storage.write({ [KEY]: { count: 3 } });
-      assert.equal((await storage.read([KEY]))[KEY].count, 3);
+      assert.equal((await readOne(storage)).count, 3);
     });
 
     it('writes a new item whatever eTag it carries, like MemoryStorage', async () => {
       await storage.write({ [KEY]: { count: 1, eTag: '"from-elsewhere"' } });
-      assert.equal((await storage.read([KEY]))[KEY].count, 1);
+      assert.equal((await readOne(storage)).count, 1);
     });
 
     it('lets exactly one of two concurrent writes with one read eTag win', async () => {
       await storage.write({ [KEY]: { count: 1 } });
-      const read = (await storage.read([KEY]))[KEY];
+      const read = (await readOne(storage));
       const results = await Promise.allSettled([
         storage.write({ [KEY]: { ...read, count: 10 } }),
         storage.write({ [KEY]: { ...read, count: 20 } }),
@@ -81,12 +92,12 @@ describe('FileStorage', () => {
       assert.equal(winners.length, 1);
       const loser = results.find((result) => result.status === 'rejected');
       assert.ok(loser?.status === 'rejected' && isAppError(loser.reason, 'RECORD_CONFLICT'));
-      assert.equal((await storage.read([KEY]))[KEY].count, winners[0] === 0 ? 10 : 20);
+      assert.equal((await readOne(storage)).count, winners[0] === 0 ? 10 : 20);
     });
 
     it('stores one whole item when many "*" writes race', async () => {
       await Promise.all(Array.from({ length: 10 }, (_, count) => storage.write({ [KEY]: { count, eTag: '*' } })));
-      const count = (await storage.read([KEY]))[KEY].count as number;
+      const count = (await readOne(storage)).count as number;
       assert.ok(Number.isInteger(count) && count >= 0 && count < 10);
     });
   });

@@ -51,7 +51,8 @@ export interface PlaygroundAttachment {
 
 /** One message the bot posted or updated, as the Playground's UI receives it. */
 export interface PlaygroundMessage {
-  readonly action: 'createMessage' | 'updateMessage' | string;
+  /** `createMessage` or `updateMessage`. */
+  readonly action: string;
   readonly conversationId: string;
   readonly messageId: string;
   readonly text?: string;
@@ -103,8 +104,9 @@ export async function startAgentsPlayground(options: { appEndpoint: string }): P
   const messages: PlaygroundMessage[] = [];
   const waiters = new Set<() => void>();
   const socket = new WebSocket(`ws://127.0.0.1:${port}/_ws_conversation/v1/conversations/stream`);
-  socket.on('message', (data: WebSocket.Data) => {
-    const event = JSON.parse(String(data)) as { action: string; actionConversationId: string; message?: { messageId: string; text?: string; attachments?: PlaygroundAttachment[] } };
+  // ws delivers each frame as one Buffer (binaryType 'nodebuffer', the default).
+  socket.on('message', (data: Buffer) => {
+    const event = JSON.parse(data.toString('utf8')) as { action: string; actionConversationId: string; message?: { messageId: string; text?: string; attachments?: PlaygroundAttachment[] } };
     if (!event.message) return;
     messages.push({ action: event.action, conversationId: event.actionConversationId, messageId: event.message.messageId, text: event.message.text, attachments: event.message.attachments ?? [] });
     for (const wake of [...waiters]) wake();

@@ -82,7 +82,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Bo
           }),
         });
         const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : undefined };
+        return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
       };
       const replies = async (activity: Record<string, unknown>) => {
         const { status, body } = await send(activity);

@@ -25,6 +25,11 @@ export interface ConnectorStub {
   refuseConversations(status: number): void;
   /** Resolves when `count` activities have arrived in total. */
   waitFor(count: number): Promise<ConnectorActivity[]>;
+  /**
+   * From now on answer new messages (POST) with 202 and no body, as the Bot Connector API allows and the Agents
+   * Playground does for messages with text and a card: the bot then never learns the message's id.
+   */
+  answerWithoutIds(on: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -41,6 +46,7 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
   let refusal: number | undefined;
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let counter = 0;
+  let withoutIds = false;
   const server: Server = createServer((req, res) => {
     // Two calls, not a chain: restify patches ServerResponse.writeHead process-wide and it returns nothing.
     const reply = (status: number, body: unknown) => {
@@ -69,8 +75,13 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
         return;
       }
       const id = req.method === 'PUT' && match[2] ? decodeURIComponent(match[2]) : `reply-${++counter}`;
-      received.push({ conversationId: decodeURIComponent(match[1]), method: req.method, path: req.url ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), id });
+      received.push({ conversationId: decodeURIComponent(match[1]), method: req.method, path: req.url ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>, id });
       for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
+      if (withoutIds && req.method === 'POST') {
+        res.writeHead(202);
+        res.end();
+        return;
+      }
       reply(200, { id });
     });
   });
@@ -84,6 +95,9 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
     waitFor(count) {
       if (received.length >= count) return Promise.resolve(received);
       return new Promise((resolve) => waiters.push({ count, resolve: () => resolve(received) }));
+    },
+    answerWithoutIds(on) {
+      withoutIds = on;
     },
     stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

@@ -28,7 +28,7 @@ describe('Teams sign-in', () => {
       assert.equal(answer.status, 200);
       assert.deepEqual(answer.body, { id: card.exchangeId, connectionName: card.connectionName, failureDetail: null });
       const next = since(harness.connector, afterCard);
-      assert.match(textsIn(next), /signed in as \*\*Kim Akers\*\* \(kim@tailspin\.example\)/);
+      assert.match(textsIn(next), /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\)/);
       assert.ok(!attachmentsIn(next).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'), 'no sign-in card after SSO');
       assert.ok(next.every((entry) => entry.method === 'POST' && entry.path.endsWith(`/activities/${encodeURIComponent(String(entry.activity.replyToId))}`)), 'replies thread under the invoke');
     });
@@ -47,7 +47,7 @@ describe('Teams sign-in', () => {
       const beforeVerify = harness.connector.received.length;
       const verified = await kim.invoke('signin/verifyState', { state: code });
       assert.equal(verified.status, 200);
-      assert.match(textsIn(since(harness.connector, beforeVerify)), /signed in as \*\*Kim Akers\*\*/);
+      assert.match(textsIn(since(harness.connector, beforeVerify)), /signed in as \*\*\u2068Kim Akers\u2069\*\*/);
     });
 
     it('refuses an SSO token of a closed account like any token it cannot exchange', async () => {

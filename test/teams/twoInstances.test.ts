@@ -76,7 +76,7 @@ describe('Teams SSO dedupe across two bot instances on one blob storage', functi
 
     assert.deepEqual(answers.map((a) => a.status), [200, 200]);
     assert.equal(answers.filter((a) => a.body === undefined).length, 1, 'the instance that lost the race answers an empty 200');
-    assert.equal((textsIn(since(connector, afterCard)).match(/signed in as \*\*Kim Akers\*\*/g) ?? []).length, 1, 'the dialog ran once');
+    assert.equal((textsIn(since(connector, afterCard)).match(/signed in as \*\*\u2068Kim Akers\u2069\*\*/g) ?? []).length, 1, 'the dialog ran once');
     // Each middleware exchanges before it dedupes; the winner's OAuthPrompt exchanges once more.
     assert.equal(exchangesLogged(sandboxLogs) - exchangesBefore, 3);
   });

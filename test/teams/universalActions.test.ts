@@ -70,7 +70,7 @@ describe('Teams Universal Actions on the warning card', () => {
       const answer = answerOf(await lee.executes(warning.activityId, 'closure.refresh', warning.refresh));
 
       assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
-      assert.match(cardText(answer.value), /Waiting for Kim Akers to confirm/);
+      assert.match(cardText(answer.value), /Waiting for \u2068Kim Akers\u2069 to confirm/);
       assert.deepEqual(actionsOf(answer.value), []);
     });
   });
@@ -100,23 +100,29 @@ describe('Teams Universal Actions on the warning card', () => {
 
       const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
 
-      assert.match(cardText(answer.value), /Closing your account…/);
+      // The token service cannot say whether a new sign-in is needed: the card stays, the chat tells the rest.
+      assert.equal(answer.type, 'application/vnd.microsoft.activity.message');
+      assert.match(String(answer.value), /See the chat/);
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200, 'nothing has been closed yet');
       // Stopping the sandbox ends the hung call, so the bot's shutdown need not wait out its grace period.
       await harness.bot.sandbox!.stop();
     });
 
-    it('asks for a fresh sign-in when the token is gone, gives the card back meanwhile, and closes once signed in again', async () => {
+    it('says a new sign-in is needed first, leaves the card as it is for everyone, and closes once signed in again', async () => {
       const warning = await warningOfKim();
       const query = new URLSearchParams({ userId: kim.member.id });
       assert.equal((await fetch(`${harness.bot.sandbox!.tokenServiceUrl}/api/usertoken/SignOut?${query}`, { method: 'DELETE' })).status, 200);
       const mark = harness.connector.received.length;
 
-      answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+      const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
+      assert.equal(answer.type, 'application/vnd.microsoft.activity.message', 'no "Closing your account…" card before the sign-in');
+      assert.match(String(answer.value), /sign in again to confirm/);
 
-      const restored = await arrival(harness.connector, (e) => e.method === 'PUT' && e.id === warning.activityId);
-      assert.ok(actionsOf(attachmentsIn([restored])[0].content).includes('Action.Execute'), 'the warning with its buttons is back while sign-in is pending');
+      // The press is carried out after the answer: the chat gets the reason, then the sign-in card.
+      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= mark && attachmentsIn([e]).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'));
       const card = oauthCardIn(harness.connector, mark);
+      assert.match(textsIn(since(harness.connector, mark)), /sign in again to confirm/);
+      assert.ok(!since(harness.connector, mark).some((e) => e.method === 'PUT'), 'the card is not touched while the sign-in is pending');
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200, 'nothing is closed without the fresh sign-in');
       const signedIn = await kim.invoke('signin/tokenExchange', exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)));
       assert.equal(signedIn.status, 200);
@@ -207,6 +213,11 @@ describe('Teams Universal Actions on the warning card', () => {
       assert.match(cardText(refreshed.value), /^Expired/);
       assert.deepEqual(actionsOf(refreshed.value), []);
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200);
+
+      const again = harness.connector.received.length;
+      await kim.says('close my account');
+      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= again && /signed in as/.test(String(e.activity.text)));
+      assert.doesNotMatch(textsIn(since(harness.connector, again)), /Typing doesn't close|press \*\*Yes/, 'the refused warning no longer waits');
     });
   });
 
@@ -225,6 +236,26 @@ describe('Teams Universal Actions on the warning card', () => {
       const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
       assert.match(String(answer.value), /That warning has expired/);
       assert.equal(await harness.bot.background.expireWarnings(), 0);
+
+      const again = harness.connector.received.length;
+      await kim.says('close my account');
+      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= again && /signed in as/.test(String(e.activity.text)));
+      assert.doesNotMatch(textsIn(since(harness.connector, again)), /Typing doesn't close|press \*\*Yes/, 'the expired warning no longer waits');
+    });
+  });
+
+  describe('a connector that answers 202 with no message id', () => {
+    it('sends the card\'s final state as a new message when the card cannot be updated by id', async () => {
+      harness.connector.answerWithoutIds(true);
+      const warning = await warningOfKim();
+      const cardMessage = harness.connector.received.find((e) => e.id === warning.activityId);
+      assert.ok(cardMessage && !cardMessage.activity.text, 'the card travels in an activity of its own, its text in another');
+      const mark = harness.connector.received.length;
+
+      await kim.says('cancel');
+
+      const fresh = await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= mark && e.method === 'POST' && /^Cancelled/.test(cardText(attachmentsIn([e])[0]?.content)));
+      assert.deepEqual(actionsOf(attachmentsIn([fresh])[0].content), [], 'no buttons on the ended card');
     });
   });
 

@@ -62,7 +62,7 @@ describe('the web chat in Azure mode (composition root)', () => {
     const running = await start({ DIRECT_LINE_SECRET: SECRET });
     const { status, text } = await askForToken(running);
     assert.equal(status, 200);
-    assert.equal(JSON.parse(text).token, FAKE_ISSUED_TOKEN);
+    assert.equal((JSON.parse(text) as { token?: string }).token, FAKE_ISSUED_TOKEN);
     assert.equal(directLine.requests[0].authorization, `Bearer ${SECRET}`);
     assert.ok(!text.includes(SECRET));
     assert.ok(!JSON.stringify(logs).includes(SECRET), 'the secret is not in the log');

@@ -13,7 +13,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
   beforeEach(async () => {
     env = await startTestSandbox();
     bot = await startFakeBot();
-    env.sandbox.attachBot(bot.url);
+    await env.sandbox.attachBot(bot.url);
     ({ domain, secret } = env.sandbox.directLine);
   });
   afterEach(async () => {
@@ -72,7 +72,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       assert.equal(first.status, 201);
       const body = (await first.json()) as Record<string, unknown>;
       assert.equal(body.conversationId, client.conversationId);
-      assert.equal(body.streamUrl, undefined, 'polling only: no WebSocket stream');
+      assert.match(String(body.streamUrl), new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${client.conversationId}/stream\\?watermark=&t=`));
       assert.equal((await client.start()).status, 200);
       const updates = bot.received.filter((a) => a.type === 'conversationUpdate');
       assert.equal(updates.length, 1);
@@ -117,13 +117,13 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       assert.deepEqual(echo.channelData, { clientActivityID: 'client-42' });
       const reply = activities.find((a) => a.replyToId === echo.id);
       assert.equal(reply?.text, 'echo: hello');
-      for (const activity of [echo, reply!]) {
+      for (const activity of [echo, reply]) {
         assert.equal(activity.channelId, 'directline');
         assert.deepEqual(activity.conversation, { id: client.conversationId });
         assert.ok(!Number.isNaN(Date.parse(activity.timestamp ?? '')), 'a timestamp');
         assert.equal(activity.serviceUrl, undefined, 'the client never sees the bot\'s serviceUrl');
       }
-      assert.ok(activities.indexOf(echo) < activities.indexOf(reply!), 'the echo comes first');
+      assert.ok(activities.indexOf(echo) < activities.indexOf(reply), 'the echo comes first');
     });
 
     it('forces from.id to the token\'s user, whatever the client claims', async () => {
@@ -149,22 +149,35 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       assert.deepEqual(await client.poll(), [], 'nothing new');
       await client.says('two');
       assert.deepEqual((await client.poll()).map((a) => a.text), ['two', 'echo: two']);
-      const bad = await fetch(`${domain}/conversations/${client.conversationId}/activities?watermark=99`, { headers: client.headers() });
-      assert.equal(bad.status, 400);
     });
 
-    it('delivers a bot\'s update again under the same activity id', async () => {
+    it('answers a watermark it never gave out from the oldest activity, so the client keeps polling', async () => {
+      const client = await connect();
+      await client.start();
+      await client.says('one');
+      for (const unknown of ['99', 'not-a-watermark', '-1']) {
+        const response = await fetch(`${domain}/conversations/${client.conversationId}/activities?watermark=${unknown}`, { headers: client.headers() });
+        assert.equal(response.status, 200);
+        const body = (await response.json()) as { activities: Array<{ text?: string }>; watermark: string };
+        assert.deepEqual(body.activities.map((a) => a.text), ['one', 'echo: one']);
+        assert.equal(body.watermark, '2');
+      }
+    });
+
+    it('refuses the bot\'s updates and deletes with 405, as Azure\'s Direct Line does, and changes nothing', async () => {
       const client = await connect();
       await client.start();
       await client.says('card please');
       const reply = (await client.poll()).find((a) => a.text === 'echo: card please')!;
-      const update = await fetch(`${env.sandbox.url}/v3/conversations/${client.conversationId}/activities/${encodeURIComponent(reply.id)}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'message', text: 'updated', from: reply.from }),
-      });
-      assert.equal(update.status, 200);
-      assert.deepEqual((await client.poll()).map((a) => [a.id, a.text]), [[reply.id, 'updated']]);
+      for (const method of ['PUT', 'DELETE']) {
+        const refused = await fetch(`${env.sandbox.url}/v3/conversations/${client.conversationId}/activities/${encodeURIComponent(reply.id)}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'message', text: 'updated', from: reply.from }),
+        });
+        assert.equal(refused.status, 405);
+      }
+      assert.deepEqual(await client.poll(), [], 'nothing was delivered again');
     });
 
     it('hands one conversation\'s activities to the bot one at a time, in order', async () => {
@@ -172,7 +185,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       const held = new Promise<void>((resolve) => (release = resolve));
       await bot.stop();
       bot = await startFakeBot({ beforeAnswer: (activity) => (activity.type === 'message' ? held : undefined) });
-      env.sandbox.attachBot(bot.url);
+      await env.sandbox.attachBot(bot.url);
       const client = await connect();
       await client.start();
       const posts = Promise.all([client.says('first'), client.says('second')]);
@@ -187,7 +200,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
     it('answers 502 BotError when the bot fails', async () => {
       await bot.stop();
       bot = await startFakeBot({ status: 500, reply: false });
-      env.sandbox.attachBot(bot.url);
+      await env.sandbox.attachBot(bot.url);
       const client = await connect();
       await client.start();
       const failed = await client.says('hello');
@@ -211,7 +224,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
   });
 
   describe('sign-in links (enhanced authentication)', () => {
-    it('rewrites the OAuth card\'s sign-in link and strips the code_challenge Web Chat appends', async () => {
+    it('rewrites the OAuth card\'s sign-in link and hands the code_challenge Web Chat appends on to the sign-in page', async () => {
       const client = await connect();
       await client.start();
       const link = `${env.sandbox.loginBaseUrl}/signin?state=abc123`;
@@ -226,7 +239,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       const session = (await (await fetch(`${domain}/session/getsessionid`, { headers: client.headers() })).json()) as { sessionId: string };
       const opened = await fetch(value + encodeURIComponent(`&code_challenge=${session.sessionId}`), { redirect: 'manual' });
       assert.equal(opened.status, 302);
-      assert.equal(opened.headers.get('location'), link);
+      assert.equal(opened.headers.get('location'), `${link}&code_challenge=${encodeURIComponent(session.sessionId)}`);
     });
   });
 

@@ -19,7 +19,7 @@ export async function startFakeDirectLine(): Promise<FakeDirectLine> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      fake.requests.push({ path: req.url ?? '', authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') });
+      fake.requests.push({ path: req.url ?? '', authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> });
       const body = fake.status === 200 ? { conversationId: 'conv-1', token: FAKE_ISSUED_TOKEN, expires_in: 3600 } : { error: { code: 'ServiceError', message: 'down' } };
       // Two calls, not a chain: restify patches ServerResponse.writeHead process-wide and it returns nothing.
       res.writeHead(fake.status, { 'content-type': 'application/json' });

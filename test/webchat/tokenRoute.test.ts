@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import restify from 'restify';
 import { startServer } from '../../server/lifecycle';
-import { registerWebChatRoutes, type WebChatRoutesOptions } from '../../server/webchatRoutes';
+import { directLineOrigins, registerWebChatRoutes, type WebChatRoutesOptions } from '../../server/webchatRoutes';
 import { createHttpClient } from '../../services/http/httpClient';
 import { createLogger, type LogRecord } from '../../services/logger';
 import { DirectLineTokenExchange } from '../../services/webchat/directLineTokenSource';
@@ -39,7 +39,7 @@ async function startWebChat(directLine: FakeDirectLine | undefined, options: Par
       const text = await response.text();
       return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, unknown> };
     },
-    stop: listening.stop,
+    stop: () => listening.stop(),
   };
 }
 
@@ -130,11 +130,30 @@ describe('POST /api/webchat/token', () => {
       assert.equal((await web.token()).status, 200);
     });
 
-    it('counts clients by the last X-Forwarded-For hop behind App Service', async () => {
-      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, clientAddress: 'forwardedFor', now: () => 0 });
+    it('counts clients by the last X-Forwarded-For hop behind App Service (TRUSTED_PROXY_HOPS=1)', async () => {
+      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, trustedProxyHops: 1, now: () => 0 });
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '203.0.113.7:50123' })).status, 200);
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': 'forged, 203.0.113.7:50999' })).status, 429, 'a prepended hop does not make a new client');
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '198.51.100.2:40000' })).status, 200);
+    });
+
+    it('ignores X-Forwarded-For by default, so a forged hop does not buy a fresh budget', async () => {
+      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, now: () => 0 });
+      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '203.0.113.7' })).status, 200);
+      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '198.51.100.2' })).status, 429);
+      assert.equal((await web.token({ origin: web.url })).status, 429);
+    });
+
+    it('with two trusted hops, counts the hop the outer proxy saw and ignores what the client prepended', async () => {
+      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, trustedProxyHops: 2, now: () => 0 });
+      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': 'forged-1, 203.0.113.7, 10.0.0.4' })).status, 200);
+      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': 'forged-2, 203.0.113.7, 10.0.0.5' })).status, 429);
+    });
+
+    it('checks the origin before charging the bucket: another site cannot use up a visitor\'s budget', async () => {
+      web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, now: () => 0 });
+      for (let i = 0; i < 3; i++) assert.equal((await web.token({ origin: 'https://evil.example' })).status, 403);
+      assert.equal((await web.token()).status, 200, 'the page\'s own request still has its budget');
     });
   });
 
@@ -167,7 +186,10 @@ describe('GET / (the web chat page)', () => {
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
-    assert.match(csp, new RegExp(`connect-src 'self' ${directLine.url.replace(/[.:/]/g, '\\$&')}(;|$)`));
+    const origin = new URL(directLine.url).origin;
+    const escape = (text: string) => text.replace(/[.:/]/g, '\\$&');
+    // The stream's ws:// twin too: Web Chat's default transport is the WebSocket on the Direct Line host.
+    assert.match(csp, new RegExp(`connect-src 'self' ${escape(origin)} ${escape(origin.replace(/^http/, 'ws'))}(;|$)`));
     assert.match(csp, /frame-ancestors 'self' https:\/\/www\.example\.org/);
     const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
     assert.ok(nonce);
@@ -175,6 +197,12 @@ describe('GET / (the web chat page)', () => {
     assert.notEqual(/'nonce-([^']+)'/.exec(second.headers.get('content-security-policy') ?? '')?.[1], nonce);
     assert.equal(first.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(first.headers.get('referrer-policy'), 'no-referrer');
+  });
+
+  it('allows the wss:// stream of an https:// Direct Line such as Azure\'s', () => {
+    assert.equal(directLineOrigins('https://directline.botframework.com/v3/directline'), 'https://directline.botframework.com wss://directline.botframework.com');
+    assert.equal(directLineOrigins('https://europe.directline.botframework.com/v3/directline'), 'https://europe.directline.botframework.com wss://europe.directline.botframework.com');
+    assert.equal(directLineOrigins('http://127.0.0.1:3979/v3/directline'), 'http://127.0.0.1:3979 ws://127.0.0.1:3979');
   });
 
   it('serves Web Chat\'s full bundle, the script and the styles from the bot itself', async () => {

@@ -76,7 +76,7 @@ export async function startHttpsTokenEndpoint(): Promise<HttpsTokenEndpoint> {
       const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
       if (token && req.method === 'POST') {
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-        const tenantId = token[1] as string;
+        const tenantId = token[1];
         tokenRequests.push({ tenantId, form });
         return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: `token-${tenantId}-${tokenRequests.length}` });
       }

@@ -1,0 +1,132 @@
+import {
+  MessageFactory,
+  type Activity, type CloudAdapter, type ConversationReference, type PrivateConversationState, type Storage, type TurnContext,
+} from 'botbuilder';
+import type { UserTokenClient } from 'botframework-connector';
+import { handOffReply } from '../dialogs/handOffReply';
+import { Messages } from '../dialogs/messages';
+import { markForgetUser } from '../dialogs/dialogServices';
+import type { ClosureRequest } from '../services/closureRequest';
+import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
+import type { Logger } from '../services/logger';
+import { finalCard } from './teamsCards';
+
+export interface BotClosureChannelsOptions {
+  /** CloudAdapter.continueConversationAsync with the bot's app id: a turn in a conversation that is not this one. */
+  readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+  /** The per-user conversation state and its storage: forgetting deletes the requester's key directly. */
+  readonly state: PrivateConversationState;
+  readonly storage: Storage;
+  readonly connectionName: string;
+  readonly clock: () => Date;
+  readonly logger: Logger;
+}
+
+/**
+ * The decision workflow's channel port on the Bot Framework. Work for the conversation of the current turn is
+ * done in that turn (replies go back in it, `expectReplies` included); work for any other conversation, or with
+ * no turn at all (the reconciler), in a proactive turn of its own.
+ */
+export class BotClosureChannels {
+  constructor(private readonly options: BotClosureChannelsOptions) {}
+
+  /** The port for a user's turn. */
+  forTurn(context: TurnContext): ClosureChannel {
+    return new BotClosureChannel(this.options, context);
+  }
+
+  /** The port for background work. */
+  background(): ClosureChannel {
+    return new BotClosureChannel(this.options, undefined);
+  }
+}
+
+class BotClosureChannel implements ClosureChannel {
+  constructor(private readonly options: BotClosureChannelsOptions, private readonly turn: TurnContext | undefined) {}
+
+  async send(notice: ClosureNotice, conversation?: ConversationAddress): Promise<void> {
+    await this.within(conversation, async (context) => {
+      // A hand-off is the card with the steps, the link and the check button, not just a sentence.
+      await context.sendActivity(notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice)));
+    });
+  }
+
+  /**
+   * Teams only (elsewhere cards are never updated). The connector may answer a send with 202 and no id (the
+   * Agents Playground does), so a card whose message id is unknown, or whose update fails, is sent again as a
+   * new message showing its final state: the chat never keeps a live-looking Yes for an ended request.
+   */
+  async updateCard(request: ClosureRequest, conversation: ConversationAddress): Promise<void> {
+    if (request.channelId !== 'msteams') return;
+    const card = finalCard(request, this.options.clock());
+    if (!card) return;
+    await this.within(conversation, async (context) => {
+      if (request.cardActivityId) {
+        try {
+          await context.updateActivity({ type: 'message', id: request.cardActivityId, attachments: [card] });
+          return;
+        } catch (error) {
+          this.options.logger.warn('the warning card could not be updated; sending its state as a new message', { requestId: request.requestId, error });
+        }
+      }
+      await context.sendActivity(MessageFactory.attachment(card));
+    });
+  }
+
+  async signOut(conversation: ConversationAddress): Promise<void> {
+    const { channelId, userId } = addressOf(conversation);
+    await this.within(conversation, async (context) => {
+      const client = context.turnState.get<UserTokenClient | undefined>((context.adapter as CloudAdapter).UserTokenClientKey);
+      if (client) return client.signOutUser(userId, this.options.connectionName, channelId);
+      // Adapters without a token client (botbuilder's TestAdapter) sign out themselves, as OAuthPrompt does it.
+      const legacy = context.adapter as unknown as { signOutUser?: (context: TurnContext, connectionName: string, userId: string) => Promise<void> };
+      if (!legacy.signOutUser) throw new Error('no user token client in this turn');
+      await legacy.signOutUser(context, this.options.connectionName, userId);
+    });
+  }
+
+  /** Deletes the requester's `PrivateConversationState` key; in their own turn, the turn deletes instead of saving. */
+  async forgetConversation(conversation: ConversationAddress): Promise<void> {
+    const { channelId, conversationId, userId } = addressOf(conversation);
+    const key = this.options.state.getStorageKey({ activity: { channelId, conversation: { id: conversationId }, from: { id: userId } } } as unknown as TurnContext);
+    if (!key) throw new Error('no conversation state key for the request\'s conversation');
+    await this.options.storage.delete([key]);
+    if (this.turn && this.options.state.getStorageKey(this.turn) === key) markForgetUser(this.turn);
+    this.options.logger.info('forgot the requester\'s conversation state', { conversationId });
+  }
+
+  private async within(conversation: ConversationAddress | undefined, work: (context: TurnContext) => Promise<void>): Promise<void> {
+    if (this.turn && (!conversation || sameConversation(this.turn.activity, conversation))) return work(this.turn);
+    if (!conversation) throw new Error('no conversation to send to outside a turn');
+    await this.options.continueConversation(conversation as Partial<ConversationReference>, work);
+  }
+}
+
+function sameConversation(activity: Partial<Activity>, conversation: ConversationAddress): boolean {
+  const address = addressOf(conversation);
+  return activity.channelId === address.channelId && activity.conversation?.id === address.conversationId;
+}
+
+/** The parts of a stored conversation reference the channel needs; a reference without them is a bug, not input. */
+function addressOf(conversation: ConversationAddress): { channelId: string; conversationId: string; userId: string } {
+  const reference = conversation as Partial<ConversationReference>;
+  const channelId = reference.channelId;
+  const conversationId = reference.conversation?.id;
+  const userId = reference.user?.id;
+  if (!channelId || !conversationId || !userId) throw new Error('the stored conversation reference lacks channel, conversation or user id');
+  return { channelId, conversationId, userId };
+}
+
+function describe(notice: ClosureNotice): string {
+  switch (notice.kind) {
+    case 'closed':
+      if (!notice.upn) return Messages.closedInBackground(notice.requestId, notice.closedAt);
+      return notice.signedOut ? Messages.closed(notice.upn, notice.requestId, notice.closedAt) : Messages.closedNotSignedOut(notice.upn, notice.requestId, notice.closedAt);
+    case 'handedOff': return Messages.handedOff(notice.reason, notice.upn);
+    case 'notEligible': return Messages.noLongerEligible(notice.verdict);
+    case 'failed': return notice.error.userMessage;
+    case 'stillClosing': return Messages.stillClosing;
+    case 'declined': return Messages.declined;
+    case 'rejected': return Messages.rejected(notice.reason);
+  }
+}

@@ -1,0 +1,102 @@
+import { CloudAdapterBase, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { UserTokenClient } from 'botframework-connector';
+import { parseHandOffCheck } from '../cards/renderCard';
+import { Messages } from '../dialogs/messages';
+import type { CheckResult, HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
+import type { Logger } from '../services/logger';
+
+export interface HandOffCheckTurnsOptions {
+  readonly checks: HandOffChecks;
+  /** The OAuth connection whose token for the account the check asks the token service for. */
+  readonly connectionName: string;
+  readonly logger: Logger;
+}
+
+/**
+ * The channel side of hand-off checks: the "I've closed it, check" press in a turn, and the background schedule
+ * in proactive turns. The account's token comes from the token service as the SDK's UserTokenClient holds it;
+ * the bot never asks the user to sign in for a check (a closed account cannot).
+ */
+export class HandOffCheckTurns {
+  constructor(private readonly options: HandOffCheckTurnsOptions) {}
+
+  /** Handles the press if this activity is one; returns whether it was. */
+  async tryHandle(context: TurnContext): Promise<boolean> {
+    const press = parseHandOffCheck(context.activity.value);
+    if (!press) return false;
+    const channelUserId = context.activity.from?.id ?? '';
+    const token = await this.userToken(context, channelUserId);
+    const result = await this.options.checks.checkForRequester(press.requestId, channelUserId, token);
+    await this.tell(context, result, 'press');
+    return true;
+  }
+
+  /** One background pass: checks every due hand-off in its own conversation and tells the requester what changed. */
+  async checkDue(continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>): Promise<number> {
+    let checked = 0;
+    for (const due of await this.options.checks.due()) {
+      if (!due.conversation || !due.channelUserId) continue;
+      const channelUserId = due.channelUserId;
+      try {
+        await continueConversation(due.conversation as Partial<ConversationReference>, async (context) => {
+          const token = await this.userToken(context, channelUserId, due.channelId);
+          const result = await this.options.checks.checkInBackground(due.requestId, token);
+          if (result) {
+            checked++;
+            await this.tell(context, result, 'schedule');
+          }
+        });
+      } catch (error) {
+        // Left as it was: the next pass tries again (the check is recorded only after its probe answered).
+        this.options.logger.error('background hand-off check failed', { requestId: due.requestId, error });
+      }
+    }
+    return checked;
+  }
+
+  /** Press: every answer is told. Schedule: only a final answer (closed, or the window ran out), never a nag. */
+  private async tell(context: TurnContext, result: CheckResult, trigger: 'press' | 'schedule'): Promise<void> {
+    if (result.kind === 'rejected') {
+      if (trigger === 'press') await context.sendActivity(Messages.handOffCheckRejected(result.reason));
+      return;
+    }
+    const { verdict, check } = result;
+    const text = verdict.kind === 'closureVerified'
+      ? Messages.handOffVerified(check.upn)
+      : check.ended
+        ? (check.state === 'stillOpen' ? Messages.handOffStillOpen(check.upn) : Messages.handOffUnconfirmedAtEnd)
+        : trigger === 'press'
+          ? (verdict.kind === 'stillOpen' ? Messages.handOffStillOpen(check.upn) : Messages.handOffCannotConfirm(verdict.reason))
+          : undefined;
+    if (!text) return;
+    await context.sendActivity(MessageFactory.text(text));
+    if (check.ended) await this.finish(context, check);
+  }
+
+  /** Told the final answer: sign the account out of the token service and drop the check's personal fields. */
+  private async finish(context: TurnContext, check: HandOffCheck): Promise<void> {
+    const client = this.tokenClient(context);
+    if (client && check.channelUserId) {
+      await client.signOutUser(check.channelUserId, this.options.connectionName, check.channelId).catch((error: unknown) => {
+        this.options.logger.warn('sign-out after a verified hand-off failed; the token service forgets the token when it expires', { requestId: check.requestId, error });
+      });
+    }
+    await this.options.checks.forgetRequester(check.requestId);
+  }
+
+  private async userToken(context: TurnContext, channelUserId: string, channelId = context.activity.channelId): Promise<string | undefined> {
+    const client = this.tokenClient(context);
+    if (!client || !channelUserId) return undefined;
+    try {
+      return (await client.getUserToken(channelUserId, this.options.connectionName, channelId, ''))?.token || undefined;
+    } catch (error) {
+      this.options.logger.info('the token service gave no token for a hand-off check', { error });
+      return undefined;
+    }
+  }
+
+  private tokenClient(context: TurnContext): UserTokenClient | undefined {
+    const adapter = context.adapter;
+    return adapter instanceof CloudAdapterBase ? context.turnState.get<UserTokenClient>(adapter.UserTokenClientKey) : undefined;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Names and addresses come from the directory and are chosen by whoever created the account or the organization,
+ * so in a sentence they must stay plain words: no Markdown (Web Chat, the Emulator and Teams render message text
+ * as Markdown), and no bidirectional controls that reorder the rest of the sentence (a U+202E RIGHT-TO-LEFT
+ * OVERRIDE in a display name reverses everything after it).
+ */
+
+/** Explicit embeddings, overrides, isolates and marks (Unicode UAX #9, "Explicit Directional Formatting"). */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** C0/C1 controls and line/paragraph separators: a newline in a name could start a Markdown heading or list. */
+const LINE_BREAKING_CONTROLS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g;
+/**
+ * Characters that start inline Markdown or HTML in the middle of a line (CommonMark 0.31 "Backslash escapes":
+ * any ASCII punctuation may be escaped). Block syntax (`#`, `-`, `1.`) needs a line start, which a name inside a
+ * sentence, with its line breaks removed, never has.
+ */
+const INLINE_MARKDOWN = /[\\`*_[\]<>~|&!]/g;
+const FIRST_STRONG_ISOLATE = '\u2068';
+const POP_DIRECTIONAL_ISOLATE = '\u2069';
+
+/** The text with its own direction controls removed, isolated (FSI … PDI) so its direction cannot leak out. */
+export function isolateText(value: string): string {
+  const flat = value.replace(BIDI_CONTROLS, '').replace(LINE_BREAKING_CONTROLS, ' ').trim();
+  return `${FIRST_STRONG_ISOLATE}${flat}${POP_DIRECTIONAL_ISOLATE}`;
+}
+
+/** For message text (Markdown): isolated, and every inline Markdown character escaped so it shows as itself. */
+export function plainName(value: string): string {
+  return isolateText(value.replace(INLINE_MARKDOWN, '\\$&'));
+}

@@ -1,0 +1,169 @@
+import type { HandOffReason } from './accountCloser';
+import type { ClosureRequest } from './closureRequest';
+import { outcomeOf, type ClosureService, type ConfirmResult, type Press, type Presser, type RejectionReason } from './closureService';
+import type { AppError } from './errors';
+import type { VerifiedIdentity } from './identity';
+import type { Logger } from './logger';
+
+/** An opaque conversation reference, as the channel stored it on the request (the channel alone reads it). */
+export type ConversationAddress = Readonly<Record<string, unknown>>;
+
+/** What the requester is told: typed outcomes the channel renders, never strings parsed back. */
+export type ClosureNotice =
+  /** `upn` is known only in the requester's own turn; `signedOut` is whether the sign-out went through. */
+  | { readonly kind: 'closed'; readonly requestId: string; readonly closedAt: Date; readonly upn?: string; readonly signedOut: boolean }
+  /** `upn`, known only in the requester's own turn, names the account on the hand-off card. */
+  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: HandOffReason; readonly upn?: string }
+  | { readonly kind: 'notEligible'; readonly requestId: string; readonly verdict: 'managed' | 'notWorkOrSchool' }
+  | { readonly kind: 'failed'; readonly requestId: string; readonly error: AppError }
+  | { readonly kind: 'stillClosing'; readonly requestId: string }
+  | { readonly kind: 'declined'; readonly requestId: string }
+  | { readonly kind: 'rejected'; readonly reason: RejectionReason };
+
+/**
+ * The channel side of the workflow, implemented in `bot/`: four things a channel can do for a conversation.
+ * `conversation` undefined means the conversation the current press arrived in.
+ */
+export interface ClosureChannel {
+  send(notice: ClosureNotice, conversation?: ConversationAddress): Promise<void>;
+  /** Shows the request's current state on its card where cards can be updated (Teams); elsewhere nothing. */
+  updateCard(request: ClosureRequest, conversation: ConversationAddress): Promise<void>;
+  /** Signs the requester out of the bot's OAuth connection (the token service forgets their token). */
+  signOut(conversation: ConversationAddress): Promise<void>;
+  /** Deletes the requester's conversation state in that conversation (dialog stack, progress, cards). */
+  forgetConversation(conversation: ConversationAddress): Promise<void>;
+}
+
+export interface ClosureWorkflowOptions {
+  readonly closure: ClosureService;
+  /** Drops what other stores hold about the person once their account is closed (export jobs). */
+  readonly forgetPerson: (identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>) => Promise<void>;
+  /** How long one instance owns the settling of an outcome before another may take it over (after a crash). */
+  readonly settleLeaseMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Everything after the user's decision, in one place for every channel (Teams, Emulator, web chat) and for the
+ * reconciler. A request moves through these states, each recorded on its durable record so a crash or a second
+ * instance resumes it:
+ *
+ *   deciding  (pending)            the press is judged (ClosureService.confirm/decline: one press wins)
+ *   closing   (confirmed, closing) re-check, then close or hand off (ClosureService; the reconciler finishes it)
+ *   settling  (ended, claimed)     one instance, by compare-and-swap: missing audit events written, the
+ *                                  requester's conversation state forgotten, signed out (best effort, after
+ *                                  the outcome is recorded), told the outcome once, the card updated
+ *   settled   (outcomeNotified)    nothing personal is left on the request
+ */
+export class ClosureWorkflow {
+  constructor(private readonly options: ClosureWorkflowOptions) {}
+
+  /** A Yes with a fresh identity. Returns the result for the caller's own bookkeeping; the requester is told here. */
+  async confirm(requestId: string, press: Press, identity: VerifiedIdentity, channel: ClosureChannel): Promise<ConfirmResult> {
+    const presser: Presser = { channelUserId: press.channelUserId, conversationId: press.conversationId, identity };
+    const result = await this.options.closure.confirm(requestId, press.nonce, presser);
+    if (result.kind === 'stillClosing') {
+      await channel.send({ kind: 'stillClosing', requestId });
+    } else if (result.kind === 'rejected') {
+      await channel.send({ kind: 'rejected', reason: result.reason });
+      // An expired press ends the request, and one that lost the account to another request fails it: settle those.
+      if (result.reason === 'expired' || result.reason === 'closedByAnotherRequest') await this.settle(requestId, channel, { silent: true });
+    } else {
+      const settled = await this.settle(requestId, channel, { upn: identity.upn });
+      if (!settled) this.options.logger.info('the outcome is being settled by another instance', { requestId });
+    }
+    return result;
+  }
+
+  async decline(requestId: string, press: Press, channel: ClosureChannel): Promise<void> {
+    const result = await this.options.closure.decline(requestId, press);
+    if (result.kind === 'rejected') return channel.send({ kind: 'rejected', reason: result.reason });
+    await this.settle(requestId, channel);
+  }
+
+  /** "cancel" typed in the chat; the dialog says so itself. Returns whether a pending request ended. */
+  async cancel(requestId: string, channelUserId: string, channel: ClosureChannel): Promise<boolean> {
+    const ended = await this.options.closure.cancelPending(requestId, channelUserId);
+    if (ended) await this.settle(requestId, channel, { silent: true });
+    return ended;
+  }
+
+  /** A press that found its warning expired: the request ends now, its state is forgotten and its card updated. */
+  async expire(requestId: string, channel: ClosureChannel): Promise<void> {
+    if (await this.options.closure.expireIfOverdue(requestId)) await this.settle(requestId, channel, { silent: true });
+  }
+
+  /** Background: finishes stranded closures and settles every ended request nobody settled (crash, expiry). */
+  async reconcile(channel: ClosureChannel): Promise<number> {
+    const ids = await this.options.closure.reconcile();
+    await this.options.closure.completeAudit(ids);
+    let settled = 0;
+    for (const requestId of ids) {
+      try {
+        if (await this.settle(requestId, channel, { silent: false, audited: true })) settled += 1;
+      } catch (error) {
+        // Its claim lapses and a later pass tries again; the other requests of this pass go on.
+        this.options.logger.error('settling an ended request failed; a later pass retries it', { requestId, error });
+      }
+    }
+    return settled;
+  }
+
+  /** Background: expires overdue warnings; each is settled (state forgotten, Teams card shows "Expired"). */
+  async expireOverdue(channel: ClosureChannel): Promise<number> {
+    const expired = await this.options.closure.expireOverdue();
+    for (const request of expired) await this.settle(request.requestId, channel, { silent: true });
+    return expired.length;
+  }
+
+  /**
+   * Settles an ended request once: claims it, fills audit gaps, forgets the conversation state, signs out after a
+   * closure, tells the outcome, updates the card, then drops the conversation reference. Returns false when there
+   * was nothing to settle or another instance holds it. A failure before telling leaves it to the reconciler.
+   */
+  async settle(requestId: string, channel: ClosureChannel, hint: { upn?: string; silent?: boolean; audited?: boolean } = {}): Promise<boolean> {
+    const claimed = await this.options.closure.claimSettlement(requestId, this.options.settleLeaseMs);
+    if (!claimed) return false;
+    const request = claimed.value;
+    if (!hint.audited && this.options.closure.hasAuditGaps(requestId)) await this.options.closure.completeAudit([requestId]);
+    const conversation = request.conversation;
+    if (conversation) {
+      // Personal data first: nothing is told before the conversation state holding the name and card is gone.
+      await channel.forgetConversation(conversation);
+    }
+    let signedOut = false;
+    if (request.status === 'closed') {
+      await this.options.forgetPerson(request);
+      if (conversation) signedOut = await this.bestEffort('sign-out', requestId, () => channel.signOut(conversation));
+    }
+    const notice = hint.silent ? undefined : noticeOf(request, { upn: hint.upn, signedOut });
+    if (notice && conversation) await this.bestEffort('telling the outcome', requestId, () => channel.send(notice, conversation));
+    if (conversation) await this.bestEffort('updating the card', requestId, () => channel.updateCard(request, conversation));
+    await this.options.closure.markSettled(claimed);
+    return true;
+  }
+
+  /** A step after the outcome is recorded that must not undo it or stop the rest: logged with its error. */
+  private async bestEffort(step: string, requestId: string, work: () => Promise<void>): Promise<boolean> {
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      this.options.logger.warn(`${step} did not go through after the outcome was recorded`, { requestId, error });
+      return false;
+    }
+  }
+}
+
+/** What an ended request tells its requester; nothing for a typed cancel (the dialog said it) or an expiry. */
+function noticeOf(request: ClosureRequest, known: { upn?: string; signedOut: boolean }): ClosureNotice | undefined {
+  if (request.status === 'expired') return undefined;
+  if (request.status === 'cancelled') return request.declined ? { kind: 'declined', requestId: request.requestId } : undefined;
+  const result = outcomeOf(request);
+  switch (result.kind) {
+    case 'closed': return { ...result, ...(known.upn ? { upn: known.upn } : {}), signedOut: known.signedOut };
+    case 'handedOff': return { ...result, ...(known.upn ? { upn: known.upn } : {}) };
+    case 'stillClosing': return undefined;
+    default: return result;
+  }
+}

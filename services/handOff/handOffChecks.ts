@@ -1,0 +1,163 @@
+import type { AuditEvent, AuditTrail } from '../auditTrail';
+import type { ClosureRequest } from '../closureRequest';
+import { isAppError } from '../errors';
+import type { Logger } from '../logger';
+import type { RecordStore, StoredRecord } from '../recordStore';
+import type { AccountSignInProbe, UnknownEvidenceReason } from './signInEvidence';
+
+/**
+ * After a hand-off: what the bot needs to find out later whether the account was really closed on Microsoft's
+ * page, and to tell the requester. It holds the channel ids and conversation reference (to ask the token service
+ * for the account's token and to message the requester) and the UPN (to name the account) only while checks go on.
+ */
+export interface HandOffCheck {
+  readonly requestId: string;
+  readonly objectId: string;
+  readonly tenantId: string;
+  readonly upnHash: string;
+  readonly channelId: string;
+  readonly channelUserId?: string;
+  readonly upn?: string;
+  readonly conversation?: Record<string, unknown>;
+  readonly handedOffAt: string;
+  /** Checks stop after this time; the last answer stands. */
+  readonly checkUntil: string;
+  readonly nextCheckAt: string;
+  readonly checks: number;
+  /** The last verdict recorded (`handedOff` until the first check). */
+  readonly state: 'handedOff' | 'closureVerified' | 'stillOpen' | 'unconfirmed';
+  /** Set when checking is over (verified closed, or the window ran out); personal fields go once the requester is told. */
+  readonly ended?: boolean;
+}
+
+/** What a check concluded: only positive evidence says closed or open. */
+export type CheckVerdict =
+  | { readonly kind: 'closureVerified' }
+  | { readonly kind: 'stillOpen' }
+  | { readonly kind: 'cannotConfirm'; readonly reason: UnknownEvidenceReason };
+
+export type CheckResult =
+  | { readonly kind: 'checked'; readonly verdict: CheckVerdict; readonly check: HandOffCheck }
+  | { readonly kind: 'rejected'; readonly reason: 'unknownRequest' | 'notRequester' | 'alreadyVerified' };
+
+export interface HandOffChecksOptions {
+  readonly records: RecordStore<HandOffCheck>;
+  readonly audit: AuditTrail;
+  readonly probe: AccountSignInProbe;
+  readonly clock: () => Date;
+  /** How long after the hand-off the bot keeps checking on its own. */
+  readonly checkWindowMs: number;
+  /** Time between checks of the background schedule. */
+  readonly checkIntervalMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Verifies hand-offs: on the requester's "I've closed it, check" and on the background schedule it asks whether
+ * the account still signs in, and records `handedOff -> closureVerified | stillOpen` in the audit. "Closed" is
+ * said only on positive evidence (see GraphSignInProbe); otherwise "I can't confirm it yet".
+ */
+export class HandOffChecks {
+  constructor(private readonly options: HandOffChecksOptions) {}
+
+  /** Starts checking a request that was just handed off (called by the closure service, before scrubbing). */
+  async started(request: ClosureRequest): Promise<void> {
+    const now = this.options.clock();
+    const check: HandOffCheck = {
+      requestId: request.requestId,
+      objectId: request.objectId,
+      tenantId: request.tenantId,
+      upnHash: request.upnHash,
+      channelId: request.channelId,
+      channelUserId: request.channelUserId,
+      ...(request.upn ? { upn: request.upn } : {}),
+      ...(request.conversation ? { conversation: request.conversation } : {}),
+      handedOffAt: now.toISOString(),
+      checkUntil: new Date(now.getTime() + this.options.checkWindowMs).toISOString(),
+      nextCheckAt: new Date(now.getTime() + this.options.checkIntervalMs).toISOString(),
+      checks: 0,
+      state: 'handedOff',
+    };
+    try {
+      await this.options.records.create(request.requestId, check);
+    } catch (error) {
+      // The reconciler may hand off a request a crashed instance had already handed off: one check is enough.
+      if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+    }
+  }
+
+  async get(requestId: string): Promise<HandOffCheck | undefined> {
+    return (await this.options.records.get(requestId))?.value;
+  }
+
+  /** The requester pressed "I've closed it, check": only they may ask, with the token the token service holds for them. */
+  async checkForRequester(requestId: string, channelUserId: string, userToken: string | undefined): Promise<CheckResult> {
+    const stored = await this.options.records.get(requestId);
+    if (!stored) return { kind: 'rejected', reason: 'unknownRequest' };
+    if (stored.value.state === 'closureVerified') return { kind: 'rejected', reason: 'alreadyVerified' };
+    if (!stored.value.channelUserId || stored.value.channelUserId !== channelUserId) return { kind: 'rejected', reason: 'notRequester' };
+    return this.check(stored, userToken);
+  }
+
+  /** Checks whose time has come on the background schedule (not ended, next check due). */
+  async due(): Promise<HandOffCheck[]> {
+    const now = this.options.clock().getTime();
+    return (await this.options.records.list()).map((r) => r.value).filter((c) => !c.ended && Date.parse(c.nextCheckAt) <= now);
+  }
+
+  /** A background check; `undefined` when another instance checked it first. */
+  async checkInBackground(requestId: string, userToken: string | undefined): Promise<CheckResult | undefined> {
+    const stored = await this.options.records.get(requestId);
+    if (!stored || stored.value.ended || Date.parse(stored.value.nextCheckAt) > this.options.clock().getTime()) return undefined;
+    try {
+      return await this.check(stored, userToken);
+    } catch (error) {
+      if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
+      throw error;
+    }
+  }
+
+  /** The requester was told the final answer: the personal fields go; ids and the verdict stay. */
+  async forgetRequester(requestId: string): Promise<void> {
+    const stored = await this.options.records.get(requestId);
+    if (!stored || !stored.value.ended) return;
+    const { channelUserId: _user, upn: _upn, conversation: _conversation, ...rest } = stored.value;
+    await this.options.records.replace(requestId, rest, stored.etag).catch((error: unknown) => {
+      if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+    });
+  }
+
+  private async check(stored: StoredRecord<HandOffCheck>, userToken: string | undefined): Promise<CheckResult> {
+    const now = this.options.clock();
+    const evidence = await this.options.probe.probe(userToken, stored.value);
+    const verdict: CheckVerdict = evidence.kind === 'gone' ? { kind: 'closureVerified' } : evidence.kind === 'open' ? { kind: 'stillOpen' } : { kind: 'cannotConfirm', reason: evidence.reason };
+    const windowOver = now.getTime() >= Date.parse(stored.value.checkUntil);
+    const state: HandOffCheck['state'] = verdict.kind === 'closureVerified' ? 'closureVerified' : verdict.kind === 'stillOpen' ? 'stillOpen' : stored.value.state === 'stillOpen' ? 'stillOpen' : windowOver ? 'unconfirmed' : stored.value.state;
+    const check: HandOffCheck = {
+      ...stored.value,
+      checks: stored.value.checks + 1,
+      nextCheckAt: new Date(now.getTime() + this.options.checkIntervalMs).toISOString(),
+      state,
+      ...(verdict.kind === 'closureVerified' || windowOver ? { ended: true } : {}),
+    };
+    await this.options.records.replace(check.requestId, check, stored.etag);
+    if (state !== stored.value.state || (check.ended && !stored.value.ended)) await this.audit(state === 'handedOff' ? 'closureUnconfirmed' : auditTypeOf(state), check, verdict);
+    this.options.logger.info('hand-off checked', { requestId: check.requestId, verdict: verdict.kind, ...(verdict.kind === 'cannotConfirm' ? { reason: verdict.reason } : {}), checks: check.checks });
+    return { kind: 'checked', verdict, check };
+  }
+
+  private async audit(type: AuditEvent['type'], check: HandOffCheck, verdict: CheckVerdict): Promise<void> {
+    await this.options.audit.append({
+      type, at: this.options.clock().toISOString(), requestId: check.requestId, objectId: check.objectId, tenantId: check.tenantId, upnHash: check.upnHash,
+      detail: verdict.kind === 'cannotConfirm' ? `cannotConfirm:${verdict.reason}` : verdict.kind,
+    });
+  }
+}
+
+function auditTypeOf(state: Exclude<HandOffCheck['state'], 'handedOff'>): AuditEvent['type'] {
+  switch (state) {
+    case 'closureVerified': return 'closureVerified';
+    case 'stillOpen': return 'stillOpen';
+    case 'unconfirmed': return 'closureUnconfirmed';
+  }
+}

@@ -1,0 +1,32 @@
+import type { DataExporter, ExportHandle, ExportStatus } from '../dataExporter';
+import { AppError } from '../errors';
+import type { VerifiedIdentity } from '../identity';
+import type { Logger } from '../logger';
+
+/**
+ * The export for `CLOSURE=portal`: Graph's exportPersonalData needs User.Export.All consented in the user's tenant,
+ * which an unmanaged tenant cannot give, so the user exports on Microsoft's "My data requests" page themselves
+ * (New export request -> Yes; Microsoft: usually ready within a day or two, link valid for a limited time;
+ * https://learn.microsoft.com/power-platform/admin/powerapps-privacy-dsr-guide-systemlogs). Requests nothing.
+ */
+export class PortalExportHandOff implements DataExporter {
+  constructor(private readonly options: { readonly portalUrl: string; readonly logger: Logger }) {}
+
+  async start(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, options: { readonly requestId: string }): Promise<ExportHandle> {
+    this.options.logger.info('export handed off to the portal by configuration', { requestId: options.requestId, objectId: identity.objectId, tenantId: identity.tenantId });
+    throw exportHandOff(this.options.portalUrl, `export handed off to the portal (request "${options.requestId}")`);
+  }
+
+  async status(_handle: ExportHandle): Promise<ExportStatus> {
+    // Never started, so there is nothing to watch: a handle from another mode's job reads as failed, not running forever.
+    return { kind: 'failed', reason: "exports are made on Microsoft's My data requests page in this deployment" };
+  }
+}
+
+/** The hand-off error, with the page's link in the user's message. */
+export function exportHandOff(portalUrl: string, detail: string, cause?: unknown): AppError {
+  return new AppError('EXPORT_HANDED_OFF', detail, {
+    cause,
+    userMessage: `${new AppError('EXPORT_HANDED_OFF', '').userMessage} The page: ${portalUrl}`,
+  });
+}

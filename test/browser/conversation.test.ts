@@ -1,0 +1,159 @@
+import { strict as assert } from 'node:assert';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
+
+const KIM = TEST_SEED.users[0];
+/** Screenshots of the flow for the README (docs/flow/), taken with the demo account of the test seed. */
+const FLOW_SHOTS = path.resolve(__dirname, '../../docs/flow');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const STEP_TIMEOUT_MS = 20_000;
+/** Web Chat's console line for a reply it held back because its `replyToId` names an activity it never saw. */
+const HELD_BACK = /Timed out while waiting for activity/i;
+
+interface FocusRing {
+  readonly name: string;
+  readonly outlineStyle: string;
+  readonly outlineWidth: number;
+  readonly outlineOffset: number;
+  /** Pixels of the outline's outer edge hidden by an ancestor with `overflow` other than visible (0 = none). */
+  readonly clippedBy: number;
+}
+
+describe('the web chat conversation in a real browser (issue 12)', () => {
+  let harness: BotHarness;
+  let profile: string;
+  let context: BrowserContext;
+  let consoleLines: string[];
+
+  async function open(viewport: { width: number; height: number }): Promise<Page> {
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
+    consoleLines = [];
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
+    await page.goto(`${harness.bot.url}/`);
+    return page;
+  }
+
+  async function say(page: Page, text: string): Promise<void> {
+    const input = page.getByRole('textbox', { name: /message/i });
+    await input.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  async function signIn(page: Page): Promise<void> {
+    await say(page, 'close my account');
+    const signInButton = cardButton(page, 'Sign in');
+    await signInButton.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const [popup] = await Promise.all([context.waitForEvent('page'), signInButton.click()]);
+    await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
+    await popup.getByLabel(/password/i).fill(KIM.password);
+    await popup.getByRole('button', { name: /sign in/i }).click();
+    await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await popup.close();
+    await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  }
+
+  async function toWarning(page: Page): Promise<void> {
+    await signIn(page);
+    await cardButton(page, "Skip, don't export").click({ timeout: STEP_TIMEOUT_MS });
+    await cardButton(page, 'Yes, close my account').waitFor({ timeout: STEP_TIMEOUT_MS });
+  }
+
+  beforeEach(async () => {
+    harness = await startHarness();
+    profile = await mkdtemp(path.join(tmpdir(), 'webchat-conversation-'));
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    await harness?.stop();
+    await rm(profile, { recursive: true, force: true });
+  });
+
+  it('shows the replies after sign-in without Web Chat holding them back for a missing replyToId', async () => {
+    const page = await open({ width: 1100, height: 900 });
+    await signIn(page);
+    await cardButton(page, "Skip, don't export").waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.deepEqual(consoleLines.filter((line) => HELD_BACK.test(line)), []);
+  });
+
+  it('draws a visible, unclipped focus ring on every button of the warning card when tabbing', async () => {
+    const page = await open({ width: 1100, height: 900 });
+    await toWarning(page);
+    const rings: FocusRing[] = [];
+    await cardButton(page, 'Yes, close my account').focus();
+    for (const name of ['Yes, close my account', 'No, keep it']) {
+      const ring = await focusRing(page);
+      rings.push(ring);
+      assert.equal(ring.name, name, 'tab order of the warning card');
+      await page.keyboard.press('Tab');
+    }
+    for (const ring of rings) {
+      assert.notEqual(ring.outlineStyle, 'none', `${ring.name}: an outline is drawn`);
+      assert.ok(ring.outlineWidth >= 2, `${ring.name}: outline at least 2 px (${ring.outlineWidth})`);
+      assert.equal(ring.clippedBy, 0, `${ring.name}: no ancestor clips the outline`);
+    }
+  });
+
+  it('on a 375 px phone shows the warning heading and the account line while Yes is in view', async () => {
+    const page = await open({ width: 375, height: 667 });
+    const header = await page.locator('.page-header').boundingBox();
+    assert.ok(header && header.height <= 667 / 6, `compact header (${header?.height} px)`);
+    await toWarning(page);
+    const yes = cardButton(page, 'Yes, close my account');
+    await yes.scrollIntoViewIfNeeded();
+    const heading = page.locator('.ac-adaptiveCard').filter({ hasText: 'Closing your account is permanent' }).last().getByText('Closing your account is permanent');
+    const accountLine = page.locator('.ac-adaptiveCard').last().getByText(KIM.upn.split('@')[0] ?? KIM.upn, { exact: false }).first();
+    for (const [what, locator] of [['heading', heading], ['account line', accountLine], ['Yes', yes]] as const) {
+      assert.ok(await inViewport(page, locator), `${what} visible on the phone`);
+    }
+    await mkdir(FLOW_SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(FLOW_SHOTS, 'phone-warning.png') });
+  });
+});
+
+function cardButton(page: Page, name: string) {
+  return page.locator('button.ac-pushButton').filter({ hasText: name }).last();
+}
+
+/** The focused element's outline, and how much of it the nearest clipping ancestor hides. */
+async function focusRing(page: Page): Promise<FocusRing> {
+  return page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    if (!element) throw new Error('nothing has focus');
+    const style = getComputedStyle(element);
+    const width = parseFloat(style.outlineWidth) || 0;
+    const offset = parseFloat(style.outlineOffset) || 0;
+    const rect = element.getBoundingClientRect();
+    const grow = width + offset;
+    const ring = { left: rect.left - grow, top: rect.top - grow, right: rect.right + grow, bottom: rect.bottom + grow };
+    let clippedBy = 0;
+    for (let node = element.parentElement; node; node = node.parentElement) {
+      const ancestor = getComputedStyle(node);
+      if (ancestor.overflowX === 'visible' && ancestor.overflowY === 'visible') continue;
+      const box = node.getBoundingClientRect();
+      clippedBy = Math.max(clippedBy, box.left - ring.left, box.top - ring.top, ring.right - box.right, ring.bottom - box.bottom, 0);
+    }
+    return { name: (element.textContent ?? '').trim(), outlineStyle: style.outlineStyle, outlineWidth: width, outlineOffset: offset, clippedBy: Math.round(clippedBy) };
+  });
+}
+
+/** True when the element lies wholly inside the window and inside every scrolling ancestor's visible box. */
+async function inViewport(page: Page, locator: ReturnType<Page['locator']>): Promise<boolean> {
+  return locator.evaluate((element) => {
+    const rect = element.getBoundingClientRect();
+    if (rect.top < 0 || rect.bottom > window.innerHeight || rect.height === 0) return false;
+    for (let node = element.parentElement; node; node = node.parentElement) {
+      const style = getComputedStyle(node);
+      if (style.overflowY === 'visible') continue;
+      const box = node.getBoundingClientRect();
+      if (rect.top < box.top - 1 || rect.bottom > box.bottom + 1) return false;
+    }
+    return true;
+  });
+}

@@ -1,0 +1,87 @@
+import { strict as assert } from 'node:assert';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
+
+const KIM = TEST_SEED.users[0];
+const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
+/** Debian's package; nothing may download a browser. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Polling every second, a bot turn shows up within a few seconds; generous for slow machines. */
+const STEP_TIMEOUT_MS = 20_000;
+
+describe('the portal hand-off in the web chat page, in a real browser (CLOSURE=portal)', () => {
+  let harness: BotHarness;
+  let profile: string;
+  let context: BrowserContext;
+
+  beforeEach(async () => {
+    harness = await startHarness({ CLOSURE: 'portal' });
+    profile = await mkdtemp(path.join(tmpdir(), 'webchat-portal-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 } });
+  });
+
+  afterEach(async () => {
+    await context?.close();
+    await harness?.stop();
+    await rm(profile, { recursive: true, force: true });
+  });
+
+  it('walks warning, Yes, the steps, the sandbox "My data requests" page (export, close, Yes), then the bot\'s verified "your account is closed"', async () => {
+    const errors: string[] = [];
+    context.on('page', (p) => p.on('pageerror', (error) => errors.push(`${p.url()}: ${error.message}`)));
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+    await page.goto(`${harness.bot.url}/`);
+
+    const input = page.getByRole('textbox', { name: /message/i });
+    await input.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await input.fill('close my account');
+    await input.press('Enter');
+
+    const [signIn] = await Promise.all([context.waitForEvent('page'), cardButton(page, 'Sign in').click({ timeout: STEP_TIMEOUT_MS })]);
+    await signIn.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
+    await signIn.getByLabel(/password/i).fill(KIM.password);
+    await signIn.getByRole('button', { name: /sign in/i }).click();
+    await signIn.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await signIn.close();
+
+    await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await cardButton(page, "Skip, don't export").click();
+    // The same irreversible warning and Yes as a direct closure come first.
+    await cardButton(page, 'Yes, close my account').click({ timeout: STEP_TIMEOUT_MS });
+    await page.getByText(/has not been closed yet/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+
+    await cardButton(page, "I've closed it, check").click({ timeout: STEP_TIMEOUT_MS });
+    await page.getByText(/is still open: it still signs in/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+
+    const [portal] = await Promise.all([context.waitForEvent('page'), cardButton(page, 'Open My data requests').click()]);
+    await portal.getByLabel(/email or username/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
+    await portal.getByLabel(/password/i).fill(KIM.password);
+    await portal.getByRole('button', { name: 'Sign in' }).click();
+    await portal.getByRole('button', { name: 'New export request' }).click({ timeout: STEP_TIMEOUT_MS });
+    await portal.getByText(/usually ready in a day or two/).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await portal.getByRole('button', { name: 'Close account' }).click();
+    await portal.getByText(/irreversible/).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await portal.getByRole('button', { name: 'Yes' }).click();
+    await portal.locator('#closed-notice').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await portal.close();
+
+    await cardButton(page, "I've closed it, check").click();
+    await page.getByText(new RegExp(`Your account ${KIM.upn.replace('.', '\\.')} is closed`)).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-portal-handoff.png') });
+    const audit = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { type: string }).type);
+    assert.deepEqual(audit.filter((t) => ['handedOff', 'stillOpen', 'closureVerified'].includes(t)), ['handedOff', 'stillOpen', 'closureVerified']);
+    assert.deepEqual(errors, [], 'no page errors');
+  });
+});
+
+/** A card's button as rendered (Web Chat also keeps a copy for screen readers, out of the tab order); the newest wins. */
+function cardButton(page: Page, name: string) {
+  return page.locator('button.ac-pushButton').filter({ hasText: name }).last();
+}

@@ -1,0 +1,41 @@
+import { strict as assert } from 'node:assert';
+import { isolateText, plainName } from '../../dialogs/plainText';
+import { createDialogFixture, KIM, MAGIC_CODE, textOf, turn } from './dialogFixture';
+
+const FSI = '\u2068';
+const PDI = '\u2069';
+
+describe('names in sentences', () => {
+  describe('plainName', () => {
+    it('escapes inline Markdown so a name cannot become a link, bold text or code', () => {
+      assert.equal(plainName('[Support](https://evil.example) **urgent** `x`'), `${FSI}\\[Support\\](https://evil.example) \\*\\*urgent\\*\\* \\\`x\\\`${PDI}`);
+    });
+
+    it('puts line breaks out of reach, so a name cannot start a heading or a list', () => {
+      assert.equal(plainName('Kim\n# Heading\r\n- item'), `${FSI}Kim # Heading - item${PDI}`);
+    });
+
+    it('drops bidirectional controls and isolates the name, so a right-to-left override cannot reverse the sentence', () => {
+      assert.equal(plainName('Kim\u202Eskrow'), `${FSI}Kimskrow${PDI}`);
+      assert.equal(isolateText('\u2066a\u2069\u200F'), `${FSI}a${PDI}`);
+    });
+
+    it('leaves an ordinary address readable', () => {
+      assert.equal(plainName('kim@tailspin.example'), `${FSI}kim@tailspin.example${PDI}`);
+    });
+  });
+
+  describe('the signed-in message', () => {
+    it('shows a hostile display name and organization name as plain text', async () => {
+      const fixture = createDialogFixture({
+        identity: { ...KIM, displayName: '**Admin** [reset](https://evil.example)\u202E', organizationName: 'Contoso\n# Official' },
+        verdict: { kind: 'unmanaged', organizationName: 'Contoso' },
+      });
+      await turn(fixture, 'close my account');
+      const text = textOf(await turn(fixture, MAGIC_CODE));
+      assert.ok(text.includes(`**${FSI}\\*\\*Admin\\*\\* \\[reset\\](https://evil.example)${PDI}**`), text);
+      assert.ok(text.includes(`of **${FSI}Contoso # Official${PDI}**.`), text);
+      assert.doesNotMatch(text, /\u202E/);
+    });
+  });
+});

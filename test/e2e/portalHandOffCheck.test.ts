@@ -1,0 +1,125 @@
+import { strict as assert } from 'node:assert';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  cardActionData, signInLinkOf, signInThroughChat, startHarness, submitSignInPage, textsOf, TEST_SEED, type BotHarness, type ChatUser, type ReplyActivity,
+} from '../support/botHarness';
+import { openPortal } from '../support/portalClient';
+
+const KIM = TEST_SEED.users[0];
+
+/** Sign in, skip the export, read the warning, press Yes: the same steps as a direct closure. */
+async function handOff(harness: BotHarness): Promise<{ kim: ChatUser; replies: ReplyActivity[] }> {
+  const kim = harness.user();
+  const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+  const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
+  assert.match(JSON.stringify(warning), /Yes, close my account/, 'the same irreversible warning and Yes come first');
+  return { kim, replies: await kim.presses(cardActionData(warning, 'closure.confirm')) };
+}
+
+function handOffCard(replies: ReplyActivity[]): Record<string, unknown> {
+  const card = replies.flatMap((r) => r.attachments ?? []).find((a) => JSON.stringify(a.content).includes('closure.checkHandOff'));
+  assert.ok(card, 'the hand-off card is there');
+  return card.content;
+}
+
+function portalLinkOf(card: Record<string, unknown>): string {
+  const open = ((card.actions ?? []) as Array<{ type: string; url?: string }>).find((a) => a.type === 'Action.OpenUrl');
+  assert.ok(open?.url);
+  return open.url;
+}
+
+async function auditTypes(harness: BotHarness): Promise<string[]> {
+  const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
+  return lines.map((line) => JSON.parse(line) as { type: string; detail?: string }).map((e) => `${e.type}${e.detail ? `:${e.detail}` : ''}`);
+}
+
+describe('the portal hand-off, verified, over the Emulator protocol (/api/messages)', () => {
+  let harness: BotHarness;
+  afterEach(async () => { await harness.stop(); });
+
+  it('walks end to end: warning and Yes, the steps and link, still open before, the sandbox portal closes it, then "your account is closed"', async () => {
+    harness = await startHarness({ CLOSURE: 'portal' });
+    const { kim, replies } = await handOff(harness);
+    assert.match(textsOf(replies), new RegExp(`Your account \\*\\*${KIM.upn}\\*\\* has not been closed yet`));
+    const card = handOffCard(replies);
+    const text = JSON.stringify(card);
+    assert.ok(text.includes(KIM.upn), 'the account is named on the card');
+    assert.match(text, /New export request first[\s\S]*Close account, read the warning, then select Yes/, 'export first, then close');
+    const portalUrl = portalLinkOf(card);
+    assert.equal(portalUrl, `${harness.bot.sandbox!.url}/portal/my-data-requests`);
+    const check = cardActionData([{ attachments: [{ content: card }] }], 'closure.checkHandOff');
+
+    assert.match(textsOf(await kim.presses(check)), /is still open: it still signs in/);
+
+    const portal = await openPortal(portalUrl);
+    assert.match(await portal.signIn(KIM.upn, KIM.password), /My data requests/);
+    assert.match(await portal.requestExport(), /Your export request has been submitted[\s\S]*usually ready in a day or two/);
+    assert.match(await portal.closeAccount('yes'), /has been closed/);
+
+    const answer = textsOf(await kim.presses(check));
+    assert.match(answer, new RegExp(`Your account \\*\\*${KIM.upn}\\*\\* is closed`));
+    const audit = await auditTypes(harness);
+    assert.deepEqual(audit.filter((e) => /^(handedOff|stillOpen|closureVerified)/.test(e)), ['handedOff:configured', 'stillOpen:stillOpen', 'closureVerified:closureVerified']);
+    assert.match(textsOf(await kim.presses(check)), /already confirmed closed/, 'told once; a second press changes nothing');
+    const page = await submitSignInPage(signInLinkOf(await harness.user().says('close my account')), KIM.upn, KIM.password);
+    assert.match(page, /can no longer sign in|no account with that name/, 'the account really is gone');
+  });
+
+  it('answers "I can\'t confirm it yet" when the evidence is not positive (Graph answers 401), and never claims closed', async () => {
+    harness = await startHarness({ CLOSURE: 'portal' });
+    const { kim, replies } = await handOff(harness);
+    const check = cardActionData([{ attachments: [{ content: handOffCard(replies) }] }], 'closure.checkHandOff');
+    const portal = await openPortal(portalLinkOf(handOffCard(replies)));
+    await portal.signIn(KIM.upn, KIM.password);
+    await portal.closeAccount('yes');
+    harness.bot.sandbox!.faults.inject({ method: 'GET', path: /\/graph\/v1\.0\/me$/, respond: { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Lifetime validation failed, the token is expired.' } } } });
+    const answer = textsOf(await kim.presses(check));
+    assert.match(answer, /I can't confirm it yet/);
+    assert.doesNotMatch(answer, /Your account .* is closed/);
+    assert.ok(!(await auditTypes(harness)).some((e) => e.startsWith('closureVerified')));
+  });
+
+  it('only the requester may ask for the check', async () => {
+    harness = await startHarness({ CLOSURE: 'portal' });
+    const { replies } = await handOff(harness);
+    const check = cardActionData([{ attachments: [{ content: handOffCard(replies) }] }], 'closure.checkHandOff');
+    assert.match(textsOf(await harness.user().presses(check)), /Only the person who asked/);
+  });
+
+  it('checks on its own schedule and tells the requester once the account is closed', async () => {
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    const { replies } = await handOff(harness);
+    const portal = await openPortal(portalLinkOf(handOffCard(replies)));
+    await portal.signIn(KIM.upn, KIM.password);
+    await portal.closeAccount('yes');
+    // The first background check is due one interval after the hand-off.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    assert.equal(await harness.bot.checkHandOffs(), 1);
+    const told = harness.connector.received.map((r) => String(r.activity.text ?? '')).filter((t) => /is closed/.test(t));
+    assert.equal(told.length, 1);
+    assert.match(told[0] ?? '', new RegExp(KIM.upn));
+    assert.equal(await harness.bot.checkHandOffs(), 0, 'nothing left to check');
+    assert.ok((await auditTypes(harness)).includes('closureVerified:closureVerified'));
+  });
+});
+
+describe('CLOSURE=graph findings over /api/messages: every refusal becomes the hand-off, never "still closing"', () => {
+  let harness: BotHarness;
+  afterEach(async () => { await harness.stop(); });
+
+  it("hands off at once when the app has no service principal in the user's tenant (AADSTS700016), with no retries", async () => {
+    const seed = { ...TEST_SEED, tenants: TEST_SEED.tenants.map((t, i) => (i === 0 ? { ...t, appServicePrincipal: false } : t)) };
+    const dataDir = path.join(await import('node:os').then((os) => os.tmpdir()), `seed-${process.pid}-${Date.now()}.json`);
+    await writeFile(dataDir, JSON.stringify(seed));
+    harness = await startHarness({ CLOSURE: 'graph', SANDBOX_SEED: dataDir });
+    const { replies } = await handOff(harness);
+    const text = textsOf(replies);
+    assert.match(text, /has no access to your organization[\s\S]*has not been closed yet/);
+    assert.doesNotMatch(text, /taking longer|didn't succeed/);
+    const audit = await auditTypes(harness);
+    assert.ok(audit.includes('handedOff:noAppToken'), audit.join(', '));
+    assert.ok(!audit.some((e) => e.startsWith('closeFailed')));
+    assert.equal(await harness.bot.background.reconcileClosures(), 0, 'nothing left for the reconciler to retry');
+  });
+});
