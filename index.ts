@@ -5,19 +5,21 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+// Type imports only: the Azure SDKs load (await import) when their mode is on, so sandbox mode starts without them.
+import type { TokenCredential } from '@azure/identity';
+import type { ContainerClient } from '@azure/storage-blob';
 import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
   type Activity, type ConversationReference, type Storage, type TurnContext,
 } from 'botbuilder';
-import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { AuthenticationConstants, type UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
+import { botFrameworkEndpointKeys } from './bot/botFrameworkEndpoints';
 import { BotClosureChannels } from './bot/botClosureChannel';
 import { HandOffCheckTurns } from './bot/handOffCheckTurns';
+import { ReusedClientsAuthentication } from './bot/reusedClients';
 import { FileStorage } from './bot/storage/fileStorage';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
@@ -32,11 +34,10 @@ import { startServer } from './server/lifecycle';
 import { registerLegalPages } from './server/legalPages';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
-import { BlobSasLinkSigner } from './services/blob/blobSasLinkSigner';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
 import { ClosureService } from './services/closureService';
 import { ClosureWorkflow } from './services/closureWorkflow';
-import { appCredentialProviderFromTokenCredential, createAppCredentialProvider, graphScopeFor } from './services/credentials/appCredentials';
+import { appCredentialProviderFromTokenCredential, graphScopeFor } from './services/credentials/tokenProvider';
 import type { DataExporter, DownloadLinkSigner } from './services/dataExporter';
 import { ExportService, type ExportJob } from './services/exportService';
 import { GraphAccountCloser } from './services/graph/graphAccountCloser';
@@ -65,7 +66,6 @@ const SSO_DEDUPE_KEEP_MS = 60 * 60_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 /** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
 const EXPORT_FILE_NAME = 'personal-data.json';
-const DEFAULT_LOGIN_BASE_URL = 'https://login.microsoftonline.com';
 
 export interface RunningBot {
   readonly url: string;
@@ -98,7 +98,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const credentials = standIn
     ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
     // LOGIN_BASE_URL is the authority of the app tokens too, so a national cloud or a local stand-in gets these calls.
-    : createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials'), authorityHost: loginBaseUrl || undefined });
+    : loadLazily<typeof import('./services/credentials/appCredentials')>('./services/credentials/appCredentials').createAppCredentialProvider(
+      config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials'), authorityHost: loginBaseUrl || undefined });
   // The sandbox plays Microsoft's "My data requests" page itself, so the hand-off runs end to end on a laptop.
   const portalUrl = standIn?.portalUrl ?? config.closure.portalUrl;
   const scope = graphScopeFor(graphBaseUrl);
@@ -148,7 +149,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('closure'),
     onHandedOff: (request) => handOffChecks.started(request),
   });
-  const exports = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: stores.records<ExportJob>('exportJobs'), exporter, audit: stores.audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
   const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
@@ -156,13 +157,13 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => adapter.continueConversationAsync(botAppId, reference, logic);
   const workflow = new ClosureWorkflow({
     closure,
-    forgetPerson: (identity) => exports.forget(identity),
+    forgetPerson: (identity) => exportService.forget(identity),
     settleLeaseMs: config.closure.leaseSeconds * 1000,
     logger: logger.child('workflow'),
   });
   const closureChannels = new BotClosureChannels({ continueConversation, state, storage: stateStorage, connectionName: config.connectionName, clock, logger: logger.child('channel') });
   const dialog = new MainDialog({
-    directory, realm, closure, exports, audit: stores.audit, clock, workflow,
+    directory, realm, closure, exports: exportService, audit: stores.audit, clock, workflow,
     closureChannel: (context) => closureChannels.forTurn(context),
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
@@ -189,7 +190,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports, logger: logger.child('background') });
+  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, exports: exportService, logger: logger.child('background') });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
@@ -250,22 +251,15 @@ function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFramewor
     MicrosoftAppId: identity.appType === 'None' ? '' : identity.appId,
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
-    // Regional bots and local tests of the Azure path need their own token service (the SDK reads OAuthUrl first).
-    ...(config.oauthUrl ? { OAuthUrl: config.oauthUrl } : {}),
-    // The bot's own token for the channels comes from LOGIN_BASE_URL too when it is not the public cloud's.
-    ...(identity.appType === 'SingleTenant' && loginBaseUrl && loginBaseUrl !== DEFAULT_LOGIN_BASE_URL ? { ToChannelFromBotLoginUrl: `${loginBaseUrl}/${identity.tenantId}` } : {}),
+    // OAUTH_URL (regional bots, local tests of the Azure path) and a non-public LOGIN_BASE_URL reach every SDK call.
+    ...botFrameworkEndpointKeys({ oauthUrl: config.oauthUrl, loginBaseUrl, singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined }),
   });
 }
 
 function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
-  const adapter = new CloudAdapter(authentication);
-  if (sandboxTokens) {
-    // Without an app id the SDK's own token client refuses to work ("appId Required"): the sandbox's serves instead.
-    adapter.use(async (context: TurnContext, next) => {
-      context.turnState.set(adapter.UserTokenClientKey, sandboxTokens);
-      await next();
-    });
-  }
+  // Clients built once and reused across turns. Without an app id the SDK's own token client refuses to work
+  // ("appId Required"): the sandbox's serves every turn instead, installed here once.
+  const adapter = new CloudAdapter(new ReusedClientsAuthentication({ inner: authentication, userTokens: sandboxTokens }));
   adapter.onTurnError = async (context, error) => {
     logger.error('turn failed', { activityType: context.activity.type, channelId: context.activity.channelId, error });
     // Never "nothing has been closed": the error may come after a Yes whose closure is under way or done
@@ -279,6 +273,17 @@ function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, 
   return adapter;
 }
 
+/**
+ * `require` on first use, for the Azure SDKs: loading @azure/identity, @azure/storage-blob and botbuilder-azure-blobs
+ * at start-up cost sandbox mode (which never uses them) a measurable share of its cold start (docs/scaling.md).
+ * `require`, not `await import()`: under nodenext a dynamic import takes the packages' ESM builds, whose classes are
+ * not the CommonJS ones the rest of the bot's types (and botbuilder-azure-blobs) are built against.
+ */
+function loadLazily<T>(id: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(id) as T;
+}
+
 async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<Sandbox> {
   const seed = config.sandbox.seedPath ? await loadSeedFile(config.sandbox.seedPath) : undefined;
   return startSandbox({ port: config.sandbox.port, dataDir: config.sandbox.dataDir, seed, exportDelayMs: config.sandbox.exportDelayMs, logger });
@@ -288,11 +293,13 @@ async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<
 function azureCredential(config: BotConfig): TokenCredential {
   const graphClientId = config.directory.kind === 'graph' && 'clientId' in config.directory.credential ? config.directory.credential.clientId : undefined;
   const clientId = graphClientId ?? (config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined);
+  const { ManagedIdentityCredential } = loadLazily<typeof import('@azure/identity')>('@azure/identity');
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
 function blobContainer(config: BotConfig): ContainerClient {
   if (config.storage.kind !== 'blob') throw new Error('blobContainer needs STORAGE=blob');
+  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
   const service = config.storage.connectionString
     ? BlobServiceClient.fromConnectionString(config.storage.connectionString)
     : new BlobServiceClient(config.storage.accountUrl ?? '', azureCredential(config));
@@ -303,9 +310,12 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
   switch (config.storage.kind) {
     case 'memory': return new MemoryStorage();
     case 'file': return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
-    case 'blob': return config.storage.connectionString
-      ? new BlobsStorage(config.storage.connectionString, config.storage.container)
-      : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+    case 'blob': {
+      const { BlobsStorage } = loadLazily<typeof import('botbuilder-azure-blobs')>('botbuilder-azure-blobs');
+      return config.storage.connectionString
+        ? new BlobsStorage(config.storage.connectionString, config.storage.container)
+        : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+    }
   }
 }
 
@@ -314,6 +324,8 @@ function productionLinkSigner(config: BotConfig, logger: Logger): DownloadLinkSi
   const location = config.export.storageLocation;
   if (!location) return { sign: async () => { throw new Error('EXPORT_STORAGE_LOCATION is not set'); } };
   const account = new URL(location);
+  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
+  const { BlobSasLinkSigner } = loadLazily<typeof import('./services/blob/blobSasLinkSigner')>('./services/blob/blobSasLinkSigner');
   const service = new BlobServiceClient(`${account.protocol}//${account.host}`, azureCredential(config));
   return new BlobSasLinkSigner({
     kind: 'userDelegation',

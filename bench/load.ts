@@ -1,162 +1,178 @@
 /**
- * Load benchmark, `npm run bench [-- --users 50 --storage memory|file --time-limit-seconds 120]`: the real bot and
- * its embedded sandbox in this process, on loopback only, and N simulated users who each walk the whole closure
- * at once: welcome -> sign-in (page + magic code) -> skip export -> warning -> Yes. Prints latency percentiles
- * per step, throughput and memory, and writes them to bench/results/latest.json. It measures; it asserts nothing.
+ * `npm run bench [-- --tiny] [--seconds 5] [--output file.json]`: the bot against the framework floor in one run.
+ * Processes: the sandbox (`npm run sandbox`'s entry, so its scrypt and Graph work are not charged to the bot), the
+ * echo bot (bench/echoBot.ts) and the real bot with memory and with file storage (bench/botServer.ts), servers
+ * pinned to CPU 0 and the sandbox and this load generator to CPU 1 when `taskset` is there. Measured:
+ * welcome turns per second at 1 and 10 connections beside the echo bot's (ratios, p50/p99), the bot's own CPU per
+ * whole closure (process.cpuUsage inside the bot), heap and RSS per conversation parked at the warning card (after
+ * full GCs, in a fresh bot), and cold start of `npm start` and `node dist/index.js` to /healthz. Prints the table
+ * and writes it to bench/results/. `--profile DIR` has the bots write CPU profiles. It measures; it asserts nothing.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../config/config';
-import { startBot } from '../index';
-import type { LogRecord } from '../services/logger';
-import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, type ReplyActivity } from '../test/support/botHarness';
 import { startConnectorStub } from '../test/support/connectorStub';
-
-const STEPS = ['welcome', 'startSignIn', 'signInPage', 'magicCode', 'skipExport', 'confirmYes'] as const;
-type Step = (typeof STEPS)[number];
+import { measureColdStarts } from './coldStart';
+import { pinning, pinSelf, startSandboxProcess, startServerProcess, type BenchServer } from './processes';
+import { formatReport, type BenchReport, type ClosureFigures } from './report';
+import { closeAccount, inParallel, measureRate, openChannel, parkAtWarning, percentiles, round, type BenchUser } from './traffic';
 
 interface Options {
-  readonly users: number;
-  readonly storage: 'memory' | 'file';
-  /** The whole run is abandoned after this long; unfinished users count as failed. */
-  readonly timeLimitSeconds: number;
+  readonly tiny: boolean;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly closures: number;
+  readonly parked: number;
+  readonly coldRuns: number;
   readonly output: string;
+  /** `--profile DIR`: the bots write V8 CPU profiles there (`--cpu-prof`), for docs/scaling.md's "where the time goes". */
+  readonly profileDir?: string;
 }
 
 const TENANT_ID = '55555555-0000-4000-8000-000000000001';
+const CLOSURE_CONCURRENCY = 4;
 
 function parseOptions(argv: readonly string[]): Options {
   const value = (name: string): string | undefined => {
     const index = argv.indexOf(`--${name}`);
     return index >= 0 ? argv[index + 1] : undefined;
   };
-  const users = Number(value('users') ?? process.env.BENCH_USERS ?? 50);
-  const storage = value('storage') ?? 'memory';
-  const timeLimitSeconds = Number(value('time-limit-seconds') ?? 120);
-  if (!Number.isInteger(users) || users < 1 || users > 1000) throw new Error(`--users must be 1..1000, got "${users}"`);
-  if (storage !== 'memory' && storage !== 'file') throw new Error(`--storage must be memory or file, got "${storage}"`);
-  if (!Number.isFinite(timeLimitSeconds) || timeLimitSeconds <= 0) throw new Error(`--time-limit-seconds must be positive, got "${timeLimitSeconds}"`);
-  return { users, storage, timeLimitSeconds, output: value('output') ?? path.join(__dirname, 'results', 'latest.json') };
+  const known = new Set(['--tiny', '--seconds', '--output', '--profile']);
+  const unknown = argv.find((arg, i) => arg.startsWith('--') && !known.has(arg) && !['--output', '--seconds', '--profile'].includes(argv[i - 1] ?? ''));
+  if (unknown) throw new Error(`unknown option "${unknown}"; options: --tiny, --seconds N, --output FILE, --profile DIR`);
+  const tiny = argv.includes('--tiny');
+  const seconds = Number(value('seconds') ?? (tiny ? 0.5 : 5));
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new Error(`--seconds must be in (0, 600], got "${value('seconds')}"`);
+  return {
+    tiny, seconds,
+    warmupSeconds: tiny ? 0.2 : 1,
+    closures: tiny ? 2 : 40,
+    parked: tiny ? 3 : 200,
+    coldRuns: tiny ? 1 : 3,
+    output: value('output') ?? path.join(__dirname, 'results', 'latest.json'),
+    profileDir: value('profile') === undefined ? undefined : path.resolve(value('profile') as string),
+  };
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const pin = pinning();
+  const serverCpu = pin.available ? pin.serverCpu : undefined;
+  const loadCpu = pin.available ? pin.loadCpu : undefined;
+  if (loadCpu !== undefined) pinSelf(loadCpu);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'closure-bench-'));
+  const users: BenchUser[] = Array.from({ length: options.closures * 2 + options.parked }, (_, i) => ({ upn: `user${i + 1}@benchclub.example`, password: `bench-pass-${i + 1}` }));
   const seedPath = path.join(dataDir, 'seed.json');
-  const people = Array.from({ length: options.users }, (_, i) => ({
-    id: `66666666-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
-    upn: `user${i + 1}@benchclub.example`,
-    displayName: `Bench User ${i + 1}`,
-    password: `bench-pass-${i + 1}`,
-    tenantId: TENANT_ID,
+  await writeFile(seedPath, JSON.stringify({
+    tenants: [{ id: TENANT_ID, displayName: 'Bench Club', domains: ['benchclub.example'], unmanaged: true }],
+    users: users.map((user, i) => ({ id: `66666666-0000-4000-8000-${String(i + 1).padStart(12, '0')}`, upn: user.upn, displayName: `Bench User ${i + 1}`, password: user.password, tenantId: TENANT_ID })),
   }));
-  await writeFile(seedPath, JSON.stringify({ tenants: [{ id: TENANT_ID, displayName: 'Bench Club', domains: ['benchclub.example'], unmanaged: true }], users: people }));
 
-  const errors: LogRecord[] = [];
+  const loadAvgBefore = loadavg().map((v) => round(v, 2));
   const connector = await startConnectorStub();
-  const config = loadConfig({
-    HOST: '127.0.0.1', PORT: '0', SANDBOX_PORT: '0', STORAGE: options.storage, DATA_DIR: dataDir,
-    SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'), SANDBOX_SEED: seedPath, SANDBOX_EXPORT_DELAY_MS: '0', LOG_LEVEL: 'warn',
+  const sandbox = await startSandboxProcess({
+    SANDBOX_PORT: '0', SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'), SANDBOX_SEED: seedPath, SANDBOX_EXPORT_DELAY_MS: '0', LOG_LEVEL: 'warn',
+  }, loadCpu);
+  const botEnv = (storage: 'memory' | 'file', dir: string) => ({ PORT: '0', HOST: '127.0.0.1', SANDBOX_URL: sandbox.url, STORAGE: storage, DATA_DIR: path.join(dataDir, dir), LOG_LEVEL: 'error' });
+  const servers: BenchServer[] = [];
+  const started = async (server: Promise<BenchServer>) => {
+    const running = await server;
+    servers.push(running);
+    return running;
+  };
+  try {
+    const echo = await started(startServerProcess('echo bot', 'bench/echoBot.ts', {}, serverCpu));
+    const memoryBot = await started(startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu, options.profileDir));
+    const fileBot = await started(startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu, options.profileDir));
+
+    const welcome: Array<BenchReport['welcome'][number]> = [];
+    for (const connections of [1, 10]) {
+      const echoRate = await rateOf(echo, connections, options, connector.url);
+      for (const [storage, bot] of [['memory', memoryBot], ['file', fileBot]] as const) {
+        const botRate = await rateOf(bot, connections, options, connector.url);
+        welcome.push({ storage, connections, echo: echoRate, bot: botRate, ratio: round(botRate.turnsPerSecond / echoRate.turnsPerSecond, 2) });
+      }
+    }
+    const closure = {
+      memory: await closuresOn(memoryBot, users.slice(0, options.closures), connector.url),
+      file: await closuresOn(fileBot, users.slice(options.closures, options.closures * 2), connector.url),
+    };
+    const parkingBot = await started(startServerProcess('bot (parking)', 'bench/botServer.ts', botEnv('memory', 'parked'), serverCpu));
+    const parked = await parkOn(parkingBot, users.slice(options.closures * 2), connector.url);
+    const loggedErrors = servers.reduce((sum, server) => sum + server.errors(), 0);
+    await Promise.all(servers.map((server) => server.stop()));
+    servers.length = 0;
+    await sandbox.stop();
+    const coldStart = await measureColdStarts(options.coldRuns, serverCpu);
+
+    const report: BenchReport = {
+      measuredAt: new Date().toISOString(),
+      machine: {
+        node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGB: Math.round(totalmem() / 2 ** 30), loadAverageBefore: loadAvgBefore, loadAverageAfter: loadavg().map((v) => round(v, 2)),
+        pinned: pin.available ? `servers on CPU ${pin.serverCpu}, sandbox and load on CPU ${pin.loadCpu}` : 'no (taskset missing or one CPU)',
+      },
+      settings: { tiny: options.tiny, seconds: options.seconds, warmupSeconds: options.warmupSeconds, closures: options.closures, closureConcurrency: CLOSURE_CONCURRENCY, parked: options.parked, coldRuns: options.coldRuns },
+      welcome, closure, parked, coldStart, loggedErrors,
+    };
+    await mkdir(path.dirname(options.output), { recursive: true });
+    await writeFile(options.output, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${formatReport(report)}\nwritten to ${path.relative(process.cwd(), options.output)}\n`);
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await sandbox.stop();
+    await connector.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function rateOf(server: BenchServer, connections: number, options: Options, serviceUrl: string) {
+  const channel = openChannel(server.url, connections, serviceUrl);
+  try {
+    return await measureRate(channel, { connections, seconds: options.seconds, warmupSeconds: options.warmupSeconds, expect: (replies) => replies.length > 0 });
+  } finally {
+    channel.close();
+  }
+}
+
+async function closuresOn(bot: BenchServer, users: readonly BenchUser[], serviceUrl: string): Promise<ClosureFigures> {
+  const channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
+  const latencies: number[] = [];
+  let failed = 0;
+  const before = (await bot.probe('cpu')).cpuMs ?? 0;
+  await inParallel(users, CLOSURE_CONCURRENCY, async (user) => {
+    const at = performance.now();
+    try {
+      await closeAccount(channel, user);
+      latencies.push(performance.now() - at);
+    } catch {
+      failed += 1;
+    }
   });
-  const bot = await startBot(config, { logSink: (record) => record.level === 'error' && errors.push(record), timers: false });
-  const before = memory();
+  const after = (await bot.probe('cpu')).cpuMs ?? 0;
+  channel.close();
+  const { p50, p99 } = percentiles(latencies);
+  // All of the bot process's CPU in the window (turns, GC, its HTTP to the sandbox), per closure that completed.
+  return { closures: latencies.length, failed, cpuMsPerClosure: round((after - before) / Math.max(1, latencies.length), 2), p50Ms: round(p50, 1), p99Ms: round(p99, 1) };
+}
 
-  const latencies = new Map<Step, number[]>(STEPS.map((s) => [s, []]));
-  let requests = 0;
-  const failures: string[] = [];
-  const deadline = AbortSignal.timeout(options.timeLimitSeconds * 1000);
-  const started = performance.now();
-
-  const walk = async (person: (typeof people)[number]): Promise<void> => {
-    const userId = `bench-${randomUUID()}`;
-    const timed = async <T>(step: Step, work: () => Promise<T>): Promise<T> => {
-      if (deadline.aborted) throw new Error('time limit reached');
-      const at = performance.now();
-      const result = await work();
-      latencies.get(step)?.push(performance.now() - at);
-      return result;
-    };
-    const send = async (activity: Record<string, unknown>): Promise<ReplyActivity[]> => {
-      requests += 1;
-      const response = await fetch(`${bot.url}/api/messages`, {
-        method: 'POST',
-        signal: deadline,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          channelId: 'emulator', serviceUrl: connector.url, conversation: { id: `conv-${userId}` }, from: { id: userId },
-          recipient: { id: 'bot' }, deliveryMode: 'expectReplies', id: randomUUID(), timestamp: new Date().toISOString(), locale: 'en-US', ...activity,
-        }),
-      });
-      if (response.status !== 200) throw new Error(`bot answered ${response.status}`);
-      return ((await response.json()) as { activities?: ReplyActivity[] }).activities ?? [];
-    };
-    const welcome = await timed('welcome', () => send({ type: 'message', text: 'hello' }));
-    const signIn = await timed('startSignIn', () => send({ type: 'message', value: cardActionData(welcome, 'closure.start') }));
-    const page = await timed('signInPage', () => {
-      requests += 2;
-      return submitSignInPage(signInLinkOf(signIn), person.upn, person.password);
-    });
-    const offer = await timed('magicCode', () => send({ type: 'message', text: magicCodeOf(page) }));
-    const warning = await timed('skipExport', () => send({ type: 'message', value: cardActionData(offer, 'closure.skipExport') }));
-    const outcome = await timed('confirmYes', () => send({ type: 'message', value: cardActionData(warning, 'closure.confirm') }));
-    if (!outcome.some((a) => /has been closed/.test(a.text ?? ''))) throw new Error(`no closure: ${outcome.map((a) => a.text).join(' | ')}`);
+async function parkOn(bot: BenchServer, users: readonly BenchUser[], serviceUrl: string): Promise<BenchReport['parked']> {
+  const channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
+  // One conversation first, so lazily built caches and compiled code are not counted as per-conversation state.
+  const [first, ...rest] = users;
+  if (first) await parkAtWarning(channel, first);
+  const before = await bot.probe('memory');
+  await inParallel(rest, CLOSURE_CONCURRENCY, async (user) => {
+    await parkAtWarning(channel, user);
+  });
+  const after = await bot.probe('memory');
+  channel.close();
+  const count = Math.max(1, rest.length);
+  return {
+    conversations: rest.length,
+    heapBytesPerConversation: Math.round(((after.heapUsed ?? 0) - (before.heapUsed ?? 0)) / count),
+    rssBytesPerConversation: Math.round(((after.rss ?? 0) - (before.rss ?? 0)) / count),
   };
-
-  const results = await Promise.allSettled(people.map((person) => walk(person)));
-  const elapsedMs = performance.now() - started;
-  for (const result of results) if (result.status === 'rejected') failures.push(String((result.reason as Error).message ?? result.reason));
-  const after = memory();
-  await bot.stop();
-  await connector.stop();
-  await rm(dataDir, { recursive: true, force: true });
-
-  const closures = results.filter((r) => r.status === 'fulfilled').length;
-  const report = {
-    measuredAt: new Date().toISOString(),
-    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30) },
-    settings: { users: options.users, storage: options.storage, timeLimitSeconds: options.timeLimitSeconds },
-    elapsedMs: Math.round(elapsedMs),
-    closures,
-    failed: failures.length,
-    failureSamples: [...new Set(failures)].slice(0, 5),
-    loggedErrors: errors.length,
-    throughput: { closuresPerSecond: round(closures / (elapsedMs / 1000)), requestsPerSecond: round(requests / (elapsedMs / 1000)) },
-    latencyMs: Object.fromEntries(STEPS.map((step) => [step, summary(latencies.get(step) ?? [])])),
-    memoryMB: { before, after },
-  };
-  await mkdir(path.dirname(options.output), { recursive: true });
-  await writeFile(options.output, `${JSON.stringify(report, null, 2)}\n`);
-  print(report);
-  process.stdout.write(`written to ${path.relative(process.cwd(), options.output)}\n`);
-}
-
-function summary(values: number[]): { count: number; p50: number; p95: number; p99: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? 0 : round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]));
-  return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
-}
-
-function memory(): { rss: number; heapUsed: number } {
-  const usage = process.memoryUsage();
-  return { rss: round(usage.rss / 2 ** 20), heapUsed: round(usage.heapUsed / 2 ** 20) };
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-function print(report: { settings: Options | object; elapsedMs: number; closures: number; failed: number; throughput: object; latencyMs: Record<string, ReturnType<typeof summary>>; memoryMB: object }): void {
-  const lines = [
-    `settings: ${JSON.stringify(report.settings)}`,
-    `closures: ${report.closures} done, ${report.failed} failed, in ${report.elapsedMs} ms; throughput ${JSON.stringify(report.throughput)}`,
-    'step           count     p50     p95     p99     max  (ms)',
-    ...Object.entries(report.latencyMs).map(([step, s]) =>
-      `${step.padEnd(14)}${String(s.count).padStart(6)}${[s.p50, s.p95, s.p99, s.max].map((v) => v.toFixed(1).padStart(8)).join('')}`),
-    `memory (MB): ${JSON.stringify(report.memoryMB)}`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().then(

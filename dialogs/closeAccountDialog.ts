@@ -5,6 +5,7 @@ import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
+import { breakableAddress, isolateText } from './plainText';
 import { SignInPrompt } from './signInPrompt';
 import type { DialogServices } from './dialogServices';
 import { formatTime, Messages } from './messages';
@@ -88,7 +89,7 @@ export class CloseAccountDialog extends ComponentDialog {
     await this.setProgress(step.context, { step: 'exportOffer' });
     const job = await this.services.exports.find(identity);
     if (job?.status === 'ready' && job.downloadUrl && job.linkExpiresAt && Date.parse(job.linkExpiresAt) > this.services.clock().getTime()) {
-      const expiresAt = formatTime(new Date(job.linkExpiresAt));
+      const expiresAt = formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step));
       // The "ready" message (with its card and link) was sent once when the export finished (`notifiedAt`);
       // "Continue to close my account" on that card comes here, so it is pointed to, not posted a second time.
       if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
@@ -97,17 +98,17 @@ export class CloseAccountDialog extends ComponentDialog {
     }
     if (job?.status === 'running') {
       // Asked before and not ready yet: never the export question again, only "wait, or go on without it".
-      const requestedAt = formatTime(new Date(job.requestedAt));
+      const requestedAt = formatTime(new Date(job.requestedAt), this.timeZoneOf(step));
       (step.values as StepValues).exportRunning = true;
       return step.prompt(EXPORT_PROMPT, {
-        prompt: MessageFactory.attachment(renderCard('exportRunning', { requestedAt }), Messages.exportStillRunning(new Date(job.requestedAt))),
+        prompt: MessageFactory.attachment(renderCard('exportRunning', { requestedAt }), Messages.exportStillRunning(new Date(job.requestedAt), this.timeZoneOf(step))),
         retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
       });
     }
     const intro = job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason') : Messages.exportPrompt;
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
-      prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: identity.upn, organizationName: identity.organizationName }), intro),
+      prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) }), intro),
       retryPrompt: MessageFactory.text(Messages.exportRetry),
     });
   }
@@ -134,17 +135,20 @@ export class CloseAccountDialog extends ComponentDialog {
     const card = renderCard('warning', {
       requestId: request.requestId,
       nonce,
-      upn: identity.upn,
-      displayName: identity.displayName,
-      organizationName: identity.organizationName,
-      expiresAt: formatTime(new Date(request.expiresAt)),
+      // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
+      upn: breakableAddress(identity.upn),
+      displayName: isolateText(identity.displayName),
+      organizationName: isolateText(identity.organizationName),
+      expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
       universalActions: step.context.activity.channelId === 'msteams',
       requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
     });
-    return step.prompt(DECISION_PROMPT, {
-      prompt: MessageFactory.attachment(card, Messages.warningPrompt),
-      retryPrompt: MessageFactory.text(Messages.typeIsNotConfirmation),
-    });
+    // Parked small (issue 14): the card is sent here rather than kept as the prompt's options in dialog state, and
+    // the identity goes, since the press proves it afresh (confirmClosureDialog); the request id and nonce are in
+    // the card and the closure request record.
+    delete (step.values as StepValues).identity;
+    await step.context.sendActivity(MessageFactory.attachment(card, Messages.warningPrompt));
+    return step.prompt(DECISION_PROMPT, { retryPrompt: MessageFactory.text(Messages.typeIsNotConfirmation) });
   }
 
   private async decisionStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -182,6 +186,12 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async setProgress(context: TurnContext, progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string }): Promise<void> {
     await this.services.progress.set(context, progress);
+  }
+
+  /** The reader's IANA time zone, when the channel sent one with this activity. */
+  private timeZoneOf(step: WaterfallStepContext): string | undefined {
+    const zone: unknown = step.context.activity.localTimezone;
+    return typeof zone === 'string' && zone.length > 0 && zone.length <= 64 ? zone : undefined;
   }
 
   private now(): string {

@@ -110,7 +110,7 @@ export class MainDialog extends ComponentDialog {
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
-      if (progress.requestId) await this.services.closure.cancelPending(progress.requestId, activity.from.id);
+      if (progress.requestId) await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
       await this.services.progress.set(inner.context, {});
       await this.signOut(inner.context);
       return inner.cancelAllDialogs();
@@ -127,15 +127,6 @@ export class MainDialog extends ComponentDialog {
       await inner.cancelAllDialogs();
       return inner.beginDialog(ROUTE_STEPS);
     }
-    if (payload?.action === CardActions.start && progress.step === 'warning') {
-      await inner.context.sendActivity(Messages.warningStillWaiting);
-      return { status: DialogTurnStatus.waiting };
-    }
-    if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
-      const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
-      await inner.context.sendActivity(Messages.rejected(verdict === 'actionable' ? 'unknownRequest' : verdict));
-      return { status: DialogTurnStatus.waiting };
-    }
     if (progress.step === 'warning' && progress.requestId && !(payload && isDecision(payload))) {
       // The warning expired or was refused meanwhile (background expiry, a refused Teams press): its waiting step
       // ends, so "close my account" starts again at once instead of "press Yes on the card" (issue 11).
@@ -145,6 +136,15 @@ export class MainDialog extends ComponentDialog {
         await inner.cancelAllDialogs();
         return inner.beginDialog(ROUTE_STEPS);
       }
+    }
+    if (payload?.action === CardActions.start && progress.step === 'warning') {
+      await inner.context.sendActivity(Messages.warningStillWaiting);
+      return { status: DialogTurnStatus.waiting };
+    }
+    if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
+      const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
+      await inner.context.sendActivity(Messages.rejected(verdict === 'actionable' ? 'unknownRequest' : verdict));
+      return { status: DialogTurnStatus.waiting };
     }
     return undefined;
   }

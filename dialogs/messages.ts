@@ -5,11 +5,27 @@ import type { VerifiedIdentity } from '../services/identity';
 import { isolateText, plainName } from './plainText';
 
 /**
- * Everything the bot says, in one place: plain words, no internals, and never a token. Times are given in
- * UTC with the zone named, because the bot cannot know the reader's time zone.
+ * Everything the bot says, in one place: plain words, no internals, and never a token.
+ *
+ * Times are given in the reader's time zone when the channel sends one (`localTimezone`, an IANA name: Web Chat
+ * and the Emulator send it; Teams sends it on messages), with the zone named; otherwise in UTC, said as such.
  */
-export function formatTime(at: Date): string {
-  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+export function formatTime(at: Date, timeZone?: string): string {
+  const zone = timeZone && isTimeZone(timeZone) ? timeZone : undefined;
+  if (!zone) return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  // sv-SE formats as "2026-12-01 10:01": the same ISO-like shape as the UTC fallback, unambiguous in English text.
+  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  return `${local} (${zone} time)`;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
 }
 
 /** Offered wherever a flow ends without a closure: whoever signed in with the wrong account is not stuck with it. */
@@ -34,8 +50,8 @@ export const Messages = {
   exportRetry: 'Please choose **Export my data first** or **Skip, don\'t export** on the card (or type "export" or "skip").',
   exportRequested:
     "I've asked for an export of your data. It usually takes a day or two, and can take up to 30 days. I'll message you here when the download is ready; then you can come back and close your account. Nothing has been closed.",
-  exportStillRunning: (requestedAt: Date) =>
-    `Your data export (requested ${formatTime(requestedAt)}) is still being prepared, so I won't start another. You can wait for it, or go on to the warning now without it.`,
+  exportStillRunning: (requestedAt: Date, timeZone?: string) =>
+    `Your data export (requested ${formatTime(requestedAt, timeZone)}) is still being prepared, so I won't start another. You can wait for it, or go on to the warning now without it.`,
   exportRunningRetry: 'Please choose **Wait for the export** or **Go on without it** on the card (or type "wait" or "go on").',
   exportAlreadyRunning: "Your data export is already being prepared, so I haven't started another. I'll message you here when it's ready. Nothing has been closed.",
   exportFailedBefore: (reason: string) => `Your last data export didn't succeed (${reason}). You can ask for it again or go on without it.`,
@@ -53,12 +69,12 @@ export const Messages = {
   closedInBackground: (requestId: string, closedAt: Date) =>
     `Your account has now been closed. Request id: \`${requestId}\`, closed ${formatTime(closedAt)}.`,
   handedOff: (reason: HandOffReason, upn: string | undefined) =>
-    `${HAND_OFF_WHY[reason]} Your account${upn ? ` **${upn}**` : ''} has not been closed yet: you close it yourself on Microsoft's **My data requests** page, ` +
+    `${HAND_OFF_WHY[reason]} Your account${upn ? ` **${plainName(upn)}**` : ''} has not been closed yet: you close it yourself on Microsoft's **My data requests** page, ` +
     'with the steps on the card. Export your data there first if you want a copy.',
   handOffVerified: (upn: string | undefined) =>
-    `Your account${upn ? ` **${upn}**` : ''} is closed: Microsoft's directory no longer knows it. I've signed you out and stopped checking.`,
+    `Your account${upn ? ` **${plainName(upn)}**` : ''} is closed: Microsoft's directory no longer knows it. I've signed you out and stopped checking.`,
   handOffStillOpen: (upn: string | undefined) =>
-    `Your account${upn ? ` **${upn}**` : ''} is still open: it still signs in. Finish the steps on **My data requests** (Close account, then Yes), then press **I've closed it, check** again.`,
+    `Your account${upn ? ` **${plainName(upn)}**` : ''} is still open: it still signs in. Finish the steps on **My data requests** (Close account, then Yes), then press **I've closed it, check** again.`,
   handOffCannotConfirm: (reason: UnknownEvidenceReason) =>
     `I can't confirm it yet. ${CANNOT_CONFIRM[reason]} I'll keep checking on my own for a while and tell you here if I see that it is closed.`,
   handOffUnconfirmedAtEnd: "I've stopped checking whether your account was closed on Microsoft's page, and I couldn't confirm it either way. If you closed it, there is nothing more to do; if not, it is still open.",

@@ -28,3 +28,13 @@ export function isolateText(value: string): string {
 export function plainName(value: string): string {
   return isolateText(value.replace(INLINE_MARKDOWN, '\\$&'));
 }
+
+const ZERO_WIDTH_SPACE = '\u200B';
+
+/**
+ * An address for a card line, isolated, with a break opportunity after each `@` and `.`: on a narrow phone
+ * `someone@organization.onmicrosoft.com` then wraps between its parts instead of in the middle of a word.
+ */
+export function breakableAddress(address: string): string {
+  return isolateText(address).replace(/[@.]/g, `$&${ZERO_WIDTH_SPACE}`);
+}

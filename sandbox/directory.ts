@@ -113,6 +113,8 @@ export interface SandboxState {
   nameHashKey?: string;
   /** Earlier versions kept the purged names in plain text; converted to `purgedSignInNames` on load. */
   closedUpns?: Record<string, string>;
+  /** Fingerprint of the seed this state grew from, so a changed `SANDBOX_SEED` is noticed at start-up. */
+  seedHash?: string;
 }
 
 export interface DirectoryOptions {
@@ -138,8 +140,13 @@ export class SandboxDirectory {
     await mkdir(options.dataDir, { recursive: true });
     const file = path.join(options.dataDir, STATE_FILE);
     const existing = await readState(file);
+    const seedHash = seedFingerprint(options.seed);
     if (existing) {
       options.logger.info(`sandbox state loaded from "${file}"`, { users: existing.users.length });
+      if (existing.seedHash !== undefined && existing.seedHash !== seedHash) {
+        // Not reseeded silently: the saved state holds closures and exports someone may still be looking at.
+        options.logger.warn(`the sandbox seed changed since "${file}" was written; it keeps the saved state. Run "npm run sandbox:reset" (with the bot stopped) to start from the new seed`);
+      }
       const directory = new SandboxDirectory(existing, options);
       if (existing.closedUpns) {
         for (const [name, at] of Object.entries(existing.closedUpns)) rememberPurgedSignInName(existing, name, at);
@@ -148,7 +155,7 @@ export class SandboxDirectory {
       }
       return directory;
     }
-    const directory = new SandboxDirectory(await stateFromSeed(options.seed), options);
+    const directory = new SandboxDirectory({ ...(await stateFromSeed(options.seed)), seedHash }, options);
     await directory.save();
     options.logger.info(`sandbox state seeded in "${file}"`, { users: directory.state.users.length });
     return directory;
@@ -243,6 +250,9 @@ export class SandboxDirectory {
     const file = path.join(this.options.dataDir, STATE_FILE);
     const temp = `${file}.${randomUUID()}.tmp`;
     try {
+      // The folder may have been deleted while running (a reset by hand): write the state held in memory back.
+      const created = await mkdir(this.options.dataDir, { recursive: true });
+      if (created !== undefined) this.options.logger.warn(`sandbox data folder "${this.options.dataDir}" had disappeared; created it again and wrote the state held in memory (use npm run sandbox:reset to start from the seed)`);
       await writeFile(temp, JSON.stringify(this.state, null, 1), { mode: 0o600 });
       await rename(temp, file);
     } catch (error) {
@@ -255,6 +265,10 @@ export class SandboxDirectory {
 export function rememberPurgedSignInName(state: SandboxState, signInName: string, at: string): void {
   state.nameHashKey ??= randomBytes(32).toString('base64');
   state.purgedSignInNames = { ...state.purgedSignInNames, [signInNameHash(state.nameHashKey, signInName)]: at };
+}
+
+function seedFingerprint(seed: SandboxSeed): string {
+  return createHash('sha256').update(JSON.stringify(seed)).digest('base64url');
 }
 
 function signInNameHash(key: string, signInName: string): string {

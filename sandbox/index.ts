@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { AppError } from '../services/errors';
+import { AppError, portInUse } from '../services/errors';
 import { silentLogger, type Logger } from '../services/logger';
 import { createSandboxAppCredential } from './appCredential';
 import { appTokenRoutes, type AppClient } from './appTokenRoutes';
@@ -80,18 +80,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const directory = await SandboxDirectory.open({ dataDir: options.dataDir, seed, clock, logger: logger.child('directory') });
   const blobs = new BlobFiles(path.join(options.dataDir, 'blobs'));
-  const exports = new ExportJobs({ directory, blobs, exportDelayMs: options.exportDelayMs, logger: logger.child('exports') });
+  const exportJobs = new ExportJobs({ directory, blobs, exportDelayMs: options.exportDelayMs, logger: logger.child('exports') });
   const faults = new FaultTable();
   const events = new EventEmitter();
   // Routes need the listening URL (Location headers, sign-in links), so they are added once the port is known.
   const routes: Route[] = [];
-  const server = createSandboxServer({ routes, faults, clock, logger: logger.child('http'), beforeRoute: () => exports.purgeDue() });
+  const server = createSandboxServer({ routes, faults, clock, logger: logger.child('http'), beforeRoute: () => exportJobs.purgeDue() });
 
   const host = options.host ?? SANDBOX_DEFAULT_HOST;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: unknown) => reject(portInUse(error, options.port, host, 'SANDBOX_PORT'));
+    server.once('error', failed);
     server.listen(options.port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
@@ -104,7 +105,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const linkSigner = new SandboxLinkSigner({
     storageBaseUrl,
     key: Buffer.from(directory.state.signingKey, 'base64'),
-    onSigned: (address, expiresAt) => exports.linkSigned(address, expiresAt),
+    onSigned: (address, expiresAt) => exportJobs.linkSigned(address, expiresAt),
   });
 
   const conversations = await DirectLineConversations.open({ dataDir: options.dataDir, clock, logger: logger.child('directline') });
@@ -115,7 +116,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const directLineSignIn = bridgeDirectLineSignIn({ directLine, events, tokenServiceUrl, clock, logger: logger.child('directline') });
   routes.push(
     ...directLine.routes,
-    ...graphRoutes({ directory, exports, graphBaseUrl, storageBaseUrl, logger: logger.child('graph') }),
+    ...graphRoutes({ directory, exports: exportJobs, graphBaseUrl, storageBaseUrl, logger: logger.child('graph') }),
     ...realmRoutes({ directory }),
     ...appTokenRoutes({ directory, app, logger: logger.child('login') }),
     ...signInRoutes({ directory, events, browserSessions, logger: logger.child('signin') }),

@@ -52,7 +52,7 @@ export function plainRestifyErrors(server: Server, logger: Logger): void {
     const status = error.statusCode ?? 500;
     const code = restifyCode(error.body?.code) ?? problemCodeForStatus(status);
     if (status >= 500) logger.error('request failed', { method: req.method, path: req.path(), error });
-    else logger.debug('request refused', { method: req.method, path: req.path(), status, code, reason: error.message });
+    else logger.debug('request refused', { method: req.method, path: req.path(), status, problem: code, reason: error.message });
     Object.defineProperty(error, 'toJSON', { value: () => problem(code, HttpProblems[code].message), configurable: true });
     callback();
   });
@@ -71,19 +71,14 @@ function restifyCode(code: string | undefined): HttpProblemCode | undefined {
 
 /**
  * The response CloudAdapter.process writes to. It answers a failed authentication or a failed turn with the
- * exception's message as the body (`end(500, err.message)` in botbuilder 4.23's cloudAdapter.js): here any 4xx/5xx
- * body becomes a problem body, and the original text goes to the log. Success answers (invoke responses, the
- * expectReplies body) pass through unchanged, and so do the bot's own invoke answers with a 4xx status: the
- * adapter's failures are strings (or no body), an invoke response's body is an object the channel reads. Teams
- * needs them as sent: a `signin/tokenExchange` answered 412 with `{ id, connectionName, failureDetail }` makes
- * it show the sign-in card, and an `adaptiveCard/action` 400 carries `{ statusCode, type, value }`
- * (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/authentication/bot-sso-code).
+ * exception's message as the body (`end(500, err.message)` in botbuilder 4.23's cloudAdapter.js): here such a
+ * body (any 5xx, or a 4xx that is a bare string or empty) becomes a problem body, and the original text goes to the
+ * log. The bot's own answers (invoke responses with their object bodies, the expectReplies body) pass unchanged.
  */
 export function withPlainAdapterErrors(res: Response, logger: Logger): { socket: unknown; status(code: number): unknown; header(name: string, value: unknown): unknown; send(body?: unknown): unknown; end(): unknown } {
   let status = 200;
   let failed = false;
-  /** An invoke answer with a 4xx status, sent as the bot wrote it. */
-  let passedOn = false;
+  let sent = false;
   const sendFailure = (detail: unknown) => {
     failed = true;
     const code = problemCodeForStatus(status);
@@ -102,14 +97,15 @@ export function withPlainAdapterErrors(res: Response, logger: Logger): { socket:
       res.header(name, value);
     },
     send(body) {
-      if (status >= 400 && (typeof body !== 'object' || body === null)) sendFailure(body);
-      else {
-        passedOn = true;
-        res.send(body);
-      }
+      // An invoke response is the bot's own answer (Teams reads its 4xx body, e.g. 412 for a failed token
+      // exchange) and passes; the adapter's failures are 5xx or a bare string (`err.message`).
+      const adapterFailure = status >= 500 || (status >= 400 && (typeof body !== 'object' || body === null));
+      sent = true;
+      if (adapterFailure) sendFailure(body);
+      else res.send(body);
     },
     end() {
-      if (status >= 400 && !failed && !passedOn) sendFailure(undefined);
+      if (status >= 400 && !sent) sendFailure(undefined);
       else if (!failed) res.end();
     },
   };

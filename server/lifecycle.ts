@@ -1,3 +1,4 @@
+import { portInUse } from '../services/errors';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Server } from 'restify';
@@ -27,7 +28,7 @@ export async function startServer(server: Server, options: ListenOptions): Promi
   const inFlight = trackRequests(httpServer);
   const sockets = trackSockets(httpServer);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: unknown) => reject(portInUse(error, options.port, options.host, 'PORT')));
     server.listen(options.port, options.host, () => resolve());
   });
   const shownHost = options.host === '0.0.0.0' ? 'localhost' : options.host;
@@ -89,3 +90,4 @@ async function withinGrace(work: Promise<unknown>, graceMs: number): Promise<boo
     clearTimeout(timer);
   }
 }
+

@@ -66,3 +66,9 @@ export class AppError extends Error {
 export function isAppError(error: unknown, code?: ErrorCode): error is AppError {
   return error instanceof AppError && (code === undefined || error.code === code);
 }
+
+/** EADDRINUSE named with the setting that moves the port, so the one line at start-up says what to change. */
+export function portInUse(error: unknown, port: number, host: string, setting: string): unknown {
+  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return error;
+  return new AppError('CONFIG_INVALID', `port ${port} on ${host} is already in use (EADDRINUSE), perhaps by another copy of the bot: stop it, or set ${setting} to a free port`, { cause: error });
+}

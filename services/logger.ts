@@ -44,21 +44,82 @@ export function jsonLineSink(record: LogRecord): void {
 export const silentLogger: Logger = createLogger('silent', () => undefined);
 
 const SECRET_FIELD = /token|secret|password|authorization|nonce|code|cookie|key/i;
+/** Personal data by field name: a user principal name or mail address is never logged, only its keyed hash. */
+const PERSONAL_FIELD = /^(upn|userPrincipalName|mail|email|loginHint|login_hint|preferred_username|username)$/i;
+const NOT_SECRET = new Set(['errorCode', 'statusCode']);
+/** Deep enough for any record we write; deeper values (and cycles) are cut rather than walked forever. */
+const MAX_DEPTH = 8;
+/** How many links of a `cause` chain are kept. */
+const MAX_CAUSES = 5;
 
-/** Field names that look like credentials are masked whatever their value, as a second line of defence. */
+/**
+ * Field names that look like credentials or personal data are masked whatever their value, at any depth (a
+ * token inside `response.headers`, a UPN inside `user`), as a second line of defence. Errors become plain
+ * objects with their cause chain, stack and, for botbuilder's DialogContextError, the dialog stack's ids.
+ */
 export function redactFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return redactObject(fields, 0, new WeakSet());
+}
+
+function redactObject(value: object, depth: number, seen: WeakSet<object>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(fields)) {
-    out[name] = SECRET_FIELD.test(name) && name !== 'errorCode' && name !== 'statusCode' ? '[redacted]' : value;
+  for (const [name, field] of Object.entries(value)) {
+    out[name] = (SECRET_FIELD.test(name) && !NOT_SECRET.has(name)) || PERSONAL_FIELD.test(name) ? '[redacted]' : redactValue(field, depth + 1, seen);
   }
   return out;
 }
 
-function serializeFields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
-  if (!fields) return {};
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(fields)) {
-    out[name] = value instanceof Error ? { name: value.name, message: value.message, code: (value as { code?: unknown }).code } : value;
+function redactValue(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth > MAX_DEPTH) return '[too deep]';
+  seen.add(value);
+  try {
+    if (value instanceof Error) return redactObject(describeError(value, 0), depth, seen);
+    if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
+    if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1, seen));
+    if (value instanceof Date || value instanceof URL) return value.toString();
+    return redactObject(value, depth, seen);
+  } finally {
+    seen.delete(value);
   }
-  return out;
+}
+
+/**
+ * An error as the log keeps it (STYLE.md 17): name, message, its catalogue code, stack, the `cause` chain, and
+ * botbuilder's DialogContextError dialog stack (`dialogContext`, botbuilder-dialogs/src/dialogContextError.ts) as
+ * dialog ids only: a dialog's state can hold what the user typed. Read by shape: services never import botbuilder.
+ */
+function describeError(error: Error, depth: number): Record<string, unknown> {
+  const described: Record<string, unknown> = { name: error.name, message: error.message };
+  const { code, status, dialogContext } = error as { code?: unknown; status?: unknown; dialogContext?: unknown };
+  if (code !== undefined) described.errorCode = code;
+  if (typeof status === 'number') described.status = status;
+  if (error.stack) described.stack = error.stack;
+  const dialogs = dialogStackOf(dialogContext);
+  if (dialogs) described.dialogs = dialogs;
+  const cause: unknown = error.cause ?? (dialogContext ? (error as { error?: unknown }).error : undefined);
+  if (cause !== undefined && cause !== error) {
+    if (depth + 1 >= MAX_CAUSES) described.cause = '[more causes cut]';
+    else described.cause = cause instanceof Error ? describeError(cause, depth + 1) : typeof cause === 'string' ? cause : JSON.stringify(cause);
+  }
+  return described;
+}
+
+function dialogStackOf(context: unknown): { activeDialog?: string; parent?: string; stack: string[] } | undefined {
+  if (typeof context !== 'object' || context === null) return undefined;
+  const { activeDialog, parent, stack } = context as { activeDialog?: unknown; parent?: unknown; stack?: unknown };
+  if (!Array.isArray(stack)) return undefined;
+  return {
+    activeDialog: typeof activeDialog === 'string' ? activeDialog : undefined,
+    parent: typeof parent === 'string' ? parent : undefined,
+    stack: stack.map((instance) => {
+      const id = (instance as { id?: unknown } | null)?.id;
+      return typeof id === 'string' ? id : '?';
+    }),
+  };
+}
+
+function serializeFields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+  return fields ?? {};
 }

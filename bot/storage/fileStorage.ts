@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
 import { AppError, isAppError } from '../../services/errors';
 import { silentLogger, type Logger } from '../../services/logger';
-import type { RecordStore } from '../../services/recordStore';
 import { FileRecordStore } from '../../services/storage/fileRecordStore';
 
 export interface FileStorageOptions {
@@ -17,9 +16,6 @@ interface StoredItem {
   readonly item: StoreItem;
 }
 
-/** Upserts (`eTag` `*` or none) re-read and retry when another writer slips in; this bounds that loop. */
-const MAX_UPSERT_ATTEMPTS = 10;
-
 /**
  * Bot state on disk for `STORAGE=file`, with botbuilder `MemoryStorage` semantics: a missing or `*` eTag
  * overwrites, any other eTag must match the stored one or the write throws. Keys (channel, conversation and
@@ -27,7 +23,7 @@ const MAX_UPSERT_ATTEMPTS = 10;
  * eTag checks hold across processes on one host.
  */
 export class FileStorage implements Storage {
-  private readonly records: RecordStore<StoredItem>;
+  private readonly records: FileRecordStore<StoredItem>;
 
   constructor(options: FileStorageOptions) {
     this.records = new FileRecordStore<StoredItem>({ dir: options.dir, logger: (options.logger ?? silentLogger).child('bot:fileStorage') });
@@ -46,7 +42,8 @@ export class FileStorage implements Storage {
     for (const [key, change] of Object.entries(changes)) {
       const { eTag, ...item } = change as StoreItem;
       const value: StoredItem = { key, item };
-      if (eTag === undefined || eTag === '*') await this.upsert(key, value);
+      // `*` or none: last writer wins, so nothing is read first (the issue-14 profile counted the reads).
+      if (eTag === undefined || eTag === '*') await this.records.overwrite(fileIdOf(key), value);
       else await this.writeIfMatch(key, value, eTag);
     }
   }
@@ -55,28 +52,10 @@ export class FileStorage implements Storage {
     for (const key of keys) await this.records.delete(fileIdOf(key));
   }
 
-  private async upsert(key: string, value: StoredItem): Promise<void> {
-    const id = fileIdOf(key);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.records.get(id);
-      try {
-        if (current) await this.records.replace(id, value, current.etag);
-        else await this.records.create(id, value);
-        return;
-      } catch (error) {
-        if (!isAppError(error, 'RECORD_CONFLICT') || attempt >= MAX_UPSERT_ATTEMPTS) throw error;
-      }
-    }
-  }
-
   private async writeIfMatch(key: string, value: StoredItem, eTag: string): Promise<void> {
-    const id = fileIdOf(key);
-    const current = await this.records.get(id);
-    // Like MemoryStorage: an item that is not stored yet is written whatever eTag it carries.
-    if (!current) return this.upsert(key, value);
-    if (current.etag !== eTag) throw conflict(key);
     try {
-      await this.records.replace(id, value, eTag);
+      // Like MemoryStorage: an item that is not stored yet is written whatever eTag it carries.
+      await this.records.replaceOrCreate(fileIdOf(key), value, eTag);
     } catch (error) {
       throw isAppError(error, 'RECORD_CONFLICT') ? conflict(key, error) : error;
     }

@@ -10,12 +10,9 @@ import {
   type TokenCredential,
 } from '@azure/identity';
 import type { Logger } from '../logger';
+import { createCachedTokens, type AppCredentialProvider } from './tokenProvider';
 
-/** App-only (client credentials) tokens for Graph, per tenant: the closer and exporter act in the user's own tenant. */
-export interface AppCredentialProvider {
-  /** @throws the credential's own error (an @azure/identity `AuthenticationError` / `CredentialUnavailableError`). */
-  getToken(tenantId: string, scope: string): Promise<string>;
-}
+export { appCredentialProviderFromTokenCredential, graphScopeFor, type AppCredentialProvider } from './tokenProvider';
 
 /** Mirrors `GraphDirectoryConfig['credential']` from config/. */
 export type AppCredentialConfig =
@@ -34,15 +31,10 @@ export interface AppCredentialOptions {
   readonly transport?: Pick<ClientSecretCredentialOptions, 'agent' | 'httpClient' | 'proxyOptions'>;
 }
 
-/** The `.default` scope of the Graph instance at `graphBaseUrl` (`https://graph.microsoft.com/.default` in production). */
-export function graphScopeFor(graphBaseUrl: string): string {
-  return `${new URL(graphBaseUrl).origin}/.default`;
-}
-
 /**
  * Builds the provider from config. Client secret and certificate credentials are created once per tenant and
- * reused: each holds its own MSAL token cache, so a second `getToken` for a tenant is served from memory until
- * the token nears expiry (https://learn.microsoft.com/entra/identity-platform/msal-acquire-cache-tokens).
+ * reused: each holds its own MSAL token cache (https://learn.microsoft.com/entra/identity-platform/msal-acquire-cache-tokens);
+ * `createCachedTokens` in front of it serves a repeat call without entering MSAL at all.
  * Managed identity and the production chain are single-tenant by nature: their tokens are for their home tenant.
  */
 export function createAppCredentialProvider(config: AppCredentialConfig, options: AppCredentialOptions): AppCredentialProvider {
@@ -80,47 +72,23 @@ function productionChain(common: ClientSecretCredentialOptions, options: AppCred
   return chain;
 }
 
-/** Any `TokenCredential` (e.g. the sandbox's) as a provider; the tenant is passed on as `getToken`'s `tenantId`. */
-export function appCredentialProviderFromTokenCredential(credential: TokenCredential, options: { readonly logger: Logger }): AppCredentialProvider {
-  const logger = options.logger.child('credentials');
-  return {
-    getToken: async (tenantId, scope) => {
-      const token = await credential.getToken(scope, { tenantId });
-      return requireToken(token?.token, logger, tenantId);
-    },
-  };
-}
-
 function perTenant(logger: Logger, kind: string, create: (tenantId: string) => TokenCredential): AppCredentialProvider {
   const byTenant = new Map<string, TokenCredential>();
-  return {
-    getToken: async (tenantId, scope) => {
-      let credential = byTenant.get(tenantId);
-      if (!credential) {
-        credential = create(tenantId);
-        byTenant.set(tenantId, credential);
-        logger.info(`created a "${kind}" credential for tenant "${tenantId}"`, { tenantId, credential: kind });
-      }
-      const token = await credential.getToken(scope);
-      return requireToken(token?.token, logger, tenantId);
-    },
-  };
+  return createCachedTokens((tenantId, scope) => {
+    let credential = byTenant.get(tenantId);
+    if (!credential) {
+      credential = create(tenantId);
+      byTenant.set(tenantId, credential);
+      logger.info(`created a "${kind}" credential for tenant "${tenantId}"`, { tenantId, credential: kind });
+    }
+    return credential.getToken(scope);
+  }, { logger });
 }
 
 function singleCredential(logger: Logger, kind: string, credential: TokenCredential): AppCredentialProvider {
-  return {
-    getToken: async (tenantId, scope) => {
-      const token = await credential.getToken(scope);
-      logger.debug(`"${kind}" token acquired; it is for the identity's home tenant`, { tenantId, credential: kind });
-      return requireToken(token?.token, logger, tenantId);
-    },
-  };
-}
-
-function requireToken(token: string | undefined, logger: Logger, tenantId: string): string {
-  if (!token) {
-    logger.warn('the credential returned no token', { tenantId });
-    throw new Error(`the credential returned no token for tenant "${tenantId}"`);
-  }
-  return token;
+  return createCachedTokens(async (tenantId, scope) => {
+    const token = await credential.getToken(scope);
+    logger.debug(`"${kind}" token acquired; it is for the identity's home tenant`, { tenantId, credential: kind });
+    return token;
+  }, { logger });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
+import { createDeadlines } from './deadlines';
 import { HttpError, type HttpFailureKind, redactUrl } from './httpError';
 import {
   backoffDelay,
@@ -9,9 +10,11 @@ import {
   parseRetryAfter,
   type RetryOptions,
 } from './retryPolicy';
+import { AttemptTimeoutError, createTransport, type ResponseHeaders } from './transport';
 
 /**
- * THE HTTP client for every outside call (Graph, the user realm, token-less APIs). Node's global fetch, a
+ * THE HTTP client for every outside call (Graph, the user realm, token-less APIs). Keep-alive node:http(s)
+ * (transport.ts), a
  * per-attempt timeout, an overall deadline, retries for throttling and transient failures, and one log line per
  * attempt that support can correlate (`client-request-id` sent, `request-id` received). Never logs headers or bodies.
  */
@@ -31,7 +34,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   /** The parsed JSON body; `undefined` when the body is empty or not JSON. */
   readonly body: unknown;
   /** The service's `request-id` header, if any. */
@@ -71,10 +74,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const now = options.now ?? Date.now;
   const { logger, retry } = options;
   const maxRetryAfterMs = retry.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  // One connection pool and one timeout timer per client, shared by all its calls.
+  const transport = createTransport(createDeadlines());
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
     const headers = buildHeaders(req);
-    const clientRequestId = headers.get('client-request-id') as string;
+    const clientRequestId = headers['client-request-id'] as string;
     const url = redactUrl(req.url);
     const deadline = now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS);
     const logFields = { operation: req.operation, method: req.method, url, clientRequestId };
@@ -107,7 +112,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function attemptOnce(
     req: HttpRequest,
-    headers: Headers,
+    headers: Readonly<Record<string, string>>,
     context: { attempt: number; timeoutMs: number; url: string; clientRequestId: string },
   ): Promise<Attempt> {
     const fail = (kind: HttpFailureKind, extra: { status?: number; serviceCode?: string; requestId?: string }, cause?: unknown) =>
@@ -116,22 +121,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         { cause },
       );
     let status: number;
-    let responseHeaders: Headers;
+    let responseHeaders: ResponseHeaders;
     let text: string;
     try {
-      // The signal also covers reading the body: a server that sends headers and then stalls still times out.
-      const response = await fetch(req.url, {
-        method: req.method,
-        headers,
-        body: encodeBody(req.body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(context.timeoutMs),
-      });
+      // Redirects are not followed (as with fetch's `redirect: 'manual'`): a 3xx is a status like any other.
+      const response = await transport.send({ method: req.method, url: req.url, headers, body: encodeBody(req.body), timeoutMs: context.timeoutMs });
       status = response.status;
       responseHeaders = response.headers;
-      text = await response.text();
+      text = response.text;
     } catch (cause) {
-      const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      const timedOut = cause instanceof AttemptTimeoutError;
       return {
         ok: false,
         error: fail(timedOut ? 'timeout' : 'network', {}, cause),
@@ -155,12 +154,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   return { request };
 }
 
-function buildHeaders(req: HttpRequest): Headers {
-  const headers = new Headers({ accept: 'application/json' });
-  if (req.body !== undefined && typeof req.body !== 'string') headers.set('content-type', 'application/json');
-  for (const [name, value] of Object.entries(req.headers ?? {})) headers.set(name, value);
+/** Lower-cased names, so a caller's `Content-Type` replaces the default instead of doubling it. */
+function buildHeaders(req: HttpRequest): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (req.body !== undefined && typeof req.body !== 'string') headers['content-type'] = 'application/json';
+  for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
   // One id for all attempts of a call: the service and support see the retries as one request.
-  if (!headers.has('client-request-id')) headers.set('client-request-id', randomUUID());
+  headers['client-request-id'] ??= randomUUID();
   return headers;
 }
 

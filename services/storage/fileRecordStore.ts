@@ -42,7 +42,8 @@ export class FileRecordStore<T> implements RecordStore<T> {
   private readonly dir: string;
   private readonly logger: Logger;
   private readonly lockOptions: Parameters<typeof withFileLock>[1];
-  private dirReady: Promise<unknown> | undefined;
+  /** Whether a write already found or made the folder: a later re-creation means it was deleted meanwhile. */
+  private dirSeen = false;
 
   constructor(options: FileRecordStoreOptions) {
     this.dir = options.dir;
@@ -79,6 +80,28 @@ export class FileRecordStore<T> implements RecordStore<T> {
     });
   }
 
+  /**
+   * Writes `value` whatever is stored (or nothing): no read before the overwrite, for callers with last-writer-wins
+   * semantics (botbuilder state with eTag `*`). Still under the record's lock and atomic (temp file + rename).
+   */
+  async overwrite(id: string, value: T): Promise<string> {
+    assertRecordId(id);
+    return this.mutate(id, () => this.writeRecord(id, value));
+  }
+
+  /**
+   * Replaces the record if its eTag is still `etag`, or creates it if there is none: one read under the lock
+   * where `get` then `replace` took two (botbuilder `MemoryStorage` semantics for a new item with any eTag).
+   */
+  async replaceOrCreate(id: string, value: T, etag: string): Promise<string> {
+    assertRecordId(id);
+    return this.mutate(id, async () => {
+      const current = await this.readRecord(id);
+      if (current && current.etag !== etag) throw new AppError('RECORD_CONFLICT', `record "${id}" changed since it was read`);
+      return this.writeRecord(id, value);
+    });
+  }
+
   async list(): Promise<Array<StoredRecord<T> & { readonly id: string }>> {
     let names: string[];
     try {
@@ -108,11 +131,12 @@ export class FileRecordStore<T> implements RecordStore<T> {
   }
 
   private async mutate<R>(id: string, fn: () => Promise<R>): Promise<R> {
-    this.dirReady ??= mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
-      this.dirReady = undefined;
+    // Every time, not once: a demo user who deletes the data folder while the bot runs gets it back (issue 12).
+    const created = await mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
       throw unavailable(`cannot create "${this.dir}"`, error);
     });
-    await this.dirReady;
+    if (created !== undefined && this.dirSeen) this.logger.warn(`storage folder "${this.dir}" had disappeared; created it again, its earlier records are gone`);
+    this.dirSeen = true;
     return withFileLock(join(this.dir, `.${id}.lock`), this.lockOptions, fn);
   }
 

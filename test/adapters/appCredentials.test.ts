@@ -9,6 +9,7 @@ import {
   createAppCredentialProvider,
   graphScopeFor,
 } from '../../services/credentials/appCredentials';
+import { TOKEN_REFRESH_MARGIN_MS } from '../../services/credentials/tokenProvider';
 import { createRecordingLogger } from './support/loopbackServer';
 import { createClientCertificatePem, startHttpsTokenEndpoint, type HttpsTokenEndpoint } from './support/httpsTokenEndpoint';
 
@@ -137,6 +138,51 @@ describe('appCredentialProviderFromTokenCredential', () => {
     const { logger } = createRecordingLogger();
     const provider = appCredentialProviderFromTokenCredential({ getToken: async () => null }, { logger });
     await assert.rejects(provider.getToken(CONTOSO, GRAPH_SCOPE), /returned no token/);
+  });
+
+  describe('token cache', () => {
+    it('reuses a tenant token until shortly before it expires, then asks again', async () => {
+      let clock = Date.parse('2026-01-01T10:00:00Z');
+      const { credential, calls } = createRecordingCredential();
+      const expiring: TokenCredential = { getToken: async (scopes, options) => ({ token: (await credential.getToken(scopes, options))?.token ?? '', expiresOnTimestamp: clock + 3_600_000 }) };
+      const { logger } = createRecordingLogger();
+      const provider = appCredentialProviderFromTokenCredential(expiring, { logger, now: () => clock });
+      await provider.getToken(CONTOSO, GRAPH_SCOPE);
+      clock += 3_600_000 - TOKEN_REFRESH_MARGIN_MS - 1;
+      await provider.getToken(CONTOSO, GRAPH_SCOPE);
+      assert.equal(calls.length, 1);
+      clock += 1;
+      await provider.getToken(CONTOSO, GRAPH_SCOPE);
+      assert.equal(calls.length, 2);
+    });
+
+    it('keeps tenants and scopes apart and asks once for calls that start together', async () => {
+      const { credential, calls } = createRecordingCredential();
+      const { logger } = createRecordingLogger();
+      const provider = appCredentialProviderFromTokenCredential(credential, { logger });
+      const tokens = await Promise.all([CONTOSO, CONTOSO, FABRIKAM, CONTOSO].map((tenant) => provider.getToken(tenant, GRAPH_SCOPE)));
+      await provider.getToken(CONTOSO, 'https://other.example/.default');
+      assert.deepEqual(tokens, [`token-for-${CONTOSO}`, `token-for-${CONTOSO}`, `token-for-${FABRIKAM}`, `token-for-${CONTOSO}`]);
+      assert.deepEqual(calls.map((c) => `${c.tenantId} ${String(c.scopes)}`), [`${CONTOSO} ${GRAPH_SCOPE}`, `${FABRIKAM} ${GRAPH_SCOPE}`, `${CONTOSO} https://other.example/.default`]);
+    });
+
+    it('does not keep a failure: the next call asks again', async () => {
+      let fail = true;
+      const { credential, calls } = createRecordingCredential();
+      const flaky: TokenCredential = {
+        getToken: async (scopes, options) => {
+          const token = await credential.getToken(scopes, options);
+          if (fail) throw new Error('token endpoint unavailable');
+          return token;
+        },
+      };
+      const { logger } = createRecordingLogger();
+      const provider = appCredentialProviderFromTokenCredential(flaky, { logger });
+      await assert.rejects(provider.getToken(CONTOSO, GRAPH_SCOPE), /unavailable/);
+      fail = false;
+      assert.equal(await provider.getToken(CONTOSO, GRAPH_SCOPE), `token-for-${CONTOSO}`);
+      assert.equal(calls.length, 2);
+    });
   });
 });
 

@@ -6,6 +6,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
 
 const KIM = TEST_SEED.users[0];
+/** The README's pictures show the built-in demo seed (sandbox/demoSeed.json), as `npm start` does. */
+const DEMO_SEED = path.resolve(__dirname, '../../sandbox/demoSeed.json');
+const ADA = { upn: 'ada@fabrikamvolunteers.example', password: 'Passw0rd!' };
 /** Screenshots of the flow for the README (docs/flow/), taken with the demo account of the test seed. */
 const FLOW_SHOTS = path.resolve(__dirname, '../../docs/flow');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,13 +48,15 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await input.press('Enter');
   }
 
-  async function signIn(page: Page): Promise<void> {
+  async function signIn(page: Page, account: { upn: string; password: string } = KIM, shoot?: (name: string, target: Page) => Promise<void>): Promise<void> {
     await say(page, 'close my account');
     const signInButton = cardButton(page, 'Sign in');
     await signInButton.waitFor({ timeout: STEP_TIMEOUT_MS });
     const [popup] = await Promise.all([context.waitForEvent('page'), signInButton.click()]);
-    await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
-    await popup.getByLabel(/password/i).fill(KIM.password);
+    await shoot?.('1-sign-in-card', page);
+    await popup.getByLabel(/user ?name|email/i).fill(account.upn, { timeout: STEP_TIMEOUT_MS });
+    await popup.getByLabel(/password/i).fill(account.password);
+    await shoot?.('2-sign-in-page', popup);
     await popup.getByRole('button', { name: /sign in/i }).click();
     await popup.locator('#magic-code').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
@@ -64,8 +69,8 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await cardButton(page, 'Yes, close my account').waitFor({ timeout: STEP_TIMEOUT_MS });
   }
 
-  beforeEach(async () => {
-    harness = await startHarness();
+  beforeEach(async function () {
+    harness = await startHarness(this.currentTest?.title.includes('demo account') ? { SANDBOX_SEED: DEMO_SEED } : {});
     profile = await mkdtemp(path.join(tmpdir(), 'webchat-conversation-'));
   });
 
@@ -73,6 +78,25 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await context?.close();
     await harness?.stop();
     await rm(profile, { recursive: true, force: true });
+  });
+
+  it('walks the demo account through the whole closure and saves each step for the README', async () => {
+    const page = await open({ width: 900, height: 760 });
+    await mkdir(FLOW_SHOTS, { recursive: true });
+    const shoot = async (name: string, target: Page) => {
+      if (target === page) await scrolledToEnd(page);
+      await target.screenshot({ path: path.join(FLOW_SHOTS, `${name}.png`) });
+    };
+    await signIn(page, ADA, shoot);
+    await cardButton(page, "Skip, don't export").waitFor({ timeout: STEP_TIMEOUT_MS });
+    await shoot('3-export-offer', page);
+    await cardButton(page, "Skip, don't export").click();
+    await cardButton(page, 'Yes, close my account').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await shoot('4-warning', page);
+    await cardButton(page, 'Yes, close my account').click();
+    await page.getByText(/has been closed/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await shoot('5-closed', page);
+    assert.deepEqual(consoleLines.filter((line) => HELD_BACK.test(line)), []);
   });
 
   it('shows the replies after sign-in without Web Chat holding them back for a missing replyToId', async () => {
@@ -116,6 +140,15 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await page.screenshot({ path: path.join(FLOW_SHOTS, 'phone-warning.png') });
   });
 });
+
+/** Waits until Web Chat's transcript has finished scrolling to its newest activity. */
+async function scrolledToEnd(page: Page): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.waitForFunction(() => {
+    const scroller = document.querySelector('.webchat__basic-transcript__scrollable');
+    return scroller !== null && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+  }, undefined, { timeout: STEP_TIMEOUT_MS });
+}
 
 function cardButton(page: Page, name: string) {
   return page.locator('button.ac-pushButton').filter({ hasText: name }).last();

@@ -71,7 +71,7 @@ describe('the portal hand-off in the web chat page, in a real browser (CLOSURE=p
     await portal.close();
 
     await cardButton(page, "I've closed it, check").click();
-    await page.getByText(new RegExp(`Your account ${KIM.upn.replace('.', '\\.')} is closed`)).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.getByText(new RegExp(`Your account \u2068?${KIM.upn.replace('.', '\\.')}\u2069? is closed`)).first().waitFor({ timeout: STEP_TIMEOUT_MS });
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-portal-handoff.png') });

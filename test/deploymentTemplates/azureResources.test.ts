@@ -24,7 +24,7 @@ describe('Azure resources of the deployment templates', () => {
     const props = (type: string): Record<string, unknown> => only(resources, type).properties ?? {};
 
     describe(relative(deployment.template), () => {
-      it('runs the bot on Linux App Service with Node 24 LTS, npm start and the /healthz health check', () => {
+      it('runs the bot on Linux App Service with Node 24 LTS, the built bot (node dist/index.js) and the /healthz health check', () => {
         const plan = only(resources, 'Microsoft.Web/serverfarms');
         assert.equal(plan.kind, 'linux');
         assert.equal(plan.properties?.reserved, true);
@@ -32,7 +32,7 @@ describe('Azure resources of the deployment templates', () => {
         assert.equal(site.kind, 'app,linux');
         const siteConfig = (site.properties?.siteConfig ?? {}) as Record<string, unknown>;
         assert.equal(siteConfig.linuxFxVersion, 'NODE|24-lts');
-        assert.equal(siteConfig.appCommandLine, 'npm start');
+        assert.equal(siteConfig.appCommandLine, 'node dist/index.js');
         assert.equal(siteConfig.healthCheckPath, '/healthz');
         assert.equal(siteConfig.alwaysOn, true);
         assert.equal(siteConfig.webSocketsEnabled, true);
@@ -65,6 +65,12 @@ describe('Azure resources of the deployment templates', () => {
         assert.match(settings.get('MicrosoftAppType') ?? '', /parameters\('appType'\)/);
         assert.match(settings.get('connectionName') ?? '', /parameters\('oauthConnectionName'\)/);
         assert.match(settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING') ?? '', /reference\(variables\('insightsId'\).*\.ConnectionString/);
+      });
+
+      it('passes a regional bot\'s token service (oauthUrl) to the bot as OAUTH_URL, empty for the global one', () => {
+        const settings = new Map(webApps(template)[0]?.appSettings.map((s) => [s.name, String(s.value)]));
+        assert.equal(settings.get('OAUTH_URL'), "[parameters('oauthUrl')]");
+        assert.equal(resourceTemplate(template).parameters?.oauthUrl?.defaultValue, '');
       });
 
       it('offers the bot identity as a user-assigned identity or a single-tenant app registration', () => {

@@ -163,4 +163,22 @@ describe('MainDialog conversation repairs', () => {
       assert.equal(request?.value.status, 'closed');
     });
   });
+
+  describe('times', () => {
+    for (const [zone, shown] of [
+      ['Europe/Berlin', '2026-11-27 10:10 (Europe/Berlin time)'],
+      ['Asia/Tokyo', '2026-11-27 18:10 (Asia/Tokyo time)'],
+      [undefined, '2026-11-27 09:10 UTC'],
+      ['Mars/Olympus_Mons', '2026-11-27 09:10 UTC'],
+    ] as const) {
+      it(`shows the warning's expiry ${zone ? `for localTimezone "${zone}"` : 'without localTimezone'} as ${shown}`, async () => {
+        const fixture = createDialogFixture();
+        const localTimezone = zone;
+        await turn(fixture, { type: 'message', text: 'close my account', localTimezone });
+        const offer = await turn(fixture, { type: 'message', text: MAGIC_CODE, localTimezone });
+        const warning = await turn(fixture, { ...press(actionData(offer, 'closure.skipExport')), localTimezone });
+        assert.ok(cardJson(warning).includes(`"${shown}"`), cardJson(warning));
+      });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { isolateText, plainName } from '../../dialogs/plainText';
-import { createDialogFixture, KIM, MAGIC_CODE, textOf, turn } from './dialogFixture';
+import { breakableAddress, isolateText, plainName } from '../../dialogs/plainText';
+import { actionData, createDialogFixture, KIM, MAGIC_CODE, press, textOf, turn } from './dialogFixture';
 
 const FSI = '\u2068';
 const PDI = '\u2069';
@@ -22,6 +22,24 @@ describe('names in sentences', () => {
 
     it('leaves an ordinary address readable', () => {
       assert.equal(plainName('kim@tailspin.example'), `${FSI}kim@tailspin.example${PDI}`);
+    });
+  });
+
+  describe('breakableAddress', () => {
+    it('lets a long address wrap after @ and after each dot, never inside a word', () => {
+      assert.equal(breakableAddress('kim@tailspin.onmicrosoft.com'), `${FSI}kim@\u200Btailspin.\u200Bonmicrosoft.\u200Bcom${PDI}`);
+    });
+  });
+
+  describe('the warning card', () => {
+    it('shows the account isolated and wrappable, and a right-to-left override cannot reach the sentence', async () => {
+      const fixture = createDialogFixture({ identity: { ...KIM, displayName: 'Kim\u202E Akers' } });
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, MAGIC_CODE);
+      const warning = await turn(fixture, press(actionData(offer, 'closure.skipExport')));
+      const runs = JSON.stringify(warning.flatMap((r) => r.attachments ?? []));
+      assert.ok(runs.includes(`"${FSI}kim@\u200Btailspin.\u200Bexample${PDI}"`), 'the address');
+      assert.ok(runs.includes(`"${FSI}Kim Akers${PDI}"`), 'the display name');
     });
   });
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import sinon from 'sinon';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -112,6 +113,24 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
       const second = textsOf(await again.presses(secondYes));
       assert.doesNotMatch(second, /another request/);
       assert.match(second, /Microsoft's own page/);
+    });
+  });
+
+  describe('a warning that expired while it waited', () => {
+    let clock: sinon.SinonFakeTimers | undefined;
+    afterEach(() => clock?.restore());
+
+    it('no longer holds the conversation: "close my account" starts again at once', async () => {
+      harness = await startHarness();
+      const kim = harness.user();
+      await reachWarning(kim);
+      // Only the date moves (past the default 600 s validity); timers and sockets run as usual.
+      clock = sinon.useFakeTimers({ now: Date.now() + 601_000, toFake: ['Date'] });
+      assert.equal(await harness.bot.background.expireWarnings(), 1);
+
+      const again = textsOf(await kim.says('close my account'));
+      assert.match(again, /signed in as/);
+      assert.doesNotMatch(again, /Typing doesn't close/);
     });
   });
 

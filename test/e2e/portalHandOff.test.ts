@@ -29,7 +29,7 @@ describe('the portal hand-off over /api/messages', () => {
   it('with CLOSURE=portal says why, names the account, records the hand-off, and closes nothing', async () => {
     harness = await startHarness({ CLOSURE: 'portal' });
     const { replies } = await pressYes(harness);
-    assert.match(replies, /This bot hands closures to Microsoft's own page[\s\S]*Your account \*\*kim@tailspin\.example\*\* has not been closed yet/);
+    assert.match(replies, /This bot hands closures to Microsoft's own page[\s\S]*Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has not been closed yet/);
     assert.ok((await auditTypes(harness)).includes('handedOff:configured'));
     const page = await submitSignInPage(signInLinkOf(await harness.user().says('close my account')), KIM.upn, KIM.password);
     assert.match(page, /magic-code/, 'the account still signs in');

@@ -41,7 +41,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
   it('walks end to end: warning and Yes, the steps and link, still open before, the sandbox portal closes it, then "your account is closed"', async () => {
     harness = await startHarness({ CLOSURE: 'portal' });
     const { kim, replies } = await handOff(harness);
-    assert.match(textsOf(replies), new RegExp(`Your account \\*\\*${KIM.upn}\\*\\* has not been closed yet`));
+    assert.match(textsOf(replies), new RegExp(`Your account \\*\\*\u2068${KIM.upn}\u2069\\*\\* has not been closed yet`));
     const card = handOffCard(replies);
     const text = JSON.stringify(card);
     assert.ok(text.includes(KIM.upn), 'the account is named on the card');
@@ -58,7 +58,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     assert.match(await portal.closeAccount('yes'), /has been closed/);
 
     const answer = textsOf(await kim.presses(check));
-    assert.match(answer, new RegExp(`Your account \\*\\*${KIM.upn}\\*\\* is closed`));
+    assert.match(answer, new RegExp(`Your account \\*\\*\u2068${KIM.upn}\u2069\\*\\* is closed`));
     const audit = await auditTypes(harness);
     assert.deepEqual(audit.filter((e) => /^(handedOff|stillOpen|closureVerified)/.test(e)), ['handedOff:configured', 'stillOpen:stillOpen', 'closureVerified:closureVerified']);
     assert.match(textsOf(await kim.presses(check)), /already confirmed closed/, 'told once; a second press changes nothing');

@@ -44,7 +44,7 @@ export class DirectLineJsClient {
       webSocket: options.transport === 'webSocket',
       pollingInterval: 200,
       ...(options.locale ? { conversationStartProperties: { locale: options.locale } } : {}),
-    } as ConstructorParameters<typeof DirectLine>[0]);
+    });
     this.subscriptions.push(
       this.directLine.activity$.subscribe({
         next: (activity) => {
@@ -78,11 +78,11 @@ export class DirectLineJsClient {
   }
 
   says(text: string): Promise<string> {
-    return this.post({ type: 'message', from: { id: 'web-chat-user', role: 'user' }, text } as Message);
+    return this.post({ type: 'message', from: { id: 'web-chat-user', role: 'user' }, text });
   }
 
   presses(value: Record<string, unknown>): Promise<string> {
-    return this.post({ type: 'message', from: { id: 'web-chat-user', role: 'user' }, value } as Message);
+    return this.post({ type: 'message', from: { id: 'web-chat-user', role: 'user' }, value });
   }
 
   /** The id the service gave the posted activity; rejects with the HTTP error directlinejs got. */
