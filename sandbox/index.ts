@@ -122,7 +122,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ...signInRoutes({ directory, events, browserSessions, logger: logger.child('signin') }),
     ...tokenServiceRoutes({ directory, loginBaseUrl, logger: logger.child('tokenservice') }),
     ...storageRoutes({ blobs, signer: linkSigner }),
-    ...portalRoutes({ directory, exports, logger: logger.child('portal') }),
+    ...portalRoutes({ directory, exports: exportJobs, logger: logger.child('portal') }),
   );
   logger.info(`sandbox listening on "${url}"`, { dataDir: options.dataDir });
 
