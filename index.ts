@@ -12,7 +12,7 @@ import {
   CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
   type Activity, type ConversationReference, type Storage, type TurnContext,
 } from 'botbuilder';
-import type { UserTokenClient } from 'botframework-connector';
+import { AuthenticationConstants, type UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
 import { BackgroundWork } from './bot/backgroundWork';
@@ -32,6 +32,7 @@ import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
+import { registerLegalPages } from './server/legalPages';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
@@ -186,7 +187,11 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   });
   const bot = new AccountClosureBot({
     state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
-    teams: { clock, continueConversation },
+    teams: {
+      clock, continueConversation,
+      createConversation: (serviceUrl, audience, parameters, logic) =>
+        adapter.createConversationAsync(botAppId, 'msteams', serviceUrl, audience ?? AuthenticationConstants.ToChannelFromBotOAuthScope, parameters, logic),
+    },
   });
   const authentication = botFrameworkAuthentication(config);
   const adapter = createAdapter(authentication, logger.child('adapter'), standIn?.createUserTokenClient());
@@ -211,7 +216,10 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const server = createServer({
     adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
-    extraRoutes: (routes) => registerWebChatRoutes(routes, webChat),
+    extraRoutes: (routes) => {
+      registerWebChatRoutes(routes, webChat);
+      registerLegalPages(routes, { confirmationTtlSeconds: config.closure.confirmationTtlSeconds, exportLinkTtlHours: config.export.linkTtlHours });
+    },
   });
   const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
   logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: standIn?.url });

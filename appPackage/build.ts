@@ -20,7 +20,21 @@ export interface PackageSettings {
   readonly botId: string;
   /** `BOT_DOMAIN`: the host name the bot is reached at, without scheme or path (e.g. `mybot.azurewebsites.net`). */
   readonly botDomain: string;
+  /**
+   * `OAUTH_APP_ID`: the client id of the sign-in (OAuth connection) app, which Teams SSO asks Entra ID for a token
+   * to (`webApplicationInfo`, with `api://botid-<that id>`). Default: the bot's id, right only when the bot and
+   * the sign-in app are one registration (SingleTenant); with a managed identity it must be given.
+   */
+  readonly ssoAppId?: string;
+  /**
+   * `OAUTH_URL`: the bot's token service (a regional bot's, e.g. https://europe.token.botframework.com); its host
+   * is a valid domain of the app, where the sign-in page redirects. Default: token.botframework.com.
+   * Hosts: https://learn.microsoft.com/azure/bot-service/ref-oauth-redirect-urls
+   */
+  readonly oauthUrl?: string;
 }
+
+const DEFAULT_TOKEN_HOST = 'token.botframework.com';
 
 export type Manifest = Record<string, unknown>;
 
@@ -43,13 +57,21 @@ const ICON_SIZES = { color: COLOR_ICON_SIZE, outline: OUTLINE_ICON_SIZE } as con
 
 /** Reads the two variables from an environment-shaped object; the refusal is one line naming the variable. */
 export function readPackageSettings(env: Readonly<Record<string, string | undefined>>): PackageSettings {
-  return checkSettings({ botId: env.MicrosoftAppId?.trim() ?? '', botDomain: env.BOT_DOMAIN?.trim() ?? '' });
+  const ssoAppId = env.OAUTH_APP_ID?.trim();
+  const oauthUrl = env.OAUTH_URL?.trim();
+  return checkSettings({
+    botId: env.MicrosoftAppId?.trim() ?? '', botDomain: env.BOT_DOMAIN?.trim() ?? '',
+    ...(ssoAppId ? { ssoAppId } : {}), ...(oauthUrl ? { oauthUrl } : {}),
+  });
 }
 
-/** Replaces `${{BOT_ID}}` and `${{BOT_DOMAIN}}` in every string of the template; an unknown placeholder is an error. */
+/** Replaces `${{BOT_ID}}`, `${{BOT_DOMAIN}}`, `${{SSO_APP_ID}}` and `${{TOKEN_HOST}}` in every string of the template; an unknown placeholder is an error. */
 export function fillManifest(template: unknown, settings: PackageSettings): Manifest {
-  const { botId, botDomain } = checkSettings(settings);
-  const values: Record<string, string> = { BOT_ID: botId, BOT_DOMAIN: botDomain.toLowerCase() };
+  const { botId, botDomain, ssoAppId, oauthUrl } = checkSettings(settings);
+  const values: Record<string, string> = {
+    BOT_ID: botId, BOT_DOMAIN: botDomain.toLowerCase(), SSO_APP_ID: ssoAppId ?? botId,
+    TOKEN_HOST: oauthUrl ? new URL(oauthUrl).hostname.toLowerCase() : DEFAULT_TOKEN_HOST,
+  };
   const fill = (node: unknown): unknown => {
     if (typeof node === 'string') {
       return node.replace(PLACEHOLDER, (_match, name: string) => {
@@ -136,6 +158,12 @@ function checkSettings(settings: PackageSettings): PackageSettings {
   }
   if (!HOST_NAME.test(settings.botDomain)) {
     throw new AppError('CONFIG_INVALID', `BOT_DOMAIN must be a host name only, without scheme, port or path (e.g. mybot.azurewebsites.net), got "${settings.botDomain}"`);
+  }
+  if (settings.ssoAppId !== undefined && !GUID.test(settings.ssoAppId)) {
+    throw new AppError('CONFIG_INVALID', `OAUTH_APP_ID must be a GUID (the sign-in app's client id), got "${settings.ssoAppId}"`);
+  }
+  if (settings.oauthUrl !== undefined && !/^https:\/\/[^/]+\/?$/i.test(settings.oauthUrl)) {
+    throw new AppError('CONFIG_INVALID', `OAUTH_URL must be an https URL of a token service, e.g. https://europe.token.botframework.com, got "${settings.oauthUrl}"`);
   }
   return settings;
 }

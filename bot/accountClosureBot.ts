@@ -8,14 +8,17 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/renderCard';
 import { FORGET_USER_KEY, markForgetUser, type ConversationProgress } from '../dialogs/dialogServices';
 import { inLanguageOf } from '../locales/i18n';
-import type { MainDialog } from '../dialogs/mainDialog';
+import { isStartRequest, type MainDialog } from '../dialogs/mainDialog';
+import { Messages } from '../dialogs/messages';
 import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
 import { isAppError } from '../services/errors';
 import type { Logger } from '../services/logger';
 import type { HandOffCheckTurns } from './handOffCheckTurns';
 import { confirmTokenResponse } from './tokenResponseCheck';
+import { removeRecipientMention } from './recipientMention';
 import { TeamsAfterReply } from './teamsAfterReply';
+import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teamsPrivateChat';
 import { TeamsUniversalActions } from './teamsUniversalActions';
 import { TeamsWarningCards } from './teamsWarningCards';
 
@@ -32,6 +35,8 @@ export interface AccountClosureBotOptions {
   readonly teams: {
     /** CloudAdapter.continueConversationAsync with the bot's app id: Universal Actions finish after the answer. */
     readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+    /** CloudAdapter.createConversationAsync with the bot's app id: a closure asked for in a group moves to the 1:1 chat. */
+    readonly createConversation: CreateConversation;
     readonly clock: () => Date;
   };
 }
@@ -48,6 +53,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
   private readonly warningCards: TeamsWarningCards;
   private readonly afterReply: TeamsAfterReply;
   private readonly universalActions: TeamsUniversalActions;
+  private readonly privateChat: TeamsPrivateChat;
 
   constructor(private readonly options: AccountClosureBotOptions) {
     super();
@@ -66,9 +72,15 @@ export class AccountClosureBot extends TeamsActivityHandler {
       hasToken: async (context) => (await userTokenClientOf(context).getUserToken(context.activity.from.id, options.connectionName, context.activity.channelId, '').catch(() => undefined))?.token !== undefined,
       logger: options.logger,
     });
+    this.privateChat = new TeamsPrivateChat({
+      createConversation: options.teams.createConversation,
+      runTurn: (context) => this.runPressTurn(context),
+      logger: options.logger,
+    });
     this.onMessage(async (context, next) => {
       if (await this.options.handOffChecks?.tryHandle(context)) return next();
-      await this.runDialog(context);
+      if (isSharedTeamsConversation(context.activity) && isStartRequest(context.activity)) await this.privateChat.moveThere(context);
+      else await this.runDialog(context);
       await next();
     });
     this.onTokenResponseEvent(async (context, next) => {
@@ -78,14 +90,21 @@ export class AccountClosureBot extends TeamsActivityHandler {
     });
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient?.id;
-      const newcomers = (context.activity.membersAdded ?? []).filter((member) => member.id !== botId);
-      if (newcomers.length > 0) await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
+      const added = context.activity.membersAdded ?? [];
+      if (isSharedTeamsConversation(context.activity)) {
+        // One line when the bot joins a group chat or team, nothing when people join: the flow happens 1:1.
+        if (added.some((member) => member.id === botId)) await context.sendActivity(Messages.groupHello);
+      } else if (added.some((member) => member.id !== botId)) {
+        await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
+      }
       await next();
     });
   }
 
   override async run(context: TurnContext): Promise<void> {
     // Everything said in this turn, and in the work it starts, is in the language of the activity's locale.
+    // Before anything reads the text: Teams sends `<at>Bot</at> cancel` in group chats and channels.
+    if (context.activity.type === 'message') removeRecipientMention(context.activity);
     await inLanguageOf(await this.localeOf(context), async () => {
       this.warningCards.watch(context);
       replyToNothingAfterTokenResponse(context);
@@ -128,7 +147,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
     return this.universalActions.onAction(context, () => this.runDialog(context));
   }
 
-  /** A Universal Actions press carried out after its answer: the same dialog and state handling as any turn. */
+  /** A turn started by the bot (a Universal Actions press after its answer, a 1:1 chat it opened): the same dialog and state handling as any turn. */
   private async runPressTurn(context: TurnContext): Promise<void> {
     this.warningCards.watch(context);
     await this.runDialog(context);

@@ -36,9 +36,11 @@ export class TeamsWarningCards {
 
   /**
    * Watches this turn's outgoing messages for warning cards (Teams only: elsewhere cards are never updated).
-   * The message itself carries a card without buttons, "waiting for <name> to confirm", with the warning's
-   * `refresh`: Teams refreshes it for the requester only (`refresh.userIds`), who then gets the warning with
-   * Yes/No from `requesterView`; every other member of the chat keeps seeing the card without buttons.
+   * In the requester's 1:1 chat (where the bot runs the whole flow) the message carries the warning itself,
+   * Yes/No visible, with its `refresh` for the requester: clients that do not run the refresh (the Agents
+   * Playground, older and mobile clients) still show the buttons, and nobody else is in that chat. In a shared
+   * conversation (never reached by the flow since it moved 1:1; kept as the safe default) the message carries a
+   * card without buttons, "waiting for <name> to confirm", which Teams refreshes for the requester only.
    */
   watch(context: TurnContext): void {
     if (context.activity.channelId !== 'msteams') return;
@@ -47,6 +49,7 @@ export class TeamsWarningCards {
       // message with text and a card with 202 and no id (the Agents Playground does), and the card's id is what
       // its later updates need. The array is the one `next` sends, so it is rearranged in place.
       const warnings: Array<ReturnType<typeof warningIn>> = [];
+      const shared = turn.activity.conversation?.conversationType !== 'personal';
       for (let index = 0; index < activities.length; index++) {
         const warning = warningIn(activities[index]);
         if (!warning) {
@@ -54,7 +57,8 @@ export class TeamsWarningCards {
           continue;
         }
         const { text, speak: _speak, ...rest } = activities[index];
-        const cardOnly: Partial<Activity> = { ...rest, attachments: [waitingFor(turn.activity.from?.name, warning.content)] };
+        const card = shared ? waitingFor(turn.activity.from?.name, warning.content) : { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: warning.content };
+        const cardOnly: Partial<Activity> = { ...rest, attachments: [card] };
         if (text) {
           activities.splice(index, 1, { ...rest, attachments: [], text }, cardOnly);
           warnings.push(undefined);

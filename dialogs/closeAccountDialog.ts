@@ -87,7 +87,11 @@ export class CloseAccountDialog extends ComponentDialog {
     await this.setProgress(step.context, { step: 'exportOffer' });
     const job = await this.services.exports.find(identity);
     if (job?.status === 'ready' && job.downloadUrl && job.linkExpiresAt && Date.parse(job.linkExpiresAt) > this.services.clock().getTime()) {
-      await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step)) }), Messages.exportReady));
+      const expiresAt = formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step));
+      // The "ready" message (with its card and link) was sent once when the export finished (`notifiedAt`);
+      // "Continue to close my account" on that card comes here, so it is pointed to, not posted a second time.
+      if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
+      else await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt }), Messages.exportReady));
       return step.next({ action: CardActions.skipExport });
     }
     if (job?.status === 'running') {

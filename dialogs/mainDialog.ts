@@ -1,4 +1,4 @@
-import { ActivityTypes, MessageFactory, tokenResponseEventName, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityTypes, MessageFactory, tokenResponseEventName, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
   ComponentDialog, DialogSet, DialogTurnStatus, OAuthPrompt, WaterfallDialog,
   type DialogContext, type DialogState, type DialogTurnResult, type WaterfallStepContext,
@@ -34,6 +34,13 @@ const MAGIC_CODE = /^\s*\d{6}\s*$/;
 const EXPORT_STEP_ACTIONS: ReadonlySet<string> = new Set([CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport]);
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
+
+/** A message that starts (or restarts) the closure: a start phrase, or a press of a "close my account" button. */
+export function isStartRequest(activity: Partial<Activity>): boolean {
+  const payload = parseCardAction(activity.value);
+  if (payload) return payload.action === CardActions.start;
+  return typeof activity.text === 'string' && START_PHRASE.test(activity.text.trim().toLowerCase());
+}
 
 /**
  * Routes each turn: start phrases and buttons begin the closure, card decisions go to the confirmation,
@@ -78,10 +85,8 @@ export class MainDialog extends ComponentDialog {
     }
     if (MAGIC_CODE.test(text)) return this.say(step, Messages.signInOver);
     if (SIGN_OUT_WORDS.has(text)) return this.signOut(step.context).then(() => step.endDialog());
-    if (payload || START_PHRASE.test(text)) {
-      if (activity.conversation?.conversationType === 'channel') return this.say(step, Messages.groupChatSignIn);
-      return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
-    }
+    // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
+    if (payload || START_PHRASE.test(text)) return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
     if (HELP_WORDS.has(text)) return this.say(step, Messages.help(undefined));
     if (CANCEL_WORDS.has(text)) return this.say(step, Messages.nothingToCancel);
     await step.context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));

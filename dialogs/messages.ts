@@ -90,6 +90,11 @@ export const Messages = {
   help: (step: ProgressStep | undefined): string => t('help', { where: step ? t(`stepHelp.${step}`) : t('helpStart') }),
   // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
   get groupChatSignIn() { return t('groupChatSignIn'); },
+  // Teams group chats and channels: sign-in, the export and the warning are personal, so they happen in the 1:1 chat.
+  get movedToPrivateChat() { return t('movedToPrivateChat'); },
+  get privateChatFailed() { return t('privateChatFailed'); },
+  get groupHello() { return t('groupHello'); },
+  exportReadyEarlier: (expiresAt: string) => t('exportReadyEarlier', { expiresAt }),
   get turnFailed() { return t('turnFailed'); },
   get sessionLost() { return t('sessionLost'); },
 };

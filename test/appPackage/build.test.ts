@@ -11,6 +11,7 @@ import { isAppError } from '../../services/errors';
 const APP_PACKAGE_DIR = path.resolve(__dirname, '../../appPackage');
 const BOT_ID = '3f1e6c2a-9b7d-4e58-a0c1-2d4b6f8e0a13';
 const BOT_DOMAIN = 'closure-bot.azurewebsites.net';
+const SSO_APP_ID = '7c2b9d40-1e5f-4a83-b6c7-9d0e1f2a3b4c';
 
 function createTemplate(): unknown {
   return JSON.parse(fs.readFileSync(MANIFEST_TEMPLATE_PATH, 'utf8'));
@@ -41,6 +42,22 @@ describe('Teams app package', () => {
       assert.equal(manifest.id, BOT_ID);
       assert.equal(bot.botId, BOT_ID);
       assert.deepEqual(manifest.webApplicationInfo, { id: BOT_ID, resource: `api://botid-${BOT_ID}` });
+    });
+
+    it('asks for the SSO token to the sign-in app when OAUTH_APP_ID names it (a managed identity bot)', () => {
+      const withSso = fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN, ssoAppId: SSO_APP_ID });
+      assert.deepEqual(withSso.webApplicationInfo, { id: SSO_APP_ID, resource: `api://botid-${SSO_APP_ID}` });
+      assert.equal(withSso.id, BOT_ID);
+    });
+
+    it('allows a regional token service host (OAUTH_URL) instead of the global one', () => {
+      const regional = fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN, oauthUrl: 'https://europe.token.botframework.com' });
+      assert.deepEqual(regional.validDomains, [BOT_DOMAIN, 'europe.token.botframework.com']);
+    });
+
+    it('refuses an OAUTH_APP_ID that is not a GUID and an OAUTH_URL that is not an https origin', () => {
+      assert.throws(() => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_APP_ID: 'sign-in' }), /OAUTH_APP_ID must be a GUID/);
+      assert.throws(() => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_URL: 'http://europe.token.botframework.com' }), /OAUTH_URL must be an https URL/);
     });
 
     it('allows the token service and the bot host, and points the developer links at the host', () => {

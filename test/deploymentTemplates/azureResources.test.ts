@@ -67,6 +67,12 @@ describe('Azure resources of the deployment templates', () => {
         assert.match(settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING') ?? '', /reference\(variables\('insightsId'\).*\.ConnectionString/);
       });
 
+      it('passes a regional bot\'s token service (oauthUrl) to the bot as OAUTH_URL, empty for the global one', () => {
+        const settings = new Map(webApps(template)[0]?.appSettings.map((s) => [s.name, String(s.value)]));
+        assert.equal(settings.get('OAUTH_URL'), "[parameters('oauthUrl')]");
+        assert.equal(resourceTemplate(template).parameters?.oauthUrl?.defaultValue, '');
+      });
+
       it('offers the bot identity as a user-assigned identity or a single-tenant app registration', () => {
         const appType = resourceTemplate(template).parameters?.appType;
         assert.deepEqual([...(appType?.allowedValues ?? [])].sort(), ['SingleTenant', 'UserAssignedMSI']);
@@ -105,7 +111,21 @@ describe('Azure resources of the deployment templates', () => {
         assert.equal(resourceTemplate(template).parameters?.oauthClientSecret?.type, 'securestring');
         const keys = new Map(properties.parameters.map((p) => [p.key, p.value]));
         assert.equal(keys.get('tenantID'), "[parameters('oauthTenantId')]");
-        assert.match(keys.get('tokenExchangeUrl') ?? '', /'api:\/\/botid-'/);
+        assert.equal(keys.get('tokenExchangeUrl'), "[variables('tokenExchangeUrl')]");
+        // The sign-in app's own id, not the bot's or the managed identity's: Teams SSO asks for a token to that app,
+        // and Entra ID refuses an identifier URI on it that does not contain its id.
+        assert.equal(resourceTemplate(template).variables?.tokenExchangeUrl, "[concat('api://botid-', parameters('oauthClientId'))]");
+      });
+
+      it('turns on Direct Line enhanced authentication with the bot\'s page and the embedding sites as trusted origins', () => {
+        const channel = resources.find((r) => r.type === 'Microsoft.BotService/botServices/channels' && String(r.name).includes('DirectLineChannel'));
+        assert.ok(channel);
+        const site = (channel.properties as { properties: { sites: Array<Record<string, unknown>> } }).properties.sites[0];
+        assert.equal(site.isSecureSiteEnabled, true);
+        assert.equal(site.trustedOrigins, "[variables('webChatTrustedOrigins')]");
+        const origins = String(resourceTemplate(template).variables?.webChatTrustedOrigins);
+        assert.match(origins, /concat\('https:\/\/', variables\('hostName'\)\)/);
+        assert.match(origins, /split\(replace\(parameters\('webChatAllowedOrigins'\), ' ', ''\), ','\)/);
       });
 
       it('keeps state in a private StorageV2 account over HTTPS and TLS 1.2, in the container the bot expects', () => {

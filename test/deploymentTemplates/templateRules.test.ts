@@ -207,9 +207,9 @@ describe('deployment templates', () => {
     it('sets the variables appPackage reads on the npm run package:teams line', () => {
       const line = codeBlocks.flatMap((block) => block.split('\n')).find((l) => l.includes('npm run package:teams')) ?? '';
       const assigned = [...(line.split('npm run package:teams')[0] ?? '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1] ?? '');
-      const samples: Record<string, string> = { MicrosoftAppId: '00000000-0000-4000-8000-000000000000', BOT_DOMAIN: 'example-bot.azurewebsites.net' };
+      const samples: Record<string, string> = { MicrosoftAppId: '00000000-0000-4000-8000-000000000000', BOT_DOMAIN: 'example-bot.azurewebsites.net', OAUTH_APP_ID: '00000000-0000-4000-8000-0000000000aa' };
       const env = Object.fromEntries(assigned.map((name) => [name, samples[name] ?? 'unexpected']));
-      assert.deepEqual(readPackageSettings(env), { botId: samples.MicrosoftAppId, botDomain: samples.BOT_DOMAIN });
+      assert.deepEqual(readPackageSettings(env), { botId: samples.MicrosoftAppId, botDomain: samples.BOT_DOMAIN, ssoAppId: samples.OAUTH_APP_ID });
     });
 
     it('shows both deployment commands with their templates and parameters files', () => {

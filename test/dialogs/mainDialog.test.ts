@@ -37,7 +37,7 @@ describe('MainDialog', () => {
   });
 
   describe('a ready export', () => {
-    it('shows the download card and goes straight to the warning', async () => {
+    it('points to the "ready" message already sent (not its card again) and goes straight to the warning', async () => {
       const fixture = createDialogFixture({ exportStatus: { kind: 'ready', downloadUrl: 'https://storage.test/export?sig=1', expiresAt: new Date('2026-11-30T09:00:00Z') } });
       await turn(fixture, 'close my account');
       const offer = await turn(fixture, '246810');
@@ -45,7 +45,8 @@ describe('MainDialog', () => {
       assert.equal((await fixture.exports.poll()).length, 1);
       const resumed = await turn(fixture, 'close my account');
       const cards = JSON.stringify(resumed.flatMap((r) => r.attachments ?? []));
-      assert.match(cards, /https:\/\/storage\.test\/export\?sig=1/);
+      assert.doesNotMatch(cards, /https:\/\/storage\.test\/export\?sig=1/, 'the ready card was sent once, by the poller');
+      assert.match(textOf(resumed), /Your data export is ready: the download link is in the message I sent you when it finished, and works until 2026-11-30 09:00 UTC/);
       assert.match(cards, /closure\.confirm/);
     });
   });

@@ -97,7 +97,8 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.match(JSON.stringify(ready.activity), /Your data export is ready/);
     assert.equal(await harness.bot.background.pollExports(), 0, 'told once');
     const resumed = await kim.says('close my account');
-    const download = resumed.flatMap((r) => r.attachments ?? []).map((a) => JSON.stringify(a.content)).find((c) => c.includes('Action.OpenUrl'));
+    assert.match(textsOf(resumed), /the download link is in the message I sent you/, 'the ready card is pointed to, not posted again');
+    const download = (ready.activity.attachments as Array<{ content: unknown }>).map((a) => JSON.stringify(a.content)).find((c) => c.includes('Action.OpenUrl'));
     const url = /"url":"([^"]+)"/.exec(download ?? '')?.[1];
     assert.ok(url, 'the export card links the download');
     const file = await fetch(url);

@@ -10,10 +10,19 @@ export interface ConnectorActivity {
   readonly id: string;
 }
 
+/** A `POST /v3/conversations` the bot made (Teams: opening a user's 1:1 chat), and the id it was answered. */
+export interface CreatedConversation {
+  readonly parameters: Record<string, unknown>;
+  readonly id: string;
+}
+
 export interface ConnectorStub {
   /** Use as the activities' `serviceUrl`: replies and proactive messages arrive here. */
   readonly url: string;
   readonly received: ConnectorActivity[];
+  readonly createdConversations: CreatedConversation[];
+  /** Answers the next conversation creations with this status and no conversation (Teams: 403 when the app is not installed for the user). */
+  refuseConversations(status: number): void;
   /** Resolves when `count` activities have arrived in total. */
   waitFor(count: number): Promise<ConnectorActivity[]>;
   /**
@@ -27,9 +36,14 @@ export interface ConnectorStub {
 /**
  * The channel side of the Bot Connector REST API on loopback, as the Emulator serves it: the bot posts its
  * replies (`POST /v3/conversations/{id}/activities[/{replyToId}]`) and updates (`PUT .../activities/{id}`) here.
+ * `POST /v3/conversations` opens a 1:1 chat the way Teams does: the same member gets the same conversation back
+ * (https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-api-reference#create-conversation).
  */
 export async function startConnectorStub(): Promise<ConnectorStub> {
   const received: ConnectorActivity[] = [];
+  const createdConversations: CreatedConversation[] = [];
+  const personalChats = new Map<string, string>();
+  let refusal: number | undefined;
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let counter = 0;
   let withoutIds = false;
@@ -42,6 +56,19 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v3/conversations') {
+        if (refusal) {
+          reply(refusal, { error: { code: 'Forbidden', message: 'The bot is not installed for this user.' } });
+          return;
+        }
+        const parameters = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { members?: Array<{ id?: string }> };
+        const member = String(parameters.members?.[0]?.id ?? '');
+        const id = personalChats.get(member) ?? `a:1private${personalChats.size + 1}`;
+        personalChats.set(member, id);
+        createdConversations.push({ parameters, id });
+        reply(201, { id });
+        return;
+      }
       const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(req.url ?? '');
       if (!match || (req.method !== 'POST' && req.method !== 'PUT')) {
         reply(404, { error: { code: 'NotFound', message: `${req.method} ${req.url}` } });
@@ -63,6 +90,8 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    createdConversations,
+    refuseConversations(status) { refusal = status; },
     waitFor(count) {
       if (received.length >= count) return Promise.resolve(received);
       return new Promise((resolve) => waiters.push({ count, resolve: () => resolve(received) }));

@@ -37,6 +37,8 @@ export interface TeamsClient {
   /** An `Action.Submit` press as Teams delivers it: a message whose `value` is the action's data. */
   submits(data: Record<string, unknown>): Promise<number>;
   invoke(name: string, value: unknown, extra?: Record<string, unknown>): Promise<InvokeAnswer>;
+  /** Any other activity (a message with mention entities, a conversationUpdate), over the Teams defaults. */
+  sends(activity: Record<string, unknown>): Promise<InvokeAnswer>;
   /** An `Action.Execute` press (or refresh) on the card carried by the message `cardActivityId`. */
   executes(cardActivityId: string, verb: string, data: Record<string, unknown>, trigger?: 'manual' | 'automatic'): Promise<InvokeAnswer>;
 }
@@ -88,6 +90,7 @@ export function teamsClient(botUrl: string, connector: ConnectorStub, member: Te
     says: async (text) => (await post({ type: 'message', text, textFormat: 'plain' })).status,
     submits: async (data) => (await post({ type: 'message', value: data })).status,
     invoke: (name, value, extra = {}) => post({ type: 'invoke', name, value, ...extra }),
+    sends: (activity) => post(activity),
     executes: (cardActivityId, verb, data, trigger = 'manual') =>
       post({ type: 'invoke', name: 'adaptiveCard/action', replyToId: cardActivityId, value: { action: { type: 'Action.Execute', verb, data }, trigger } }),
   };

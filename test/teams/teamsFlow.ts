@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { LogRecord } from '../../services/logger';
 import type { ConnectorStub } from '../support/connectorStub';
-import { actionsOf, attachmentsIn, decisionsOn, since, warningMessageIn, type TeamsClient } from './teamsClient';
+import { attachmentsIn, decisionsOn, since, warningMessageIn, type TeamsClient } from './teamsClient';
 
 /** The OAuth card of a Teams sign-in prompt: Teams tries SSO with `tokenExchangeResource` before showing it. */
 export interface TeamsOAuthCard {
@@ -34,9 +34,10 @@ export function exchangeValue(card: TeamsOAuthCard, token: string): Record<strin
 }
 
 /**
- * Signs in by SSO and skips the export: the warning is out. The chat's card has no buttons; the requester's
- * client refreshes it (as Teams does automatically for `refresh.userIds`) and gets Yes and No. Returns the message
- * id, the refresh data and the buttons' data.
+ * Signs in by SSO in the requester's 1:1 chat and skips the export: the warning is out. The card as posted shows
+ * Yes and No (for clients that do not refresh); the requester's client refreshes it too (as Teams does
+ * automatically for `refresh.userIds`) and gets Yes and No. Returns the message id, the refresh data and the
+ * buttons' data.
  */
 export async function reachWarning(client: TeamsClient, connector: ConnectorStub, loginBaseUrl: string, account: { upn: string; password: string }) {
   const mark = connector.received.length;
@@ -47,7 +48,8 @@ export async function reachWarning(client: TeamsClient, connector: ConnectorStub
   const beforeWarning = connector.received.length;
   assert.equal(await client.submits({ action: 'closure.skipExport' }), 200);
   const message = warningMessageIn(since(connector, beforeWarning));
-  assert.deepEqual(actionsOf({ ...message.content, refresh: undefined }), [], 'the card the chat sees has no buttons');
+  const posted = decisionsOn(message.content);
+  assert.equal(posted.confirm.requestId, message.refresh.requestId, 'the card as posted shows Yes and No for this request');
   assert.deepEqual(message.userIds, [client.member.id], 'only the requester\'s client refreshes it');
   const view = await client.executes(message.activityId, 'closure.refresh', message.refresh, 'automatic');
   assert.equal(view.status, 200, `refresh answered ${view.status}`);

@@ -1,0 +1,55 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fillManifest } from '../../appPackage/build';
+import { startHarness, type BotHarness } from '../support/botHarness';
+
+const TEMPLATE = JSON.parse(readFileSync(path.resolve(__dirname, '../../appPackage/manifest.template.json'), 'utf8')) as unknown;
+
+function visibleText(html: string): string {
+  return html.replace(/<style[^]*?<\/style>/g, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+}
+
+describe('the privacy and terms pages', () => {
+  let harness: BotHarness;
+  before(async () => { harness = await startHarness({ CLOSURE_CONFIRMATION_TTL_SECONDS: '900', EXPORT_LINK_TTL_HOURS: '48' }); });
+  after(async () => { await harness.stop(); });
+
+  it('serves the pages the Teams manifest links to, at the paths it names', async () => {
+    const manifest = fillManifest(TEMPLATE, { botId: '3f1e6c2a-9b7d-4e58-a0c1-2d4b6f8e0a13', botDomain: 'closure-bot.azurewebsites.net' });
+    const developer = manifest.developer as { privacyUrl: string; termsOfUseUrl: string };
+    for (const url of [developer.privacyUrl, developer.termsOfUseUrl]) {
+      const response = await fetch(`${harness.bot.url}${new URL(url).pathname}`);
+      assert.equal(response.status, 200, `${new URL(url).pathname} answers`);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    }
+  });
+
+  it('says what the bot keeps, for how long (from the configured durations), and whom to ask', async () => {
+    const text = visibleText(await (await fetch(`${harness.bot.url}/privacy`)).text());
+
+    assert.match(text, /What the bot keeps/);
+    assert.match(text, /audit trail/);
+    assert.match(text, /valid for 15 minutes/);
+    assert.match(text, /works for 48 hours/);
+    assert.match(text, /deleted when your account is closed/);
+    assert.match(text, /Whom to ask/);
+    assert.doesNotMatch(text, /\$\{|undefined|NaN/);
+  });
+
+  it('states in the terms that closing cannot be undone and needs the Yes on the warning', async () => {
+    const text = visibleText(await (await fetch(`${harness.bot.url}/terms`)).text());
+
+    assert.match(text, /Closing cannot be undone/);
+    assert.match(text, /Yes, close my account/);
+    assert.match(text, /within 15 minutes/);
+  });
+
+  it('links both from the web chat page', async () => {
+    const html = await (await fetch(`${harness.bot.url}/`)).text();
+
+    assert.match(html, /<a href="\/privacy">Privacy<\/a>/);
+    assert.match(html, /<a href="\/terms">Terms of use<\/a>/);
+  });
+});
