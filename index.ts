@@ -9,8 +9,16 @@ import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import type { ContainerClient } from '@azure/storage-blob';
 import {
-  CloudAdapter, ConfigurationBotFrameworkAuthentication, MemoryStorage, PrivateConversationState, TeamsSSOTokenExchangeMiddleware, TelemetryLoggerMiddleware,
-  type Activity, type ConversationReference, type Storage, type TurnContext,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  MemoryStorage,
+  PrivateConversationState,
+  TeamsSSOTokenExchangeMiddleware,
+  TelemetryLoggerMiddleware,
+  type Activity,
+  type ConversationReference,
+  type Storage,
+  type TurnContext,
 } from 'botbuilder';
 import { AuthenticationConstants, type UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
@@ -92,40 +100,59 @@ export interface StartOptions {
 export async function startBot(config: BotConfig, options: StartOptions = {}): Promise<RunningBot> {
   const logger = createLogger('bot', options.logSink ?? jsonLineSink, config.logLevel);
   logger.info('starting', summarizeConfig(config));
-  const sandbox = config.directory.kind === 'sandbox' && !config.sandbox.url ? await startEmbeddedSandbox(config, logger.child('sandbox')) : undefined;
-  const standIn: SandboxConnection | undefined = sandbox ?? (config.sandbox.url ? await connectSandbox(config.sandbox.url, { logger: logger.child('sandbox') }) : undefined);
+  const sandbox =
+    config.directory.kind === 'sandbox' && !config.sandbox.url ? await startEmbeddedSandbox(config, logger.child('sandbox')) : undefined;
+  const standIn: SandboxConnection | undefined =
+    sandbox ?? (config.sandbox.url ? await connectSandbox(config.sandbox.url, { logger: logger.child('sandbox') }) : undefined);
 
   const http = createHttpClient({ logger: logger.child('http'), timeoutMs: HTTP_TIMEOUT_MS, retry: HTTP_RETRY });
   const graphBaseUrl = standIn?.graphBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.graphBaseUrl : '');
   const loginBaseUrl = standIn?.loginBaseUrl ?? (config.directory.kind === 'graph' ? config.directory.loginBaseUrl : '');
   const credentials = standIn
     ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
-    // LOGIN_BASE_URL is the authority of the app tokens too, so a national cloud or a local stand-in gets these calls.
-    : loadLazily<typeof import('./services/credentials/appCredentials')>('./services/credentials/appCredentials').createAppCredentialProvider(
-      config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, { logger: logger.child('credentials'), authorityHost: loginBaseUrl || undefined });
+    : // LOGIN_BASE_URL is the authority of the app tokens too, so a national cloud or a local stand-in gets these calls.
+      loadLazily<typeof import('./services/credentials/appCredentials')>(
+        './services/credentials/appCredentials',
+      ).createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, {
+        logger: logger.child('credentials'),
+        authorityHost: loginBaseUrl || undefined,
+      });
   // The sandbox plays Microsoft's "My data requests" page itself, so the hand-off runs end to end on a laptop.
   const portalUrl = standIn?.portalUrl ?? config.closure.portalUrl;
   const scope = graphScopeFor(graphBaseUrl);
 
   const directory = new GraphAccountDirectory({ http, graphBaseUrl, logger: logger.child('directory') });
   const realm = new UserRealmClient({ http, loginBaseUrl, logger: logger.child('realm') });
-  const closer: AccountCloser = config.closure.kind === 'portal'
-    ? new PortalHandOffCloser({ portalUrl, logger: logger.child('closer') })
-    : new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, portalUrl, logger: logger.child('closer') });
-  const exporter: DataExporter = config.closure.kind === 'portal' ? new PortalExportHandOff({ portalUrl, logger: logger.child('exporter') }) : new GraphDataExporter({
-    http, credentials, graphBaseUrl, scope,
-    storageLocation: standIn?.exportStorageLocation ?? config.export.storageLocation ?? '',
-    exportFileName: EXPORT_FILE_NAME,
-    signer: standIn?.linkSigner ?? productionLinkSigner(config, logger),
-    portalUrl,
-    linkTtlMs: config.export.linkTtlHours * 3_600_000,
-    logger: logger.child('exporter'),
-  });
+  const closer: AccountCloser =
+    config.closure.kind === 'portal'
+      ? new PortalHandOffCloser({ portalUrl, logger: logger.child('closer') })
+      : new GraphAccountCloser({ http, credentials, graphBaseUrl, scope, portalUrl, logger: logger.child('closer') });
+  const exporter: DataExporter =
+    config.closure.kind === 'portal'
+      ? new PortalExportHandOff({ portalUrl, logger: logger.child('exporter') })
+      : new GraphDataExporter({
+          http,
+          credentials,
+          graphBaseUrl,
+          scope,
+          storageLocation: standIn?.exportStorageLocation ?? config.export.storageLocation ?? '',
+          exportFileName: EXPORT_FILE_NAME,
+          signer: standIn?.linkSigner ?? productionLinkSigner(config, logger),
+          portalUrl,
+          linkTtlMs: config.export.linkTtlHours * 3_600_000,
+          logger: logger.child('exporter'),
+        });
 
   const container = config.storage.kind === 'blob' ? blobContainer(config) : undefined;
   // A process killed between a temp file's write and its rename leaves the record's content behind: swept here.
   if (config.storage.kind === 'file') await sweepStaleTempFiles(config.storage.dir, new Date(), logger.child('storage'));
-  const stores = createStores(container ? { kind: 'blob', containerClient: container, logger } : config.storage.kind === 'file' ? { kind: 'file', dir: config.storage.dir, logger } : { kind: 'memory' });
+  const stores = createStores(
+    container
+      ? { kind: 'blob', containerClient: container, logger }
+      : config.storage.kind === 'file'
+        ? { kind: 'file', dir: config.storage.dir, logger }
+        : { kind: 'memory' },
+  );
   const stateStorage = botStateStorage(config, container, logger);
   const stateExpiry = stateExpiryFor(config, container, logger.child('state'));
   const upnKey = await auditHashKey(config);
@@ -135,12 +162,22 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   // The reconciler and the export poller read only open records; finished ones expire (docs/architecture.md).
   const keepClosedMs = config.closedRecordRetentionDays * 86_400_000;
   const closureRequests = new OpenRecordIndex<ClosureRequest>({
-    records: stores.records('closureRequests'), index: stores.records('closureRequestsOpen'),
-    isOpen: isOpenClosureRequest, changedAt: (request) => request.updatedAt, keepClosedMs, clock, logger: logger.child('closureRequests'),
+    records: stores.records('closureRequests'),
+    index: stores.records('closureRequestsOpen'),
+    isOpen: isOpenClosureRequest,
+    changedAt: (request) => request.updatedAt,
+    keepClosedMs,
+    clock,
+    logger: logger.child('closureRequests'),
   });
   const exportJobs = new OpenRecordIndex<ExportJob>({
-    records: stores.records('exportJobs'), index: stores.records('exportJobsOpen'),
-    isOpen: isOpenExportJob, changedAt: exportJobChangedAt, keepClosedMs, clock, logger: logger.child('exportJobs'),
+    records: stores.records('exportJobs'),
+    index: stores.records('exportJobsOpen'),
+    isOpen: isOpenExportJob,
+    changedAt: exportJobChangedAt,
+    keepClosedMs,
+    clock,
+    logger: logger.child('exportJobs'),
   });
   const handOffChecks = new HandOffChecks({
     records: stores.records<HandOffCheck>('handOffChecks'),
@@ -151,11 +188,18 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
     logger: logger.child('handOff'),
   });
-  const handOffTurns = new HandOffCheckTurns({ checks: handOffChecks, connectionName: config.connectionName, logger: logger.child('handOff') });
+  const handOffTurns = new HandOffCheckTurns({
+    checks: handOffChecks,
+    connectionName: config.connectionName,
+    logger: logger.child('handOff'),
+  });
   const closure = new ClosureService({
     requests: closureRequests,
     locks: stores.records<AccountClosureLock>('closureLocks'),
-    audit: stores.audit, realm, closer, clock,
+    audit: stores.audit,
+    realm,
+    closer,
+    clock,
     hashUpn: hashAddress,
     confirmationTtlMs: config.closure.confirmationTtlSeconds * 1000,
     closingLeaseMs: config.closure.leaseSeconds * 1000,
@@ -168,16 +212,30 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const state = new PrivateConversationState(stateStorage);
   const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
   // `adapter` is built below; these run only in turns and background passes, after start-up.
-  const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => adapter.continueConversationAsync(botAppId, reference, logic);
+  const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) =>
+    adapter.continueConversationAsync(botAppId, reference, logic);
   const workflow = new ClosureWorkflow({
     closure,
     forgetPerson: (identity) => exportService.forget(identity),
     settleLeaseMs: config.closure.leaseSeconds * 1000,
     logger: logger.child('workflow'),
   });
-  const closureChannels = new BotClosureChannels({ continueConversation, state, storage: stateStorage, connectionName: config.connectionName, clock, logger: logger.child('channel') });
+  const closureChannels = new BotClosureChannels({
+    continueConversation,
+    state,
+    storage: stateStorage,
+    connectionName: config.connectionName,
+    clock,
+    logger: logger.child('channel'),
+  });
   const dialog = new MainDialog({
-    directory, realm, closure, exports: exportService, audit: stores.audit, clock, workflow,
+    directory,
+    realm,
+    closure,
+    exports: exportService,
+    audit: stores.audit,
+    clock,
+    workflow,
     closureChannel: (context) => closureChannels.forTurn(context),
     hashUpn: hashAddress,
     logger: logger.child('dialogs'),
@@ -186,25 +244,54 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     progress: state.createProperty<ConversationProgress>('progress'),
   });
   const bot = new AccountClosureBot({
-    state, dialog, closure, logger: logger.child('turns'), connectionName: config.connectionName, handOffChecks: handOffTurns,
+    state,
+    dialog,
+    closure,
+    logger: logger.child('turns'),
+    connectionName: config.connectionName,
+    handOffChecks: handOffTurns,
     teams: {
-      clock, continueConversation,
+      clock,
+      continueConversation,
       createConversation: (serviceUrl, audience, parameters, logic) =>
-        adapter.createConversationAsync(botAppId, 'msteams', serviceUrl, audience ?? AuthenticationConstants.ToChannelFromBotOAuthScope, parameters, logic),
+        adapter.createConversationAsync(
+          botAppId,
+          'msteams',
+          serviceUrl,
+          audience ?? AuthenticationConstants.ToChannelFromBotOAuthScope,
+          parameters,
+          logic,
+        ),
     },
   });
   const authentication = botFrameworkAuthentication(config);
   const adapter = createAdapter(authentication, logger.child('adapter'), standIn?.createUserTokenClient());
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
-  const ssoDedupe = new TeamsSsoDedupeStorage({ records: stores.records<TokenExchangeMark>('teamsTokenExchanges'), clock, keepMs: SSO_DEDUPE_KEEP_MS });
+  const ssoDedupe = new TeamsSsoDedupeStorage({
+    records: stores.records<TokenExchangeMark>('teamsTokenExchanges'),
+    clock,
+    keepMs: SSO_DEDUPE_KEEP_MS,
+  });
   adapter.use(new TeamsSSOTokenExchangeMiddleware(ssoDedupe, config.connectionName));
-  const telemetry = config.applicationInsightsConnectionString ? await createBotTelemetry(config.applicationInsightsConnectionString) : undefined;
+  const telemetry = config.applicationInsightsConnectionString
+    ? await createBotTelemetry(config.applicationInsightsConnectionString)
+    : undefined;
   if (telemetry) {
     // Activity events without personal information (no text, no names); dialogs report their step names.
     adapter.use(new TelemetryLoggerMiddleware(telemetry.client, false));
     dialog.telemetryClient = telemetry.client;
   }
-  const background = new BackgroundWork({ adapter, botAppId, workflow, channel: closureChannels.background(), ssoDedupe, stateExpiry, retention: [closureRequests, exportJobs], exports: exportService, logger: logger.child('background') });
+  const background = new BackgroundWork({
+    adapter,
+    botAppId,
+    workflow,
+    channel: closureChannels.background(),
+    ssoDedupe,
+    stateExpiry,
+    retention: [closureRequests, exportJobs],
+    exports: exportService,
+    logger: logger.child('background'),
+  });
 
   const webChat = {
     tokenSource: webChatTokenSource(config, standIn, http, logger.child('webchat')),
@@ -214,14 +301,25 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('webchat'),
   };
   const server = createServer({
-    adapter, bot, logger: logger.child('http'), maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    adapter,
+    bot,
+    logger: logger.child('http'),
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
     extraRoutes: (routes) => {
       registerWebChatRoutes(routes, webChat);
-      registerLegalPages(routes, { confirmationTtlSeconds: config.closure.confirmationTtlSeconds, exportLinkTtlHours: config.export.linkTtlHours });
+      registerLegalPages(routes, {
+        confirmationTtlSeconds: config.closure.confirmationTtlSeconds,
+        exportLinkTtlHours: config.export.linkTtlHours,
+      });
     },
   });
-  const listening = await startServer(server, { port: config.port, host: options.host ?? config.host, graceMs: SHUTDOWN_GRACE_MS, logger: logger.child('http') });
+  const listening = await startServer(server, {
+    port: config.port,
+    host: options.host ?? config.host,
+    graceMs: SHUTDOWN_GRACE_MS,
+    logger: logger.child('http'),
+  });
   logger.info('listening', { url: `${listening.url}/api/messages`, sandbox: standIn?.url });
   // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
   await standIn?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
@@ -248,9 +346,13 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   };
 }
 
-
 /** Sandbox: the embedded Direct Line with its own secret. Azure: DIRECT_LINE_SECRET, or none (the token route answers 503). */
-function webChatTokenSource(config: BotConfig, sandbox: SandboxConnection | undefined, http: HttpClient, logger: Logger): WebChatTokenSource | undefined {
+function webChatTokenSource(
+  config: BotConfig,
+  sandbox: SandboxConnection | undefined,
+  http: HttpClient,
+  logger: Logger,
+): WebChatTokenSource | undefined {
   const target = sandbox
     ? { baseUrl: sandbox.directLine.baseUrl, secret: sandbox.directLine.secret }
     : { baseUrl: config.webchat.directLineBaseUrl, secret: config.webchat.directLineSecret };
@@ -266,11 +368,19 @@ function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFramewor
     MicrosoftAppPassword: identity.appType === 'SingleTenant' ? identity.password : '',
     MicrosoftAppTenantId: identity.appType === 'None' ? '' : identity.tenantId,
     // OAUTH_URL (regional bots, local tests of the Azure path) and a non-public LOGIN_BASE_URL reach every SDK call.
-    ...botFrameworkEndpointKeys({ oauthUrl: config.oauthUrl, loginBaseUrl, singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined }),
+    ...botFrameworkEndpointKeys({
+      oauthUrl: config.oauthUrl,
+      loginBaseUrl,
+      singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined,
+    }),
   });
 }
 
-function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, logger: Logger, sandboxTokens: UserTokenClient | undefined): CloudAdapter {
+function createAdapter(
+  authentication: ConfigurationBotFrameworkAuthentication,
+  logger: Logger,
+  sandboxTokens: UserTokenClient | undefined,
+): CloudAdapter {
   // Clients built once and reused across turns. Without an app id the SDK's own token client refuses to work
   // ("appId Required"): the sandbox's serves every turn instead, installed here once.
   const adapter = new CloudAdapter(new ReusedClientsAuthentication({ inner: authentication, userTokens: sandboxTokens }));
@@ -281,7 +391,12 @@ function createAdapter(authentication: ConfigurationBotFrameworkAuthentication, 
     await context.sendActivity(Messages.turnFailed);
     if (context.activity.channelId === 'emulator') {
       // Trace activities are shown by the Emulator only: the detail a developer needs, without a stack.
-      await context.sendTraceActivity('OnTurnError', `${error.name}: ${error.message}`, 'https://www.botframework.com/schemas/error', 'TurnError');
+      await context.sendTraceActivity(
+        'OnTurnError',
+        `${error.name}: ${error.message}`,
+        'https://www.botframework.com/schemas/error',
+        'TurnError',
+      );
     }
   };
   return adapter;
@@ -300,12 +415,19 @@ function loadLazily<T>(id: string): T {
 
 async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<Sandbox> {
   const seed = config.sandbox.seedPath ? await loadSeedFile(config.sandbox.seedPath) : undefined;
-  return startSandbox({ port: config.sandbox.port, dataDir: config.sandbox.dataDir, seed, exportDelayMs: config.sandbox.exportDelayMs, logger });
+  return startSandbox({
+    port: config.sandbox.port,
+    dataDir: config.sandbox.dataDir,
+    seed,
+    exportDelayMs: config.sandbox.exportDelayMs,
+    logger,
+  });
 }
 
 /** The managed identity for Blob Storage: App Service needs the client id of a user-assigned identity. */
 function azureCredential(config: BotConfig): TokenCredential {
-  const graphClientId = config.directory.kind === 'graph' && 'clientId' in config.directory.credential ? config.directory.credential.clientId : undefined;
+  const graphClientId =
+    config.directory.kind === 'graph' && 'clientId' in config.directory.credential ? config.directory.credential.clientId : undefined;
   const clientId = graphClientId ?? (config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined);
   const { ManagedIdentityCredential } = loadLazily<typeof import('@azure/identity')>('@azure/identity');
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
@@ -330,8 +452,10 @@ function stateExpiryFor(config: BotConfig, container: ContainerClient | undefine
 
 function botStateStorage(config: BotConfig, container: ContainerClient | undefined, logger: Logger): Storage {
   switch (config.storage.kind) {
-    case 'memory': return new MemoryStorage();
-    case 'file': return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
+    case 'memory':
+      return new MemoryStorage();
+    case 'file':
+      return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
     case 'blob': {
       const { BlobsStorage } = loadLazily<typeof import('botbuilder-azure-blobs')>('botbuilder-azure-blobs');
       return config.storage.connectionString
@@ -344,7 +468,12 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
 /** A read-only SAS for the user's export, signed with a user delegation key of the managed identity. */
 function productionLinkSigner(config: BotConfig, logger: Logger): DownloadLinkSigner {
   const location = config.export.storageLocation;
-  if (!location) return { sign: async () => { throw new Error('EXPORT_STORAGE_LOCATION is not set'); } };
+  if (!location)
+    return {
+      sign: async () => {
+        throw new Error('EXPORT_STORAGE_LOCATION is not set');
+      },
+    };
   const account = new URL(location);
   const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
   const { BlobSasLinkSigner } = loadLazily<typeof import('./services/blob/blobSasLinkSigner')>('./services/blob/blobSasLinkSigner');
@@ -352,7 +481,10 @@ function productionLinkSigner(config: BotConfig, logger: Logger): DownloadLinkSi
   return new BlobSasLinkSigner({
     kind: 'userDelegation',
     logger: logger.child('links'),
-    keySource: { accountName: account.host.split('.')[0], getUserDelegationKey: (startsOn, expiresOn) => service.getUserDelegationKey(startsOn, expiresOn) },
+    keySource: {
+      accountName: account.host.split('.')[0],
+      getUserDelegationKey: (startsOn, expiresOn) => service.getUserDelegationKey(startsOn, expiresOn),
+    },
   });
 }
 
@@ -372,7 +504,12 @@ async function auditHashKey(config: BotConfig): Promise<Buffer> {
 }
 
 /** The export poller and the reconciler, at start-up and then on their intervals; a pass never overlaps itself. */
-function startTimers(background: BackgroundWork, checkHandOffs: () => Promise<number>, config: BotConfig, logger: Logger): { stop(): void; idle(): Promise<void> } {
+function startTimers(
+  background: BackgroundWork,
+  checkHandOffs: () => Promise<number>,
+  config: BotConfig,
+  logger: Logger,
+): { stop(): void; idle(): Promise<void> } {
   const running = new Set<Promise<void>>();
   const every = (ms: number, name: string, work: () => Promise<unknown>) => {
     let current: Promise<void> | undefined;
@@ -391,7 +528,10 @@ function startTimers(background: BackgroundWork, checkHandOffs: () => Promise<nu
     run();
     return setInterval(run, ms).unref();
   };
-  const exportPollMs = config.directory.kind === 'sandbox' ? Math.min(config.export.pollIntervalSeconds * 1000, 2_000) : config.export.pollIntervalSeconds * 1000;
+  const exportPollMs =
+    config.directory.kind === 'sandbox'
+      ? Math.min(config.export.pollIntervalSeconds * 1000, 2_000)
+      : config.export.pollIntervalSeconds * 1000;
   const handles = [
     every(exportPollMs, 'export poll', () => background.pollExports()),
     every(config.closure.reconcileIntervalSeconds * 1000, 'reconcile', async () => {
@@ -422,10 +562,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = await startBot(config);
-  process.stdout.write(`Account Closure Bot: connect the Bot Framework Emulator to ${running.url}/api/messages` + (running.sandbox ? ` (sandbox at ${running.sandbox.url})` : '') + '\n');
+  process.stdout.write(
+    `Account Closure Bot: connect the Bot Framework Emulator to ${running.url}/api/messages` +
+      (running.sandbox ? ` (sandbox at ${running.sandbox.url})` : '') +
+      '\n',
+  );
   const shutdown = (signal: string) => {
     process.stdout.write(`${signal}: finishing turns in flight, then stopping.\n`);
-    running.stop().then(() => process.exit(0), () => process.exit(1));
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

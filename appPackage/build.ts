@@ -60,8 +60,10 @@ export function readPackageSettings(env: Readonly<Record<string, string | undefi
   const ssoAppId = env.OAUTH_APP_ID?.trim();
   const oauthUrl = env.OAUTH_URL?.trim();
   return checkSettings({
-    botId: env.MicrosoftAppId?.trim() ?? '', botDomain: env.BOT_DOMAIN?.trim() ?? '',
-    ...(ssoAppId ? { ssoAppId } : {}), ...(oauthUrl ? { oauthUrl } : {}),
+    botId: env.MicrosoftAppId?.trim() ?? '',
+    botDomain: env.BOT_DOMAIN?.trim() ?? '',
+    ...(ssoAppId ? { ssoAppId } : {}),
+    ...(oauthUrl ? { oauthUrl } : {}),
   });
 }
 
@@ -69,7 +71,9 @@ export function readPackageSettings(env: Readonly<Record<string, string | undefi
 export function fillManifest(template: unknown, settings: PackageSettings): Manifest {
   const { botId, botDomain, ssoAppId, oauthUrl } = checkSettings(settings);
   const values: Record<string, string> = {
-    BOT_ID: botId, BOT_DOMAIN: botDomain.toLowerCase(), SSO_APP_ID: ssoAppId ?? botId,
+    BOT_ID: botId,
+    BOT_DOMAIN: botDomain.toLowerCase(),
+    SSO_APP_ID: ssoAppId ?? botId,
     TOKEN_HOST: oauthUrl ? new URL(oauthUrl).hostname.toLowerCase() : DEFAULT_TOKEN_HOST,
   };
   const fill = (node: unknown): unknown => {
@@ -81,7 +85,8 @@ export function fillManifest(template: unknown, settings: PackageSettings): Mani
       });
     }
     if (Array.isArray(node)) return node.map(fill);
-    if (typeof node === 'object' && node !== null) return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, fill(value)]));
+    if (typeof node === 'object' && node !== null)
+      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, fill(value)]));
     return node;
   };
   const filled = fill(template);
@@ -157,13 +162,19 @@ function checkSettings(settings: PackageSettings): PackageSettings {
     throw new AppError('CONFIG_INVALID', 'BOT_DOMAIN is not set: give the host name the bot is reached at, e.g. mybot.azurewebsites.net');
   }
   if (!HOST_NAME.test(settings.botDomain)) {
-    throw new AppError('CONFIG_INVALID', `BOT_DOMAIN must be a host name only, without scheme, port or path (e.g. mybot.azurewebsites.net), got "${settings.botDomain}"`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `BOT_DOMAIN must be a host name only, without scheme, port or path (e.g. mybot.azurewebsites.net), got "${settings.botDomain}"`,
+    );
   }
   if (settings.ssoAppId !== undefined && !GUID.test(settings.ssoAppId)) {
     throw new AppError('CONFIG_INVALID', `OAUTH_APP_ID must be a GUID (the sign-in app's client id), got "${settings.ssoAppId}"`);
   }
   if (settings.oauthUrl !== undefined && !/^https:\/\/[^/]+\/?$/i.test(settings.oauthUrl)) {
-    throw new AppError('CONFIG_INVALID', `OAUTH_URL must be an https URL of a token service, e.g. https://europe.token.botframework.com, got "${settings.oauthUrl}"`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `OAUTH_URL must be an https URL of a token service, e.g. https://europe.token.botframework.com, got "${settings.oauthUrl}"`,
+    );
   }
   return settings;
 }
@@ -175,12 +186,15 @@ function checkSettings(settings: PackageSettings): PackageSettings {
 function locateBundledSchema(schemaUrl: unknown): { file: string; version: string } | string {
   const match =
     typeof schemaUrl === 'string'
-      ? /^https:\/\/developer\.microsoft\.com\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?json-schemas\/teams\/v([0-9.]+|DevPreview)\/MicrosoftTeams\.schema\.json$/i.exec(schemaUrl)
+      ? /^https:\/\/developer\.microsoft\.com\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?json-schemas\/teams\/v([0-9.]+|DevPreview)\/MicrosoftTeams\.schema\.json$/i.exec(
+          schemaUrl,
+        )
       : null;
   if (!match) return `$schema must be a Teams schema URL on developer.microsoft.com, got "${String(schemaUrl)}"`;
   const packageRoot = path.dirname(path.dirname(require.resolve('@microsoft/app-manifest')));
   const file = path.join(packageRoot, 'build', 'json-schemas', 'teams', `v${match[1]}`, 'MicrosoftTeams.schema.json');
-  if (!fs.existsSync(file)) return `$schema version v${match[1]} is not bundled with @microsoft/app-manifest, so it cannot be checked offline`;
+  if (!fs.existsSync(file))
+    return `$schema version v${match[1]} is not bundled with @microsoft/app-manifest, so it cannot be checked offline`;
   return { file, version: match[1] === 'DevPreview' ? 'devPreview' : match[1] };
 }
 
@@ -197,7 +211,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    const message = error instanceof AppError ? error.message.replace(/^CONFIG_INVALID: /, '') : String(error instanceof Error ? error.stack : error);
+    const message =
+      error instanceof AppError ? error.message.replace(/^CONFIG_INVALID: /, '') : String(error instanceof Error ? error.stack : error);
     process.stderr.write(`package:teams: ${message}\n`);
     process.exitCode = 1;
   });

@@ -11,10 +11,14 @@ import { answerProbes, READY_PREFIX } from './serverProbe';
 
 async function main(): Promise<void> {
   const config = loadConfig(readEnvironment());
-  const bot = await startBot(config, { timers: false, host: '127.0.0.1', logSink: (record) => {
-    // Errors only, on stderr: the orchestrator counts and shows them.
-    if (record.level === 'error') jsonLineSink(record);
-  } });
+  const bot = await startBot(config, {
+    timers: false,
+    host: '127.0.0.1',
+    logSink: (record) => {
+      // Errors only, on stderr: the orchestrator counts and shows them.
+      if (record.level === 'error') jsonLineSink(record);
+    },
+  });
   answerProbes();
   process.stdout.write(`${READY_PREFIX}${bot.url}\n`);
 }

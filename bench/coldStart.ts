@@ -26,9 +26,11 @@ const GIVE_UP_MS = 60_000;
 export async function measureColdStarts(runs: number, cpu: string | undefined): Promise<ColdStart[]> {
   const results = [await measure('npm start', 'npm', ['start', '--silent'], runs, cpu)];
   const compiled = path.join(ROOT, 'dist', 'index.js');
-  results.push(existsSync(compiled)
-    ? await measure('node dist/index.js', process.execPath, [compiled], runs, cpu)
-    : { command: 'node dist/index.js', runs: 0, note: 'no dist/index.js (run `npm run build` first)' });
+  results.push(
+    existsSync(compiled)
+      ? await measure('node dist/index.js', process.execPath, [compiled], runs, cpu)
+      : { command: 'node dist/index.js', runs: 0, note: 'no dist/index.js (run `npm run build` first)' },
+  );
   return results;
 }
 
@@ -52,8 +54,18 @@ async function once(command: string, args: string[], cpu: string | undefined): P
   const started = performance.now();
   // Its own process group, so npm, its shell and the bot under it stop together.
   const child = spawn(pinned, pinnedArgs, {
-    cwd: ROOT, detached: true, stdio: 'ignore',
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SANDBOX_PORT: '0', DATA_DIR: dataDir, SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'), LOG_LEVEL: 'warn' },
+    cwd: ROOT,
+    detached: true,
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SANDBOX_PORT: '0',
+      DATA_DIR: dataDir,
+      SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'),
+      LOG_LEVEL: 'warn',
+    },
   });
   let exited = false;
   child.once('exit', () => (exited = true));

@@ -4,8 +4,7 @@
  * real bot. Anonymous (no app id), like the bot in sandbox mode. Whatever the real bot's welcome turn costs beyond
  * this is the bot's own.
  */
-import {
-  type Activity, ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { type Activity, ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from '../server/createServer';
 import { startServer } from '../server/lifecycle';
 import { silentLogger } from '../services/logger';
@@ -25,7 +24,10 @@ async function main(): Promise<void> {
   const authentication = new ConfigurationBotFrameworkAuthentication({});
   const adapter = new CloudAdapter(authentication);
   const server = createServer({
-    adapter, bot: new EchoBot(), logger: silentLogger, maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    adapter,
+    bot: new EchoBot(),
+    logger: silentLogger,
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     // The same inbound check the bot's server runs (no app id: it lets every activity through, as for the bot).
     authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
   });

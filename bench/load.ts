@@ -38,13 +38,17 @@ function parseOptions(argv: readonly string[]): Options {
     return index >= 0 ? argv[index + 1] : undefined;
   };
   const known = new Set(['--tiny', '--seconds', '--output', '--profile']);
-  const unknown = argv.find((arg, i) => arg.startsWith('--') && !known.has(arg) && !['--output', '--seconds', '--profile'].includes(argv[i - 1] ?? ''));
+  const unknown = argv.find(
+    (arg, i) => arg.startsWith('--') && !known.has(arg) && !['--output', '--seconds', '--profile'].includes(argv[i - 1] ?? ''),
+  );
   if (unknown) throw new Error(`unknown option "${unknown}"; options: --tiny, --seconds N, --output FILE, --profile DIR`);
   const tiny = argv.includes('--tiny');
   const seconds = Number(value('seconds') ?? (tiny ? 0.5 : 5));
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new Error(`--seconds must be in (0, 600], got "${value('seconds')}"`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600)
+    throw new Error(`--seconds must be in (0, 600], got "${value('seconds')}"`);
   return {
-    tiny, seconds,
+    tiny,
+    seconds,
     warmupSeconds: tiny ? 0.2 : 1,
     closures: tiny ? 2 : 40,
     parked: tiny ? 3 : 200,
@@ -61,19 +65,45 @@ async function main(): Promise<void> {
   const loadCpu = pin.available ? pin.loadCpu : undefined;
   if (loadCpu !== undefined) pinSelf(loadCpu);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'closure-bench-'));
-  const users: BenchUser[] = Array.from({ length: options.closures * 2 + options.parked }, (_, i) => ({ upn: `user${i + 1}@benchclub.example`, password: `bench-pass-${i + 1}` }));
-  const seedPath = path.join(dataDir, 'seed.json');
-  await writeFile(seedPath, JSON.stringify({
-    tenants: [{ id: TENANT_ID, displayName: 'Bench Club', domains: ['benchclub.example'], unmanaged: true }],
-    users: users.map((user, i) => ({ id: `66666666-0000-4000-8000-${String(i + 1).padStart(12, '0')}`, upn: user.upn, displayName: `Bench User ${i + 1}`, password: user.password, tenantId: TENANT_ID })),
+  const users: BenchUser[] = Array.from({ length: options.closures * 2 + options.parked }, (_, i) => ({
+    upn: `user${i + 1}@benchclub.example`,
+    password: `bench-pass-${i + 1}`,
   }));
+  const seedPath = path.join(dataDir, 'seed.json');
+  await writeFile(
+    seedPath,
+    JSON.stringify({
+      tenants: [{ id: TENANT_ID, displayName: 'Bench Club', domains: ['benchclub.example'], unmanaged: true }],
+      users: users.map((user, i) => ({
+        id: `66666666-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+        upn: user.upn,
+        displayName: `Bench User ${i + 1}`,
+        password: user.password,
+        tenantId: TENANT_ID,
+      })),
+    }),
+  );
 
   const loadAvgBefore = loadavg().map((v) => round(v, 2));
   const connector = await startConnectorStub();
-  const sandbox = await startSandboxProcess({
-    SANDBOX_PORT: '0', SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'), SANDBOX_SEED: seedPath, SANDBOX_EXPORT_DELAY_MS: '0', LOG_LEVEL: 'warn',
-  }, loadCpu);
-  const botEnv = (storage: 'memory' | 'file', dir: string) => ({ PORT: '0', HOST: '127.0.0.1', SANDBOX_URL: sandbox.url, STORAGE: storage, DATA_DIR: path.join(dataDir, dir), LOG_LEVEL: 'error' });
+  const sandbox = await startSandboxProcess(
+    {
+      SANDBOX_PORT: '0',
+      SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'),
+      SANDBOX_SEED: seedPath,
+      SANDBOX_EXPORT_DELAY_MS: '0',
+      LOG_LEVEL: 'warn',
+    },
+    loadCpu,
+  );
+  const botEnv = (storage: 'memory' | 'file', dir: string) => ({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SANDBOX_URL: sandbox.url,
+    STORAGE: storage,
+    DATA_DIR: path.join(dataDir, dir),
+    LOG_LEVEL: 'error',
+  });
   const servers: BenchServer[] = [];
   const started = async (server: Promise<BenchServer>) => {
     const running = await server;
@@ -82,15 +112,28 @@ async function main(): Promise<void> {
   };
   try {
     const echo = await started(startServerProcess('echo bot', 'bench/echoBot.ts', {}, serverCpu));
-    const memoryBot = await started(startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu, options.profileDir));
-    const fileBot = await started(startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu, options.profileDir));
+    const memoryBot = await started(
+      startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu, options.profileDir),
+    );
+    const fileBot = await started(
+      startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu, options.profileDir),
+    );
 
     const welcome: Array<BenchReport['welcome'][number]> = [];
     for (const connections of [1, 10]) {
       const echoRate = await rateOf(echo, connections, options, connector.url);
-      for (const [storage, bot] of [['memory', memoryBot], ['file', fileBot]] as const) {
+      for (const [storage, bot] of [
+        ['memory', memoryBot],
+        ['file', fileBot],
+      ] as const) {
         const botRate = await rateOf(bot, connections, options, connector.url);
-        welcome.push({ storage, connections, echo: echoRate, bot: botRate, ratio: round(botRate.turnsPerSecond / echoRate.turnsPerSecond, 2) });
+        welcome.push({
+          storage,
+          connections,
+          echo: echoRate,
+          bot: botRate,
+          ratio: round(botRate.turnsPerSecond / echoRate.turnsPerSecond, 2),
+        });
       }
     }
     const closure = {
@@ -108,12 +151,31 @@ async function main(): Promise<void> {
     const report: BenchReport = {
       measuredAt: new Date().toISOString(),
       machine: {
-        node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown',
-        memoryGB: Math.round(totalmem() / 2 ** 30), loadAverageBefore: loadAvgBefore, loadAverageAfter: loadavg().map((v) => round(v, 2)),
-        pinned: pin.available ? `servers on CPU ${pin.serverCpu}, sandbox and load on CPU ${pin.loadCpu}` : 'no (taskset missing or one CPU)',
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGB: Math.round(totalmem() / 2 ** 30),
+        loadAverageBefore: loadAvgBefore,
+        loadAverageAfter: loadavg().map((v) => round(v, 2)),
+        pinned: pin.available
+          ? `servers on CPU ${pin.serverCpu}, sandbox and load on CPU ${pin.loadCpu}`
+          : 'no (taskset missing or one CPU)',
       },
-      settings: { tiny: options.tiny, seconds: options.seconds, warmupSeconds: options.warmupSeconds, closures: options.closures, closureConcurrency: CLOSURE_CONCURRENCY, parked: options.parked, coldRuns: options.coldRuns },
-      welcome, closure, parked, coldStart, loggedErrors,
+      settings: {
+        tiny: options.tiny,
+        seconds: options.seconds,
+        warmupSeconds: options.warmupSeconds,
+        closures: options.closures,
+        closureConcurrency: CLOSURE_CONCURRENCY,
+        parked: options.parked,
+        coldRuns: options.coldRuns,
+      },
+      welcome,
+      closure,
+      parked,
+      coldStart,
+      loggedErrors,
     };
     await mkdir(path.dirname(options.output), { recursive: true });
     await writeFile(options.output, `${JSON.stringify(report, null, 2)}\n`);
@@ -129,7 +191,12 @@ async function main(): Promise<void> {
 async function rateOf(server: BenchServer, connections: number, options: Options, serviceUrl: string) {
   const channel = openChannel(server.url, connections, serviceUrl);
   try {
-    return await measureRate(channel, { connections, seconds: options.seconds, warmupSeconds: options.warmupSeconds, expect: (replies) => replies.length > 0 });
+    return await measureRate(channel, {
+      connections,
+      seconds: options.seconds,
+      warmupSeconds: options.warmupSeconds,
+      expect: (replies) => replies.length > 0,
+    });
   } finally {
     channel.close();
   }
@@ -153,7 +220,13 @@ async function closuresOn(bot: BenchServer, users: readonly BenchUser[], service
   channel.close();
   const { p50, p99 } = percentiles(latencies);
   // All of the bot process's CPU in the window (turns, GC, its HTTP to the sandbox), per closure that completed.
-  return { closures: latencies.length, failed, cpuMsPerClosure: round((after - before) / Math.max(1, latencies.length), 2), p50Ms: round(p50, 1), p99Ms: round(p99, 1) };
+  return {
+    closures: latencies.length,
+    failed,
+    cpuMsPerClosure: round((after - before) / Math.max(1, latencies.length), 2),
+    p50Ms: round(p50, 1),
+    p99Ms: round(p99, 1),
+  };
 }
 
 async function parkOn(bot: BenchServer, users: readonly BenchUser[], serviceUrl: string): Promise<BenchReport['parked']> {

@@ -45,8 +45,16 @@ export const TSX_NODE_ARGS = ['--disable-warning=DEP0111', '--expose-gc', '--imp
  * Starts `entry` (a bench/*.ts server) and waits for its ready line. The child runs with an IPC channel for probes;
  * stderr is kept so a failure names its cause.
  */
-export async function startServerProcess(name: string, entry: string, env: Record<string, string>, cpu: string | undefined, profileDir?: string): Promise<BenchServer> {
-  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name.replace(/\W+/g, '-')}.cpuprofile`] : [];
+export async function startServerProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  cpu: string | undefined,
+  profileDir?: string,
+): Promise<BenchServer> {
+  const profile = profileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name.replace(/\W+/g, '-')}.cpuprofile`]
+    : [];
   const [command, args] = pinnedCommand(cpu, process.execPath, [...TSX_NODE_ARGS, ...profile, entry]);
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const url = await readyLine(child, name, (line) => (line.startsWith(READY_PREFIX) ? line.slice(READY_PREFIX.length).trim() : undefined));
@@ -61,7 +69,9 @@ export async function startServerProcess(name: string, entry: string, env: Recor
     waiting.delete(answer.id);
   });
   return {
-    name, url, pid: child.pid ?? 0,
+    name,
+    url,
+    pid: child.pid ?? 0,
     probe(type) {
       const id = ++nextId;
       return new Promise((resolve) => {
@@ -75,7 +85,10 @@ export async function startServerProcess(name: string, entry: string, env: Recor
 }
 
 /** `npm run sandbox`'s entry (sandbox/main.ts) on a port of its own; resolves with the URL it prints. */
-export async function startSandboxProcess(env: Record<string, string>, cpu: string | undefined): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startSandboxProcess(
+  env: Record<string, string>,
+  cpu: string | undefined,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const [command, args] = pinnedCommand(cpu, process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'sandbox/main.ts']);
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await readyLine(child, 'sandbox', (line) => /^Sandbox listening at (\S+)/.exec(line)?.[1]);

@@ -18,7 +18,14 @@ interface CpuProfile {
 
 function bucketOf(node: ProfileNode): string {
   const { url, functionName } = node.callFrame;
-  if (!url) return functionName === '(idle)' ? '(idle)' : functionName === '(garbage collector)' ? '(gc)' : functionName.startsWith('(') ? functionName : '(native)';
+  if (!url)
+    return functionName === '(idle)'
+      ? '(idle)'
+      : functionName === '(garbage collector)'
+        ? '(gc)'
+        : functionName.startsWith('(')
+          ? functionName
+          : '(native)';
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules) return modules[1] ?? url;

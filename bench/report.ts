@@ -14,7 +14,13 @@ export interface BenchReport {
   readonly measuredAt: string;
   readonly machine: Record<string, unknown>;
   readonly settings: Record<string, unknown>;
-  readonly welcome: ReadonlyArray<{ readonly storage: 'memory' | 'file'; readonly connections: number; readonly echo: Rate; readonly bot: Rate; readonly ratio: number }>;
+  readonly welcome: ReadonlyArray<{
+    readonly storage: 'memory' | 'file';
+    readonly connections: number;
+    readonly echo: Rate;
+    readonly bot: Rate;
+    readonly ratio: number;
+  }>;
   readonly closure: { readonly memory: ClosureFigures; readonly file: ClosureFigures };
   readonly parked: { readonly conversations: number; readonly heapBytesPerConversation: number; readonly rssBytesPerConversation: number };
   readonly coldStart: readonly ColdStart[];
@@ -30,30 +36,51 @@ export function formatReport(report: BenchReport): string {
     const goal = w.storage === 'memory' ? GOALS.welcomeMemory : GOALS.welcomeFile;
     rows.push([
       `welcome turn, ${w.storage} storage, ${w.connections} conn.`,
-      rateText(w.echo), rateText(w.bot), `${w.ratio.toFixed(2)}x`, `>= ${goal}x`, verdict(w.ratio >= goal),
+      rateText(w.echo),
+      rateText(w.bot),
+      `${w.ratio.toFixed(2)}x`,
+      `>= ${goal}x`,
+      verdict(w.ratio >= goal),
     ]);
   }
   for (const storage of ['memory', 'file'] as const) {
     const c = report.closure[storage];
     rows.push([
-      `bot CPU per whole closure, ${storage}`, '-', `p50 ${c.p50Ms} / p99 ${c.p99Ms} ms (${c.closures} ok, ${c.failed} failed)`,
-      `${c.cpuMsPerClosure} ms`, `<= ${GOALS.closureCpuMs} ms`, verdict(c.failed === 0 ? c.cpuMsPerClosure <= GOALS.closureCpuMs : undefined),
+      `bot CPU per whole closure, ${storage}`,
+      '-',
+      `p50 ${c.p50Ms} / p99 ${c.p99Ms} ms (${c.closures} ok, ${c.failed} failed)`,
+      `${c.cpuMsPerClosure} ms`,
+      `<= ${GOALS.closureCpuMs} ms`,
+      verdict(c.failed === 0 ? c.cpuMsPerClosure <= GOALS.closureCpuMs : undefined),
     ]);
   }
   const p = report.parked;
   const heapKB = round(p.heapBytesPerConversation / 1024, 2);
   rows.push([
-    'heap per conversation parked at warning', '-', `${p.conversations} parked, RSS ${round(p.rssBytesPerConversation / 1024, 1)} KB each`,
-    `${heapKB} KB`, `<= ${GOALS.parkedHeapKB} KB`, verdict(heapKB <= GOALS.parkedHeapKB),
+    'heap per conversation parked at warning',
+    '-',
+    `${p.conversations} parked, RSS ${round(p.rssBytesPerConversation / 1024, 1)} KB each`,
+    `${heapKB} KB`,
+    `<= ${GOALS.parkedHeapKB} KB`,
+    verdict(heapKB <= GOALS.parkedHeapKB),
   ]);
   for (const cold of report.coldStart) {
     rows.push([
-      `cold start to /healthz, ${cold.command}`, '-', cold.note ?? `median of ${cold.runs}`,
-      cold.seconds === undefined ? 'n/a' : `${cold.seconds} s`, `< ${GOALS.coldStartSeconds} s`, verdict(cold.seconds === undefined ? undefined : cold.seconds < GOALS.coldStartSeconds),
+      `cold start to /healthz, ${cold.command}`,
+      '-',
+      cold.note ?? `median of ${cold.runs}`,
+      cold.seconds === undefined ? 'n/a' : `${cold.seconds} s`,
+      `< ${GOALS.coldStartSeconds} s`,
+      verdict(cold.seconds === undefined ? undefined : cold.seconds < GOALS.coldStartSeconds),
     ]);
   }
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return [
     `machine: ${JSON.stringify(report.machine)}`,

@@ -24,20 +24,32 @@ export function openChannel(botUrl: string, connections: number, serviceUrl: str
   return {
     send(userId, conversationId, activity) {
       const body = JSON.stringify({
-        channelId: 'emulator', serviceUrl, conversation: { id: conversationId }, from: { id: userId }, recipient: { id: 'bot' },
-        deliveryMode: 'expectReplies', id: randomUUID(), timestamp: new Date().toISOString(), locale: 'en-US', ...activity,
+        channelId: 'emulator',
+        serviceUrl,
+        conversation: { id: conversationId },
+        from: { id: userId },
+        recipient: { id: 'bot' },
+        deliveryMode: 'expectReplies',
+        id: randomUUID(),
+        timestamp: new Date().toISOString(),
+        locale: 'en-US',
+        ...activity,
       });
       return new Promise((resolve, reject) => {
-        const request = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (response.statusCode !== 200) return reject(new Error(`bot answered ${response.statusCode}: ${text.slice(0, 200)}`));
-            resolve(((JSON.parse(text) as { activities?: ReplyActivity[] }).activities ?? []).filter((a) => a.type === 'message'));
-          });
-        });
+        const request = http.request(
+          target,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('error', reject);
+            response.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              if (response.statusCode !== 200) return reject(new Error(`bot answered ${response.statusCode}: ${text.slice(0, 200)}`));
+              resolve(((JSON.parse(text) as { activities?: ReplyActivity[] }).activities ?? []).filter((a) => a.type === 'message'));
+            });
+          },
+        );
         request.on('error', reject);
         request.end(body);
       });
@@ -59,7 +71,10 @@ export interface Rate {
  * First turns of fresh conversations ("hello"), `connections` at a time, for `seconds` after `warmupSeconds`
  * of the same. `expect` checks every answer, so a broken bot cannot post a fast rate.
  */
-export async function measureRate(channel: Channel, options: { connections: number; seconds: number; warmupSeconds: number; expect: (replies: ReplyActivity[]) => boolean }): Promise<Rate> {
+export async function measureRate(
+  channel: Channel,
+  options: { connections: number; seconds: number; warmupSeconds: number; expect: (replies: ReplyActivity[]) => boolean },
+): Promise<Rate> {
   const run = async (seconds: number, record: boolean) => {
     const latencies: number[] = [];
     let failed = 0;
@@ -88,7 +103,10 @@ export async function measureRate(channel: Channel, options: { connections: numb
 }
 
 /** Walks one user from the first message to the warning card: welcome, start, sign-in page + magic code, skip export. */
-export async function parkAtWarning(channel: Channel, user: BenchUser): Promise<{ userId: string; conversationId: string; warning: ReplyActivity[] }> {
+export async function parkAtWarning(
+  channel: Channel,
+  user: BenchUser,
+): Promise<{ userId: string; conversationId: string; warning: ReplyActivity[] }> {
   const userId = `bench-${randomUUID()}`;
   const conversationId = `conv-${userId}`;
   const send = (activity: Record<string, unknown>) => channel.send(userId, conversationId, activity);
@@ -103,7 +121,10 @@ export async function parkAtWarning(channel: Channel, user: BenchUser): Promise<
 /** The whole closure: parked at the warning, then Yes; throws unless the bot says the account was closed. */
 export async function closeAccount(channel: Channel, user: BenchUser): Promise<void> {
   const parked = await parkAtWarning(channel, user);
-  const outcome = await channel.send(parked.userId, parked.conversationId, { type: 'message', value: cardActionData(parked.warning, 'closure.confirm') });
+  const outcome = await channel.send(parked.userId, parked.conversationId, {
+    type: 'message',
+    value: cardActionData(parked.warning, 'closure.confirm'),
+  });
   if (!outcome.some((a) => /has been closed/.test(a.text ?? ''))) throw new Error(`no closure: ${outcome.map((a) => a.text).join(' | ')}`);
 }
 
@@ -118,7 +139,8 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, wo
 
 export function percentiles(values: number[]): { p50: number; p99: number } {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => (sorted.length === 0 ? 0 : round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0, 2));
+  const at = (q: number) =>
+    sorted.length === 0 ? 0 : round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0, 2);
   return { p50: at(0.5), p99: at(0.99) };
 }
 

@@ -1,7 +1,16 @@
 import {
-  ActivityTypes, MessageFactory, TeamsActivityHandler, tokenResponseEventName,
-  type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type BotState, type ConversationReference,
-  type CloudAdapter, type SigninStateVerificationQuery, type StatePropertyAccessor, type TurnContext,
+  ActivityTypes,
+  MessageFactory,
+  TeamsActivityHandler,
+  tokenResponseEventName,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type BotState,
+  type ConversationReference,
+  type CloudAdapter,
+  type SigninStateVerificationQuery,
+  type StatePropertyAccessor,
+  type TurnContext,
 } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
@@ -34,7 +43,10 @@ export interface AccountClosureBotOptions {
   readonly closure: ClosureService;
   readonly teams: {
     /** CloudAdapter.continueConversationAsync with the bot's app id: Universal Actions finish after the answer. */
-    readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+    readonly continueConversation: (
+      reference: Partial<ConversationReference>,
+      logic: (context: TurnContext) => Promise<void>,
+    ) => Promise<void>;
     /** CloudAdapter.createConversationAsync with the bot's app id: a closure asked for in a group moves to the 1:1 chat. */
     readonly createConversation: CreateConversation;
     readonly clock: () => Date;
@@ -65,11 +77,17 @@ export class AccountClosureBot extends TeamsActivityHandler {
     this.warningCards = new TeamsWarningCards({ state: options.state, closure, clock, logger: options.logger });
     this.afterReply = new TeamsAfterReply(options.logger);
     this.universalActions = new TeamsUniversalActions({
-      closure, continueConversation,
+      closure,
+      continueConversation,
       cards: this.warningCards,
       afterReply: this.afterReply,
       runPress: (context) => this.runPressTurn(context),
-      hasToken: async (context) => (await userTokenClientOf(context).getUserToken(context.activity.from.id, options.connectionName, context.activity.channelId, '').catch(() => undefined))?.token !== undefined,
+      hasToken: async (context) =>
+        (
+          await userTokenClientOf(context)
+            .getUserToken(context.activity.from.id, options.connectionName, context.activity.channelId, '')
+            .catch(() => undefined)
+        )?.token !== undefined,
       logger: options.logger,
     });
     this.privateChat = new TeamsPrivateChat({
@@ -85,7 +103,8 @@ export class AccountClosureBot extends TeamsActivityHandler {
     });
     this.onTokenResponseEvent(async (context, next) => {
       // OAuthPrompt takes `activity.value.token` as it comes, and a client can send this event itself.
-      if (await confirmTokenResponse(context, userTokenClientOf(context), options.connectionName, options.logger)) await this.runDialog(context);
+      if (await confirmTokenResponse(context, userTokenClientOf(context), options.connectionName, options.logger))
+        await this.runDialog(context);
       await next();
     });
     this.onMembersAdded(async (context, next) => {
@@ -143,7 +162,10 @@ export class AccountClosureBot extends TeamsActivityHandler {
     await this.continueWaitingDialog(context);
   }
 
-  protected override async onAdaptiveCardInvoke(context: TurnContext, _value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+  protected override async onAdaptiveCardInvoke(
+    context: TurnContext,
+    _value: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
     return this.universalActions.onAction(context, () => this.runDialog(context));
   }
 
@@ -172,7 +194,10 @@ export class AccountClosureBot extends TeamsActivityHandler {
         // concurrent turn of the same user, whose state is as current. Failing the turn would tell the user
         // something went wrong with their answer, which it did not (20 concurrent presses, issue 9).
         if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
-        this.options.logger.warn('conversation state lost to a concurrent turn', { conversationId: context.activity.conversation?.id, error });
+        this.options.logger.warn('conversation state lost to a concurrent turn', {
+          conversationId: context.activity.conversation?.id,
+          error,
+        });
       }
     }
     this.afterReply.start(context);

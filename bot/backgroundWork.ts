@@ -66,7 +66,11 @@ export class BackgroundWork {
     return this.options.workflow.reconcile(this.options.channel);
   }
 
-  private async tell(conversation: Record<string, unknown>, send: (context: TurnContext) => Promise<unknown>, itemId: string): Promise<void> {
+  private async tell(
+    conversation: Record<string, unknown>,
+    send: (context: TurnContext) => Promise<unknown>,
+    itemId: string,
+  ): Promise<void> {
     try {
       await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation, async (context) => {
         await send(context);
@@ -80,8 +84,10 @@ export class BackgroundWork {
 
 function exportMessage(job: ExportJob) {
   if (job.status === 'ready' && job.downloadUrl && job.linkExpiresAt) {
-    return MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt)) }), Messages.exportReady);
+    return MessageFactory.attachment(
+      renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt)) }),
+      Messages.exportReady,
+    );
   }
   return MessageFactory.text(Messages.exportFailedBefore(job.failureReason ?? 'unknown reason'));
 }
-

@@ -1,6 +1,11 @@
 import {
   MessageFactory,
-  type Activity, type CloudAdapter, type ConversationReference, type PrivateConversationState, type Storage, type TurnContext,
+  type Activity,
+  type CloudAdapter,
+  type ConversationReference,
+  type PrivateConversationState,
+  type Storage,
+  type TurnContext,
 } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
 import { handOffReply } from '../dialogs/handOffReply';
@@ -13,7 +18,10 @@ import { finalCard } from './teamsCards';
 
 export interface BotClosureChannelsOptions {
   /** CloudAdapter.continueConversationAsync with the bot's app id: a turn in a conversation that is not this one. */
-  readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+  readonly continueConversation: (
+    reference: Partial<ConversationReference>,
+    logic: (context: TurnContext) => Promise<void>,
+  ) => Promise<void>;
   /** The per-user conversation state and its storage: forgetting deletes the requester's key directly. */
   readonly state: PrivateConversationState;
   readonly storage: Storage;
@@ -42,7 +50,10 @@ export class BotClosureChannels {
 }
 
 class BotClosureChannel implements ClosureChannel {
-  constructor(private readonly options: BotClosureChannelsOptions, private readonly turn: TurnContext | undefined) {}
+  constructor(
+    private readonly options: BotClosureChannelsOptions,
+    private readonly turn: TurnContext | undefined,
+  ) {}
 
   async send(notice: ClosureNotice, conversation?: ConversationAddress): Promise<void> {
     await this.within(conversation, async (context) => {
@@ -66,7 +77,10 @@ class BotClosureChannel implements ClosureChannel {
           await context.updateActivity({ type: 'message', id: request.cardActivityId, attachments: [card] });
           return;
         } catch (error) {
-          this.options.logger.warn('the warning card could not be updated; sending its state as a new message', { requestId: request.requestId, error });
+          this.options.logger.warn('the warning card could not be updated; sending its state as a new message', {
+            requestId: request.requestId,
+            error,
+          });
         }
       }
       await context.sendActivity(MessageFactory.attachment(card));
@@ -79,7 +93,9 @@ class BotClosureChannel implements ClosureChannel {
       const client = context.turnState.get<UserTokenClient | undefined>((context.adapter as CloudAdapter).UserTokenClientKey);
       if (client) return client.signOutUser(userId, this.options.connectionName, channelId);
       // Adapters without a token client (botbuilder's TestAdapter) sign out themselves, as OAuthPrompt does it.
-      const legacy = context.adapter as unknown as { signOutUser?: (context: TurnContext, connectionName: string, userId: string) => Promise<void> };
+      const legacy = context.adapter as unknown as {
+        signOutUser?: (context: TurnContext, connectionName: string, userId: string) => Promise<void>;
+      };
       if (!legacy.signOutUser) throw new Error('no user token client in this turn');
       await legacy.signOutUser(context, this.options.connectionName, userId);
     });
@@ -88,11 +104,13 @@ class BotClosureChannel implements ClosureChannel {
   /** Deletes the requester's `PrivateConversationState` key; in their own turn, the turn deletes instead of saving. */
   async forgetConversation(conversation: ConversationAddress): Promise<void> {
     const { channelId, conversationId, userId } = addressOf(conversation);
-    const key = this.options.state.getStorageKey({ activity: { channelId, conversation: { id: conversationId }, from: { id: userId } } } as unknown as TurnContext);
-    if (!key) throw new Error('no conversation state key for the request\'s conversation');
+    const key = this.options.state.getStorageKey({
+      activity: { channelId, conversation: { id: conversationId }, from: { id: userId } },
+    } as unknown as TurnContext);
+    if (!key) throw new Error("no conversation state key for the request's conversation");
     await this.options.storage.delete([key]);
     if (this.turn && this.options.state.getStorageKey(this.turn) === key) markForgetUser(this.turn);
-    this.options.logger.info('forgot the requester\'s conversation state', { conversationId });
+    this.options.logger.info("forgot the requester's conversation state", { conversationId });
   }
 
   private async within(conversation: ConversationAddress | undefined, work: (context: TurnContext) => Promise<void>): Promise<void> {
@@ -121,12 +139,20 @@ function describe(notice: ClosureNotice): string {
   switch (notice.kind) {
     case 'closed':
       if (!notice.upn) return Messages.closedInBackground(notice.requestId, notice.closedAt);
-      return notice.signedOut ? Messages.closed(notice.upn, notice.requestId, notice.closedAt) : Messages.closedNotSignedOut(notice.upn, notice.requestId, notice.closedAt);
-    case 'handedOff': return Messages.handedOff(notice.reason, notice.upn);
-    case 'notEligible': return Messages.noLongerEligible(notice.verdict);
-    case 'failed': return notice.error.userMessage;
-    case 'stillClosing': return Messages.stillClosing;
-    case 'declined': return Messages.declined;
-    case 'rejected': return Messages.rejected(notice.reason);
+      return notice.signedOut
+        ? Messages.closed(notice.upn, notice.requestId, notice.closedAt)
+        : Messages.closedNotSignedOut(notice.upn, notice.requestId, notice.closedAt);
+    case 'handedOff':
+      return Messages.handedOff(notice.reason, notice.upn);
+    case 'notEligible':
+      return Messages.noLongerEligible(notice.verdict);
+    case 'failed':
+      return notice.error.userMessage;
+    case 'stillClosing':
+      return Messages.stillClosing;
+    case 'declined':
+      return Messages.declined;
+    case 'rejected':
+      return Messages.rejected(notice.reason);
   }
 }

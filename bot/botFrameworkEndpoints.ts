@@ -22,7 +22,8 @@ export interface BotFrameworkEndpointSettings {
  */
 export function botFrameworkEndpointKeys(settings: BotFrameworkEndpointSettings): Record<string, string> {
   const loginBase = settings.loginBaseUrl?.replace(/\/+$/, '');
-  const botLoginUrl = loginBase && loginBase !== PUBLIC_LOGIN_BASE_URL && settings.singleTenantId ? `${loginBase}/${settings.singleTenantId}` : undefined;
+  const botLoginUrl =
+    loginBase && loginBase !== PUBLIC_LOGIN_BASE_URL && settings.singleTenantId ? `${loginBase}/${settings.singleTenantId}` : undefined;
   if (!settings.oauthUrl && !botLoginUrl) return {};
   return {
     ToChannelFromBotLoginUrl: botLoginUrl ?? AuthenticationConstants.ToChannelFromBotLoginUrl,

@@ -32,7 +32,9 @@ export class HandOffCheckTurns {
   }
 
   /** One background pass: checks every due hand-off in its own conversation and tells the requester what changed. */
-  async checkDue(continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>): Promise<number> {
+  async checkDue(
+    continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>,
+  ): Promise<number> {
     let checked = 0;
     for (const due of await this.options.checks.due()) {
       if (!due.conversation || !due.channelUserId) continue;
@@ -61,13 +63,18 @@ export class HandOffCheckTurns {
       return;
     }
     const { verdict, check } = result;
-    const text = verdict.kind === 'closureVerified'
-      ? Messages.handOffVerified(check.upn)
-      : check.ended
-        ? (check.state === 'stillOpen' ? Messages.handOffStillOpen(check.upn) : Messages.handOffUnconfirmedAtEnd)
-        : trigger === 'press'
-          ? (verdict.kind === 'stillOpen' ? Messages.handOffStillOpen(check.upn) : Messages.handOffCannotConfirm(verdict.reason))
-          : undefined;
+    const text =
+      verdict.kind === 'closureVerified'
+        ? Messages.handOffVerified(check.upn)
+        : check.ended
+          ? check.state === 'stillOpen'
+            ? Messages.handOffStillOpen(check.upn)
+            : Messages.handOffUnconfirmedAtEnd
+          : trigger === 'press'
+            ? verdict.kind === 'stillOpen'
+              ? Messages.handOffStillOpen(check.upn)
+              : Messages.handOffCannotConfirm(verdict.reason)
+            : undefined;
     if (!text) return;
     await context.sendActivity(MessageFactory.text(text));
     if (check.ended) await this.finish(context, check);
@@ -78,13 +85,20 @@ export class HandOffCheckTurns {
     const client = this.tokenClient(context);
     if (client && check.channelUserId) {
       await client.signOutUser(check.channelUserId, this.options.connectionName, check.channelId).catch((error: unknown) => {
-        this.options.logger.warn('sign-out after a verified hand-off failed; the token service forgets the token when it expires', { requestId: check.requestId, error });
+        this.options.logger.warn('sign-out after a verified hand-off failed; the token service forgets the token when it expires', {
+          requestId: check.requestId,
+          error,
+        });
       });
     }
     await this.options.checks.forgetRequester(check.requestId);
   }
 
-  private async userToken(context: TurnContext, channelUserId: string, channelId = context.activity.channelId): Promise<string | undefined> {
+  private async userToken(
+    context: TurnContext,
+    channelUserId: string,
+    channelId = context.activity.channelId,
+  ): Promise<string | undefined> {
     const client = this.tokenClient(context);
     if (!client || !channelUserId) return undefined;
     try {

@@ -22,5 +22,8 @@ export function removeRecipientMention(activity: Partial<Activity>): void {
   }
   if (!removed) return;
   // Teams writes the space after a mention as `&nbsp;` in some clients.
-  activity.text = text.replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim();
+  activity.text = text
+    .replace(/&nbsp;/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

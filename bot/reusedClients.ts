@@ -1,7 +1,13 @@
 import type { Activity } from 'botbuilder';
 import {
-  AuthenticationConstants, BotFrameworkAuthentication, ConnectorFactory,
-  type AuthenticateRequestResult, type BotFrameworkClient, type ClaimsIdentity, type ConnectorClient, type UserTokenClient,
+  AuthenticationConstants,
+  BotFrameworkAuthentication,
+  ConnectorFactory,
+  type AuthenticateRequestResult,
+  type BotFrameworkClient,
+  type ClaimsIdentity,
+  type ConnectorClient,
+  type UserTokenClient,
 } from 'botframework-connector';
 
 /**
@@ -113,5 +119,9 @@ export class ReusedClientsAuthentication extends BotFrameworkAuthentication {
 
 /** The app id exactly as parameterizedBotFrameworkAuthentication.js `getAppId` derives it (audience, then appid claim). */
 function appIdOf(claimsIdentity: ClaimsIdentity): string {
-  return claimsIdentity.getClaimValue(AuthenticationConstants.AudienceClaim) ?? claimsIdentity.getClaimValue(AuthenticationConstants.AppIdClaim) ?? '';
+  return (
+    claimsIdentity.getClaimValue(AuthenticationConstants.AudienceClaim) ??
+    claimsIdentity.getClaimValue(AuthenticationConstants.AppIdClaim) ??
+    ''
+  );
 }

@@ -39,7 +39,9 @@ export function finalCard(request: ClosureRequest | undefined, now: Date): Adapt
   const { requestId } = request;
   switch (request.status) {
     case 'pending':
-      return now.getTime() >= Date.parse(request.expiresAt) ? outcome(CardMessages.expiredTitle, CardMessages.expired, 'default', requestId) : undefined;
+      return now.getTime() >= Date.parse(request.expiresAt)
+        ? outcome(CardMessages.expiredTitle, CardMessages.expired, 'default', requestId)
+        : undefined;
     case 'confirmed':
     case 'closing':
       return closingCard(requestId);
@@ -71,6 +73,12 @@ function displayable(name: string | undefined): string {
   return name?.trim() ? name.trim().slice(0, 100) : CardMessages.theRequester;
 }
 
-function outcome(title: string, message: string, tone: 'default' | 'good' | 'warning' | 'attention', requestId?: string, facts: Array<{ title: string; value: string }> = []): AdaptiveCardAttachment {
+function outcome(
+  title: string,
+  message: string,
+  tone: 'default' | 'good' | 'warning' | 'attention',
+  requestId?: string,
+  facts: Array<{ title: string; value: string }> = [],
+): AdaptiveCardAttachment {
   return renderCard('outcome', { title, message, facts, tone, ...(requestId ? { requestId } : {}) });
 }

@@ -4,7 +4,10 @@ import type { Logger } from '../services/logger';
 
 /** CloudAdapter.createConversationAsync with the bot's app id and the turn's channel. */
 export type CreateConversation = (
-  serviceUrl: string, audience: string | undefined, parameters: ConversationParameters, logic: (context: TurnContext) => Promise<void>,
+  serviceUrl: string,
+  audience: string | undefined,
+  parameters: ConversationParameters,
+  logic: (context: TurnContext) => Promise<void>,
 ) => Promise<void>;
 
 export interface TeamsPrivateChatOptions {
@@ -44,7 +47,9 @@ export class TeamsPrivateChat {
     const asked = context.activity;
     const tenantId = tenantOf(asked);
     if (!asked.serviceUrl || !tenantId || !asked.from?.id || !asked.recipient) {
-      this.options.logger.warn('a 1:1 chat cannot be opened: the activity lacks the service URL, tenant or user', { conversationType: asked.conversation?.conversationType });
+      this.options.logger.warn('a 1:1 chat cannot be opened: the activity lacks the service URL, tenant or user', {
+        conversationType: asked.conversation?.conversationType,
+      });
       await context.sendActivity(Messages.privateChatFailed);
       return;
     }

@@ -1,7 +1,4 @@
-import {
-  TurnContext,
-  type Activity, type AdaptiveCardInvokeResponse, type ConversationReference,
-} from 'botbuilder';
+import { TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationReference } from 'botbuilder';
 import { CardActions, parseCardAction, type AdaptiveCardAttachment, type CardActionPayload } from '../cards/renderCard';
 import { CardMessages, Messages } from '../dialogs/messages';
 import { nonceMatches } from '../services/closureRequest';
@@ -18,7 +15,10 @@ export interface TeamsUniversalActionsOptions {
   readonly cards: TeamsWarningCards;
   readonly afterReply: TeamsAfterReply;
   /** A new turn on the conversation of `reference` (CloudAdapter.continueConversationAsync with the bot's app id). */
-  readonly continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+  readonly continueConversation: (
+    reference: Partial<ConversationReference>,
+    logic: (context: TurnContext) => Promise<void>,
+  ) => Promise<void>;
   /**
    * Runs a press as a turn of its own, the way the bot runs every turn (dialog, state saved or forgotten).
    */
@@ -40,7 +40,7 @@ export class TeamsUniversalActions {
 
   async onAction(context: TurnContext, runDialog: () => Promise<void>): Promise<AdaptiveCardInvokeResponse> {
     const payload = parseCardAction(context.activity.value);
-    if (!payload) return errorResponse(400, 'BadRequest', 'That is not one of this bot\'s card actions.');
+    if (!payload) return errorResponse(400, 'BadRequest', "That is not one of this bot's card actions.");
     if (!('requestId' in payload)) {
       // Our other cards use Action.Submit; an Execute of theirs is still a press the dialog understands.
       await runDialog();
@@ -74,7 +74,8 @@ export class TeamsUniversalActions {
     if (verdict !== 'actionable') {
       this.options.logger.info('card press refused', { requestId: payload.requestId, reason: verdict });
       // A stale card (its request ended elsewhere) is brought up to date; a foreign press changes nothing.
-      if (verdict !== 'notRequester' && verdict !== 'badNonce' && verdict !== 'otherConversation') await this.bringUpToDate(context, payload.requestId);
+      if (verdict !== 'notRequester' && verdict !== 'badNonce' && verdict !== 'otherConversation')
+        await this.bringUpToDate(context, payload.requestId);
       return messageResponse(Messages.rejected(verdict));
     }
     // The invoke names the card's message: the workflow can update it even when the send returned no id.
@@ -132,7 +133,9 @@ const TOKEN_CHECK_WAIT_MS = 1_500;
 
 async function withinAnswerTime(check: Promise<boolean>): Promise<boolean | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), TOKEN_CHECK_WAIT_MS); });
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), TOKEN_CHECK_WAIT_MS);
+  });
   try {
     return await Promise.race([check, late]);
   } finally {

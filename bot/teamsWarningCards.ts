@@ -1,5 +1,11 @@
 import type { Activity, BotState, ResourceResponse, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { ADAPTIVE_CARD_CONTENT_TYPE, CardActions, parseCardAction, type AdaptiveCardAttachment, type AdaptiveCardContent } from '../cards/renderCard';
+import {
+  ADAPTIVE_CARD_CONTENT_TYPE,
+  CardActions,
+  parseCardAction,
+  type AdaptiveCardAttachment,
+  type AdaptiveCardContent,
+} from '../cards/renderCard';
 import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
 import { finalCard, waitingCardFor } from './teamsCards';
@@ -57,7 +63,9 @@ export class TeamsWarningCards {
           continue;
         }
         const { text, speak: _speak, ...rest } = activities[index];
-        const card = shared ? waitingFor(turn.activity.from?.name, warning.content) : { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: warning.content };
+        const card = shared
+          ? waitingFor(turn.activity.from?.name, warning.content)
+          : { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: warning.content };
         const cardOnly: Partial<Activity> = { ...rest, attachments: [card] };
         if (text) {
           activities.splice(index, 1, { ...rest, attachments: [], text }, cardOnly);
@@ -123,7 +131,8 @@ function warningIn(activity: Partial<Activity>): { requestId: string; nonce: str
     const actions = Array.isArray(content?.actions) ? (content.actions as Array<{ data?: unknown }>) : [];
     for (const action of actions) {
       const payload = parseCardAction(action.data);
-      if (payload && 'requestId' in payload && payload.action === CardActions.confirm) return { requestId: payload.requestId, nonce: payload.nonce, content };
+      if (payload && 'requestId' in payload && payload.action === CardActions.confirm)
+        return { requestId: payload.requestId, nonce: payload.nonce, content };
     }
   }
   return undefined;

@@ -11,7 +11,12 @@ import type { Logger } from '../services/logger';
  * token the dialog goes on with is the one the service holds, never the one the client sent.
  * Returns whether the event may reach the dialog.
  */
-export async function confirmTokenResponse(context: TurnContext, tokens: UserTokenClient, connectionName: string, logger: Logger): Promise<boolean> {
+export async function confirmTokenResponse(
+  context: TurnContext,
+  tokens: UserTokenClient,
+  connectionName: string,
+  logger: Logger,
+): Promise<boolean> {
   const { activity } = context;
   const claimed = activity.value as { connectionName?: unknown } | undefined;
   if (typeof claimed?.connectionName === 'string' && claimed.connectionName !== connectionName) {

@@ -27,8 +27,7 @@ export type RequestCardAction = typeof CardActions.confirm | typeof CardActions.
 export type SimpleCardAction = Exclude<CardAction, RequestCardAction>;
 
 export type CardActionPayload =
-  | { readonly action: SimpleCardAction }
-  | { readonly action: RequestCardAction; readonly requestId: string; readonly nonce: string };
+  { readonly action: SimpleCardAction } | { readonly action: RequestCardAction; readonly requestId: string; readonly nonce: string };
 
 /**
  * Reads a press of the hand-off card's check button (`Action.Submit` data). Kept apart from `parseCardAction`:
@@ -45,7 +44,11 @@ export const MAX_CARD_STRING_LENGTH = 200;
 
 const REQUEST_ACTIONS: ReadonlySet<string> = new Set<RequestCardAction>([CardActions.confirm, CardActions.decline, CardActions.refresh]);
 const SIMPLE_ACTIONS: ReadonlySet<string> = new Set<SimpleCardAction>([
-  CardActions.start, CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport,
+  CardActions.start,
+  CardActions.exportData,
+  CardActions.skipExport,
+  CardActions.proceed,
+  CardActions.waitForExport,
 ]);
 
 /**

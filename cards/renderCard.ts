@@ -237,7 +237,11 @@ function collectStrings(node: unknown, into: string[] = []): string[] {
 function pruneNulls(node: unknown): unknown {
   if (Array.isArray(node)) return node.filter((item) => item !== null).map(pruneNulls);
   if (typeof node === 'object' && node !== null) {
-    return Object.fromEntries(Object.entries(node).filter(([, value]) => value !== null).map(([key, value]) => [key, pruneNulls(value)]));
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(([, value]) => value !== null)
+        .map(([key, value]) => [key, pruneNulls(value)]),
+    );
   }
   return node;
 }

@@ -45,7 +45,13 @@ export interface BotConfig {
   };
   readonly applicationInsightsConnectionString?: string;
   /** `url`: a shared sandbox to connect to instead of starting one (the other fields are then the standalone sandbox's). */
-  readonly sandbox: { readonly url?: string; readonly port: number; readonly seedPath?: string; readonly dataDir: string; readonly exportDelayMs: number };
+  readonly sandbox: {
+    readonly url?: string;
+    readonly port: number;
+    readonly seedPath?: string;
+    readonly dataDir: string;
+    readonly exportDelayMs: number;
+  };
 }
 
 export type BotIdentityConfig =
@@ -159,7 +165,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
   }
   const exportStorageLocation = url('EXPORT_STORAGE_LOCATION', false);
   const sandboxUrl = url('SANDBOX_URL', false);
-  if (sandboxUrl && directoryKind === 'graph') problems.push('SANDBOX_URL is for DIRECTORY=sandbox only; leave it empty with DIRECTORY=graph.');
+  if (sandboxUrl && directoryKind === 'graph')
+    problems.push('SANDBOX_URL is for DIRECTORY=sandbox only; leave it empty with DIRECTORY=graph.');
 
   const config: BotConfig = {
     port: integer('PORT', 0, 65535),
@@ -194,7 +201,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     webchat: {
       directLineSecret: get('DIRECT_LINE_SECRET') || undefined,
       directLineBaseUrl: url('DIRECT_LINE_BASE_URL', true) ?? '',
-      allowedOrigins: get('WEBCHAT_ALLOWED_ORIGINS').split(',').map((o) => o.trim()).filter(Boolean),
+      allowedOrigins: get('WEBCHAT_ALLOWED_ORIGINS')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
       trustedProxyHops: integer('TRUSTED_PROXY_HOPS', 0, 10),
     },
     applicationInsightsConnectionString: get('APPLICATIONINSIGHTS_CONNECTION_STRING') || undefined,
@@ -233,12 +243,14 @@ function loadBotIdentity(
     case 'UserAssignedMSI':
       return {
         appType: 'UserAssignedMSI',
-        appId: guid('MicrosoftAppId', 'for MicrosoftAppType=UserAssignedMSI (the managed identity\'s client id)'),
+        appId: guid('MicrosoftAppId', "for MicrosoftAppType=UserAssignedMSI (the managed identity's client id)"),
         tenantId: guid('MicrosoftAppTenantId', 'for MicrosoftAppType=UserAssignedMSI'),
       };
     case 'MultiTenant':
       // https://learn.microsoft.com/azure/bot-service/bot-service-quickstart-registration: new bots cannot be multi-tenant.
-      problems.push('MicrosoftAppType=MultiTenant is not supported: Azure no longer creates multi-tenant bots; use SingleTenant or UserAssignedMSI.');
+      problems.push(
+        'MicrosoftAppType=MultiTenant is not supported: Azure no longer creates multi-tenant bots; use SingleTenant or UserAssignedMSI.',
+      );
       return { appType: 'None' };
     default:
       problems.push(`MicrosoftAppType must be empty, "SingleTenant" or "UserAssignedMSI"; got "${appType}".`);
@@ -256,9 +268,17 @@ function loadGraphCredential(
     case 'managedIdentity':
       return { kind, clientId: get('GRAPH_CLIENT_ID') || undefined };
     case 'clientSecret':
-      return { kind, clientId: required('GRAPH_CLIENT_ID', 'for GRAPH_CREDENTIAL=clientSecret'), clientSecret: required('GRAPH_CLIENT_SECRET', 'for GRAPH_CREDENTIAL=clientSecret') };
+      return {
+        kind,
+        clientId: required('GRAPH_CLIENT_ID', 'for GRAPH_CREDENTIAL=clientSecret'),
+        clientSecret: required('GRAPH_CLIENT_SECRET', 'for GRAPH_CREDENTIAL=clientSecret'),
+      };
     case 'clientCertificate':
-      return { kind, clientId: required('GRAPH_CLIENT_ID', 'for GRAPH_CREDENTIAL=clientCertificate'), certificatePath: required('GRAPH_CLIENT_CERTIFICATE_PATH', 'for GRAPH_CREDENTIAL=clientCertificate') };
+      return {
+        kind,
+        clientId: required('GRAPH_CLIENT_ID', 'for GRAPH_CREDENTIAL=clientCertificate'),
+        certificatePath: required('GRAPH_CLIENT_CERTIFICATE_PATH', 'for GRAPH_CREDENTIAL=clientCertificate'),
+      };
     case 'default':
       return { kind };
   }
@@ -271,12 +291,20 @@ export function summarizeConfig(config: BotConfig): Record<string, unknown> {
     appType: config.bot.appType,
     appId: config.bot.appType === 'None' ? undefined : config.bot.appId,
     connectionName: config.connectionName,
-    directory: config.directory.kind === 'graph'
-      ? { kind: 'graph', graph: redactUrl(config.directory.graphBaseUrl), credential: config.directory.credential.kind }
-      : { kind: 'sandbox', shared: config.sandbox.url ? redactUrl(config.sandbox.url) : undefined },
+    directory:
+      config.directory.kind === 'graph'
+        ? { kind: 'graph', graph: redactUrl(config.directory.graphBaseUrl), credential: config.directory.credential.kind }
+        : { kind: 'sandbox', shared: config.sandbox.url ? redactUrl(config.sandbox.url) : undefined },
     closure: config.closure.kind,
     oauthUrl: config.oauthUrl ? redactUrl(config.oauthUrl) : 'SDK default',
-    storage: config.storage.kind === 'blob' ? { kind: 'blob', container: config.storage.container, auth: config.storage.connectionString ? 'connection string' : 'managed identity' } : config.storage,
+    storage:
+      config.storage.kind === 'blob'
+        ? {
+            kind: 'blob',
+            container: config.storage.container,
+            auth: config.storage.connectionString ? 'connection string' : 'managed identity',
+          }
+        : config.storage,
     exportStorage: config.export.storageLocation ? redactUrl(config.export.storageLocation) : undefined,
     // Named so the logger's credential-name mask (token, secret, key, ...) does not hide them: they hold no secret.
     auditHash: config.auditHashKey ? 'from settings' : 'generated under DATA_DIR',

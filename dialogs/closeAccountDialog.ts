@@ -29,28 +29,39 @@ interface StepValues {
 export class CloseAccountDialog extends ComponentDialog {
   constructor(private readonly services: DialogServices) {
     super(CLOSE_ACCOUNT_DIALOG);
-    this.addDialog(new SignInPrompt(SIGN_IN_PROMPT, {
-      connectionName: services.connectionName,
-      timeout: services.signInTimeoutMs,
-      // The link itself on every channel: the Emulator and Web Chat open it (sandbox page or Azure's), Teams requires it.
-      showSignInLink: true,
-    }));
-    this.addDialog(new CardActionPrompt(EXPORT_PROMPT, {
-      accepts: [CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport],
-      textSynonyms: {
-        export: CardActions.exportData, 'export my data': CardActions.exportData, 'export my data first': CardActions.exportData,
-        skip: CardActions.skipExport, 'skip export': CardActions.skipExport, wait: CardActions.waitForExport,
-        'go on': CardActions.proceed, continue: CardActions.proceed,
-      },
-    }));
+    this.addDialog(
+      new SignInPrompt(SIGN_IN_PROMPT, {
+        connectionName: services.connectionName,
+        timeout: services.signInTimeoutMs,
+        // The link itself on every channel: the Emulator and Web Chat open it (sandbox page or Azure's), Teams requires it.
+        showSignInLink: true,
+      }),
+    );
+    this.addDialog(
+      new CardActionPrompt(EXPORT_PROMPT, {
+        accepts: [CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport],
+        textSynonyms: {
+          export: CardActions.exportData,
+          'export my data': CardActions.exportData,
+          'export my data first': CardActions.exportData,
+          skip: CardActions.skipExport,
+          'skip export': CardActions.skipExport,
+          wait: CardActions.waitForExport,
+          'go on': CardActions.proceed,
+          continue: CardActions.proceed,
+        },
+      }),
+    );
     this.addDialog(new CardActionPrompt(DECISION_PROMPT, { accepts: [CardActions.confirm, CardActions.decline] }));
-    this.addDialog(new WaterfallDialog(STEPS, [
-      this.signInStep.bind(this),
-      this.checkEligibilityStep.bind(this),
-      this.offerExportStep.bind(this),
-      this.warnStep.bind(this),
-      this.decisionStep.bind(this),
-    ]));
+    this.addDialog(
+      new WaterfallDialog(STEPS, [
+        this.signInStep.bind(this),
+        this.checkEligibilityStep.bind(this),
+        this.offerExportStep.bind(this),
+        this.warnStep.bind(this),
+        this.decisionStep.bind(this),
+      ]),
+    );
     this.initialDialogId = STEPS;
   }
 
@@ -67,9 +78,22 @@ export class CloseAccountDialog extends ComponentDialog {
       (step.values as StepValues).identity = identity;
       await step.context.sendActivity(Messages.signedInAs(identity));
       const upnHash = this.services.hashUpn(identity.upn);
-      await this.services.audit.append({ type: 'signedIn', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId, upnHash });
+      await this.services.audit.append({
+        type: 'signedIn',
+        at: this.now(),
+        objectId: identity.objectId,
+        tenantId: identity.tenantId,
+        upnHash,
+      });
       const verdict = await this.services.realm.lookup(identity.upn);
-      await this.services.audit.append({ type: 'realmChecked', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId, upnHash, detail: verdict.kind });
+      await this.services.audit.append({
+        type: 'realmChecked',
+        at: this.now(),
+        objectId: identity.objectId,
+        tenantId: identity.tenantId,
+        upnHash,
+        detail: verdict.kind,
+      });
       if (verdict.kind === 'managed') return this.endWith(step, Messages.managed(verdict.organizationName || identity.organizationName));
       if (verdict.kind === 'notWorkOrSchool') return this.endWith(step, Messages.notWorkOrSchool);
     } catch (error) {
@@ -86,12 +110,20 @@ export class CloseAccountDialog extends ComponentDialog {
     const identity = this.identityOf(step);
     await this.setProgress(step.context, { step: 'exportOffer' });
     const job = await this.services.exports.find(identity);
-    if (job?.status === 'ready' && job.downloadUrl && job.linkExpiresAt && Date.parse(job.linkExpiresAt) > this.services.clock().getTime()) {
+    if (
+      job?.status === 'ready' &&
+      job.downloadUrl &&
+      job.linkExpiresAt &&
+      Date.parse(job.linkExpiresAt) > this.services.clock().getTime()
+    ) {
       const expiresAt = formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step));
       // The "ready" message (with its card and link) was sent once when the export finished (`notifiedAt`);
       // "Continue to close my account" on that card comes here, so it is pointed to, not posted a second time.
       if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
-      else await step.context.sendActivity(MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt }), Messages.exportReady));
+      else
+        await step.context.sendActivity(
+          MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt }), Messages.exportReady),
+        );
       return step.next({ action: CardActions.skipExport });
     }
     if (job?.status === 'running') {
@@ -99,14 +131,20 @@ export class CloseAccountDialog extends ComponentDialog {
       const requestedAt = formatTime(new Date(job.requestedAt), this.timeZoneOf(step));
       (step.values as StepValues).exportRunning = true;
       return step.prompt(EXPORT_PROMPT, {
-        prompt: MessageFactory.attachment(renderCard('exportRunning', { requestedAt }), Messages.exportStillRunning(new Date(job.requestedAt), this.timeZoneOf(step))),
+        prompt: MessageFactory.attachment(
+          renderCard('exportRunning', { requestedAt }),
+          Messages.exportStillRunning(new Date(job.requestedAt), this.timeZoneOf(step)),
+        ),
         retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
       });
     }
     const intro = job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason') : Messages.exportPrompt;
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
-      prompt: MessageFactory.attachment(renderCard('exportOffer', { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) }), intro),
+      prompt: MessageFactory.attachment(
+        renderCard('exportOffer', { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) }),
+        intro,
+      ),
       retryPrompt: MessageFactory.text(Messages.exportRetry),
     });
   }
@@ -117,7 +155,11 @@ export class CloseAccountDialog extends ComponentDialog {
     const exportRunning = (step.values as StepValues).exportRunning === true;
     // Typed synonyms reach either offer: "wait" at the export question asks for the export, "go on" skips it.
     if (choice.action === CardActions.exportData || choice.action === CardActions.waitForExport) {
-      return this.requestExport(step, identity, choice.action === CardActions.waitForExport ? Messages.waitForExport : Messages.exportAlreadyRunning);
+      return this.requestExport(
+        step,
+        identity,
+        choice.action === CardActions.waitForExport ? Messages.waitForExport : Messages.exportAlreadyRunning,
+      );
     }
     if (choice.action === CardActions.skipExport || (choice.action === CardActions.proceed && !exportRunning)) {
       await this.services.audit.append({ type: 'exportSkipped', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
@@ -182,7 +224,10 @@ export class CloseAccountDialog extends ComponentDialog {
     return identity;
   }
 
-  private async setProgress(context: TurnContext, progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string }): Promise<void> {
+  private async setProgress(
+    context: TurnContext,
+    progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string },
+  ): Promise<void> {
     await this.services.progress.set(context, progress);
   }
 
@@ -196,4 +241,3 @@ export class CloseAccountDialog extends ComponentDialog {
     return this.services.clock().toISOString();
   }
 }
-

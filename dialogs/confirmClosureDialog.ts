@@ -76,7 +76,12 @@ export class ConfirmClosureDialog extends ComponentDialog {
     }
     await this.services.progress.set(step.context, { step: 'closing', requestId: decision.requestId });
     // From here an error goes to the turn-error reply, which never claims that nothing was closed.
-    const result: ConfirmResult = await this.services.workflow.confirm(decision.requestId, pressOf(step.context, decision), identity, this.services.closureChannel(step.context));
+    const result: ConfirmResult = await this.services.workflow.confirm(
+      decision.requestId,
+      pressOf(step.context, decision),
+      identity,
+      this.services.closureChannel(step.context),
+    );
     if (result.kind !== 'closed') await this.services.progress.set(step.context, {});
     return step.endDialog(result);
   }

@@ -8,7 +8,10 @@ import { Messages } from './messages';
  * link, the steps for their case (export first, then close) and the button that checks the outcome.
  * Shown only after the same warning and Yes as a direct closure.
  */
-export function handOffReply(result: { readonly requestId: string; readonly portalUrl: string; readonly reason: HandOffReason }, upn: string | undefined): Partial<Activity> {
+export function handOffReply(
+  result: { readonly requestId: string; readonly portalUrl: string; readonly reason: HandOffReason },
+  upn: string | undefined,
+): Partial<Activity> {
   return MessageFactory.attachment(
     renderCard('handOff', { requestId: result.requestId, upn: upn ?? 'the account you signed in with', portalUrl: result.portalUrl }),
     Messages.handedOff(result.reason, upn),

@@ -1,7 +1,21 @@
-import { ActivityTypes, MessageFactory, tokenResponseEventName, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
-  ComponentDialog, DialogSet, DialogTurnStatus, OAuthPrompt, WaterfallDialog,
-  type DialogContext, type DialogState, type DialogTurnResult, type WaterfallStepContext,
+  ActivityTypes,
+  MessageFactory,
+  tokenResponseEventName,
+  type Activity,
+  type StatePropertyAccessor,
+  type TurnContext,
+} from 'botbuilder';
+import {
+  ComponentDialog,
+  DialogSet,
+  DialogTurnStatus,
+  OAuthPrompt,
+  WaterfallDialog,
+  type DialogContext,
+  type DialogState,
+  type DialogTurnResult,
+  type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { CardActions, parseCardAction, renderCard, type CardActionPayload } from '../cards/renderCard';
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
@@ -14,24 +28,60 @@ export const MAIN_DIALOG = 'mainDialog';
 const ROUTE_STEPS = 'mainRouteSteps';
 
 // The words the messages tell people to say, in every language the bot speaks (locales/), lower case.
-const CANCEL_WORDS = new Set(['cancel', 'stop', 'quit', 'never mind', 'nevermind', 'abort', 'abbrechen', 'stopp', 'annuler', 'cancelar', 'キャンセル']);
+const CANCEL_WORDS = new Set([
+  'cancel',
+  'stop',
+  'quit',
+  'never mind',
+  'nevermind',
+  'abort',
+  'abbrechen',
+  'stopp',
+  'annuler',
+  'cancelar',
+  'キャンセル',
+]);
 const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i', 'hilfe', 'aide', 'ayuda', 'ajuda', 'ヘルプ']);
-const START_PHRASE = new RegExp([
-  String.raw`\b(close|delete|remove|cancel)\b.*\baccount\b`,
-  String.raw`\bkonto\s+(schließen|schliessen|löschen)|\b(schließe|lösche)\s+(mein\s+)?konto`,
-  String.raw`\b(fermer|supprimer)\b.*\bcompte\b`,
-  String.raw`\b(cerrar|eliminar|borrar)\b.*\bcuenta\b`,
-  String.raw`\b(encerrar|fechar|excluir)\b.*\bconta\b`,
-  'アカウント.*(閉鎖|削除)',
-].join('|'), 'i');
+const START_PHRASE = new RegExp(
+  [
+    String.raw`\b(close|delete|remove|cancel)\b.*\baccount\b`,
+    String.raw`\bkonto\s+(schließen|schliessen|löschen)|\b(schließe|lösche)\s+(mein\s+)?konto`,
+    String.raw`\b(fermer|supprimer)\b.*\bcompte\b`,
+    String.raw`\b(cerrar|eliminar|borrar)\b.*\bcuenta\b`,
+    String.raw`\b(encerrar|fechar|excluir)\b.*\bconta\b`,
+    'アカウント.*(閉鎖|削除)',
+  ].join('|'),
+  'i',
+);
 const SIGN_OUT_WORDS = new Set([
-  'sign out', 'signout', 'sign me out', 'log out', 'logout', 'switch account', 'switch accounts', 'use another account', 'wrong account',
-  'abmelden', 'konto wechseln', 'se déconnecter', 'déconnexion', 'cerrar sesión', 'cerrar sesion', 'sair', 'trocar de conta', 'サインアウト',
+  'sign out',
+  'signout',
+  'sign me out',
+  'log out',
+  'logout',
+  'switch account',
+  'switch accounts',
+  'use another account',
+  'wrong account',
+  'abmelden',
+  'konto wechseln',
+  'se déconnecter',
+  'déconnexion',
+  'cerrar sesión',
+  'cerrar sesion',
+  'sair',
+  'trocar de conta',
+  'サインアウト',
 ]);
 /** What OAuthPrompt reads as a magic code (botbuilder-dialogs 4.23 `recognizeToken`). */
 const MAGIC_CODE = /^\s*\d{6}\s*$/;
 /** Presses that belong to the export offer: outside it they are from a finished step. */
-const EXPORT_STEP_ACTIONS: ReadonlySet<string> = new Set([CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport]);
+const EXPORT_STEP_ACTIONS: ReadonlySet<string> = new Set([
+  CardActions.exportData,
+  CardActions.skipExport,
+  CardActions.proceed,
+  CardActions.waitForExport,
+]);
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
 
@@ -52,7 +102,11 @@ export class MainDialog extends ComponentDialog {
 
   constructor(private readonly services: DialogServices) {
     super(MAIN_DIALOG);
-    this.signOutPrompt = new OAuthPrompt('mainSignOut', { connectionName: services.connectionName, title: Messages.signInTitle, text: Messages.signInPrompt });
+    this.signOutPrompt = new OAuthPrompt('mainSignOut', {
+      connectionName: services.connectionName,
+      title: Messages.signInTitle,
+      text: Messages.signInPrompt,
+    });
     this.addDialog(new CloseAccountDialog(services));
     this.addDialog(new ConfirmClosureDialog(services));
     this.addDialog(new WaterfallDialog(ROUTE_STEPS, [this.routeStep.bind(this), this.finishStep.bind(this)]));
@@ -111,7 +165,8 @@ export class MainDialog extends ComponentDialog {
     const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
     const progress = await this.services.progress.get(inner.context, {});
     if (CANCEL_WORDS.has(text)) {
-      if (progress.requestId) await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
+      if (progress.requestId)
+        await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
       await this.services.progress.set(inner.context, {});
       await inner.context.sendActivity(Messages.cancelled);
       return inner.cancelAllDialogs();
@@ -121,7 +176,8 @@ export class MainDialog extends ComponentDialog {
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
-      if (progress.requestId) await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
+      if (progress.requestId)
+        await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
       await this.services.progress.set(inner.context, {});
       await this.signOut(inner.context);
       return inner.cancelAllDialogs();

@@ -15,7 +15,15 @@ export function formatTime(at: Date, timeZone?: string): string {
   const zone = timeZone && isTimeZone(timeZone) ? timeZone : undefined;
   if (!zone) return t('time.utc', { time: at.toISOString().slice(0, 16).replace('T', ' ') });
   // sv-SE formats as "2026-12-01 10:01": the same ISO-like shape as the UTC fallback, unambiguous in English text.
-  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const local = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
   return t('time.local', { time: local, zone });
 }
 
@@ -37,66 +45,137 @@ export type ProgressStep = 'signIn' | 'exportOffer' | 'warning' | 'closing';
  * every other language file) when it is translated; test/locales finds what was not.
  */
 export const Messages = {
-  get signInPrompt() { return t('signInPrompt'); },
-  get signInTitle() { return t('signInTitle'); },
-  get signInWaiting() { return t('signInWaiting'); },
-  get signInCodeMismatch() { return t('signInCodeMismatch'); },
+  get signInPrompt() {
+    return t('signInPrompt');
+  },
+  get signInTitle() {
+    return t('signInTitle');
+  },
+  get signInWaiting() {
+    return t('signInWaiting');
+  },
+  get signInCodeMismatch() {
+    return t('signInCodeMismatch');
+  },
   signInCodeRevoked: (wrongCodes: number) => t('signInCodeRevoked', { wrongCodes }),
-  get signInFailed() { return t('signInFailed'); },
+  get signInFailed() {
+    return t('signInFailed');
+  },
   signedInAs: (identity: VerifiedIdentity) =>
-    t('signedInAs', { displayName: plainName(identity.displayName), upn: plainName(identity.upn), organizationName: plainName(identity.organizationName) }),
-  get eligible() { return t('eligible'); },
+    t('signedInAs', {
+      displayName: plainName(identity.displayName),
+      upn: plainName(identity.upn),
+      organizationName: plainName(identity.organizationName),
+    }),
+  get eligible() {
+    return t('eligible');
+  },
   managed: (organizationName: string) => t('managed', { organizationName: plainName(organizationName) }),
-  get notWorkOrSchool() { return t('notWorkOrSchool'); },
-  get exportPrompt() { return t('exportPrompt'); },
-  get exportRetry() { return t('exportRetry'); },
-  get exportRequested() { return t('exportRequested'); },
+  get notWorkOrSchool() {
+    return t('notWorkOrSchool');
+  },
+  get exportPrompt() {
+    return t('exportPrompt');
+  },
+  get exportRetry() {
+    return t('exportRetry');
+  },
+  get exportRequested() {
+    return t('exportRequested');
+  },
   exportStillRunning: (requestedAt: Date, timeZone?: string) => t('exportStillRunning', { requestedAt: formatTime(requestedAt, timeZone) }),
-  get exportRunningRetry() { return t('exportRunningRetry'); },
-  get exportAlreadyRunning() { return t('exportAlreadyRunning'); },
+  get exportRunningRetry() {
+    return t('exportRunningRetry');
+  },
+  get exportAlreadyRunning() {
+    return t('exportAlreadyRunning');
+  },
   exportFailedBefore: (reason: string) => t('exportFailedBefore', { reason }),
-  get exportReady() { return t('exportReady'); },
-  get exportSkipped() { return t('exportSkipped'); },
-  get waitForExport() { return t('waitForExport'); },
-  get warningPrompt() { return t('warningPrompt'); },
-  get typeIsNotConfirmation() { return t('typeIsNotConfirmation'); },
+  get exportReady() {
+    return t('exportReady');
+  },
+  get exportSkipped() {
+    return t('exportSkipped');
+  },
+  get waitForExport() {
+    return t('waitForExport');
+  },
+  get warningPrompt() {
+    return t('warningPrompt');
+  },
+  get typeIsNotConfirmation() {
+    return t('typeIsNotConfirmation');
+  },
   closed: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
     t('closed', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
   closedNotSignedOut: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
     t('closedNotSignedOut', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
-  get signInAgainToConfirm() { return t('signInAgainToConfirm'); },
+  get signInAgainToConfirm() {
+    return t('signInAgainToConfirm');
+  },
   closedInBackground: (requestId: string, closedAt: Date, timeZone?: string) =>
     t('closedInBackground', { requestId, closedAt: formatTime(closedAt, timeZone) }),
   // i18next context "named" (`handedOff_named`) when the account is known.
-  handedOff: (reason: HandOffReason, upn: string | undefined) =>
-    t('handedOff', { why: t(`handOffWhy.${reason}`), ...named(upn) }),
+  handedOff: (reason: HandOffReason, upn: string | undefined) => t('handedOff', { why: t(`handOffWhy.${reason}`), ...named(upn) }),
   handOffVerified: (upn: string | undefined) => t('handOffVerified', named(upn)),
   handOffStillOpen: (upn: string | undefined) => t('handOffStillOpen', named(upn)),
   handOffCannotConfirm: (reason: UnknownEvidenceReason) => t('handOffCannotConfirm', { why: t(`cannotConfirm.${reason}`) }),
-  get handOffUnconfirmedAtEnd() { return t('handOffUnconfirmedAtEnd'); },
+  get handOffUnconfirmedAtEnd() {
+    return t('handOffUnconfirmedAtEnd');
+  },
   handOffCheckRejected: (reason: 'unknownRequest' | 'notRequester' | 'alreadyVerified') => t(`handOffCheckRejected.${reason}`),
-  get stillClosing() { return t('stillClosing'); },
-  get declined() { return t('declined'); },
-  get cancelled() { return t('cancelled'); },
-  get signedOut() { return t('signedOut'); },
-  get signedOutTeams() { return t('signedOutTeams'); },
-  get stepOver() { return t('stepOver'); },
-  get signInOver() { return t('signInOver'); },
-  get warningStillWaiting() { return t('warningStillWaiting'); },
-  get nothingToCancel() { return t('nothingToCancel'); },
+  get stillClosing() {
+    return t('stillClosing');
+  },
+  get declined() {
+    return t('declined');
+  },
+  get cancelled() {
+    return t('cancelled');
+  },
+  get signedOut() {
+    return t('signedOut');
+  },
+  get signedOutTeams() {
+    return t('signedOutTeams');
+  },
+  get stepOver() {
+    return t('stepOver');
+  },
+  get signInOver() {
+    return t('signInOver');
+  },
+  get warningStillWaiting() {
+    return t('warningStillWaiting');
+  },
+  get nothingToCancel() {
+    return t('nothingToCancel');
+  },
   noLongerEligible: (verdict: 'managed' | 'notWorkOrSchool') =>
     t(verdict === 'managed' ? 'noLongerEligibleManaged' : 'noLongerEligibleNotWorkOrSchool'),
   rejected: (reason: RejectionReason): string => t(`rejected.${reason}`),
   help: (step: ProgressStep | undefined): string => t('help', { where: step ? t(`stepHelp.${step}`) : t('helpStart') }),
   // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
-  get groupChatSignIn() { return t('groupChatSignIn'); },
+  get groupChatSignIn() {
+    return t('groupChatSignIn');
+  },
   // Teams group chats and channels: sign-in, the export and the warning are personal, so they happen in the 1:1 chat.
-  get movedToPrivateChat() { return t('movedToPrivateChat'); },
-  get privateChatFailed() { return t('privateChatFailed'); },
-  get groupHello() { return t('groupHello'); },
+  get movedToPrivateChat() {
+    return t('movedToPrivateChat');
+  },
+  get privateChatFailed() {
+    return t('privateChatFailed');
+  },
+  get groupHello() {
+    return t('groupHello');
+  },
   exportReadyEarlier: (expiresAt: string) => t('exportReadyEarlier', { expiresAt }),
-  get turnFailed() { return t('turnFailed'); },
-  get sessionLost() { return t('sessionLost'); },
+  get turnFailed() {
+    return t('turnFailed');
+  },
+  get sessionLost() {
+    return t('sessionLost');
+  },
 };
 
 /** Interpolation for a sentence that names the account when it is known (the `_named` variant of its key). */
@@ -109,26 +188,66 @@ function named(upn: string | undefined): { context?: string; upn?: string } {
  * and what members other than the requester see. Each pair is a card title and its one sentence.
  */
 export const CardMessages = {
-  get waitingTitle() { return t('teamsCard.waitingTitle'); },
+  get waitingTitle() {
+    return t('teamsCard.waitingTitle');
+  },
   waiting: (name: string) => t('teamsCard.waiting', { name: isolateText(name) }),
-  get theRequester() { return t('teamsCard.theRequester'); },
-  get closingTitle() { return t('teamsCard.closingTitle'); },
-  get closing() { return t('teamsCard.closing'); },
-  get closedTitle() { return t('teamsCard.closedTitle'); },
-  get closed() { return t('teamsCard.closed'); },
-  get closedAt() { return t('teamsCard.closedAt'); },
-  get keptTitle() { return t('teamsCard.keptTitle'); },
-  get kept() { return t('teamsCard.kept'); },
-  get cancelledTitle() { return t('teamsCard.cancelledTitle'); },
-  get cancelled() { return t('teamsCard.cancelled'); },
-  get expiredTitle() { return t('teamsCard.expiredTitle'); },
-  get expired() { return t('teamsCard.expired'); },
-  get handedOffTitle() { return t('teamsCard.handedOffTitle'); },
-  get handedOff() { return t('teamsCard.handedOff'); },
-  get refusedTitle() { return t('teamsCard.refusedTitle'); },
-  get refused() { return t('teamsCard.refused'); },
-  get invalidTitle() { return t('teamsCard.invalidTitle'); },
-  get invalid() { return t('teamsCard.invalid'); },
+  get theRequester() {
+    return t('teamsCard.theRequester');
+  },
+  get closingTitle() {
+    return t('teamsCard.closingTitle');
+  },
+  get closing() {
+    return t('teamsCard.closing');
+  },
+  get closedTitle() {
+    return t('teamsCard.closedTitle');
+  },
+  get closed() {
+    return t('teamsCard.closed');
+  },
+  get closedAt() {
+    return t('teamsCard.closedAt');
+  },
+  get keptTitle() {
+    return t('teamsCard.keptTitle');
+  },
+  get kept() {
+    return t('teamsCard.kept');
+  },
+  get cancelledTitle() {
+    return t('teamsCard.cancelledTitle');
+  },
+  get cancelled() {
+    return t('teamsCard.cancelled');
+  },
+  get expiredTitle() {
+    return t('teamsCard.expiredTitle');
+  },
+  get expired() {
+    return t('teamsCard.expired');
+  },
+  get handedOffTitle() {
+    return t('teamsCard.handedOffTitle');
+  },
+  get handedOff() {
+    return t('teamsCard.handedOff');
+  },
+  get refusedTitle() {
+    return t('teamsCard.refusedTitle');
+  },
+  get refused() {
+    return t('teamsCard.refused');
+  },
+  get invalidTitle() {
+    return t('teamsCard.invalidTitle');
+  },
+  get invalid() {
+    return t('teamsCard.invalid');
+  },
   /** The short answer Teams shows for a press the bot handled with chat messages. */
-  get handled() { return t('teamsCard.handled'); },
+  get handled() {
+    return t('teamsCard.handled');
+  },
 };

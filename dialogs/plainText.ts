@@ -23,7 +23,10 @@ const POP_DIRECTIONAL_ISOLATE = '\u2069';
 
 /** The text with its own direction controls removed, isolated (FSI … PDI) so its direction cannot leak out. */
 export function isolateText(value: string): string {
-  const flat = Array.from(value.replace(BIDI_CONTROLS, ''), (char) => (isLineBreakingControl(char) ? ' ' : char)).join('').replace(/ {2,}/g, ' ').trim();
+  const flat = Array.from(value.replace(BIDI_CONTROLS, ''), (char) => (isLineBreakingControl(char) ? ' ' : char))
+    .join('')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   return `${FIRST_STRONG_ISOLATE}${flat}${POP_DIRECTIONAL_ISOLATE}`;
 }
 

@@ -30,8 +30,12 @@ export class SignInPrompt extends OAuthPrompt {
   constructor(dialogId: string, settings: Omit<OAuthPromptSettings, 'title' | 'text'>) {
     super(dialogId, {
       ...settings,
-      get title() { return Messages.signInTitle; },
-      get text() { return Messages.signInPrompt; },
+      get title() {
+        return Messages.signInTitle;
+      },
+      get text() {
+        return Messages.signInPrompt;
+      },
     });
   }
 

@@ -16,7 +16,11 @@ export interface AppClient {
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow. One app is registered
  * in every sandbox tenant; its tokens are per tenant, like a multi-tenant app consented in each.
  */
-export function appTokenRoutes(options: { readonly directory: SandboxDirectory; readonly app: AppClient; readonly logger: Logger }): Route[] {
+export function appTokenRoutes(options: {
+  readonly directory: SandboxDirectory;
+  readonly app: AppClient;
+  readonly logger: Logger;
+}): Route[] {
   const { directory, app, logger } = options;
 
   async function token(ctx: RouteContext): Promise<void> {
@@ -39,7 +43,12 @@ export function appTokenRoutes(options: { readonly directory: SandboxDirectory; 
       return fail(400, 'unsupported_grant_type', 70003, 'The sandbox supports only the client_credentials grant on this endpoint.');
     }
     if (form.get('client_id') !== app.clientId) {
-      return fail(400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory '${tenantId}'.`);
+      return fail(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory '${tenantId}'.`,
+      );
     }
     if (!sameSecret(form.get('client_secret') ?? '', app.clientSecret)) {
       return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
@@ -47,16 +56,30 @@ export function appTokenRoutes(options: { readonly directory: SandboxDirectory; 
     if (tenant.appServicePrincipal === false) {
       // Entra's answer when the app has no service principal in the tenant (never consented there; in an unmanaged
       // tenant nobody can consent): https://learn.microsoft.com/entra/identity-platform/reference-error-codes (AADSTS700016).
-      return fail(400, 'unauthorized_client', 700016,
-        `Application with identifier '${app.clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+      return fail(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${app.clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      );
     }
     const scope = form.get('scope') ?? '';
     if (!scope.endsWith('/.default')) {
-      return fail(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+      return fail(
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
+      );
     }
     const issued = await directory.update(() => directory.issueToken({ kind: 'app', tenantId }, ACCESS_TOKEN_LIFETIME_SECONDS));
     logger.debug(`app token issued for tenant "${tenantId}"`);
-    sendJson(ctx, 200, { token_type: 'Bearer', expires_in: ACCESS_TOKEN_LIFETIME_SECONDS, ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS, access_token: issued.token });
+    sendJson(ctx, 200, {
+      token_type: 'Bearer',
+      expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+      access_token: issued.token,
+    });
   }
 
   return [{ method: 'POST', pattern: /^\/login\/([^/]+)\/oauth2\/v2\.0\/token$/, handle: token }];
@@ -67,4 +90,3 @@ function sameSecret(given: string, expected: string): boolean {
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
-

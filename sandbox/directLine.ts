@@ -77,9 +77,11 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     const { grant } = found;
     // A conversation idle long enough is forgotten while a token for it may still be alive.
     if (!conversations.has(grant.conversationId)) throw directLineErrors.conversationNotFound();
-    if (conversationId !== undefined && grant.conversationId !== conversationId) throw directLineErrors.forbidden('Token not valid for this conversation.');
+    if (conversationId !== undefined && grant.conversationId !== conversationId)
+      throw directLineErrors.forbidden('Token not valid for this conversation.');
     const origin = ctx.req.headers.origin;
-    if (origin && grant.trustedOrigins.length > 0 && !grant.trustedOrigins.includes(origin)) throw directLineErrors.forbidden(`Origin "${origin}" is not trusted by this token.`);
+    if (origin && grant.trustedOrigins.length > 0 && !grant.trustedOrigins.includes(origin))
+      throw directLineErrors.forbidden(`Origin "${origin}" is not trusted by this token.`);
     return { kind: 'token', grant };
   }
 
@@ -101,7 +103,10 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
    */
   function sendToBot(conversationId: string, activity: Activity): Promise<void> {
     const delivery = (deliveries.get(conversationId) ?? Promise.resolve()).then(() => deliver(conversationId, activity));
-    const settled = delivery.then(() => undefined, () => undefined);
+    const settled = delivery.then(
+      () => undefined,
+      () => undefined,
+    );
     deliveries.set(conversationId, settled);
     void settled.then(() => {
       if (deliveries.get(conversationId) === settled) deliveries.delete(conversationId);
@@ -113,7 +118,14 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     if (!botEndpoint) throw directLineErrors.botError('No bot is attached to the sandbox Direct Line yet (Sandbox.attachBot).');
     const locale = conversations.localeOf(conversationId);
     // The start body's locale reaches the bot on activities that carry none (Web Chat sends its own on messages).
-    const outgoing = { ...(locale ? { locale } : {}), ...activity, channelId: 'directline', serviceUrl: url, conversation: { id: conversationId }, recipient: SANDBOX_BOT_ACCOUNT };
+    const outgoing = {
+      ...(locale ? { locale } : {}),
+      ...activity,
+      channelId: 'directline',
+      serviceUrl: url,
+      conversation: { id: conversationId },
+      recipient: SANDBOX_BOT_ACCOUNT,
+    };
     let response: Response;
     try {
       response = await fetch(botEndpoint, {
@@ -136,7 +148,13 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   async function startConversation(conversationId: string, userId: string, locale: string | undefined): Promise<boolean> {
     if (!(await conversations.start(conversationId, locale))) return false;
     try {
-      await sendToBot(conversationId, { type: 'conversationUpdate', id: randomBytes(8).toString('hex'), timestamp: clock().toISOString(), from: { id: userId }, membersAdded: [SANDBOX_BOT_ACCOUNT, { id: userId }] });
+      await sendToBot(conversationId, {
+        type: 'conversationUpdate',
+        id: randomBytes(8).toString('hex'),
+        timestamp: clock().toISOString(),
+        from: { id: userId },
+        membersAdded: [SANDBOX_BOT_ACCOUNT, { id: userId }],
+      });
     } catch (error) {
       // The real service opens the conversation even when the bot is down; the next post reports the failure.
       logger.warn('conversationUpdate not delivered', { conversationId, error });
@@ -147,19 +165,35 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   /** Start, reconnect and token answers; `watermark` given: the answer carries a `streamUrl` replaying after it. */
   async function conversationAnswer(grant: Omit<DirectLineTokenGrant, 'expiresAt'>, watermark?: string) {
     const { token, expiresIn } = await conversations.issueToken(grant);
-    return { conversationId: grant.conversationId, token, expires_in: expiresIn, ...(watermark !== undefined ? { streamUrl: streams.streamUrl(grant, watermark) } : {}) };
+    return {
+      conversationId: grant.conversationId,
+      token,
+      expires_in: expiresIn,
+      ...(watermark !== undefined ? { streamUrl: streams.streamUrl(grant, watermark) } : {}),
+    };
   }
 
   /** The start body's optional `user.id` and `locale` (directlinejs sends both). */
   function startBody(body: Record<string, unknown>): { userId?: string; locale?: string } {
     const user = body.user as { id?: unknown } | undefined;
-    if (user !== undefined && user !== null && (typeof user !== 'object' || (user.id !== undefined && user.id !== null && (typeof user.id !== 'string' || !user.id)))) {
+    if (
+      user !== undefined &&
+      user !== null &&
+      (typeof user !== 'object' || (user.id !== undefined && user.id !== null && (typeof user.id !== 'string' || !user.id)))
+    ) {
       throw directLineErrors.badArgument("'user.id' must be a non-empty string.");
     }
-    if (body.locale !== undefined && body.locale !== null && (typeof body.locale !== 'string' || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(body.locale))) {
+    if (
+      body.locale !== undefined &&
+      body.locale !== null &&
+      (typeof body.locale !== 'string' || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(body.locale))
+    ) {
       throw directLineErrors.badArgument("'locale' must be a BCP 47 language tag.");
     }
-    return { userId: typeof user?.id === 'string' ? user.id : undefined, locale: typeof body.locale === 'string' ? body.locale : undefined };
+    return {
+      userId: typeof user?.id === 'string' ? user.id : undefined,
+      locale: typeof body.locale === 'string' ? body.locale : undefined,
+    };
   }
 
   // --- client side -------------------------------------------------------------------------------------------
@@ -168,7 +202,8 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     if (bearerToken(ctx) !== secret) throw directLineErrors.forbidden('Only the Direct Line secret can generate tokens.');
     const body = await jsonBody(ctx);
     const trusted = body.trustedOrigins;
-    if (trusted !== undefined && (!Array.isArray(trusted) || !trusted.every((o) => typeof o === 'string'))) throw directLineErrors.badArgument("'trustedOrigins' must be an array of origins.");
+    if (trusted !== undefined && (!Array.isArray(trusted) || !trusted.every((o) => typeof o === 'string')))
+      throw directLineErrors.badArgument("'trustedOrigins' must be an array of origins.");
     const userId = startBody(body).userId ?? `dl_${randomBytes(16).toString('hex')}`;
     const conversationId = await conversations.create(userId);
     logger.info('token generated', { conversationId });
@@ -201,7 +236,8 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   async function reconnect(ctx: RouteContext): Promise<void> {
     const [conversationId] = ctx.params;
     const caller = authorize(ctx, conversationId);
-    const grant = caller.kind === 'token' ? caller.grant : { conversationId, userId: conversations.userOf(conversationId), trustedOrigins: [] };
+    const grant =
+      caller.kind === 'token' ? caller.grant : { conversationId, userId: conversations.userOf(conversationId), trustedOrigins: [] };
     // Without a watermark "only messages received after the reconnect request are replayed".
     const watermark = ctx.url.searchParams.get('watermark') || conversations.watermarkOf(conversationId);
     sendJson(ctx, 200, await conversationAnswer({ conversationId, userId: grant.userId, trustedOrigins: grant.trustedOrigins }, watermark));
@@ -233,7 +269,12 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
   async function getSessionId(ctx: RouteContext): Promise<void> {
     const caller = authorize(ctx);
     if (caller.kind !== 'token') throw directLineErrors.badArgument('Ask for a session id with a token.');
-    sendJson(ctx, 200, { sessionId: browserSessions.issue(caller.grant.conversationId, ctx.req, ctx.res) }, { 'cache-control': 'no-store' });
+    sendJson(
+      ctx,
+      200,
+      { sessionId: browserSessions.issue(caller.grant.conversationId, ctx.req, ctx.res) },
+      { 'cache-control': 'no-store' },
+    );
   }
 
   // --- bot side (Bot Connector) ------------------------------------------------------------------------------
@@ -242,7 +283,8 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     const [conversationId] = ctx.params;
     if (!conversations.has(conversationId)) throw directLineErrors.conversationNotFound();
     const activity = forClient(await jsonBody(ctx));
-    const stored = activity.type === 'typing' ? conversations.pushOnly(conversationId, activity) : await conversations.append(conversationId, activity);
+    const stored =
+      activity.type === 'typing' ? conversations.pushOnly(conversationId, activity) : await conversations.append(conversationId, activity);
     sendJson(ctx, 200, { id: stored.id });
   }
 
@@ -269,8 +311,16 @@ export function createDirectLine(options: DirectLineOptions): DirectLine {
     { method: 'GET', pattern: new RegExp(`${client}/conversations/${id}/activities$`), handle: getActivities },
     { method: 'POST', pattern: new RegExp(`${client}/conversations/${id}/activities$`), handle: postActivity },
     { method: 'GET', pattern: new RegExp(`${client}/session/getsessionid$`), handle: getSessionId },
-    { method: 'GET', pattern: new RegExp(`${client}/session/signin$`), handle: signInRedirect({ loginBaseUrl: options.loginBaseUrl, domain }) },
-    { method: 'OPTIONS', pattern: new RegExp(`${client}/`), handle: async (ctx) => sendEmpty(ctx, 204, { 'access-control-max-age': '600' }) },
+    {
+      method: 'GET',
+      pattern: new RegExp(`${client}/session/signin$`),
+      handle: signInRedirect({ loginBaseUrl: options.loginBaseUrl, domain }),
+    },
+    {
+      method: 'OPTIONS',
+      pattern: new RegExp(`${client}/`),
+      handle: async (ctx) => sendEmpty(ctx, 204, { 'access-control-max-age': '600' }),
+    },
     { method: 'POST', pattern: new RegExp(`^/v3/conversations/${id}/activities(?:/${id})?$`), handle: botPostsActivity },
     { method: 'PUT', pattern: new RegExp(`^/v3/conversations/${id}/activities/${id}$`), handle: botUpdatesActivity },
     { method: 'DELETE', pattern: new RegExp(`^/v3/conversations/${id}/activities/${id}$`), handle: botUpdatesActivity },

@@ -24,7 +24,8 @@ export interface BrowserSessions {
 }
 
 export function createBrowserSessions(key: Buffer): BrowserSessions {
-  const sessionId = (conversationId: string, browser: string) => createHmac('sha256', key).update(`${conversationId}\n${browser}`).digest('base64url');
+  const sessionId = (conversationId: string, browser: string) =>
+    createHmac('sha256', key).update(`${conversationId}\n${browser}`).digest('base64url');
   return {
     issue(conversationId, req, res) {
       let browser = cookieOf(req, BROWSER_COOKIE);

@@ -21,7 +21,8 @@ export interface DirectLineTokenGrant {
 }
 
 /** A token that was once valid: TokenExpired (403) rather than an unknown token. */
-export type TokenLookup = { readonly kind: 'live'; readonly grant: DirectLineTokenGrant } | { readonly kind: 'expired' } | { readonly kind: 'unknown' };
+export type TokenLookup =
+  { readonly kind: 'live'; readonly grant: DirectLineTokenGrant } | { readonly kind: 'expired' } | { readonly kind: 'unknown' };
 
 /** An activity set pushed to stream listeners: what the WebSocket sends, as the polling GET would answer. */
 export interface ActivitySet {
@@ -80,7 +81,11 @@ export class DirectLineConversations {
   ) {}
 
   /** Loads `{dataDir}/directline.json`, or starts empty; without a dataDir nothing is written. */
-  static async open(options: { readonly dataDir?: string; readonly clock: () => Date; readonly logger: Logger }): Promise<DirectLineConversations> {
+  static async open(options: {
+    readonly dataDir?: string;
+    readonly clock: () => Date;
+    readonly logger: Logger;
+  }): Promise<DirectLineConversations> {
     const file = options.dataDir ? path.join(options.dataDir, STORE_FILE) : undefined;
     const stored = file ? await readStore(file) : undefined;
     const state: StoredState = stored ?? {
@@ -90,7 +95,12 @@ export class DirectLineConversations {
       conversations: [],
       tokens: {},
     };
-    const conversations = new Map(state.conversations.map((c) => [c.id, { ...c, lastActiveAt: c.lastActiveAt ?? options.clock().getTime(), logStart: c.nextSequence - 1, log: [] as Activity[] }]));
+    const conversations = new Map(
+      state.conversations.map((c) => [
+        c.id,
+        { ...c, lastActiveAt: c.lastActiveAt ?? options.clock().getTime(), logStart: c.nextSequence - 1, log: [] as Activity[] },
+      ]),
+    );
     const store = new DirectLineConversations(state, conversations, file, options.clock, options.logger);
     if (!stored) await store.save();
     return store;
@@ -146,7 +156,12 @@ export class DirectLineConversations {
 
   async issueToken(grant: Omit<DirectLineTokenGrant, 'expiresAt'>): Promise<{ token: string; expiresIn: number }> {
     const expiresAt = this.clock().getTime() + DIRECT_LINE_TOKEN_LIFETIME_SECONDS * 1000;
-    const token = this.signJwt({ conv: grant.conversationId, user: grant.userId, jti: randomBytes(16).toString('hex'), exp: Math.floor(expiresAt / 1000) });
+    const token = this.signJwt({
+      conv: grant.conversationId,
+      user: grant.userId,
+      jti: randomBytes(16).toString('hex'),
+      exp: Math.floor(expiresAt / 1000),
+    });
     this.state.tokens[hashToken(token)] = { ...grant, expiresAt };
     await this.save();
     return { token, expiresIn: DIRECT_LINE_TOKEN_LIFETIME_SECONDS };
@@ -178,7 +193,13 @@ export class DirectLineConversations {
   /** Pushes an activity to stream listeners only: `typing` is "WebSocket only" in the Direct Line reference. */
   pushOnly(conversationId: string, activity: Activity): Activity {
     this.get(conversationId);
-    const pushed: Activity = { ...activity, id: `${conversationId}|typing-${randomUUID()}`, timestamp: this.clock().toISOString(), channelId: 'directline', conversation: { id: conversationId } };
+    const pushed: Activity = {
+      ...activity,
+      id: `${conversationId}|typing-${randomUUID()}`,
+      timestamp: this.clock().toISOString(),
+      channelId: 'directline',
+      conversation: { id: conversationId },
+    };
     this.push(conversationId, [pushed]);
     return pushed;
   }
@@ -249,8 +270,10 @@ export class DirectLineConversations {
 
   private async writeNow(file: string): Promise<void> {
     const now = this.clock().getTime();
-    for (const [key, grant] of Object.entries(this.state.tokens)) if (grant.expiresAt <= now - EXPIRED_TOKEN_MEMORY_MS) delete this.state.tokens[key];
-    for (const [id, conversation] of this.conversations) if (conversation.lastActiveAt <= now - IDLE_CONVERSATION_MS && !this.listeners.has(id)) this.conversations.delete(id);
+    for (const [key, grant] of Object.entries(this.state.tokens))
+      if (grant.expiresAt <= now - EXPIRED_TOKEN_MEMORY_MS) delete this.state.tokens[key];
+    for (const [id, conversation] of this.conversations)
+      if (conversation.lastActiveAt <= now - IDLE_CONVERSATION_MS && !this.listeners.has(id)) this.conversations.delete(id);
     this.state.conversations = [...this.conversations.values()].map(({ log: _log, ...kept }) => kept);
     const temp = `${file}.${randomUUID()}.tmp`;
     try {
@@ -278,8 +301,14 @@ async function readStore(file: string): Promise<StoredState | undefined> {
   try {
     state = JSON.parse(text) as StoredState;
   } catch (error) {
-    throw new AppError('CONFIG_INVALID', `sandbox Direct Line state "${file}" is not valid JSON; delete it to start again`, { cause: error });
+    throw new AppError('CONFIG_INVALID', `sandbox Direct Line state "${file}" is not valid JSON; delete it to start again`, {
+      cause: error,
+    });
   }
-  if (state.version !== STORE_VERSION) throw new AppError('CONFIG_INVALID', `sandbox Direct Line state "${file}" has version "${state.version}", expected "${STORE_VERSION}"; delete it to start again`);
+  if (state.version !== STORE_VERSION)
+    throw new AppError(
+      'CONFIG_INVALID',
+      `sandbox Direct Line state "${file}" has version "${state.version}", expected "${STORE_VERSION}"; delete it to start again`,
+    );
   return state;
 }

@@ -6,15 +6,21 @@
  * MessageSizeTooBig, BotError). Where Azure's code for a case is not documented, the comment says so.
  */
 export class DirectLineError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 export const directLineErrors = {
   /** Azure answers a request without Authorization with 401 "Missing token or secret". */
-  missingAuthorization: () => new DirectLineError(401, 'BadArgument', 'Missing token or secret. Send "Authorization: Bearer <secret or token>".'),
-  tokenExpired: () => new DirectLineError(403, 'TokenExpired', 'Token has expired. Get a new token (tokens/generate) or refresh it before it expires.'),
+  missingAuthorization: () =>
+    new DirectLineError(401, 'BadArgument', 'Missing token or secret. Send "Authorization: Bearer <secret or token>".'),
+  tokenExpired: () =>
+    new DirectLineError(403, 'TokenExpired', 'Token has expired. Get a new token (tokens/generate) or refresh it before it expires.'),
   /** A token or secret the service never issued; Azure's code for it is not documented. */
   invalidToken: () => new DirectLineError(403, 'BadArgument', 'Invalid token or secret.'),
   forbidden: (why: string) => new DirectLineError(403, 'BadArgument', why),

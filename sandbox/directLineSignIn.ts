@@ -29,7 +29,12 @@ export function bridgeDirectLineSignIn(options: DirectLineSignInOptions): Direct
   const inFlight = new Set<Promise<void>>();
 
   async function handOff(event: SignedInEvent): Promise<void> {
-    const query = new URLSearchParams({ userId: event.userId, connectionName: event.connectionName, channelId: event.channelId, code: event.magicCode });
+    const query = new URLSearchParams({
+      userId: event.userId,
+      connectionName: event.connectionName,
+      channelId: event.channelId,
+      code: event.magicCode,
+    });
     const response = await fetch(`${tokenServiceUrl}/api/usertoken/GetToken?${query.toString()}`);
     if (response.status === 404) {
       await response.arrayBuffer();
@@ -48,18 +53,28 @@ export function bridgeDirectLineSignIn(options: DirectLineSignInOptions): Direct
       from: { id: event.userId, role: 'user' },
       value: { connectionName: event.connectionName, token, channelId: event.channelId },
     });
-    logger.info('sign-in handed to the bot as tokens/response', { conversationId: event.conversationId, connectionName: event.connectionName });
+    logger.info('sign-in handed to the bot as tokens/response', {
+      conversationId: event.conversationId,
+      connectionName: event.connectionName,
+    });
   }
 
   const onSignedIn = (event: SignedInEvent) => {
     if (event.channelId !== 'directline' || !directLine.conversations.has(event.conversationId)) return;
     // Signed in from another browser: the chat gets nothing until its user types the code shown there.
     if (!event.browserBound) {
-      logger.info('sign-in finished outside the chat\'s browser; the code must be typed in the chat', { conversationId: event.conversationId });
+      logger.info("sign-in finished outside the chat's browser; the code must be typed in the chat", {
+        conversationId: event.conversationId,
+      });
       return;
     }
     const work = handOff(event)
-      .catch((error: unknown) => logger.error('sign-in hand-off to the bot failed; the user can still type the code', { conversationId: event.conversationId, error }))
+      .catch((error: unknown) =>
+        logger.error('sign-in hand-off to the bot failed; the user can still type the code', {
+          conversationId: event.conversationId,
+          error,
+        }),
+      )
       .finally(() => inFlight.delete(work));
     inFlight.add(work);
   };

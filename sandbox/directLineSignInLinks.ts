@@ -22,7 +22,9 @@ export function rewriteSignInLinks(activity: Activity, options: SignInLinkOption
     if (attachment.contentType !== OAUTH_CARD) return attachment;
     const content = (attachment.content ?? {}) as { buttons?: Array<Record<string, unknown>> };
     const buttons = (content.buttons ?? []).map((b) =>
-      typeof b.value === 'string' && b.value.startsWith(signInPrefix) ? { ...b, value: `${options.domain}/session/signin?${b.value.slice(signInPrefix.length)}` } : b,
+      typeof b.value === 'string' && b.value.startsWith(signInPrefix)
+        ? { ...b, value: `${options.domain}/session/signin?${b.value.slice(signInPrefix.length)}` }
+        : b,
     );
     return { ...attachment, content: { ...content, buttons } };
   };

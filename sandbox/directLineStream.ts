@@ -58,10 +58,13 @@ export function createDirectLineStreams(options: DirectLineStreamOptions): Direc
     const match = STREAM_PATH.exec(url.pathname);
     if (!match) throw directLineErrors.activityNotFound();
     const ticket = tickets.get(url.searchParams.get('t') ?? '');
-    if (!ticket || ticket.expiresAt <= clock().getTime()) throw directLineErrors.forbidden('Stream URL not valid or expired; reconnect (GET /conversations/{id}) for a new one.');
-    if (ticket.conversationId !== decodeURIComponent(match[1])) throw directLineErrors.forbidden('Stream URL not valid for this conversation.');
+    if (!ticket || ticket.expiresAt <= clock().getTime())
+      throw directLineErrors.forbidden('Stream URL not valid or expired; reconnect (GET /conversations/{id}) for a new one.');
+    if (ticket.conversationId !== decodeURIComponent(match[1]))
+      throw directLineErrors.forbidden('Stream URL not valid for this conversation.');
     const origin = req.headers.origin;
-    if (origin && ticket.trustedOrigins.length > 0 && !ticket.trustedOrigins.includes(origin)) throw directLineErrors.forbidden(`Origin "${origin}" is not trusted by this token.`);
+    if (origin && ticket.trustedOrigins.length > 0 && !ticket.trustedOrigins.includes(origin))
+      throw directLineErrors.forbidden(`Origin "${origin}" is not trusted by this token.`);
     return ticket;
   }
 
@@ -90,7 +93,11 @@ export function createDirectLineStreams(options: DirectLineStreamOptions): Direc
       const now = clock().getTime();
       for (const [key, ticket] of tickets) if (ticket.expiresAt <= now) tickets.delete(key);
       const t = randomBytes(24).toString('base64url');
-      tickets.set(t, { conversationId: grant.conversationId, trustedOrigins: grant.trustedOrigins, expiresAt: now + STREAM_URL_LIFETIME_MS });
+      tickets.set(t, {
+        conversationId: grant.conversationId,
+        trustedOrigins: grant.trustedOrigins,
+        expiresAt: now + STREAM_URL_LIFETIME_MS,
+      });
       const query = new URLSearchParams({ watermark, t });
       return `${base}/v3/directline/conversations/${encodeURIComponent(grant.conversationId)}/stream?${query.toString()}`;
     },
@@ -116,5 +123,7 @@ export function createDirectLineStreams(options: DirectLineStreamOptions): Direc
 function refuse(socket: Duplex, error: DirectLineError): void {
   const body = JSON.stringify({ error: { code: error.code, message: error.message } });
   const reason = { 403: 'Forbidden', 404: 'Not Found' }[error.status] ?? 'Bad Request';
-  socket.end(`HTTP/1.1 ${error.status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${error.status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

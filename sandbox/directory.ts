@@ -145,7 +145,9 @@ export class SandboxDirectory {
       options.logger.info(`sandbox state loaded from "${file}"`, { users: existing.users.length });
       if (existing.seedHash !== undefined && existing.seedHash !== seedHash) {
         // Not reseeded silently: the saved state holds closures and exports someone may still be looking at.
-        options.logger.warn(`the sandbox seed changed since "${file}" was written; it keeps the saved state. Run "npm run sandbox:reset" (with the bot stopped) to start from the new seed`);
+        options.logger.warn(
+          `the sandbox seed changed since "${file}" was written; it keeps the saved state. Run "npm run sandbox:reset" (with the bot stopped) to start from the new seed`,
+        );
       }
       const directory = new SandboxDirectory(existing, options);
       if (existing.closedUpns) {
@@ -220,7 +222,10 @@ export class SandboxDirectory {
     const expiresAt = new Date(this.now().getTime() + lifetimeSeconds * 1000);
     const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const claims = {
-      tid: grant.tenantId, idtyp: grant.kind, iat: Math.floor(this.now().getTime() / 1000), exp: Math.floor(expiresAt.getTime() / 1000),
+      tid: grant.tenantId,
+      idtyp: grant.kind,
+      iat: Math.floor(this.now().getTime() / 1000),
+      exp: Math.floor(expiresAt.getTime() / 1000),
       ...(grant.userId ? { oid: grant.userId } : {}),
     };
     const token = `${part({ typ: 'JWT', alg: 'none' })}.${part(claims)}.${randomBytes(32).toString('base64url')}`;
@@ -252,7 +257,10 @@ export class SandboxDirectory {
     try {
       // The folder may have been deleted while running (a reset by hand): write the state held in memory back.
       const created = await mkdir(this.options.dataDir, { recursive: true });
-      if (created !== undefined) this.options.logger.warn(`sandbox data folder "${this.options.dataDir}" had disappeared; created it again and wrote the state held in memory (use npm run sandbox:reset to start from the seed)`);
+      if (created !== undefined)
+        this.options.logger.warn(
+          `sandbox data folder "${this.options.dataDir}" had disappeared; created it again and wrote the state held in memory (use npm run sandbox:reset to start from the seed)`,
+        );
       await writeFile(temp, JSON.stringify(this.state, null, 1), { mode: 0o600 });
       await rename(temp, file);
     } catch (error) {
@@ -291,10 +299,15 @@ async function readState(file: string): Promise<SandboxState | undefined> {
   try {
     state = JSON.parse(text) as SandboxState;
   } catch (error) {
-    throw new AppError('CONFIG_INVALID', `sandbox state "${file}" is not valid JSON; delete it to start from the seed again`, { cause: error });
+    throw new AppError('CONFIG_INVALID', `sandbox state "${file}" is not valid JSON; delete it to start from the seed again`, {
+      cause: error,
+    });
   }
   if (state.version !== STATE_VERSION) {
-    throw new AppError('CONFIG_INVALID', `sandbox state "${file}" has version "${state.version}", expected "${STATE_VERSION}"; delete it to start from the seed again`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `sandbox state "${file}" has version "${state.version}", expected "${STATE_VERSION}"; delete it to start from the seed again`,
+    );
   }
   return state;
 }
@@ -313,7 +326,13 @@ async function stateFromSeed(seed: SandboxSeed): Promise<SandboxState> {
   return {
     version: STATE_VERSION,
     signingKey: randomBytes(32).toString('base64'),
-    tenants: seed.tenants.map((t) => ({ id: t.id, displayName: t.displayName, domains: t.domains.map((d) => d.toLowerCase()), unmanaged: t.unmanaged, appServicePrincipal: t.appServicePrincipal !== false })),
+    tenants: seed.tenants.map((t) => ({
+      id: t.id,
+      displayName: t.displayName,
+      domains: t.domains.map((d) => d.toLowerCase()),
+      unmanaged: t.unmanaged,
+      appServicePrincipal: t.appServicePrincipal !== false,
+    })),
     users,
     tokens: {},
     signInSessions: {},

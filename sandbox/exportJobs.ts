@@ -83,7 +83,9 @@ export class ExportJobs {
   async purgeDue(): Promise<void> {
     const { directory, blobs } = this.options;
     const now = directory.now().toISOString();
-    const due = Object.values(directory.state.exports).filter((o) => o.purgeAfter !== undefined && o.purgeAfter <= now && o.outcome === 'written');
+    const due = Object.values(directory.state.exports).filter(
+      (o) => o.purgeAfter !== undefined && o.purgeAfter <= now && o.outcome === 'written',
+    );
     for (const operation of due) {
       await blobs.deletePrefix(operation.container, operation.id);
       operation.outcome = 'purged';

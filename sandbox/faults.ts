@@ -78,7 +78,12 @@ export class FaultTable implements FaultInjector {
     fault.remaining -= 1;
     if (fault.remaining === 0) this.faults = this.faults.filter((f) => f !== fault);
     const { respond } = fault.rule;
-    const fired = { method: req.method ?? '', path: pathname, respond: typeof respond === 'string' ? respond : 'answer' as const, handled: false };
+    const fired = {
+      method: req.method ?? '',
+      path: pathname,
+      respond: typeof respond === 'string' ? respond : ('answer' as const),
+      handled: false,
+    };
     this.history.push(fired);
     if (respond === 'hangAfterHandling') {
       swallowAnswer(res, () => (fired.handled = true));
@@ -128,17 +133,28 @@ export function parseFaultRule(input: unknown): FaultRule | string {
   } catch {
     return '"path" is not a valid regular expression';
   }
-  if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) return '"times" must be a positive whole number';
+  if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 1))
+    return '"times" must be a positive whole number';
   const modes = ['reset', 'hang', 'hangAfterHandling'];
   if (typeof respond === 'string') {
     if (!modes.includes(respond)) return `"respond" must be ${modes.map((m) => `"${m}"`).join(', ')} or { status, headers?, body? }`;
   } else {
     const answer = respond as Record<string, unknown> | undefined;
-    if (!answer || typeof answer !== 'object' || typeof answer.status !== 'number' || !Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
+    if (
+      !answer ||
+      typeof answer !== 'object' ||
+      typeof answer.status !== 'number' ||
+      !Number.isInteger(answer.status) ||
+      answer.status < 100 ||
+      answer.status > 599
+    ) {
       return '"respond.status" must be an HTTP status code';
     }
     const headers = answer.headers;
-    if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string'))) {
+    if (
+      headers !== undefined &&
+      (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string'))
+    ) {
       return '"respond.headers" must map names to strings';
     }
   }

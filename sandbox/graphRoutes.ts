@@ -13,7 +13,19 @@ export interface GraphRoutesOptions {
 }
 
 /** Properties `/me` can `$select`; Graph answers 400 for any other name. */
-const USER_PROPERTIES = ['id', 'userPrincipalName', 'displayName', 'mail', 'givenName', 'surname', 'jobTitle', 'businessPhones', 'mobilePhone', 'officeLocation', 'preferredLanguage'];
+const USER_PROPERTIES = [
+  'id',
+  'userPrincipalName',
+  'displayName',
+  'mail',
+  'givenName',
+  'surname',
+  'jobTitle',
+  'businessPhones',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+];
 const DEFAULT_SELECT = USER_PROPERTIES;
 const ID = '([^/]+)';
 
@@ -87,7 +99,13 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
         {
           id: tenant.id,
           displayName: tenant.displayName,
-          verifiedDomains: tenant.domains.map((name, index) => ({ name, isDefault: index === 0, isInitial: false, type: 'Managed', capabilities: 'Email, OfficeCommunicationsOnline' })),
+          verifiedDomains: tenant.domains.map((name, index) => ({
+            name,
+            isDefault: index === 0,
+            isInitial: false,
+            type: 'Managed',
+            capabilities: 'Email, OfficeCommunicationsOnline',
+          })),
         },
       ],
     });
@@ -95,14 +113,23 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
 
   async function getUser(ctx: RouteContext): Promise<void> {
     const user = userForApp(ctx, ctx.params[0] ?? '', 'active');
-    sendJson(ctx, 200, { '@odata.context': `${graphBaseUrl}/v1.0/$metadata#users/$entity`, id: user.id, userPrincipalName: user.upn, displayName: user.displayName, mail: user.upn });
+    sendJson(ctx, 200, {
+      '@odata.context': `${graphBaseUrl}/v1.0/$metadata#users/$entity`,
+      id: user.id,
+      userPrincipalName: user.upn,
+      displayName: user.displayName,
+      mail: user.upn,
+    });
   }
 
   async function exportPersonalData(ctx: RouteContext): Promise<void> {
     const user = userForApp(ctx, ctx.params[0] ?? '', 'active');
     const storageLocation = parseExportBody(await ctx.body());
     const container = parseContainerUrl(storageBaseUrl, storageLocation);
-    if (!container) throw graphErrors.notImplemented(`exports to "${new URL(storageLocation).origin}": storageLocation must be a container of the sandbox storage, ${storageBaseUrl}/{container}`);
+    if (!container)
+      throw graphErrors.notImplemented(
+        `exports to "${new URL(storageLocation).origin}": storageLocation must be a container of the sandbox storage, ${storageBaseUrl}/{container}`,
+      );
     const operation = await exports.submit(user, storageLocation, container);
     sendEmpty(ctx, 202, { location: `${graphBaseUrl}/v1.0/dataPolicyOperations/${operation.id}` });
   }
@@ -113,7 +140,10 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
     const operation = directory.state.exports[id];
     if (grant.kind !== 'app') throw graphErrors.authorizationRequestDenied();
     if (!operation || operation.tenantId !== grant.tenantId) throw graphErrors.resourceNotFound(id);
-    sendJson(ctx, 200, { '@odata.context': `${graphBaseUrl}/v1.0/$metadata#dataPolicyOperations/$entity`, ...(await exports.read(operation)) });
+    sendJson(ctx, 200, {
+      '@odata.context': `${graphBaseUrl}/v1.0/$metadata#dataPolicyOperations/$entity`,
+      ...(await exports.read(operation)),
+    });
   }
 
   async function deleteUser(ctx: RouteContext): Promise<void> {
@@ -166,7 +196,9 @@ function parseExportBody(text: string): string {
   try {
     body = JSON.parse(text);
   } catch {
-    throw graphErrors.badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    throw graphErrors.badRequest(
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    );
   }
   const storageLocation = (body as { storageLocation?: unknown } | null)?.storageLocation;
   if (typeof storageLocation !== 'string' || !URL.canParse(storageLocation)) {

@@ -49,10 +49,16 @@ export const graphErrors = {
   invalidRequest: (message: string) => new GraphError(400, 'Request_BadRequest', message),
   invalidAuthenticationToken: (message: string) =>
     new GraphError(401, 'InvalidAuthenticationToken', message, { 'www-authenticate': 'Bearer realm=""' }),
-  authorizationRequestDenied: () => new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
+  authorizationRequestDenied: () =>
+    new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
   resourceNotFound: (id: string) =>
-    new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`),
-  notImplemented: (what: string) => new GraphError(501, 'NotImplemented', `The sandbox does not implement ${what}. See sandbox/README.md for what it supports.`),
+    new GraphError(
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+    ),
+  notImplemented: (what: string) =>
+    new GraphError(501, 'NotImplemented', `The sandbox does not implement ${what}. See sandbox/README.md for what it supports.`),
 };
 
 export function sendJson(ctx: RouteContext, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -86,7 +92,11 @@ export function sendGraphError(ctx: RouteContext, error: GraphError): void {
       error: {
         code: error.code,
         message: error.message,
-        innerError: { date: ctx.now.toISOString().replace(/\.\d{3}Z$/, ''), 'request-id': ctx.requestId, 'client-request-id': ctx.clientRequestId },
+        innerError: {
+          date: ctx.now.toISOString().replace(/\.\d{3}Z$/, ''),
+          'request-id': ctx.requestId,
+          'client-request-id': ctx.clientRequestId,
+        },
       },
     },
     error.headers,

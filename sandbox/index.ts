@@ -77,7 +77,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const seed = options.seed ?? (await loadSeedFile(DEMO_SEED_PATH));
   const problems = validateSeed(seed);
   if (problems.length > 0) throw new AppError('CONFIG_INVALID', `sandbox seed is invalid:\n- ${problems.join('\n- ')}`);
-  const app: AppClient = { clientId: options.appClientId ?? SANDBOX_APP_CLIENT_ID, clientSecret: options.appClientSecret ?? SANDBOX_APP_CLIENT_SECRET };
+  const app: AppClient = {
+    clientId: options.appClientId ?? SANDBOX_APP_CLIENT_ID,
+    clientSecret: options.appClientSecret ?? SANDBOX_APP_CLIENT_SECRET,
+  };
 
   const directory = await SandboxDirectory.open({ dataDir: options.dataDir, seed, clock, logger: logger.child('directory') });
   const blobs = new BlobFiles(path.join(options.dataDir, 'blobs'));
@@ -112,7 +115,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const conversations = await DirectLineConversations.open({ dataDir: options.dataDir, clock, logger: logger.child('directline') });
   const browserSessions = createBrowserSessions(conversations.signingKey);
   const lockout = new SignInLockout(() => clock().getTime());
-  const directLine = createDirectLine({ url, loginBaseUrl, conversations, browserSessions, heartbeatMs: options.directLineHeartbeatMs, clock, logger: logger.child('directline') });
+  const directLine = createDirectLine({
+    url,
+    loginBaseUrl,
+    conversations,
+    browserSessions,
+    heartbeatMs: options.directLineHeartbeatMs,
+    clock,
+    logger: logger.child('directline'),
+  });
   // The WebSocket stream; every other upgrade is refused there (404), as nothing else on the sandbox speaks it.
   server.on('upgrade', (req, socket, head) => directLine.handleUpgrade(req, socket, head));
   const directLineSignIn = bridgeDirectLineSignIn({ directLine, events, tokenServiceUrl, clock, logger: logger.child('directline') });
@@ -145,12 +156,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     attachBot: async (endpointUrl) => directLine.attachBot(endpointUrl),
     stop() {
       directLineSignIn.stop();
-      stopping ??= directLineSignIn.settled().then(() => new Promise<void>((resolve, reject) => {
-        directLine.close();
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Hanging faults and keep-alive clients would otherwise hold close() open forever.
-        server.closeAllConnections();
-      })).then(() => Promise.all([directory.flush(), conversations.flush()])).then(() => undefined);
+      stopping ??= directLineSignIn
+        .settled()
+        .then(
+          () =>
+            new Promise<void>((resolve, reject) => {
+              directLine.close();
+              server.close((error) => (error ? reject(error) : resolve()));
+              // Hanging faults and keep-alive clients would otherwise hold close() open forever.
+              server.closeAllConnections();
+            }),
+        )
+        .then(() => Promise.all([directory.flush(), conversations.flush()]))
+        .then(() => undefined);
       return stopping;
     },
   };

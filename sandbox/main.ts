@@ -28,7 +28,8 @@ async function main(argv: readonly string[]): Promise<void> {
     logger,
     extraRoutes: (self) => sandboxControlRoutes({ sandbox: self, enableFaults, logger: logger.child('control') }),
   });
-  if (enableFaults) logger.warn(`fault injection is on: anyone on this machine can break "${sandbox.url}" on purpose (${ENABLE_FAULTS_FLAG})`);
+  if (enableFaults)
+    logger.warn(`fault injection is on: anyone on this machine can break "${sandbox.url}" on purpose (${ENABLE_FAULTS_FLAG})`);
   process.stdout.write(`Sandbox listening at ${sandbox.url}\nStart each bot with SANDBOX_URL=${sandbox.url}\n`);
 
   const shutdown = (signal: string) => {

@@ -38,4 +38,3 @@ function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
   scryptQueue = run.catch(() => undefined);
   return run;
 }
-

@@ -3,7 +3,14 @@ import { escapeHtml } from './http';
 /** One screen of the sandbox's "My data requests" page. */
 export type PortalScreen =
   | { readonly kind: 'signIn'; readonly username?: string; readonly problem?: string }
-  | { readonly kind: 'requests'; readonly csrf: string; readonly displayName: string; readonly upn: string; readonly exportRequestedAt?: string; readonly notice?: string }
+  | {
+      readonly kind: 'requests';
+      readonly csrf: string;
+      readonly displayName: string;
+      readonly upn: string;
+      readonly exportRequestedAt?: string;
+      readonly notice?: string;
+    }
   | { readonly kind: 'confirmClose'; readonly csrf: string; readonly upn: string }
   | { readonly kind: 'closed'; readonly upn: string };
 
@@ -41,10 +48,14 @@ ${body(screen)}
 
 function title(screen: PortalScreen): string {
   switch (screen.kind) {
-    case 'signIn': return 'Sign in';
-    case 'requests': return 'My data requests';
-    case 'confirmClose': return 'Close account';
-    case 'closed': return 'Account closed';
+    case 'signIn':
+      return 'Sign in';
+    case 'requests':
+      return 'My data requests';
+    case 'confirmClose':
+      return 'Close account';
+    case 'closed':
+      return 'Account closed';
   }
 }
 
@@ -66,9 +77,11 @@ ${screen.problem ? `<p class="problem" role="alert" id="problem">${escapeHtml(sc
 <p>Signed in as <strong>${escapeHtml(screen.displayName)}</strong> (<span id="account">${escapeHtml(screen.upn)}</span>).</p>
 ${screen.notice ? `<p class="notice" role="status">${escapeHtml(screen.notice)}</p>` : ''}
 <h2>Export your data</h2>
-<p>${screen.exportRequestedAt
-    ? `Export requested ${escapeHtml(screen.exportRequestedAt)}: <span id="export-status">pending</span>. Exports are usually ready in a day or two; the download link is valid for a limited time.`
-    : 'No export requested yet.'}</p>
+<p>${
+        screen.exportRequestedAt
+          ? `Export requested ${escapeHtml(screen.exportRequestedAt)}: <span id="export-status">pending</span>. Exports are usually ready in a day or two; the download link is valid for a limited time.`
+          : 'No export requested yet.'
+      }</p>
 <form method="post" action="/portal/my-data-requests/export">
 <input type="hidden" name="csrf" value="${escapeHtml(screen.csrf)}">
 <button type="submit">New export request</button>

@@ -9,7 +9,8 @@ import type { SignInLockout } from './signInLockout';
 /** The page's path; `Sandbox.portalUrl` points here, standing for https://go.microsoft.com/fwlink/?linkid=873123. */
 export const PORTAL_PATH = '/portal/my-data-requests';
 const COOKIE = 'sandbox_portal';
-const LOCKED_OUT = 'Your account is temporarily locked to prevent unauthorized use: the password was wrong too many times. Wait a minute, then try again.';
+const LOCKED_OUT =
+  'Your account is temporarily locked to prevent unauthorized use: the password was wrong too many times. Wait a minute, then try again.';
 /** How long a portal sign-in lasts, like a short browser session. */
 const SESSION_MS = 30 * 60_000;
 
@@ -27,7 +28,12 @@ interface PortalSession {
  * handed out until it expires, and Graph then answers it 404 (see graphRoutes, `/me`).
  * Sessions live in memory (a sandbox restart signs everyone out of this page, nothing else).
  */
-export function portalRoutes(options: { readonly directory: SandboxDirectory; readonly exports: ExportJobs; readonly lockout: SignInLockout; readonly logger: Logger }): Route[] {
+export function portalRoutes(options: {
+  readonly directory: SandboxDirectory;
+  readonly exports: ExportJobs;
+  readonly lockout: SignInLockout;
+  readonly logger: Logger;
+}): Route[] {
   const { directory, exports, lockout, logger } = options;
   const sessions = new Map<string, PortalSession>();
 
@@ -55,7 +61,18 @@ export function portalRoutes(options: { readonly directory: SandboxDirectory; re
   function requestsPage(ctx: RouteContext, session: PortalSession, notice?: string): void {
     const user = directory.user(session.userId);
     if (!user) return sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn' }));
-    sendHtml(ctx, 200, renderPortalPage({ kind: 'requests', csrf: session.csrf, displayName: user.displayName, upn: user.upn, exportRequestedAt: session.exportRequestedAt, notice }));
+    sendHtml(
+      ctx,
+      200,
+      renderPortalPage({
+        kind: 'requests',
+        csrf: session.csrf,
+        displayName: user.displayName,
+        upn: user.upn,
+        exportRequestedAt: session.exportRequestedAt,
+        notice,
+      }),
+    );
   }
 
   async function show(ctx: RouteContext): Promise<void> {
@@ -72,10 +89,15 @@ export function portalRoutes(options: { readonly directory: SandboxDirectory; re
     if (!user || user.status !== 'active') return again("There's no open account with that name in the sandbox directory.");
     // One lockout with the sign-in page's: Entra counts an account's failures wherever the sign-in happens.
     if (lockout.isLocked(username)) return again(LOCKED_OUT);
-    if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash))) return again(lockout.recordFailure(username) ? LOCKED_OUT : 'Your account or password is incorrect.');
+    if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash)))
+      return again(lockout.recordFailure(username) ? LOCKED_OUT : 'Your account or password is incorrect.');
     lockout.recordSuccess(username);
     const id = randomBytes(24).toString('base64url');
-    const session: PortalSession = { userId: user.id, csrf: randomBytes(24).toString('base64url'), expiresAt: directory.now().getTime() + SESSION_MS };
+    const session: PortalSession = {
+      userId: user.id,
+      csrf: randomBytes(24).toString('base64url'),
+      expiresAt: directory.now().getTime() + SESSION_MS,
+    };
     sessions.set(id, session);
     ctx.res.setHeader('set-cookie', `${COOKIE}=${id}; Path=/portal; HttpOnly; SameSite=Lax`);
     logger.info(`user "${user.id}" signed in to My data requests`);

@@ -25,7 +25,10 @@ export interface ControlRoutesOptions {
   readonly logger: Logger;
 }
 
-type Endpoints = Pick<SandboxConnection, 'graphBaseUrl' | 'loginBaseUrl' | 'tokenServiceUrl' | 'portalUrl' | 'exportStorageLocation' | 'directLine'>;
+type Endpoints = Pick<
+  SandboxConnection,
+  'graphBaseUrl' | 'loginBaseUrl' | 'tokenServiceUrl' | 'portalUrl' | 'exportStorageLocation' | 'directLine'
+>;
 
 /** The standalone sandbox's own routes under `/_sandbox/`, next to the stand-ins. */
 export function sandboxControlRoutes(options: ControlRoutesOptions): Route[] {
@@ -124,11 +127,16 @@ export async function connectSandbox(url: string, options: ConnectOptions = {}):
   logger.info(`connected to the shared sandbox at "${base}"`);
   const linkSigner: DownloadLinkSigner = {
     async sign(blobUrl, expiresAt) {
-      const signed = await callSandbox<{ url?: unknown }>(`${base}/_sandbox/sign`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ blobUrl, expiresAt: expiresAt.toISOString() }),
-      }, timeoutMs, 'EXPORT_UNAVAILABLE');
+      const signed = await callSandbox<{ url?: unknown }>(
+        `${base}/_sandbox/sign`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ blobUrl, expiresAt: expiresAt.toISOString() }),
+        },
+        timeoutMs,
+        'EXPORT_UNAVAILABLE',
+      );
       if (typeof signed.url !== 'string') throw new AppError('EXPORT_UNAVAILABLE', `the sandbox at "${base}" signed no link`);
       return signed.url;
     },
@@ -140,23 +148,38 @@ export async function connectSandbox(url: string, options: ConnectOptions = {}):
     linkSigner,
     createUserTokenClient: () => createSandboxUserTokenClient(endpoints.tokenServiceUrl),
     async attachBot(endpoint) {
-      await callSandbox<unknown>(`${base}/_sandbox/bot`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ endpoint }) }, timeoutMs, 'CONFIG_INVALID');
+      await callSandbox<unknown>(
+        `${base}/_sandbox/bot`,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ endpoint }) },
+        timeoutMs,
+        'CONFIG_INVALID',
+      );
     },
     stop: async () => undefined,
   };
 }
 
 /** `code`: CONFIG_INVALID at start-up (the bot cannot run without it), a service's code later. */
-async function callSandbox<T>(address: string, init: RequestInit, timeoutMs: number, code: 'CONFIG_INVALID' | 'EXPORT_UNAVAILABLE'): Promise<T> {
+async function callSandbox<T>(
+  address: string,
+  init: RequestInit,
+  timeoutMs: number,
+  code: 'CONFIG_INVALID' | 'EXPORT_UNAVAILABLE',
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(address, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new AppError(code, `the sandbox at "${new URL(address).origin}" does not answer (is \`npm run sandbox\` running?)`, { cause: error });
+    throw new AppError(code, `the sandbox at "${new URL(address).origin}" does not answer (is \`npm run sandbox\` running?)`, {
+      cause: error,
+    });
   }
   const text = await response.text();
   if (!response.ok) {
-    throw new AppError(code, `the sandbox answered ${response.status} to ${init.method} "${new URL(address).pathname}": ${text.slice(0, 200)}`);
+    throw new AppError(
+      code,
+      `the sandbox answered ${response.status} to ${init.method} "${new URL(address).pathname}": ${text.slice(0, 200)}`,
+    );
   }
   return (text ? JSON.parse(text) : undefined) as T;
 }

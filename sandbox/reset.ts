@@ -39,8 +39,14 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
   return new Promise((resolve) => {
     const socket = connect({ port, host });
     socket.setTimeout(1_000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -66,14 +72,22 @@ async function exists(dir: string): Promise<boolean> {
 
 async function main(): Promise<void> {
   const config = loadConfig(readEnvironment());
-  for (const [setting, port] of [['PORT', config.port], ['SANDBOX_PORT', config.sandbox.port]] as const) {
+  for (const [setting, port] of [
+    ['PORT', config.port],
+    ['SANDBOX_PORT', config.sandbox.port],
+  ] as const) {
     if (port !== 0 && (await isListening(port))) {
-      throw new Error(`something is listening on port ${port} (${setting}); stop the bot and the sandbox first, or they write their state straight back`);
+      throw new Error(
+        `something is listening on port ${port} (${setting}); stop the bot and the sandbox first, or they write their state straight back`,
+      );
     }
   }
-  if (config.storage.kind === 'blob') process.stdout.write(`STORAGE=blob: the bot's records in container "${config.storage.container}" are not touched.\n`);
+  if (config.storage.kind === 'blob')
+    process.stdout.write(`STORAGE=blob: the bot's records in container "${config.storage.container}" are not touched.\n`);
   const removed = await resetDemoData(resetTargets(config));
-  process.stdout.write(removed.length > 0 ? `Removed ${removed.map((dir) => `"${dir}"`).join(' and ')}.\n` : 'Nothing to remove: no saved demo data.\n');
+  process.stdout.write(
+    removed.length > 0 ? `Removed ${removed.map((dir) => `"${dir}"`).join(' and ')}.\n` : 'Nothing to remove: no saved demo data.\n',
+  );
   process.stdout.write('The next npm start seeds the sandbox again from the demo seed.\n');
 }
 

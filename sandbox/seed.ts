@@ -70,12 +70,19 @@ export function validateSeed(seed: unknown): string[] {
     requireString(tenant, 'id', where, problems);
     requireString(tenant, 'displayName', where, problems);
     if (typeof tenant.unmanaged !== 'boolean') problems.push(`${where}.unmanaged must be true or false`);
-    if (tenant.appServicePrincipal !== undefined && typeof tenant.appServicePrincipal !== 'boolean') problems.push(`${where}.appServicePrincipal must be true or false when given`);
-    const domains = Array.isArray(tenant.domains) && tenant.domains.every((d) => typeof d === 'string' && d.length > 0) ? (tenant.domains as string[]) : undefined;
+    if (tenant.appServicePrincipal !== undefined && typeof tenant.appServicePrincipal !== 'boolean')
+      problems.push(`${where}.appServicePrincipal must be true or false when given`);
+    const domains =
+      Array.isArray(tenant.domains) && tenant.domains.every((d) => typeof d === 'string' && d.length > 0)
+        ? (tenant.domains as string[])
+        : undefined;
     if (!domains) problems.push(`${where}.domains must be an array of domain names (it may be empty)`);
     if (typeof tenant.id !== 'string') return;
     if (tenantDomains.has(tenant.id)) problems.push(`${where}.id "${tenant.id}" is used by more than one tenant`);
-    tenantDomains.set(tenant.id, (domains ?? []).map((d) => d.toLowerCase()));
+    tenantDomains.set(
+      tenant.id,
+      (domains ?? []).map((d) => d.toLowerCase()),
+    );
   });
   const domainOwner = new Map<string, string>();
   for (const [tenantId, domains] of tenantDomains) {
@@ -107,7 +114,9 @@ export function validateSeed(seed: unknown): string[] {
     if (!domains) return problems.push(`${where}.tenantId "${user.tenantId}" is not a tenant of this seed`);
     const domain = upn.slice(at + 1);
     if (domains.length > 0 && !domains.includes(domain)) {
-      problems.push(`${where}.upn "${user.upn}": domain "${domain}" is not one of tenant "${user.tenantId}"'s domains (${domains.join(', ')})`);
+      problems.push(
+        `${where}.upn "${user.upn}": domain "${domain}" is not one of tenant "${user.tenantId}"'s domains (${domains.join(', ')})`,
+      );
     }
   });
   return problems;

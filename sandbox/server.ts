@@ -33,7 +33,8 @@ export function createSandboxServer(options: SandboxServerOptions): http.Server 
     const ctx = routeContext(req, res, url, requestId, clientRequestId, clock());
     handle(ctx).catch((error: unknown) => {
       logger.error(`unhandled error on ${req.method} "${url.pathname}"`, { error });
-      if (!res.headersSent) sendGraphError(ctx, new GraphError(500, 'InternalServerError', 'The sandbox failed to handle this request; see its log.'));
+      if (!res.headersSent)
+        sendGraphError(ctx, new GraphError(500, 'InternalServerError', 'The sandbox failed to handle this request; see its log.'));
       else res.destroy();
     });
   });
@@ -52,14 +53,22 @@ export function createSandboxServer(options: SandboxServerOptions): http.Server 
       await route.handle({ ...ctx, params });
     } catch (error) {
       if (error instanceof GraphError) return sendGraphError(ctx, error);
-      if (error instanceof URIError) return sendGraphError(ctx, graphErrors.badRequest(`The path "${url.pathname}" is not validly encoded.`));
+      if (error instanceof URIError)
+        return sendGraphError(ctx, graphErrors.badRequest(`The path "${url.pathname}" is not validly encoded.`));
       if (error instanceof BodyTooLargeError) return sendGraphError(ctx, new GraphError(413, 'RequestEntityTooLarge', error.message));
       throw error;
     }
   }
 }
 
-function routeContext(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string, clientRequestId: string, now: Date): RouteContext {
+function routeContext(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  requestId: string,
+  clientRequestId: string,
+  now: Date,
+): RouteContext {
   let body: Promise<string> | undefined;
   return {
     req,

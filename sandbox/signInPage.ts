@@ -1,7 +1,13 @@
 import { escapeHtml } from './http';
 
 export type SignInPage =
-  | { readonly kind: 'form'; readonly state: string; readonly codeChallenge?: string; readonly username?: string; readonly problem?: string }
+  | {
+      readonly kind: 'form';
+      readonly state: string;
+      readonly codeChallenge?: string;
+      readonly username?: string;
+      readonly problem?: string;
+    }
   | { readonly kind: 'code'; readonly code: string; readonly displayName: string }
   | { readonly kind: 'done'; readonly displayName: string }
   | { readonly kind: 'gone'; readonly problem: string };
@@ -40,8 +46,12 @@ function body(page: SignInPage): string {
 ${page.problem ? `<p class="problem" role="alert" id="problem">${escapeHtml(page.problem)}</p>` : ''}
 <form method="post" action="signin">
 <input type="hidden" name="state" value="${escapeHtml(page.state)}">
-${page.codeChallenge ? `<input type="hidden" name="code_challenge" value="${escapeHtml(page.codeChallenge)}">
-` : ''}
+${
+  page.codeChallenge
+    ? `<input type="hidden" name="code_challenge" value="${escapeHtml(page.codeChallenge)}">
+`
+    : ''
+}
 <label for="username">Email or username</label>
 <input id="username" name="username" type="email" autocomplete="username" required value="${escapeHtml(page.username ?? '')}"${page.problem ? ' aria-describedby="problem"' : ''}>
 <label for="password">Password</label>

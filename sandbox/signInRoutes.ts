@@ -30,12 +30,14 @@ export interface SignedInEvent {
 export const SIGNED_IN_EVENT = 'signedIn';
 
 const PROBLEMS = {
-  unknownUser: "This username may be incorrect. Make sure you typed it correctly. There's no account with that name in the sandbox directory.",
+  unknownUser:
+    "This username may be incorrect. Make sure you typed it correctly. There's no account with that name in the sandbox directory.",
   wrongPassword: 'Your account or password is incorrect. Check the password and try again.',
   closedAccount: 'This account has been closed and can no longer sign in.',
   expiredLink: 'This sign-in link has expired or was already used. Go back to the chat and start signing in again.',
   // Entra's AADSTS50053 says the same: the account is locked for a while, whatever password comes next.
-  lockedOut: 'Your account is temporarily locked to prevent unauthorized use: the password was wrong too many times. Wait a minute, then try again.',
+  lockedOut:
+    'Your account is temporarily locked to prevent unauthorized use: the password was wrong too many times. Wait a minute, then try again.',
 };
 
 export interface SignInRoutesOptions {
@@ -115,7 +117,13 @@ export function signInRoutes(options: SignInRoutesOptions): Route[] {
     };
     events.emit(SIGNED_IN_EVENT, event);
     // The code is shown only where the chat needs it typed: in the chat's own browser the sign-in goes on by itself.
-    sendHtml(ctx, 200, renderSignInPage(browserBound ? { kind: 'done', displayName: user.displayName } : { kind: 'code', code, displayName: user.displayName }));
+    sendHtml(
+      ctx,
+      200,
+      renderSignInPage(
+        browserBound ? { kind: 'done', displayName: user.displayName } : { kind: 'code', code, displayName: user.displayName },
+      ),
+    );
   }
 
   return [

@@ -11,8 +11,15 @@ export function storageRoutes(options: { readonly blobs: BlobFiles; readonly sig
   async function getBlob(ctx: RouteContext): Promise<void> {
     const address = parseBlobPath(ctx.url.pathname.slice('/storage/'.length));
     const verdict = signer.verify(ctx.url.pathname, ctx.url.searchParams.get('se'), ctx.url.searchParams.get('sig'), ctx.now);
-    if (verdict === 'invalid') return storageError(ctx, 403, 'AuthenticationFailed', 'Server failed to authenticate the request. Make sure the signature is formed correctly.');
-    if (verdict === 'expired') return storageError(ctx, 403, 'AuthenticationFailed', 'Signed expiry time has passed: the link has expired.');
+    if (verdict === 'invalid')
+      return storageError(
+        ctx,
+        403,
+        'AuthenticationFailed',
+        'Server failed to authenticate the request. Make sure the signature is formed correctly.',
+      );
+    if (verdict === 'expired')
+      return storageError(ctx, 403, 'AuthenticationFailed', 'Signed expiry time has passed: the link has expired.');
     const content = address ? await blobs.read(address) : undefined;
     if (!address || !content) return storageError(ctx, 404, 'BlobNotFound', 'The specified blob does not exist.');
     const fileName = address.blob.split('/').pop() ?? 'download';
@@ -31,6 +38,11 @@ export function storageRoutes(options: { readonly blobs: BlobFiles; readonly sig
 
 function storageError(ctx: RouteContext, status: number, code: string, message: string): void {
   const xml = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:${ctx.requestId}\nTime:${ctx.now.toISOString()}</Message></Error>`;
-  ctx.res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml), 'x-ms-error-code': code, 'x-ms-request-id': ctx.requestId });
+  ctx.res.writeHead(status, {
+    'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(xml),
+    'x-ms-error-code': code,
+    'x-ms-request-id': ctx.requestId,
+  });
   ctx.res.end(xml);
 }

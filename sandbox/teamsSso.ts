@@ -59,7 +59,8 @@ export function teamsSsoRoutes(options: TeamsSsoOptions): Route[] {
     const user = directory.userByUpn(form.get('username') ?? '');
     const fail = (aadsts: number, description: string) =>
       sendJson(ctx, 400, { error: 'invalid_grant', error_description: `AADSTS${aadsts}: ${description}`, error_codes: [aadsts] });
-    if (!user || !(await verifyPassword(form.get('password') ?? '', user.passwordHash))) return fail(50126, 'Error validating credentials due to invalid username or password.');
+    if (!user || !(await verifyPassword(form.get('password') ?? '', user.passwordHash)))
+      return fail(50126, 'Error validating credentials due to invalid username or password.');
     if (user.status !== 'active') return fail(50057, 'The user account is disabled or has been deleted.');
     const minted = sso.mint(user.id);
     logger.info(`Teams SSO token issued for user "${user.id}"`);
@@ -76,9 +77,16 @@ export function teamsSsoRoutes(options: TeamsSsoOptions): Route[] {
     const channelUserId = query.get('userId');
     const connectionName = query.get('connectionName');
     const channelId = query.get('channelId');
-    if (!channelUserId || !connectionName || !channelId) return errorResponse(ctx, 400, 'BadArgument', "'userId', 'connectionName' and 'channelId' are required.");
+    if (!channelUserId || !connectionName || !channelId)
+      return errorResponse(ctx, 400, 'BadArgument', "'userId', 'connectionName' and 'channelId' are required.");
     const token = readExchangeToken(await ctx.body());
-    if (token === undefined) return errorResponse(ctx, 400, 'BadArgument', "The body must be a TokenExchangeRequest with a 'token'; exchanging by 'uri' is not supported.");
+    if (token === undefined)
+      return errorResponse(
+        ctx,
+        400,
+        'BadArgument',
+        "The body must be a TokenExchangeRequest with a 'token'; exchanging by 'uri' is not supported.",
+      );
     const userId = sso.resolve(token);
     if (!userId) {
       logger.info('SSO token exchange refused: unknown, expired or closed account', { channelId, connectionName });
@@ -88,9 +96,21 @@ export function teamsSsoRoutes(options: TeamsSsoOptions): Route[] {
     if (!user) return errorResponse(ctx, 400, 'InvalidSsoToken', 'The token cannot be exchanged. Sign in with the sign-in card instead.');
     const entry = await directory.update((s) => {
       const issued = directory.issueToken({ kind: 'user', tenantId: user.tenantId, userId }, ACCESS_TOKEN_LIFETIME_SECONDS);
-      const cached: CachedUserToken = { channelUserId, connectionName, channelId, userId, token: issued.token, expiresAt: issued.expiresAt.toISOString() };
+      const cached: CachedUserToken = {
+        channelUserId,
+        connectionName,
+        channelId,
+        userId,
+        token: issued.token,
+        expiresAt: issued.expiresAt.toISOString(),
+      };
       // Like the real service, a successful exchange is cached: GetToken without a code returns it afterwards.
-      s.tokenCache = [...s.tokenCache.filter((t) => !(t.channelUserId === channelUserId && t.connectionName === connectionName && t.channelId === channelId)), cached];
+      s.tokenCache = [
+        ...s.tokenCache.filter(
+          (t) => !(t.channelUserId === channelUserId && t.connectionName === connectionName && t.channelId === channelId),
+        ),
+        cached,
+      ];
       return cached;
     });
     logger.info(`SSO token exchanged for user "${userId}"`, { channelId, connectionName });
@@ -125,4 +145,3 @@ function errorResponse(ctx: RouteContext, status: number, code: string, message:
 function digest(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
-

@@ -26,7 +26,11 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
 
   async function getSignInResource(ctx: RouteContext): Promise<void> {
     const session = parseExchangeState(ctx.url.searchParams.get('state'), directory.now());
-    if (!session) return badArgument(ctx, "'state' must be a base64 TokenExchangeState with connectionName, conversation.user.id, conversation.channelId and conversation.conversation.id.");
+    if (!session)
+      return badArgument(
+        ctx,
+        "'state' must be a base64 TokenExchangeState with connectionName, conversation.user.id, conversation.channelId and conversation.conversation.id.",
+      );
     const id = randomBytes(24).toString('base64url');
     await directory.update((s) => (s.signInSessions[id] = session));
     const signInLink = `${loginBaseUrl}/signin?state=${id}`;
@@ -43,7 +47,12 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
     const cached = redeemed ?? findCached(key);
     // An empty 404 is what the real service sends; a `{}` body would read as a token and end OAuthPrompt at once.
     if (!cached) return sendEmpty(ctx, 404);
-    sendJson(ctx, 200, { channelId: cached.channelId, connectionName: cached.connectionName, token: cached.token, expiration: cached.expiresAt });
+    sendJson(ctx, 200, {
+      channelId: cached.channelId,
+      connectionName: cached.connectionName,
+      token: cached.token,
+      expiration: cached.expiresAt,
+    });
   }
 
   async function signOut(ctx: RouteContext): Promise<void> {
@@ -56,15 +65,28 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
   async function getTokenStatus(ctx: RouteContext): Promise<void> {
     const key = tokenKey(ctx);
     if (!key) return badArgument(ctx, "'userId' is required.");
-    const include = (ctx.url.searchParams.get('include') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const include = (ctx.url.searchParams.get('include') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const statuses = directory.state.tokenCache
       .filter((t) => matches(t, key) && (include.length === 0 || include.includes(t.connectionName)) && directory.resolveToken(t.token))
-      .map((t) => ({ channelId: t.channelId, connectionName: t.connectionName, hasToken: true, serviceProviderDisplayName: 'Sandbox directory' }));
+      .map((t) => ({
+        channelId: t.channelId,
+        connectionName: t.connectionName,
+        hasToken: true,
+        serviceProviderDisplayName: 'Sandbox directory',
+      }));
     sendJson(ctx, 200, statuses);
   }
 
   async function notSupported(ctx: RouteContext): Promise<void> {
-    sendJson(ctx, 501, { error: { code: 'NotImplemented', message: `The sandbox token service does not support ${ctx.url.pathname}: there are no multi-resource tokens in the sandbox.` } });
+    sendJson(ctx, 501, {
+      error: {
+        code: 'NotImplemented',
+        message: `The sandbox token service does not support ${ctx.url.pathname}: there are no multi-resource tokens in the sandbox.`,
+      },
+    });
   }
 
   async function redeem(key: Required<TokenKey>, code: string): Promise<CachedUserToken | undefined> {
@@ -149,5 +171,11 @@ function parseExchangeState(raw: string | null, now: Date): SignInSession | unde
   const conversationId = conversation?.conversation?.id;
   if (typeof connectionName !== 'string' || !connectionName || typeof channelUserId !== 'string' || !channelUserId) return undefined;
   if (typeof channelId !== 'string' || !channelId || typeof conversationId !== 'string' || !conversationId) return undefined;
-  return { channelUserId, channelId, conversationId, connectionName, expiresAt: new Date(now.getTime() + SIGN_IN_SESSION_LIFETIME_MS).toISOString() };
+  return {
+    channelUserId,
+    channelId,
+    conversationId,
+    connectionName,
+    expiresAt: new Date(now.getTime() + SIGN_IN_SESSION_LIFETIME_MS).toISOString(),
+  };
 }

@@ -11,7 +11,15 @@ const START_TIMEOUT_MS = 60_000;
 
 const child = spawn(process.execPath, [path.join(root, 'dist', 'index.js')], {
   cwd: dataDir,
-  env: { ...process.env, PORT: '0', SANDBOX_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'), LOG_LEVEL: 'warn' },
+  env: {
+    ...process.env,
+    PORT: '0',
+    SANDBOX_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'),
+    LOG_LEVEL: 'warn',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 

@@ -20,6 +20,7 @@ export function activityProblems(body: unknown): string[] {
   requireObjectWithId(activity.conversation, 'conversation');
   requireObjectWithId(activity.from, 'from');
   if (activity.text !== undefined && typeof activity.text !== 'string') problems.push('"text" must be a string when present');
-  if (typeof activity.serviceUrl === 'string' && !/^https?:\/\//i.test(activity.serviceUrl)) problems.push('"serviceUrl" must be an http(s) URL');
+  if (typeof activity.serviceUrl === 'string' && !/^https?:\/\//i.test(activity.serviceUrl))
+    problems.push('"serviceUrl" must be an http(s) URL');
   return problems;
 }

@@ -67,7 +67,9 @@ async function authenticated(req: Request, options: ServerOptions, logger: Logge
     await options.authenticate(body, req.header('authorization') ?? '');
     return true;
   } catch (error) {
-    logger.info('refused a malformed activity that is not authenticated', { reason: error instanceof Error ? error.message : String(error) });
+    logger.info('refused a malformed activity that is not authenticated', {
+      reason: error instanceof Error ? error.message : String(error),
+    });
     return false;
   }
 }

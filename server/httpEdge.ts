@@ -48,24 +48,33 @@ export function answerUpgradeRequests(server: Server, logger: Logger): void {
  * code where it has one that is ours too, a plain message always. The error's own text goes to the log only.
  */
 export function plainRestifyErrors(server: Server, logger: Logger): void {
-  server.on('restifyError', (req: Request, _res: Response, error: Error & { statusCode?: number; body?: { code?: string } }, callback: () => void) => {
-    const status = error.statusCode ?? 500;
-    const code = restifyCode(error.body?.code) ?? problemCodeForStatus(status);
-    if (status >= 500) logger.error('request failed', { method: req.method, path: req.path(), error });
-    else logger.debug('request refused', { method: req.method, path: req.path(), status, problem: code, reason: error.message });
-    Object.defineProperty(error, 'toJSON', { value: () => problem(code, HttpProblems[code].message), configurable: true });
-    callback();
-  });
+  server.on(
+    'restifyError',
+    (req: Request, _res: Response, error: Error & { statusCode?: number; body?: { code?: string } }, callback: () => void) => {
+      const status = error.statusCode ?? 500;
+      const code = restifyCode(error.body?.code) ?? problemCodeForStatus(status);
+      if (status >= 500) logger.error('request failed', { method: req.method, path: req.path(), error });
+      else logger.debug('request refused', { method: req.method, path: req.path(), status, problem: code, reason: error.message });
+      Object.defineProperty(error, 'toJSON', { value: () => problem(code, HttpProblems[code].message), configurable: true });
+      callback();
+    },
+  );
 }
 
 function restifyCode(code: string | undefined): HttpProblemCode | undefined {
   switch (code) {
-    case 'InvalidContent': return 'InvalidJson';
-    case 'ResourceNotFound': return 'NotFound';
-    case 'MethodNotAllowed': return 'MethodNotAllowed';
-    case 'PayloadTooLarge': return 'PayloadTooLarge';
-    case 'UnsupportedMediaType': return 'UnsupportedMediaType';
-    default: return undefined;
+    case 'InvalidContent':
+      return 'InvalidJson';
+    case 'ResourceNotFound':
+      return 'NotFound';
+    case 'MethodNotAllowed':
+      return 'MethodNotAllowed';
+    case 'PayloadTooLarge':
+      return 'PayloadTooLarge';
+    case 'UnsupportedMediaType':
+      return 'UnsupportedMediaType';
+    default:
+      return undefined;
   }
 }
 
@@ -75,7 +84,16 @@ function restifyCode(code: string | undefined): HttpProblemCode | undefined {
  * body (any 5xx, or a 4xx that is a bare string or empty) becomes a problem body, and the original text goes to the
  * log. The bot's own answers (invoke responses with their object bodies, the expectReplies body) pass unchanged.
  */
-export function withPlainAdapterErrors(res: Response, logger: Logger): { socket: unknown; status(code: number): unknown; header(name: string, value: unknown): unknown; send(body?: unknown): unknown; end(): unknown } {
+export function withPlainAdapterErrors(
+  res: Response,
+  logger: Logger,
+): {
+  socket: unknown;
+  status(code: number): unknown;
+  header(name: string, value: unknown): unknown;
+  send(body?: unknown): unknown;
+  end(): unknown;
+} {
   let status = 200;
   let failed = false;
   let sent = false;

@@ -20,7 +20,8 @@ export function registerLegalPages(server: Server, options: LegalPagesOptions): 
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         // Nothing on these pages runs or loads from elsewhere.
-        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        'content-security-policy':
+          "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         'x-content-type-options': 'nosniff',
         'cache-control': 'public, max-age=3600',
       });
@@ -52,7 +53,9 @@ ${body}
 
 function privacyPage({ confirmationTtlSeconds, exportLinkTtlHours }: LegalPagesOptions): string {
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
-  return page('Privacy', `
+  return page(
+    'Privacy',
+    `
 <p>The Account Closure Bot helps a member of an unmanaged (self-service sign-up) work or school organization close
 their own account. This page says what the bot keeps about you, for how long, and whom to ask.</p>
 
@@ -93,12 +96,15 @@ files. That data is held by Microsoft, not by this bot: see the
 <p>The organization that runs this bot (named as its developer in the Teams app details) answers questions about
 what it keeps and deletes it on request, except the audit trail of a closed account, which it keeps as the record
 of the closure.</p>
-`);
+`,
+  );
 }
 
 function termsPage({ confirmationTtlSeconds }: LegalPagesOptions): string {
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
-  return page('Terms of use', `
+  return page(
+    'Terms of use',
+    `
 <p>By using the Account Closure Bot you agree to the following.</p>
 <ul>
   <li>The bot closes only the account you signed in with, only if your organization is unmanaged (it has no
@@ -113,5 +119,6 @@ function termsPage({ confirmationTtlSeconds }: LegalPagesOptions): string {
   <li>The bot is provided as it is, by the organization that runs it, without warranty. Questions go to that
     organization (named as the developer in the Teams app details).</li>
 </ul>
-`);
+`,
+  );
 }

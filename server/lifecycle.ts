@@ -90,4 +90,3 @@ async function withinGrace(work: Promise<unknown>, graceMs: number): Promise<boo
     clearTimeout(timer);
   }
 }
-

@@ -66,7 +66,12 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
       let body = loaded.get(route);
       if (!body) loaded.set(route, (body = readFile(asset.file)));
       const bytes = await body;
-      res.writeHead(200, { ...securityHeaders(), 'content-type': asset.type, 'content-length': bytes.length, 'cache-control': 'public, max-age=3600' });
+      res.writeHead(200, {
+        ...securityHeaders(),
+        'content-type': asset.type,
+        'content-length': bytes.length,
+        'cache-control': 'public, max-age=3600',
+      });
       res.end(bytes);
     });
   }
@@ -79,7 +84,12 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
       res.send(403, problem('OriginNotAllowed', 'This site may not start the web chat.'));
       return next(false);
     }
-    res.writeHead(204, { ...corsHeaders(origin), 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+    res.writeHead(204, {
+      ...corsHeaders(origin),
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'content-type',
+      'access-control-max-age': '600',
+    });
     res.end();
     return next(false);
   });
@@ -90,7 +100,10 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
     const origin = req.header('origin');
     if (!origin || !originAllowed(req, origin)) {
       logger.warn(`web chat token refused for origin "${origin ?? '(none)'}"`);
-      res.send(403, problem('OriginNotAllowed', 'This site may not start the web chat. Its origin must be listed in WEBCHAT_ALLOWED_ORIGINS.'));
+      res.send(
+        403,
+        problem('OriginNotAllowed', 'This site may not start the web chat. Its origin must be listed in WEBCHAT_ALLOWED_ORIGINS.'),
+      );
       return;
     }
     const waitMs = buckets.take(clientKey(req, options.trustedProxyHops ?? 0));
@@ -102,14 +115,25 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
     }
     for (const [name, value] of Object.entries(corsHeaders(origin))) res.header(name, value);
     if (!tokenSource) {
-      logger.warn('web chat token refused: no Direct Line secret is configured (DIRECT_LINE_SECRET; a shared sandbox, SANDBOX_URL, has no Direct Line)');
-      res.send(503, problem('WebChatNotConfigured', 'The web chat is not set up on this server: it has no Direct Line secret (DIRECT_LINE_SECRET).'));
+      logger.warn(
+        'web chat token refused: no Direct Line secret is configured (DIRECT_LINE_SECRET; a shared sandbox, SANDBOX_URL, has no Direct Line)',
+      );
+      res.send(
+        503,
+        problem('WebChatNotConfigured', 'The web chat is not set up on this server: it has no Direct Line secret (DIRECT_LINE_SECRET).'),
+      );
       return;
     }
     try {
       const userId = `dl_${randomBytes(16).toString('hex')}`;
       const issued = await tokenSource.issue({ userId, trustedOrigins: [origin] });
-      res.send(200, { token: issued.token, conversationId: issued.conversationId, userId: issued.userId, domain: tokenSource.domain, expiresIn: issued.expiresInSeconds });
+      res.send(200, {
+        token: issued.token,
+        conversationId: issued.conversationId,
+        userId: issued.userId,
+        domain: tokenSource.domain,
+        expiresIn: issued.expiresInSeconds,
+      });
     } catch (error) {
       logger.error('web chat token could not be issued', { error });
       if (isAppError(error)) res.send(error.status, problem(error.code, error.userMessage));
@@ -182,7 +206,13 @@ function problem(code: string, message: string): { error: { code: string; messag
  * trusted proxy saw). A header with fewer entries did not come through those proxies: the socket address then.
  */
 function clientKey(req: Request, trustedProxyHops: number): string {
-  const hops = trustedProxyHops > 0 ? (req.header('x-forwarded-for') ?? '').split(',').map((hop) => hop.trim()).filter(Boolean) : [];
+  const hops =
+    trustedProxyHops > 0
+      ? (req.header('x-forwarded-for') ?? '')
+          .split(',')
+          .map((hop) => hop.trim())
+          .filter(Boolean)
+      : [];
   const forwarded = hops.length >= trustedProxyHops ? hops[hops.length - trustedProxyHops] : undefined;
   const address = forwarded || req.socket.remoteAddress || 'unknown';
   // App Service writes `ip:port`; one client's connections must share a bucket.

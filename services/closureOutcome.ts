@@ -4,8 +4,18 @@ import { AppError, ErrorCatalogue, type ErrorCode } from './errors';
 
 /** Why a press was refused; each has its own sentence for the user (dialogs/messages.ts). */
 export type RejectionReason =
-  | 'unknownRequest' | 'notRequester' | 'otherConversation' | 'differentAccount' | 'badNonce' | 'expired'
-  | 'alreadyClosed' | 'alreadyHandedOff' | 'inProgress' | 'cancelled' | 'failedBefore' | 'closedByAnotherRequest';
+  | 'unknownRequest'
+  | 'notRequester'
+  | 'otherConversation'
+  | 'differentAccount'
+  | 'badNonce'
+  | 'expired'
+  | 'alreadyClosed'
+  | 'alreadyHandedOff'
+  | 'inProgress'
+  | 'cancelled'
+  | 'failedBefore'
+  | 'closedByAnotherRequest';
 
 export type ConfirmResult =
   | { readonly kind: 'closed'; readonly requestId: string; readonly closedAt: Date }
@@ -23,10 +33,13 @@ export type DeclineResult = { readonly kind: 'declined' } | { readonly kind: 're
 export function outcomeOf(request: ClosureRequest): ConfirmResult {
   const { requestId, errorCode = '' } = request;
   switch (request.status) {
-    case 'closed': return { kind: 'closed', requestId, closedAt: new Date(request.closedAt ?? request.updatedAt) };
-    case 'handedOff': return { kind: 'handedOff', requestId, portalUrl: request.portalUrl ?? '', reason: request.handOffReason ?? 'configured' };
+    case 'closed':
+      return { kind: 'closed', requestId, closedAt: new Date(request.closedAt ?? request.updatedAt) };
+    case 'handedOff':
+      return { kind: 'handedOff', requestId, portalUrl: request.portalUrl ?? '', reason: request.handOffReason ?? 'configured' };
     default: {
-      if (errorCode.startsWith('noLongerEligible:')) return { kind: 'notEligible', requestId, verdict: errorCode.endsWith('managed') ? 'managed' : 'notWorkOrSchool' };
+      if (errorCode.startsWith('noLongerEligible:'))
+        return { kind: 'notEligible', requestId, verdict: errorCode.endsWith('managed') ? 'managed' : 'notWorkOrSchool' };
       if (errorCode === 'closedByAnotherRequest') return { kind: 'rejected', reason: 'closedByAnotherRequest' };
       const code: ErrorCode = errorCode in ErrorCatalogue ? (errorCode as ErrorCode) : 'CLOSE_FAILED';
       return { kind: 'failed', requestId, error: new AppError(code, `request "${requestId}" ended as failed`) };
@@ -36,13 +49,20 @@ export function outcomeOf(request: ClosureRequest): ConfirmResult {
 
 export function statusRejection(status: ClosureStatus): RejectionReason {
   switch (status) {
-    case 'closed': return 'alreadyClosed';
-    case 'handedOff': return 'alreadyHandedOff';
+    case 'closed':
+      return 'alreadyClosed';
+    case 'handedOff':
+      return 'alreadyHandedOff';
     case 'confirmed':
-    case 'closing': return 'inProgress';
-    case 'cancelled': return 'cancelled';
-    case 'expired': return 'expired';
-    case 'failed': return 'failedBefore';
-    case 'pending': return 'inProgress';
+    case 'closing':
+      return 'inProgress';
+    case 'cancelled':
+      return 'cancelled';
+    case 'expired':
+      return 'expired';
+    case 'failed':
+      return 'failedBefore';
+    case 'pending':
+      return 'inProgress';
   }
 }

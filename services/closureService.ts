@@ -1,8 +1,16 @@
 import type { AccountCloser, CloseOutcome } from './accountCloser';
 import type { AuditEvent, AuditTrail } from './auditTrail';
 import {
-  accountKey, hashNonce, newNonce, newRequestId, nonceMatches, scrubbed, TERMINAL_STATUSES,
-  type AccountClosureLock, type ClosureRequest, type ClosureStatus,
+  accountKey,
+  hashNonce,
+  newNonce,
+  newRequestId,
+  nonceMatches,
+  scrubbed,
+  TERMINAL_STATUSES,
+  type AccountClosureLock,
+  type ClosureRequest,
+  type ClosureStatus,
 } from './closureRequest';
 import { statusRejection, type ConfirmResult, type DeclineResult, type RejectionReason } from './closureOutcome';
 import { AppError, isAppError } from './errors';
@@ -67,7 +75,13 @@ export class ClosureService {
 
   constructor(private readonly options: ClosureServiceOptions) {}
 
-  async open(input: { identity: VerifiedIdentity; channelId: string; channelUserId: string; conversationId: string; conversation: Record<string, unknown> }): Promise<{ request: ClosureRequest; nonce: string }> {
+  async open(input: {
+    identity: VerifiedIdentity;
+    channelId: string;
+    channelUserId: string;
+    conversationId: string;
+    conversation: Record<string, unknown>;
+  }): Promise<{ request: ClosureRequest; nonce: string }> {
     const now = this.options.clock();
     const nonce = newNonce();
     const request: ClosureRequest = {
@@ -115,7 +129,9 @@ export class ClosureService {
   async recordCard(requestId: string, activityId: string): Promise<void> {
     const stored = await this.options.requests.get(requestId);
     if (!stored || stored.value.cardActivityId === activityId) return;
-    await this.options.requests.replace(requestId, { ...stored.value, cardActivityId: activityId }, stored.etag).catch((error: unknown) => this.ignoreConflict(error));
+    await this.options.requests
+      .replace(requestId, { ...stored.value, cardActivityId: activityId }, stored.etag)
+      .catch((error: unknown) => this.ignoreConflict(error));
   }
 
   /** Reads a request, for rendering its state (e.g. a Teams card refresh). */
@@ -127,8 +143,16 @@ export class ClosureService {
     const stored = await this.options.requests.get(requestId);
     const rejection = stored ? this.check(stored.value, nonce, presser) : 'unknownRequest';
     if (rejection) {
-      await this.options.audit.append({ type: 'confirmationRejected', at: this.nowIso(), requestId, objectId: presser.identity.objectId, tenantId: presser.identity.tenantId, detail: rejection });
-      if (rejection === 'expired' && stored) await this.transition(stored, 'expired', {}).catch((error: unknown) => this.ignoreConflict(error));
+      await this.options.audit.append({
+        type: 'confirmationRejected',
+        at: this.nowIso(),
+        requestId,
+        objectId: presser.identity.objectId,
+        tenantId: presser.identity.tenantId,
+        detail: rejection,
+      });
+      if (rejection === 'expired' && stored)
+        await this.transition(stored, 'expired', {}).catch((error: unknown) => this.ignoreConflict(error));
       return { kind: 'rejected', reason: rejection };
     }
     const live = stored as StoredRecord<ClosureRequest>;
@@ -187,7 +211,14 @@ export class ClosureService {
       this.options.logger.warn('finishing a stranded closure', { requestId: record.id, status });
       try {
         const result = await this.finish(record);
-        await this.options.audit.append({ type: 'reconciled', at: this.nowIso(), requestId: record.id, objectId: record.value.objectId, tenantId: record.value.tenantId, detail: result.kind });
+        await this.options.audit.append({
+          type: 'reconciled',
+          at: this.nowIso(),
+          requestId: record.id,
+          objectId: record.value.objectId,
+          tenantId: record.value.tenantId,
+          detail: result.kind,
+        });
         if (result.kind !== 'stillClosing') toSettle.push(record.id);
       } catch (error) {
         if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
@@ -310,7 +341,11 @@ export class ClosureService {
     };
     let outcome: CloseOutcome;
     try {
-      outcome = await this.options.closer.close(current.value, { requestId, deleteSent: current.value.deleteSentAt !== undefined, recordDeleteSent });
+      outcome = await this.options.closer.close(current.value, {
+        requestId,
+        deleteSent: current.value.deleteSentAt !== undefined,
+        recordDeleteSent,
+      });
     } catch (error) {
       return this.closeDidNotHappen(current, error);
     }
@@ -324,14 +359,23 @@ export class ClosureService {
         return { kind: 'closed', requestId, closedAt };
       }
       // Before the transition scrubs them: the check needs the channel ids and the conversation (idempotent per request).
-      await this.options.onHandedOff?.({ ...current.value, status: 'handedOff', portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
+      await this.options.onHandedOff?.({
+        ...current.value,
+        status: 'handedOff',
+        portalUrl: outcome.portalUrl,
+        handOffReason: outcome.reason,
+      });
       const done = await this.transition(current, 'handedOff', { portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
       await this.auditAfterOutcome('handedOff', done.value, outcome.reason);
       await this.releaseLock(done.value);
       return { kind: 'handedOff', requestId, portalUrl: outcome.portalUrl, reason: outcome.reason };
     } catch (error) {
       if (isAppError(error, 'RECORD_CONFLICT')) throw error;
-      this.options.logger.error('the outcome could not be recorded; the reconciler will record it', { requestId, outcome: outcome.kind, error });
+      this.options.logger.error('the outcome could not be recorded; the reconciler will record it', {
+        requestId,
+        outcome: outcome.kind,
+        error,
+      });
       return { kind: 'stillClosing', requestId };
     }
   }
@@ -344,7 +388,14 @@ export class ClosureService {
     this.options.logger.error('closing the account did not finish', { requestId, errorCode: appError.code, error });
     if (outcomeUnknown && current.value.attempts < this.options.maxCloseAttempts) {
       // The delete may have happened: stay `closing` and let the reconciler retry (deletes are idempotent).
-      await this.options.audit.append({ type: 'closeFailed', at: this.nowIso(), requestId, objectId: current.value.objectId, tenantId: current.value.tenantId, detail: `${appError.code}:willRetry` });
+      await this.options.audit.append({
+        type: 'closeFailed',
+        at: this.nowIso(),
+        requestId,
+        objectId: current.value.objectId,
+        tenantId: current.value.tenantId,
+        detail: `${appError.code}:willRetry`,
+      });
       return { kind: 'stillClosing', requestId };
     }
     const failed = await this.transition(current, 'failed', { errorCode: appError.code });
@@ -358,7 +409,11 @@ export class ClosureService {
       await this.audit(type, request, detail);
     } catch (error) {
       this.unaudited.add(request.requestId);
-      this.options.logger.error('an audit event could not be written after the outcome; it is written before settling', { requestId: request.requestId, type, error });
+      this.options.logger.error('an audit event could not be written after the outcome; it is written before settling', {
+        requestId: request.requestId,
+        type,
+        error,
+      });
     }
   }
 
@@ -400,7 +455,9 @@ export class ClosureService {
     throw new AppError('RECORD_CONFLICT', `could not take the closure lock of request "${request.requestId}"`);
   }
 
-  private async recheckRealm(current: StoredRecord<ClosureRequest>): Promise<{ kind: 'eligible' } | { kind: 'ended'; result: ConfirmResult }> {
+  private async recheckRealm(
+    current: StoredRecord<ClosureRequest>,
+  ): Promise<{ kind: 'eligible' } | { kind: 'ended'; result: ConfirmResult }> {
     const { requestId, upn } = current.value;
     try {
       if (!upn) throw new AppError('REALM_UNAVAILABLE', `request "${requestId}" has no UPN to re-check`);
@@ -417,7 +474,11 @@ export class ClosureService {
     }
   }
 
-  private async transition(record: StoredRecord<ClosureRequest>, status: ClosureStatus, changes: Partial<ClosureRequest>): Promise<StoredRecord<ClosureRequest>> {
+  private async transition(
+    record: StoredRecord<ClosureRequest>,
+    status: ClosureStatus,
+    changes: Partial<ClosureRequest>,
+  ): Promise<StoredRecord<ClosureRequest>> {
     let value: ClosureRequest = { ...record.value, ...changes, status, updatedAt: this.nowIso() };
     if (TERMINAL_STATUSES.includes(status)) value = scrubbed(value);
     const etag = await this.options.requests.replace(value.requestId, value, record.etag);
@@ -425,7 +486,15 @@ export class ClosureService {
   }
 
   private async audit(type: AuditEvent['type'], request: ClosureRequest, detail?: string): Promise<void> {
-    await this.options.audit.append({ type, at: this.nowIso(), requestId: request.requestId, objectId: request.objectId, tenantId: request.tenantId, upnHash: request.upnHash, ...(detail ? { detail } : {}) });
+    await this.options.audit.append({
+      type,
+      at: this.nowIso(),
+      requestId: request.requestId,
+      objectId: request.objectId,
+      tenantId: request.tenantId,
+      upnHash: request.upnHash,
+      ...(detail ? { detail } : {}),
+    });
   }
 
   private leaseUntil(): string {

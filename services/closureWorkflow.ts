@@ -13,7 +13,13 @@ export type ClosureNotice =
   /** `upn` is known only in the requester's own turn; `signedOut` is whether the sign-out went through. */
   | { readonly kind: 'closed'; readonly requestId: string; readonly closedAt: Date; readonly upn?: string; readonly signedOut: boolean }
   /** `upn`, known only in the requester's own turn, names the account on the hand-off card. */
-  | { readonly kind: 'handedOff'; readonly requestId: string; readonly portalUrl: string; readonly reason: HandOffReason; readonly upn?: string }
+  | {
+      readonly kind: 'handedOff';
+      readonly requestId: string;
+      readonly portalUrl: string;
+      readonly reason: HandOffReason;
+      readonly upn?: string;
+    }
   | { readonly kind: 'notEligible'; readonly requestId: string; readonly verdict: 'managed' | 'notWorkOrSchool' }
   | { readonly kind: 'failed'; readonly requestId: string; readonly error: AppError }
   | { readonly kind: 'stillClosing'; readonly requestId: string }
@@ -67,7 +73,8 @@ export class ClosureWorkflow {
     } else if (result.kind === 'rejected') {
       await channel.send({ kind: 'rejected', reason: result.reason });
       // An expired press ends the request, and one that lost the account to another request fails it: settle those.
-      if (result.reason === 'expired' || result.reason === 'closedByAnotherRequest') await this.settle(requestId, channel, { silent: true });
+      if (result.reason === 'expired' || result.reason === 'closedByAnotherRequest')
+        await this.settle(requestId, channel, { silent: true });
     } else {
       const settled = await this.settle(requestId, channel, { upn: identity.upn });
       if (!settled) this.options.logger.info('the outcome is being settled by another instance', { requestId });
@@ -121,7 +128,11 @@ export class ClosureWorkflow {
    * closure, tells the outcome, updates the card, then drops the conversation reference. Returns false when there
    * was nothing to settle or another instance holds it. A failure before telling leaves it to the reconciler.
    */
-  async settle(requestId: string, channel: ClosureChannel, hint: { upn?: string; silent?: boolean; audited?: boolean } = {}): Promise<boolean> {
+  async settle(
+    requestId: string,
+    channel: ClosureChannel,
+    hint: { upn?: string; silent?: boolean; audited?: boolean } = {},
+  ): Promise<boolean> {
     const claimed = await this.options.closure.claimSettlement(requestId, this.options.settleLeaseMs);
     if (!claimed) return false;
     const request = claimed.value;
@@ -161,9 +172,13 @@ function noticeOf(request: ClosureRequest, known: { upn?: string; signedOut: boo
   if (request.status === 'cancelled') return request.declined ? { kind: 'declined', requestId: request.requestId } : undefined;
   const result = outcomeOf(request);
   switch (result.kind) {
-    case 'closed': return { ...result, ...(known.upn ? { upn: known.upn } : {}), signedOut: known.signedOut };
-    case 'handedOff': return { ...result, ...(known.upn ? { upn: known.upn } : {}) };
-    case 'stillClosing': return undefined;
-    default: return result;
+    case 'closed':
+      return { ...result, ...(known.upn ? { upn: known.upn } : {}), signedOut: known.signedOut };
+    case 'handedOff':
+      return { ...result, ...(known.upn ? { upn: known.upn } : {}) };
+    case 'stillClosing':
+      return undefined;
+    default:
+      return result;
   }
 }

@@ -22,8 +22,8 @@ export const ErrorCatalogue = {
     userMessage:
       "I can't export your data for you in your organization, so nothing has been requested and nothing has been closed. " +
       "You can export it yourself on Microsoft's My data requests page: sign in with this account, select New export request, then Yes. " +
-      "It is usually ready in a day or two, and its download link works for a limited time, so download it before you close the account. " +
-      "When you have your copy, say close my account and choose Skip.",
+      'It is usually ready in a day or two, and its download link works for a limited time, so download it before you close the account. ' +
+      'When you have your copy, say close my account and choose Skip.',
   },
   RECORD_CONFLICT: { status: 409, userMessage: 'Someone else changed this at the same moment. Nothing was done twice.' },
   RECORD_NOT_FOUND: { status: 404, userMessage: "I can't find that request." },
@@ -70,5 +70,9 @@ export function isAppError(error: unknown, code?: ErrorCode): error is AppError 
 /** EADDRINUSE named with the setting that moves the port, so the one line at start-up says what to change. */
 export function portInUse(error: unknown, port: number, host: string, setting: string): Error {
   if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return error instanceof Error ? error : new Error(String(error));
-  return new AppError('CONFIG_INVALID', `port ${port} on ${host} is already in use (EADDRINUSE), perhaps by another copy of the bot: stop it, or set ${setting} to a free port`, { cause: error });
+  return new AppError(
+    'CONFIG_INVALID',
+    `port ${port} on ${host} is already in use (EADDRINUSE), perhaps by another copy of the bot: stop it, or set ${setting} to a free port`,
+    { cause: error },
+  );
 }

@@ -59,7 +59,13 @@ export class ExportService {
     };
     if (existing) await this.options.jobs.replace(key, job, existing.etag);
     else await this.options.jobs.create(key, job);
-    await this.options.audit.append({ type: 'exportRequested', at: job.requestedAt, objectId: job.objectId, tenantId: job.tenantId, detail: exportId });
+    await this.options.audit.append({
+      type: 'exportRequested',
+      at: job.requestedAt,
+      objectId: job.objectId,
+      tenantId: job.tenantId,
+      detail: exportId,
+    });
     return job;
   }
 
@@ -95,7 +101,13 @@ export class ExportService {
     const now = this.options.clock().toISOString();
     const next: ExportJob =
       status.kind === 'ready'
-        ? { ...record.value, status: 'ready', downloadUrl: status.downloadUrl, linkExpiresAt: status.expiresAt.toISOString(), notifiedAt: now }
+        ? {
+            ...record.value,
+            status: 'ready',
+            downloadUrl: status.downloadUrl,
+            linkExpiresAt: status.expiresAt.toISOString(),
+            notifiedAt: now,
+          }
         : { ...record.value, status: 'failed', failureReason: status.reason, notifiedAt: now };
     try {
       await this.options.jobs.replace(record.id, next, record.etag);
@@ -103,7 +115,13 @@ export class ExportService {
       if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
       throw error;
     }
-    await this.options.audit.append({ type: status.kind === 'ready' ? 'exportReady' : 'exportFailed', at: now, objectId: next.objectId, tenantId: next.tenantId, detail: next.exportId });
+    await this.options.audit.append({
+      type: status.kind === 'ready' ? 'exportReady' : 'exportFailed',
+      at: now,
+      objectId: next.objectId,
+      tenantId: next.tenantId,
+      detail: next.exportId,
+    });
     return next;
   }
 }

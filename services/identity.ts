@@ -15,6 +15,9 @@ export interface VerifiedIdentity {
   readonly organizationName: string;
 }
 
-export function sameAccount(a: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, b: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): boolean {
+export function sameAccount(
+  a: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>,
+  b: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>,
+): boolean {
   return a.objectId === b.objectId && a.tenantId === b.tenantId;
 }

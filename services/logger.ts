@@ -64,7 +64,8 @@ export function redactFields(fields: Record<string, unknown>): Record<string, un
 function redactObject(value: object, depth: number, seen: WeakSet<object>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(value)) {
-    out[name] = (SECRET_FIELD.test(name) && !NOT_SECRET.has(name)) || PERSONAL_FIELD.test(name) ? '[redacted]' : redactValue(field, depth + 1, seen);
+    out[name] =
+      (SECRET_FIELD.test(name) && !NOT_SECRET.has(name)) || PERSONAL_FIELD.test(name) ? '[redacted]' : redactValue(field, depth + 1, seen);
   }
   return out;
 }
@@ -101,7 +102,9 @@ function describeError(error: Error, depth: number): Record<string, unknown> {
   const cause: unknown = error.cause ?? (dialogContext ? (error as { error?: unknown }).error : undefined);
   if (cause !== undefined && cause !== error) {
     if (depth + 1 >= MAX_CAUSES) described.cause = '[more causes cut]';
-    else described.cause = cause instanceof Error ? describeError(cause, depth + 1) : typeof cause === 'string' ? cause : JSON.stringify(cause);
+    else
+      described.cause =
+        cause instanceof Error ? describeError(cause, depth + 1) : typeof cause === 'string' ? cause : JSON.stringify(cause);
   }
   return described;
 }

@@ -20,7 +20,9 @@
       body: '{}',
       credentials: 'same-origin',
     });
-    var body = await response.json().catch(function () { return {}; });
+    var body = await response.json().catch(function () {
+      return {};
+    });
     if (!response.ok) {
       throw new Error((body && body.error && body.error.message) || 'The chat could not start (' + response.status + ').');
     }
@@ -42,7 +44,12 @@
       fellBack = true;
       // The same conversation with the same (refreshed) token: polling from its start shows what the stream never
       // delivered. A fresh element, so Web Chat starts over instead of mixing two connections in one store.
-      var polling = window.WebChat.createDirectLine({ token: current.token, conversationId: current.conversationId, domain: body.domain, webSocket: false });
+      var polling = window.WebChat.createDirectLine({
+        token: current.token,
+        conversationId: current.conversationId,
+        domain: body.domain,
+        webSocket: false,
+      });
       current.end();
       current = polling;
       var old = document.getElementById('webchat');
@@ -67,7 +74,9 @@
         throw error;
       }
       var opened = false;
-      socket.addEventListener('open', function () { opened = true; });
+      socket.addEventListener('open', function () {
+        opened = true;
+      });
       socket.addEventListener('close', function () {
         if (!opened) onUnavailable();
       });

@@ -41,7 +41,10 @@ abstract class ThrottledSweep implements StateExpiry {
 
 /** `STORAGE=file`: one `<sha256>.json` per state key (bot/storage/fileStorage.ts); the file's mtime is its last write. */
 export class FileStateExpiry extends ThrottledSweep {
-  constructor(private readonly dir: string, options: StateExpiryOptions) {
+  constructor(
+    private readonly dir: string,
+    options: StateExpiryOptions,
+  ) {
     super(options);
   }
 
@@ -71,7 +74,10 @@ export class FileStateExpiry extends ThrottledSweep {
  * The delete is conditional on the blob not having changed since the cutoff, so a conversation that woke up wins.
  */
 export class BlobStateExpiry extends ThrottledSweep {
-  constructor(private readonly container: ContainerClient, options: StateExpiryOptions) {
+  constructor(
+    private readonly container: ContainerClient,
+    options: StateExpiryOptions,
+  ) {
     super(options);
   }
 
@@ -79,11 +85,14 @@ export class BlobStateExpiry extends ThrottledSweep {
     let removed = 0;
     for await (const blob of this.container.listBlobsFlat()) {
       if (!isStateBlobName(blob.name) || blob.properties.lastModified >= cutoff) continue;
-      const result = await this.container.getBlobClient(blob.name).deleteIfExists({ conditions: { ifUnmodifiedSince: cutoff } }).catch((error: { statusCode?: number }) => {
-        // 412: written since the listing; it is not idle any more.
-        if (error.statusCode === 412) return { succeeded: false };
-        throw error;
-      });
+      const result = await this.container
+        .getBlobClient(blob.name)
+        .deleteIfExists({ conditions: { ifUnmodifiedSince: cutoff } })
+        .catch((error: { statusCode?: number }) => {
+          // 412: written since the listing; it is not idle any more.
+          if (error.statusCode === 412) return { succeeded: false };
+          throw error;
+        });
       if (result.succeeded) removed += 1;
     }
     return removed;

@@ -19,7 +19,10 @@ interface Bucket {
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(private readonly limit: RateLimit, private readonly now: () => number) {}
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly now: () => number,
+  ) {}
 
   /** Takes one token for `key`; 0 when allowed, else the milliseconds until the next token. */
   take(key: string): number {

@@ -48,7 +48,8 @@ export class BlobSasLinkSigner implements DownloadLinkSigner {
   async sign(blobUrl: string, expiresAt: Date): Promise<string> {
     const blob = parseBlobUrl(blobUrl);
     const accountName = this.options.kind === 'accountKey' ? this.options.credential.accountName : this.options.keySource.accountName;
-    if (blob.accountName !== accountName) throw new AppError('EXPORT_UNAVAILABLE', `the export blob is not in storage account "${accountName}"`);
+    if (blob.accountName !== accountName)
+      throw new AppError('EXPORT_UNAVAILABLE', `the export blob is not in storage account "${accountName}"`);
     const now = this.now();
     if (expiresAt.getTime() <= now.getTime()) throw new AppError('EXPORT_UNAVAILABLE', 'a download link must expire in the future');
     const values: BlobSASSignatureValues = {
@@ -64,7 +65,11 @@ export class BlobSasLinkSigner implements DownloadLinkSigner {
       this.options.kind === 'accountKey'
         ? generateBlobSASQueryParameters(values, this.options.credential)
         : generateBlobSASQueryParameters(values, await this.userDelegationKey(now, expiresAt), accountName);
-    this.logger.info('download link signed', { container: blob.containerName, expiresAt: expiresAt.toISOString(), auth: this.options.kind });
+    this.logger.info('download link signed', {
+      container: blob.containerName,
+      expiresAt: expiresAt.toISOString(),
+      auth: this.options.kind,
+    });
     return `${blob.url}?${query.toString()}`;
   }
 
@@ -108,5 +113,11 @@ function parseBlobUrl(blobUrl: string): { accountName: string; containerName: st
     throw new AppError('EXPORT_UNAVAILABLE', 'the export blob URL is not a blob URL', { cause: error });
   }
   if (!client.containerName || !client.name) throw new AppError('EXPORT_UNAVAILABLE', 'the export blob URL names no container or blob');
-  return { accountName: client.accountName, containerName: client.containerName, blobName: client.name, url: client.url, https: client.url.startsWith('https:') };
+  return {
+    accountName: client.accountName,
+    containerName: client.containerName,
+    blobName: client.name,
+    url: client.url,
+    https: client.url.startsWith('https:'),
+  };
 }

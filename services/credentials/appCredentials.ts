@@ -46,9 +46,17 @@ export function createAppCredentialProvider(config: AppCredentialConfig, options
   };
   switch (config.kind) {
     case 'clientSecret':
-      return perTenant(logger, config.kind, (tenantId) => new ClientSecretCredential(tenantId, config.clientId, config.clientSecret, common));
+      return perTenant(
+        logger,
+        config.kind,
+        (tenantId) => new ClientSecretCredential(tenantId, config.clientId, config.clientSecret, common),
+      );
     case 'clientCertificate':
-      return perTenant(logger, config.kind, (tenantId) => new ClientCertificateCredential(tenantId, config.clientId, config.certificatePath, common));
+      return perTenant(
+        logger,
+        config.kind,
+        (tenantId) => new ClientCertificateCredential(tenantId, config.clientId, config.certificatePath, common),
+      );
     case 'managedIdentity':
       return singleCredential(logger, config.kind, new ManagedIdentityCredential({ ...options.transport, clientId: config.clientId }));
     case 'default':
@@ -74,21 +82,27 @@ function productionChain(common: ClientSecretCredentialOptions, options: AppCred
 
 function perTenant(logger: Logger, kind: string, create: (tenantId: string) => TokenCredential): AppCredentialProvider {
   const byTenant = new Map<string, TokenCredential>();
-  return createCachedTokens((tenantId, scope) => {
-    let credential = byTenant.get(tenantId);
-    if (!credential) {
-      credential = create(tenantId);
-      byTenant.set(tenantId, credential);
-      logger.info(`created a "${kind}" credential for tenant "${tenantId}"`, { tenantId, credential: kind });
-    }
-    return credential.getToken(scope);
-  }, { logger });
+  return createCachedTokens(
+    (tenantId, scope) => {
+      let credential = byTenant.get(tenantId);
+      if (!credential) {
+        credential = create(tenantId);
+        byTenant.set(tenantId, credential);
+        logger.info(`created a "${kind}" credential for tenant "${tenantId}"`, { tenantId, credential: kind });
+      }
+      return credential.getToken(scope);
+    },
+    { logger },
+  );
 }
 
 function singleCredential(logger: Logger, kind: string, credential: TokenCredential): AppCredentialProvider {
-  return createCachedTokens(async (tenantId, scope) => {
-    const token = await credential.getToken(scope);
-    logger.debug(`"${kind}" token acquired; it is for the identity's home tenant`, { tenantId, credential: kind });
-    return token;
-  }, { logger });
+  return createCachedTokens(
+    async (tenantId, scope) => {
+      const token = await credential.getToken(scope);
+      logger.debug(`"${kind}" token acquired; it is for the identity's home tenant`, { tenantId, credential: kind });
+      return token;
+    },
+    { logger },
+  );
 }

@@ -39,14 +39,18 @@ interface CacheEntry {
  * sandbox's app token fetched for every closure; a credential with its own cache (MSAL) is spared the lookup too.
  * A failed fetch is not cached: the next call asks again.
  */
-export function createCachedTokens(fetchToken: FetchToken, options: { readonly logger: Logger; readonly now?: () => number }): AppCredentialProvider {
+export function createCachedTokens(
+  fetchToken: FetchToken,
+  options: { readonly logger: Logger; readonly now?: () => number },
+): AppCredentialProvider {
   const now = options.now ?? Date.now;
   const cache = new Map<string, CacheEntry>();
   return {
     async getToken(tenantId, scope) {
       const key = `${tenantId} ${scope}`;
       const cached = cache.get(key);
-      if (cached && (cached.expiresAt === undefined || cached.expiresAt - TOKEN_REFRESH_MARGIN_MS > now())) return (await cached.token).token;
+      if (cached && (cached.expiresAt === undefined || cached.expiresAt - TOKEN_REFRESH_MARGIN_MS > now()))
+        return (await cached.token).token;
       const entry: CacheEntry = {
         token: fetchToken(tenantId, scope, { tenantId }).then((token) => {
           const value = requireToken(token?.token, options.logger, tenantId);
@@ -71,7 +75,10 @@ export function appCredentialProviderFromTokenCredential(
   credential: { getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> },
   options: { readonly logger: Logger; readonly now?: () => number },
 ): AppCredentialProvider {
-  return createCachedTokens((_tenantId, scope, tokenOptions) => credential.getToken(scope, tokenOptions), { ...options, logger: options.logger.child('credentials') });
+  return createCachedTokens((_tenantId, scope, tokenOptions) => credential.getToken(scope, tokenOptions), {
+    ...options,
+    logger: options.logger.child('credentials'),
+  });
 }
 
 export function requireToken(token: string | undefined, logger: Logger, tenantId: string): string {

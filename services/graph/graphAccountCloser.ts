@@ -56,21 +56,43 @@ export class GraphAccountCloser implements AccountCloser {
       token = await this.options.credentials.getToken(tenantId, this.options.scope);
     } catch (error) {
       // After our delete went out the outcome is unknown, not refused: stay for the reconciler.
-      if (deleteSent) throw new AppError('DIRECTORY_UNAVAILABLE', `no app token for tenant "${tenantId}" after the delete was sent (request "${requestId}")`, { cause: error });
-      return handOff('noAppToken', 'no app token for the user\'s tenant', error);
+      if (deleteSent)
+        throw new AppError(
+          'DIRECTORY_UNAVAILABLE',
+          `no app token for tenant "${tenantId}" after the delete was sent (request "${requestId}")`,
+          { cause: error },
+        );
+      return handOff('noAppToken', "no app token for the user's tenant", error);
     }
     const tokenTenant = tokenClaims(token)?.tid;
     if (tokenTenant?.toLowerCase() !== tenantId.toLowerCase()) {
-      if (deleteSent) throw new AppError('DIRECTORY_UNAVAILABLE', `app token is for tenant "${tokenTenant ?? 'unknown'}" after the delete was sent (request "${requestId}")`);
+      if (deleteSent)
+        throw new AppError(
+          'DIRECTORY_UNAVAILABLE',
+          `app token is for tenant "${tokenTenant ?? 'unknown'}" after the delete was sent (request "${requestId}")`,
+        );
       return handOff('otherTenant', `the app token is for tenant "${tokenTenant ?? 'unknown'}", not the user's`);
     }
 
-    const found = await this.call(token, { method: 'GET', operation: 'graph.getUser', path: `/v1.0/users/${objectId}?$select=id`, requestId, step: 'find' });
+    const found = await this.call(token, {
+      method: 'GET',
+      operation: 'graph.getUser',
+      path: `/v1.0/users/${objectId}?$select=id`,
+      requestId,
+      step: 'find',
+    });
     if (found === 'forbidden') return handOff('forbidden', 'Graph refused to read the user');
-    if (found === 'notFound' && !deleteSent) return handOff('userNotFound', 'the user\'s tenant does not know the user, and this request sent no delete');
+    if (found === 'notFound' && !deleteSent)
+      return handOff('userNotFound', "the user's tenant does not know the user, and this request sent no delete");
     if (found === 'done') {
       await options.recordDeleteSent?.();
-      const soft = await this.call(token, { method: 'DELETE', operation: 'graph.deleteUser', path: `/v1.0/users/${objectId}`, requestId, step: 'delete' });
+      const soft = await this.call(token, {
+        method: 'DELETE',
+        operation: 'graph.deleteUser',
+        path: `/v1.0/users/${objectId}`,
+        requestId,
+        step: 'delete',
+      });
       if (soft === 'forbidden') return handOff('forbidden', 'Graph refused the delete');
       this.logger.info(soft === 'done' ? 'user deleted' : 'user was already deleted', { ...fields, step: 'delete', result: soft });
     } else {
@@ -80,16 +102,29 @@ export class GraphAccountCloser implements AccountCloser {
     // The user is gone from the directory from here on. Permanent removal is best effort: a soft-deleted user can no
     // longer sign in and Entra purges it after 30 days, so a failure here must not report "not closed".
     try {
-      const hard = await this.call(token, { method: 'DELETE', operation: 'graph.purgeDeletedUser', path: `/v1.0/directory/deletedItems/${objectId}`, requestId, step: 'purge' });
+      const hard = await this.call(token, {
+        method: 'DELETE',
+        operation: 'graph.purgeDeletedUser',
+        path: `/v1.0/directory/deletedItems/${objectId}`,
+        requestId,
+        step: 'purge',
+      });
       // "Not found" right after our own delete: purged by an earlier attempt of this request (or not yet replicated).
-      this.logger.info(hard === 'done' ? 'user permanently deleted' : 'user was not in deleted items', { ...fields, step: 'purge', result: hard });
+      this.logger.info(hard === 'done' ? 'user permanently deleted' : 'user was not in deleted items', {
+        ...fields,
+        step: 'purge',
+        result: hard,
+      });
     } catch (error) {
       this.logger.error('user deleted, but permanent deletion failed; Entra purges it after 30 days', { ...fields, step: 'purge', error });
     }
     return { kind: 'closed' };
   }
 
-  private async call(token: string, call: { method: 'GET' | 'DELETE'; operation: string; path: string; requestId: string; step: string }): Promise<CallResult> {
+  private async call(
+    token: string,
+    call: { method: 'GET' | 'DELETE'; operation: string; path: string; requestId: string; step: string },
+  ): Promise<CallResult> {
     try {
       await this.options.http.request({
         method: call.method,
@@ -103,7 +138,11 @@ export class GraphAccountCloser implements AccountCloser {
       if (isHttpError(error, 404)) return 'notFound';
       if (isHttpError(error, 403)) return 'forbidden';
       const transient = isHttpError(error) && (error.status === undefined || error.status === 429 || error.status >= 500);
-      throw wrapGraphFailure(error, transient ? 'DIRECTORY_UNAVAILABLE' : 'CLOSE_FAILED', `${call.operation} (request "${call.requestId}")`);
+      throw wrapGraphFailure(
+        error,
+        transient ? 'DIRECTORY_UNAVAILABLE' : 'CLOSE_FAILED',
+        `${call.operation} (request "${call.requestId}")`,
+      );
     }
   }
 }

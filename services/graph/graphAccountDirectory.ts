@@ -38,7 +38,11 @@ export class GraphAccountDirectory implements AccountDirectory {
       ]);
     } catch (error) {
       if (isHttpError(error, 401)) {
-        this.logger.info('the directory did not accept the user token', { status: 401, errorCode: error.serviceCode, requestId: error.requestId });
+        this.logger.info('the directory did not accept the user token', {
+          status: 401,
+          errorCode: error.serviceCode,
+          requestId: error.requestId,
+        });
         throw new AppError('SIGN_IN_REJECTED', `Graph answered 401 to ${error.operation}`, { cause: error });
       }
       throw wrapGraphFailure(error, 'DIRECTORY_UNAVAILABLE', 'reading the signed-in user');
@@ -66,7 +70,8 @@ function readOrganization(body: unknown): Pick<VerifiedIdentity, 'tenantId' | 'o
   if (!Array.isArray(value) || value.length !== 1) throw malformed('/organization does not list exactly one organization');
   const { id, displayName } = asRecord(value[0]) ?? {};
   if (typeof id !== 'string' || !GUID_PATTERN.test(id)) throw malformed('/organization has no tenant id');
-  if (displayName !== null && displayName !== undefined && typeof displayName !== 'string') throw malformed('/organization displayName is not text');
+  if (displayName !== null && displayName !== undefined && typeof displayName !== 'string')
+    throw malformed('/organization displayName is not text');
   return { tenantId: id.toLowerCase(), organizationName: displayName || '' };
 }
 

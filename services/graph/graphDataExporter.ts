@@ -27,7 +27,6 @@ export interface GraphDataExporterOptions {
   readonly logger: Logger;
 }
 
-
 /**
  * Personal data export through Graph: `POST /users/{id}/exportPersonalData`
  * (https://learn.microsoft.com/graph/api/user-exportpersonaldata) answers 202 with a `Location` of a
@@ -46,7 +45,8 @@ export class GraphDataExporter implements DataExporter {
   async start(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, options: { readonly requestId: string }): Promise<ExportHandle> {
     const { objectId, tenantId } = identity;
     const { requestId } = options;
-    if (!GUID_PATTERN.test(objectId) || !GUID_PATTERN.test(tenantId)) throw new AppError('EXPORT_UNAVAILABLE', `object id or tenant id is not a GUID (request "${requestId}")`);
+    if (!GUID_PATTERN.test(objectId) || !GUID_PATTERN.test(tenantId))
+      throw new AppError('EXPORT_UNAVAILABLE', `object id or tenant id is not a GUID (request "${requestId}")`);
     let token: string;
     try {
       token = await this.options.credentials.getToken(tenantId, this.options.scope);
@@ -85,7 +85,8 @@ export class GraphDataExporter implements DataExporter {
   async status(handle: ExportHandle): Promise<ExportStatus> {
     const { operationUrl: url, tenantId } = handle;
     // The app token goes only to Graph itself, never to a URL a stored handle could have been tampered into.
-    if (!GUID_PATTERN.test(tenantId) || !this.isGraphUrl(url)) throw new AppError('EXPORT_UNAVAILABLE', 'the export handle is not one this exporter issued');
+    if (!GUID_PATTERN.test(tenantId) || !this.isGraphUrl(url))
+      throw new AppError('EXPORT_UNAVAILABLE', 'the export handle is not one this exporter issued');
     const token = await this.appToken(tenantId, 'status');
     let body: unknown;
     try {
@@ -105,7 +106,8 @@ export class GraphDataExporter implements DataExporter {
 
   private async readStatus(body: unknown): Promise<ExportStatus> {
     const { id, status } = (typeof body === 'object' && body !== null ? body : {}) as { id?: unknown; status?: unknown };
-    if (typeof id !== 'string' || !GUID_PATTERN.test(id)) throw new AppError('EXPORT_UNAVAILABLE', 'unexpected export status: no operation id');
+    if (typeof id !== 'string' || !GUID_PATTERN.test(id))
+      throw new AppError('EXPORT_UNAVAILABLE', 'unexpected export status: no operation id');
     switch (status) {
       case 'notStarted':
       case 'running':
@@ -120,7 +122,9 @@ export class GraphDataExporter implements DataExporter {
         try {
           downloadUrl = await this.options.signer.sign(blobUrl, expiresAt);
         } catch (error) {
-          throw new AppError('EXPORT_UNAVAILABLE', `export "${id}" is complete but its download link could not be signed`, { cause: error });
+          throw new AppError('EXPORT_UNAVAILABLE', `export "${id}" is complete but its download link could not be signed`, {
+            cause: error,
+          });
         }
         this.logger.info(`export "${id}" ready`, { operationId: id, expiresAt: expiresAt.toISOString() });
         return { kind: 'ready', downloadUrl, expiresAt };

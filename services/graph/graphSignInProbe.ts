@@ -35,7 +35,9 @@ export class GraphSignInProbe implements AccountSignInProbe {
         idempotent: true,
       });
       const id = (response.body as { id?: unknown } | undefined)?.id;
-      return typeof id === 'string' && id.toLowerCase() === account.objectId.toLowerCase() ? { kind: 'open' } : { kind: 'unknown', reason: 'otherAccount' };
+      return typeof id === 'string' && id.toLowerCase() === account.objectId.toLowerCase()
+        ? { kind: 'open' }
+        : { kind: 'unknown', reason: 'otherAccount' };
     } catch (error) {
       if (isHttpError(error, 404)) return { kind: 'gone' };
       const reason = isHttpError(error, 401) ? 'tokenRefused' : 'unavailable';

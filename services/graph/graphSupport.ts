@@ -17,7 +17,11 @@ export function graphUrl(graphBaseUrl: string, path: string): string {
 export function wrapGraphFailure(error: unknown, code: ErrorCode, what: string): AppError {
   if (error instanceof AppError) return error;
   if (isHttpError(error)) {
-    const parts = [error.status === undefined ? error.kind : `status ${error.status}`, error.serviceCode && `code "${error.serviceCode}"`, error.requestId && `request-id "${error.requestId}"`];
+    const parts = [
+      error.status === undefined ? error.kind : `status ${error.status}`,
+      error.serviceCode && `code "${error.serviceCode}"`,
+      error.requestId && `request-id "${error.requestId}"`,
+    ];
     return new AppError(code, `${what}: ${parts.filter(Boolean).join(', ')}`, { cause: error });
   }
   return new AppError(code, `${what}: ${error instanceof Error ? error.message : 'unknown failure'}`, { cause: error });
@@ -29,8 +33,8 @@ export function wrapGraphFailure(error: unknown, code: ErrorCode, what: string):
  */
 export function clientRequestIdFor(requestId: string, step: string): string {
   const bytes = createHash('sha1').update(`account-closure-bot:${requestId}:${step}`).digest().subarray(0, 16);
-  bytes[6] = ((bytes[6]) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8]) & 0x3f) | 0x80;
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

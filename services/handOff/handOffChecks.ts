@@ -130,9 +130,23 @@ export class HandOffChecks {
   private async check(stored: StoredRecord<HandOffCheck>, userToken: string | undefined): Promise<CheckResult> {
     const now = this.options.clock();
     const evidence = await this.options.probe.probe(userToken, stored.value);
-    const verdict: CheckVerdict = evidence.kind === 'gone' ? { kind: 'closureVerified' } : evidence.kind === 'open' ? { kind: 'stillOpen' } : { kind: 'cannotConfirm', reason: evidence.reason };
+    const verdict: CheckVerdict =
+      evidence.kind === 'gone'
+        ? { kind: 'closureVerified' }
+        : evidence.kind === 'open'
+          ? { kind: 'stillOpen' }
+          : { kind: 'cannotConfirm', reason: evidence.reason };
     const windowOver = now.getTime() >= Date.parse(stored.value.checkUntil);
-    const state: HandOffCheck['state'] = verdict.kind === 'closureVerified' ? 'closureVerified' : verdict.kind === 'stillOpen' ? 'stillOpen' : stored.value.state === 'stillOpen' ? 'stillOpen' : windowOver ? 'unconfirmed' : stored.value.state;
+    const state: HandOffCheck['state'] =
+      verdict.kind === 'closureVerified'
+        ? 'closureVerified'
+        : verdict.kind === 'stillOpen'
+          ? 'stillOpen'
+          : stored.value.state === 'stillOpen'
+            ? 'stillOpen'
+            : windowOver
+              ? 'unconfirmed'
+              : stored.value.state;
     const check: HandOffCheck = {
       ...stored.value,
       checks: stored.value.checks + 1,
@@ -141,14 +155,25 @@ export class HandOffChecks {
       ...(verdict.kind === 'closureVerified' || windowOver ? { ended: true } : {}),
     };
     await this.options.records.replace(check.requestId, check, stored.etag);
-    if (state !== stored.value.state || (check.ended && !stored.value.ended)) await this.audit(state === 'handedOff' ? 'closureUnconfirmed' : auditTypeOf(state), check, verdict);
-    this.options.logger.info('hand-off checked', { requestId: check.requestId, verdict: verdict.kind, ...(verdict.kind === 'cannotConfirm' ? { reason: verdict.reason } : {}), checks: check.checks });
+    if (state !== stored.value.state || (check.ended && !stored.value.ended))
+      await this.audit(state === 'handedOff' ? 'closureUnconfirmed' : auditTypeOf(state), check, verdict);
+    this.options.logger.info('hand-off checked', {
+      requestId: check.requestId,
+      verdict: verdict.kind,
+      ...(verdict.kind === 'cannotConfirm' ? { reason: verdict.reason } : {}),
+      checks: check.checks,
+    });
     return { kind: 'checked', verdict, check };
   }
 
   private async audit(type: AuditEvent['type'], check: HandOffCheck, verdict: CheckVerdict): Promise<void> {
     await this.options.audit.append({
-      type, at: this.options.clock().toISOString(), requestId: check.requestId, objectId: check.objectId, tenantId: check.tenantId, upnHash: check.upnHash,
+      type,
+      at: this.options.clock().toISOString(),
+      requestId: check.requestId,
+      objectId: check.objectId,
+      tenantId: check.tenantId,
+      upnHash: check.upnHash,
       detail: verdict.kind === 'cannotConfirm' ? `cannotConfirm:${verdict.reason}` : verdict.kind,
     });
   }
@@ -156,8 +181,11 @@ export class HandOffChecks {
 
 function auditTypeOf(state: Exclude<HandOffCheck['state'], 'handedOff'>): AuditEvent['type'] {
   switch (state) {
-    case 'closureVerified': return 'closureVerified';
-    case 'stillOpen': return 'stillOpen';
-    case 'unconfirmed': return 'closureUnconfirmed';
+    case 'closureVerified':
+      return 'closureVerified';
+    case 'stillOpen':
+      return 'stillOpen';
+    case 'unconfirmed':
+      return 'closureUnconfirmed';
   }
 }

@@ -91,12 +91,24 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const durationMs = now() - startedAt;
       if (result.ok) {
         logger.info(`${req.operation}: "${req.method}" "${url}" answered ${result.response.status}`, {
-          ...logFields, status: result.response.status, attempt, requestId: result.response.requestId, durationMs,
+          ...logFields,
+          status: result.response.status,
+          attempt,
+          requestId: result.response.requestId,
+          durationMs,
         });
         return result.response;
       }
       const { error } = result;
-      const failureFields = { ...logFields, status: error.status, errorCode: error.serviceCode, failure: error.kind, attempt, requestId: error.requestId, durationMs };
+      const failureFields = {
+        ...logFields,
+        status: error.status,
+        errorCode: error.serviceCode,
+        failure: error.kind,
+        attempt,
+        requestId: error.requestId,
+        durationMs,
+      };
       const waitMs = result.waitMs ?? backoffDelay(attempt, retry, random);
       const outOfAttempts = attempt >= retry.maxAttempts;
       const pastDeadline = now() + waitMs >= deadline;
@@ -117,7 +129,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   ): Promise<Attempt> {
     const fail = (kind: HttpFailureKind, extra: { status?: number; serviceCode?: string; requestId?: string }, cause?: unknown) =>
       new HttpError(
-        { kind, operation: req.operation, method: req.method, url: context.url, attempts: context.attempt, clientRequestId: context.clientRequestId, ...extra },
+        {
+          kind,
+          operation: req.operation,
+          method: req.method,
+          url: context.url,
+          attempts: context.attempt,
+          clientRequestId: context.clientRequestId,
+          ...extra,
+        },
         { cause },
       );
     let status: number;
@@ -125,7 +145,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let text: string;
     try {
       // Redirects are not followed (as with fetch's `redirect: 'manual'`): a 3xx is a status like any other.
-      const response = await transport.send({ method: req.method, url: req.url, headers, body: encodeBody(req.body), timeoutMs: context.timeoutMs });
+      const response = await transport.send({
+        method: req.method,
+        url: req.url,
+        headers,
+        body: encodeBody(req.body),
+        timeoutMs: context.timeoutMs,
+      });
       status = response.status;
       responseHeaders = response.headers;
       text = response.text;
@@ -141,7 +167,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const parsed = parseBody(text, responseHeaders.get('content-type'));
     if (status >= 200 && status < 300) {
       if (parsed.malformed) return { ok: false, error: fail('malformedBody', { status, requestId }, parsed.cause), retryable: false };
-      return { ok: true, response: { status, headers: responseHeaders, body: parsed.value, requestId, clientRequestId: context.clientRequestId } };
+      return {
+        ok: true,
+        response: { status, headers: responseHeaders, body: parsed.value, requestId, clientRequestId: context.clientRequestId },
+      };
     }
     return {
       ok: false,
@@ -169,7 +198,8 @@ function encodeBody(body: unknown): string | undefined {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-type ParsedBody = { readonly value: unknown; readonly malformed: false } | { readonly value: undefined; readonly malformed: true; readonly cause: unknown };
+type ParsedBody =
+  { readonly value: unknown; readonly malformed: false } | { readonly value: undefined; readonly malformed: true; readonly cause: unknown };
 
 /** JSON when the content type says so or the text looks like it; a body that claims JSON and is not is `malformed`. */
 function parseBody(text: string, contentType: string | null): ParsedBody {

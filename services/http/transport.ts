@@ -48,7 +48,8 @@ export function createTransport(deadlines: Deadlines): Transport {
   return {
     send(request) {
       const url = new URL(request.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new TypeError(`unsupported protocol "${url.protocol}"`));
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return Promise.reject(new TypeError(`unsupported protocol "${url.protocol}"`));
       const agent = agents[url.protocol];
       const send = url.protocol === 'https:' ? https.request : http.request;
       return new Promise<TransportResponse>((resolve, reject) => {
@@ -76,7 +77,11 @@ export function createTransport(deadlines: Deadlines): Transport {
           incoming.on('error', (error) => finish(error));
           incoming.on('aborted', () => finish(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
           incoming.on('end', () => {
-            finish(undefined, { status: incoming.statusCode ?? 0, headers: headerReader(incoming.headers), text: Buffer.concat(chunks).toString('utf8') });
+            finish(undefined, {
+              status: incoming.statusCode ?? 0,
+              headers: headerReader(incoming.headers),
+              text: Buffer.concat(chunks).toString('utf8'),
+            });
           });
         });
         outgoing.end(request.body);

@@ -13,7 +13,11 @@ export class PortalExportHandOff implements DataExporter {
   constructor(private readonly options: { readonly portalUrl: string; readonly logger: Logger }) {}
 
   async start(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, options: { readonly requestId: string }): Promise<ExportHandle> {
-    this.options.logger.info('export handed off to the portal by configuration', { requestId: options.requestId, objectId: identity.objectId, tenantId: identity.tenantId });
+    this.options.logger.info('export handed off to the portal by configuration', {
+      requestId: options.requestId,
+      objectId: identity.objectId,
+      tenantId: identity.tenantId,
+    });
     throw exportHandOff(this.options.portalUrl, `export handed off to the portal (request "${options.requestId}")`);
   }
 

@@ -20,7 +20,11 @@ export class PortalHandOffCloser implements AccountCloser {
   }
 
   async close(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, options: { readonly requestId: string }): Promise<CloseOutcome> {
-    this.logger.info('closure handed off to the portal by configuration', { requestId: options.requestId, objectId: identity.objectId, tenantId: identity.tenantId });
+    this.logger.info('closure handed off to the portal by configuration', {
+      requestId: options.requestId,
+      objectId: identity.objectId,
+      tenantId: identity.tenantId,
+    });
     return { kind: 'handedOff', portalUrl: this.options.portalUrl, reason: 'configured' };
   }
 }

@@ -135,7 +135,8 @@ export class FileRecordStore<T> implements RecordStore<T> {
     const created = await mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
       throw unavailable(`cannot create "${this.dir}"`, error);
     });
-    if (created !== undefined && this.dirSeen) this.logger.warn(`storage folder "${this.dir}" had disappeared; created it again, its earlier records are gone`);
+    if (created !== undefined && this.dirSeen)
+      this.logger.warn(`storage folder "${this.dir}" had disappeared; created it again, its earlier records are gone`);
     this.dirSeen = true;
     return withFileLock(join(this.dir, `.${id}.lock`), this.lockOptions, fn);
   }

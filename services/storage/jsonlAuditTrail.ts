@@ -69,7 +69,9 @@ export class JsonlAuditTrail implements AuditTrail {
   private closeHandle(): void {
     const handle = this.handle;
     this.handle = undefined;
-    handle?.then((open) => open.close()).catch((error: unknown) => this.logger.warn('could not close the audit file', { file: this.file, error }));
+    handle
+      ?.then((open) => open.close())
+      .catch((error: unknown) => this.logger.warn('could not close the audit file', { file: this.file, error }));
   }
 
   private openOnce(): Promise<FileHandle> {
@@ -83,7 +85,8 @@ export class JsonlAuditTrail implements AuditTrail {
       } catch (error) {
         throw unavailable(`cannot create the directory of "${this.file}"`, error);
       }
-      if (created !== undefined && this.dirSeen) this.logger.warn(`audit folder of "${this.file}" had disappeared; created it again, earlier events are gone`);
+      if (created !== undefined && this.dirSeen)
+        this.logger.warn(`audit folder of "${this.file}" had disappeared; created it again, earlier events are gone`);
       this.dirSeen = true;
       try {
         return await open(this.file, 'a');

@@ -89,7 +89,11 @@ export class OpenRecordIndex<T> implements RecordStore<T> {
       await this.options.index.delete(record.id);
       removed += 1;
     }
-    if (removed > 0) this.options.logger.info('deleted closed records past their retention', { removed, keepDays: this.options.keepClosedMs / 86_400_000 });
+    if (removed > 0)
+      this.options.logger.info('deleted closed records past their retention', {
+        removed,
+        keepDays: this.options.keepClosedMs / 86_400_000,
+      });
     return removed;
   }
 

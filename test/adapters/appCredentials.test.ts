@@ -46,7 +46,12 @@ describe('createAppCredentialProvider', () => {
       const { logger, records } = createRecordingLogger();
       const provider = createAppCredentialProvider(
         { kind: 'clientSecret', clientId: CLIENT_ID, clientSecret: 'test-client-secret-value' },
-        { logger, authorityHost: endpoint.authorityHost, disableInstanceDiscovery: true, transport: { agent: new https.Agent({ ca: endpoint.ca }) } },
+        {
+          logger,
+          authorityHost: endpoint.authorityHost,
+          disableInstanceDiscovery: true,
+          transport: { agent: new https.Agent({ ca: endpoint.ca }) },
+        },
       );
       return { provider, records };
     }
@@ -72,7 +77,10 @@ describe('createAppCredentialProvider', () => {
       const contoso = await provider.getToken(CONTOSO, GRAPH_SCOPE);
       await provider.getToken(CONTOSO, GRAPH_SCOPE);
       assert.notEqual(fabrikam, contoso);
-      assert.deepEqual(endpoint.tokenRequests.slice(before).map((request) => request.tenantId), [FABRIKAM, CONTOSO]);
+      assert.deepEqual(
+        endpoint.tokenRequests.slice(before).map((request) => request.tenantId),
+        [FABRIKAM, CONTOSO],
+      );
       assert.equal(records.filter((record) => record.message.startsWith('created a "clientSecret" credential')).length, 2);
     });
 
@@ -103,12 +111,20 @@ describe('createAppCredentialProvider', () => {
       const { logger } = createRecordingLogger();
       const provider = createAppCredentialProvider(
         { kind: 'clientCertificate', clientId: CLIENT_ID, certificatePath },
-        { logger, authorityHost: endpoint.authorityHost, disableInstanceDiscovery: true, transport: { agent: new https.Agent({ ca: endpoint.ca }) } },
+        {
+          logger,
+          authorityHost: endpoint.authorityHost,
+          disableInstanceDiscovery: true,
+          transport: { agent: new https.Agent({ ca: endpoint.ca }) },
+        },
       );
       await provider.getToken(FABRIKAM, GRAPH_SCOPE);
       await provider.getToken(FABRIKAM, GRAPH_SCOPE);
       await provider.getToken(CONTOSO, GRAPH_SCOPE);
-      assert.deepEqual(endpoint.tokenRequests.map((request) => request.tenantId), [FABRIKAM, CONTOSO]);
+      assert.deepEqual(
+        endpoint.tokenRequests.map((request) => request.tenantId),
+        [FABRIKAM, CONTOSO],
+      );
       const form = endpoint.tokenRequests[0]?.form;
       assert.equal(form?.get('client_assertion_type'), 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
       assert.equal(form?.get('client_secret'), null);
@@ -144,7 +160,12 @@ describe('appCredentialProviderFromTokenCredential', () => {
     it('reuses a tenant token until shortly before it expires, then asks again', async () => {
       let clock = Date.parse('2026-01-01T10:00:00Z');
       const { credential, calls } = createRecordingCredential();
-      const expiring: TokenCredential = { getToken: async (scopes, options) => ({ token: (await credential.getToken(scopes, options))?.token ?? '', expiresOnTimestamp: clock + 3_600_000 }) };
+      const expiring: TokenCredential = {
+        getToken: async (scopes, options) => ({
+          token: (await credential.getToken(scopes, options))?.token ?? '',
+          expiresOnTimestamp: clock + 3_600_000,
+        }),
+      };
       const { logger } = createRecordingLogger();
       const provider = appCredentialProviderFromTokenCredential(expiring, { logger, now: () => clock });
       await provider.getToken(CONTOSO, GRAPH_SCOPE);
@@ -163,7 +184,10 @@ describe('appCredentialProviderFromTokenCredential', () => {
       const tokens = await Promise.all([CONTOSO, CONTOSO, FABRIKAM, CONTOSO].map((tenant) => provider.getToken(tenant, GRAPH_SCOPE)));
       await provider.getToken(CONTOSO, 'https://other.example/.default');
       assert.deepEqual(tokens, [`token-for-${CONTOSO}`, `token-for-${CONTOSO}`, `token-for-${FABRIKAM}`, `token-for-${CONTOSO}`]);
-      assert.deepEqual(calls.map((c) => `${c.tenantId} ${String(c.scopes)}`), [`${CONTOSO} ${GRAPH_SCOPE}`, `${FABRIKAM} ${GRAPH_SCOPE}`, `${CONTOSO} https://other.example/.default`]);
+      assert.deepEqual(
+        calls.map((c) => `${c.tenantId} ${String(c.scopes)}`),
+        [`${CONTOSO} ${GRAPH_SCOPE}`, `${FABRIKAM} ${GRAPH_SCOPE}`, `${CONTOSO} https://other.example/.default`],
+      );
     });
 
     it('does not keep a failure: the next call asks again', async () => {

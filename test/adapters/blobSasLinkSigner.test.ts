@@ -48,7 +48,15 @@ describe('BlobSasLinkSigner', () => {
 
     function createSigner(now?: () => Date) {
       const { logger, records } = createRecordingLogger();
-      return { signer: new BlobSasLinkSigner({ kind: 'accountKey', credential: accountKeyFromConnectionString(azurite.connectionString), logger, now }), records };
+      return {
+        signer: new BlobSasLinkSigner({
+          kind: 'accountKey',
+          credential: accountKeyFromConnectionString(azurite.connectionString),
+          logger,
+          now,
+        }),
+        records,
+      };
     }
 
     it('signs a link that downloads the file', async () => {
@@ -82,7 +90,9 @@ describe('BlobSasLinkSigner', () => {
 
     it('refuses a blob of another storage account', async () => {
       const { signer } = createSigner();
-      const error = await rejectionOf(signer.sign('https://someoneelse.blob.core.windows.net/exports/x.json', new Date(Date.now() + HOUR_MS)));
+      const error = await rejectionOf(
+        signer.sign('https://someoneelse.blob.core.windows.net/exports/x.json', new Date(Date.now() + HOUR_MS)),
+      );
       assert.ok(isAppError(error, 'EXPORT_UNAVAILABLE'), String(error));
     });
 
@@ -139,7 +149,10 @@ describe('BlobSasLinkSigner', () => {
 
     it('reports EXPORT_UNAVAILABLE when the account gives no key', async () => {
       const { logger } = createRecordingLogger();
-      const keySource: UserDelegationKeySource = { accountName: 'contosoexports', getUserDelegationKey: () => Promise.reject(new Error('AuthorizationPermissionMismatch')) };
+      const keySource: UserDelegationKeySource = {
+        accountName: 'contosoexports',
+        getUserDelegationKey: () => Promise.reject(new Error('AuthorizationPermissionMismatch')),
+      };
       const signer = new BlobSasLinkSigner({ kind: 'userDelegation', keySource, logger, now: () => now });
       const error = await rejectionOf(signer.sign(blob, new Date(now.getTime() + HOUR_MS)));
       assert.ok(isAppError(error, 'EXPORT_UNAVAILABLE'), String(error));

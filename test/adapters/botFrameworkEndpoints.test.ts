@@ -21,7 +21,10 @@ describe('Bot Framework endpoints from settings (OAUTH_URL, LOGIN_BASE_URL)', ()
   });
 
   it("sends a SingleTenant bot's own token request to a non-public LOGIN_BASE_URL", () => {
-    assert.equal(botFrameworkEndpointKeys({ loginBaseUrl: 'https://login.microsoftonline.us/', singleTenantId: 'tenant-1' }).ToChannelFromBotLoginUrl, 'https://login.microsoftonline.us/tenant-1');
+    assert.equal(
+      botFrameworkEndpointKeys({ loginBaseUrl: 'https://login.microsoftonline.us/', singleTenantId: 'tenant-1' }).ToChannelFromBotLoginUrl,
+      'https://login.microsoftonline.us/tenant-1',
+    );
   });
 
   it("makes the SDK's own UserTokenClient call the configured token service over HTTP", async () => {
@@ -34,7 +37,10 @@ describe('Bot Framework endpoints from settings (OAUTH_URL, LOGIN_BASE_URL)', ()
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const auth = new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: '', ...botFrameworkEndpointKeys({ oauthUrl: `http://127.0.0.1:${port}` }) });
+      const auth = new ConfigurationBotFrameworkAuthentication({
+        MicrosoftAppId: '',
+        ...botFrameworkEndpointKeys({ oauthUrl: `http://127.0.0.1:${port}` }),
+      });
       const client = await auth.createUserTokenClient(new ClaimsIdentity([], true));
       await client.getUserToken('user-1', 'GraphConnection', 'emulator', '').catch(() => undefined);
       assert.equal(seen.length, 1, 'one call reached the stand-in');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { createDeadlines } from '../../services/http/deadlines';
 
-describe('createDeadlines (one timer for the HTTP client\'s per-attempt timeouts)', () => {
+describe("createDeadlines (one timer for the HTTP client's per-attempt timeouts)", () => {
   let clock: sinon.SinonFakeTimers;
   beforeEach(() => {
     clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });

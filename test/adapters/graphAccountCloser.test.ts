@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { appCredentialProviderFromTokenCredential, graphScopeFor, type AppCredentialProvider } from '../../services/credentials/appCredentials';
+import {
+  appCredentialProviderFromTokenCredential,
+  graphScopeFor,
+  type AppCredentialProvider,
+} from '../../services/credentials/appCredentials';
 import { isAppError } from '../../services/errors';
 import { GraphAccountCloser } from '../../services/graph/graphAccountCloser';
 import { clientRequestIdFor } from '../../services/graph/graphSupport';
@@ -42,13 +46,18 @@ describe('GraphAccountCloser against the sandbox', () => {
 
   /** Status of GET /users/{id} with an app token: 200 while the user exists (not deleted). */
   async function userStatus(objectId: string, tenantId: string): Promise<number> {
-    const response = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${objectId}`, { headers: bearer(await appToken(t.sandbox, tenantId)) });
+    const response = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${objectId}`, {
+      headers: bearer(await appToken(t.sandbox, tenantId)),
+    });
     return response.status;
   }
 
   /** Whether the user is still in deleted items: a purge succeeds (204) only then. */
   async function stillInDeletedItems(objectId: string, tenantId: string): Promise<boolean> {
-    const response = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/directory/deletedItems/${objectId}`, { method: 'DELETE', headers: bearer(await appToken(t.sandbox, tenantId)) });
+    const response = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/directory/deletedItems/${objectId}`, {
+      method: 'DELETE',
+      headers: bearer(await appToken(t.sandbox, tenantId)),
+    });
     return response.status === 204;
   }
 
@@ -59,9 +68,14 @@ describe('GraphAccountCloser against the sandbox', () => {
       const { closer } = createCloser();
       let recorded = 0;
       assert.deepEqual(await closer.close(ADA, { requestId: 'req-1', recordDeleteSent: async () => void recorded++ }), { kind: 'closed' });
-      assert.deepEqual(graphCalls().map((call) => call.replace(/\?.*$/, '')), [
-        `GET /graph/v1.0/users/${DEMO.ada.id}`, `DELETE /graph/v1.0/users/${DEMO.ada.id}`, `DELETE /graph/v1.0/directory/deletedItems/${DEMO.ada.id}`,
-      ]);
+      assert.deepEqual(
+        graphCalls().map((call) => call.replace(/\?.*$/, '')),
+        [
+          `GET /graph/v1.0/users/${DEMO.ada.id}`,
+          `DELETE /graph/v1.0/users/${DEMO.ada.id}`,
+          `DELETE /graph/v1.0/directory/deletedItems/${DEMO.ada.id}`,
+        ],
+      );
       assert.equal(recorded, 1, 'the delete was recorded on the request before it was sent');
       assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 404);
       assert.equal(await stillInDeletedItems(DEMO.ada.id, DEMO.fabrikam.id), false);
@@ -71,7 +85,11 @@ describe('GraphAccountCloser against the sandbox', () => {
       const { closer } = createCloser();
       await closer.close(ADA, { requestId: 'req-1' });
       const ids = proxy.requests.filter((r) => r.path.startsWith('/graph/')).map((r) => r.headers['client-request-id']);
-      assert.deepEqual(ids, [clientRequestIdFor('req-1', 'find'), clientRequestIdFor('req-1', 'delete'), clientRequestIdFor('req-1', 'purge')]);
+      assert.deepEqual(ids, [
+        clientRequestIdFor('req-1', 'find'),
+        clientRequestIdFor('req-1', 'delete'),
+        clientRequestIdFor('req-1', 'purge'),
+      ]);
       assert.match(String(ids[1]), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     });
 
@@ -84,8 +102,16 @@ describe('GraphAccountCloser against the sandbox', () => {
     it('does not count a missing user as closed when this request never sent a delete: it hands off', async () => {
       const { closer } = createCloser();
       await closer.close(ADA, { requestId: 'req-1' });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-2' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'userNotFound' });
-      assert.equal(proxy.requests.filter((r) => r.method === 'DELETE' && DELETE_USER.test(r.path)).length, 1, 'the second request sent no delete');
+      assert.deepEqual(await closer.close(ADA, { requestId: 'req-2' }), {
+        kind: 'handedOff',
+        portalUrl: PORTAL_URL,
+        reason: 'userNotFound',
+      });
+      assert.equal(
+        proxy.requests.filter((r) => r.method === 'DELETE' && DELETE_USER.test(r.path)).length,
+        1,
+        'the second request sent no delete',
+      );
     });
   });
 
@@ -95,7 +121,10 @@ describe('GraphAccountCloser against the sandbox', () => {
       proxy.loseAnswers({ method: 'DELETE', path: DELETE_USER });
       assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
       const deletes = proxy.requests.filter((r) => r.method === 'DELETE' && DELETE_USER.test(r.path));
-      assert.deepEqual(deletes.map((r) => r.upstreamStatus), [204, 404]);
+      assert.deepEqual(
+        deletes.map((r) => r.upstreamStatus),
+        [204, 404],
+      );
       assert.equal(deletes[0]?.headers['client-request-id'], deletes[1]?.headers['client-request-id']);
       assert.equal(await stillInDeletedItems(DEMO.ada.id, DEMO.fabrikam.id), false);
       assert.equal(records.filter((r) => r.message === 'user was already deleted').length, 1);
@@ -112,21 +141,32 @@ describe('GraphAccountCloser against the sandbox', () => {
       const { closer } = createCloser();
       proxy.loseAnswers({ method: 'DELETE', path: PURGE_USER });
       assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
-      assert.deepEqual(proxy.requests.filter((r) => PURGE_USER.test(r.path)).map((r) => r.upstreamStatus), [204, 404]);
+      assert.deepEqual(
+        proxy.requests.filter((r) => PURGE_USER.test(r.path)).map((r) => r.upstreamStatus),
+        [204, 404],
+      );
     });
   });
 
   describe('when the directory refuses', () => {
     it('hands off for a 403 on the delete and leaves the user alone', async () => {
       const { closer } = createCloser();
-      t.sandbox.faults.inject({ method: 'DELETE', path: DELETE_USER, respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } } } });
+      t.sandbox.faults.inject({
+        method: 'DELETE',
+        path: DELETE_USER,
+        respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } } },
+      });
       assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'forbidden' });
       assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 200);
     });
 
     it('hands off for a 403 on the lookup, before any delete', async () => {
       const { closer } = createCloser();
-      t.sandbox.faults.inject({ method: 'GET', path: DELETE_USER, respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } } } });
+      t.sandbox.faults.inject({
+        method: 'GET',
+        path: DELETE_USER,
+        respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } } },
+      });
       assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'forbidden' });
       assert.equal(proxy.requests.filter((r) => r.method === 'DELETE').length, 0);
     });
@@ -136,7 +176,10 @@ describe('GraphAccountCloser against the sandbox', () => {
       // Megan is in Contoso; a token for Fabrikam finds no such user there: Graph (and the sandbox) answer 404, not 403.
       const outcome = await closer.close({ objectId: DEMO.megan.id, tenantId: DEMO.fabrikam.id }, { requestId: 'req-1' });
       assert.deepEqual(outcome, { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'userNotFound' });
-      assert.deepEqual(proxy.requests.filter((r) => r.path.startsWith('/graph/')).map((r) => `${r.method} ${r.upstreamStatus}`), ['GET 404']);
+      assert.deepEqual(
+        proxy.requests.filter((r) => r.path.startsWith('/graph/')).map((r) => `${r.method} ${r.upstreamStatus}`),
+        ['GET 404'],
+      );
       assert.equal(await userStatus(DEMO.megan.id, DEMO.contoso.id), 200);
     });
 
@@ -157,7 +200,12 @@ describe('GraphAccountCloser against the sandbox', () => {
     it("hands off on Entra's AADSTS700016 from the token endpoint, calling no Graph at all", async () => {
       await t.stop();
       const seed = await loadSeedFile(DEMO_SEED_PATH);
-      t = await startTestSandbox({ seed: { ...seed, tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.fabrikam.id ? { ...tenant, appServicePrincipal: false } : tenant)) } });
+      t = await startTestSandbox({
+        seed: {
+          ...seed,
+          tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.fabrikam.id ? { ...tenant, appServicePrincipal: false } : tenant)),
+        },
+      });
       await proxy.stop();
       proxy = await startLossyProxy(t.sandbox.url);
       const { closer, records } = createCloser();
@@ -187,7 +235,9 @@ describe('GraphAccountCloser against the sandbox', () => {
     });
 
     it('hands off, sending nothing, when no app token can be had before any delete', async () => {
-      const { closer } = createCloser({ getToken: async () => Promise.reject(new Error('AADSTS7000215: Invalid client secret provided.')) });
+      const { closer } = createCloser({
+        getToken: async () => Promise.reject(new Error('AADSTS7000215: Invalid client secret provided.')),
+      });
       assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'noAppToken' });
       assert.deepEqual(graphCalls(), []);
     });

@@ -65,13 +65,20 @@ describe('GraphAccountDirectory against the sandbox', () => {
 
     it('reports DIRECTORY_UNAVAILABLE when /me stays throttled', async () => {
       const { directory } = createDirectory();
-      t.sandbox.faults.inject({ path: ME, times: 3, respond: { status: 429, body: { error: { code: 'TooManyRequests', message: 'slow down' } } } });
+      t.sandbox.faults.inject({
+        path: ME,
+        times: 3,
+        respond: { status: 429, body: { error: { code: 'TooManyRequests', message: 'slow down' } } },
+      });
       await expectCode(directory.whoAmI(adaToken), 'DIRECTORY_UNAVAILABLE');
     });
 
     it('reports DIRECTORY_UNAVAILABLE, not a sign-in problem, for a 403', async () => {
       const { directory } = createDirectory();
-      t.sandbox.faults.inject({ path: ME, respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'no' } } } });
+      t.sandbox.faults.inject({
+        path: ME,
+        respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'no' } } },
+      });
       await expectCode(directory.whoAmI(adaToken), 'DIRECTORY_UNAVAILABLE');
     });
   });
@@ -81,14 +88,30 @@ describe('GraphAccountDirectory against the sandbox', () => {
       ['a user id that is not a GUID', ME, { id: '42', userPrincipalName: DEMO.ada.upn, displayName: 'Ada' }],
       ['a user principal name without @', ME, { id: DEMO.ada.id, userPrincipalName: 'ada', displayName: 'Ada' }],
       ['no organization', ORGANIZATION, { value: [] }],
-      ['two organizations', ORGANIZATION, { value: [{ id: DEMO.fabrikam.id, displayName: 'A' }, { id: DEMO.contoso.id, displayName: 'B' }] }],
+      [
+        'two organizations',
+        ORGANIZATION,
+        {
+          value: [
+            { id: DEMO.fabrikam.id, displayName: 'A' },
+            { id: DEMO.contoso.id, displayName: 'B' },
+          ],
+        },
+      ],
       ['an organization id that is not a GUID', ORGANIZATION, { value: [{ id: 'fabrikam', displayName: 'A' }] }],
       ['malformed JSON', ME, '{"id": "a1d4'],
     ];
     for (const [what, path, body] of answers) {
       it(`reports DIRECTORY_UNAVAILABLE for ${what}`, async () => {
         const { directory } = createDirectory();
-        t.sandbox.faults.inject({ path, respond: { status: 200, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) } });
+        t.sandbox.faults.inject({
+          path,
+          respond: {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          },
+        });
         await expectCode(directory.whoAmI(adaToken), 'DIRECTORY_UNAVAILABLE');
       });
     }

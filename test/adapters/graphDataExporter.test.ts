@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { appCredentialProviderFromTokenCredential, graphScopeFor, type AppCredentialProvider } from '../../services/credentials/appCredentials';
+import {
+  appCredentialProviderFromTokenCredential,
+  graphScopeFor,
+  type AppCredentialProvider,
+} from '../../services/credentials/appCredentials';
 import type { ExportHandle } from '../../services/dataExporter';
 import { isAppError } from '../../services/errors';
 import { GraphDataExporter } from '../../services/graph/graphDataExporter';
@@ -69,7 +73,10 @@ describe('GraphDataExporter against the sandbox', () => {
       const { exporter } = createExporter();
       const handle = await exporter.start(ADA, { requestId: 'req-1' });
       const token = await appToken(t.sandbox, DEMO.fabrikam.id);
-      assert.equal((await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: bearer(token) })).status, 204);
+      assert.equal(
+        (await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: bearer(token) })).status,
+        204,
+      );
       t.time.advance(EXPORT_DELAY_MS);
       assert.equal((await exporter.status(handle)).kind, 'failed');
     });
@@ -78,7 +85,12 @@ describe('GraphDataExporter against the sandbox', () => {
   describe('when Graph throttles', () => {
     it('backs off on a 429 without Retry-After and then starts the export', async () => {
       const { exporter, waits } = createExporter();
-      t.sandbox.faults.inject({ method: 'POST', path: EXPORT, times: 2, respond: { status: 429, body: { error: { code: 'TooManyRequests', message: 'Too many requests' } } } });
+      t.sandbox.faults.inject({
+        method: 'POST',
+        path: EXPORT,
+        times: 2,
+        respond: { status: 429, body: { error: { code: 'TooManyRequests', message: 'Too many requests' } } },
+      });
       const handle = await exporter.start(ADA, { requestId: 'req-1' });
       assert.deepEqual(waits, [100, 200]);
       assert.deepEqual(await exporter.status(handle), { kind: 'running' });
@@ -107,11 +119,17 @@ describe('GraphDataExporter against the sandbox', () => {
       const { exporter } = createExporter({ getToken: (_tenantId, scope) => sandboxTokens.getToken(DEMO.contoso.id, scope) });
       const error = await rejectionOf(exporter.start(ADA, { requestId: 'ex-1' }));
       assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
-      assert.match(error.userMessage, /New export request[\s\S]*usually ready in a day or two[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/);
+      assert.match(
+        error.userMessage,
+        /New export request[\s\S]*usually ready in a day or two[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/,
+      );
     });
 
     it('hands the export off when no app token can be had (no service principal in the tenant)', async () => {
-      const { exporter } = createExporter({ getToken: async () => Promise.reject(new Error("AADSTS700016: Application with identifier 'x' was not found in the directory 'Fabrikam'.")) });
+      const { exporter } = createExporter({
+        getToken: async () =>
+          Promise.reject(new Error("AADSTS700016: Application with identifier 'x' was not found in the directory 'Fabrikam'.")),
+      });
       const error = await rejectionOf(exporter.start(ADA, { requestId: 'ex-1' }));
       assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
     });
@@ -124,7 +142,11 @@ describe('GraphDataExporter against the sandbox', () => {
 
     it('refuses a Location outside Graph', async () => {
       const { exporter } = createExporter();
-      t.sandbox.faults.inject({ method: 'POST', path: EXPORT, respond: { status: 202, headers: { location: 'https://attacker.example/v1.0/dataPolicyOperations/1' } } });
+      t.sandbox.faults.inject({
+        method: 'POST',
+        path: EXPORT,
+        respond: { status: 202, headers: { location: 'https://attacker.example/v1.0/dataPolicyOperations/1' } },
+      });
       await expectUnavailable(exporter.start(ADA, { requestId: 'req-1' }));
     });
   });
@@ -148,7 +170,11 @@ describe('GraphDataExporter against the sandbox', () => {
     it('reports EXPORT_UNAVAILABLE for a malformed body', async () => {
       const { exporter } = createExporter();
       const handle = await exporter.start(ADA, { requestId: 'req-1' });
-      t.sandbox.faults.inject({ method: 'GET', path: OPERATION, respond: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status": "compl' } });
+      t.sandbox.faults.inject({
+        method: 'GET',
+        path: OPERATION,
+        respond: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status": "compl' },
+      });
       await expectUnavailable(exporter.status(handle));
     });
   });

@@ -112,7 +112,11 @@ describe('createHttpClient', () => {
       let clock = 0;
       const waits: number[] = [];
       const { client } = createClient({ deadlineMs: 5_000, now: () => clock, sleep: async (ms) => void (waits.push(ms), (clock += ms)) });
-      server.script({ status: 429, headers: { 'retry-after': '3' } }, { status: 429, headers: { 'retry-after': '3' } }, { status: 200, body: {} });
+      server.script(
+        { status: 429, headers: { 'retry-after': '3' } },
+        { status: 429, headers: { 'retry-after': '3' } },
+        { status: 200, body: {} },
+      );
       const error = await rejection(client.request(get()));
       assert.equal(error.status, 429);
       assert.deepEqual(waits, [3_000]);
@@ -241,7 +245,10 @@ describe('createHttpClient', () => {
       const { client, records } = createClient();
       server.script({ status: 429, headers: { 'request-id': 'req-1' } }, { status: 200, headers: { 'request-id': 'req-2' }, body: {} });
       const secret = 'eyJ0eXAiOiJKV1QiLCJzZWNyZXQiOnRydWV9.c2VjcmV0.sig';
-      await client.request({ ...get('/common/userrealm/ada%40fabrikam.example?api-version=2.1&sig=s3cr3t'), headers: { authorization: `Bearer ${secret}` } });
+      await client.request({
+        ...get('/common/userrealm/ada%40fabrikam.example?api-version=2.1&sig=s3cr3t'),
+        headers: { authorization: `Bearer ${secret}` },
+      });
       assert.equal(server.requests[0]?.headers.authorization, `Bearer ${secret}`);
       const serialized = JSON.stringify(records);
       assert.doesNotMatch(serialized, /eyJ0eXAi|s3cr3t|api-version|fabrikam/);

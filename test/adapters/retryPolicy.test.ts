@@ -35,7 +35,9 @@ describe('retryPolicy', () => {
 
   describe('isRetryableTransportFailure', () => {
     it('retries a non-idempotent call only when the connection was refused, even when undici nests the cause', () => {
-      const refused = new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })]) });
+      const refused = new TypeError('fetch failed', {
+        cause: new AggregateError([Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })]),
+      });
       const reset = new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
       assert.equal(isRetryableTransportFailure(refused, false), true);
       assert.equal(isRetryableTransportFailure(reset, false), false);
@@ -45,8 +47,14 @@ describe('retryPolicy', () => {
 
   describe('backoffDelay', () => {
     it('never exceeds the cap however many attempts failed', () => {
-      assert.equal(backoffDelay(20, { maxAttempts: 30, baseDelayMs: 100, maxDelayMs: 1_000 }, () => 0.999), 999);
-      assert.equal(backoffDelay(1, { maxAttempts: 30, baseDelayMs: 100, maxDelayMs: 1_000 }, () => 0), 0);
+      assert.equal(
+        backoffDelay(20, { maxAttempts: 30, baseDelayMs: 100, maxDelayMs: 1_000 }, () => 0.999),
+        999,
+      );
+      assert.equal(
+        backoffDelay(1, { maxAttempts: 30, baseDelayMs: 100, maxDelayMs: 1_000 }, () => 0),
+        0,
+      );
     });
   });
 });

@@ -89,7 +89,14 @@ describe('UserRealmClient against the sandbox', () => {
     for (const [what, body] of answers) {
       it(`cannot confirm from ${what}`, async () => {
         const { client } = createClient();
-        t.sandbox.faults.inject({ path: REALM_PATH, respond: { status: 200, headers: { 'content-type': typeof body === 'string' && body.startsWith('<') ? 'text/html' : 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) } });
+        t.sandbox.faults.inject({
+          path: REALM_PATH,
+          respond: {
+            status: 200,
+            headers: { 'content-type': typeof body === 'string' && body.startsWith('<') ? 'text/html' : 'application/json' },
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+          },
+        });
         await expectUnavailable(client.lookup(DEMO.ada.upn));
       });
     }

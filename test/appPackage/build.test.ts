@@ -4,7 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
-import { buildPackage, fillManifest, MANIFEST_TEMPLATE_PATH, readPackageSettings, validateManifest, type Manifest } from '../../appPackage/build';
+import {
+  buildPackage,
+  fillManifest,
+  MANIFEST_TEMPLATE_PATH,
+  readPackageSettings,
+  validateManifest,
+  type Manifest,
+} from '../../appPackage/build';
 import { encodePng, OUTLINE_ICON_FILE } from '../../appPackage/icons';
 import { isAppError } from '../../services/errors';
 
@@ -51,13 +58,23 @@ describe('Teams app package', () => {
     });
 
     it('allows a regional token service host (OAUTH_URL) instead of the global one', () => {
-      const regional = fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN, oauthUrl: 'https://europe.token.botframework.com' });
+      const regional = fillManifest(createTemplate(), {
+        botId: BOT_ID,
+        botDomain: BOT_DOMAIN,
+        oauthUrl: 'https://europe.token.botframework.com',
+      });
       assert.deepEqual(regional.validDomains, [BOT_DOMAIN, 'europe.token.botframework.com']);
     });
 
     it('refuses an OAUTH_APP_ID that is not a GUID and an OAUTH_URL that is not an https origin', () => {
-      assert.throws(() => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_APP_ID: 'sign-in' }), /OAUTH_APP_ID must be a GUID/);
-      assert.throws(() => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_URL: 'http://europe.token.botframework.com' }), /OAUTH_URL must be an https URL/);
+      assert.throws(
+        () => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_APP_ID: 'sign-in' }),
+        /OAUTH_APP_ID must be a GUID/,
+      );
+      assert.throws(
+        () => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_URL: 'http://europe.token.botframework.com' }),
+        /OAUTH_URL must be an https URL/,
+      );
     });
 
     it('allows the token service and the bot host, and points the developer links at the host', () => {
@@ -71,7 +88,10 @@ describe('Teams app package', () => {
     });
 
     it('keeps $schema on developer.microsoft.com and leaves no placeholder behind', () => {
-      assert.match(String(manifest.$schema), /^https:\/\/developer\.microsoft\.com\/json-schemas\/teams\/v1\.\d+\/MicrosoftTeams\.schema\.json$/);
+      assert.match(
+        String(manifest.$schema),
+        /^https:\/\/developer\.microsoft\.com\/json-schemas\/teams\/v1\.\d+\/MicrosoftTeams\.schema\.json$/,
+      );
       assert.doesNotMatch(JSON.stringify(manifest), /\$\{\{/);
     });
 
@@ -89,7 +109,10 @@ describe('Teams app package', () => {
     });
 
     it('refuses an app id that is not a GUID', () => {
-      assert.throws(() => fillManifest(createTemplate(), { botId: 'my-bot', botDomain: BOT_DOMAIN }), refusedWith(/MicrosoftAppId must be a GUID.*"my-bot"/));
+      assert.throws(
+        () => fillManifest(createTemplate(), { botId: 'my-bot', botDomain: BOT_DOMAIN }),
+        refusedWith(/MicrosoftAppId must be a GUID.*"my-bot"/),
+      );
     });
 
     it('refuses a missing domain, naming BOT_DOMAIN', () => {
@@ -97,17 +120,26 @@ describe('Teams app package', () => {
     });
 
     it('refuses a domain given as a URL', () => {
-      assert.throws(() => fillManifest(createTemplate(), { botId: BOT_ID, botDomain: `https://${BOT_DOMAIN}/` }), refusedWith(/BOT_DOMAIN must be a host name only/));
+      assert.throws(
+        () => fillManifest(createTemplate(), { botId: BOT_ID, botDomain: `https://${BOT_DOMAIN}/` }),
+        refusedWith(/BOT_DOMAIN must be a host name only/),
+      );
     });
 
     it('refuses a template with a placeholder it does not know', () => {
-      assert.throws(() => fillManifest({ id: '${{TEAMS_APP_ID}}' }, { botId: BOT_ID, botDomain: BOT_DOMAIN }), refusedWith(/unknown placeholder "\$\{\{TEAMS_APP_ID\}\}"/));
+      assert.throws(
+        () => fillManifest({ id: '${{TEAMS_APP_ID}}' }, { botId: BOT_ID, botDomain: BOT_DOMAIN }),
+        refusedWith(/unknown placeholder "\$\{\{TEAMS_APP_ID\}\}"/),
+      );
     });
   });
 
   describe('readPackageSettings', () => {
     it('reads MicrosoftAppId and BOT_DOMAIN, trimmed', () => {
-      assert.deepEqual(readPackageSettings({ MicrosoftAppId: ` ${BOT_ID} `, BOT_DOMAIN: `${BOT_DOMAIN}\n` }), { botId: BOT_ID, botDomain: BOT_DOMAIN });
+      assert.deepEqual(readPackageSettings({ MicrosoftAppId: ` ${BOT_ID} `, BOT_DOMAIN: `${BOT_DOMAIN}\n` }), {
+        botId: BOT_ID,
+        botDomain: BOT_DOMAIN,
+      });
     });
 
     it('refuses an environment without MicrosoftAppId', () => {
@@ -120,7 +152,10 @@ describe('Teams app package', () => {
       const manifest = createManifest();
       manifest.description = { short: 'x'.repeat(81), full: 'Long enough.' };
       const problems = await validateManifest(manifest);
-      assert.ok(problems.some((problem) => problem.startsWith('/description/short')), problems.join('\n'));
+      assert.ok(
+        problems.some((problem) => problem.startsWith('/description/short')),
+        problems.join('\n'),
+      );
     });
 
     it('reports a missing required field', async () => {
@@ -130,7 +165,10 @@ describe('Teams app package', () => {
     });
 
     it('reports a $schema version the package does not bundle instead of fetching it', async () => {
-      const manifest = { ...createManifest(), $schema: 'https://developer.microsoft.com/json-schemas/teams/v9.99/MicrosoftTeams.schema.json' };
+      const manifest = {
+        ...createManifest(),
+        $schema: 'https://developer.microsoft.com/json-schemas/teams/v9.99/MicrosoftTeams.schema.json',
+      };
       assert.deepEqual(await validateManifest(manifest), [
         '$schema version v9.99 is not bundled with @microsoft/app-manifest, so it cannot be checked offline',
       ]);
@@ -162,10 +200,17 @@ describe('Teams app package', () => {
       const built = await buildPackage({ manifest, iconsDir: APP_PACKAGE_DIR, outFile });
 
       const zip = new AdmZip(outFile);
-      const names = zip.getEntries().map((entry) => entry.entryName).sort();
+      const names = zip
+        .getEntries()
+        .map((entry) => entry.entryName)
+        .sort();
       assert.deepEqual(names, ['color.png', 'manifest.json', 'outline.png']);
       assert.deepEqual([...built.entries].sort(), names);
-      const entry = (name: string) => zip.getEntries().find((candidate) => candidate.entryName === name)?.getData() ?? Buffer.alloc(0);
+      const entry = (name: string) =>
+        zip
+          .getEntries()
+          .find((candidate) => candidate.entryName === name)
+          ?.getData() ?? Buffer.alloc(0);
       assert.deepEqual(JSON.parse(entry('manifest.json').toString('utf8')), manifest);
       assert.ok(entry('color.png').equals(fs.readFileSync(path.join(APP_PACKAGE_DIR, 'color.png'))));
       assert.ok(entry('outline.png').equals(fs.readFileSync(path.join(APP_PACKAGE_DIR, 'outline.png'))));
@@ -174,7 +219,10 @@ describe('Teams app package', () => {
     it('refuses an invalid manifest and writes nothing', async () => {
       const manifest = { ...createManifest(), accentColor: 'purple' };
       const outFile = path.join(tempDir, 'appPackage.zip');
-      await assert.rejects(buildPackage({ manifest, iconsDir: APP_PACKAGE_DIR, outFile }), refusedWith(/manifest is not valid: \/accentColor/));
+      await assert.rejects(
+        buildPackage({ manifest, iconsDir: APP_PACKAGE_DIR, outFile }),
+        refusedWith(/manifest is not valid: \/accentColor/),
+      );
       assert.equal(fs.existsSync(outFile), false);
     });
 

@@ -25,7 +25,10 @@ describe('npm run bench (tiny mode)', function () {
 
   it('prints every row with the echo bot beside the bot, and writes the same figures', async () => {
     const output = path.join(dir, 'result.json');
-    const { stdout } = await run('npm', ['run', '--silent', 'bench', '--', '--tiny', '--output', output], { cwd: ROOT, maxBuffer: 10 * 1024 * 1024 });
+    const { stdout } = await run('npm', ['run', '--silent', 'bench', '--', '--tiny', '--output', output], {
+      cwd: ROOT,
+      maxBuffer: 10 * 1024 * 1024,
+    });
     for (const row of [
       /welcome turn, memory storage, 1 conn\.\s+[\d.]+ turns\/s \(p50 [\d.]+ \/ p99 [\d.]+ ms\)\s+[\d.]+ turns\/s .*\s[\d.]+x\s+>= 0\.85x/,
       /welcome turn, memory storage, 10 conn\.\s+[\d.]+ turns\/s .*>= 0\.85x/,
@@ -37,11 +40,19 @@ describe('npm run bench (tiny mode)', function () {
       /cold start to \/healthz, npm start .*[\d.]+ s\s+< 0\.7 s/,
       /cold start to \/healthz, node dist\/index\.js/,
       /errors logged by the bots: 0/,
-    ]) assert.match(stdout, row);
-    const written = JSON.parse(await readFile(output, 'utf8')) as { welcome: Array<{ ratio: number }>; closure: { memory: { closures: number } }; coldStart: Array<{ command: string }> };
+    ])
+      assert.match(stdout, row);
+    const written = JSON.parse(await readFile(output, 'utf8')) as {
+      welcome: Array<{ ratio: number }>;
+      closure: { memory: { closures: number } };
+      coldStart: Array<{ command: string }>;
+    };
     assert.equal(written.welcome.length, 4);
     assert.ok(written.welcome.every((w) => w.ratio > 0));
     assert.equal(written.closure.memory.closures, 2);
-    assert.deepEqual(written.coldStart.map((c) => c.command), ['npm start', 'node dist/index.js']);
+    assert.deepEqual(
+      written.coldStart.map((c) => c.command),
+      ['npm start', 'node dist/index.js'],
+    );
   });
 });

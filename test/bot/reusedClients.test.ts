@@ -24,7 +24,7 @@ describe('ReusedClientsAuthentication', () => {
     assert.notEqual(a, await first.connectorFactory.create('http://127.0.0.1:10/', first.audience));
   });
 
-  it('serves the given UserTokenClient on every turn instead of building the SDK\'s', async () => {
+  it("serves the given UserTokenClient on every turn instead of building the SDK's", async () => {
     const sandboxTokens = createSandboxUserTokenClient('http://127.0.0.1:9/botframework');
     const auth = new ReusedClientsAuthentication({ inner: new ConfigurationBotFrameworkAuthentication({}), userTokens: sandboxTokens });
     assert.equal(await auth.createUserTokenClient(anonymousClaims()), sandboxTokens);

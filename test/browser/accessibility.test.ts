@@ -8,7 +8,15 @@ import { signInLinkOf, startHarness, TEST_SEED, type BotHarness } from '../suppo
 
 /** Debian's package (CI installs it in .ci/run); nothing may download a browser. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const STEP_TIMEOUT_MS = 20_000;
 
 describe('accessibility of the pages people see (axe-core, WCAG 2.1 A and AA)', () => {
@@ -19,7 +27,13 @@ describe('accessibility of the pages people see (axe-core, WCAG 2.1 A and AA)', 
   before(async () => {
     harness = await startHarness();
     profile = await mkdtemp(path.join(tmpdir(), 'a11y-browser-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, bypassCSP: true, viewport: { width: 1100, height: 900 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      bypassCSP: true,
+      viewport: { width: 1100, height: 900 },
+    });
   });
 
   after(async () => {
@@ -32,11 +46,17 @@ describe('accessibility of the pages people see (axe-core, WCAG 2.1 A and AA)', 
     const kim = TEST_SEED.users[0];
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${harness.bot.url}/`);
-    await page.getByRole('button', { name: /close my account/i }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByRole('button', { name: /close my account/i })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     let violations = await accessibilityViolations(page);
     assert.deepEqual(violations, [], `welcome: ${describeViolations(violations)}`);
 
-    await page.getByRole('button', { name: /close my account/i }).first().click();
+    await page
+      .getByRole('button', { name: /close my account/i })
+      .first()
+      .click();
     const signIn = page.locator('button.ac-pushButton, button').filter({ hasText: 'Sign in' }).last();
     await signIn.waitFor({ timeout: STEP_TIMEOUT_MS });
     const [popup] = await Promise.all([context.waitForEvent('page'), signIn.click()]);

@@ -12,7 +12,15 @@ const ADA = { upn: 'ada@fabrikamvolunteers.example', password: 'Passw0rd!' };
 /** Screenshots of the flow for the README (docs/flow/), taken with the demo account of the test seed. */
 const FLOW_SHOTS = path.resolve(__dirname, '../../docs/flow');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const STEP_TIMEOUT_MS = 20_000;
 /** Web Chat's console line for a reply it held back because its `replyToId` names an activity it never saw. */
 const HELD_BACK = /Timed out while waiting for activity/i;
@@ -33,7 +41,13 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
   let consoleLines: string[];
 
   async function open(viewport: { width: number; height: number }, locale = 'en-US'): Promise<Page> {
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport, locale });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport,
+      locale,
+    });
     consoleLines = [];
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
@@ -48,7 +62,11 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await input.press('Enter');
   }
 
-  async function signIn(page: Page, account: { upn: string; password: string } = KIM, shoot?: (name: string, target: Page) => Promise<void>): Promise<void> {
+  async function signIn(
+    page: Page,
+    account: { upn: string; password: string } = KIM,
+    shoot?: (name: string, target: Page) => Promise<void>,
+  ): Promise<void> {
     await say(page, 'close my account');
     const signInButton = cardButton(page, 'Sign in');
     await signInButton.waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -61,7 +79,10 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     // The popup is the chat's own browser: the sign-in goes on by itself, no code (enhanced authentication).
     await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
-    await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/signed in as/i)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
   }
 
   async function toWarning(page: Page): Promise<void> {
@@ -95,9 +116,15 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await cardButton(page, 'Yes, close my account').waitFor({ timeout: STEP_TIMEOUT_MS });
     await shoot('4-warning', page);
     await cardButton(page, 'Yes, close my account').click();
-    await page.getByText(/has been closed/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/has been closed/)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     await shoot('5-closed', page);
-    assert.deepEqual(consoleLines.filter((line) => HELD_BACK.test(line)), []);
+    assert.deepEqual(
+      consoleLines.filter((line) => HELD_BACK.test(line)),
+      [],
+    );
   });
 
   it('closes the account in German when the browser speaks German', async () => {
@@ -114,11 +141,17 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await popup.getByRole('button', { name: /sign in/i }).click();
     await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
-    await page.getByText(/Sie sind angemeldet als/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/Sie sind angemeldet als/)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     await cardButton(page, 'Überspringen, nicht exportieren').click({ timeout: STEP_TIMEOUT_MS });
     await page.getByText('Das Schließen Ihres Kontos ist endgültig').last().waitFor({ timeout: STEP_TIMEOUT_MS });
     await cardButton(page, 'Ja, mein Konto schließen').click({ timeout: STEP_TIMEOUT_MS });
-    await page.getByText(/wurde geschlossen\. Anfrage-ID/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/wurde geschlossen\. Anfrage-ID/)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     await mkdir(FLOW_SHOTS, { recursive: true });
     await scrolledToEnd(page);
     await page.screenshot({ path: path.join(FLOW_SHOTS, 'german-closed.png') });
@@ -128,7 +161,10 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     const page = await open({ width: 1100, height: 900 });
     await signIn(page);
     await cardButton(page, "Skip, don't export").waitFor({ timeout: STEP_TIMEOUT_MS });
-    assert.deepEqual(consoleLines.filter((line) => HELD_BACK.test(line)), []);
+    assert.deepEqual(
+      consoleLines.filter((line) => HELD_BACK.test(line)),
+      [],
+    );
   });
 
   it('draws a visible, unclipped focus ring on every button of the warning card when tabbing', async () => {
@@ -156,9 +192,21 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     await toWarning(page);
     const yes = cardButton(page, 'Yes, close my account');
     await yes.scrollIntoViewIfNeeded();
-    const heading = page.locator('.ac-adaptiveCard').filter({ hasText: 'Closing your account is permanent' }).last().getByText('Closing your account is permanent');
-    const accountLine = page.locator('.ac-adaptiveCard').last().getByText(KIM.upn.split('@')[0] ?? KIM.upn, { exact: false }).first();
-    for (const [what, locator] of [['heading', heading], ['account line', accountLine], ['Yes', yes]] as const) {
+    const heading = page
+      .locator('.ac-adaptiveCard')
+      .filter({ hasText: 'Closing your account is permanent' })
+      .last()
+      .getByText('Closing your account is permanent');
+    const accountLine = page
+      .locator('.ac-adaptiveCard')
+      .last()
+      .getByText(KIM.upn.split('@')[0] ?? KIM.upn, { exact: false })
+      .first();
+    for (const [what, locator] of [
+      ['heading', heading],
+      ['account line', accountLine],
+      ['Yes', yes],
+    ] as const) {
       assert.ok(await inViewport(page, locator), `${what} visible on the phone`);
     }
     await mkdir(FLOW_SHOTS, { recursive: true });
@@ -169,10 +217,14 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
 /** Waits until Web Chat's transcript has finished scrolling to its newest activity. */
 async function scrolledToEnd(page: Page): Promise<void> {
   await page.mouse.move(0, 0);
-  await page.waitForFunction(() => {
-    const scroller = document.querySelector('.webchat__basic-transcript__scrollable');
-    return scroller !== null && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
-  }, undefined, { timeout: STEP_TIMEOUT_MS });
+  await page.waitForFunction(
+    () => {
+      const scroller = document.querySelector('.webchat__basic-transcript__scrollable');
+      return scroller !== null && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+    },
+    undefined,
+    { timeout: STEP_TIMEOUT_MS },
+  );
 }
 
 function cardButton(page: Page, name: string) {
@@ -197,7 +249,13 @@ async function focusRing(page: Page): Promise<FocusRing> {
       const box = node.getBoundingClientRect();
       clippedBy = Math.max(clippedBy, box.left - ring.left, box.top - ring.top, ring.right - box.right, ring.bottom - box.bottom, 0);
     }
-    return { name: (element.textContent ?? '').trim(), outlineStyle: style.outlineStyle, outlineWidth: width, outlineOffset: offset, clippedBy: Math.round(clippedBy) };
+    return {
+      name: (element.textContent ?? '').trim(),
+      outlineStyle: style.outlineStyle,
+      outlineWidth: width,
+      outlineOffset: offset,
+      clippedBy: Math.round(clippedBy),
+    };
   });
 }
 

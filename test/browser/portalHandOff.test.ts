@@ -9,7 +9,15 @@ const KIM = TEST_SEED.users[0];
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 /** Debian's package; nothing may download a browser. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** Polling every second, a bot turn shows up within a few seconds; generous for slow machines. */
 const STEP_TIMEOUT_MS = 20_000;
 
@@ -21,7 +29,12 @@ describe('the portal hand-off in the web chat page, in a real browser (CLOSURE=p
   beforeEach(async () => {
     harness = await startHarness({ CLOSURE: 'portal' });
     profile = await mkdtemp(path.join(tmpdir(), 'webchat-portal-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1100, height: 900 },
+    });
   });
 
   afterEach(async () => {
@@ -50,14 +63,23 @@ describe('the portal hand-off in the web chat page, in a real browser (CLOSURE=p
     await signIn.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await signIn.close();
 
-    await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/signed in as/i)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     await cardButton(page, "Skip, don't export").click();
     // The same irreversible warning and Yes as a direct closure come first.
     await cardButton(page, 'Yes, close my account').click({ timeout: STEP_TIMEOUT_MS });
-    await page.getByText(/has not been closed yet/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/has not been closed yet/)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
 
     await cardButton(page, "I've closed it, check").click({ timeout: STEP_TIMEOUT_MS });
-    await page.getByText(/is still open: it still signs in/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/is still open: it still signs in/)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
 
     const [portal] = await Promise.all([context.waitForEvent('page'), cardButton(page, 'Open My data requests').click()]);
     await portal.getByLabel(/email or username/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
@@ -72,12 +94,21 @@ describe('the portal hand-off in the web chat page, in a real browser (CLOSURE=p
     await portal.close();
 
     await cardButton(page, "I've closed it, check").click();
-    await page.getByText(new RegExp(`Your account \u2068?${KIM.upn.replace('.', '\\.')}\u2069? is closed`)).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(new RegExp(`Your account \u2068?${KIM.upn.replace('.', '\\.')}\u2069? is closed`))
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-portal-handoff.png') });
-    const audit = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { type: string }).type);
-    assert.deepEqual(audit.filter((t) => ['handedOff', 'stillOpen', 'closureVerified'].includes(t)), ['handedOff', 'stillOpen', 'closureVerified']);
+    const audit = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { type: string }).type);
+    assert.deepEqual(
+      audit.filter((t) => ['handedOff', 'stillOpen', 'closureVerified'].includes(t)),
+      ['handedOff', 'stillOpen', 'closureVerified'],
+    );
     assert.deepEqual(errors, [], 'no page errors');
   });
 });

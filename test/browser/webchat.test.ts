@@ -9,7 +9,15 @@ const KIM = TEST_SEED.users[0];
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 /** Debian's package (CI installs it in .ci/run); nothing may download a browser. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** Polling every second, a bot turn shows up within a few seconds; generous for slow CI machines. */
 const STEP_TIMEOUT_MS = 20_000;
 
@@ -24,8 +32,9 @@ async function watchProblems(context: BrowserContext): Promise<BrowserProblems> 
   await context.exposeBinding('reportCspViolation', (_source, report: string) => void problems.cspViolations.push(report));
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => {
-      void (window as unknown as { reportCspViolation(report: string): Promise<void> })
-        .reportCspViolation(`${event.effectiveDirective} blocked "${event.blockedURI}" in ${event.sourceFile}:${event.lineNumber}`);
+      void (window as unknown as { reportCspViolation(report: string): Promise<void> }).reportCspViolation(
+        `${event.effectiveDirective} blocked "${event.blockedURI}" in ${event.sourceFile}:${event.lineNumber}`,
+      );
     });
   });
   const watch = (page: Page) => {
@@ -47,7 +56,12 @@ describe('the web chat page in a real browser', () => {
   beforeEach(async () => {
     harness = await startHarness();
     profile = await mkdtemp(path.join(tmpdir(), 'webchat-browser-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 900 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1100, height: 900 },
+    });
   });
 
   afterEach(async () => {
@@ -56,7 +70,7 @@ describe('the web chat page in a real browser', () => {
     await rm(profile, { recursive: true, force: true });
   });
 
-  it('closes an account from the page over Web Chat\'s default WebSocket transport: sign-in in a popup without a code, skipped export, pressed Yes', async () => {
+  it("closes an account from the page over Web Chat's default WebSocket transport: sign-in in a popup without a code, skipped export, pressed Yes", async () => {
     const problems = await watchProblems(context);
     const page = context.pages()[0] ?? (await context.newPage());
     const streams: string[] = [];
@@ -85,16 +99,25 @@ describe('the web chat page in a real browser', () => {
     await popup.close();
 
     // Nobody types the code: the sandbox's Direct Line hands the bot a tokens/response event.
-    await page.getByText(/signed in as/i).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/signed in as/i)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     await cardButton(page, "Skip, don't export").click();
     await cardButton(page, 'Yes, close my account').click({ timeout: STEP_TIMEOUT_MS });
-    await page.getByText(/has been closed/).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/has been closed/)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-final.png') });
     assert.deepEqual(problems.cspViolations, [], 'no Content-Security-Policy violations');
     assert.deepEqual(problems.console, [], 'no console errors');
-    assert.ok(streams.some((url) => /^ws:\/\/127\.0\.0\.1:\d+\/v3\/directline\/conversations\/[^/]+\/stream\?/.test(url)), `the page streamed; sockets: ${JSON.stringify(streams)}`);
+    assert.ok(
+      streams.some((url) => /^ws:\/\/127\.0\.0\.1:\d+\/v3\/directline\/conversations\/[^/]+\/stream\?/.test(url)),
+      `the page streamed; sockets: ${JSON.stringify(streams)}`,
+    );
     assert.deepEqual(polls, [], 'activities came over the stream, not by polling');
   });
 
@@ -105,7 +128,9 @@ describe('the web chat page in a real browser', () => {
     // sandbox refuses to upgrade, so it closes without ever opening.
     await page.addInitScript(() => {
       const Native = window.WebSocket;
-      window.WebSocket = function (url: string) { return new Native(url.replace('/stream?', '/refused?')); } as unknown as typeof WebSocket;
+      window.WebSocket = function (url: string) {
+        return new Native(url.replace('/stream?', '/refused?'));
+      } as unknown as typeof WebSocket;
     });
     const polls: string[] = [];
     const starts: string[] = [];
@@ -128,7 +153,13 @@ describe('the web chat page in a real browser', () => {
 
   it('shows the refusal in the page when the token route refuses, instead of an empty chat', async () => {
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.route('**/api/webchat/token', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'WebChatNotConfigured', message: 'The web chat is not set up on this server.' } }) }));
+    await page.route('**/api/webchat/token', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'WebChatNotConfigured', message: 'The web chat is not set up on this server.' } }),
+      }),
+    );
     await page.goto(`${harness.bot.url}/`);
     await page.getByRole('status').filter({ hasText: 'The web chat is not set up on this server.' }).waitFor({ timeout: STEP_TIMEOUT_MS });
   });

@@ -72,7 +72,8 @@ export function loadSchemaJudge(): SchemaJudge | undefined {
         }
         const check = byType(type);
         if (!check(node)) {
-          for (const error of check.errors ?? []) lines.push(`${at}${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
+          for (const error of check.errors ?? [])
+            lines.push(`${at}${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
         }
       });
       return lines.length > 0 ? lines : ['schema rejected the card, but no typed object was at fault'];

@@ -17,11 +17,19 @@ describe('parseCardAction', () => {
     });
 
     it('reads a confirmation with its request id and nonce', () => {
-      assert.deepEqual(parseCardAction({ action: CardActions.confirm, requestId, nonce }), { action: CardActions.confirm, requestId, nonce });
+      assert.deepEqual(parseCardAction({ action: CardActions.confirm, requestId, nonce }), {
+        action: CardActions.confirm,
+        requestId,
+        nonce,
+      });
     });
 
     it('reads a decline with its request id and nonce', () => {
-      assert.deepEqual(parseCardAction({ action: CardActions.decline, requestId, nonce }), { action: CardActions.decline, requestId, nonce });
+      assert.deepEqual(parseCardAction({ action: CardActions.decline, requestId, nonce }), {
+        action: CardActions.decline,
+        requestId,
+        nonce,
+      });
     });
 
     it('ignores extra fields a channel adds, such as Teams msteams data', () => {
@@ -52,7 +60,9 @@ describe('parseCardAction', () => {
     });
 
     it('accepts an invoke without a verb, relying on the data', () => {
-      assert.deepEqual(parseCardAction({ action: { type: 'Action.Execute', data: { action: CardActions.start } } }), { action: CardActions.start });
+      assert.deepEqual(parseCardAction({ action: { type: 'Action.Execute', data: { action: CardActions.start } } }), {
+        action: CardActions.start,
+      });
     });
 
     it('rejects a verb that disagrees with the data', () => {
@@ -107,7 +117,11 @@ describe('parseCardAction', () => {
       const atLimit = 'x'.repeat(MAX_CARD_STRING_LENGTH);
       const tooLong = 'x'.repeat(MAX_CARD_STRING_LENGTH + 1);
       assert.equal(MAX_CARD_STRING_LENGTH, 200);
-      assert.deepEqual(parseCardAction({ action: CardActions.confirm, requestId: atLimit, nonce }), { action: CardActions.confirm, requestId: atLimit, nonce });
+      assert.deepEqual(parseCardAction({ action: CardActions.confirm, requestId: atLimit, nonce }), {
+        action: CardActions.confirm,
+        requestId: atLimit,
+        nonce,
+      });
       assert.equal(parseCardAction({ action: CardActions.confirm, requestId: tooLong, nonce }), undefined);
       assert.equal(parseCardAction(createExecuteValue({ action: CardActions.decline, requestId, nonce: tooLong })), undefined);
     });

@@ -6,7 +6,11 @@ export function createCardData(): { [N in CardName]: CardDataMap[N] } {
     welcome: {},
     exportOffer: { upn: 'alex@contoso.onmicrosoft.com', organizationName: 'Contoso (unmanaged)' },
     exportReady: { downloadUrl: 'https://exports.example.net/d/7f3a?sig=abc', expiresAt: '4 December 2025, 14:30 UTC' },
-    handOff: { requestId: 'req-01HF8Z3K2M', upn: 'alex@contoso.onmicrosoft.com', portalUrl: 'https://go.microsoft.com/fwlink/?linkid=873123' },
+    handOff: {
+      requestId: 'req-01HF8Z3K2M',
+      upn: 'alex@contoso.onmicrosoft.com',
+      portalUrl: 'https://go.microsoft.com/fwlink/?linkid=873123',
+    },
     exportRunning: { requestedAt: '2 December 2025, 09:15 UTC' },
     warning: {
       requestId: 'req-01HF8Z3K2M',

@@ -135,7 +135,10 @@ describe('renderCard', () => {
 
   describe('with a wrong value', () => {
     it('refuses a download link that is not http(s)', () => {
-      assert.throws(() => render('exportReady', { ...data.exportReady, downloadUrl: 'javascript:alert(1)' }), /"downloadUrl" must be an http\(s\) URL/);
+      assert.throws(
+        () => render('exportReady', { ...data.exportReady, downloadUrl: 'javascript:alert(1)' }),
+        /"downloadUrl" must be an http\(s\) URL/,
+      );
     });
 
     it('refuses a universalActions flag that is not a boolean', () => {
@@ -171,11 +174,14 @@ describe('renderCard', () => {
       assert.match(textOf(card), /self-service sign-up/);
       assert.match(textOf(card), /or type 'close my account'/);
       const [start] = actionsOf(card);
-      assert.deepEqual({ type: start?.type, title: start?.title, data: start?.data }, {
-        type: 'Action.Submit',
-        title: 'Close my account',
-        data: { action: CardActions.start },
-      });
+      assert.deepEqual(
+        { type: start?.type, title: start?.title, data: start?.data },
+        {
+          type: 'Action.Submit',
+          title: 'Close my account',
+          data: { action: CardActions.start },
+        },
+      );
     });
   });
 
@@ -187,7 +193,12 @@ describe('renderCard', () => {
       assert.match(textOf(card), /up to 30 days/);
       assert.match(textOf(card), /message you/);
       const [exportFirst, skip] = actionsOf(card);
-      assert.deepEqual(exportFirst, { type: 'Action.Submit', title: 'Export my data first', style: 'positive', data: { action: CardActions.exportData } });
+      assert.deepEqual(exportFirst, {
+        type: 'Action.Submit',
+        title: 'Export my data first',
+        style: 'positive',
+        data: { action: CardActions.exportData },
+      });
       assert.deepEqual(skip, { type: 'Action.Submit', title: "Skip, don't export", data: { action: CardActions.skipExport } });
     });
   });
@@ -198,11 +209,14 @@ describe('renderCard', () => {
       assert.match(textOf(card), /Your data export is ready/);
       assert.match(textOf(card), /4 December 2025, 14:30 UTC/);
       const [download, proceed] = actionsOf(card);
-      assert.deepEqual({ type: download?.type, title: download?.title, url: download?.url }, {
-        type: 'Action.OpenUrl',
-        title: 'Download',
-        url: data.exportReady.downloadUrl,
-      });
+      assert.deepEqual(
+        { type: download?.type, title: download?.title, url: download?.url },
+        {
+          type: 'Action.OpenUrl',
+          title: 'Download',
+          url: data.exportReady.downloadUrl,
+        },
+      );
       assert.deepEqual(proceed, { type: 'Action.Submit', title: 'Continue to close my account', data: { action: CardActions.start } });
     });
   });
@@ -229,7 +243,12 @@ describe('renderCard', () => {
           style: 'destructive',
           verb: CardActions.confirm,
           data: { action: CardActions.confirm, ...requestData },
-          fallback: { type: 'Action.Submit', title: 'Yes, close my account', style: 'destructive', data: { action: CardActions.confirm, ...requestData } },
+          fallback: {
+            type: 'Action.Submit',
+            title: 'Yes, close my account',
+            style: 'destructive',
+            data: { action: CardActions.confirm, ...requestData },
+          },
         });
         assert.deepEqual(no, {
           type: 'Action.Execute',
@@ -262,8 +281,17 @@ describe('renderCard', () => {
       it('uses plain Action.Submit buttons and no refresh', () => {
         assert.equal(card.refresh, undefined);
         assert.deepEqual(card.actions, [
-          { type: 'Action.Submit', title: 'Yes, close my account', style: 'destructive', data: { action: CardActions.confirm, requestId: data.warning.requestId, nonce: data.warning.nonce } },
-          { type: 'Action.Submit', title: 'No, keep it', data: { action: CardActions.decline, requestId: data.warning.requestId, nonce: data.warning.nonce } },
+          {
+            type: 'Action.Submit',
+            title: 'Yes, close my account',
+            style: 'destructive',
+            data: { action: CardActions.confirm, requestId: data.warning.requestId, nonce: data.warning.nonce },
+          },
+          {
+            type: 'Action.Submit',
+            title: 'No, keep it',
+            data: { action: CardActions.decline, requestId: data.warning.requestId, nonce: data.warning.nonce },
+          },
         ]);
       });
 
@@ -285,7 +313,11 @@ describe('renderCard', () => {
     });
 
     it('renders the "waiting for someone else" variant from data alone, without request id or facts', () => {
-      const card = render('outcome', { title: 'Waiting for Alex Wilber to confirm', message: 'Only Alex Wilber can answer this request.', facts: [] });
+      const card = render('outcome', {
+        title: 'Waiting for Alex Wilber to confirm',
+        message: 'Only Alex Wilber can answer this request.',
+        facts: [],
+      });
       assert.equal(textOf(card), 'Waiting for Alex Wilber to confirm\nOnly Alex Wilber can answer this request.');
       assert.deepEqual(adaptiveCardsFindings(card), []);
     });
@@ -301,4 +333,3 @@ function captureError(action: () => unknown): Error {
   }
   throw new Error('expected an error');
 }
-

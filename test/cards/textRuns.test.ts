@@ -31,9 +31,19 @@ function markdownIn(runs: readonly string[]): string[] {
 
 function request(status: ClosureStatus, extra: Partial<ClosureRequest> = {}): ClosureRequest {
   return {
-    requestId: 'cr_0123456789abcdef0123456789abcdef', channelId: 'msteams', channelUserId: '29:1kim', objectId: 'o', tenantId: 't',
-    upnHash: 'h', nonceHash: 'n', status, createdAt: '2026-03-01T11:50:00Z', expiresAt: '2026-03-01T11:59:00Z', updatedAt: '2026-03-01T11:55:00Z',
-    attempts: 0, ...extra,
+    requestId: 'cr_0123456789abcdef0123456789abcdef',
+    channelId: 'msteams',
+    channelUserId: '29:1kim',
+    objectId: 'o',
+    tenantId: 't',
+    upnHash: 'h',
+    nonceHash: 'n',
+    status,
+    createdAt: '2026-03-01T11:50:00Z',
+    expiresAt: '2026-03-01T11:59:00Z',
+    updatedAt: '2026-03-01T11:55:00Z',
+    attempts: 0,
+    ...extra,
   };
 }
 
@@ -61,7 +71,11 @@ describe('TextRuns in cards (no Markdown where it does not render)', () => {
   it('puts no Markdown into the TextRuns of any Teams warning card state (waiting, closing, kept, invalid, every final state)', () => {
     const statuses: ClosureStatus[] = ['pending', 'confirmed', 'closing', 'closed', 'handedOff', 'failed', 'cancelled', 'expired'];
     const cards = [
-      waitingCardFor('Kim Akers'), waitingCardFor(undefined), closingCard('cr_1'), keptCard('cr_1'), invalidCard(),
+      waitingCardFor('Kim Akers'),
+      waitingCardFor(undefined),
+      closingCard('cr_1'),
+      keptCard('cr_1'),
+      invalidCard(),
       ...statuses.map((status) => finalCard(request(status, { closedAt: '2026-03-01T11:58:00Z' }), NOW)),
       finalCard(request('cancelled', { declined: true }), NOW),
     ];

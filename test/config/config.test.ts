@@ -32,7 +32,12 @@ describe('loadConfig', () => {
 
   describe('bot identity', () => {
     it('accepts SingleTenant with an app id, tenant and password', () => {
-      const config = loadConfig({ MicrosoftAppType: 'SingleTenant', MicrosoftAppId: GUID_A, MicrosoftAppTenantId: GUID_B, MicrosoftAppPassword: 'pw' });
+      const config = loadConfig({
+        MicrosoftAppType: 'SingleTenant',
+        MicrosoftAppId: GUID_A,
+        MicrosoftAppTenantId: GUID_B,
+        MicrosoftAppPassword: 'pw',
+      });
       assert.equal(config.bot.appType, 'SingleTenant');
     });
 
@@ -49,7 +54,10 @@ describe('loadConfig', () => {
     });
 
     it('rejects an app id that is not a GUID', () => {
-      assert.match(problemsOf({ MicrosoftAppType: 'SingleTenant', MicrosoftAppId: 'bot', MicrosoftAppTenantId: GUID_B, MicrosoftAppPassword: 'x' })[0], /MicrosoftAppId must be a GUID/);
+      assert.match(
+        problemsOf({ MicrosoftAppType: 'SingleTenant', MicrosoftAppId: 'bot', MicrosoftAppTenantId: GUID_B, MicrosoftAppPassword: 'x' })[0],
+        /MicrosoftAppId must be a GUID/,
+      );
     });
   });
 
@@ -82,7 +90,10 @@ describe('loadConfig', () => {
     });
 
     it('closes through Graph only when asked to (CLOSURE=graph), and by default in the sandbox', () => {
-      assert.equal(loadConfig({ ...AZURE, CLOSURE: 'graph', EXPORT_STORAGE_LOCATION: 'https://acct.blob.core.windows.net/exports' }).closure.kind, 'graph');
+      assert.equal(
+        loadConfig({ ...AZURE, CLOSURE: 'graph', EXPORT_STORAGE_LOCATION: 'https://acct.blob.core.windows.net/exports' }).closure.kind,
+        'graph',
+      );
       assert.equal(loadConfig({}).closure.kind, 'graph');
       assert.equal(loadConfig({ CLOSURE: 'portal' }).closure.kind, 'portal');
     });
@@ -103,8 +114,13 @@ describe('loadConfig', () => {
   describe('summarizeConfig', () => {
     it('never includes a secret value', () => {
       const config = loadConfig({
-        MicrosoftAppType: 'SingleTenant', MicrosoftAppId: GUID_A, MicrosoftAppTenantId: GUID_B, MicrosoftAppPassword: 'app-password-value',
-        STORAGE: 'blob', STORAGE_BLOB_CONNECTION_STRING: 'AccountKey=blob-key-value', DIRECT_LINE_SECRET: 'direct-line-secret-value',
+        MicrosoftAppType: 'SingleTenant',
+        MicrosoftAppId: GUID_A,
+        MicrosoftAppTenantId: GUID_B,
+        MicrosoftAppPassword: 'app-password-value',
+        STORAGE: 'blob',
+        STORAGE_BLOB_CONNECTION_STRING: 'AccountKey=blob-key-value',
+        DIRECT_LINE_SECRET: 'direct-line-secret-value',
         EXPORT_STORAGE_LOCATION: 'https://acct.blob.core.windows.net/exports?sig=sas-signature-value',
       });
       const text = JSON.stringify(summarizeConfig(config));
@@ -116,7 +132,9 @@ describe('loadConfig', () => {
 });
 
 describe('.env.example', () => {
-  const lines = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8').split('\n').filter((l) => /^[A-Za-z_]+=/.test(l));
+  const lines = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Za-z_]+=/.test(l));
   const documented = new Map(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
   it('lists every setting the bot reads with its default, and nothing else', () => {

@@ -31,23 +31,38 @@ describe('deployment templates against the Azure reference schemas', function ()
     const template = readJson<ArmTemplate>(RG_TEMPLATE);
 
     it('refuses a property value the provider schema does not allow', () => {
-      const broken = withResource(template, 'Microsoft.Storage/storageAccounts', (r) => ({ ...r, properties: { ...r.properties, minimumTlsVersion: 'TLS1_3' } }));
+      const broken = withResource(template, 'Microsoft.Storage/storageAccounts', (r) => ({
+        ...r,
+        properties: { ...r.properties, minimumTlsVersion: 'TLS1_3' },
+      }));
       const problems = validator.validateTemplate(broken, 'resourceGroup');
-      assert.ok(problems.some((p) => p.includes('Microsoft.Storage/storageAccounts') && p.includes('/properties/minimumTlsVersion')), problems.join('\n'));
+      assert.ok(
+        problems.some((p) => p.includes('Microsoft.Storage/storageAccounts') && p.includes('/properties/minimumTlsVersion')),
+        problems.join('\n'),
+      );
     });
 
     it('refuses an apiVersion that has no reference schema', () => {
       const broken = withResource(template, 'Microsoft.Web/sites', (r) => ({ ...r, apiVersion: '2015-08-01' }));
-      assert.ok(validator.validateTemplate(broken, 'resourceGroup').some((p) => p.includes('no reference schema for apiVersion 2015-08-01')));
+      assert.ok(
+        validator.validateTemplate(broken, 'resourceGroup').some((p) => p.includes('no reference schema for apiVersion 2015-08-01')),
+      );
     });
 
     it('accepts the Teams and Direct Line channel resources (after the Channel schema fix)', () => {
-      const channelsOnly = { ...template, resources: template.resources.filter((r) => r.type === 'Microsoft.BotService/botServices/channels') };
+      const channelsOnly = {
+        ...template,
+        resources: template.resources.filter((r) => r.type === 'Microsoft.BotService/botServices/channels'),
+      };
       assert.deepEqual(validator.validateTemplate(channelsOnly, 'resourceGroup'), []);
     });
 
     it('refuses a parameters file with a value that is neither a value nor a Key Vault reference', () => {
-      const broken = { $schema: template.$schema, contentVersion: '1.0.0.0', parameters: { botName: { secret: 'x' } } } as unknown as ArmParametersFile;
+      const broken = {
+        $schema: template.$schema,
+        contentVersion: '1.0.0.0',
+        parameters: { botName: { secret: 'x' } },
+      } as unknown as ArmParametersFile;
       assert.notDeepEqual(validator.validateParameters(broken, 'resourceGroup'), []);
     });
   });

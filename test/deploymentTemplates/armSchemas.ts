@@ -23,7 +23,10 @@ export const TYPES_WITHOUT_REFERENCE_SCHEMA: readonly string[] = [
 
 const TEMPLATE_SCHEMAS: Record<DeploymentScope, { readonly template: string; readonly parameters: string }> = {
   resourceGroup: { template: '2019-04-01/deploymentTemplate.json', parameters: '2019-04-01/deploymentParameters.json' },
-  subscription: { template: '2018-05-01/subscriptionDeploymentTemplate.json', parameters: '2018-05-01/subscriptionDeploymentParameters.json' },
+  subscription: {
+    template: '2018-05-01/subscriptionDeploymentTemplate.json',
+    parameters: '2018-05-01/subscriptionDeploymentParameters.json',
+  },
 };
 
 type JsonObject = Record<string, unknown>;
@@ -40,7 +43,10 @@ export function createArmValidator(schemaDir: string = ARM_SCHEMA_DIR): ArmValid
   const load = (file: string): JsonObject => JSON.parse(readFileSync(path.join(schemaDir, file), 'utf8')) as JsonObject;
   ajv.addSchema(load('common/definitions.json'));
 
-  const templateValidators = {} as Record<DeploymentScope, { template: ValidateFunction; resourceBase: ValidateFunction; parameters: ValidateFunction }>;
+  const templateValidators = {} as Record<
+    DeploymentScope,
+    { template: ValidateFunction; resourceBase: ValidateFunction; parameters: ValidateFunction }
+  >;
   for (const scope of ['resourceGroup', 'subscription'] as const) {
     const files = TEMPLATE_SCHEMAS[scope];
     const template = load(files.template);
@@ -80,7 +86,9 @@ export function createArmValidator(schemaDir: string = ARM_SCHEMA_DIR): ArmValid
   const validateTemplate = (template: ArmTemplate, scope: DeploymentScope, where = 'template'): string[] => [
     ...report(where, templateValidators[scope].template, template),
     ...validateResources(template.resources, scope, where),
-    ...innerDeployments(template).flatMap((inner) => validateTemplate(inner.template, 'resourceGroup', `${where} > deployment "${inner.name}"`)),
+    ...innerDeployments(template).flatMap((inner) =>
+      validateTemplate(inner.template, 'resourceGroup', `${where} > deployment "${inner.name}"`),
+    ),
   ];
 
   return {

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { SETTINGS } from '../../config/settings';
-import { type ArmResource, type ArmTemplate, DEPLOYMENTS, allResources, innerDeployments, readJson, relative, webApps } from './armTemplate';
+import {
+  type ArmResource,
+  type ArmTemplate,
+  DEPLOYMENTS,
+  allResources,
+  innerDeployments,
+  readJson,
+  relative,
+  webApps,
+} from './armTemplate';
 
 /** Built-in role and service provider ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). */
 const STORAGE_BLOB_DATA_CONTRIBUTOR = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
@@ -64,10 +73,13 @@ describe('Azure resources of the deployment templates', () => {
         assert.match(settings.get('GRAPH_CLIENT_ID') ?? '', /reference\(variables\('identityId'\).*\.clientId/);
         assert.match(settings.get('MicrosoftAppType') ?? '', /parameters\('appType'\)/);
         assert.match(settings.get('connectionName') ?? '', /parameters\('oauthConnectionName'\)/);
-        assert.match(settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING') ?? '', /reference\(variables\('insightsId'\).*\.ConnectionString/);
+        assert.match(
+          settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING') ?? '',
+          /reference\(variables\('insightsId'\).*\.ConnectionString/,
+        );
       });
 
-      it('passes a regional bot\'s token service (oauthUrl) to the bot as OAUTH_URL, empty for the global one', () => {
+      it("passes a regional bot's token service (oauthUrl) to the bot as OAUTH_URL, empty for the global one", () => {
         const settings = new Map(webApps(template)[0]?.appSettings.map((s) => [s.name, String(s.value)]));
         assert.equal(settings.get('OAUTH_URL'), "[parameters('oauthUrl')]");
         assert.equal(resourceTemplate(template).parameters?.oauthUrl?.defaultValue, '');
@@ -102,7 +114,13 @@ describe('Azure resources of the deployment templates', () => {
 
       it('creates the AADv2 OAuth connection with User.Read, secure client credentials and the Teams SSO exchange URL', () => {
         const connection = only(resources, 'Microsoft.BotService/botServices/connections');
-        const properties = connection.properties as { serviceProviderId: string; scopes: string; clientId: string; clientSecret: string; parameters: { key: string; value: string }[] };
+        const properties = connection.properties as {
+          serviceProviderId: string;
+          scopes: string;
+          clientId: string;
+          clientSecret: string;
+          parameters: { key: string; value: string }[];
+        };
         assert.match(properties.serviceProviderId, new RegExp(`${AADV2_SERVICE_PROVIDER}|variables\\('aadV2ServiceProviderId'\\)`));
         assert.equal(resourceTemplate(template).variables?.aadV2ServiceProviderId, AADV2_SERVICE_PROVIDER);
         assert.equal(properties.scopes, 'User.Read');
@@ -117,8 +135,10 @@ describe('Azure resources of the deployment templates', () => {
         assert.equal(resourceTemplate(template).variables?.tokenExchangeUrl, "[concat('api://botid-', parameters('oauthClientId'))]");
       });
 
-      it('turns on Direct Line enhanced authentication with the bot\'s page and the embedding sites as trusted origins', () => {
-        const channel = resources.find((r) => r.type === 'Microsoft.BotService/botServices/channels' && String(r.name).includes('DirectLineChannel'));
+      it("turns on Direct Line enhanced authentication with the bot's page and the embedding sites as trusted origins", () => {
+        const channel = resources.find(
+          (r) => r.type === 'Microsoft.BotService/botServices/channels' && String(r.name).includes('DirectLineChannel'),
+        );
         assert.ok(channel);
         const site = (channel.properties as { properties: { sites: Array<Record<string, unknown>> } }).properties.sites[0];
         assert.equal(site.isSecureSiteEnabled, true);
@@ -138,8 +158,14 @@ describe('Azure resources of the deployment templates', () => {
         const containerDefault = SETTINGS.find((s) => s.name === 'STORAGE_BLOB_CONTAINER')?.default;
         assert.equal(resourceTemplate(template).variables?.stateContainerName, containerDefault);
         const containers = resources.filter((r) => r.type === 'Microsoft.Storage/storageAccounts/blobServices/containers');
-        assert.ok(containers.some((c) => c.name === "[variables('stateContainerPath')]"), 'state container');
-        assert.ok(containers.every((c) => c.properties?.publicAccess === 'None'), 'no public container');
+        assert.ok(
+          containers.some((c) => c.name === "[variables('stateContainerPath')]"),
+          'state container',
+        );
+        assert.ok(
+          containers.every((c) => c.properties?.publicAccess === 'None'),
+          'no public container',
+        );
       });
 
       it('grants the managed identity Storage Blob Data Contributor on the storage account', () => {

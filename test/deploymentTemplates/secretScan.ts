@@ -30,7 +30,8 @@ export function findSecretLiterals(text: string): SecretFinding[] {
   }
   for (const match of text.matchAll(BASE64_RUN)) {
     const run = match[0];
-    if (/\d/.test(run) && /[a-z]/.test(run) && /[A-Z]/.test(run)) findings.push({ kind: 'base64 key material', line: lineOf(match.index ?? 0) });
+    if (/\d/.test(run) && /[a-z]/.test(run) && /[A-Z]/.test(run))
+      findings.push({ kind: 'base64 key material', line: lineOf(match.index ?? 0) });
   }
   return findings;
 }

@@ -22,7 +22,11 @@ export function buildNewResourceGroupTemplate(inner: ArmTemplate): ArmTemplate {
     },
     parameters: {
       groupName: { type: 'string', minLength: 1, maxLength: 90, metadata: { description: 'Name of the resource group to create.' } },
-      groupLocation: { type: 'string', minLength: 1, metadata: { description: 'Region of the resource group and of every regional resource in it.' } },
+      groupLocation: {
+        type: 'string',
+        minLength: 1,
+        metadata: { description: 'Region of the resource group and of every regional resource in it.' },
+      },
       ...Object.fromEntries(passed.map((name) => [name, inner.parameters?.[name]])),
     },
     resources: [

@@ -40,7 +40,11 @@ function templatesIn(template: ArmTemplate, where: string): { readonly template:
 }
 
 function secureParameterNames(template: ArmTemplate): Set<string> {
-  return new Set(Object.entries(template.parameters ?? {}).filter(([, p]) => p && isSecureType(p.type)).map(([name]) => name));
+  return new Set(
+    Object.entries(template.parameters ?? {})
+      .filter(([, p]) => p && isSecureType(p.type))
+      .map(([name]) => name),
+  );
 }
 
 describe('deployment templates', () => {
@@ -53,22 +57,30 @@ describe('deployment templates', () => {
       it('declares every parameter and variable its expressions use', () => {
         const problems = scopes.flatMap(({ template: t, where }) =>
           templateExpressions(t).flatMap((expression) => [
-            ...referencedNames(expression, 'parameters').filter((n) => !t.parameters?.[n]).map((n) => `${where}: parameters('${n}') is not declared`),
-            ...referencedNames(expression, 'variables').filter((n) => !(n in (t.variables ?? {}))).map((n) => `${where}: variables('${n}') is not declared`),
+            ...referencedNames(expression, 'parameters')
+              .filter((n) => !t.parameters?.[n])
+              .map((n) => `${where}: parameters('${n}') is not declared`),
+            ...referencedNames(expression, 'variables')
+              .filter((n) => !(n in (t.variables ?? {})))
+              .map((n) => `${where}: variables('${n}') is not declared`),
           ]),
         );
         assert.deepEqual(problems, []);
       });
 
       it('writes only balanced expressions that call template functions', () => {
-        const problems = scopes.flatMap(({ template: t, where }) => templateExpressions(t).flatMap((e) => expressionProblems(e).map((p) => `${where}: ${p}`)));
+        const problems = scopes.flatMap(({ template: t, where }) =>
+          templateExpressions(t).flatMap((e) => expressionProblems(e).map((p) => `${where}: ${p}`)),
+        );
         assert.deepEqual(problems, []);
       });
 
       it('passes every nested deployment exactly the parameters its template declares', () => {
         const problems = scopes.flatMap(({ template: t, where }) =>
           innerDeployments(t).flatMap((inner) =>
-            parameterValueProblems(inner.template.parameters ?? {}, inner.parameters, { secureMayBeSuppliedLater: false }).map((p) => `${where} > ${inner.name}: ${p}`),
+            parameterValueProblems(inner.template.parameters ?? {}, inner.parameters, { secureMayBeSuppliedLater: false }).map(
+              (p) => `${where} > ${inner.name}: ${p}`,
+            ),
           ),
         );
         assert.deepEqual(problems, []);
@@ -76,14 +88,18 @@ describe('deployment templates', () => {
 
       it('describes every parameter for the person deploying', () => {
         const bare = scopes.flatMap(({ template: t, where }) =>
-          Object.entries(t.parameters ?? {}).filter(([, p]) => !p?.metadata?.description).map(([name]) => `${where}: ${name}`),
+          Object.entries(t.parameters ?? {})
+            .filter(([, p]) => !p?.metadata?.description)
+            .map(([name]) => `${where}: ${name}`),
         );
         assert.deepEqual(bare, []);
       });
 
       it('gives no secure parameter a default value', () => {
         const withDefault = scopes.flatMap(({ template: t, where }) =>
-          Object.entries(t.parameters ?? {}).filter(([, p]) => p && isSecureType(p.type) && p.defaultValue !== undefined).map(([name]) => `${where}: ${name}`),
+          Object.entries(t.parameters ?? {})
+            .filter(([, p]) => p && isSecureType(p.type) && p.defaultValue !== undefined)
+            .map(([name]) => `${where}: ${name}`),
         );
         assert.deepEqual(withDefault, []);
       });
@@ -101,7 +117,10 @@ describe('deployment templates', () => {
         const apps = webApps(template);
         assert.equal(apps.length, 1, 'one web app');
         const names = new Set(apps[0]?.appSettings.map((setting) => setting.name));
-        assert.deepEqual(AZURE_SETTINGS.filter((name) => !names.has(name)), []);
+        assert.deepEqual(
+          AZURE_SETTINGS.filter((name) => !names.has(name)),
+          [],
+        );
       });
 
       it('sets only app settings the bot, its platform or its libraries read', () => {
@@ -155,7 +174,9 @@ describe('deployment templates', () => {
 
       it(`${relative(deployment.parameters)} holds no value for a secure parameter`, () => {
         const secure = secureParameterNames(template);
-        const given = Object.entries(parameters.parameters).filter(([name, entry]) => secure.has(name) && entry.value !== undefined).map(([name]) => name);
+        const given = Object.entries(parameters.parameters)
+          .filter(([name, entry]) => secure.has(name) && entry.value !== undefined)
+          .map(([name]) => name);
         assert.deepEqual(given, []);
       });
     }
@@ -175,7 +196,9 @@ describe('deployment templates', () => {
   describe('secrets', () => {
     it('finds no secret-looking literal in the templates, parameters files or docs/deploy.md', () => {
       const files = [...listFiles(TEMPLATES_DIR), DEPLOY_DOC];
-      const findings = files.flatMap((file) => findSecretLiterals(readFileSync(file, 'utf8')).map((f) => `${relative(file)}:${f.line} ${f.kind}`));
+      const findings = files.flatMap((file) =>
+        findSecretLiterals(readFileSync(file, 'utf8')).map((f) => `${relative(file)}:${f.line} ${f.kind}`),
+      );
       assert.deepEqual(findings, []);
     });
 
@@ -188,7 +211,10 @@ describe('deployment templates', () => {
         `"clientSecret": "${'s3cr'.repeat(5)}"`,
         key,
       ];
-      assert.deepEqual(samples.filter((sample) => findSecretLiterals(sample).length === 0), []);
+      assert.deepEqual(
+        samples.filter((sample) => findSecretLiterals(sample).length === 0),
+        [],
+      );
     });
   });
 
@@ -201,15 +227,26 @@ describe('deployment templates', () => {
 
     it('shows passing the botAppId output to npm run package:teams as MicrosoftAppId', () => {
       const packaging = codeBlocks.filter((block) => block.includes('npm run package:teams'));
-      assert.ok(packaging.some((block) => block.includes('MicrosoftAppId') && block.includes('botAppId')), 'a code block with both names');
+      assert.ok(
+        packaging.some((block) => block.includes('MicrosoftAppId') && block.includes('botAppId')),
+        'a code block with both names',
+      );
     });
 
     it('sets the variables appPackage reads on the npm run package:teams line', () => {
       const line = codeBlocks.flatMap((block) => block.split('\n')).find((l) => l.includes('npm run package:teams')) ?? '';
       const assigned = [...(line.split('npm run package:teams')[0] ?? '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1] ?? '');
-      const samples: Record<string, string> = { MicrosoftAppId: '00000000-0000-4000-8000-000000000000', BOT_DOMAIN: 'example-bot.azurewebsites.net', OAUTH_APP_ID: '00000000-0000-4000-8000-0000000000aa' };
+      const samples: Record<string, string> = {
+        MicrosoftAppId: '00000000-0000-4000-8000-000000000000',
+        BOT_DOMAIN: 'example-bot.azurewebsites.net',
+        OAUTH_APP_ID: '00000000-0000-4000-8000-0000000000aa',
+      };
       const env = Object.fromEntries(assigned.map((name) => [name, samples[name] ?? 'unexpected']));
-      assert.deepEqual(readPackageSettings(env), { botId: samples.MicrosoftAppId, botDomain: samples.BOT_DOMAIN, ssoAppId: samples.OAUTH_APP_ID });
+      assert.deepEqual(readPackageSettings(env), {
+        botId: samples.MicrosoftAppId,
+        botDomain: samples.BOT_DOMAIN,
+        ssoAppId: samples.OAUTH_APP_ID,
+      });
     });
 
     it('shows both deployment commands with their templates and parameters files', () => {

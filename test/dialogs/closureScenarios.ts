@@ -22,7 +22,10 @@ export interface ClosureScenario {
 
 const SIGN_IN: readonly ScriptStep[] = [
   { says: 'close my account', expect: 'oauthCard' },
-  { says: MAGIC_CODE, expect: /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\)[\s\S]*organization is unmanaged/ },
+  {
+    says: MAGIC_CODE,
+    expect: /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\)[\s\S]*organization is unmanaged/,
+  },
 ];
 const TO_WARNING: readonly ScriptStep[] = [...SIGN_IN, { presses: 'closure.skipExport', expect: 'adaptiveCard' }];
 const handOff = async (): Promise<CloseOutcome> => ({ kind: 'handedOff', portalUrl: 'https://portal.test/close', reason: 'forbidden' });
@@ -31,17 +34,22 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
   {
     name: 'an eligible user who skips the export and presses Yes has the account closed',
     steps: [...TO_WARNING, { presses: 'closure.confirm', expect: /has been closed\. Request id: `cr_[0-9a-f]{32}`/ }],
-    closes: 1, requestStatus: 'closed',
+    closes: 1,
+    requestStatus: 'closed',
   },
   {
     name: 'a user who presses No keeps the account',
     steps: [...TO_WARNING, { presses: 'closure.decline', expect: /has been kept\. Nothing was closed/ }],
-    closes: 0, requestStatus: 'cancelled',
+    closes: 0,
+    requestStatus: 'cancelled',
   },
   {
     name: 'a user in a managed organization is sent to the administrator, with the organization named',
     fixture: { verdict: { kind: 'managed', organizationName: 'Northwind Traders' } },
-    steps: [...SIGN_IN.slice(0, 1), { says: MAGIC_CODE, expect: /\*\*\u2068Northwind Traders\u2069\*\*, an organization with an administrator/ }],
+    steps: [
+      ...SIGN_IN.slice(0, 1),
+      { says: MAGIC_CODE, expect: /\*\*\u2068Northwind Traders\u2069\*\*, an organization with an administrator/ },
+    ],
     closes: 0,
   },
   {
@@ -58,12 +66,19 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
   },
   {
     name: 'a user who asks for the export is told how long it takes and that nothing was closed',
-    steps: [...SIGN_IN, { presses: 'closure.export', expect: /usually takes a day or two, and can take up to 30 days[\s\S]*Nothing has been closed/ }],
+    steps: [
+      ...SIGN_IN,
+      { presses: 'closure.export', expect: /usually takes a day or two, and can take up to 30 days[\s\S]*Nothing has been closed/ },
+    ],
     closes: 0,
   },
   {
     name: 'an export that cannot be requested says so and closes nothing',
-    fixture: { exportStart: async () => { throw new AppError('EXPORT_UNAVAILABLE', 'graph 503'); } },
+    fixture: {
+      exportStart: async () => {
+        throw new AppError('EXPORT_UNAVAILABLE', 'graph 503');
+      },
+    },
     steps: [...SIGN_IN, { presses: 'closure.export', expect: /couldn't request your data export/ }],
     closes: 0,
   },
@@ -74,8 +89,13 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
   },
   {
     name: 'typing yes at the warning is not a confirmation',
-    steps: [...TO_WARNING, { says: 'yes', expect: /Typing doesn't close your account/ }, { says: 'yes close it', expect: /Typing doesn't close your account/ }],
-    closes: 0, requestStatus: 'pending',
+    steps: [
+      ...TO_WARNING,
+      { says: 'yes', expect: /Typing doesn't close your account/ },
+      { says: 'yes close it', expect: /Typing doesn't close your account/ },
+    ],
+    closes: 0,
+    requestStatus: 'pending',
   },
   {
     name: 'cancel at the sign-in step stops with nothing closed',
@@ -90,28 +110,41 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
   {
     name: 'cancel at the warning cancels the request, and its Yes no longer works',
     steps: [...TO_WARNING, { says: 'stop', expect: /Cancelled/ }, { presses: 'closure.confirm', expect: /That request was cancelled/ }],
-    closes: 0, requestStatus: 'cancelled',
+    closes: 0,
+    requestStatus: 'cancelled',
   },
   {
     name: 'a Yes pressed after the warning expired closes nothing',
     steps: [...TO_WARNING, { waitMs: 10 * 60_000 }, { presses: 'closure.confirm', expect: /That warning has expired/ }],
-    closes: 0, requestStatus: 'expired',
+    closes: 0,
+    requestStatus: 'expired',
   },
   {
     name: 'a second press of Yes is told the account is already closed',
-    steps: [...TO_WARNING, { presses: 'closure.confirm', expect: /has been closed/ }, { presses: 'closure.confirm', expect: /already been closed/ }],
-    closes: 1, requestStatus: 'closed',
+    steps: [
+      ...TO_WARNING,
+      { presses: 'closure.confirm', expect: /has been closed/ },
+      { presses: 'closure.confirm', expect: /already been closed/ },
+    ],
+    closes: 1,
+    requestStatus: 'closed',
   },
   {
     name: 'a directory without rights hands the user off to the portal, saying why and that nothing is closed yet',
     fixture: { closeOutcome: handOff },
     steps: [...TO_WARNING, { presses: 'closure.confirm', expect: /isn't allowed to close accounts[\s\S]*has not been closed yet/ }],
-    closes: 1, requestStatus: 'handedOff',
+    closes: 1,
+    requestStatus: 'handedOff',
   },
   {
     name: 'help at the warning explains the decision waiting, and the card still works after',
-    steps: [...TO_WARNING, { says: 'help', expect: /warning card is waiting for your decision/ }, { presses: 'closure.confirm', expect: /has been closed/ }],
-    closes: 1, requestStatus: 'closed',
+    steps: [
+      ...TO_WARNING,
+      { says: 'help', expect: /warning card is waiting for your decision/ },
+      { presses: 'closure.confirm', expect: /has been closed/ },
+    ],
+    closes: 1,
+    requestStatus: 'closed',
   },
   {
     name: 'a wrong magic code is told it did not match, and the right code still signs in',

@@ -1,6 +1,16 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
-import { actionData, CONNECTION, contentTypes, createDialogFixture, MAGIC_CODE, press, textOf, turn, type DialogFixture } from './dialogFixture';
+import {
+  actionData,
+  CONNECTION,
+  contentTypes,
+  createDialogFixture,
+  MAGIC_CODE,
+  press,
+  textOf,
+  turn,
+  type DialogFixture,
+} from './dialogFixture';
 
 const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
@@ -8,7 +18,9 @@ const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 /** Issue 12: every input answered, the export path that came back, sign-out, and buttons of finished steps. */
 describe('MainDialog conversation repairs', () => {
   let clock: sinon.SinonFakeTimers;
-  beforeEach(() => { clock = sinon.useFakeTimers({ now: new Date('2026-11-27T09:00:00Z'), toFake: ['Date'] }); });
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: new Date('2026-11-27T09:00:00Z'), toFake: ['Date'] });
+  });
   afterEach(() => clock.restore());
 
   async function signedIn(fixture: DialogFixture) {
@@ -34,7 +46,11 @@ describe('MainDialog conversation repairs', () => {
   describe('coming back while the export runs', () => {
     function exportFixture() {
       let started = 0;
-      const fixture = createDialogFixture({ exportStart: async () => { started += 1; } });
+      const fixture = createDialogFixture({
+        exportStart: async () => {
+          started += 1;
+        },
+      });
       return { fixture, started: () => started };
     }
 
@@ -63,7 +79,10 @@ describe('MainDialog conversation repairs', () => {
       await turn(fixture, 'close my account');
       const back = await turn(fixture, 'close my account');
       assert.match(textOf(back), /still being prepared/);
-      assert.match(textOf(await turn(fixture, press(actionData(back, 'closure.waitForExport')))), /I'll message you here when your export is ready/);
+      assert.match(
+        textOf(await turn(fixture, press(actionData(back, 'closure.waitForExport')))),
+        /I'll message you here when your export is ready/,
+      );
       assert.equal(started(), 1);
       assert.equal((await fixture.requests.list()).length, 0, 'no closure request was opened');
     });
@@ -81,9 +100,20 @@ describe('MainDialog conversation repairs', () => {
 
   describe('signing out', () => {
     for (const [where, before] of [
-      ['at the sign-in card', async (f: DialogFixture) => { await turn(f, 'close my account'); }],
+      [
+        'at the sign-in card',
+        async (f: DialogFixture) => {
+          await turn(f, 'close my account');
+        },
+      ],
       ['at the export offer', signedIn],
-      ['with no conversation going', async (f: DialogFixture) => { await signedIn(f); await turn(f, 'cancel'); }],
+      [
+        'with no conversation going',
+        async (f: DialogFixture) => {
+          await signedIn(f);
+          await turn(f, 'cancel');
+        },
+      ],
     ] as const) {
       it(`"sign out" ${where} signs out and says so; the next start asks to sign in`, async () => {
         const fixture = createDialogFixture();
@@ -139,7 +169,11 @@ describe('MainDialog conversation repairs', () => {
       const fixture = createDialogFixture();
       await turn(fixture, 'close my account');
       await turn(fixture, 'cancel');
-      const late = await turn(fixture, { type: 'event', name: 'tokens/response', value: { connectionName: CONNECTION, token: 'token-of-kim' } });
+      const late = await turn(fixture, {
+        type: 'event',
+        name: 'tokens/response',
+        value: { connectionName: CONNECTION, token: 'token-of-kim' },
+      });
       assert.match(textOf(late), /That sign-in step is over/);
       assert.deepEqual(contentTypes(late), []);
     });

@@ -22,8 +22,11 @@ export const MAGIC_CODE = '246810';
 export const TTL_MS = 10 * 60_000;
 
 export const KIM: VerifiedIdentity = {
-  objectId: '22222222-0000-4000-8000-000000000001', tenantId: '11111111-0000-4000-8000-000000000001',
-  upn: 'kim@tailspin.example', displayName: 'Kim Akers', organizationName: 'Tailspin Hobbyists',
+  objectId: '22222222-0000-4000-8000-000000000001',
+  tenantId: '11111111-0000-4000-8000-000000000001',
+  upn: 'kim@tailspin.example',
+  displayName: 'Kim Akers',
+  organizationName: 'Tailspin Hobbyists',
 };
 
 export interface FixtureOptions {
@@ -50,7 +53,9 @@ export function createDialogFixture(options: FixtureOptions = {}) {
       await options.exportStart?.();
       return { operationUrl: 'https://graph.test/v1.0/dataPolicyOperations/op-1', tenantId: KIM.tenantId };
     },
-    async status() { return options.exportStatus ?? { kind: 'running' }; },
+    async status() {
+      return options.exportStatus ?? { kind: 'running' };
+    },
   };
   const requests = new MemoryRecordStore<ClosureRequest>();
   const realm = {
@@ -60,27 +65,61 @@ export function createDialogFixture(options: FixtureOptions = {}) {
     },
   };
   const closure = new ClosureService({
-    requests, locks: new MemoryRecordStore<AccountClosureLock>(), audit, realm, closer,
-    hashUpn: () => 'upn-hash', clock: () => new Date(), confirmationTtlMs: TTL_MS, closingLeaseMs: 60_000, maxCloseAttempts: 3, logger: silentLogger,
+    requests,
+    locks: new MemoryRecordStore<AccountClosureLock>(),
+    audit,
+    realm,
+    closer,
+    hashUpn: () => 'upn-hash',
+    clock: () => new Date(),
+    confirmationTtlMs: TTL_MS,
+    closingLeaseMs: 60_000,
+    maxCloseAttempts: 3,
+    logger: silentLogger,
   });
-  const exports = new ExportService({ jobs: new MemoryRecordStore<ExportJob>(), exporter, audit, clock: () => new Date(), logger: silentLogger });
+  const exports = new ExportService({
+    jobs: new MemoryRecordStore<ExportJob>(),
+    exporter,
+    audit,
+    clock: () => new Date(),
+    logger: silentLogger,
+  });
   const storage = new MemoryStorage();
   const conversationState = new ConversationState(storage);
-  const workflow = new ClosureWorkflow({ closure, forgetPerson: (person) => exports.forget(person), settleLeaseMs: 60_000, logger: silentLogger });
+  const workflow = new ClosureWorkflow({
+    closure,
+    forgetPerson: (person) => exports.forget(person),
+    settleLeaseMs: 60_000,
+    logger: silentLogger,
+  });
   const channels = new BotClosureChannels({
-    continueConversation: async () => { throw new Error('no proactive turns in dialog tests'); },
-    state: new PrivateConversationState(storage), storage, connectionName: CONNECTION, clock: () => new Date(), logger: silentLogger,
+    continueConversation: async () => {
+      throw new Error('no proactive turns in dialog tests');
+    },
+    state: new PrivateConversationState(storage),
+    storage,
+    connectionName: CONNECTION,
+    clock: () => new Date(),
+    logger: silentLogger,
   });
   const dialog = new MainDialog({
-    workflow, closureChannel: (context) => channels.forTurn(context),
+    workflow,
+    closureChannel: (context) => channels.forTurn(context),
     directory: {
       async whoAmI(token) {
         if (token !== 'token-of-kim') throw new AppError('SIGN_IN_REJECTED', 'unknown token');
         return identity;
       },
     },
-    realm, closure, exports, audit, hashUpn: () => 'upn-hash', clock: () => new Date(), logger: silentLogger,
-    connectionName: CONNECTION, signInTimeoutMs: 60_000,
+    realm,
+    closure,
+    exports,
+    audit,
+    hashUpn: () => 'upn-hash',
+    clock: () => new Date(),
+    logger: silentLogger,
+    connectionName: CONNECTION,
+    signInTimeoutMs: 60_000,
     progress: conversationState.createProperty<ConversationProgress>('progress'),
   });
   // The test adapter's own token store stands in for the token service: the magic code yields the token.
@@ -88,7 +127,13 @@ export function createDialogFixture(options: FixtureOptions = {}) {
   const tokenSeeder: Middleware = {
     async onTurn(context, next) {
       if (!seeded) {
-        (context.adapter as TestAdapter).addUserToken(CONNECTION, context.activity.channelId, context.activity.from.id, 'token-of-kim', MAGIC_CODE);
+        (context.adapter as TestAdapter).addUserToken(
+          CONNECTION,
+          context.activity.channelId,
+          context.activity.from.id,
+          'token-of-kim',
+          MAGIC_CODE,
+        );
         seeded = true;
       }
       await next();

@@ -6,7 +6,9 @@ import { actionData, contentTypes, createDialogFixture, press, textOf, turn } fr
 
 describe('MainDialog', () => {
   let clock: sinon.SinonFakeTimers;
-  beforeEach(() => { clock = sinon.useFakeTimers({ now: new Date('2026-11-27T09:00:00Z'), toFake: ['Date'] }); });
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: new Date('2026-11-27T09:00:00Z'), toFake: ['Date'] });
+  });
   afterEach(() => clock.restore());
 
   describe('closure conversations', () => {
@@ -23,8 +25,10 @@ describe('MainDialog', () => {
           const replies = await turn(fixture, activity);
           history.push(...replies);
           const where = `step ${index + 1} (${'says' in step ? `says "${step.says}"` : `presses ${step.presses}`})`;
-          if (step.expect === 'oauthCard') assert.ok(contentTypes(replies).includes('application/vnd.microsoft.card.oauth'), `${where}: expected an OAuth card`);
-          else if (step.expect === 'adaptiveCard') assert.ok(contentTypes(replies).includes('application/vnd.microsoft.card.adaptive'), `${where}: expected an Adaptive Card`);
+          if (step.expect === 'oauthCard')
+            assert.ok(contentTypes(replies).includes('application/vnd.microsoft.card.oauth'), `${where}: expected an OAuth card`);
+          else if (step.expect === 'adaptiveCard')
+            assert.ok(contentTypes(replies).includes('application/vnd.microsoft.card.adaptive'), `${where}: expected an Adaptive Card`);
           else assert.match(textOf(replies), step.expect, where);
         }
         assert.equal(fixture.closerCalls.length, scenario.closes, 'times the directory was asked to close');
@@ -38,7 +42,9 @@ describe('MainDialog', () => {
 
   describe('a ready export', () => {
     it('points to the "ready" message already sent (not its card again) and goes straight to the warning', async () => {
-      const fixture = createDialogFixture({ exportStatus: { kind: 'ready', downloadUrl: 'https://storage.test/export?sig=1', expiresAt: new Date('2026-11-30T09:00:00Z') } });
+      const fixture = createDialogFixture({
+        exportStatus: { kind: 'ready', downloadUrl: 'https://storage.test/export?sig=1', expiresAt: new Date('2026-11-30T09:00:00Z') },
+      });
       await turn(fixture, 'close my account');
       const offer = await turn(fixture, '246810');
       await turn(fixture, press(actionData(offer, 'closure.export')));
@@ -46,7 +52,10 @@ describe('MainDialog', () => {
       const resumed = await turn(fixture, 'close my account');
       const cards = JSON.stringify(resumed.flatMap((r) => r.attachments ?? []));
       assert.doesNotMatch(cards, /https:\/\/storage\.test\/export\?sig=1/, 'the ready card was sent once, by the poller');
-      assert.match(textOf(resumed), /Your data export is ready: the download link is in the message I sent you when it finished, and works until 2026-11-30 09:00 UTC/);
+      assert.match(
+        textOf(resumed),
+        /Your data export is ready: the download link is in the message I sent you when it finished, and works until 2026-11-30 09:00 UTC/,
+      );
       assert.match(cards, /closure\.confirm/);
     });
   });

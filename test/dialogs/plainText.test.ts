@@ -8,7 +8,10 @@ const PDI = '\u2069';
 describe('names in sentences', () => {
   describe('plainName', () => {
     it('escapes inline Markdown so a name cannot become a link, bold text or code', () => {
-      assert.equal(plainName('[Support](https://evil.example) **urgent** `x`'), `${FSI}\\[Support\\](https://evil.example) \\*\\*urgent\\*\\* \\\`x\\\`${PDI}`);
+      assert.equal(
+        plainName('[Support](https://evil.example) **urgent** `x`'),
+        `${FSI}\\[Support\\](https://evil.example) \\*\\*urgent\\*\\* \\\`x\\\`${PDI}`,
+      );
     });
 
     it('puts line breaks out of reach, so a name cannot start a heading or a list', () => {

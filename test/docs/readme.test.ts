@@ -22,8 +22,11 @@ describe('README', () => {
   });
 
   it('lists the demo accounts of the built-in seed with their passwords', () => {
-    const seed = JSON.parse(readFileSync(path.join(root, 'sandbox/demoSeed.json'), 'utf8')) as { users: Array<{ upn: string; password: string }> };
-    for (const user of seed.users) assert.ok(readme.includes(`| \`${user.upn}\` | \`${user.password}\` |`), `README does not list ${user.upn}`);
+    const seed = JSON.parse(readFileSync(path.join(root, 'sandbox/demoSeed.json'), 'utf8')) as {
+      users: Array<{ upn: string; password: string }>;
+    };
+    for (const user of seed.users)
+      assert.ok(readme.includes(`| \`${user.upn}\` | \`${user.password}\` |`), `README does not list ${user.upn}`);
   });
 
   it('links only to files that exist', () => {

@@ -14,9 +14,16 @@ describe('Bot Framework authentication on /api/messages', () => {
   describe('with an app id set', () => {
     let harness: BotHarness;
     before(async () => {
-      harness = await startHarness({ MicrosoftAppType: 'SingleTenant', MicrosoftAppId: APP_ID, MicrosoftAppTenantId: TENANT_ID, MicrosoftAppPassword: 'not-a-real-secret' });
+      harness = await startHarness({
+        MicrosoftAppType: 'SingleTenant',
+        MicrosoftAppId: APP_ID,
+        MicrosoftAppTenantId: TENANT_ID,
+        MicrosoftAppPassword: 'not-a-real-secret',
+      });
     });
-    after(async () => { await harness.stop(); });
+    after(async () => {
+      await harness.stop();
+    });
 
     it('answers 401 to an activity without a token, and the bot never sees it', async () => {
       const response = await harness.user().send({ type: 'message', text: 'close my account' });
@@ -28,7 +35,15 @@ describe('Bot Framework authentication on /api/messages', () => {
       const response = await fetch(`${harness.bot.url}/api/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer not.a.jwt' },
-        body: JSON.stringify({ type: 'message', text: 'close my account', channelId: 'emulator', serviceUrl: harness.connector.url, conversation: { id: 'c' }, from: { id: 'u' }, recipient: { id: 'b' } }),
+        body: JSON.stringify({
+          type: 'message',
+          text: 'close my account',
+          channelId: 'emulator',
+          serviceUrl: harness.connector.url,
+          conversation: { id: 'c' },
+          from: { id: 'u' },
+          recipient: { id: 'b' },
+        }),
       });
       assert.equal(response.status, 401);
       assert.deepEqual(await stateFiles(harness), []);

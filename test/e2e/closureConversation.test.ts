@@ -2,21 +2,36 @@ import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  cardActionData, magicCodeOf, signInLinkOf, signInThroughChat, startHarness, submitSignInPage, textsOf, TEST_SEED, type BotHarness,
+  cardActionData,
+  magicCodeOf,
+  signInLinkOf,
+  signInThroughChat,
+  startHarness,
+  submitSignInPage,
+  textsOf,
+  TEST_SEED,
+  type BotHarness,
 } from '../support/botHarness';
 
 const KIM = TEST_SEED.users[0];
 
 describe('the closure conversation over /api/messages, as the Emulator speaks it', () => {
   let harness: BotHarness;
-  beforeEach(async () => { harness = await startHarness(); });
-  afterEach(async () => { await harness.stop(); });
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   it('closes an unmanaged account after sign-in, a skipped export and a pressed Yes, and the account is gone', async () => {
     const kim = harness.user();
     const signInCard = await kim.says('close my account');
     const afterCode = await signInThroughChat(kim, signInCard, KIM.upn, KIM.password);
-    assert.match(textsOf(afterCode), /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\) of \*\*\u2068Tailspin Hobbyists\u2069\*\*/);
+    assert.match(
+      textsOf(afterCode),
+      /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\) of \*\*\u2068Tailspin Hobbyists\u2069\*\*/,
+    );
     assert.match(textsOf(afterCode), /organization is unmanaged/);
 
     const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
@@ -28,13 +43,18 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.doesNotMatch(page, /magic-code/, 'no code for a closed account');
     assert.match(page, /This account has been closed/);
     const graph = await fetch(`${harness.bot.sandbox!.graphBaseUrl}/v1.0/users/${KIM.id}`, {
-      headers: { authorization: `Bearer ${(await harness.bot.sandbox!.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token}` },
+      headers: {
+        authorization: `Bearer ${(await harness.bot.sandbox!.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token}`,
+      },
     });
     assert.equal(graph.status, 404);
 
     const audit = await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8');
     assert.deepEqual(
-      audit.trim().split('\n').map((line) => (JSON.parse(line) as { type: string }).type),
+      audit
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { type: string }).type),
       ['signedIn', 'realmChecked', 'exportOffered', 'exportSkipped', 'warningShown', 'confirmed', 'realmChecked', 'closing', 'closed'],
     );
     assert.ok(!audit.includes(KIM.upn) && !audit.includes('Kim'), 'the audit holds no UPN or name');
@@ -48,7 +68,8 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     await kim.presses(yes);
     const logs = JSON.stringify(harness.logs);
     assert.ok(harness.logs.length > 10, 'the run was logged at debug level');
-    for (const secret of [KIM.password, code, yes.nonce, KIM.upn]) assert.ok(!logs.includes(secret), `a log line contains "${secret.slice(0, 3)}..."`);
+    for (const secret of [KIM.password, code, yes.nonce, KIM.upn])
+      assert.ok(!logs.includes(secret), `a log line contains "${secret.slice(0, 3)}..."`);
   });
 
   it('answers a second press of the same Yes with "already closed"', async () => {
@@ -75,7 +96,7 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.match(textsOf(await kim.presses(cardActionData(warning, 'closure.confirm'))), /cancelled/);
   });
 
-  it('tells a managed organization\'s member to contact their administrator, naming the organization', async () => {
+  it("tells a managed organization's member to contact their administrator, naming the organization", async () => {
     const pat = harness.user();
     const replies = await signInThroughChat(pat, await pat.says('close my account'), 'pat@northwind.example', 'pat-pass-3');
     assert.match(textsOf(replies), /\*\*\u2068Northwind Traders\u2069\*\*, an organization with an administrator/);
@@ -98,7 +119,9 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.equal(await harness.bot.background.pollExports(), 0, 'told once');
     const resumed = await kim.says('close my account');
     assert.match(textsOf(resumed), /the download link is in the message I sent you/, 'the ready card is pointed to, not posted again');
-    const download = (ready.activity.attachments as Array<{ content: unknown }>).map((a) => JSON.stringify(a.content)).find((c) => c.includes('Action.OpenUrl'));
+    const download = (ready.activity.attachments as Array<{ content: unknown }>)
+      .map((a) => JSON.stringify(a.content))
+      .find((c) => c.includes('Action.OpenUrl'));
     const url = /"url":"([^"]+)"/.exec(download ?? '')?.[1];
     assert.ok(url, 'the export card links the download');
     const file = await fetch(url);
@@ -108,7 +131,7 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.match(textsOf(closed), /has been closed/);
   });
 
-  it('refuses a group member pressing someone else\'s Yes, and the owner can still decide', async () => {
+  it("refuses a group member pressing someone else's Yes, and the owner can still decide", async () => {
     const kim = harness.user({ userId: 'kim-in-group', conversationId: 'group-1', conversationType: 'groupChat' });
     const lee = harness.user({ userId: 'lee-in-group', conversationId: 'group-1', conversationType: 'groupChat' });
     const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
@@ -116,7 +139,10 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     const yes = cardActionData(warning, 'closure.confirm');
     assert.match(textsOf(await lee.presses(yes)), /Only the person who asked/);
     const welcome = await lee.says('hello');
-    assert.doesNotThrow(() => cardActionData(welcome, 'closure.start'), 'the member has a dialog of their own: the welcome card, not Kim\'s warning');
+    assert.doesNotThrow(
+      () => cardActionData(welcome, 'closure.start'),
+      "the member has a dialog of their own: the welcome card, not Kim's warning",
+    );
     assert.match(textsOf(await kim.presses(yes)), /has been closed/);
   });
 

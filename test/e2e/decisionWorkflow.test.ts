@@ -3,7 +3,15 @@ import sinon from 'sinon';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  cardActionData, signInLinkOf, signInThroughChat, startHarness, textsOf, TEST_SEED, type BotHarness, type ChatUser, type ReplyActivity,
+  cardActionData,
+  signInLinkOf,
+  signInThroughChat,
+  startHarness,
+  textsOf,
+  TEST_SEED,
+  type BotHarness,
+  type ChatUser,
+  type ReplyActivity,
 } from '../support/botHarness';
 
 const KIM = TEST_SEED.users[0];
@@ -15,7 +23,10 @@ async function reachWarning(user: ChatUser): Promise<Record<string, string>> {
 
 async function auditOf(harness: BotHarness, requestId: string): Promise<string[]> {
   const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
-  return lines.map((line) => JSON.parse(line) as { type: string; requestId?: string }).filter((e) => e.requestId === requestId).map((e) => e.type);
+  return lines
+    .map((line) => JSON.parse(line) as { type: string; requestId?: string })
+    .filter((e) => e.requestId === requestId)
+    .map((e) => e.type);
 }
 
 async function accountStatus(harness: BotHarness): Promise<number> {
@@ -42,7 +53,9 @@ async function stateFiles(harness: BotHarness): Promise<string> {
 
 describe('the decision workflow over /api/messages (Emulator-shaped activities)', () => {
   let harness: BotHarness;
-  afterEach(async () => { await harness.stop(); });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   describe('20 presses of the same Yes at the same moment', () => {
     it('closes once, and every press gets one answer that agrees with the outcome', async () => {
@@ -57,7 +70,8 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
         assert.doesNotMatch(text, /Nothing has been closed|went wrong|sign in/i, text);
       }
       assert.equal(texts.filter((t) => /has been closed\. Request id/.test(t)).length, 1, texts.join('\n'));
-      for (const text of texts.filter((t) => !/has been closed\. Request id/.test(t))) assert.match(text, /already being handled|already been closed/);
+      for (const text of texts.filter((t) => !/has been closed\. Request id/.test(t)))
+        assert.match(text, /already being handled|already been closed/);
       assert.equal(await accountStatus(harness), 404);
       assert.equal((await auditOf(harness, yes.requestId)).filter((t) => t === 'closed').length, 1);
       const state = await stateFiles(harness);
@@ -87,21 +101,37 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
       const victim = harness.user({ userId: 'kim-real' });
       await signInThroughChat(victim, await victim.says('close my account'), KIM.upn, KIM.password);
       const query = new URLSearchParams({ userId: 'kim-real', connectionName: 'GraphConnection', channelId: 'emulator' });
-      const stolen = (await (await fetch(`${harness.bot.sandbox!.tokenServiceUrl}/api/usertoken/GetToken?${query}`)).json()) as { token: string };
+      const stolen = (await (await fetch(`${harness.bot.sandbox!.tokenServiceUrl}/api/usertoken/GetToken?${query}`)).json()) as {
+        token: string;
+      };
       assert.ok(stolen.token);
 
       const attacker = harness.user({ userId: 'attacker' });
       signInLinkOf(await attacker.says('close my account'));
-      const { status, body } = await attacker.send({ type: 'event', name: 'tokens/response', value: { connectionName: 'GraphConnection', token: stolen.token } });
+      const { status, body } = await attacker.send({
+        type: 'event',
+        name: 'tokens/response',
+        value: { connectionName: 'GraphConnection', token: stolen.token },
+      });
       assert.equal(status, 200);
-      const replies = textsOf(((body as { activities?: ReplyActivity[] } | undefined)?.activities ?? []).filter((a) => a.type === 'message'));
+      const replies = textsOf(
+        ((body as { activities?: ReplyActivity[] } | undefined)?.activities ?? []).filter((a) => a.type === 'message'),
+      );
       assert.doesNotMatch(replies, /signed in as/);
-      assert.doesNotMatch(await stateFiles(harness).then((s) => s.split('\n').filter((l) => l.includes('attacker')).join('')), /Kim Akers/);
+      assert.doesNotMatch(
+        await stateFiles(harness).then((s) =>
+          s
+            .split('\n')
+            .filter((l) => l.includes('attacker'))
+            .join(''),
+        ),
+        /Kim Akers/,
+      );
     });
   });
 
   describe('a hand-off', () => {
-    it('releases the account\'s closure lock, audited, so a later request is handed off again, not refused', async () => {
+    it("releases the account's closure lock, audited, so a later request is handed off again, not refused", async () => {
       harness = await startHarness({ CLOSURE: 'portal' });
       const first = harness.user();
       const yes = await reachWarning(first);
@@ -139,7 +169,12 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
       harness = await startHarness({ CLOSURE_LEASE_SECONDS: '1' });
       const kim = harness.user();
       const yes = await reachWarning(kim);
-      harness.bot.sandbox!.faults.inject({ method: 'DELETE', path: /\/graph\/v1\.0\/users\//, times: 10, respond: { status: 503, body: { error: { code: 'serviceNotAvailable', message: 'down' } } } });
+      harness.bot.sandbox!.faults.inject({
+        method: 'DELETE',
+        path: /\/graph\/v1\.0\/users\//,
+        times: 10,
+        respond: { status: 503, body: { error: { code: 'serviceNotAvailable', message: 'down' } } },
+      });
       assert.match(textsOf(await kim.presses(yes)), /taking longer than usual/);
       assert.notEqual(await stateFiles(harness), '', 'the conversation has state');
       harness.bot.sandbox!.faults.clear();

@@ -16,8 +16,12 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
   const user = { id: randomUUID(), name: 'User', role: 'user' };
   const bot = { id: randomUUID(), name: 'Bot', role: 'bot' };
 
-  before(async () => { harness = await startHarness(); });
-  after(async () => { await harness.stop(); });
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness.stop();
+  });
 
   async function post(activity: Record<string, unknown>): Promise<ConnectorActivity[]> {
     const before = harness.connector.received.length;
@@ -25,8 +29,15 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        channelId: 'emulator', serviceUrl: harness.connector.url, conversation: { id: conversationId },
-        from: user, recipient: bot, id: randomUUID(), timestamp: new Date().toISOString(), localTimestamp: new Date().toISOString(), locale: 'en-US',
+        channelId: 'emulator',
+        serviceUrl: harness.connector.url,
+        conversation: { id: conversationId },
+        from: user,
+        recipient: bot,
+        id: randomUUID(),
+        timestamp: new Date().toISOString(),
+        localTimestamp: new Date().toISOString(),
+        locale: 'en-US',
         ...activity,
       }),
     });
@@ -34,8 +45,13 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     return harness.connector.received.slice(before);
   }
 
-  const textOf = (activities: ConnectorActivity[]) => activities.map((a) => (typeof a.activity.text === 'string' ? a.activity.text : '')).join('\n');
-  const dataOf = (activities: ConnectorActivity[], action: string) => cardActionData(activities.map((a) => a.activity), action);
+  const textOf = (activities: ConnectorActivity[]) =>
+    activities.map((a) => (typeof a.activity.text === 'string' ? a.activity.text : '')).join('\n');
+  const dataOf = (activities: ConnectorActivity[], action: string) =>
+    cardActionData(
+      activities.map((a) => a.activity),
+      action,
+    );
 
   it('greets on join, signs in with the sandbox page (opened the way the Emulator opens it) and code, and closes the account', async () => {
     const greeting = await post({ type: 'conversationUpdate', membersAdded: [user, bot] });
@@ -43,7 +59,8 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     assert.ok(dataOf(greeting, 'closure.start'));
 
     const signIn = await post({ type: 'message', value: dataOf(greeting, 'closure.start') });
-    const oauth = signIn.flatMap((a) => (a.activity.attachments ?? []) as Array<{ contentType: string; content: { buttons: Array<{ value: string }> } }>)
+    const oauth = signIn
+      .flatMap((a) => (a.activity.attachments ?? []) as Array<{ contentType: string; content: { buttons: Array<{ value: string }> } }>)
       .find((a) => a.contentType === 'application/vnd.microsoft.card.oauth');
     assert.ok(oauth, 'an OAuth card with the sign-in link');
     // The Emulator rewrites the button to open the link with its PKCE challenge appended (oauthLinkEncoder.ts).
@@ -60,9 +77,16 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
   });
 
   it('explains an unexpected failure with a trace activity in the Emulator, and a plain apology to the user', async () => {
-    harness.bot.sandbox!.faults.inject({ path: /\/botframework\/api\/usertoken\/GetToken/, times: 10, respond: { status: 500, body: { error: { code: 'ServiceError', message: 'token store down' } } } });
+    harness.bot.sandbox!.faults.inject({
+      path: /\/botframework\/api\/usertoken\/GetToken/,
+      times: 10,
+      respond: { status: 500, body: { error: { code: 'ServiceError', message: 'token store down' } } },
+    });
     const replies = await post({ type: 'message', text: 'close my account' });
-    assert.match(textOf(replies), /something went wrong on my side\. If you had confirmed closing your account, I'll tell you here what happened to it/);
+    assert.match(
+      textOf(replies),
+      /something went wrong on my side\. If you had confirmed closing your account, I'll tell you here what happened to it/,
+    );
     assert.doesNotMatch(textOf(replies), /Nothing has been closed/, 'a closure may be under way: never claimed otherwise');
     const trace = replies.find((a) => a.activity.type === 'trace');
     assert.equal(trace?.activity.label, 'TurnError');
@@ -71,8 +95,17 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
   });
 
   it('sends no trace activity on other channels', async () => {
-    harness.bot.sandbox!.faults.inject({ path: /\/botframework\/api\/usertoken\/GetToken/, times: 10, respond: { status: 500, body: { error: { code: 'ServiceError', message: 'token store down' } } } });
-    const replies = await post({ type: 'message', text: 'close my account', channelId: 'directline', conversation: { id: `dl-${randomUUID()}` } });
+    harness.bot.sandbox!.faults.inject({
+      path: /\/botframework\/api\/usertoken\/GetToken/,
+      times: 10,
+      respond: { status: 500, body: { error: { code: 'ServiceError', message: 'token store down' } } },
+    });
+    const replies = await post({
+      type: 'message',
+      text: 'close my account',
+      channelId: 'directline',
+      conversation: { id: `dl-${randomUUID()}` },
+    });
     assert.match(textOf(replies), /something went wrong on my side/);
     assert.ok(!replies.some((a) => a.activity.type === 'trace'));
     harness.bot.sandbox!.faults.clear();

@@ -1,5 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { cardActionData, signInThroughChat, startHarness, textsOf, TEST_SEED, type BotHarness, type ReplyActivity } from '../support/botHarness';
+import {
+  cardActionData,
+  signInThroughChat,
+  startHarness,
+  textsOf,
+  TEST_SEED,
+  type BotHarness,
+  type ReplyActivity,
+} from '../support/botHarness';
 
 const KIM = TEST_SEED.users[0];
 
@@ -10,8 +18,12 @@ function cardTexts(replies: ReplyActivity[]): string {
 /** The activity's locale picks the language, for every message and card of the conversation (issue 12). */
 describe('a conversation with locale de-DE over /api/messages', () => {
   let harness: BotHarness;
-  beforeEach(async () => { harness = await startHarness(); });
-  afterEach(async () => { await harness.stop(); });
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   it('closes the account in German: sign-in card, signed-in message, export offer, warning and confirmation', async () => {
     const kim = harness.user();
@@ -23,7 +35,12 @@ describe('a conversation with locale de-DE over /api/messages', () => {
     };
     const signInCard = await replies({ type: 'message', text: 'Konto schließen' });
     assert.match(cardTexts(signInCard), /Melden Sie sich mit dem Geschäfts-, Schul- oder Unikonto an/);
-    const afterCode = await signInThroughChat({ ...kim, says: (text) => replies({ type: 'message', text }) }, signInCard, KIM.upn, KIM.password);
+    const afterCode = await signInThroughChat(
+      { ...kim, says: (text) => replies({ type: 'message', text }) },
+      signInCard,
+      KIM.upn,
+      KIM.password,
+    );
     assert.match(textsOf(afterCode), /Sie sind angemeldet als \*\*\u2068Kim Akers\u2069\*\*/);
     assert.match(cardTexts(afterCode), /Zuerst Ihre Daten exportieren\?/);
     const warning = await replies({ type: 'message', value: cardActionData(afterCode, 'closure.skipExport') });
@@ -35,7 +52,8 @@ describe('a conversation with locale de-DE over /api/messages', () => {
 
   it('understands the German words the messages teach: Hilfe, Abbrechen, Abmelden', async () => {
     const kim = harness.user();
-    const say = async (text: string) => textsOf((((await kim.send({ locale: 'de-DE', type: 'message', text })).body as { activities?: ReplyActivity[] }).activities ?? []));
+    const say = async (text: string) =>
+      textsOf(((await kim.send({ locale: 'de-DE', type: 'message', text })).body as { activities?: ReplyActivity[] }).activities ?? []);
     assert.match(await say('Hilfe'), /Ich helfe Mitgliedern/);
     await say('Konto schließen');
     assert.match(await say('Abbrechen'), /Abgebrochen\. Es wurde nichts geschlossen/);

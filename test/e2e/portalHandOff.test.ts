@@ -2,7 +2,15 @@ import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  cardActionData, signInLinkOf, signInThroughChat, startHarness, submitSignInPage, textsOf, TEST_SEED, type BotHarness, type ChatUser,
+  cardActionData,
+  signInLinkOf,
+  signInThroughChat,
+  startHarness,
+  submitSignInPage,
+  textsOf,
+  TEST_SEED,
+  type BotHarness,
+  type ChatUser,
 } from '../support/botHarness';
 
 const KIM = TEST_SEED.users[0];
@@ -24,12 +32,17 @@ async function auditTypes(harness: BotHarness): Promise<string[]> {
 
 describe('the portal hand-off over /api/messages', () => {
   let harness: BotHarness;
-  afterEach(async () => { await harness.stop(); });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   it('with CLOSURE=portal says why, names the account, records the hand-off, and closes nothing', async () => {
     harness = await startHarness({ CLOSURE: 'portal' });
     const { replies } = await pressYes(harness);
-    assert.match(replies, /This bot hands closures to Microsoft's own page[\s\S]*Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has not been closed yet/);
+    assert.match(
+      replies,
+      /This bot hands closures to Microsoft's own page[\s\S]*Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has not been closed yet/,
+    );
     assert.ok((await auditTypes(harness)).includes('handedOff:configured'));
     const page = await submitSignInPage(signInLinkOf(await harness.user().says('close my account')), KIM.upn, KIM.password);
     assert.match(page, /magic-code/, 'the account still signs in');
@@ -38,8 +51,12 @@ describe('the portal hand-off over /api/messages', () => {
   it('falls back to the hand-off, saying why, when Graph answers 403', async () => {
     harness = await startHarness();
     harness.bot.sandbox!.faults.inject({
-      method: 'DELETE', path: /\/graph\/v1\.0\/users\//,
-      respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } },
+      method: 'DELETE',
+      path: /\/graph\/v1\.0\/users\//,
+      respond: {
+        status: 403,
+        body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } },
+      },
     });
     const { replies } = await pressYes(harness);
     assert.match(replies, /This bot isn't allowed to close accounts in your organization[\s\S]*has not been closed yet/);
@@ -48,7 +65,12 @@ describe('the portal hand-off over /api/messages', () => {
 
   it('tells the user it is taking longer when the directory keeps failing, and leaves the request to the reconciler', async () => {
     harness = await startHarness();
-    harness.bot.sandbox!.faults.inject({ method: 'DELETE', path: /\/graph\/v1\.0\/users\//, times: 10, respond: { status: 503, body: { error: { code: 'serviceNotAvailable', message: 'down' } } } });
+    harness.bot.sandbox!.faults.inject({
+      method: 'DELETE',
+      path: /\/graph\/v1\.0\/users\//,
+      times: 10,
+      respond: { status: 503, body: { error: { code: 'serviceNotAvailable', message: 'down' } } },
+    });
     const { replies } = await pressYes(harness);
     assert.match(replies, /taking longer than usual/);
     harness.bot.sandbox!.faults.clear();

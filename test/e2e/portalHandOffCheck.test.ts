@@ -2,7 +2,16 @@ import { strict as assert } from 'node:assert';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  cardActionData, signInLinkOf, signInThroughChat, startHarness, submitSignInPage, textsOf, TEST_SEED, type BotHarness, type ChatUser, type ReplyActivity,
+  cardActionData,
+  signInLinkOf,
+  signInThroughChat,
+  startHarness,
+  submitSignInPage,
+  textsOf,
+  TEST_SEED,
+  type BotHarness,
+  type ChatUser,
+  type ReplyActivity,
 } from '../support/botHarness';
 import { openPortal } from '../support/portalClient';
 
@@ -31,12 +40,16 @@ function portalLinkOf(card: Record<string, unknown>): string {
 
 async function auditTypes(harness: BotHarness): Promise<string[]> {
   const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
-  return lines.map((line) => JSON.parse(line) as { type: string; detail?: string }).map((e) => `${e.type}${e.detail ? `:${e.detail}` : ''}`);
+  return lines
+    .map((line) => JSON.parse(line) as { type: string; detail?: string })
+    .map((e) => `${e.type}${e.detail ? `:${e.detail}` : ''}`);
 }
 
 describe('the portal hand-off, verified, over the Emulator protocol (/api/messages)', () => {
   let harness: BotHarness;
-  afterEach(async () => { await harness.stop(); });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   it('walks end to end: warning and Yes, the steps and link, still open before, the sandbox portal closes it, then "your account is closed"', async () => {
     harness = await startHarness({ CLOSURE: 'portal' });
@@ -60,7 +73,10 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     const answer = textsOf(await kim.presses(check));
     assert.match(answer, new RegExp(`Your account \\*\\*\u2068${KIM.upn}\u2069\\*\\* is closed`));
     const audit = await auditTypes(harness);
-    assert.deepEqual(audit.filter((e) => /^(handedOff|stillOpen|closureVerified)/.test(e)), ['handedOff:configured', 'stillOpen:stillOpen', 'closureVerified:closureVerified']);
+    assert.deepEqual(
+      audit.filter((e) => /^(handedOff|stillOpen|closureVerified)/.test(e)),
+      ['handedOff:configured', 'stillOpen:stillOpen', 'closureVerified:closureVerified'],
+    );
     assert.match(textsOf(await kim.presses(check)), /already confirmed closed/, 'told once; a second press changes nothing');
     const page = await submitSignInPage(signInLinkOf(await harness.user().says('close my account')), KIM.upn, KIM.password);
     assert.match(page, /can no longer sign in|no account with that name/, 'the account really is gone');
@@ -73,7 +89,14 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     const portal = await openPortal(portalLinkOf(handOffCard(replies)));
     await portal.signIn(KIM.upn, KIM.password);
     await portal.closeAccount('yes');
-    harness.bot.sandbox!.faults.inject({ method: 'GET', path: /\/graph\/v1\.0\/me$/, respond: { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'Lifetime validation failed, the token is expired.' } } } });
+    harness.bot.sandbox!.faults.inject({
+      method: 'GET',
+      path: /\/graph\/v1\.0\/me$/,
+      respond: {
+        status: 401,
+        body: { error: { code: 'InvalidAuthenticationToken', message: 'Lifetime validation failed, the token is expired.' } },
+      },
+    });
     const answer = textsOf(await kim.presses(check));
     assert.match(answer, /I can't confirm it yet/);
     assert.doesNotMatch(answer, /Your account .* is closed/);
@@ -96,7 +119,9 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     // The first background check is due one interval after the hand-off.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     assert.equal(await harness.bot.checkHandOffs(), 1);
-    const told = harness.connector.received.map((r) => (typeof r.activity.text === 'string' ? r.activity.text : '')).filter((t) => /is closed/.test(t));
+    const told = harness.connector.received
+      .map((r) => (typeof r.activity.text === 'string' ? r.activity.text : ''))
+      .filter((t) => /is closed/.test(t));
     assert.equal(told.length, 1);
     assert.match(told[0] ?? '', new RegExp(KIM.upn));
     assert.equal(await harness.bot.checkHandOffs(), 0, 'nothing left to check');
@@ -106,7 +131,9 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
 
 describe('CLOSURE=graph findings over /api/messages: every refusal becomes the hand-off, never "still closing"', () => {
   let harness: BotHarness;
-  afterEach(async () => { await harness.stop(); });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   it("hands off at once when the app has no service principal in the user's tenant (AADSTS700016), with no retries", async () => {
     const seed = { ...TEST_SEED, tenants: TEST_SEED.tenants.map((t, i) => (i === 0 ? { ...t, appServicePrincipal: false } : t)) };

@@ -20,7 +20,12 @@ async function startIngestion(): Promise<{ url: string; envelopes: Envelope[]; s
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      const lines = text.trim().startsWith('[') ? (JSON.parse(text) as Envelope[]) : text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Envelope);
+      const lines = text.trim().startsWith('[')
+        ? (JSON.parse(text) as Envelope[])
+        : text
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Envelope);
       envelopes.push(...lines);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ itemsReceived: envelopes.length, itemsAccepted: envelopes.length, errors: [] }));
@@ -30,7 +35,11 @@ async function startIngestion(): Promise<{ url: string; envelopes: Envelope[]; s
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     envelopes,
-    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -40,7 +49,9 @@ describe('Application Insights telemetry', () => {
     let ingestion: Awaited<ReturnType<typeof startIngestion>>;
     before(async () => {
       ingestion = await startIngestion();
-      harness = await startHarness({ APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=${ingestion.url}` });
+      harness = await startHarness({
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=${ingestion.url}`,
+      });
     });
     after(async () => {
       await ingestion.stop();
@@ -48,21 +59,32 @@ describe('Application Insights telemetry', () => {
       (await import('applicationinsights')).dispose();
     });
 
-    it('sends the bot\'s activity events, with no message text, name, address or token in any of them', async () => {
+    it("sends the bot's activity events, with no message text, name, address or token in any of them", async () => {
       const kim = harness.user();
       await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
       await harness.stop();
-      for (let i = 0; i < 50 && !ingestion.envelopes.some((e) => e.data?.baseData?.name === 'BotMessageReceived'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !ingestion.envelopes.some((e) => e.data?.baseData?.name === 'BotMessageReceived'); i++)
+        await new Promise((r) => setTimeout(r, 100));
       const names = ingestion.envelopes.map((e) => e.data?.baseData?.name);
       assert.ok(names.includes('BotMessageReceived'), `events sent: ${[...new Set(names)].join(', ')}`);
       const all = JSON.stringify(ingestion.envelopes);
-      for (const personal of ['close my account', KIM.upn, KIM.password, 'Kim Akers']) assert.ok(!all.includes(personal), `telemetry contains "${personal.slice(0, 4)}..."`);
+      for (const personal of ['close my account', KIM.upn, KIM.password, 'Kim Akers'])
+        assert.ok(!all.includes(personal), `telemetry contains "${personal.slice(0, 4)}..."`);
     });
   });
 
   describe('redactTelemetryUrls', () => {
     it('cuts addresses and query strings out of dependency URLs', () => {
-      const envelope = { data: { baseType: 'RemoteDependencyData', baseData: { data: 'GET https://login.microsoftonline.com/common/userrealm/kim@tailspin.example?api-version=2.1', target: 'login.microsoftonline.com', name: 'GET /common/userrealm/kim%40tailspin.example' } } };
+      const envelope = {
+        data: {
+          baseType: 'RemoteDependencyData',
+          baseData: {
+            data: 'GET https://login.microsoftonline.com/common/userrealm/kim@tailspin.example?api-version=2.1',
+            target: 'login.microsoftonline.com',
+            name: 'GET /common/userrealm/kim%40tailspin.example',
+          },
+        },
+      };
       redactTelemetryUrls(envelope);
       assert.equal(envelope.data.baseData.data, 'GET https://login.microsoftonline.com/common/userrealm/{redacted}');
       assert.equal(envelope.data.baseData.name, 'GET /common/userrealm/{redacted}');

@@ -35,7 +35,11 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
   });
 
   /** Presses Yes, waits for the fault on `faultPath`, kills the bot there, restarts, and returns the request id. */
-  async function crashAt(person: (typeof PEOPLE)[number], fault: { method: string; path: string; respond: string }, firedPath: RegExp): Promise<Crash> {
+  async function crashAt(
+    person: (typeof PEOPLE)[number],
+    fault: { method: string; path: string; respond: string },
+    firedPath: RegExp,
+  ): Promise<Crash> {
     const user = fixture.user(person);
     const yes = await user.reachWarning(bot);
     await fixture.injectFault(fault);
@@ -49,7 +53,7 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
     assert.ok('error' in (await press), 'the press got no answer: the bot died while handling it');
     // Parked at the warning the state keeps ids only (issue 14: no identity, no rendered card), so its request id is
     // what shows it is there at the crash and gone afterwards; the UPN must not be in it at all.
-    const parked = JSON.stringify(await fixture.conversationState(user) ?? null);
+    const parked = JSON.stringify((await fixture.conversationState(user)) ?? null);
     assert.ok(parked.includes(yes.requestId), 'the waiting conversation holds its request at the crash');
     assert.ok(!parked.includes(person.upn), 'the waiting conversation keeps no UPN while parked');
     // Two instances restart on the same storage and both reconcile: the user must still be told once.
@@ -64,7 +68,9 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
     // Both instances keep reconciling every second; a few passes later the message is still the only one.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await crash.second.stop();
-    const closedMessages = fixture.connector.received.filter((r) => r.conversationId === crash.conversationId && r.method === 'POST' && /has now been closed/.test(String(r.activity.text)));
+    const closedMessages = fixture.connector.received.filter(
+      (r) => r.conversationId === crash.conversationId && r.method === 'POST' && /has now been closed/.test(String(r.activity.text)),
+    );
     assert.equal(closedMessages.length, 1, 'told exactly once across the restart and two instances');
     // The reconciler's settle deletes the requester's state in the conversation the request was opened in.
     assert.equal(await fixture.conversationState(crash.user), undefined, 'the conversation state is forgotten');
@@ -72,7 +78,8 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
     assert.ok(told.includes(crash.requestId));
     assert.equal(await fixture.userExists(person.id), false, 'the account is gone from the directory');
     const types = (await fixture.audit(crash.requestId)).map((e) => e.type);
-    for (const type of ['confirmed', 'closing', 'closed', 'reconciled'] as const) assert.ok(types.includes(type), `audit has "${type}": ${types.join(',')}`);
+    for (const type of ['confirmed', 'closing', 'closed', 'reconciled'] as const)
+      assert.ok(types.includes(type), `audit has "${type}": ${types.join(',')}`);
     assert.equal(types.filter((t) => t === 'closed').length, 1, `closed exactly once: ${types.join(',')}`);
     assert.equal(types.filter((t) => t === 'confirmed').length, 1, types.join(','));
     assert.ok(types.indexOf('confirmed') < types.indexOf('closing') && types.indexOf('closing') < types.indexOf('closed'), types.join(','));
@@ -99,7 +106,11 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
   });
 
   it('finishes a closure that died after the purge, before the request was marked closed', async () => {
-    const crash = await crashAt(PEOPLE[4], { method: 'DELETE', path: '^/graph/v1\\.0/directory/deletedItems/', respond: 'hangAfterHandling' }, /deletedItems/);
+    const crash = await crashAt(
+      PEOPLE[4],
+      { method: 'DELETE', path: '^/graph/v1\\.0/directory/deletedItems/', respond: 'hangAfterHandling' },
+      /deletedItems/,
+    );
     await expectFinishedOnce(PEOPLE[4], crash);
   });
 });

@@ -109,7 +109,11 @@ export async function startInstancesFixture(): Promise<InstancesFixture> {
       return instanceUser(person, connector.url);
     },
     async injectFault(rule) {
-      const response = await fetch(faultsUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+      const response = await fetch(faultsUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(rule),
+      });
       if (response.status !== 204) throw new Error(`fault refused: ${response.status} ${await response.text()}`);
     },
     async waitForFault(pattern, options = {}) {
@@ -131,7 +135,9 @@ export async function startInstancesFixture(): Promise<InstancesFixture> {
     },
     async userExists(objectId) {
       const token = await connection.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: TENANT_ID });
-      const response = await fetch(`${connection.graphBaseUrl}/v1.0/users/${objectId}`, { headers: { authorization: `Bearer ${token?.token}` } });
+      const response = await fetch(`${connection.graphBaseUrl}/v1.0/users/${objectId}`, {
+        headers: { authorization: `Bearer ${token?.token}` },
+      });
       await response.body?.cancel();
       if (response.status !== 200 && response.status !== 404) throw new Error(`Graph answered ${response.status}`);
       return response.status === 200;

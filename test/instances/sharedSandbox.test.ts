@@ -8,7 +8,9 @@ import { DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
 function startSharedSandbox(options: { enableFaults: boolean }): Promise<TestSandbox> {
-  return startTestSandbox({ extraRoutes: (sandbox) => sandboxControlRoutes({ sandbox, enableFaults: options.enableFaults, logger: silentLogger }) });
+  return startTestSandbox({
+    extraRoutes: (sandbox) => sandboxControlRoutes({ sandbox, enableFaults: options.enableFaults, logger: silentLogger }),
+  });
 }
 
 describe('the shared sandbox', () => {
@@ -30,26 +32,36 @@ describe('the shared sandbox', () => {
     it('gets app tokens that Graph on the sandbox accepts', async () => {
       const connection = await connectSandbox(t.sandbox.url);
       const token = await connection.appCredential.getToken(GRAPH_SCOPE, { tenantId: DEMO.fabrikam.id });
-      const user = await fetch(`${connection.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { headers: { authorization: `Bearer ${token?.token}` } });
+      const user = await fetch(`${connection.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, {
+        headers: { authorization: `Bearer ${token?.token}` },
+      });
       assert.equal(user.status, 200);
     });
 
     it('has download links signed by the sandbox, with a signature the sandbox checks', async () => {
       const connection = await connectSandbox(t.sandbox.url);
-      const link = await connection.linkSigner.sign(`${connection.exportStorageLocation}/op-1/personal-data.json`, new Date(Date.now() + 60_000));
+      const link = await connection.linkSigner.sign(
+        `${connection.exportStorageLocation}/op-1/personal-data.json`,
+        new Date(Date.now() + 60_000),
+      );
       assert.equal((await fetch(link)).status, 404, 'a valid signature for a blob that does not exist: BlobNotFound');
       assert.equal((await fetch(link.replace(/sig=[^&]+/, 'sig=forged'))).status, 403);
     });
 
     it('refuses to sign a URL outside the sandbox storage', async () => {
       const connection = await connectSandbox(t.sandbox.url);
-      await assert.rejects(connection.linkSigner.sign('https://example.invalid/exports/x.json', new Date()), /EXPORT_UNAVAILABLE: the sandbox answered 400/);
+      await assert.rejects(
+        connection.linkSigner.sign('https://example.invalid/exports/x.json', new Date()),
+        /EXPORT_UNAVAILABLE: the sandbox answered 400/,
+      );
     });
 
     it('fails at start-up, naming the URL, when no sandbox answers there', async () => {
       const url = t.sandbox.url;
       await t.stop();
-      await assert.rejects(connectSandbox(url, { timeoutMs: 2_000 }), (error: Error) => error.message.includes(`the sandbox at "${url}" does not answer`));
+      await assert.rejects(connectSandbox(url, { timeoutMs: 2_000 }), (error: Error) =>
+        error.message.includes(`the sandbox at "${url}" does not answer`),
+      );
       t = await startSharedSandbox({ enableFaults: false });
     });
 
@@ -74,7 +86,10 @@ describe('the shared sandbox', () => {
           body: JSON.stringify({ user: { id: 'dl_shared-sandbox-test' } }),
         });
         const { token, conversationId } = (await generated.json()) as { token: string; conversationId: string };
-        await fetch(`${connection.directLine.baseUrl}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        await fetch(`${connection.directLine.baseUrl}/v3/directline/conversations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+        });
         const posted = await fetch(`${connection.directLine.baseUrl}/v3/directline/conversations/${conversationId}/activities`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -88,7 +103,10 @@ describe('the shared sandbox', () => {
     });
 
     it('answers 501 to fault injection unless started with it', async () => {
-      const response = await fetch(`${t.sandbox.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ path: '.', respond: 'hang' }) });
+      const response = await fetch(`${t.sandbox.url}/_sandbox/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ path: '.', respond: 'hang' }),
+      });
       assert.equal(response.status, 501);
     });
   });
@@ -101,7 +119,8 @@ describe('the shared sandbox', () => {
     afterEach(() => t.stop());
 
     const faults = () => `${t.sandbox.url}/_sandbox/faults`;
-    const inject = (rule: unknown) => fetch(faults(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    const inject = (rule: unknown) =>
+      fetch(faults(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
 
     it('lets a hangAfterHandling request do its work, then never answers it, and reports it as handled', async () => {
       assert.equal((await inject({ method: 'DELETE', path: '^/graph/v1\\.0/users/', respond: 'hangAfterHandling' })).status, 204);
@@ -111,7 +130,9 @@ describe('the shared sandbox', () => {
       await assert.rejects(fetch(userUrl, { method: 'DELETE', headers, signal: AbortSignal.timeout(300) }), { name: 'TimeoutError' });
       assert.equal((await fetch(userUrl, { headers })).status, 404, 'the user was deleted although the caller never heard');
       const { fired } = (await (await fetch(faults())).json()) as { fired: Array<{ method: string; path: string; handled: boolean }> };
-      assert.deepEqual(fired, [{ method: 'DELETE', path: `/graph/v1.0/users/${DEMO.ada.id}`, respond: 'hangAfterHandling', handled: true }]);
+      assert.deepEqual(fired, [
+        { method: 'DELETE', path: `/graph/v1.0/users/${DEMO.ada.id}`, respond: 'hangAfterHandling', handled: true },
+      ]);
     });
 
     it('answers a rule it cannot use with 400 naming the problem', async () => {
@@ -134,7 +155,10 @@ describe('the shared sandbox', () => {
       const rule = parseFaultRule({ method: 'GET', path: '^/a$', times: 2, respond: { status: 429, headers: { 'retry-after': '1' } } });
       assert.ok(typeof rule !== 'string');
       assert.ok(rule.path.test('/a') && !rule.path.test('/ab'));
-      assert.deepEqual({ ...rule, path: undefined }, { method: 'GET', path: undefined, times: 2, respond: { status: 429, headers: { 'retry-after': '1' } } });
+      assert.deepEqual(
+        { ...rule, path: undefined },
+        { method: 'GET', path: undefined, times: 2, respond: { status: 429, headers: { 'retry-after': '1' } } },
+      );
     });
 
     it('names what is wrong with a rule', () => {
@@ -152,7 +176,13 @@ describe('the shared sandbox', () => {
   describe('settings for several instances', () => {
     it('refuses SANDBOX_URL with DIRECTORY=graph', () => {
       assert.throws(
-        () => loadConfig({ DIRECTORY: 'graph', SANDBOX_URL: 'http://127.0.0.1:3979', AUDIT_HASH_KEY: Buffer.alloc(32).toString('base64'), EXPORT_STORAGE_LOCATION: 'https://a.blob.core.windows.net/x' }),
+        () =>
+          loadConfig({
+            DIRECTORY: 'graph',
+            SANDBOX_URL: 'http://127.0.0.1:3979',
+            AUDIT_HASH_KEY: Buffer.alloc(32).toString('base64'),
+            EXPORT_STORAGE_LOCATION: 'https://a.blob.core.windows.net/x',
+          }),
         (error: ConfigError) => error.problems.some((p) => p.startsWith('SANDBOX_URL is for DIRECTORY=sandbox only')),
       );
     });
@@ -160,7 +190,10 @@ describe('the shared sandbox', () => {
     it('reads the lease and the reconcile interval in seconds, with the defaults of two minutes and one minute', () => {
       assert.deepEqual([loadConfig({}).closure.leaseSeconds, loadConfig({}).closure.reconcileIntervalSeconds], [120, 60]);
       const tuned = loadConfig({ CLOSURE_LEASE_SECONDS: '2', RECONCILE_INTERVAL_SECONDS: '1', SANDBOX_URL: 'http://127.0.0.1:4000/' });
-      assert.deepEqual([tuned.closure.leaseSeconds, tuned.closure.reconcileIntervalSeconds, tuned.sandbox.url], [2, 1, 'http://127.0.0.1:4000']);
+      assert.deepEqual(
+        [tuned.closure.leaseSeconds, tuned.closure.reconcileIntervalSeconds, tuned.sandbox.url],
+        [2, 1, 'http://127.0.0.1:4000'],
+      );
       assert.throws(() => loadConfig({ CLOSURE_LEASE_SECONDS: '0' }), /CLOSURE_LEASE_SECONDS must be a whole number from 1 to 3600/);
     });
   });

@@ -37,7 +37,10 @@ describe('two bot instances on one Azurite and one shared sandbox', function () 
       assert.equal(types.filter((t) => t === 'closed').length, 1, types.join(','));
       assert.equal(types.filter((t) => t === 'confirmed').length, 1, types.join(','));
       const rejected = (await fixture.audit(yes.requestId)).filter((e) => e.type === 'confirmationRejected');
-      assert.ok(rejected.every((e) => e.detail === 'inProgress'), 'a press that lost is recorded as "in progress", nothing else');
+      assert.ok(
+        rejected.every((e) => e.detail === 'inProgress'),
+        'a press that lost is recorded as "in progress", nothing else',
+      );
     });
   });
 

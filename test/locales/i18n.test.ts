@@ -25,11 +25,28 @@ function slots(text: string): string[] {
 
 /** Accented and bracketed: any English that reaches the user without passing through the files stands out. */
 function pseudo(tree: Tree): Tree {
-  return Object.fromEntries(Object.entries(tree).map(([key, value]) => [key, typeof value === 'string' ? pseudoText(value) : pseudo(value)]));
+  return Object.fromEntries(
+    Object.entries(tree).map(([key, value]) => [key, typeof value === 'string' ? pseudoText(value) : pseudo(value)]),
+  );
 }
 
 function pseudoText(text: string): string {
-  const accent: Record<string, string> = { a: 'á', e: 'é', i: 'í', o: 'ó', u: 'ú', A: 'Á', E: 'É', I: 'Í', O: 'Ó', U: 'Ú', c: 'ç', n: 'ñ', s: 'š', y: 'ý' };
+  const accent: Record<string, string> = {
+    a: 'á',
+    e: 'é',
+    i: 'í',
+    o: 'ó',
+    u: 'ú',
+    A: 'Á',
+    E: 'É',
+    I: 'Í',
+    O: 'Ó',
+    U: 'Ú',
+    c: 'ç',
+    n: 'ñ',
+    s: 'š',
+    y: 'ý',
+  };
   const parts = text.split(/(\{\{\s*\w+\s*\}\}|\$t\([\w.]+\))/);
   return `⟦${parts.map((part, i) => (i % 2 === 1 ? part : part.replace(/[aeiouAEIOUcnsy]/g, (c) => accent[c] ?? c))).join('')}⟧`;
 }
@@ -69,8 +86,16 @@ describe('languages (locales/)', () => {
     describe(language, () => {
       const translated = leaves(resourcesForTests.all[language] as Tree);
       it('has every key English has, and no other', () => {
-        assert.deepEqual([...english.keys()].filter((k) => !translated.has(k)), [], 'missing');
-        assert.deepEqual([...translated.keys()].filter((k) => !english.has(k)), [], 'unknown');
+        assert.deepEqual(
+          [...english.keys()].filter((k) => !translated.has(k)),
+          [],
+          'missing',
+        );
+        assert.deepEqual(
+          [...translated.keys()].filter((k) => !english.has(k)),
+          [],
+          'unknown',
+        );
       });
       it('keeps every placeholder of each English string', () => {
         for (const [key, text] of english) assert.deepEqual(slots(translated.get(key) ?? ''), slots(text), key);
@@ -92,8 +117,18 @@ describe('languages (locales/)', () => {
 
   describe('choosing the language from the activity locale', () => {
     for (const [locale, expected] of [
-      ['de-DE', 'de'], ['de-AT', 'de'], ['DE', 'de'], ['fr-CA', 'fr'], ['es-MX', 'es'], ['ja-JP', 'ja'], ['pt-BR', 'pt-BR'], ['pt-PT', 'pt-BR'],
-      ['en-US', 'en'], ['ko-KR', 'en'], [undefined, 'en'], ['', 'en'],
+      ['de-DE', 'de'],
+      ['de-AT', 'de'],
+      ['DE', 'de'],
+      ['fr-CA', 'fr'],
+      ['es-MX', 'es'],
+      ['ja-JP', 'ja'],
+      ['pt-BR', 'pt-BR'],
+      ['pt-PT', 'pt-BR'],
+      ['en-US', 'en'],
+      ['ko-KR', 'en'],
+      [undefined, 'en'],
+      ['', 'en'],
     ] as const) {
       it(`speaks ${expected} for ${JSON.stringify(locale)}`, () => assert.equal(languageOf(locale), expected));
     }
@@ -111,11 +146,22 @@ describe('languages (locales/)', () => {
         const fixture = createDialogFixture();
         const say = (text: string) => inLanguageOf(language, () => turn(fixture, text));
         const started = await say(taught(language, 'helpStart'));
-        assert.ok(started.some((r) => (r.attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth')), `"${taught(language, 'helpStart')}" starts sign-in`);
+        assert.ok(
+          started.some((r) => (r.attachments ?? []).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth')),
+          `"${taught(language, 'helpStart')}" starts sign-in`,
+        );
         const cancelled = await say(taught(language, 'signInWaiting'));
-        assert.equal(cancelled.map((r) => r.text).join(' '), inLanguageOf(language, () => t('cancelled')), `"${taught(language, 'signInWaiting')}" cancels`);
+        assert.equal(
+          cancelled.map((r) => r.text).join(' '),
+          inLanguageOf(language, () => t('cancelled')),
+          `"${taught(language, 'signInWaiting')}" cancels`,
+        );
         const signedOut = await say(taught(language, 'signOutOffer'));
-        assert.equal(signedOut.map((r) => r.text).join(' '), inLanguageOf(language, () => t('signedOut')), `"${taught(language, 'signOutOffer')}" signs out`);
+        assert.equal(
+          signedOut.map((r) => r.text).join(' '),
+          inLanguageOf(language, () => t('signedOut')),
+          `"${taught(language, 'signOutOffer')}" signs out`,
+        );
       });
     }
   });
@@ -123,7 +169,9 @@ describe('languages (locales/)', () => {
   describe('a pseudo-language run', () => {
     let clock: sinon.SinonFakeTimers;
     before(() => resourcesForTests.add(PSEUDO, pseudo(resourcesForTests.all.en as Tree)));
-    beforeEach(() => { clock = sinon.useFakeTimers({ now: new Date('2026-11-27T09:00:00Z'), toFake: ['Date'] }); });
+    beforeEach(() => {
+      clock = sinon.useFakeTimers({ now: new Date('2026-11-27T09:00:00Z'), toFake: ['Date'] });
+    });
     afterEach(() => clock.restore());
 
     it('shows nothing left untranslated through a whole closure, help, a wrong code and the welcome card', async () => {

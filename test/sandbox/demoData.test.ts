@@ -10,7 +10,9 @@ import { DEMO, appToken, bearer, createTempDir, signIn } from './helpers';
 /** Issue 12: the demo can be reset, notices a changed seed, and survives its data folder being deleted. */
 describe('sandbox demo data', () => {
   let temp: Awaited<ReturnType<typeof createTempDir>>;
-  beforeEach(async () => { temp = await createTempDir(); });
+  beforeEach(async () => {
+    temp = await createTempDir();
+  });
   afterEach(() => temp.remove());
 
   it('sandbox:reset removes the saved directory and the bot data, and the next start has the closed user back', async () => {
@@ -52,7 +54,9 @@ describe('sandbox demo data', () => {
   it('warns once at start-up when the seed changed since the state was saved', async () => {
     const logs: LogRecord[] = [];
     const logger = createLogger('test', (record) => logs.push(record), 'debug');
-    const seed = JSON.parse(await readFile(path.resolve(__dirname, '../../sandbox/demoSeed.json'), 'utf8')) as { tenants: Array<{ displayName: string }> };
+    const seed = JSON.parse(await readFile(path.resolve(__dirname, '../../sandbox/demoSeed.json'), 'utf8')) as {
+      tenants: Array<{ displayName: string }>;
+    };
     const first = await startSandbox({ port: 0, dataDir: temp.dir, exportDelayMs: 0, logger });
     await first.stop();
     const same = await startSandbox({ port: 0, dataDir: temp.dir, exportDelayMs: 0, logger });
@@ -69,14 +73,22 @@ describe('sandbox demo data', () => {
 
   it('survives its data folder being deleted while it runs: the next sign-in works and the state is written again', async () => {
     const logs: LogRecord[] = [];
-    const sandbox = await startSandbox({ port: 0, dataDir: temp.dir, exportDelayMs: 0, logger: createLogger('test', (record) => logs.push(record), 'debug') });
+    const sandbox = await startSandbox({
+      port: 0,
+      dataDir: temp.dir,
+      exportDelayMs: 0,
+      logger: createLogger('test', (record) => logs.push(record), 'debug'),
+    });
     try {
       await signIn(sandbox, DEMO.megan.upn);
       await rm(temp.dir, { recursive: true, force: true });
       const token = await signIn(sandbox, DEMO.megan.upn);
       assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/me`, { headers: bearer(token) })).status, 200);
       await stat(path.join(temp.dir, 'state.json'));
-      assert.ok(logs.some((r) => r.level === 'warn' && /had disappeared/.test(r.message)), 'a warning says the folder was recreated');
+      assert.ok(
+        logs.some((r) => r.level === 'warn' && /had disappeared/.test(r.message)),
+        'a warning says the folder was recreated',
+      );
     } finally {
       await sandbox.stop();
     }
@@ -87,7 +99,10 @@ describe('sandbox demo data', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     try {
-      await assert.rejects(startSandbox({ port, host: '127.0.0.1', dataDir: temp.dir, exportDelayMs: 0 }), /already in use \(EADDRINUSE\).*set SANDBOX_PORT to a free port/);
+      await assert.rejects(
+        startSandbox({ port, host: '127.0.0.1', dataDir: temp.dir, exportDelayMs: 0 }),
+        /already in use \(EADDRINUSE\).*set SANDBOX_PORT to a free port/,
+      );
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -26,11 +26,19 @@ describe('sandbox data export', () => {
 
   const graph = (p: string, init: RequestInit = {}) => fetch(`${t.sandbox.graphBaseUrl}/v1.0${p}`, init);
   const requestExport = (userId: string, headers = app, body: unknown = { storageLocation: t.sandbox.exportStorageLocation }) =>
-    graph(`/users/${userId}/exportPersonalData`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    graph(`/users/${userId}/exportPersonalData`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const readOperation = async (location: string) => (await (await fetch(location, { headers: app })).json()) as Operation;
   const exportFile = (opId: string) => path.join(t.dataDir, 'blobs', 'exports', opId, 'personal-data.json');
   const blobUrl = (opId: string) => `${t.sandbox.exportStorageLocation}/${opId}/personal-data.json`;
-  const exists = (file: string) => access(file).then(() => true, () => false);
+  const exists = (file: string) =>
+    access(file).then(
+      () => true,
+      () => false,
+    );
 
   async function completedExport(): Promise<Operation> {
     const location = (await requestExport(DEMO.ada.id)).headers.get('location') ?? '';
@@ -43,7 +51,10 @@ describe('sandbox data export', () => {
       const response = await requestExport(DEMO.ada.id);
       assert.equal(response.status, 202);
       assert.equal(await response.text(), '');
-      assert.match(response.headers.get('location') ?? '', new RegExp(`^${t.sandbox.graphBaseUrl}/v1\\.0/dataPolicyOperations/[0-9a-f-]{36}$`));
+      assert.match(
+        response.headers.get('location') ?? '',
+        new RegExp(`^${t.sandbox.graphBaseUrl}/v1\\.0/dataPolicyOperations/[0-9a-f-]{36}$`),
+      );
     });
 
     it('runs, then completes exportDelayMs after submission and writes the file', async () => {
@@ -103,7 +114,11 @@ describe('sandbox data export', () => {
       const response = await fetch(link);
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="personal-data.json"$/);
-      const data = (await response.json()) as { user: { id: string; userPrincipalName: string }; organization: { displayName: string }; exportedDateTime: string };
+      const data = (await response.json()) as {
+        user: { id: string; userPrincipalName: string };
+        organization: { displayName: string };
+        exportedDateTime: string;
+      };
       assert.equal(data.user.id, DEMO.ada.id);
       assert.equal(data.user.userPrincipalName, DEMO.ada.upn);
       assert.equal(data.organization.displayName, DEMO.fabrikam.name);

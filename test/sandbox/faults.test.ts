@@ -11,7 +11,10 @@ describe('sandbox fault injection', () => {
   const realmUrl = () => `${t.sandbox.loginBaseUrl}/common/userrealm/${DEMO.ada.upn}?api-version=2.1`;
 
   it('answers the next matching request with the given status, headers and body, then serves normally', async () => {
-    t.sandbox.faults.inject({ path: /\/userrealm\//, respond: { status: 429, headers: { 'retry-after': '2' }, body: { error: 'throttled' } } });
+    t.sandbox.faults.inject({
+      path: /\/userrealm\//,
+      respond: { status: 429, headers: { 'retry-after': '2' }, body: { error: 'throttled' } },
+    });
     const throttled = await fetch(realmUrl());
     assert.equal(throttled.status, 429);
     assert.equal(throttled.headers.get('retry-after'), '2');

@@ -66,11 +66,16 @@ describe('sandbox Graph API', () => {
   describe('GET /organization', () => {
     it("returns the user's organization with its verified domains", async () => {
       const token = await signIn(t.sandbox, DEMO.megan.upn);
-      const body = (await (await graph('/organization', { headers: bearer(token) })).json()) as { value: Array<{ id: string; displayName: string; verifiedDomains: Array<{ name: string; isDefault: boolean }> }> };
+      const body = (await (await graph('/organization', { headers: bearer(token) })).json()) as {
+        value: Array<{ id: string; displayName: string; verifiedDomains: Array<{ name: string; isDefault: boolean }> }>;
+      };
       assert.equal(body.value.length, 1);
       assert.equal(body.value[0]?.id, DEMO.contoso.id);
       assert.equal(body.value[0]?.displayName, DEMO.contoso.name);
-      assert.deepEqual(body.value[0]?.verifiedDomains.map((d) => [d.name, d.isDefault]), [[DEMO.contoso.domain, true]]);
+      assert.deepEqual(
+        body.value[0]?.verifiedDomains.map((d) => [d.name, d.isDefault]),
+        [[DEMO.contoso.domain, true]],
+      );
     });
   });
 
@@ -106,7 +111,11 @@ describe('sandbox Graph API', () => {
         assert.equal(response.status, 404, method);
         assert.equal(((await response.json()) as GraphErrorBody).error.code, 'Request_ResourceNotFound');
       }
-      assert.equal((await graph(`/users/${DEMO.ada.id}`, { headers: bearer(await appToken(t.sandbox, DEMO.fabrikam.id)) })).status, 200, 'still there');
+      assert.equal(
+        (await graph(`/users/${DEMO.ada.id}`, { headers: bearer(await appToken(t.sandbox, DEMO.fabrikam.id)) })).status,
+        200,
+        'still there',
+      );
     });
 
     it("answers 403 to the user's own delegated token", async () => {
@@ -119,7 +128,12 @@ describe('sandbox Graph API', () => {
     it('are refused for a wrong client secret', async () => {
       const response = await fetch(`${t.sandbox.loginBaseUrl}/${DEMO.fabrikam.id}/oauth2/v2.0/token`, {
         method: 'POST',
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: '6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10', client_secret: 'guess', scope: 'https://graph.microsoft.com/.default' }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: '6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10',
+          client_secret: 'guess',
+          scope: 'https://graph.microsoft.com/.default',
+        }),
       });
       assert.equal(response.status, 401);
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_client');
@@ -128,16 +142,29 @@ describe('sandbox Graph API', () => {
     it("are refused with Entra's AADSTS700016 for a tenant where the app has no service principal", async () => {
       await t.stop();
       const seed = await loadSeedFile(DEMO_SEED_PATH);
-      t = await startTestSandbox({ seed: { ...seed, tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.fabrikam.id ? { ...tenant, appServicePrincipal: false } : tenant)) } });
+      t = await startTestSandbox({
+        seed: {
+          ...seed,
+          tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.fabrikam.id ? { ...tenant, appServicePrincipal: false } : tenant)),
+        },
+      });
       const response = await fetch(`${t.sandbox.loginBaseUrl}/${DEMO.fabrikam.id}/oauth2/v2.0/token`, {
         method: 'POST',
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: '6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10', client_secret: 'sandbox-client-secret', scope: 'https://graph.microsoft.com/.default' }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: '6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10',
+          client_secret: 'sandbox-client-secret',
+          scope: 'https://graph.microsoft.com/.default',
+        }),
       });
       assert.equal(response.status, 400);
       const body = (await response.json()) as { error: string; error_codes: number[]; error_description: string };
       assert.equal(body.error, 'unauthorized_client');
       assert.deepEqual(body.error_codes, [700016]);
-      assert.match(body.error_description, /^AADSTS700016: Application with identifier '6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10' was not found in the directory 'Fabrikam Volunteers'/);
+      assert.match(
+        body.error_description,
+        /^AADSTS700016: Application with identifier '6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10' was not found in the directory 'Fabrikam Volunteers'/,
+      );
       assert.ok(await appToken(t.sandbox, DEMO.contoso.id), 'a tenant with the service principal still gets tokens');
     });
 
@@ -153,7 +180,10 @@ describe('sandbox Graph API', () => {
     });
 
     it('are refused for an unknown tenant', async () => {
-      await assert.rejects(t.sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: '00000000-0000-0000-0000-000000000000' }), /400/);
+      await assert.rejects(
+        t.sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: '00000000-0000-0000-0000-000000000000' }),
+        /400/,
+      );
     });
   });
 

@@ -71,14 +71,26 @@ export interface Channel {
 }
 
 export function createChannel(overrides: Partial<Channel> = {}): Channel {
-  return { channelUserId: 'user-1', channelId: 'emulator', conversationId: 'conversation-1', connectionName: 'SandboxConnection', ...overrides };
+  return {
+    channelUserId: 'user-1',
+    channelId: 'emulator',
+    conversationId: 'conversation-1',
+    connectionName: 'SandboxConnection',
+    ...overrides,
+  };
 }
 
 /** The `state` the SDK's UserTokenClient.createTokenExchangeState sends: base64 JSON of a TokenExchangeState. */
 export function exchangeState(channel: Channel): string {
   const state = {
     connectionName: channel.connectionName,
-    conversation: { user: { id: channel.channelUserId }, channelId: channel.channelId, conversation: { id: channel.conversationId }, bot: { id: 'bot' }, serviceUrl: 'http://127.0.0.1:1' },
+    conversation: {
+      user: { id: channel.channelUserId },
+      channelId: channel.channelId,
+      conversation: { id: channel.conversationId },
+      bot: { id: 'bot' },
+      serviceUrl: 'http://127.0.0.1:1',
+    },
     msAppId: '',
   };
   return Buffer.from(JSON.stringify(state)).toString('base64');
@@ -86,13 +98,19 @@ export function exchangeState(channel: Channel): string {
 
 /** Asks the token service for a sign-in link, as OAuthPrompt does. */
 export async function getSignInLink(sandbox: Sandbox, channel: Channel): Promise<string> {
-  const response = await fetch(`${sandbox.tokenServiceUrl}/api/botsignin/GetSignInResource?state=${encodeURIComponent(exchangeState(channel))}`);
+  const response = await fetch(
+    `${sandbox.tokenServiceUrl}/api/botsignin/GetSignInResource?state=${encodeURIComponent(exchangeState(channel))}`,
+  );
   if (response.status !== 200) throw new Error(`GetSignInResource answered ${response.status}`);
   return ((await response.json()) as { signInLink: string }).signInLink;
 }
 
 /** Posts the sign-in form behind `signInLink`; returns the page and the magic code it shows, if any. */
-export async function submitSignIn(signInLink: string, username: string, password: string): Promise<{ status: number; html: string; code?: string }> {
+export async function submitSignIn(
+  signInLink: string,
+  username: string,
+  password: string,
+): Promise<{ status: number; html: string; code?: string }> {
   const state = new URL(signInLink).searchParams.get('state') ?? '';
   const response = await fetch(new URL('signin', signInLink), { method: 'POST', body: new URLSearchParams({ state, username, password }) });
   const html = await response.text();
@@ -101,7 +119,12 @@ export async function submitSignIn(signInLink: string, username: string, passwor
 }
 
 export async function getToken(sandbox: Sandbox, channel: Channel, code?: string): Promise<Response> {
-  const query = new URLSearchParams({ userId: channel.channelUserId, connectionName: channel.connectionName, channelId: channel.channelId, ...(code ? { code } : {}) });
+  const query = new URLSearchParams({
+    userId: channel.channelUserId,
+    connectionName: channel.connectionName,
+    channelId: channel.channelId,
+    ...(code ? { code } : {}),
+  });
   return fetch(`${sandbox.tokenServiceUrl}/api/usertoken/GetToken?${query}`);
 }
 

@@ -1,6 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { createLogger, type LogRecord } from '../../services/logger';
-import { DEMO, appToken, bearer, createChannel, getSignInLink, getToken, startTestSandbox, submitSignIn, type TestSandbox } from './helpers';
+import {
+  DEMO,
+  appToken,
+  bearer,
+  createChannel,
+  getSignInLink,
+  getToken,
+  startTestSandbox,
+  submitSignIn,
+  type TestSandbox,
+} from './helpers';
 
 function createRecordingLogger() {
   const records: LogRecord[] = [];
@@ -25,7 +35,10 @@ describe('sandbox logging', () => {
     await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: bearer(app) });
 
     const logged = JSON.stringify(records);
-    assert.ok(records.some((r) => r.namespace === 'test:sandbox:signin'), 'the sign-in module logs under its own namespace');
+    assert.ok(
+      records.some((r) => r.namespace === 'test:sandbox:signin'),
+      'the sign-in module logs under its own namespace',
+    );
     for (const secret of ['Wr0ngSecret!', DEMO.password, page.code ?? 'no-code', token, app]) {
       assert.equal(logged.includes(secret), false, 'a secret reached the log');
     }

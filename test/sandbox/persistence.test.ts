@@ -23,7 +23,10 @@ describe('sandbox persistence', () => {
       })
     ).headers.get('location');
     const opId = location?.split('/').pop() ?? '';
-    const link = await t.sandbox.linkSigner.sign(`${t.sandbox.exportStorageLocation}/${opId}/personal-data.json`, new Date(t.time.clock().getTime() + 60_000));
+    const link = await t.sandbox.linkSigner.sign(
+      `${t.sandbox.exportStorageLocation}/${opId}/personal-data.json`,
+      new Date(t.time.clock().getTime() + 60_000),
+    );
     const oldPort = new URL(t.sandbox.url).port;
 
     const sandbox = await t.restart();
@@ -45,6 +48,9 @@ describe('sandbox persistence', () => {
 
   it('leaves no temporary files behind after writing', async () => {
     await signIn(t.sandbox, DEMO.ada.upn);
-    assert.deepEqual((await readdir(t.dataDir)).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      (await readdir(t.dataDir)).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 });

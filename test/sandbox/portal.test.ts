@@ -21,7 +21,10 @@ describe('sandbox "My data requests" page (the portal hand-off stand-in)', () =>
   it('records a new export request, with honest timing', async () => {
     const portal = await openPortal(t.sandbox.portalUrl);
     assert.match(await portal.signIn(DEMO.ada.upn, DEMO.password), new RegExp(`Signed in as <strong>${DEMO.ada.displayName}</strong>`));
-    assert.match(await portal.requestExport(), /Export requested [0-9-]+ [0-9:]+ UTC: <span id="export-status">pending<\/span>\. Exports are usually ready in a day or two/);
+    assert.match(
+      await portal.requestExport(),
+      /Export requested [0-9-]+ [0-9:]+ UTC: <span id="export-status">pending<\/span>\. Exports are usually ready in a day or two/,
+    );
   });
 
   it('keeps the account when the answer is No', async () => {
@@ -34,7 +37,10 @@ describe('sandbox "My data requests" page (the portal hand-off stand-in)', () =>
   it("refuses a form post without the session's anti-forgery value, changing nothing", async () => {
     const portal = await openPortal(t.sandbox.portalUrl);
     await portal.signIn(DEMO.ada.upn, DEMO.password);
-    const forged = await fetch(`${t.sandbox.url}/portal/my-data-requests/close/confirm`, { method: 'POST', body: new URLSearchParams({ answer: 'yes', csrf: 'guess' }) });
+    const forged = await fetch(`${t.sandbox.url}/portal/my-data-requests/close/confirm`, {
+      method: 'POST',
+      body: new URLSearchParams({ answer: 'yes', csrf: 'guess' }),
+    });
     assert.equal(forged.status, 403);
     assert.ok(await signIn(t.sandbox, DEMO.ada.upn, createChannel({ channelUserId: 'other' })), 'still open');
   });
@@ -44,7 +50,10 @@ describe('sandbox "My data requests" page (the portal hand-off stand-in)', () =>
     const userToken = await signIn(t.sandbox, DEMO.ada.upn, channel);
     const portal = await openPortal(t.sandbox.portalUrl);
     await portal.signIn(DEMO.ada.upn, DEMO.password);
-    assert.match(await portal.closeAccount('yes'), /id="closed-notice">The account <strong>ada@fabrikamvolunteers\.example<\/strong> has been closed/);
+    assert.match(
+      await portal.closeAccount('yes'),
+      /id="closed-notice">The account <strong>ada@fabrikamvolunteers\.example<\/strong> has been closed/,
+    );
 
     const cached = await getToken(t.sandbox, channel);
     assert.equal(cached.status, 200, 'the token service was not told');
@@ -52,7 +61,11 @@ describe('sandbox "My data requests" page (the portal hand-off stand-in)', () =>
     const me = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/me`, { headers: bearer(userToken) });
     assert.equal(me.status, 404);
     assert.equal(((await me.json()) as { error: { code: string } }).error.code, 'Request_ResourceNotFound');
-    const again = await submitSignIn(await getSignInLink(t.sandbox, createChannel({ channelUserId: 'later' })), DEMO.ada.upn, DEMO.password);
+    const again = await submitSignIn(
+      await getSignInLink(t.sandbox, createChannel({ channelUserId: 'later' })),
+      DEMO.ada.upn,
+      DEMO.password,
+    );
     assert.equal(again.code, undefined, 'the closed account can no longer sign in');
     assert.match(again.html, /has been closed and can no longer sign in/);
   });

@@ -26,7 +26,9 @@ describe('sandbox seed', () => {
     });
 
     it('reports a user whose tenant does not exist', () => {
-      assert.deepEqual(validateSeed({ tenants: [tenant], users: [{ ...user, tenantId: 'nope' }] }), ['users[0].tenantId "nope" is not a tenant of this seed']);
+      assert.deepEqual(validateSeed({ tenants: [tenant], users: [{ ...user, tenantId: 'nope' }] }), [
+        'users[0].tenantId "nope" is not a tenant of this seed',
+      ]);
     });
 
     it("reports a UPN whose domain is not one of its tenant's domains", () => {
@@ -57,13 +59,20 @@ describe('sandbox seed', () => {
     it('names the file and the problem when the JSON is broken', async () => {
       const file = path.join(temp.dir, 'seed.json');
       await writeFile(file, '{ "tenants": [');
-      await assert.rejects(loadSeedFile(file), (error: unknown) => isAppError(error, 'CONFIG_INVALID') && error.message.includes(file) && /not valid JSON/.test(error.message));
+      await assert.rejects(
+        loadSeedFile(file),
+        (error: unknown) => isAppError(error, 'CONFIG_INVALID') && error.message.includes(file) && /not valid JSON/.test(error.message),
+      );
     });
 
     it('names the file and every problem when the seed is invalid', async () => {
       const file = path.join(temp.dir, 'seed.json');
       await writeFile(file, JSON.stringify({ tenants: [tenant], users: [{ ...user, tenantId: 'nope' }] }));
-      await assert.rejects(loadSeedFile(file), (error: unknown) => isAppError(error, 'CONFIG_INVALID') && error.message.includes(file) && error.message.includes('"nope" is not a tenant'));
+      await assert.rejects(
+        loadSeedFile(file),
+        (error: unknown) =>
+          isAppError(error, 'CONFIG_INVALID') && error.message.includes(file) && error.message.includes('"nope" is not a tenant'),
+      );
     });
 
     it('names the file when it cannot be read', async () => {
@@ -73,13 +82,17 @@ describe('sandbox seed', () => {
 
     it('refuses to start a sandbox with an invalid seed', async () => {
       const seed = { tenants: [tenant], users: [{ ...user, tenantId: 'nope' }] };
-      await assert.rejects(startSandbox({ port: 0, dataDir: temp.dir, exportDelayMs: 0, seed }), (error: unknown) => isAppError(error, 'CONFIG_INVALID'));
+      await assert.rejects(startSandbox({ port: 0, dataDir: temp.dir, exportDelayMs: 0, seed }), (error: unknown) =>
+        isAppError(error, 'CONFIG_INVALID'),
+      );
     });
 
     it('starts a sandbox from a custom seed', async () => {
       const sandbox = await startSandbox({ port: 0, dataDir: temp.dir, exportDelayMs: 0, seed: { tenants: [tenant], users: [user] } });
       try {
-        const realm = (await (await fetch(`${sandbox.loginBaseUrl}/common/userrealm/a@one.example?api-version=2.1`)).json()) as { FederationBrandName: string };
+        const realm = (await (await fetch(`${sandbox.loginBaseUrl}/common/userrealm/a@one.example?api-version=2.1`)).json()) as {
+          FederationBrandName: string;
+        };
         assert.equal(realm.FederationBrandName, 'Tenant One');
       } finally {
         await sandbox.stop();

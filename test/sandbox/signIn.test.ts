@@ -45,7 +45,10 @@ describe('sandbox sign-in', () => {
 
     it('says the account is closed when a deleted user signs in', async () => {
       const app = await t.sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: DEMO.fabrikam.id });
-      const deleted = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: bearer(app?.token ?? '') });
+      const deleted = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, {
+        method: 'DELETE',
+        headers: bearer(app?.token ?? ''),
+      });
       assert.equal(deleted.status, 204);
       const channel = createChannel();
       const page = await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.ada.upn, DEMO.password);
@@ -68,7 +71,16 @@ describe('sandbox sign-in', () => {
       t.sandbox.events.on(SIGNED_IN_EVENT, (event: SignedInEvent) => events.push(event));
       const channel = createChannel({ channelUserId: 'u-42', conversationId: 'conv-9' });
       const page = await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.ada.upn, DEMO.password);
-      assert.deepEqual(events, [{ userId: 'u-42', channelId: 'emulator', conversationId: 'conv-9', connectionName: channel.connectionName, magicCode: page.code, browserBound: false }]);
+      assert.deepEqual(events, [
+        {
+          userId: 'u-42',
+          channelId: 'emulator',
+          conversationId: 'conv-9',
+          connectionName: channel.connectionName,
+          magicCode: page.code,
+          browserBound: false,
+        },
+      ]);
     });
   });
 
@@ -106,7 +118,10 @@ describe('sandbox sign-in', () => {
       const channel = createChannel();
       const page = await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.ada.upn, DEMO.password);
       assert.equal((await getToken(t.sandbox, channel, page.code)).status, 200);
-      await fetch(`${t.sandbox.tokenServiceUrl}/api/usertoken/SignOut?userId=${channel.channelUserId}&connectionName=${channel.connectionName}&channelId=${channel.channelId}`, { method: 'DELETE' });
+      await fetch(
+        `${t.sandbox.tokenServiceUrl}/api/usertoken/SignOut?userId=${channel.channelUserId}&connectionName=${channel.connectionName}&channelId=${channel.channelId}`,
+        { method: 'DELETE' },
+      );
       const again = await getToken(t.sandbox, channel, page.code);
       assert.equal(again.status, 404);
       assert.equal(await again.text(), '');
@@ -130,7 +145,11 @@ describe('sandbox sign-in', () => {
     it('forgets the cached token on sign-out', async () => {
       const channel = createChannel();
       await signIn(t.sandbox, DEMO.ada.upn, channel);
-      const query = new URLSearchParams({ userId: channel.channelUserId, connectionName: channel.connectionName, channelId: channel.channelId });
+      const query = new URLSearchParams({
+        userId: channel.channelUserId,
+        connectionName: channel.connectionName,
+        channelId: channel.channelId,
+      });
       const out = await fetch(`${t.sandbox.tokenServiceUrl}/api/usertoken/SignOut?${query}`, { method: 'DELETE' });
       assert.equal(out.status, 200);
       assert.equal((await getToken(t.sandbox, channel)).status, 404);
@@ -143,7 +162,11 @@ describe('sandbox sign-in', () => {
 
     it('refuses to exchange an SSO token it never issued, in the ErrorResponse shape (Teams SSO: test/teams)', async () => {
       const query = new URLSearchParams({ userId: 'user-1', connectionName: 'SandboxConnection', channelId: 'msteams' });
-      const response = await fetch(`${t.sandbox.tokenServiceUrl}/api/usertoken/exchange?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":"x"}' });
+      const response = await fetch(`${t.sandbox.tokenServiceUrl}/api/usertoken/exchange?${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"token":"x"}',
+      });
       assert.equal(response.status, 400);
       assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'InvalidSsoToken');
     });
@@ -170,7 +193,10 @@ describe('sandbox sign-in', () => {
       const me = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/me`, { headers: bearer(token.token) });
       assert.equal(((await me.json()) as { id: string }).id, DEMO.grace.id);
       const statuses = await client.getTokenStatus('dl_user', 'webchat', '');
-      assert.deepEqual(statuses.map((s) => [s.connectionName, s.hasToken]), [['SandboxConnection', true]]);
+      assert.deepEqual(
+        statuses.map((s) => [s.connectionName, s.hasToken]),
+        [['SandboxConnection', true]],
+      );
 
       await client.signOutUser('dl_user', 'SandboxConnection', 'webchat');
       assert.equal(await client.getUserToken('dl_user', 'SandboxConnection', 'webchat', ''), undefined);

@@ -20,7 +20,8 @@ describe('sandbox sign-in hardening', () => {
 
   describe('throttling like Entra smart lockout', () => {
     it(`locks an account after ${LOCKOUT_THRESHOLD} wrong passwords in a minute, refusing even the right one, until the lockout ends`, async () => {
-      for (let attempt = 1; attempt < LOCKOUT_THRESHOLD; attempt++) assert.match((await tryPassword(DEMO.ada.upn, 'wrong')).html, /password is incorrect/);
+      for (let attempt = 1; attempt < LOCKOUT_THRESHOLD; attempt++)
+        assert.match((await tryPassword(DEMO.ada.upn, 'wrong')).html, /password is incorrect/);
       const locked = await tryPassword(DEMO.ada.upn, 'wrong');
       assert.match(locked.html, /role="alert"[^>]*>Your account is temporarily locked/);
       const right = await tryPassword(DEMO.ada.upn, DEMO.password);
@@ -36,9 +37,10 @@ describe('sandbox sign-in hardening', () => {
       assert.match((await tryPassword(DEMO.grace.upn, DEMO.password)).code ?? '', /^\d{6}$/);
     });
 
-    it('counts the "My data requests" page\'s failures with the sign-in page\'s, as one account\'s', async () => {
+    it("counts the \"My data requests\" page's failures with the sign-in page's, as one account's", async () => {
       const portal = await openPortal(t.sandbox.portalUrl);
-      for (let attempt = 1; attempt < LOCKOUT_THRESHOLD; attempt++) assert.match(await portal.signIn(DEMO.ada.upn, 'wrong'), /password is incorrect/);
+      for (let attempt = 1; attempt < LOCKOUT_THRESHOLD; attempt++)
+        assert.match(await portal.signIn(DEMO.ada.upn, 'wrong'), /password is incorrect/);
       assert.match((await tryPassword(DEMO.ada.upn, 'wrong')).html, /temporarily locked/);
       assert.match(await portal.signIn(DEMO.ada.upn, DEMO.password), /temporarily locked/, 'the portal refuses the right password too');
     });
@@ -53,7 +55,11 @@ describe('sandbox sign-in hardening', () => {
   describe('framing', () => {
     it('forbids every site to frame the sign-in page, its error states and the "My data requests" page', async () => {
       const link = await getSignInLink(t.sandbox, createChannel());
-      for (const response of [await fetch(link), await fetch(`${t.sandbox.loginBaseUrl}/signin?state=unknown`), await fetch(t.sandbox.portalUrl)]) {
+      for (const response of [
+        await fetch(link),
+        await fetch(`${t.sandbox.loginBaseUrl}/signin?state=unknown`),
+        await fetch(t.sandbox.portalUrl),
+      ]) {
         assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
         assert.equal(response.headers.get('x-frame-options'), 'DENY');
       }
@@ -80,10 +86,13 @@ describe('sandbox sign-in hardening', () => {
       return texts.join('\n').toLowerCase();
     }
 
-    it('leaves only a keyed hash of its sign-in name in the sandbox\'s files, and the page still says it was closed', async () => {
+    it("leaves only a keyed hash of its sign-in name in the sandbox's files, and the page still says it was closed", async () => {
       const app = bearer(await appToken(t.sandbox, DEMO.fabrikam.id));
       assert.equal((await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: app })).status, 204);
-      assert.equal((await fetch(`${t.sandbox.graphBaseUrl}/v1.0/directory/deletedItems/${DEMO.ada.id}`, { method: 'DELETE', headers: app })).status, 204);
+      assert.equal(
+        (await fetch(`${t.sandbox.graphBaseUrl}/v1.0/directory/deletedItems/${DEMO.ada.id}`, { method: 'DELETE', headers: app })).status,
+        204,
+      );
       await t.restart();
       const files = await sandboxFiles();
       assert.ok(!files.includes(DEMO.ada.upn.toLowerCase()), 'the UPN is nowhere in the files');

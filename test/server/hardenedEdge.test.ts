@@ -43,8 +43,12 @@ function unsignedJwt(): string {
 
 describe('the HTTP edge refuses what the Bot Framework never sends', () => {
   let harness: BotHarness;
-  before(async () => { harness = await startHarness(); });
-  after(async () => { await harness.stop(); });
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness.stop();
+  });
 
   const post = (path: string, body: Blob | string, headers: Record<string, string>) =>
     fetch(`${harness.bot.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -54,7 +58,12 @@ describe('the HTTP edge refuses what the Bot Framework never sends', () => {
       it(`answers 415 UnsupportedContentEncoding to a gzip body that is not gzip on ${path}, and keeps serving`, async () => {
         const response = await post(path, 'this is not gzip', { 'content-encoding': 'gzip', origin: harness.bot.url });
         assert.equal(response.status, 415);
-        assert.deepEqual(await response.json(), { error: { code: 'UnsupportedContentEncoding', message: 'Send the body uncompressed: no Content-Encoding other than identity is accepted.' } });
+        assert.deepEqual(await response.json(), {
+          error: {
+            code: 'UnsupportedContentEncoding',
+            message: 'Send the body uncompressed: no Content-Encoding other than identity is accepted.',
+          },
+        });
         assert.equal((await fetch(`${harness.bot.url}/healthz`)).status, 200);
       });
     }
@@ -68,7 +77,8 @@ describe('the HTTP edge refuses what the Bot Framework never sends', () => {
     });
 
     it('refuses deflate and br too, and accepts an explicit identity', async () => {
-      for (const encoding of ['deflate', 'br', 'GZIP']) assert.equal((await post('/api/messages', '{}', { 'content-encoding': encoding })).status, 415, encoding);
+      for (const encoding of ['deflate', 'br', 'GZIP'])
+        assert.equal((await post('/api/messages', '{}', { 'content-encoding': encoding })).status, 415, encoding);
       const identity = await post('/api/messages', '[1]', { 'content-encoding': 'identity' });
       assert.equal(identity.status, 400, 'identity reaches the activity check');
     });
@@ -84,7 +94,7 @@ describe('the HTTP edge refuses what the Bot Framework never sends', () => {
   });
 
   describe('error bodies', () => {
-    it('answers malformed JSON with a stable code and a message that is not the parser\'s', async () => {
+    it("answers malformed JSON with a stable code and a message that is not the parser's", async () => {
       const response = await post('/api/messages', '{"type": "message",', {});
       assert.equal(response.status, 400);
       const text = await response.text();
@@ -108,20 +118,39 @@ describe('the HTTP edge refuses what the Bot Framework never sends', () => {
 describe('the HTTP edge with Bot Framework authentication on', () => {
   let harness: BotHarness;
   before(async () => {
-    harness = await startHarness({ MicrosoftAppType: 'SingleTenant', MicrosoftAppId: APP_ID, MicrosoftAppTenantId: TENANT_ID, MicrosoftAppPassword: 'not-a-real-secret' });
+    harness = await startHarness({
+      MicrosoftAppType: 'SingleTenant',
+      MicrosoftAppId: APP_ID,
+      MicrosoftAppTenantId: TENANT_ID,
+      MicrosoftAppPassword: 'not-a-real-secret',
+    });
   });
-  after(async () => { await harness.stop(); });
+  after(async () => {
+    await harness.stop();
+  });
 
   it('answers 401 before any validation detail to a malformed activity without a token', async () => {
-    const response = await fetch(`${harness.bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message' }) });
+    const response = await fetch(`${harness.bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message' }),
+    });
     assert.equal(response.status, 401);
     const text = await response.text();
     assert.deepEqual(JSON.parse(text), { error: { code: 'Unauthorized', message: 'The request is not authorized.' } });
     assert.doesNotMatch(text, /must be|channelId|serviceUrl/);
   });
 
-  it('answers a token it cannot verify with a plain problem body, never the exception\'s text', async () => {
-    const activity = { type: 'message', text: 'hi', channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/teams/', conversation: { id: 'c' }, from: { id: 'u' }, recipient: { id: 'b' } };
+  it("answers a token it cannot verify with a plain problem body, never the exception's text", async () => {
+    const activity = {
+      type: 'message',
+      text: 'hi',
+      channelId: 'msteams',
+      serviceUrl: 'https://smba.trafficmanager.net/teams/',
+      conversation: { id: 'c' },
+      from: { id: 'u' },
+      recipient: { id: 'b' },
+    };
     const response = await fetch(`${harness.bot.url}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${unsignedJwt()}` },
@@ -150,7 +179,10 @@ describe('stopping the HTTP server', () => {
         });
         socket.on('error', reject);
       });
-    const sockets = [await open(upgradeRequest('/api/messages')), await open('POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n')];
+    const sockets = [
+      await open(upgradeRequest('/api/messages')),
+      await open('POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n'),
+    ];
     await harness.stop();
     await Promise.all(sockets.map((socket) => socket.closed));
   });

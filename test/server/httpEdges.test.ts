@@ -3,8 +3,12 @@ import { startHarness, type BotHarness } from '../support/botHarness';
 
 describe('the HTTP server at its edges', () => {
   let harness: BotHarness;
-  before(async () => { harness = await startHarness(); });
-  after(async () => { await harness.stop(); });
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness.stop();
+  });
 
   const post = (body: string, contentType = 'application/json') =>
     fetch(`${harness.bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': contentType }, body });

@@ -7,13 +7,20 @@ import { startHarness, type BotHarness } from '../support/botHarness';
 const TEMPLATE = JSON.parse(readFileSync(path.resolve(__dirname, '../../appPackage/manifest.template.json'), 'utf8')) as unknown;
 
 function visibleText(html: string): string {
-  return html.replace(/<style[^]*?<\/style>/g, ' ').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  return html
+    .replace(/<style[^]*?<\/style>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ');
 }
 
 describe('the privacy and terms pages', () => {
   let harness: BotHarness;
-  before(async () => { harness = await startHarness({ CLOSURE_CONFIRMATION_TTL_SECONDS: '900', EXPORT_LINK_TTL_HOURS: '48' }); });
-  after(async () => { await harness.stop(); });
+  before(async () => {
+    harness = await startHarness({ CLOSURE_CONFIRMATION_TTL_SECONDS: '900', EXPORT_LINK_TTL_HOURS: '48' });
+  });
+  after(async () => {
+    await harness.stop();
+  });
 
   it('serves the pages the Teams manifest links to, at the paths it names', async () => {
     const manifest = fillManifest(TEMPLATE, { botId: '3f1e6c2a-9b7d-4e58-a0c1-2d4b6f8e0a13', botDomain: 'closure-bot.azurewebsites.net' });

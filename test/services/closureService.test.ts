@@ -11,14 +11,24 @@ import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
 import type { RealmVerdict, UserRealm } from '../../services/userRealm';
 
 const ADA: VerifiedIdentity = {
-  objectId: 'a0000000-0000-4000-8000-000000000001', tenantId: 't0000000-0000-4000-8000-00000000000a',
-  upn: 'ada@fabrikamvolunteers.example', displayName: 'Ada', organizationName: 'Fabrikam Volunteers',
+  objectId: 'a0000000-0000-4000-8000-000000000001',
+  tenantId: 't0000000-0000-4000-8000-00000000000a',
+  upn: 'ada@fabrikamvolunteers.example',
+  displayName: 'Ada',
+  organizationName: 'Fabrikam Volunteers',
 };
-const GRACE: VerifiedIdentity = { ...ADA, objectId: 'a0000000-0000-4000-8000-000000000002', upn: 'grace@fabrikamvolunteers.example', displayName: 'Grace' };
+const GRACE: VerifiedIdentity = {
+  ...ADA,
+  objectId: 'a0000000-0000-4000-8000-000000000002',
+  upn: 'grace@fabrikamvolunteers.example',
+  displayName: 'Grace',
+};
 const START = new Date('2026-11-27T10:00:00Z');
 const TTL_MS = 10 * 60_000;
 
-function createRealm(verdict: RealmVerdict | AppError = { kind: 'unmanaged', organizationName: 'Fabrikam Volunteers' }): UserRealm & { calls: string[] } {
+function createRealm(
+  verdict: RealmVerdict | AppError = { kind: 'unmanaged', organizationName: 'Fabrikam Volunteers' },
+): UserRealm & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
@@ -48,7 +58,11 @@ function createService(overrides: { realm?: ReturnType<typeof createRealm>; clos
   const realm = overrides.realm ?? createRealm();
   const closer = overrides.closer ?? createCloser();
   const service = new ClosureService({
-    requests, locks, audit, realm, closer,
+    requests,
+    locks,
+    audit,
+    realm,
+    closer,
     hashUpn: (upn) => `hash(${upn.length})`,
     clock: () => new Date(),
     confirmationTtlMs: TTL_MS,
@@ -63,12 +77,20 @@ const asAda: Presser = { channelUserId: 'user-ada', conversationId: 'c1', identi
 const adaPress = (nonce: string) => ({ channelUserId: 'user-ada', conversationId: 'c1', nonce });
 
 async function openForAda(service: ClosureService) {
-  return service.open({ identity: ADA, channelId: 'emulator', channelUserId: 'user-ada', conversationId: 'c1', conversation: { conversation: { id: 'c1' } } });
+  return service.open({
+    identity: ADA,
+    channelId: 'emulator',
+    channelUserId: 'user-ada',
+    conversationId: 'c1',
+    conversation: { conversation: { id: 'c1' } },
+  });
 }
 
 describe('ClosureService', () => {
   let clock: sinon.SinonFakeTimers;
-  beforeEach(() => { clock = sinon.useFakeTimers({ now: START, toFake: ['Date'] }); });
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: START, toFake: ['Date'] });
+  });
   afterEach(() => clock.restore());
 
   describe('opening a request', () => {
@@ -107,7 +129,10 @@ describe('ClosureService', () => {
       assert.ok(claimed);
       await service.markSettled(claimed);
       assert.equal((await requests.get(request.requestId))?.value.conversation, undefined);
-      assert.deepEqual((await audit.readAll()).map((e) => e.type), ['warningShown', 'confirmed', 'realmChecked', 'closing', 'closed']);
+      assert.deepEqual(
+        (await audit.readAll()).map((e) => e.type),
+        ['warningShown', 'confirmed', 'realmChecked', 'closing', 'closed'],
+      );
     });
 
     it('hands off to the portal when the closer says so', async () => {
@@ -115,7 +140,12 @@ describe('ClosureService', () => {
       const { service } = createService({ closer });
       const { request, nonce } = await openForAda(service);
       const result = await service.confirm(request.requestId, nonce, asAda);
-      assert.deepEqual(result, { kind: 'handedOff', requestId: request.requestId, portalUrl: 'https://portal.example/close', reason: 'forbidden' });
+      assert.deepEqual(result, {
+        kind: 'handedOff',
+        requestId: request.requestId,
+        portalUrl: 'https://portal.example/close',
+        reason: 'forbidden',
+      });
     });
   });
 
@@ -123,7 +153,11 @@ describe('ClosureService', () => {
     it('refuses a press from another channel user', async () => {
       const { service, closer } = createService();
       const { request, nonce } = await openForAda(service);
-      const result = await service.confirm(request.requestId, nonce, { channelUserId: 'user-grace', conversationId: 'c1', identity: GRACE });
+      const result = await service.confirm(request.requestId, nonce, {
+        channelUserId: 'user-grace',
+        conversationId: 'c1',
+        identity: GRACE,
+      });
       assert.deepEqual(result, { kind: 'rejected', reason: 'notRequester' });
       assert.equal(closer.calls.length, 0);
     });
@@ -164,7 +198,10 @@ describe('ClosureService', () => {
       const fresh = await openForAda(service);
       clock.tick(1000);
       const expired = await service.expireOverdue();
-      assert.deepEqual(expired.map((r) => r.requestId), [old.request.requestId]);
+      assert.deepEqual(
+        expired.map((r) => r.requestId),
+        [old.request.requestId],
+      );
       assert.deepEqual(expired[0].conversation, { conversation: { id: 'c1' } }, 'returned as it was, for the card update');
       assert.equal((await requests.get(old.request.requestId))?.value.status, 'expired');
       assert.equal((await requests.get(fresh.request.requestId))?.value.status, 'pending');
@@ -190,7 +227,11 @@ describe('ClosureService', () => {
     it('closes nothing when the organization has become managed meanwhile', async () => {
       const { service, closer } = createService({ realm: createRealm({ kind: 'managed', organizationName: 'Fabrikam' }) });
       const { request, nonce } = await openForAda(service);
-      assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'notEligible', requestId: request.requestId, verdict: 'managed' });
+      assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), {
+        kind: 'notEligible',
+        requestId: request.requestId,
+        verdict: 'managed',
+      });
       assert.equal(closer.calls.length, 0);
     });
 
@@ -207,7 +248,10 @@ describe('ClosureService', () => {
     it('closes once when the same Yes arrives twice at the same moment', async () => {
       const { service, closer, audit } = createService();
       const { request, nonce } = await openForAda(service);
-      const results = await Promise.all([service.confirm(request.requestId, nonce, asAda), service.confirm(request.requestId, nonce, asAda)]);
+      const results = await Promise.all([
+        service.confirm(request.requestId, nonce, asAda),
+        service.confirm(request.requestId, nonce, asAda),
+      ]);
       assert.deepEqual(results.map((r) => r.kind).sort(), ['closed', 'rejected']);
       assert.equal(closer.calls.length, 1);
       assert.equal((await audit.readAll()).filter((e) => e.type === 'closed').length, 1);
@@ -256,11 +300,16 @@ describe('ClosureService', () => {
     });
 
     it('gives up as failed after the last attempt', async () => {
-      const closer = createCloser(async () => { throw new AppError('DIRECTORY_UNAVAILABLE', 'down'); });
+      const closer = createCloser(async () => {
+        throw new AppError('DIRECTORY_UNAVAILABLE', 'down');
+      });
       const { service, requests } = createService({ closer });
       const { request, nonce } = await openForAda(service);
       await service.confirm(request.requestId, nonce, asAda);
-      for (let i = 0; i < 3; i++) { clock.tick(60_000); await service.reconcile(); }
+      for (let i = 0; i < 3; i++) {
+        clock.tick(60_000);
+        await service.reconcile();
+      }
       assert.equal((await requests.get(request.requestId))?.value.status, 'failed');
       assert.equal(closer.calls.length, 3);
     });
@@ -299,7 +348,11 @@ describe('ClosureService', () => {
       const { service, requests, closer } = createService();
       const { request } = await openForAda(service);
       const stored = await requests.get(request.requestId);
-      await requests.replace(request.requestId, { ...stored!.value, status: 'confirmed', updatedAt: new Date().toISOString() }, stored!.etag);
+      await requests.replace(
+        request.requestId,
+        { ...stored!.value, status: 'confirmed', updatedAt: new Date().toISOString() },
+        stored!.etag,
+      );
       assert.deepEqual(await service.reconcile(), []);
       assert.equal(closer.calls.length, 0);
     });
@@ -315,7 +368,7 @@ describe('ClosureService', () => {
   });
 
   describe('cancel', () => {
-    it('cancels the requester\'s pending request and nobody else\'s', async () => {
+    it("cancels the requester's pending request and nobody else's", async () => {
       const { service, requests } = createService();
       const { request } = await openForAda(service);
       assert.equal(await service.cancelPending(request.requestId, 'user-grace'), false);

@@ -12,8 +12,11 @@ import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
 import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
 
 const ADA: VerifiedIdentity = {
-  objectId: 'a0000000-0000-4000-8000-000000000001', tenantId: 't0000000-0000-4000-8000-00000000000a',
-  upn: 'ada@fabrikamvolunteers.example', displayName: 'Ada', organizationName: 'Fabrikam Volunteers',
+  objectId: 'a0000000-0000-4000-8000-000000000001',
+  tenantId: 't0000000-0000-4000-8000-00000000000a',
+  upn: 'ada@fabrikamvolunteers.example',
+  displayName: 'Ada',
+  organizationName: 'Fabrikam Volunteers',
 };
 const CONVERSATION = { channelId: 'emulator', conversation: { id: 'c1' }, user: { id: 'user-ada' } };
 
@@ -27,7 +30,9 @@ function createChannel(fail: Partial<Record<'signOut' | 'forgetConversation' | '
       calls.push(`send:${notice.kind}`);
       notices.push(notice);
     },
-    async updateCard(request) { calls.push(`updateCard:${request.status}`); },
+    async updateCard(request) {
+      calls.push(`updateCard:${request.status}`);
+    },
     async signOut() {
       if (fail.signOut) throw new Error('token service down');
       calls.push('signOut');
@@ -41,7 +46,10 @@ function createChannel(fail: Partial<Record<'signOut' | 'forgetConversation' | '
 }
 
 /** A request store whose `replace` fails once `failWhen` says so: a storage error at one chosen write. */
-function failingStore(inner: RecordStore<ClosureRequest>, failWhen: (value: ClosureRequest) => boolean): RecordStore<ClosureRequest> & { armed: boolean } {
+function failingStore(
+  inner: RecordStore<ClosureRequest>,
+  failWhen: (value: ClosureRequest) => boolean,
+): RecordStore<ClosureRequest> & { armed: boolean } {
   const store = {
     armed: true,
     get: (id: string) => inner.get(id),
@@ -60,18 +68,51 @@ function createWorkflow(options: { requests?: RecordStore<ClosureRequest> } = {}
   const requests = options.requests ?? new MemoryRecordStore<ClosureRequest>();
   const audit = new MemoryAuditTrail();
   const closerCalls: string[] = [];
-  const closer: AccountCloser = { async close(_identity, { requestId }) { closerCalls.push(requestId); return { kind: 'closed' }; } };
+  const closer: AccountCloser = {
+    async close(_identity, { requestId }) {
+      closerCalls.push(requestId);
+      return { kind: 'closed' };
+    },
+  };
   let now = new Date('2026-12-01T09:00:00Z');
   const closure = new ClosureService({
-    requests, locks: new MemoryRecordStore<AccountClosureLock>(), audit, closer,
+    requests,
+    locks: new MemoryRecordStore<AccountClosureLock>(),
+    audit,
+    closer,
     realm: { lookup: async () => ({ kind: 'unmanaged', organizationName: 'Fabrikam Volunteers' }) },
-    hashUpn: () => 'upn-hash', clock: () => now, confirmationTtlMs: 600_000, closingLeaseMs: 60_000, maxCloseAttempts: 3, logger: silentLogger,
+    hashUpn: () => 'upn-hash',
+    clock: () => now,
+    confirmationTtlMs: 600_000,
+    closingLeaseMs: 60_000,
+    maxCloseAttempts: 3,
+    logger: silentLogger,
   });
   const forgotten: string[] = [];
-  const workflow = new ClosureWorkflow({ closure, forgetPerson: async (person) => { forgotten.push(person.objectId); }, settleLeaseMs: 60_000, logger: silentLogger });
-  const open = () => closure.open({ identity: ADA, channelId: 'emulator', channelUserId: 'user-ada', conversationId: 'c1', conversation: CONVERSATION });
+  const workflow = new ClosureWorkflow({
+    closure,
+    forgetPerson: async (person) => {
+      forgotten.push(person.objectId);
+    },
+    settleLeaseMs: 60_000,
+    logger: silentLogger,
+  });
+  const open = () =>
+    closure.open({ identity: ADA, channelId: 'emulator', channelUserId: 'user-ada', conversationId: 'c1', conversation: CONVERSATION });
   const press = (nonce: string) => ({ channelUserId: 'user-ada', conversationId: 'c1', nonce });
-  return { workflow, closure, requests, audit, closerCalls, forgotten, open, press, later: (ms: number) => { now = new Date(now.getTime() + ms); } };
+  return {
+    workflow,
+    closure,
+    requests,
+    audit,
+    closerCalls,
+    forgotten,
+    open,
+    press,
+    later: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
+  };
 }
 
 describe('ClosureWorkflow', () => {
@@ -83,7 +124,13 @@ describe('ClosureWorkflow', () => {
       const result = await workflow.confirm(request.requestId, press(nonce), ADA, channel);
       assert.equal(result.kind, 'closed');
       assert.deepEqual(calls, ['forgetConversation', 'signOut', 'send:closed', 'updateCard:closed']);
-      assert.deepEqual(notices[0], { kind: 'closed', requestId: request.requestId, closedAt: (notices[0] as { closedAt: Date }).closedAt, upn: ADA.upn, signedOut: true });
+      assert.deepEqual(notices[0], {
+        kind: 'closed',
+        requestId: request.requestId,
+        closedAt: (notices[0] as { closedAt: Date }).closedAt,
+        upn: ADA.upn,
+        signedOut: true,
+      });
       assert.deepEqual(forgotten, [ADA.objectId]);
       const stored = (await requests.get(request.requestId))?.value;
       assert.equal(stored?.outcomeNotified, true);
@@ -153,7 +200,10 @@ describe('ClosureWorkflow', () => {
       later(61_000);
       const working = createChannel();
       assert.equal(await workflow.reconcile(working.channel), 1);
-      assert.deepEqual(working.notices.map((n) => n.kind), ['closed']);
+      assert.deepEqual(
+        working.notices.map((n) => n.kind),
+        ['closed'],
+      );
     });
   });
 

@@ -16,7 +16,7 @@ function createRecordingLogger() {
 function jsonLine(record: LogRecord): string {
   const written: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => written.push(chunk) > 0);
+  process.stderr.write = (chunk: string) => written.push(chunk) > 0;
   try {
     jsonLineSink(record);
   } finally {
@@ -56,7 +56,9 @@ describe('logger', () => {
       const root = new Error('connect ECONNREFUSED 127.0.0.1:1');
       const wrapped = new AppError('DIRECTORY_UNAVAILABLE', 'GET /me failed after 4 attempts', { cause: root });
       logger.error('lookup failed', { error: wrapped });
-      const logged = JSON.parse(jsonLine(records[0])) as { error: { errorCode: string; message: string; stack: string; cause: { message: string; stack: string } } };
+      const logged = JSON.parse(jsonLine(records[0])) as {
+        error: { errorCode: string; message: string; stack: string; cause: { message: string; stack: string } };
+      };
       assert.equal(logged.error.errorCode, 'DIRECTORY_UNAVAILABLE');
       assert.match(logged.error.message, /GET \/me failed/);
       assert.match(logged.error.stack, /logger\.test\.ts/);
@@ -64,12 +66,20 @@ describe('logger', () => {
       assert.match(logged.error.cause.stack, /logger\.test\.ts/);
     });
 
-    it('logs botbuilder\'s dialog stack (ids only, never dialog state) for an error thrown in a dialog', async () => {
+    it("logs botbuilder's dialog stack (ids only, never dialog state) for an error thrown in a dialog", async () => {
       const { records, logger } = createRecordingLogger();
       const state = new ConversationState(new MemoryStorage());
       const dialogs = new DialogSet(state.createProperty('dialogState'));
-      dialogs.add(new WaterfallDialog('outerDialog', [async (step: WaterfallStepContext) => step.beginDialog('innerDialog', { upn: UPN })]));
-      dialogs.add(new WaterfallDialog('innerDialog', [async () => { throw new Error('the step broke'); }]));
+      dialogs.add(
+        new WaterfallDialog('outerDialog', [async (step: WaterfallStepContext) => step.beginDialog('innerDialog', { upn: UPN })]),
+      );
+      dialogs.add(
+        new WaterfallDialog('innerDialog', [
+          async () => {
+            throw new Error('the step broke');
+          },
+        ]),
+      );
       const adapter = new TestAdapter(async (context) => {
         const dc = await dialogs.createContext(context);
         await dc.beginDialog('outerDialog');
@@ -79,7 +89,9 @@ describe('logger', () => {
       };
       await adapter.send({ type: ActivityTypes.Message, text: 'hi' }).startTest();
       const line = jsonLine(records[0]);
-      const logged = JSON.parse(line) as { error: { dialogs: { activeDialog: string; stack: string[] }; cause?: { message: string }; message: string } };
+      const logged = JSON.parse(line) as {
+        error: { dialogs: { activeDialog: string; stack: string[] }; cause?: { message: string }; message: string };
+      };
       assert.deepEqual([...logged.error.dialogs.stack].sort(), ['innerDialog', 'outerDialog']);
       assert.equal(logged.error.dialogs.activeDialog, 'innerDialog');
       assert.match(line, /the step broke/);

@@ -10,8 +10,12 @@ const TEMP_NAME = '.cr_0123.json.5f0c6d0e-8a54-4c43-9a1e-2b7f0c9d1e2a.tmp';
 
 describe('temp files left by atomic writes', () => {
   let temp: TempDir;
-  beforeEach(async () => { temp = await createTempDir(); });
-  afterEach(async () => { await temp.remove(); });
+  beforeEach(async () => {
+    temp = await createTempDir();
+  });
+  afterEach(async () => {
+    await temp.remove();
+  });
 
   async function leaveTempFile(dir: string, ageMs: number): Promise<string> {
     await mkdir(dir, { recursive: true });

@@ -30,7 +30,10 @@ describe('JsonlAuditTrail', () => {
       await trail.append(createEvent({ requestId: 'b', detail: 'user not found' }));
       const lines = (await readFile(file, 'utf8')).split('\n');
       assert.equal(lines.pop(), '');
-      assert.deepEqual(lines.map((line) => (JSON.parse(line) as AuditEvent).requestId), ['a', 'b']);
+      assert.deepEqual(
+        lines.map((line) => (JSON.parse(line) as AuditEvent).requestId),
+        ['a', 'b'],
+      );
     });
 
     it('keeps every line whole when two processes append at the same time', async () => {
@@ -51,7 +54,10 @@ describe('JsonlAuditTrail', () => {
       const trail = new JsonlAuditTrail({ file, logger });
       await trail.append(createEvent({ requestId: 'whole' }));
       await appendFile(file, '{"type":"clo');
-      assert.deepEqual((await trail.readAll()).map((event) => event.requestId), ['whole']);
+      assert.deepEqual(
+        (await trail.readAll()).map((event) => event.requestId),
+        ['whole'],
+      );
       assert.ok(records.some((record) => record.level === 'warn' && record.message === 'skipping a torn last audit line'));
     });
 
@@ -88,7 +94,10 @@ describe('BlobAuditTrail', () => {
         { name: 'audit/2025-03-01.jsonl', type: 'AppendBlob' },
         { name: 'audit/2025-03-02.jsonl', type: 'AppendBlob' },
       ]);
-      assert.deepEqual((await trail.readAll()).map((event) => event.requestId), ['day1', 'day2', 'day2-later']);
+      assert.deepEqual(
+        (await trail.readAll()).map((event) => event.requestId),
+        ['day1', 'day2', 'day2-later'],
+      );
     });
 
     it('creates the day blob again when it was removed behind its back', async () => {
@@ -97,7 +106,10 @@ describe('BlobAuditTrail', () => {
       await trail.append(createEvent({ requestId: 'before' }));
       await containerClient.getBlobClient('audit/2025-03-01.jsonl').delete();
       await trail.append(createEvent({ requestId: 'after' }));
-      assert.deepEqual((await trail.readAll()).map((event) => event.requestId), ['after']);
+      assert.deepEqual(
+        (await trail.readAll()).map((event) => event.requestId),
+        ['after'],
+      );
     });
 
     it('reads only the blobs under its own prefix', async () => {
@@ -105,7 +117,10 @@ describe('BlobAuditTrail', () => {
       await new BlobAuditTrail({ containerClient, prefix: 'other/' }).append(createEvent({ requestId: 'elsewhere' }));
       const trail = new BlobAuditTrail({ containerClient, prefix: 'audit/' });
       await trail.append(createEvent({ requestId: 'mine' }));
-      assert.deepEqual((await trail.readAll()).map((event) => event.requestId), ['mine']);
+      assert.deepEqual(
+        (await trail.readAll()).map((event) => event.requestId),
+        ['mine'],
+      );
     });
   });
 });

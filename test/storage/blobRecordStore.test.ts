@@ -64,7 +64,10 @@ describe('BlobRecordStore', () => {
       const port = await listen(server);
       await new Promise((resolve) => server?.close(resolve));
       server = undefined;
-      const store = new BlobRecordStore<Doc>({ containerClient: createContainerClient(`http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`), prefix: 'r/' });
+      const store = new BlobRecordStore<Doc>({
+        containerClient: createContainerClient(`http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`),
+        prefix: 'r/',
+      });
 
       const error = await expectAppError(store.get('r1'), 'STORAGE_UNAVAILABLE');
       assert.ok(error.cause instanceof Error);
@@ -83,7 +86,10 @@ describe('BlobRecordStore', () => {
         response.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>busy</Message></Error>');
       });
       const port = await listen(server);
-      const store = new BlobRecordStore<Doc>({ containerClient: createContainerClient(`http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`), prefix: 'r/' });
+      const store = new BlobRecordStore<Doc>({
+        containerClient: createContainerClient(`http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`),
+        prefix: 'r/',
+      });
 
       const error = await expectAppError(store.replace('r1', { status: 'closed' }, '"0x1"'), 'STORAGE_UNAVAILABLE');
       assert.match(error.message, /record "r1" was not written \(HTTP 503\)/);

@@ -22,7 +22,10 @@ function storesContract(create: () => Stores): void {
   it('keeps record kinds apart even when they use the same ids', async () => {
     await stores.records<Closure>('closureRequests').create('r1', { status: 'pending' });
     await stores.records<ExportJob>('exportJobs').create('r1', { state: 'requested' });
-    assert.deepEqual((await stores.records<Closure>('closureRequests').list()).map((record) => record.value), [{ status: 'pending' }]);
+    assert.deepEqual(
+      (await stores.records<Closure>('closureRequests').list()).map((record) => record.value),
+      [{ status: 'pending' }],
+    );
     assert.deepEqual((await stores.records<ExportJob>('exportJobs').get('r1'))?.value, { state: 'requested' });
   });
 
@@ -38,7 +41,10 @@ function storesContract(create: () => Stores): void {
 
   it('rejects a record kind name that is not a safe folder name, or is the audit trail', async () => {
     for (const name of ['../up', 'a/b', '', 'audit']) {
-      await expectAppError(Promise.resolve().then(() => stores.records(name)), 'RECORD_ID_INVALID');
+      await expectAppError(
+        Promise.resolve().then(() => stores.records(name)),
+        'RECORD_ID_INVALID',
+      );
     }
   });
 }

@@ -67,7 +67,10 @@ describe('withFileLock', () => {
 
     it('fails with STORAGE_UNAVAILABLE after the timeout while the lock stays fresh', async () => {
       await writeFile(lockPath, '99999:alive');
-      await expectAppError(withFileLock(lockPath, createOptions({ timeoutMs: 30 }), async () => 'ran'), 'STORAGE_UNAVAILABLE');
+      await expectAppError(
+        withFileLock(lockPath, createOptions({ timeoutMs: 30 }), async () => 'ran'),
+        'STORAGE_UNAVAILABLE',
+      );
       assert.equal(await readFile(lockPath, 'utf8'), '99999:alive');
     });
   });

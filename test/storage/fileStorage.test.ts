@@ -39,7 +39,7 @@ describe('FileStorage', () => {
 
     it('returns what was written with an eTag added', async () => {
       await storage.write({ [KEY]: { count: 1, nested: { list: [1, 2] } } });
-      const item = (await readOne(storage));
+      const item = await readOne(storage);
       assert.deepEqual({ ...item, eTag: undefined }, { count: 1, nested: { list: [1, 2] }, eTag: undefined });
       assert.equal(typeof item.eTag, 'string');
     });
@@ -53,16 +53,16 @@ describe('FileStorage', () => {
   describe('writing with eTags', () => {
     it('writes an item with the eTag it was read with and gives it a new eTag', async () => {
       await storage.write({ [KEY]: { count: 1 } });
-      const read = (await readOne(storage));
+      const read = await readOne(storage);
       await storage.write({ [KEY]: { ...read, count: 2 } });
-      const after = (await readOne(storage));
+      const after = await readOne(storage);
       assert.equal(after.count, 2);
       assert.notEqual(after.eTag, read.eTag);
     });
 
     it('throws RECORD_CONFLICT for a stale eTag and keeps the newer item', async () => {
       await storage.write({ [KEY]: { count: 1 } });
-      const stale = (await readOne(storage));
+      const stale = await readOne(storage);
       await storage.write({ [KEY]: { ...stale, count: 2 } });
       await expectAppError(storage.write({ [KEY]: { ...stale, count: 3 } }), 'RECORD_CONFLICT');
       assert.equal((await readOne(storage)).count, 2);
@@ -83,7 +83,7 @@ describe('FileStorage', () => {
 
     it('lets exactly one of two concurrent writes with one read eTag win', async () => {
       await storage.write({ [KEY]: { count: 1 } });
-      const read = (await readOne(storage));
+      const read = await readOne(storage);
       const results = await Promise.allSettled([
         storage.write({ [KEY]: { ...read, count: 10 } }),
         storage.write({ [KEY]: { ...read, count: 20 } }),
@@ -112,7 +112,7 @@ describe('FileStorage', () => {
 
   describe('files', () => {
     it('names each file by a hash of its key, so any key is a safe file name', async () => {
-      await storage.write({ [KEY]: { count: 1 }, '../../etc/passwd': { count: 2 }, 'CON': { count: 3 } });
+      await storage.write({ [KEY]: { count: 1 }, '../../etc/passwd': { count: 2 }, CON: { count: 3 } });
       const names = await readdir(temp.path);
       assert.equal(names.length, 3);
       for (const name of names) assert.match(name, /^[0-9a-f]{64}\.json$/);

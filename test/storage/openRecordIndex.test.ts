@@ -19,10 +19,16 @@ function counting<T>(inner: RecordStore<T>): RecordStore<T> & { gets: number; li
   const counted = {
     gets: 0,
     lists: 0,
-    get: (id: string) => { counted.gets += 1; return inner.get(id); },
+    get: (id: string) => {
+      counted.gets += 1;
+      return inner.get(id);
+    },
     create: (id: string, value: T) => inner.create(id, value),
     replace: (id: string, value: T, etag: string) => inner.replace(id, value, etag),
-    list: () => { counted.lists += 1; return inner.list(); },
+    list: () => {
+      counted.lists += 1;
+      return inner.list();
+    },
     delete: (id: string) => inner.delete(id),
   };
   return counted;
@@ -41,11 +47,18 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     records = counting(stores.records<Item>('items'));
     marks = stores.records<OpenMark>('itemsOpen');
     store = new OpenRecordIndex<Item>({
-      records, index: marks, isOpen: (item) => item.status === 'open', changedAt: (item) => item.changedAt,
-      keepClosedMs: 30 * DAY_MS, clock: () => new Date(now), logger: createRecordingLogger().logger,
+      records,
+      index: marks,
+      isOpen: (item) => item.status === 'open',
+      changedAt: (item) => item.changedAt,
+      keepClosedMs: 30 * DAY_MS,
+      clock: () => new Date(now),
+      logger: createRecordingLogger().logger,
     });
   });
-  afterEach(async () => { await temp.remove(); });
+  afterEach(async () => {
+    await temp.remove();
+  });
 
   it('lists only the open records, reading just those once the index is built', async () => {
     for (let i = 0; i < 50; i++) await store.create(`done-${i}`, { status: 'done', changedAt: new Date(T0).toISOString() });
@@ -57,7 +70,10 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     records.lists = 0;
     await store.replace('open-2', { status: 'done', changedAt: new Date(T0).toISOString() }, etag);
     records.gets = 0;
-    assert.deepEqual((await store.list()).map((r) => r.id), ['open-1']);
+    assert.deepEqual(
+      (await store.list()).map((r) => r.id),
+      ['open-1'],
+    );
     assert.equal(records.lists, 0, 'no walk over every record');
     assert.equal(records.gets, 1, 'one read per open record');
   });
@@ -65,8 +81,14 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
   it('finds open records written before the index existed, on its first list', async () => {
     await records.create('old-open', { status: 'open', changedAt: new Date(T0).toISOString() });
     await records.create('old-done', { status: 'done', changedAt: new Date(T0).toISOString() });
-    assert.deepEqual((await store.list()).map((r) => r.id), ['old-open']);
-    assert.deepEqual((await marks.list()).map((m) => m.id), ['old-open']);
+    assert.deepEqual(
+      (await store.list()).map((r) => r.id),
+      ['old-open'],
+    );
+    assert.deepEqual(
+      (await marks.list()).map((m) => m.id),
+      ['old-open'],
+    );
   });
 
   it('drops a stale mark a crash left behind (record closed or gone)', async () => {
@@ -97,7 +119,8 @@ describe('isOpenClosureRequest', () => {
   const request = (fields: Partial<ClosureRequest>) => ({ status: 'pending', ...fields }) as ClosureRequest;
 
   it('keeps a request open while it can move or is not settled yet, and closed once settled', () => {
-    for (const status of ['pending', 'confirmed', 'closing'] as const) assert.equal(isOpenClosureRequest(request({ status })), true, status);
+    for (const status of ['pending', 'confirmed', 'closing'] as const)
+      assert.equal(isOpenClosureRequest(request({ status })), true, status);
     for (const status of ['closed', 'handedOff', 'failed', 'cancelled', 'expired'] as const) {
       assert.equal(isOpenClosureRequest(request({ status })), true, `${status}, not settled yet`);
       assert.equal(isOpenClosureRequest(request({ status, outcomeNotified: true })), false, `${status}, settled`);

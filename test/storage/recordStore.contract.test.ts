@@ -134,7 +134,10 @@ function recordStoreContract(createStore: () => RecordStore<Doc>): void {
       await store.create('b', { status: 'pending', attempts: 0 });
       await store.delete('a');
       assert.equal(await store.get('a'), undefined);
-      assert.deepEqual((await store.list()).map((record) => record.id), ['b']);
+      assert.deepEqual(
+        (await store.list()).map((record) => record.id),
+        ['b'],
+      );
     });
 
     it('deletes a record that is already gone without an error', async () => {
@@ -197,6 +200,8 @@ describe('RecordStore contract', () => {
     after(async () => {
       await azurite.stop();
     });
-    recordStoreContract(() => new BlobRecordStore<Doc>({ containerClient: createFreshContainer(azurite.connectionString), prefix: 'records/' }));
+    recordStoreContract(
+      () => new BlobRecordStore<Doc>({ containerClient: createFreshContainer(azurite.connectionString), prefix: 'records/' }),
+    );
   });
 });

@@ -16,8 +16,12 @@ const ACTIVE_KEY = 'emulator/conversations/active-conversation/users/user-1';
 describe('idle conversation state expiry', () => {
   describe('STORAGE=file', () => {
     let temp: TempDir;
-    beforeEach(async () => { temp = await createTempDir(); });
-    afterEach(async () => { await temp.remove(); });
+    beforeEach(async () => {
+      temp = await createTempDir();
+    });
+    afterEach(async () => {
+      await temp.remove();
+    });
 
     it('deletes the state of a conversation idle past the TTL, keeps the active one, and sweeps at most hourly', async () => {
       const storage = new FileStorage({ dir: temp.path });
@@ -48,8 +52,12 @@ describe('idle conversation state expiry', () => {
 
   describe('STORAGE=blob on Azurite', () => {
     let azurite: RunningAzurite;
-    before(async () => { azurite = await startAzurite(); });
-    after(async () => { await azurite?.stop(); });
+    before(async () => {
+      azurite = await startAzurite();
+    });
+    after(async () => {
+      await azurite?.stop();
+    });
 
     it('deletes BlobsStorage state blobs not written for the TTL and never a record or the audit trail', async () => {
       const container = createFreshContainer(azurite.connectionString);
@@ -67,7 +75,10 @@ describe('idle conversation state expiry', () => {
       assert.equal(await expiry.sweep(), 2);
       const after = await blobNames(container);
       assert.deepEqual(after.filter(isStateBlobName), []);
-      assert.deepEqual(after, before.filter((name) => !isStateBlobName(name)));
+      assert.deepEqual(
+        after,
+        before.filter((name) => !isStateBlobName(name)),
+      );
       assert.ok(after.some((name) => name.startsWith('closureRequests/')) && after.some((name) => name.startsWith('audit/')));
       assert.deepEqual(await state.read([IDLE_KEY, ACTIVE_KEY]), {});
     });

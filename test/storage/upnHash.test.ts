@@ -30,7 +30,10 @@ describe('hashUpn', () => {
 
   describe('keys', () => {
     it('refuses a key shorter than 16 bytes with CONFIG_INVALID', () => {
-      assert.throws(() => hashUpn('bob@fabrikam.com', Buffer.alloc(15, 1)), (error: unknown) => isAppError(error, 'CONFIG_INVALID'));
+      assert.throws(
+        () => hashUpn('bob@fabrikam.com', Buffer.alloc(15, 1)),
+        (error: unknown) => isAppError(error, 'CONFIG_INVALID'),
+      );
     });
   });
 });

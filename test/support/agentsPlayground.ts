@@ -78,10 +78,26 @@ export interface AgentsPlayground {
 export async function startAgentsPlayground(options: { appEndpoint: string }): Promise<AgentsPlayground> {
   const relay = await startTurnRelay(options.appEndpoint);
   const port = await freeLoopbackPort();
-  const child = spawn(process.execPath, [
-    CLI, 'start', '--app-endpoint', relay.url, '--channel-id', 'msteams', '--port', String(port),
-    '--service-url', `http://127.0.0.1:${port}/_connector`, '--disable-telemetry',
-  ], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEAMSAPPTESTER_BROWSER: 'none' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'start',
+      '--app-endpoint',
+      relay.url,
+      '--channel-id',
+      'msteams',
+      '--port',
+      String(port),
+      '--service-url',
+      `http://127.0.0.1:${port}/_connector`,
+      '--disable-telemetry',
+    ],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEAMSAPPTESTER_BROWSER: 'none' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
   try {
@@ -94,7 +110,11 @@ export async function startAgentsPlayground(options: { appEndpoint: string }): P
   }
   const url = `http://127.0.0.1:${port}`;
   const post = async (route: string, body: unknown): Promise<unknown> => {
-    const response = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${url}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
     if (response.status !== 200) throw new Error(`Playground ${route} answered ${response.status}: ${text.slice(0, 300)}`);
     return text ? JSON.parse(text) : undefined;
@@ -106,23 +126,41 @@ export async function startAgentsPlayground(options: { appEndpoint: string }): P
   const socket = new WebSocket(`ws://127.0.0.1:${port}/_ws_conversation/v1/conversations/stream`);
   // ws delivers each frame as one Buffer (binaryType 'nodebuffer', the default).
   socket.on('message', (data: Buffer) => {
-    const event = JSON.parse(data.toString('utf8')) as { action: string; actionConversationId: string; message?: { messageId: string; text?: string; attachments?: PlaygroundAttachment[] } };
+    const event = JSON.parse(data.toString('utf8')) as {
+      action: string;
+      actionConversationId: string;
+      message?: { messageId: string; text?: string; attachments?: PlaygroundAttachment[] };
+    };
     if (!event.message) return;
-    messages.push({ action: event.action, conversationId: event.actionConversationId, messageId: event.message.messageId, text: event.message.text, attachments: event.message.attachments ?? [] });
+    messages.push({
+      action: event.action,
+      conversationId: event.actionConversationId,
+      messageId: event.message.messageId,
+      text: event.message.text,
+      attachments: event.message.attachments ?? [],
+    });
     for (const wake of [...waiters]) wake();
   });
-  await new Promise<void>((resolve, reject) => { socket.once('open', () => resolve()); socket.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
   const from = { id: config.currentUser.id };
   let sent = 0;
 
   return {
-    url, config, messages,
+    url,
+    config,
+    messages,
     async says(conversationId, text, { mentionBot = false } = {}) {
       sent++;
       const mention = `<at>${config.bot.name}</at>`;
-      await post(`/_conversation/v1/conversations/${encodeURIComponent(conversationId)}/messages`, mentionBot
-        ? { from, text: `${mention} ${text}`, textFormat: 'plain', mentions: [{ mentioned: { id: config.bot.id }, text: mention }] }
-        : { from, text, textFormat: 'plain' });
+      await post(
+        `/_conversation/v1/conversations/${encodeURIComponent(conversationId)}/messages`,
+        mentionBot
+          ? { from, text: `${mention} ${text}`, textFormat: 'plain', mentions: [{ mentioned: { id: config.bot.id }, text: mention }] }
+          : { from, text, textFormat: 'plain' },
+      );
     },
     async submits(conversationId, replyToId, value) {
       sent++;
@@ -130,7 +168,13 @@ export async function startAgentsPlayground(options: { appEndpoint: string }): P
     },
     executes(conversationId, replyToId, { verb, data }) {
       sent++;
-      return post('/_conversation/v1/invoke', { name: 'adaptiveCard/action', conversation: { id: conversationId }, from, replyToId, value: { action: { type: 'Action.Execute', verb, data } } });
+      return post('/_conversation/v1/invoke', {
+        name: 'adaptiveCard/action',
+        conversation: { id: conversationId },
+        from,
+        replyToId,
+        value: { action: { type: 'Action.Execute', verb, data } },
+      });
     },
     next(predicate, fromIndex = 0) {
       return new Promise((resolve, reject) => {
@@ -140,7 +184,9 @@ export async function startAgentsPlayground(options: { appEndpoint: string }): P
           return found !== undefined;
         };
         if (check()) return;
-        const wake = () => { if (check()) waiters.delete(wake); };
+        const wake = () => {
+          if (check()) waiters.delete(wake);
+        };
         waiters.add(wake);
         child.once('exit', () => reject(new Error(`the Playground exited: ${output.join('').slice(-500)}`)));
       });
@@ -171,7 +217,14 @@ async function startTurnRelay(appEndpoint: string): Promise<TurnRelay> {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const type = (JSON.parse(body.toString('utf8') || '{}') as { type?: string }).type;
-      void fetch(appEndpoint, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? 'application/json', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }, body })
+      void fetch(appEndpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': req.headers['content-type'] ?? 'application/json',
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        },
+        body,
+      })
         .then(async (answer) => {
           const text = await answer.text();
           res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
@@ -191,16 +244,21 @@ async function startTurnRelay(appEndpoint: string): Promise<TurnRelay> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/api/messages`,
-    turnsDone: (count) => new Promise((resolve) => {
-      const wake = () => {
-        if (done < count) return;
-        waiters.delete(wake);
-        resolve();
-      };
-      waiters.add(wake);
-      wake();
-    }),
-    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    turnsDone: (count) =>
+      new Promise((resolve) => {
+        const wake = () => {
+          if (done < count) return;
+          waiters.delete(wake);
+          resolve();
+        };
+        waiters.add(wake);
+        wake();
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

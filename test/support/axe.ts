@@ -18,12 +18,18 @@ export async function accessibilityViolations(page: Page): Promise<AxeViolation[
     const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map(({ id, impact, help, nodes }) => ({
-      id, impact, help,
+      id,
+      impact,
+      help,
       nodes: nodes.map((n) => ({ target: n.target, why: (n as unknown as { failureSummary?: string }).failureSummary })),
     }));
   });
 }
 
 export function describeViolations(violations: AxeViolation[]): string {
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => `${JSON.stringify(n.target).slice(-120)} ${n.why ?? ''}`).join('; ')}`).join('\n');
+  return violations
+    .map(
+      (v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => `${JSON.stringify(n.target).slice(-120)} ${n.why ?? ''}`).join('; ')}`,
+    )
+    .join('\n');
 }

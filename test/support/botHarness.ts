@@ -14,10 +14,34 @@ export const TEST_SEED = {
     { id: '9188040d-6c67-4c5b-b112-36a304b66dad', displayName: 'Personal Microsoft accounts', domains: [], unmanaged: false },
   ],
   users: [
-    { id: '22222222-0000-4000-8000-000000000001', upn: 'kim@tailspin.example', displayName: 'Kim Akers', password: 'kim-pass-1', tenantId: '11111111-0000-4000-8000-000000000001' },
-    { id: '22222222-0000-4000-8000-000000000002', upn: 'lee@tailspin.example', displayName: 'Lee Gu', password: 'lee-pass-2', tenantId: '11111111-0000-4000-8000-000000000001' },
-    { id: '22222222-0000-4000-8000-000000000003', upn: 'pat@northwind.example', displayName: 'Pat Managed', password: 'pat-pass-3', tenantId: '11111111-0000-4000-8000-000000000002' },
-    { id: '22222222-0000-4000-8000-000000000004', upn: 'sam@outlook.example', displayName: 'Sam Personal', password: 'sam-pass-4', tenantId: '9188040d-6c67-4c5b-b112-36a304b66dad' },
+    {
+      id: '22222222-0000-4000-8000-000000000001',
+      upn: 'kim@tailspin.example',
+      displayName: 'Kim Akers',
+      password: 'kim-pass-1',
+      tenantId: '11111111-0000-4000-8000-000000000001',
+    },
+    {
+      id: '22222222-0000-4000-8000-000000000002',
+      upn: 'lee@tailspin.example',
+      displayName: 'Lee Gu',
+      password: 'lee-pass-2',
+      tenantId: '11111111-0000-4000-8000-000000000001',
+    },
+    {
+      id: '22222222-0000-4000-8000-000000000003',
+      upn: 'pat@northwind.example',
+      displayName: 'Pat Managed',
+      password: 'pat-pass-3',
+      tenantId: '11111111-0000-4000-8000-000000000002',
+    },
+    {
+      id: '22222222-0000-4000-8000-000000000004',
+      upn: 'sam@outlook.example',
+      displayName: 'Sam Personal',
+      password: 'sam-pass-4',
+      tenantId: '9188040d-6c67-4c5b-b112-36a304b66dad',
+    },
   ],
 };
 
@@ -52,15 +76,24 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Bo
   const seedPath = path.join(dataDir, 'seed.json');
   await writeFile(seedPath, JSON.stringify(TEST_SEED));
   const config = loadConfig({
-    PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dataDir, SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'),
-    SANDBOX_SEED: seedPath, SANDBOX_EXPORT_DELAY_MS: '0', LOG_LEVEL: 'debug', ...env,
+    PORT: '0',
+    SANDBOX_PORT: '0',
+    DATA_DIR: dataDir,
+    SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'),
+    SANDBOX_SEED: seedPath,
+    SANDBOX_EXPORT_DELAY_MS: '0',
+    LOG_LEVEL: 'debug',
+    ...env,
   });
   const logs: LogRecord[] = [];
   const connector = await startConnectorStub();
   const bot = await startBot(config, { logSink: (record) => logs.push(record), host: '127.0.0.1', timers: false });
   let counter = 0;
   return {
-    bot, dataDir, logs, connector,
+    bot,
+    dataDir,
+    logs,
+    connector,
     user(options = {}) {
       const userId = options.userId ?? `user-${++counter}`;
       const conversationId = options.conversationId ?? `conv-${userId}`;
@@ -132,7 +165,13 @@ export async function submitSignInPage(link: string, username: string, password:
 
 export function magicCodeOf(html: string): string {
   const code = /id="magic-code"[^>]*>(\d{6})</.exec(html)?.[1];
-  if (!code) throw new Error(`no code on the page: ${html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`);
+  if (!code)
+    throw new Error(
+      `no code on the page: ${html
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(0, 300)}`,
+    );
   return code;
 }
 
@@ -173,7 +212,12 @@ export function textsOf(replies: ReplyActivity[]): string {
 }
 
 /** Signs a chat user in through the OAuth card, the sandbox page and the magic code; returns the replies to the code. */
-export async function signInThroughChat(user: ChatUser, replies: ReplyActivity[], username: string, password: string): Promise<ReplyActivity[]> {
+export async function signInThroughChat(
+  user: ChatUser,
+  replies: ReplyActivity[],
+  username: string,
+  password: string,
+): Promise<ReplyActivity[]> {
   const code = magicCodeOf(await submitSignInPage(signInLinkOf(replies), username, password));
   return user.says(code);
 }

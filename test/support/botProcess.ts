@@ -24,12 +24,22 @@ export interface NodeProcess {
  * and a kill reaches it. Only `env` and PATH are passed; `PORT=0` is fine, the bound URL is read from stdout.
  */
 export function startBotProcess(env: Record<string, string>): Promise<NodeProcess> {
-  return startTsProcess('index.ts', [], { HOST: '127.0.0.1', PORT: '0', ...env }, /connect the Bot Framework Emulator to (http:\/\/\S+)\/api\/messages/);
+  return startTsProcess(
+    'index.ts',
+    [],
+    { HOST: '127.0.0.1', PORT: '0', ...env },
+    /connect the Bot Framework Emulator to (http:\/\/\S+)\/api\/messages/,
+  );
 }
 
 /** Starts the standalone sandbox (`npm run sandbox`'s entry) as its own process. */
 export function startSandboxProcess(env: Record<string, string>, options: { enableFaults?: boolean } = {}): Promise<NodeProcess> {
-  return startTsProcess('sandbox/main.ts', options.enableFaults ? ['--enable-faults'] : [], { SANDBOX_PORT: '0', ...env }, /Sandbox listening at (http:\/\/\S+)/);
+  return startTsProcess(
+    'sandbox/main.ts',
+    options.enableFaults ? ['--enable-faults'] : [],
+    { SANDBOX_PORT: '0', ...env },
+    /Sandbox listening at (http:\/\/\S+)/,
+  );
 }
 
 async function startTsProcess(entry: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<NodeProcess> {
@@ -95,7 +105,10 @@ async function waitForHealth(url: string, exited: Promise<unknown>): Promise<voi
   void exited.then(() => (gone = true));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!gone && Date.now() < deadline) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

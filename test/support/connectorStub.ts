@@ -75,7 +75,13 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
         return;
       }
       const id = req.method === 'PUT' && match[2] ? decodeURIComponent(match[2]) : `reply-${++counter}`;
-      received.push({ conversationId: decodeURIComponent(match[1]), method: req.method, path: req.url ?? '', activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>, id });
+      received.push({
+        conversationId: decodeURIComponent(match[1]),
+        method: req.method,
+        path: req.url ?? '',
+        activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
+        id,
+      });
       for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
       if (withoutIds && req.method === 'POST') {
         res.writeHead(202);
@@ -91,7 +97,9 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
     url: `http://127.0.0.1:${port}`,
     received,
     createdConversations,
-    refuseConversations(status) { refusal = status; },
+    refuseConversations(status) {
+      refusal = status;
+    },
     waitFor(count) {
       if (received.length >= count) return Promise.resolve(received);
       return new Promise((resolve) => waiters.push({ count, resolve: () => resolve(received) }));
@@ -99,6 +107,10 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
     answerWithoutIds(on) {
       withoutIds = on;
     },
-    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

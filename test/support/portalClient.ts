@@ -26,7 +26,13 @@ export async function openPortal(portalUrl: string): Promise<PortalWalk> {
   };
   const csrf = () => {
     const value = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
-    if (!value) throw new Error(`no form on the page: ${page.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 300)}`);
+    if (!value)
+      throw new Error(
+        `no form on the page: ${page
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .slice(0, 300)}`,
+      );
     return value;
   };
   return {

@@ -4,7 +4,15 @@ import { requireSharedSchema } from './sharedSchemas';
 describe('requireSharedSchema (the schema tests without ../shared/schemas)', () => {
   const recordingContext = () => {
     const calls: string[] = [];
-    return { calls, context: { skip: (): never => { calls.push('skip'); throw new Error('skipped'); } } };
+    return {
+      calls,
+      context: {
+        skip: (): never => {
+          calls.push('skip');
+          throw new Error('skipped');
+        },
+      },
+    };
   };
 
   it('lets the test run when the schema is present', () => {
@@ -17,7 +25,7 @@ describe('requireSharedSchema (the schema tests without ../shared/schemas)', () 
     const { calls, context } = recordingContext();
     const written: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => written.push(chunk) > 0);
+    process.stderr.write = (chunk: string) => written.push(chunk) > 0;
     try {
       assert.throws(() => requireSharedSchema(context, false, 'The missing test schema', false), /skipped/);
     } finally {

@@ -8,7 +8,12 @@ import type { Context } from 'mocha';
 const announced = new Set<string>();
 
 /** Skips the current test or hook (or fails it in CI) when `present` is false; `what` names the missing schema. */
-export function requireSharedSchema(context: Pick<Context, 'skip'>, present: boolean, what: string, required = process.env.REQUIRE_SHARED_SCHEMAS === '1'): void {
+export function requireSharedSchema(
+  context: Pick<Context, 'skip'>,
+  present: boolean,
+  what: string,
+  required = process.env.REQUIRE_SHARED_SCHEMAS === '1',
+): void {
   if (present) return;
   const message = `${what} is missing (../shared/schemas): its schema tests are SKIPPED`;
   if (required) throw new Error(`${message}, and REQUIRE_SHARED_SCHEMAS=1 (CI) does not allow that.`);

@@ -72,7 +72,10 @@ describe('the bot in Microsoft 365 Agents Playground (Teams channel)', function 
     assert.match(cardText(warning.attachments[0].content), /Closing your account is permanent/);
     const mark = playground.messages.length;
 
-    const answer = (await playground.executes(warning.conversationId, warning.messageId, buttonOf(warning, 'closure.confirm'))) as { type: string; value: unknown };
+    const answer = (await playground.executes(warning.conversationId, warning.messageId, buttonOf(warning, 'closure.confirm'))) as {
+      type: string;
+      value: unknown;
+    };
 
     assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
     assert.match(cardText(answer.value), /Closing your account…/);
@@ -82,7 +85,11 @@ describe('the bot in Microsoft 365 Agents Playground (Teams channel)', function 
     assert.match(cardText(updated.attachments[0].content), /Account closed/);
     const sandbox = harness.bot.sandbox!;
     const token = (await sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token;
-    assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${KIM.id}`, { headers: { authorization: `Bearer ${token}` } })).status, 404, 'the account is gone');
+    assert.equal(
+      (await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${KIM.id}`, { headers: { authorization: `Bearer ${token}` } })).status,
+      404,
+      'the account is gone',
+    );
   });
 
   it('moves "@bot close my account" in a group chat to the private chat, where sign-in happens', async () => {

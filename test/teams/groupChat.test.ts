@@ -2,8 +2,22 @@ import { strict as assert } from 'node:assert';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
 import {
-  actionsOf, arrival, attachmentsIn, BOT_TEAMS_ID, cardText, decisionsOn, since, teamsClient, teamsConversation, teamsMember,
-  TEAMS_TENANT_ID, textsIn, warningMessageIn, type TeamsClient, type TeamsConversation, type TeamsMember,
+  actionsOf,
+  arrival,
+  attachmentsIn,
+  BOT_TEAMS_ID,
+  cardText,
+  decisionsOn,
+  since,
+  teamsClient,
+  teamsConversation,
+  teamsMember,
+  TEAMS_TENANT_ID,
+  textsIn,
+  warningMessageIn,
+  type TeamsClient,
+  type TeamsConversation,
+  type TeamsMember,
 } from './teamsClient';
 import { exchangeValue, oauthCardIn, ssoTokenFor } from './teamsFlow';
 
@@ -38,7 +52,9 @@ describe('Teams group chats and channels', () => {
     group = teamsConversation('groupChat');
     kimInGroup = teamsClient(harness.bot.url, harness.connector, kimMember, group);
   });
-  afterEach(async () => { await harness.stop(); });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   /** "@bot close my account" in the group; returns Kim's 1:1 chat the bot opened, and the mark before. */
   async function askInGroup(): Promise<{ mark: number; privateChat: TeamsConversation; kim: TeamsClient }> {
@@ -51,15 +67,21 @@ describe('Teams group chats and channels', () => {
   }
 
   describe('"close my account" in a group chat', () => {
-    it('answers the group with one short line and opens the person\'s 1:1 chat with the user and tenant, where sign-in happens', async () => {
+    it("answers the group with one short line and opens the person's 1:1 chat with the user and tenant, where sign-in happens", async () => {
       const { mark, privateChat } = await askInGroup();
 
       const toGroup = inConversation(since(harness.connector, mark), group.id);
-      assert.equal(textsIn(toGroup), "I've sent you a private message. Closing an account happens there, so nothing personal is shown in this chat.");
+      assert.equal(
+        textsIn(toGroup),
+        "I've sent you a private message. Closing an account happens there, so nothing personal is shown in this chat.",
+      );
       assert.equal(attachmentsIn(toGroup).length, 0, 'no card in the group');
       const { parameters } = harness.connector.createdConversations[0];
       assert.equal(parameters.isGroup, false);
-      assert.deepEqual((parameters.members as Array<{ id: string }>).map((m) => m.id), [kimMember.id]);
+      assert.deepEqual(
+        (parameters.members as Array<{ id: string }>).map((m) => m.id),
+        [kimMember.id],
+      );
       assert.equal(parameters.tenantId, TEAMS_TENANT_ID);
       assert.deepEqual(parameters.channelData, { tenant: { id: TEAMS_TENANT_ID } });
       assert.equal((parameters.bot as { id: string }).id, BOT_TEAMS_ID);
@@ -69,7 +91,10 @@ describe('Teams group chats and channels', () => {
     it('posts nothing personal to the group through sign-in, the export offer and the warning, all of which happen 1:1', async () => {
       const { mark, privateChat, kim } = await askInGroup();
       const card = oauthCardIn(harness.connector, mark);
-      const signedIn = await kim.invoke('signin/tokenExchange', exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)));
+      const signedIn = await kim.invoke(
+        'signin/tokenExchange',
+        exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)),
+      );
       assert.equal(signedIn.status, 200);
       assert.equal(await kim.submits({ action: 'closure.skipExport' }), 200);
 
@@ -77,7 +102,8 @@ describe('Teams group chats and channels', () => {
       assert.match(textsIn(privately), new RegExp(`signed in as .*${KIM.upn.replace('.', '\\.')}`));
       const warning = warningMessageIn(privately);
       const toGroup = JSON.stringify(inConversation(harness.connector.received, group.id));
-      for (const secret of [KIM.upn, warning.refresh.nonce, warning.refresh.requestId]) assert.ok(!toGroup.includes(secret), `the group never sees ${secret === KIM.upn ? 'the UPN' : 'the request'}`);
+      for (const secret of [KIM.upn, warning.refresh.nonce, warning.refresh.requestId])
+        assert.ok(!toGroup.includes(secret), `the group never sees ${secret === KIM.upn ? 'the UPN' : 'the request'}`);
     });
 
     it('moves a channel\'s "close my account" to the 1:1 chat the same way', async () => {
@@ -133,7 +159,10 @@ describe('Teams group chats and channels', () => {
     it('shows Yes and No on the card as posted, and a press on it (no refresh run, as the Playground and older clients do) closes', async () => {
       const { mark, privateChat, kim } = await askInGroup();
       const card = oauthCardIn(harness.connector, mark);
-      await kim.invoke('signin/tokenExchange', exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)));
+      await kim.invoke(
+        'signin/tokenExchange',
+        exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)),
+      );
       const beforeWarning = harness.connector.received.length;
       await kim.submits({ action: 'closure.skipExport' });
       const warning = warningMessageIn(since(harness.connector, beforeWarning));
@@ -144,7 +173,10 @@ describe('Teams group chats and channels', () => {
 
       assert.equal(answer.status, 200);
       assert.match(cardText((answer.body as { value: unknown }).value), /Closing your account…/);
-      const closed = await arrival(harness.connector, (e) => e.method === 'PUT' && e.id === warning.activityId && /Account closed/.test(cardText(attachmentsIn([e])[0]?.content)));
+      const closed = await arrival(
+        harness.connector,
+        (e) => e.method === 'PUT' && e.id === warning.activityId && /Account closed/.test(cardText(attachmentsIn([e])[0]?.content)),
+      );
       assert.equal(closed.conversationId, privateChat.id);
       assert.deepEqual(actionsOf(attachmentsIn([closed])[0].content), []);
     });
@@ -152,7 +184,11 @@ describe('Teams group chats and channels', () => {
 
   describe('joining', () => {
     function membersAdded(client: TeamsClient, members: Array<{ id: string }>) {
-      return client.sends({ type: 'conversationUpdate', membersAdded: members, channelData: { tenant: { id: TEAMS_TENANT_ID }, eventType: 'teamMemberAdded' } });
+      return client.sends({
+        type: 'conversationUpdate',
+        membersAdded: members,
+        channelData: { tenant: { id: TEAMS_TENANT_ID }, eventType: 'teamMemberAdded' },
+      });
     }
 
     it('says one line pointing to the 1:1 chat when the bot is added to a group chat', async () => {
@@ -178,15 +214,22 @@ describe('Teams group chats and channels', () => {
 
 describe('Teams: the export-ready card', () => {
   let harness: BotHarness;
-  beforeEach(async () => { harness = await startHarness(); });
-  afterEach(async () => { await harness.stop(); });
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   it('is posted once: "Continue to close my account" on it points to it instead of posting it again', async () => {
     const kim = teamsClient(harness.bot.url, harness.connector, teamsMember('Kim Akers', KIM.id), teamsConversation('personal'));
     const mark = harness.connector.received.length;
     await kim.says('close my account');
     const card = oauthCardIn(harness.connector, mark);
-    await kim.invoke('signin/tokenExchange', exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)));
+    await kim.invoke(
+      'signin/tokenExchange',
+      exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)),
+    );
     await kim.submits({ action: 'closure.export' });
     assert.equal(await harness.bot.background.pollExports(), 1);
     const readyCards = () => attachmentsIn(harness.connector.received).filter((a) => /Your data export is ready/.test(cardText(a.content)));
@@ -196,7 +239,10 @@ describe('Teams: the export-ready card', () => {
     assert.equal(await kim.submits({ action: 'closure.start' }), 200);
 
     assert.equal(readyCards().length, 1, 'not posted a second time');
-    assert.match(textsIn(since(harness.connector, beforeContinue)), /Your data export is ready: the download link is in the message I sent you when it finished/);
+    assert.match(
+      textsIn(since(harness.connector, beforeContinue)),
+      /Your data export is ready: the download link is in the message I sent you when it finished/,
+    );
     assert.ok(warningMessageIn(since(harness.connector, beforeContinue)), 'and the flow goes on to the warning');
   });
 });

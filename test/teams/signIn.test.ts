@@ -12,7 +12,9 @@ describe('Teams sign-in', () => {
     harness = await startHarness();
     kim = teamsClient(harness.bot.url, harness.connector, teamsMember('Kim Akers', KIM.id), teamsConversation('personal'));
   });
-  afterEach(async () => { await harness.stop(); });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   const loginBaseUrl = () => harness.bot.sandbox!.loginBaseUrl;
 
@@ -23,14 +25,22 @@ describe('Teams sign-in', () => {
       const card = oauthCardIn(harness.connector, mark);
       const afterCard = harness.connector.received.length;
 
-      const answer = await kim.invoke('signin/tokenExchange', exchangeValue(card, await ssoTokenFor(loginBaseUrl(), KIM.upn, KIM.password)));
+      const answer = await kim.invoke(
+        'signin/tokenExchange',
+        exchangeValue(card, await ssoTokenFor(loginBaseUrl(), KIM.upn, KIM.password)),
+      );
 
       assert.equal(answer.status, 200);
       assert.deepEqual(answer.body, { id: card.exchangeId, connectionName: card.connectionName, failureDetail: null });
       const next = since(harness.connector, afterCard);
       assert.match(textsIn(next), /signed in as \*\*\u2068Kim Akers\u2069\*\* \(\u2068kim@tailspin\.example\u2069\)/);
       assert.ok(!attachmentsIn(next).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'), 'no sign-in card after SSO');
-      assert.ok(next.every((entry) => entry.method === 'POST' && entry.path.endsWith(`/activities/${encodeURIComponent(String(entry.activity.replyToId))}`)), 'replies thread under the invoke');
+      assert.ok(
+        next.every(
+          (entry) => entry.method === 'POST' && entry.path.endsWith(`/activities/${encodeURIComponent(String(entry.activity.replyToId))}`),
+        ),
+        'replies thread under the invoke',
+      );
     });
 
     it('answers a token that cannot be exchanged with 412 so Teams shows the sign-in card, and the card then signs in through signin/verifyState', async () => {
@@ -40,7 +50,11 @@ describe('Teams sign-in', () => {
 
       const refused = await kim.invoke('signin/tokenExchange', exchangeValue(card, 'not-a-token-the-sandbox-issued'));
       assert.equal(refused.status, 412);
-      assert.deepEqual(refused.body, { id: card.exchangeId, connectionName: card.connectionName, failureDetail: 'The bot is unable to exchange token. Proceed with regular login.' });
+      assert.deepEqual(refused.body, {
+        id: card.exchangeId,
+        connectionName: card.connectionName,
+        failureDetail: 'The bot is unable to exchange token. Proceed with regular login.',
+      });
 
       // Teams' fallback: the user presses the card's sign-in button, signs in, and Teams sends the code as verifyState.
       const code = magicCodeOf(await submitSignInPage(card.signInLink, KIM.upn, KIM.password));
@@ -52,8 +66,13 @@ describe('Teams sign-in', () => {
 
     it('refuses an SSO token of a closed account like any token it cannot exchange', async () => {
       const token = await ssoTokenFor(loginBaseUrl(), KIM.upn, KIM.password);
-      const appToken = (await harness.bot.sandbox!.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token;
-      const deleted = await fetch(`${harness.bot.sandbox!.graphBaseUrl}/v1.0/users/${KIM.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${appToken}` } });
+      const appToken = (await harness.bot.sandbox!.appCredential.getToken('https://graph.microsoft.com/.default', {
+        tenantId: KIM.tenantId,
+      }))!.token;
+      const deleted = await fetch(`${harness.bot.sandbox!.graphBaseUrl}/v1.0/users/${KIM.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${appToken}` },
+      });
       assert.equal(deleted.status, 204);
       const mark = harness.connector.received.length;
       await kim.says('close my account');
@@ -70,9 +89,15 @@ describe('Teams sign-in', () => {
       const token = await ssoTokenFor(loginBaseUrl(), KIM.upn, KIM.password);
       const afterCard = harness.connector.received.length;
 
-      const answers = await Promise.all([kim.invoke('signin/tokenExchange', exchangeValue(card, token)), kim.invoke('signin/tokenExchange', exchangeValue(card, token))]);
+      const answers = await Promise.all([
+        kim.invoke('signin/tokenExchange', exchangeValue(card, token)),
+        kim.invoke('signin/tokenExchange', exchangeValue(card, token)),
+      ]);
 
-      assert.deepEqual(answers.map((a) => a.status), [200, 200]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 200],
+      );
       assert.equal(answers.filter((a) => a.body === undefined).length, 1, 'the duplicate gets an empty 200');
       assert.equal((textsIn(since(harness.connector, afterCard)).match(/signed in as/g) ?? []).length, 1, 'the dialog ran once');
       // The middleware exchanges each invoke before it dedupes (so each caller learns of a failure), and the

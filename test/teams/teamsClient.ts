@@ -48,9 +48,12 @@ export function teamsMember(name: string, aadObjectId: string): TeamsMember {
 }
 
 export function teamsConversation(type: TeamsConversationType): TeamsConversation {
-  const id = type === 'personal' ? `a:1${randomUUID().replace(/-/g, '')}`
-    : type === 'groupChat' ? `19:${randomUUID().replace(/-/g, '')}@thread.v2`
-    : `19:${randomUUID().replace(/-/g, '')}@thread.tacv2;messageid=${Date.now()}`;
+  const id =
+    type === 'personal'
+      ? `a:1${randomUUID().replace(/-/g, '')}`
+      : type === 'groupChat'
+        ? `19:${randomUUID().replace(/-/g, '')}@thread.v2`
+        : `19:${randomUUID().replace(/-/g, '')}@thread.tacv2;messageid=${Date.now()}`;
   return { id, type };
 }
 
@@ -76,7 +79,14 @@ export function teamsClient(botUrl: string, connector: ConnectorStub, member: Te
         locale: 'en-US',
         channelData: {
           tenant: { id: TEAMS_TENANT_ID },
-          ...(conversation.type === 'channel' ? { teamsChannelId: conversation.id.split(';')[0], teamsTeamId: '19:team@thread.tacv2', channel: { id: conversation.id.split(';')[0] }, team: { id: '19:team@thread.tacv2' } } : {}),
+          ...(conversation.type === 'channel'
+            ? {
+                teamsChannelId: conversation.id.split(';')[0],
+                teamsTeamId: '19:team@thread.tacv2',
+                channel: { id: conversation.id.split(';')[0] },
+                team: { id: '19:team@thread.tacv2' },
+              }
+            : {}),
         },
         entities: [{ type: 'clientInfo', locale: 'en-US', country: 'US', platform: 'Web', timezone: 'Europe/London' }],
         ...activity,
@@ -92,7 +102,12 @@ export function teamsClient(botUrl: string, connector: ConnectorStub, member: Te
     invoke: (name, value, extra = {}) => post({ type: 'invoke', name, value, ...extra }),
     sends: (activity) => post(activity),
     executes: (cardActivityId, verb, data, trigger = 'manual') =>
-      post({ type: 'invoke', name: 'adaptiveCard/action', replyToId: cardActivityId, value: { action: { type: 'Action.Execute', verb, data }, trigger } }),
+      post({
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId: cardActivityId,
+        value: { action: { type: 'Action.Execute', verb, data }, trigger },
+      }),
   };
 }
 
@@ -127,11 +142,18 @@ export function attachmentsIn(activities: readonly ConnectorActivity[]): Attachm
  * The message carrying the warning: the chat sees a card without buttons whose `refresh` (verb `closure.refresh`,
  * `userIds` = the requester) makes Teams fetch the requester's own view. Returns that message and its refresh.
  */
-export function warningMessageIn(activities: readonly ConnectorActivity[]): { activityId: string; content: Record<string, unknown>; refresh: Record<string, string>; userIds: string[] } {
+export function warningMessageIn(activities: readonly ConnectorActivity[]): {
+  activityId: string;
+  content: Record<string, unknown>;
+  refresh: Record<string, string>;
+  userIds: string[];
+} {
   for (const entry of activities) {
     for (const attachment of (entry.activity.attachments as AttachmentLike[] | undefined) ?? []) {
-      const refresh = (attachment.content as { refresh?: { action: { verb?: string; data: Record<string, string> }; userIds: string[] } }).refresh;
-      if (refresh?.action.verb === 'closure.refresh') return { activityId: entry.id, content: attachment.content, refresh: refresh.action.data, userIds: refresh.userIds };
+      const refresh = (attachment.content as { refresh?: { action: { verb?: string; data: Record<string, string> }; userIds: string[] } })
+        .refresh;
+      if (refresh?.action.verb === 'closure.refresh')
+        return { activityId: entry.id, content: attachment.content, refresh: refresh.action.data, userIds: refresh.userIds };
     }
   }
   throw new Error(`no Universal Actions warning message in ${JSON.stringify(activities.map((a) => a.activity)).slice(0, 600)}`);

@@ -39,18 +39,26 @@ export function exchangeValue(card: TeamsOAuthCard, token: string): Record<strin
  * automatically for `refresh.userIds`) and gets Yes and No. Returns the message id, the refresh data and the
  * buttons' data.
  */
-export async function reachWarning(client: TeamsClient, connector: ConnectorStub, loginBaseUrl: string, account: { upn: string; password: string }) {
+export async function reachWarning(
+  client: TeamsClient,
+  connector: ConnectorStub,
+  loginBaseUrl: string,
+  account: { upn: string; password: string },
+) {
   const mark = connector.received.length;
   assert.equal(await client.says('close my account'), 200);
   const card = oauthCardIn(connector, mark);
-  const answer = await client.invoke('signin/tokenExchange', exchangeValue(card, await ssoTokenFor(loginBaseUrl, account.upn, account.password)));
+  const answer = await client.invoke(
+    'signin/tokenExchange',
+    exchangeValue(card, await ssoTokenFor(loginBaseUrl, account.upn, account.password)),
+  );
   assert.equal(answer.status, 200, `SSO exchange answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   const beforeWarning = connector.received.length;
   assert.equal(await client.submits({ action: 'closure.skipExport' }), 200);
   const message = warningMessageIn(since(connector, beforeWarning));
   const posted = decisionsOn(message.content);
   assert.equal(posted.confirm.requestId, message.refresh.requestId, 'the card as posted shows Yes and No for this request');
-  assert.deepEqual(message.userIds, [client.member.id], 'only the requester\'s client refreshes it');
+  assert.deepEqual(message.userIds, [client.member.id], "only the requester's client refreshes it");
   const view = await client.executes(message.activityId, 'closure.refresh', message.refresh, 'automatic');
   assert.equal(view.status, 200, `refresh answered ${view.status}`);
   const { confirm, decline } = decisionsOn((view.body as { value: unknown }).value);

@@ -6,12 +6,17 @@ import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
 
 const KEY = 'msteams/a:1conversation/exchange-id-1';
 
-function createStorage(records: RecordStore<TokenExchangeMark> = new MemoryRecordStore<TokenExchangeMark>(), clock = () => new Date('2025-03-01T10:00:00Z')) {
+function createStorage(
+  records: RecordStore<TokenExchangeMark> = new MemoryRecordStore<TokenExchangeMark>(),
+  clock = () => new Date('2025-03-01T10:00:00Z'),
+) {
   return new TeamsSsoDedupeStorage({ records, clock, keepMs: 60 * 60_000 });
 }
 
 function createFailingRecords(): RecordStore<TokenExchangeMark> {
-  const unavailable = async (): Promise<never> => { throw new AppError('STORAGE_UNAVAILABLE', 'blob storage did not answer'); };
+  const unavailable = async (): Promise<never> => {
+    throw new AppError('STORAGE_UNAVAILABLE', 'blob storage did not answer');
+  };
   return { get: unavailable, create: unavailable, replace: unavailable, list: unavailable, delete: unavailable };
 }
 
@@ -55,7 +60,10 @@ describe('TeamsSsoDedupeStorage', () => {
     });
 
     it('passes a storage failure on as it is, so the turn fails rather than dropping the sign-in silently', async () => {
-      await assert.rejects(createStorage(createFailingRecords()).write({ [KEY]: { eTag: 'x' } }), (error: unknown) => error instanceof AppError && error.code === 'STORAGE_UNAVAILABLE');
+      await assert.rejects(
+        createStorage(createFailingRecords()).write({ [KEY]: { eTag: 'x' } }),
+        (error: unknown) => error instanceof AppError && error.code === 'STORAGE_UNAVAILABLE',
+      );
     });
   });
 

@@ -36,14 +36,23 @@ describe('Teams SSO dedupe across two bot instances on one blob storage', functi
     connector = await startConnectorStub();
     const logger = createLogger('shared', (record) => sandboxLogs.push(record), 'debug');
     sandbox = await startSandbox({
-      port: 0, dataDir: path.join(dir, 'sandbox'), seed: TEST_SEED, exportDelayMs: 0, logger,
+      port: 0,
+      dataDir: path.join(dir, 'sandbox'),
+      seed: TEST_SEED,
+      exportDelayMs: 0,
+      logger,
       extraRoutes: (self) => sandboxControlRoutes({ sandbox: self, enableFaults: false, logger }),
     });
     const container = `teams-${randomUUID().slice(0, 8)}`;
     for (let instance = 0; instance < 2; instance++) {
       const config = loadConfig({
-        PORT: '0', DATA_DIR: dir, SANDBOX_URL: sandbox.url, LOG_LEVEL: 'debug',
-        STORAGE: 'blob', STORAGE_BLOB_CONNECTION_STRING: azurite.connectionString, STORAGE_BLOB_CONTAINER: container,
+        PORT: '0',
+        DATA_DIR: dir,
+        SANDBOX_URL: sandbox.url,
+        LOG_LEVEL: 'debug',
+        STORAGE: 'blob',
+        STORAGE_BLOB_CONNECTION_STRING: azurite.connectionString,
+        STORAGE_BLOB_CONTAINER: container,
       });
       // One after the other: the first creates the audit hash key under DATA_DIR, the second reads it.
       bots.push(await startBot(config, { logSink: () => undefined, host: '127.0.0.1', timers: false }));
@@ -74,9 +83,16 @@ describe('Teams SSO dedupe across two bot instances on one blob storage', functi
       onSecond.invoke('signin/tokenExchange', exchangeValue(card, token)),
     ]);
 
-    assert.deepEqual(answers.map((a) => a.status), [200, 200]);
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200],
+    );
     assert.equal(answers.filter((a) => a.body === undefined).length, 1, 'the instance that lost the race answers an empty 200');
-    assert.equal((textsIn(since(connector, afterCard)).match(/signed in as \*\*\u2068Kim Akers\u2069\*\*/g) ?? []).length, 1, 'the dialog ran once');
+    assert.equal(
+      (textsIn(since(connector, afterCard)).match(/signed in as \*\*\u2068Kim Akers\u2069\*\*/g) ?? []).length,
+      1,
+      'the dialog ran once',
+    );
     // Each middleware exchanges before it dedupes; the winner's OAuthPrompt exchanges once more.
     assert.equal(exchangesLogged(sandboxLogs) - exchangesBefore, 3);
   });

@@ -3,8 +3,18 @@ import sinon from 'sinon';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
 import {
-  actionsOf, arrival, attachmentsIn, cardText, since, teamsClient, teamsConversation, teamsMember, textsIn,
-  type InvokeAnswer, type TeamsClient, type TeamsConversation,
+  actionsOf,
+  arrival,
+  attachmentsIn,
+  cardText,
+  since,
+  teamsClient,
+  teamsConversation,
+  teamsMember,
+  textsIn,
+  type InvokeAnswer,
+  type TeamsClient,
+  type TeamsConversation,
 } from './teamsClient';
 import { exchangeValue, oauthCardIn, reachWarning, ssoTokenFor } from './teamsFlow';
 
@@ -23,7 +33,8 @@ function answerOf(answer: InvokeAnswer): CardAnswer {
 }
 
 function isUpdateOf(activityId: string, pattern: RegExp) {
-  return (entry: ConnectorActivity) => entry.method === 'PUT' && entry.id === activityId && pattern.test(cardText(attachmentsIn([entry])[0]?.content));
+  return (entry: ConnectorActivity) =>
+    entry.method === 'PUT' && entry.id === activityId && pattern.test(cardText(attachmentsIn([entry])[0]?.content));
 }
 
 describe('Teams Universal Actions on the warning card', () => {
@@ -38,7 +49,8 @@ describe('Teams Universal Actions on the warning card', () => {
     return (await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${userId}`, { headers: { authorization: `Bearer ${token}` } })).status;
   }
 
-  const warningOfKim = () => reachWarning(kim, harness.connector, harness.bot.sandbox!.loginBaseUrl, { upn: KIM.upn, password: KIM.password });
+  const warningOfKim = () =>
+    reachWarning(kim, harness.connector, harness.bot.sandbox!.loginBaseUrl, { upn: KIM.upn, password: KIM.password });
 
   beforeEach(async () => {
     harness = await startHarness();
@@ -48,20 +60,24 @@ describe('Teams Universal Actions on the warning card', () => {
     kim = teamsClient(harness.bot.url, harness.connector, teamsMember('Kim Akers', KIM.id), chat);
     lee = teamsClient(harness.bot.url, harness.connector, teamsMember('Lee Gu', LEE.id), chat);
   });
-  afterEach(async () => { await harness.stop(); });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   describe('refresh', () => {
     it('gives the requester the warning card with Yes and No, addressed by refresh.userIds to their Teams id', async () => {
       const warning = await warningOfKim();
-      const sent = attachmentsIn(harness.connector.received.filter((e) => e.id === warning.activityId))[0].content as { refresh: { userIds: string[] } };
+      const sent = attachmentsIn(harness.connector.received.filter((e) => e.id === warning.activityId))[0].content as {
+        refresh: { userIds: string[] };
+      };
       assert.deepEqual(sent.refresh.userIds, [kim.member.id]);
 
       const answer = answerOf(await kim.executes(warning.activityId, 'closure.refresh', warning.refresh, 'automatic'));
 
       assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
       assert.match(cardText(answer.value), /Closing your account is permanent/);
-      assert.ok(actionsOf(answer.value).filter((a) => a === 'Action.Execute').length >= 2, 'Yes and No are on the requester\'s view');
-      assert.match(JSON.stringify(answer.value), new RegExp(warning.confirm.nonce), 'the buttons carry the card\'s own nonce');
+      assert.ok(actionsOf(answer.value).filter((a) => a === 'Action.Execute').length >= 2, "Yes and No are on the requester's view");
+      assert.match(JSON.stringify(answer.value), new RegExp(warning.confirm.nonce), "the buttons carry the card's own nonce");
     });
 
     it('shows any other Teams user "waiting for Kim Akers to confirm", with no buttons', async () => {
@@ -85,7 +101,10 @@ describe('Teams Universal Actions on the warning card', () => {
       assert.match(cardText(answer.value), /Closing your account…/);
       assert.deepEqual(actionsOf(answer.value), []);
       const update = await arrival(harness.connector, isUpdateOf(warning.activityId, /Account closed/));
-      assert.match(cardText(attachmentsIn([update])[0].content), new RegExp(`Closed:\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC.*Request ID:\\s+${warning.confirm.requestId}`));
+      assert.match(
+        cardText(attachmentsIn([update])[0].content),
+        new RegExp(`Closed:\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC.*Request ID:\\s+${warning.confirm.requestId}`),
+      );
       assert.deepEqual(actionsOf(attachmentsIn([update])[0].content), []);
       assert.equal(update.path, `/v3/conversations/${encodeURIComponent(chat.id)}/activities/${warning.activityId}`);
       const told = await arrival(harness.connector, (e) => e.method === 'POST' && /has been closed/.test(String(e.activity.text)));
@@ -111,7 +130,10 @@ describe('Teams Universal Actions on the warning card', () => {
     it('says a new sign-in is needed first, leaves the card as it is for everyone, and closes once signed in again', async () => {
       const warning = await warningOfKim();
       const query = new URLSearchParams({ userId: kim.member.id });
-      assert.equal((await fetch(`${harness.bot.sandbox!.tokenServiceUrl}/api/usertoken/SignOut?${query}`, { method: 'DELETE' })).status, 200);
+      assert.equal(
+        (await fetch(`${harness.bot.sandbox!.tokenServiceUrl}/api/usertoken/SignOut?${query}`, { method: 'DELETE' })).status,
+        200,
+      );
       const mark = harness.connector.received.length;
 
       const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
@@ -119,24 +141,36 @@ describe('Teams Universal Actions on the warning card', () => {
       assert.match(String(answer.value), /sign in again to confirm/);
 
       // The press is carried out after the answer: the chat gets the reason, then the sign-in card.
-      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= mark && attachmentsIn([e]).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'));
+      await arrival(
+        harness.connector,
+        (e) =>
+          harness.connector.received.indexOf(e) >= mark &&
+          attachmentsIn([e]).some((a) => a.contentType === 'application/vnd.microsoft.card.oauth'),
+      );
       const card = oauthCardIn(harness.connector, mark);
       assert.match(textsIn(since(harness.connector, mark)), /sign in again to confirm/);
       assert.ok(!since(harness.connector, mark).some((e) => e.method === 'PUT'), 'the card is not touched while the sign-in is pending');
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200, 'nothing is closed without the fresh sign-in');
-      const signedIn = await kim.invoke('signin/tokenExchange', exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)));
+      const signedIn = await kim.invoke(
+        'signin/tokenExchange',
+        exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)),
+      );
       assert.equal(signedIn.status, 200);
       await arrival(harness.connector, isUpdateOf(warning.activityId, /Account closed/));
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 404);
     });
 
-    it('refuses another Teams user pressing someone else\'s Yes with a message, and changes nothing', async () => {
+    it("refuses another Teams user pressing someone else's Yes with a message, and changes nothing", async () => {
       const warning = await warningOfKim();
       const mark = harness.connector.received.length;
 
       const answer = answerOf(await lee.executes(warning.activityId, 'closure.confirm', warning.confirm));
 
-      assert.deepEqual(answer, { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Only the person who asked to close this account can answer that card. Nothing has been changed.' });
+      assert.deepEqual(answer, {
+        statusCode: 200,
+        type: 'application/vnd.microsoft.activity.message',
+        value: 'Only the person who asked to close this account can answer that card. Nothing has been changed.',
+      });
       assert.deepEqual(since(harness.connector, mark), [], 'no card update, no message');
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200);
       const stillKims = answerOf(await kim.executes(warning.activityId, 'closure.refresh', warning.refresh, 'automatic'));
@@ -216,8 +250,15 @@ describe('Teams Universal Actions on the warning card', () => {
 
       const again = harness.connector.received.length;
       await kim.says('close my account');
-      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= again && /signed in as/.test(String(e.activity.text)));
-      assert.doesNotMatch(textsIn(since(harness.connector, again)), /Typing doesn't close|press \*\*Yes/, 'the refused warning no longer waits');
+      await arrival(
+        harness.connector,
+        (e) => harness.connector.received.indexOf(e) >= again && /signed in as/.test(String(e.activity.text)),
+      );
+      assert.doesNotMatch(
+        textsIn(since(harness.connector, again)),
+        /Typing doesn't close|press \*\*Yes/,
+        'the refused warning no longer waits',
+      );
     });
   });
 
@@ -239,13 +280,20 @@ describe('Teams Universal Actions on the warning card', () => {
 
       const again = harness.connector.received.length;
       await kim.says('close my account');
-      await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= again && /signed in as/.test(String(e.activity.text)));
-      assert.doesNotMatch(textsIn(since(harness.connector, again)), /Typing doesn't close|press \*\*Yes/, 'the expired warning no longer waits');
+      await arrival(
+        harness.connector,
+        (e) => harness.connector.received.indexOf(e) >= again && /signed in as/.test(String(e.activity.text)),
+      );
+      assert.doesNotMatch(
+        textsIn(since(harness.connector, again)),
+        /Typing doesn't close|press \*\*Yes/,
+        'the expired warning no longer waits',
+      );
     });
   });
 
   describe('a connector that answers 202 with no message id', () => {
-    it('sends the card\'s final state as a new message when the card cannot be updated by id', async () => {
+    it("sends the card's final state as a new message when the card cannot be updated by id", async () => {
       harness.connector.answerWithoutIds(true);
       const warning = await warningOfKim();
       const cardMessage = harness.connector.received.find((e) => e.id === warning.activityId);
@@ -254,21 +302,37 @@ describe('Teams Universal Actions on the warning card', () => {
 
       await kim.says('cancel');
 
-      const fresh = await arrival(harness.connector, (e) => harness.connector.received.indexOf(e) >= mark && e.method === 'POST' && /^Cancelled/.test(cardText(attachmentsIn([e])[0]?.content)));
+      const fresh = await arrival(
+        harness.connector,
+        (e) =>
+          harness.connector.received.indexOf(e) >= mark &&
+          e.method === 'POST' &&
+          /^Cancelled/.test(cardText(attachmentsIn([e])[0]?.content)),
+      );
       assert.deepEqual(actionsOf(attachmentsIn([fresh])[0].content), [], 'no buttons on the ended card');
     });
   });
 
   describe('presses the bot cannot use', () => {
-    it('answers an action that is not one of the bot\'s with a 400 error response', async () => {
+    it("answers an action that is not one of the bot's with a 400 error response", async () => {
       const answer = await kim.executes('some-card', 'closure.somethingElse', { action: 'closure.somethingElse' });
 
       assert.equal(answer.status, 400);
-      assert.deepEqual(answer.body, { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'That is not one of this bot\'s card actions.' } });
+      assert.deepEqual(answer.body, {
+        statusCode: 400,
+        type: 'application/vnd.microsoft.error',
+        value: { code: 'BadRequest', message: "That is not one of this bot's card actions." },
+      });
     });
 
     it('answers a refresh of a card whose request does not exist with a card saying it is no longer valid', async () => {
-      const answer = answerOf(await kim.executes('some-card', 'closure.refresh', { action: 'closure.refresh', requestId: 'cr_00000000000000000000000000000000', nonce: 'x' }));
+      const answer = answerOf(
+        await kim.executes('some-card', 'closure.refresh', {
+          action: 'closure.refresh',
+          requestId: 'cr_00000000000000000000000000000000',
+          nonce: 'x',
+        }),
+      );
 
       assert.match(cardText(answer.value), /No longer valid/);
     });

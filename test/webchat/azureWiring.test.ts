@@ -12,8 +12,14 @@ const SECRET = 'azure-dl-secret-8TqK2mWn';
 /** Azure mode as App Service runs it, but every outside URL on loopback; nothing is called at start-up. */
 function azureEnv(dataDir: string, directLine: FakeDirectLine, extra: Record<string, string>): Record<string, string> {
   return {
-    PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, STORAGE: 'memory', LOG_LEVEL: 'debug',
-    DIRECTORY: 'graph', GRAPH_BASE_URL: 'http://127.0.0.1:9/graph', LOGIN_BASE_URL: 'http://127.0.0.1:9/login',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    STORAGE: 'memory',
+    LOG_LEVEL: 'debug',
+    DIRECTORY: 'graph',
+    GRAPH_BASE_URL: 'http://127.0.0.1:9/graph',
+    LOGIN_BASE_URL: 'http://127.0.0.1:9/login',
     EXPORT_STORAGE_LOCATION: 'https://account.blob.core.windows.net/exports',
     AUDIT_HASH_KEY: Buffer.alloc(32, 7).toString('base64'),
     DIRECT_LINE_BASE_URL: directLine.url,
@@ -45,7 +51,11 @@ describe('the web chat in Azure mode (composition root)', () => {
   }
 
   async function askForToken(running: RunningBot): Promise<{ status: number; text: string }> {
-    const response = await fetch(`${running.url}/api/webchat/token`, { method: 'POST', headers: { origin: running.url, 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(`${running.url}/api/webchat/token`, {
+      method: 'POST',
+      headers: { origin: running.url, 'content-type': 'application/json' },
+      body: '{}',
+    });
     return { status: response.status, text: await response.text() };
   }
 

@@ -11,13 +11,21 @@ const says = (pattern: RegExp) => (a: DlActivity) => a.from.role === 'bot' && pa
 
 describe('the closure conversation through the sandbox Direct Line, as Web Chat polls it', () => {
   let harness: BotHarness;
-  beforeEach(async () => { harness = await startHarness(); });
-  afterEach(async () => { await harness.stop(); });
+  beforeEach(async () => {
+    harness = await startHarness();
+  });
+  afterEach(async () => {
+    await harness.stop();
+  });
 
   /** What the page does: a token from the bot's own route, then Direct Line from the browser's origin. */
   async function openWebChat(): Promise<DirectLineTestClient> {
     const origin = harness.bot.url;
-    const response = await fetch(`${origin}/api/webchat/token`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
+    const response = await fetch(`${origin}/api/webchat/token`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(response.status, 200);
     const { token, conversationId, domain } = (await response.json()) as { token: string; conversationId: string; domain: string };
     const client = new DirectLineTestClient(domain, token, conversationId, origin);
@@ -44,14 +52,19 @@ describe('the closure conversation through the sandbox Direct Line, as Web Chat 
     await chat.presses(actionData(warning, 'closure.confirm'));
     await chat.waitFor(says(/Your account \*\*\u2068kim@tailspin\.example\u2069\*\* has been closed/), 'the confirmation');
 
-    assert.ok(chat.seen.every((a) => a.type !== 'event'), 'the tokens/response event goes to the bot only');
+    assert.ok(
+      chat.seen.every((a) => a.type !== 'event'),
+      'the tokens/response event goes to the bot only',
+    );
     const graph = await fetch(`${harness.bot.sandbox!.graphBaseUrl}/v1.0/users/${KIM.id}`, {
-      headers: { authorization: `Bearer ${(await harness.bot.sandbox!.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token}` },
+      headers: {
+        authorization: `Bearer ${(await harness.bot.sandbox!.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token}`,
+      },
     });
     assert.equal(graph.status, 404, 'the account is gone from the directory');
   });
 
-  it('accepts the magic code typed into the chat when the link was opened without the chat\'s session', async () => {
+  it("accepts the magic code typed into the chat when the link was opened without the chat's session", async () => {
     const chat = await openWebChat();
     await chat.says('close my account');
     const oauth = await chat.waitFor(hasCard('application/vnd.microsoft.card.oauth'), 'the sign-in card');
@@ -61,7 +74,7 @@ describe('the closure conversation through the sandbox Direct Line, as Web Chat 
     await chat.waitFor(says(/signed in as \*\*\u2068Kim Akers\u2069\*\*/), 'the signed-in message');
   });
 
-  it('keeps one browser out of another browser\'s conversation', async () => {
+  it("keeps one browser out of another browser's conversation", async () => {
     const mine = await openWebChat();
     const theirs = await openWebChat();
     assert.notEqual(mine.conversationId, theirs.conversationId);

@@ -7,7 +7,8 @@ import { DirectLineJsClient, type Transport } from './directLineJs';
 const KIM = TEST_SEED.users[0];
 const OAUTH_CARD = 'application/vnd.microsoft.card.oauth';
 
-const attachmentsOf = (a: Activity) => ((a as Message).attachments ?? []) as Array<{ contentType: string; content: Record<string, unknown> }>;
+const attachmentsOf = (a: Activity) =>
+  ((a as Message).attachments ?? []) as Array<{ contentType: string; content: Record<string, unknown> }>;
 const hasCard = (contentType: string) => (a: Activity) => attachmentsOf(a).some((x) => x.contentType === contentType);
 const hasAction = (action: string) => (a: Activity) => JSON.stringify(attachmentsOf(a)).includes(`"action":"${action}"`);
 const says = (pattern: RegExp) => (a: Activity) => a.from.role === 'bot' && pattern.test((a as Message).text ?? '');
@@ -27,7 +28,9 @@ for (const transport of ['webSocket', 'polling'] as const satisfies readonly Tra
   describe(`a whole closure driven by botframework-directlinejs over ${transport === 'webSocket' ? 'the WebSocket stream' : 'polling'}`, () => {
     let harness: BotHarness;
     let client: DirectLineJsClient | undefined;
-    beforeEach(async () => { harness = await startHarness(); });
+    beforeEach(async () => {
+      harness = await startHarness();
+    });
     afterEach(async () => {
       client?.end();
       await harness.stop();
@@ -36,17 +39,22 @@ for (const transport of ['webSocket', 'polling'] as const satisfies readonly Tra
     /** What the page does: a token from the bot's own route, then Microsoft's client on the Direct Line it names. */
     async function openWebChat(): Promise<{ chat: DirectLineJsClient; token: string; domain: string }> {
       const origin = harness.bot.url;
-      const response = await fetch(`${origin}/api/webchat/token`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
+      const response = await fetch(`${origin}/api/webchat/token`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(response.status, 200);
       const { token, domain } = (await response.json()) as { token: string; domain: string };
       client = new DirectLineJsClient({ domain, token, transport });
       return { chat: client, token, domain };
     }
 
-    it('signs in from the chat\'s own browser without a code, skips the export and closes the account on Yes', async () => {
+    it("signs in from the chat's own browser without a code, skips the export and closes the account on Yes", async () => {
       const { chat, token, domain } = await openWebChat();
       await chat.waitFor(hasAction('closure.start'), 'the welcome card');
-      if (transport === 'webSocket') assert.match(String(chat.streamUrl), /^ws:\/\/127\.0\.0\.1:\d+\/v3\/directline\/conversations\/[^/]+\/stream\?/);
+      if (transport === 'webSocket')
+        assert.match(String(chat.streamUrl), /^ws:\/\/127\.0\.0\.1:\d+\/v3\/directline\/conversations\/[^/]+\/stream\?/);
       else assert.equal(chat.streamUrl !== undefined, true, 'the service offers a stream; the client chose polling');
 
       await chat.says('close my account');
@@ -65,7 +73,9 @@ for (const transport of ['webSocket', 'polling'] as const satisfies readonly Tra
 
       const sandbox = harness.bot.sandbox!;
       const appToken = await sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId });
-      const graph = await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${KIM.id}`, { headers: { authorization: `Bearer ${appToken!.token}` } });
+      const graph = await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${KIM.id}`, {
+        headers: { authorization: `Bearer ${appToken!.token}` },
+      });
       assert.equal(graph.status, 404, 'the account is gone from the directory');
       const ids = chat.seen.map((a) => a.id);
       assert.equal(new Set(ids).size, ids.length, 'every activity arrived once');
@@ -86,7 +96,10 @@ for (const transport of ['webSocket', 'polling'] as const satisfies readonly Tra
 
       // The hand-off is decided while the page is answered, so nothing can still be on its way to the bot now.
       const messages = harness.logs.map((r) => r.message);
-      assert.ok(messages.some((m) => /outside the chat's browser/.test(m)), 'the sandbox saw a sign-in from another browser');
+      assert.ok(
+        messages.some((m) => /outside the chat's browser/.test(m)),
+        'the sandbox saw a sign-in from another browser',
+      );
       assert.ok(!messages.some((m) => /handed to the bot/.test(m)), 'no tokens/response went to the bot');
       assert.ok(!chat.seen.some(says(/signed in as/)), 'the chat is not signed in by a sign-in finished elsewhere');
 

@@ -66,17 +66,23 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
   });
 
   describe('conversations', () => {
-    it('starts the token\'s conversation once (201, then 200) and tells the bot both members joined', async () => {
+    it("starts the token's conversation once (201, then 200) and tells the bot both members joined", async () => {
       const client = await connect();
       const first = await client.start();
       assert.equal(first.status, 201);
       const body = (await first.json()) as Record<string, unknown>;
       assert.equal(body.conversationId, client.conversationId);
-      assert.match(String(body.streamUrl), new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${client.conversationId}/stream\\?watermark=&t=`));
+      assert.match(
+        String(body.streamUrl),
+        new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${client.conversationId}/stream\\?watermark=&t=`),
+      );
       assert.equal((await client.start()).status, 200);
       const updates = bot.received.filter((a) => a.type === 'conversationUpdate');
       assert.equal(updates.length, 1);
-      assert.deepEqual((updates[0].membersAdded as Array<{ id: string }>).map((m) => m.id), ['account-closure-bot', USER]);
+      assert.deepEqual(
+        (updates[0].membersAdded as Array<{ id: string }>).map((m) => m.id),
+        ['account-closure-bot', USER],
+      );
     });
 
     it('refuses a token of another conversation, reading or posting', async () => {
@@ -106,7 +112,7 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
   });
 
   describe('activities', () => {
-    it('echoes the user\'s activity with its clientActivityID, then the bot\'s reply, with ids, timestamps and the channel', async () => {
+    it("echoes the user's activity with its clientActivityID, then the bot's reply, with ids, timestamps and the channel", async () => {
       const client = await connect();
       await client.start();
       const posted = await client.says('hello', 'client-42');
@@ -121,12 +127,12 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
         assert.equal(activity.channelId, 'directline');
         assert.deepEqual(activity.conversation, { id: client.conversationId });
         assert.ok(!Number.isNaN(Date.parse(activity.timestamp ?? '')), 'a timestamp');
-        assert.equal(activity.serviceUrl, undefined, 'the client never sees the bot\'s serviceUrl');
+        assert.equal(activity.serviceUrl, undefined, "the client never sees the bot's serviceUrl");
       }
       assert.ok(activities.indexOf(echo) < activities.indexOf(reply), 'the echo comes first');
     });
 
-    it('forces from.id to the token\'s user, whatever the client claims', async () => {
+    it("forces from.id to the token's user, whatever the client claims", async () => {
       const client = await connect();
       await client.start();
       await client.says('who am I');
@@ -148,7 +154,10 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       assert.equal(first.length, 2);
       assert.deepEqual(await client.poll(), [], 'nothing new');
       await client.says('two');
-      assert.deepEqual((await client.poll()).map((a) => a.text), ['two', 'echo: two']);
+      assert.deepEqual(
+        (await client.poll()).map((a) => a.text),
+        ['two', 'echo: two'],
+      );
     });
 
     it('answers a watermark it never gave out from the oldest activity, so the client keeps polling', async () => {
@@ -156,31 +165,39 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       await client.start();
       await client.says('one');
       for (const unknown of ['99', 'not-a-watermark', '-1']) {
-        const response = await fetch(`${domain}/conversations/${client.conversationId}/activities?watermark=${unknown}`, { headers: client.headers() });
+        const response = await fetch(`${domain}/conversations/${client.conversationId}/activities?watermark=${unknown}`, {
+          headers: client.headers(),
+        });
         assert.equal(response.status, 200);
         const body = (await response.json()) as { activities: Array<{ text?: string }>; watermark: string };
-        assert.deepEqual(body.activities.map((a) => a.text), ['one', 'echo: one']);
+        assert.deepEqual(
+          body.activities.map((a) => a.text),
+          ['one', 'echo: one'],
+        );
         assert.equal(body.watermark, '2');
       }
     });
 
-    it('refuses the bot\'s updates and deletes with 405, as Azure\'s Direct Line does, and changes nothing', async () => {
+    it("refuses the bot's updates and deletes with 405, as Azure's Direct Line does, and changes nothing", async () => {
       const client = await connect();
       await client.start();
       await client.says('card please');
       const reply = (await client.poll()).find((a) => a.text === 'echo: card please')!;
       for (const method of ['PUT', 'DELETE']) {
-        const refused = await fetch(`${env.sandbox.url}/v3/conversations/${client.conversationId}/activities/${encodeURIComponent(reply.id)}`, {
-          method,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ type: 'message', text: 'updated', from: reply.from }),
-        });
+        const refused = await fetch(
+          `${env.sandbox.url}/v3/conversations/${client.conversationId}/activities/${encodeURIComponent(reply.id)}`,
+          {
+            method,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ type: 'message', text: 'updated', from: reply.from }),
+          },
+        );
         assert.equal(refused.status, 405);
       }
       assert.deepEqual(await client.poll(), [], 'nothing was delivered again');
     });
 
-    it('hands one conversation\'s activities to the bot one at a time, in order', async () => {
+    it("hands one conversation's activities to the bot one at a time, in order", async () => {
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
       await bot.stop();
@@ -194,7 +211,11 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
       release();
       await posts;
       const logged = (await client.poll()).filter((a) => a.from.role === 'user').map((a) => a.text);
-      assert.deepEqual(bot.received.filter((a) => a.type === 'message').map((a) => a.text), logged, 'the bot hears them in the conversation\'s order');
+      assert.deepEqual(
+        bot.received.filter((a) => a.type === 'message').map((a) => a.text),
+        logged,
+        "the bot hears them in the conversation's order",
+      );
     });
 
     it('answers 502 BotError when the bot fails', async () => {
@@ -211,7 +232,9 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
     it('answers 502 BotError while no bot is attached, and still opens the conversation', async () => {
       const detached = await startTestSandbox();
       try {
-        const { body } = await generateToken(detached.sandbox.directLine.domain, detached.sandbox.directLine.secret, { user: { id: USER } });
+        const { body } = await generateToken(detached.sandbox.directLine.domain, detached.sandbox.directLine.secret, {
+          user: { id: USER },
+        });
         const client = new DirectLineTestClient(detached.sandbox.directLine.domain, String(body.token), String(body.conversationId));
         assert.equal((await client.start()).status, 201);
         const failed = await client.says('hello');
@@ -224,19 +247,30 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
   });
 
   describe('sign-in links (enhanced authentication)', () => {
-    it('rewrites the OAuth card\'s sign-in link and hands the code_challenge Web Chat appends on to the sign-in page', async () => {
+    it("rewrites the OAuth card's sign-in link and hands the code_challenge Web Chat appends on to the sign-in page", async () => {
       const client = await connect();
       await client.start();
       const link = `${env.sandbox.loginBaseUrl}/signin?state=abc123`;
       await fetch(`${env.sandbox.url}/v3/conversations/${client.conversationId}/activities`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'message', from: { id: 'account-closure-bot' }, attachments: [{ contentType: 'application/vnd.microsoft.card.oauth', content: { connectionName: 'c', buttons: [{ type: 'signin', title: 'Sign in', value: link }] } }] }),
+        body: JSON.stringify({
+          type: 'message',
+          from: { id: 'account-closure-bot' },
+          attachments: [
+            {
+              contentType: 'application/vnd.microsoft.card.oauth',
+              content: { connectionName: 'c', buttons: [{ type: 'signin', title: 'Sign in', value: link }] },
+            },
+          ],
+        }),
       });
       const [card] = await client.poll();
       const value = String((card.attachments![0].content.buttons as Array<{ value: string }>)[0].value);
       assert.equal(value, `${domain}/session/signin?state=abc123`);
-      const session = (await (await fetch(`${domain}/session/getsessionid`, { headers: client.headers() })).json()) as { sessionId: string };
+      const session = (await (await fetch(`${domain}/session/getsessionid`, { headers: client.headers() })).json()) as {
+        sessionId: string;
+      };
       const opened = await fetch(value + encodeURIComponent(`&code_challenge=${session.sessionId}`), { redirect: 'manual' });
       assert.equal(opened.status, 302);
       assert.equal(opened.headers.get('location'), `${link}&code_challenge=${encodeURIComponent(session.sessionId)}`);
@@ -245,7 +279,10 @@ describe('the sandbox Direct Line 3.0 stand-in', () => {
 
   describe('browsers on another origin (CORS)', () => {
     it('answers the preflight and reflects the origin with credentials allowed', async () => {
-      const preflight = await fetch(`${domain}/conversations`, { method: 'OPTIONS', headers: { origin: 'http://localhost:3978', 'access-control-request-method': 'POST' } });
+      const preflight = await fetch(`${domain}/conversations`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:3978', 'access-control-request-method': 'POST' },
+      });
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3978');
       assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true');

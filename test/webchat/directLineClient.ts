@@ -23,14 +23,23 @@ export class DirectLineTestClient {
   watermark = '';
   readonly seen: DlActivity[] = [];
 
-  constructor(readonly domain: string, public token: string, readonly conversationId: string, readonly origin?: string) {}
+  constructor(
+    readonly domain: string,
+    public token: string,
+    readonly conversationId: string,
+    readonly origin?: string,
+  ) {}
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
     return { authorization: `Bearer ${this.token}`, ...(this.origin ? { origin: this.origin } : {}), ...extra };
   }
 
   async start(): Promise<Response> {
-    return fetch(`${this.domain}/conversations`, { method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body: '{}' });
+    return fetch(`${this.domain}/conversations`, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: '{}',
+    });
   }
 
   async post(activity: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -47,12 +56,19 @@ export class DirectLineTestClient {
   }
 
   presses(value: Record<string, unknown>) {
-    return this.post({ type: 'message', value, from: { id: 'someone-else' }, channelData: { clientActivityID: `client-${Math.random()}` } });
+    return this.post({
+      type: 'message',
+      value,
+      from: { id: 'someone-else' },
+      channelData: { clientActivityID: `client-${Math.random()}` },
+    });
   }
 
   /** One poll from the current watermark; remembers what it saw. */
   async poll(): Promise<DlActivity[]> {
-    const response = await fetch(`${this.domain}/conversations/${this.conversationId}/activities?watermark=${this.watermark}`, { headers: this.headers() });
+    const response = await fetch(`${this.domain}/conversations/${this.conversationId}/activities?watermark=${this.watermark}`, {
+      headers: this.headers(),
+    });
     if (response.status !== 200) throw new Error(`polling answered ${response.status}: ${await response.text()}`);
     const body = (await response.json()) as { activities: DlActivity[]; watermark: string };
     this.watermark = body.watermark;
@@ -66,14 +82,19 @@ export class DirectLineTestClient {
     for (;;) {
       const found = this.seen.find(predicate);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; saw: ${JSON.stringify(this.seen.map((a) => a.text ?? a.type))}`);
+      if (Date.now() > deadline)
+        throw new Error(`gave up waiting for ${what}; saw: ${JSON.stringify(this.seen.map((a) => a.text ?? a.type))}`);
       await this.poll();
       if (!this.seen.some(predicate)) await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 }
 
-export async function generateToken(domain: string, secret: string, body: Record<string, unknown> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function generateToken(
+  domain: string,
+  secret: string,
+  body: Record<string, unknown> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${domain}/tokens/generate`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
@@ -88,7 +109,9 @@ export function textOf(activities: DlActivity[]): string {
 
 /** The data of the card action titled `title` in any attachment, e.g. a Submit button's `{ action, ... }`. */
 export function actionData(activity: DlActivity, action: string): Record<string, unknown> {
-  const found = JSON.stringify(activity.attachments ?? []).match(new RegExp(`"data":(\\{"action":"${action.replace('.', '\\.')}"[^}]*\\})`));
+  const found = JSON.stringify(activity.attachments ?? []).match(
+    new RegExp(`"data":(\\{"action":"${action.replace('.', '\\.')}"[^}]*\\})`),
+  );
   if (!found) throw new Error(`no action "${action}" in ${JSON.stringify(activity).slice(0, 400)}`);
   return JSON.parse(found[1]) as Record<string, unknown>;
 }
@@ -103,7 +126,9 @@ export interface FakeBot {
  * A bot on loopback that acknowledges every activity and answers a message with `echo: <text>` through the
  * connector at the activity's `serviceUrl`, as a Bot Framework bot does.
  */
-export async function startFakeBot(options: { reply?: boolean; status?: number; beforeAnswer?: (activity: Record<string, unknown>) => Promise<void> | undefined } = {}): Promise<FakeBot> {
+export async function startFakeBot(
+  options: { reply?: boolean; status?: number; beforeAnswer?: (activity: Record<string, unknown>) => Promise<void> | undefined } = {},
+): Promise<FakeBot> {
   const received: Array<Record<string, unknown>> = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -115,11 +140,21 @@ export async function startFakeBot(options: { reply?: boolean; status?: number; 
         await options.beforeAnswer?.(activity);
         if (options.reply !== false && activity.type === 'message') {
           const conversation = activity.conversation as { id: string };
-          await fetch(`${String(activity.serviceUrl)}/v3/conversations/${encodeURIComponent(conversation.id)}/activities/${encodeURIComponent(String(activity.id))}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ type: 'message', text: `echo: ${String(activity.text)}`, from: activity.recipient, recipient: activity.from, replyToId: activity.id, serviceUrl: activity.serviceUrl }),
-          });
+          await fetch(
+            `${String(activity.serviceUrl)}/v3/conversations/${encodeURIComponent(conversation.id)}/activities/${encodeURIComponent(String(activity.id))}`,
+            {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({
+                type: 'message',
+                text: `echo: ${String(activity.text)}`,
+                from: activity.recipient,
+                recipient: activity.from,
+                replyToId: activity.id,
+                serviceUrl: activity.serviceUrl,
+              }),
+            },
+          );
         }
         // Two calls, not a chain: restify patches ServerResponse.writeHead process-wide and it returns nothing.
         res.writeHead(options.status ?? 200);
@@ -136,9 +171,10 @@ export async function startFakeBot(options: { reply?: boolean; status?: number; 
   return {
     url: `http://127.0.0.1:${port}/api/messages`,
     received,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

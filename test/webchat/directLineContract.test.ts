@@ -57,13 +57,20 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
       const conversationId = first.conversationId;
       first.end();
 
-      const response = await fetch(`${sandbox.directLine.domain}/conversations/${conversationId}?watermark=2`, { headers: { authorization: `Bearer ${sandbox.directLine.secret}` } });
+      const response = await fetch(`${sandbox.directLine.domain}/conversations/${conversationId}?watermark=2`, {
+        headers: { authorization: `Bearer ${sandbox.directLine.secret}` },
+      });
       assert.equal(response.status, 200);
       const body = (await response.json()) as { conversationId: string; token: string; streamUrl: string };
       assert.equal(body.conversationId, conversationId);
       assert.match(body.streamUrl, /\/stream\?watermark=2&t=/);
 
-      const again = client({ domain: sandbox.directLine.domain, secret: sandbox.directLine.secret, conversationId, transport: 'webSocket' });
+      const again = client({
+        domain: sandbox.directLine.domain,
+        secret: sandbox.directLine.secret,
+        conversationId,
+        transport: 'webSocket',
+      });
       await again.says('two');
       await again.waitFor(echoOf('two'), 'the echo over the stream');
     });
@@ -73,10 +80,15 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
       const streaming = client({ domain: sandbox.directLine.domain, token: issued, transport: 'webSocket' });
       await streaming.says('one');
       await streaming.waitFor(echoOf('one'), 'the echo');
-      const answer = await fetch(`${sandbox.directLine.domain}/conversations/${streaming.conversationId}?watermark=0`, { headers: { authorization: `Bearer ${issued}` } });
+      const answer = await fetch(`${sandbox.directLine.domain}/conversations/${streaming.conversationId}?watermark=0`, {
+        headers: { authorization: `Bearer ${issued}` },
+      });
       const { streamUrl } = (await answer.json()) as { streamUrl: string };
       const replayed = await firstMessage(streamUrl);
-      assert.deepEqual(replayed.activities.map((a) => a.text), ['one', 'echo: one']);
+      assert.deepEqual(
+        replayed.activities.map((a) => a.text),
+        ['one', 'echo: one'],
+      );
       assert.equal(replayed.watermark, '2');
     });
   });
@@ -88,13 +100,19 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
       await chat.says('before');
       await chat.waitFor(echoOf('before'), 'the echo before expiry');
       time.advance(3601 * 1000);
-      const raw = await fetch(`${sandbox.directLine.domain}/conversations/${issued.conversationId}/activities`, { headers: { authorization: `Bearer ${issued.token}` } });
+      const raw = await fetch(`${sandbox.directLine.domain}/conversations/${issued.conversationId}/activities`, {
+        headers: { authorization: `Bearer ${issued.token}` },
+      });
       assert.equal(raw.status, 403);
       assert.equal(((await raw.json()) as { error: { code: string } }).error.code, 'TokenExpired');
       await chat.waitForStatus(ConnectionStatus.ExpiredToken);
 
       // The page's server can get a fresh token for the same conversation with the secret (reconnect).
-      const fresh = (await (await fetch(`${sandbox.directLine.domain}/conversations/${issued.conversationId}`, { headers: { authorization: `Bearer ${sandbox.directLine.secret}` } })).json()) as { token: string; streamUrl: string };
+      const fresh = (await (
+        await fetch(`${sandbox.directLine.domain}/conversations/${issued.conversationId}`, {
+          headers: { authorization: `Bearer ${sandbox.directLine.secret}` },
+        })
+      ).json()) as { token: string; streamUrl: string };
       chat.directLine.reconnect({ conversationId: issued.conversationId, token: fresh.token, streamUrl: fresh.streamUrl });
       await chat.says('after');
       await chat.waitFor(echoOf('after'), 'the echo after the new token');
@@ -106,8 +124,24 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
       const cases: Array<[RequestInit, number, string]> = [
         [{ method: 'POST' }, 401, 'BadArgument'],
         [{ method: 'POST', headers: { authorization: 'Bearer not-a-token' } }, 403, 'BadArgument'],
-        [{ method: 'POST', headers: { authorization: `Bearer ${sandbox.directLine.secret}`, 'content-type': 'application/json' }, body: '{not json' }, 400, 'BadSyntax'],
-        [{ method: 'POST', headers: { authorization: `Bearer ${sandbox.directLine.secret}`, 'content-type': 'application/json' }, body: '{"text":"no type"}' }, 400, 'MissingProperty'],
+        [
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${sandbox.directLine.secret}`, 'content-type': 'application/json' },
+            body: '{not json',
+          },
+          400,
+          'BadSyntax',
+        ],
+        [
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${sandbox.directLine.secret}`, 'content-type': 'application/json' },
+            body: '{"text":"no type"}',
+          },
+          400,
+          'MissingProperty',
+        ],
       ];
       for (const [init, status, code] of cases) {
         const response = await fetch(url, init);
@@ -121,7 +155,10 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
     it('answers an activity over the limit with 413 MessageSizeTooBig on a whole connection, and the next post goes through', async () => {
       const { token: issued } = await token();
       const chat = client({ domain: sandbox.directLine.domain, token: issued, transport: 'webSocket' });
-      const refused = await chat.says('x'.repeat(70 * 1024)).then(() => undefined, (error: { status?: number; response?: { error?: { code?: string } } }) => error);
+      const refused = await chat.says('x'.repeat(70 * 1024)).then(
+        () => undefined,
+        (error: { status?: number; response?: { error?: { code?: string } } }) => error,
+      );
       assert.equal(refused?.status, 413);
       assert.equal(refused?.response?.error?.code, 'MessageSizeTooBig');
       await chat.says('small');
@@ -131,7 +168,7 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
   });
 
   describe('the bot side', () => {
-    it('refuses the bot\'s updateActivity with 405; the client never sees the activity change', async () => {
+    it("refuses the bot's updateActivity with 405; the client never sees the activity change", async () => {
       const { token: issued, conversationId } = await token();
       const chat = client({ domain: sandbox.directLine.domain, token: issued, transport: 'webSocket' });
       await chat.says('card');
@@ -148,7 +185,7 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
       assert.ok(!chat.seen.some((a) => text(a) === 'changed'));
     });
 
-    it('keeps the start body\'s locale and gives it to the bot', async () => {
+    it("keeps the start body's locale and gives it to the bot", async () => {
       const { token: issued } = await token();
       const chat = client({ domain: sandbox.directLine.domain, token: issued, transport: 'polling', locale: 'fr-FR' });
       await chat.waitForStatus(ConnectionStatus.Online);
@@ -167,7 +204,13 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
         await starter.says('one');
         await starter.waitFor(echoOf('one'), 'the first echo');
         starter.end();
-        const resumed = client({ domain: sandbox.directLine.domain, token: issued.token, conversationId: issued.conversationId, transport, watermark: '999' });
+        const resumed = client({
+          domain: sandbox.directLine.domain,
+          token: issued.token,
+          conversationId: issued.conversationId,
+          transport,
+          watermark: '999',
+        });
         await resumed.says('two');
         await resumed.waitFor(echoOf('two'), 'an echo after the unknown watermark');
       });
@@ -175,7 +218,7 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
   });
 
   describe('a restart of the sandbox', () => {
-    it('keeps the secret, the tokens, the conversation, its watermark and the bot\'s endpoint', async () => {
+    it("keeps the secret, the tokens, the conversation, its watermark and the bot's endpoint", async () => {
       const issued = await token();
       const before = client({ domain: sandbox.directLine.domain, token: issued.token, transport: 'polling' });
       await before.says('one');
@@ -187,7 +230,12 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
       sandbox = await startSandbox({ ...options, port: Number(port) });
       assert.equal(sandbox.directLine.secret, secret);
 
-      const after = client({ domain: sandbox.directLine.domain, token: issued.token, conversationId: issued.conversationId, transport: 'webSocket' });
+      const after = client({
+        domain: sandbox.directLine.domain,
+        token: issued.token,
+        conversationId: issued.conversationId,
+        transport: 'webSocket',
+      });
       await after.says('two');
       const echo = await after.waitFor(echoOf('two'), 'the echo after the restart');
       assert.match(String(echo.id), /\|0000004$/, 'positions go on where they were');
@@ -209,7 +257,10 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
   describe('the WebSocket stream', () => {
     it('sends empty keep-alive messages between activity sets', async () => {
       const { token: issued } = await token();
-      const start = await fetch(`${sandbox.directLine.domain}/conversations`, { method: 'POST', headers: { authorization: `Bearer ${issued}` } });
+      const start = await fetch(`${sandbox.directLine.domain}/conversations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${issued}` },
+      });
       const { streamUrl } = (await start.json()) as { streamUrl: string };
       const socket = new WebSocket(streamUrl);
       const message = await new Promise<string>((resolve, reject) => {
@@ -223,10 +274,17 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
     it('closes the older of two streams of one conversation with reason "collision"', async () => {
       const { token: issued, conversationId } = await token();
       await fetch(`${sandbox.directLine.domain}/conversations`, { method: 'POST', headers: { authorization: `Bearer ${issued}` } });
-      const streamUrl = async () => ((await (await fetch(`${sandbox.directLine.domain}/conversations/${conversationId}`, { headers: { authorization: `Bearer ${issued}` } })).json()) as { streamUrl: string }).streamUrl;
+      const streamUrl = async () =>
+        (
+          (await (
+            await fetch(`${sandbox.directLine.domain}/conversations/${conversationId}`, { headers: { authorization: `Bearer ${issued}` } })
+          ).json()) as { streamUrl: string }
+        ).streamUrl;
       const older = new WebSocket(await streamUrl());
       await new Promise((resolve) => older.once('open', resolve));
-      const closed = new Promise<string>((resolve) => older.once('close', (_code: number, reason: Buffer) => resolve(reason.toString('utf8'))));
+      const closed = new Promise<string>((resolve) =>
+        older.once('close', (_code: number, reason: Buffer) => resolve(reason.toString('utf8'))),
+      );
       const newer = new WebSocket(await streamUrl());
       assert.equal(await closed, 'collision');
       newer.close();
@@ -235,7 +293,10 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
     it('refuses a stream URL after its 60 seconds, or for another conversation, with 403 and no upgrade', async () => {
       const mine = await token();
       const theirs = await token();
-      const answer = await fetch(`${sandbox.directLine.domain}/conversations`, { method: 'POST', headers: { authorization: `Bearer ${mine.token}` } });
+      const answer = await fetch(`${sandbox.directLine.domain}/conversations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${mine.token}` },
+      });
       const { streamUrl } = (await answer.json()) as { streamUrl: string };
       assert.equal(await upgradeStatus(streamUrl.replace(mine.conversationId, theirs.conversationId)), 403);
       time.advance(61_000);
@@ -248,9 +309,17 @@ describe('the sandbox Direct Line against botframework-directlinejs', () => {
       await chat.waitForStatus(ConnectionStatus.Online);
       await chat.says('hello');
       await chat.waitFor(echoOf('hello'), 'the echo');
-      await fetch(`${sandbox.url}/v3/conversations/${conversationId}/activities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'typing', from: { id: 'bot', role: 'bot' } }) });
+      await fetch(`${sandbox.url}/v3/conversations/${conversationId}/activities`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'typing', from: { id: 'bot', role: 'bot' } }),
+      });
       await chat.waitFor((a) => a.type === 'typing', 'the typing indicator');
-      const polled = (await (await fetch(`${sandbox.directLine.domain}/conversations/${conversationId}/activities`, { headers: { authorization: `Bearer ${issued}` } })).json()) as { activities: Array<{ type: string }> };
+      const polled = (await (
+        await fetch(`${sandbox.directLine.domain}/conversations/${conversationId}/activities`, {
+          headers: { authorization: `Bearer ${issued}` },
+        })
+      ).json()) as { activities: Array<{ type: string }> };
       assert.ok(!polled.activities.some((a) => a.type === 'typing'));
     });
   });

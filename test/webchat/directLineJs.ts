@@ -70,11 +70,17 @@ export class DirectLineJsClient {
 
   /** Resolves with the first activity (seen or to come) that matches. */
   async waitFor(predicate: (activity: Activity) => boolean, what: string): Promise<Activity> {
-    return this.until(() => this.seen.find(predicate), () => `${what}; saw: ${JSON.stringify(this.seen.map((a) => (a as Message).text ?? a.type))}`);
+    return this.until(
+      () => this.seen.find(predicate),
+      () => `${what}; saw: ${JSON.stringify(this.seen.map((a) => (a as Message).text ?? a.type))}`,
+    );
   }
 
   async waitForStatus(status: ConnectionStatus): Promise<void> {
-    await this.until(() => (this.statuses.includes(status) ? true : undefined), () => `connection status ${ConnectionStatus[status]}; saw: ${this.statuses.map((s) => ConnectionStatus[s]).join(', ')}`);
+    await this.until(
+      () => (this.statuses.includes(status) ? true : undefined),
+      () => `connection status ${ConnectionStatus[status]}; saw: ${this.statuses.map((s) => ConnectionStatus[s]).join(', ')}`,
+    );
   }
 
   says(text: string): Promise<string> {

@@ -19,8 +19,15 @@ export async function startFakeDirectLine(): Promise<FakeDirectLine> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      fake.requests.push({ path: req.url ?? '', authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> });
-      const body = fake.status === 200 ? { conversationId: 'conv-1', token: FAKE_ISSUED_TOKEN, expires_in: 3600 } : { error: { code: 'ServiceError', message: 'down' } };
+      fake.requests.push({
+        path: req.url ?? '',
+        authorization: req.headers.authorization,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
+      });
+      const body =
+        fake.status === 200
+          ? { conversationId: 'conv-1', token: FAKE_ISSUED_TOKEN, expires_in: 3600 }
+          : { error: { code: 'ServiceError', message: 'down' } };
       // Two calls, not a chain: restify patches ServerResponse.writeHead process-wide and it returns nothing.
       res.writeHead(fake.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -29,9 +36,10 @@ export async function startFakeDirectLine(): Promise<FakeDirectLine> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(fake, {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   });
 }

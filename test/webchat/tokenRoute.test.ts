@@ -9,7 +9,6 @@ import { FAKE_ISSUED_TOKEN as ISSUED, startFakeDirectLine, type FakeDirectLine }
 
 const SECRET = 'dl-secret-Zq9XwVv7TtRr5';
 
-
 interface TestServer {
   readonly url: string;
   readonly logs: LogRecord[];
@@ -21,11 +20,17 @@ interface TestServer {
 async function startWebChat(directLine: FakeDirectLine | undefined, options: Partial<WebChatRoutesOptions> = {}): Promise<TestServer> {
   const logs: LogRecord[] = [];
   const logger = createLogger('test', (record) => logs.push(record), 'debug');
-  const http = createHttpClient({ logger: logger.child('http'), timeoutMs: 5_000, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+  const http = createHttpClient({
+    logger: logger.child('http'),
+    timeoutMs: 5_000,
+    retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+  });
   const server = restify.createServer({ handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ mapParams: false, rejectUnknown: true }));
   registerWebChatRoutes(server, {
-    tokenSource: directLine ? new DirectLineTokenExchange({ http, baseUrl: directLine.url, secret: SECRET, logger: logger.child('directline') }) : undefined,
+    tokenSource: directLine
+      ? new DirectLineTokenExchange({ http, baseUrl: directLine.url, secret: SECRET, logger: logger.child('directline') })
+      : undefined,
     allowedOrigins: ['https://www.example.org'],
     logger: logger.child('webchat'),
     ...options,
@@ -35,7 +40,11 @@ async function startWebChat(directLine: FakeDirectLine | undefined, options: Par
     url: listening.url,
     logs,
     async token(headers = { origin: listening.url }) {
-      const response = await fetch(`${listening.url}/api/webchat/token`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      const response = await fetch(`${listening.url}/api/webchat/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
       const text = await response.text();
       return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, unknown> };
     },
@@ -46,14 +55,16 @@ async function startWebChat(directLine: FakeDirectLine | undefined, options: Par
 describe('POST /api/webchat/token', () => {
   let directLine: FakeDirectLine;
   let web: TestServer;
-  beforeEach(async () => { directLine = await startFakeDirectLine(); });
+  beforeEach(async () => {
+    directLine = await startFakeDirectLine();
+  });
   afterEach(async () => {
     await web?.stop();
     await directLine.stop();
   });
 
-  describe('for the bot\'s own page', () => {
-    it('exchanges the secret for a token bound to a fresh dl_ user and the page\'s origin', async () => {
+  describe("for the bot's own page", () => {
+    it("exchanges the secret for a token bound to a fresh dl_ user and the page's origin", async () => {
       web = await startWebChat(directLine);
       const { status, body, headers } = await web.token();
       assert.equal(status, 200);
@@ -82,10 +93,16 @@ describe('POST /api/webchat/token', () => {
       const failed = await web.token();
       assert.equal(failed.status, 502);
       assert.equal((failed.body.error as { code: string }).code, 'DIRECT_LINE_UNAVAILABLE');
-      const everything = ok.text + failed.text + JSON.stringify(web.logs, (_key, value: unknown) => (value instanceof Error ? `${value.message} ${value.stack}` : value));
+      const everything =
+        ok.text +
+        failed.text +
+        JSON.stringify(web.logs, (_key, value: unknown) => (value instanceof Error ? `${value.message} ${value.stack}` : value));
       assert.ok(!everything.includes(SECRET), 'the secret leaked');
       assert.ok(!JSON.stringify(web.logs).includes(ISSUED), 'the issued token is not logged either');
-      assert.ok(web.logs.some((r) => r.message.includes('could not be issued')), 'the failure is logged');
+      assert.ok(
+        web.logs.some((r) => r.message.includes('could not be issued')),
+        'the failure is logged',
+      );
     });
   });
 
@@ -108,10 +125,16 @@ describe('POST /api/webchat/token', () => {
       const { status, headers } = await web.token({ origin: 'https://www.example.org' });
       assert.equal(status, 200);
       assert.equal(headers.get('access-control-allow-origin'), 'https://www.example.org');
-      const preflight = await fetch(`${web.url}/api/webchat/token`, { method: 'OPTIONS', headers: { origin: 'https://www.example.org', 'access-control-request-method': 'POST' } });
+      const preflight = await fetch(`${web.url}/api/webchat/token`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://www.example.org', 'access-control-request-method': 'POST' },
+      });
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://www.example.org');
-      const foreign = await fetch(`${web.url}/api/webchat/token`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      const foreign = await fetch(`${web.url}/api/webchat/token`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
       assert.equal(foreign.status, 403);
     });
   });
@@ -133,7 +156,11 @@ describe('POST /api/webchat/token', () => {
     it('counts clients by the last X-Forwarded-For hop behind App Service (TRUSTED_PROXY_HOPS=1)', async () => {
       web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, trustedProxyHops: 1, now: () => 0 });
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '203.0.113.7:50123' })).status, 200);
-      assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': 'forged, 203.0.113.7:50999' })).status, 429, 'a prepended hop does not make a new client');
+      assert.equal(
+        (await web.token({ origin: web.url, 'x-forwarded-for': 'forged, 203.0.113.7:50999' })).status,
+        429,
+        'a prepended hop does not make a new client',
+      );
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': '198.51.100.2:40000' })).status, 200);
     });
 
@@ -150,10 +177,10 @@ describe('POST /api/webchat/token', () => {
       assert.equal((await web.token({ origin: web.url, 'x-forwarded-for': 'forged-2, 203.0.113.7, 10.0.0.5' })).status, 429);
     });
 
-    it('checks the origin before charging the bucket: another site cannot use up a visitor\'s budget', async () => {
+    it("checks the origin before charging the bucket: another site cannot use up a visitor's budget", async () => {
       web = await startWebChat(directLine, { rateLimit: { burst: 1, perMinute: 1 }, now: () => 0 });
       for (let i = 0; i < 3; i++) assert.equal((await web.token({ origin: 'https://evil.example' })).status, 403);
-      assert.equal((await web.token()).status, 200, 'the page\'s own request still has its budget');
+      assert.equal((await web.token()).status, 200, "the page's own request still has its budget");
     });
   });
 
@@ -199,14 +226,24 @@ describe('GET / (the web chat page)', () => {
     assert.equal(first.headers.get('referrer-policy'), 'no-referrer');
   });
 
-  it('allows the wss:// stream of an https:// Direct Line such as Azure\'s', () => {
-    assert.equal(directLineOrigins('https://directline.botframework.com/v3/directline'), 'https://directline.botframework.com wss://directline.botframework.com');
-    assert.equal(directLineOrigins('https://europe.directline.botframework.com/v3/directline'), 'https://europe.directline.botframework.com wss://europe.directline.botframework.com');
+  it("allows the wss:// stream of an https:// Direct Line such as Azure's", () => {
+    assert.equal(
+      directLineOrigins('https://directline.botframework.com/v3/directline'),
+      'https://directline.botframework.com wss://directline.botframework.com',
+    );
+    assert.equal(
+      directLineOrigins('https://europe.directline.botframework.com/v3/directline'),
+      'https://europe.directline.botframework.com wss://europe.directline.botframework.com',
+    );
     assert.equal(directLineOrigins('http://127.0.0.1:3979/v3/directline'), 'http://127.0.0.1:3979 ws://127.0.0.1:3979');
   });
 
-  it('serves Web Chat\'s full bundle, the script and the styles from the bot itself', async () => {
-    for (const [path, type] of [['/webchat/webchat.js', 'text/javascript'], ['/webchat/main.js', 'text/javascript'], ['/webchat/webchat.css', 'text/css']]) {
+  it("serves Web Chat's full bundle, the script and the styles from the bot itself", async () => {
+    for (const [path, type] of [
+      ['/webchat/webchat.js', 'text/javascript'],
+      ['/webchat/main.js', 'text/javascript'],
+      ['/webchat/webchat.css', 'text/css'],
+    ]) {
       const response = await fetch(`${web.url}${path}`);
       assert.equal(response.status, 200, path);
       assert.ok(response.headers.get('content-type')?.startsWith(type), path);

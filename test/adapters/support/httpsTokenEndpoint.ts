@@ -27,7 +27,21 @@ export interface HttpsTokenEndpoint {
 export async function createClientCertificatePem(dir: string): Promise<string> {
   const keyPath = join(dir, 'client-key.pem');
   const certPath = join(dir, 'client-cert.pem');
-  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=account-closure-bot-test', '-keyout', keyPath, '-out', certPath]);
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=account-closure-bot-test',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
+  ]);
   const pemPath = join(dir, 'client.pem');
   await writeFile(pemPath, `${await readFile(keyPath, 'utf8')}${await readFile(certPath, 'utf8')}`);
   return pemPath;
@@ -43,8 +57,21 @@ export async function startHttpsTokenEndpoint(): Promise<HttpsTokenEndpoint> {
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
   await promisify(execFile)('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
   ]);
   const [key, cert] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
   const tokenRequests: TokenRequest[] = [];
@@ -78,7 +105,12 @@ export async function startHttpsTokenEndpoint(): Promise<HttpsTokenEndpoint> {
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
         const tenantId = token[1];
         tokenRequests.push({ tenantId, form });
-        return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: `token-${tenantId}-${tokenRequests.length}` });
+        return json(200, {
+          token_type: 'Bearer',
+          expires_in: 3599,
+          ext_expires_in: 3599,
+          access_token: `token-${tenantId}-${tokenRequests.length}`,
+        });
       }
       json(404, { error: 'not_found', error_description: `no route for ${url.pathname}` });
     });

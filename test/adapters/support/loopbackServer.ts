@@ -39,9 +39,15 @@ export async function startScriptedServer(fallback?: (req: RecordedRequest) => S
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(recorded);
-      const answer = queue.shift() ?? fallback?.(recorded) ?? { status: 500, body: { error: { code: 'Unscripted', message: 'no answer scripted' } } };
+      const answer = queue.shift() ??
+        fallback?.(recorded) ?? { status: 500, body: { error: { code: 'Unscripted', message: 'no answer scripted' } } };
       if (answer === 'hang') return;
       if (answer === 'stallBody') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
