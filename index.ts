@@ -47,7 +47,7 @@ import type { AccountClosureLock, ClosureRequest } from './services/closureReque
 import { ClosureService } from './services/closureService';
 import { ClosureWorkflow } from './services/closureWorkflow';
 import { appCredentialProviderFromTokenCredential, graphScopeFor } from './services/credentials/tokenProvider';
-import type { DataExporter, DownloadLinkSigner } from './services/dataExporter';
+import type { DataExporter, DownloadLinkSigner, ExportBlobLister } from './services/dataExporter';
 import { ExportService, type ExportJob } from './services/exportService';
 import { GraphAccountCloser } from './services/graph/graphAccountCloser';
 import { GraphAccountDirectory } from './services/graph/graphAccountDirectory';
@@ -75,8 +75,8 @@ const MAX_CLOSE_ATTEMPTS = 5;
 const SSO_DEDUPE_KEEP_MS = 60 * 60_000;
 /** Turns in flight get this long to finish on SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
-/** The file name of the sandbox's export; Graph's real export is a folder of files (see README, known differences). */
-const EXPORT_FILE_NAME = 'personal-data.json';
+/** Bounds one listing of an export's folder (a handful of blobs; the SDK retries failed pages within it). */
+const EXPORT_LIST_TIMEOUT_MS = 30_000;
 
 export interface RunningBot {
   readonly url: string;
@@ -136,7 +136,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
           graphBaseUrl,
           scope,
           storageLocation: standIn?.exportStorageLocation ?? config.export.storageLocation ?? '',
-          exportFileName: EXPORT_FILE_NAME,
+          lister: exportBlobLister(config, standIn?.exportStorageLocation, logger),
           signer: standIn?.linkSigner ?? productionLinkSigner(config, logger),
           portalUrl,
           linkTtlMs: config.export.linkTtlHours * 3_600_000,
@@ -463,6 +463,29 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
         : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
     }
   }
+}
+
+/**
+ * Lists the export container the operation wrote into. Azure: the app's managed identity (it needs a data-plane read
+ * role, e.g. Storage Blob Data Reader, on the container); the sandbox: its List Blobs stand-in, anonymously.
+ */
+function exportBlobLister(config: BotConfig, sandboxLocation: string | undefined, logger: Logger): ExportBlobLister {
+  const { BlobServiceClient, ContainerClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
+  const { ContainerBlobLister } = loadLazily<typeof import('./services/blob/exportBlobLister')>('./services/blob/exportBlobLister');
+  const location = sandboxLocation ?? config.export.storageLocation;
+  if (!location)
+    return {
+      list: async () => {
+        throw new Error('EXPORT_STORAGE_LOCATION is not set');
+      },
+    };
+  const url = new URL(location);
+  const container = sandboxLocation
+    ? new ContainerClient(`${url.origin}${url.pathname}`)
+    : new BlobServiceClient(`${url.protocol}//${url.host}`, azureCredential(config)).getContainerClient(
+        decodeURIComponent(url.pathname.split('/').filter(Boolean)[0] ?? ''),
+      );
+  return new ContainerBlobLister({ container, timeoutMs: EXPORT_LIST_TIMEOUT_MS, logger: logger.child('exporter') });
 }
 
 /** A read-only SAS for the user's export, signed with a user delegation key of the managed identity. */

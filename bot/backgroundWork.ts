@@ -83,9 +83,11 @@ export class BackgroundWork {
 }
 
 function exportMessage(job: ExportJob) {
-  if (job.status === 'ready' && job.downloadUrl && job.linkExpiresAt) {
+  if (job.status === 'ready' && job.files && job.linkExpiresAt) {
+    // Complete with an empty folder: said as it is, never a button that would download nothing.
+    if (job.files.length === 0) return MessageFactory.text(Messages.exportNoFiles);
     return MessageFactory.attachment(
-      renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt: formatTime(new Date(job.linkExpiresAt)) }),
+      renderCard('exportReady', { files: Messages.exportDownloads(job.files), expiresAt: formatTime(new Date(job.linkExpiresAt)) }),
       Messages.exportReady,
     );
   }

@@ -30,6 +30,11 @@ export interface AdaptiveCardContent {
   readonly [property: string]: unknown;
 }
 
+export interface DownloadLink {
+  readonly title: string;
+  readonly url: string;
+}
+
 export interface OutcomeFact {
   readonly title: string;
   readonly value: string;
@@ -41,8 +46,11 @@ export type OutcomeTone = 'default' | 'good' | 'warning' | 'attention';
 export interface CardDataMap {
   welcome: Record<string, never>;
   exportOffer: { upn: string; organizationName: string };
-  /** `expiresAt` is already formatted for the reader (the card does no date maths). `downloadUrl` must be http(s). */
-  exportReady: { downloadUrl: string; expiresAt: string };
+  /**
+   * One download button per blob the export produced (`title` names the file and its size; `url` must be http(s)),
+   * at least one: an export with no files is a message, not this card. `expiresAt` is already formatted.
+   */
+  exportReady: { files: readonly DownloadLink[]; expiresAt: string };
   /** An export asked for earlier is still running: wait for it or go on without it. `requestedAt` is formatted. */
   exportRunning: { requestedAt: string };
   warning: {
@@ -81,7 +89,7 @@ export class CardRenderError extends Error {
   }
 }
 
-type FieldKind = 'text' | 'optionalText' | 'boolean' | 'httpUrl' | 'facts' | 'tone';
+type FieldKind = 'text' | 'optionalText' | 'boolean' | 'httpUrl' | 'facts' | 'downloads' | 'tone';
 
 interface CardSpec<N extends CardName> {
   readonly template: object;
@@ -97,7 +105,7 @@ const TONE_COLOURS: Record<OutcomeTone, string> = { default: 'Default', good: 'G
 const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
   welcome: { template: welcomeTemplate, fields: {} },
   exportOffer: { template: exportOfferTemplate, fields: { upn: 'text', organizationName: 'text' } },
-  exportReady: { template: exportReadyTemplate, fields: { downloadUrl: 'httpUrl', expiresAt: 'text' } },
+  exportReady: { template: exportReadyTemplate, fields: { files: 'downloads', expiresAt: 'text' } },
   exportRunning: { template: exportRunningTemplate, fields: { requestedAt: 'text' } },
   handOff: { template: handOffTemplate, fields: { requestId: 'text', upn: 'text', portalUrl: 'httpUrl' } },
   warning: {
@@ -165,6 +173,8 @@ function checkField(kind: FieldKind, value: unknown): { path?: string; message: 
         : { message: `must be one of ${Object.keys(TONE_COLOURS).join(', ')}` };
     case 'facts':
       return checkFacts(value);
+    case 'downloads':
+      return checkDownloads(value);
   }
 }
 
@@ -177,6 +187,18 @@ function checkFacts(value: unknown): { path?: string; message: string } | undefi
       const part = (fact as Record<string, unknown>)[key];
       if (!isText(part)) return { path: `[${index}].${key}`, message: part === undefined ? 'is missing' : 'must be a non-empty string' };
     }
+  }
+  return undefined;
+}
+
+function checkDownloads(value: unknown): { path?: string; message: string } | undefined {
+  if (value === undefined) return { message: 'is missing' };
+  if (!Array.isArray(value) || value.length === 0) return { message: 'must be a non-empty array' };
+  for (const [index, link] of value.entries()) {
+    if (typeof link !== 'object' || link === null) return { path: `[${index}]`, message: 'must be an object' };
+    const { title, url } = link as Record<string, unknown>;
+    if (!isText(title)) return { path: `[${index}].title`, message: title === undefined ? 'is missing' : 'must be a non-empty string' };
+    if (!isHttpUrl(url)) return { path: `[${index}].url`, message: url === undefined ? 'is missing' : 'must be an http(s) URL' };
   }
   return undefined;
 }

@@ -112,7 +112,9 @@ export class CloseAccountDialog extends ComponentDialog {
     const job = await this.services.exports.find(identity);
     if (
       job?.status === 'ready' &&
-      job.downloadUrl &&
+      // An export that produced no files was told so and offers nothing to download: the offer is made again.
+      job.files &&
+      job.files.length > 0 &&
       job.linkExpiresAt &&
       Date.parse(job.linkExpiresAt) > this.services.clock().getTime()
     ) {
@@ -122,7 +124,10 @@ export class CloseAccountDialog extends ComponentDialog {
       if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
       else
         await step.context.sendActivity(
-          MessageFactory.attachment(renderCard('exportReady', { downloadUrl: job.downloadUrl, expiresAt }), Messages.exportReady),
+          MessageFactory.attachment(
+            renderCard('exportReady', { files: Messages.exportDownloads(job.files), expiresAt }),
+            Messages.exportReady,
+          ),
         );
       return step.next({ action: CardActions.skipExport });
     }

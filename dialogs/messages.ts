@@ -2,6 +2,8 @@ import type { HandOffReason } from '../services/accountCloser';
 import type { RejectionReason } from '../services/closureService';
 import type { UnknownEvidenceReason } from '../services/handOff/signInEvidence';
 import type { VerifiedIdentity } from '../services/identity';
+import type { DownloadLink } from '../cards/renderCard';
+import type { ExportFile } from '../services/dataExporter';
 import { t } from '../locales/i18n';
 import { isolateText, plainName } from './plainText';
 
@@ -11,6 +13,19 @@ import { isolateText, plainName } from './plainText';
  * Times are given in the reader's time zone when the channel sends one (`localTimezone`, an IANA name: Web Chat
  * and the Emulator send it; Teams sends it on messages), with the zone named; otherwise in UTC, said as such.
  */
+/** Bytes as the reader sees sizes (1 KB = 1024 bytes), one decimal from KB up. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
 export function formatTime(at: Date, timeZone?: string): string {
   const zone = timeZone && isTimeZone(timeZone) ? timeZone : undefined;
   if (!zone) return t('time.utc', { time: at.toISOString().slice(0, 16).replace('T', ' ') });
@@ -94,6 +109,12 @@ export const Messages = {
   get exportReady() {
     return t('exportReady');
   },
+  get exportNoFiles() {
+    return t('exportNoFiles');
+  },
+  /** The card's download buttons: one per file the export produced, named with its size. */
+  exportDownloads: (files: readonly ExportFile[]): DownloadLink[] =>
+    files.map((file) => ({ title: t('exportDownloadFile', { name: file.name, size: formatSize(file.sizeBytes) }), url: file.downloadUrl })),
   get exportSkipped() {
     return t('exportSkipped');
   },

@@ -3,7 +3,12 @@ import type { Logger } from '../services/logger';
 import type { ExportOperation, SandboxDirectory, UserRecord } from './directory';
 import type { BlobAddress, BlobFiles } from './storage';
 
-export const EXPORT_FILE_NAME = 'personal-data.json';
+/**
+ * The files a sandbox export writes under `{container}/{opId}/`, one JSON file per data category. Graph documents
+ * no names or layout for its export (only that it goes to the `storageLocation` container), so these names are the
+ * sandbox's own; the bot lists the folder rather than expecting any of them.
+ */
+export const EXPORT_FILE_NAMES = ['profile.json', 'organization.json', 'export-info.json'] as const;
 
 /** Graph `dataPolicyOperation`, https://learn.microsoft.com/graph/api/resources/datapolicyoperation */
 export interface DataPolicyOperationView {
@@ -116,13 +121,17 @@ export class ExportJobs {
     if (!user || !tenant || closedFirst) {
       operation.outcome = 'failed';
     } else {
-      const content = {
-        exportedDateTime: operation.completesAt,
-        note: 'Sandbox export: the personal data the sandbox directory holds about this user.',
-        user: { id: user.id, userPrincipalName: user.upn, displayName: user.displayName, mail: user.upn },
-        organization: { id: tenant.id, displayName: tenant.displayName, verifiedDomains: tenant.domains },
+      const files: Record<(typeof EXPORT_FILE_NAMES)[number], unknown> = {
+        'profile.json': { id: user.id, userPrincipalName: user.upn, displayName: user.displayName, mail: user.upn },
+        'organization.json': { id: tenant.id, displayName: tenant.displayName, verifiedDomains: tenant.domains },
+        'export-info.json': {
+          exportedDateTime: operation.completesAt,
+          note: 'Sandbox export: the personal data the sandbox directory holds about this user.',
+        },
       };
-      await blobs.write({ container: operation.container, blob: `${operation.id}/${EXPORT_FILE_NAME}` }, JSON.stringify(content, null, 2));
+      for (const name of EXPORT_FILE_NAMES) {
+        await blobs.write({ container: operation.container, blob: `${operation.id}/${name}` }, JSON.stringify(files[name], null, 2));
+      }
       operation.outcome = 'written';
     }
     await directory.save();

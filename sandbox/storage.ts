@@ -1,14 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { DownloadLinkSigner } from '../services/dataExporter';
 
 /** Azure container naming rules: https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata */
-const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
+export const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/;
 
 export interface BlobAddress {
   readonly container: string;
-  /** Blob name inside the container, `/`-separated, e.g. `{opId}/personal-data.json`. */
+  /** Blob name inside the container, `/`-separated, e.g. `{opId}/profile.json`. */
   readonly blob: string;
 }
 
@@ -32,6 +32,34 @@ export class BlobFiles {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Blobs of a container whose names start with `prefix`, in name order as List Blobs returns them; none when the
+   * container has never been written to. In-flight `.tmp` files of `write` are not blobs and are not listed.
+   */
+  async list(container: string, prefix: string): Promise<{ name: string; sizeBytes: number; lastModified: Date }[]> {
+    const root = path.join(this.root, container);
+    let entries: string[];
+    try {
+      entries = await readdir(root, { recursive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const found: { name: string; sizeBytes: number; lastModified: Date }[] = [];
+    for (const entry of entries) {
+      const name = entry.split(path.sep).join('/');
+      if (!name.startsWith(prefix) || name.endsWith('.tmp')) continue;
+      const info = await stat(path.join(root, entry)).catch(() => undefined);
+      if (info?.isFile()) found.push({ name, sizeBytes: info.size, lastModified: info.mtime });
+    }
+    return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** A container exists once a blob was written to it (the export container: the first export's files). */
+  async containerExists(container: string): Promise<boolean> {
+    return (await stat(path.join(this.root, container)).catch(() => undefined))?.isDirectory() ?? false;
   }
 
   /** Removes every blob whose name starts with `{prefix}/`. */

@@ -11,8 +11,32 @@ export interface ExportHandle {
 
 export type ExportStatus =
   | { readonly kind: 'running' }
-  | { readonly kind: 'ready'; readonly downloadUrl: string; readonly expiresAt: Date }
+  /** `files` may be empty: the operation completed and wrote nothing, which the user is told as it is. */
+  | { readonly kind: 'ready'; readonly files: readonly ExportFile[]; readonly expiresAt: Date }
   | { readonly kind: 'failed'; readonly reason: string };
+
+/** One blob the export wrote, with its own signed, expiring read link. `name` is relative to the operation's folder. */
+export interface ExportFile {
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly downloadUrl: string;
+}
+
+/** A blob found under a prefix of the export container: its full name, unsigned URL and size. */
+export interface ListedBlob {
+  readonly name: string;
+  readonly url: string;
+  readonly sizeBytes: number;
+}
+
+/**
+ * Lists the blobs under a prefix of the export container. Production: `ContainerClient.listBlobsFlat({ prefix })`
+ * against Azure Blob storage; the sandbox answers the same List Blobs REST call.
+ */
+export interface ExportBlobLister {
+  /** @throws AppError `EXPORT_UNAVAILABLE` when the container cannot be listed. */
+  list(prefix: string): Promise<readonly ListedBlob[]>;
+}
 
 /**
  * Exports a user's personal data. Production: Graph `POST /users/{id}/exportPersonalData` into a storage

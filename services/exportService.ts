@@ -1,6 +1,6 @@
 import type { AuditTrail } from './auditTrail';
 import { accountKey } from './closureRequest';
-import type { DataExporter } from './dataExporter';
+import type { DataExporter, ExportFile } from './dataExporter';
 import { isAppError } from './errors';
 import type { VerifiedIdentity } from './identity';
 import type { Logger } from './logger';
@@ -17,7 +17,8 @@ export interface ExportJob {
   readonly operationUrl: string;
   readonly status: 'running' | 'ready' | 'failed';
   readonly requestedAt: string;
-  readonly downloadUrl?: string;
+  /** The blobs the export produced, each with its own signed link; empty when it produced none. */
+  readonly files?: readonly ExportFile[];
   readonly linkExpiresAt?: string;
   readonly failureReason?: string;
   /** Set by the one instance that won the right to send the "ready" message. */
@@ -104,7 +105,7 @@ export class ExportService {
         ? {
             ...record.value,
             status: 'ready',
-            downloadUrl: status.downloadUrl,
+            files: status.files,
             linkExpiresAt: status.expiresAt.toISOString(),
             notifiedAt: now,
           }

@@ -1,5 +1,5 @@
 import type { AppCredentialProvider } from '../credentials/appCredentials';
-import type { DataExporter, DownloadLinkSigner, ExportHandle, ExportStatus } from '../dataExporter';
+import type { DataExporter, DownloadLinkSigner, ExportBlobLister, ExportFile, ExportHandle, ExportStatus } from '../dataExporter';
 import { AppError } from '../errors';
 import type { HttpClient } from '../http/httpClient';
 import type { VerifiedIdentity } from '../identity';
@@ -16,8 +16,8 @@ export interface GraphDataExporterOptions {
   readonly scope: string;
   /** The storage container Graph writes exports into (its URL; a SAS query string is allowed and sent to Graph only). */
   readonly storageLocation: string;
-  /** Name of the file inside `{container}/{operationId}/` the user downloads. */
-  readonly exportFileName: string;
+  /** Lists the export container (the one `storageLocation` names); the operation's files are under `{operationId}/`. */
+  readonly lister: ExportBlobLister;
   readonly signer: DownloadLinkSigner;
   /** Microsoft's "My data requests" page: where the user exports when the bot may not (no app token, 403, 404). */
   readonly portalUrl: string;
@@ -32,6 +32,13 @@ export interface GraphDataExporterOptions {
  * (https://learn.microsoft.com/graph/api/user-exportpersonaldata) answers 202 with a `Location` of a
  * `dataPolicyOperation` (https://learn.microsoft.com/graph/api/datapolicyoperation-get) to poll. These endpoints
  * throttle with 429 and no `Retry-After`; the HTTP client's backoff covers that.
+ *
+ * What the export writes: Graph documents only that `storageLocation` is "a shared access signature (SAS) URL to an
+ * Azure Storage account, to where data should be exported" and that the operation's `storageLocation` is "the URL
+ * location to where data is being exported". It documents no file name, count or format. What is known of real
+ * exports is a set of blobs in a folder named for the operation (`{container}/{operationId}/`; issue 9's finding),
+ * so the bot lists that folder once the operation is complete and links every blob it finds, claiming nothing
+ * about their names or contents, and says so when the folder is empty.
  */
 export class GraphDataExporter implements DataExporter {
   private readonly logger: Logger;
@@ -117,21 +124,34 @@ export class GraphDataExporter implements DataExporter {
         return { kind: 'failed', reason: 'the directory reported the export as failed' };
       case 'complete': {
         const expiresAt = new Date(this.now().getTime() + this.options.linkTtlMs);
-        const blobUrl = `${containerUrl(this.options.storageLocation)}/${id}/${this.options.exportFileName}`;
-        let downloadUrl: string;
-        try {
-          downloadUrl = await this.options.signer.sign(blobUrl, expiresAt);
-        } catch (error) {
-          throw new AppError('EXPORT_UNAVAILABLE', `export "${id}" is complete but its download link could not be signed`, {
-            cause: error,
-          });
-        }
-        this.logger.info(`export "${id}" ready`, { operationId: id, expiresAt: expiresAt.toISOString() });
-        return { kind: 'ready', downloadUrl, expiresAt };
+        const files = await this.signedFiles(id, expiresAt);
+        this.logger.info(`export "${id}" ready`, { operationId: id, files: files.length, expiresAt: expiresAt.toISOString() });
+        return { kind: 'ready', files, expiresAt };
       }
       default:
         throw new AppError('EXPORT_UNAVAILABLE', `unexpected export status "${String(status).slice(0, 40)}"`);
     }
+  }
+
+  /** Every blob under `{operationId}/`, each with its own read-only link; none found is an empty list, said as such. */
+  private async signedFiles(operationId: string, expiresAt: Date): Promise<ExportFile[]> {
+    const prefix = `${operationId}/`;
+    const blobs = await this.options.lister.list(prefix);
+    const files: ExportFile[] = [];
+    for (const blob of blobs) {
+      if (!blob.name.startsWith(prefix) || blob.name.length === prefix.length) continue;
+      let downloadUrl: string;
+      try {
+        downloadUrl = await this.options.signer.sign(blob.url, expiresAt);
+      } catch (error) {
+        throw new AppError('EXPORT_UNAVAILABLE', `export "${operationId}" is complete but a download link could not be signed`, {
+          cause: error,
+        });
+      }
+      files.push({ name: blob.name.slice(prefix.length), sizeBytes: blob.sizeBytes, downloadUrl });
+    }
+    if (files.length === 0) this.logger.warn(`export "${operationId}" is complete but its folder holds no files`, { operationId });
+    return files;
   }
 
   private async appToken(tenantId: string, requestId: string): Promise<string> {
@@ -146,10 +166,4 @@ export class GraphDataExporter implements DataExporter {
     const base = this.options.graphBaseUrl.replace(/\/+$/, '');
     return URL.canParse(url) && new URL(url).origin === new URL(base).origin && new URL(url).pathname.startsWith(new URL(base).pathname);
   }
-}
-
-/** The container URL without a SAS query: the signer adds its own, read-only one per file. */
-function containerUrl(storageLocation: string): string {
-  const url = new URL(storageLocation);
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

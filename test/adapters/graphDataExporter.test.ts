@@ -7,7 +7,11 @@ import {
 import type { ExportHandle } from '../../services/dataExporter';
 import { isAppError } from '../../services/errors';
 import { GraphDataExporter } from '../../services/graph/graphDataExporter';
-import { EXPORT_FILE_NAME } from '../../sandbox/exportJobs';
+import { rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ContainerClient } from '@azure/storage-blob';
+import { ContainerBlobLister } from '../../services/blob/exportBlobLister';
+import { EXPORT_FILE_NAMES } from '../../sandbox/exportJobs';
 import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 
@@ -36,7 +40,8 @@ describe('GraphDataExporter against the sandbox', () => {
       graphBaseUrl,
       scope: graphScopeFor(graphBaseUrl),
       storageLocation: t.sandbox.exportStorageLocation,
-      exportFileName: EXPORT_FILE_NAME,
+      // Microsoft's own client against the sandbox's List Blobs stand-in, as index.ts wires it.
+      lister: new ContainerBlobLister({ container: new ContainerClient(t.sandbox.exportStorageLocation), timeoutMs: 10_000, logger }),
       signer: t.sandbox.linkSigner,
       linkTtlMs: LINK_TTL_MS,
       now: t.time.clock,
@@ -51,7 +56,7 @@ describe('GraphDataExporter against the sandbox', () => {
   }
 
   describe('an export from request to download', () => {
-    it('starts a job, reports it running, then ready with a link that downloads the file until it expires', async () => {
+    it('starts a job, reports it running, then ready with one expiring link per blob in the operation folder', async () => {
       const { exporter } = createExporter();
       const handle = await exporter.start(ADA, { requestId: 'req-1' });
       assert.ok(handle.operationUrl.startsWith(`${t.sandbox.graphBaseUrl}/v1.0/dataPolicyOperations/`));
@@ -62,11 +67,54 @@ describe('GraphDataExporter against the sandbox', () => {
       assert.equal(status.kind, 'ready');
       if (status.kind !== 'ready') return;
       assert.equal(status.expiresAt.getTime(), t.time.clock().getTime() + LINK_TTL_MS);
-      const download = await fetch(status.downloadUrl);
-      assert.equal(download.status, 200);
-      assert.equal(((await download.json()) as { user: { id: string } }).user.id, DEMO.ada.id);
+      assert.deepEqual(
+        status.files.map((file) => file.name),
+        [...EXPORT_FILE_NAMES].sort(),
+      );
+      const opId = new URL(handle.operationUrl).pathname.split('/').pop() ?? '';
+      for (const file of status.files) {
+        assert.ok(new URL(file.downloadUrl).pathname.endsWith(`/exports/${opId}/${file.name}`), file.downloadUrl);
+        const download = await fetch(file.downloadUrl);
+        assert.equal(download.status, 200);
+        const bytes = Buffer.from(await download.arrayBuffer());
+        assert.equal(bytes.length, file.sizeBytes);
+        if (file.name === 'profile.json') assert.equal((JSON.parse(bytes.toString('utf8')) as { id: string }).id, DEMO.ada.id);
+      }
       t.time.advance(LINK_TTL_MS + 1);
-      assert.equal((await fetch(status.downloadUrl)).status, 403);
+      for (const file of status.files) assert.equal((await fetch(file.downloadUrl)).status, 403);
+    });
+
+    it("lists only this operation's folder, not another export's files in the same container", async () => {
+      const { exporter } = createExporter();
+      const first = await exporter.start(ADA, { requestId: 'req-1' });
+      t.time.advance(EXPORT_DELAY_MS);
+      const second = await exporter.start(ADA, { requestId: 'req-2' });
+      t.time.advance(EXPORT_DELAY_MS);
+      const [a, b] = [await exporter.status(first), await exporter.status(second)];
+      assert.ok(a.kind === 'ready' && b.kind === 'ready');
+      assert.equal(a.files.length, EXPORT_FILE_NAMES.length);
+      const urls = new Set([...a.files, ...b.files].map((file) => new URL(file.downloadUrl).pathname));
+      assert.equal(urls.size, EXPORT_FILE_NAMES.length * 2);
+    });
+
+    it('says the export is ready with no files when the operation folder is empty, linking nothing', async () => {
+      const { exporter } = createExporter();
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      t.time.advance(EXPORT_DELAY_MS);
+      const opId = new URL(handle.operationUrl).pathname.split('/').pop() ?? '';
+      assert.equal((await exporter.status(handle)).kind, 'ready');
+      await rm(path.join(t.dataDir, 'blobs', 'exports', opId), { recursive: true, force: true });
+      const status = await exporter.status(handle);
+      assert.ok(status.kind === 'ready');
+      assert.deepEqual(status.files, []);
+    });
+
+    it('reports EXPORT_UNAVAILABLE, never a ready export, when the container cannot be listed', async () => {
+      const { exporter } = createExporter();
+      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      t.time.advance(EXPORT_DELAY_MS);
+      t.sandbox.faults.inject({ method: 'GET', path: /^\/storage\/exports$/, times: 10, respond: { status: 403 } });
+      await expectUnavailable(exporter.status(handle));
     });
 
     it('reports failed when the directory fails the job', async () => {

@@ -5,7 +5,13 @@ export function createCardData(): { [N in CardName]: CardDataMap[N] } {
   return {
     welcome: {},
     exportOffer: { upn: 'alex@contoso.onmicrosoft.com', organizationName: 'Contoso (unmanaged)' },
-    exportReady: { downloadUrl: 'https://exports.example.net/d/7f3a?sig=abc', expiresAt: '4 December 2025, 14:30 UTC' },
+    exportReady: {
+      files: [
+        { title: 'Download profile.json (1.2 KB)', url: 'https://exports.example.net/d/7f3a/profile.json?sig=abc' },
+        { title: 'Download organization.json (512 B)', url: 'https://exports.example.net/d/7f3a/organization.json?sig=def' },
+      ],
+      expiresAt: '4 December 2025, 14:30 UTC',
+    },
     handOff: {
       requestId: 'req-01HF8Z3K2M',
       upn: 'alex@contoso.onmicrosoft.com',

@@ -92,7 +92,7 @@ describe('renderCard', () => {
     const requiredFields: { [N in CardName]: string[] } = {
       welcome: [],
       exportOffer: ['upn', 'organizationName'],
-      exportReady: ['downloadUrl', 'expiresAt'],
+      exportReady: ['files', 'expiresAt'],
       exportRunning: ['requestedAt'],
       handOff: ['requestId', 'upn', 'portalUrl'],
       warning: ['requestId', 'nonce', 'upn', 'displayName', 'organizationName', 'expiresAt', 'universalActions'],
@@ -136,9 +136,13 @@ describe('renderCard', () => {
   describe('with a wrong value', () => {
     it('refuses a download link that is not http(s)', () => {
       assert.throws(
-        () => render('exportReady', { ...data.exportReady, downloadUrl: 'javascript:alert(1)' }),
-        /"downloadUrl" must be an http\(s\) URL/,
+        () => render('exportReady', { ...data.exportReady, files: [{ title: 'Download x', url: 'javascript:alert(1)' }] }),
+        /"files\[0\]\.url" must be an http\(s\) URL/,
       );
+    });
+
+    it('refuses an export card with no files (that is said in a message, with no button)', () => {
+      assert.throws(() => render('exportReady', { ...data.exportReady, files: [] }), /"files" must be a non-empty array/);
     });
 
     it('refuses a universalActions flag that is not a boolean', () => {
@@ -208,14 +212,11 @@ describe('renderCard', () => {
       const card = render('exportReady', data.exportReady);
       assert.match(textOf(card), /Your data export is ready/);
       assert.match(textOf(card), /4 December 2025, 14:30 UTC/);
-      const [download, proceed] = actionsOf(card);
+      const actions = actionsOf(card);
+      const proceed = actions.pop();
       assert.deepEqual(
-        { type: download?.type, title: download?.title, url: download?.url },
-        {
-          type: 'Action.OpenUrl',
-          title: 'Download',
-          url: data.exportReady.downloadUrl,
-        },
+        actions.map((action) => ({ type: action.type, title: action.title, url: action.url })),
+        data.exportReady.files.map((file) => ({ type: 'Action.OpenUrl', title: file.title, url: file.url })),
       );
       assert.deepEqual(proceed, { type: 'Action.Submit', title: 'Continue to close my account', data: { action: CardActions.start } });
     });

@@ -43,7 +43,11 @@ describe('MainDialog', () => {
   describe('a ready export', () => {
     it('points to the "ready" message already sent (not its card again) and goes straight to the warning', async () => {
       const fixture = createDialogFixture({
-        exportStatus: { kind: 'ready', downloadUrl: 'https://storage.test/export?sig=1', expiresAt: new Date('2026-11-30T09:00:00Z') },
+        exportStatus: {
+          kind: 'ready',
+          files: [{ name: 'profile.json', sizeBytes: 2048, downloadUrl: 'https://storage.test/export?sig=1' }],
+          expiresAt: new Date('2026-11-30T09:00:00Z'),
+        },
       });
       await turn(fixture, 'close my account');
       const offer = await turn(fixture, '246810');

@@ -119,16 +119,49 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.equal(await harness.bot.background.pollExports(), 0, 'told once');
     const resumed = await kim.says('close my account');
     assert.match(textsOf(resumed), /the download link is in the message I sent you/, 'the ready card is pointed to, not posted again');
-    const download = (ready.activity.attachments as Array<{ content: unknown }>)
-      .map((a) => JSON.stringify(a.content))
-      .find((c) => c.includes('Action.OpenUrl'));
-    const url = /"url":"([^"]+)"/.exec(download ?? '')?.[1];
-    assert.ok(url, 'the export card links the download');
-    const file = await fetch(url);
-    assert.equal(file.status, 200);
-    assert.match(await file.text(), /kim@tailspin\.example/);
+    // One signed link per blob the export wrote under its operation folder, each named with its size.
+    const downloads = (ready.activity.attachments as Array<{ content: { actions?: Array<{ type: string; title: string; url?: string }> } }>)
+      .flatMap((a) => a.content.actions ?? [])
+      .filter((action) => action.type === 'Action.OpenUrl');
+    assert.deepEqual(
+      downloads.map((action) => action.title.replace(/\(\d+ B\)$/, '(n B)')),
+      ['Download export-info.json (n B)', 'Download organization.json (n B)', 'Download profile.json (n B)'],
+    );
+    const bodies: string[] = [];
+    for (const action of downloads) {
+      const file = await fetch(action.url ?? '');
+      assert.equal(file.status, 200, action.title);
+      const body = await file.text();
+      assert.equal(`Download ${new URL(action.url ?? '').pathname.split('/').pop()} (${Buffer.byteLength(body)} B)`, action.title);
+      bodies.push(body);
+    }
+    assert.match(bodies.join('\n'), /kim@tailspin\.example/);
     const closed = await kim.presses(cardActionData(resumed, 'closure.confirm'));
     assert.match(textsOf(closed), /has been closed/);
+  });
+
+  it('says honestly that a finished export produced no files, with no download button, and offers the export again', async () => {
+    const kim = harness.user();
+    const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+    await kim.presses(cardActionData(afterCode, 'closure.export'));
+    // The operation completes, but its folder in the container is empty (List Blobs answers no blobs).
+    harness.bot.sandbox!.faults.inject({
+      method: 'GET',
+      path: /^\/storage\/exports$/,
+      respond: {
+        status: 200,
+        headers: { 'content-type': 'application/xml' },
+        body: '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://127.0.0.1/storage/" ContainerName="exports"><Blobs></Blobs><NextMarker /></EnumerationResults>',
+      },
+    });
+    assert.equal(await harness.bot.background.pollExports(), 1);
+    const [told] = await harness.connector.waitFor(1);
+    const activity = JSON.stringify(told.activity);
+    assert.match(activity, /finished, but it produced no files, so there is nothing to download/);
+    assert.doesNotMatch(activity, /Action\.OpenUrl/);
+    const again = await kim.says('close my account');
+    assert.match(textsOf(again), /Would you like a copy of your data/);
+    assert.doesNotThrow(() => cardActionData(again, 'closure.export'), 'the export is offered again');
   });
 
   it("refuses a group member pressing someone else's Yes, and the owner can still decide", async () => {

@@ -35,8 +35,9 @@ describe('an export job across a crash and two polling instances', function () {
 
     const toFay = fixture.connector.received.filter((r) => r.conversationId === fay.conversationId);
     assert.equal(toFay.length, 1, JSON.stringify(toFay.map((r) => r.activity.text)));
-    const link = /"url":"(http[^"]+)"/.exec(JSON.stringify(ready.activity))?.[1];
-    assert.ok(link, 'the card links the download');
+    // One link per blob of the export (sandbox: profile, organization, export info); the profile names the person.
+    const link = /"url":"(http[^"]+\/profile\.json\?[^"]+)"/.exec(JSON.stringify(ready.activity))?.[1];
+    assert.ok(link, 'the card links the profile file of the export');
     const download = await fetch(link);
     assert.equal(download.status, 200, 'the shared sandbox signed the link for the instance that asked');
     assert.match(await download.text(), new RegExp(person.upn.replace('.', '\\.')));

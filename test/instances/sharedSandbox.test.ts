@@ -40,10 +40,7 @@ describe('the shared sandbox', () => {
 
     it('has download links signed by the sandbox, with a signature the sandbox checks', async () => {
       const connection = await connectSandbox(t.sandbox.url);
-      const link = await connection.linkSigner.sign(
-        `${connection.exportStorageLocation}/op-1/personal-data.json`,
-        new Date(Date.now() + 60_000),
-      );
+      const link = await connection.linkSigner.sign(`${connection.exportStorageLocation}/op-1/profile.json`, new Date(Date.now() + 60_000));
       assert.equal((await fetch(link)).status, 404, 'a valid signature for a blob that does not exist: BlobNotFound');
       assert.equal((await fetch(link.replace(/sig=[^&]+/, 'sig=forged'))).status, 403);
     });

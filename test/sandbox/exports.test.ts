@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { access } from 'node:fs/promises';
 import * as path from 'node:path';
+import { EXPORT_FILE_NAMES } from '../../sandbox/exportJobs';
 import { DEMO, appToken, bearer, startTestSandbox, type TestSandbox } from './helpers';
 
 interface Operation {
@@ -32,8 +33,9 @@ describe('sandbox data export', () => {
       body: JSON.stringify(body),
     });
   const readOperation = async (location: string) => (await (await fetch(location, { headers: app })).json()) as Operation;
-  const exportFile = (opId: string) => path.join(t.dataDir, 'blobs', 'exports', opId, 'personal-data.json');
-  const blobUrl = (opId: string) => `${t.sandbox.exportStorageLocation}/${opId}/personal-data.json`;
+  const exportFile = (opId: string, name = 'profile.json') => path.join(t.dataDir, 'blobs', 'exports', opId, name);
+  const blobUrl = (opId: string, name = 'profile.json') => `${t.sandbox.exportStorageLocation}/${opId}/${name}`;
+  const listBlobs = (query: string) => fetch(`${t.sandbox.exportStorageLocation}?${query}`);
   const exists = (file: string) =>
     access(file).then(
       () => true,
@@ -57,7 +59,7 @@ describe('sandbox data export', () => {
       );
     });
 
-    it('runs, then completes exportDelayMs after submission and writes the file', async () => {
+    it('runs, then completes exportDelayMs after submission and writes its files', async () => {
       const location = (await requestExport(DEMO.ada.id)).headers.get('location') ?? '';
       const first = await readOperation(location);
       assert.equal(first.status, 'notStarted');
@@ -76,7 +78,7 @@ describe('sandbox data export', () => {
       assert.equal(done.status, 'complete');
       assert.equal(done.progress, 100);
       assert.equal(Date.parse(done.completedDateTime ?? ''), Date.parse(done.submittedDateTime) + EXPORT_DELAY_MS);
-      assert.equal(await exists(exportFile(first.id)), true);
+      for (const name of EXPORT_FILE_NAMES) assert.equal(await exists(exportFile(first.id, name)), true, name);
     });
 
     it('answers 400 to a body without a storage location', async () => {
@@ -113,16 +115,21 @@ describe('sandbox data export', () => {
       const link = await t.sandbox.linkSigner.sign(blobUrl(operation.id), new Date(t.time.clock().getTime() + 60_000));
       const response = await fetch(link);
       assert.equal(response.status, 200);
-      assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="personal-data.json"$/);
-      const data = (await response.json()) as {
-        user: { id: string; userPrincipalName: string };
-        organization: { displayName: string };
+      assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="profile.json"$/);
+      const profile = (await response.json()) as { id: string; userPrincipalName: string };
+      assert.equal(profile.id, DEMO.ada.id);
+      assert.equal(profile.userPrincipalName, DEMO.ada.upn);
+      const expires = new Date(t.time.clock().getTime() + 60_000);
+      const organization = (await (
+        await fetch(await t.sandbox.linkSigner.sign(blobUrl(operation.id, 'organization.json'), expires))
+      ).json()) as {
+        displayName: string;
+      };
+      assert.equal(organization.displayName, DEMO.fabrikam.name);
+      const info = (await (await fetch(await t.sandbox.linkSigner.sign(blobUrl(operation.id, 'export-info.json'), expires))).json()) as {
         exportedDateTime: string;
       };
-      assert.equal(data.user.id, DEMO.ada.id);
-      assert.equal(data.user.userPrincipalName, DEMO.ada.upn);
-      assert.equal(data.organization.displayName, DEMO.fabrikam.name);
-      assert.equal(data.exportedDateTime, operation.completedDateTime);
+      assert.equal(info.exportedDateTime, operation.completedDateTime);
 
       t.time.advance(60_000);
       const expired = await fetch(link);
@@ -138,7 +145,7 @@ describe('sandbox data export', () => {
       badSig.searchParams.set('sig', `${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`);
       const laterExpiry = new URL(link);
       laterExpiry.searchParams.set('se', new Date(t.time.clock().getTime() + 86_400_000).toISOString());
-      const unsigned = `${t.sandbox.exportStorageLocation}/${operation.id}/personal-data.json`;
+      const unsigned = blobUrl(operation.id);
       assert.equal((await fetch(badSig)).status, 403);
       assert.equal((await fetch(laterExpiry)).status, 403);
       assert.equal((await fetch(unsigned)).status, 403);
@@ -146,6 +153,42 @@ describe('sandbox data export', () => {
 
     it('refuses to sign a URL that is not sandbox storage', async () => {
       await assert.rejects(t.sandbox.linkSigner.sign('https://example.invalid/exports/x.json', new Date()), RangeError);
+    });
+  });
+
+  describe('List Blobs on the export container', () => {
+    it("answers EnumerationResults XML with the operation folder's blobs, names in order and sizes", async () => {
+      const operation = await completedExport();
+      const response = await listBlobs(`restype=container&comp=list&prefix=${operation.id}/`);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('content-type'), 'application/xml');
+      const xml = await response.text();
+      assert.match(xml, /^<\?xml version="1\.0" encoding="utf-8"\?><EnumerationResults ServiceEndpoint="[^"]+" ContainerName="exports">/);
+      assert.match(xml, new RegExp(`<Prefix>${operation.id}/</Prefix>`));
+      const names = [...xml.matchAll(/<Name>([^<]+)<\/Name>/g)].map((match) => match[1]);
+      assert.deepEqual(
+        names,
+        [...EXPORT_FILE_NAMES].sort().map((name) => `${operation.id}/${name}`),
+      );
+      const sizes = [...xml.matchAll(/<Content-Length>(\d+)<\/Content-Length>/g)].map((match) => Number(match[1]));
+      assert.ok(sizes.every((size) => size > 0));
+    });
+
+    it("lists nothing of another operation's folder, and an empty Blobs for a prefix with none", async () => {
+      const operation = await completedExport();
+      const xml = await (await listBlobs('restype=container&comp=list&prefix=00000000-0000-0000-0000-000000000000/')).text();
+      assert.match(xml, /<Blobs><\/Blobs>/);
+      assert.doesNotMatch(xml, new RegExp(operation.id));
+    });
+
+    it('answers 404 ContainerNotFound for a container never written to, and 400 without restype=container&comp=list', async () => {
+      await completedExport();
+      const missing = await fetch(`${t.sandbox.exportStorageLocation}-none?restype=container&comp=list`);
+      assert.equal(missing.status, 404);
+      assert.equal(missing.headers.get('x-ms-error-code'), 'ContainerNotFound');
+      const wrong = await listBlobs('comp=list');
+      assert.equal(wrong.status, 400);
+      assert.equal(wrong.headers.get('x-ms-error-code'), 'UnsupportedQueryParameter');
     });
   });
 

@@ -24,7 +24,7 @@ describe('sandbox persistence', () => {
     ).headers.get('location');
     const opId = location?.split('/').pop() ?? '';
     const link = await t.sandbox.linkSigner.sign(
-      `${t.sandbox.exportStorageLocation}/${opId}/personal-data.json`,
+      `${t.sandbox.exportStorageLocation}/${opId}/profile.json`,
       new Date(t.time.clock().getTime() + 60_000),
     );
     const oldPort = new URL(t.sandbox.url).port;

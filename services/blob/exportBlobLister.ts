@@ -1,0 +1,49 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import type { ExportBlobLister, ListedBlob } from '../dataExporter';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+
+export interface ContainerBlobListerOptions {
+  /** The export container, built with the app's storage credential (or anonymous for the sandbox's stand-in). */
+  readonly container: ContainerClient;
+  /** Per listing: the SDK's own retry policy repeats failed pages; this bounds the whole call. */
+  readonly timeoutMs: number;
+  /** A Graph export of one person is a handful of files; more than this is not an export the bot wrote. */
+  readonly maxBlobs?: number;
+  readonly logger: Logger;
+}
+
+const DEFAULT_MAX_BLOBS = 1_000;
+
+/**
+ * Lists an export operation's folder with `listBlobsFlat({ prefix })` (List Blobs,
+ * https://learn.microsoft.com/rest/api/storageservices/list-blobs). The SDK follows `NextMarker` pages itself.
+ */
+export class ContainerBlobLister implements ExportBlobLister {
+  private readonly logger: Logger;
+
+  constructor(private readonly options: ContainerBlobListerOptions) {
+    this.logger = options.logger.child('blob:list');
+  }
+
+  async list(prefix: string): Promise<readonly ListedBlob[]> {
+    const { container, timeoutMs } = this.options;
+    const max = this.options.maxBlobs ?? DEFAULT_MAX_BLOBS;
+    const found: ListedBlob[] = [];
+    try {
+      for await (const blob of container.listBlobsFlat({ prefix, abortSignal: AbortSignal.timeout(timeoutMs) })) {
+        if (found.length >= max) throw new AppError('EXPORT_UNAVAILABLE', `more than ${max} blobs under the export folder`);
+        found.push({
+          name: blob.name,
+          url: container.getBlobClient(blob.name).url,
+          sizeBytes: blob.properties.contentLength ?? 0,
+        });
+      }
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError('EXPORT_UNAVAILABLE', `the export container "${container.containerName}" could not be listed`, { cause: error });
+    }
+    this.logger.info('export folder listed', { container: container.containerName, blobs: found.length });
+    return found;
+  }
+}
