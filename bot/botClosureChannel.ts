@@ -8,7 +8,9 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
+import { readerOf, timeZoneOf } from '../dialogs/conversationAddress';
 import { handOffReply } from '../dialogs/handOffReply';
+import { inLanguageOf } from '../locales/i18n';
 import { Messages } from '../dialogs/messages';
 import { markForgetUser } from '../dialogs/dialogServices';
 import type { ClosureRequest } from '../services/closureRequest';
@@ -57,8 +59,12 @@ class BotClosureChannel implements ClosureChannel {
 
   async send(notice: ClosureNotice, conversation?: ConversationAddress): Promise<void> {
     await this.within(conversation, async (context) => {
+      // The reader's zone: from their own activity in their turn, else the one kept with the conversation; else UTC.
+      const timeZone = (this.turn && timeZoneOf(this.turn.activity)) ?? (conversation ? readerOf(conversation).timeZone : undefined);
       // A hand-off is the card with the steps, the link and the check button, not just a sentence.
-      await context.sendActivity(notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice)));
+      await context.sendActivity(
+        notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice, timeZone)),
+      );
     });
   }
 
@@ -116,7 +122,9 @@ class BotClosureChannel implements ClosureChannel {
   private async within(conversation: ConversationAddress | undefined, work: (context: TurnContext) => Promise<void>): Promise<void> {
     if (this.turn && (!conversation || sameConversation(this.turn.activity, conversation))) return work(this.turn);
     if (!conversation) throw new Error('no conversation to send to outside a turn');
-    await this.options.continueConversation(conversation, work);
+    // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
+    const { locale } = readerOf(conversation);
+    await this.options.continueConversation(conversation, (context) => inLanguageOf(locale, () => work(context)));
   }
 }
 
@@ -135,13 +143,13 @@ function addressOf(conversation: ConversationAddress): { channelId: string; conv
   return { channelId, conversationId, userId };
 }
 
-function describe(notice: ClosureNotice): string {
+function describe(notice: ClosureNotice, timeZone: string | undefined): string {
   switch (notice.kind) {
     case 'closed':
-      if (!notice.upn) return Messages.closedInBackground(notice.requestId, notice.closedAt);
+      if (!notice.upn) return Messages.closedInBackground(notice.requestId, notice.closedAt, timeZone);
       return notice.signedOut
-        ? Messages.closed(notice.upn, notice.requestId, notice.closedAt)
-        : Messages.closedNotSignedOut(notice.upn, notice.requestId, notice.closedAt);
+        ? Messages.closed(notice.upn, notice.requestId, notice.closedAt, timeZone)
+        : Messages.closedNotSignedOut(notice.upn, notice.requestId, notice.closedAt, timeZone);
     case 'handedOff':
       return Messages.handedOff(notice.reason, notice.upn);
     case 'notEligible':
