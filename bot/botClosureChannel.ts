@@ -59,8 +59,7 @@ class BotClosureChannel implements ClosureChannel {
 
   async send(notice: ClosureNotice, conversation?: ConversationAddress): Promise<void> {
     await this.within(conversation, async (context) => {
-      // The reader's zone: from their own activity in their turn, else the one kept with the conversation; else UTC.
-      const timeZone = (this.turn && timeZoneOf(this.turn.activity)) ?? (conversation ? readerOf(conversation).timeZone : undefined);
+      const timeZone = this.timeZoneFor(conversation);
       // A hand-off is the card with the steps, the link and the check button, not just a sentence.
       await context.sendActivity(
         notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice, timeZone)),
@@ -75,9 +74,11 @@ class BotClosureChannel implements ClosureChannel {
    */
   async updateCard(request: ClosureRequest, conversation: ConversationAddress): Promise<void> {
     if (request.channelId !== 'msteams') return;
-    const card = finalCard(request, this.options.clock());
-    if (!card) return;
+    if (!finalCard(request, this.options.clock())) return;
     await this.within(conversation, async (context) => {
+      // Rendered in the turn, so in the reader's language and zone (a proactive turn's come from the conversation).
+      const card = finalCard(request, this.options.clock(), this.timeZoneFor(conversation));
+      if (!card) return;
       if (request.cardActivityId) {
         try {
           await context.updateActivity({ type: 'message', id: request.cardActivityId, attachments: [card] });
@@ -117,6 +118,11 @@ class BotClosureChannel implements ClosureChannel {
     await this.options.storage.delete([key]);
     if (this.turn && this.options.state.getStorageKey(this.turn) === key) markForgetUser(this.turn);
     this.options.logger.info("forgot the requester's conversation state", { conversationId });
+  }
+
+  /** The reader's zone: from their own activity in their turn, else the one kept with the conversation; else UTC. */
+  private timeZoneFor(conversation: ConversationAddress | undefined): string | undefined {
+    return (this.turn && timeZoneOf(this.turn.activity)) ?? (conversation ? readerOf(conversation).timeZone : undefined);
   }
 
   private async within(conversation: ConversationAddress | undefined, work: (context: TurnContext) => Promise<void>): Promise<void> {

@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { finalCard } from '../../bot/teamsCards';
+import { inLanguageOf } from '../../locales/i18n';
+import type { ClosureRequest } from '../../services/closureRequest';
 import {
   cardActionData,
   signInThroughChat,
@@ -98,5 +101,33 @@ describe("the closed message in the reader's time zone and language", () => {
     assert.ok(at, told[0]);
     assert.ok(minutesShown('America/Sao_Paulo', before, after).includes(at), `${at} is São Paulo time now`);
     assert.doesNotMatch(told[0], /UTC/);
+  });
+});
+
+describe("the Teams card's closing time in the reader's time zone", () => {
+  const closed: ClosureRequest = {
+    requestId: 'cr_0123456789abcdef0123456789abcdef',
+    channelId: 'msteams',
+    channelUserId: '29:1kim',
+    objectId: 'o',
+    tenantId: 't',
+    upnHash: 'h',
+    nonceHash: 'n',
+    status: 'closed',
+    createdAt: '2026-03-01T11:50:00Z',
+    expiresAt: '2026-03-01T11:59:00Z',
+    updatedAt: '2026-03-01T11:58:00Z',
+    closedAt: '2026-03-01T11:58:00Z',
+    attempts: 1,
+  };
+  const facts = (zone?: string) => JSON.stringify(inLanguageOf('ja-JP', () => finalCard(closed, new Date('2026-03-01T12:00:00Z'), zone)));
+
+  it('shows it in the zone given (Tokyo is UTC+9), in the language of the turn', () => {
+    assert.match(facts('Asia/Tokyo'), /2026-03-01 20:58/);
+    assert.match(facts('Asia/Tokyo'), /閉鎖日時.*Asia\/Tokyo の時刻/);
+  });
+
+  it('falls back to UTC, said as such, without a zone', () => {
+    assert.match(facts(), /2026-03-01 11:58 \(UTC\)/);
   });
 });
