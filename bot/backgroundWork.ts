@@ -1,6 +1,8 @@
 import { MessageFactory, type CloudAdapter, type TurnContext } from 'botbuilder';
 import { renderCard } from '../cards/renderCard';
+import { readerOf } from '../dialogs/conversationAddress';
 import { formatTime, Messages } from '../dialogs/messages';
+import { inLanguageOf } from '../locales/i18n';
 import type { ClosureChannel, ClosureWorkflow } from '../services/closureWorkflow';
 import type { ExportJob, ExportService } from '../services/exportService';
 import type { Logger } from '../services/logger';
@@ -32,7 +34,12 @@ export class BackgroundWork {
   /** Checks running exports once and tells each owner whose export finished. */
   async pollExports(): Promise<number> {
     const finished = await this.options.exports.poll();
-    for (const job of finished) await this.tell(job.conversation, (context) => context.sendActivity(exportMessage(job)), job.exportId);
+    for (const job of finished)
+      await this.tell(
+        job.conversation,
+        (context) => context.sendActivity(exportMessage(job, readerOf(job.conversation).timeZone)),
+        job.exportId,
+      );
     return finished.length;
   }
 
@@ -72,8 +79,10 @@ export class BackgroundWork {
     itemId: string,
   ): Promise<void> {
     try {
+      // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
+      const { locale } = readerOf(conversation);
       await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation, async (context) => {
-        await send(context);
+        await inLanguageOf(locale, () => send(context));
       });
     } catch (error) {
       // The item is already claimed; the user will see the state the next time they ask. Log for support.
@@ -82,12 +91,15 @@ export class BackgroundWork {
   }
 }
 
-function exportMessage(job: ExportJob) {
+function exportMessage(job: ExportJob, timeZone: string | undefined) {
   if (job.status === 'ready' && job.files && job.linkExpiresAt) {
     // Complete with an empty folder: said as it is, never a button that would download nothing.
     if (job.files.length === 0) return MessageFactory.text(Messages.exportNoFiles);
     return MessageFactory.attachment(
-      renderCard('exportReady', { files: Messages.exportDownloads(job.files), expiresAt: formatTime(new Date(job.linkExpiresAt)) }),
+      renderCard('exportReady', {
+        files: Messages.exportDownloads(job.files),
+        expiresAt: formatTime(new Date(job.linkExpiresAt), timeZone),
+      }),
       Messages.exportReady,
     );
   }

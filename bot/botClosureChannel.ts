@@ -8,7 +8,9 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
+import { readerOf, timeZoneOf } from '../dialogs/conversationAddress';
 import { handOffReply } from '../dialogs/handOffReply';
+import { inLanguageOf } from '../locales/i18n';
 import { Messages } from '../dialogs/messages';
 import { markForgetUser } from '../dialogs/dialogServices';
 import type { ClosureRequest } from '../services/closureRequest';
@@ -57,8 +59,11 @@ class BotClosureChannel implements ClosureChannel {
 
   async send(notice: ClosureNotice, conversation?: ConversationAddress): Promise<void> {
     await this.within(conversation, async (context) => {
+      const timeZone = this.timeZoneFor(conversation);
       // A hand-off is the card with the steps, the link and the check button, not just a sentence.
-      await context.sendActivity(notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice)));
+      await context.sendActivity(
+        notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice, timeZone)),
+      );
     });
   }
 
@@ -69,9 +74,11 @@ class BotClosureChannel implements ClosureChannel {
    */
   async updateCard(request: ClosureRequest, conversation: ConversationAddress): Promise<void> {
     if (request.channelId !== 'msteams') return;
-    const card = finalCard(request, this.options.clock());
-    if (!card) return;
+    if (!finalCard(request, this.options.clock())) return;
     await this.within(conversation, async (context) => {
+      // Rendered in the turn, so in the reader's language and zone (a proactive turn's come from the conversation).
+      const card = finalCard(request, this.options.clock(), this.timeZoneFor(conversation));
+      if (!card) return;
       if (request.cardActivityId) {
         try {
           await context.updateActivity({ type: 'message', id: request.cardActivityId, attachments: [card] });
@@ -113,10 +120,17 @@ class BotClosureChannel implements ClosureChannel {
     this.options.logger.info("forgot the requester's conversation state", { conversationId });
   }
 
+  /** The reader's zone: from their own activity in their turn, else the one kept with the conversation; else UTC. */
+  private timeZoneFor(conversation: ConversationAddress | undefined): string | undefined {
+    return (this.turn && timeZoneOf(this.turn.activity)) ?? (conversation ? readerOf(conversation).timeZone : undefined);
+  }
+
   private async within(conversation: ConversationAddress | undefined, work: (context: TurnContext) => Promise<void>): Promise<void> {
     if (this.turn && (!conversation || sameConversation(this.turn.activity, conversation))) return work(this.turn);
     if (!conversation) throw new Error('no conversation to send to outside a turn');
-    await this.options.continueConversation(conversation, work);
+    // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
+    const { locale } = readerOf(conversation);
+    await this.options.continueConversation(conversation, (context) => inLanguageOf(locale, () => work(context)));
   }
 }
 
@@ -135,13 +149,13 @@ function addressOf(conversation: ConversationAddress): { channelId: string; conv
   return { channelId, conversationId, userId };
 }
 
-function describe(notice: ClosureNotice): string {
+function describe(notice: ClosureNotice, timeZone: string | undefined): string {
   switch (notice.kind) {
     case 'closed':
-      if (!notice.upn) return Messages.closedInBackground(notice.requestId, notice.closedAt);
+      if (!notice.upn) return Messages.closedInBackground(notice.requestId, notice.closedAt, timeZone);
       return notice.signedOut
-        ? Messages.closed(notice.upn, notice.requestId, notice.closedAt)
-        : Messages.closedNotSignedOut(notice.upn, notice.requestId, notice.closedAt);
+        ? Messages.closed(notice.upn, notice.requestId, notice.closedAt, timeZone)
+        : Messages.closedNotSignedOut(notice.upn, notice.requestId, notice.closedAt, timeZone);
     case 'handedOff':
       return Messages.handedOff(notice.reason, notice.upn);
     case 'notEligible':

@@ -1,7 +1,9 @@
 import { CloudAdapterBase, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
 import { parseHandOffCheck } from '../cards/renderCard';
+import { readerOf } from '../dialogs/conversationAddress';
 import { Messages } from '../dialogs/messages';
+import { inLanguageOf } from '../locales/i18n';
 import type { CheckResult, HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
 import type { Logger } from '../services/logger';
 
@@ -40,14 +42,18 @@ export class HandOffCheckTurns {
       if (!due.conversation || !due.channelUserId) continue;
       const channelUserId = due.channelUserId;
       try {
-        await continueConversation(due.conversation, async (context) => {
-          const token = await this.userToken(context, channelUserId, due.channelId);
-          const result = await this.options.checks.checkInBackground(due.requestId, token);
-          if (result) {
-            checked++;
-            await this.tell(context, result, 'schedule');
-          }
-        });
+        // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
+        const { locale } = readerOf(due.conversation);
+        await continueConversation(due.conversation, (context) =>
+          inLanguageOf(locale, async () => {
+            const token = await this.userToken(context, channelUserId, due.channelId);
+            const result = await this.options.checks.checkInBackground(due.requestId, token);
+            if (result) {
+              checked++;
+              await this.tell(context, result, 'schedule');
+            }
+          }),
+        );
       } catch (error) {
         // Left as it was: the next pass tries again (the check is recorded only after its probe answered).
         this.options.logger.error('background hand-off check failed', { requestId: due.requestId, error });

@@ -32,9 +32,10 @@ export function invalidCard(): AdaptiveCardAttachment {
 
 /**
  * The card for a request that has ended (or is being closed), or undefined while it still waits for an answer.
- * `now` turns a pending request past its expiry into "expired": nobody can confirm it any more.
+ * `now` turns a pending request past its expiry into "expired": nobody can confirm it any more. The closing time is
+ * in `timeZone` when the reader's is known, else in UTC, said as such.
  */
-export function finalCard(request: ClosureRequest | undefined, now: Date): AdaptiveCardAttachment | undefined {
+export function finalCard(request: ClosureRequest | undefined, now: Date, timeZone?: string): AdaptiveCardAttachment | undefined {
   if (!request) return invalidCard();
   const { requestId } = request;
   switch (request.status) {
@@ -46,7 +47,7 @@ export function finalCard(request: ClosureRequest | undefined, now: Date): Adapt
     case 'closing':
       return closingCard(requestId);
     case 'closed': {
-      const facts = request.closedAt ? [{ title: CardMessages.closedAt, value: formatTime(new Date(request.closedAt)) }] : [];
+      const facts = request.closedAt ? [{ title: CardMessages.closedAt, value: formatTime(new Date(request.closedAt), timeZone) }] : [];
       return outcome(CardMessages.closedTitle, CardMessages.closed, 'good', requestId, facts);
     }
     case 'cancelled':

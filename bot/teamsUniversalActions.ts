@@ -1,5 +1,6 @@
 import { TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationReference } from 'botbuilder';
 import { CardActions, parseCardAction, type AdaptiveCardAttachment, type CardActionPayload } from '../cards/renderCard';
+import { timeZoneOf } from '../dialogs/conversationAddress';
 import { CardMessages, Messages } from '../dialogs/messages';
 import { nonceMatches } from '../services/closureRequest';
 import type { ClosureService, RejectionReason } from '../services/closureService';
@@ -54,7 +55,7 @@ export class TeamsUniversalActions {
   private async refresh(context: TurnContext, payload: DecisionPayload): Promise<AdaptiveCardInvokeResponse> {
     const request = await this.options.closure.get(payload.requestId);
     if (!request || (request.status === 'pending' && !nonceMatches(payload.nonce, request.nonceHash))) return cardResponse(invalidCard());
-    const ended = await this.options.cards.finalCardOf(payload.requestId);
+    const ended = await this.options.cards.finalCardOf(payload.requestId, timeZoneOf(context.activity));
     if (ended) return cardResponse(ended);
     if (request.channelUserId === context.activity.from.id) {
       const own = await this.options.cards.requesterView(context, payload.requestId, payload.nonce);
@@ -100,7 +101,7 @@ export class TeamsUniversalActions {
   }
 
   private async bringUpToDate(context: TurnContext, requestId: string): Promise<void> {
-    const card = await this.options.cards.finalCardOf(requestId);
+    const card = await this.options.cards.finalCardOf(requestId, timeZoneOf(context.activity));
     const activityId = context.activity.replyToId;
     if (card && activityId) await this.options.cards.replace(context, activityId, card, requestId);
   }

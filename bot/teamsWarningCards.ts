@@ -111,9 +111,9 @@ export class TeamsWarningCards {
     }
   }
 
-  /** The final card of `requestId` now, or undefined while it still waits for an answer. */
-  async finalCardOf(requestId: string): Promise<AdaptiveCardAttachment | undefined> {
-    return finalCard(await this.options.closure.get(requestId), this.options.clock());
+  /** The final card of `requestId` now (its time in `timeZone`, else UTC), or undefined while it still waits for an answer. */
+  async finalCardOf(requestId: string, timeZone?: string): Promise<AdaptiveCardAttachment | undefined> {
+    return finalCard(await this.options.closure.get(requestId), this.options.clock(), timeZone);
   }
 }
 

@@ -1,4 +1,4 @@
-import { MessageFactory, TurnContext } from 'botbuilder';
+import { MessageFactory, type TurnContext } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { CardActions, renderCard, type CardActionPayload } from '../cards/renderCard';
 import { isAppError } from '../services/errors';
@@ -8,6 +8,7 @@ import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
 import { breakableAddress, isolateText } from './plainText';
 import { SignInPrompt } from './signInPrompt';
 import type { DialogServices } from './dialogServices';
+import { conversationAddressOf, timeZoneOf } from './conversationAddress';
 import { formatTime, Messages } from './messages';
 
 export const CLOSE_ACCOUNT_DIALOG = 'closeAccountDialog';
@@ -174,7 +175,7 @@ export class CloseAccountDialog extends ComponentDialog {
       channelId: step.context.activity.channelId,
       channelUserId: step.context.activity.from.id,
       conversationId: step.context.activity.conversation.id,
-      conversation: { ...TurnContext.getConversationReference(step.context.activity) },
+      conversation: conversationAddressOf(step.context.activity),
     });
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
     const card = renderCard('warning', {
@@ -207,7 +208,7 @@ export class CloseAccountDialog extends ComponentDialog {
     try {
       await this.services.exports.request(identity, {
         channelUserId: step.context.activity.from.id,
-        conversation: { ...TurnContext.getConversationReference(step.context.activity) },
+        conversation: conversationAddressOf(step.context.activity),
       });
     } catch (error) {
       if (!isAppError(error)) throw error;
@@ -238,8 +239,7 @@ export class CloseAccountDialog extends ComponentDialog {
 
   /** The reader's IANA time zone, when the channel sent one with this activity. */
   private timeZoneOf(step: WaterfallStepContext): string | undefined {
-    const zone: unknown = step.context.activity.localTimezone;
-    return typeof zone === 'string' && zone.length > 0 && zone.length <= 64 ? zone : undefined;
+    return timeZoneOf(step.context.activity);
   }
 
   private now(): string {

@@ -40,10 +40,15 @@ const BY_PRIMARY_SUBTAG: Readonly<Record<string, Language>> = { en: 'en', de: 'd
 
 /** The language for a BCP 47 tag by its primary subtag ("de-AT" -> de, "pt-PT" -> pt-BR), else English. */
 export function languageOf(locale: unknown): Language {
-  if (typeof locale !== 'string') return DEFAULT_LANGUAGE;
+  return knownLanguageOf(locale) ?? DEFAULT_LANGUAGE;
+}
+
+/** The language for a BCP 47 tag when we speak it, else undefined (to try a reader's next preference). */
+export function knownLanguageOf(locale: unknown): Language | undefined {
+  if (typeof locale !== 'string') return undefined;
   const primary = locale.trim().toLowerCase().split(/[-_]/)[0] ?? '';
   if (addedLanguages.has(primary)) return primary as Language;
-  return Object.hasOwn(BY_PRIMARY_SUBTAG, primary) ? BY_PRIMARY_SUBTAG[primary] : DEFAULT_LANGUAGE;
+  return Object.hasOwn(BY_PRIMARY_SUBTAG, primary) ? BY_PRIMARY_SUBTAG[primary] : undefined;
 }
 
 /** Runs `work` with the language of `locale` for everything it says, across its awaits. */

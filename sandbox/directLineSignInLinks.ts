@@ -43,7 +43,12 @@ export function signInRedirect(options: SignInLinkOptions): (ctx: RouteContext) 
     const appended = new URLSearchParams(rest.join('&')).get('code_challenge');
     const challenge = appended ?? ctx.url.searchParams.get('code_challenge');
     if (!state) return sendJson(ctx, 400, { error: { code: 'MissingProperty', message: "'state' is required." } });
-    const query = new URLSearchParams({ state, ...(challenge ? { code_challenge: challenge } : {}) });
+    const uiLocales = ctx.url.searchParams.get('ui_locales');
+    const query = new URLSearchParams({
+      ...(uiLocales ? { ui_locales: uiLocales } : {}),
+      state,
+      ...(challenge ? { code_challenge: challenge } : {}),
+    });
     sendEmpty(ctx, 302, { location: `${options.loginBaseUrl}/signin?${query.toString()}`, 'cache-control': 'no-store' });
   };
 }

@@ -1,15 +1,22 @@
+import { inLanguageOf, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
+import { pageText } from './pageText';
+
+/** Keys of `sandbox.portal.problems` (and the sign-in page's lockout) in the locale files. */
+export type PortalProblem = 'noAccount' | 'wrongPassword' | 'sessionEnded' | 'lockedOut';
+/** Keys of `sandbox.portal.notices`. */
+export type PortalNotice = 'exportSubmitted' | 'notClosed';
 
 /** One screen of the sandbox's "My data requests" page. */
 export type PortalScreen =
-  | { readonly kind: 'signIn'; readonly username?: string; readonly problem?: string }
+  | { readonly kind: 'signIn'; readonly username?: string; readonly problem?: PortalProblem }
   | {
       readonly kind: 'requests';
       readonly csrf: string;
       readonly displayName: string;
       readonly upn: string;
       readonly exportRequestedAt?: string;
-      readonly notice?: string;
+      readonly notice?: PortalNotice;
     }
   | { readonly kind: 'confirmClose'; readonly csrf: string; readonly upn: string }
   | { readonly kind: 'closed'; readonly upn: string };
@@ -18,15 +25,18 @@ export type PortalScreen =
  * The stand-in for Microsoft's "My data requests" page (https://go.microsoft.com/fwlink/?linkid=873123), with the
  * steps Microsoft documents for an unmanaged organization: sign in as the account, **New export request**,
  * **Close account**, then **Yes** (https://learn.microsoft.com/entra/identity/users/users-close-account).
- * Plain HTML: labelled fields, one heading per screen, problems announced to screen readers.
+ * Plain HTML in `language` (sandbox/pageLanguage.ts), everything translated; every form carries the language on.
+ * Labelled fields, one heading per screen, problems announced to screen readers.
  */
-export function renderPortalPage(screen: PortalScreen): string {
-  return `<!doctype html>
-<html lang="en">
+export function renderPortalPage(screen: PortalScreen, language: Language): string {
+  return inLanguageOf(
+    language,
+    () => `<!doctype html>
+<html lang="${escapeHtml(language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title(screen)} - My data requests (sandbox)</title>
+<title>${pageText('portal.title', { screen: title(screen) })}</title>
 <style>
 body { font-family: system-ui, sans-serif; max-width: 34rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5; }
 label { display: block; margin-top: 1rem; font-weight: 600; }
@@ -38,70 +48,85 @@ button { margin-top: 1rem; margin-right: .5rem; padding: .5rem 1.5rem; font-size
 </head>
 <body>
 <main>
-<p>Sandbox stand-in for Microsoft's "My data requests" page</p>
-${body(screen)}
+<p>${pageText('portal.banner')}</p>
+${body(screen, `<input type="hidden" name="ui_locales" value="${escapeHtml(language)}">`)}
 </main>
 </body>
 </html>
-`;
+`,
+  );
 }
 
 function title(screen: PortalScreen): string {
   switch (screen.kind) {
     case 'signIn':
-      return 'Sign in';
+      return pageText('portal.signInHeading');
     case 'requests':
-      return 'My data requests';
+      return pageText('portal.requestsHeading');
     case 'confirmClose':
-      return 'Close account';
+      return pageText('portal.closeButton');
     case 'closed':
-      return 'Account closed';
+      return pageText('portal.closedHeading');
   }
 }
 
-function body(screen: PortalScreen): string {
+function problemText(problem: PortalProblem): string {
+  return pageText(problem === 'lockedOut' ? 'signIn.problems.lockedOut' : `portal.problems.${problem}`);
+}
+
+function body(screen: PortalScreen, languageField: string): string {
   switch (screen.kind) {
     case 'signIn':
-      return `<h1>Sign in</h1>
-<p>Sign in with the work or school account whose data requests you want to manage.</p>
-${screen.problem ? `<p class="problem" role="alert" id="problem">${escapeHtml(screen.problem)}</p>` : ''}
+      return `<h1>${pageText('portal.signInHeading')}</h1>
+<p>${pageText('portal.signInIntro')}</p>
+${screen.problem ? `<p class="problem" role="alert" id="problem">${problemText(screen.problem)}</p>` : ''}
 <form method="post" action="/portal/my-data-requests/signin">
-<label for="username">Email or username</label>
+${languageField}
+<label for="username">${pageText('signIn.username')}</label>
 <input id="username" name="username" type="email" autocomplete="username" required value="${escapeHtml(screen.username ?? '')}"${screen.problem ? ' aria-describedby="problem"' : ''}>
-<label for="password">Password</label>
+<label for="password">${pageText('signIn.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+<button type="submit">${pageText('signIn.submit')}</button>
 </form>`;
     case 'requests':
-      return `<h1>My data requests</h1>
-<p>Signed in as <strong>${escapeHtml(screen.displayName)}</strong> (<span id="account">${escapeHtml(screen.upn)}</span>).</p>
-${screen.notice ? `<p class="notice" role="status">${escapeHtml(screen.notice)}</p>` : ''}
-<h2>Export your data</h2>
+      return `<h1>${pageText('portal.requestsHeading')}</h1>
+<p>${pageText('portal.signedInAs', {
+        displayName: `<strong>${escapeHtml(screen.displayName)}</strong>`,
+        upn: `<span id="account">${escapeHtml(screen.upn)}</span>`,
+      })}</p>
+${screen.notice ? `<p class="notice" role="status">${pageText(`portal.notices.${screen.notice}`)}</p>` : ''}
+<h2>${pageText('portal.exportHeading')}</h2>
 <p>${
         screen.exportRequestedAt
-          ? `Export requested ${escapeHtml(screen.exportRequestedAt)}: <span id="export-status">pending</span>. Exports are usually ready in a day or two; the download link is valid for a limited time.`
-          : 'No export requested yet.'
+          ? pageText('portal.exportPending', {
+              requestedAt: escapeHtml(screen.exportRequestedAt),
+              status: `<span id="export-status">${pageText('portal.pending')}</span>`,
+            })
+          : pageText('portal.noExport')
       }</p>
 <form method="post" action="/portal/my-data-requests/export">
 <input type="hidden" name="csrf" value="${escapeHtml(screen.csrf)}">
-<button type="submit">New export request</button>
+${languageField}
+<button type="submit">${pageText('portal.newExport')}</button>
 </form>
-<h2>Close your account</h2>
-<p>Closing your account removes it and its personal data. It can't be undone.</p>
+<h2>${pageText('portal.closeHeading')}</h2>
+<p>${pageText('portal.closeIntro')}</p>
 <form method="post" action="/portal/my-data-requests/close">
 <input type="hidden" name="csrf" value="${escapeHtml(screen.csrf)}">
-<button type="submit">Close account</button>
+${languageField}
+<button type="submit">${pageText('portal.closeButton')}</button>
 </form>`;
     case 'confirmClose':
-      return `<h1>Close account</h1>
-<p role="alert">Are you sure you want to close <strong>${escapeHtml(screen.upn)}</strong>? Closing your account is irreversible: all personal data will be removed, and you will no longer have access to the account or its data.</p>
+      return `<h1>${pageText('portal.closeButton')}</h1>
+<p role="alert">${pageText('portal.confirmText', { upn: `<strong>${escapeHtml(screen.upn)}</strong>` })}</p>
 <form method="post" action="/portal/my-data-requests/close/confirm">
 <input type="hidden" name="csrf" value="${escapeHtml(screen.csrf)}">
-<button type="submit" name="answer" value="yes">Yes</button>
-<button type="submit" name="answer" value="no">No</button>
+${languageField}
+<button type="submit" name="answer" value="yes">${pageText('portal.yes')}</button>
+<button type="submit" name="answer" value="no">${pageText('portal.no')}</button>
 </form>`;
     case 'closed':
-      return `<h1>Account closed</h1>
-<p id="closed-notice">The account <strong>${escapeHtml(screen.upn)}</strong> has been closed. You can close this page and go back to the chat.</p>`;
+      return `<h1>${pageText('portal.closedHeading')}</h1>
+<p id="closed-notice">${pageText('portal.closedText', { upn: `<strong>${escapeHtml(screen.upn)}</strong>` })}</p>`;
   }
 }

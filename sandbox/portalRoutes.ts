@@ -3,14 +3,14 @@ import type { Logger } from '../services/logger';
 import { rememberPurgedSignInName, verifyPassword, type SandboxDirectory } from './directory';
 import type { ExportJobs } from './exportJobs';
 import { sendHtml, type Route, type RouteContext } from './http';
-import { renderPortalPage } from './portalPage';
+import type { Language } from '../locales/i18n';
+import { pageLanguage } from './pageLanguage';
+import { renderPortalPage, type PortalNotice, type PortalProblem } from './portalPage';
 import type { SignInLockout } from './signInLockout';
 
 /** The page's path; `Sandbox.portalUrl` points here, standing for https://go.microsoft.com/fwlink/?linkid=873123. */
 export const PORTAL_PATH = '/portal/my-data-requests';
 const COOKIE = 'sandbox_portal';
-const LOCKED_OUT =
-  'Your account is temporarily locked to prevent unauthorized use: the password was wrong too many times. Wait a minute, then try again.';
 /** How long a portal sign-in lasts, like a short browser session. */
 const SESSION_MS = 30 * 60_000;
 
@@ -48,49 +48,64 @@ export function portalRoutes(options: {
     return { id, session };
   }
 
-  /** A form post counts only with its session's anti-forgery value (the page is a plain form, like the real one). */
-  async function postedSession(ctx: RouteContext): Promise<{ id: string; session: PortalSession; form: URLSearchParams } | undefined> {
+  /**
+   * A form post counts only with its session's anti-forgery value (the page is a plain form, like the real one).
+   * Its language is the one the form carries (the page it was on), else the browser's.
+   */
+  async function posted(
+    ctx: RouteContext,
+  ): Promise<{ language: Language; found?: { id: string; session: PortalSession; form: URLSearchParams } }> {
     const found = sessionOf(ctx);
     const form = new URLSearchParams(await ctx.body());
-    if (!found) return undefined;
+    const language = pageLanguage(form.get('ui_locales'), ctx.req);
+    if (!found) return { language };
     const given = Buffer.from(form.get('csrf') ?? '');
     const expected = Buffer.from(found.session.csrf);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? { ...found, form } : undefined;
+    return given.length === expected.length && timingSafeEqual(given, expected) ? { language, found: { ...found, form } } : { language };
   }
 
-  function requestsPage(ctx: RouteContext, session: PortalSession, notice?: string): void {
+  function sessionEnded(ctx: RouteContext, language: Language): void {
+    sendHtml(ctx, 403, renderPortalPage({ kind: 'signIn', problem: 'sessionEnded' }, language));
+  }
+
+  function requestsPage(ctx: RouteContext, language: Language, session: PortalSession, notice?: PortalNotice): void {
     const user = directory.user(session.userId);
-    if (!user) return sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn' }));
+    if (!user) return sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn' }, language));
     sendHtml(
       ctx,
       200,
-      renderPortalPage({
-        kind: 'requests',
-        csrf: session.csrf,
-        displayName: user.displayName,
-        upn: user.upn,
-        exportRequestedAt: session.exportRequestedAt,
-        notice,
-      }),
+      renderPortalPage(
+        {
+          kind: 'requests',
+          csrf: session.csrf,
+          displayName: user.displayName,
+          upn: user.upn,
+          exportRequestedAt: session.exportRequestedAt,
+          notice,
+        },
+        language,
+      ),
     );
   }
 
   async function show(ctx: RouteContext): Promise<void> {
+    const language = pageLanguage(ctx.url.searchParams.get('ui_locales'), ctx.req);
     const found = sessionOf(ctx);
-    if (!found) return sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn' }));
-    requestsPage(ctx, found.session);
+    if (!found) return sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn' }, language));
+    requestsPage(ctx, language, found.session);
   }
 
   async function signIn(ctx: RouteContext): Promise<void> {
     const form = new URLSearchParams(await ctx.body());
+    const language = pageLanguage(form.get('ui_locales'), ctx.req);
     const username = (form.get('username') ?? '').trim();
     const user = directory.userByUpn(username);
-    const again = (problem: string) => sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn', username, problem }));
-    if (!user || user.status !== 'active') return again("There's no open account with that name in the sandbox directory.");
+    const again = (problem: PortalProblem) => sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn', username, problem }, language));
+    if (!user || user.status !== 'active') return again('noAccount');
     // One lockout with the sign-in page's: Entra counts an account's failures wherever the sign-in happens.
-    if (lockout.isLocked(username)) return again(LOCKED_OUT);
+    if (lockout.isLocked(username)) return again('lockedOut');
     if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash)))
-      return again(lockout.recordFailure(username) ? LOCKED_OUT : 'Your account or password is incorrect.');
+      return again(lockout.recordFailure(username) ? 'lockedOut' : 'wrongPassword');
     lockout.recordSuccess(username);
     const id = randomBytes(24).toString('base64url');
     const session: PortalSession = {
@@ -101,29 +116,29 @@ export function portalRoutes(options: {
     sessions.set(id, session);
     ctx.res.setHeader('set-cookie', `${COOKIE}=${id}; Path=/portal; HttpOnly; SameSite=Lax`);
     logger.info(`user "${user.id}" signed in to My data requests`);
-    requestsPage(ctx, session);
+    requestsPage(ctx, language, session);
   }
 
   async function requestExport(ctx: RouteContext): Promise<void> {
-    const found = await postedSession(ctx);
-    if (!found) return sendHtml(ctx, 403, renderPortalPage({ kind: 'signIn', problem: 'Your session has ended. Sign in again.' }));
+    const { language, found } = await posted(ctx);
+    if (!found) return sessionEnded(ctx, language);
     found.session.exportRequestedAt = `${directory.now().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     logger.info(`user "${found.session.userId}" requested an export on My data requests`);
-    requestsPage(ctx, found.session, 'Your export request has been submitted.');
+    requestsPage(ctx, language, found.session, 'exportSubmitted');
   }
 
   async function askToClose(ctx: RouteContext): Promise<void> {
-    const found = await postedSession(ctx);
+    const { language, found } = await posted(ctx);
     const user = found && directory.user(found.session.userId);
-    if (!found || !user) return sendHtml(ctx, 403, renderPortalPage({ kind: 'signIn', problem: 'Your session has ended. Sign in again.' }));
-    sendHtml(ctx, 200, renderPortalPage({ kind: 'confirmClose', csrf: found.session.csrf, upn: user.upn }));
+    if (!found || !user) return sessionEnded(ctx, language);
+    sendHtml(ctx, 200, renderPortalPage({ kind: 'confirmClose', csrf: found.session.csrf, upn: user.upn }, language));
   }
 
   async function confirmClose(ctx: RouteContext): Promise<void> {
-    const found = await postedSession(ctx);
+    const { language, found } = await posted(ctx);
     const user = found && directory.user(found.session.userId);
-    if (!found || !user) return sendHtml(ctx, 403, renderPortalPage({ kind: 'signIn', problem: 'Your session has ended. Sign in again.' }));
-    if (found.form.get('answer') !== 'yes') return requestsPage(ctx, found.session, 'Your account was not closed.');
+    if (!found || !user) return sessionEnded(ctx, language);
+    if (found.form.get('answer') !== 'yes') return requestsPage(ctx, language, found.session, 'notClosed');
     await directory.update((state) => {
       state.users = state.users.filter((u) => u.id !== user.id);
       state.magicCodes = state.magicCodes.filter((c) => c.userId !== user.id);
@@ -133,7 +148,7 @@ export function portalRoutes(options: {
     await exports.closeUser(user.id);
     for (const [id, session] of sessions) if (session.userId === user.id) sessions.delete(id);
     logger.info(`user "${user.id}" closed the account on My data requests`);
-    sendHtml(ctx, 200, renderPortalPage({ kind: 'closed', upn: user.upn }));
+    sendHtml(ctx, 200, renderPortalPage({ kind: 'closed', upn: user.upn }, language));
   }
 
   return [

@@ -1,4 +1,9 @@
+import { inLanguageOf, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
+import { pageText } from './pageText';
+
+/** What went wrong, as a key of `sandbox.signIn.problems` in the locale files (`lockedOut` says what Entra's AADSTS50053 says: locked for a while, whatever password comes next). */
+export type SignInProblem = 'unknownUser' | 'wrongPassword' | 'closedAccount' | 'expiredLink' | 'lockedOut';
 
 export type SignInPage =
   | {
@@ -6,20 +11,25 @@ export type SignInPage =
       readonly state: string;
       readonly codeChallenge?: string;
       readonly username?: string;
-      readonly problem?: string;
+      readonly problem?: SignInProblem;
     }
   | { readonly kind: 'code'; readonly code: string; readonly displayName: string }
   | { readonly kind: 'done'; readonly displayName: string }
-  | { readonly kind: 'gone'; readonly problem: string };
+  | { readonly kind: 'gone'; readonly problem: SignInProblem };
 
-/** The sandbox's sign-in page: plain HTML, labelled fields, problems announced to screen readers. */
-export function renderSignInPage(page: SignInPage): string {
-  return `<!doctype html>
-<html lang="en">
+/**
+ * The sandbox's sign-in page in `language` (sandbox/pageLanguage.ts chooses it): plain HTML, labelled fields,
+ * problems announced to screen readers. The form carries the language on, so its answer is in the same one.
+ */
+export function renderSignInPage(page: SignInPage, language: Language): string {
+  return inLanguageOf(
+    language,
+    () => `<!doctype html>
+<html lang="${escapeHtml(language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${page.kind === 'code' || page.kind === 'done' ? 'Signed in' : 'Sign in'} - Sandbox directory</title>
+<title>${pageText(page.kind === 'code' || page.kind === 'done' ? 'signIn.signedInTitle' : 'signIn.title')}</title>
 <style>
 body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5; }
 label { display: block; margin-top: 1rem; font-weight: 600; }
@@ -31,43 +41,45 @@ button { margin-top: 1.5rem; padding: .5rem 1.5rem; font-size: 1rem; }
 </head>
 <body>
 <main>
-<p>Sandbox directory (a local stand-in for Microsoft Entra ID)</p>
-${body(page)}
+<p>${pageText('signIn.banner')}</p>
+${body(page, language)}
 </main>
 </body>
 </html>
-`;
+`,
+  );
 }
 
-function body(page: SignInPage): string {
+function body(page: SignInPage, language: Language): string {
   switch (page.kind) {
     case 'form':
-      return `<h1>Sign in</h1>
-${page.problem ? `<p class="problem" role="alert" id="problem">${escapeHtml(page.problem)}</p>` : ''}
+      return `<h1>${pageText('signIn.heading')}</h1>
+${page.problem ? `<p class="problem" role="alert" id="problem">${pageText(`signIn.problems.${page.problem}`)}</p>` : ''}
 <form method="post" action="signin">
 <input type="hidden" name="state" value="${escapeHtml(page.state)}">
+<input type="hidden" name="ui_locales" value="${escapeHtml(language)}">
 ${
   page.codeChallenge
     ? `<input type="hidden" name="code_challenge" value="${escapeHtml(page.codeChallenge)}">
 `
     : ''
 }
-<label for="username">Email or username</label>
+<label for="username">${pageText('signIn.username')}</label>
 <input id="username" name="username" type="email" autocomplete="username" required value="${escapeHtml(page.username ?? '')}"${page.problem ? ' aria-describedby="problem"' : ''}>
-<label for="password">Password</label>
+<label for="password">${pageText('signIn.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+<button type="submit">${pageText('signIn.submit')}</button>
 </form>`;
     case 'code':
-      return `<h1>You're signed in, ${escapeHtml(page.displayName)}</h1>
-<p>Type this code in the chat to finish signing in:</p>
+      return `<h1>${pageText('signIn.signedInHeading', { displayName: escapeHtml(page.displayName) })}</h1>
+<p>${pageText('signIn.typeCode')}</p>
 <p class="code" id="magic-code" aria-live="polite">${escapeHtml(page.code)}</p>
-<p>The code works once and expires in 5 minutes. You can close this page afterwards.</p>`;
+<p>${pageText('signIn.codeLifetime')}</p>`;
     case 'done':
-      return `<h1>You're signed in, ${escapeHtml(page.displayName)}</h1>
-<p id="signed-in" role="status">Go back to the chat: it continues by itself. You can close this page.</p>`;
+      return `<h1>${pageText('signIn.signedInHeading', { displayName: escapeHtml(page.displayName) })}</h1>
+<p id="signed-in" role="status">${pageText('signIn.goBack')}</p>`;
     case 'gone':
-      return `<h1>Sign in</h1>
-<p class="problem" role="alert">${escapeHtml(page.problem)}</p>`;
+      return `<h1>${pageText('signIn.heading')}</h1>
+<p class="problem" role="alert">${pageText(`signIn.problems.${page.problem}`)}</p>`;
   }
 }

@@ -5,7 +5,8 @@ import type { BrowserSessions } from './directLineBrowserSessions';
 import { verifyPassword, type SandboxDirectory } from './directory';
 import { sendHtml, type Route, type RouteContext } from './http';
 import type { SignInLockout } from './signInLockout';
-import { renderSignInPage } from './signInPage';
+import { pageLanguage } from './pageLanguage';
+import { renderSignInPage, type SignInProblem } from './signInPage';
 
 /** How long a magic code can be redeemed, like the Bot Framework token service's magic codes. */
 export const MAGIC_CODE_LIFETIME_MS = 5 * 60 * 1000;
@@ -29,17 +30,6 @@ export interface SignedInEvent {
 
 export const SIGNED_IN_EVENT = 'signedIn';
 
-const PROBLEMS = {
-  unknownUser:
-    "This username may be incorrect. Make sure you typed it correctly. There's no account with that name in the sandbox directory.",
-  wrongPassword: 'Your account or password is incorrect. Check the password and try again.',
-  closedAccount: 'This account has been closed and can no longer sign in.',
-  expiredLink: 'This sign-in link has expired or was already used. Go back to the chat and start signing in again.',
-  // Entra's AADSTS50053 says the same: the account is locked for a while, whatever password comes next.
-  lockedOut:
-    'Your account is temporarily locked to prevent unauthorized use: the password was wrong too many times. Wait a minute, then try again.',
-};
-
 export interface SignInRoutesOptions {
   readonly directory: SandboxDirectory;
   readonly events: EventEmitter;
@@ -61,8 +51,13 @@ export function signInRoutes(options: SignInRoutesOptions): Route[] {
 
   async function showForm(ctx: RouteContext): Promise<void> {
     const state = sessionStateOf(ctx.url.searchParams.get('state'));
-    if (!liveSession(state)) return sendHtml(ctx, 400, renderSignInPage({ kind: 'gone', problem: PROBLEMS.expiredLink }));
-    sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state, codeChallenge: ctx.url.searchParams.get('code_challenge') ?? undefined }));
+    const language = pageLanguage(ctx.url.searchParams.get('ui_locales'), ctx.req);
+    if (!liveSession(state)) return sendHtml(ctx, 400, renderSignInPage({ kind: 'gone', problem: 'expiredLink' }, language));
+    sendHtml(
+      ctx,
+      200,
+      renderSignInPage({ kind: 'form', state, codeChallenge: ctx.url.searchParams.get('code_challenge') ?? undefined }, language),
+    );
   }
 
   async function submitForm(ctx: RouteContext): Promise<void> {
@@ -70,26 +65,29 @@ export function signInRoutes(options: SignInRoutesOptions): Route[] {
     const state = sessionStateOf(form.get('state'));
     const username = (form.get('username') ?? '').trim();
     const codeChallenge = form.get('code_challenge') ?? undefined;
+    // The form carries the language the page was shown in; without it, the browser's.
+    const language = pageLanguage(form.get('ui_locales'), ctx.req);
     const session = liveSession(state);
-    if (!session) return sendHtml(ctx, 400, renderSignInPage({ kind: 'gone', problem: PROBLEMS.expiredLink }));
-    const again = (problem: string) => sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state, codeChallenge, username, problem }));
+    if (!session) return sendHtml(ctx, 400, renderSignInPage({ kind: 'gone', problem: 'expiredLink' }, language));
+    const again = (problem: SignInProblem) =>
+      sendHtml(ctx, 200, renderSignInPage({ kind: 'form', state, codeChallenge, username, problem }, language));
 
     const user = directory.userByUpn(username);
-    if (!user) return again(directory.wasPurged(username) ? PROBLEMS.closedAccount : PROBLEMS.unknownUser);
+    if (!user) return again(directory.wasPurged(username) ? 'closedAccount' : 'unknownUser');
     // Checked before the password, so a locked account costs no scrypt and even the right password waits.
     if (lockout.isLocked(username)) {
       logger.info(`sign-in refused for user "${user.id}": locked out`);
-      return again(PROBLEMS.lockedOut);
+      return again('lockedOut');
     }
     if (!(await verifyPassword(form.get('password') ?? '', user.passwordHash))) {
       const locked = lockout.recordFailure(username);
       logger.info(`sign-in refused for user "${user.id}": wrong password${locked ? '; account locked out' : ''}`);
-      return again(locked ? PROBLEMS.lockedOut : PROBLEMS.wrongPassword);
+      return again(locked ? 'lockedOut' : 'wrongPassword');
     }
     lockout.recordSuccess(username);
     if (user.status !== 'active') {
       logger.info(`sign-in refused for user "${user.id}": account closed`);
-      return again(PROBLEMS.closedAccount);
+      return again('closedAccount');
     }
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -122,6 +120,7 @@ export function signInRoutes(options: SignInRoutesOptions): Route[] {
       200,
       renderSignInPage(
         browserBound ? { kind: 'done', displayName: user.displayName } : { kind: 'code', code, displayName: user.displayName },
+        language,
       ),
     );
   }

@@ -3,6 +3,7 @@ import type { Logger } from '../services/logger';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from './appTokenRoutes';
 import type { CachedUserToken, SandboxDirectory, SignInSession } from './directory';
 import { sendEmpty, sendJson, type Route, type RouteContext } from './http';
+import { uiLocalesValue } from './pageLanguage';
 import { teamsSsoRoutes, tokenExchangeResource } from './teamsSso';
 
 /** A sign-in link stays usable as long as OAuthPrompt waits by default (15 minutes). */
@@ -33,7 +34,10 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
       );
     const id = randomBytes(24).toString('base64url');
     await directory.update((s) => (s.signInSessions[id] = session));
-    const signInLink = `${loginBaseUrl}/signin?state=${id}`;
+    // The user's language goes along as `ui_locales`, the parameter Microsoft's sign-in page takes its language
+    // from (sandbox/pageLanguage.ts); first, so the Emulator's `%26code_challenge=` appended at the end stays in `state`.
+    const uiLocales = uiLocalesValue(exchangeStateLocale(ctx.url.searchParams.get('state')));
+    const signInLink = `${loginBaseUrl}/signin?${uiLocales ? `ui_locales=${encodeURIComponent(uiLocales)}&` : ''}state=${id}`;
     if (ctx.url.pathname.endsWith('GetSignInUrl')) return sendJson(ctx, 200, signInLink);
     // Only Teams does SSO; Azure adds the resource when the connection has a Token Exchange URL.
     sendJson(ctx, 200, session.channelId === 'msteams' ? { signInLink, tokenExchangeResource: tokenExchangeResource() } : { signInLink });
@@ -157,6 +161,17 @@ function badArgument(ctx: RouteContext, message: string): void {
 }
 
 /** Decodes the SDK's `UserTokenClient.createTokenExchangeState`: base64 JSON of a TokenExchangeState. */
+/** The `locale` of the conversation reference in a TokenExchangeState (botbuilder's OAuthPrompt puts the activity's there). */
+function exchangeStateLocale(raw: string | null): unknown {
+  try {
+    const state = JSON.parse(Buffer.from(raw ?? '', 'base64').toString('utf8')) as { conversation?: { locale?: unknown } } | null;
+    return state?.conversation?.locale;
+  } catch {
+    // Malformed state is refused by parseExchangeState before this is asked.
+    return undefined;
+  }
+}
+
 function parseExchangeState(raw: string | null, now: Date): SignInSession | undefined {
   if (!raw) return undefined;
   let state: { connectionName?: unknown; conversation?: { user?: { id?: unknown }; channelId?: unknown; conversation?: { id?: unknown } } };

@@ -143,10 +143,13 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     const signInButton = cardButton(page, 'Anmelden');
     await signInButton.waitFor({ timeout: STEP_TIMEOUT_MS });
     const [popup] = await Promise.all([context.waitForEvent('page'), signInButton.click()]);
-    await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
-    await popup.getByLabel(/password/i).fill(KIM.password);
-    await popup.getByRole('button', { name: /sign in/i }).click();
+    // The sign-in page speaks German too: the link carries the chat's locale as ui_locales.
+    await popup.getByLabel('E-Mail-Adresse oder Benutzername').fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
+    assert.equal(await popup.locator('html').getAttribute('lang'), 'de');
+    await popup.getByLabel('Kennwort').fill(KIM.password);
+    await popup.getByRole('button', { name: 'Anmelden' }).click();
     await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.match((await popup.locator('#signed-in').textContent()) ?? '', /Kehren Sie zum Chat zurück/);
     await popup.close();
     await page
       .getByText(/Sie sind angemeldet als/)

@@ -1,0 +1,133 @@
+import { strict as assert } from 'node:assert';
+import { finalCard } from '../../bot/teamsCards';
+import { inLanguageOf } from '../../locales/i18n';
+import type { ClosureRequest } from '../../services/closureRequest';
+import {
+  cardActionData,
+  signInThroughChat,
+  startHarness,
+  textsOf,
+  TEST_SEED,
+  type BotHarness,
+  type ReplyActivity,
+} from '../support/botHarness';
+
+const KIM = TEST_SEED.users[0];
+
+/** "2026-12-01 19:04" for `at` in `zone`: how the bot shows a local time (dialogs/messages.ts formatTime). */
+function shownIn(zone: string, at: Date): string {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+}
+
+/** The minutes from `from` to `to`, each as shown in `zone`: the time the bot shows must be one of them. */
+function minutesShown(zone: string, from: Date, to: Date): string[] {
+  const shown: string[] = [];
+  for (let at = Math.floor(from.getTime() / 60_000) * 60_000; at <= to.getTime(); at += 60_000) shown.push(shownIn(zone, new Date(at)));
+  return shown;
+}
+
+/** Issue 12: the closed message in the reader's zone and language, in their turn and when told later by the reconciler. */
+describe("the closed message in the reader's time zone and language", () => {
+  let harness: BotHarness;
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  it('in the requester\'s own turn: German, "Asia/Tokyo", the zone named and no UTC', async () => {
+    harness = await startHarness();
+    const kim = harness.user();
+    const replies = async (activity: Record<string, unknown>): Promise<ReplyActivity[]> => {
+      const { body } = await kim.send({ locale: 'de-DE', localTimezone: 'Asia/Tokyo', ...activity });
+      return ((body as { activities?: ReplyActivity[] }).activities ?? []).filter((a) => a.type === 'message');
+    };
+    const afterCode = await signInThroughChat(
+      { ...kim, says: (text) => replies({ type: 'message', text }) },
+      await replies({ type: 'message', text: 'Konto schließen' }),
+      KIM.upn,
+      KIM.password,
+    );
+    const warning = await replies({ type: 'message', value: cardActionData(afterCode, 'closure.skipExport') });
+    const before = new Date();
+    const closed = textsOf(await replies({ type: 'message', value: cardActionData(warning, 'closure.confirm') }));
+    const after = new Date();
+    const at = /wurde geschlossen\..*?(\d{4}-\d\d-\d\d \d\d:\d\d) \(Zeitzone Asia\/Tokyo\)/.exec(closed)?.[1];
+    assert.ok(at, closed);
+    assert.ok(minutesShown('Asia/Tokyo', before, after).includes(at), `${at} is Tokyo time now`);
+    assert.doesNotMatch(closed, /UTC/);
+  });
+
+  it('told later by the reconciler: French and "America/Sao_Paulo", as kept with the request’s conversation', async () => {
+    harness = await startHarness({ CLOSURE_LEASE_SECONDS: '1' });
+    const kim = harness.user();
+    const replies = async (activity: Record<string, unknown>): Promise<ReplyActivity[]> => {
+      const { body } = await kim.send({ locale: 'fr-FR', localTimezone: 'America/Sao_Paulo', ...activity });
+      return ((body as { activities?: ReplyActivity[] }).activities ?? []).filter((a) => a.type === 'message');
+    };
+    const afterCode = await signInThroughChat(
+      { ...kim, says: (text) => replies({ type: 'message', text }) },
+      await replies({ type: 'message', text: 'fermer mon compte' }),
+      KIM.upn,
+      KIM.password,
+    );
+    const warning = await replies({ type: 'message', value: cardActionData(afterCode, 'closure.skipExport') });
+    harness.bot.sandbox!.faults.inject({
+      method: 'DELETE',
+      path: /\/graph\/v1\.0\/users\//,
+      times: 10,
+      respond: { status: 503, body: { error: { code: 'serviceNotAvailable', message: 'down' } } },
+    });
+    await replies({ type: 'message', value: cardActionData(warning, 'closure.confirm') });
+    harness.bot.sandbox!.faults.clear();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    const before = new Date();
+    await harness.bot.background.reconcileClosures();
+    const after = new Date();
+
+    const told = harness.connector.received
+      .filter((r) => r.method === 'POST')
+      .map((r) => String(r.activity.text))
+      .filter((text) => /maintenant fermé/.test(text));
+    assert.equal(told.length, 1, JSON.stringify(harness.connector.received.map((r) => r.activity.text)));
+    const at = /fermé le (\d{4}-\d\d-\d\d \d\d:\d\d) \(heure America\/Sao_Paulo\)/.exec(told[0])?.[1];
+    assert.ok(at, told[0]);
+    assert.ok(minutesShown('America/Sao_Paulo', before, after).includes(at), `${at} is São Paulo time now`);
+    assert.doesNotMatch(told[0], /UTC/);
+  });
+});
+
+describe("the Teams card's closing time in the reader's time zone", () => {
+  const closed: ClosureRequest = {
+    requestId: 'cr_0123456789abcdef0123456789abcdef',
+    channelId: 'msteams',
+    channelUserId: '29:1kim',
+    objectId: 'o',
+    tenantId: 't',
+    upnHash: 'h',
+    nonceHash: 'n',
+    status: 'closed',
+    createdAt: '2026-03-01T11:50:00Z',
+    expiresAt: '2026-03-01T11:59:00Z',
+    updatedAt: '2026-03-01T11:58:00Z',
+    closedAt: '2026-03-01T11:58:00Z',
+    attempts: 1,
+  };
+  const facts = (zone?: string) => JSON.stringify(inLanguageOf('ja-JP', () => finalCard(closed, new Date('2026-03-01T12:00:00Z'), zone)));
+
+  it('shows it in the zone given (Tokyo is UTC+9), in the language of the turn', () => {
+    assert.match(facts('Asia/Tokyo'), /2026-03-01 20:58/);
+    assert.match(facts('Asia/Tokyo'), /閉鎖日時.*Asia\/Tokyo の時刻/);
+  });
+
+  it('falls back to UTC, said as such, without a zone', () => {
+    assert.match(facts(), /2026-03-01 11:58 \(UTC\)/);
+  });
+});
