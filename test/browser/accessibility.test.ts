@@ -1,45 +1,24 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { accessibilityViolations, describeViolations } from '../support/axe';
 import { signInLinkOf, startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
-
-/** Debian's package (CI installs it in .ci/run); nothing may download a browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const STEP_TIMEOUT_MS = 20_000;
+import { closeChromium, launchChromium, STEP_TIMEOUT_MS } from '../support/chromium';
 
 describe('accessibility of the pages people see (axe-core, WCAG 2.1 A and AA)', () => {
   let harness: BotHarness;
-  let profile: string;
   let context: BrowserContext;
 
   before(async () => {
     harness = await startHarness();
-    profile = await mkdtemp(path.join(tmpdir(), 'a11y-browser-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    context = await launchChromium({
       bypassCSP: true,
       viewport: { width: 1100, height: 900 },
     });
   });
 
   after(async () => {
-    await context?.close();
+    await closeChromium(context);
     await harness?.stop();
-    await rm(profile, { recursive: true, force: true });
   });
 
   it('finds no violation on the web chat page, with the welcome card and then with the warning card', async () => {

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
+import { closeChromium, launchChromium, STEP_TIMEOUT_MS } from '../support/chromium';
 
 const KIM = TEST_SEED.users[0];
 /** The README's pictures show the built-in demo seed (sandbox/demoSeed.json), as `npm start` does. */
@@ -11,17 +11,6 @@ const DEMO_SEED = path.resolve(__dirname, '../../sandbox/demoSeed.json');
 const ADA = { upn: 'ada@fabrikamvolunteers.example', password: 'Passw0rd!' };
 /** Screenshots of the flow for the README (docs/flow/), taken with the demo account of the test seed. */
 const FLOW_SHOTS = path.resolve(__dirname, '../../docs/flow');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const STEP_TIMEOUT_MS = 20_000;
 /** Web Chat's console line for a reply it held back because its `replyToId` names an activity it never saw. */
 const HELD_BACK = /Timed out while waiting for activity/i;
 
@@ -36,15 +25,11 @@ interface FocusRing {
 
 describe('the web chat conversation in a real browser (issue 12)', () => {
   let harness: BotHarness;
-  let profile: string;
   let context: BrowserContext;
   let consoleLines: string[];
 
   async function open(viewport: { width: number; height: number }, locale = 'en-US'): Promise<Page> {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    context = await launchChromium({
       viewport,
       locale,
     });
@@ -100,13 +85,11 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
 
   beforeEach(async function () {
     harness = await startHarness(this.currentTest?.title.includes('demo account') ? { SANDBOX_SEED: DEMO_SEED } : {});
-    profile = await mkdtemp(path.join(tmpdir(), 'webchat-conversation-'));
   });
 
   afterEach(async () => {
-    await context?.close();
+    await closeChromium(context);
     await harness?.stop();
-    await rm(profile, { recursive: true, force: true });
   });
 
   it('walks the demo account through the whole closure and saves each step for the README', async () => {

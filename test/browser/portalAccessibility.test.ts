@@ -1,45 +1,24 @@
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { closeChromium, launchChromium, STEP_TIMEOUT_MS } from '../support/chromium';
 import { accessibilityViolations, describeViolations } from '../support/axe';
-
-/** Debian's package; nothing may download a browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const STEP_TIMEOUT_MS = 20_000;
 
 describe('accessibility of the sandbox "My data requests" page (axe-core, WCAG 2.1 A and AA)', () => {
   let t: TestSandbox;
-  let profile: string;
   let context: BrowserContext;
 
   beforeEach(async () => {
     t = await startTestSandbox();
-    profile = await mkdtemp(path.join(tmpdir(), 'portal-axe-'));
     // axe is injected as a script, which the page's CSP forbids: this context bypasses CSP.
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    context = await launchChromium({
       bypassCSP: true,
     });
   });
 
   afterEach(async () => {
-    await context?.close();
+    await closeChromium(context);
     await t?.stop();
-    await rm(profile, { recursive: true, force: true });
   });
 
   it('finds no violation on the sign-in, its error state, the requests list and the confirmation', async () => {

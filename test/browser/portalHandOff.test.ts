@@ -1,46 +1,27 @@
 import { strict as assert } from 'node:assert';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
+import { closeChromium, launchChromium, STEP_TIMEOUT_MS } from '../support/chromium';
 
 const KIM = TEST_SEED.users[0];
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
-/** Debian's package; nothing may download a browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Polling every second, a bot turn shows up within a few seconds; generous for slow machines. */
-const STEP_TIMEOUT_MS = 20_000;
 
 describe('the portal hand-off in the web chat page, in a real browser (CLOSURE=portal)', () => {
   let harness: BotHarness;
-  let profile: string;
   let context: BrowserContext;
 
   beforeEach(async () => {
     harness = await startHarness({ CLOSURE: 'portal' });
-    profile = await mkdtemp(path.join(tmpdir(), 'webchat-portal-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    context = await launchChromium({
       viewport: { width: 1100, height: 900 },
     });
   });
 
   afterEach(async () => {
-    await context?.close();
+    await closeChromium(context);
     await harness?.stop();
-    await rm(profile, { recursive: true, force: true });
   });
 
   it('walks warning, Yes, the steps, the sandbox "My data requests" page (export, close, Yes), then the bot\'s verified "your account is closed"', async () => {

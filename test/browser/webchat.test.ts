@@ -1,25 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
+import { closeChromium, launchChromium, STEP_TIMEOUT_MS } from '../support/chromium';
 
 const KIM = TEST_SEED.users[0];
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
-/** Debian's package (CI installs it in .ci/run); nothing may download a browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Polling every second, a bot turn shows up within a few seconds; generous for slow CI machines. */
-const STEP_TIMEOUT_MS = 20_000;
 
 interface BrowserProblems {
   readonly console: string[];
@@ -50,24 +37,18 @@ async function watchProblems(context: BrowserContext): Promise<BrowserProblems> 
 
 describe('the web chat page in a real browser', () => {
   let harness: BotHarness;
-  let profile: string;
   let context: BrowserContext;
 
   beforeEach(async () => {
     harness = await startHarness();
-    profile = await mkdtemp(path.join(tmpdir(), 'webchat-browser-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    context = await launchChromium({
       viewport: { width: 1100, height: 900 },
     });
   });
 
   afterEach(async () => {
-    await context?.close();
+    await closeChromium(context);
     await harness?.stop();
-    await rm(profile, { recursive: true, force: true });
   });
 
   it("closes an account from the page over Web Chat's default WebSocket transport: sign-in in a popup without a code, skipped export, pressed Yes", async () => {
