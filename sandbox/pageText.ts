@@ -1,4 +1,4 @@
-import { t } from '../locales/i18n';
+import { t, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
 
 /**
@@ -12,4 +12,40 @@ export function pageText(key: string, html: Readonly<Record<string, string>> = {
   let text = escapeHtml(t(`sandbox.${key}`, markers));
   slots.forEach((slot, i) => (text = text.split(`\u0001${i}\u0001`).join(html[slot])));
   return text;
+}
+
+/**
+ * The HTML every sandbox page shares: its language, the viewport, the common styles (plus the page's own `css`),
+ * the banner saying it is a stand-in, and the page's `main` content. Call it inside `inLanguageOf(language)`.
+ */
+export function pageShell(page: {
+  language: Language;
+  title: string;
+  maxWidthRem: number;
+  css: string;
+  banner: string;
+  main: string;
+}): string {
+  return `<!doctype html>
+<html lang="${escapeHtml(page.language)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${page.title}</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: ${page.maxWidthRem}rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5; }
+label { display: block; margin-top: 1rem; font-weight: 600; }
+input { width: 100%; padding: .5rem; font-size: 1rem; box-sizing: border-box; }
+.problem { color: #a4262c; border-left: 4px solid #a4262c; padding-left: .75rem; }
+${page.css}
+</style>
+</head>
+<body>
+<main>
+<p>${page.banner}</p>
+${page.main}
+</main>
+</body>
+</html>
+`;
 }

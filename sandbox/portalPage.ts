@@ -1,6 +1,6 @@
 import { inLanguageOf, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
-import { pageText } from './pageText';
+import { pageShell, pageText } from './pageText';
 
 /** Keys of `sandbox.portal.problems` (and the sign-in page's lockout) in the locale files. */
 export type PortalProblem = 'noAccount' | 'wrongPassword' | 'sessionEnded' | 'lockedOut';
@@ -29,31 +29,16 @@ export type PortalScreen =
  * Labelled fields, one heading per screen, problems announced to screen readers.
  */
 export function renderPortalPage(screen: PortalScreen, language: Language): string {
-  return inLanguageOf(
-    language,
-    () => `<!doctype html>
-<html lang="${escapeHtml(language)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${pageText('portal.title', { screen: title(screen) })}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 34rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5; }
-label { display: block; margin-top: 1rem; font-weight: 600; }
-input { width: 100%; padding: .5rem; font-size: 1rem; box-sizing: border-box; }
-button { margin-top: 1rem; margin-right: .5rem; padding: .5rem 1.5rem; font-size: 1rem; }
-.problem { color: #a4262c; border-left: 4px solid #a4262c; padding-left: .75rem; }
-.notice { border-left: 4px solid #0b6a0b; padding-left: .75rem; }
-</style>
-</head>
-<body>
-<main>
-<p>${pageText('portal.banner')}</p>
-${body(screen, `<input type="hidden" name="ui_locales" value="${escapeHtml(language)}">`)}
-</main>
-</body>
-</html>
-`,
+  return inLanguageOf(language, () =>
+    pageShell({
+      language,
+      title: pageText('portal.title', { screen: title(screen) }),
+      maxWidthRem: 34,
+      css: `button { margin-top: 1rem; margin-right: .5rem; padding: .5rem 1.5rem; font-size: 1rem; }
+.notice { border-left: 4px solid #0b6a0b; padding-left: .75rem; }`,
+      banner: pageText('portal.banner'),
+      main: body(screen, `<input type="hidden" name="ui_locales" value="${escapeHtml(language)}">`),
+    }),
   );
 }
 

@@ -1,6 +1,6 @@
 import { inLanguageOf, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
-import { pageText } from './pageText';
+import { pageShell, pageText } from './pageText';
 
 /** What went wrong, as a key of `sandbox.signIn.problems` in the locale files (`lockedOut` says what Entra's AADSTS50053 says: locked for a while, whatever password comes next). */
 export type SignInProblem = 'unknownUser' | 'wrongPassword' | 'closedAccount' | 'expiredLink' | 'lockedOut';
@@ -22,31 +22,16 @@ export type SignInPage =
  * problems announced to screen readers. The form carries the language on, so its answer is in the same one.
  */
 export function renderSignInPage(page: SignInPage, language: Language): string {
-  return inLanguageOf(
-    language,
-    () => `<!doctype html>
-<html lang="${escapeHtml(language)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${pageText(page.kind === 'code' || page.kind === 'done' ? 'signIn.signedInTitle' : 'signIn.title')}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5; }
-label { display: block; margin-top: 1rem; font-weight: 600; }
-input { width: 100%; padding: .5rem; font-size: 1rem; box-sizing: border-box; }
-button { margin-top: 1.5rem; padding: .5rem 1.5rem; font-size: 1rem; }
-.problem { color: #a4262c; border-left: 4px solid #a4262c; padding-left: .75rem; }
-.code { font-size: 2.5rem; letter-spacing: .3rem; font-family: ui-monospace, monospace; }
-</style>
-</head>
-<body>
-<main>
-<p>${pageText('signIn.banner')}</p>
-${body(page, language)}
-</main>
-</body>
-</html>
-`,
+  return inLanguageOf(language, () =>
+    pageShell({
+      language,
+      title: pageText(page.kind === 'code' || page.kind === 'done' ? 'signIn.signedInTitle' : 'signIn.title'),
+      maxWidthRem: 28,
+      css: `button { margin-top: 1.5rem; padding: .5rem 1.5rem; font-size: 1rem; }
+.code { font-size: 2.5rem; letter-spacing: .3rem; font-family: ui-monospace, monospace; }`,
+      banner: pageText('signIn.banner'),
+      main: body(page, language),
+    }),
   );
 }
 
