@@ -25,7 +25,10 @@ interface Options {
   readonly parked: number;
   readonly coldRuns: number;
   readonly output: string;
-  /** `--profile DIR`: the bots write V8 CPU profiles there (`--cpu-prof`), for docs/scaling.md's "where the time goes". */
+  /**
+   * `--profile DIR`: a V8 CPU profile of each server over each measured phase (`welcome-<storage>-<n>conn-<server>`,
+   * `closure-<storage>`), for docs/scaling.md's "where the time goes"; warm-up and start-up are not in them.
+   */
   readonly profileDir?: string;
 }
 
@@ -113,20 +116,24 @@ async function main(): Promise<void> {
   try {
     const echo = await started(startServerProcess('echo bot', 'bench/echoBot.ts', {}, serverCpu));
     const memoryBot = await started(
-      startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu, options.profileDir),
+      startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu),
     );
     const fileBot = await started(
-      startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu, options.profileDir),
+      startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu),
     );
 
     const welcome: Array<BenchReport['welcome'][number]> = [];
     for (const connections of [1, 10]) {
-      const echoRate = await rateOf(echo, connections, options, connector.url);
+      const echoRate = await profiled(echo, options, `welcome-${connections}conn-echo`, () =>
+        rateOf(echo, connections, options, connector.url),
+      );
       for (const [storage, bot] of [
         ['memory', memoryBot],
         ['file', fileBot],
       ] as const) {
-        const botRate = await rateOf(bot, connections, options, connector.url);
+        const botRate = await profiled(bot, options, `welcome-${connections}conn-bot-${storage}`, () =>
+          rateOf(bot, connections, options, connector.url),
+        );
         welcome.push({
           storage,
           connections,
@@ -137,8 +144,12 @@ async function main(): Promise<void> {
       }
     }
     const closure = {
-      memory: await closuresOn(memoryBot, users.slice(0, options.closures), connector.url),
-      file: await closuresOn(fileBot, users.slice(options.closures, options.closures * 2), connector.url),
+      memory: await profiled(memoryBot, options, 'closure-memory', () =>
+        closuresOn(memoryBot, users.slice(0, options.closures), connector.url),
+      ),
+      file: await profiled(fileBot, options, 'closure-file', () =>
+        closuresOn(fileBot, users.slice(options.closures, options.closures * 2), connector.url),
+      ),
     };
     const parkingBot = await started(startServerProcess('bot (parking)', 'bench/botServer.ts', botEnv('memory', 'parked'), serverCpu));
     const parked = await parkOn(parkingBot, users.slice(options.closures * 2), connector.url);
@@ -185,6 +196,18 @@ async function main(): Promise<void> {
     await sandbox.stop();
     await connector.stop();
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `phase`, with `server` writing a CPU profile of it to `<profileDir>/<name>.cpuprofile` when profiling. */
+async function profiled<T>(server: BenchServer, options: Options, name: string, phase: () => Promise<T>): Promise<T> {
+  if (!options.profileDir) return phase();
+  await mkdir(options.profileDir, { recursive: true });
+  await server.startProfile();
+  try {
+    return await phase();
+  } finally {
+    await server.stopProfile(path.join(options.profileDir, `${name}.cpuprofile`));
   }
 }
 

@@ -32,7 +32,13 @@ export interface BenchServer {
   readonly name: string;
   readonly url: string;
   readonly pid: number;
-  probe(type: ProbeRequest['type']): Promise<ProbeAnswer>;
+  probe(type: 'cpu' | 'memory'): Promise<ProbeAnswer>;
+  /** Starts a CPU profile of this process's main thread (node:inspector inside it). */
+  startProfile(): Promise<void>;
+  /** Stops the profile started last and writes it to `file` (a `.cpuprofile` for Chrome DevTools or bench/profileSummary.ts). */
+  stopProfile(file: string): Promise<void>;
+  /** Writes a V8 heap snapshot of this process to `file`. */
+  heapSnapshot(file: string): Promise<void>;
   /** Error records the process has logged so far (JSON lines on stderr). */
   errors(): number;
   stop(): Promise<void>;
@@ -50,12 +56,8 @@ export async function startServerProcess(
   entry: string,
   env: Record<string, string>,
   cpu: string | undefined,
-  profileDir?: string,
 ): Promise<BenchServer> {
-  const profile = profileDir
-    ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name.replace(/\W+/g, '-')}.cpuprofile`]
-    : [];
-  const [command, args] = pinnedCommand(cpu, process.execPath, [...TSX_NODE_ARGS, ...profile, entry]);
+  const [command, args] = pinnedCommand(cpu, process.execPath, [...TSX_NODE_ARGS, entry]);
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const url = await readyLine(child, name, (line) => (line.startsWith(READY_PREFIX) ? line.slice(READY_PREFIX.length).trim() : undefined));
   let errors = 0;
@@ -68,16 +70,26 @@ export async function startServerProcess(
     waiting.get(answer.id)?.(answer);
     waiting.delete(answer.id);
   });
+  const ask = (request: ProbeRequest) =>
+    new Promise<ProbeAnswer>((resolve) => {
+      waiting.set(request.id, resolve);
+      child.send(request);
+    });
   return {
     name,
     url,
     pid: child.pid ?? 0,
     probe(type) {
-      const id = ++nextId;
-      return new Promise((resolve) => {
-        waiting.set(id, resolve);
-        child.send({ type, id } satisfies ProbeRequest);
-      });
+      return ask({ type, id: ++nextId });
+    },
+    startProfile: async () => {
+      await ask({ type: 'profileStart', id: ++nextId });
+    },
+    stopProfile: async (file) => {
+      await ask({ type: 'profileStop', id: ++nextId, file });
+    },
+    heapSnapshot: async (file) => {
+      await ask({ type: 'heapSnapshot', id: ++nextId, file });
     },
     errors: () => errors,
     stop: () => stopChild(child),

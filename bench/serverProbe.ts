@@ -1,28 +1,67 @@
 /**
  * What a benchmarked server process (bench/botServer.ts, bench/echoBot.ts) tells the orchestrator over its IPC
  * channel: its own CPU time and, after full garbage collections, its heap and RSS. Measured inside the process
- * so the figures are that process's alone (the load generator and the sandbox run in others).
+ * so the figures are that process's alone (the load generator and the sandbox run in others). With `--profile`,
+ * the orchestrator also starts and stops a V8 CPU profile around each measured phase (node:inspector), so a
+ * profile holds that phase's turns and not the process's start-up.
  */
-export type ProbeRequest = { readonly type: 'cpu' | 'memory'; readonly id: number };
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
+import { writeHeapSnapshot } from 'node:v8';
+
+export type ProbeRequest =
+  | { readonly type: 'cpu' | 'memory' | 'profileStart'; readonly id: number }
+  | { readonly type: 'profileStop' | 'heapSnapshot'; readonly id: number; readonly file: string };
 export type ProbeAnswer = { readonly id: number; readonly cpuMs?: number; readonly heapUsed?: number; readonly rss?: number };
 
 /** Printed on stdout once the server listens, followed by its base URL. */
 export const READY_PREFIX = 'BENCH-READY ';
 
 export function answerProbes(): void {
+  let profiler: Session | undefined;
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => {
+      profiler?.post(method, params, (error, result) => (error ? reject(error) : resolve(result)));
+    });
   process.on('message', (message: ProbeRequest) => {
-    if (message.type === 'cpu') {
-      const usage = process.cpuUsage();
-      process.send?.({ id: message.id, cpuMs: (usage.user + usage.system) / 1000 } satisfies ProbeAnswer);
-      return;
+    const answer = (fields: Omit<ProbeAnswer, 'id'> = {}) => process.send?.({ id: message.id, ...fields } satisfies ProbeAnswer);
+    switch (message.type) {
+      case 'cpu': {
+        const usage = process.cpuUsage();
+        answer({ cpuMs: (usage.user + usage.system) / 1000 });
+        return;
+      }
+      case 'memory': {
+        // Several passes: the first may only move objects to the old generation; weak callbacks run in between.
+        const gc = (globalThis as { gc?: () => void }).gc;
+        for (let pass = 0; pass < 4; pass++) gc?.();
+        const usage = process.memoryUsage();
+        answer({ heapUsed: usage.heapUsed, rss: usage.rss });
+        return;
+      }
+      case 'heapSnapshot':
+        // For a diff of what a parked conversation keeps (Chrome DevTools, Memory, Comparison).
+        writeHeapSnapshot(message.file);
+        answer();
+        return;
+      case 'profileStart':
+        profiler = new Session();
+        profiler.connect();
+        void post('Profiler.enable')
+          .then(() => post('Profiler.start'))
+          .then(() => answer());
+        return;
+      case 'profileStop':
+        void post('Profiler.stop')
+          .then((result) => writeFile(message.file, JSON.stringify((result as { profile: unknown }).profile)))
+          .then(() => {
+            profiler?.disconnect();
+            profiler = undefined;
+            answer();
+          });
+        return;
     }
-    // Several passes: the first may only move objects to the old generation; weak callbacks run in between.
-    const gc = (globalThis as { gc?: () => void }).gc;
-    for (let pass = 0; pass < 4; pass++) gc?.();
-    const usage = process.memoryUsage();
-    process.send?.({ id: message.id, heapUsed: usage.heapUsed, rss: usage.rss } satisfies ProbeAnswer);
   });
-  // The orchestrator going away ends this process too; an orderly exit on SIGTERM writes a --cpu-prof profile.
   process.on('disconnect', () => process.exit(0));
   process.once('SIGTERM', () => process.exit(0));
 }
