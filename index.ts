@@ -612,12 +612,15 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** Runs the bot as a program: `npm start` runs this file itself; the built start (dist/index.js) calls this. */
-export function run(): void {
-  main().catch((error: unknown) => {
+/**
+ * Runs the bot as a program: `npm start` runs this file itself; the built start (dist/index.js) calls this, and
+ * keeps its code cache only from a start that got this far (resolved once the bot listens).
+ */
+export function run(): Promise<void> {
+  return main().catch((error: unknown) => {
     process.stderr.write(`Account Closure Bot failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
 }
 
-if (require.main === module) run();
+if (require.main === module) void run();

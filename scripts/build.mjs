@@ -75,29 +75,45 @@ const ownImportsAsRequire = {
 };
 
 /**
- * dist/index.js. Turns the compile cache on (Node >= 22.1:
- * https://nodejs.org/api/module.html#moduleenablecompilecachecachedir) before the bundle is compiled: the cache
- * only serves modules compiled after it is enabled. With no argument Node uses NODE_COMPILE_CACHE, else
- * os.tmpdir()/node-compile-cache, and NODE_DISABLE_COMPILE_CACHE=1 turns it off; it never throws (a folder it cannot
- * write gives status FAILED and a start without the cache). Node 20 has no such function and starts without it.
+ * dist/index.js: loads the bundle with a V8 code cache made after a start, then runs it.
  *
- * Stack traces name the TypeScript file and line through app.js.map, read on the first stack that has a frame in
- * the bundle: Node's own --enable-source-maps reads and indexes the 7 MB map when the bundle loads, ~70 ms of every
- * start (measured, docs/scaling.md). CallSite's own text is kept, with the bundle's position replaced by the source's
+ * V8 compiles most functions lazily, on their first call, and ~10 MB of bundle is a lot of first calls. Node's own
+ * compile cache (module.enableCompileCache, Node >= 22.1: https://nodejs.org/api/module.html#module-compile-cache)
+ * keeps only what is compiled when a file is loaded (1 MB of cache here, a start 0.6-1.0 s on Node 24), and Node 20
+ * has none. `script.createCachedData()` made once the start is over holds every function the start compiled
+ * (https://nodejs.org/api/vm.html#scriptcreatecacheddata; 7 MB here), and the next start takes 0.35-0.6 s on Node 24
+ * and 0.65-0.8 s on Node 20 (CPU to listening: 650 instead of 930 ms): docs/scaling.md, "Cold start".
+ *
+ * The cache file sits beside the bundle, named after the Node version, the architecture and the bundle's SHA-256,
+ * so a rebuilt bundle or another Node never reads another's cache: V8 rejects a cache of another V8 version or other
+ * flags (`cachedDataRejected`, then a normal compile), but knows the source only by its length
+ * (SerializedCodeData::SourceHash in v8/src/snapshot/code-serializer.cc). It is written at
+ * by a start that got as far as listening (not by a failed start, nor a test that only loads the bundle), when none
+ * was accepted, once: 10 s after it listens (~100 ms on the event loop, measured, once per build and Node; a process that is
+ * later killed keeps it too) or at exit if that comes first, through a temporary file and a rename so another instance never reads half of one;
+ * where dist/ cannot be written the bot starts without it, every time, and nothing else changes.
+ *
+ * The wrapper is Node's own (Module.wrap) on a line of its own with lineOffset -1, so positions in stack traces are
+ * app.js's. They name the TypeScript file and line through app.js.map, read on the first stack that has a frame in
+ * the bundle: Node's --enable-source-maps reads and indexes the 7 MB map when the bundle loads (~70 ms of every
+ * start, measured). CallSite's own text is kept, with the bundle's position replaced by the source's
  * (https://v8.dev/docs/stack-trace-api; module.SourceMap: https://nodejs.org/api/module.html#class-modulesourcemap).
  */
+const CACHE_AFTER_MS = 10_000;
 const ENTRY = `'use strict';
 // Written by scripts/build.mjs, which says why.
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
 const nodeModule = require('node:module');
-const { readFileSync } = require('node:fs');
 const path = require('node:path');
-if (typeof nodeModule.enableCompileCache === 'function') nodeModule.enableCompileCache();
+const vm = require('node:vm');
 
 const bundle = path.join(__dirname, 'app.js');
+
 let sourceMap;
 function sourcePosition(site) {
   if (site.getFileName() !== bundle) return undefined;
-  sourceMap ??= new nodeModule.SourceMap(JSON.parse(readFileSync(bundle + '.map', 'utf8')));
+  sourceMap ??= new nodeModule.SourceMap(JSON.parse(fs.readFileSync(bundle + '.map', 'utf8')));
   const entry = sourceMap.findEntry(site.getLineNumber() - 1, site.getColumnNumber() - 1);
   if (!entry || !entry.originalSource) return undefined;
   return path.resolve(__dirname, entry.originalSource) + ':' + (entry.originalLine + 1) + ':' + (entry.originalColumn + 1);
@@ -121,9 +137,45 @@ Error.prepareStackTrace = (error, sites) => {
   return header + sites.map((site) => '\\n    at ' + frame(site)).join('');
 };
 
-const app = require('./app.js');
-if (require.main === module) app.run();
-module.exports = app;
+const bytes = fs.readFileSync(bundle);
+const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+const cacheFile = path.join(__dirname, 'app.js.' + process.version + '-' + process.arch + '-' + digest + '.cache');
+let cachedData;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch {
+  cachedData = undefined;
+}
+const [head, tail] = nodeModule.wrap('\\u0000').split('\\u0000');
+const script = new vm.Script(head + '\\n' + bytes.toString('utf8') + '\\n' + tail, { filename: bundle, lineOffset: -1, cachedData });
+let started = false;
+let kept = cachedData !== undefined && !script.cachedDataRejected;
+function keepCache() {
+  if (kept || !started) return;
+  kept = true;
+  const temporary = cacheFile + '.' + process.pid + '.tmp';
+  try {
+    fs.writeFileSync(temporary, script.createCachedData());
+    fs.renameSync(temporary, cacheFile);
+  } catch {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+process.once('exit', keepCache);
+
+const app = new nodeModule.Module(bundle, module);
+app.filename = bundle;
+app.paths = nodeModule.Module._nodeModulePaths(__dirname);
+require.cache[bundle] = app;
+script.runInThisContext()(app.exports, nodeModule.createRequire(bundle), app, bundle, __dirname);
+app.loaded = true;
+if (require.main === module) {
+  app.exports.run().then(() => {
+    started = true;
+    setTimeout(keepCache, ${CACHE_AFTER_MS}).unref();
+  });
+}
+module.exports = app.exports;
 `;
 
 await rm(dist, { recursive: true, force: true });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import nodeModule from 'node:module';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,8 +13,6 @@ const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 /** sandbox/demoSeed.json, which the built start must find beside the bundle. */
 const DEMO_USER = { upn: 'ada@fabrikamvolunteers.example', password: 'Passw0rd!' };
-/** Node >= 22.1 has module.enableCompileCache (https://nodejs.org/api/module.html#moduleenablecompilecachecachedir). */
-const HAS_COMPILE_CACHE = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 
 /**
  * The production start as App Service runs it: `node scripts/build.mjs <dir>` (what `npm run build` runs after the
@@ -47,7 +44,6 @@ describe('the production build (node dist/index.js)', function () {
         DATA_DIR: dataDir,
         SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'),
         SANDBOX_PORT: '0',
-        NODE_COMPILE_CACHE: path.join(work, 'compile-cache'),
         ...env,
       },
       preload,
@@ -138,21 +134,46 @@ describe('the production build (node dist/index.js)', function () {
     assert.doesNotMatch(stdout, /app\.js:\d+/);
   });
 
-  it('keeps a compile cache where NODE_COMPILE_CACHE says (Node >= 22.1), and starts where that folder cannot be written', async function () {
-    if (!HAS_COMPILE_CACHE) this.skip();
-    const cache = path.join(work, 'compile-cache');
-    await rm(cache, { recursive: true, force: true });
-    const first = await startBuilt('cache');
-    first.kill('SIGTERM');
-    await first.waitForExit();
-    assert.ok((await readdir(cache, { recursive: true })).length > 0, 'Node wrote its code cache');
+  it('keeps a V8 code cache beside the bundle from a start that listened, and starts alike with a bad or unwritable one', async () => {
+    const cacheFiles = async () => (await readdir(dist)).filter((name) => name.endsWith('.cache'));
+    for (const name of await cacheFiles()) await rm(path.join(dist, name), { recursive: true, force: true });
+    // A process that only loads the bundle (as the stack trace test does) keeps no cache.
+    await run(process.execPath, ['-e', `require(${JSON.stringify(path.join(dist, 'index.js'))})`], { cwd: work });
+    assert.deepEqual(await cacheFiles(), []);
 
-    // A folder that cannot be made (a file is in its way: ENOTDIR, which permissions would not give a root user).
-    const inTheWay = path.join(work, 'a-file');
-    await writeFile(inTheWay, '');
-    const unwritable = await startBuilt('no-cache', { NODE_COMPILE_CACHE: path.join(inTheWay, 'cache') });
+    const first = await startBuilt('cache-first');
+    first.kill('SIGTERM');
+    assert.equal((await first.waitForExit()).code, 0, first.output());
+    const [cache] = await cacheFiles();
+    assert.match(cache ?? '', new RegExp(`^app\\.js\\.${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{32}\\.cache$`));
+    const cacheFile = path.join(dist, cache);
+    const made = await readFile(cacheFile);
+    assert.ok(
+      made.byteLength > 1_000_000,
+      `a cache of the functions the start compiled, not just the top level (${made.byteLength} bytes)`,
+    );
+
+    // V8 rejects a damaged cache; the bot compiles normally, serves, and writes a good one at exit.
+    await writeFile(cacheFile, Buffer.alloc(made.byteLength, 7));
+    const damaged = await startBuilt('cache-damaged');
+    assert.equal((await fetch(`${damaged.url}/healthz`)).status, 200);
+    damaged.kill('SIGTERM');
+    assert.equal((await damaged.waitForExit()).code, 0, damaged.output());
+    assert.notDeepEqual(await readFile(cacheFile), Buffer.alloc(made.byteLength, 7));
+
+    // Where the cache cannot be read or written (a folder in its place), the bot starts and stops as ever.
+    await rm(cacheFile);
+    await mkdir(cacheFile);
+    const unwritable = await startBuilt('cache-unwritable');
     assert.equal((await fetch(`${unwritable.url}/healthz`)).status, 200);
     unwritable.kill('SIGTERM');
     assert.equal((await unwritable.waitForExit()).code, 0, unwritable.output());
+    assert.deepEqual(await readdir(cacheFile), []);
+    assert.deepEqual(
+      (await readdir(dist)).filter((name) => name.endsWith('.tmp')),
+      [],
+      'no temporary file left behind',
+    );
+    await rm(cacheFile, { recursive: true });
   });
 });
