@@ -5,7 +5,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, type ReplyActivity } from '../support/botHarness';
+import { startAzurite } from '../support/azurite';
 import { startBuiltBotProcess, type NodeProcess } from '../support/botProcess';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
 
@@ -50,6 +52,32 @@ describe('the production build (node dist/index.js)', function () {
     );
   }
 
+  /** Sends activities as one Emulator user in one conversation, replies in the response (expectReplies). */
+  function conversation(bot: NodeProcess): (activity: Record<string, unknown>) => Promise<ReplyActivity[]> {
+    const userId = `built-${randomUUID().slice(0, 8)}`;
+    return async (activity) => {
+      const response = await fetch(`${bot.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          channelId: 'emulator',
+          serviceUrl: connector.url,
+          conversation: { id: `conv-${userId}` },
+          from: { id: userId, name: 'Someone' },
+          recipient: { id: 'bot', name: 'Account Closure Bot' },
+          deliveryMode: 'expectReplies',
+          id: `act-${randomUUID()}`,
+          timestamp: new Date().toISOString(),
+          locale: 'en-US',
+          ...activity,
+        }),
+      });
+      const text = await response.text();
+      assert.equal(response.status, 200, text);
+      return ((text ? JSON.parse(text) : {}) as { activities?: ReplyActivity[] }).activities?.filter((a) => a.type === 'message') ?? [];
+    };
+  }
+
   it('is one bundle and its entry, with the files read at run time beside it and no compiled tree', async () => {
     const files = (await readdir(dist, { recursive: true })).map((name) => name.split(path.sep).join('/'));
     assert.deepEqual(files.filter((name) => name.endsWith('.js')).sort(), ['app.js', 'index.js', 'web/main.js']);
@@ -67,28 +95,7 @@ describe('the production build (node dist/index.js)', function () {
       assert.equal(bundle.status, 200, 'the Web Chat bundle, found through require.resolve from the bundle');
       assert.ok((await bundle.arrayBuffer()).byteLength > 100_000);
 
-      const userId = `built-${randomUUID().slice(0, 8)}`;
-      const send = async (activity: Record<string, unknown>): Promise<ReplyActivity[]> => {
-        const response = await fetch(`${bot.url}/api/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            channelId: 'emulator',
-            serviceUrl: connector.url,
-            conversation: { id: `conv-${userId}` },
-            from: { id: userId, name: 'Someone' },
-            recipient: { id: 'bot', name: 'Account Closure Bot' },
-            deliveryMode: 'expectReplies',
-            id: `act-${randomUUID()}`,
-            timestamp: new Date().toISOString(),
-            locale: 'en-US',
-            ...activity,
-          }),
-        });
-        const text = await response.text();
-        assert.equal(response.status, 200, text);
-        return ((text ? JSON.parse(text) : {}) as { activities?: ReplyActivity[] }).activities?.filter((a) => a.type === 'message') ?? [];
-      };
+      const send = conversation(bot);
       // The demo seed (sandbox/demoSeed.json beside the bundle) is what lets this user sign in.
       const signInPage = await submitSignInPage(
         signInLinkOf(await send({ type: 'message', text: 'close my account' })),
@@ -123,6 +130,35 @@ describe('the production build (node dist/index.js)', function () {
     );
     const azure = loaded.filter((file) => /node_modules[\\/](@azure[\\/]storage-blob|botbuilder-azure-blobs)[\\/]/.test(file));
     assert.deepEqual(azure, []);
+  });
+
+  it('with STORAGE=blob (Azurite) loads the Blob SDKs from node_modules and keeps conversation state there', async () => {
+    const azurite = await startAzurite();
+    try {
+      const container = `built-${randomUUID().slice(0, 8)}`;
+      const containerClient = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
+      await containerClient.create();
+      const bot = await startBuilt('blob', {
+        STORAGE: 'blob',
+        STORAGE_BLOB_CONNECTION_STRING: azurite.connectionString,
+        STORAGE_BLOB_CONTAINER: container,
+      });
+      try {
+        const replies = await conversation(bot)({ type: 'message', text: 'close my account' });
+        assert.ok(signInLinkOf(replies), 'the sign-in card');
+        const names: string[] = [];
+        for await (const blob of containerClient.listBlobsFlat()) names.push(blob.name);
+        assert.ok(
+          names.some((name) => name.includes('conv-built-')),
+          `conversation state in the container: ${names.join(', ')}`,
+        );
+      } finally {
+        bot.kill('SIGTERM');
+        assert.equal((await bot.waitForExit()).code, 0, bot.output());
+      }
+    } finally {
+      await azurite.stop();
+    }
   });
 
   it("names the TypeScript file and line in a stack trace from the bundle (app.js.map, read when it's needed)", async () => {
