@@ -23,6 +23,8 @@ interface Options {
   readonly warmupSeconds: number;
   readonly closures: number;
   readonly parked: number;
+  /** Conversations parked before the heap is measured, so caches and JIT-compiled code settle first. */
+  readonly parkedWarmup: number;
   readonly coldRuns: number;
   readonly output: string;
   /**
@@ -55,6 +57,7 @@ function parseOptions(argv: readonly string[]): Options {
     warmupSeconds: tiny ? 0.2 : 1,
     closures: tiny ? 2 : 40,
     parked: tiny ? 3 : 200,
+    parkedWarmup: tiny ? 1 : 50,
     coldRuns: tiny ? 1 : 3,
     output: value('output') ?? path.join(__dirname, 'results', 'latest.json'),
     profileDir: value('profile') === undefined ? undefined : path.resolve(value('profile') as string),
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   const loadCpu = pin.available ? pin.loadCpu : undefined;
   if (loadCpu !== undefined) pinSelf(loadCpu);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'closure-bench-'));
-  const users: BenchUser[] = Array.from({ length: options.closures * 2 + options.parked }, (_, i) => ({
+  const users: BenchUser[] = Array.from({ length: options.closures * 2 + options.parkedWarmup + options.parked }, (_, i) => ({
     upn: `user${i + 1}@benchclub.example`,
     password: `bench-pass-${i + 1}`,
   }));
@@ -115,12 +118,8 @@ async function main(): Promise<void> {
   };
   try {
     const echo = await started(startServerProcess('echo bot', 'bench/echoBot.ts', {}, serverCpu));
-    const memoryBot = await started(
-      startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu),
-    );
-    const fileBot = await started(
-      startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu),
-    );
+    const memoryBot = await started(startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu));
+    const fileBot = await started(startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu));
 
     const welcome: Array<BenchReport['welcome'][number]> = [];
     for (const connections of [1, 10]) {
@@ -152,7 +151,7 @@ async function main(): Promise<void> {
       ),
     };
     const parkingBot = await started(startServerProcess('bot (parking)', 'bench/botServer.ts', botEnv('memory', 'parked'), serverCpu));
-    const parked = await parkOn(parkingBot, users.slice(options.closures * 2), connector.url);
+    const parked = await parkOn(parkingBot, users.slice(options.closures * 2), options.parkedWarmup, connector.url);
     const loggedErrors = servers.reduce((sum, server) => sum + server.errors(), 0);
     await Promise.all(servers.map((server) => server.stop()));
     servers.length = 0;
@@ -180,6 +179,7 @@ async function main(): Promise<void> {
         closures: options.closures,
         closureConcurrency: CLOSURE_CONCURRENCY,
         parked: options.parked,
+        parkedWarmup: options.parkedWarmup,
         coldRuns: options.coldRuns,
       },
       welcome,
@@ -252,22 +252,33 @@ async function closuresOn(bot: BenchServer, users: readonly BenchUser[], service
   };
 }
 
-async function parkOn(bot: BenchServer, users: readonly BenchUser[], serviceUrl: string): Promise<BenchReport['parked']> {
+async function parkOn(
+  bot: BenchServer,
+  users: readonly BenchUser[],
+  warmupCount: number,
+  serviceUrl: string,
+): Promise<BenchReport['parked']> {
   const channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
-  // One conversation first, so lazily built caches and compiled code are not counted as per-conversation state.
-  const [first, ...rest] = users;
-  if (first) await parkAtWarning(channel, first);
+  // Some conversations first, so lazily built caches and the code the JIT compiles for them are not counted as
+  // per-conversation state; the figure is the data heap (V8's code spaces left out, see serverProbe.ts).
+  const warmup = users.slice(0, warmupCount);
+  const measured = users.slice(warmupCount);
+  await inParallel(warmup, CLOSURE_CONCURRENCY, async (user) => {
+    await parkAtWarning(channel, user);
+  });
   const before = await bot.probe('memory');
-  await inParallel(rest, CLOSURE_CONCURRENCY, async (user) => {
+  await inParallel(measured, CLOSURE_CONCURRENCY, async (user) => {
     await parkAtWarning(channel, user);
   });
   const after = await bot.probe('memory');
   channel.close();
-  const count = Math.max(1, rest.length);
+  const count = Math.max(1, measured.length);
+  const per = (field: 'heapUsed' | 'dataHeapUsed' | 'rss') => Math.round(((after[field] ?? 0) - (before[field] ?? 0)) / count);
   return {
-    conversations: rest.length,
-    heapBytesPerConversation: Math.round(((after.heapUsed ?? 0) - (before.heapUsed ?? 0)) / count),
-    rssBytesPerConversation: Math.round(((after.rss ?? 0) - (before.rss ?? 0)) / count),
+    conversations: measured.length,
+    heapBytesPerConversation: per('dataHeapUsed'),
+    heapWithCodeBytesPerConversation: per('heapUsed'),
+    rssBytesPerConversation: per('rss'),
   };
 }
 

@@ -36,7 +36,7 @@ describe('npm run bench (tiny mode)', function () {
       /welcome turn, file storage, 10 conn\.\s+[\d.]+ turns\/s .*>= 0\.6x/,
       /bot CPU per whole closure, memory .*\(2 ok, 0 failed\)\s+[\d.]+ ms\s+<= 10 ms/,
       /bot CPU per whole closure, file .*\(2 ok, 0 failed\)\s+[\d.]+ ms\s+<= 10 ms/,
-      /heap per conversation parked at warning .*RSS -?[\d.]+ KB each\s+-?[\d.]+ KB\s+<= 2 KB/,
+      /heap per conversation parked at warning .*with code -?[\d.]+ KB, RSS -?[\d.]+ KB each\s+-?[\d.]+ KB\s+<= 2 KB/,
       /cold start to \/healthz, npm start .*[\d.]+ s\s+< 0\.7 s/,
       /cold start to \/healthz, node dist\/index\.js/,
       /errors logged by the bots: 0/,
