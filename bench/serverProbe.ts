@@ -7,6 +7,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 export type ProbeRequest =
@@ -15,6 +16,8 @@ export type ProbeRequest =
 export type ProbeAnswer = {
   readonly id: number;
   readonly cpuMs?: number;
+  /** Time spent in garbage collection so far (perf_hooks `gc` entries), part of `cpuMs`. */
+  readonly gcMs?: number;
   readonly heapUsed?: number;
   /** `heapUsed` without V8's code spaces: what the program's objects take, not the machine code the JIT compiled. */
   readonly dataHeapUsed?: number;
@@ -26,6 +29,10 @@ export const READY_PREFIX = 'BENCH-READY ';
 
 export function answerProbes(): void {
   let profiler: Session | undefined;
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
   const post = (method: string, params?: object) =>
     new Promise<unknown>((resolve, reject) => {
       profiler?.post(method, params, (error, result) => (error ? reject(error) : resolve(result)));
@@ -35,7 +42,7 @@ export function answerProbes(): void {
     switch (message.type) {
       case 'cpu': {
         const usage = process.cpuUsage();
-        answer({ cpuMs: (usage.user + usage.system) / 1000 });
+        answer({ cpuMs: (usage.user + usage.system) / 1000, gcMs });
         return;
       }
       case 'memory': {
