@@ -108,6 +108,9 @@ export class OpenRecordIndex<T> implements RecordStore<T> {
   }
 
   private async mark(id: string): Promise<void> {
+    // Most writes of an open record find it marked already: a read says so without a failed create (an error
+    // built and thrown, and with file storage a lock taken and released) on every transition (issue 14's profile).
+    if (await this.options.index.get(id)) return;
     try {
       await this.options.index.create(id, {});
     } catch (error) {

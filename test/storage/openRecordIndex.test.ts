@@ -78,6 +78,38 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     assert.equal(records.gets, 1, 'one read per open record');
   });
 
+  it('marks a record once while it stays open: later writes read the mark instead of failing to create it', async () => {
+    let creates = 0;
+    const countedMarks = {
+      ...marks,
+      get: marks.get.bind(marks),
+      list: marks.list.bind(marks),
+      replace: marks.replace.bind(marks),
+      delete: marks.delete.bind(marks),
+      create: (id: string, value: OpenMark) => ((creates += 1), marks.create(id, value)),
+    };
+    const index = new OpenRecordIndex<Item>({
+      records,
+      index: countedMarks,
+      isOpen: (item) => item.status === 'open',
+      changedAt: (item) => item.changedAt,
+      keepClosedMs: 30 * DAY_MS,
+      clock: () => new Date(now),
+      logger: createRecordingLogger().logger,
+    });
+    let etag = await index.create('open-1', { status: 'open', changedAt: new Date(T0).toISOString() });
+    for (let i = 0; i < 3; i++) etag = await index.replace('open-1', { status: 'open', changedAt: new Date(T0 + i).toISOString() }, etag);
+    assert.equal(creates, 1, 'one mark, made once');
+    etag = await index.replace('open-1', { status: 'done', changedAt: new Date(T0).toISOString() }, etag);
+    assert.deepEqual(await index.list(), []);
+    await index.replace('open-1', { status: 'open', changedAt: new Date(T0).toISOString() }, etag);
+    assert.equal(creates, 2, 'marked again when it opens again');
+    assert.deepEqual(
+      (await index.list()).map((r) => r.id),
+      ['open-1'],
+    );
+  });
+
   it('finds open records written before the index existed, on its first list', async () => {
     await records.create('old-open', { status: 'open', changedAt: new Date(T0).toISOString() });
     await records.create('old-done', { status: 'done', changedAt: new Date(T0).toISOString() });
