@@ -87,11 +87,13 @@ const ownImportsAsRequire = {
  * The cache file sits beside the bundle, named after the Node version, the architecture and the bundle's SHA-256,
  * so a rebuilt bundle or another Node never reads another's cache: V8 rejects a cache of another V8 version or other
  * flags (`cachedDataRejected`, then a normal compile), but knows the source only by its length
- * (SerializedCodeData::SourceHash in v8/src/snapshot/code-serializer.cc). It is written at
- * by a start that got as far as listening (not by a failed start, nor a test that only loads the bundle), when none
- * was accepted, once: 10 s after it listens (~100 ms on the event loop, measured, once per build and Node; a process that is
- * later killed keeps it too) or at exit if that comes first, through a temporary file and a rename so another instance never reads half of one;
- * where dist/ cannot be written the bot starts without it, every time, and nothing else changes.
+ * (SerializedCodeData::SourceHash in v8/src/snapshot/code-serializer.cc). It is written by a start that got as far
+ * as listening (not by a failed start, nor by a test that only loads the bundle), when none was accepted, once: 10 s
+ * after it listens (~100 ms on the event loop, measured, once per build and Node; a process killed later keeps it
+ * too) or at exit if that comes first. It goes through a temporary file of its own (process id and random bytes:
+ * instances on a shared disk may have the same pid) and a rename, so no start reads half of one: recent V8 checks a
+ * cache's checksum only in debug builds (v8_flags.verify_snapshot_checksum). Where dist/ cannot be written the bot
+ * starts without a cache, every time, and nothing else changes.
  *
  * The wrapper is Node's own (Module.wrap) on a line of its own with lineOffset -1, so positions in stack traces are
  * app.js's. They name the TypeScript file and line through app.js.map, read on the first stack that has a frame in
@@ -102,7 +104,7 @@ const ownImportsAsRequire = {
 const CACHE_AFTER_MS = 10_000;
 const ENTRY = `'use strict';
 // Written by scripts/build.mjs, which says why.
-const { createHash } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const nodeModule = require('node:module');
 const path = require('node:path');
@@ -153,7 +155,7 @@ let kept = cachedData !== undefined && !script.cachedDataRejected;
 function keepCache() {
   if (kept || !started) return;
   kept = true;
-  const temporary = cacheFile + '.' + process.pid + '.tmp';
+  const temporary = cacheFile + '.' + process.pid + '-' + randomBytes(6).toString('hex') + '.tmp';
   try {
     fs.writeFileSync(temporary, script.createCachedData());
     fs.renameSync(temporary, cacheFile);
