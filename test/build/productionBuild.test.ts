@@ -161,6 +161,13 @@ describe('the production build (node dist/index.js)', function () {
     }
   });
 
+  it('with DIRECTORY=graph starts and answers /healthz (the app credential module, loaded on first use, is in the bundle)', async () => {
+    const bot = await startBuilt('graph', { DIRECTORY: 'graph', STORAGE: 'file', AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64') });
+    assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
+    bot.kill('SIGTERM');
+    assert.equal((await bot.waitForExit()).code, 0, bot.output());
+  });
+
   it("names the TypeScript file and line in a stack trace from the bundle (app.js.map, read when it's needed)", async () => {
     const script = `require(${JSON.stringify(path.join(dist, 'index.js'))}).startBot({}).catch((error) => process.stdout.write(error.stack));`;
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: work });
