@@ -53,6 +53,7 @@ export class FileRecordStore<T> implements RecordStore<T> {
       timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
       now: options.now ?? Date.now,
       logger: this.logger,
+      createFolder: () => this.createFolder(),
     };
   }
 
@@ -131,14 +132,24 @@ export class FileRecordStore<T> implements RecordStore<T> {
   }
 
   private async mutate<R>(id: string, fn: () => Promise<R>): Promise<R> {
-    // Every time, not once: a demo user who deletes the data folder while the bot runs gets it back (issue 12).
+    return withFileLock(join(this.dir, `.${id}.lock`), this.lockOptions, () => {
+      this.dirSeen = true;
+      return fn();
+    });
+  }
+
+  /**
+   * Called by the lock when the folder is missing, instead of a `mkdir -p` before every write (two operations per
+   * write in the issue-14 count): the first write makes it, and a demo user who deletes the data folder while the
+   * bot runs gets it back with a warning (issue 12).
+   */
+  private async createFolder(): Promise<void> {
     const created = await mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
       throw unavailable(`cannot create "${this.dir}"`, error);
     });
     if (created !== undefined && this.dirSeen)
       this.logger.warn(`storage folder "${this.dir}" had disappeared; created it again, its earlier records are gone`);
     this.dirSeen = true;
-    return withFileLock(join(this.dir, `.${id}.lock`), this.lockOptions, fn);
   }
 
   private async readRecord(id: string): Promise<StoredRecord<T> | undefined> {
@@ -160,7 +171,8 @@ export class FileRecordStore<T> implements RecordStore<T> {
 
   private async writeRecord(id: string, value: T): Promise<string> {
     const file: RecordFile<T> = { writeId: randomUUID(), value };
-    const text = `${JSON.stringify(file, null, 2)}\n`;
+    // Compact: nothing reads these by eye, and pretty-printing doubled what is written, hashed and parsed (issue 14).
+    const text = `${JSON.stringify(file)}\n`;
     try {
       await writeFileAtomic(this.pathOf(id), text, this.logger);
     } catch (error) {

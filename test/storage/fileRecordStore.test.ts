@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileRecordStore } from '../../services/storage/fileRecordStore';
 import { runWorkersTogether } from './fixtures/workers';
@@ -74,6 +74,35 @@ describe('FileRecordStore', () => {
       assert.deepEqual((await readdir(temp.path)).sort(), ['r1.json', 'r2.json']);
       const onDisk = JSON.parse(await readFile(join(temp.path, 'r1.json'), 'utf8')) as { value: Doc };
       assert.deepEqual(onDisk.value, { winner: 'v5' });
+    });
+
+    it('makes its folder on the first write without a warning, and again with one warning each time it vanished', async () => {
+      const { logger, records } = createRecordingLogger();
+      const dir = join(temp.path, 'records', 'kind');
+      const store = new FileRecordStore<Doc>({ dir, logger });
+      const disappeared = () => records.filter((record) => record.level === 'warn' && /had disappeared/.test(record.message)).length;
+
+      await store.create('r1', { winner: 'first' });
+      assert.equal(disappeared(), 0);
+      await rm(join(temp.path, 'records'), { recursive: true, force: true });
+      await store.create('r2', { winner: 'after the folder vanished' });
+      await store.create('r3', { winner: 'folder there again' });
+
+      assert.equal(disappeared(), 1);
+      assert.deepEqual((await readdir(dir)).sort(), ['r2.json', 'r3.json']);
+      assert.equal(await store.get('r1'), undefined);
+    });
+
+    it('writes compact JSON that a store reading pretty-printed files from before still takes, eTag and all', async () => {
+      const store = new FileRecordStore<Doc>({ dir: temp.path });
+      await store.create('r1', { winner: 'compact' });
+      assert.equal((await readFile(join(temp.path, 'r1.json'), 'utf8')).split('\n').length, 2);
+
+      await writeFile(join(temp.path, 'old.json'), `${JSON.stringify({ writeId: 'w', value: { winner: 'pretty' } }, null, 2)}\n`);
+      const old = await store.get('old');
+      assert.equal(old?.value.winner, 'pretty');
+      await store.replace('old', { winner: 'rewritten' }, old.etag);
+      assert.equal((await store.get('old'))?.value.winner, 'rewritten');
     });
 
     it('reports a record file that is not JSON as STORAGE_UNAVAILABLE', async () => {
