@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import type { RecordStore, StoredRecord } from '../recordStore';
-import { writeFileAtomic } from './atomicFile';
+import { readWholeFile, writeFileAtomic } from './atomicFile';
 import { withFileLock } from './fileLock';
 import { errnoCode, unavailable } from './fsErrors';
 import { assertRecordId } from './recordId';
@@ -155,7 +155,7 @@ export class FileRecordStore<T> implements RecordStore<T> {
   private async readRecord(id: string): Promise<StoredRecord<T> | undefined> {
     let bytes: Buffer;
     try {
-      bytes = await readFile(this.pathOf(id));
+      bytes = await readWholeFile(this.pathOf(id));
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return undefined;
       throw unavailable(`cannot read record "${id}"`, error);

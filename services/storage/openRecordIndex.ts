@@ -108,6 +108,9 @@ export class OpenRecordIndex<T> implements RecordStore<T> {
   }
 
   private async mark(id: string): Promise<void> {
+    // Looked up first: a record stays open over several replaces and is marked from the first on. A read takes no
+    // lock, where a create that finds the mark takes one and builds a conflict error (issue 14: six per closure).
+    if (await this.options.index.get(id)) return;
     try {
       await this.options.index.create(id, {});
     } catch (error) {

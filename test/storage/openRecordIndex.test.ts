@@ -15,15 +15,19 @@ const DAY_MS = 86_400_000;
 const T0 = Date.parse('2026-06-01T00:00:00.000Z');
 
 /** A store that counts the calls the index makes on it. */
-function counting<T>(inner: RecordStore<T>): RecordStore<T> & { gets: number; lists: number } {
+function counting<T>(inner: RecordStore<T>): RecordStore<T> & { gets: number; lists: number; creates: number } {
   const counted = {
     gets: 0,
     lists: 0,
+    creates: 0,
     get: (id: string) => {
       counted.gets += 1;
       return inner.get(id);
     },
-    create: (id: string, value: T) => inner.create(id, value),
+    create: (id: string, value: T) => {
+      counted.creates += 1;
+      return inner.create(id, value);
+    },
     replace: (id: string, value: T, etag: string) => inner.replace(id, value, etag),
     list: () => {
       counted.lists += 1;
@@ -38,14 +42,14 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
   let temp: TempDir;
   let now: number;
   let records: ReturnType<typeof counting<Item>>;
-  let marks: RecordStore<OpenMark>;
+  let marks: ReturnType<typeof counting<OpenMark>>;
   let store: OpenRecordIndex<Item>;
   beforeEach(async () => {
     temp = await createTempDir();
     const stores = createStores({ kind: 'file', dir: temp.path });
     now = T0;
     records = counting(stores.records<Item>('items'));
-    marks = stores.records<OpenMark>('itemsOpen');
+    marks = counting(stores.records<OpenMark>('itemsOpen'));
     store = new OpenRecordIndex<Item>({
       records,
       index: marks,
@@ -76,6 +80,21 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     );
     assert.equal(records.lists, 0, 'no walk over every record');
     assert.equal(records.gets, 1, 'one read per open record');
+  });
+
+  it('marks a record that stays open over several replaces once, and again if its mark went missing', async () => {
+    const open = { status: 'open', changedAt: new Date(T0).toISOString() } as const;
+    let etag = await store.create('busy', open);
+    for (let i = 0; i < 3; i++) etag = await store.replace('busy', open, etag);
+    assert.equal(marks.creates, 1);
+
+    await marks.delete('busy');
+    await store.replace('busy', open, etag);
+    assert.equal(marks.creates, 2);
+    assert.deepEqual(
+      (await store.list()).map((r) => r.id),
+      ['busy'],
+    );
   });
 
   it('finds open records written before the index existed, on its first list', async () => {
