@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
@@ -124,6 +124,10 @@ export class FileRecordStore<T> implements RecordStore<T> {
 
   async delete(id: string): Promise<void> {
     assertRecordId(id);
+    // A record that is not there is deleted already, at the moment of this look: no lock to take (a closure deletes
+    // an export job and its mark it never had, issue 14). One that is there is removed under the lock as before, so
+    // a replace that read it cannot bring it back.
+    if (!(await this.exists(id))) return;
     await this.mutate(id, async () => {
       await unlink(this.pathOf(id)).catch((error: unknown) => {
         if (errnoCode(error) !== 'ENOENT') throw unavailable(`cannot delete record "${id}"`, error);
@@ -150,6 +154,16 @@ export class FileRecordStore<T> implements RecordStore<T> {
     if (created !== undefined && this.dirSeen)
       this.logger.warn(`storage folder "${this.dir}" had disappeared; created it again, its earlier records are gone`);
     this.dirSeen = true;
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    try {
+      await stat(this.pathOf(id));
+      return true;
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return false;
+      throw unavailable(`cannot look up record "${id}"`, error);
+    }
   }
 
   private async readRecord(id: string): Promise<StoredRecord<T> | undefined> {

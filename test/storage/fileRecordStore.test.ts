@@ -62,6 +62,19 @@ describe('FileRecordStore', () => {
 
       assert.equal((await store.get('r1'))?.value.winner, 'nobody');
     });
+    it('deletes a record that is not there without waiting for its lock', async () => {
+      const store = new FileRecordStore<Doc>({ dir: temp.path, lockTimeoutMs: 50, lockStaleAfterMs: 60_000 });
+      await store.create('other', { winner: 'kept' });
+      await writeFile(join(temp.path, '.r1.lock'), '');
+
+      await store.delete('r1');
+
+      assert.deepEqual((await readdir(temp.path)).sort(), ['.r1.lock', 'other.json']);
+      await store.create('r2', { winner: 'x' });
+      await writeFile(join(temp.path, '.r2.lock'), '');
+      await expectAppError(store.delete('r2'), 'STORAGE_UNAVAILABLE');
+      assert.ok(await store.get('r2'), 'a record that is there waits for the lock');
+    });
   });
 
   describe('files on disk', () => {
