@@ -36,12 +36,17 @@ const inProcessQueues = new Map<string, Promise<unknown>>();
  * back is `close` + `unlink`. The file stays empty; it is kept open while held, so its inode cannot be reused and
  * identifies it.
  */
-export async function withFileLock<R>(lockPath: string, options: FileLockOptions, fn: () => Promise<R>): Promise<R> {
+export function withFileLock<R>(lockPath: string, options: FileLockOptions, fn: () => Promise<R>): Promise<R> {
+  return queuedInProcess(lockPath, () => holdingFileLock(lockPath, options, fn));
+}
+
+/**
+ * Runs `fn` after every earlier call for `lockPath` in this process has settled, without a lock file: for writes
+ * that need no exclusion from other processes but should land in call order here (FileRecordStore.overwrite).
+ */
+export async function queuedInProcess<R>(lockPath: string, fn: () => Promise<R>): Promise<R> {
   const previous = inProcessQueues.get(lockPath) ?? Promise.resolve();
-  const run = previous.then(
-    () => holdingFileLock(lockPath, options, fn),
-    () => holdingFileLock(lockPath, options, fn),
-  );
+  const run = previous.then(fn, fn);
   const settled = run.then(
     () => undefined,
     () => undefined,

@@ -30,6 +30,15 @@ describe('FileRecordStore', () => {
       assert.equal((await store.get('r1'))?.value.winner, winners[0]);
     });
 
+    it('keeps a record whole while several processes overwrite it at once, and leaves no temp or lock file', async () => {
+      const labels = ['p1', 'p2', 'p3', 'p4'];
+      const results = await runWorkersTogether(labels.map((label) => ['overwrite', temp.path, 'r1', label, '25']));
+      assert.deepEqual(results, labels.map(() => ({ written: 25 })));
+      const winner = (await new FileRecordStore<Doc>({ dir: temp.path }).get('r1'))?.value.winner;
+      assert.ok(labels.some((label) => winner === `${label}-24`), `last writes only: ${winner}`);
+      assert.deepEqual(await readdir(temp.path), ['r1.json']);
+    });
+
     it('sees records written by another store on the same directory, as after a restart', async () => {
       await new FileRecordStore<Doc>({ dir: temp.path }).create('r1', { winner: 'first run' });
       assert.equal((await new FileRecordStore<Doc>({ dir: temp.path }).get('r1'))?.value.winner, 'first run');
@@ -62,6 +71,18 @@ describe('FileRecordStore', () => {
 
       assert.equal((await store.get('r1'))?.value.winner, 'nobody');
     });
+    it('overwrites without the lock file, so a lock held elsewhere does not hold up a last-writer-wins write', async () => {
+      const store = new FileRecordStore<Doc>({ dir: temp.path, lockTimeoutMs: 50, lockStaleAfterMs: 60_000 });
+      const etag = await store.create('r1', { winner: 'first' });
+      await writeFile(join(temp.path, '.r1.lock'), '');
+
+      const next = await store.overwrite('r1', { winner: 'overwritten' });
+
+      assert.notEqual(next, etag);
+      assert.deepEqual(await store.get('r1'), { value: { winner: 'overwritten' }, etag: next });
+      await expectAppError(store.replace('r1', { winner: 'blocked' }, next), 'STORAGE_UNAVAILABLE');
+    });
+
     it('deletes a record that is not there without waiting for its lock', async () => {
       const store = new FileRecordStore<Doc>({ dir: temp.path, lockTimeoutMs: 50, lockStaleAfterMs: 60_000 });
       await store.create('other', { winner: 'kept' });
@@ -104,6 +125,17 @@ describe('FileRecordStore', () => {
       assert.equal(disappeared(), 1);
       assert.deepEqual((await readdir(dir)).sort(), ['r2.json', 'r3.json']);
       assert.equal(await store.get('r1'), undefined);
+
+      // The same for an overwrite (bot state), which takes no lock: the failed write itself finds the folder gone.
+      await rm(join(temp.path, 'records'), { recursive: true, force: true });
+      await store.overwrite('s1', { winner: 'state after the folder vanished again' });
+      await store.overwrite('s2', { winner: 'state' });
+      assert.equal(disappeared(), 2);
+      assert.deepEqual((await readdir(dir)).sort(), ['s1.json', 's2.json']);
+
+      const fresh = new FileRecordStore<Doc>({ dir: join(temp.path, 'state'), logger });
+      await fresh.overwrite('s1', { winner: 'first state ever' });
+      assert.equal(disappeared(), 2, 'a folder made by the first write is no news');
     });
 
     it('writes compact JSON that a store reading pretty-printed files from before still takes, eTag and all', async () => {
