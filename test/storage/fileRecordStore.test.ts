@@ -33,9 +33,15 @@ describe('FileRecordStore', () => {
     it('keeps a record whole while several processes overwrite it at once, and leaves no temp or lock file', async () => {
       const labels = ['p1', 'p2', 'p3', 'p4'];
       const results = await runWorkersTogether(labels.map((label) => ['overwrite', temp.path, 'r1', label, '25']));
-      assert.deepEqual(results, labels.map(() => ({ written: 25 })));
+      assert.deepEqual(
+        results,
+        labels.map(() => ({ written: 25 })),
+      );
       const winner = (await new FileRecordStore<Doc>({ dir: temp.path }).get('r1'))?.value.winner;
-      assert.ok(labels.some((label) => winner === `${label}-24`), `last writes only: ${winner}`);
+      assert.ok(
+        labels.some((label) => winner === `${label}-24`),
+        `last writes only: ${winner}`,
+      );
       assert.deepEqual(await readdir(temp.path), ['r1.json']);
     });
 
