@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startConnectorStub } from '../test/support/connectorStub';
 import { measureColdStarts } from './coldStart';
 import { pinning, pinSelf, startSandboxProcess, startServerProcess, type BenchServer } from './processes';
-import { formatReport, type BenchReport, type ClosureFigures } from './report';
+import { formatReport, type BenchReport, type ClosureFigures, type ParkedFigures } from './report';
 import { closeAccount, inParallel, measureRate, openChannel, parkAtWarning, percentiles, round, type BenchUser } from './traffic';
 
 interface Options {
@@ -23,6 +23,8 @@ interface Options {
   readonly warmupSeconds: number;
   readonly closures: number;
   readonly parked: number;
+  /** Conversations parked before the heap is measured, so caches and JIT-compiled code settle first. */
+  readonly parkedWarmup: number;
   readonly coldRuns: number;
   readonly output: string;
   /**
@@ -55,6 +57,7 @@ function parseOptions(argv: readonly string[]): Options {
     warmupSeconds: tiny ? 0.2 : 1,
     closures: tiny ? 2 : 40,
     parked: tiny ? 3 : 200,
+    parkedWarmup: tiny ? 1 : 50,
     coldRuns: tiny ? 1 : 3,
     output: value('output') ?? path.join(__dirname, 'results', 'latest.json'),
     profileDir: value('profile') === undefined ? undefined : path.resolve(value('profile') as string),
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   const loadCpu = pin.available ? pin.loadCpu : undefined;
   if (loadCpu !== undefined) pinSelf(loadCpu);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'closure-bench-'));
-  const users: BenchUser[] = Array.from({ length: options.closures * 2 + options.parked }, (_, i) => ({
+  const users: BenchUser[] = Array.from({ length: options.closures * 2 + (options.parkedWarmup + options.parked) * 2 }, (_, i) => ({
     upn: `user${i + 1}@benchclub.example`,
     password: `bench-pass-${i + 1}`,
   }));
@@ -115,12 +118,8 @@ async function main(): Promise<void> {
   };
   try {
     const echo = await started(startServerProcess('echo bot', 'bench/echoBot.ts', {}, serverCpu));
-    const memoryBot = await started(
-      startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu),
-    );
-    const fileBot = await started(
-      startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu),
-    );
+    const memoryBot = await started(startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu));
+    const fileBot = await started(startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu));
 
     const welcome: Array<BenchReport['welcome'][number]> = [];
     for (const connections of [1, 10]) {
@@ -151,8 +150,23 @@ async function main(): Promise<void> {
         closuresOn(fileBot, users.slice(options.closures, options.closures * 2), connector.url),
       ),
     };
-    const parkingBot = await started(startServerProcess('bot (parking)', 'bench/botServer.ts', botEnv('memory', 'parked'), serverCpu));
-    const parked = await parkOn(parkingBot, users.slice(options.closures * 2), connector.url);
+    // In a fresh bot each: with memory storage the stored state, requests and audit events are the heap; with
+    // file storage what is left is what the bot itself keeps per parked conversation.
+    const parkingUsers = options.parkedWarmup + options.parked;
+    const parked = {
+      memory: await parkOn(
+        await started(startServerProcess('bot (parking, memory)', 'bench/botServer.ts', botEnv('memory', 'parked-memory'), serverCpu)),
+        users.slice(options.closures * 2, options.closures * 2 + parkingUsers),
+        options.parkedWarmup,
+        connector.url,
+      ),
+      file: await parkOn(
+        await started(startServerProcess('bot (parking, file)', 'bench/botServer.ts', botEnv('file', 'parked-file'), serverCpu)),
+        users.slice(options.closures * 2 + parkingUsers),
+        options.parkedWarmup,
+        connector.url,
+      ),
+    };
     const loggedErrors = servers.reduce((sum, server) => sum + server.errors(), 0);
     await Promise.all(servers.map((server) => server.stop()));
     servers.length = 0;
@@ -180,6 +194,7 @@ async function main(): Promise<void> {
         closures: options.closures,
         closureConcurrency: CLOSURE_CONCURRENCY,
         parked: options.parked,
+        parkedWarmup: options.parkedWarmup,
         coldRuns: options.coldRuns,
       },
       welcome,
@@ -229,7 +244,7 @@ async function closuresOn(bot: BenchServer, users: readonly BenchUser[], service
   const channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
   const latencies: number[] = [];
   let failed = 0;
-  const before = (await bot.probe('cpu')).cpuMs ?? 0;
+  const { cpuMs: before = 0, gcMs: gcBefore = 0 } = await bot.probe('cpu');
   await inParallel(users, CLOSURE_CONCURRENCY, async (user) => {
     const at = performance.now();
     try {
@@ -239,7 +254,7 @@ async function closuresOn(bot: BenchServer, users: readonly BenchUser[], service
       failed += 1;
     }
   });
-  const after = (await bot.probe('cpu')).cpuMs ?? 0;
+  const { cpuMs: after = 0, gcMs: gcAfter = 0 } = await bot.probe('cpu');
   channel.close();
   const { p50, p99 } = percentiles(latencies);
   // All of the bot process's CPU in the window (turns, GC, its HTTP to the sandbox), per closure that completed.
@@ -247,27 +262,34 @@ async function closuresOn(bot: BenchServer, users: readonly BenchUser[], service
     closures: latencies.length,
     failed,
     cpuMsPerClosure: round((after - before) / Math.max(1, latencies.length), 2),
+    gcMsPerClosure: round((gcAfter - gcBefore) / Math.max(1, latencies.length), 2),
     p50Ms: round(p50, 1),
     p99Ms: round(p99, 1),
   };
 }
 
-async function parkOn(bot: BenchServer, users: readonly BenchUser[], serviceUrl: string): Promise<BenchReport['parked']> {
+async function parkOn(bot: BenchServer, users: readonly BenchUser[], warmupCount: number, serviceUrl: string): Promise<ParkedFigures> {
   const channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
-  // One conversation first, so lazily built caches and compiled code are not counted as per-conversation state.
-  const [first, ...rest] = users;
-  if (first) await parkAtWarning(channel, first);
+  // Some conversations first, so lazily built caches and the code the JIT compiles for them are not counted as
+  // per-conversation state; the figure is the data heap (V8's code spaces left out, see serverProbe.ts).
+  const warmup = users.slice(0, warmupCount);
+  const measured = users.slice(warmupCount);
+  await inParallel(warmup, CLOSURE_CONCURRENCY, async (user) => {
+    await parkAtWarning(channel, user);
+  });
   const before = await bot.probe('memory');
-  await inParallel(rest, CLOSURE_CONCURRENCY, async (user) => {
+  await inParallel(measured, CLOSURE_CONCURRENCY, async (user) => {
     await parkAtWarning(channel, user);
   });
   const after = await bot.probe('memory');
   channel.close();
-  const count = Math.max(1, rest.length);
+  const count = Math.max(1, measured.length);
+  const per = (field: 'heapUsed' | 'dataHeapUsed' | 'rss') => Math.round(((after[field] ?? 0) - (before[field] ?? 0)) / count);
   return {
-    conversations: rest.length,
-    heapBytesPerConversation: Math.round(((after.heapUsed ?? 0) - (before.heapUsed ?? 0)) / count),
-    rssBytesPerConversation: Math.round(((after.rss ?? 0) - (before.rss ?? 0)) / count),
+    conversations: measured.length,
+    heapBytesPerConversation: per('dataHeapUsed'),
+    heapWithCodeBytesPerConversation: per('heapUsed'),
+    rssBytesPerConversation: per('rss'),
   };
 }
 

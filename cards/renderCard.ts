@@ -4,7 +4,7 @@
  * display name cannot turn into a link on a card that asks for an irreversible decision.
  */
 import { GlobalSettings, Template } from 'adaptivecards-templating';
-import { strings } from '../locales/i18n';
+import { currentLanguage, strings } from '../locales/i18n';
 import exportOfferTemplate from './exportOffer.json';
 import exportReadyTemplate from './exportReady.json';
 import handOffTemplate from './handOff.json';
@@ -130,11 +130,27 @@ const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
 };
 
 const compiled = new Map<CardName, Template>();
+/**
+ * A card with no data fields (the welcome card, every first turn's answer) is the same for everyone in a
+ * language: rendered once per language and shared, frozen so no caller can change it for the next.
+ */
+const renderedWithoutData = new Map<string, AdaptiveCardAttachment>();
 
 export function renderCard<N extends CardName>(name: N, data: CardDataMap[N]): AdaptiveCardAttachment {
   const spec = CARDS[name] as CardSpec<N> | undefined;
   if (!spec) throw new CardRenderError(String(name), '(card name)', 'names no known card');
   checkData(name, spec, data);
+  if (Object.keys(spec.fields).length > 0) return render(name, spec, data);
+  const key = `${name}\u0000${currentLanguage()}`;
+  let card = renderedWithoutData.get(key);
+  if (!card) {
+    card = deepFreeze(render(name, spec, data));
+    renderedWithoutData.set(key, card);
+  }
+  return card;
+}
+
+function render<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N]): AdaptiveCardAttachment {
   // The card's fixed texts in the current turn's language (locales/); a key missing there shows as an unfilled field.
   const templateData = { ...(spec.toTemplateData ? spec.toTemplateData(data) : { ...data }), strings: strings(`cards.${name}`) };
   const { expanded, missingPaths } = expand(name, spec as unknown as CardSpec<CardName>, templateData);
@@ -266,6 +282,14 @@ function pruneNulls(node: unknown): unknown {
     );
   }
   return node;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function isText(value: unknown): value is string {

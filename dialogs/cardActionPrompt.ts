@@ -1,4 +1,4 @@
-import type { TurnContext } from 'botbuilder';
+import { MessageFactory, type TurnContext } from 'botbuilder';
 import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidator } from 'botbuilder-dialogs';
 import { parseCardAction, type CardAction, type CardActionPayload } from '../cards/renderCard';
 
@@ -10,6 +10,11 @@ export interface CardActionPromptSettings {
    * confirmation: there the card press is the only confirmation.
    */
   readonly textSynonyms?: Readonly<Record<string, CardAction>>;
+  /**
+   * The retry message, made when it is said (in that turn's language) instead of kept in the dialog state for as
+   * long as the prompt waits: a conversation parked at the warning card keeps ids only (issue 14).
+   */
+  readonly retry?: () => string;
 }
 
 /**
@@ -26,6 +31,10 @@ export class CardActionPrompt extends Prompt<CardActionPayload> {
   }
 
   protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
+    if (isRetry && this.settings.retry) {
+      await context.sendActivity(MessageFactory.text(this.settings.retry()));
+      return;
+    }
     const activity = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
     if (activity) await context.sendActivity(activity);
   }

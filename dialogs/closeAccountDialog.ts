@@ -53,7 +53,12 @@ export class CloseAccountDialog extends ComponentDialog {
         },
       }),
     );
-    this.addDialog(new CardActionPrompt(DECISION_PROMPT, { accepts: [CardActions.confirm, CardActions.decline] }));
+    this.addDialog(
+      new CardActionPrompt(DECISION_PROMPT, {
+        accepts: [CardActions.confirm, CardActions.decline],
+        retry: () => Messages.typeIsNotConfirmation,
+      }),
+    );
     this.addDialog(
       new WaterfallDialog(STEPS, [
         this.signInStep.bind(this),
@@ -194,7 +199,7 @@ export class CloseAccountDialog extends ComponentDialog {
     // the card and the closure request record.
     delete (step.values as StepValues).identity;
     await step.context.sendActivity(MessageFactory.attachment(card, Messages.warningPrompt));
-    return step.prompt(DECISION_PROMPT, { retryPrompt: MessageFactory.text(Messages.typeIsNotConfirmation) });
+    return step.prompt(DECISION_PROMPT, {});
   }
 
   private async decisionStep(step: WaterfallStepContext): Promise<DialogTurnResult> {

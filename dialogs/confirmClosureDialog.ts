@@ -48,8 +48,12 @@ export class ConfirmClosureDialog extends ComponentDialog {
     // never with a sign-in card for an account that is gone.
     const verdict = await this.services.closure.peek(decision.requestId, pressOf(step.context, decision));
     if (verdict !== 'actionable') return this.refuse(step, verdict);
+    // Still signed in: that token goes on to be checked with the directory, as the prompt would hand it over after
+    // asking the token service the same question again (one call fewer per closure, issue 14).
+    const signedIn = await this.signIn.getUserToken(step.context);
+    if (signedIn?.token) return step.next(signedIn);
     // Said before the sign-in card, so the press is not mistaken for lost (issue 11).
-    if (!(await this.signIn.getUserToken(step.context))) await step.context.sendActivity(Messages.signInAgainToConfirm);
+    await step.context.sendActivity(Messages.signInAgainToConfirm);
     return step.beginDialog(REAUTHENTICATE_PROMPT);
   }
 

@@ -14,6 +14,7 @@ import {
   WaterfallDialog,
   type DialogContext,
   type DialogState,
+  type DialogStateManagerConfiguration,
   type DialogTurnResult,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
@@ -25,6 +26,13 @@ import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
 
 export const MAIN_DIALOG = 'mainDialog';
+/**
+ * Where botbuilder-dialogs 4.23's `DialogStateManager` looks for its memory scopes before building them anew
+ * (memory/dialogStateManager.js, `DIALOG_STATE_MANAGER_CONFIGURATION`; `DialogManager.stateConfiguration` shares
+ * one across turns the same way). Building them cost a fifth of a welcome turn (issue 14's profile);
+ * test/dialogs/mainDialog.test.ts fails if the SDK stops reading this key.
+ */
+export const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
 const ROUTE_STEPS = 'mainRouteSteps';
 
 // The words the messages tell people to say, in every language the bot speaks (locales/), lower case.
@@ -113,11 +121,24 @@ export class MainDialog extends ComponentDialog {
     this.initialDialogId = ROUTE_STEPS;
   }
 
+  /** The memory scopes and path resolvers of the first turn, shared by every later one (they hold no turn's data). */
+  private stateConfiguration?: DialogStateManagerConfiguration;
+  private dialogSet?: { readonly accessor: StatePropertyAccessor<DialogState>; readonly set: DialogSet };
+
   /** Runs the dialog stack for one turn; state is saved by the bot after the turn. */
   async run(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<void> {
-    const dialogSet = new DialogSet(dialogState);
-    dialogSet.add(this);
-    const dc = await dialogSet.createContext(context);
+    if (this.dialogSet?.accessor !== dialogState) {
+      const set = new DialogSet(dialogState);
+      set.add(this);
+      this.dialogSet = { accessor: dialogState, set };
+    }
+    // Nothing waiting and nothing asked for: the welcome card, without building the dialog stack to end it at once
+    // (what `routeStep` would do; most first turns of a conversation are this one).
+    const waiting = (await dialogState.get(context))?.dialogStack?.length ?? 0;
+    if (waiting === 0 && routeOf(context).kind === 'welcome') return sendWelcome(context);
+    if (this.stateConfiguration) context.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, this.stateConfiguration);
+    const dc = await this.dialogSet.set.createContext(context);
+    this.stateConfiguration ??= dc.state.configuration;
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
   }
@@ -127,24 +148,31 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { activity } = step.context;
-    const payload = parseCardAction(activity.value);
-    const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
-    if (payload && isDecision(payload)) return this.routeDecision(step, payload);
-    if (payload && EXPORT_STEP_ACTIONS.has(payload.action)) return this.say(step, Messages.stepOver);
-    if (isTokenResponse(step.context)) {
-      // A Sign in pressed on a card whose step ended (cancelled, timed out): it must not leave the user signed in.
-      await this.signOutPrompt.signOutUser(step.context);
-      return this.say(step, Messages.signInOver);
+    const route = routeOf(step.context);
+    switch (route.kind) {
+      case 'decision':
+        return this.routeDecision(step, route.payload);
+      case 'stepOver':
+        return this.say(step, Messages.stepOver);
+      case 'lateSignIn':
+        // A Sign in pressed on a card whose step ended (cancelled, timed out): it must not leave the user signed in.
+        await this.signOutPrompt.signOutUser(step.context);
+        return this.say(step, Messages.signInOver);
+      case 'lateMagicCode':
+        return this.say(step, Messages.signInOver);
+      case 'signOut':
+        return this.signOut(step.context).then(() => step.endDialog());
+      case 'start':
+        // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
+        return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
+      case 'help':
+        return this.say(step, Messages.help(undefined));
+      case 'nothingToCancel':
+        return this.say(step, Messages.nothingToCancel);
+      case 'welcome':
+        await sendWelcome(step.context);
+        return step.endDialog();
     }
-    if (MAGIC_CODE.test(text)) return this.say(step, Messages.signInOver);
-    if (SIGN_OUT_WORDS.has(text)) return this.signOut(step.context).then(() => step.endDialog());
-    // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
-    if (payload || START_PHRASE.test(text)) return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
-    if (HELP_WORDS.has(text)) return this.say(step, Messages.help(undefined));
-    if (CANCEL_WORDS.has(text)) return this.say(step, Messages.nothingToCancel);
-    await step.context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
-    return step.endDialog();
   }
 
   private async finishStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -226,6 +254,30 @@ export class MainDialog extends ComponentDialog {
     await step.context.sendActivity(message);
     return step.endDialog();
   }
+}
+
+/** What a turn with no flow waiting asks for; `routeStep` acts on it. */
+type Route =
+  | { readonly kind: 'decision'; readonly payload: DecisionPayload }
+  | { readonly kind: 'stepOver' | 'lateSignIn' | 'lateMagicCode' | 'signOut' | 'start' | 'help' | 'nothingToCancel' | 'welcome' };
+
+function routeOf(context: TurnContext): Route {
+  const { activity } = context;
+  const payload = parseCardAction(activity.value);
+  const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
+  if (payload && isDecision(payload)) return { kind: 'decision', payload };
+  if (payload && EXPORT_STEP_ACTIONS.has(payload.action)) return { kind: 'stepOver' };
+  if (isTokenResponse(context)) return { kind: 'lateSignIn' };
+  if (MAGIC_CODE.test(text)) return { kind: 'lateMagicCode' };
+  if (SIGN_OUT_WORDS.has(text)) return { kind: 'signOut' };
+  if (payload || START_PHRASE.test(text)) return { kind: 'start' };
+  if (HELP_WORDS.has(text)) return { kind: 'help' };
+  if (CANCEL_WORDS.has(text)) return { kind: 'nothingToCancel' };
+  return { kind: 'welcome' };
+}
+
+async function sendWelcome(context: TurnContext): Promise<void> {
+  await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
 }
 
 function pressOf(context: TurnContext, payload: DecisionPayload): Press {

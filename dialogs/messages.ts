@@ -27,29 +27,38 @@ export function formatSize(bytes: number): string {
 }
 
 export function formatTime(at: Date, timeZone?: string): string {
-  const zone = timeZone && isTimeZone(timeZone) ? timeZone : undefined;
-  if (!zone) return t('time.utc', { time: at.toISOString().slice(0, 16).replace('T', ' ') });
-  // sv-SE formats as "2026-12-01 10:01": the same ISO-like shape as the UTC fallback, unambiguous in English text.
-  const local = new Intl.DateTimeFormat('sv-SE', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-  return t('time.local', { time: local, zone });
+  const format = timeZone ? formatterFor(timeZone) : undefined;
+  if (!format) return t('time.utc', { time: at.toISOString().slice(0, 16).replace('T', ' ') });
+  return t('time.local', { time: format.format(at), zone: timeZone });
 }
 
-function isTimeZone(name: string): boolean {
+/**
+ * One formatter per IANA zone name the channels sent (undefined for a name that is not a zone): building an
+ * `Intl.DateTimeFormat` costs more than formatting with it. Bounded, since the names come from activities.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
+const MAX_FORMATTERS = 500;
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat | undefined {
+  if (formatters.has(timeZone)) return formatters.get(timeZone);
+  let format: Intl.DateTimeFormat | undefined;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
+    // sv-SE formats as "2026-12-01 10:01": the same ISO-like shape as the UTC fallback, unambiguous in English text.
+    format = new Intl.DateTimeFormat('sv-SE', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
   } catch (error) {
-    if (error instanceof RangeError) return false;
-    throw error;
+    if (!(error instanceof RangeError)) throw error;
   }
+  if (formatters.size >= MAX_FORMATTERS) formatters.clear();
+  formatters.set(timeZone, format);
+  return format;
 }
 
 export type ProgressStep = 'signIn' | 'exportOffer' | 'warning' | 'closing';

@@ -61,16 +61,35 @@ export function currentLanguage(): string {
   return turnLanguage.getStore() ?? DEFAULT_LANGUAGE;
 }
 
+/**
+ * Lookups without values, per language and key: the resources never change while the bot runs (only tests add a
+ * language, which clears this), and i18next's `t` resolves and copies on every call (issue 14's profile: a card's
+ * strings were a quarter of a welcome turn's own CPU).
+ */
+const looked = new Map<string, unknown>();
+
+function lookedUp<T>(key: string, find: (lng: string) => T): T {
+  const lng = currentLanguage();
+  const cacheKey = `${lng}\u0000${key}`;
+  if (looked.has(cacheKey)) return looked.get(cacheKey) as T;
+  const found = find(lng);
+  looked.set(cacheKey, found);
+  return found;
+}
+
 /** One string in the current turn's language. */
 export function t(key: string, values?: TOptions): string {
+  if (values === undefined) return lookedUp(key, (lng) => i18n.t(key, { lng }));
   return i18n.t(key, { ...values, lng: currentLanguage() });
 }
 
-/** A group of strings (a card's texts) in the current turn's language. */
-export function strings(key: string): Record<string, string> {
-  const found: unknown = i18n.t(key, { lng: currentLanguage(), returnObjects: true });
-  if (typeof found !== 'object' || found === null) throw new Error(`no strings "${key}" in language "${currentLanguage()}"`);
-  return found as Record<string, string>;
+/** A group of strings (a card's texts) in the current turn's language; frozen, as it is shared between turns. */
+export function strings(key: string): Readonly<Record<string, string>> {
+  return lookedUp(key, (lng) => {
+    const found: unknown = i18n.t(key, { lng, returnObjects: true });
+    if (typeof found !== 'object' || found === null) throw new Error(`no strings "${key}" in language "${lng}"`);
+    return Object.freeze({ ...(found as Record<string, string>) });
+  });
 }
 
 /** For tests: every resource file, and a way to add a pseudo-language that shows what bypasses the files. */
@@ -79,5 +98,6 @@ export const resourcesForTests = {
   add(lng: string, resources: object): void {
     i18n.addResourceBundle(lng, 'translation', resources, true, true);
     addedLanguages.add(lng);
+    looked.clear();
   },
 };

@@ -8,6 +8,7 @@ import {
   type CardDataMap,
   type CardName,
 } from '../../cards/renderCard';
+import { inLanguageOf } from '../../locales/i18n';
 import { adaptiveCardsFindings } from './adaptiveCardChecks';
 import { CARD_NAMES, createCardData } from './cardData';
 
@@ -186,6 +187,19 @@ describe('renderCard', () => {
           data: { action: CardActions.start },
         },
       );
+    });
+
+    it('is rendered once per language and shared frozen, so no reader can change the next one’s card', () => {
+      const english = renderCard('welcome', data.welcome);
+      assert.equal(renderCard('welcome', data.welcome), english, 'the same card again');
+      assert.throws(() => {
+        (english.content as unknown as { body: unknown }).body = [];
+      }, TypeError);
+      assert.throws(() => (english.content.body as unknown[]).push('x'), TypeError);
+      const german = inLanguageOf('de-DE', () => renderCard('welcome', data.welcome));
+      assert.notEqual(german, english);
+      assert.match(textOf(german.content), /Konto/);
+      assert.doesNotMatch(textOf(renderCard('welcome', data.welcome).content), /Konto/);
     });
   });
 
