@@ -111,12 +111,12 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const credentials = standIn
     ? appCredentialProviderFromTokenCredential(standIn.appCredential, { logger: logger.child('credentials') })
     : // LOGIN_BASE_URL is the authority of the app tokens too, so a national cloud or a local stand-in gets these calls.
-      loadLazily<typeof import('./services/credentials/appCredentials')>(
-        './services/credentials/appCredentials',
-      ).createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, {
-        logger: logger.child('credentials'),
-        authorityHost: loginBaseUrl || undefined,
-      });
+      lazily
+        .appCredentials()
+        .createAppCredentialProvider(config.directory.kind === 'graph' ? config.directory.credential : { kind: 'default' }, {
+          logger: logger.child('credentials'),
+          authorityHost: loginBaseUrl || undefined,
+        });
   // The sandbox plays Microsoft's "My data requests" page itself, so the hand-off runs end to end on a laptop.
   const portalUrl = standIn?.portalUrl ?? config.closure.portalUrl;
   const scope = graphScopeFor(graphBaseUrl);
@@ -406,12 +406,20 @@ function createAdapter(
  * `require` on first use, for the Azure SDKs: loading @azure/identity, @azure/storage-blob and botbuilder-azure-blobs
  * at start-up cost sandbox mode (which never uses them) a measurable share of its cold start (docs/scaling.md).
  * `require`, not `await import()`: under nodenext a dynamic import takes the packages' ESM builds, whose classes are
- * not the CommonJS ones the rest of the bot's types (and botbuilder-azure-blobs) are built against.
+ * not the CommonJS ones the rest of the bot's types (and botbuilder-azure-blobs) are built against. Each id is a
+ * literal so the production bundle (scripts/build.mjs) sees it: it bundles this project's modules (evaluated on
+ * first call, as here) and leaves the Azure SDKs it marks external to node_modules.
  */
-function loadLazily<T>(id: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(id) as T;
-}
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazily = {
+  identity: () => require('@azure/identity') as typeof import('@azure/identity'),
+  storageBlob: () => require('@azure/storage-blob') as typeof import('@azure/storage-blob'),
+  blobsStorage: () => require('botbuilder-azure-blobs') as typeof import('botbuilder-azure-blobs'),
+  appCredentials: () => require('./services/credentials/appCredentials') as typeof import('./services/credentials/appCredentials'),
+  exportBlobLister: () => require('./services/blob/exportBlobLister') as typeof import('./services/blob/exportBlobLister'),
+  blobSasLinkSigner: () => require('./services/blob/blobSasLinkSigner') as typeof import('./services/blob/blobSasLinkSigner'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 async function startEmbeddedSandbox(config: BotConfig, logger: Logger): Promise<Sandbox> {
   const seed = config.sandbox.seedPath ? await loadSeedFile(config.sandbox.seedPath) : undefined;
@@ -429,13 +437,13 @@ function azureCredential(config: BotConfig): TokenCredential {
   const graphClientId =
     config.directory.kind === 'graph' && 'clientId' in config.directory.credential ? config.directory.credential.clientId : undefined;
   const clientId = graphClientId ?? (config.bot.appType === 'UserAssignedMSI' ? config.bot.appId : undefined);
-  const { ManagedIdentityCredential } = loadLazily<typeof import('@azure/identity')>('@azure/identity');
+  const { ManagedIdentityCredential } = lazily.identity();
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
 function blobContainer(config: BotConfig): ContainerClient {
   if (config.storage.kind !== 'blob') throw new Error('blobContainer needs STORAGE=blob');
-  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
+  const { BlobServiceClient } = lazily.storageBlob();
   const service = config.storage.connectionString
     ? BlobServiceClient.fromConnectionString(config.storage.connectionString)
     : new BlobServiceClient(config.storage.accountUrl ?? '', azureCredential(config));
@@ -457,7 +465,7 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
     case 'file':
       return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
     case 'blob': {
-      const { BlobsStorage } = loadLazily<typeof import('botbuilder-azure-blobs')>('botbuilder-azure-blobs');
+      const { BlobsStorage } = lazily.blobsStorage();
       return config.storage.connectionString
         ? new BlobsStorage(config.storage.connectionString, config.storage.container)
         : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
@@ -470,8 +478,6 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
  * role, e.g. Storage Blob Data Reader, on the container); the sandbox: its List Blobs stand-in, anonymously.
  */
 function exportBlobLister(config: BotConfig, sandboxLocation: string | undefined, logger: Logger): ExportBlobLister {
-  const { BlobServiceClient, ContainerClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
-  const { ContainerBlobLister } = loadLazily<typeof import('./services/blob/exportBlobLister')>('./services/blob/exportBlobLister');
   const location = sandboxLocation ?? config.export.storageLocation;
   if (!location)
     return {
@@ -480,11 +486,16 @@ function exportBlobLister(config: BotConfig, sandboxLocation: string | undefined
       },
     };
   const url = new URL(location);
-  const container = sandboxLocation
-    ? new ContainerClient(`${url.origin}${url.pathname}`)
-    : new BlobServiceClient(`${url.protocol}//${url.host}`, azureCredential(config)).getContainerClient(
-        decodeURIComponent(url.pathname.split('/').filter(Boolean)[0] ?? ''),
-      );
+  // Built on the first listing: every start until an export is ready would otherwise load @azure/storage-blob.
+  const container = () => {
+    const { BlobServiceClient, ContainerClient } = lazily.storageBlob();
+    return sandboxLocation
+      ? new ContainerClient(`${url.origin}${url.pathname}`)
+      : new BlobServiceClient(`${url.protocol}//${url.host}`, azureCredential(config)).getContainerClient(
+          decodeURIComponent(url.pathname.split('/').filter(Boolean)[0] ?? ''),
+        );
+  };
+  const { ContainerBlobLister } = lazily.exportBlobLister();
   return new ContainerBlobLister({ container, timeoutMs: EXPORT_LIST_TIMEOUT_MS, logger: logger.child('exporter') });
 }
 
@@ -498,8 +509,8 @@ function productionLinkSigner(config: BotConfig, logger: Logger): DownloadLinkSi
       },
     };
   const account = new URL(location);
-  const { BlobServiceClient } = loadLazily<typeof import('@azure/storage-blob')>('@azure/storage-blob');
-  const { BlobSasLinkSigner } = loadLazily<typeof import('./services/blob/blobSasLinkSigner')>('./services/blob/blobSasLinkSigner');
+  const { BlobServiceClient } = lazily.storageBlob();
+  const { BlobSasLinkSigner } = lazily.blobSasLinkSigner();
   const service = new BlobServiceClient(`${account.protocol}//${account.host}`, azureCredential(config));
   return new BlobSasLinkSigner({
     kind: 'userDelegation',
@@ -601,9 +612,15 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
+/**
+ * Runs the bot as a program: `npm start` runs this file itself; the built start (dist/index.js) calls this, and
+ * keeps its code cache only from a start that got this far (resolved once the bot listens).
+ */
+export function run(): Promise<void> {
+  return main().catch((error: unknown) => {
     process.stderr.write(`Account Closure Bot failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) void run();

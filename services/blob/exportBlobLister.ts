@@ -4,8 +4,12 @@ import { AppError } from '../errors';
 import type { Logger } from '../logger';
 
 export interface ContainerBlobListerOptions {
-  /** The export container, built with the app's storage credential (or anonymous for the sandbox's stand-in). */
-  readonly container: ContainerClient;
+  /**
+   * The export container, built with the app's storage credential (or anonymous for the sandbox's stand-in); or a
+   * function that builds it, called on the first listing, so a start-up that never lists (every start, until an
+   * export is ready) does not load @azure/storage-blob (docs/scaling.md, cold start).
+   */
+  readonly container: ContainerClient | (() => ContainerClient);
   /** Per listing: the SDK's own retry policy repeats failed pages; this bounds the whole call. */
   readonly timeoutMs: number;
   /** A Graph export of one person is a handful of files; more than this is not an export the bot wrote. */
@@ -21,13 +25,20 @@ const DEFAULT_MAX_BLOBS = 1_000;
  */
 export class ContainerBlobLister implements ExportBlobLister {
   private readonly logger: Logger;
+  private built?: ContainerClient;
 
   constructor(private readonly options: ContainerBlobListerOptions) {
     this.logger = options.logger.child('blob:list');
   }
 
   async list(prefix: string): Promise<readonly ListedBlob[]> {
-    const { container, timeoutMs } = this.options;
+    const { timeoutMs } = this.options;
+    let container: ContainerClient;
+    try {
+      container = this.container();
+    } catch (error) {
+      throw new AppError('EXPORT_UNAVAILABLE', 'the export container client could not be built', { cause: error });
+    }
     const max = this.options.maxBlobs ?? DEFAULT_MAX_BLOBS;
     const found: ListedBlob[] = [];
     try {
@@ -45,5 +56,11 @@ export class ContainerBlobLister implements ExportBlobLister {
     }
     this.logger.info('export folder listed', { container: container.containerName, blobs: found.length });
     return found;
+  }
+
+  private container(): ContainerClient {
+    const { container } = this.options;
+    this.built ??= typeof container === 'function' ? container() : container;
+    return this.built;
   }
 }

@@ -80,4 +80,35 @@ describe('ContainerBlobLister against Azurite', () => {
     assert.ok(isAppError(error, 'EXPORT_UNAVAILABLE'), String(error));
     assert.match(String(error), /could not be listed/);
   });
+
+  it('builds a container given as a function on the first listing, once (a start that never lists never loads the SDK)', async () => {
+    const { logger } = createRecordingLogger();
+    let built = 0;
+    const lister = new ContainerBlobLister({
+      container: () => {
+        built += 1;
+        return container;
+      },
+      timeoutMs: 10_000,
+      logger,
+    });
+    assert.equal(built, 0);
+    assert.equal((await lister.list(`${OPERATION_ID}/`)).length, 2);
+    assert.equal((await lister.list(`${OTHER_OPERATION_ID}/`)).length, 1);
+    assert.equal(built, 1);
+  });
+
+  it('reports EXPORT_UNAVAILABLE when the container cannot be built', async () => {
+    const { logger } = createRecordingLogger();
+    const lister = new ContainerBlobLister({
+      container: () => {
+        throw new Error('Cannot find module');
+      },
+      timeoutMs: 10_000,
+      logger,
+    });
+    const error = await rejectionOf(lister.list(`${OPERATION_ID}/`));
+    assert.ok(isAppError(error, 'EXPORT_UNAVAILABLE'), String(error));
+    assert.match(String(error), /could not be built/);
+  });
 });

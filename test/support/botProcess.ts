@@ -42,8 +42,25 @@ export function startSandboxProcess(env: Record<string, string>, options: { enab
   );
 }
 
-async function startTsProcess(entry: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
+/**
+ * Starts the production build (`node <dir>/index.js`, written by `node scripts/build.mjs <dir>`) in sandbox mode,
+ * like App Service runs dist/index.js; `preload` files are `--require`d first.
+ */
+export function startBuiltBotProcess(entry: string, env: Record<string, string>, preload: string[] = []): Promise<NodeProcess> {
+  return startNodeProcess(
+    entry,
+    [...preload.flatMap((file) => ['--require', file]), entry],
+    { HOST: '127.0.0.1', PORT: '0', ...env },
+    /connect the Bot Framework Emulator to (http:\/\/\S+)\/api\/messages/,
+  );
+}
+
+function startTsProcess(entry: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<NodeProcess> {
+  return startNodeProcess(entry, ['--import', 'tsx', path.join(ROOT, entry), ...args], env, ready);
+}
+
+async function startNodeProcess(entry: string, nodeArgs: string[], env: Record<string, string>, ready: RegExp): Promise<NodeProcess> {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,220 @@
+// `npm run build` (after `tsc --noEmit` has checked the types): the production start, `node dist/index.js`.
+// esbuild bundles index.ts, this project's modules and the packages they load into one file, dist/app.js, so a
+// start reads one file instead of resolving and reading ~1,900 (the measured cost of the compiled tree's start:
+// docs/scaling.md, "Cold start"). dist/index.js is a small entry that turns Node's compile cache on before the bundle
+// is compiled, then runs it. Every other file the code reads at run time (web/, sandbox/demoSeed.json, anything new
+// beside the sources) is copied to the same place under dist/. `node scripts/build.mjs <dir>` builds into <dir>
+// instead (the build's test); node_modules must be reachable from there, as from dist/.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dist = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
+/** Source folders whose non-TypeScript files are copied; Markdown stays behind. */
+const ASSET_DIRS = ['web', 'config', 'server', 'bot', 'dialogs', 'cards', 'services', 'sandbox'];
+const NOT_ASSETS = /\.(ts|md)$/;
+
+/**
+ * Left in node_modules, loaded by `require` when their mode is on (index.ts `lazily`): the Blob SDK and the Blob
+ * state store (STORAGE=blob, exports in Azure), Application Insights (a connection string set; it patches async
+ * context tracking when loaded), dtrace-provider (restify's optional native probe; a binary cannot be bundled) and
+ * botframework-webchat (only its browser bundle is served, found by require.resolve).
+ */
+export const EXTERNAL = [
+  '@azure/storage-blob',
+  'botbuilder-azure-blobs',
+  'botbuilder-applicationinsights',
+  'applicationinsights',
+  'dtrace-provider',
+  'botframework-webchat',
+  // node-fetch's URL parser (botframework-connector's fetch): its tr46 requires Node's deprecated `punycode`, which
+  // Node 22+ warns about (DEP0040) only when the caller is outside node_modules, as a bundle is.
+  'whatwg-url',
+];
+
+/**
+ * A bundle has one `__dirname`, dist/'s. This project's own modules that use it (server/webchatRoutes.ts for web/,
+ * sandbox/seed.ts for demoSeed.json) get their own source folder's place under dist/ instead, where the build copies
+ * those files: the same layout `tsx` sees in the sources.
+ */
+const ownDirname = {
+  name: 'own-dirname',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('__dirname')) return undefined;
+      const folder = path.relative(root, path.dirname(args.path)).split(path.sep).join('/');
+      return {
+        contents: source.replace(/\b__dirname\b/g, `require('node:path').join(__dirname, ${JSON.stringify(folder)})`),
+        loader: 'ts',
+      };
+    });
+  },
+};
+
+/**
+ * tsc compiles this project's `import`s to `require` (package.json "type": "commonjs"), so Node loads every package's
+ * CommonJS build. esbuild would take a dual package's ESM build ("import" condition) for an `import` and its
+ * CommonJS build for a `require` (botbuilder's), bundling two copies whose classes differ (@azure/identity has
+ * both). Resolving our own imports as `require` gives the bundle the graph `tsx` and the tests run.
+ */
+const ownImportsAsRequire = {
+  name: 'own-imports-as-require',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+      if (args.pluginData === 'as-require' || args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      if (!args.importer.startsWith(root)) return undefined;
+      const resolved = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, pluginData: 'as-require' });
+      return resolved.errors.length > 0 ? { errors: resolved.errors } : resolved;
+    });
+  },
+};
+
+/**
+ * dist/index.js: loads the bundle with a V8 code cache made after a start, then runs it.
+ *
+ * V8 compiles most functions lazily, on their first call, and ~10 MB of bundle is a lot of first calls. Node's own
+ * compile cache (module.enableCompileCache, Node >= 22.1: https://nodejs.org/api/module.html#module-compile-cache)
+ * keeps only what is compiled when a file is loaded (1 MB of cache here, a start 0.6-1.0 s on Node 24), and Node 20
+ * has none. `script.createCachedData()` made once the start is over holds every function the start compiled
+ * (https://nodejs.org/api/vm.html#scriptcreatecacheddata; 7 MB here), and the next start takes 0.35-0.6 s on Node 24
+ * and 0.65-0.8 s on Node 20 (CPU to listening: 650 instead of 930 ms): docs/scaling.md, "Cold start".
+ *
+ * The cache file sits beside the bundle, named after the Node version, the architecture and the bundle's SHA-256,
+ * so a rebuilt bundle or another Node never reads another's cache: V8 rejects a cache of another V8 version or other
+ * flags (`cachedDataRejected`, then a normal compile), but knows the source only by its length
+ * (SerializedCodeData::SourceHash in v8/src/snapshot/code-serializer.cc). It is written by a start that got as far
+ * as listening (not by a failed start, nor by a test that only loads the bundle), when none was accepted, once: 10 s
+ * after it listens (~100 ms on the event loop, measured, once per build and Node; a process killed later keeps it
+ * too) or at exit if that comes first. It goes through a temporary file of its own (process id and random bytes:
+ * instances on a shared disk may have the same pid) and a rename, so no start reads half of one: recent V8 checks a
+ * cache's checksum only in debug builds (v8_flags.verify_snapshot_checksum). Where dist/ cannot be written the bot
+ * starts without a cache, every time, and nothing else changes.
+ *
+ * The wrapper is Node's own (Module.wrap) on a line of its own with lineOffset -1, so positions in stack traces are
+ * app.js's. They name the TypeScript file and line through app.js.map, read on the first stack that has a frame in
+ * the bundle: Node's --enable-source-maps reads and indexes the 7 MB map when the bundle loads (~70 ms of every
+ * start, measured). CallSite's own text is kept, with the bundle's position replaced by the source's
+ * (https://v8.dev/docs/stack-trace-api; module.SourceMap: https://nodejs.org/api/module.html#class-modulesourcemap).
+ */
+const CACHE_AFTER_MS = 10_000;
+const ENTRY = `'use strict';
+// Written by scripts/build.mjs, which says why.
+const { createHash, randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const nodeModule = require('node:module');
+const path = require('node:path');
+const vm = require('node:vm');
+
+const bundle = path.join(__dirname, 'app.js');
+
+let sourceMap;
+function sourcePosition(site) {
+  if (site.getFileName() !== bundle) return undefined;
+  sourceMap ??= new nodeModule.SourceMap(JSON.parse(fs.readFileSync(bundle + '.map', 'utf8')));
+  const entry = sourceMap.findEntry(site.getLineNumber() - 1, site.getColumnNumber() - 1);
+  if (!entry || !entry.originalSource) return undefined;
+  return path.resolve(__dirname, entry.originalSource) + ':' + (entry.originalLine + 1) + ':' + (entry.originalColumn + 1);
+}
+function frame(site) {
+  const text = String(site);
+  try {
+    const original = sourcePosition(site);
+    return original ? text.replace(bundle + ':' + site.getLineNumber() + ':' + site.getColumnNumber(), original) : text;
+  } catch {
+    return text;
+  }
+}
+Error.prepareStackTrace = (error, sites) => {
+  let header;
+  try {
+    header = Error.prototype.toString.call(error);
+  } catch {
+    header = 'Error';
+  }
+  return header + sites.map((site) => '\\n    at ' + frame(site)).join('');
+};
+
+const bytes = fs.readFileSync(bundle);
+const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+const cacheFile = path.join(__dirname, 'app.js.' + process.version + '-' + process.arch + '-' + digest + '.cache');
+let cachedData;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch {
+  cachedData = undefined;
+}
+const [head, tail] = nodeModule.wrap('\\u0000').split('\\u0000');
+const script = new vm.Script(head + '\\n' + bytes.toString('utf8') + '\\n' + tail, { filename: bundle, lineOffset: -1, cachedData });
+let started = false;
+let kept = cachedData !== undefined && !script.cachedDataRejected;
+function keepCache() {
+  if (kept || !started) return;
+  kept = true;
+  const temporary = cacheFile + '.' + process.pid + '-' + randomBytes(6).toString('hex') + '.tmp';
+  try {
+    fs.writeFileSync(temporary, script.createCachedData());
+    fs.renameSync(temporary, cacheFile);
+  } catch {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+process.once('exit', keepCache);
+
+const app = new nodeModule.Module(bundle, module);
+app.filename = bundle;
+app.paths = nodeModule.Module._nodeModulePaths(__dirname);
+require.cache[bundle] = app;
+script.runInThisContext()(app.exports, nodeModule.createRequire(bundle), app, bundle, __dirname);
+app.loaded = true;
+if (require.main === module) {
+  app.exports.run().then(() => {
+    started = true;
+    setTimeout(keepCache, ${CACHE_AFTER_MS}).unref();
+  });
+}
+module.exports = app.exports;
+`;
+
+await rm(dist, { recursive: true, force: true });
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: ['index.ts'],
+  outfile: path.join(dist, 'app.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  // The oldest Node package.json's engines allow.
+  target: 'node20.19',
+  external: EXTERNAL,
+  plugins: [ownDirname, ownImportsAsRequire],
+  // Names kept (whitespace and syntax only): stack traces and logged error names stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  metafile: true,
+});
+await writeFile(path.join(dist, 'index.js'), ENTRY);
+
+let assets = 0;
+for (const dir of ASSET_DIRS) {
+  const from = path.join(root, dir);
+  if (!existsSync(from)) continue;
+  for (const name of readdirSync(from, { recursive: true })) {
+    const file = path.join(from, String(name));
+    if (NOT_ASSETS.test(file) || !statSync(file).isFile()) continue;
+    cpSync(file, path.join(dist, dir, String(name)));
+    assets += 1;
+  }
+}
+const inputs = Object.keys(result.metafile.inputs).length;
+const bytes = Object.values(result.metafile.outputs).find((output) => output.entryPoint)?.bytes ?? 0;
+process.stdout.write(
+  `bundled ${inputs} modules into ${path.relative(root, dist) || '.'}/app.js (${(bytes / 1e6).toFixed(1)} MB), copied ${assets} asset files\n`,
+);
