@@ -20,7 +20,9 @@ interface StoredItem {
  * Bot state on disk for `STORAGE=file`, with botbuilder `MemoryStorage` semantics: a missing or `*` eTag
  * overwrites, any other eTag must match the stored one or the write throws. Keys (channel, conversation and
  * user ids with `/`, `:`, `@`) become SHA-256 file names. Built on `FileRecordStore`, so writes are atomic and
- * eTag checks hold across processes on one host.
+ * eTag checks hold across processes on one host among writes that carry an eTag; a `*` write takes no lock and is
+ * not ordered against those in another process (see `FileRecordStore.overwrite`). botbuilder's BotState writes
+ * every save with `*` (botbuilder-core botState.js, `saveChanges`), so its state never mixes the two.
  */
 export class FileStorage implements Storage {
   private readonly records: FileRecordStore<StoredItem>;
@@ -42,7 +44,7 @@ export class FileStorage implements Storage {
     for (const [key, change] of Object.entries(changes)) {
       const { eTag, ...item } = change as StoreItem;
       const value: StoredItem = { key, item };
-      // `*` or none: last writer wins, so nothing is read first (the issue-14 profile counted the reads).
+      // `*` or none: last writer wins, so nothing is read first and no lock is taken (issue 14 counted both).
       if (eTag === undefined || eTag === '*') await this.records.overwrite(fileIdOf(key), value);
       else await this.writeIfMatch(key, value, eTag);
     }

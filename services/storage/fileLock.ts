@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
@@ -12,6 +11,18 @@ export interface FileLockOptions {
   readonly timeoutMs: number;
   readonly now: () => number;
   readonly logger: Logger;
+  /**
+   * Makes the lock's folder when creating the lock finds it missing (not made yet, or deleted while the bot runs);
+   * the lock is then tried again. Without it a missing folder fails like any other error.
+   */
+  readonly createFolder?: () => Promise<void>;
+}
+
+/** A lock this process holds: the open lock file (its inode is the proof of ownership) and when it was taken. */
+interface HeldLock {
+  readonly handle: FileHandle;
+  /** `now()` read just before the lock file was created: its mtime is not older, less the timestamps' granularity. */
+  readonly takenAt: number;
 }
 
 /** Writers in this process queue here first, so they do not poll a lock file held by their neighbour. */
@@ -20,13 +31,22 @@ const inProcessQueues = new Map<string, Promise<unknown>>();
 /**
  * Runs `fn` while holding `lockPath`: a file created with `wx` (O_CREAT|O_EXCL), which exactly one process on
  * a host can create. Local file systems only: O_EXCL is not reliable on every network share.
+ *
+ * Cost (issue 14 counted the threadpool operations of every state write): taking the lock is one `open`; giving it
+ * back is `close` + `unlink`. The file stays empty; it is kept open while held, so its inode cannot be reused and
+ * identifies it.
  */
-export async function withFileLock<R>(lockPath: string, options: FileLockOptions, fn: () => Promise<R>): Promise<R> {
+export function withFileLock<R>(lockPath: string, options: FileLockOptions, fn: () => Promise<R>): Promise<R> {
+  return queuedInProcess(lockPath, () => holdingFileLock(lockPath, options, fn));
+}
+
+/**
+ * Runs `fn` after every earlier call for `lockPath` in this process has settled, without a lock file: for writes
+ * that need no exclusion from other processes but should land in call order here (FileRecordStore.overwrite).
+ */
+export async function queuedInProcess<R>(lockPath: string, fn: () => Promise<R>): Promise<R> {
   const previous = inProcessQueues.get(lockPath) ?? Promise.resolve();
-  const run = previous.then(
-    () => holdingFileLock(lockPath, options, fn),
-    () => holdingFileLock(lockPath, options, fn),
-  );
+  const run = previous.then(fn, fn);
   const settled = run.then(
     () => undefined,
     () => undefined,
@@ -40,31 +60,34 @@ export async function withFileLock<R>(lockPath: string, options: FileLockOptions
 }
 
 async function holdingFileLock<R>(lockPath: string, options: FileLockOptions, fn: () => Promise<R>): Promise<R> {
-  const owner = await acquire(lockPath, options);
+  const held = await acquire(lockPath, options);
   try {
     return await fn();
   } finally {
-    await release(lockPath, owner, options.logger);
+    await release(lockPath, held, options);
   }
 }
 
-async function acquire(lockPath: string, options: FileLockOptions): Promise<string> {
-  const owner = `${process.pid}:${randomUUID()}`;
+async function acquire(lockPath: string, options: FileLockOptions): Promise<HeldLock> {
   const deadline = options.now() + options.timeoutMs;
+  let folderCreated = false;
   for (let attempt = 0; ; attempt++) {
+    // One clock read per attempt: it dates the lock if this attempt takes it and is judged against the deadline.
+    const takenAt = options.now();
     try {
-      const handle = await open(lockPath, 'wx');
-      try {
-        await handle.writeFile(owner);
-      } finally {
-        await handle.close();
-      }
-      return owner;
+      return { handle: await open(lockPath, 'wx'), takenAt };
     } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw unavailable(`cannot create lock "${lockPath}"`, error);
+      const code = errnoCode(error);
+      if (code === 'ENOENT' && options.createFolder && !folderCreated) {
+        // Once per acquire: a folder that is missing again right after it was made is an error worth reporting.
+        folderCreated = true;
+        await options.createFolder();
+        continue;
+      }
+      if (code !== 'EEXIST') throw unavailable(`cannot create lock "${lockPath}"`, error);
     }
     if (await breakIfStale(lockPath, options)) continue;
-    if (options.now() > deadline) {
+    if (takenAt > deadline) {
       throw new AppError('STORAGE_UNAVAILABLE', `lock "${lockPath}" still held after ${options.timeoutMs} ms`);
     }
     // Jittered backoff so racing processes do not retry in lockstep.
@@ -102,20 +125,42 @@ async function breakIfStale(lockPath: string, options: FileLockOptions): Promise
   }
 }
 
-async function release(lockPath: string, owner: string, logger: Logger): Promise<void> {
-  const holder = await readFile(lockPath, 'utf8').catch((error: unknown) => {
-    ignoreMissing(error, lockPath);
-    return undefined;
-  });
-  if (holder !== owner) {
+/**
+ * A hold shorter than half the stale bound cannot have been broken: a breaker needs the file's mtime (stamped at
+ * creation, after `takenAt`) to be `staleAfterMs` old on the same host's clock, and the half left over covers a
+ * file system's coarse timestamps (FAT: 2 s, against the default bound of 10 s) and the kernel's clock tick. Such a
+ * hold gives the lock back without looking (issue 14: reading the owner back cost four operations per write). A
+ * longer one first checks that the file at `lockPath` is still the inode it holds open.
+ */
+async function release(lockPath: string, held: HeldLock, options: FileLockOptions): Promise<void> {
+  let ours = true;
+  try {
+    if (options.now() - held.takenAt >= options.staleAfterMs / 2) ours = await stillHeld(lockPath, held.handle);
+  } finally {
+    // Closed before the unlink: on Windows a file still open when it is deleted keeps its name until it is closed.
+    await held.handle.close().catch((error: unknown) => {
+      throw unavailable(`cannot close lock "${lockPath}"`, error);
+    });
+  }
+  if (!ours) {
     // Our lock was broken as stale while we held it: the other holder's lock is not ours to remove.
-    logger.warn('lock was taken over while held', { path: lockPath });
+    options.logger.warn('lock was taken over while held', { path: lockPath });
     return;
   }
   await unlink(lockPath).catch((error: unknown) => ignoreMissing(error, lockPath));
 }
 
-async function statOrUndefined(path: string): Promise<{ ino: number; mtimeMs: number } | undefined> {
+async function stillHeld(lockPath: string, handle: FileHandle): Promise<boolean> {
+  const [mine, current] = await Promise.all([
+    handle.stat().catch((error: unknown) => {
+      throw unavailable(`cannot stat lock "${lockPath}"`, error);
+    }),
+    statOrUndefined(lockPath),
+  ]);
+  return current !== undefined && current.ino === mine.ino && current.dev === mine.dev;
+}
+
+async function statOrUndefined(path: string): Promise<{ ino: number; dev: number; mtimeMs: number } | undefined> {
   try {
     return await stat(path);
   } catch (error) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '../../services/logger';
-import { STALE_TEMP_FILE_MS, sweepStaleTempFiles, writeFileAtomic } from '../../services/storage/atomicFile';
+import { readWholeFile, STALE_TEMP_FILE_MS, sweepStaleTempFiles, writeFileAtomic } from '../../services/storage/atomicFile';
 import { createTempDir, type TempDir } from './storageTestSupport';
 
 const NOW = new Date('2026-12-01T09:00:00Z');
@@ -43,5 +43,36 @@ describe('temp files left by atomic writes', () => {
 
   it('finds nothing to do in a data folder that does not exist yet', async () => {
     assert.equal(await sweepStaleTempFiles(join(temp.path, 'missing'), NOW, silentLogger), 0);
+  });
+});
+
+describe('readWholeFile', () => {
+  let temp: TempDir;
+  beforeEach(async () => {
+    temp = await createTempDir();
+  });
+  afterEach(async () => {
+    await temp.remove();
+  });
+
+  it('reads files of any size whole, around the size of its first read too', async () => {
+    for (const size of [0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_003]) {
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 7 + size) % 251;
+      const file = join(temp.path, `f${size}`);
+      await writeFile(file, bytes);
+      assert.ok((await readWholeFile(file)).equals(bytes), `${size} bytes`);
+    }
+  });
+
+  it('reads back what writeFileAtomic wrote, multi-byte characters included', async () => {
+    const file = join(temp.path, 'r.json');
+    const text = JSON.stringify({ name: 'Jürgen Ø. 日本語', pad: 'é'.repeat(9_000) });
+    await writeFileAtomic(file, text, silentLogger);
+    assert.equal((await readWholeFile(file)).toString('utf8'), text);
+  });
+
+  it('fails with the file system error for a missing file', async () => {
+    await assert.rejects(readWholeFile(join(temp.path, 'missing.json')), { code: 'ENOENT' });
   });
 });

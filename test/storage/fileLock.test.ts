@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withFileLock, type FileLockOptions } from '../../services/storage/fileLock';
 import { createRecordingLogger, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
@@ -46,11 +46,46 @@ describe('withFileLock', () => {
 
     it('keeps a lock another writer took over after breaking ours as stale, and warns', async () => {
       const { logger, records } = createRecordingLogger();
-      await withFileLock(lockPath, createOptions({ logger }), async () => {
+      let offsetMs = 0;
+      const now = () => Date.now() + offsetMs;
+      await withFileLock(lockPath, createOptions({ logger, now }), async () => {
+        // This holder overstays the stale bound; a breaker removes its lock and takes a new one (a new file).
+        offsetMs = 60_000;
+        await unlink(lockPath);
         await writeFile(lockPath, '4242:someone-else');
       });
       assert.equal(await readFile(lockPath, 'utf8'), '4242:someone-else');
       assert.ok(records.some((record) => record.level === 'warn' && record.message === 'lock was taken over while held'));
+    });
+
+    it('removes its own lock after a hold longer than the stale bound when nobody broke it', async () => {
+      const { logger, records } = createRecordingLogger();
+      let offsetMs = 0;
+      const now = () => Date.now() + offsetMs;
+      await withFileLock(lockPath, createOptions({ logger, now }), async () => {
+        offsetMs = 60_000;
+      });
+      assert.deepEqual(await readdir(temp.path), []);
+      assert.equal(records.filter((record) => record.level === 'warn').length, 0);
+    });
+
+    it('makes a missing folder through createFolder and then takes the lock', async () => {
+      const nested = join(temp.path, 'gone', 'records', '.thing.lock');
+      let created = 0;
+      const createFolder = async () => {
+        created += 1;
+        await mkdir(join(temp.path, 'gone', 'records'), { recursive: true });
+      };
+      assert.equal(await withFileLock(nested, createOptions({ createFolder }), async () => 'ran'), 'ran');
+      assert.equal(created, 1);
+      assert.deepEqual(await readdir(join(temp.path, 'gone', 'records')), []);
+    });
+
+    it('fails with STORAGE_UNAVAILABLE on a missing folder when it may not make one', async () => {
+      await expectAppError(
+        withFileLock(join(temp.path, 'gone', '.thing.lock'), createOptions(), async () => 'ran'),
+        'STORAGE_UNAVAILABLE',
+      );
     });
   });
 
