@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --tiny] [--seconds 5] [--output file.json]`: the bot against the framework floor in one run.
+ * `npm run bench [-- --tiny] [--seconds 5] [--output file.json] [--profile DIR] [--heap-snapshots DIR]`: the bot against
+ * the framework floor in one run.
  * Processes: the sandbox (`npm run sandbox`'s entry, so its scrypt and Graph work are not charged to the bot), the
  * echo bot (bench/echoBot.ts) and the real bot with memory and with file storage (bench/botServer.ts), servers
  * pinned to CPU 0 and the sandbox and this load generator to CPU 1 when `taskset` is there. Measured:
@@ -32,6 +33,8 @@ interface Options {
    * `closure-<storage>`), for docs/scaling.md's "where the time goes"; warm-up and start-up are not in them.
    */
   readonly profileDir?: string;
+  /** `--heap-snapshots DIR`: V8 heap snapshots before and after the parked conversations, for bench/heapSnapshotDiff.ts. */
+  readonly heapSnapshotDir?: string;
 }
 
 const TENANT_ID = '55555555-0000-4000-8000-000000000001';
@@ -42,11 +45,13 @@ function parseOptions(argv: readonly string[]): Options {
     const index = argv.indexOf(`--${name}`);
     return index >= 0 ? argv[index + 1] : undefined;
   };
-  const known = new Set(['--tiny', '--seconds', '--output', '--profile']);
+  const known = new Set(['--tiny', '--seconds', '--output', '--profile', '--heap-snapshots']);
   const unknown = argv.find(
-    (arg, i) => arg.startsWith('--') && !known.has(arg) && !['--output', '--seconds', '--profile'].includes(argv[i - 1] ?? ''),
+    (arg, i) =>
+      arg.startsWith('--') && !known.has(arg) && !['--output', '--seconds', '--profile', '--heap-snapshots'].includes(argv[i - 1] ?? ''),
   );
-  if (unknown) throw new Error(`unknown option "${unknown}"; options: --tiny, --seconds N, --output FILE, --profile DIR`);
+  if (unknown)
+    throw new Error(`unknown option "${unknown}"; options: --tiny, --seconds N, --output FILE, --profile DIR, --heap-snapshots DIR`);
   const tiny = argv.includes('--tiny');
   const seconds = Number(value('seconds') ?? (tiny ? 0.5 : 5));
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600)
@@ -61,6 +66,7 @@ function parseOptions(argv: readonly string[]): Options {
     coldRuns: tiny ? 1 : 3,
     output: value('output') ?? path.join(__dirname, 'results', 'latest.json'),
     profileDir: value('profile') === undefined ? undefined : path.resolve(value('profile') as string),
+    heapSnapshotDir: value('heap-snapshots') === undefined ? undefined : path.resolve(value('heap-snapshots') as string),
   };
 }
 
@@ -159,12 +165,14 @@ async function main(): Promise<void> {
         users.slice(options.closures * 2, options.closures * 2 + parkingUsers),
         options.parkedWarmup,
         connector.url,
+        options.heapSnapshotDir ? { dir: options.heapSnapshotDir, name: 'parked-memory' } : undefined,
       ),
       file: await parkOn(
         await started(startServerProcess('bot (parking, file)', 'bench/botServer.ts', botEnv('file', 'parked-file'), serverCpu)),
         users.slice(options.closures * 2 + parkingUsers),
         options.parkedWarmup,
         connector.url,
+        options.heapSnapshotDir ? { dir: options.heapSnapshotDir, name: 'parked-file' } : undefined,
       ),
     };
     const loggedErrors = servers.reduce((sum, server) => sum + server.errors(), 0);
@@ -268,8 +276,14 @@ async function closuresOn(bot: BenchServer, users: readonly BenchUser[], service
   };
 }
 
-async function parkOn(bot: BenchServer, users: readonly BenchUser[], warmupCount: number, serviceUrl: string): Promise<ParkedFigures> {
-  const channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
+async function parkOn(
+  bot: BenchServer,
+  users: readonly BenchUser[],
+  warmupCount: number,
+  serviceUrl: string,
+  snapshots?: { readonly dir: string; readonly name: string },
+): Promise<ParkedFigures> {
+  let channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
   // Some conversations first, so lazily built caches and the code the JIT compiles for them are not counted as
   // per-conversation state; the figure is the data heap (V8's code spaces left out, see serverProbe.ts).
   const warmup = users.slice(0, warmupCount);
@@ -278,10 +292,18 @@ async function parkOn(bot: BenchServer, users: readonly BenchUser[], warmupCount
     await parkAtWarning(channel, user);
   });
   const before = await bot.probe('memory');
+  if (snapshots) {
+    await mkdir(snapshots.dir, { recursive: true });
+    await bot.heapSnapshot(path.join(snapshots.dir, `${snapshots.name}-before.heapsnapshot`));
+    // The bot was blocked for seconds: its keep-alive timer may close idle sockets as this side reuses them.
+    channel.close();
+    channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
+  }
   await inParallel(measured, CLOSURE_CONCURRENCY, async (user) => {
     await parkAtWarning(channel, user);
   });
   const after = await bot.probe('memory');
+  if (snapshots) await bot.heapSnapshot(path.join(snapshots.dir, `${snapshots.name}-after.heapsnapshot`));
   channel.close();
   const count = Math.max(1, measured.length);
   const per = (field: 'heapUsed' | 'dataHeapUsed' | 'rss') => Math.round(((after[field] ?? 0) - (before[field] ?? 0)) / count);
