@@ -37,31 +37,46 @@ async function totals(file: string): Promise<Map<string, { count: number; bytes:
   return byKind;
 }
 
-async function main([before, after, conversations = '1']: string[]): Promise<void> {
-  if (!before || !after) throw new Error('usage: bench/heapSnapshotDiff.ts <before.heapsnapshot> <after.heapsnapshot> [conversations]');
-  const per = Number(conversations);
-  const [a, b] = [await totals(before), await totals(after)];
+export interface HeapGain {
+  /** Bytes of the program's own objects and strings the heap gained. */
+  readonly programBytes: number;
+  /** Bytes V8 keeps for itself: compiled code, feedback and other hidden objects, `system /` lists. */
+  readonly v8Bytes: number;
+  readonly rows: ReadonlyArray<{ readonly kind: string; readonly count: number; readonly bytes: number }>;
+}
+
+function isV8Own(kind: string): boolean {
+  return kind.startsWith('code') || kind.startsWith('hidden') || kind.includes('system / ');
+}
+
+/** What the heap gained from `before` to `after` (two `.heapsnapshot` files). */
+export async function heapGain(before: string, after: string): Promise<HeapGain> {
+  const a = await totals(before);
+  const b = await totals(after);
   const rows = [...b].map(([kind, { count, bytes }]) => ({
     kind,
     count: count - (a.get(kind)?.count ?? 0),
     bytes: bytes - (a.get(kind)?.bytes ?? 0),
   }));
-  const v8Own = (kind: string) => kind.startsWith('code') || kind.startsWith('hidden') || kind.includes('system / ');
-  const sum = (keep: (kind: string) => boolean) => rows.filter((row) => keep(row.kind)).reduce((total, row) => total + row.bytes, 0);
+  const sum = (own: boolean) => rows.filter((row) => isV8Own(row.kind) === own).reduce((total, row) => total + row.bytes, 0);
+  return { programBytes: sum(false), v8Bytes: sum(true), rows };
+}
+
+async function main([before, after, conversations = '1']: string[]): Promise<void> {
+  if (!before || !after) throw new Error('usage: bench/heapSnapshotDiff.ts <before.heapsnapshot> <after.heapsnapshot> [conversations]');
+  const per = Number(conversations);
+  const { programBytes, v8Bytes, rows } = await heapGain(before, after);
   const line = (label: string, bytes: number) => `${label.padEnd(58)}${(bytes / per).toFixed(0).padStart(9)} B\n`;
   process.stdout.write(`per ${per === 1 ? 'snapshot pair' : `conversation (${per})`}\n`);
-  process.stdout.write(
-    line(
-      'the program: objects and strings',
-      sum((kind) => !v8Own(kind)),
-    ),
-  );
-  process.stdout.write(line('V8 itself: compiled code, feedback, system lists', sum(v8Own)));
-  for (const row of rows.sort((x, y) => y.bytes - x.bytes).slice(0, 20))
+  process.stdout.write(line('the program: objects and strings', programBytes));
+  process.stdout.write(line('V8 itself: compiled code, feedback, system lists', v8Bytes));
+  for (const row of [...rows].sort((x, y) => y.bytes - x.bytes).slice(0, 20))
     process.stdout.write(line(`  ${row.kind} (${row.count >= 0 ? '+' : ''}${row.count})`, row.bytes));
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { startConnectorStub } from '../test/support/connectorStub';
 import { measureColdStarts } from './coldStart';
 import { pinning, pinSelf, startSandboxProcess, startServerProcess, type BenchServer } from './processes';
+import { heapGain } from './heapSnapshotDiff';
 import { formatReport, type BenchReport, type ClosureFigures, type ParkedFigures } from './report';
 import { closeAccount, inParallel, measureRate, openChannel, parkAtWarning, percentiles, round, type BenchUser } from './traffic';
 
@@ -33,7 +34,7 @@ interface Options {
    * `closure-<storage>`), for docs/scaling.md's "where the time goes"; warm-up and start-up are not in them.
    */
   readonly profileDir?: string;
-  /** `--heap-snapshots DIR`: V8 heap snapshots before and after the parked conversations, for bench/heapSnapshotDiff.ts. */
+  /** `--heap-snapshots DIR`: keep the heap snapshots taken around the parked conversations (bench/heapSnapshotDiff.ts). */
   readonly heapSnapshotDir?: string;
 }
 
@@ -165,14 +166,14 @@ async function main(): Promise<void> {
         users.slice(options.closures * 2, options.closures * 2 + parkingUsers),
         options.parkedWarmup,
         connector.url,
-        options.heapSnapshotDir ? { dir: options.heapSnapshotDir, name: 'parked-memory' } : undefined,
+        { dir: options.heapSnapshotDir ?? path.join(dataDir, 'heap'), name: 'parked-memory' },
       ),
       file: await parkOn(
         await started(startServerProcess('bot (parking, file)', 'bench/botServer.ts', botEnv('file', 'parked-file'), serverCpu)),
         users.slice(options.closures * 2 + parkingUsers),
         options.parkedWarmup,
         connector.url,
-        options.heapSnapshotDir ? { dir: options.heapSnapshotDir, name: 'parked-file' } : undefined,
+        { dir: options.heapSnapshotDir ?? path.join(dataDir, 'heap'), name: 'parked-file' },
       ),
     };
     const loggedErrors = servers.reduce((sum, server) => sum + server.errors(), 0);
@@ -276,39 +277,44 @@ async function closuresOn(bot: BenchServer, users: readonly BenchUser[], service
   };
 }
 
+/**
+ * Parks `users` at the warning card in `bot` (the first `warmupCount` unmeasured) and measures what the heap
+ * gained per conversation: from two heap snapshots, the program's own objects and strings apart from what V8
+ * keeps for itself (bench/heapSnapshotDiff.ts), since `heapUsed` counts both and moved by kilobytes between runs.
+ */
 async function parkOn(
   bot: BenchServer,
   users: readonly BenchUser[],
   warmupCount: number,
   serviceUrl: string,
-  snapshots?: { readonly dir: string; readonly name: string },
+  snapshots: { readonly dir: string; readonly name: string },
 ): Promise<ParkedFigures> {
   let channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
-  // Some conversations first, so lazily built caches and the code the JIT compiles for them are not counted as
-  // per-conversation state; the figure is the data heap (V8's code spaces left out, see serverProbe.ts).
   const warmup = users.slice(0, warmupCount);
   const measured = users.slice(warmupCount);
   await inParallel(warmup, CLOSURE_CONCURRENCY, async (user) => {
     await parkAtWarning(channel, user);
   });
+  const [beforeFile, afterFile] = ['before', 'after'].map((when) => path.join(snapshots.dir, `${snapshots.name}-${when}.heapsnapshot`));
+  await mkdir(snapshots.dir, { recursive: true });
   const before = await bot.probe('memory');
-  if (snapshots) {
-    await mkdir(snapshots.dir, { recursive: true });
-    await bot.heapSnapshot(path.join(snapshots.dir, `${snapshots.name}-before.heapsnapshot`));
-    // The bot was blocked for seconds: its keep-alive timer may close idle sockets as this side reuses them.
-    channel.close();
-    channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
-  }
+  await bot.heapSnapshot(beforeFile);
+  // The bot was blocked for seconds: its keep-alive timer may close idle sockets as this side reuses them.
+  channel.close();
+  channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
   await inParallel(measured, CLOSURE_CONCURRENCY, async (user) => {
     await parkAtWarning(channel, user);
   });
   const after = await bot.probe('memory');
-  if (snapshots) await bot.heapSnapshot(path.join(snapshots.dir, `${snapshots.name}-after.heapsnapshot`));
+  await bot.heapSnapshot(afterFile);
   channel.close();
+  const gain = await heapGain(beforeFile, afterFile);
   const count = Math.max(1, measured.length);
   const per = (field: 'heapUsed' | 'dataHeapUsed' | 'rss') => Math.round(((after[field] ?? 0) - (before[field] ?? 0)) / count);
   return {
     conversations: measured.length,
+    programBytesPerConversation: Math.round(gain.programBytes / count),
+    v8BytesPerConversation: Math.round(gain.v8Bytes / count),
     heapBytesPerConversation: per('dataHeapUsed'),
     heapWithCodeBytesPerConversation: per('heapUsed'),
     rssBytesPerConversation: per('rss'),
