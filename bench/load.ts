@@ -5,9 +5,10 @@
  * echo bot (bench/echoBot.ts) and the real bot with memory and with file storage (bench/botServer.ts), servers
  * pinned to CPU 0 and the sandbox and this load generator to CPU 1 when `taskset` is there. Measured:
  * welcome turns per second at 1 and 10 connections beside the echo bot's (ratios, p50/p99), the bot's own CPU per
- * whole closure (process.cpuUsage inside the bot), heap and RSS per conversation parked at the warning card (after
- * full GCs, in a fresh bot), and cold start of `npm start` and `node dist/index.js` to /healthz. Prints the table
- * and writes it to bench/results/. `--profile DIR` has the bots write CPU profiles. It measures; it asserts nothing.
+ * whole closure (process.cpuUsage inside the bot), heap per conversation parked at the warning card (heap
+ * snapshots before and after, in a fresh bot each for memory and file storage), and cold start of `npm start` and
+ * `node dist/index.js` to /healthz. Prints the table and writes it to bench/results/. `--profile DIR` has the
+ * servers write a CPU profile of each phase. It measures; it asserts nothing.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -281,6 +282,7 @@ async function closuresOn(bot: BenchServer, users: readonly BenchUser[], service
  * Parks `users` at the warning card in `bot` (the first `warmupCount` unmeasured) and measures what the heap
  * gained per conversation: from two heap snapshots, the program's own objects and strings apart from what V8
  * keeps for itself (bench/heapSnapshotDiff.ts), since `heapUsed` counts both and moved by kilobytes between runs.
+ * No RSS: a heap snapshot itself grows the process's resident memory by far more than the conversations do.
  */
 async function parkOn(
   bot: BenchServer,
@@ -310,14 +312,13 @@ async function parkOn(
   channel.close();
   const gain = await heapGain(beforeFile, afterFile);
   const count = Math.max(1, measured.length);
-  const per = (field: 'heapUsed' | 'dataHeapUsed' | 'rss') => Math.round(((after[field] ?? 0) - (before[field] ?? 0)) / count);
+  const per = (field: 'heapUsed' | 'dataHeapUsed') => Math.round(((after[field] ?? 0) - (before[field] ?? 0)) / count);
   return {
     conversations: measured.length,
     programBytesPerConversation: Math.round(gain.programBytes / count),
     v8BytesPerConversation: Math.round(gain.v8Bytes / count),
     heapBytesPerConversation: per('dataHeapUsed'),
     heapWithCodeBytesPerConversation: per('heapUsed'),
-    rssBytesPerConversation: per('rss'),
   };
 }
 

@@ -21,7 +21,6 @@ export interface ParkedFigures {
   /** The data heap: V8's code spaces (what the JIT compiled meanwhile) left out. */
   readonly heapBytesPerConversation: number;
   readonly heapWithCodeBytesPerConversation: number;
-  readonly rssBytesPerConversation: number;
 }
 
 export interface BenchReport {
@@ -75,7 +74,7 @@ export function formatReport(report: BenchReport): string {
     rows.push([
       `heap per conversation parked at warning, ${storage}`,
       '-',
-      `${p.conversations} parked; V8's own ${kb(p.v8BytesPerConversation)}, heapUsed ${kb(p.heapWithCodeBytesPerConversation)}, RSS ${kb(p.rssBytesPerConversation)}`,
+      `${p.conversations} parked; V8's own ${kb(p.v8BytesPerConversation)}, heapUsed ${kb(p.heapWithCodeBytesPerConversation)}`,
       `${programKB} KB`,
       `<= ${GOALS.parkedHeapKB} KB`,
       verdict(programKB <= GOALS.parkedHeapKB),
