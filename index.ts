@@ -404,7 +404,7 @@ function createAdapter(
 
 /**
  * `require` on first use, for the Azure SDKs: loading @azure/identity, @azure/storage-blob and botbuilder-azure-blobs
- * at start-up cost sandbox mode (which never uses them) a measurable share of its cold start (docs/scaling.md).
+ * at start-up cost sandbox mode (which never uses them) a measurable share of its cold start (docs/performance.md).
  * `require`, not `await import()`: under nodenext a dynamic import takes the packages' ESM builds, whose classes are
  * not the CommonJS ones the rest of the bot's types (and botbuilder-azure-blobs) are built against. Each id is a
  * literal so the production bundle (scripts/build.mjs) sees it: it bundles this project's modules (evaluated on

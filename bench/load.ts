@@ -32,7 +32,7 @@ interface Options {
   readonly output: string;
   /**
    * `--profile DIR`: a V8 CPU profile of each server over each measured phase (`welcome-<storage>-<n>conn-<server>`,
-   * `closure-<storage>`), for docs/scaling.md's "where the time goes"; warm-up and start-up are not in them.
+   * `closure-<storage>`), for docs/performance.md's "where the time goes"; warm-up and start-up are not in them.
    */
   readonly profileDir?: string;
   /** `--heap-snapshots DIR`: keep the heap snapshots taken around the parked conversations (bench/heapSnapshotDiff.ts). */

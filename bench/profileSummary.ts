@@ -1,7 +1,7 @@
 /**
  * `node --import tsx bench/profileSummary.ts <file.cpuprofile>`: self time of a V8 CPU profile (from
  * `npm run bench -- --profile DIR`) by where the code lives: each node_modules package, each folder of this
- * project, node's internals, GC and idle. The "where the time goes" figures in docs/scaling.md come from it.
+ * project, node's internals, GC and idle. The "where the time goes" figures in docs/performance.md come from it.
  */
 import { readFile } from 'node:fs/promises';
 

@@ -1,8 +1,8 @@
 // `npm run build` (after `tsc --noEmit` has checked the types): the production start, `node dist/index.js`.
 // esbuild bundles index.ts, this project's modules and the packages they load into one file, dist/app.js, so a
 // start reads one file instead of resolving and reading ~1,900 (the measured cost of the compiled tree's start:
-// docs/scaling.md, "Cold start"). dist/index.js is a small entry that turns Node's compile cache on before the bundle
-// is compiled, then runs it. Every other file the code reads at run time (web/, sandbox/demoSeed.json, anything new
+// docs/performance.md). dist/index.js is a small entry that compiles the bundle with a V8 code cache made by a
+// start (the build's own last step makes one), then runs it. Every other file the code reads at run time (web/, sandbox/demoSeed.json, anything new
 // beside the sources) is copied to the same place under dist/. `node scripts/build.mjs <dir>` builds into <dir>
 // instead (the build's test); node_modules must be reachable from there, as from dist/.
 import * as esbuild from 'esbuild';
@@ -84,7 +84,7 @@ const ownImportsAsRequire = {
  * keeps only what is compiled when a file is loaded (1 MB of cache here, a start 0.6-1.0 s on Node 24), and Node 20
  * has none. `script.createCachedData()` made once the start is over holds every function the start compiled
  * (https://nodejs.org/api/vm.html#scriptcreatecacheddata; 7 MB here), and the next start takes 0.35-0.6 s on Node 24
- * and 0.65-0.8 s on Node 20 (CPU to listening: 650 instead of 930 ms): docs/scaling.md, "Cold start".
+ * and 0.65-0.8 s on Node 20 (CPU to listening: 650 instead of 930 ms): docs/performance.md, "Cold start runs".
  *
  * The cache file sits beside the bundle, named after the Node version, the architecture and the bundle's SHA-256,
  * so a rebuilt bundle or another Node never reads another's cache: V8 rejects a cache of another V8 version or other

@@ -7,7 +7,7 @@ export interface ContainerBlobListerOptions {
   /**
    * The export container, built with the app's storage credential (or anonymous for the sandbox's stand-in); or a
    * function that builds it, called on the first listing, so a start-up that never lists (every start, until an
-   * export is ready) does not load @azure/storage-blob (docs/scaling.md, cold start).
+   * export is ready) does not load @azure/storage-blob (docs/performance.md, "Start").
    */
   readonly container: ContainerClient | (() => ContainerClient);
   /** Per listing: the SDK's own retry policy repeats failed pages; this bounds the whole call. */
