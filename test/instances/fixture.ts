@@ -11,6 +11,7 @@ import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { startBotProcess, startSandboxProcess, type NodeProcess } from '../support/botProcess';
 import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, type ReplyActivity } from '../support/botHarness';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
+import { emulatorReplies } from '../support/emulatorActivity';
 
 export const TENANT_ID = '33333333-0000-4000-8000-000000000001';
 
@@ -155,27 +156,8 @@ export async function startInstancesFixture(): Promise<InstancesFixture> {
 function instanceUser(person: (typeof PEOPLE)[number], connectorUrl: string): InstanceUser {
   const userId = `channel-${person.upn.split('@')[0]}-${randomUUID().slice(0, 6)}`;
   const conversationId = `conv-${userId}`;
-  const send = async (bot: NodeProcess, activity: Record<string, unknown>): Promise<ReplyActivity[]> => {
-    const response = await fetch(`${bot.url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        channelId: 'emulator',
-        serviceUrl: connectorUrl,
-        conversation: { id: conversationId },
-        from: { id: userId, name: 'Channel Name (not trusted)' },
-        recipient: { id: 'bot', name: 'Account Closure Bot' },
-        deliveryMode: 'expectReplies',
-        id: `act-${randomUUID()}`,
-        timestamp: new Date().toISOString(),
-        locale: 'en-US',
-        ...activity,
-      }),
-    });
-    const text = await response.text();
-    if (response.status !== 200) throw new Error(`bot answered ${response.status}: ${text}`);
-    return ((text ? JSON.parse(text) : {}) as { activities?: ReplyActivity[] }).activities?.filter((a) => a.type === 'message') ?? [];
-  };
+  const send = (bot: NodeProcess, activity: Record<string, unknown>): Promise<ReplyActivity[]> =>
+    emulatorReplies(bot.url, { serviceUrl: connectorUrl, userId, conversationId }, activity);
   const user: InstanceUser = {
     userId,
     conversationId,

@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/config';
 import { startBot, type RunningBot } from '../../index';
 import type { LogRecord } from '../../services/logger';
 import { startConnectorStub, type ConnectorStub } from './connectorStub';
+import { emulatorReplies, postAsEmulator } from './emulatorActivity';
 
 /** A seed a test writes itself: one unmanaged organization with two users, a managed one, and a personal account. */
 export const TEST_SEED = {
@@ -97,31 +98,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Bo
     user(options = {}) {
       const userId = options.userId ?? `user-${++counter}`;
       const conversationId = options.conversationId ?? `conv-${userId}`;
-      const send = async (activity: Record<string, unknown>) => {
-        const response = await fetch(`${bot.url}/api/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            channelId: options.channelId ?? 'emulator',
-            serviceUrl: connector.url,
-            conversation: { id: conversationId, ...(options.conversationType ? { conversationType: options.conversationType } : {}) },
-            from: { id: userId, name: 'Channel Name (not trusted)' },
-            recipient: { id: 'bot', name: 'Account Closure Bot' },
-            deliveryMode: 'expectReplies',
-            id: `act-${Date.now()}-${Math.random()}`,
-            timestamp: new Date().toISOString(),
-            locale: 'en-US',
-            ...activity,
-          }),
-        });
-        const text = await response.text();
-        return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-      };
-      const replies = async (activity: Record<string, unknown>) => {
-        const { status, body } = await send(activity);
-        if (status !== 200) throw new Error(`bot answered ${status}: ${JSON.stringify(body)}`);
-        return ((body as { activities?: ReplyActivity[] } | undefined)?.activities ?? []).filter((a) => a.type === 'message');
-      };
+      const address = { ...options, serviceUrl: connector.url, userId, conversationId };
+      const send = (activity: Record<string, unknown>) => postAsEmulator(bot.url, address, activity);
+      const replies = (activity: Record<string, unknown>) => emulatorReplies(bot.url, address, activity);
       return {
         userId,
         says: (text) => replies({ type: 'message', text }),
