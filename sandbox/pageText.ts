@@ -15,6 +15,18 @@ export function pageText(key: string, html: Readonly<Record<string, string>> = {
 }
 
 /**
+ * The address and password fields and the submit button of both sandbox sign-in forms (the sign-in page and the
+ * "My data requests" portal's): the address kept after a failed try, and tied to the problem when one is shown.
+ */
+export function credentialFields(form: { readonly username?: string; readonly hasProblem: boolean }): string {
+  return `<label for="username">${pageText('signIn.username')}</label>
+<input id="username" name="username" type="email" autocomplete="username" required value="${escapeHtml(form.username ?? '')}"${form.hasProblem ? ' aria-describedby="problem"' : ''}>
+<label for="password">${pageText('signIn.password')}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">${pageText('signIn.submit')}</button>`;
+}
+
+/**
  * The HTML every sandbox page shares: its language, the viewport, the common styles (plus the page's own `css`),
  * the banner saying it is a stand-in, and the page's `main` content. Call it inside `inLanguageOf(language)`.
  */

@@ -1,6 +1,6 @@
 import { inLanguageOf, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
-import { pageShell, pageText } from './pageText';
+import { credentialFields, pageShell, pageText } from './pageText';
 
 /** Keys of `sandbox.portal.problems` (and the sign-in page's lockout) in the locale files. */
 export type PortalProblem = 'noAccount' | 'wrongPassword' | 'sessionEnded' | 'lockedOut';
@@ -67,11 +67,7 @@ function body(screen: PortalScreen, languageField: string): string {
 ${screen.problem ? `<p class="problem" role="alert" id="problem">${problemText(screen.problem)}</p>` : ''}
 <form method="post" action="/portal/my-data-requests/signin">
 ${languageField}
-<label for="username">${pageText('signIn.username')}</label>
-<input id="username" name="username" type="email" autocomplete="username" required value="${escapeHtml(screen.username ?? '')}"${screen.problem ? ' aria-describedby="problem"' : ''}>
-<label for="password">${pageText('signIn.password')}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">${pageText('signIn.submit')}</button>
+${credentialFields({ username: screen.username, hasProblem: Boolean(screen.problem) })}
 </form>`;
     case 'requests':
       return `<h1>${pageText('portal.requestsHeading')}</h1>

@@ -1,6 +1,6 @@
 import { inLanguageOf, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
-import { pageShell, pageText } from './pageText';
+import { credentialFields, pageShell, pageText } from './pageText';
 
 /** What went wrong, as a key of `sandbox.signIn.problems` in the locale files (`lockedOut` says what Entra's AADSTS50053 says: locked for a while, whatever password comes next). */
 export type SignInProblem = 'unknownUser' | 'wrongPassword' | 'closedAccount' | 'expiredLink' | 'lockedOut';
@@ -49,11 +49,7 @@ ${
 `
     : ''
 }
-<label for="username">${pageText('signIn.username')}</label>
-<input id="username" name="username" type="email" autocomplete="username" required value="${escapeHtml(page.username ?? '')}"${page.problem ? ' aria-describedby="problem"' : ''}>
-<label for="password">${pageText('signIn.password')}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">${pageText('signIn.submit')}</button>
+${credentialFields({ username: page.username, hasProblem: Boolean(page.problem) })}
 </form>`;
     case 'code':
       return `<h1>${pageText('signIn.signedInHeading', { displayName: escapeHtml(page.displayName) })}</h1>
