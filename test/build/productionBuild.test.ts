@@ -10,6 +10,7 @@ import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, type Reply
 import { startAzurite } from '../support/azurite';
 import { startBuiltBotProcess, type NodeProcess } from '../support/botProcess';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
+import { emulatorReplies } from '../support/emulatorActivity';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -55,34 +56,20 @@ describe('the production build (node dist/index.js)', function () {
   /** Sends activities as one Emulator user in one conversation, replies in the response (expectReplies). */
   function conversation(bot: NodeProcess): (activity: Record<string, unknown>) => Promise<ReplyActivity[]> {
     const userId = `built-${randomUUID().slice(0, 8)}`;
-    return async (activity) => {
-      const response = await fetch(`${bot.url}/api/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          channelId: 'emulator',
-          serviceUrl: connector.url,
-          conversation: { id: `conv-${userId}` },
-          from: { id: userId, name: 'Someone' },
-          recipient: { id: 'bot', name: 'Account Closure Bot' },
-          deliveryMode: 'expectReplies',
-          id: `act-${randomUUID()}`,
-          timestamp: new Date().toISOString(),
-          locale: 'en-US',
-          ...activity,
-        }),
-      });
-      const text = await response.text();
-      assert.equal(response.status, 200, text);
-      return ((text ? JSON.parse(text) : {}) as { activities?: ReplyActivity[] }).activities?.filter((a) => a.type === 'message') ?? [];
-    };
+    const address = { serviceUrl: connector.url, userId, conversationId: `conv-${userId}` };
+    return (activity) => emulatorReplies(bot.url, address, activity);
   }
 
-  it('is one bundle and its entry, with the files read at run time beside it and no compiled tree', async () => {
+  it('is one bundle and its entry, with the files read at run time and the code cache beside it, and no compiled tree', async () => {
     const files = (await readdir(dist, { recursive: true })).map((name) => name.split(path.sep).join('/'));
     assert.deepEqual(files.filter((name) => name.endsWith('.js')).sort(), ['app.js', 'index.js', 'web/main.js']);
     for (const asset of ['app.js.map', 'web/index.html', 'web/webchat.css', 'sandbox/demoSeed.json'])
       assert.ok(files.includes(asset), asset);
+    // The build's last step, a sandbox start, made the code cache for the Node that built it.
+    assert.ok(
+      files.some((name) => name.startsWith(`app.js.${process.version}-${process.arch}-`) && name.endsWith('.cache')),
+      'the code cache the build made',
+    );
   });
 
   it('starts in sandbox mode, serves the web chat page and Web Chat, and takes the demo user to the warning card', async () => {
