@@ -312,13 +312,12 @@ async function parkOn(
   channel.close();
   const gain = await heapGain(beforeFile, afterFile);
   const count = Math.max(1, measured.length);
-  const per = (field: 'heapUsed' | 'dataHeapUsed') => Math.round(((after[field] ?? 0) - (before[field] ?? 0)) / count);
+
   return {
     conversations: measured.length,
     programBytesPerConversation: Math.round(gain.programBytes / count),
     v8BytesPerConversation: Math.round(gain.v8Bytes / count),
-    heapBytesPerConversation: per('dataHeapUsed'),
-    heapWithCodeBytesPerConversation: per('heapUsed'),
+    heapUsedBytesPerConversation: Math.round(((after.heapUsed ?? 0) - (before.heapUsed ?? 0)) / count),
   };
 }
 

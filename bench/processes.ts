@@ -37,10 +37,6 @@ export interface BenchServer {
   startProfile(): Promise<void>;
   /** Stops the profile started last and writes it to `file` (a `.cpuprofile` for Chrome DevTools or bench/profileSummary.ts). */
   stopProfile(file: string): Promise<void>;
-  /** Starts sampling this process's allocations (V8's sampling heap profiler). */
-  startAllocations(): Promise<void>;
-  /** Stops sampling and writes the `.heapprofile` to `file`. */
-  stopAllocations(file: string): Promise<void>;
   /** Writes a V8 heap snapshot of this process to `file`. */
   heapSnapshot(file: string): Promise<void>;
   /** Error records the process has logged so far (JSON lines on stderr). */
@@ -91,12 +87,6 @@ export async function startServerProcess(
     },
     stopProfile: async (file) => {
       await ask({ type: 'profileStop', id: ++nextId, file });
-    },
-    startAllocations: async () => {
-      await ask({ type: 'allocationsStart', id: ++nextId });
-    },
-    stopAllocations: async (file) => {
-      await ask({ type: 'allocationsStop', id: ++nextId, file });
     },
     heapSnapshot: async (file) => {
       await ask({ type: 'heapSnapshot', id: ++nextId, file });

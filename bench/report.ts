@@ -18,9 +18,8 @@ export interface ParkedFigures {
   readonly programBytesPerConversation: number;
   /** From the same snapshots: what V8 keeps for itself (compiled code, feedback, system lists). */
   readonly v8BytesPerConversation: number;
-  /** The data heap: V8's code spaces (what the JIT compiled meanwhile) left out. */
-  readonly heapBytesPerConversation: number;
-  readonly heapWithCodeBytesPerConversation: number;
+  /** `process.memoryUsage().heapUsed` after full GCs: both of the above, and what the snapshots themselves left. */
+  readonly heapUsedBytesPerConversation: number;
 }
 
 export interface BenchReport {
@@ -74,7 +73,7 @@ export function formatReport(report: BenchReport): string {
     rows.push([
       `heap per conversation parked at warning, ${storage}`,
       '-',
-      `${p.conversations} parked; V8's own ${kb(p.v8BytesPerConversation)}, heapUsed ${kb(p.heapWithCodeBytesPerConversation)}`,
+      `${p.conversations} parked; V8's own ${kb(p.v8BytesPerConversation)}, heapUsed ${kb(p.heapUsedBytesPerConversation)}`,
       `${programKB} KB`,
       `<= ${GOALS.parkedHeapKB} KB`,
       verdict(programKB <= GOALS.parkedHeapKB),

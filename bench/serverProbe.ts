@@ -1,6 +1,6 @@
 /**
  * What a benchmarked server process (bench/botServer.ts, bench/echoBot.ts) tells the orchestrator over its IPC
- * channel: its own CPU time and, after full garbage collections, its heap and RSS. Measured inside the process
+ * channel: its own CPU and GC time, its heap after full garbage collections, and heap snapshots. Measured inside the process
  * so the figures are that process's alone (the load generator and the sandbox run in others). With `--profile`,
  * the orchestrator also starts and stops a V8 CPU profile around each measured phase (node:inspector), so a
  * profile holds that phase's turns and not the process's start-up.
@@ -8,20 +8,17 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { writeHeapSnapshot } from 'node:v8';
 
 export type ProbeRequest =
-  | { readonly type: 'cpu' | 'memory' | 'profileStart' | 'allocationsStart'; readonly id: number }
-  | { readonly type: 'profileStop' | 'allocationsStop' | 'heapSnapshot'; readonly id: number; readonly file: string };
+  | { readonly type: 'cpu' | 'memory' | 'profileStart'; readonly id: number }
+  | { readonly type: 'profileStop' | 'heapSnapshot'; readonly id: number; readonly file: string };
 export type ProbeAnswer = {
   readonly id: number;
   readonly cpuMs?: number;
   /** Time spent in garbage collection so far (perf_hooks `gc` entries), part of `cpuMs`. */
   readonly gcMs?: number;
   readonly heapUsed?: number;
-  /** `heapUsed` without V8's code spaces: what the program's objects take, not the machine code the JIT compiled. */
-  readonly dataHeapUsed?: number;
-  readonly rss?: number;
 };
 
 /** Printed on stdout once the server listens, followed by its base URL. */
@@ -49,11 +46,7 @@ export function answerProbes(): void {
         // Several passes: the first may only move objects to the old generation; weak callbacks run in between.
         const gc = (globalThis as { gc?: () => void }).gc;
         for (let pass = 0; pass < 4; pass++) gc?.();
-        const usage = process.memoryUsage();
-        const code = getHeapSpaceStatistics()
-          .filter((space) => space.space_name.startsWith('code'))
-          .reduce((sum, space) => sum + space.space_used_size, 0);
-        answer({ heapUsed: usage.heapUsed, dataHeapUsed: usage.heapUsed - code, rss: usage.rss });
+        answer({ heapUsed: process.memoryUsage().heapUsed });
         return;
       }
       case 'heapSnapshot':
@@ -62,21 +55,14 @@ export function answerProbes(): void {
         answer();
         return;
       case 'profileStart':
-      case 'allocationsStart': {
-        const cpu = message.type === 'profileStart';
         profiler = new Session();
         profiler.connect();
-        // Allocations: every sampled one, the collected ones too (what the garbage collector had to work through).
-        const sampling = { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
-        void post(cpu ? 'Profiler.enable' : 'HeapProfiler.enable')
-          .then(() => (cpu ? post('Profiler.start') : post('HeapProfiler.startSampling', sampling)))
+        void post('Profiler.enable')
+          .then(() => post('Profiler.start'))
           .then(() => answer());
         return;
-      }
       case 'profileStop':
-      case 'allocationsStop':
-        // A `.cpuprofile`, or a `.heapprofile` of sampled allocations (Chrome DevTools, Memory, "Allocation sampling").
-        void post(message.type === 'profileStop' ? 'Profiler.stop' : 'HeapProfiler.stopSampling')
+        void post('Profiler.stop')
           .then((result) => writeFile(message.file, JSON.stringify((result as { profile: unknown }).profile)))
           .then(() => {
             profiler?.disconnect();
