@@ -236,18 +236,27 @@ async function primeCodeCache() {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    const listening = await new Promise((resolve) => {
+    const botUrl = await new Promise((resolve) => {
       let seen = '';
-      const timer = setTimeout(() => resolve(false), 60_000);
+      const timer = setTimeout(() => resolve(undefined), 60_000);
       child.stdout.on('data', (chunk) => {
         seen += chunk.toString('utf8');
-        if (/connect the Bot Framework Emulator to http/.test(seen)) {
+        const found = /connect the Bot Framework Emulator to (http:\/\/\S+)\/api\/messages/.exec(seen);
+        if (found) {
           clearTimeout(timer);
-          resolve(true);
+          resolve(found[1]);
         }
       });
-      child.once('exit', () => resolve(false));
+      child.once('exit', () => resolve(undefined));
     });
+    // An answer from /healthz means the start has finished (its SIGTERM handler is on, and the entry knows it
+    // started): a SIGTERM sent on the printed line alone can arrive before, and end it without an exit handler.
+    const listening =
+      botUrl !== undefined &&
+      (await fetch(`${botUrl}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      ));
     child.kill('SIGTERM');
     await exited;
     const cached = readdirSync(dist).some((name) => name.startsWith('app.js.') && name.endsWith('.cache'));
