@@ -156,7 +156,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const stateStorage = botStateStorage(config, container, logger);
   const stateExpiry = stateExpiryFor(config, container, logger.child('state'));
   const upnKey = await auditHashKey(config);
-  const hashAddress = (upn: string) => hashUpn(upn, upnKey);
+  const hashUpnWithKey = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
 
   // The reconciler and the export poller read only open records; finished ones expire (docs/architecture.md).
@@ -200,7 +200,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     realm,
     closer,
     clock,
-    hashUpn: hashAddress,
+    hashUpn: hashUpnWithKey,
     confirmationTtlMs: config.closure.confirmationTtlSeconds * 1000,
     closingLeaseMs: config.closure.leaseSeconds * 1000,
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
@@ -237,7 +237,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     clock,
     workflow,
     closureChannel: (context) => closureChannels.forTurn(context),
-    hashUpn: hashAddress,
+    hashUpn: hashUpnWithKey,
     logger: logger.child('dialogs'),
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
