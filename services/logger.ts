@@ -1,6 +1,8 @@
 /**
- * One namespaced logger per module. Values are quoted by the caller (`"${value}"`); tokens and secrets are
- * never passed in. The sink is chosen by the composition root.
+ * One namespaced logger per component. Values are quoted by the caller (`"${value}"`); tokens and secrets are
+ * never passed in. The sink is chosen by the composition root, and so is each component's one namespace
+ * (`bot:closer`): a component logs under the logger it is given and adds no segment of its own, so no namespace
+ * names a component twice (`bot:closer:graph:closer`); only parts a component builds inside itself get a child.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
