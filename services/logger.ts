@@ -39,7 +39,7 @@ export function createLogger(namespace: string, sink: (record: LogRecord) => voi
 /** Writes one JSON line per record to stderr. */
 export function jsonLineSink(record: LogRecord): void {
   const { fields, ...rest } = record;
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...rest, ...serializeFields(fields) })}\n`);
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...rest, ...fields })}\n`);
 }
 
 /** A logger that drops everything; for tools and tests that do not assert on logs. */
@@ -123,8 +123,4 @@ function dialogStackOf(context: unknown): { activeDialog?: string; parent?: stri
       return typeof id === 'string' ? id : '?';
     }),
   };
-}
-
-function serializeFields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
-  return fields ?? {};
 }
