@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { redactTelemetryUrls } from '../../bot/telemetry';
 import { signInThroughChat, startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
@@ -47,7 +48,12 @@ describe('Application Insights telemetry', () => {
   describe('with a connection string', () => {
     let harness: BotHarness;
     let ingestion: Awaited<ReturnType<typeof startIngestion>>;
+    // Statsbeat, the SDK's reports about itself, goes to Microsoft's own endpoint and probes the Azure VM metadata
+    // address (applicationinsights 2.x Statsbeat.js, AzureVirtualMachine.js; learn.microsoft.com/azure/azure-monitor/
+    // app/statsbeat): off here, where nothing may leave loopback. Read once, when the SDK first loads.
+    const statsbeat = process.env.APPLICATION_INSIGHTS_NO_STATSBEAT;
     before(async () => {
+      process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = 'true';
       ingestion = await startIngestion();
       harness = await startHarness({
         APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=${ingestion.url}`,
@@ -55,8 +61,12 @@ describe('Application Insights telemetry', () => {
     });
     after(async () => {
       await ingestion.stop();
-      // The SDK patches node's http process-wide once started; the suites after this one must not carry it.
-      (await import('applicationinsights')).dispose();
+      // The SDK patches node's http process-wide once started; the suites after this one must not carry it. The
+      // copy botbuilder-applicationinsights loads (2.x), not the top-level one (Azurite's 3.x, never started).
+      const sdk = require.resolve('applicationinsights', { paths: [path.dirname(require.resolve('botbuilder-applicationinsights'))] });
+      ((await import(sdk)) as { dispose(): void }).dispose();
+      if (statsbeat === undefined) delete process.env.APPLICATION_INSIGHTS_NO_STATSBEAT;
+      else process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = statsbeat;
     });
 
     it("sends the bot's activity events, with no message text, name, address or token in any of them", async () => {
