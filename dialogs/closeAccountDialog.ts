@@ -62,11 +62,11 @@ export class CloseAccountDialog extends ComponentDialog {
     );
     this.addDialog(
       new WaterfallDialog(STEPS, [
-        namedStep(this, this.signInStep),
-        namedStep(this, this.checkEligibilityStep),
-        namedStep(this, this.offerExportStep),
-        namedStep(this, this.warnStep),
-        namedStep(this, this.decisionStep),
+        namedStep(this.signInStep.bind(this)),
+        namedStep(this.checkEligibilityStep.bind(this)),
+        namedStep(this.offerExportStep.bind(this)),
+        namedStep(this.warnStep.bind(this)),
+        namedStep(this.decisionStep.bind(this)),
       ]),
     );
     this.initialDialogId = STEPS;

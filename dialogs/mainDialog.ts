@@ -118,7 +118,7 @@ export class MainDialog extends ComponentDialog {
     });
     this.addDialog(new CloseAccountDialog(services));
     this.addDialog(new ConfirmClosureDialog(services));
-    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this, this.routeStep), namedStep(this, this.finishStep)]));
+    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this.routeStep.bind(this)), namedStep(this.finishStep.bind(this))]));
     this.initialDialogId = ROUTE_STEPS;
   }
 

@@ -41,14 +41,15 @@ interface ConnectTarget {
 /** The target of a `Socket#connect` call, in each form node accepts (net.js `normalizeArgs`). */
 function targetOf(args: unknown[]): ConnectTarget | undefined {
   const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
-  if (first !== null && typeof first === 'object') return first as ConnectTarget;
+  if (first !== null && typeof first === 'object') return first;
   if (typeof first === 'string' && !/^\d+$/.test(first)) return { path: first };
   if (typeof first === 'number' || typeof first === 'string')
     return { port: first, host: typeof args[1] === 'string' ? args[1] : undefined };
   return undefined;
 }
 
-const originalConnect = net.Socket.prototype.connect;
+// Read as a plain function: it is only ever applied to the socket being connected.
+const originalConnect = Object.getOwnPropertyDescriptor(net.Socket.prototype, 'connect')?.value as (...args: unknown[]) => net.Socket;
 net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]): net.Socket {
   const target = targetOf(args);
   // No host means localhost (net.connect's default); a path is a unix socket or a named pipe (node's test: `!!path`;
@@ -62,8 +63,8 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
     process.nextTick(() => this.destroy(error));
     return this;
   }
-  return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
-} as typeof net.Socket.prototype.connect;
+  return originalConnect.apply(this, args);
+};
 
 // Names looked up directly (not through a connect) are refused too: a query for a public name leaves the machine.
 const originalLookup = dns.lookup;
