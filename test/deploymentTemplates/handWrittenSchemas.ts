@@ -175,7 +175,11 @@ export const HAND_WRITTEN_SCHEMAS: Readonly<Record<string, Schema>> = {
   'microsoft.insights/workbooks@2022-04-01': resource(
     'Microsoft.Insights/workbooks',
     '2022-04-01',
-    obj({ displayName: str, serializedData: str, category: str, sourceId: str, version: str }, ['displayName', 'serializedData', 'category']),
+    obj({ displayName: str, serializedData: str, category: str, sourceId: str, version: str }, [
+      'displayName',
+      'serializedData',
+      'category',
+    ]),
     { kind: { enum: ['shared'] } },
   ),
 };
