@@ -314,6 +314,9 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
       registerLegalPages(routes, {
         confirmationTtlSeconds: config.closure.confirmationTtlSeconds,
         exportLinkTtlHours: config.export.linkTtlHours,
+        conversationStateTtlDays: config.conversationStateTtlDays,
+        closedRecordRetentionDays: config.closedRecordRetentionDays,
+        auditRetentionDays: config.auditRetentionDays,
       });
     },
   });
