@@ -21,7 +21,7 @@ const LABELS: Record<string, string> = {
   expired: 'Expired',
 };
 
-const WIDTH = 640;
+const WIDTH = 760;
 const BAR_MAX = 400;
 const ROW = 30;
 
@@ -35,10 +35,13 @@ export function funnelSvg(data: Funnel): string {
     })),
   ];
   const top = Math.max(1, ...rows.map((r) => r.value ?? 0));
-  const height = 56 + rows.length * ROW + 24;
+  // The outcomes sit below a gap with their own heading.
+  const GAP = 28;
+  const firstOutcome = STAGES.length;
+  const height = 56 + rows.length * ROW + GAP + 24;
   const body = rows
     .map((row, i) => {
-      const y = 48 + i * ROW;
+      const y = 48 + i * ROW + (i >= firstOutcome ? GAP : 0);
       const width = row.value === null ? 0 : Math.max(2, Math.round((row.value / top) * BAR_MAX));
       const x = 200 + (BAR_MAX - width) / 2;
       const fill = row.kind === 'stage' ? '#2b6cb0' : '#2f855a';
@@ -50,11 +53,13 @@ export function funnelSvg(data: Funnel): string {
       ].join('\n');
     })
     .join('\n');
+  const outcomesHeading = `  <text x="20" y="${48 + firstOutcome * ROW + 18}" font-weight="600">Outcomes</text>`;
   const title = `Closure funnel ${data.since.slice(0, 10)} to ${data.until.slice(0, 10)}`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif" font-size="14" role="img" aria-label="${escape(title)}">
   <rect width="100%" height="100%" fill="#ffffff"/>
   <text x="20" y="28" font-size="18" font-weight="600">${escape(title)}</text>
 ${body}
+${outcomesHeading}
   <text x="20" y="${height - 10}" font-size="11" fill="#555">Counts of accounts (sign-in stages) and requests (later stages) from the audit trail; no names.</text>
 </svg>
 `;
