@@ -69,6 +69,10 @@ function createAudit(options: StoresOptions, logger: Logger): AuditTrail {
     case 'file':
       return new JsonlAuditTrail({ file: join(options.dir, AUDIT_NAME, 'audit.jsonl'), logger });
     case 'blob':
-      return new BlobAuditTrail({ containerClient: options.auditContainerClient ?? options.containerClient, prefix: `${AUDIT_NAME}/`, logger });
+      return new BlobAuditTrail({
+        containerClient: options.auditContainerClient ?? options.containerClient,
+        prefix: `${AUDIT_NAME}/`,
+        logger,
+      });
   }
 }
