@@ -41,6 +41,11 @@ const OUTCOME_OF: Partial<Record<AuditEvent['type'], (typeof OUTCOMES)[number]>>
   expired: 'expired',
 };
 
+/** A failed attempt the reconciler retries (`closeFailed` with `<code>:willRetry`): not an outcome. */
+function isRetry(event: AuditEvent): boolean {
+  return event.type === 'closeFailed' && (event.detail ?? '').endsWith(':willRetry');
+}
+
 export function funnel(events: readonly AuditEvent[], since: Date, until: Date): Funnel {
   const inPeriod = events.filter((e) => Date.parse(e.at) >= since.getTime() && Date.parse(e.at) <= until.getTime());
   // Before a request exists the audit keys events by account; counted as distinct ids, never shown.
@@ -56,7 +61,7 @@ export function funnel(events: readonly AuditEvent[], since: Date, until: Date):
   const hasStarted = inPeriod.some((e) => (e.type as string) === 'started');
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<(typeof OUTCOMES)[number], number>;
   for (const [type, outcome] of Object.entries(OUTCOME_OF)) {
-    outcomes[outcome] = distinct((e) => e.type === type, request);
+    outcomes[outcome] = distinct((e) => e.type === type && !isRetry(e), request);
   }
   return {
     since: since.toISOString(),

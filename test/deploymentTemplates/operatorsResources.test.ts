@@ -255,6 +255,8 @@ describe('operators: secrets, audit storage, regions and monitoring in the templ
         for (const stage of ['started', 'signed in', 'eligible', 'warned', 'confirmed', 'closed', 'handed off', 'verified', 'failed'])
           assert.ok(funnel.includes(`"${stage}`) || funnel.includes(` ${stage}"`), stage);
         assert.match(funnel, /summarize count = count\(\)/);
+        // A failed attempt the reconciler retries is not an outcome (services/closure/closingEngine.ts: `<code>:willRetry`).
+        assert.match(funnel, /event == "closeFailed" and not\(detail endswith ":willRetry"\), "6 failed"/);
         for (const field of ['objectId', 'tenantId', 'upnHash', 'displayName', 'upn'])
           assert.ok(!new RegExp(`\\b${field}\\b`).test(funnel), field);
       });

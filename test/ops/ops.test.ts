@@ -27,7 +27,7 @@ const person = (n: number): VerifiedIdentity => ({
 
 /**
  * Scripted closures through the real ClosureService on the bot's real stores: one closed, one handed off, one left
- * closing by a directory that does not answer, one kept (No), one still at the warning; the dialog's sign-in events
+ * closing by a directory that does not answer, one failed, one kept (No), one still at the warning; the dialog's sign-in events
  * for each; and one record the background work set aside (the quarantine entry's shape).
  */
 async function scriptClosures(options: StoresOptions, clock: { now: Date }): Promise<Record<string, string>> {
@@ -37,6 +37,9 @@ async function scriptClosures(options: StoresOptions, clock: { now: Date }): Pro
     async () => ({ kind: 'handedOff', reason: 'forbidden', portalUrl: 'https://go.microsoft.com/fwlink/?linkid=873123' }),
     async () => {
       throw new AppError('DIRECTORY_UNAVAILABLE', 'the directory did not answer');
+    },
+    async () => {
+      throw new AppError('CLOSE_FAILED', 'the directory refused the delete');
     },
   ];
   let next = 0;
@@ -55,7 +58,7 @@ async function scriptClosures(options: StoresOptions, clock: { now: Date }): Pro
     logger: silentLogger,
   });
   const ids: Record<string, string> = {};
-  for (const [n, name] of ['closed', 'handedOff', 'closing', 'kept', 'pending'].entries()) {
+  for (const [n, name] of ['closed', 'handedOff', 'closing', 'failed', 'kept', 'pending'].entries()) {
     const identity = person(n + 1);
     const at = clock.now.toISOString();
     await stores.audit.append({ type: 'signedIn', at, objectId: identity.objectId, tenantId: identity.tenantId, upnHash: 'h' });
@@ -128,9 +131,10 @@ for (const backend of ['file', 'azurite'] as const) {
 
     it('counts each stage and outcome of the period, and says that starts are not in the audit', async () => {
       const funnel = (await run('funnel', '--since', '7d')).json as Funnel;
-      assert.deepEqual(funnel.stages, { started: null, signedIn: 5, eligible: 5, warned: 5, confirmed: 3 });
+      assert.deepEqual(funnel.stages, { started: null, signedIn: 6, eligible: 6, warned: 6, confirmed: 4 });
       assert.equal(funnel.outcomes.closed, 1);
       assert.equal(funnel.outcomes.handedOff, 1);
+      assert.equal(funnel.outcomes.failed, 1);
       assert.equal(funnel.outcomes.declined + funnel.outcomes.cancelled, 1);
     });
 
@@ -148,7 +152,7 @@ for (const backend of ['file', 'azurite'] as const) {
       const stuck = ((await run('stuck')).json as OpenRequest[]).map((r) => r.requestId);
       assert.deepEqual(stuck, [ids.closing]);
       const owed = ((await run('owed')).json as OpenRequest[]).map((r) => r.requestId).sort();
-      assert.deepEqual(owed, [ids.closed, ids.handedOff, ids.kept].sort());
+      assert.deepEqual(owed, [ids.closed, ids.handedOff, ids.failed, ids.kept].sort());
     });
 
     it("tells one request's story by its id, with no name, address or account id", async () => {
