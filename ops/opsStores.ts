@@ -15,7 +15,8 @@ export interface OpsStores {
 /**
  * The stores the bot's settings name (STORAGE, DATA_DIR, STORAGE_BLOB_*), opened with the same adapters the bot
  * uses. Only reads are called. With STORAGE_BLOB_ACCOUNT_URL the operator's own Entra sign-in is used
- * (DefaultAzureCredential: `az login`), which needs Storage Blob Data Reader on the account.
+ * (DefaultAzureCredential: `az login`), which needs Storage Blob Data Contributor on the account: the adapters make
+ * sure their container exists first (create-if-missing, a no-op on an existing one), which a reader role is refused.
  */
 export function openOpsStores(config: BotConfig): OpsStores {
   if (config.storage.kind === 'memory')
