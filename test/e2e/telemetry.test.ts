@@ -1,7 +1,7 @@
+import { createRequire } from 'node:module';
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { redactTelemetryUrls } from '../../bot/telemetry';
 import { signInThroughChat, startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
@@ -61,10 +61,10 @@ describe('Application Insights telemetry', () => {
     });
     after(async () => {
       await ingestion.stop();
-      // The SDK patches node's http process-wide once started; the suites after this one must not carry it. The
-      // copy botbuilder-applicationinsights loads (2.x), not the top-level one (Azurite's 3.x, never started).
-      const sdk = require.resolve('applicationinsights', { paths: [path.dirname(require.resolve('botbuilder-applicationinsights'))] });
-      ((await import(sdk)) as { dispose(): void }).dispose();
+      // The SDK patches node's http process-wide once started; the suites after this one must not carry it.
+      // The copy botbuilder-applicationinsights loaded (2.x), not the top-level one another package brings (3.x).
+      const fromBotbuilder = createRequire(require.resolve('botbuilder-applicationinsights'));
+      (fromBotbuilder('applicationinsights') as { dispose(): void }).dispose();
       if (statsbeat === undefined) delete process.env.APPLICATION_INSIGHTS_NO_STATSBEAT;
       else process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = statsbeat;
     });
