@@ -188,6 +188,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
     logger: logger.child('handOff'),
   });
+  const handOffVerified = async (requestId: string) => (await handOffChecks.get(requestId))?.state === 'closureVerified';
   const handOffTurns = new HandOffCheckTurns({
     checks: handOffChecks,
     connectionName: config.connectionName,
@@ -227,6 +228,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     connectionName: config.connectionName,
     clock,
     logger: logger.child('channel'),
+    onHandOffCardSent: (requestId, activityId) => handOffChecks.recordCard(requestId, activityId),
   });
   const dialog = new MainDialog({
     directory,
@@ -242,6 +244,9 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
     progress: state.createProperty<ConversationProgress>('progress'),
+    closureMode: config.closure.kind,
+    portalUrl,
+    handOffVerified,
   });
   const bot = new AccountClosureBot({
     state,
@@ -250,6 +255,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('turns'),
     connectionName: config.connectionName,
     handOffChecks: handOffTurns,
+    closureMode: config.closure.kind,
+    handOffVerified,
     teams: {
       clock,
       continueConversation,
