@@ -79,7 +79,14 @@ export class AccountClosureBot extends TeamsActivityHandler {
     const { closure } = options;
     const { clock, continueConversation } = options.teams;
     const { closureMode, handOffVerified } = options;
-    this.warningCards = new TeamsWarningCards({ state: options.state, closure, clock, logger: options.logger, closureMode, handOffVerified });
+    this.warningCards = new TeamsWarningCards({
+      state: options.state,
+      closure,
+      clock,
+      logger: options.logger,
+      closureMode,
+      handOffVerified,
+    });
     this.afterReply = new TeamsAfterReply(options.logger);
     this.universalActions = new TeamsUniversalActions({
       closure,

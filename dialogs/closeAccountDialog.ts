@@ -200,12 +200,12 @@ export class CloseAccountDialog extends ComponentDialog {
       'warning',
       {
         requestId: request.requestId,
-      nonce,
-      // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
-      upn: breakableAddress(identity.upn),
-      displayName: isolateText(identity.displayName),
-      organizationName: isolateText(identity.organizationName),
-      expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
+        nonce,
+        // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
+        upn: breakableAddress(identity.upn),
+        displayName: isolateText(identity.displayName),
+        organizationName: isolateText(identity.organizationName),
+        expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
         universalActions: step.context.activity.channelId === 'msteams',
         requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
       },

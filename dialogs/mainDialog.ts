@@ -239,7 +239,9 @@ export class MainDialog extends ComponentDialog {
     }
     if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
       const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
-      await inner.context.sendActivity(await refusalOf(this.services, payload.requestId, verdict === 'actionable' ? 'unknownRequest' : verdict));
+      await inner.context.sendActivity(
+        await refusalOf(this.services, payload.requestId, verdict === 'actionable' ? 'unknownRequest' : verdict),
+      );
       return { status: DialogTurnStatus.waiting };
     }
     return undefined;
