@@ -169,7 +169,7 @@ describe('GraphDataExporter against the sandbox', () => {
       assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
       assert.match(
         error.userMessage,
-        /New export request[\s\S]*usually ready in a day or two[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/,
+        /New export request[\s\S]*system-generated logs[\s\S]*up to a month[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/,
       );
     });
 
