@@ -76,13 +76,18 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     const handedOff = await post({ type: 'message', value: dataOf(warning, 'closure.confirm') });
     assert.match(textOf(handedOff), /has not been closed yet: you close it yourself on Microsoft's \*\*My data requests\*\* page/);
     // The Emulator opens the card's link in a browser: the sandbox's "My data requests" page, where the closing happens.
-    const card = handedOff.flatMap((a) => (a.activity.attachments ?? []) as Array<{ content: { actions?: Array<{ type: string; url?: string }> } }>);
+    const card = handedOff.flatMap(
+      (a) => (a.activity.attachments ?? []) as Array<{ content: { actions?: Array<{ type: string; url?: string }> } }>,
+    );
     const portalUrl = card.flatMap((a) => a.content.actions ?? []).find((action) => action.type === 'Action.OpenUrl')?.url ?? '';
     const portal = await openPortal(portalUrl);
     await portal.signIn(KIM.upn, KIM.password);
     assert.match(await portal.closeAccount('yes'), /has been closed/);
     const verified = await post({ type: 'message', value: dataOf(handedOff, 'closure.checkHandOff') });
-    assert.match(textOf(verified), /Your account \*\*\u2068kim@tailspin\.example\u2069\*\* is closed: Microsoft's directory no longer knows it/);
+    assert.match(
+      textOf(verified),
+      /Your account \*\*\u2068kim@tailspin\.example\u2069\*\* is closed: Microsoft's directory no longer knows it/,
+    );
   });
 
   it('explains an unexpected failure with a trace activity in the Emulator, and a plain apology to the user', async () => {
