@@ -318,6 +318,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
       registerLegalPages(routes, {
         confirmationTtlSeconds: config.closure.confirmationTtlSeconds,
         exportLinkTtlHours: config.export.linkTtlHours,
+        closureMode: config.closure.kind,
+        handOffCheckDays: config.closure.handOffCheckDays,
       });
     },
   });
