@@ -51,7 +51,7 @@ describe('the web chat page in a real browser', () => {
     await harness?.stop();
   });
 
-  it("closes an account from the page over Web Chat's default WebSocket transport: sign-in in a popup without a code, skipped export, pressed Yes", async () => {
+  it("walks to the hand-off from the page over Web Chat's default WebSocket transport: sign-in in a popup without a code, skipped export, Continue", async () => {
     const problems = await watchProblems(context);
     const page = context.pages()[0] ?? (await context.newPage());
     const streams: string[] = [];
@@ -85,9 +85,10 @@ describe('the web chat page in a real browser', () => {
       .first()
       .waitFor({ timeout: STEP_TIMEOUT_MS });
     await cardButton(page, "Skip, don't export").click();
-    await cardButton(page, 'Yes, close my account').click({ timeout: STEP_TIMEOUT_MS });
+    await cardButton(page, "Continue to Microsoft's page").click({ timeout: STEP_TIMEOUT_MS });
+    await cardButton(page, "I've closed it, check").waitFor({ timeout: STEP_TIMEOUT_MS });
     await page
-      .getByText(/has been closed/)
+      .getByText(/has not been closed yet/)
       .first()
       .waitFor({ timeout: STEP_TIMEOUT_MS });
 
