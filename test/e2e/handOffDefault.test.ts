@@ -61,11 +61,11 @@ describe('the hand-off, the path Azure takes, with the default settings (issue 1
     await harness.stop();
   });
 
-  it("says on the warning that Continue closes nothing and Microsoft's page closes with its own Yes, then hands off", async () => {
+  it("says on the warning that the closing happens on Microsoft's page with its own Yes, and that its button continues there", async () => {
     const { kim, warning } = await reachWarning(harness);
     const card = JSON.stringify(warning);
     assert.match(card, /Continue to Microsoft's page/);
-    assert.match(card, /Continue closes nothing: you close the account on Microsoft's page, with its own Yes/);
+    assert.match(card, /The closing happens on Microsoft's page, with its own Yes/);
     assert.doesNotMatch(card, /Yes, close my account|Pressing Yes closes the account/);
     const replies = await kim.presses(cardActionData(warning, 'closure.confirm'));
     assert.match(textsOf(replies), new RegExp(`Your account \\*\\*\u2068${KIM.upn}\u2069\\*\\* has not been closed yet`));
