@@ -134,3 +134,35 @@ describe('the hand-off, the path Azure takes, with the default settings (issue 1
     );
   });
 });
+
+describe('CLOSURE=graph with the demo seed: the opt-in closes only where the app holds the rights (issue 18)', () => {
+  const DEMO_SEED = path.resolve(__dirname, '../../sandbox/demoSeed.json');
+  let harness: BotHarness;
+  beforeEach(async () => {
+    harness = await startHarness({ CLOSURE: 'graph', SANDBOX_SEED: DEMO_SEED });
+  });
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  async function pressYes(upn: string): Promise<string> {
+    const user = harness.user();
+    const afterCode = await signInThroughChat(user, await user.says('close my account'), upn, 'Passw0rd!');
+    const warning = await user.presses(cardActionData(afterCode, 'closure.skipExport'));
+    assert.match(JSON.stringify(warning), /Yes, close my account/, 'in graph mode the Yes closes');
+    return textsOf(await user.presses(cardActionData(warning, 'closure.confirm')));
+  }
+
+  it('closes the account of the "Contoso Graph-rights demo" tenant directly', async () => {
+    assert.match(
+      await pressYes('katherine@graphrights.example'),
+      /Your account \*\*\u2068katherine@graphrights\.example\u2069\*\* has been closed/,
+    );
+  });
+
+  it("hands off Fabrikam Volunteers' account, as Entra refuses the app token there (no service principal)", async () => {
+    const answer = await pressYes('ada@fabrikamvolunteers.example');
+    assert.match(answer, /has no access to your organization[\s\S]*has not been closed yet/);
+    assert.ok((await auditTypes(harness)).includes('handedOff:noAppToken'));
+  });
+});
