@@ -72,6 +72,19 @@ describe('the hand-off, the path Azure takes, with the default settings (issue 1
     assert.ok((await auditTypes(harness)).includes('handedOff:configured'));
   });
 
+  it('answers help and typed text at the warning with what its button does, never "press Yes, close my account"', async () => {
+    const { kim } = await reachWarning(harness);
+    const help = textsOf(await kim.says('help'));
+    assert.match(
+      help,
+      /I close nothing myself: the account is closed only when you select \*\*Close account\*\* and then \*\*Yes\*\* on Microsoft's page/,
+    );
+    assert.match(help, /\*\*Continue to Microsoft's page\*\* or \*\*No, keep it\*\*/);
+    const typed = textsOf(await kim.says('yes'));
+    assert.match(typed, /that closes nothing yet: you close the account on Microsoft's page, with its own \*\*Yes\*\*/);
+    assert.doesNotMatch(help + typed, /Yes, close my account/);
+  });
+
   it('offers the export as what Microsoft gives (system-generated logs, up to a month), hands it off, and promises no message', async () => {
     const kim = harness.user();
     const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
