@@ -7,6 +7,7 @@ import type { VerifiedIdentity } from '../services/identity';
 import type { DialogServices } from './dialogServices';
 import { refusalOf } from './handOffReply';
 import { Messages } from './messages';
+import { namedStep } from './namedStep';
 
 export const CONFIRM_CLOSURE_DIALOG = 'confirmClosureDialog';
 const STEPS = 'confirmClosureSteps';
@@ -34,7 +35,7 @@ export class ConfirmClosureDialog extends ComponentDialog {
       showSignInLink: true,
     });
     this.addDialog(this.signIn);
-    this.addDialog(new WaterfallDialog(STEPS, [this.reauthenticateStep.bind(this), this.decideStep.bind(this)]));
+    this.addDialog(new WaterfallDialog(STEPS, [namedStep(this, this.reauthenticateStep), namedStep(this, this.decideStep)]));
     this.initialDialogId = STEPS;
   }
 
