@@ -11,7 +11,6 @@ import {
   textsOf,
   TEST_SEED,
   type BotHarness,
-  type ReplyActivity,
 } from '../support/botHarness';
 
 // CLOSURE=graph is opted into here (the default is the hand-off): this suite is about the bot closing the account
@@ -163,7 +162,7 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     await kim.presses(cardActionData(afterCode, 'closure.export'));
     assert.equal(await harness.bot.background.pollExports(), 1);
     const [ready] = await harness.connector.waitFor(1);
-    const warning = await kim.presses(cardActionData([ready.activity as ReplyActivity], 'closure.start'));
+    const warning = await kim.presses(cardActionData([ready.activity], 'closure.start'));
     assert.doesNotThrow(() => cardActionData(warning, 'closure.confirm'), 'Continue leads to the warning');
     const audit = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8'))
       .trim()

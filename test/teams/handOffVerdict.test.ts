@@ -69,7 +69,7 @@ describe('Teams: the hand-off (the default path) and its verified verdict on eve
     }
     const told = harness.connector.received
       .slice(mark)
-      .map((e) => String(e.activity.text ?? ''))
+      .map((e) => (typeof e.activity.text === 'string' ? e.activity.text : ''))
       .join('\n');
     assert.match(told, /is closed: Microsoft's directory no longer knows it/);
 
