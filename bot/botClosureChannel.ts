@@ -66,8 +66,12 @@ class BotClosureChannel implements ClosureChannel {
       const sent = await context.sendActivity(
         notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice, timeZone)),
       );
-      if (notice.kind === 'handedOff' && context.activity.channelId === 'msteams' && sent?.id)
-        await this.options.onHandOffCardSent?.(notice.requestId, sent.id);
+      if (notice.kind === 'handedOff' && context.activity.channelId === 'msteams' && sent?.id) {
+        // The user has the card: a failure to note its id costs only the later update (a new card is sent then).
+        await this.options.onHandOffCardSent?.(notice.requestId, sent.id).catch((error: unknown) => {
+          this.options.logger.warn('the hand-off card id could not be recorded', { requestId: notice.requestId, error });
+        });
+      }
     });
   }
 

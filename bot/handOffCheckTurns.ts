@@ -98,7 +98,8 @@ export class HandOffCheckTurns {
     if (check.channelId !== 'msteams') return;
     const card = verifiedCard(check.requestId);
     const ids = check.cardActivityIds ?? [];
-    let allUpdated = ids.length > 0;
+    // Two cards: the warning and the hand-off. One whose message id never became known is told by a new card.
+    let allUpdated = ids.length >= 2;
     for (const id of ids) {
       try {
         await context.updateActivity({ type: 'message', id, attachments: [card] });
