@@ -190,6 +190,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
     logger: logger.child('handOff'),
   });
+  const handOffVerified = async (requestId: string) => (await handOffChecks.get(requestId))?.state === 'closureVerified';
   const handOffTurns = new HandOffCheckTurns({
     checks: handOffChecks,
     connectionName: config.connectionName,
@@ -229,6 +230,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     connectionName: config.connectionName,
     clock,
     logger: logger.child('channel'),
+    onHandOffCardSent: (requestId, activityId) => handOffChecks.recordCard(requestId, activityId),
   });
   const dialog = new MainDialog({
     directory,
@@ -244,6 +246,9 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
     progress: state.createProperty<ConversationProgress>('progress'),
+    closureMode: config.closure.kind,
+    portalUrl,
+    handOffVerified,
   });
   const bot = new AccountClosureBot({
     state,
@@ -252,6 +257,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('turns'),
     connectionName: config.connectionName,
     handOffChecks: handOffTurns,
+    closureMode: config.closure.kind,
+    handOffVerified,
     teams: {
       clock,
       continueConversation,
@@ -313,6 +320,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
       registerLegalPages(routes, {
         confirmationTtlSeconds: config.closure.confirmationTtlSeconds,
         exportLinkTtlHours: config.export.linkTtlHours,
+        closureMode: config.closure.kind,
+        handOffCheckDays: config.closure.handOffCheckDays,
         conversationStateTtlDays: config.conversationStateTtlDays,
         closedRecordRetentionDays: config.closedRecordRetentionDays,
         auditRetentionDays: config.auditRetentionDays,
