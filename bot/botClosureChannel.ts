@@ -164,6 +164,12 @@ function describe(notice: ClosureNotice, timeZone: string | undefined): string {
       return notice.error.userMessage;
     case 'stillClosing':
       return Messages.stillClosing;
+    case 'outcomeUnknown':
+      return Messages.outcomeUnknown(notice.requestId);
+    case 'closedElsewhere':
+      return Messages.closedElsewhere(notice.requestId);
+    case 'notRecorded':
+      return Messages.notRecorded(notice.certain);
     case 'declined':
       return Messages.declined;
     case 'rejected':

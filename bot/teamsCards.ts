@@ -46,6 +46,10 @@ export function finalCard(request: ClosureRequest | undefined, now: Date, timeZo
     case 'confirmed':
     case 'closing':
       return closingCard(requestId);
+    case 'outcomeUnknown':
+      return outcome(CardMessages.unknownTitle, CardMessages.unknown, 'warning', requestId);
+    case 'closedElsewhere':
+      return outcome(CardMessages.closedElsewhereTitle, CardMessages.closedElsewhere, 'default', requestId);
     case 'closed': {
       const facts = request.closedAt ? [{ title: CardMessages.closedAt, value: formatTime(new Date(request.closedAt), timeZone) }] : [];
       return outcome(CardMessages.closedTitle, CardMessages.closed, 'good', requestId, facts);

@@ -7,7 +7,7 @@ import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
 import { breakableAddress, isolateText } from './plainText';
 import { SignInPrompt } from './signInPrompt';
-import type { DialogServices } from './dialogServices';
+import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
 import { conversationAddressOf, timeZoneOf } from './conversationAddress';
 import { formatTime, Messages } from './messages';
 
@@ -114,7 +114,8 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async offerExportStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const identity = this.identityOf(step);
-    await this.setProgress(step.context, { step: 'exportOffer' });
+    // The account, so a "cancel" here is answered from its record (closed from another chat, or not).
+    await this.setProgress(step.context, { step: 'exportOffer', account: { objectId: identity.objectId, tenantId: identity.tenantId } });
     const job = await this.services.exports.find(identity);
     if (
       job?.status === 'ready' &&
@@ -175,13 +176,20 @@ export class CloseAccountDialog extends ComponentDialog {
     if (choice.action === CardActions.skipExport || (choice.action === CardActions.proceed && !exportRunning)) {
       await this.services.audit.append({ type: 'exportSkipped', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     }
-    const { request, nonce } = await this.services.closure.open({
+    const opened = await this.services.closure.open({
       identity,
       channelId: step.context.activity.channelId,
       channelUserId: step.context.activity.from.id,
       conversationId: step.context.activity.conversation.id,
       conversation: conversationAddressOf(step.context.activity),
     });
+    if (opened.kind === 'accountClosed') {
+      // Closed from another chat while this one was at the export offer: no warning, and nothing personal kept.
+      markForgetUser(step.context);
+      return this.endWith(step, Messages.accountClosedElsewhere);
+    }
+    if (opened.kind === 'accountClosing') return this.endWith(step, Messages.accountBeingClosed);
+    const { request, nonce } = opened;
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
     const card = renderCard('warning', {
       requestId: request.requestId,
@@ -237,7 +245,7 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async setProgress(
     context: TurnContext,
-    progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string },
+    progress: ConversationProgress & { step?: 'signIn' | 'exportOffer' | 'warning' },
   ): Promise<void> {
     await this.services.progress.set(context, progress);
   }

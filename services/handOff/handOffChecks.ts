@@ -50,6 +50,8 @@ export interface HandOffChecksOptions {
   /** Time between checks of the background schedule. */
   readonly checkIntervalMs: number;
   readonly logger: Logger;
+  /** Told once a check verified the account closed: the account's other requests end (ClosureWorkflow.accountClosed). */
+  readonly onClosureVerified?: (check: HandOffCheck) => Promise<void>;
 }
 
 /**
@@ -157,6 +159,7 @@ export class HandOffChecks {
     await this.options.records.replace(check.requestId, check, stored.etag);
     if (state !== stored.value.state || (check.ended && !stored.value.ended))
       await this.audit(state === 'handedOff' ? 'closureUnconfirmed' : auditTypeOf(state), check, verdict);
+    if (state === 'closureVerified' && stored.value.state !== 'closureVerified') await this.closureVerified(check);
     this.options.logger.info('hand-off checked', {
       requestId: check.requestId,
       verdict: verdict.kind,
@@ -164,6 +167,15 @@ export class HandOffChecks {
       checks: check.checks,
     });
     return { kind: 'checked', verdict, check };
+  }
+
+  /** The account is closed: its other requests end. A failure is logged; their presses meet the account's record anyway. */
+  private async closureVerified(check: HandOffCheck): Promise<void> {
+    try {
+      await this.options.onClosureVerified?.(check);
+    } catch (error) {
+      this.options.logger.error('ending the other requests of an account verified closed failed', { requestId: check.requestId, error });
+    }
   }
 
   private async audit(type: AuditEvent['type'], check: HandOffCheck, verdict: CheckVerdict): Promise<void> {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import type { AccountCloser, CloseOutcome } from '../../services/accountCloser';
+import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService, type Presser } from '../../services/closureService';
 import { AppError } from '../../services/errors';
@@ -60,6 +61,7 @@ function createService(overrides: { realm?: ReturnType<typeof createRealm>; clos
   const service = new ClosureService({
     requests,
     locks,
+    accounts: new MemoryRecordStore<ClosureAccount>(),
     audit,
     realm,
     closer,
@@ -77,13 +79,15 @@ const asAda: Presser = { channelUserId: 'user-ada', conversationId: 'c1', identi
 const adaPress = (nonce: string) => ({ channelUserId: 'user-ada', conversationId: 'c1', nonce });
 
 async function openForAda(service: ClosureService) {
-  return service.open({
+  const opened = await service.open({
     identity: ADA,
     channelId: 'emulator',
     channelUserId: 'user-ada',
     conversationId: 'c1',
     conversation: { conversation: { id: 'c1' } },
   });
+  if (opened.kind !== 'opened') throw new Error(`no warning opened: ${opened.kind}`);
+  return opened;
 }
 
 describe('ClosureService', () => {
@@ -371,8 +375,8 @@ describe('ClosureService', () => {
     it("cancels the requester's pending request and nobody else's", async () => {
       const { service, requests } = createService();
       const { request } = await openForAda(service);
-      assert.equal(await service.cancelPending(request.requestId, 'user-grace'), false);
-      assert.equal(await service.cancelPending(request.requestId, 'user-ada'), true);
+      assert.equal(await service.cancelPending(request.requestId, 'user-grace'), 'notPending');
+      assert.equal(await service.cancelPending(request.requestId, 'user-ada'), 'cancelled');
       assert.equal((await requests.get(request.requestId))?.value.status, 'cancelled');
     });
   });

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { AccountCloser } from '../../services/accountCloser';
+import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
 import type { ClosureChannel, ClosureNotice } from '../../services/closureWorkflow';
@@ -78,6 +79,7 @@ function createWorkflow(options: { requests?: RecordStore<ClosureRequest> } = {}
   const closure = new ClosureService({
     requests,
     locks: new MemoryRecordStore<AccountClosureLock>(),
+    accounts: new MemoryRecordStore<ClosureAccount>(),
     audit,
     closer,
     realm: { lookup: async () => ({ kind: 'unmanaged', organizationName: 'Fabrikam Volunteers' }) },
@@ -97,8 +99,17 @@ function createWorkflow(options: { requests?: RecordStore<ClosureRequest> } = {}
     settleLeaseMs: 60_000,
     logger: silentLogger,
   });
-  const open = () =>
-    closure.open({ identity: ADA, channelId: 'emulator', channelUserId: 'user-ada', conversationId: 'c1', conversation: CONVERSATION });
+  const open = async () => {
+    const opened = await closure.open({
+      identity: ADA,
+      channelId: 'emulator',
+      channelUserId: 'user-ada',
+      conversationId: 'c1',
+      conversation: CONVERSATION,
+    });
+    if (opened.kind !== 'opened') throw new Error(`no warning opened: ${opened.kind}`);
+    return opened;
+  };
   const press = (nonce: string) => ({ channelUserId: 'user-ada', conversationId: 'c1', nonce });
   return {
     workflow,
@@ -158,7 +169,7 @@ describe('ClosureWorkflow', () => {
 
       const result = await workflow.confirm(request.requestId, press(nonce), ADA, turn.channel);
       assert.equal(result.kind, 'stillClosing');
-      assert.deepEqual(turn.calls, ['send:stillClosing']);
+      assert.deepEqual(turn.calls, ['send:stillClosing', 'updateCard:closing'], 'the card shows "closing" once the record holds it');
       assert.equal((await memory.get(request.requestId))?.value.status, 'closing');
 
       requests.armed = false;
