@@ -1,0 +1,164 @@
+import { strict as assert } from 'node:assert';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ClosureRequest } from '../../services/closureRequest';
+import {
+  cardActionData,
+  signInThroughChat,
+  startHarness,
+  textsOf,
+  TEST_SEED,
+  type BotHarness,
+  type ChatUser,
+  type ReplyActivity,
+} from '../support/botHarness';
+
+/**
+ * Issue 19: the account is the unit of truth. One account (Kim) signed in from two chats (two channel users, as
+ * with two tabs or Teams and web chat), through the HTTP endpoint with Emulator-shaped activities; proactive
+ * messages arrive at the Bot Connector stub.
+ */
+const KIM = TEST_SEED.users[0];
+const CLOSED_ELSEWHERE = /closed from another chat/;
+const KEPT_OR_NOTHING = /kept|Nothing (has been|was) closed|nothing has been closed|haven't changed/i;
+
+async function signedIn(user: ChatUser): Promise<ReplyActivity[]> {
+  return signInThroughChat(user, await user.says('close my account'), KIM.upn, KIM.password);
+}
+
+async function reachWarning(user: ChatUser): Promise<ReplyActivity[]> {
+  return user.presses(cardActionData(await signedIn(user), 'closure.skipExport'));
+}
+
+async function accountStatus(harness: BotHarness): Promise<number> {
+  const sandbox = harness.bot.sandbox!;
+  const token = (await sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token;
+  const response = await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${KIM.id}`, { headers: { authorization: `Bearer ${token}` } });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** Every conversation-state file the bot holds (STORAGE=file keeps them under DATA_DIR/state). */
+async function stateFiles(harness: BotHarness): Promise<string> {
+  const found: string[] = [];
+  const walk = async (at: string): Promise<void> => {
+    for (const entry of await readdir(at, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory()) await walk(path.join(at, entry.name));
+      else found.push(await readFile(path.join(at, entry.name), 'utf8'));
+    }
+  };
+  await walk(path.join(harness.dataDir, 'state'));
+  return found.join('\n');
+}
+
+async function auditOf(harness: BotHarness, requestId: string): Promise<string[]> {
+  const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
+  return lines
+    .map((line) => JSON.parse(line) as { type: string; requestId?: string })
+    .filter((e) => e.requestId === requestId)
+    .map((e) => e.type);
+}
+
+/** The closure request's record as STORAGE=file keeps it (DATA_DIR/closureRequests/<id>.json). */
+async function requestRecord(harness: BotHarness, requestId: string): Promise<ClosureRequest> {
+  const file = JSON.parse(await readFile(path.join(harness.dataDir, 'closureRequests', `${requestId}.json`), 'utf8')) as {
+    value: ClosureRequest;
+  };
+  return file.value;
+}
+
+/** The texts the bot sent to one conversation proactively (through the connector stub). */
+function toldIn(harness: BotHarness, user: ChatUser): string {
+  return harness.connector.received
+    .filter((r) => r.method === 'POST' && r.conversationId === `conv-${user.userId}`)
+    .map((r) => String(r.activity.text ?? ''))
+    .join('\n');
+}
+
+describe('one account in two chats (issue 19: the account is the unit of truth)', () => {
+  let harness: BotHarness;
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  for (const order of ['the first chat closes, the second answers', 'the second chat closes, the first answers'] as const) {
+    describe(order, () => {
+      it('ends the other warning at once with "closed from another chat", scrubs its state, and its No, Yes and cancel never say "kept"', async () => {
+        harness = await startHarness();
+        const first = harness.user();
+        const second = harness.user();
+        const firstWarning = await reachWarning(first);
+        const secondWarning = await reachWarning(second);
+        const [closer, other] = order.startsWith('the first') ? [first, second] : [second, first];
+        const [closerWarning, otherWarning] = closer === first ? [firstWarning, secondWarning] : [secondWarning, firstWarning];
+
+        assert.match(textsOf(await closer.presses(cardActionData(closerWarning, 'closure.confirm'))), /has been closed\. Request id/);
+        assert.equal(await accountStatus(harness), 404);
+
+        // Told at once, in its own chat, with its own outcome.
+        assert.match(toldIn(harness, other), CLOSED_ELSEWHERE);
+        assert.doesNotMatch(toldIn(harness, other), KEPT_OR_NOTHING);
+        const otherRequest = cardActionData(otherWarning, 'closure.confirm').requestId;
+        assert.deepEqual(
+          (await auditOf(harness, otherRequest)).filter((t) => t !== 'warningShown'),
+          ['closedElsewhere'],
+          'the request that lost the account has its outcome event',
+        );
+        const state = await stateFiles(harness);
+        assert.ok(!state.includes(KIM.upn) && !state.includes('Kim Akers') && !state.includes('Tailspin'), 'nothing personal kept');
+
+        const no = textsOf(await other.presses(cardActionData(otherWarning, 'closure.decline')));
+        assert.match(no, CLOSED_ELSEWHERE);
+        assert.doesNotMatch(no, KEPT_OR_NOTHING);
+        const yes = await other.presses(cardActionData(otherWarning, 'closure.confirm'));
+        assert.match(textsOf(yes), CLOSED_ELSEWHERE);
+        assert.ok(!JSON.stringify(yes).includes('card.oauth'), 'no sign-in for an account that is gone');
+        assert.doesNotMatch(textsOf(await other.says('cancel')), KEPT_OR_NOTHING);
+      });
+    });
+  }
+
+  it('opens no warning for a chat still at the export offer, and says why (skip, or cancel)', async () => {
+    harness = await startHarness();
+    const first = harness.user();
+    const atOffer = harness.user();
+    const later = harness.user();
+    const offer = await signedIn(atOffer);
+    const laterOffer = await signedIn(later);
+    assert.match(textsOf(await first.presses(cardActionData(await reachWarning(first), 'closure.confirm'))), /has been closed/);
+
+    const skipped = await atOffer.presses(cardActionData(offer, 'closure.skipExport'));
+    assert.match(textsOf(skipped), /already been closed from another chat/);
+    assert.throws(() => cardActionData(skipped, 'closure.confirm'), /no card action/, 'no fresh warning');
+    const cancelled = textsOf(await later.says('cancel'));
+    assert.match(cancelled, /already been closed from another chat/);
+    assert.doesNotMatch(cancelled, KEPT_OR_NOTHING);
+    void laterOffer;
+    const state = await stateFiles(harness);
+    assert.ok(!state.includes(KIM.upn) && !state.includes('Kim Akers'), 'nothing personal kept');
+  });
+
+  it('tells the other chat once its owed message can be delivered, when the first send fails', async () => {
+    harness = await startHarness({ CLOSURE_LEASE_SECONDS: '1' });
+    const first = harness.user();
+    const second = harness.user();
+    const firstWarning = await reachWarning(first);
+    const secondWarning = await reachWarning(second);
+    harness.connector.failSends(503);
+    assert.match(textsOf(await first.presses(cardActionData(firstWarning, 'closure.confirm'))), /has been closed/);
+    assert.ok(harness.connector.refusedSends > 0, 'the proactive send was refused');
+    assert.doesNotMatch(toldIn(harness, second), CLOSED_ELSEWHERE);
+    const owed = await requestRecord(harness, cardActionData(secondWarning, 'closure.confirm').requestId);
+    assert.equal(owed.settlement?.noticeOwed, true, 'the message is owed on the record, not marked told');
+    assert.ok(owed.conversation, 'the conversation reference stays while the message is owed');
+    assert.equal(owed.upn, undefined, 'the personal fields went when the outcome was known');
+
+    harness.connector.failSends(undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await harness.bot.background.reconcileClosures();
+    assert.equal(toldIn(harness, second).match(CLOSED_ELSEWHERE)?.length, 1);
+    const told = await requestRecord(harness, owed.requestId);
+    assert.equal(told.outcomeNotified, true);
+    assert.equal(told.conversation, undefined, 'the reference goes once told');
+  });
+});
