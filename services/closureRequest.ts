@@ -84,6 +84,8 @@ export interface ClosureRequest {
   readonly settlement?: Settlement;
   /** When an `outcomeUnknown` request was told so (the message is sent once; the closure's end is told again). */
   readonly unknownToldAt?: string;
+  /** Failed sends of the "not confirmed yet" message so far (bounded like every owed message). */
+  readonly unknownTellAttempts?: number;
   /**
    * Set once the request is settled: the requester was told the outcome (closed, handed off, failed, kept), their
    * conversation state was forgotten and the card updated, in their turn or in the background.

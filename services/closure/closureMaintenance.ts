@@ -107,11 +107,15 @@ export class ClosureMaintenance {
   async markUnknownTold(requestId: string, told: boolean): Promise<number> {
     const stored = await this.records.options.requests.get(requestId);
     if (!stored || stored.value.status !== 'outcomeUnknown' || stored.value.unknownToldAt) return 0;
-    const attempts = (stored.value.settlement?.attempts ?? 0) + (told ? 0 : 1);
-    const settlement: Settlement = { forgotten: false, noticeOwed: !told, attempts };
+    const attempts = (stored.value.unknownTellAttempts ?? 0) + (told ? 0 : 1);
     const done = told || attempts >= MAX_DELIVERY_ATTEMPTS;
+    const value: ClosureRequest = {
+      ...stored.value,
+      unknownTellAttempts: attempts,
+      ...(done ? { unknownToldAt: this.records.nowIso() } : {}),
+    };
     await this.records.options.requests
-      .replace(requestId, { ...stored.value, settlement, ...(done ? { unknownToldAt: this.records.nowIso() } : {}) }, stored.etag)
+      .replace(requestId, value, stored.etag)
       .catch((error: unknown) => this.records.ignoreConflict(error));
     if (done && !told) await this.records.audit('deliveryGivenUp', stored.value, 'outcomeUnknown');
     return attempts;
