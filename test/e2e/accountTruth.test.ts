@@ -162,3 +162,51 @@ describe('one account in two chats (issue 19: the account is the unit of truth)'
     assert.equal(told.conversation, undefined, 'the reference goes once told');
   });
 });
+
+describe('a delete whose answer was lost, then the directory down (issue 19: unknown is a state)', () => {
+  let harness: BotHarness;
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  const GRAPH_DOWN = { status: 503, body: { error: { code: 'serviceNotAvailable', message: 'down' } } };
+  const passAfterLease = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await harness.bot.background.reconcileClosures();
+  };
+
+  it('never says nothing changed: it says the closure was sent and not confirmed, keeps checking, and tells the closure once confirmed', async () => {
+    harness = await startHarness({ CLOSURE_LEASE_SECONDS: '1' });
+    const kim = harness.user();
+    const warning = await reachWarning(kim);
+    const requestId = cardActionData(warning, 'closure.confirm').requestId;
+    const sandbox = harness.bot.sandbox!;
+    sandbox.faults.inject({ method: 'DELETE', path: /\/graph\/v1\.0\/users\//, times: 1000, respond: GRAPH_DOWN });
+
+    const answer = textsOf(await kim.presses(cardActionData(warning, 'closure.confirm')));
+    assert.match(answer, /taking longer than usual/);
+    // The delete went through after all, but its answer never reached the bot; then Graph stays down.
+    sandbox.faults.clear();
+    const token = (await sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: KIM.tenantId }))!.token;
+    const gone = await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${KIM.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(gone.status, 204);
+    sandbox.faults.inject({ path: /\/graph\/v1\.0\//, times: 100_000, respond: GRAPH_DOWN });
+
+    for (let pass = 0; pass < 6 && (await requestRecord(harness, requestId)).status !== 'outcomeUnknown'; pass++) await passAfterLease();
+    assert.equal((await requestRecord(harness, requestId)).status, 'outcomeUnknown', 'never failed once the delete was sent');
+    await passAfterLease();
+    const told = toldIn(harness, kim);
+    assert.equal(told.match(/I sent the closure of your account but could not confirm it yet/g)?.length, 1, told);
+    assert.doesNotMatch(told, /haven't changed|Nothing has been closed|didn't close/i);
+    assert.ok((await auditOf(harness, requestId)).includes('outcomeUnknown'));
+
+    sandbox.faults.clear();
+    await passAfterLease();
+    assert.equal((await requestRecord(harness, requestId)).status, 'closed');
+    assert.equal(toldIn(harness, kim).match(/has now been closed/g)?.length, 1, toldIn(harness, kim));
+    assert.equal(await accountStatus(harness), 404);
+  });
+});
