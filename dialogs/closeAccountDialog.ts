@@ -126,16 +126,19 @@ export class CloseAccountDialog extends ComponentDialog {
       Date.parse(job.linkExpiresAt) > this.services.clock().getTime()
     ) {
       const expiresAt = formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step));
-      // The "ready" message (with its card and link) was sent once when the export finished (`notifiedAt`);
-      // "Continue to close my account" on that card comes here, so it is pointed to, not posted a second time.
-      if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
-      else
+      // The "ready" message (with its card and link) was sent once when the export finished, if that send went
+      // through (`tell.owed` false); "Continue to close my account" on that card comes here, so it is pointed to,
+      // not posted a second time. Still owed (its send failed): it is posted here, and is then told.
+      if (job.notifiedAt && job.tell?.owed !== true) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
+      else {
         await step.context.sendActivity(
           MessageFactory.attachment(
             renderCard('exportReady', { files: Messages.exportDownloads(job.files), expiresAt }),
             Messages.exportReady,
           ),
         );
+        await this.services.exports.told(job);
+      }
       return step.next({ action: CardActions.skipExport });
     }
     if (job?.status === 'running') {

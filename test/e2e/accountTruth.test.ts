@@ -210,3 +210,38 @@ describe('a delete whose answer was lost, then the directory down (issue 19: unk
     assert.equal(await accountStatus(harness), 404);
   });
 });
+
+describe('"export ready" as a delivery state (issue 19)', () => {
+  let harness: BotHarness;
+  afterEach(async () => {
+    await harness.stop();
+  });
+
+  it('keeps the message owed when its send fails, sends it on the next poll, and never points to a message that never went out', async () => {
+    harness = await startHarness();
+    const kim = harness.user();
+    const afterCode = await signedIn(kim);
+    await kim.presses(cardActionData(afterCode, 'closure.export'));
+    harness.connector.failSends(503);
+    assert.equal(await harness.bot.background.pollExports(), 1, 'claimed and tried');
+    assert.ok(harness.connector.refusedSends > 0);
+    harness.connector.failSends(undefined);
+    assert.equal(await harness.bot.background.pollExports(), 1, 'tried again');
+    assert.equal(await harness.bot.background.pollExports(), 0, 'told once');
+    const ready = harness.connector.received.filter((r) => /Your data export is ready/.test(JSON.stringify(r.activity)));
+    assert.equal(ready.length, 1);
+  });
+
+  it('shows the ready card in the chat when every send failed, instead of "the link is in the message I sent"', async () => {
+    harness = await startHarness();
+    const kim = harness.user();
+    await kim.presses(cardActionData(await signedIn(kim), 'closure.export'));
+    harness.connector.failSends(503);
+    assert.equal(await harness.bot.background.pollExports(), 1);
+    harness.connector.failSends(undefined);
+    const resumed = await kim.says('close my account');
+    assert.match(JSON.stringify(resumed), /Your data export is ready/);
+    assert.doesNotMatch(textsOf(resumed), /message I sent/i);
+    assert.equal(await harness.bot.background.pollExports(), 0, 'told in the chat: nothing owed any more');
+  });
+});
