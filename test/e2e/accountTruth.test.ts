@@ -71,7 +71,7 @@ async function requestRecord(harness: BotHarness, requestId: string): Promise<Cl
 function toldIn(harness: BotHarness, user: ChatUser): string {
   return harness.connector.received
     .filter((r) => r.method === 'POST' && r.conversationId === `conv-${user.userId}`)
-    .map((r) => String(r.activity.text ?? ''))
+    .map((r) => (typeof r.activity.text === 'string' ? r.activity.text : ''))
     .join('\n');
 }
 
