@@ -157,7 +157,11 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     assert.equal(after.value.conversation, undefined, 'told: the personal fields go');
     assert.equal(after.value.upn, undefined);
     await harness.bot.checkHandOffs();
-    assert.equal(harness.connector.received.filter((r) => /is closed/.test(String(r.activity.text ?? ''))).length, 1, 'told once');
+    assert.equal(
+      harness.connector.received.filter((r) => /is closed/.test(typeof r.activity.text === 'string' ? r.activity.text : '')).length,
+      1,
+      'told once',
+    );
   });
 
   it("ends the account's other warning when the hand-off is verified closed (issue 19: the account is the unit of truth)", async () => {
