@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClosureRequest } from '../../services/closureRequest';
+import { startAzurite, type RunningAzurite } from '../support/azurite';
 import {
   cardActionData,
   signInThroughChat,
@@ -243,5 +244,34 @@ describe('"export ready" as a delivery state (issue 19)', () => {
     assert.match(JSON.stringify(resumed), /Your data export is ready/);
     assert.doesNotMatch(textsOf(resumed), /message I sent/i);
     assert.equal(await harness.bot.background.pollExports(), 0, 'told in the chat: nothing owed any more');
+  });
+});
+
+describe('a Yes pressed while storage is unreachable (issue 19: never promise what is not owed)', () => {
+  let harness: BotHarness;
+  let azurite: RunningAzurite | undefined;
+  afterEach(async () => {
+    await harness.stop();
+    await azurite?.stop();
+  });
+
+  it('answers without promising to tell the outcome, and closes nothing', async function () {
+    // The Blob SDK retries a refused connection with backoff before the turn fails.
+    this.timeout(180_000);
+    azurite = await startAzurite();
+    harness = await startHarness({
+      STORAGE: 'blob',
+      STORAGE_BLOB_CONNECTION_STRING: azurite.connectionString,
+      STORAGE_BLOB_CONTAINER: `truth-${Date.now().toString(36)}`,
+    });
+    const kim = harness.user();
+    const warning = await reachWarning(kim);
+    await azurite.stop();
+    azurite = undefined;
+
+    const answer = textsOf(await kim.presses(cardActionData(warning, 'closure.confirm')));
+    assert.doesNotMatch(answer, /I'll tell you here what happened/);
+    assert.match(answer, /can't tell whether your last answer was recorded|couldn't record your Yes/);
+    assert.equal(await accountStatus(harness), 200, 'nothing was closed');
   });
 });
