@@ -12,7 +12,7 @@ import { readerOf, timeZoneOf } from '../dialogs/conversationAddress';
 import { handOffReply } from '../dialogs/handOffReply';
 import { inLanguageOf } from '../locales/i18n';
 import { Messages } from '../dialogs/messages';
-import { markForgetUser } from '../dialogs/dialogServices';
+import { markForgetUser, type ConversationProgress } from '../dialogs/dialogServices';
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
 import type { Logger } from '../services/logger';
@@ -118,6 +118,24 @@ class BotClosureChannel implements ClosureChannel {
     await this.options.storage.delete([key]);
     if (this.turn && this.options.state.getStorageKey(this.turn) === key) markForgetUser(this.turn);
     this.options.logger.info("forgot the requester's conversation state", { conversationId });
+  }
+
+  async forgetFlow(conversation: ConversationAddress, account: { readonly objectId: string; readonly tenantId: string }): Promise<boolean> {
+    const { channelId, conversationId, userId } = addressOf(conversation);
+    const key = this.options.state.getStorageKey({
+      activity: { channelId, conversation: { id: conversationId }, from: { id: userId } },
+    } as unknown as TurnContext);
+    if (!key) return false;
+    const stored = (await this.options.storage.read([key]))[key] as { progress?: ConversationProgress } | undefined;
+    const held = stored?.progress?.account;
+    // Only the flow of this account: the chat may have moved on to another account since it was listed.
+    if (!held || held.objectId !== account.objectId || held.tenantId !== account.tenantId) return false;
+    await this.options.storage.delete([key]);
+    this.options.logger.info('forgot a chat at the export offer of an account closed elsewhere', { conversationId });
+    await this.within(conversation, async (context) => {
+      await context.sendActivity(Messages.accountClosedElsewhere);
+    });
+    return true;
   }
 
   /** The reader's zone: from their own activity in their turn, else the one kept with the conversation; else UTC. */

@@ -114,8 +114,20 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async offerExportStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const identity = this.identityOf(step);
-    // The account, so a "cancel" here is answered from its record (closed from another chat, or not).
-    await this.setProgress(step.context, { step: 'exportOffer', account: { objectId: identity.objectId, tenantId: identity.tenantId } });
+    // The account, so a "cancel" here is answered from its record (closed from another chat, or not), and listed
+    // under the account, so a closure from another chat forgets this chat's state (names) at once.
+    const account = { objectId: identity.objectId, tenantId: identity.tenantId };
+    await this.setProgress(step.context, { step: 'exportOffer', account });
+    if (
+      (await this.services.closure.registerFlow(
+        account,
+        conversationAddressOf(step.context.activity),
+        step.context.activity.conversation.id,
+      )) === 'closed'
+    ) {
+      markForgetUser(step.context);
+      return this.endWith(step, Messages.accountClosedElsewhere);
+    }
     const job = await this.services.exports.find(identity);
     if (
       job?.status === 'ready' &&

@@ -74,8 +74,19 @@ export class ClosureService {
     return this.judge.isAccountClosed(account);
   }
 
-  accountClosed(account: { objectId: string; tenantId: string }, closedBy: string): Promise<string[]> {
+  accountClosed(
+    account: { objectId: string; tenantId: string },
+    closedBy: string,
+  ): Promise<{ requests: string[]; flows: Array<Record<string, unknown>> }> {
     return this.maintenance.accountClosed(account, closedBy);
+  }
+
+  registerFlow(
+    account: { objectId: string; tenantId: string },
+    conversation: Record<string, unknown>,
+    conversationId: string,
+  ): Promise<'registered' | 'closed'> {
+    return this.judge.registerFlow(account, conversation, conversationId);
   }
 
   recordSettlement(claimed: StoredRecord<ClosureRequest>, settlement: Settlement): Promise<void> {

@@ -53,6 +53,11 @@ export interface ClosureChannel {
   signOut(conversation: ConversationAddress): Promise<void>;
   /** Deletes the requester's conversation state in that conversation (dialog stack, progress, cards). */
   forgetConversation(conversation: ConversationAddress): Promise<void>;
+  /**
+   * A conversation at the export offer for an account closed elsewhere: deletes its state and tells it so, only
+   * if the state still holds a flow of that account (never a newer, unrelated one). Returns whether it did.
+   */
+  forgetFlow(conversation: ConversationAddress, account: { readonly objectId: string; readonly tenantId: string }): Promise<boolean>;
 }
 
 export interface ClosureWorkflowOptions {
@@ -139,7 +144,13 @@ export class ClosureWorkflow {
    * on whichever instance, each told "closed from another chat", its conversation state forgotten, its card updated.
    */
   async accountClosed(account: { objectId: string; tenantId: string }, closedBy: string, channel: ClosureChannel): Promise<void> {
-    for (const requestId of await this.options.closure.accountClosed(account, closedBy)) {
+    const { requests, flows } = await this.options.closure.accountClosed(account, closedBy);
+    for (const conversation of flows) {
+      await this.bestEffort('forgetting a chat at the export offer', closedBy, async () => {
+        await channel.forgetFlow(conversation, account);
+      });
+    }
+    for (const requestId of requests) {
       try {
         await this.settle(requestId, channel);
       } catch (error) {

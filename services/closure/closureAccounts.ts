@@ -16,6 +16,12 @@ export interface ClosureAccount {
   readonly closedBy?: string;
   /** Ids of the requests opened for the account, newest last (bounded: old ones have long expired). */
   readonly requests: readonly string[];
+  /**
+   * Conversations where someone signed in as the account and reached the export offer (no request yet): their
+   * conversation state holds the name and organization, so a closure forgets it there too. Conversation
+   * references (personal data): bounded, and cleared when the account is closed.
+   */
+  readonly flows?: ReadonlyArray<Record<string, unknown>>;
   readonly updatedAt: string;
 }
 
@@ -23,6 +29,8 @@ type Account = { readonly objectId: string; readonly tenantId: string };
 
 /** The warnings a card stays valid are minutes long: far fewer than this are ever pending at once. */
 const MAX_LISTED_REQUESTS = 50;
+/** Chats of one account at the export offer at once: a handful at most (tabs, Teams and web chat). */
+const MAX_LISTED_FLOWS = 10;
 /** Compare-and-swap attempts before a write to one account's record gives up (each loser re-reads). */
 const MAX_ATTEMPTS = 8;
 
@@ -48,7 +56,17 @@ export class ClosureAccounts {
     return this.update(account, (current) => {
       if (current?.state === 'closed') return 'closed';
       const requests = [...(current?.requests ?? []).filter((id) => id !== requestId).slice(-(MAX_LISTED_REQUESTS - 1)), requestId];
-      return { state: 'open', requests, updatedAt: this.now() };
+      return { ...current, state: 'open', requests, updatedAt: this.now() };
+    });
+  }
+
+  /** Lists a conversation at the export offer under its account (replacing an older entry for that conversation). */
+  async registerFlow(account: Account, conversation: Record<string, unknown>, conversationId: string): Promise<'registered' | 'closed'> {
+    return this.update(account, (current) => {
+      if (current?.state === 'closed') return 'closed';
+      const others = (current?.flows ?? []).filter((flow) => conversationIdOf(flow) !== conversationId);
+      const flows = [...others.slice(-(MAX_LISTED_FLOWS - 1)), conversation];
+      return { ...current, state: 'open', requests: current?.requests ?? [], flows, updatedAt: this.now() };
     });
   }
 
@@ -61,6 +79,21 @@ export class ClosureAccounts {
       return { ...current, requests: current?.requests ?? [], state: 'closed', closedAt: this.now(), closedBy, updatedAt: this.now() };
     });
     return others;
+  }
+
+  /**
+   * Takes the conversations listed at the export offer of a closed account off its record (their references are
+   * personal data) and returns them, to forget their state. Whoever takes them forgets them.
+   */
+  async takeFlows(account: Account): Promise<Array<Record<string, unknown>>> {
+    let flows: Array<Record<string, unknown>> = [];
+    await this.update(account, (current) => {
+      flows = [...(current?.flows ?? [])];
+      if (!current || flows.length === 0) return 'closed';
+      const { flows: _flows, ...rest } = current;
+      return { ...rest, updatedAt: this.now() };
+    });
+    return flows;
   }
 
   /** One compare-and-swap write of the account's record; `change` returns 'closed' to write nothing. */
@@ -87,4 +120,9 @@ export class ClosureAccounts {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+function conversationIdOf(reference: Record<string, unknown>): unknown {
+  const conversation = reference.conversation as { id?: unknown } | undefined;
+  return conversation?.id;
 }

@@ -224,6 +224,18 @@ export class ClosureJudge {
     return ended ? 'cancelled' : 'notPending';
   }
 
+  /**
+   * A conversation reached the export offer for this account: listed under it, so a closure from another chat
+   * forgets its state too. Returns 'closed' when the account is closed already.
+   */
+  async registerFlow(
+    account: { objectId: string; tenantId: string },
+    conversation: Record<string, unknown>,
+    conversationId: string,
+  ): Promise<'registered' | 'closed'> {
+    return this.records.accounts.registerFlow(account, conversation, conversationId);
+  }
+
   /** Whether the account's record says it is closed (for sentences that would otherwise say "nothing was closed"). */
   async isAccountClosed(account: { objectId: string; tenantId: string }): Promise<boolean> {
     return this.records.accounts.isClosed(account);

@@ -124,10 +124,15 @@ export class ClosureMaintenance {
   /**
    * The account was closed (by `closedBy`, or a hand-off verified closed): its record says so, and every other
    * request of it still pending or confirmed ends `closedElsewhere`, with its outcome event. Idempotent, so a
-   * settling that a crash cut short does it again. Returns the ids of the account's other requests to settle.
+   * settling that a crash cut short does it again. Returns the ids of the account's other requests to settle, and
+   * the conversations at the export offer to forget.
    */
-  async accountClosed(account: { objectId: string; tenantId: string }, closedBy: string): Promise<string[]> {
+  async accountClosed(
+    account: { objectId: string; tenantId: string },
+    closedBy: string,
+  ): Promise<{ requests: string[]; flows: Array<Record<string, unknown>> }> {
     const others = await this.records.accounts.markClosed(account, closedBy);
+    const flows = await this.records.accounts.takeFlows(account);
     for (const requestId of others) {
       for (let attempt = 0; attempt < 3; attempt++) {
         const stored = await this.records.options.requests.get(requestId);
@@ -142,7 +147,7 @@ export class ClosureMaintenance {
         }
       }
     }
-    return others;
+    return { requests: others, flows };
   }
 
   /**

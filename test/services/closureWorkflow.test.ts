@@ -42,6 +42,10 @@ function createChannel(fail: Partial<Record<'signOut' | 'forgetConversation' | '
       if (fail.forgetConversation) throw new AppError('STORAGE_UNAVAILABLE', 'state storage down');
       calls.push('forgetConversation');
     },
+    async forgetFlow() {
+      calls.push('forgetFlow');
+      return true;
+    },
   };
   return { channel, calls, notices };
 }
