@@ -205,7 +205,7 @@ export class MainDialog extends ComponentDialog {
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
       const closedElsewhere = await this.cancelPending(inner.context, progress);
       await this.services.progress.set(inner.context, {});
-      await this.signOut(inner.context, closedElsewhere);
+      await this.signOut(inner.context, { closedElsewhere });
       return inner.cancelAllDialogs();
     }
     const payload = parseCardAction(activity.value);
@@ -256,9 +256,9 @@ export class MainDialog extends ComponentDialog {
   }
 
   /** Signs the user out of the bot's connection; on Teams, SSO signs the same Teams account in again, so say so. */
-  private async signOut(context: TurnContext, closedElsewhere = false): Promise<void> {
+  private async signOut(context: TurnContext, said: { closedElsewhere?: boolean } = {}): Promise<void> {
     await this.signOutPrompt.signOutUser(context);
-    if (closedElsewhere) await context.sendActivity(Messages.accountClosedElsewhere);
+    if (said.closedElsewhere) await context.sendActivity(Messages.accountClosedElsewhere);
     else await context.sendActivity(context.activity.channelId === 'msteams' ? Messages.signedOutTeams : Messages.signedOut);
   }
 
