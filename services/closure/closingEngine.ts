@@ -60,7 +60,7 @@ export class ClosingEngine {
         recordDeleteSent,
       });
     } catch (error) {
-      return this.closeDidNotHappen(current, error);
+      return this.closerThrew(current, error);
     }
     // The directory has acted: from here a failure to record it is never "failed". The request stays `closing`
     // and the reconciler records it (the closer is idempotent for one request).
@@ -94,7 +94,7 @@ export class ClosingEngine {
     }
   }
 
-  private async closeDidNotHappen(current: StoredRecord<ClosureRequest>, error: unknown): Promise<ConfirmResult> {
+  private async closerThrew(current: StoredRecord<ClosureRequest>, error: unknown): Promise<ConfirmResult> {
     const { requestId } = current.value;
     if (isAppError(error, 'RECORD_CONFLICT')) throw error;
     const appError = isAppError(error) ? error : new AppError('CLOSE_FAILED', `closing ${requestId} failed`, { cause: error });
