@@ -18,6 +18,7 @@ import { sameAccount, type VerifiedIdentity } from './identity';
 import type { Logger } from './logger';
 import type { RecordStore, StoredRecord } from './recordStore';
 import type { UserRealm } from './userRealm';
+import { isTransientRealmFailure, LeaseRenewal } from './closingLease';
 
 export interface ClosureServiceOptions {
   readonly requests: RecordStore<ClosureRequest>;
@@ -58,6 +59,9 @@ export interface Presser {
 
 export type { ConfirmResult, DeclineResult, RejectionReason } from './closureOutcome';
 export { outcomeOf } from './closureOutcome';
+
+/** Instances' clocks may differ by this much: an audit window starts this far before the request's creation. */
+const AUDIT_SKEW_MS = 5 * 60_000;
 
 /** Audit events every request that reached this status must have; the reconciler writes the ones a crash skipped. */
 const EXPECTED_AUDIT: Partial<Record<ClosureStatus, readonly AuditEvent['type'][]>> = {
@@ -197,35 +201,46 @@ export class ClosureService {
    * Returns the ids to settle (`ClosureWorkflow.settle`).
    */
   async reconcile(): Promise<string[]> {
-    const now = this.options.clock().getTime();
-    const lapsed = (value: ClosureRequest) =>
-      Date.parse(value.leaseUntil ?? new Date(Date.parse(value.updatedAt) + this.options.closingLeaseMs).toISOString()) <= now;
     const toSettle: string[] = [];
     for (const record of await this.options.requests.list()) {
-      const { status, outcomeNotified, settlingUntil } = record.value;
-      if (TERMINAL_STATUSES.includes(status)) {
-        if (!outcomeNotified && (settlingUntil ? Date.parse(settlingUntil) <= now : lapsed(record.value))) toSettle.push(record.id);
-        continue;
-      }
-      if ((status !== 'confirmed' && status !== 'closing') || !lapsed(record.value)) continue;
-      this.options.logger.warn('finishing a stranded closure', { requestId: record.id, status });
-      try {
-        const result = await this.finish(record);
-        await this.options.audit.append({
-          type: 'reconciled',
-          at: this.nowIso(),
-          requestId: record.id,
-          objectId: record.value.objectId,
-          tenantId: record.value.tenantId,
-          detail: result.kind,
-        });
-        if (result.kind !== 'stillClosing') toSettle.push(record.id);
-      } catch (error) {
-        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
-        this.options.logger.info('another instance took the stranded closure', { requestId: record.id });
-      }
+      if (this.needsReconcile(record.value) && (await this.reconcileOne(record))) toSettle.push(record.id);
     }
     return toSettle;
+  }
+
+  /** Whether the reconciler has work on this request now: a closure whose lease lapsed, or an end nobody settled. */
+  needsReconcile(value: ClosureRequest): boolean {
+    const now = this.options.clock().getTime();
+    const lapsed = Date.parse(value.leaseUntil ?? new Date(Date.parse(value.updatedAt) + this.options.closingLeaseMs).toISOString()) <= now;
+    if (TERMINAL_STATUSES.includes(value.status))
+      return !value.outcomeNotified && (value.settlingUntil ? Date.parse(value.settlingUntil) <= now : lapsed);
+    return (value.status === 'confirmed' || value.status === 'closing') && lapsed;
+  }
+
+  /**
+   * The reconciler's work on one request `needsReconcile` chose: a stranded closure is finished (one instance wins
+   * its compare-and-swap). Returns whether the request has ended and is to be settled.
+   */
+  async reconcileOne(record: StoredRecord<ClosureRequest>): Promise<boolean> {
+    const { requestId, status } = record.value;
+    if (TERMINAL_STATUSES.includes(status)) return true;
+    this.options.logger.warn('finishing a stranded closure', { requestId, status });
+    try {
+      const result = await this.finish(record);
+      await this.options.audit.append({
+        type: 'reconciled',
+        at: this.nowIso(),
+        requestId,
+        objectId: record.value.objectId,
+        tenantId: record.value.tenantId,
+        detail: result.kind,
+      });
+      return result.kind !== 'stillClosing';
+    } catch (error) {
+      if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      this.options.logger.info('another instance took the stranded closure', { requestId });
+      return false;
+    }
   }
 
   /**
@@ -258,12 +273,16 @@ export class ClosureService {
   async completeAudit(requestIds: readonly string[]): Promise<void> {
     const wanted = requestIds.filter((id) => id);
     if (wanted.length === 0) return;
+    const requests = new Map<string, ClosureRequest | undefined>();
+    for (const requestId of wanted) requests.set(requestId, (await this.options.requests.get(requestId))?.value);
+    // Only the trail since the oldest of these requests began (less a clock-skew margin), not the whole trail.
+    const since = Math.min(...[...requests.values()].map((r) => (r ? Date.parse(r.createdAt) : 0))) - AUDIT_SKEW_MS;
     const present = new Map<string, Set<string>>();
-    for (const event of await this.options.audit.readAll()) {
+    for (const event of await this.options.audit.readAll({ since: new Date(Math.max(since, 0)) })) {
       if (event.requestId) present.set(event.requestId, (present.get(event.requestId) ?? new Set()).add(event.type));
     }
     for (const requestId of wanted) {
-      const request = (await this.options.requests.get(requestId))?.value;
+      const request = requests.get(requestId);
       for (const type of (request && EXPECTED_AUDIT[request.status]) || []) {
         if (!present.get(requestId)?.has(type)) await this.audit(type, request as ClosureRequest, 'recovered');
       }
@@ -336,8 +355,19 @@ export class ClosureService {
   private async close(record: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
     let current = record;
     const { requestId } = current.value;
+    // The closer may take longer than the lease (3 calls x 60 s deadlines against 120 s): the lease is renewed while
+    // it runs, so no reconciler starts a second closer on a live one. Writes of the record go one at a time.
+    const lease = new LeaseRenewal({
+      everyMs: this.options.closingLeaseMs / 3,
+      write: async (changes) => {
+        current = await this.transition(current, 'closing', changes);
+      },
+      renewal: () => ({ leaseUntil: this.leaseUntil() }),
+      requestId,
+      logger: this.options.logger,
+    });
     const recordDeleteSent = async () => {
-      if (!current.value.deleteSentAt) current = await this.transition(current, 'closing', { deleteSentAt: this.nowIso() });
+      if (!current.value.deleteSentAt) await lease.write({ deleteSentAt: this.nowIso() });
     };
     let outcome: CloseOutcome;
     try {
@@ -347,8 +377,10 @@ export class ClosureService {
         recordDeleteSent,
       });
     } catch (error) {
+      await lease.stop();
       return this.closeDidNotHappen(current, error);
     }
+    await lease.stop();
     // The directory has acted: from here a failure to record it is never "failed". The request stays `closing`
     // and the reconciler records it (the closer is idempotent for one request).
     try {
@@ -468,6 +500,20 @@ export class ClosureService {
       return { kind: 'ended', result: { kind: 'notEligible', requestId, verdict: verdict.kind } };
     } catch (error) {
       if (!isAppError(error, 'REALM_UNAVAILABLE')) throw error;
+      if (isTransientRealmFailure(error) && current.value.attempts + 1 < this.options.maxCloseAttempts) {
+        // A gateway's 502/503/504 or a network failure says nothing about the account: the confirmed request waits
+        // one lease and the reconciler asks again, up to maxCloseAttempts, instead of failing a confirmed closure.
+        await this.transition(current, 'confirmed', { leaseUntil: this.leaseUntil(), attempts: current.value.attempts + 1 });
+        await this.options.audit.append({
+          type: 'closeFailed',
+          at: this.nowIso(),
+          requestId,
+          objectId: current.value.objectId,
+          tenantId: current.value.tenantId,
+          detail: `${error.code}:willRetry`,
+        });
+        return { kind: 'ended', result: { kind: 'stillClosing', requestId } };
+      }
       await this.transition(current, 'failed', { errorCode: error.code });
       await this.audit('closeFailed', current.value, error.code);
       return { kind: 'ended', result: { kind: 'failed', requestId, error } };
