@@ -89,6 +89,14 @@ export class ExportService {
     await this.options.jobs.delete(accountKey(identity));
   }
 
+  /**
+   * Background, one running job: checks it once; a finished one is claimed with its `notifiedAt` by compare-and-swap
+   * and returned for this instance to tell (undefined: still running, or another instance has it).
+   */
+  async pollOne(id: string, record: StoredRecord<ExportJob>): Promise<ExportJob | undefined> {
+    return record.value.status === 'running' ? this.checkOne({ ...record, id }) : undefined;
+  }
+
   private async checkOne(record: StoredRecord<ExportJob> & { id: string }): Promise<ExportJob | undefined> {
     let status;
     try {
