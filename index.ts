@@ -3,7 +3,8 @@
  * (through config/), builds infrastructure, and picks the sandbox or Azure.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 // Type imports only: the Azure SDKs load (await import) when their mode is on, so sandbox mode starts without them.
 import type { TokenCredential } from '@azure/identity';
@@ -29,6 +30,7 @@ import { BotClosureChannels } from './bot/botClosureChannel';
 import { HandOffCheckTurns } from './bot/handOffCheckTurns';
 import { ReusedClientsAuthentication } from './bot/reusedClients';
 import { FileStorage } from './bot/storage/fileStorage';
+import { RecoveringStorage } from './bot/storage/recoveringStorage';
 import { BlobStateExpiry, FileStateExpiry, type StateExpiry } from './bot/storage/stateExpiry';
 import { createBotTelemetry } from './bot/telemetry';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
@@ -40,6 +42,7 @@ import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
+import { Readiness, READINESS_CACHE_MS, READINESS_TIMEOUT_MS, settingsProbe } from './server/readiness';
 import { registerLegalPages } from './server/legalPages';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
@@ -320,9 +323,29 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     trustedProxyHops: config.webchat.trustedProxyHops,
     logger: logger.child('webchat'),
   };
+  const readiness = new Readiness({
+    parts: [
+      { name: 'storage', probe: storageProbe(config, container) },
+      {
+        name: 'settings',
+        probe: settingsProbe({
+          MicrosoftAppPassword: config.bot.appType === 'SingleTenant' ? config.bot.password : undefined,
+          DIRECT_LINE_SECRET: config.webchat.directLineSecret,
+          STORAGE_BLOB_CONNECTION_STRING: config.storage.kind === 'blob' ? config.storage.connectionString : undefined,
+          AUDIT_HASH_KEY: config.auditHashKey,
+          APPLICATIONINSIGHTS_CONNECTION_STRING: config.applicationInsightsConnectionString,
+        }),
+      },
+    ],
+    timeoutMs: READINESS_TIMEOUT_MS,
+    cacheMs: READINESS_CACHE_MS,
+    clock,
+    logger: logger.child('readiness'),
+  });
   const server = createServer({
     adapter,
     bot,
+    readiness,
     logger: logger.child('http'),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
@@ -485,11 +508,30 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
       return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
     case 'blob': {
       const { BlobsStorage } = lazily.blobsStorage();
-      return config.storage.connectionString
-        ? new BlobsStorage(config.storage.connectionString, config.storage.container)
-        : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+      const { connectionString, container: name } = config.storage;
+      // Built again after a failure: BlobsStorage keeps its first failed container set-up (bot/storage/recoveringStorage.ts).
+      return new RecoveringStorage(
+        () =>
+          connectionString
+            ? new BlobsStorage(connectionString, name)
+            : new BlobsStorage('', name, {}, container?.url, azureCredential(config)),
+        logger.child('state'),
+      );
     }
   }
+}
+
+/** What /readyz asks of the storage: one cheap call that needs the store to answer (memory always does). */
+function storageProbe(config: BotConfig, container: ContainerClient | undefined): () => Promise<void> {
+  if (config.storage.kind === 'blob' && container) return async () => void (await container.exists());
+  if (config.storage.kind === 'file') {
+    const dir = config.storage.dir;
+    return async () => {
+      await mkdir(dir, { recursive: true });
+      await access(dir, fsConstants.W_OK);
+    };
+  }
+  return async () => undefined;
 }
 
 /**
