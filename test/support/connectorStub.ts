@@ -30,6 +30,8 @@ export interface ConnectorStub {
    * Playground does for messages with text and a card: the bot then never learns the message's id.
    */
   answerWithoutIds(on: boolean): void;
+  /** From now on answer new activities (POST and PUT) with this status and record nothing (a connector outage); undefined heals. */
+  refuseActivities(status: number | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let counter = 0;
   let withoutIds = false;
+  let activityRefusal: number | undefined;
   const server: Server = createServer((req, res) => {
     // Two calls, not a chain: restify patches ServerResponse.writeHead process-wide and it returns nothing.
     const reply = (status: number, body: unknown) => {
@@ -72,6 +75,10 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
       const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(req.url ?? '');
       if (!match || (req.method !== 'POST' && req.method !== 'PUT')) {
         reply(404, { error: { code: 'NotFound', message: `${req.method} ${req.url}` } });
+        return;
+      }
+      if (activityRefusal) {
+        reply(activityRefusal, { error: { code: 'ServiceError', message: 'The connector is unavailable.' } });
         return;
       }
       const id = req.method === 'PUT' && match[2] ? decodeURIComponent(match[2]) : `reply-${++counter}`;
@@ -106,6 +113,9 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
     },
     answerWithoutIds(on) {
       withoutIds = on;
+    },
+    refuseActivities(status) {
+      activityRefusal = status;
     },
     stop: () =>
       new Promise((resolve) => {
