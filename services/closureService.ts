@@ -67,6 +67,8 @@ const AUDIT_SKEW_MS = 5 * 60_000;
 const EXPECTED_AUDIT: Partial<Record<ClosureStatus, readonly AuditEvent['type'][]>> = {
   closed: ['confirmed', 'closing', 'closed'],
   handedOff: ['confirmed', 'closing', 'handedOff', 'lockReleased'],
+  // Only a confirmed request can fail: its Yes is always on record, even when a crash skipped it.
+  failed: ['confirmed'],
 };
 
 /**
@@ -155,8 +157,11 @@ export class ClosureService {
         tenantId: presser.identity.tenantId,
         detail: rejection,
       });
-      if (rejection === 'expired' && stored)
-        await this.transition(stored, 'expired', {}).catch((error: unknown) => this.ignoreConflict(error));
+      if (rejection === 'expired' && stored) {
+        // The press found its warning expired: the request ends here, with its outcome on record.
+        const ended = await this.transition(stored, 'expired', {}).catch((error: unknown) => this.ignoreConflict(error));
+        if (ended) await this.audit('expired', ended.value);
+      }
       return { kind: 'rejected', reason: rejection };
     }
     const live = stored as StoredRecord<ClosureRequest>;
@@ -339,7 +344,8 @@ export class ClosureService {
     if (current.value.status === 'confirmed') {
       const holder = await this.acquireLock(current.value);
       if (holder !== requestId) {
-        await this.transition(current, 'failed', { errorCode: 'closedByAnotherRequest' });
+        const failed = await this.transition(current, 'failed', { errorCode: 'closedByAnotherRequest' });
+        await this.auditAfterOutcome('closeFailed', failed.value, 'closedByAnotherRequest');
         return { kind: 'rejected', reason: 'closedByAnotherRequest' };
       }
       const verdict = await this.recheckRealm(current);
@@ -496,7 +502,8 @@ export class ClosureService {
       const verdict = await this.options.realm.lookup(upn);
       await this.audit('realmChecked', current.value, `recheck:${verdict.kind}`);
       if (verdict.kind === 'unmanaged') return { kind: 'eligible' };
-      await this.transition(current, 'failed', { errorCode: `noLongerEligible:${verdict.kind}` });
+      const failed = await this.transition(current, 'failed', { errorCode: `noLongerEligible:${verdict.kind}` });
+      await this.auditAfterOutcome('closeFailed', failed.value, `noLongerEligible:${verdict.kind}`);
       return { kind: 'ended', result: { kind: 'notEligible', requestId, verdict: verdict.kind } };
     } catch (error) {
       if (!isAppError(error, 'REALM_UNAVAILABLE')) throw error;

@@ -3,7 +3,7 @@ import type { AccountCloser } from '../../services/accountCloser';
 import type { AuditTrail } from '../../services/auditTrail';
 import { JobRunner, recordJob } from '../../services/background/jobRunner';
 import { Quarantine, type QuarantineEntry } from '../../services/background/quarantine';
-import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
+import { accountKey, type AccountClosureLock, type ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
 import { ClosureWorkflow, type ClosureChannel, type ClosureNotice } from '../../services/closureWorkflow';
 import { AppError } from '../../services/errors';
@@ -138,6 +138,36 @@ describe('the audit across instances (one event per step, whoever reconciles)', 
     threeInstancesReconciling(() => {
       const containerClient = createFreshContainer(azurite.connectionString);
       return [1, 2, 3].map(() => createStores({ kind: 'blob', containerClient }));
+    });
+  });
+
+  describe('every outcome has its event', () => {
+    const open = (closure: ClosureService, conversationId = 'c1') =>
+      closure.open({ identity: ADA, channelId: 'emulator', channelUserId: 'user-ada', conversationId, conversation: CONVERSATION });
+    const typesOf = async (stores: Stores, requestId: string) =>
+      (await stores.audit.readAll()).filter((event) => event.requestId === requestId).map((event) => event.type);
+
+    it('records the expiry a late press finds, and the failure of a request that lost the account to another', async () => {
+      let now = new Date('2026-12-01T09:00:00Z');
+      const stores = createStores({ kind: 'memory' });
+      const { closure } = createInstance(stores, () => now);
+      const late = await open(closure);
+      now = new Date(now.getTime() + 601_000);
+      const press = { channelUserId: 'user-ada', conversationId: 'c1', identity: ADA };
+      assert.deepEqual(await closure.confirm(late.request.requestId, late.nonce, press), { kind: 'rejected', reason: 'expired' });
+      assert.deepEqual(await typesOf(stores, late.request.requestId), ['warningShown', 'confirmationRejected', 'expired']);
+
+      // Two chats of one account: the first holds the account's lock while the second's Yes comes.
+      const first = await open(closure, 'c1');
+      const second = await open(closure, 'c2');
+      await stores.records<AccountClosureLock>('closureLocks').create(accountKey(ADA), { requestId: first.request.requestId });
+      const stored = await stores.records<ClosureRequest>('closureRequests').get(first.request.requestId);
+      await stores
+        .records<ClosureRequest>('closureRequests')
+        .replace(first.request.requestId, { ...stored!.value, status: 'closing' }, stored!.etag);
+      const lost = await closure.confirm(second.request.requestId, second.nonce, { ...press, conversationId: 'c2' });
+      assert.deepEqual(lost, { kind: 'rejected', reason: 'closedByAnotherRequest' });
+      assert.deepEqual(await typesOf(stores, second.request.requestId), ['warningShown', 'confirmed', 'closeFailed']);
     });
   });
 });
