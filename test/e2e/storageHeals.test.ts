@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
-import { startHarness, type BotHarness } from '../support/botHarness';
-import { startStorageProxy, type StorageFault, type StorageProxy } from '../support/storageProxy';
+import { signInThroughChat, startHarness, textsOf, TEST_SEED, type BotHarness } from '../support/botHarness';
+import { BLOCK_COUNT_EXCEEDED, startStorageProxy, type StorageFault, type StorageProxy } from '../support/storageProxy';
+
+const KIM = TEST_SEED.users[0];
 
 /**
  * What Azure answers while a managed identity's new role assignment has not reached the storage account yet (it can
@@ -82,6 +84,29 @@ describe('storage that heals (STORAGE=blob behind a proxy that refuses, then ans
         status: 200,
         body: { status: 'ready', parts: { storage: 'ok', settings: 'ok' } },
       });
+    });
+  });
+
+  describe('an audit whose append blob Azure refuses (409 BlockCountExceedsLimit, every shard)', () => {
+    let harness: BotHarness;
+    afterEach(async () => {
+      await harness?.stop();
+    });
+
+    it('tells the person the storage is unavailable, never that someone else changed it at the same moment', async () => {
+      harness = await startHarness({
+        STORAGE: 'blob',
+        STORAGE_BLOB_CONNECTION_STRING: proxy.connectionString,
+        STORAGE_BLOB_CONTAINER: 'full-audit',
+      });
+      proxy.fault((req: IncomingMessage) =>
+        req.method === 'PUT' && req.url?.includes('comp=appendblock') ? BLOCK_COUNT_EXCEEDED : undefined,
+      );
+      const kim = harness.user();
+      const replies = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+      const text = textsOf(replies);
+      assert.doesNotMatch(text, /Someone else changed this/);
+      assert.match(text, /can't save your progress right now/);
     });
   });
 });
