@@ -126,7 +126,7 @@ export class JobRunner {
 
   /** Resolves once no pass is running. */
   async idle(): Promise<void> {
-    await Promise.all([...this.states.values()].map((state) => state.running));
+    await Promise.all([...this.states.values()].flatMap((state) => (state.running ? [state.running] : [])));
   }
 
   /** One pass of one job; if that job's pass is running already, its report. Never rejects. */

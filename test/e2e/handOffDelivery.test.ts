@@ -30,7 +30,9 @@ async function theCheck(harness: BotHarness): Promise<HandOffCheck> {
 }
 
 function toldClosed(harness: BotHarness): string[] {
-  return harness.connector.received.map((r) => String(r.activity.text ?? '')).filter((text) => /is closed/.test(text));
+  return harness.connector.received
+    .map((r) => (typeof r.activity.text === 'string' ? r.activity.text : ''))
+    .filter((text) => /is closed/.test(text));
 }
 
 describe('a verified hand-off whose final answer cannot be delivered (the connector refuses)', () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import restify from 'restify';
-import type { AddressInfo } from 'node:net';
 import { Readiness, settingsProbe } from '../../server/readiness';
 import { createRecordingLogger } from '../storage/storageTestSupport';
 
@@ -37,8 +36,10 @@ describe('/readyz (server/readiness.ts)', () => {
     const readiness = createReadiness({ DIRECT_LINE_SECRET: 'a-real-secret' });
     const server = restify.createServer();
     readiness.register(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`;
+    await new Promise<void>((resolve) => {
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const url = `http://127.0.0.1:${server.address().port}/readyz`;
     try {
       const ready = await fetch(url);
       assert.equal(ready.status, 200);

@@ -82,7 +82,8 @@ describe('ClosureService in the background', () => {
       await clock.tickAsync(180_000);
       const live = await requests.get(request.requestId);
       assert.equal(live?.value.status, 'closing');
-      assert.equal(closure.needsReconcile(live!.value), false, 'the lease is still ahead of the clock');
+      assert.ok(live);
+      assert.equal(closure.needsReconcile(live.value), false, 'the lease is still ahead of the clock');
       assert.deepEqual(await closure.reconcile(), []);
       assert.equal(calls, 1, 'no second closer');
 
