@@ -73,7 +73,9 @@ describe('JsonlAuditTrail', () => {
   });
 });
 
-describe('BlobAuditTrail', () => {
+describe('BlobAuditTrail', function () {
+  // Several appends and reads against Azurite per test: slow on a loaded machine, however much they check.
+  this.timeout(60_000);
   let azurite: RunningAzurite;
   before(async () => {
     azurite = await startAzurite();
