@@ -62,17 +62,19 @@ export class CloseAccountDialog extends ComponentDialog {
     );
     this.addDialog(
       new WaterfallDialog(STEPS, [
-        namedStep(this, this.signInStep),
-        namedStep(this, this.checkEligibilityStep),
-        namedStep(this, this.offerExportStep),
-        namedStep(this, this.warnStep),
-        namedStep(this, this.decisionStep),
+        namedStep(this.signInStep.bind(this)),
+        namedStep(this.checkEligibilityStep.bind(this)),
+        namedStep(this.offerExportStep.bind(this)),
+        namedStep(this.warnStep.bind(this)),
+        namedStep(this.decisionStep.bind(this)),
       ]),
     );
     this.initialDialogId = STEPS;
   }
 
   private async signInStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    // The funnel's first stage (docs/operations.md): the audit starts at sign-in, so a start is counted from this line.
+    this.services.logger.info('closure flow started', { channelId: step.context.activity.channelId });
     await this.setProgress(step.context, { step: 'signIn' });
     return step.beginDialog(SIGN_IN_PROMPT);
   }

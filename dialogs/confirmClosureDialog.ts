@@ -34,7 +34,7 @@ export class ConfirmClosureDialog extends ComponentDialog {
       showSignInLink: true,
     });
     this.addDialog(this.signIn);
-    this.addDialog(new WaterfallDialog(STEPS, [namedStep(this, this.reauthenticateStep), namedStep(this, this.decideStep)]));
+    this.addDialog(new WaterfallDialog(STEPS, [namedStep(this.reauthenticateStep.bind(this)), namedStep(this.decideStep.bind(this))]));
     this.initialDialogId = STEPS;
   }
 

@@ -31,7 +31,7 @@ export const MAIN_DIALOG = 'mainDialog';
  * Where botbuilder-dialogs 4.23's `DialogStateManager` looks for its memory scopes before building them anew
  * (memory/dialogStateManager.js, `DIALOG_STATE_MANAGER_CONFIGURATION`; `DialogManager.stateConfiguration` shares
  * one across turns the same way). Building them cost a fifth of a welcome turn (issue 14's profile);
- * test/dialogs/mainDialog.test.ts fails if the SDK stops reading this key.
+ * test/dialogs/memoryConfiguration.test.ts fails if the SDK stops reading this key.
  */
 export const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
 const ROUTE_STEPS = 'mainRouteSteps';
@@ -118,7 +118,7 @@ export class MainDialog extends ComponentDialog {
     });
     this.addDialog(new CloseAccountDialog(services));
     this.addDialog(new ConfirmClosureDialog(services));
-    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this, this.routeStep), namedStep(this, this.finishStep)]));
+    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this.routeStep.bind(this)), namedStep(this.finishStep.bind(this))]));
     this.initialDialogId = ROUTE_STEPS;
   }
 

@@ -5,7 +5,7 @@ import type { RecordStore } from '../recordStore';
 /**
  * A record the background work set aside: it could not be read, or handling it kept failing. Ids and an error
  * code only (never the record's content, which may be personal): enough for an operator to find the record in
- * its store, look at it, and release it once mended (`npm run quarantine`, README).
+ * its store, look at it, and release it once mended (`npm run ops -- quarantined`, README "Background work").
  */
 export interface QuarantineEntry {
   /** The record kind (store), e.g. `closureRequests`. */
