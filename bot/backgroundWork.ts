@@ -153,6 +153,7 @@ export class BackgroundWork {
           const finished = await exports.pollOne(id, record);
           if (!finished) return false;
           if (await this.tell(finished)) await exports.told(finished);
+          else await exports.sendFailed(finished);
           return true;
         },
       }),

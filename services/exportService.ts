@@ -29,8 +29,14 @@ export interface ExportJob {
    * went through (`owed: false`) or was given up after MAX_TELL_ATTEMPTS sends (audited). Each send is claimed by
    * compare-and-swap (`attempts` counts them), so of several instances one sends.
    */
-  readonly tell?: { readonly owed: boolean; readonly attempts: number };
+  readonly tell?: { readonly owed: boolean; readonly attempts: number; readonly claimedAt?: string };
 }
+
+/**
+ * How long one claimed send is left to its instance before another may claim the message again: a send still in
+ * flight on one instance is never doubled by another instance's pass (the connector's own timeout is shorter).
+ */
+export const TELL_CLAIM_MS = 2 * 60_000;
 
 /** Sends of one "export ready" message before it is given up (and audited); one per poll. */
 export const MAX_TELL_ATTEMPTS = 5;
@@ -129,6 +135,21 @@ export class ExportService {
     return toNotify;
   }
 
+  /**
+   * The claimed send failed: the claim is given back at once, so the next pass (on any instance) tries again rather
+   * than waiting out TELL_CLAIM_MS, which only covers an instance that died while sending.
+   */
+  async sendFailed(job: Pick<ExportJob, 'objectId' | 'tenantId' | 'exportId'>): Promise<void> {
+    const key = accountKey(job);
+    const stored = await this.options.jobs.get(key);
+    if (!stored || stored.value.exportId !== job.exportId || !stored.value.tell?.owed) return;
+    const { claimedAt: _released, ...tell } = stored.value.tell;
+    await this.options.jobs.replace(key, { ...stored.value, tell }, stored.etag).catch((error: unknown) => {
+      // Claimed again meanwhile: that claim stands.
+      if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+    });
+  }
+
   /** The owed message went out: the job's delivery state says so (the dialog then points to it, never repeats it). */
   async told(job: Pick<ExportJob, 'objectId' | 'tenantId' | 'exportId'>): Promise<void> {
     const key = accountKey(job);
@@ -145,10 +166,12 @@ export class ExportService {
   private async claimRetry(record: StoredRecord<ExportJob> & { id: string }): Promise<ExportJob | undefined> {
     const tell = record.value.tell;
     if (!tell?.owed) return undefined;
+    const now = this.options.clock();
+    if (tell.claimedAt && Date.parse(tell.claimedAt) + TELL_CLAIM_MS > now.getTime()) return undefined;
     const givenUp = tell.attempts >= MAX_TELL_ATTEMPTS;
     const next: ExportJob = {
       ...record.value,
-      tell: givenUp ? { owed: false, attempts: tell.attempts } : { owed: true, attempts: tell.attempts + 1 },
+      tell: givenUp ? { owed: false, attempts: tell.attempts } : { owed: true, attempts: tell.attempts + 1, claimedAt: now.toISOString() },
     };
     try {
       await this.options.jobs.replace(record.id, next, record.etag);
@@ -202,9 +225,15 @@ export class ExportService {
             files: status.files,
             linkExpiresAt: status.expiresAt.toISOString(),
             notifiedAt: now,
-            tell: { owed: true, attempts: 1 },
+            tell: { owed: true, attempts: 1, claimedAt: now },
           }
-        : { ...record.value, status: 'failed', failureReason: status.reason, notifiedAt: now, tell: { owed: true, attempts: 1 } };
+        : {
+            ...record.value,
+            status: 'failed',
+            failureReason: status.reason,
+            notifiedAt: now,
+            tell: { owed: true, attempts: 1, claimedAt: now },
+          };
     try {
       await this.options.jobs.replace(record.id, next, record.etag);
     } catch (error) {
