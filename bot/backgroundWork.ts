@@ -103,5 +103,5 @@ function exportMessage(job: ExportJob, timeZone: string | undefined) {
       Messages.exportReady,
     );
   }
-  return MessageFactory.text(Messages.exportFailedBefore(job.failureReason ?? 'unknown reason'));
+  return MessageFactory.text(Messages.exportFailedBefore);
 }

@@ -161,7 +161,7 @@ function describe(notice: ClosureNotice, timeZone: string | undefined): string {
     case 'notEligible':
       return Messages.noLongerEligible(notice.verdict);
     case 'failed':
-      return notice.error.userMessage;
+      return Messages.error(notice.error);
     case 'stillClosing':
       return Messages.stillClosing;
     case 'declined':

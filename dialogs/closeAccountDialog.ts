@@ -106,7 +106,7 @@ export class CloseAccountDialog extends ComponentDialog {
       // Directory or realm unavailable, or the token refused: say so and change nothing.
       if (!isAppError(error)) throw error;
       this.services.logger.warn('eligibility could not be established', { errorCode: error.code, error });
-      return this.endWith(step, error.userMessage);
+      return this.endWith(step, Messages.error(error));
     }
     await step.context.sendActivity(Messages.eligible);
     return step.next();
@@ -149,7 +149,7 @@ export class CloseAccountDialog extends ComponentDialog {
         retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
       });
     }
-    const intro = job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason') : Messages.exportPrompt;
+    const intro = job?.status === 'failed' ? Messages.exportFailedBefore : Messages.exportPrompt;
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
       prompt: MessageFactory.attachment(
@@ -218,7 +218,7 @@ export class CloseAccountDialog extends ComponentDialog {
     } catch (error) {
       if (!isAppError(error)) throw error;
       this.services.logger.warn('export request failed', { errorCode: error.code, error });
-      return this.endWith(step, error.userMessage);
+      return this.endWith(step, Messages.error(error));
     }
     return this.endWith(step, Messages.exportRequested);
   }

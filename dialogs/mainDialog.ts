@@ -21,9 +21,10 @@ import {
 import { CardActions, parseCardAction, renderCard, type CardActionPayload } from '../cards/renderCard';
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
-import type { Press } from '../services/closureService';
+import type { Press, RejectionReason } from '../services/closureService';
 import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
+import { commandWords, startPhrase } from '../locales/i18n';
 
 export const MAIN_DIALOG = 'mainDialog';
 /**
@@ -35,52 +36,12 @@ export const MAIN_DIALOG = 'mainDialog';
 export const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
 const ROUTE_STEPS = 'mainRouteSteps';
 
-// The words the messages tell people to say, in every language the bot speaks (locales/), lower case.
-const CANCEL_WORDS = new Set([
-  'cancel',
-  'stop',
-  'quit',
-  'never mind',
-  'nevermind',
-  'abort',
-  'abbrechen',
-  'stopp',
-  'annuler',
-  'cancelar',
-  'キャンセル',
-]);
-const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i', 'hilfe', 'aide', 'ayuda', 'ajuda', 'ヘルプ']);
-const START_PHRASE = new RegExp(
-  [
-    String.raw`\b(close|delete|remove|cancel)\b.*\baccount\b`,
-    String.raw`\bkonto\s+(schließen|schliessen|löschen)|\b(schließe|lösche)\s+(mein\s+)?konto`,
-    String.raw`\b(fermer|supprimer)\b.*\bcompte\b`,
-    String.raw`\b(cerrar|eliminar|borrar)\b.*\bcuenta\b`,
-    String.raw`\b(encerrar|fechar|excluir)\b.*\bconta\b`,
-    'アカウント.*(閉鎖|削除)',
-  ].join('|'),
-  'i',
-);
-const SIGN_OUT_WORDS = new Set([
-  'sign out',
-  'signout',
-  'sign me out',
-  'log out',
-  'logout',
-  'switch account',
-  'switch accounts',
-  'use another account',
-  'wrong account',
-  'abmelden',
-  'konto wechseln',
-  'se déconnecter',
-  'déconnexion',
-  'cerrar sesión',
-  'cerrar sesion',
-  'sair',
-  'trocar de conta',
-  'サインアウト',
-]);
+// The words people type, in every language the bot speaks (locales/*.json `commands`), lower case.
+const CANCEL_WORDS = commandWords('cancel');
+const HELP_WORDS = commandWords('help');
+const STATUS_WORDS = commandWords('status');
+const SIGN_OUT_WORDS = commandWords('signOut');
+const START_PHRASE = startPhrase();
 /** What OAuthPrompt reads as a magic code (botbuilder-dialogs 4.23 `recognizeToken`). */
 const MAGIC_CODE = /^\s*\d{6}\s*$/;
 /** Presses that belong to the export offer: outside it they are from a finished step. */
@@ -92,6 +53,8 @@ const EXPORT_STEP_ACTIONS: ReadonlySet<string> = new Set([
 ]);
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
+/** Refusals whose sentence tells the person to start again (locales `rejected.*`). */
+const STARTS_AGAIN: ReadonlySet<RejectionReason> = new Set(['unknownRequest', 'differentAccount', 'expired', 'cancelled', 'failedBefore']);
 
 /** A message that starts (or restarts) the closure: a start phrase, or a press of a "close my account" button. */
 export function isStartRequest(activity: Partial<Activity>): boolean {
@@ -153,7 +116,7 @@ export class MainDialog extends ComponentDialog {
       case 'decision':
         return this.routeDecision(step, route.payload);
       case 'stepOver':
-        return this.say(step, Messages.stepOver);
+        return this.say(step, Messages.stepOver(false));
       case 'lateSignIn':
         // A Sign in pressed on a card whose step ended (cancelled, timed out): it must not leave the user signed in.
         await this.signOutPrompt.signOutUser(step.context);
@@ -167,6 +130,8 @@ export class MainDialog extends ComponentDialog {
         return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
       case 'help':
         return this.say(step, Messages.help(undefined));
+      case 'status':
+        return this.say(step, Messages.status(undefined));
       case 'nothingToCancel':
         return this.say(step, Messages.nothingToCancel);
       case 'welcome':
@@ -203,6 +168,10 @@ export class MainDialog extends ComponentDialog {
       await inner.context.sendActivity(Messages.help(progress.step));
       return { status: DialogTurnStatus.waiting };
     }
+    if (STATUS_WORDS.has(text)) {
+      await inner.context.sendActivity(Messages.status(progress.step));
+      return { status: DialogTurnStatus.waiting };
+    }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
       if (progress.requestId)
         await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
@@ -212,7 +181,7 @@ export class MainDialog extends ComponentDialog {
     }
     const payload = parseCardAction(activity.value);
     if (payload && EXPORT_STEP_ACTIONS.has(payload.action) && progress.step !== 'exportOffer') {
-      await inner.context.sendActivity(Messages.stepOver);
+      await inner.context.sendActivity(Messages.stepOver(progress.step === 'warning'));
       return { status: DialogTurnStatus.waiting };
     }
     const restart = payload?.action === CardActions.start || (!payload && START_PHRASE.test(text));
@@ -238,7 +207,13 @@ export class MainDialog extends ComponentDialog {
     }
     if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
       const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
-      await inner.context.sendActivity(Messages.rejected(verdict === 'actionable' ? 'unknownRequest' : verdict));
+      // While the latest warning waits, "start again" would not fit: that warning is the one to answer.
+      const startsAgain = verdict === 'actionable' || STARTS_AGAIN.has(verdict);
+      await inner.context.sendActivity(
+        progress.step === 'warning' && startsAgain
+          ? Messages.otherCardWhileWarning
+          : Messages.rejected(verdict === 'actionable' ? 'unknownRequest' : verdict),
+      );
       return { status: DialogTurnStatus.waiting };
     }
     return undefined;
@@ -259,7 +234,9 @@ export class MainDialog extends ComponentDialog {
 /** What a turn with no flow waiting asks for; `routeStep` acts on it. */
 type Route =
   | { readonly kind: 'decision'; readonly payload: DecisionPayload }
-  | { readonly kind: 'stepOver' | 'lateSignIn' | 'lateMagicCode' | 'signOut' | 'start' | 'help' | 'nothingToCancel' | 'welcome' };
+  | {
+      readonly kind: 'stepOver' | 'lateSignIn' | 'lateMagicCode' | 'signOut' | 'start' | 'help' | 'status' | 'nothingToCancel' | 'welcome';
+    };
 
 function routeOf(context: TurnContext): Route {
   const { activity } = context;
@@ -272,6 +249,7 @@ function routeOf(context: TurnContext): Route {
   if (SIGN_OUT_WORDS.has(text)) return { kind: 'signOut' };
   if (payload || START_PHRASE.test(text)) return { kind: 'start' };
   if (HELP_WORDS.has(text)) return { kind: 'help' };
+  if (STATUS_WORDS.has(text)) return { kind: 'status' };
   if (CANCEL_WORDS.has(text)) return { kind: 'nothingToCancel' };
   return { kind: 'welcome' };
 }

@@ -4,60 +4,74 @@ import type { UnknownEvidenceReason } from '../services/handOff/signInEvidence';
 import type { VerifiedIdentity } from '../services/identity';
 import type { DownloadLink } from '../cards/renderCard';
 import type { ExportFile } from '../services/dataExporter';
-import { t } from '../locales/i18n';
+import { currentChannel, currentIntlLocale, t } from '../locales/i18n';
+import type { AppError } from '../services/errors';
 import { isolateText, plainName } from './plainText';
 
 /**
  * Everything the bot says, in one place: plain words, no internals, and never a token.
  *
  * Times are given in the reader's time zone when the channel sends one (`localTimezone`, an IANA name: Web Chat
- * and the Emulator send it; Teams sends it on messages), with the zone named; otherwise in UTC, said as such.
+ * and the Emulator send it; Teams sends it on messages), with the zone's name in the reader's language
+ * (`Intl.DateTimeFormat` `timeZoneName: 'long'`: "Nordamerikanische Ostküsten-Normalzeit", never "America/New_York");
+ * otherwise in UTC, said as such.
  */
-/** Bytes as the reader sees sizes (1 KB = 1024 bytes), one decimal from KB up. */
+const SIZE_UNITS = ['kilobyte', 'megabyte', 'gigabyte'] as const;
+
+/** Bytes as the reader sees sizes, in their language's units and decimal mark (1 KB = 1024 bytes; "1,5 MB" in German). */
 export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
+  const language = currentIntlLocale();
+  if (bytes < 1024) return new Intl.NumberFormat(language, { style: 'unit', unit: 'byte', unitDisplay: 'short' }).format(bytes);
   let value = bytes / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
     value /= 1024;
     unit += 1;
   }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  return new Intl.NumberFormat(language, {
+    style: 'unit',
+    unit: SIZE_UNITS[unit],
+    unitDisplay: 'short',
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(value);
 }
 
+/** A moment in the reader's language and zone, the zone named (UTC, said as such, when the channel sent none). */
 export function formatTime(at: Date, timeZone?: string): string {
-  const format = timeZone ? formatterFor(timeZone) : undefined;
-  if (!format) return t('time.utc', { time: at.toISOString().slice(0, 16).replace('T', ' ') });
-  return t('time.local', { time: format.format(at), zone: timeZone });
+  const language = currentIntlLocale();
+  const format = (timeZone ? formatterFor(language, timeZone) : undefined) ?? formatterFor(language, 'UTC');
+  if (!format) throw new Error(`no date format for "${language}"`);
+  return format.format(at);
 }
 
 /**
- * One formatter per IANA zone name the channels sent (undefined for a name that is not a zone): building an
- * `Intl.DateTimeFormat` costs more than formatting with it. Bounded, since the names come from activities.
+ * One formatter per language and IANA zone name the channels sent (undefined for a name that is not a zone):
+ * building an `Intl.DateTimeFormat` costs more than formatting with it. Bounded, since the names come from activities.
  */
 const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
 const MAX_FORMATTERS = 500;
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat | undefined {
-  if (formatters.has(timeZone)) return formatters.get(timeZone);
+function formatterFor(language: string, timeZone: string): Intl.DateTimeFormat | undefined {
+  const key = `${language}\u0000${timeZone}`;
+  if (formatters.has(key)) return formatters.get(key);
   let format: Intl.DateTimeFormat | undefined;
   try {
-    // sv-SE formats as "2026-12-01 10:01": the same ISO-like shape as the UTC fallback, unambiguous in English text.
-    format = new Intl.DateTimeFormat('sv-SE', {
+    format = new Intl.DateTimeFormat(language, {
       timeZone,
       year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
+      month: 'short',
+      day: 'numeric',
       hour: '2-digit',
       minute: '2-digit',
-      hourCycle: 'h23',
+      // "UTC" is its own name in every language; a local zone by its long name ("heure normale de l'Est nord-américain").
+      timeZoneName: timeZone === 'UTC' ? 'short' : 'long',
     });
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
   }
   if (formatters.size >= MAX_FORMATTERS) formatters.clear();
-  formatters.set(timeZone, format);
+  formatters.set(key, format);
   return format;
 }
 
@@ -94,9 +108,9 @@ export const Messages = {
   get eligible() {
     return t('eligible');
   },
-  managed: (organizationName: string) => t('managed', { organizationName: plainName(organizationName) }),
+  managed: (organizationName: string) => t('managed', { organizationName: plainName(organizationName), signOutOffer: signOutOffer() }),
   get notWorkOrSchool() {
-    return t('notWorkOrSchool');
+    return t('notWorkOrSchool', { signOutOffer: signOutOffer() });
   },
   get exportPrompt() {
     return t('exportPrompt');
@@ -114,7 +128,9 @@ export const Messages = {
   get exportAlreadyRunning() {
     return t('exportAlreadyRunning');
   },
-  exportFailedBefore: (reason: string) => t('exportFailedBefore', { reason }),
+  get exportFailedBefore() {
+    return t('exportFailedBefore');
+  },
   get exportReady() {
     return t('exportReady');
   },
@@ -158,10 +174,10 @@ export const Messages = {
     return t('stillClosing');
   },
   get declined() {
-    return t('declined');
+    return t('declined', { signOutOffer: signOutOffer() });
   },
   get cancelled() {
-    return t('cancelled');
+    return t('cancelled', { signOutOffer: signOutOffer() });
   },
   get signedOut() {
     return t('signedOut');
@@ -169,8 +185,11 @@ export const Messages = {
   get signedOutTeams() {
     return t('signedOutTeams');
   },
-  get stepOver() {
-    return t('stepOver');
+  /** A press of a finished step's button; while the warning waits, the sentence points at it, not at starting again. */
+  stepOver: (warningLive: boolean) => t('stepOver', warningLive ? { context: 'warning' } : undefined),
+  /** Another card's Yes or No while the latest warning waits: that warning is the one to answer. */
+  get otherCardWhileWarning() {
+    return t('otherCardWhileWarning');
   },
   get signInOver() {
     return t('signInOver');
@@ -184,7 +203,16 @@ export const Messages = {
   noLongerEligible: (verdict: 'managed' | 'notWorkOrSchool') =>
     t(verdict === 'managed' ? 'noLongerEligibleManaged' : 'noLongerEligibleNotWorkOrSchool'),
   rejected: (reason: RejectionReason): string => t(`rejected.${reason}`),
-  help: (step: ProgressStep | undefined): string => t('help', { where: step ? t(`stepHelp.${step}`) : t('helpStart') }),
+  // Teams signs people in with their Teams account, so "sign out to use a different account" is not said there.
+  help: (step: ProgressStep | undefined): string =>
+    t('help', { where: step ? t(`stepHelp.${step}`) : t('helpStart'), ...(inTeams() ? { context: 'teams' } : {}) }),
+  /** Where the person's closure is, for "status": the step, or that nothing is in progress. */
+  status: (step: ProgressStep | undefined): string => (step ? t('status', { where: t(`stepHelp.${step}`) }) : t('statusIdle')),
+  /** An error's sentence in the reader's language (`errors.<CODE>`), with the values it names (a page's address). */
+  error: (error: Pick<AppError, 'code' | 'userValues'>): string => t(`errors.${error.code}`, { ...error.userValues }),
+  get answeredInPrivateChat() {
+    return t('answeredInPrivateChat');
+  },
   // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
   get groupChatSignIn() {
     return t('groupChatSignIn');
@@ -207,6 +235,15 @@ export const Messages = {
     return t('sessionLost');
   },
 };
+
+function inTeams(): boolean {
+  return currentChannel() === 'msteams';
+}
+
+/** The closing offer of an ended flow: sign out to switch accounts, except in Teams, where that cannot work. */
+function signOutOffer(): string {
+  return t(inTeams() ? 'signOutOfferTeams' : 'signOutOffer');
+}
 
 /** Interpolation for a sentence that names the account when it is known (the `_named` variant of its key). */
 function named(upn: string | undefined): { context?: string; upn?: string } {

@@ -7,6 +7,8 @@
 
   var status = document.getElementById('chat-status');
   var nonce = document.querySelector('meta[name="webchat-nonce"]').getAttribute('content');
+  // The page's words in its language, written by the server from locales/*.json (server/webchat/chatPage.ts).
+  var strings = JSON.parse(document.querySelector('meta[name="webchat-strings"]').getAttribute('content'));
 
   function showProblem(message) {
     status.textContent = message;
@@ -16,7 +18,8 @@
   async function start() {
     var response = await fetch('/api/webchat/token', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The server's problem messages in the page's language, which ?locale= may have chosen over the browser's.
+      headers: { 'content-type': 'application/json', 'accept-language': strings.locale },
       body: '{}',
       credentials: 'same-origin',
     });
@@ -24,7 +27,7 @@
       return {};
     });
     if (!response.ok) {
-      throw new Error((body && body.error && body.error.message) || 'The chat could not start (' + response.status + ').');
+      throw new Error((body && body.error && body.error.message) || strings.cannotStart);
     }
     var fellBack = false;
     // Web Chat's createDirectLine passes no WebSocket option on, and directlinejs takes the global constructor when
@@ -94,14 +97,15 @@
       {
         directLine: directLine,
         // No userID: Web Chat reads it from the token, which binds the dl_ id the server chose (it refuses one passed here).
-        // The reader's language: Web Chat puts it on every activity as `locale`, and the bot answers in it.
-        locale: navigator.language || 'en-US',
+        // The page's language: Web Chat's own strings and timestamps follow it, and it puts it on every activity
+        // as `locale`, so the bot answers in it.
+        locale: strings.locale,
         // Web Chat's emotion styles carry the page's nonce, so the Content-Security-Policy needs no 'unsafe-inline'.
         nonce: nonce,
         styleOptions: {
           accent: '#0b5cad',
-          botAvatarInitials: 'Bot',
-          userAvatarInitials: 'You',
+          botAvatarInitials: strings.botInitials,
+          userAvatarInitials: strings.userInitials,
           // White bubbles with a border: Web Chat's fixed card colours (attention #D13438) keep 4.5:1 only on white.
           bubbleBackground: '#ffffff',
           bubbleBorderColor: '#c8ccd4',
@@ -124,6 +128,6 @@
   }
 
   start().catch(function (error) {
-    showProblem(error && error.message ? error.message : 'The chat could not start. Please reload the page.');
+    showProblem(error && error.message ? error.message : strings.cannotStart);
   });
 })();

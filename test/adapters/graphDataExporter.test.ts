@@ -5,6 +5,7 @@ import {
   type AppCredentialProvider,
 } from '../../services/credentials/appCredentials';
 import type { ExportHandle } from '../../services/dataExporter';
+import { Messages } from '../../dialogs/messages';
 import { isAppError } from '../../services/errors';
 import { GraphDataExporter } from '../../services/graph/graphDataExporter';
 import { rm } from 'node:fs/promises';
@@ -168,7 +169,7 @@ describe('GraphDataExporter against the sandbox', () => {
       const error = await rejectionOf(exporter.start(ADA, { requestId: 'ex-1' }));
       assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
       assert.match(
-        error.userMessage,
+        Messages.error(error),
         /New export request[\s\S]*usually ready in a day or two[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/,
       );
     });

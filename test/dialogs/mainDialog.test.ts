@@ -58,7 +58,7 @@ describe('MainDialog', () => {
       assert.doesNotMatch(cards, /https:\/\/storage\.test\/export\?sig=1/, 'the ready card was sent once, by the poller');
       assert.match(
         textOf(resumed),
-        /Your data export is ready: the download link is in the message I sent you when it finished, and works until 2026-11-30 09:00 UTC/,
+        /Your data export is ready: the download link is in the message I sent you when it finished, and works until Nov 30, 2026, 09:00\sAM UTC/,
       );
       assert.match(cards, /closure\.confirm/);
     });
