@@ -41,7 +41,7 @@ export class TeamsUniversalActions {
 
   async onAction(context: TurnContext, runDialog: () => Promise<void>): Promise<AdaptiveCardInvokeResponse> {
     const payload = parseCardAction(context.activity.value);
-    if (!payload) return errorResponse(400, 'BadRequest', "That is not one of this bot's card actions.");
+    if (!payload) return errorResponse(400, 'BadRequest', CardMessages.notOurAction);
     if (!('requestId' in payload)) {
       // Our other cards use Action.Submit; an Execute of theirs is still a press the dialog understands.
       await runDialog();

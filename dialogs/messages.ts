@@ -210,6 +210,9 @@ export const Messages = {
   status: (step: ProgressStep | undefined): string => (step ? t('status', { where: t(`stepHelp.${step}`) }) : t('statusIdle')),
   /** An error's sentence in the reader's language (`errors.<CODE>`), with the values it names (a page's address). */
   error: (error: Pick<AppError, 'code' | 'userValues'>): string => t(`errors.${error.code}`, { ...error.userValues }),
+  get handOffUnnamedAccount() {
+    return t('handOffUnnamedAccount');
+  },
   get answeredInPrivateChat() {
     return t('answeredInPrivateChat');
   },
@@ -312,6 +315,9 @@ export const CardMessages = {
   },
   get invalid() {
     return t('teamsCard.invalid');
+  },
+  get notOurAction() {
+    return t('teamsCard.notOurAction');
   },
   /** The short answer Teams shows for a press the bot handled with chat messages. */
   get handled() {
