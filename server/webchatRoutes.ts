@@ -49,6 +49,13 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
   const connectTo = tokenSource ? directLineOrigins(tokenSource.domain) : undefined;
 
   server.get('/', (req: Request, res: Response, next: Next) => {
+    const oneSite = connectTo && tokenSource ? loopbackSiteOf(tokenSource.domain, req.header('host'), req.url ?? '/') : undefined;
+    if (oneSite) {
+      // The page and the sandbox's Direct Line must be one site, or Web Chat's sign-in binding cookie is not sent.
+      res.writeHead(307, { ...securityHeaders(), location: oneSite, 'cache-control': 'no-store' });
+      res.end();
+      return next(false);
+    }
     // A fresh nonce per response: Web Chat's emotion styles carry it, so style-src needs no 'unsafe-inline'.
     const nonce = randomBytes(16).toString('base64');
     const html = renderChatPage(page, chatPageLanguage(req.getQuery(), req.header('accept-language')), nonce);
@@ -156,6 +163,31 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
       return false;
     }
   }
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Where the page must be loaded from to be on the same site as a loopback Direct Line (the sandbox's), or undefined
+ * when it already is (or either is not on loopback). `localhost` and `127.0.0.1` are different sites to a browser
+ * (a site is the scheme and registrable domain, or the IP address: https://html.spec.whatwg.org/multipage/browsers.html#sites),
+ * so the sandbox's browser-binding cookie (SameSite=Lax, set by Web Chat's `getsessionid` call) is neither stored
+ * nor sent when the page is on the other name, and every sign-in then asks for a magic code (issue 20). The page
+ * moves to the Direct Line's host name, on its own port and path, with its query (the chosen language) kept.
+ */
+export function loopbackSiteOf(directLineDomain: string, hostHeader: string | undefined, pathAndQuery: string): string | undefined {
+  if (!hostHeader) return undefined;
+  const directLine = new URL(directLineDomain);
+  let page: URL;
+  try {
+    page = new URL(`http://${hostHeader}`);
+  } catch {
+    return undefined;
+  }
+  if (!LOOPBACK_NAMES.has(directLine.hostname) || !LOOPBACK_NAMES.has(page.hostname) || page.hostname === directLine.hostname)
+    return undefined;
+  const port = page.port ? `:${page.port}` : '';
+  return `${directLine.protocol}//${directLine.hostname}${port}${pathAndQuery.startsWith('/') ? pathAndQuery : '/'}`;
 }
 
 /** `dist/webchat.js` (not webchat-minimal.js, which cannot render Adaptive Cards); the package's exports hide dist/. */
