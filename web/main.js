@@ -36,7 +36,13 @@
     window.WebSocket = watchedWebSocket(NativeWebSocket, fallBackToPolling);
     var current;
     try {
-      current = window.WebChat.createDirectLine({ token: body.token, domain: body.domain });
+      // The start's locale reaches the bot on the conversationUpdate, so the welcome card is in the page's language
+      // too (directlinejs `conversationStartProperties.locale`; Web Chat stamps its own on every later activity).
+      current = window.WebChat.createDirectLine({
+        token: body.token,
+        domain: body.domain,
+        conversationStartProperties: { locale: strings.locale },
+      });
     } finally {
       window.WebSocket = NativeWebSocket;
     }
@@ -51,6 +57,7 @@
         token: current.token,
         conversationId: current.conversationId,
         domain: body.domain,
+        conversationStartProperties: { locale: strings.locale },
         webSocket: false,
       });
       current.end();
