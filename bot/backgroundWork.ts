@@ -82,7 +82,7 @@ export class BackgroundWork {
       // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
       const { locale } = readerOf(conversation);
       await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation, async (context) => {
-        await inLanguageOf(locale, () => send(context));
+        await inLanguageOf(locale, () => send(context), context.activity.channelId);
       });
     } catch (error) {
       // The item is already claimed; the user will see the state the next time they ask. Log for support.

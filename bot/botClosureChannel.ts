@@ -130,7 +130,9 @@ class BotClosureChannel implements ClosureChannel {
     if (!conversation) throw new Error('no conversation to send to outside a turn');
     // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
     const { locale } = readerOf(conversation);
-    await this.options.continueConversation(conversation, (context) => inLanguageOf(locale, () => work(context)));
+    await this.options.continueConversation(conversation, (context) =>
+      inLanguageOf(locale, () => work(context), context.activity.channelId),
+    );
   }
 }
 

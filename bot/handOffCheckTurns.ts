@@ -45,14 +45,18 @@ export class HandOffCheckTurns {
         // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
         const { locale } = readerOf(due.conversation);
         await continueConversation(due.conversation, (context) =>
-          inLanguageOf(locale, async () => {
-            const token = await this.userToken(context, channelUserId, due.channelId);
-            const result = await this.options.checks.checkInBackground(due.requestId, token);
-            if (result) {
-              checked++;
-              await this.tell(context, result, 'schedule');
-            }
-          }),
+          inLanguageOf(
+            locale,
+            async () => {
+              const token = await this.userToken(context, channelUserId, due.channelId);
+              const result = await this.options.checks.checkInBackground(due.requestId, token);
+              if (result) {
+                checked++;
+                await this.tell(context, result, 'schedule');
+              }
+            },
+            context.activity.channelId,
+          ),
         );
       } catch (error) {
         // Left as it was: the next pass tries again (the check is recorded only after its probe answered).

@@ -64,6 +64,16 @@ export function isStartRequest(activity: Partial<Activity>): boolean {
 }
 
 /**
+ * "cancel", "help", "status" or "sign out": about the person's own flow, which in Teams runs in their 1:1 chat
+ * with the bot, so asked in a group chat or channel they are answered there (bot/teamsPrivateChat.ts).
+ */
+export function isPersonalCommand(activity: Partial<Activity>): boolean {
+  if (parseCardAction(activity.value)) return false;
+  const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
+  return CANCEL_WORDS.has(text) || HELP_WORDS.has(text) || STATUS_WORDS.has(text) || SIGN_OUT_WORDS.has(text);
+}
+
+/**
  * Routes each turn: start phrases and buttons begin the closure, card decisions go to the confirmation,
  * anything else gets the welcome card. Cancel and help interrupt at every step.
  */

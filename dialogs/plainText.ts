@@ -44,3 +44,15 @@ const ZERO_WIDTH_SPACE = '\u200B';
 export function breakableAddress(address: string): string {
   return isolateText(address).replace(/[@.]/g, `$&${ZERO_WIDTH_SPACE}`);
 }
+
+/**
+ * A message for a place that shows text as it is, not as Markdown (Teams shows the string of an `adaptiveCard/action`
+ * answer of type `application/vnd.microsoft.activity.message` as a plain note): the emphasis and code marks our
+ * sentences use are dropped, and a name's escapes (plainName) become the characters again.
+ */
+export function withoutMarkdown(text: string): string {
+  return text
+    .replace(/\*\*(.+?)\*\*/g, '$1')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/\\([\\`*_[\]<>~|&!])/g, '$1');
+}

@@ -63,4 +63,25 @@ describe('MainDialog', () => {
       assert.match(cards, /closure\.confirm/);
     });
   });
+
+  describe('while the warning waits', () => {
+    it('answers a finished step\'s button by pointing at the warning, never "start again"', async () => {
+      const fixture = createDialogFixture();
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      await turn(fixture, press(actionData(offer, 'closure.skipExport')));
+      const again = textOf(await turn(fixture, press(actionData(offer, 'closure.export'))));
+      assert.match(again, /The warning card is still waiting for your answer/);
+      assert.doesNotMatch(again, /start again/);
+    });
+
+    it('says where the flow is on "status", and that nothing is in progress without one', async () => {
+      const fixture = createDialogFixture();
+      assert.match(textOf(await turn(fixture, 'status')), /Nothing is in progress/);
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      await turn(fixture, press(actionData(offer, 'closure.skipExport')));
+      assert.match(textOf(await turn(fixture, 'Status')), /the warning card is waiting for your decision/);
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { renderCard } from '../../cards/renderCard';
 import { Messages } from '../../dialogs/messages';
-import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests, t, type Language } from '../../locales/i18n';
+import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests, type Language } from '../../locales/i18n';
 import { renderPortalPage, type PortalProblem } from '../../sandbox/portalPage';
 import { renderSignInPage, type SignInProblem } from '../../sandbox/signInPage';
 import { CARD_NAMES, createCardData } from '../cards/cardData';
