@@ -25,6 +25,7 @@ import type { Press, RejectionReason } from '../services/closureService';
 import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
 import { commandWords, startPhrase } from '../locales/i18n';
+import { namedStep } from './namedStep';
 
 export const MAIN_DIALOG = 'mainDialog';
 /**
@@ -90,7 +91,7 @@ export class MainDialog extends ComponentDialog {
     });
     this.addDialog(new CloseAccountDialog(services));
     this.addDialog(new ConfirmClosureDialog(services));
-    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [this.routeStep.bind(this), this.finishStep.bind(this)]));
+    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this, this.routeStep), namedStep(this, this.finishStep)]));
     this.initialDialogId = ROUTE_STEPS;
   }
 

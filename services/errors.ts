@@ -12,11 +12,9 @@ export const ErrorCatalogue = {
   // Its sentence names Microsoft's page by the `portalUrl` value the error carries.
   EXPORT_HANDED_OFF: { status: 403 },
   RECORD_CONFLICT: { status: 409 },
-  RECORD_NOT_FOUND: { status: 404 },
   RECORD_ID_INVALID: { status: 400 },
   STORAGE_UNAVAILABLE: { status: 503 },
   AUDIT_EVENT_INVALID: { status: 500 },
-  CLOSE_FORBIDDEN: { status: 403 },
   CLOSE_FAILED: { status: 502 },
   BAD_REQUEST: { status: 400 },
   DIRECT_LINE_UNAVAILABLE: { status: 502 },
