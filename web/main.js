@@ -9,8 +9,9 @@
   var status = /** @type {HTMLElement} */ (document.getElementById('chat-status'));
   var nonce = /** @type {Element} */ (document.querySelector('meta[name="webchat-nonce"]')).getAttribute('content');
   // The page's words in its language, written by the server from locales/*.json (server/webchat/chatPage.ts).
-  /** @type {{ locale: string, cannotStart: string, botInitials: string, userInitials: string }} */
-  var strings = JSON.parse(/** @type {Element} */ (document.querySelector('meta[name="webchat-strings"]')).getAttribute('content') || '{}');
+  /** @type {unknown} */
+  var written = JSON.parse(/** @type {Element} */ (document.querySelector('meta[name="webchat-strings"]')).getAttribute('content') || '{}');
+  var strings = /** @type {{ locale: string, cannotStart: string, botInitials: string, userInitials: string }} */ (written);
 
   /** @param {string} message */
   function showProblem(message) {
