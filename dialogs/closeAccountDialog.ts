@@ -7,7 +7,7 @@ import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
 import { breakableAddress, isolateText } from './plainText';
 import { SignInPrompt } from './signInPrompt';
-import type { DialogServices } from './dialogServices';
+import type { ConversationProgress, DialogServices } from './dialogServices';
 import { conversationAddressOf, timeZoneOf } from './conversationAddress';
 import { formatTime, Messages } from './messages';
 import { namedStep } from './namedStep';
@@ -210,7 +210,8 @@ export class CloseAccountDialog extends ComponentDialog {
   /** Asks for an export unless one is running already: then `whenRunning` is said and nothing is started. */
   private async requestExport(step: WaterfallStepContext, identity: VerifiedIdentity, whenRunning: string): Promise<DialogTurnResult> {
     const existing = await this.services.exports.find(identity);
-    if (existing?.status === 'running') return this.endWith(step, whenRunning);
+    // Kept in the conversation's progress, so "help" and "status" can mention the export (issue 20).
+    if (existing?.status === 'running') return this.endWith(step, whenRunning, { exportRequestedAt: existing.requestedAt });
     try {
       await this.services.exports.request(identity, {
         channelUserId: step.context.activity.from.id,
@@ -221,12 +222,16 @@ export class CloseAccountDialog extends ComponentDialog {
       this.services.logger.warn('export request failed', { errorCode: error.code, error });
       return this.endWith(step, Messages.error(error));
     }
-    return this.endWith(step, Messages.exportRequested);
+    return this.endWith(step, Messages.exportRequested, { exportRequestedAt: this.now() });
   }
 
-  private async endWith(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {
+  private async endWith(
+    step: WaterfallStepContext,
+    message: string,
+    progress: Pick<ConversationProgress, 'exportRequestedAt'> = {},
+  ): Promise<DialogTurnResult> {
     await step.context.sendActivity(message);
-    await this.setProgress(step.context, {});
+    await this.setProgress(step.context, progress);
     return step.endDialog();
   }
 
@@ -238,7 +243,7 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async setProgress(
     context: TurnContext,
-    progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string },
+    progress: ConversationProgress & { step?: 'signIn' | 'exportOffer' | 'warning' },
   ): Promise<void> {
     await this.services.progress.set(context, progress);
   }

@@ -13,6 +13,8 @@ export interface ConversationProgress {
   step?: ProgressStep;
   /** The pending closure request of this user in this conversation, if a warning card is out. */
   requestId?: string;
+  /** When the export this user asked for here was requested (ISO), while no flow runs: "help" mentions it. */
+  exportRequestedAt?: string;
 }
 
 /** Everything the dialogs need, handed in by the composition root. */

@@ -23,7 +23,8 @@ import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
 import type { Press, RejectionReason } from '../services/closureService';
 import type { DialogServices } from './dialogServices';
-import { Messages } from './messages';
+import { Messages, type HelpProgress } from './messages';
+import { timeZoneOf } from './conversationAddress';
 import { commandWords, startPhrase } from '../locales/i18n';
 import { namedStep } from './namedStep';
 
@@ -140,9 +141,9 @@ export class MainDialog extends ComponentDialog {
         // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
         return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
       case 'help':
-        return this.say(step, Messages.help(undefined));
+        return this.say(step, Messages.help(await this.helpProgress(step.context)));
       case 'status':
-        return this.say(step, Messages.status(undefined));
+        return this.say(step, Messages.status(await this.helpProgress(step.context)));
       case 'nothingToCancel':
         return this.say(step, Messages.nothingToCancel);
       case 'welcome':
@@ -176,11 +177,11 @@ export class MainDialog extends ComponentDialog {
       return inner.cancelAllDialogs();
     }
     if (HELP_WORDS.has(text)) {
-      await inner.context.sendActivity(Messages.help(progress.step));
+      await inner.context.sendActivity(Messages.help({ ...progress, timeZone: timeZoneOf(inner.context.activity) }));
       return { status: DialogTurnStatus.waiting };
     }
     if (STATUS_WORDS.has(text)) {
-      await inner.context.sendActivity(Messages.status(progress.step));
+      await inner.context.sendActivity(Messages.status({ ...progress, timeZone: timeZoneOf(inner.context.activity) }));
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
@@ -228,6 +229,12 @@ export class MainDialog extends ComponentDialog {
       return { status: DialogTurnStatus.waiting };
     }
     return undefined;
+  }
+
+  /** The progress "help" and "status" describe when no flow runs: an export asked for here, if any. */
+  private async helpProgress(context: TurnContext): Promise<HelpProgress> {
+    const { exportRequestedAt } = await this.services.progress.get(context, {});
+    return { exportRequestedAt, timeZone: timeZoneOf(context.activity) };
   }
 
   /** Signs the user out of the bot's connection; on Teams, SSO signs the same Teams account in again, so say so. */

@@ -204,10 +204,13 @@ export const Messages = {
     t(verdict === 'managed' ? 'noLongerEligibleManaged' : 'noLongerEligibleNotWorkOrSchool'),
   rejected: (reason: RejectionReason): string => t(`rejected.${reason}`),
   // Teams signs people in with their Teams account, so "sign out to use a different account" is not said there.
-  help: (step: ProgressStep | undefined): string =>
-    t('help', { where: step ? t(`stepHelp.${step}`) : t('helpStart'), ...(inTeams() ? { context: 'teams' } : {}) }),
-  /** Where the person's closure is, for "status": the step, or that nothing is in progress. */
-  status: (step: ProgressStep | undefined): string => (step ? t('status', { where: t(`stepHelp.${step}`) }) : t('statusIdle')),
+  help: (progress: HelpProgress): string =>
+    t('help', { where: whereYouAre(progress) ?? t('helpStart'), ...(inTeams() ? { context: 'teams' } : {}) }),
+  /** Where the person's closure is, for "status": the step, an export being prepared, or that nothing is in progress. */
+  status: (progress: HelpProgress): string => {
+    const where = whereYouAre(progress);
+    return where ? t('status', { where }) : t('statusIdle');
+  },
   /** An error's sentence in the reader's language (`errors.<CODE>`), with the values it names (a page's address). */
   error: (error: Pick<AppError, 'code' | 'userValues'>): string => t(`errors.${error.code}`, { ...error.userValues }),
   get handOffUnnamedAccount() {
@@ -238,6 +241,19 @@ export const Messages = {
     return t('sessionLost');
   },
 };
+
+/** What "help" and "status" know of the person's progress in this conversation. */
+export interface HelpProgress {
+  readonly step?: ProgressStep;
+  readonly exportRequestedAt?: string;
+  readonly timeZone?: string;
+}
+
+function whereYouAre({ step, exportRequestedAt, timeZone }: HelpProgress): string | undefined {
+  if (step) return t(`stepHelp.${step}`);
+  if (exportRequestedAt) return t('stepHelp.export', { requestedAt: formatTime(new Date(exportRequestedAt), timeZone) });
+  return undefined;
+}
 
 function inTeams(): boolean {
   return currentChannel() === 'msteams';

@@ -84,4 +84,15 @@ describe('MainDialog', () => {
       assert.match(textOf(await turn(fixture, 'Status')), /the warning card is waiting for your decision/);
     });
   });
+
+  describe('while an export is being prepared', () => {
+    it('mentions it in "help" and "status" after the export was asked for', async () => {
+      const fixture = createDialogFixture();
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      assert.match(textOf(await turn(fixture, press(actionData(offer, 'closure.export')))), /I've asked for an export/);
+      assert.match(textOf(await turn(fixture, 'help')), /Your data export \(requested .+\) is being prepared/);
+      assert.match(textOf(await turn(fixture, 'status')), /Your data export \(requested .+\) is being prepared/);
+    });
+  });
 });
