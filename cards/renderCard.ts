@@ -100,7 +100,12 @@ interface CardSpec<N extends CardName> {
   readonly toTemplateData?: (data: CardDataMap[N]) => Record<string, unknown>;
 }
 
-const TONE_COLOURS: Record<OutcomeTone, string> = { default: 'Default', good: 'Good', warning: 'Warning', attention: 'Attention' };
+/**
+ * A title's colour per tone. Good and Warning stay the default text colour: Teams' light theme draws them #92c353 and
+ * #f8d22a, 2.1:1 and 1.5:1 on white, under WCAG's 3:1 for large text (microsoft/AdaptiveCards
+ * samples/HostConfig/microsoft-teams-light.json; test/cards/contrast.test.ts checks every host). The words say it.
+ */
+const TONE_COLOURS: Record<OutcomeTone, string> = { default: 'Default', good: 'Default', warning: 'Default', attention: 'Attention' };
 
 const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
   welcome: { template: welcomeTemplate, fields: {} },
