@@ -35,14 +35,13 @@ export function plainName(value: string): string {
   return isolateText(value.replace(INLINE_MARKDOWN, '\\$&'));
 }
 
-const ZERO_WIDTH_SPACE = '\u200B';
-
 /**
- * An address for a card line, isolated, with a break opportunity after each `@` and `.`: on a narrow phone
- * `someone@organization.onmicrosoft.com` then wraps between its parts instead of in the middle of a word.
+ * An address for a card line: isolated, and otherwise the address itself. It used to carry zero-width spaces
+ * after `@` and `.` so it wrapped on a phone, but a copied address then carried them too (issue 20): the page lets
+ * card text break anywhere it must instead (web/webchat.css, `overflow-wrap: anywhere`).
  */
 export function breakableAddress(address: string): string {
-  return isolateText(address).replace(/[@.]/g, `$&${ZERO_WIDTH_SPACE}`);
+  return isolateText(address);
 }
 
 /**
