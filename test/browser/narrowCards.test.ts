@@ -50,7 +50,15 @@ describe('cards at 320 px in every language', () => {
     await sheet.addScriptTag({ content: readFileSync(path.join(ROOT, 'node_modules/adaptivecards/dist/adaptivecards.js'), 'utf8') });
     const problems = await sheet.evaluate(
       ({ cards, width }) => {
-        const AC = (window as unknown as { AdaptiveCards: Record<string, any> }).AdaptiveCards; // eslint-disable-line @typescript-eslint/no-explicit-any
+        // The renderer's global (adaptivecards/dist/adaptivecards.js), typed as far as this page uses it.
+        interface Renderer {
+          hostConfig: unknown;
+          parse(json: unknown): void;
+          render(): HTMLElement;
+        }
+        const AC = (
+          window as unknown as { AdaptiveCards: { HostConfig: new (json: unknown) => unknown; AdaptiveCard: new () => Renderer } }
+        ).AdaptiveCards;
         const hostConfig = new AC.HostConfig({
           fontFamily: '"Segoe UI", system-ui, sans-serif',
           actions: { actionsOrientation: 'vertical', actionAlignment: 'stretch', buttonSpacing: 8, maxActions: 100 },
