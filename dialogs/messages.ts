@@ -6,7 +6,7 @@ import type { DownloadLink } from '../cards/renderCard';
 import type { ExportFile } from '../services/dataExporter';
 import { currentChannel, currentIntlLocale, t } from '../locales/i18n';
 import type { AppError } from '../services/errors';
-import { isolateText, plainName } from './plainText';
+import { isolateText, plainAddress, plainName } from './plainText';
 
 /**
  * Everything the bot says, in one place: plain words, no internals, and never a token.
@@ -102,7 +102,7 @@ export const Messages = {
   signedInAs: (identity: VerifiedIdentity) =>
     t('signedInAs', {
       displayName: plainName(identity.displayName),
-      upn: plainName(identity.upn),
+      upn: plainAddress(identity.upn),
       organizationName: plainName(identity.organizationName),
     }),
   get eligible() {
@@ -153,9 +153,9 @@ export const Messages = {
     return t('typeIsNotConfirmation');
   },
   closed: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
-    t('closed', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
+    t('closed', { upn: plainAddress(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
   closedNotSignedOut: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
-    t('closedNotSignedOut', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
+    t('closedNotSignedOut', { upn: plainAddress(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
   get signInAgainToConfirm() {
     return t('signInAgainToConfirm');
   },
@@ -266,7 +266,7 @@ function signOutOffer(): string {
 
 /** Interpolation for a sentence that names the account when it is known (the `_named` variant of its key). */
 function named(upn: string | undefined): { context?: string; upn?: string } {
-  return upn ? { context: 'named', upn: plainName(upn) } : {};
+  return upn ? { context: 'named', upn: plainAddress(upn) } : {};
 }
 
 /**

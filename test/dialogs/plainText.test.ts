@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { breakableAddress, isolateText, plainName } from '../../dialogs/plainText';
+import { breakableAddress, isolateText, plainAddress, plainName } from '../../dialogs/plainText';
 import { actionData, createDialogFixture, KIM, MAGIC_CODE, press, textOf, turn } from './dialogFixture';
 
+/** Web Chat's Markdown renderer (markdown-it 13, a dependency of botframework-webchat; it ships no types). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS module, loaded as Web Chat loads it
+const MarkdownIt = require('markdown-it') as new (options: object) => { renderInline(text: string): string };
 const FSI = '\u2068';
 const PDI = '\u2069';
 
@@ -10,7 +13,7 @@ describe('names in sentences', () => {
     it('escapes inline Markdown so a name cannot become a link, bold text or code', () => {
       assert.equal(
         plainName('[Support](https://evil.example) **urgent** `x`'),
-        `${FSI}\\[Support\\](https://evil.example) \\*\\*urgent\\*\\* \\\`x\\\`${PDI}`,
+        `${FSI}\\[Support\\](https\\://evil\\.example) \\*\\*urgent\\*\\* \\\`x\\\`${PDI}`,
       );
     });
 
@@ -23,8 +26,16 @@ describe('names in sentences', () => {
       assert.equal(isolateText('\u2066a\u2069\u200F'), `${FSI}a${PDI}`);
     });
 
+    it('keeps a URL in a name from becoming a link in Web Chat (markdown-it with linkify, as Web Chat renders)', () => {
+      const md = new MarkdownIt({ html: false, linkify: true, typographer: true });
+      for (const name of ['Evil https://evil.example/login Corp', 'See www.evil.example now'])
+        assert.doesNotMatch(md.renderInline(plainName(name)), /<a /, name);
+      assert.match(md.renderInline('Evil https://evil.example/login Corp'), /<a /, 'unescaped, it would be a link');
+      assert.ok(md.renderInline(plainName('Evil https://evil.example/login Corp')).includes('Evil https://evil.example/login Corp'));
+    });
+
     it('leaves an ordinary address readable', () => {
-      assert.equal(plainName('kim@tailspin.example'), `${FSI}kim@tailspin.example${PDI}`);
+      assert.equal(plainAddress('kim@tailspin.example'), `${FSI}kim@tailspin.example${PDI}`);
     });
   });
 
@@ -55,7 +66,7 @@ describe('names in sentences', () => {
       });
       await turn(fixture, 'close my account');
       const text = textOf(await turn(fixture, MAGIC_CODE));
-      assert.ok(text.includes(`**${FSI}\\*\\*Admin\\*\\* \\[reset\\](https://evil.example)${PDI}**`), text);
+      assert.ok(text.includes(`**${FSI}\\*\\*Admin\\*\\* \\[reset\\](https\\://evil\\.example)${PDI}**`), text);
       assert.ok(text.includes(`of **${FSI}Contoso # Official${PDI}**.`), text);
       assert.doesNotMatch(text, /\u202E/);
     });
