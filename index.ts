@@ -310,6 +310,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
       registerLegalPages(routes, {
         confirmationTtlSeconds: config.closure.confirmationTtlSeconds,
         exportLinkTtlHours: config.export.linkTtlHours,
+        publisher: config.publisher,
       });
     },
   });

@@ -12,6 +12,8 @@ export interface BotConfig {
   readonly connectionName: string;
   /** Bot Framework token service URL; undefined = the SDK's default. */
   readonly oauthUrl?: string;
+  /** Who runs the bot, named on the privacy and terms pages (PUBLISHER_NAME, PUBLISHER_CONTACT). */
+  readonly publisher: { readonly name?: string; readonly contact?: string };
   readonly directory: { readonly kind: 'sandbox' } | GraphDirectoryConfig;
   readonly closure: {
     /** `portal` unless `graph` is chosen; `graph` is the default only with DIRECTORY=sandbox. */
@@ -176,6 +178,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     connectionName: required('connectionName', 'to sign users in'),
     directory,
     oauthUrl: url('OAUTH_URL', false),
+    publisher: { name: get('PUBLISHER_NAME') || undefined, contact: get('PUBLISHER_CONTACT') || undefined },
     closure: {
       // Microsoft documents no Graph route that closes an account in an unmanaged tenant (nobody there can consent),
       // so in Azure the honest default is the hand-off; the sandbox plays a directory where the bot holds the rights.
