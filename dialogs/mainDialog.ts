@@ -136,7 +136,7 @@ export class MainDialog extends ComponentDialog {
       case 'lateMagicCode':
         return this.say(step, Messages.signInOver);
       case 'signOut':
-        return this.signOut(step.context).then(() => step.endDialog());
+        return this.signOut(step.context, false).then(() => step.endDialog());
       case 'start':
         // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
         return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
@@ -188,7 +188,7 @@ export class MainDialog extends ComponentDialog {
       if (progress.requestId)
         await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
       await this.services.progress.set(inner.context, {});
-      await this.signOut(inner.context);
+      await this.signOut(inner.context, true);
       return inner.cancelAllDialogs();
     }
     const payload = parseCardAction(activity.value);
@@ -238,9 +238,11 @@ export class MainDialog extends ComponentDialog {
   }
 
   /** Signs the user out of the bot's connection; on Teams, SSO signs the same Teams account in again, so say so. */
-  private async signOut(context: TurnContext): Promise<void> {
+  private async signOut(context: TurnContext, endedAFlow: boolean): Promise<void> {
     await this.signOutPrompt.signOutUser(context);
-    await context.sendActivity(context.activity.channelId === 'msteams' ? Messages.signedOutTeams : Messages.signedOut);
+    await context.sendActivity(
+      context.activity.channelId === 'msteams' ? Messages.signedOutTeams(endedAFlow) : Messages.signedOut(endedAFlow),
+    );
   }
 
   private async say(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {

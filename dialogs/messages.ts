@@ -179,12 +179,12 @@ export const Messages = {
   get cancelled() {
     return t('cancelled', { signOutOffer: signOutOffer() });
   },
-  get signedOut() {
-    return t('signedOut');
-  },
-  get signedOutTeams() {
-    return t('signedOutTeams');
-  },
+  /**
+   * Signed out: "nothing has been closed" only when the sign-out ended a flow in progress. With none, the bot cannot
+   * tell (a closure forgets the conversation), and the account may have just been closed (issue 20).
+   */
+  signedOut: (endedAFlow: boolean) => t('signedOut', endedAFlow ? undefined : { context: 'idle' }),
+  signedOutTeams: (endedAFlow: boolean) => t('signedOutTeams', endedAFlow ? undefined : { context: 'idle' }),
   /** A press of a finished step's button; while the warning waits, the sentence points at it, not at starting again. */
   stepOver: (warningLive: boolean) => t('stepOver', warningLive ? { context: 'warning' } : undefined),
   /** Another card's Yes or No while the latest warning waits: that warning is the one to answer. */

@@ -118,7 +118,11 @@ describe('MainDialog conversation repairs', () => {
       it(`"sign out" ${where} signs out and says so; the next start asks to sign in`, async () => {
         const fixture = createDialogFixture();
         await before(fixture);
-        assert.match(textOf(await turn(fixture, 'sign out')), /You're signed out\. Nothing has been closed/);
+        const said = textOf(await turn(fixture, 'sign out'));
+        assert.match(said, /You're signed out\./);
+        // "Nothing has been closed" only when the sign-out ended a flow: with none, the bot cannot know (issue 20).
+        if (where === 'with no conversation going') assert.doesNotMatch(said, /Nothing has been closed/);
+        else assert.match(said, /You're signed out\. Nothing has been closed/);
         assert.deepEqual(contentTypes(await turn(fixture, 'close my account')), [OAUTH_CARD]);
       });
     }

@@ -164,7 +164,7 @@ describe('languages (locales/)', () => {
         const signedOut = await say(taught(language, 'signOutOffer'));
         assert.equal(
           signedOut.map((r) => r.text).join(' '),
-          inLanguageOf(language, () => Messages.signedOut),
+          inLanguageOf(language, () => Messages.signedOut(false)),
           `"${taught(language, 'signOutOffer')}" signs out`,
         );
       });
