@@ -2,6 +2,7 @@ import { MessageFactory, type CloudAdapter, type TurnContext } from 'botbuilder'
 import { renderCard } from '../cards/renderCard';
 import { readerOf } from '../dialogs/conversationAddress';
 import { formatTime, Messages } from '../dialogs/messages';
+import { answerNothing } from './proactiveTurn';
 import { inLanguageOf } from '../locales/i18n';
 import type { ClosureChannel, ClosureWorkflow } from '../services/closureWorkflow';
 import type { ExportJob, ExportService } from '../services/exportService';
@@ -82,6 +83,7 @@ export class BackgroundWork {
       // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
       const { locale } = readerOf(conversation);
       await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation, async (context) => {
+        answerNothing(context);
         await inLanguageOf(locale, () => send(context), context.activity.channelId);
       });
     } catch (error) {

@@ -6,6 +6,7 @@ import { Messages } from '../dialogs/messages';
 import { inLanguageOf } from '../locales/i18n';
 import type { CheckResult, HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
 import type { Logger } from '../services/logger';
+import { answerNothing } from './proactiveTurn';
 
 export interface HandOffCheckTurnsOptions {
   readonly checks: HandOffChecks;
@@ -44,8 +45,9 @@ export class HandOffCheckTurns {
       try {
         // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
         const { locale } = readerOf(due.conversation);
-        await continueConversation(due.conversation, (context) =>
-          inLanguageOf(
+        await continueConversation(due.conversation, (context) => {
+          answerNothing(context);
+          return inLanguageOf(
             locale,
             async () => {
               const token = await this.userToken(context, channelUserId, due.channelId);
@@ -56,8 +58,8 @@ export class HandOffCheckTurns {
               }
             },
             context.activity.channelId,
-          ),
-        );
+          );
+        });
       } catch (error) {
         // Left as it was: the next pass tries again (the check is recorded only after its probe answered).
         this.options.logger.error('background hand-off check failed', { requestId: due.requestId, error });

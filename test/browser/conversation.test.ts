@@ -160,6 +160,23 @@ describe('the web chat conversation in a real browser (issue 12)', () => {
     );
   });
 
+  it('shows the "export ready" message at once, not held back for a replyToId Web Chat never saw', async () => {
+    const page = await open({ width: 1100, height: 900 });
+    await signIn(page);
+    await cardButton(page, 'Export my data first').click({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .getByText(/asked for an export of your data/)
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    // The sandbox makes exports at once here; the poller's pass sends the ready card proactively.
+    assert.equal(await harness.bot.background.pollExports(), 1);
+    await page.getByText('Your data export is ready').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    assert.deepEqual(
+      consoleLines.filter((line) => HELD_BACK.test(line)),
+      [],
+    );
+  });
+
   it('draws a visible, unclipped focus ring on every button of the warning card when tabbing', async () => {
     const page = await open({ width: 1100, height: 900 });
     await toWarning(page);
