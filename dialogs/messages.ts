@@ -21,7 +21,8 @@ const SIZE_UNITS = ['kilobyte', 'megabyte', 'gigabyte'] as const;
 /** Bytes as the reader sees sizes, in their language's units and decimal mark (1 KB = 1024 bytes; "1,5 MB" in German). */
 export function formatSize(bytes: number): string {
   const language = currentIntlLocale();
-  if (bytes < 1024) return new Intl.NumberFormat(language, { style: 'unit', unit: 'byte', unitDisplay: 'short' }).format(bytes);
+  // Narrow for bytes: CLDR's short English form is "144 byte"; narrow is "144B" (English), "144 B" (German).
+  if (bytes < 1024) return new Intl.NumberFormat(language, { style: 'unit', unit: 'byte', unitDisplay: 'narrow' }).format(bytes);
   let value = bytes / 1024;
   let unit = 0;
   while (value >= 1024 && unit < SIZE_UNITS.length - 1) {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { renderCard } from '../../cards/renderCard';
-import { Messages } from '../../dialogs/messages';
+import { formatSize, formatTime, Messages } from '../../dialogs/messages';
 import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests, type Language } from '../../locales/i18n';
 import { renderPortalPage, type PortalProblem } from '../../sandbox/portalPage';
 import { renderSignInPage, type SignInProblem } from '../../sandbox/signInPage';
@@ -119,6 +119,34 @@ describe('languages (locales/)', () => {
       });
     });
   }
+
+  describe("sizes and times in the reader's language (Intl)", () => {
+    it("writes sizes with the language's decimal mark and units", () => {
+      assert.equal(
+        inLanguageOf('de', () => formatSize(1.5 * 1024 * 1024)),
+        '1,5 MB',
+      );
+      assert.equal(
+        inLanguageOf('en', () => formatSize(1.5 * 1024 * 1024)),
+        '1.5 MB',
+      );
+      assert.equal(
+        inLanguageOf('fr', () => formatSize(1536)),
+        '1,5 ko',
+      );
+    });
+
+    it('names the zone in the language instead of its IANA id, and says UTC without one', () => {
+      const at = new Date('2026-12-01T15:01:00Z');
+      const german = inLanguageOf('de', () => formatTime(at, 'America/New_York'));
+      assert.match(german, /Nordamerikanische Ostküsten-Normalzeit/);
+      assert.doesNotMatch(german, /America\/New_York/);
+      assert.match(
+        inLanguageOf('ja', () => formatTime(at)),
+        /2026年12月1日 15:01 UTC/,
+      );
+    });
+  });
 
   describe('choosing the language from the activity locale', () => {
     for (const [locale, expected] of [
