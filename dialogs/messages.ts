@@ -2,8 +2,9 @@ import type { HandOffReason } from '../services/accountCloser';
 import type { RejectionReason } from '../services/closureService';
 import type { UnknownEvidenceReason } from '../services/handOff/signInEvidence';
 import type { VerifiedIdentity } from '../services/identity';
-import type { DownloadLink } from '../cards/renderCard';
+import type { ClosureMode, DownloadLink } from '../cards/renderCard';
 import type { ExportFile } from '../services/dataExporter';
+import en from '../locales/en.json';
 import { currentChannel, currentIntlLocale, t } from '../locales/i18n';
 import type { AppError } from '../services/errors';
 import { isolateText, plainAddress, plainName } from './plainText';
@@ -113,9 +114,7 @@ export const Messages = {
   get notWorkOrSchool() {
     return t('notWorkOrSchool', { signOutOffer: signOutOffer() });
   },
-  get exportPrompt() {
-    return t('exportPrompt');
-  },
+  exportPrompt: (mode: ClosureMode) => t(inMode(mode, 'exportPrompt')),
   get exportRetry() {
     return t('exportRetry');
   },
@@ -150,8 +149,12 @@ export const Messages = {
   get warningPrompt() {
     return t('warningPrompt');
   },
-  get typeIsNotConfirmation() {
-    return t('typeIsNotConfirmation');
+  typeIsNotConfirmation: (mode: ClosureMode) => t(inMode(mode, 'typeIsNotConfirmation')),
+  /** The export asked for where the bot cannot request one (portal mode, or a tenant that gives it no rights). */
+  exportHandedOff: (portalUrl: string) => t('handOffNotes.exportHandedOff', { portalUrl }),
+  /** An old card's button pressed after the hand-off was verified: the verdict, and nothing that acts. */
+  get cardVerified() {
+    return t('handOffNotes.cardVerified');
   },
   closed: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
     t('closed', { upn: plainAddress(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
@@ -195,9 +198,7 @@ export const Messages = {
   get signInOver() {
     return t('signInOver');
   },
-  get warningStillWaiting() {
-    return t('warningStillWaiting');
-  },
+  warningStillWaiting: (mode: ClosureMode) => t(inMode(mode, 'warningStillWaiting')),
   get nothingToCancel() {
     return t('nothingToCancel');
   },
@@ -205,11 +206,11 @@ export const Messages = {
     t(verdict === 'managed' ? 'noLongerEligibleManaged' : 'noLongerEligibleNotWorkOrSchool'),
   rejected: (reason: RejectionReason): string => t(`rejected.${reason}`),
   // Teams signs people in with their Teams account, so "sign out to use a different account" is not said there.
-  help: (progress: HelpProgress): string =>
-    t('help', { where: whereYouAre(progress) ?? t('helpStart'), ...(inTeams() ? { context: 'teams' } : {}) }),
+  help: (progress: HelpProgress, mode: ClosureMode): string =>
+    t(inMode(mode, 'help'), { where: whereYouAre(progress, mode) ?? t('helpStart'), ...(inTeams() ? { context: 'teams' } : {}) }),
   /** Where the person's closure is, for "status": the step, an export being prepared, or that nothing is in progress. */
-  status: (progress: HelpProgress): string => {
-    const where = whereYouAre(progress);
+  status: (progress: HelpProgress, mode: ClosureMode): string => {
+    const where = whereYouAre(progress, mode);
     return where ? t('status', { where }) : t('statusIdle');
   },
   /** An error's sentence in the reader's language (`errors.<CODE>`), with the values it names (a page's address). */
@@ -250,8 +251,8 @@ export interface HelpProgress {
   readonly timeZone?: string;
 }
 
-function whereYouAre({ step, exportRequestedAt, timeZone }: HelpProgress): string | undefined {
-  if (step) return t(`stepHelp.${step}`);
+function whereYouAre({ step, exportRequestedAt, timeZone }: HelpProgress, mode: ClosureMode): string | undefined {
+  if (step) return t(inMode(mode, `stepHelp.${step}`));
   if (exportRequestedAt) return t('stepHelp.export', { requestedAt: formatTime(new Date(exportRequestedAt), timeZone) });
   return undefined;
 }
@@ -263,6 +264,23 @@ function inTeams(): boolean {
 /** The closing offer of an ended flow: sign out to switch accounts, except in Teams, where that cannot work. */
 function signOutOffer(): string {
   return t(inTeams() ? 'signOutOfferTeams' : 'signOutOffer');
+}
+
+/**
+ * The key of a sentence in the words of the closure mode: in `portal` mode (the bot closes nothing itself) a
+ * sentence that speaks of pressing Yes to close has its own text under `portalMode.` in the language files.
+ */
+function inMode(mode: ClosureMode, key: string): string {
+  return mode === 'portal' && PORTAL_KEYS.has(key) ? `portalMode.${key}` : key;
+}
+
+/** Every key with a portal-mode text (English has them all; the i18n test holds the other languages to it). */
+const PORTAL_KEYS: ReadonlySet<string> = new Set(flatKeys(en.portalMode));
+
+function flatKeys(node: object, prefix = ''): string[] {
+  return Object.entries(node).flatMap(([key, value]) =>
+    typeof value === 'object' && value !== null ? flatKeys(value as object, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
 }
 
 /** Interpolation for a sentence that names the account when it is known (the `_named` variant of its key). */
@@ -282,12 +300,8 @@ export const CardMessages = {
   get theRequester() {
     return t('teamsCard.theRequester');
   },
-  get closingTitle() {
-    return t('teamsCard.closingTitle');
-  },
-  get closing() {
-    return t('teamsCard.closing');
-  },
+  closingTitle: (mode: ClosureMode) => t(inMode(mode, 'teamsCard.closingTitle')),
+  closing: (mode: ClosureMode) => t(inMode(mode, 'teamsCard.closing')),
   get closedTitle() {
     return t('teamsCard.closedTitle');
   },
@@ -314,6 +328,13 @@ export const CardMessages = {
   },
   get expired() {
     return t('teamsCard.expired');
+  },
+  /** A hand-off whose closure the bot has seen (Graph: this object does not exist): every card of it says so. */
+  get verifiedTitle() {
+    return t('handOffNotes.verifiedTitle');
+  },
+  get verified() {
+    return t('handOffNotes.verified');
   },
   get handedOffTitle() {
     return t('teamsCard.handedOffTitle');
