@@ -170,7 +170,7 @@ describe('GraphDataExporter against the sandbox', () => {
       assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
       assert.match(
         Messages.error(error),
-        /New export request[\s\S]*system-generated logs[\s\S]*up to a month[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/,
+        /https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123[\s\S]*New export request[\s\S]*system-generated logs[\s\S]*up to a month/,
       );
     });
 

@@ -116,11 +116,14 @@ describe('Teams app package', () => {
     });
 
     it('says the bot closes the account itself only when built for CLOSURE=graph', async () => {
-      const settings = readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'graph' });
+      const settings = readPackageSettings({ ...PUBLISHER_ENV, MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'graph' });
       const graph = fillManifest(createTemplate(), settings);
       assert.match((graph.description as { full: string }).full, /the bot then closes the account itself/);
       assert.deepEqual(await validateManifest(graph), []);
-      assert.throws(() => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'delete' }), /CLOSURE must be one of/);
+      assert.throws(
+        () => readPackageSettings({ ...PUBLISHER_ENV, MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'delete' }),
+        /CLOSURE must be one of/,
+      );
     });
   });
 
