@@ -24,11 +24,12 @@ function textsOf(card: unknown): ShownText[] {
     if (!node || typeof node !== 'object') return;
     const element = node as Record<string, unknown>;
     if ((element.type === 'TextBlock' || element.type === 'TextRun') && typeof element.text === 'string') {
-      const size = String(element.size ?? 'default').toLowerCase();
-      const bold = String(element.weight ?? '').toLowerCase() === 'bolder';
+      const word = (value: unknown, otherwise: string) => (typeof value === 'string' ? value.toLowerCase() : otherwise);
+      const size = word(element.size, 'default');
+      const bold = word(element.weight, '') === 'bolder';
       found.push({
         text: element.text,
-        colour: String(element.color ?? 'default').toLowerCase() as Colour,
+        colour: word(element.color, 'default') as Colour,
         subtle: element.isSubtle === true,
         large: element.style === 'heading' || size === 'extralarge' || (size === 'large' && bold) || size === 'large',
       });
