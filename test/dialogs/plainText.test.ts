@@ -1,10 +1,14 @@
 import { strict as assert } from 'node:assert';
+import { createRequire } from 'node:module';
 import { breakableAddress, isolateText, plainAddress, plainName } from '../../dialogs/plainText';
 import { actionData, createDialogFixture, KIM, MAGIC_CODE, press, textOf, turn } from './dialogFixture';
 
-/** Web Chat's Markdown renderer (markdown-it 13, a dependency of botframework-webchat; it ships no types). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS module, loaded as Web Chat loads it
-const MarkdownIt = require('markdown-it') as new (options: object) => { renderInline(text: string): string };
+/**
+ * Web Chat's Markdown renderer: markdown-it as botframework-webchat itself resolves it (its dependency, not ours;
+ * untyped), so the test holds names to the renderer the page really uses.
+ */
+const fromWebChat = createRequire(require.resolve('botframework-webchat'));
+const MarkdownIt = fromWebChat('markdown-it') as new (options: object) => { renderInline(text: string): string };
 const FSI = '\u2068';
 const PDI = '\u2069';
 
