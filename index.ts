@@ -44,7 +44,7 @@ import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
 import { Readiness, READINESS_CACHE_MS, READINESS_TIMEOUT_MS, settingsProbe } from './server/readiness';
 import { registerLegalPages } from './server/legalPages';
-import { registerWebChatRoutes } from './server/webchatRoutes';
+import { loopbackSiteOf, registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
 import type { ClosureAccount } from './services/closure/closureAccounts';
@@ -372,6 +372,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
         conversationStateTtlDays: config.conversationStateTtlDays,
         closedRecordRetentionDays: config.closedRecordRetentionDays,
         auditRetentionDays: config.auditRetentionDays,
+        publisher: config.publisher,
       });
     },
   });
@@ -647,10 +648,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = await startBot(config);
+  // The web chat on the sandbox's host name: the page and the sandbox's Direct Line must be one site (server/webchatRoutes.ts).
+  const webChat = (running.sandbox && loopbackSiteOf(running.sandbox.url, new URL(running.url).host, '/')) ?? `${running.url}/`;
   process.stdout.write(
     `Account Closure Bot: connect the Bot Framework Emulator to ${running.url}/api/messages` +
       (running.sandbox ? ` (sandbox at ${running.sandbox.url})` : '') +
-      '\n',
+      `; web chat at ${webChat}\n`,
   );
   const shutdown = (signal: string) => {
     process.stdout.write(`${signal}: finishing turns in flight, then stopping.\n`);

@@ -33,6 +33,19 @@ export interface PackageSettings {
    */
   readonly oauthUrl?: string;
   /**
+   * The publisher Teams shows as the app's developer (manifest `developer`), which Microsoft requires to be the
+   * real one for published apps (https://learn.microsoft.com/microsoftteams/platform/resources/schema/manifest-schema#developer:
+   * name up to 32 characters; websiteUrl, privacyUrl and termsOfUseUrl https). `PUBLISHER_NAME` and
+   * `PUBLISHER_WEBSITE_URL` are required; `PUBLISHER_PRIVACY_URL` and `PUBLISHER_TERMS_URL` default to the bot's
+   * own /privacy and /terms pages, which name the publisher too (PUBLISHER_NAME, PUBLISHER_CONTACT on the bot).
+   */
+  readonly publisher: {
+    readonly name: string;
+    readonly websiteUrl: string;
+    readonly privacyUrl?: string;
+    readonly termsUrl?: string;
+  };
+  /**
    * `CLOSURE`, as the bot is configured: the full description says what the bot does in that mode. Default
    * `portal`, as the bot's own default (config/config.ts): the bot closes nothing itself.
    */
@@ -89,6 +102,8 @@ const ICON_SIZES = { color: COLOR_ICON_SIZE, outline: OUTLINE_ICON_SIZE } as con
 export function readPackageSettings(env: Readonly<Record<string, string | undefined>>): PackageSettings {
   const ssoAppId = env.OAUTH_APP_ID?.trim();
   const oauthUrl = env.OAUTH_URL?.trim();
+  const privacyUrl = env.PUBLISHER_PRIVACY_URL?.trim();
+  const termsUrl = env.PUBLISHER_TERMS_URL?.trim();
   const closure = env.CLOSURE?.trim() || undefined;
   if (closure !== undefined && !isClosureMode(closure))
     throw new AppError('CONFIG_INVALID', `CLOSURE must be one of "graph", "portal"; got "${closure}"`);
@@ -98,6 +113,12 @@ export function readPackageSettings(env: Readonly<Record<string, string | undefi
     botDomain: env.BOT_DOMAIN?.trim() ?? '',
     ...(ssoAppId ? { ssoAppId } : {}),
     ...(oauthUrl ? { oauthUrl } : {}),
+    publisher: {
+      name: env.PUBLISHER_NAME?.trim() ?? '',
+      websiteUrl: env.PUBLISHER_WEBSITE_URL?.trim() ?? '',
+      ...(privacyUrl ? { privacyUrl } : {}),
+      ...(termsUrl ? { termsUrl } : {}),
+    },
   });
 }
 
@@ -106,11 +127,15 @@ export function readPackageSettings(env: Readonly<Record<string, string | undefi
  * string of the template; an unknown placeholder is an error.
  */
 export function fillManifest(template: unknown, settings: PackageSettings): Manifest {
-  const { botId, botDomain, ssoAppId, oauthUrl, closure } = checkSettings(settings);
+  const { botId, botDomain, ssoAppId, oauthUrl, publisher, closure } = checkSettings(settings);
   const values: Record<string, string> = {
     DESCRIPTION_FULL: FULL_DESCRIPTIONS[closure ?? 'portal'],
     BOT_ID: botId,
     BOT_DOMAIN: botDomain.toLowerCase(),
+    PUBLISHER_NAME: publisher.name,
+    PUBLISHER_WEBSITE_URL: publisher.websiteUrl,
+    PUBLISHER_PRIVACY_URL: publisher.privacyUrl ?? `https://${botDomain.toLowerCase()}/privacy`,
+    PUBLISHER_TERMS_URL: publisher.termsUrl ?? `https://${botDomain.toLowerCase()}/terms`,
     SSO_APP_ID: ssoAppId ?? botId,
     TOKEN_HOST: oauthUrl ? new URL(oauthUrl).hostname.toLowerCase() : DEFAULT_TOKEN_HOST,
   };
@@ -212,6 +237,7 @@ function checkSettings(settings: PackageSettings): PackageSettings {
   if (settings.ssoAppId !== undefined && !GUID.test(settings.ssoAppId)) {
     throw new AppError('CONFIG_INVALID', `OAUTH_APP_ID must be a GUID (the sign-in app's client id), got "${settings.ssoAppId}"`);
   }
+  checkPublisher(settings.publisher);
   if (settings.oauthUrl !== undefined && !/^https:\/\/[^/]+\/?$/i.test(settings.oauthUrl)) {
     throw new AppError(
       'CONFIG_INVALID',
@@ -258,4 +284,33 @@ if (require.main === module) {
     process.stderr.write(`package:teams: ${message}\n`);
     process.exitCode = 1;
   });
+}
+
+/** Teams' limits on `developer` (manifest schema 1.22: name 1-32 characters, each URL https and at most 2048). */
+function checkPublisher(publisher: PackageSettings['publisher'] | undefined): void {
+  const name = publisher?.name ?? '';
+  if (!name) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'PUBLISHER_NAME is not set: give the organization that publishes the bot (Teams shows it as the developer)',
+    );
+  }
+  if (name.length > 32)
+    throw new AppError('CONFIG_INVALID', `PUBLISHER_NAME must be at most 32 characters (Teams' limit), got ${name.length}`);
+  const urls: Array<[string, string | undefined]> = [
+    ['PUBLISHER_WEBSITE_URL', publisher?.websiteUrl],
+    ['PUBLISHER_PRIVACY_URL', publisher?.privacyUrl],
+    ['PUBLISHER_TERMS_URL', publisher?.termsUrl],
+  ];
+  for (const [setting, url] of urls) {
+    if (setting === 'PUBLISHER_WEBSITE_URL' && !url) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        "PUBLISHER_WEBSITE_URL is not set: give the publisher's https website (Teams shows it as the developer's)",
+      );
+    }
+    if (url !== undefined && !/^https:\/\/[^\s/]+(\/\S*)?$/i.test(url)) {
+      throw new AppError('CONFIG_INVALID', `${setting} must be an https URL, got "${url}"`);
+    }
+  }
 }

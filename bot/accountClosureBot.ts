@@ -17,7 +17,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard, type ClosureMode } from '../cards/renderCard';
 import { FORGET_USER_KEY, markForgetUser, type ConversationProgress } from '../dialogs/dialogServices';
 import { inLanguageOf } from '../locales/i18n';
-import { isStartRequest, type MainDialog } from '../dialogs/mainDialog';
+import { isPersonalCommand, isStartRequest, type MainDialog } from '../dialogs/mainDialog';
 import { Messages } from '../dialogs/messages';
 import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
@@ -111,7 +111,11 @@ export class AccountClosureBot extends TeamsActivityHandler {
     });
     this.onMessage(async (context, next) => {
       if (await this.options.handOffChecks?.tryHandle(context)) return next();
-      if (isSharedTeamsConversation(context.activity) && isStartRequest(context.activity)) await this.privateChat.moveThere(context);
+      const shared = isSharedTeamsConversation(context.activity);
+      if (shared && isStartRequest(context.activity)) await this.privateChat.moveThere(context);
+      // The person's flow lives in their 1:1 chat: "@bot cancel" in a group cancels it there, and the group
+      // learns nothing about it (issue 20).
+      else if (shared && isPersonalCommand(context.activity)) await this.privateChat.moveThere(context, Messages.answeredInPrivateChat);
       else await this.runDialog(context);
       await next();
     });
@@ -138,12 +142,16 @@ export class AccountClosureBot extends TeamsActivityHandler {
     // Everything said in this turn, and in the work it starts, is in the language of the activity's locale.
     // Before anything reads the text: Teams sends `<at>Bot</at> cancel` in group chats and channels.
     if (context.activity.type === 'message') removeRecipientMention(context.activity);
-    await inLanguageOf(await this.localeOf(context), async () => {
-      this.warningCards.watch(context);
-      replyToNothingAfterTokenResponse(context);
-      await super.run(context);
-      await this.endTurn(context);
-    });
+    await inLanguageOf(
+      await this.localeOf(context),
+      async () => {
+        this.warningCards.watch(context);
+        replyToNothingAfterTokenResponse(context);
+        await super.run(context);
+        await this.endTurn(context);
+      },
+      context.activity.channelId,
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import { MessageFactory, type CloudAdapter, type ConversationReference, type Tur
 import { renderCard } from '../cards/renderCard';
 import { readerOf } from '../dialogs/conversationAddress';
 import { formatTime, Messages } from '../dialogs/messages';
+import { answerNothing } from './proactiveTurn';
 import { inLanguageOf } from '../locales/i18n';
 import { JobRunner, recordJob, sweepJob, type BackgroundJob, type JobHealth, type PassReport } from '../services/background/jobRunner';
 import type { Quarantine } from '../services/background/quarantine';
@@ -199,7 +200,8 @@ export class BackgroundWork {
       // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
       const { locale, timeZone } = readerOf(job.conversation);
       await this.options.adapter.continueConversationAsync(this.options.botAppId, job.conversation, async (context) => {
-        await inLanguageOf(locale, () => context.sendActivity(exportMessage(job, timeZone)));
+        answerNothing(context);
+        await inLanguageOf(locale, () => context.sendActivity(exportMessage(job, timeZone)), context.activity.channelId);
       });
       return true;
     } catch (error) {
@@ -222,5 +224,5 @@ function exportMessage(job: ExportJob, timeZone: string | undefined) {
       Messages.exportReady,
     );
   }
-  return MessageFactory.text(Messages.exportFailedBefore(job.failureReason ?? 'unknown reason'));
+  return MessageFactory.text(Messages.exportFailedBefore);
 }

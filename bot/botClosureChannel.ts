@@ -17,6 +17,7 @@ import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
 import type { Logger } from '../services/logger';
 import { finalCard } from './teamsCards';
+import { answerNothing } from './proactiveTurn';
 
 export interface BotClosureChannelsOptions {
   /** CloudAdapter.continueConversationAsync with the bot's app id: a turn in a conversation that is not this one. */
@@ -156,7 +157,10 @@ class BotClosureChannel implements ClosureChannel {
     if (!conversation) throw new Error('no conversation to send to outside a turn');
     // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
     const { locale } = readerOf(conversation);
-    await this.options.continueConversation(conversation, (context) => inLanguageOf(locale, () => work(context)));
+    await this.options.continueConversation(conversation, (context) => {
+      answerNothing(context);
+      return inLanguageOf(locale, () => work(context), context.activity.channelId);
+    });
   }
 }
 
@@ -187,7 +191,7 @@ function describe(notice: ClosureNotice, timeZone: string | undefined): string {
     case 'notEligible':
       return Messages.noLongerEligible(notice.verdict);
     case 'failed':
-      return notice.error.userMessage;
+      return Messages.error(notice.error);
     case 'stillClosing':
       return Messages.stillClosing;
     case 'outcomeUnknown':

@@ -6,6 +6,7 @@ import { Messages } from '../dialogs/messages';
 import { inLanguageOf } from '../locales/i18n';
 import type { CheckResult, HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
 import type { Logger } from '../services/logger';
+import { answerNothing } from './proactiveTurn';
 import { verifiedCard } from './teamsCards';
 
 type ContinueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
@@ -80,22 +81,27 @@ export class HandOffCheckTurns {
     let done = false;
     // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
     const { locale } = readerOf(due.conversation);
-    await continueConversation(due.conversation, (context) =>
-      inLanguageOf(locale, async () => {
-        if (due.ended) {
-          await context.sendActivity(MessageFactory.text(finalAnswer(due)));
-          await this.finish(context, due);
-          done = true;
-          return;
-        }
-        const token = await this.userToken(context, channelUserId, due.channelId);
-        const result = await this.options.checks.checkInBackground(due.requestId, token);
-        if (result) {
-          done = true;
-          await this.tell(context, result, 'schedule');
-        }
-      }),
-    );
+    await continueConversation(due.conversation, (context) => {
+      answerNothing(context);
+      return inLanguageOf(
+        locale,
+        async () => {
+          if (due.ended) {
+            await context.sendActivity(MessageFactory.text(finalAnswer(due)));
+            await this.finish(context, due);
+            done = true;
+            return;
+          }
+          const token = await this.userToken(context, channelUserId, due.channelId);
+          const result = await this.options.checks.checkInBackground(due.requestId, token);
+          if (result) {
+            done = true;
+            await this.tell(context, result, 'schedule');
+          }
+        },
+        context.activity.channelId,
+      );
+    });
     return done;
   }
 

@@ -43,7 +43,8 @@ export function isSharedTeamsConversation(activity: Partial<Activity>): boolean 
 export class TeamsPrivateChat {
   constructor(private readonly options: TeamsPrivateChatOptions) {}
 
-  async moveThere(context: TurnContext): Promise<void> {
+  /** Runs the person's request in their 1:1 chat, then tells the group `toGroup` (nothing personal). */
+  async moveThere(context: TurnContext, toGroup: string = Messages.movedToPrivateChat): Promise<void> {
     const asked = context.activity;
     const tenantId = tenantOf(asked);
     if (!asked.serviceUrl || !tenantId || !asked.from?.id || !asked.recipient) {
@@ -72,7 +73,7 @@ export class TeamsPrivateChat {
       await context.sendActivity(Messages.privateChatFailed);
       return;
     }
-    await context.sendActivity(Messages.movedToPrivateChat);
+    await context.sendActivity(toGroup);
   }
 }
 

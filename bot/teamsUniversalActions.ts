@@ -2,6 +2,7 @@ import { TurnContext, type Activity, type AdaptiveCardInvokeResponse, type Conve
 import { CardActions, parseCardAction, type AdaptiveCardAttachment, type CardActionPayload, type ClosureMode } from '../cards/renderCard';
 import { timeZoneOf } from '../dialogs/conversationAddress';
 import { CardMessages, Messages } from '../dialogs/messages';
+import { withoutMarkdown } from '../dialogs/plainText';
 import { nonceMatches } from '../services/closureRequest';
 import type { ClosureService, RejectionReason } from '../services/closureService';
 import type { Logger } from '../services/logger';
@@ -44,7 +45,7 @@ export class TeamsUniversalActions {
 
   async onAction(context: TurnContext, runDialog: () => Promise<void>): Promise<AdaptiveCardInvokeResponse> {
     const payload = parseCardAction(context.activity.value);
-    if (!payload) return errorResponse(400, 'BadRequest', "That is not one of this bot's card actions.");
+    if (!payload) return errorResponse(400, 'BadRequest', CardMessages.notOurAction);
     if (!('requestId' in payload)) {
       // Our other cards use Action.Submit; an Execute of theirs is still a press the dialog understands.
       await runDialog();
@@ -153,11 +154,15 @@ function cardResponse(card: AdaptiveCardAttachment): AdaptiveCardInvokeResponse 
   return { statusCode: 200, type: card.contentType, value: card.content };
 }
 
-/** Teams shows `value` (a string, despite the SDK's type) as a short note in place of the card's answer. */
+/** Teams shows `value` (a string, despite the SDK's type) as a short plain note in place of the card's answer: no Markdown. */
 function messageResponse(text: string): AdaptiveCardInvokeResponse {
-  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
+  return {
+    statusCode: 200,
+    type: 'application/vnd.microsoft.activity.message',
+    value: withoutMarkdown(text) as unknown as Record<string, unknown>,
+  };
 }
 
 function errorResponse(statusCode: number, code: string, message: string): AdaptiveCardInvokeResponse {
-  return { statusCode, type: 'application/vnd.microsoft.error', value: { code, message } };
+  return { statusCode, type: 'application/vnd.microsoft.error', value: { code, message: withoutMarkdown(message) } };
 }

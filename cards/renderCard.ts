@@ -113,12 +113,38 @@ interface CardSpec<N extends CardName> {
   readonly toTemplateData?: (data: CardDataMap[N]) => Record<string, unknown>;
 }
 
-const TONE_COLOURS: Record<OutcomeTone, string> = { default: 'Default', good: 'Good', warning: 'Warning', attention: 'Attention' };
+/**
+ * A title's colour per tone. Good and Warning stay the default text colour: Teams' light theme draws them #92c353 and
+ * #f8d22a, 2.1:1 and 1.5:1 on white, under WCAG's 3:1 for large text (microsoft/AdaptiveCards
+ * samples/HostConfig/microsoft-teams-light.json; test/cards/contrast.test.ts checks every host). The words say it.
+ */
+const TONE_COLOURS: Record<OutcomeTone, string> = { default: 'Default', good: 'Default', warning: 'Default', attention: 'Attention' };
+
+/** Download buttons on the "export ready" card, beside its Continue button: 6 actions in all, Teams' limit. */
+export const MAX_DOWNLOAD_BUTTONS = 5;
+
+/** `[title](url)` for a card's Markdown: brackets in the title escaped, parentheses and spaces in the URL encoded. */
+function markdownLink(title: string, url: string): string {
+  const safeTitle = title.replace(/[\\[\]]/g, '\\$&');
+  const safeUrl = url.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return `[${safeTitle}](${safeUrl})`;
+}
 
 const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
   welcome: { template: welcomeTemplate, fields: {} },
   exportOffer: { template: exportOfferTemplate, fields: { upn: 'text', organizationName: 'text' } },
-  exportReady: { template: exportReadyTemplate, fields: { files: 'downloads', expiresAt: 'text' } },
+  exportReady: {
+    template: exportReadyTemplate,
+    fields: { files: 'downloads', expiresAt: 'text' },
+    // Teams shows at most 6 actions on a card (its host config's `actions.maxActions`, microsoft/AdaptiveCards
+    // samples/HostConfig/microsoft-teams-light.json) and drops the rest without a word: five download buttons and
+    // Continue, and any further file as a link in the card's text.
+    toTemplateData: (data) => ({
+      ...data,
+      files: data.files.slice(0, MAX_DOWNLOAD_BUTTONS),
+      moreFiles: data.files.slice(MAX_DOWNLOAD_BUTTONS).map((file) => ({ link: markdownLink(file.title, file.url) })),
+    }),
+  },
   exportRunning: { template: exportRunningTemplate, fields: { requestedAt: 'text' } },
   handOff: { template: handOffTemplate, fields: { requestId: 'text', upn: 'text', portalUrl: 'httpUrl' } },
   warning: {

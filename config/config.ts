@@ -12,6 +12,8 @@ export interface BotConfig {
   readonly connectionName: string;
   /** Bot Framework token service URL; undefined = the SDK's default. */
   readonly oauthUrl?: string;
+  /** Who runs the bot, named on the privacy and terms pages (PUBLISHER_NAME, PUBLISHER_CONTACT). */
+  readonly publisher: { readonly name?: string; readonly contact?: string };
   readonly directory: { readonly kind: 'sandbox' } | GraphDirectoryConfig;
   readonly closure: {
     /** `portal` unless `graph` is chosen; `graph` is the default only with DIRECTORY=sandbox. */
@@ -186,6 +188,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     connectionName: required('connectionName', 'to sign users in'),
     directory,
     oauthUrl: url('OAUTH_URL', false),
+    publisher: { name: get('PUBLISHER_NAME') || undefined, contact: get('PUBLISHER_CONTACT') || undefined },
     closure: {
       // Microsoft documents no Graph route that closes an account in an unmanaged tenant (nobody there can consent),
       // so the hand-off is the default in every mode: the sandbox plays Azure as it is (its demo unmanaged tenants

@@ -81,6 +81,20 @@ export const SETTINGS = [
     azure: false,
   },
   {
+    name: 'PUBLISHER_NAME',
+    default: '',
+    description:
+      'The organization that runs and publishes the bot, named on its privacy and terms pages as whom to ask (and, for npm run package:teams, as the Teams app\'s developer). Empty = the pages say "the organization that runs this bot".',
+    azure: false,
+  },
+  {
+    name: 'PUBLISHER_CONTACT',
+    default: '',
+    description:
+      'How to reach the publisher about what the bot keeps (an email address or an https URL), shown on the privacy and terms pages. Empty = not shown.',
+    azure: false,
+  },
+  {
     name: 'GRAPH_CREDENTIAL',
     default: 'managedIdentity',
     description: 'App credential for Graph: managedIdentity | clientSecret | clientCertificate | default.',

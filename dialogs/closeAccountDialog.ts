@@ -111,7 +111,7 @@ export class CloseAccountDialog extends ComponentDialog {
       // Directory or realm unavailable, or the token refused: say so and change nothing.
       if (!isAppError(error)) throw error;
       this.services.logger.warn('eligibility could not be established', { errorCode: error.code, error });
-      return this.endWith(step, error.userMessage);
+      return this.endWith(step, Messages.error(error));
     }
     await step.context.sendActivity(Messages.eligible);
     return step.next();
@@ -171,10 +171,7 @@ export class CloseAccountDialog extends ComponentDialog {
         retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
       });
     }
-    const intro =
-      job?.status === 'failed'
-        ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason')
-        : Messages.exportPrompt(this.services.closureMode);
+    const intro = job?.status === 'failed' ? Messages.exportFailedBefore : Messages.exportPrompt(this.services.closureMode);
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
       prompt: MessageFactory.attachment(
@@ -252,7 +249,8 @@ export class CloseAccountDialog extends ComponentDialog {
   /** Asks for an export unless one is running already: then `whenRunning` is said and nothing is started. */
   private async requestExport(step: WaterfallStepContext, identity: VerifiedIdentity, whenRunning: string): Promise<DialogTurnResult> {
     const existing = await this.services.exports.find(identity);
-    if (existing?.status === 'running') return this.endWith(step, whenRunning);
+    // Kept in the conversation's progress, so "help" and "status" can mention the export (issue 20).
+    if (existing?.status === 'running') return this.endWith(step, whenRunning, { exportRequestedAt: existing.requestedAt });
     if (this.services.closureMode === 'portal') return this.handOffExport(step, identity);
     try {
       await this.services.exports.request(identity, {
@@ -264,9 +262,9 @@ export class CloseAccountDialog extends ComponentDialog {
       // CLOSURE=graph in a tenant that gives the app no rights (no service principal): the same hand-off.
       if (error.code === 'EXPORT_HANDED_OFF') return this.handOffExport(step, identity);
       this.services.logger.warn('export request failed', { errorCode: error.code, error });
-      return this.endWith(step, error.userMessage);
+      return this.endWith(step, Messages.error(error));
     }
-    return this.endWith(step, Messages.exportRequested);
+    return this.endWith(step, Messages.exportRequested, { exportRequestedAt: this.now() });
   }
 
   /**
@@ -281,9 +279,13 @@ export class CloseAccountDialog extends ComponentDialog {
     return this.endWith(step, Messages.exportHandedOff(this.services.portalUrl));
   }
 
-  private async endWith(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {
+  private async endWith(
+    step: WaterfallStepContext,
+    message: string,
+    progress: Pick<ConversationProgress, 'exportRequestedAt'> = {},
+  ): Promise<DialogTurnResult> {
     await step.context.sendActivity(message);
-    await this.setProgress(step.context, {});
+    await this.setProgress(step.context, progress);
     return step.endDialog();
   }
 

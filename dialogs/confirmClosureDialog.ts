@@ -76,7 +76,7 @@ export class ConfirmClosureDialog extends ComponentDialog {
       // The account may have been closed by a concurrent press meanwhile (its token then fails): say that instead.
       const verdict = await this.services.closure.peek(decision.requestId, pressOf(step.context, decision));
       if (verdict !== 'actionable') return this.refuse(step, verdict);
-      await step.context.sendActivity(error.userMessage);
+      await step.context.sendActivity(Messages.error(error));
       await this.services.progress.set(step.context, {});
       return step.endDialog();
     }

@@ -16,6 +16,8 @@ export interface ConversationProgress {
   requestId?: string;
   /** The signed-in account (ids only) while the export offer waits: "cancel" checks its record before saying "nothing was closed". */
   account?: { objectId: string; tenantId: string };
+  /** When the export this user asked for here was requested (ISO), while no flow runs: "help" mentions it. */
+  exportRequestedAt?: string;
 }
 
 /** Everything the dialogs need, handed in by the composition root. */

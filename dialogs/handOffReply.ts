@@ -15,7 +15,7 @@ export function handOffReply(
   upn: string | undefined,
 ): Partial<Activity> {
   return MessageFactory.attachment(
-    renderCard('handOff', { requestId: result.requestId, upn: upn ?? 'the account you signed in with', portalUrl: result.portalUrl }),
+    renderCard('handOff', { requestId: result.requestId, upn: upn ?? Messages.handOffUnnamedAccount, portalUrl: result.portalUrl }),
     Messages.handedOff(result.reason, upn),
   );
 }

@@ -21,10 +21,12 @@ import {
 import { CardActions, parseCardAction, renderCard, type CardActionPayload, type ClosureMode } from '../cards/renderCard';
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
-import type { Press } from '../services/closureService';
+import type { Press, RejectionReason } from '../services/closureService';
 import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
 import { refusalOf } from './handOffReply';
-import { Messages } from './messages';
+import { Messages, type HelpProgress } from './messages';
+import { timeZoneOf } from './conversationAddress';
+import { commandWords, startPhrase } from '../locales/i18n';
 import { namedStep } from './namedStep';
 
 export const MAIN_DIALOG = 'mainDialog';
@@ -37,52 +39,12 @@ export const MAIN_DIALOG = 'mainDialog';
 export const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
 const ROUTE_STEPS = 'mainRouteSteps';
 
-// The words the messages tell people to say, in every language the bot speaks (locales/), lower case.
-const CANCEL_WORDS = new Set([
-  'cancel',
-  'stop',
-  'quit',
-  'never mind',
-  'nevermind',
-  'abort',
-  'abbrechen',
-  'stopp',
-  'annuler',
-  'cancelar',
-  'キャンセル',
-]);
-const HELP_WORDS = new Set(['help', '?', 'what can you do', 'where am i', 'hilfe', 'aide', 'ayuda', 'ajuda', 'ヘルプ']);
-const START_PHRASE = new RegExp(
-  [
-    String.raw`\b(close|delete|remove|cancel)\b.*\baccount\b`,
-    String.raw`\bkonto\s+(schließen|schliessen|löschen)|\b(schließe|lösche)\s+(mein\s+)?konto`,
-    String.raw`\b(fermer|supprimer)\b.*\bcompte\b`,
-    String.raw`\b(cerrar|eliminar|borrar)\b.*\bcuenta\b`,
-    String.raw`\b(encerrar|fechar|excluir)\b.*\bconta\b`,
-    'アカウント.*(閉鎖|削除)',
-  ].join('|'),
-  'i',
-);
-const SIGN_OUT_WORDS = new Set([
-  'sign out',
-  'signout',
-  'sign me out',
-  'log out',
-  'logout',
-  'switch account',
-  'switch accounts',
-  'use another account',
-  'wrong account',
-  'abmelden',
-  'konto wechseln',
-  'se déconnecter',
-  'déconnexion',
-  'cerrar sesión',
-  'cerrar sesion',
-  'sair',
-  'trocar de conta',
-  'サインアウト',
-]);
+// The words people type, in every language the bot speaks (locales/*.json `commands`), lower case.
+const CANCEL_WORDS = commandWords('cancel');
+const HELP_WORDS = commandWords('help');
+const STATUS_WORDS = commandWords('status');
+const SIGN_OUT_WORDS = commandWords('signOut');
+const START_PHRASE = startPhrase();
 /** What OAuthPrompt reads as a magic code (botbuilder-dialogs 4.23 `recognizeToken`). */
 const MAGIC_CODE = /^\s*\d{6}\s*$/;
 /** Presses that belong to the export offer: outside it they are from a finished step. */
@@ -94,12 +56,24 @@ const EXPORT_STEP_ACTIONS: ReadonlySet<string> = new Set([
 ]);
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
+/** Refusals whose sentence tells the person to start again (locales `rejected.*`). */
+const STARTS_AGAIN: ReadonlySet<RejectionReason> = new Set(['unknownRequest', 'differentAccount', 'expired', 'cancelled', 'failedBefore']);
 
 /** A message that starts (or restarts) the closure: a start phrase, or a press of a "close my account" button. */
 export function isStartRequest(activity: Partial<Activity>): boolean {
   const payload = parseCardAction(activity.value);
   if (payload) return payload.action === CardActions.start;
   return typeof activity.text === 'string' && START_PHRASE.test(activity.text.trim().toLowerCase());
+}
+
+/**
+ * "cancel", "help", "status" or "sign out": about the person's own flow, which in Teams runs in their 1:1 chat
+ * with the bot, so asked in a group chat or channel they are answered there (bot/teamsPrivateChat.ts).
+ */
+export function isPersonalCommand(activity: Partial<Activity>): boolean {
+  if (parseCardAction(activity.value)) return false;
+  const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
+  return CANCEL_WORDS.has(text) || HELP_WORDS.has(text) || STATUS_WORDS.has(text) || SIGN_OUT_WORDS.has(text);
 }
 
 /**
@@ -155,7 +129,7 @@ export class MainDialog extends ComponentDialog {
       case 'decision':
         return this.routeDecision(step, route.payload);
       case 'stepOver':
-        return this.say(step, Messages.stepOver);
+        return this.say(step, Messages.stepOver(false));
       case 'lateSignIn':
         // A Sign in pressed on a card whose step ended (cancelled, timed out): it must not leave the user signed in.
         await this.signOutPrompt.signOutUser(step.context);
@@ -163,12 +137,14 @@ export class MainDialog extends ComponentDialog {
       case 'lateMagicCode':
         return this.say(step, Messages.signInOver);
       case 'signOut':
-        return this.signOut(step.context).then(() => step.endDialog());
+        return this.signOut(step.context, { endedAFlow: false }).then(() => step.endDialog());
       case 'start':
         // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
         return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
       case 'help':
-        return this.say(step, Messages.help(undefined, this.services.closureMode));
+        return this.say(step, Messages.help(await this.helpProgress(step.context), this.services.closureMode));
+      case 'status':
+        return this.say(step, Messages.status(await this.helpProgress(step.context), this.services.closureMode));
       case 'nothingToCancel':
         return this.say(step, Messages.nothingToCancel);
       case 'welcome':
@@ -201,18 +177,26 @@ export class MainDialog extends ComponentDialog {
       return inner.cancelAllDialogs();
     }
     if (HELP_WORDS.has(text)) {
-      await inner.context.sendActivity(Messages.help(progress.step, this.services.closureMode));
+      await inner.context.sendActivity(
+        Messages.help({ ...progress, timeZone: timeZoneOf(inner.context.activity) }, this.services.closureMode),
+      );
+      return { status: DialogTurnStatus.waiting };
+    }
+    if (STATUS_WORDS.has(text)) {
+      await inner.context.sendActivity(
+        Messages.status({ ...progress, timeZone: timeZoneOf(inner.context.activity) }, this.services.closureMode),
+      );
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
       const closedElsewhere = await this.cancelPending(inner.context, progress);
       await this.services.progress.set(inner.context, {});
-      await this.signOut(inner.context, { closedElsewhere });
+      await this.signOut(inner.context, { endedAFlow: true, closedElsewhere });
       return inner.cancelAllDialogs();
     }
     const payload = parseCardAction(activity.value);
     if (payload && EXPORT_STEP_ACTIONS.has(payload.action) && progress.step !== 'exportOffer') {
-      await inner.context.sendActivity(Messages.stepOver);
+      await inner.context.sendActivity(Messages.stepOver(progress.step === 'warning'));
       return { status: DialogTurnStatus.waiting };
     }
     const restart = payload?.action === CardActions.start || (!payload && START_PHRASE.test(text));
@@ -238,8 +222,12 @@ export class MainDialog extends ComponentDialog {
     }
     if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
       const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
+      // While the latest warning waits, "start again" would not fit: that warning is the one to answer.
+      const startsAgain = verdict === 'actionable' || STARTS_AGAIN.has(verdict);
       await inner.context.sendActivity(
-        await refusalOf(this.services, payload.requestId, verdict === 'actionable' ? 'unknownRequest' : verdict),
+        progress.step === 'warning' && startsAgain
+          ? Messages.otherCardWhileWarning
+          : await refusalOf(this.services, payload.requestId, verdict === 'actionable' ? 'unknownRequest' : verdict),
       );
       return { status: DialogTurnStatus.waiting };
     }
@@ -259,11 +247,20 @@ export class MainDialog extends ComponentDialog {
     return closedElsewhere;
   }
 
+  /** The progress "help" and "status" describe when no flow runs: an export asked for here, if any. */
+  private async helpProgress(context: TurnContext): Promise<HelpProgress> {
+    const { exportRequestedAt } = await this.services.progress.get(context, {});
+    return { exportRequestedAt, timeZone: timeZoneOf(context.activity) };
+  }
+
   /** Signs the user out of the bot's connection; on Teams, SSO signs the same Teams account in again, so say so. */
-  private async signOut(context: TurnContext, said: { closedElsewhere?: boolean } = {}): Promise<void> {
+  private async signOut(context: TurnContext, said: { endedAFlow: boolean; closedElsewhere?: boolean }): Promise<void> {
     await this.signOutPrompt.signOutUser(context);
     if (said.closedElsewhere) await context.sendActivity(Messages.accountClosedElsewhere);
-    else await context.sendActivity(context.activity.channelId === 'msteams' ? Messages.signedOutTeams : Messages.signedOut);
+    else
+      await context.sendActivity(
+        context.activity.channelId === 'msteams' ? Messages.signedOutTeams(said.endedAFlow) : Messages.signedOut(said.endedAFlow),
+      );
   }
 
   private async say(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {
@@ -275,7 +272,9 @@ export class MainDialog extends ComponentDialog {
 /** What a turn with no flow waiting asks for; `routeStep` acts on it. */
 type Route =
   | { readonly kind: 'decision'; readonly payload: DecisionPayload }
-  | { readonly kind: 'stepOver' | 'lateSignIn' | 'lateMagicCode' | 'signOut' | 'start' | 'help' | 'nothingToCancel' | 'welcome' };
+  | {
+      readonly kind: 'stepOver' | 'lateSignIn' | 'lateMagicCode' | 'signOut' | 'start' | 'help' | 'status' | 'nothingToCancel' | 'welcome';
+    };
 
 function routeOf(context: TurnContext): Route {
   const { activity } = context;
@@ -288,6 +287,7 @@ function routeOf(context: TurnContext): Route {
   if (SIGN_OUT_WORDS.has(text)) return { kind: 'signOut' };
   if (payload || START_PHRASE.test(text)) return { kind: 'start' };
   if (HELP_WORDS.has(text)) return { kind: 'help' };
+  if (STATUS_WORDS.has(text)) return { kind: 'status' };
   if (CANCEL_WORDS.has(text)) return { kind: 'nothingToCancel' };
   return { kind: 'welcome' };
 }

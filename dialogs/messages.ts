@@ -5,60 +5,75 @@ import type { VerifiedIdentity } from '../services/identity';
 import type { ClosureMode, DownloadLink } from '../cards/renderCard';
 import type { ExportFile } from '../services/dataExporter';
 import en from '../locales/en.json';
-import { t } from '../locales/i18n';
-import { isolateText, plainName } from './plainText';
+import { currentChannel, currentIntlLocale, t } from '../locales/i18n';
+import type { AppError } from '../services/errors';
+import { isolateText, plainAddress, plainName } from './plainText';
 
 /**
  * Everything the bot says, in one place: plain words, no internals, and never a token.
  *
  * Times are given in the reader's time zone when the channel sends one (`localTimezone`, an IANA name: Web Chat
- * and the Emulator send it; Teams sends it on messages), with the zone named; otherwise in UTC, said as such.
+ * and the Emulator send it; Teams sends it on messages), with the zone's name in the reader's language
+ * (`Intl.DateTimeFormat` `timeZoneName: 'long'`: "Nordamerikanische Ostküsten-Normalzeit", never "America/New_York");
+ * otherwise in UTC, said as such.
  */
-/** Bytes as the reader sees sizes (1 KB = 1024 bytes), one decimal from KB up. */
+const SIZE_UNITS = ['kilobyte', 'megabyte', 'gigabyte'] as const;
+
+/** Bytes as the reader sees sizes, in their language's units and decimal mark (1 KB = 1024 bytes; "1,5 MB" in German). */
 export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
+  const language = currentIntlLocale();
+  // Narrow for bytes: CLDR's short English form is "144 byte"; narrow is "144B" (English), "144 B" (German).
+  if (bytes < 1024) return new Intl.NumberFormat(language, { style: 'unit', unit: 'byte', unitDisplay: 'narrow' }).format(bytes);
   let value = bytes / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
     value /= 1024;
     unit += 1;
   }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  return new Intl.NumberFormat(language, {
+    style: 'unit',
+    unit: SIZE_UNITS[unit],
+    unitDisplay: 'short',
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(value);
 }
 
+/** A moment in the reader's language and zone, the zone named (UTC, said as such, when the channel sent none). */
 export function formatTime(at: Date, timeZone?: string): string {
-  const format = timeZone ? formatterFor(timeZone) : undefined;
-  if (!format) return t('time.utc', { time: at.toISOString().slice(0, 16).replace('T', ' ') });
-  return t('time.local', { time: format.format(at), zone: timeZone });
+  const language = currentIntlLocale();
+  const format = (timeZone ? formatterFor(language, timeZone) : undefined) ?? formatterFor(language, 'UTC');
+  if (!format) throw new Error(`no date format for "${language}"`);
+  return format.format(at);
 }
 
 /**
- * One formatter per IANA zone name the channels sent (undefined for a name that is not a zone): building an
- * `Intl.DateTimeFormat` costs more than formatting with it. Bounded, since the names come from activities.
+ * One formatter per language and IANA zone name the channels sent (undefined for a name that is not a zone):
+ * building an `Intl.DateTimeFormat` costs more than formatting with it. Bounded, since the names come from activities.
  */
 const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
 const MAX_FORMATTERS = 500;
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat | undefined {
-  if (formatters.has(timeZone)) return formatters.get(timeZone);
+function formatterFor(language: string, timeZone: string): Intl.DateTimeFormat | undefined {
+  const key = `${language}\u0000${timeZone}`;
+  if (formatters.has(key)) return formatters.get(key);
   let format: Intl.DateTimeFormat | undefined;
   try {
-    // sv-SE formats as "2026-12-01 10:01": the same ISO-like shape as the UTC fallback, unambiguous in English text.
-    format = new Intl.DateTimeFormat('sv-SE', {
+    format = new Intl.DateTimeFormat(language, {
       timeZone,
       year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
+      month: 'short',
+      day: 'numeric',
       hour: '2-digit',
       minute: '2-digit',
-      hourCycle: 'h23',
+      // "UTC" is its own name in every language; a local zone by its long name ("heure normale de l'Est nord-américain").
+      timeZoneName: timeZone === 'UTC' ? 'short' : 'long',
     });
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
   }
   if (formatters.size >= MAX_FORMATTERS) formatters.clear();
-  formatters.set(timeZone, format);
+  formatters.set(key, format);
   return format;
 }
 
@@ -89,15 +104,15 @@ export const Messages = {
   signedInAs: (identity: VerifiedIdentity) =>
     t('signedInAs', {
       displayName: plainName(identity.displayName),
-      upn: plainName(identity.upn),
+      upn: plainAddress(identity.upn),
       organizationName: plainName(identity.organizationName),
     }),
   get eligible() {
     return t('eligible');
   },
-  managed: (organizationName: string) => t('managed', { organizationName: plainName(organizationName) }),
+  managed: (organizationName: string) => t('managed', { organizationName: plainName(organizationName), signOutOffer: signOutOffer() }),
   get notWorkOrSchool() {
-    return t('notWorkOrSchool');
+    return t('notWorkOrSchool', { signOutOffer: signOutOffer() });
   },
   exportPrompt: (mode: ClosureMode) => t(inMode(mode, 'exportPrompt')),
   get exportRetry() {
@@ -113,7 +128,9 @@ export const Messages = {
   get exportAlreadyRunning() {
     return t('exportAlreadyRunning');
   },
-  exportFailedBefore: (reason: string) => t('exportFailedBefore', { reason }),
+  get exportFailedBefore() {
+    return t('exportFailedBefore');
+  },
   get exportReady() {
     return t('exportReady');
   },
@@ -140,9 +157,9 @@ export const Messages = {
     return t('handOffNotes.cardVerified');
   },
   closed: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
-    t('closed', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
+    t('closed', { upn: plainAddress(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
   closedNotSignedOut: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
-    t('closedNotSignedOut', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
+    t('closedNotSignedOut', { upn: plainAddress(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
   get signInAgainToConfirm() {
     return t('signInAgainToConfirm');
   },
@@ -171,19 +188,22 @@ export const Messages = {
     return t('accountBeingClosed');
   },
   get declined() {
-    return t('declined');
+    return t('declined', { signOutOffer: signOutOffer() });
   },
   get cancelled() {
-    return t('cancelled');
+    return t('cancelled', { signOutOffer: signOutOffer() });
   },
-  get signedOut() {
-    return t('signedOut');
-  },
-  get signedOutTeams() {
-    return t('signedOutTeams');
-  },
-  get stepOver() {
-    return t('stepOver');
+  /**
+   * Signed out: "nothing has been closed" only when the sign-out ended a flow in progress. With none, the bot cannot
+   * tell (a closure forgets the conversation), and the account may have just been closed (issue 20).
+   */
+  signedOut: (endedAFlow: boolean) => t('signedOut', endedAFlow ? undefined : { context: 'idle' }),
+  signedOutTeams: (endedAFlow: boolean) => t('signedOutTeams', endedAFlow ? undefined : { context: 'idle' }),
+  /** A press of a finished step's button; while the warning waits, the sentence points at it, not at starting again. */
+  stepOver: (warningLive: boolean) => t('stepOver', warningLive ? { context: 'warning' } : undefined),
+  /** Another card's Yes or No while the latest warning waits: that warning is the one to answer. */
+  get otherCardWhileWarning() {
+    return t('otherCardWhileWarning');
   },
   get signInOver() {
     return t('signInOver');
@@ -195,8 +215,22 @@ export const Messages = {
   noLongerEligible: (verdict: 'managed' | 'notWorkOrSchool') =>
     t(verdict === 'managed' ? 'noLongerEligibleManaged' : 'noLongerEligibleNotWorkOrSchool'),
   rejected: (reason: RejectionReason): string => t(`rejected.${reason}`),
-  help: (step: ProgressStep | undefined, mode: ClosureMode): string =>
-    t(inMode(mode, 'help'), { where: step ? t(inMode(mode, `stepHelp.${step}`)) : t('helpStart') }),
+  // Teams signs people in with their Teams account, so "sign out to use a different account" is not said there.
+  help: (progress: HelpProgress, mode: ClosureMode): string =>
+    t(inMode(mode, 'help'), { where: whereYouAre(progress, mode) ?? t('helpStart'), ...(inTeams() ? { context: 'teams' } : {}) }),
+  /** Where the person's closure is, for "status": the step, an export being prepared, or that nothing is in progress. */
+  status: (progress: HelpProgress, mode: ClosureMode): string => {
+    const where = whereYouAre(progress, mode);
+    return where ? t('status', { where }) : t('statusIdle');
+  },
+  /** An error's sentence in the reader's language (`errors.<CODE>`), with the values it names (a page's address). */
+  error: (error: Pick<AppError, 'code' | 'userValues'>): string => t(`errors.${error.code}`, { ...error.userValues }),
+  get handOffUnnamedAccount() {
+    return t('handOffUnnamedAccount');
+  },
+  get answeredInPrivateChat() {
+    return t('answeredInPrivateChat');
+  },
   // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
   get groupChatSignIn() {
     return t('groupChatSignIn');
@@ -220,6 +254,28 @@ export const Messages = {
   },
 };
 
+/** What "help" and "status" know of the person's progress in this conversation. */
+export interface HelpProgress {
+  readonly step?: ProgressStep;
+  readonly exportRequestedAt?: string;
+  readonly timeZone?: string;
+}
+
+function whereYouAre({ step, exportRequestedAt, timeZone }: HelpProgress, mode: ClosureMode): string | undefined {
+  if (step) return t(inMode(mode, `stepHelp.${step}`));
+  if (exportRequestedAt) return t('stepHelp.export', { requestedAt: formatTime(new Date(exportRequestedAt), timeZone) });
+  return undefined;
+}
+
+function inTeams(): boolean {
+  return currentChannel() === 'msteams';
+}
+
+/** The closing offer of an ended flow: sign out to switch accounts, except in Teams, where that cannot work. */
+function signOutOffer(): string {
+  return t(inTeams() ? 'signOutOfferTeams' : 'signOutOffer');
+}
+
 /**
  * The key of a sentence in the words of the closure mode: in `portal` mode (the bot closes nothing itself) a
  * sentence that speaks of pressing Yes to close has its own text under `portalMode.` in the language files.
@@ -239,7 +295,7 @@ function flatKeys(node: object, prefix = ''): string[] {
 
 /** Interpolation for a sentence that names the account when it is known (the `_named` variant of its key). */
 function named(upn: string | undefined): { context?: string; upn?: string } {
-  return upn ? { context: 'named', upn: plainName(upn) } : {};
+  return upn ? { context: 'named', upn: plainAddress(upn) } : {};
 }
 
 /**
@@ -323,6 +379,9 @@ export const CardMessages = {
   /** The answer to a Yes or No before anything is recorded: it promises only that the card changes once it is. */
   get answerReceived() {
     return t('teamsCard.answerReceived');
+  },
+  get notOurAction() {
+    return t('teamsCard.notOurAction');
   },
   /** The short answer Teams shows for a press the bot handled with chat messages. */
   get handled() {

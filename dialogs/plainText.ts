@@ -15,9 +15,13 @@ function isLineBreakingControl(char: string): boolean {
 /**
  * Characters that start inline Markdown or HTML in the middle of a line (CommonMark 0.31 "Backslash escapes":
  * any ASCII punctuation may be escaped). Block syntax (`#`, `-`, `1.`) needs a line start, which a name inside a
- * sentence, with its line breaks removed, never has.
+ * sentence, with its line breaks removed, never has. `:` and `.` too: Web Chat's markdown-it (13, `linkify: true`)
+ * turns a bare "https://..." or "www.x.y" in a name into a live link, and an escaped character ends the text run
+ * its linkify reads, so the name shows as written and links nowhere (no invisible character needed).
  */
 const INLINE_MARKDOWN = /[\\`*_[\]<>~|&!]/g;
+/** In names, also what a bare link needs (see above); an address (UPN) cannot hold `:` or `/`, so it keeps its dots. */
+const LINK_PUNCTUATION = /[:.]/g;
 const FIRST_STRONG_ISOLATE = '\u2068';
 const POP_DIRECTIONAL_ISOLATE = '\u2069';
 
@@ -30,17 +34,33 @@ export function isolateText(value: string): string {
   return `${FIRST_STRONG_ISOLATE}${flat}${POP_DIRECTIONAL_ISOLATE}`;
 }
 
-/** For message text (Markdown): isolated, and every inline Markdown character escaped so it shows as itself. */
+/** For a name in message text (Markdown): isolated, every inline Markdown character and link punctuation escaped. */
 export function plainName(value: string): string {
+  return isolateText(value.replace(INLINE_MARKDOWN, '\\$&').replace(LINK_PUNCTUATION, '\\$&'));
+}
+
+/** For an account's address (UPN) in message text: isolated, inline Markdown escaped, its dots kept as they are. */
+export function plainAddress(value: string): string {
   return isolateText(value.replace(INLINE_MARKDOWN, '\\$&'));
 }
 
-const ZERO_WIDTH_SPACE = '\u200B';
-
 /**
- * An address for a card line, isolated, with a break opportunity after each `@` and `.`: on a narrow phone
- * `someone@organization.onmicrosoft.com` then wraps between its parts instead of in the middle of a word.
+ * An address for a card line: isolated, and otherwise the address itself. It used to carry zero-width spaces
+ * after `@` and `.` so it wrapped on a phone, but a copied address then carried them too (issue 20): the page lets
+ * card text break anywhere it must instead (web/webchat.css, `overflow-wrap: anywhere`).
  */
 export function breakableAddress(address: string): string {
-  return isolateText(address).replace(/[@.]/g, `$&${ZERO_WIDTH_SPACE}`);
+  return isolateText(address);
+}
+
+/**
+ * A message for a place that shows text as it is, not as Markdown (Teams shows the string of an `adaptiveCard/action`
+ * answer of type `application/vnd.microsoft.activity.message` as a plain note): the emphasis and code marks our
+ * sentences use are dropped, and a name's escapes (plainName) become the characters again.
+ */
+export function withoutMarkdown(text: string): string {
+  return text
+    .replace(/\*\*(.+?)\*\*/g, '$1')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/\\([\\`*_[\]<>~|&!])/g, '$1');
 }

@@ -31,7 +31,8 @@ void i18n.init({
   returnNull: false,
 });
 
-const turnLanguage = new AsyncLocalStorage<string>();
+/** The turn's language, and its channel (some sentences differ in Teams: it cannot switch accounts by signing out). */
+const turnLanguage = new AsyncLocalStorage<{ readonly language: string; readonly channelId?: string }>();
 /** Languages added at run time by tests (the pseudo-language), spoken like the shipped ones. */
 const addedLanguages = new Set<string>();
 
@@ -51,14 +52,46 @@ export function knownLanguageOf(locale: unknown): Language | undefined {
   return Object.hasOwn(BY_PRIMARY_SUBTAG, primary) ? BY_PRIMARY_SUBTAG[primary] : undefined;
 }
 
-/** Runs `work` with the language of `locale` for everything it says, across its awaits. */
-export function inLanguageOf<T>(locale: unknown, work: () => T): T {
-  return turnLanguage.run(languageOf(locale), work);
+/** Runs `work` with the language of `locale` (and the turn's channel, when known) for everything it says, across its awaits. */
+export function inLanguageOf<T>(locale: unknown, work: () => T, channelId?: string): T {
+  return turnLanguage.run({ language: languageOf(locale), channelId }, work);
 }
 
 /** The current turn's language code (a registered test language included). */
 export function currentLanguage(): string {
-  return turnLanguage.getStore() ?? DEFAULT_LANGUAGE;
+  return turnLanguage.getStore()?.language ?? DEFAULT_LANGUAGE;
+}
+
+/** The current turn's channel id ("msteams", "webchat", "emulator", ...), when the turn named one. */
+export function currentChannel(): string | undefined {
+  return turnLanguage.getStore()?.channelId;
+}
+
+/** The BCP 47 tag `Intl` formats in for the current language (a test pseudo-language formats as English). */
+export function currentIntlLocale(): string {
+  const language = currentLanguage();
+  return (LANGUAGES as readonly string[]).includes(language) ? language : DEFAULT_LANGUAGE;
+}
+
+/**
+ * The words people type, from every language's `commands` (one `|`-separated list per command, lower case): a
+ * person may type them in any language the bot speaks, whatever their client's locale.
+ */
+export function commandWords(command: 'cancel' | 'help' | 'status' | 'signOut'): ReadonlySet<string> {
+  const words = new Set<string>();
+  for (const language of LANGUAGES) {
+    const list = (RESOURCES[language] as { commands?: Record<string, string> }).commands?.[command] ?? '';
+    for (const word of list.split('|')) if (word.trim()) words.add(word.trim().toLowerCase());
+  }
+  return words;
+}
+
+/** The start phrases of every language (`commands.start`, a regular expression each), as one. */
+export function startPhrase(): RegExp {
+  const patterns = LANGUAGES.map((language) => (RESOURCES[language] as { commands?: Record<string, string> }).commands?.start).filter(
+    (pattern): pattern is string => typeof pattern === 'string' && pattern.length > 0,
+  );
+  return new RegExp(patterns.join('|'), 'i');
 }
 
 /**

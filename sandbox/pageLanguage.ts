@@ -1,46 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { DEFAULT_LANGUAGE, knownLanguageOf, type Language } from '../locales/i18n';
+import type { Language } from '../locales/i18n';
+import { requestLanguage } from '../locales/requestLanguage';
 
-/**
- * The language of a sandbox page, chosen as Microsoft's sign-in pages choose it: the `ui_locales` parameter when the
- * link (or the page's own form) carries one, else the browser's `Accept-Language`, else English. `ui_locales` is
- * OpenID Connect's "End-User's preferred languages ... space-separated list of BCP47 language tag values, ordered by
- * preference" (OpenID Connect Core 1.0, section 3.1.2.1); Microsoft documents that it sets the sign-in page's
- * language and overrides the browser's, which is used without it (MicrosoftDocs/azure-docs,
- * articles/active-directory-b2c/language-customization.md, "How language customization works").
- */
+/** The language of a sandbox page: its `ui_locales` parameter, else `Accept-Language`, else English (locales/requestLanguage.ts). */
 export function pageLanguage(uiLocales: string | null | undefined, req: IncomingMessage): Language {
-  return firstKnown(uiLocalesOf(uiLocales)) ?? firstKnown(acceptedLanguages(req.headers['accept-language'])) ?? DEFAULT_LANGUAGE;
+  return requestLanguage(uiLocales, req.headers['accept-language']);
 }
 
 /** A `ui_locales` value safe to put in a link: BCP 47-shaped tags only (a locale comes from the channel, i.e. the client). */
 export function uiLocalesValue(locale: unknown): string | undefined {
   return typeof locale === 'string' && /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,4}$/.test(locale) ? locale : undefined;
-}
-
-function uiLocalesOf(value: string | null | undefined): string[] {
-  return (value ?? '').slice(0, 200).split(/\s+/).filter(Boolean);
-}
-
-/** `Accept-Language` tags by quality, highest first, ties in the order given (RFC 9110 section 12.5.4); q=0 means "not". */
-function acceptedLanguages(header: string | undefined): string[] {
-  return (header ?? '')
-    .slice(0, 500)
-    .split(',')
-    .map((part, index) => {
-      const [tag, ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-      return { tag: tag.trim(), quality: q === undefined ? 1 : Number(q), index };
-    })
-    .filter((entry) => entry.tag && entry.tag !== '*' && entry.quality > 0)
-    .sort((a, b) => b.quality - a.quality || a.index - b.index)
-    .map((entry) => entry.tag);
-}
-
-function firstKnown(tags: string[]): Language | undefined {
-  for (const tag of tags) {
-    const language = knownLanguageOf(tag);
-    if (language) return language;
-  }
-  return undefined;
 }

@@ -12,6 +12,8 @@ export interface LegalPagesOptions {
   readonly confirmationTtlSeconds: number;
   /** EXPORT_LINK_TTL_HOURS: how long a download link works. */
   readonly exportLinkTtlHours: number;
+  /** PUBLISHER_NAME and PUBLISHER_CONTACT: who runs the bot and how to reach them; the pages say so when given. */
+  readonly publisher?: { readonly name?: string; readonly contact?: string };
   /** CLOSURE: in `portal` mode (the default) the bot closes and exports nothing itself, and the pages say so. */
   readonly closureMode: 'portal' | 'graph';
   /** HANDOFF_CHECK_DAYS: how long the bot keeps checking a hand-off. */
@@ -80,7 +82,7 @@ function escapeHtml(text: string): string {
 }
 
 function privacyPage(options: LegalPagesOptions): string {
-  const { confirmationTtlSeconds, exportLinkTtlHours, closureMode, handOffCheckDays } = options;
+  const { confirmationTtlSeconds, exportLinkTtlHours, closureMode, handOffCheckDays, publisher } = options;
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
   return page(
     'Privacy',
@@ -134,14 +136,13 @@ files. That data is held by Microsoft, not by this bot: see the
 <a href="https://go.microsoft.com/fwlink/?LinkId=521839">Microsoft Privacy Statement</a>.</p>
 
 <h2>Whom to ask</h2>
-<p>The organization that runs this bot (named as its developer in the Teams app details) answers questions about
-what it keeps and deletes it on request, except the audit trail of a closed account, which it keeps as the record
-of the closure.</p>
+<p>${runBy(publisher)} answers questions about what it keeps and deletes it on request, except the audit trail of a
+closed account, which it keeps as the record of the closure.${contactOf(publisher)}</p>
 `,
   );
 }
 
-function termsPage({ confirmationTtlSeconds, closureMode }: LegalPagesOptions): string {
+function termsPage({ confirmationTtlSeconds, closureMode, publisher }: LegalPagesOptions): string {
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
   return page(
     'Terms of use',
@@ -165,9 +166,23 @@ function termsPage({ confirmationTtlSeconds, closureMode }: LegalPagesOptions): 
   <li>If your organization has an administrator, the bot closes nothing and tells you to contact them.</li>
   <li>Where the bot is not allowed to close accounts itself, it tells you how to finish on Microsoft's own
     "My data requests" page, and says that the account has not been closed yet.</li>
-  <li>The bot is provided as it is, by the organization that runs it, without warranty. Questions go to that
-    organization (named as the developer in the Teams app details).</li>
+  <li>The bot is provided as it is, by ${runBy(publisher, false)}, without warranty. Questions go to
+    ${publisher?.name ? escapeHtml(publisher.name) : 'that organization'}.${contactOf(publisher)}</li>
 </ul>
 `,
   );
+}
+
+/** Who runs the bot, by name when PUBLISHER_NAME gives it (the Teams app's developer, appPackage/build.ts). */
+function runBy(publisher: LegalPagesOptions['publisher'], sentenceStart = true): string {
+  if (publisher?.name) return `${escapeHtml(publisher.name)}, the organization that runs this bot,`;
+  return sentenceStart ? 'The organization that runs this bot' : 'the organization that runs it';
+}
+
+/** " Contact: ..." with a mailto: or https link, when PUBLISHER_CONTACT gives one. */
+function contactOf(publisher: LegalPagesOptions['publisher']): string {
+  const contact = publisher?.contact;
+  if (!contact) return '';
+  const href = /^https:\/\//i.test(contact) ? contact : /^[^\s@]+@[^\s@]+$/.test(contact) ? `mailto:${contact}` : undefined;
+  return href ? ` Contact: <a href="${escapeHtml(href)}">${escapeHtml(contact)}</a>.` : ` Contact: ${escapeHtml(contact)}.`;
 }

@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Next, Request, Response, Server } from 'restify';
+import { inLanguageOf, t } from '../locales/i18n';
 import { isAppError } from '../services/errors';
 import type { Logger } from '../services/logger';
 import type { WebChatTokenSource } from '../services/webchat/directLineTokenSource';
+import { chatPageLanguage, renderChatPage } from './webchat/chatPage';
 import { DEFAULT_WEBCHAT_TOKEN_RATE, TokenBuckets, type RateLimit } from './webchat/tokenBucket';
 
 export interface WebChatRoutesOptions {
@@ -46,12 +48,20 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
   const loaded = new Map<string, Promise<Buffer>>();
   const connectTo = tokenSource ? directLineOrigins(tokenSource.domain) : undefined;
 
-  server.get('/', (_req: Request, res: Response, next: Next) => {
+  server.get('/', (req: Request, res: Response, next: Next) => {
+    const oneSite = connectTo && tokenSource ? loopbackSiteOf(tokenSource.domain, req.header('host'), req.url ?? '/') : undefined;
+    if (oneSite) {
+      // The page and the sandbox's Direct Line must be one site, or Web Chat's sign-in binding cookie is not sent.
+      res.writeHead(307, { ...securityHeaders(), location: oneSite, 'cache-control': 'no-store' });
+      res.end();
+      return next(false);
+    }
     // A fresh nonce per response: Web Chat's emotion styles carry it, so style-src needs no 'unsafe-inline'.
     const nonce = randomBytes(16).toString('base64');
-    const html = page.replaceAll('{{nonce}}', nonce);
+    const html = renderChatPage(page, chatPageLanguage(req.getQuery(), req.header('accept-language')), nonce);
     res.writeHead(200, {
       ...securityHeaders(),
+      vary: 'accept-language',
       'content-type': 'text/html; charset=utf-8',
       'content-length': Buffer.byteLength(html),
       'cache-control': 'no-store',
@@ -81,7 +91,7 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
     if (req.method !== 'OPTIONS' || req.path() !== WEBCHAT_TOKEN_PATH) return next();
     const origin = req.header('origin');
     if (!origin || !originAllowed(req, origin)) {
-      res.send(403, problem('OriginNotAllowed', 'This site may not start the web chat.'));
+      res.send(403, problem('OriginNotAllowed', said(req, 'originNotAllowed')));
       return next(false);
     }
     res.writeHead(204, {
@@ -100,17 +110,15 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
     const origin = req.header('origin');
     if (!origin || !originAllowed(req, origin)) {
       logger.warn(`web chat token refused for origin "${origin ?? '(none)'}"`);
-      res.send(
-        403,
-        problem('OriginNotAllowed', 'This site may not start the web chat. Its origin must be listed in WEBCHAT_ALLOWED_ORIGINS.'),
-      );
+      // What to change is for the operator's log (above); the visitor reads that this site cannot start it.
+      res.send(403, problem('OriginNotAllowed', said(req, 'originNotAllowed')));
       return;
     }
     const waitMs = buckets.take(clientKey(req, options.trustedProxyHops ?? 0));
     if (waitMs > 0) {
       logger.warn('web chat token refused: rate limit', { waitMs });
       res.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      res.send(429, problem('TooManyRequests', 'Too many chats were started from your address. Please wait a moment and try again.'));
+      res.send(429, problem('TooManyRequests', said(req, 'tooManyRequests')));
       return;
     }
     for (const [name, value] of Object.entries(corsHeaders(origin))) res.header(name, value);
@@ -118,10 +126,7 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
       logger.warn(
         'web chat token refused: no Direct Line secret is configured (DIRECT_LINE_SECRET; a shared sandbox, SANDBOX_URL, has no Direct Line)',
       );
-      res.send(
-        503,
-        problem('WebChatNotConfigured', 'The web chat is not set up on this server: it has no Direct Line secret (DIRECT_LINE_SECRET).'),
-      );
+      res.send(503, problem('WebChatNotConfigured', said(req, 'notConfigured')));
       return;
     }
     try {
@@ -136,8 +141,16 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
       });
     } catch (error) {
       logger.error('web chat token could not be issued', { error });
-      if (isAppError(error)) res.send(error.status, problem(error.code, error.userMessage));
-      else res.send(500, problem('InternalError', 'The chat could not start. Please try again later.'));
+      const language = chatPageLanguage('', req.header('accept-language'));
+      if (isAppError(error))
+        res.send(
+          error.status,
+          problem(
+            error.code,
+            inLanguageOf(language, () => t(`errors.${error.code}`, { ...error.userValues })),
+          ),
+        );
+      else res.send(500, problem('InternalError', said(req, 'internal')));
     }
   });
 
@@ -150,6 +163,31 @@ export function registerWebChatRoutes(server: Server, options: WebChatRoutesOpti
       return false;
     }
   }
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Where the page must be loaded from to be on the same site as a loopback Direct Line (the sandbox's), or undefined
+ * when it already is (or either is not on loopback). `localhost` and `127.0.0.1` are different sites to a browser
+ * (a site is the scheme and registrable domain, or the IP address: https://html.spec.whatwg.org/multipage/browsers.html#sites),
+ * so the sandbox's browser-binding cookie (SameSite=Lax, set by Web Chat's `getsessionid` call) is neither stored
+ * nor sent when the page is on the other name, and every sign-in then asks for a magic code (issue 20). The page
+ * moves to the Direct Line's host name, on its own port and path, with its query (the chosen language) kept.
+ */
+export function loopbackSiteOf(directLineDomain: string, hostHeader: string | undefined, pathAndQuery: string): string | undefined {
+  if (!hostHeader) return undefined;
+  const directLine = new URL(directLineDomain);
+  let page: URL;
+  try {
+    page = new URL(`http://${hostHeader}`);
+  } catch {
+    return undefined;
+  }
+  if (!LOOPBACK_NAMES.has(directLine.hostname) || !LOOPBACK_NAMES.has(page.hostname) || page.hostname === directLine.hostname)
+    return undefined;
+  const port = page.port ? `:${page.port}` : '';
+  return `${directLine.protocol}//${directLine.hostname}${port}${pathAndQuery.startsWith('/') ? pathAndQuery : '/'}`;
 }
 
 /** `dist/webchat.js` (not webchat-minimal.js, which cannot render Adaptive Cards); the package's exports hide dist/. */
@@ -195,6 +233,11 @@ function securityHeaders(): Record<string, string> {
 
 function corsHeaders(origin: string): Record<string, string> {
   return { 'access-control-allow-origin': origin, vary: 'origin' };
+}
+
+/** A problem's sentence (`webchat.problems.*`) in the language the request asks for (`Accept-Language`; main.js sends the page's). */
+function said(req: Request, key: 'originNotAllowed' | 'tooManyRequests' | 'notConfigured' | 'internal'): string {
+  return inLanguageOf(chatPageLanguage('', req.header('accept-language')), () => t(`webchat.problems.${key}`));
 }
 
 function problem(code: string, message: string): { error: { code: string; message: string } } {

@@ -1,50 +1,26 @@
 /**
- * The error catalogue. Every failure the product reports has a stable code here; `userMessage` is what the
- * person in the chat reads (plain, actionable, no internals), `detail` is for the log (never a token).
+ * The error catalogue. Every failure the product reports has a stable code here with the HTTP status a server
+ * answers with; what the person reads is the code's sentence in their language, `errors.<CODE>` in locales/*.json
+ * (dialogs/messages.ts `Messages.error`), never English written here; `detail` is for the log (never a token).
  */
 export const ErrorCatalogue = {
-  CONFIG_INVALID: { status: 500, userMessage: 'The bot is not configured correctly.' },
-  DIRECTORY_UNAVAILABLE: {
-    status: 503,
-    userMessage: "I can't reach the directory right now, so I haven't changed anything. Please try again in a few minutes.",
-  },
-  SIGN_IN_REJECTED: { status: 401, userMessage: "Your sign-in wasn't accepted. Please sign in again." },
-  REALM_UNAVAILABLE: {
-    status: 503,
-    userMessage: "I can't confirm right now whether your organization is unmanaged, so I haven't changed anything. Please try again later.",
-  },
-  EXPORT_UNAVAILABLE: {
-    status: 503,
-    userMessage: "I couldn't request your data export right now. Nothing has been changed; you can try again or go on without it.",
-  },
-  EXPORT_HANDED_OFF: {
-    status: 403,
-    userMessage:
-      "I can't export your data for you in your organization, so nothing has been requested and nothing has been closed. " +
-      "You can ask for it yourself on Microsoft's My data requests page: sign in with this account and select New export request. " +
-      'For an organization without an administrator, Microsoft gives the system-generated logs it holds about your use of its services, ' +
-      'and says this can take up to a month; download it there before you close the account. ' +
-      'When you have your copy, say close my account and choose Skip.',
-  },
-  RECORD_CONFLICT: { status: 409, userMessage: 'Someone else changed this at the same moment. Nothing was done twice.' },
-  RECORD_ID_INVALID: { status: 400, userMessage: 'The request was not understood.' },
+  CONFIG_INVALID: { status: 500 },
+  DIRECTORY_UNAVAILABLE: { status: 503 },
+  SIGN_IN_REJECTED: { status: 401 },
+  REALM_UNAVAILABLE: { status: 503 },
+  EXPORT_UNAVAILABLE: { status: 503 },
+  // Its sentence names Microsoft's page by the `portalUrl` value the error carries.
+  EXPORT_HANDED_OFF: { status: 403 },
+  RECORD_CONFLICT: { status: 409 },
+  RECORD_ID_INVALID: { status: 400 },
   /** A stored record that is there but cannot be parsed (a truncated file): set aside, never the whole pass stopped. */
-  RECORD_UNREADABLE: {
-    status: 500,
-    userMessage: "I can't read what I saved about this request, so I haven't changed anything. Please start again.",
-  },
-  STORAGE_UNAVAILABLE: {
-    status: 503,
-    userMessage: "I can't save your progress right now, so I haven't changed anything. Please try again in a few minutes.",
-  },
-  AUDIT_EVENT_INVALID: { status: 500, userMessage: "Something went wrong on my side, so I haven't changed anything." },
-  CLOSE_FAILED: {
-    status: 502,
-    userMessage: "Closing your account didn't succeed, and it has not been closed. Please try again later.",
-  },
-  BAD_REQUEST: { status: 400, userMessage: 'The request was not understood.' },
-  DIRECT_LINE_UNAVAILABLE: { status: 502, userMessage: "The chat can't start right now. Please try again in a few minutes." },
-} as const satisfies Record<string, { status: number; userMessage: string }>;
+  RECORD_UNREADABLE: { status: 500 },
+  STORAGE_UNAVAILABLE: { status: 503 },
+  AUDIT_EVENT_INVALID: { status: 500 },
+  CLOSE_FAILED: { status: 502 },
+  BAD_REQUEST: { status: 400 },
+  DIRECT_LINE_UNAVAILABLE: { status: 502 },
+} as const satisfies Record<string, { status: number }>;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;
 
@@ -53,14 +29,14 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   /** HTTP status a server should answer with when this error ends a request. */
   readonly status: number;
-  /** Safe to show to the user. */
-  readonly userMessage: string;
+  /** Values the code's sentence (`errors.<CODE>`) names, safe to show to the user (a page's address). */
+  readonly userValues: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; userMessage?: string }) {
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; userValues?: Readonly<Record<string, string>> }) {
     super(`${code}: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ErrorCatalogue[code].status;
-    this.userMessage = options?.userMessage ?? ErrorCatalogue[code].userMessage;
+    this.userValues = options?.userValues ?? {};
   }
 }
 

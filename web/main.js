@@ -8,6 +8,10 @@
   // Both are in web/index.html, which is served with this script.
   var status = /** @type {HTMLElement} */ (document.getElementById('chat-status'));
   var nonce = /** @type {Element} */ (document.querySelector('meta[name="webchat-nonce"]')).getAttribute('content');
+  // The page's words in its language, written by the server from locales/*.json (server/webchat/chatPage.ts).
+  /** @type {unknown} */
+  var written = JSON.parse(/** @type {Element} */ (document.querySelector('meta[name="webchat-strings"]')).getAttribute('content') || '{}');
+  var strings = /** @type {{ locale: string, cannotStart: string, botInitials: string, userInitials: string }} */ (written);
 
   /** @param {string} message */
   function showProblem(message) {
@@ -18,7 +22,8 @@
   async function start() {
     var response = await fetch('/api/webchat/token', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The server's problem messages in the page's language, which ?locale= may have chosen over the browser's.
+      headers: { 'content-type': 'application/json', 'accept-language': strings.locale },
       body: '{}',
       credentials: 'same-origin',
     });
@@ -29,7 +34,7 @@
     // The token route's answer (server/webchatRoutes.ts): a token and Direct Line's domain, or an error in words.
     var body = /** @type {{ token: string, domain?: string, error?: { message?: string } }} */ (answer);
     if (!response.ok) {
-      throw new Error((body && body.error && body.error.message) || 'The chat could not start (' + response.status + ').');
+      throw new Error((body && body.error && body.error.message) || strings.cannotStart);
     }
     var fellBack = false;
     // Web Chat's createDirectLine passes no WebSocket option on, and directlinejs takes the global constructor when
@@ -39,7 +44,13 @@
     /** @type {WebChatDirectLine} */
     var current;
     try {
-      current = window.WebChat.createDirectLine({ token: body.token, domain: body.domain });
+      // The start's locale reaches the bot on the conversationUpdate, so the welcome card is in the page's language
+      // too (directlinejs `conversationStartProperties.locale`; Web Chat stamps its own on every later activity).
+      current = window.WebChat.createDirectLine({
+        token: body.token,
+        domain: body.domain,
+        conversationStartProperties: { locale: strings.locale },
+      });
     } finally {
       window.WebSocket = NativeWebSocket;
     }
@@ -54,6 +65,7 @@
         token: current.token,
         conversationId: current.conversationId,
         domain: body.domain,
+        conversationStartProperties: { locale: strings.locale },
         webSocket: false,
       });
       current.end();
@@ -105,14 +117,15 @@
       {
         directLine: directLine,
         // No userID: Web Chat reads it from the token, which binds the dl_ id the server chose (it refuses one passed here).
-        // The reader's language: Web Chat puts it on every activity as `locale`, and the bot answers in it.
-        locale: navigator.language || 'en-US',
+        // The page's language: Web Chat's own strings and timestamps follow it, and it puts it on every activity
+        // as `locale`, so the bot answers in it.
+        locale: strings.locale,
         // Web Chat's emotion styles carry the page's nonce, so the Content-Security-Policy needs no 'unsafe-inline'.
         nonce: nonce,
         styleOptions: {
           accent: '#0b5cad',
-          botAvatarInitials: 'Bot',
-          userAvatarInitials: 'You',
+          botAvatarInitials: strings.botInitials,
+          userAvatarInitials: strings.userInitials,
           // White bubbles with a border: Web Chat's fixed card colours (attention #D13438) keep 4.5:1 only on white.
           bubbleBackground: '#ffffff',
           bubbleBorderColor: '#c8ccd4',
@@ -135,6 +148,6 @@
   }
 
   start().catch(function (/** @type {unknown} */ error) {
-    showProblem(error instanceof Error && error.message ? error.message : 'The chat could not start. Please reload the page.');
+    showProblem(error instanceof Error && error.message ? error.message : strings.cannotStart);
   });
 })();

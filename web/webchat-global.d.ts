@@ -11,7 +11,14 @@ interface WebChatDirectLine {
 
 interface Window {
   readonly WebChat: {
-    createDirectLine(options: { token: string; domain?: string; conversationId?: string; webSocket?: boolean }): WebChatDirectLine;
+    createDirectLine(options: {
+      token: string;
+      domain?: string;
+      conversationId?: string;
+      webSocket?: boolean;
+      /** directlinejs: the start's body; its `locale` is on the conversationUpdate the bot receives. */
+      conversationStartProperties?: { locale?: string };
+    }): WebChatDirectLine;
     renderWebChat(
       props: { directLine: WebChatDirectLine; locale: string; nonce: string | null; styleOptions: Record<string, unknown> },
       element: HTMLElement,

@@ -29,10 +29,7 @@ export class PortalExportHandOff implements DataExporter {
   }
 }
 
-/** The hand-off error, with the page's link in the user's message. */
+/** The hand-off error, with the page's link for the user's sentence (`errors.EXPORT_HANDED_OFF`). */
 export function exportHandOff(portalUrl: string, detail: string, cause?: unknown): AppError {
-  return new AppError('EXPORT_HANDED_OFF', detail, {
-    cause,
-    userMessage: `${new AppError('EXPORT_HANDED_OFF', '').userMessage} The page: ${portalUrl}`,
-  });
+  return new AppError('EXPORT_HANDED_OFF', detail, { cause, userValues: { portalUrl } });
 }

@@ -5,6 +5,7 @@ import {
   type AppCredentialProvider,
 } from '../../services/credentials/appCredentials';
 import type { ExportHandle } from '../../services/dataExporter';
+import { Messages } from '../../dialogs/messages';
 import { isAppError } from '../../services/errors';
 import { GraphDataExporter } from '../../services/graph/graphDataExporter';
 import { rm } from 'node:fs/promises';
@@ -168,8 +169,8 @@ describe('GraphDataExporter against the sandbox', () => {
       const error = await rejectionOf(exporter.start(KATHERINE, { requestId: 'ex-1' }));
       assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
       assert.match(
-        error.userMessage,
-        /New export request[\s\S]*system-generated logs[\s\S]*up to a month[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/,
+        Messages.error(error),
+        /https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123[\s\S]*New export request[\s\S]*system-generated logs[\s\S]*up to a month/,
       );
     });
 

@@ -19,13 +19,15 @@ const APP_PACKAGE_DIR = path.resolve(__dirname, '../../appPackage');
 const BOT_ID = '3f1e6c2a-9b7d-4e58-a0c1-2d4b6f8e0a13';
 const BOT_DOMAIN = 'closure-bot.azurewebsites.net';
 const SSO_APP_ID = '7c2b9d40-1e5f-4a83-b6c7-9d0e1f2a3b4c';
+const PUBLISHER = { name: 'Fabrikam Volunteers', websiteUrl: 'https://fabrikam.example/' };
+const PUBLISHER_ENV = { PUBLISHER_NAME: PUBLISHER.name, PUBLISHER_WEBSITE_URL: PUBLISHER.websiteUrl };
 
 function createTemplate(): unknown {
   return JSON.parse(fs.readFileSync(MANIFEST_TEMPLATE_PATH, 'utf8'));
 }
 
 function createManifest(): Manifest {
-  return fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN });
+  return fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN, publisher: PUBLISHER });
 }
 
 function createTempDir(): string {
@@ -52,7 +54,7 @@ describe('Teams app package', () => {
     });
 
     it('asks for the SSO token to the sign-in app when OAUTH_APP_ID names it (a managed identity bot)', () => {
-      const withSso = fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN, ssoAppId: SSO_APP_ID });
+      const withSso = fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN, publisher: PUBLISHER, ssoAppId: SSO_APP_ID });
       assert.deepEqual(withSso.webApplicationInfo, { id: SSO_APP_ID, resource: `api://botid-${SSO_APP_ID}` });
       assert.equal(withSso.id, BOT_ID);
     });
@@ -62,24 +64,26 @@ describe('Teams app package', () => {
         botId: BOT_ID,
         botDomain: BOT_DOMAIN,
         oauthUrl: 'https://europe.token.botframework.com',
+        publisher: PUBLISHER,
       });
       assert.deepEqual(regional.validDomains, [BOT_DOMAIN, 'europe.token.botframework.com']);
     });
 
     it('refuses an OAUTH_APP_ID that is not a GUID and an OAUTH_URL that is not an https origin', () => {
       assert.throws(
-        () => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_APP_ID: 'sign-in' }),
+        () => readPackageSettings({ ...PUBLISHER_ENV, MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_APP_ID: 'sign-in' }),
         /OAUTH_APP_ID must be a GUID/,
       );
       assert.throws(
-        () => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_URL: 'http://europe.token.botframework.com' }),
+        () =>
+          readPackageSettings({ ...PUBLISHER_ENV, MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_URL: 'http://europe.token.botframework.com' }),
         /OAUTH_URL must be an https URL/,
       );
     });
 
     it('allows the token service and the bot host, and points the developer links at the host', () => {
       assert.deepEqual(manifest.validDomains, [BOT_DOMAIN, 'token.botframework.com']);
-      assert.equal((manifest.developer as Record<string, unknown>).websiteUrl, `https://${BOT_DOMAIN}/`);
+      assert.equal((manifest.developer as Record<string, unknown>).privacyUrl, `https://${BOT_DOMAIN}/privacy`);
     });
 
     it('offers the bot in personal chats, group chats and teams, without files', () => {
@@ -112,40 +116,49 @@ describe('Teams app package', () => {
     });
 
     it('says the bot closes the account itself only when built for CLOSURE=graph', async () => {
-      const settings = readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'graph' });
+      const settings = readPackageSettings({ ...PUBLISHER_ENV, MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'graph' });
       const graph = fillManifest(createTemplate(), settings);
       assert.match((graph.description as { full: string }).full, /the bot then closes the account itself/);
       assert.deepEqual(await validateManifest(graph), []);
-      assert.throws(() => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'delete' }), /CLOSURE must be one of/);
+      assert.throws(
+        () => readPackageSettings({ ...PUBLISHER_ENV, MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'delete' }),
+        /CLOSURE must be one of/,
+      );
     });
   });
 
   describe('fillManifest with bad settings', () => {
     it('refuses a missing app id, naming MicrosoftAppId', () => {
-      assert.throws(() => fillManifest(createTemplate(), { botId: '', botDomain: BOT_DOMAIN }), refusedWith(/MicrosoftAppId is not set/));
+      assert.throws(
+        () => fillManifest(createTemplate(), { botId: '', botDomain: BOT_DOMAIN, publisher: PUBLISHER }),
+        refusedWith(/MicrosoftAppId is not set/),
+      );
     });
 
     it('refuses an app id that is not a GUID', () => {
       assert.throws(
-        () => fillManifest(createTemplate(), { botId: 'my-bot', botDomain: BOT_DOMAIN }),
+        () => fillManifest(createTemplate(), { botId: 'my-bot', botDomain: BOT_DOMAIN, publisher: PUBLISHER }),
         refusedWith(/MicrosoftAppId must be a GUID.*"my-bot"/),
       );
     });
 
     it('refuses a missing domain, naming BOT_DOMAIN', () => {
-      assert.throws(() => fillManifest(createTemplate(), { botId: BOT_ID, botDomain: '' }), refusedWith(/BOT_DOMAIN is not set/));
+      assert.throws(
+        () => fillManifest(createTemplate(), { botId: BOT_ID, botDomain: '', publisher: PUBLISHER }),
+        refusedWith(/BOT_DOMAIN is not set/),
+      );
     });
 
     it('refuses a domain given as a URL', () => {
       assert.throws(
-        () => fillManifest(createTemplate(), { botId: BOT_ID, botDomain: `https://${BOT_DOMAIN}/` }),
+        () => fillManifest(createTemplate(), { botId: BOT_ID, botDomain: `https://${BOT_DOMAIN}/`, publisher: PUBLISHER }),
         refusedWith(/BOT_DOMAIN must be a host name only/),
       );
     });
 
     it('refuses a template with a placeholder it does not know', () => {
       assert.throws(
-        () => fillManifest({ id: '${{TEAMS_APP_ID}}' }, { botId: BOT_ID, botDomain: BOT_DOMAIN }),
+        () => fillManifest({ id: '${{TEAMS_APP_ID}}' }, { botId: BOT_ID, botDomain: BOT_DOMAIN, publisher: PUBLISHER }),
         refusedWith(/unknown placeholder "\$\{\{TEAMS_APP_ID\}\}"/),
       );
     });
@@ -153,10 +166,51 @@ describe('Teams app package', () => {
 
   describe('readPackageSettings', () => {
     it('reads MicrosoftAppId and BOT_DOMAIN, trimmed', () => {
-      assert.deepEqual(readPackageSettings({ MicrosoftAppId: ` ${BOT_ID} `, BOT_DOMAIN: `${BOT_DOMAIN}\n` }), {
+      assert.deepEqual(
+        readPackageSettings({
+          MicrosoftAppId: ` ${BOT_ID} `,
+          BOT_DOMAIN: `${BOT_DOMAIN}\n`,
+          PUBLISHER_NAME: ' Fabrikam Volunteers ',
+          PUBLISHER_WEBSITE_URL: 'https://fabrikam.example/',
+        }),
+        { botId: BOT_ID, botDomain: BOT_DOMAIN, publisher: PUBLISHER },
+      );
+    });
+
+    it("refuses to package without the publisher's name or website, naming the setting", () => {
+      const base = {
+        MicrosoftAppId: BOT_ID,
+        BOT_DOMAIN,
+        PUBLISHER_NAME: 'Fabrikam Volunteers',
+        PUBLISHER_WEBSITE_URL: 'https://fabrikam.example/',
+      };
+      assert.throws(() => readPackageSettings({ ...base, PUBLISHER_NAME: '' }), refusedWith(/PUBLISHER_NAME is not set/));
+      assert.throws(
+        () => readPackageSettings({ ...base, PUBLISHER_WEBSITE_URL: undefined }),
+        refusedWith(/PUBLISHER_WEBSITE_URL is not set/),
+      );
+      assert.throws(() => readPackageSettings({ ...base, PUBLISHER_NAME: 'x'.repeat(33) }), refusedWith(/at most 32 characters/));
+      assert.throws(
+        () => readPackageSettings({ ...base, PUBLISHER_PRIVACY_URL: 'http://fabrikam.example/privacy' }),
+        refusedWith(/PUBLISHER_PRIVACY_URL must be an https URL/),
+      );
+    });
+
+    it("names the publisher as the app's developer, with the bot's own privacy and terms pages unless others are given", () => {
+      const developer = createManifest().developer as Record<string, string>;
+      assert.deepEqual(developer, {
+        name: 'Fabrikam Volunteers',
+        websiteUrl: 'https://fabrikam.example/',
+        privacyUrl: `https://${BOT_DOMAIN}/privacy`,
+        termsOfUseUrl: `https://${BOT_DOMAIN}/terms`,
+      });
+      const own = fillManifest(createTemplate(), {
         botId: BOT_ID,
         botDomain: BOT_DOMAIN,
-      });
+        publisher: { ...PUBLISHER, privacyUrl: 'https://fabrikam.example/privacy', termsUrl: 'https://fabrikam.example/terms' },
+      }).developer as Record<string, string>;
+      assert.equal(own.privacyUrl, 'https://fabrikam.example/privacy');
+      assert.equal(own.termsOfUseUrl, 'https://fabrikam.example/terms');
     });
 
     it('refuses an environment without MicrosoftAppId', () => {

@@ -51,63 +51,67 @@ describe('the web chat page in a real browser', () => {
     await harness?.stop();
   });
 
-  it("walks to the hand-off from the page over Web Chat's default WebSocket transport: sign-in in a popup without a code, skipped export, Continue", async () => {
-    const problems = await watchProblems(context);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const streams: string[] = [];
-    const polls: string[] = [];
-    page.on('websocket', (socket) => streams.push(socket.url()));
-    page.on('request', (request) => {
-      if (/\/activities\?watermark=/.test(request.url()) && request.method() === 'GET') polls.push(request.url());
+  // Opened at either loopback name: the README links localhost, and the page moves itself onto the sandbox's site.
+  for (const hostName of ['127.0.0.1', 'localhost']) {
+    it(`walks to the hand-off from the page opened at ${hostName} over Web Chat's default WebSocket transport: sign-in in a popup without a code, skipped export, Continue`, async () => {
+      const problems = await watchProblems(context);
+      const page = context.pages()[0] ?? (await context.newPage());
+      const streams: string[] = [];
+      const polls: string[] = [];
+      page.on('websocket', (socket) => streams.push(socket.url()));
+      page.on('request', (request) => {
+        if (/\/activities\?watermark=/.test(request.url()) && request.method() === 'GET') polls.push(request.url());
+      });
+      await page.goto(`${harness.bot.url.replace('127.0.0.1', hostName)}/`);
+      assert.equal(new URL(page.url()).hostname, '127.0.0.1', "the page is on the sandbox's site");
+      await assertPageFrame(page);
+
+      const input = page.getByRole('textbox', { name: /message/i });
+      await input.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await input.fill('close my account');
+      await input.press('Enter');
+      // Web Chat can drop an Enter pressed while its connection is still coming up (the text stays in the box):
+      // press it again until the box has been sent and cleared, as test/browser/conversation.test.ts does.
+      for (let attempt = 0; attempt < 10 && (await input.inputValue()) !== ''; attempt += 1) {
+        await page.waitForTimeout(500);
+        if ((await input.inputValue()) !== '') await input.press('Enter');
+      }
+
+      const signIn = cardButton(page, 'Sign in');
+      await signIn.waitFor({ timeout: STEP_TIMEOUT_MS });
+      const [popup] = await Promise.all([context.waitForEvent('page'), signIn.click()]);
+      await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
+      await popup.getByLabel(/password/i).fill(KIM.password);
+      await popup.getByRole('button', { name: /sign in/i }).click();
+      // The popup is the chat's own browser (Web Chat's code_challenge and this browser's session agree): no code.
+      await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert.equal(await popup.locator('#magic-code').count(), 0, 'no code is asked for when none is needed');
+      await popup.close();
+
+      // Nobody types the code: the sandbox's Direct Line hands the bot a tokens/response event.
+      await page
+        .getByText(/signed in as/i)
+        .first()
+        .waitFor({ timeout: STEP_TIMEOUT_MS });
+      await cardButton(page, "Skip, don't export").click();
+      await cardButton(page, "Continue to Microsoft's page").click({ timeout: STEP_TIMEOUT_MS });
+      await cardButton(page, "I've closed it, check").waitFor({ timeout: STEP_TIMEOUT_MS });
+      await page
+        .getByText(/has not been closed yet/)
+        .first()
+        .waitFor({ timeout: STEP_TIMEOUT_MS });
+
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-final.png') });
+      assert.deepEqual(problems.cspViolations, [], 'no Content-Security-Policy violations');
+      assert.deepEqual(problems.console, [], 'no console errors');
+      assert.ok(
+        streams.some((url) => /^ws:\/\/127\.0\.0\.1:\d+\/v3\/directline\/conversations\/[^/]+\/stream\?/.test(url)),
+        `the page streamed; sockets: ${JSON.stringify(streams)}`,
+      );
+      assert.deepEqual(polls, [], 'activities came over the stream, not by polling');
     });
-    await page.goto(`${harness.bot.url}/`);
-    await assertPageFrame(page);
-
-    const input = page.getByRole('textbox', { name: /message/i });
-    await input.waitFor({ timeout: STEP_TIMEOUT_MS });
-    await input.fill('close my account');
-    await input.press('Enter');
-    // Web Chat can drop an Enter pressed while its connection is still coming up (the text stays in the box):
-    // press it again until the box has been sent and cleared, as test/browser/conversation.test.ts does.
-    for (let attempt = 0; attempt < 10 && (await input.inputValue()) !== ''; attempt += 1) {
-      await page.waitForTimeout(500);
-      if ((await input.inputValue()) !== '') await input.press('Enter');
-    }
-
-    const signIn = cardButton(page, 'Sign in');
-    await signIn.waitFor({ timeout: STEP_TIMEOUT_MS });
-    const [popup] = await Promise.all([context.waitForEvent('page'), signIn.click()]);
-    await popup.getByLabel(/user ?name|email/i).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
-    await popup.getByLabel(/password/i).fill(KIM.password);
-    await popup.getByRole('button', { name: /sign in/i }).click();
-    // The popup is the chat's own browser (Web Chat's code_challenge and this browser's session agree): no code.
-    await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
-    assert.equal(await popup.locator('#magic-code').count(), 0, 'no code is asked for when none is needed');
-    await popup.close();
-
-    // Nobody types the code: the sandbox's Direct Line hands the bot a tokens/response event.
-    await page
-      .getByText(/signed in as/i)
-      .first()
-      .waitFor({ timeout: STEP_TIMEOUT_MS });
-    await cardButton(page, "Skip, don't export").click();
-    await cardButton(page, "Continue to Microsoft's page").click({ timeout: STEP_TIMEOUT_MS });
-    await cardButton(page, "I've closed it, check").waitFor({ timeout: STEP_TIMEOUT_MS });
-    await page
-      .getByText(/has not been closed yet/)
-      .first()
-      .waitFor({ timeout: STEP_TIMEOUT_MS });
-
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'webchat-final.png') });
-    assert.deepEqual(problems.cspViolations, [], 'no Content-Security-Policy violations');
-    assert.deepEqual(problems.console, [], 'no console errors');
-    assert.ok(
-      streams.some((url) => /^ws:\/\/127\.0\.0\.1:\d+\/v3\/directline\/conversations\/[^/]+\/stream\?/.test(url)),
-      `the page streamed; sockets: ${JSON.stringify(streams)}`,
-    );
-    assert.deepEqual(polls, [], 'activities came over the stream, not by polling');
-  });
+  }
 
   it('falls back to polling on the same conversation when no WebSocket can be opened', async () => {
     const problems = await watchProblems(context);

@@ -28,7 +28,13 @@ describe("a regional bot's hosts, from the template's regions to the bot, the Te
       });
 
       it("put the region's token service in the Teams package's validDomains", () => {
-        const settings = readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, OAUTH_URL: hosts.oauthUrl });
+        const settings = readPackageSettings({
+          MicrosoftAppId: BOT_ID,
+          BOT_DOMAIN,
+          OAUTH_URL: hosts.oauthUrl,
+          PUBLISHER_NAME: 'Fabrikam Volunteers',
+          PUBLISHER_WEBSITE_URL: 'https://fabrikam.example/',
+        });
         const manifest = fillManifest(MANIFEST_TEMPLATE, settings);
         assert.ok((manifest.validDomains as string[]).includes(new URL(hosts.tokenHost).host), JSON.stringify(manifest.validDomains));
       });

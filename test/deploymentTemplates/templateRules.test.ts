@@ -245,12 +245,15 @@ describe('deployment templates', () => {
         MicrosoftAppId: '00000000-0000-4000-8000-000000000000',
         BOT_DOMAIN: 'example-bot.azurewebsites.net',
         OAUTH_APP_ID: '00000000-0000-4000-8000-0000000000aa',
+        PUBLISHER_NAME: 'Fabrikam Volunteers',
+        PUBLISHER_WEBSITE_URL: 'https://fabrikam.example/',
       };
       const env = Object.fromEntries(assigned.map((name) => [name, samples[name] ?? 'unexpected']));
       assert.deepEqual(readPackageSettings(env), {
         botId: samples.MicrosoftAppId,
         botDomain: samples.BOT_DOMAIN,
         ssoAppId: samples.OAUTH_APP_ID,
+        publisher: { name: samples.PUBLISHER_NAME, websiteUrl: samples.PUBLISHER_WEBSITE_URL },
       });
     });
 

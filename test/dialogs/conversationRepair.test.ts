@@ -118,7 +118,11 @@ describe('MainDialog conversation repairs', () => {
       it(`"sign out" ${where} signs out and says so; the next start asks to sign in`, async () => {
         const fixture = createDialogFixture();
         await before(fixture);
-        assert.match(textOf(await turn(fixture, 'sign out')), /You're signed out\. Nothing has been closed/);
+        const said = textOf(await turn(fixture, 'sign out'));
+        assert.match(said, /You're signed out\./);
+        // "Nothing has been closed" only when the sign-out ended a flow: with none, the bot cannot know (issue 20).
+        if (where === 'with no conversation going') assert.doesNotMatch(said, /Nothing has been closed/);
+        else assert.match(said, /You're signed out\. Nothing has been closed/);
         assert.deepEqual(contentTypes(await turn(fixture, 'close my account')), [OAUTH_CARD]);
       });
     }
@@ -199,19 +203,20 @@ describe('MainDialog conversation repairs', () => {
   });
 
   describe('times', () => {
+    // The zone by its name in the reader's language (Intl, CLDR), never its IANA id; \s also matches ICU's narrow space before AM.
     for (const [zone, shown] of [
-      ['Europe/Berlin', '2026-11-27 10:10 (Europe/Berlin time)'],
-      ['Asia/Tokyo', '2026-11-27 18:10 (Asia/Tokyo time)'],
-      [undefined, '2026-11-27 09:10 UTC'],
-      ['Mars/Olympus_Mons', '2026-11-27 09:10 UTC'],
+      ['Europe/Berlin', /"Nov 27, 2026, 10:10\sAM Central European Standard Time"/],
+      ['Asia/Tokyo', /"Nov 27, 2026, 06:10\sPM Japan Standard Time"/],
+      [undefined, /"Nov 27, 2026, 09:10\sAM UTC"/],
+      ['Mars/Olympus_Mons', /"Nov 27, 2026, 09:10\sAM UTC"/],
     ] as const) {
-      it(`shows the warning's expiry ${zone ? `for localTimezone "${zone}"` : 'without localTimezone'} as ${shown}`, async () => {
+      it(`shows the warning's expiry ${zone ? `for localTimezone "${zone}"` : 'without localTimezone'} as ${shown.source}`, async () => {
         const fixture = createDialogFixture();
         const localTimezone = zone;
         await turn(fixture, { type: 'message', text: 'close my account', localTimezone });
         const offer = await turn(fixture, { type: 'message', text: MAGIC_CODE, localTimezone });
         const warning = await turn(fixture, { ...press(actionData(offer, 'closure.skipExport')), localTimezone });
-        assert.ok(cardJson(warning).includes(`"${shown}"`), cardJson(warning));
+        assert.match(cardJson(warning), shown);
       });
     }
   });

@@ -61,9 +61,41 @@ describe('MainDialog', () => {
       assert.doesNotMatch(cards, /https:\/\/storage\.test\/export\?sig=1/, 'the ready card was sent once, by the poller');
       assert.match(
         textOf(resumed),
-        /Your data export is ready: the download link is in the message I sent you when it finished, and works until 2026-11-30 09:00 UTC/,
+        /Your data export is ready: the download link is in the message I sent you when it finished, and works until Nov 30, 2026, 09:00\sAM UTC/,
       );
       assert.match(cards, /closure\.confirm/);
+    });
+  });
+
+  describe('while the warning waits', () => {
+    it('answers a finished step\'s button by pointing at the warning, never "start again"', async () => {
+      const fixture = createDialogFixture();
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      await turn(fixture, press(actionData(offer, 'closure.skipExport')));
+      const again = textOf(await turn(fixture, press(actionData(offer, 'closure.export'))));
+      assert.match(again, /The warning card is still waiting for your answer/);
+      assert.doesNotMatch(again, /start again/);
+    });
+
+    it('says where the flow is on "status", and that nothing is in progress without one', async () => {
+      const fixture = createDialogFixture();
+      assert.match(textOf(await turn(fixture, 'status')), /Nothing is in progress/);
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      await turn(fixture, press(actionData(offer, 'closure.skipExport')));
+      assert.match(textOf(await turn(fixture, 'Status')), /the warning card is waiting for your decision/);
+    });
+  });
+
+  describe('while an export is being prepared', () => {
+    it('mentions it in "help" and "status" after the export was asked for', async () => {
+      const fixture = createDialogFixture();
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      assert.match(textOf(await turn(fixture, press(actionData(offer, 'closure.export')))), /I've asked for an export/);
+      assert.match(textOf(await turn(fixture, 'help')), /Your data export \(requested .+\) is being prepared/);
+      assert.match(textOf(await turn(fixture, 'status')), /Your data export \(requested .+\) is being prepared/);
     });
   });
 });

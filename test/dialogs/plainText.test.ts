@@ -1,7 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { breakableAddress, isolateText, plainName } from '../../dialogs/plainText';
+import { createRequire } from 'node:module';
+import { breakableAddress, isolateText, plainAddress, plainName } from '../../dialogs/plainText';
 import { actionData, createDialogFixture, KIM, MAGIC_CODE, press, textOf, turn } from './dialogFixture';
 
+/**
+ * Web Chat's Markdown renderer: markdown-it as botframework-webchat itself resolves it (its dependency, not ours;
+ * untyped), so the test holds names to the renderer the page really uses.
+ */
+const fromWebChat = createRequire(require.resolve('botframework-webchat'));
+const MarkdownIt = fromWebChat('markdown-it') as new (options: object) => { renderInline(text: string): string };
 const FSI = '\u2068';
 const PDI = '\u2069';
 
@@ -10,7 +17,7 @@ describe('names in sentences', () => {
     it('escapes inline Markdown so a name cannot become a link, bold text or code', () => {
       assert.equal(
         plainName('[Support](https://evil.example) **urgent** `x`'),
-        `${FSI}\\[Support\\](https://evil.example) \\*\\*urgent\\*\\* \\\`x\\\`${PDI}`,
+        `${FSI}\\[Support\\](https\\://evil\\.example) \\*\\*urgent\\*\\* \\\`x\\\`${PDI}`,
       );
     });
 
@@ -23,14 +30,23 @@ describe('names in sentences', () => {
       assert.equal(isolateText('\u2066a\u2069\u200F'), `${FSI}a${PDI}`);
     });
 
+    it('keeps a URL in a name from becoming a link in Web Chat (markdown-it with linkify, as Web Chat renders)', () => {
+      const md = new MarkdownIt({ html: false, linkify: true, typographer: true });
+      for (const name of ['Evil https://evil.example/login Corp', 'See www.evil.example now'])
+        assert.doesNotMatch(md.renderInline(plainName(name)), /<a /, name);
+      assert.match(md.renderInline('Evil https://evil.example/login Corp'), /<a /, 'unescaped, it would be a link');
+      assert.ok(md.renderInline(plainName('Evil https://evil.example/login Corp')).includes('Evil https://evil.example/login Corp'));
+    });
+
     it('leaves an ordinary address readable', () => {
-      assert.equal(plainName('kim@tailspin.example'), `${FSI}kim@tailspin.example${PDI}`);
+      assert.equal(plainAddress('kim@tailspin.example'), `${FSI}kim@tailspin.example${PDI}`);
     });
   });
 
   describe('breakableAddress', () => {
-    it('lets a long address wrap after @ and after each dot, never inside a word', () => {
-      assert.equal(breakableAddress('kim@tailspin.onmicrosoft.com'), `${FSI}kim@\u200Btailspin.\u200Bonmicrosoft.\u200Bcom${PDI}`);
+    it('adds no invisible character a copied address would carry (the page wraps it: web/webchat.css)', () => {
+      assert.equal(breakableAddress('kim@tailspin.onmicrosoft.com'), `${FSI}kim@tailspin.onmicrosoft.com${PDI}`);
+      assert.doesNotMatch(breakableAddress('kim@tailspin.onmicrosoft.com'), /[\u200B-\u200D\u2060\uFEFF]/);
     });
   });
 
@@ -41,7 +57,7 @@ describe('names in sentences', () => {
       const offer = await turn(fixture, MAGIC_CODE);
       const warning = await turn(fixture, press(actionData(offer, 'closure.skipExport')));
       const runs = JSON.stringify(warning.flatMap((r) => r.attachments ?? []));
-      assert.ok(runs.includes(`"${FSI}kim@\u200Btailspin.\u200Bexample${PDI}"`), 'the address');
+      assert.ok(runs.includes(`"${FSI}kim@tailspin.example${PDI}"`), 'the address');
       assert.ok(runs.includes(`"${FSI}Kim Akers${PDI}"`), 'the display name');
     });
   });
@@ -54,7 +70,7 @@ describe('names in sentences', () => {
       });
       await turn(fixture, 'close my account');
       const text = textOf(await turn(fixture, MAGIC_CODE));
-      assert.ok(text.includes(`**${FSI}\\*\\*Admin\\*\\* \\[reset\\](https://evil.example)${PDI}**`), text);
+      assert.ok(text.includes(`**${FSI}\\*\\*Admin\\*\\* \\[reset\\](https\\://evil\\.example)${PDI}**`), text);
       assert.ok(text.includes(`of **${FSI}Contoso # Official${PDI}**.`), text);
       assert.doesNotMatch(text, /\u202E/);
     });

@@ -17,23 +17,23 @@ import {
 
 const KIM = TEST_SEED.users[0];
 
-/** "2026-12-01 19:04" for `at` in `zone`: how the bot shows a local time (dialogs/messages.ts formatTime). */
-function shownIn(zone: string, at: Date): string {
-  return new Intl.DateTimeFormat('sv-SE', {
+/** "1. Dez. 2026, 19:04" for `at` in `zone` and `language`: the date and time the bot shows before the zone's name. */
+function shownIn(zone: string, at: Date, language: string): string {
+  return new Intl.DateTimeFormat(language, {
     timeZone: zone,
     year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
+    month: 'short',
+    day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
-    hourCycle: 'h23',
   }).format(at);
 }
 
 /** The minutes from `from` to `to`, each as shown in `zone`: the time the bot shows must be one of them. */
-function minutesShown(zone: string, from: Date, to: Date): string[] {
+function minutesShown(zone: string, from: Date, to: Date, language: string): string[] {
   const shown: string[] = [];
-  for (let at = Math.floor(from.getTime() / 60_000) * 60_000; at <= to.getTime(); at += 60_000) shown.push(shownIn(zone, new Date(at)));
+  for (let at = Math.floor(from.getTime() / 60_000) * 60_000; at <= to.getTime(); at += 60_000)
+    shown.push(shownIn(zone, new Date(at), language));
   return shown;
 }
 
@@ -61,10 +61,11 @@ describe("the closed message in the reader's time zone and language", () => {
     const before = new Date();
     const closed = textsOf(await replies({ type: 'message', value: cardActionData(warning, 'closure.confirm') }));
     const after = new Date();
-    const at = /wurde geschlossen\..*?(\d{4}-\d\d-\d\d \d\d:\d\d) \(Zeitzone Asia\/Tokyo\)/.exec(closed)?.[1];
+    // The zone by its German name (CLDR), never its IANA id.
+    const at = /wurde geschlossen\..*?(\d{1,2}\. \S+ \d{4}, \d\d:\d\d) Japanische Normalzeit/.exec(closed)?.[1];
     assert.ok(at, closed);
-    assert.ok(minutesShown('Asia/Tokyo', before, after).includes(at), `${at} is Tokyo time now`);
-    assert.doesNotMatch(closed, /UTC/);
+    assert.ok(minutesShown('Asia/Tokyo', before, after, 'de').includes(at), `${at} is Tokyo time now`);
+    assert.doesNotMatch(closed, /UTC|Asia\/Tokyo/);
   });
 
   it('told later by the reconciler: French and "America/Sao_Paulo", as kept with the request’s conversation', async () => {
@@ -100,10 +101,10 @@ describe("the closed message in the reader's time zone and language", () => {
       .map((r) => String(r.activity.text))
       .filter((text) => /maintenant fermé/.test(text));
     assert.equal(told.length, 1, JSON.stringify(harness.connector.received.map((r) => r.activity.text)));
-    const at = /fermé le (\d{4}-\d\d-\d\d \d\d:\d\d) \(heure America\/Sao_Paulo\)/.exec(told[0])?.[1];
+    const at = /fermé le (\d{1,2} \S+ \d{4}, \d\d:\d\d) heure normale de Brasilia/.exec(told[0])?.[1];
     assert.ok(at, told[0]);
-    assert.ok(minutesShown('America/Sao_Paulo', before, after).includes(at), `${at} is São Paulo time now`);
-    assert.doesNotMatch(told[0], /UTC/);
+    assert.ok(minutesShown('America/Sao_Paulo', before, after, 'fr').includes(at), `${at} is São Paulo time now`);
+    assert.doesNotMatch(told[0], /UTC|America\/Sao_Paulo/);
   });
 });
 
@@ -126,11 +127,11 @@ describe("the Teams card's closing time in the reader's time zone", () => {
   const facts = (zone?: string) => JSON.stringify(inLanguageOf('ja-JP', () => finalCard(closed, new Date('2026-03-01T12:00:00Z'), zone)));
 
   it('shows it in the zone given (Tokyo is UTC+9), in the language of the turn', () => {
-    assert.match(facts('Asia/Tokyo'), /2026-03-01 20:58/);
-    assert.match(facts('Asia/Tokyo'), /閉鎖日時.*Asia\/Tokyo の時刻/);
+    assert.match(facts('Asia/Tokyo'), /閉鎖日時.*2026年3月1日 20:58 日本標準時/);
+    assert.doesNotMatch(facts('Asia/Tokyo'), /Asia\/Tokyo/);
   });
 
   it('falls back to UTC, said as such, without a zone', () => {
-    assert.match(facts(), /2026-03-01 11:58 \(UTC\)/);
+    assert.match(facts(), /2026年3月1日 11:58 UTC/);
   });
 });

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { renderCard } from '../../cards/renderCard';
-import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests, t, type Language } from '../../locales/i18n';
+import { formatSize, formatTime, Messages } from '../../dialogs/messages';
+import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests, type Language } from '../../locales/i18n';
 import { renderPortalPage, type PortalProblem } from '../../sandbox/portalPage';
 import { renderSignInPage, type SignInProblem } from '../../sandbox/signInPage';
 import { CARD_NAMES, createCardData } from '../cards/cardData';
@@ -61,7 +62,9 @@ function untranslated(text: string): string[] {
   rest = rest
     .replace(/\u2068[^\u2069]*\u2069/g, ' ')
     .replace(/`[^`]*`/g, ' ')
-    .replace(/https?:\/\/\S+/g, ' ');
+    .replace(/https?:\/\/\S+/g, ' ')
+    // Times as Intl writes them for a language Intl does not know (the pseudo-language formats as English).
+    .replace(/\b[A-Z][a-z]{2} \d{1,2}, \d{4}, \d\d:\d\d\s[AP]M UTC\b/g, ' ');
   return rest.match(/[A-Za-z]{2,}/g) ?? [];
 }
 
@@ -133,6 +136,35 @@ describe('languages (locales/)', () => {
     });
   }
 
+  describe("sizes and times in the reader's language (Intl)", () => {
+    it("writes sizes with the language's decimal mark and units", () => {
+      assert.equal(
+        inLanguageOf('de', () => formatSize(1.5 * 1024 * 1024)),
+        '1,5 MB',
+      );
+      assert.equal(
+        inLanguageOf('en', () => formatSize(1.5 * 1024 * 1024)),
+        '1.5 MB',
+      );
+      // French puts a no-break space before the unit.
+      assert.match(
+        inLanguageOf('fr', () => formatSize(1536)),
+        /^1,5\sko$/,
+      );
+    });
+
+    it('names the zone in the language instead of its IANA id, and says UTC without one', () => {
+      const at = new Date('2026-12-01T15:01:00Z');
+      const german = inLanguageOf('de', () => formatTime(at, 'America/New_York'));
+      assert.match(german, /Nordamerikanische Ostküsten-Normalzeit/);
+      assert.doesNotMatch(german, /America\/New_York/);
+      assert.match(
+        inLanguageOf('ja', () => formatTime(at)),
+        /2026年12月1日 15:01 UTC/,
+      );
+    });
+  });
+
   describe('choosing the language from the activity locale', () => {
     for (const [locale, expected] of [
       ['de-DE', 'de'],
@@ -171,13 +203,13 @@ describe('languages (locales/)', () => {
         const cancelled = await say(taught(language, 'signInWaiting'));
         assert.equal(
           cancelled.map((r) => r.text).join(' '),
-          inLanguageOf(language, () => t('cancelled')),
+          inLanguageOf(language, () => Messages.cancelled),
           `"${taught(language, 'signInWaiting')}" cancels`,
         );
         const signedOut = await say(taught(language, 'signOutOffer'));
         assert.equal(
           signedOut.map((r) => r.text).join(' '),
-          inLanguageOf(language, () => t('signedOut')),
+          inLanguageOf(language, () => Messages.signedOut(false)),
           `"${taught(language, 'signOutOffer')}" signs out`,
         );
       });

@@ -19,6 +19,8 @@ describe('the privacy and terms pages', () => {
     harness = await startHarness({
       CLOSURE_CONFIRMATION_TTL_SECONDS: '900',
       EXPORT_LINK_TTL_HOURS: '48',
+      PUBLISHER_NAME: 'Fabrikam <Volunteers>',
+      PUBLISHER_CONTACT: 'privacy@fabrikam.example',
       CONVERSATION_STATE_TTL_DAYS: '5',
       CLOSED_RECORD_RETENTION_DAYS: '21',
       AUDIT_RETENTION_DAYS: '730',
@@ -29,7 +31,11 @@ describe('the privacy and terms pages', () => {
   });
 
   it('serves the pages the Teams manifest links to, at the paths it names', async () => {
-    const manifest = fillManifest(TEMPLATE, { botId: '3f1e6c2a-9b7d-4e58-a0c1-2d4b6f8e0a13', botDomain: 'closure-bot.azurewebsites.net' });
+    const manifest = fillManifest(TEMPLATE, {
+      botId: '3f1e6c2a-9b7d-4e58-a0c1-2d4b6f8e0a13',
+      botDomain: 'closure-bot.azurewebsites.net',
+      publisher: { name: 'Fabrikam Volunteers', websiteUrl: 'https://fabrikam.example/' },
+    });
     const developer = manifest.developer as { privacyUrl: string; termsOfUseUrl: string };
     for (const url of [developer.privacyUrl, developer.termsOfUseUrl]) {
       const response = await fetch(`${harness.bot.url}${new URL(url).pathname}`);
@@ -46,6 +52,9 @@ describe('the privacy and terms pages', () => {
     assert.match(text, /audit trail/);
     assert.match(text, /valid for 15 minutes/);
     assert.match(text, /Whom to ask/);
+    // Escaped as HTML: a name cannot add markup to the page.
+    assert.match(text, /Fabrikam &#60;Volunteers&#62;, the organization that runs this bot, answers questions/);
+    assert.match(text, /Contact: privacy@fabrikam\.example/);
     assert.doesNotMatch(text, /\$\{|undefined|NaN/);
   });
 

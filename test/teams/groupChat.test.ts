@@ -25,6 +25,7 @@ const KIM = TEST_SEED.users[0];
 const BOT_NAME = 'Account Closure Bot';
 /** How Teams writes a mention of the bot in a group chat or channel message: in the text and as an entity. */
 const AT_BOT = `<at>${BOT_NAME}</at>`;
+const ANSWERED_PRIVATELY = "I've answered you in our 1:1 chat, so nothing personal is shown here.";
 const MENTION = { type: 'mention', text: AT_BOT, mentioned: { id: BOT_TEAMS_ID, name: BOT_NAME } };
 
 /** A message with the bot mentioned, as Teams sends `@Account Closure Bot cancel`. */
@@ -133,15 +134,22 @@ describe('Teams group chats and channels', () => {
   });
 
   describe('mentions', () => {
-    it('understands "@bot help" and "@bot cancel" in a group chat', async () => {
+    it('answers "@bot help" and "@bot cancel" of someone with no flow in their 1:1 chat, and the group only hears where', async () => {
       const mark = harness.connector.received.length;
 
       await mentioning(kimInGroup, 'help');
       await mentioning(kimInGroup, 'cancel');
 
-      const texts = textsIn(since(harness.connector, mark));
-      assert.match(texts, /I help members of unmanaged/);
-      assert.match(texts, /There's nothing to cancel/);
+      const privateChat = harness.connector.createdConversations.at(-1);
+      assert.ok(privateChat, 'the 1:1 chat was opened');
+      const privately = textsIn(inConversation(since(harness.connector, mark), privateChat.id));
+      assert.match(privately, /I help members of unmanaged/);
+      assert.match(privately, /There's nothing to cancel/);
+      const toGroup = inConversation(since(harness.connector, mark), group.id);
+      assert.deepEqual(
+        toGroup.map((entry) => entry.activity.text),
+        [ANSWERED_PRIVATELY, ANSWERED_PRIVATELY],
+      );
       assert.equal(attachmentsIn(since(harness.connector, mark)).length, 0, 'no welcome card for a command it did not read');
     });
 
@@ -153,6 +161,77 @@ describe('Teams group chats and channels', () => {
       await mentioning(kim, 'cancel');
 
       assert.match(textsIn(since(harness.connector, beforeCancel)), /^Cancelled\. Nothing has been closed\./);
+    });
+  });
+
+  describe("commands in the group act on the person's flow in their 1:1 chat", () => {
+    /** Kim asks in the group, signs in 1:1 (SSO) and, unless `at` is 'signIn', goes on to the export offer or the warning. */
+    async function flowAt(at: 'signIn' | 'exportOffer' | 'warning'): Promise<{ privateChat: TeamsConversation; kim: TeamsClient }> {
+      const { mark, privateChat, kim } = await askInGroup();
+      if (at === 'signIn') return { privateChat, kim };
+      const card = oauthCardIn(harness.connector, mark);
+      await kim.invoke(
+        'signin/tokenExchange',
+        exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)),
+      );
+      if (at === 'warning') await kim.submits({ action: 'closure.skipExport' });
+      return { privateChat, kim };
+    }
+
+    for (const at of ['signIn', 'exportOffer', 'warning'] as const) {
+      it(`cancels the live flow (at ${at}) on "@bot cancel" in the group, says so 1:1, and tells the group nothing personal`, async () => {
+        const { privateChat, kim } = await flowAt(at);
+        const mark = harness.connector.received.length;
+
+        assert.equal((await mentioning(kimInGroup, 'cancel')).status, 200);
+
+        const privately = textsIn(inConversation(since(harness.connector, mark), privateChat.id));
+        assert.match(privately, /(^|\n)Cancelled\. Nothing has been closed\. To close a different account, sign in to Teams/);
+        assert.doesNotMatch(privately, /nothing to cancel|Say \*\*sign out\*\*/);
+        const toGroup = inConversation(since(harness.connector, mark), group.id);
+        assert.deepEqual(
+          toGroup.map((entry) => entry.activity.text),
+          [ANSWERED_PRIVATELY],
+        );
+        // The flow has ended: help in the 1:1 chat now says how to start.
+        const afterCancel = harness.connector.received.length;
+        await kim.sends({ type: 'message', text: 'help' });
+        assert.match(textsIn(since(harness.connector, afterCancel)), /Say \*\*close my account\*\* to start/);
+      });
+    }
+
+    it('describes the step in the 1:1 chat on "@bot help" and "@bot status" during the warning, without "sign out to use a different account"', async () => {
+      const { privateChat } = await flowAt('warning');
+      const mark = harness.connector.received.length;
+
+      await mentioning(kimInGroup, 'help');
+      await mentioning(kimInGroup, 'status');
+
+      const privately = textsIn(inConversation(since(harness.connector, mark), privateChat.id));
+      assert.match(privately, /the warning card is waiting for your decision/);
+      assert.doesNotMatch(privately, /Say \*\*close my account\*\* to start|different account|start again/);
+      const toGroup = JSON.stringify(inConversation(since(harness.connector, mark), group.id));
+      assert.ok(!toGroup.includes(KIM.upn) && !/warning/i.test(toGroup), toGroup);
+    });
+
+    it('answers a refused press with a plain note (no Markdown marks), as Teams shows it', async () => {
+      const { mark, privateChat, kim } = await askInGroup();
+      const card = oauthCardIn(harness.connector, mark);
+      await kim.invoke(
+        'signin/tokenExchange',
+        exchangeValue(card, await ssoTokenFor(harness.bot.sandbox!.loginBaseUrl, KIM.upn, KIM.password)),
+      );
+      const beforeWarning = harness.connector.received.length;
+      await kim.submits({ action: 'closure.skipExport' });
+      const warning = warningMessageIn(since(harness.connector, beforeWarning));
+      await mentioning(kimInGroup, 'cancel');
+      assert.ok(privateChat.id);
+
+      const answer = await kim.executes(warning.activityId, 'closure.confirm', decisionsOn(warning.content).confirm);
+
+      const note = String((answer.body as { value: unknown }).value);
+      assert.match(note, /cancelled/);
+      assert.doesNotMatch(note, /\*\*|`/);
     });
   });
 

@@ -104,7 +104,7 @@ describe('Teams Universal Actions on the warning card', () => {
       const update = await arrival(harness.connector, isUpdateOf(warning.activityId, /Account closed/));
       assert.match(
         cardText(attachmentsIn([update])[0].content),
-        new RegExp(`Closed:\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC.*Request ID:\\s+${warning.confirm.requestId}`),
+        new RegExp(`Closed:\\s+\\w{3} \\d{1,2}, \\d{4}, \\d\\d:\\d\\d\\s[AP]M UTC.*Request ID:\\s+${warning.confirm.requestId}`),
       );
       assert.deepEqual(actionsOf(attachmentsIn([update])[0].content), []);
       assert.equal(update.path, `/v3/conversations/${encodeURIComponent(chat.id)}/activities/${warning.activityId}`);

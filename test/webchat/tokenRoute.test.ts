@@ -1,56 +1,7 @@
 import { strict as assert } from 'node:assert';
-import restify from 'restify';
-import { startServer } from '../../server/lifecycle';
-import { directLineOrigins, registerWebChatRoutes, type WebChatRoutesOptions } from '../../server/webchatRoutes';
-import { createHttpClient } from '../../services/http/httpClient';
-import { createLogger, type LogRecord } from '../../services/logger';
-import { DirectLineTokenExchange } from '../../services/webchat/directLineTokenSource';
+import { directLineOrigins } from '../../server/webchatRoutes';
 import { FAKE_ISSUED_TOKEN as ISSUED, startFakeDirectLine, type FakeDirectLine } from './fakeDirectLine';
-
-const SECRET = 'dl-secret-Zq9XwVv7TtRr5';
-
-interface TestServer {
-  readonly url: string;
-  readonly logs: LogRecord[];
-  token(headers?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string; body: Record<string, unknown> }>;
-  stop(): Promise<void>;
-}
-
-/** The web chat routes on a restify server set up as server/createServer.ts does, with a recording logger. */
-async function startWebChat(directLine: FakeDirectLine | undefined, options: Partial<WebChatRoutesOptions> = {}): Promise<TestServer> {
-  const logs: LogRecord[] = [];
-  const logger = createLogger('test', (record) => logs.push(record), 'debug');
-  const http = createHttpClient({
-    logger: logger.child('http'),
-    timeoutMs: 5_000,
-    retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
-  });
-  const server = restify.createServer({ handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ mapParams: false, rejectUnknown: true }));
-  registerWebChatRoutes(server, {
-    tokenSource: directLine
-      ? new DirectLineTokenExchange({ http, baseUrl: directLine.url, secret: SECRET, logger: logger.child('directline') })
-      : undefined,
-    allowedOrigins: ['https://www.example.org'],
-    logger: logger.child('webchat'),
-    ...options,
-  });
-  const listening = await startServer(server, { port: 0, host: '127.0.0.1', graceMs: 1_000, logger });
-  return {
-    url: listening.url,
-    logs,
-    async token(headers = { origin: listening.url }) {
-      const response = await fetch(`${listening.url}/api/webchat/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: '{}',
-      });
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, text, body: JSON.parse(text) as Record<string, unknown> };
-    },
-    stop: () => listening.stop(),
-  };
-}
+import { SECRET, startWebChat, type TestServer } from './webChatServer';
 
 describe('POST /api/webchat/token', () => {
   let directLine: FakeDirectLine;
@@ -185,11 +136,12 @@ describe('POST /api/webchat/token', () => {
   });
 
   describe('without a Direct Line secret', () => {
-    it('answers 503 with a message that names the missing setting', async () => {
+    it("answers 503 in the visitor's language, and names the missing setting in the log", async () => {
       web = await startWebChat(undefined);
-      const { status, body } = await web.token();
+      const { status, body } = await web.token({ origin: web.url, 'accept-language': 'de-DE,de;q=0.9' });
       assert.equal(status, 503);
-      assert.match(String((body.error as { message: string }).message), /DIRECT_LINE_SECRET/);
+      assert.match(String((body.error as { message: string }).message), /Web-Chat ist auf diesem Server noch nicht eingerichtet/);
+      assert.ok(web.logs.some((record) => /DIRECT_LINE_SECRET/.test(record.message)));
     });
   });
 });
