@@ -20,7 +20,7 @@ export interface ReadinessOptions {
 export interface ReadinessReport {
   readonly ready: boolean;
   /** Each part: `ok`, or `not ready` (the reason goes to the log only: no hosts, keys or messages in the body). */
-  readonly parts: Readonly<Record<string, 'ok' | 'not ready'>>;
+  readonly parts: Readonly<Record<string, 'ok' | 'notReady'>>;
   readonly checkedAt: string;
 }
 
@@ -49,7 +49,7 @@ export class Readiness {
     server.get('/readyz', async (_req: Request, res: Response) => {
       const report = await this.check();
       res.setHeader('cache-control', 'no-store');
-      res.send(report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', parts: report.parts });
+      res.send(report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'notReady', parts: report.parts });
     });
   }
 
@@ -59,7 +59,7 @@ export class Readiness {
     return { ready: results.every(([, state]) => state === 'ok'), parts, checkedAt: this.options.clock().toISOString() };
   }
 
-  private async probeOne(part: ReadinessPart): Promise<'ok' | 'not ready'> {
+  private async probeOne(part: ReadinessPart): Promise<'ok' | 'notReady'> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
@@ -68,8 +68,8 @@ export class Readiness {
       await Promise.race([part.probe(), timeout]);
       return 'ok';
     } catch (error) {
-      this.options.logger.warn('not ready', { part: part.name, error });
-      return 'not ready';
+      this.options.logger.warn('a readiness probe failed', { part: part.name, error });
+      return 'notReady';
     } finally {
       clearTimeout(timer);
     }

@@ -70,7 +70,7 @@ describe('storage that heals (STORAGE=blob behind a proxy that refuses, then ans
       const during = await user.says('hello');
       assert.match(during[0]?.text ?? '', TURN_FAILED);
       const notReady = await readyzUntil(harness.bot.url, 503);
-      assert.deepEqual(notReady, { status: 503, body: { status: 'not ready', parts: { storage: 'not ready', settings: 'ok' } } });
+      assert.deepEqual(notReady, { status: 503, body: { status: 'notReady', parts: { storage: 'notReady', settings: 'ok' } } });
       const health = await fetch(`${harness.bot.url}/healthz`);
       assert.equal(health.status, 200, '/healthz stays liveness');
 

@@ -49,7 +49,7 @@ describe('/readyz (server/readiness.ts)', () => {
       const down = await fetch(url);
       assert.equal(down.status, 503);
       const text = await down.text();
-      assert.deepEqual(JSON.parse(text), { status: 'not ready', parts: { storage: 'not ready', settings: 'ok' } });
+      assert.deepEqual(JSON.parse(text), { status: 'notReady', parts: { storage: 'notReady', settings: 'ok' } });
       assert.doesNotMatch(text, /10\.0\.0\.4|ECONNREFUSED/, 'the reason stays in the log');
     } finally {
       server.close();
@@ -72,7 +72,7 @@ describe('/readyz (server/readiness.ts)', () => {
     const log = createRecordingLogger();
     const report = await createReadiness({ DIRECT_LINE_SECRET: REFERENCE, MicrosoftAppPassword: 'fine' }, log).check();
     assert.equal(report.ready, false);
-    assert.deepEqual(report.parts, { storage: 'ok', settings: 'not ready' });
+    assert.deepEqual(report.parts, { storage: 'ok', settings: 'notReady' });
     const logged = JSON.stringify(
       log.records.map((record) => ({
         message: record.message,
