@@ -338,7 +338,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
         // A Teams press answered before its closing ran starts that work when its request ends: wait for it too.
         await listening.stop(() => Promise.all([bot.idle(), timers?.idle()]));
         await standIn?.stop();
-        telemetry?.flush();
+        await telemetry?.flush();
         logger.info('stopped');
       })();
       return stopping;
