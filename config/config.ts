@@ -1,4 +1,5 @@
 import { redactUrl } from '../services/http/httpError';
+import { deploymentRefusals, unresolvedKeyVaultReferences } from './startupRefusals';
 import { SETTINGS, type SettingName } from './settings';
 
 /** The bot's settings, parsed once at start-up. Every field's default lives in `settings.ts`. */
@@ -87,6 +88,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Parses the environment into a `BotConfig`, collecting every problem before failing. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): BotConfig {
+  // Alone: every other line about such a setting would only be a consequence of the literal reference text.
+  const unresolved = unresolvedKeyVaultReferences(env);
+  if (unresolved.length > 0) throw new ConfigError(unresolved);
   const problems: string[] = [];
   const known = new Set<string>(SETTINGS.map((s) => s.name));
   const get = (name: SettingName): string => {
@@ -216,6 +220,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       exportDelayMs: integer('SANDBOX_EXPORT_DELAY_MS', 0, 86_400_000),
     },
   };
+  problems.push(
+    ...deploymentRefusals({
+      directory: directoryKind,
+      botIdentityGiven: Boolean(get('MicrosoftAppType') || get('MicrosoftAppId')),
+      port: config.port,
+      embeddedSandboxPort: directoryKind === 'sandbox' && !sandboxUrl ? config.sandbox.port : undefined,
+    }),
+  );
   if (directoryKind === 'graph' && config.closure.kind === 'graph' && !exportStorageLocation) {
     problems.push('EXPORT_STORAGE_LOCATION is required with DIRECTORY=graph (Graph writes exports into that container).');
   }

@@ -167,7 +167,14 @@ describe('the production build (node dist/index.js)', function () {
   });
 
   it('with DIRECTORY=graph starts and answers /healthz (the app credential module, loaded on first use, is in the bundle)', async () => {
-    const bot = await startBuilt('graph', { DIRECTORY: 'graph', STORAGE: 'file', AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64') });
+    const bot = await startBuilt('graph', {
+      DIRECTORY: 'graph',
+      MicrosoftAppType: 'UserAssignedMSI',
+      MicrosoftAppId: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9',
+      MicrosoftAppTenantId: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+      STORAGE: 'file',
+      AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64'),
+    });
     assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
     bot.kill('SIGTERM');
     assert.equal((await bot.waitForExit()).code, 0, bot.output());
