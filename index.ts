@@ -372,6 +372,8 @@ function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFramewor
       oauthUrl: config.oauthUrl,
       loginBaseUrl,
       singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined,
+      channelOpenIdMetadataUrl: config.channelAuth.openIdMetadataUrl,
+      channelTokenIssuer: config.channelAuth.tokenIssuer,
     }),
   });
 }

@@ -13,6 +13,8 @@ export interface BotConfig {
   readonly connectionName: string;
   /** Bot Framework token service URL; undefined = the SDK's default. */
   readonly oauthUrl?: string;
+  /** Where the channels' token signing keys and issuer are; undefined = the SDK's defaults (public cloud). */
+  readonly channelAuth: { readonly openIdMetadataUrl?: string; readonly tokenIssuer?: string };
   readonly directory: { readonly kind: 'sandbox' } | GraphDirectoryConfig;
   readonly closure: {
     /** `portal` unless `graph` is chosen; `graph` is the default only with DIRECTORY=sandbox. */
@@ -180,6 +182,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     connectionName: required('connectionName', 'to sign users in'),
     directory,
     oauthUrl: url('OAUTH_URL', false),
+    channelAuth: {
+      openIdMetadataUrl: url('ToBotFromChannelOpenIdMetadataUrl', false),
+      tokenIssuer: get('ToBotFromChannelTokenIssuer') || undefined,
+    },
     closure: {
       // Microsoft documents no Graph route that closes an account in an unmanaged tenant (nobody there can consent),
       // so in Azure the honest default is the hand-off; the sandbox plays a directory where the bot holds the rights.
@@ -309,6 +315,7 @@ export function summarizeConfig(config: BotConfig): Record<string, unknown> {
         : { kind: 'sandbox', shared: config.sandbox.url ? redactUrl(config.sandbox.url) : undefined },
     closure: config.closure.kind,
     oauthUrl: config.oauthUrl ? redactUrl(config.oauthUrl) : 'SDK default',
+    channelOpenIdMetadata: config.channelAuth.openIdMetadataUrl ? redactUrl(config.channelAuth.openIdMetadataUrl) : 'SDK default',
     storage:
       config.storage.kind === 'blob'
         ? {
