@@ -14,8 +14,8 @@ export interface IngestionStandIn {
   readonly envelopes: Envelope[];
   /** A connection string pointing the SDK here. */
   readonly connectionString: string;
-  /** Resolves once an envelope whose baseData.name is `name` arrived, or rejects after `timeoutMs`. */
-  waitForEvent(name: string, timeoutMs?: number): Promise<void>;
+  /** Resolves once an envelope whose baseData.name is `name` arrived (at index `since` or later), or rejects after `timeoutMs`. */
+  waitForEvent(name: string, timeoutMs?: number, since?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,14 +48,14 @@ export async function startIngestionStandIn(): Promise<IngestionStandIn> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const has = (name: string) => envelopes.some((envelope) => envelope.data?.baseData?.name === name);
+  const has = (name: string, since: number) => envelopes.slice(since).some((envelope) => envelope.data?.baseData?.name === name);
   return {
     url,
     envelopes,
     connectionString: `InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=${url}`,
-    async waitForEvent(name, timeoutMs = 30_000) {
+    async waitForEvent(name, timeoutMs = 30_000, since = 0) {
       const deadline = Date.now() + timeoutMs;
-      while (!has(name)) {
+      while (!has(name, since)) {
         const left = deadline - Date.now();
         if (left <= 0) {
           const seen = [...new Set(envelopes.map((envelope) => envelope.data?.baseData?.name ?? envelope.name))];
