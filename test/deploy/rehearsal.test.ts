@@ -238,16 +238,23 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
         it(
           combination.closureMode === 'portal'
             ? 'walks the hand-off: sign-in, eligibility, export offer, warning, continue, hand-off, closed on the page, verified'
-            : 'walks the Graph closure up to its warning: sign-in, eligibility, export offer, warning',
+            : "walks to the Graph closure, which the identity's own-tenant token turns into the hand-off, then closed on the page, verified",
           async () => {
             const user = channelUser(bot.url, appId, connector.url, issuer);
             const signIn = await submitSignInPage(signInLinkOf(await user.says('close my account')), person.upn, person.password);
             const offer = await user.says(magicCodeOf(signIn));
             cardActionData(offer, 'closure.export');
             const warning = await user.presses(cardActionData(offer, 'closure.skipExport'));
-            const confirm = cardActionData(warning, 'closure.confirm');
-            if (combination.closureMode !== 'portal') return;
-            const handOff = await user.presses(confirm);
+            const handOff = await user.presses(cardActionData(warning, 'closure.confirm'));
+            if (combination.closureMode === 'graph') {
+              // A managed identity gets tokens in its own tenant only; the unmanaged organization's account is not there.
+              // Graph's resource is GRAPH_BASE_URL's origin (services/credentials/tokenProvider.ts graphScopeFor).
+              const graph = new URL(sandbox.graphBaseUrl).origin;
+              assert.ok(
+                msi.requests.some((r) => r.resource === graph && r.clientId === identityClientId),
+                'an app token for Graph',
+              );
+            }
             const check = cardActionData(handOff, 'closure.checkHandOff');
             assert.ok(JSON.stringify(handOff).includes(sandbox.portalUrl), 'the hand-off links to the "My data requests" page');
             const portal = await openPortal(sandbox.portalUrl);
