@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
 import { AppError, isAppError } from '../../services/errors';
-import { silentLogger, type Logger } from '../../services/logger';
+import type { Logger } from '../../services/logger';
 import { FileRecordStore } from '../../services/storage/fileRecordStore';
 
 export interface FileStorageOptions {
@@ -28,7 +28,7 @@ export class FileStorage implements Storage {
   private readonly records: FileRecordStore<StoredItem>;
 
   constructor(options: FileStorageOptions) {
-    this.records = new FileRecordStore<StoredItem>({ dir: options.dir, logger: (options.logger ?? silentLogger).child('bot:fileStorage') });
+    this.records = new FileRecordStore<StoredItem>({ dir: options.dir, logger: options.logger });
   }
 
   async read(keys: string[]): Promise<StoreItems> {
