@@ -73,6 +73,8 @@ export class CloseAccountDialog extends ComponentDialog {
   }
 
   private async signInStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    // The funnel's first stage (docs/operations.md): the audit starts at sign-in, so a start is counted from this line.
+    this.services.logger.info('closure flow started', { channelId: step.context.activity.channelId });
     await this.setProgress(step.context, { step: 'signIn' });
     return step.beginDialog(SIGN_IN_PROMPT);
   }

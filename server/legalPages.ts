@@ -1,4 +1,5 @@
 import type { Next, Request, Response, Server } from 'restify';
+import { t } from '../locales/i18n';
 
 /**
  * `/privacy` and `/terms`: the pages the Teams manifest names (`developer.privacyUrl`, `developer.termsOfUseUrl`,
@@ -11,6 +12,12 @@ export interface LegalPagesOptions {
   readonly confirmationTtlSeconds: number;
   /** EXPORT_LINK_TTL_HOURS: how long a download link works. */
   readonly exportLinkTtlHours: number;
+  /** CONVERSATION_STATE_TTL_DAYS: idle conversation state is deleted after this. */
+  readonly conversationStateTtlDays: number;
+  /** CLOSED_RECORD_RETENTION_DAYS: ended closure requests and export jobs are deleted after this. */
+  readonly closedRecordRetentionDays: number;
+  /** AUDIT_RETENTION_DAYS: the audit trail's retention, which the Azure templates' immutability and lifecycle enforce. */
+  readonly auditRetentionDays: number;
 }
 
 export function registerLegalPages(server: Server, options: LegalPagesOptions): void {
@@ -51,7 +58,25 @@ ${body}
 `;
 }
 
-function privacyPage({ confirmationTtlSeconds, exportLinkTtlHours }: LegalPagesOptions): string {
+/** Each retention period, from the settings that enforce it (locales: privacyRetention.*). */
+function retentionSection(options: LegalPagesOptions): string {
+  const items = [
+    t('privacyRetention.conversation', { days: options.conversationStateTtlDays }),
+    t('privacyRetention.request', { days: options.closedRecordRetentionDays }),
+    t('privacyRetention.audit', { days: options.auditRetentionDays }),
+  ];
+  return `<h2>${escapeHtml(t('privacyRetention.heading'))}</h2>
+<ul>
+${items.map((item) => `  <li>${escapeHtml(item)}</li>`).join('\n')}
+</ul>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function privacyPage(options: LegalPagesOptions): string {
+  const { confirmationTtlSeconds, exportLinkTtlHours } = options;
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
   return page(
     'Privacy',
@@ -77,6 +102,8 @@ their own account. This page says what the bot keeps about you, for how long, an
     sign-in name. It keeps no name, no address, no message text and never a token or password, and it outlives
     the account: it is the proof of what was done and that you confirmed it.</li>
 </ul>
+
+${retentionSection(options)}
 
 <h2>What the bot does not keep</h2>
 <ul>

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { strict as assert } from 'node:assert';
 import { redactTelemetryUrls } from '../../bot/telemetry';
 import { signInThroughChat, startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
@@ -16,7 +17,9 @@ describe('Application Insights telemetry', () => {
     after(async () => {
       await ingestion.stop();
       // The SDK patches node's http process-wide once started; the suites after this one must not carry it.
-      (await import('applicationinsights')).dispose();
+      // The copy botbuilder-applicationinsights loaded (2.x), not the top-level one another package brings (3.x).
+      const fromBotbuilder = createRequire(require.resolve('botbuilder-applicationinsights'));
+      (fromBotbuilder('applicationinsights') as { dispose(): void }).dispose();
     });
 
     it("sends the bot's activity events, with no message text, name, address or token in any of them", async () => {

@@ -16,7 +16,13 @@ function visibleText(html: string): string {
 describe('the privacy and terms pages', () => {
   let harness: BotHarness;
   before(async () => {
-    harness = await startHarness({ CLOSURE_CONFIRMATION_TTL_SECONDS: '900', EXPORT_LINK_TTL_HOURS: '48' });
+    harness = await startHarness({
+      CLOSURE_CONFIRMATION_TTL_SECONDS: '900',
+      EXPORT_LINK_TTL_HOURS: '48',
+      CONVERSATION_STATE_TTL_DAYS: '5',
+      CLOSED_RECORD_RETENTION_DAYS: '21',
+      AUDIT_RETENTION_DAYS: '730',
+    });
   });
   after(async () => {
     await harness.stop();
@@ -43,6 +49,15 @@ describe('the privacy and terms pages', () => {
     assert.match(text, /deleted when your account is closed/);
     assert.match(text, /Whom to ask/);
     assert.doesNotMatch(text, /\$\{|undefined|NaN/);
+  });
+
+  it('states each retention period from the settings that enforce it', async () => {
+    const text = visibleText(await (await fetch(`${harness.bot.url}/privacy`)).text());
+
+    assert.match(text, /How long each thing is kept/);
+    assert.match(text, /after 5 days without a message/);
+    assert.match(text, /deleted 21 days after they end/);
+    assert.match(text, /The audit trail: kept for 730 days, then deleted/);
   });
 
   it('states in the terms that closing cannot be undone and needs the Yes on the warning', async () => {
