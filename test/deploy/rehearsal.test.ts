@@ -21,8 +21,8 @@ import {
   type ChannelIssuer,
   type ManagedIdentityEndpoint,
 } from './azureStandIns';
-import { blobRequest, channelUser } from './rehearsalSupport';
-import { deployedAppSettings } from './templateAppSettings';
+import { blobRequest, channelUser, loopbackHosts } from './rehearsalSupport';
+import { deployTemplate } from './templateAppSettings';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -30,11 +30,12 @@ const TENANT_ID = '3f1c9a52-2d6e-4b7a-9c1e-5a8b7d6c4e21';
 const UNMANAGED_TENANT = '7d2f4b18-9a3c-4e51-8b6d-0c1e2f3a4b5c';
 const SINGLE_TENANT_APP_ID = '4b6d8f10-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
 const APP_PASSWORD_SECRET = 'https://rehearsal-kv.vault.azure.net/secrets/bot-app-password';
+/** Each bot identity with each closure mode; the regions spread over them (their hosts all lead to the stand-ins). */
 const COMBINATIONS = [
-  { appType: 'UserAssignedMSI', closureMode: 'portal' },
-  { appType: 'UserAssignedMSI', closureMode: 'graph' },
-  { appType: 'SingleTenant', closureMode: 'portal' },
-  { appType: 'SingleTenant', closureMode: 'graph' },
+  { appType: 'UserAssignedMSI', closureMode: 'portal', botRegion: 'global' },
+  { appType: 'UserAssignedMSI', closureMode: 'graph', botRegion: 'europe' },
+  { appType: 'SingleTenant', closureMode: 'portal', botRegion: 'india' },
+  { appType: 'SingleTenant', closureMode: 'graph', botRegion: 'global' },
 ] as const;
 const PEOPLE = COMBINATIONS.map((_combination, index) => ({
   id: `0e5a${index}c2d-1b3f-4a6e-9d8c-7f6e5d4c3b2a`,
@@ -43,21 +44,6 @@ const PEOPLE = COMBINATIONS.map((_combination, index) => ({
   password: `Rehearsal-${index}-Passw0rd!`,
   tenantId: UNMANAGED_TENANT,
 }));
-
-/**
- * Azure's public hosts, each pointed at its loopback stand-in. None may be an app setting of the templates: the
- * rehearsal adds what App Service adds and what Azure's defaults would be, and never overrides the template.
- */
-function loopbackHosts(sandbox: Sandbox, issuer: ChannelIssuer): Record<string, string> {
-  return {
-    GRAPH_BASE_URL: sandbox.graphBaseUrl,
-    LOGIN_BASE_URL: sandbox.loginBaseUrl,
-    CLOSURE_PORTAL_URL: sandbox.portalUrl,
-    DIRECT_LINE_BASE_URL: sandbox.directLine.baseUrl,
-    ToBotFromChannelOpenIdMetadataUrl: issuer.openIdMetadataUrl,
-    ToBotFromChannelTokenIssuer: issuer.issuer,
-  };
-}
 
 /**
  * The deployment rehearsal: the app settings the ARM templates give the web app, computed from the templates and
@@ -143,12 +129,13 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
     };
   }
 
-  function appSettings(template: string, parametersFile: string, combination: (typeof COMBINATIONS)[number], extra = {}) {
+  function deploy(template: string, parametersFile: string, combination: (typeof COMBINATIONS)[number], extra = {}) {
     const singleTenant = combination.appType === 'SingleTenant';
-    return deployedAppSettings({
+    return deployTemplate({
       template,
       parametersFile,
       azure: deployedAzure(),
+      // Made by the operator before the deployment (docs/deploy.md, SingleTenant); the template writes the others.
       keyVault: new Map([['rehearsal-kv/bot-app-password', 'rehearsal-app-password']]),
       parameters: {
         ...extra,
@@ -160,8 +147,8 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
         oauthClientSecret: 'rehearsal-oauth-secret',
         auditHashKey: AUDIT_KEY,
         closureMode: combination.closureMode,
-        // The token service's host is a template parameter (regional bots): given as an operator would.
-        oauthUrl: sandbox.tokenServiceUrl,
+        botRegion: combination.botRegion,
+        operatorEmail: 'operators@example.org',
       },
     });
   }
@@ -169,22 +156,20 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
 
   for (const [index, combination] of COMBINATIONS.entries()) {
     const person = PEOPLE[index];
-    describe(`MicrosoftAppType=${combination.appType}, closureMode=${combination.closureMode}`, () => {
+    describe(`MicrosoftAppType=${combination.appType}, closureMode=${combination.closureMode}, botRegion=${combination.botRegion}`, () => {
       let settings: Record<string, string>;
       let bot: NodeProcess;
       let appId: string;
       let telemetryFrom: number;
 
       before(async () => {
-        settings = appSettings(RG_TEMPLATE, RG_PARAMETERS, combination);
-        const hosts = loopbackHosts(sandbox, issuer);
-        for (const name of Object.keys(hosts))
-          assert.ok(!(name in settings), `the template now sets ${name}; the rehearsal's loopback value would hide it`);
+        const deployment = deploy(RG_TEMPLATE, RG_PARAMETERS, combination);
+        settings = deployment.appSettings;
         appId = settings.MicrosoftAppId ?? '';
         telemetryFrom = ingestion.envelopes.length;
-        // The containers the template creates (storage account child resources), named as the settings name them.
+        // The containers the template creates in the storage account.
         const token = await storageToken();
-        for (const container of [settings.STORAGE_BLOB_CONTAINER, new URL(settings.EXPORT_STORAGE_LOCATION ?? '').pathname.split('/')[2]]) {
+        for (const container of deployment.blobContainers) {
           const created = await blobRequest(`${azurite.blobEndpoint}/${container}?restype=container`, 'PUT', token, ca);
           assert.ok([201, 409].includes(created.status), `container ${container}: ${created.status} ${created.body}`);
         }
@@ -192,7 +177,14 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
           path.join(app, 'dist', 'index.js'),
           {
             ...settings,
-            ...hosts,
+            ...loopbackHosts(settings, {
+              tokenService: sandbox.tokenServiceUrl,
+              directLine: sandbox.directLine.baseUrl,
+              graph: sandbox.graphBaseUrl,
+              login: sandbox.loginBaseUrl,
+              portal: sandbox.portalUrl,
+              channelIssuer: issuer,
+            }),
             // What App Service adds to the app's environment: its managed identity endpoint, and (here) the
             // loopback address and a free port in place of 0.0.0.0:8080; the certificate Azurite's HTTPS uses.
             ...msi.environment,
@@ -209,12 +201,15 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
       });
 
       it('gets the same app settings from the new-resource-group template', () => {
-        const fromNewGroup = appSettings(NEW_RG_TEMPLATE, NEW_RG_PARAMETERS, combination, {
+        const fromNewGroup = deploy(NEW_RG_TEMPLATE, NEW_RG_PARAMETERS, combination, {
           groupName: 'rehearsal-rg',
           groupLocation: 'westeurope',
-        });
+        }).appSettings;
         assert.deepEqual(fromNewGroup, settings);
         assert.equal(settings.CLOSURE, combination.closureMode);
+        // Key Vault references resolved from the secrets the deployment wrote (or the operator made beforehand).
+        assert.equal(settings.AUDIT_HASH_KEY, AUDIT_KEY);
+        assert.equal(settings.DIRECT_LINE_SECRET, sandbox.directLine.secret);
         assert.equal(settings.MicrosoftAppType, combination.appType);
       });
 
@@ -270,14 +265,17 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
           const resources = new Set(msi.requests.filter((r) => r.clientId === identityClientId).map((r) => r.resource));
           assert.ok(resources.has('https://storage.azure.com'), [...resources].join(', '));
           assert.ok(resources.has('https://api.botframework.com'), `the token service calls: ${[...resources].join(', ')}`);
-          const listing = await blobRequest(
-            `${azurite.blobEndpoint}/${settings.STORAGE_BLOB_CONTAINER}?restype=container&comp=list`,
-            'GET',
-            await storageToken(),
-            ca,
-          );
-          assert.equal(listing.status, 200, listing.body);
-          assert.match(listing.body, /<Name>[^<]*audit[^<]*<\/Name>/i, 'the audit trail in the container');
+          for (const container of [settings.STORAGE_BLOB_CONTAINER, settings.STORAGE_BLOB_AUDIT_CONTAINER ?? '']) {
+            if (!container) continue;
+            const listing = await blobRequest(
+              `${azurite.blobEndpoint}/${container}?restype=container&comp=list`,
+              'GET',
+              await storageToken(),
+              ca,
+            );
+            assert.equal(listing.status, 200, listing.body);
+            assert.match(listing.body, /<Name>[^<]+<\/Name>/, `records in the container ${container}`);
+          }
         });
       } else {
         it('starts with the app password the Key Vault reference resolves to, and answers a signed message', async () => {

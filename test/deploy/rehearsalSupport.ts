@@ -79,3 +79,50 @@ export function blobRequest(url: string, method: 'GET' | 'PUT', token: string, c
     request.end();
   });
 }
+
+export interface LoopbackStandIns {
+  readonly tokenService: string;
+  readonly directLine: string;
+  readonly graph: string;
+  readonly login: string;
+  readonly portal: string;
+  readonly channelIssuer: ChannelIssuer;
+}
+
+/**
+ * The settings that name an Azure host, with each value the templates may give them: Microsoft's hosts (a region's
+ * included), or nothing (the bot's or the SDK's default, which is Microsoft's public host too). The rehearsal routes
+ * each to its loopback stand-in, as a resolver would route the host; a template that names any other host fails the
+ * rehearsal instead of being hidden by it.
+ */
+const MICROSOFT_HOSTS: Readonly<Record<string, readonly string[]>> = {
+  OAUTH_URL: ['', 'https://token.botframework.com', 'https://europe.token.botframework.com', 'https://india.token.botframework.com'],
+  DIRECT_LINE_BASE_URL: [
+    'https://directline.botframework.com',
+    'https://europe.directline.botframework.com',
+    'https://india.directline.botframework.com',
+  ],
+  GRAPH_BASE_URL: ['https://graph.microsoft.com'],
+  LOGIN_BASE_URL: ['https://login.microsoftonline.com'],
+  CLOSURE_PORTAL_URL: ['https://go.microsoft.com/fwlink/?linkid=873123'],
+  ToBotFromChannelOpenIdMetadataUrl: ['https://login.botframework.com/v1/.well-known/openidconfiguration'],
+  ToBotFromChannelTokenIssuer: ['https://api.botframework.com'],
+};
+
+/** The loopback value of every setting that names an Azure host; throws on a template value that is not Microsoft's host. */
+export function loopbackHosts(settings: Readonly<Record<string, string>>, standIns: LoopbackStandIns): Record<string, string> {
+  for (const [name, hosts] of Object.entries(MICROSOFT_HOSTS)) {
+    const value = settings[name];
+    if (value !== undefined && !hosts.includes(value.replace(/\/+$/, '')))
+      throw new Error(`the template sets ${name} to "${value}", which is not one of Microsoft's hosts for it`);
+  }
+  return {
+    OAUTH_URL: standIns.tokenService,
+    DIRECT_LINE_BASE_URL: standIns.directLine,
+    GRAPH_BASE_URL: standIns.graph,
+    LOGIN_BASE_URL: standIns.login,
+    CLOSURE_PORTAL_URL: standIns.portal,
+    ToBotFromChannelOpenIdMetadataUrl: standIns.channelIssuer.openIdMetadataUrl,
+    ToBotFromChannelTokenIssuer: standIns.channelIssuer.issuer,
+  };
+}

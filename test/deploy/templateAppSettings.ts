@@ -6,7 +6,7 @@
  * (https://learn.microsoft.com/azure/app-service/app-service-key-vault-references#reference-syntax).
  */
 import type { ArmParameterValue, ArmParametersFile, ArmTemplate } from '../deploymentTemplates/armTemplate';
-import { innerDeployments, isSecureType, readJson, webApps } from '../deploymentTemplates/armTemplate';
+import { innerDeployments, isSecureType, readJson, type AppSetting } from '../deploymentTemplates/armTemplate';
 import { evaluateValue, type DeployedAzure, type Scope } from './armEvaluator';
 
 /** Secrets in the stand-in Key Vault: `<vault name>/<secret name>` -> value. */
@@ -21,14 +21,25 @@ export interface TemplateDeployment {
   readonly keyVault: KeyVaultSecrets;
 }
 
-/** The web app's app settings as the process sees them, Key Vault references resolved. */
-export function deployedAppSettings(deployment: TemplateDeployment): Record<string, string> {
+/** What one deployment leaves behind that the rehearsal needs: the web app's settings and the Blob containers it creates. */
+export interface DeployedWebApp {
+  /** As the process sees them: Key Vault references resolved. */
+  readonly appSettings: Record<string, string>;
+  readonly blobContainers: readonly string[];
+}
+
+/**
+ * Evaluates the deployment. The Key Vault the references read holds the secrets the deployment itself writes
+ * (`Microsoft.KeyVault/vaults/secrets` resources whose condition holds), over those the operator made beforehand
+ * (`keyVault`, e.g. a SingleTenant bot's client secret).
+ */
+export function deployTemplate(deployment: TemplateDeployment): DeployedWebApp {
   const template = readJson<ArmTemplate>(deployment.template);
   const file = readJson<ArmParametersFile>(deployment.parametersFile);
   const given: Record<string, ArmParameterValue> = { ...file.parameters };
   for (const [name, value] of Object.entries(deployment.parameters)) given[name] = { value };
   let scope = templateScope(template, given, deployment);
-  let site = webApps(template)[0];
+  let resources = template.resources;
   // The new-resource-group template deploys everything through one inner-scope nested deployment.
   const inner = innerDeployments(template)[0];
   if (inner) {
@@ -36,16 +47,32 @@ export function deployedAppSettings(deployment: TemplateDeployment): Record<stri
       Object.entries(inner.parameters).map(([name, entry]) => [name, { value: evaluateValue(entry.value, scope) }]),
     );
     scope = templateScope(inner.template, passed, deployment);
-    site = webApps(inner.template)[0];
+    resources = inner.template.resources;
   }
+  const deployed = (type: string) =>
+    resources.filter(
+      (resource) => resource.type === type && (resource.condition === undefined || evaluateValue(resource.condition, scope) === true),
+    );
+  const vault = new Map(deployment.keyVault);
+  for (const secret of deployed('Microsoft.KeyVault/vaults/secrets'))
+    vault.set(String(evaluateValue(secret.name, scope)), String(evaluateValue(secret.properties?.value, scope)));
+  const site = deployed('Microsoft.Web/sites')[0];
   if (!site) throw new Error(`${deployment.template} creates no web app`);
-  const settings: Record<string, string> = {};
-  for (const setting of site.appSettings) {
+  const appSettings: Record<string, string> = {};
+  for (const setting of ((site.properties?.siteConfig ?? {}) as { appSettings?: AppSetting[] }).appSettings ?? []) {
     const value = evaluateValue(setting.value, scope);
     if (typeof value !== 'string') throw new Error(`app setting ${setting.name} is ${JSON.stringify(value)}, not a string`);
-    settings[setting.name] = resolveKeyVaultReference(setting.name, value, deployment.keyVault);
+    appSettings[setting.name] = resolveKeyVaultReference(setting.name, value, vault);
   }
-  return settings;
+  const blobContainers = deployed('Microsoft.Storage/storageAccounts/blobServices/containers').map(
+    (container) => String(evaluateValue(container.name, scope)).split('/').pop() ?? '',
+  );
+  return { appSettings, blobContainers };
+}
+
+/** The web app's app settings as the process sees them, Key Vault references resolved. */
+export function deployedAppSettings(deployment: TemplateDeployment): Record<string, string> {
+  return deployTemplate(deployment).appSettings;
 }
 
 function templateScope(template: ArmTemplate, given: Record<string, ArmParameterValue>, deployment: TemplateDeployment): Scope {
