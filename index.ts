@@ -44,6 +44,7 @@ import { registerLegalPages } from './server/legalPages';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
+import type { ClosureAccount } from './services/closure/closureAccounts';
 import { ClosureService } from './services/closureService';
 import { ClosureWorkflow } from './services/closureWorkflow';
 import { appCredentialProviderFromTokenCredential, graphScopeFor } from './services/credentials/tokenProvider';
@@ -189,7 +190,10 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     checkWindowMs: config.closure.handOffCheckDays * 86_400_000,
     checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
     logger: logger.child('handOff'),
+    // A hand-off verified closed closes the account for the bot too: its other requests end (built below).
+    onClosureVerified: (check: HandOffCheck): Promise<void> => workflow.accountClosed(check, check.requestId, closureChannels.background()),
   });
+  const handOffVerified = async (requestId: string) => (await handOffChecks.get(requestId))?.state === 'closureVerified';
   const handOffTurns = new HandOffCheckTurns({
     checks: handOffChecks,
     connectionName: config.connectionName,
@@ -198,6 +202,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const closure = new ClosureService({
     requests: closureRequests,
     locks: stores.records<AccountClosureLock>('closureLocks'),
+    accounts: stores.records<ClosureAccount>('closureAccounts'),
     audit,
     realm,
     closer,
@@ -216,7 +221,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   // `adapter` is built below; these run only in turns and background passes, after start-up.
   const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) =>
     adapter.continueConversationAsync(botAppId, reference, logic);
-  const workflow = new ClosureWorkflow({
+  const workflow: ClosureWorkflow = new ClosureWorkflow({
     closure,
     forgetPerson: (identity) => exportService.forget(identity),
     settleLeaseMs: config.closure.leaseSeconds * 1000,
@@ -229,6 +234,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     connectionName: config.connectionName,
     clock,
     logger: logger.child('channel'),
+    onHandOffCardSent: (requestId, activityId) => handOffChecks.recordCard(requestId, activityId),
   });
   const dialog = new MainDialog({
     directory,
@@ -244,6 +250,9 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
     progress: state.createProperty<ConversationProgress>('progress'),
+    closureMode: config.closure.kind,
+    portalUrl,
+    handOffVerified,
   });
   const bot = new AccountClosureBot({
     state,
@@ -252,6 +261,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('turns'),
     connectionName: config.connectionName,
     handOffChecks: handOffTurns,
+    closureMode: config.closure.kind,
+    handOffVerified,
     teams: {
       clock,
       continueConversation,
@@ -313,6 +324,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
       registerLegalPages(routes, {
         confirmationTtlSeconds: config.closure.confirmationTtlSeconds,
         exportLinkTtlHours: config.export.linkTtlHours,
+        closureMode: config.closure.kind,
+        handOffCheckDays: config.closure.handOffCheckDays,
         conversationStateTtlDays: config.conversationStateTtlDays,
         closedRecordRetentionDays: config.closedRecordRetentionDays,
         auditRetentionDays: config.auditRetentionDays,

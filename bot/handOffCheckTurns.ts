@@ -6,6 +6,7 @@ import { Messages } from '../dialogs/messages';
 import { inLanguageOf } from '../locales/i18n';
 import type { CheckResult, HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
 import type { Logger } from '../services/logger';
+import { verifiedCard } from './teamsCards';
 
 export interface HandOffCheckTurnsOptions {
   readonly checks: HandOffChecks;
@@ -46,6 +47,12 @@ export class HandOffCheckTurns {
         const { locale } = readerOf(due.conversation);
         await continueConversation(due.conversation, (context) =>
           inLanguageOf(locale, async () => {
+            if (due.ended) {
+              // Checked already; only its final answer is owed (an earlier send failed).
+              await context.sendActivity(MessageFactory.text(finalAnswer(due)));
+              await this.finish(context, due);
+              return;
+            }
             const token = await this.userToken(context, channelUserId, due.channelId);
             const result = await this.options.checks.checkInBackground(due.requestId, token);
             if (result) {
@@ -55,8 +62,12 @@ export class HandOffCheckTurns {
           }),
         );
       } catch (error) {
-        // Left as it was: the next pass tries again (the check is recorded only after its probe answered).
+        // Left as it was: the next pass tries again (the check is recorded only after its probe answered). An ended
+        // check whose answer did not go out stays owed, and is counted toward giving it up.
         this.options.logger.error('background hand-off check failed', { requestId: due.requestId, error });
+        await this.options.checks.tellFailed(due.requestId).catch((failure: unknown) => {
+          this.options.logger.error('a failed hand-off answer could not be counted', { requestId: due.requestId, error: failure });
+        });
       }
     }
     return checked;
@@ -70,20 +81,40 @@ export class HandOffCheckTurns {
     }
     const { verdict, check } = result;
     const text =
-      verdict.kind === 'closureVerified'
-        ? Messages.handOffVerified(check.upn)
-        : check.ended
-          ? check.state === 'stillOpen'
+      verdict.kind === 'closureVerified' || check.ended
+        ? finalAnswer(check)
+        : trigger === 'press'
+          ? verdict.kind === 'stillOpen'
             ? Messages.handOffStillOpen(check.upn)
-            : Messages.handOffUnconfirmedAtEnd
-          : trigger === 'press'
-            ? verdict.kind === 'stillOpen'
-              ? Messages.handOffStillOpen(check.upn)
-              : Messages.handOffCannotConfirm(verdict.reason)
-            : undefined;
+            : Messages.handOffCannotConfirm(verdict.reason)
+          : undefined;
     if (!text) return;
     await context.sendActivity(MessageFactory.text(text));
+    if (verdict.kind === 'closureVerified') await this.showVerdictOnCards(context, check);
     if (check.ended) await this.finish(context, check);
+  }
+
+  /**
+   * Teams: the request's warning and hand-off cards become the verdict, with no button left, for everyone in the
+   * chat (the same update path as the warning card's final states). A card whose message is unknown, or whose
+   * update fails, gets the verdict as one new card instead. Web chat and the Emulator cannot update cards: there an
+   * old press is answered with the verdict (dialogs/handOffReply.ts `refusalOf`, "already confirmed closed").
+   */
+  private async showVerdictOnCards(context: TurnContext, check: HandOffCheck): Promise<void> {
+    if (check.channelId !== 'msteams') return;
+    const card = verifiedCard(check.requestId);
+    const ids = check.cardActivityIds ?? [];
+    // Two cards: the warning and the hand-off. One whose message id never became known is told by a new card.
+    let allUpdated = ids.length >= 2;
+    for (const id of ids) {
+      try {
+        await context.updateActivity({ type: 'message', id, attachments: [card] });
+      } catch (error) {
+        allUpdated = false;
+        this.options.logger.warn('a card of a verified hand-off could not be updated', { requestId: check.requestId, error });
+      }
+    }
+    if (!allUpdated) await context.sendActivity(MessageFactory.attachment(card));
   }
 
   /** Told the final answer: sign the account out of the token service and drop the check's personal fields. */
@@ -119,4 +150,10 @@ export class HandOffCheckTurns {
     const adapter = context.adapter;
     return adapter instanceof CloudAdapterBase ? context.turnState.get<UserTokenClient>(adapter.UserTokenClientKey) : undefined;
   }
+}
+
+/** The final answer of an ended check (verified closed, still open, or no evidence either way). */
+function finalAnswer(check: HandOffCheck): string {
+  if (check.state === 'closureVerified') return Messages.handOffVerified(check.upn);
+  return check.state === 'stillOpen' ? Messages.handOffStillOpen(check.upn) : Messages.handOffUnconfirmedAtEnd;
 }

@@ -1,12 +1,12 @@
 import { TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationReference } from 'botbuilder';
-import { CardActions, parseCardAction, type AdaptiveCardAttachment, type CardActionPayload } from '../cards/renderCard';
+import { CardActions, parseCardAction, type AdaptiveCardAttachment, type CardActionPayload, type ClosureMode } from '../cards/renderCard';
 import { timeZoneOf } from '../dialogs/conversationAddress';
 import { CardMessages, Messages } from '../dialogs/messages';
 import { nonceMatches } from '../services/closureRequest';
 import type { ClosureService, RejectionReason } from '../services/closureService';
 import type { Logger } from '../services/logger';
 import type { TeamsAfterReply } from './teamsAfterReply';
-import { closingCard, invalidCard, keptCard, waitingCard } from './teamsCards';
+import { invalidCard, waitingCard } from './teamsCards';
 import type { TeamsWarningCards } from './teamsWarningCards';
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
@@ -27,6 +27,9 @@ export interface TeamsUniversalActionsOptions {
   /** Whether the token service still holds the presser's token, i.e. a Yes can go on without a new sign-in. */
   readonly hasToken: (context: TurnContext) => Promise<boolean>;
   readonly logger: Logger;
+  readonly closureMode?: ClosureMode;
+  /** Whether a handed-off request's closure was verified since: a press of its old card is told so. */
+  readonly handOffVerified?: (requestId: string) => Promise<boolean>;
 }
 
 /**
@@ -66,8 +69,8 @@ export class TeamsUniversalActions {
 
   /**
    * Yes or No: refused at once when it cannot count (the closure service's own checks, as for every channel),
-   * otherwise acknowledged at once and carried out after by the decision workflow, which updates the card. A Yes
-   * that needs a new sign-in says so and leaves the card as it is, for everyone, until the sign-in is done.
+   * otherwise acknowledged at once, with the card left as it is, and carried out after by the decision workflow,
+   * which updates the card once the press is recorded. A Yes that needs a new sign-in says so.
    */
   private async decide(context: TurnContext, payload: DecisionPayload): Promise<AdaptiveCardInvokeResponse> {
     const press = { channelUserId: context.activity.from.id, conversationId: context.activity.conversation.id, nonce: payload.nonce };
@@ -77,18 +80,20 @@ export class TeamsUniversalActions {
       // A stale card (its request ended elsewhere) is brought up to date; a foreign press changes nothing.
       if (verdict !== 'notRequester' && verdict !== 'badNonce' && verdict !== 'otherConversation')
         await this.bringUpToDate(context, payload.requestId);
-      return messageResponse(Messages.rejected(verdict));
+      const verified = verdict === 'alreadyHandedOff' && (await this.options.handOffVerified?.(payload.requestId)) === true;
+      return messageResponse(verified ? Messages.cardVerified : Messages.rejected(verdict));
     }
     // The invoke names the card's message: the workflow can update it even when the send returned no id.
     if (context.activity.replyToId) await this.options.closure.recordCard(payload.requestId, context.activity.replyToId);
     const invoke = { ...context.activity };
     this.options.afterReply.later(context, `closure ${payload.action}`, () => this.carryOut(invoke));
-    if (payload.action !== CardActions.confirm) return cardResponse(keptCard(payload.requestId));
+    // The answer promises nothing the record does not hold yet (issue 19): the card stays as it is until the
+    // decision workflow has recorded the press, then shows its state ("closing", the outcome, "kept") for everyone;
+    // a press that then fails leaves a card that is still true.
+    if (payload.action !== CardActions.confirm) return messageResponse(CardMessages.answerReceived);
     const signedIn = await withinAnswerTime(this.options.hasToken(context));
     if (signedIn === false) return messageResponse(Messages.signInAgainToConfirm);
-    // A token service too slow to say: the card stays as it is, and the chat tells what happens next.
-    if (signedIn === undefined) return messageResponse(CardMessages.handled);
-    return cardResponse(closingCard(payload.requestId));
+    return messageResponse(CardMessages.answerReceived);
   }
 
   /** The press as its own turn, through the same dialog and workflow as a Submit press. */

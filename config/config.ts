@@ -198,8 +198,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     },
     closure: {
       // Microsoft documents no Graph route that closes an account in an unmanaged tenant (nobody there can consent),
-      // so in Azure the honest default is the hand-off; the sandbox plays a directory where the bot holds the rights.
-      kind: get('CLOSURE') ? oneOf('CLOSURE', ['graph', 'portal'] as const) : directoryKind === 'graph' ? 'portal' : 'graph',
+      // so the hand-off is the default in every mode: the sandbox plays Azure as it is (its demo unmanaged tenants
+      // give the bot no app token), and the Graph closer is an opt-in for a tenant where the app holds the rights.
+      kind: get('CLOSURE') ? oneOf('CLOSURE', ['graph', 'portal'] as const) : 'portal',
       portalUrl: url('CLOSURE_PORTAL_URL', true) ?? '',
       handOffCheckIntervalSeconds: integer('HANDOFF_CHECK_INTERVAL_SECONDS', 1, 86_400),
       handOffCheckDays: integer('HANDOFF_CHECK_DAYS', 1, 90),

@@ -123,7 +123,7 @@ export const SETTINGS = [
     name: 'CLOSURE',
     default: '',
     description:
-      'portal (hand-off to Microsoft\'s "My data requests" page; the default with DIRECTORY=graph, the only documented way in an unmanaged tenant) | graph (the bot deletes the account, then purges it; the default with DIRECTORY=sandbox, opt-in in Azure: needs Graph application rights consented in the users\' tenant, see docs/deploy.md).',
+      'portal (the default, in every mode: hand-off to Microsoft\'s "My data requests" page, the only documented way in an unmanaged tenant) | graph (opt-in: the bot deletes the account, then purges it; needs Graph application rights consented in the users\' tenant, which no unmanaged organization can give; see docs/deploy.md).',
     azure: true,
   },
   {

@@ -7,7 +7,7 @@ import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
 import { breakableAddress, isolateText } from './plainText';
 import { SignInPrompt } from './signInPrompt';
-import type { DialogServices } from './dialogServices';
+import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
 import { conversationAddressOf, timeZoneOf } from './conversationAddress';
 import { formatTime, Messages } from './messages';
 import { namedStep } from './namedStep';
@@ -22,6 +22,8 @@ interface StepValues {
   identity?: VerifiedIdentity;
   /** The offer was "wait, or go on without it" for an export already running, not the export question. */
   exportRunning?: boolean;
+  /** The export was ready and pointed to: going on is not skipping it (the audit says what happened, issue 18). */
+  exportReady?: boolean;
 }
 
 /**
@@ -57,16 +59,16 @@ export class CloseAccountDialog extends ComponentDialog {
     this.addDialog(
       new CardActionPrompt(DECISION_PROMPT, {
         accepts: [CardActions.confirm, CardActions.decline],
-        retry: () => Messages.typeIsNotConfirmation,
+        retry: () => Messages.typeIsNotConfirmation(services.closureMode),
       }),
     );
     this.addDialog(
       new WaterfallDialog(STEPS, [
-        namedStep(this, this.signInStep),
-        namedStep(this, this.checkEligibilityStep),
-        namedStep(this, this.offerExportStep),
-        namedStep(this, this.warnStep),
-        namedStep(this, this.decisionStep),
+        namedStep(this.signInStep.bind(this)),
+        namedStep(this.checkEligibilityStep.bind(this)),
+        namedStep(this.offerExportStep.bind(this)),
+        namedStep(this.warnStep.bind(this)),
+        namedStep(this.decisionStep.bind(this)),
       ]),
     );
     this.initialDialogId = STEPS;
@@ -117,7 +119,20 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async offerExportStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const identity = this.identityOf(step);
-    await this.setProgress(step.context, { step: 'exportOffer' });
+    // The account, so a "cancel" here is answered from its record (closed from another chat, or not), and listed
+    // under the account, so a closure from another chat forgets this chat's state (names) at once.
+    const account = { objectId: identity.objectId, tenantId: identity.tenantId };
+    await this.setProgress(step.context, { step: 'exportOffer', account });
+    if (
+      (await this.services.closure.registerFlow(
+        account,
+        conversationAddressOf(step.context.activity),
+        step.context.activity.conversation.id,
+      )) === 'closed'
+    ) {
+      markForgetUser(step.context);
+      return this.endWith(step, Messages.accountClosedElsewhere);
+    }
     const job = await this.services.exports.find(identity);
     if (
       job?.status === 'ready' &&
@@ -128,16 +143,20 @@ export class CloseAccountDialog extends ComponentDialog {
       Date.parse(job.linkExpiresAt) > this.services.clock().getTime()
     ) {
       const expiresAt = formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step));
-      // The "ready" message (with its card and link) was sent once when the export finished (`notifiedAt`);
-      // "Continue to close my account" on that card comes here, so it is pointed to, not posted a second time.
-      if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
-      else
+      // The "ready" message (with its card and link) was sent once when the export finished, if that send went
+      // through (`tell.owed` false); "Continue to close my account" on that card comes here, so it is pointed to,
+      // not posted a second time. Still owed (its send failed): it is posted here, and is then told.
+      (step.values as StepValues).exportReady = true;
+      if (job.notifiedAt && job.tell?.owed !== true) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
+      else {
         await step.context.sendActivity(
           MessageFactory.attachment(
             renderCard('exportReady', { files: Messages.exportDownloads(job.files), expiresAt }),
             Messages.exportReady,
           ),
         );
+        await this.services.exports.told(job);
+      }
       return step.next({ action: CardActions.skipExport });
     }
     if (job?.status === 'running') {
@@ -152,11 +171,18 @@ export class CloseAccountDialog extends ComponentDialog {
         retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
       });
     }
-    const intro = job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason') : Messages.exportPrompt;
+    const intro =
+      job?.status === 'failed'
+        ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason')
+        : Messages.exportPrompt(this.services.closureMode);
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
       prompt: MessageFactory.attachment(
-        renderCard('exportOffer', { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) }),
+        renderCard(
+          'exportOffer',
+          { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) },
+          { closureMode: this.services.closureMode },
+        ),
         intro,
       ),
       retryPrompt: MessageFactory.text(Messages.exportRetry),
@@ -175,28 +201,42 @@ export class CloseAccountDialog extends ComponentDialog {
         choice.action === CardActions.waitForExport ? Messages.waitForExport : Messages.exportAlreadyRunning,
       );
     }
-    if (choice.action === CardActions.skipExport || (choice.action === CardActions.proceed && !exportRunning)) {
+    // Skipped only when the user went on without an export: not after the ready export was pointed to (its
+    // exportRequested and exportReady are on the trail), and not when one still runs (that is "go on without it").
+    const exportReady = (step.values as StepValues).exportReady === true;
+    if (!exportReady && (choice.action === CardActions.skipExport || (choice.action === CardActions.proceed && !exportRunning))) {
       await this.services.audit.append({ type: 'exportSkipped', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     }
-    const { request, nonce } = await this.services.closure.open({
+    const opened = await this.services.closure.open({
       identity,
       channelId: step.context.activity.channelId,
       channelUserId: step.context.activity.from.id,
       conversationId: step.context.activity.conversation.id,
       conversation: conversationAddressOf(step.context.activity),
     });
+    if (opened.kind === 'accountClosed') {
+      // Closed from another chat while this one was at the export offer: no warning, and nothing personal kept.
+      markForgetUser(step.context);
+      return this.endWith(step, Messages.accountClosedElsewhere);
+    }
+    if (opened.kind === 'accountClosing') return this.endWith(step, Messages.accountBeingClosed);
+    const { request, nonce } = opened;
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
-    const card = renderCard('warning', {
-      requestId: request.requestId,
-      nonce,
-      // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
-      upn: breakableAddress(identity.upn),
-      displayName: isolateText(identity.displayName),
-      organizationName: isolateText(identity.organizationName),
-      expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
-      universalActions: step.context.activity.channelId === 'msteams',
-      requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
-    });
+    const card = renderCard(
+      'warning',
+      {
+        requestId: request.requestId,
+        nonce,
+        // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
+        upn: breakableAddress(identity.upn),
+        displayName: isolateText(identity.displayName),
+        organizationName: isolateText(identity.organizationName),
+        expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
+        universalActions: step.context.activity.channelId === 'msteams',
+        requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
+      },
+      { closureMode: this.services.closureMode },
+    );
     // Parked small (issue 14): the card is sent here rather than kept as the prompt's options in dialog state, and
     // the identity goes, since the press proves it afresh (confirmClosureDialog); the request id and nonce are in
     // the card and the closure request record.
@@ -213,6 +253,7 @@ export class CloseAccountDialog extends ComponentDialog {
   private async requestExport(step: WaterfallStepContext, identity: VerifiedIdentity, whenRunning: string): Promise<DialogTurnResult> {
     const existing = await this.services.exports.find(identity);
     if (existing?.status === 'running') return this.endWith(step, whenRunning);
+    if (this.services.closureMode === 'portal') return this.handOffExport(step, identity);
     try {
       await this.services.exports.request(identity, {
         channelUserId: step.context.activity.from.id,
@@ -220,10 +261,24 @@ export class CloseAccountDialog extends ComponentDialog {
       });
     } catch (error) {
       if (!isAppError(error)) throw error;
+      // CLOSURE=graph in a tenant that gives the app no rights (no service principal): the same hand-off.
+      if (error.code === 'EXPORT_HANDED_OFF') return this.handOffExport(step, identity);
       this.services.logger.warn('export request failed', { errorCode: error.code, error });
       return this.endWith(step, error.userMessage);
     }
     return this.endWith(step, Messages.exportRequested);
+  }
+
+  /**
+   * The bot cannot request an export here: the user asks on Microsoft's page, which for an unmanaged tenant gives
+   * the system-generated logs, requested by the user, and can take up to a month ("Responding to DSR requests for
+   * system-generated logs", unmanaged tenants:
+   * https://learn.microsoft.com/power-platform/admin/powerapps-gdpr-dsr-guide-systemlogs). No "I'll message you":
+   * the bot never learns when it is ready.
+   */
+  private async handOffExport(step: WaterfallStepContext, identity: VerifiedIdentity): Promise<DialogTurnResult> {
+    await this.services.audit.append({ type: 'exportHandedOff', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
+    return this.endWith(step, Messages.exportHandedOff(this.services.portalUrl));
   }
 
   private async endWith(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {
@@ -240,7 +295,7 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async setProgress(
     context: TurnContext,
-    progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string },
+    progress: ConversationProgress & { step?: 'signIn' | 'exportOffer' | 'warning' },
   ): Promise<void> {
     await this.services.progress.set(context, progress);
   }

@@ -18,11 +18,12 @@ import {
   type DialogTurnResult,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { CardActions, parseCardAction, renderCard, type CardActionPayload } from '../cards/renderCard';
+import { CardActions, parseCardAction, renderCard, type CardActionPayload, type ClosureMode } from '../cards/renderCard';
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
 import type { Press } from '../services/closureService';
-import type { DialogServices } from './dialogServices';
+import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
+import { refusalOf } from './handOffReply';
 import { Messages } from './messages';
 import { namedStep } from './namedStep';
 
@@ -31,7 +32,7 @@ export const MAIN_DIALOG = 'mainDialog';
  * Where botbuilder-dialogs 4.23's `DialogStateManager` looks for its memory scopes before building them anew
  * (memory/dialogStateManager.js, `DIALOG_STATE_MANAGER_CONFIGURATION`; `DialogManager.stateConfiguration` shares
  * one across turns the same way). Building them cost a fifth of a welcome turn (issue 14's profile);
- * test/dialogs/mainDialog.test.ts fails if the SDK stops reading this key.
+ * test/dialogs/memoryConfiguration.test.ts fails if the SDK stops reading this key.
  */
 export const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
 const ROUTE_STEPS = 'mainRouteSteps';
@@ -118,7 +119,7 @@ export class MainDialog extends ComponentDialog {
     });
     this.addDialog(new CloseAccountDialog(services));
     this.addDialog(new ConfirmClosureDialog(services));
-    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this, this.routeStep), namedStep(this, this.finishStep)]));
+    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this.routeStep.bind(this)), namedStep(this.finishStep.bind(this))]));
     this.initialDialogId = ROUTE_STEPS;
   }
 
@@ -136,7 +137,7 @@ export class MainDialog extends ComponentDialog {
     // Nothing waiting and nothing asked for: the welcome card, without building the dialog stack to end it at once
     // (what `routeStep` would do; most first turns of a conversation are this one).
     const waiting = (await dialogState.get(context))?.dialogStack?.length ?? 0;
-    if (waiting === 0 && routeOf(context).kind === 'welcome') return sendWelcome(context);
+    if (waiting === 0 && routeOf(context).kind === 'welcome') return sendWelcome(context, this.services.closureMode);
     if (this.stateConfiguration) context.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, this.stateConfiguration);
     const dc = await this.dialogSet.set.createContext(context);
     this.stateConfiguration ??= dc.state.configuration;
@@ -167,11 +168,11 @@ export class MainDialog extends ComponentDialog {
         // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
         return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
       case 'help':
-        return this.say(step, Messages.help(undefined));
+        return this.say(step, Messages.help(undefined, this.services.closureMode));
       case 'nothingToCancel':
         return this.say(step, Messages.nothingToCancel);
       case 'welcome':
-        await sendWelcome(step.context);
+        await sendWelcome(step.context, this.services.closureMode);
         return step.endDialog();
     }
   }
@@ -184,7 +185,7 @@ export class MainDialog extends ComponentDialog {
   private async routeDecision(step: WaterfallStepContext, payload: DecisionPayload): Promise<DialogTurnResult> {
     if (payload.action === CardActions.refresh) return step.endDialog();
     const verdict = await this.services.closure.peek(payload.requestId, pressOf(step.context, payload));
-    if (verdict !== 'actionable') return this.say(step, Messages.rejected(verdict));
+    if (verdict !== 'actionable') return this.say(step, await refusalOf(this.services, payload.requestId, verdict));
     return step.beginDialog(CONFIRM_CLOSURE_DIALOG, payload);
   }
 
@@ -194,21 +195,19 @@ export class MainDialog extends ComponentDialog {
     const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
     const progress = await this.services.progress.get(inner.context, {});
     if (CANCEL_WORDS.has(text)) {
-      if (progress.requestId)
-        await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
+      const closedElsewhere = await this.cancelPending(inner.context, progress);
       await this.services.progress.set(inner.context, {});
-      await inner.context.sendActivity(Messages.cancelled);
+      await inner.context.sendActivity(closedElsewhere ? Messages.accountClosedElsewhere : Messages.cancelled);
       return inner.cancelAllDialogs();
     }
     if (HELP_WORDS.has(text)) {
-      await inner.context.sendActivity(Messages.help(progress.step));
+      await inner.context.sendActivity(Messages.help(progress.step, this.services.closureMode));
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
-      if (progress.requestId)
-        await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
+      const closedElsewhere = await this.cancelPending(inner.context, progress);
       await this.services.progress.set(inner.context, {});
-      await this.signOut(inner.context);
+      await this.signOut(inner.context, { closedElsewhere });
       return inner.cancelAllDialogs();
     }
     const payload = parseCardAction(activity.value);
@@ -234,21 +233,37 @@ export class MainDialog extends ComponentDialog {
       }
     }
     if (payload?.action === CardActions.start && progress.step === 'warning') {
-      await inner.context.sendActivity(Messages.warningStillWaiting);
+      await inner.context.sendActivity(Messages.warningStillWaiting(this.services.closureMode));
       return { status: DialogTurnStatus.waiting };
     }
     if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
       const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
-      await inner.context.sendActivity(Messages.rejected(verdict === 'actionable' ? 'unknownRequest' : verdict));
+      await inner.context.sendActivity(
+        await refusalOf(this.services, payload.requestId, verdict === 'actionable' ? 'unknownRequest' : verdict),
+      );
       return { status: DialogTurnStatus.waiting };
     }
     return undefined;
   }
 
+  /**
+   * Ends the flow's pending request, if any. Returns whether the account's record says it was closed from another
+   * chat: then "nothing has been closed" would be false, and the conversation's personal data goes.
+   */
+  private async cancelPending(context: TurnContext, progress: ConversationProgress): Promise<boolean> {
+    const closedElsewhere = progress.requestId
+      ? (await this.services.workflow.cancel(progress.requestId, context.activity.from.id, this.services.closureChannel(context))) ===
+        'closedElsewhere'
+      : progress.account !== undefined && (await this.services.closure.isAccountClosed(progress.account));
+    if (closedElsewhere) markForgetUser(context);
+    return closedElsewhere;
+  }
+
   /** Signs the user out of the bot's connection; on Teams, SSO signs the same Teams account in again, so say so. */
-  private async signOut(context: TurnContext): Promise<void> {
+  private async signOut(context: TurnContext, said: { closedElsewhere?: boolean } = {}): Promise<void> {
     await this.signOutPrompt.signOutUser(context);
-    await context.sendActivity(context.activity.channelId === 'msteams' ? Messages.signedOutTeams : Messages.signedOut);
+    if (said.closedElsewhere) await context.sendActivity(Messages.accountClosedElsewhere);
+    else await context.sendActivity(context.activity.channelId === 'msteams' ? Messages.signedOutTeams : Messages.signedOut);
   }
 
   private async say(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {
@@ -277,8 +292,8 @@ function routeOf(context: TurnContext): Route {
   return { kind: 'welcome' };
 }
 
-async function sendWelcome(context: TurnContext): Promise<void> {
-  await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
+async function sendWelcome(context: TurnContext, closureMode: ClosureMode): Promise<void> {
+  await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {}, { closureMode })));
 }
 
 function pressOf(context: TurnContext, payload: DecisionPayload): Press {

@@ -14,6 +14,7 @@ export interface ExportJob {
   readonly channelUserId: string;
   /** Opaque conversation reference for the "ready" message. */
   readonly conversation: Record<string, unknown>;
+  /** The directory's handle; empty while the request that claimed the job is still starting it. */
   readonly operationUrl: string;
   readonly status: 'running' | 'ready' | 'failed';
   readonly requestedAt: string;
@@ -23,7 +24,16 @@ export interface ExportJob {
   readonly failureReason?: string;
   /** Set by the one instance that won the right to send the "ready" message. */
   readonly notifiedAt?: string;
+  /**
+   * The "ready" (or "failed") message as a delivery state: owed from the moment the job finished until a send
+   * went through (`owed: false`) or was given up after MAX_TELL_ATTEMPTS sends (audited). Each send is claimed by
+   * compare-and-swap (`attempts` counts them), so of several instances one sends.
+   */
+  readonly tell?: { readonly owed: boolean; readonly attempts: number };
 }
+
+/** Sends of one "export ready" message before it is given up (and audited); one per poll. */
+export const MAX_TELL_ATTEMPTS = 5;
 
 export interface ExportServiceOptions {
   readonly jobs: RecordStore<ExportJob>;
@@ -33,6 +43,13 @@ export interface ExportServiceOptions {
   readonly logger: Logger;
 }
 
+/**
+ * How long a job may stay claimed without a directory operation (`operationUrl` still empty) before another
+ * request takes it over: the instance that claimed it died before the directory answered. Far longer than a start
+ * takes (the HTTP client's deadline is a minute).
+ */
+const UNSTARTED_CLAIM_MS = 5 * 60_000;
+
 export class ExportService {
   constructor(private readonly options: ExportServiceOptions) {}
 
@@ -41,25 +58,44 @@ export class ExportService {
     return (await this.options.jobs.get(accountKey(identity)))?.value;
   }
 
-  /** Requests an export; a running one for the same account is returned instead of starting another. */
+  /**
+   * Requests an export; a running one for the same account is returned instead of starting another. The account's
+   * job is claimed (compare-and-swap) before the directory is asked, so of two requests at once (two chats, two
+   * instances) one starts the export and the other gets its job.
+   */
   async request(identity: VerifiedIdentity, who: { channelUserId: string; conversation: Record<string, unknown> }): Promise<ExportJob> {
     const key = accountKey(identity);
     const existing = await this.options.jobs.get(key);
-    if (existing?.value.status === 'running') return existing.value;
-    const exportId = `ex_${Date.now().toString(36)}_${key.slice(-8)}`;
-    const handle = await this.options.exporter.start(identity, { requestId: exportId });
-    const job: ExportJob = {
-      exportId,
+    if (existing?.value.status === 'running' && !this.isAbandonedClaim(existing.value)) return existing.value;
+    const requestedAt = this.options.clock();
+    const claim: ExportJob = {
+      exportId: `ex_${requestedAt.getTime().toString(36)}_${key.slice(-8)}`,
       objectId: identity.objectId,
       tenantId: identity.tenantId,
       channelUserId: who.channelUserId,
       conversation: who.conversation,
-      operationUrl: handle.operationUrl,
+      operationUrl: '',
       status: 'running',
-      requestedAt: this.options.clock().toISOString(),
+      requestedAt: requestedAt.toISOString(),
     };
-    if (existing) await this.options.jobs.replace(key, job, existing.etag);
-    else await this.options.jobs.create(key, job);
+    let etag: string;
+    try {
+      etag = existing ? await this.options.jobs.replace(key, claim, existing.etag) : await this.options.jobs.create(key, claim);
+    } catch (error) {
+      const winner = isAppError(error, 'RECORD_CONFLICT') ? await this.options.jobs.get(key) : undefined;
+      if (winner?.value.status === 'running') return winner.value;
+      throw error;
+    }
+    const { exportId } = claim;
+    let handle;
+    try {
+      handle = await this.options.exporter.start(identity, { requestId: exportId });
+    } catch (error) {
+      await this.options.jobs.delete(key);
+      throw error;
+    }
+    const job: ExportJob = { ...claim, operationUrl: handle.operationUrl };
+    await this.options.jobs.replace(key, job, etag);
     await this.options.audit.append({
       type: 'exportRequested',
       at: job.requestedAt,
@@ -71,17 +107,64 @@ export class ExportService {
   }
 
   /**
-   * Checks every running job once. A job that finished is updated by compare-and-swap together with
-   * `notifiedAt`, so of several instances polling at once exactly one gets it back to send the message.
+   * Checks every running job once, and returns the jobs whose message is owed, each claimed for one send. A job
+   * that finished is updated by compare-and-swap together with `notifiedAt` and its first send's claim, so of
+   * several instances polling at once exactly one gets it back; a message whose send failed (not marked `told`)
+   * is claimed again on the next poll, up to MAX_TELL_ATTEMPTS, then given up and audited.
    */
   async poll(): Promise<ExportJob[]> {
     const toNotify: ExportJob[] = [];
     for (const record of await this.options.jobs.list()) {
-      if (record.value.status !== 'running') continue;
-      const finished = await this.checkOne(record);
-      if (finished) toNotify.push(finished);
+      // A job without an operation is still being started by its request: there is nothing to ask about yet.
+      if (record.value.status === 'running' && !record.value.operationUrl) continue;
+      try {
+        const owed = record.value.status === 'running' ? await this.checkOne(record) : await this.claimRetry(record);
+        if (owed) toNotify.push(owed);
+      } catch (error) {
+        // One job's failure never stops the pass: the jobs claimed before it are returned and told, those after
+        // it checked; this one keeps its state in the store, so the next pass tries it again.
+        this.options.logger.error('an export job could not be checked', { exportId: record.value.exportId, error });
+      }
     }
     return toNotify;
+  }
+
+  /** The owed message went out: the job's delivery state says so (the dialog then points to it, never repeats it). */
+  async told(job: Pick<ExportJob, 'objectId' | 'tenantId' | 'exportId'>): Promise<void> {
+    const key = accountKey(job);
+    const stored = await this.options.jobs.get(key);
+    if (!stored || stored.value.exportId !== job.exportId || !stored.value.tell?.owed) return;
+    await this.options.jobs
+      .replace(key, { ...stored.value, tell: { owed: false, attempts: stored.value.tell.attempts } }, stored.etag)
+      .catch((error: unknown) => {
+        // Claimed again by a retry meanwhile: at worst the message goes twice, never not at all.
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      });
+  }
+
+  private async claimRetry(record: StoredRecord<ExportJob> & { id: string }): Promise<ExportJob | undefined> {
+    const tell = record.value.tell;
+    if (!tell?.owed) return undefined;
+    const givenUp = tell.attempts >= MAX_TELL_ATTEMPTS;
+    const next: ExportJob = {
+      ...record.value,
+      tell: givenUp ? { owed: false, attempts: tell.attempts } : { owed: true, attempts: tell.attempts + 1 },
+    };
+    try {
+      await this.options.jobs.replace(record.id, next, record.etag);
+    } catch (error) {
+      if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
+      throw error;
+    }
+    if (!givenUp) return next;
+    await this.options.audit.append({
+      type: 'deliveryGivenUp',
+      at: this.options.clock().toISOString(),
+      objectId: next.objectId,
+      tenantId: next.tenantId,
+      detail: next.exportId,
+    });
+    return undefined;
   }
 
   /** Drops the account's export record (it holds a conversation reference: personal data). */
@@ -108,21 +191,27 @@ export class ExportService {
             files: status.files,
             linkExpiresAt: status.expiresAt.toISOString(),
             notifiedAt: now,
+            tell: { owed: true, attempts: 1 },
           }
-        : { ...record.value, status: 'failed', failureReason: status.reason, notifiedAt: now };
+        : { ...record.value, status: 'failed', failureReason: status.reason, notifiedAt: now, tell: { owed: true, attempts: 1 } };
     try {
       await this.options.jobs.replace(record.id, next, record.etag);
     } catch (error) {
       if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
       throw error;
     }
-    await this.options.audit.append({
-      type: status.kind === 'ready' ? 'exportReady' : 'exportFailed',
-      at: now,
-      objectId: next.objectId,
-      tenantId: next.tenantId,
-      detail: next.exportId,
-    });
+    const type = status.kind === 'ready' ? 'exportReady' : 'exportFailed';
+    try {
+      await this.options.audit.append({ type, at: now, objectId: next.objectId, tenantId: next.tenantId, detail: next.exportId });
+    } catch (error) {
+      // The claim is won and `notifiedAt` written: only this pass can tell the owner, so the job is still returned.
+      this.options.logger.error('an export outcome could not be audited', { exportId: next.exportId, type, error });
+    }
     return next;
+  }
+
+  /** A claim whose instance died before the directory answered (see UNSTARTED_CLAIM_MS). */
+  private isAbandonedClaim(job: ExportJob): boolean {
+    return !job.operationUrl && this.options.clock().getTime() - Date.parse(job.requestedAt) > UNSTARTED_CLAIM_MS;
   }
 }

@@ -191,6 +191,9 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
             HOST: '127.0.0.1',
             PORT: '0',
             NODE_EXTRA_CA_CERTS: certPath,
+            // Statsbeat, the SDK's reports about itself, goes to Microsoft's own fixed endpoint and probes the Azure
+            // VM metadata address, neither of which a setting can point at loopback (applicationinsights 2.x Statsbeat.js).
+            APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
           },
           [],
           app,

@@ -3,6 +3,7 @@ import { BotClosureChannels } from '../../bot/botClosureChannel';
 import { ClosureWorkflow } from '../../services/closureWorkflow';
 import { DialogTestClient } from 'botbuilder-testing';
 import type { AccountCloser, CloseOutcome } from '../../services/accountCloser';
+import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
 import type { DataExporter, ExportStatus } from '../../services/dataExporter';
@@ -35,6 +36,8 @@ export interface FixtureOptions {
   readonly closeOutcome?: () => Promise<CloseOutcome>;
   readonly exportStart?: () => Promise<void>;
   readonly exportStatus?: ExportStatus;
+  /** The words' mode; `graph` by default, as the fake closer closes the account itself. */
+  readonly closureMode?: 'portal' | 'graph';
 }
 
 /** The main dialog with real domain services on memory stores, and small fakes for what lies outside. */
@@ -67,6 +70,7 @@ export function createDialogFixture(options: FixtureOptions = {}) {
   const closure = new ClosureService({
     requests,
     locks: new MemoryRecordStore<AccountClosureLock>(),
+    accounts: new MemoryRecordStore<ClosureAccount>(),
     audit,
     realm,
     closer,
@@ -121,6 +125,9 @@ export function createDialogFixture(options: FixtureOptions = {}) {
     connectionName: CONNECTION,
     signInTimeoutMs: 60_000,
     progress: conversationState.createProperty<ConversationProgress>('progress'),
+    closureMode: options.closureMode ?? 'graph',
+    portalUrl: 'https://go.microsoft.com/fwlink/?linkid=873123',
+    handOffVerified: async () => false,
   });
   // The test adapter's own token store stands in for the token service: the magic code yields the token.
   let seeded = false;

@@ -22,7 +22,7 @@ async function handOff(harness: BotHarness): Promise<{ kim: ChatUser; replies: R
   const kim = harness.user();
   const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
   const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
-  assert.match(JSON.stringify(warning), /Yes, close my account/, 'the same irreversible warning and Yes come first');
+  assert.match(JSON.stringify(warning), /Closing your account is permanent/, 'the irreversible warning comes first');
   return { kim, replies: await kim.presses(cardActionData(warning, 'closure.confirm')) };
 }
 
@@ -55,6 +55,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     harness = await startHarness({ CLOSURE: 'portal' });
     const { kim, replies } = await handOff(harness);
     assert.match(textsOf(replies), new RegExp(`Your account \\*\\*\u2068${KIM.upn}\u2069\\*\\* has not been closed yet`));
+    assert.doesNotMatch(JSON.stringify(replies), /Yes, close my account/, 'no button in the chat claims to close it');
     const card = handOffCard(replies);
     const text = JSON.stringify(card);
     assert.ok(text.includes(KIM.upn), 'the account is named on the card');
@@ -67,7 +68,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
 
     const portal = await openPortal(portalUrl);
     assert.match(await portal.signIn(KIM.upn, KIM.password), /My data requests/);
-    assert.match(await portal.requestExport(), /Your export request has been submitted[\s\S]*usually ready in a day or two/);
+    assert.match(await portal.requestExport(), /Your export request has been submitted[\s\S]*can take up to a month/);
     assert.match(await portal.closeAccount('yes'), /has been closed/);
 
     const answer = textsOf(await kim.presses(check));
@@ -127,6 +128,66 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     assert.equal(await harness.bot.checkHandOffs(), 0, 'nothing left to check');
     assert.ok((await auditTypes(harness)).includes('closureVerified:closureVerified'));
   });
+
+  it('keeps the verdict owed when its send fails, and tells it on the next pass (issue 19: delivery is a state)', async () => {
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    const { replies } = await handOff(harness);
+    const requestId = cardActionData(replies, 'closure.checkHandOff').requestId;
+    const portal = await openPortal(portalLinkOf(handOffCard(replies)));
+    await portal.signIn(KIM.upn, KIM.password);
+    await portal.closeAccount('yes');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    harness.connector.failSends(503);
+    await harness.bot.checkHandOffs();
+    const owed = JSON.parse(await readFile(path.join(harness.dataDir, 'handOffChecks', `${requestId}.json`), 'utf8')) as {
+      value: { ended?: boolean; conversation?: unknown; tellAttempts?: number };
+    };
+    assert.equal(owed.value.ended, true);
+    assert.ok(owed.value.conversation, 'the reference stays while the verdict is owed');
+    assert.equal(owed.value.tellAttempts, 1);
+
+    harness.connector.failSends(undefined);
+    assert.equal(await harness.bot.checkHandOffs(), 0, 'nothing left to check, one answer owed');
+    const told = harness.connector.received
+      .map((r) => (typeof r.activity.text === 'string' ? r.activity.text : ''))
+      .filter((t) => /is closed/.test(t));
+    assert.equal(told.length, 1);
+    const after = JSON.parse(await readFile(path.join(harness.dataDir, 'handOffChecks', `${requestId}.json`), 'utf8')) as {
+      value: { conversation?: unknown; upn?: string };
+    };
+    assert.equal(after.value.conversation, undefined, 'told: the personal fields go');
+    assert.equal(after.value.upn, undefined);
+    await harness.bot.checkHandOffs();
+    assert.equal(
+      harness.connector.received.filter((r) => /is closed/.test(typeof r.activity.text === 'string' ? r.activity.text : '')).length,
+      1,
+      'told once',
+    );
+  });
+
+  it("ends the account's other warning when the hand-off is verified closed (issue 19: the account is the unit of truth)", async () => {
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    const { replies } = await handOff(harness);
+    const other = harness.user();
+    const otherCode = await signInThroughChat(other, await other.says('close my account'), KIM.upn, KIM.password);
+    const otherWarning = await other.presses(cardActionData(otherCode, 'closure.skipExport'));
+    const portal = await openPortal(portalLinkOf(handOffCard(replies)));
+    await portal.signIn(KIM.upn, KIM.password);
+    await portal.closeAccount('yes');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await harness.bot.checkHandOffs();
+
+    const toOther = harness.connector.received
+      .filter((r) => r.conversationId === `conv-${other.userId}`)
+      .map((r) => (typeof r.activity.text === 'string' ? r.activity.text : ''));
+    assert.ok(
+      toOther.some((t) => /closed from another chat/.test(t)),
+      toOther.join('\n'),
+    );
+    const no = textsOf(await other.presses(cardActionData(otherWarning, 'closure.decline')));
+    assert.match(no, /closed from another chat/);
+    assert.doesNotMatch(no, /kept|Nothing was closed/);
+  });
 });
 
 describe('CLOSURE=graph findings over /api/messages: every refusal becomes the hand-off, never "still closing"', () => {
@@ -135,7 +196,7 @@ describe('CLOSURE=graph findings over /api/messages: every refusal becomes the h
     await harness.stop();
   });
 
-  it("hands off at once when the app has no service principal in the user's tenant (AADSTS700016), with no retries", async () => {
+  it("hands off at once when the app has no service principal in the user's tenant (AADSTS7000229), with no retries", async () => {
     const seed = { ...TEST_SEED, tenants: TEST_SEED.tenants.map((t, i) => (i === 0 ? { ...t, appServicePrincipal: false } : t)) };
     const dataDir = path.join(await import('node:os').then((os) => os.tmpdir()), `seed-${process.pid}-${Date.now()}.json`);
     await writeFile(dataDir, JSON.stringify(seed));

@@ -10,7 +10,12 @@ describe('Application Insights telemetry', () => {
   describe('with a connection string', () => {
     let harness: BotHarness;
     let ingestion: IngestionStandIn;
+    // Statsbeat, the SDK's reports about itself, goes to Microsoft's own endpoint and probes the Azure VM metadata
+    // address (applicationinsights 2.x Statsbeat.js, AzureVirtualMachine.js; learn.microsoft.com/azure/azure-monitor/
+    // app/statsbeat): off here, where nothing may leave loopback. Read once, when the SDK first loads.
+    const statsbeat = process.env.APPLICATION_INSIGHTS_NO_STATSBEAT;
     before(async () => {
+      process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = 'true';
       ingestion = await startIngestionStandIn();
       harness = await startHarness({ APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString });
     });
@@ -20,6 +25,8 @@ describe('Application Insights telemetry', () => {
       // The copy botbuilder-applicationinsights loaded (2.x), not the top-level one another package brings (3.x).
       const fromBotbuilder = createRequire(require.resolve('botbuilder-applicationinsights'));
       (fromBotbuilder('applicationinsights') as { dispose(): void }).dispose();
+      if (statsbeat === undefined) delete process.env.APPLICATION_INSIGHTS_NO_STATSBEAT;
+      else process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = statsbeat;
     });
 
     it("sends the bot's activity events, with no message text, name, address or token in any of them", async () => {

@@ -47,7 +47,8 @@ describe('Teams group chats and channels', () => {
   let kimInGroup: TeamsClient;
 
   beforeEach(async () => {
-    harness = await startHarness();
+    // CLOSURE=graph opted into (the default is the hand-off): this suite follows an account the bot closes itself.
+    harness = await startHarness({ CLOSURE: 'graph' });
     kimMember = teamsMember('Kim Akers', KIM.id);
     group = teamsConversation('groupChat');
     kimInGroup = teamsClient(harness.bot.url, harness.connector, kimMember, group);
@@ -172,7 +173,8 @@ describe('Teams group chats and channels', () => {
       const answer = await kim.executes(warning.activityId, 'closure.confirm', confirm);
 
       assert.equal(answer.status, 200);
-      assert.match(cardText((answer.body as { value: unknown }).value), /Closing your account…/);
+      // Nothing is recorded yet when Teams gets its answer: it promises nothing (issue 19).
+      assert.match(String((answer.body as { value: unknown }).value), /being checked/);
       const closed = await arrival(
         harness.connector,
         (e) => e.method === 'PUT' && e.id === warning.activityId && /Account closed/.test(cardText(attachmentsIn([e])[0]?.content)),
@@ -215,7 +217,8 @@ describe('Teams group chats and channels', () => {
 describe('Teams: the export-ready card', () => {
   let harness: BotHarness;
   beforeEach(async () => {
-    harness = await startHarness();
+    // CLOSURE=graph opted into (the default is the hand-off): this suite follows an account the bot closes itself.
+    harness = await startHarness({ CLOSURE: 'graph' });
   });
   afterEach(async () => {
     await harness.stop();
