@@ -86,7 +86,8 @@ function createJobs(): RecordStore<ExportJob> & { failWritesTo: Set<string> } {
     failWritesTo,
     get: (id) => inner.get(id),
     list: () => inner.list(),
-    delete: (id) => inner.delete(id),
+    scan: (pageSize) => inner.scan(pageSize),
+    delete: (id, etag) => inner.delete(id, etag),
     async create(id, value) {
       refuse(id);
       return inner.create(id, value);
@@ -206,6 +207,8 @@ describe('ExportService', () => {
       assert.deepEqual(ready?.files, READY.kind === 'ready' ? READY.files : []);
       assert.equal(ready?.linkExpiresAt, '2026-12-10T10:00:00.000Z');
       assert.equal(ready?.notifiedAt, NOW.toISOString());
+      // Owed until the caller says it was sent (issue 19: delivery is a state).
+      await exports.told(ready!);
       assert.deepEqual(await exports.poll(), [], 'told once');
       assert.deepEqual(
         audit.events.map((e) => [e.type, e.detail]),
@@ -257,6 +260,7 @@ describe('ExportService', () => {
         [KIM.objectId],
         "Kim's ready message is still told",
       );
+      await Promise.all(finished.map((job) => exports.told(job)));
       assert.ok(logs.some((r) => r.level === 'error' && r.fields?.exportId === lee.exportId));
       jobs.failWritesTo.clear();
       assert.deepEqual(
