@@ -399,7 +399,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
         // A Teams press answered before its closing ran starts that work when its request ends: wait for it too.
         await listening.stop(() => Promise.all([bot.idle(), background.idle()]));
         await standIn?.stop();
-        telemetry?.flush();
+        await telemetry?.flush();
         logger.info('stopped');
       })();
       return stopping;
@@ -433,6 +433,8 @@ function botFrameworkAuthentication(config: BotConfig): ConfigurationBotFramewor
       oauthUrl: config.oauthUrl,
       loginBaseUrl,
       singleTenantId: identity.appType === 'SingleTenant' ? identity.tenantId : undefined,
+      channelOpenIdMetadataUrl: config.channelAuth.openIdMetadataUrl,
+      channelTokenIssuer: config.channelAuth.tokenIssuer,
     }),
   });
 }

@@ -11,6 +11,10 @@ export interface BotFrameworkEndpointSettings {
   readonly loginBaseUrl?: string;
   /** The bot's tenant, for a SingleTenant bot's own token authority (`{loginBaseUrl}/{tenant}`). */
   readonly singleTenantId?: string;
+  /** ToBotFromChannelOpenIdMetadataUrl: the keys that sign the channels' tokens; undefined = the public cloud's. */
+  readonly channelOpenIdMetadataUrl?: string;
+  /** ToBotFromChannelTokenIssuer: the `iss` of the channels' tokens; undefined = the public cloud's. */
+  readonly channelTokenIssuer?: string;
 }
 
 /**
@@ -24,13 +28,13 @@ export function botFrameworkEndpointKeys(settings: BotFrameworkEndpointSettings)
   const loginBase = settings.loginBaseUrl?.replace(/\/+$/, '');
   const botLoginUrl =
     loginBase && loginBase !== PUBLIC_LOGIN_BASE_URL && settings.singleTenantId ? `${loginBase}/${settings.singleTenantId}` : undefined;
-  if (!settings.oauthUrl && !botLoginUrl) return {};
+  if (!settings.oauthUrl && !botLoginUrl && !settings.channelOpenIdMetadataUrl && !settings.channelTokenIssuer) return {};
   return {
     ToChannelFromBotLoginUrl: botLoginUrl ?? AuthenticationConstants.ToChannelFromBotLoginUrl,
     ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
-    ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+    ToBotFromChannelTokenIssuer: settings.channelTokenIssuer ?? AuthenticationConstants.ToBotFromChannelTokenIssuer,
     OAuthUrl: settings.oauthUrl ?? AuthenticationConstants.OAuthUrl,
-    ToBotFromChannelOpenIdMetadataUrl: AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl,
+    ToBotFromChannelOpenIdMetadataUrl: settings.channelOpenIdMetadataUrl ?? AuthenticationConstants.ToBotFromChannelOpenIdMetadataUrl,
     ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
     CallerId: CallerIdConstants.PublicAzureChannel,
   };

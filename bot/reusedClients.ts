@@ -1,6 +1,7 @@
 import type { Activity } from 'botbuilder';
 import {
   AuthenticationConstants,
+  AuthenticationError,
   BotFrameworkAuthentication,
   ConnectorFactory,
   type AuthenticateRequestResult,
@@ -46,7 +47,7 @@ export class ReusedClientsAuthentication extends BotFrameworkAuthentication {
   }
 
   async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
-    return this.reuse(await this.inner.authenticateRequest(activity, authHeader));
+    return this.reuse(await this.inner.authenticateRequest(activity, authHeader).catch(asUnauthorized));
   }
 
   async authenticateStreamingRequest(authHeader: string, channelIdHeader: string): Promise<AuthenticateRequestResult> {
@@ -124,4 +125,17 @@ function appIdOf(claimsIdentity: ClaimsIdentity): string {
     claimsIdentity.getClaimValue(AuthenticationConstants.AppIdClaim) ??
     ''
   );
+}
+
+/** What jsonwebtoken's `verify` throws for a token it refuses (its lib/JsonWebTokenError.js and subclasses). */
+const REFUSED_TOKEN_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
+
+/**
+ * botframework-connector 4.23.3 rethrows jsonwebtoken's refusal of a token whose key id is known but whose signature
+ * is not (jwtTokenExtractor.js `validateToken`) as it is, not as an AuthenticationError, so CloudAdapter answered
+ * such a forged token 500 instead of 401 (found by the deployment rehearsal, test/deploy/rehearsal.test.ts).
+ */
+function asUnauthorized(error: unknown): never {
+  if (error instanceof Error && REFUSED_TOKEN_ERRORS.has(error.name)) throw new AuthenticationError(`Unauthorized. ${error.message}`, 401);
+  throw error;
 }

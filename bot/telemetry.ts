@@ -1,10 +1,14 @@
 import type { BotTelemetryClient } from 'botbuilder';
 import { redactUrl } from '../services/http/httpError';
 
+/** A flush at shutdown waits at most this long for the ingestion endpoint. */
+const FLUSH_TIMEOUT_MS = 5_000;
+
 /** What the composition root needs: the SDK's telemetry client, and a flush for shutdown. */
 export interface BotTelemetry {
   readonly client: BotTelemetryClient;
-  flush(): void;
+  /** Sends what is buffered; resolves once it was sent, refused, or FLUSH_TIMEOUT_MS passed. */
+  flush(): Promise<void>;
 }
 
 interface Envelope {
@@ -24,7 +28,20 @@ export async function createBotTelemetry(connectionString: string): Promise<BotT
     redactTelemetryUrls(envelope);
     return true;
   });
-  return { client: telemetry, flush: () => telemetry.flush() };
+  // The SDK sends its buffer every 15 s (applicationinsights 2.x Config.maxBatchIntervalMs); a process that exits
+  // right after a fire-and-forget flush (SIGTERM: App Service restarts and scale-ins) loses the last batch. Its
+  // flush callback is called when the send ends, well or not (Channel.triggerSend, Sender.send).
+  const flush = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FLUSH_TIMEOUT_MS);
+      telemetry.defaultClient.flush({
+        callback: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  return { client: telemetry, flush };
 }
 
 /** Exported for tests: strips query strings and address-like path segments from URL fields. */

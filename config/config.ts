@@ -1,4 +1,5 @@
 import { redactUrl } from '../services/http/httpError';
+import { deploymentRefusals, unresolvedKeyVaultReferences } from './startupRefusals';
 import { SETTINGS, type SettingName } from './settings';
 
 /** The bot's settings, parsed once at start-up. Every field's default lives in `settings.ts`. */
@@ -14,6 +15,8 @@ export interface BotConfig {
   readonly oauthUrl?: string;
   /** Who runs the bot, named on the privacy and terms pages (PUBLISHER_NAME, PUBLISHER_CONTACT). */
   readonly publisher: { readonly name?: string; readonly contact?: string };
+  /** Where the channels' token signing keys and issuer are; undefined = the SDK's defaults (public cloud). */
+  readonly channelAuth: { readonly openIdMetadataUrl?: string; readonly tokenIssuer?: string };
   readonly directory: { readonly kind: 'sandbox' } | GraphDirectoryConfig;
   readonly closure: {
     /** `portal` unless `graph` is chosen; `graph` is the default only with DIRECTORY=sandbox. */
@@ -98,6 +101,9 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Parses the environment into a `BotConfig`, collecting every problem before failing. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): BotConfig {
+  // Alone: every other line about such a setting would only be a consequence of the literal reference text.
+  const unresolved = unresolvedKeyVaultReferences(env);
+  if (unresolved.length > 0) throw new ConfigError(unresolved);
   const problems: string[] = [];
   const known = new Set<string>(SETTINGS.map((s) => s.name));
   const get = (name: SettingName): string => {
@@ -189,6 +195,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     directory,
     oauthUrl: url('OAUTH_URL', false),
     publisher: { name: get('PUBLISHER_NAME') || undefined, contact: get('PUBLISHER_CONTACT') || undefined },
+    channelAuth: {
+      openIdMetadataUrl: url('ToBotFromChannelOpenIdMetadataUrl', false),
+      tokenIssuer: get('ToBotFromChannelTokenIssuer') || undefined,
+    },
     closure: {
       // Microsoft documents no Graph route that closes an account in an unmanaged tenant (nobody there can consent),
       // so the hand-off is the default in every mode: the sandbox plays Azure as it is (its demo unmanaged tenants
@@ -231,6 +241,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       exportDelayMs: integer('SANDBOX_EXPORT_DELAY_MS', 0, 86_400_000),
     },
   };
+  problems.push(
+    ...deploymentRefusals({
+      directory: directoryKind,
+      botIdentityGiven: Boolean(get('MicrosoftAppType') || get('MicrosoftAppId')),
+      port: config.port,
+      embeddedSandboxPort: directoryKind === 'sandbox' && !sandboxUrl ? config.sandbox.port : undefined,
+    }),
+  );
   if (directoryKind === 'graph' && config.closure.kind === 'graph' && !exportStorageLocation) {
     problems.push('EXPORT_STORAGE_LOCATION is required with DIRECTORY=graph (Graph writes exports into that container).');
   }
@@ -312,6 +330,7 @@ export function summarizeConfig(config: BotConfig): Record<string, unknown> {
         : { kind: 'sandbox', shared: config.sandbox.url ? redactUrl(config.sandbox.url) : undefined },
     closure: config.closure.kind,
     oauthUrl: config.oauthUrl ? redactUrl(config.oauthUrl) : 'SDK default',
+    channelOpenIdMetadata: config.channelAuth.openIdMetadataUrl ? redactUrl(config.channelAuth.openIdMetadataUrl) : 'SDK default',
     storage:
       config.storage.kind === 'blob'
         ? {

@@ -95,6 +95,20 @@ export const SETTINGS = [
     azure: false,
   },
   {
+    name: 'ToBotFromChannelOpenIdMetadataUrl',
+    default: '',
+    description:
+      "OpenID metadata whose keys sign the channels' requests to /api/messages (BotBuilder-Samples' .env name; a national cloud, or a local stand-in in the deployment rehearsal). Empty = the SDK's default, https://login.botframework.com/v1/.well-known/openidconfiguration.",
+    azure: false,
+  },
+  {
+    name: 'ToBotFromChannelTokenIssuer',
+    default: '',
+    description:
+      "Issuer (iss) of the channels' tokens to the bot (BotBuilder-Samples' .env name). Empty = the SDK's default, https://api.botframework.com.",
+    azure: false,
+  },
+  {
     name: 'GRAPH_CREDENTIAL',
     default: 'managedIdentity',
     description: 'App credential for Graph: managedIdentity | clientSecret | clientCertificate | default.',

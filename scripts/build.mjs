@@ -7,7 +7,7 @@
 // instead (the build's test); node_modules must be reachable from there, as from dist/.
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -201,7 +201,17 @@ const result = await esbuild.build({
   sourcesContent: false,
   logLevel: 'warning',
   metafile: true,
+  // dist/index.js runs the bundle through vm.Script, which can run an \`import()\` only with an
+  // importModuleDynamically callback, and Node 22 and 24 offer that only behind --experimental-vm-modules (a
+  // function) or with an ExperimentalWarning at every start (vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER:
+  // https://nodejs.org/api/vm.html#new-vmscriptcode-options). Without one, the first \`import()\` throws "A dynamic
+  // import callback was not specified" (bot/telemetry.ts's Application Insights, which App Service always turns
+  // on). So the bundle has none: esbuild writes each as \`Promise.resolve().then(() => require(...))\`, which is what
+  // tsc's CommonJS output does too (https://esbuild.github.io/api/#supported), and keepsNoDynamicImport checks it.
+  supported: { 'dynamic-import': false },
 });
+keepsNoDynamicImport(result.metafile);
+await rewriteSourceMapSources(path.join(dist, 'app.js.map'));
 await writeFile(path.join(dist, 'index.js'), ENTRY);
 
 let assets = 0;
@@ -227,6 +237,39 @@ process.stdout.write(
  * listens, writes the cache as any start does. Without it, the first start of every deployment compiles the bundle
  * from scratch (0.8-1.3 s against 0.4-0.8 s, docs/performance.md). A failure here only costs that first start.
  */
+/** A build whose bundle still holds an \`import()\` would start and then fail on first use of that code: refused here. */
+function keepsNoDynamicImport(metafile) {
+  const kept = Object.values(metafile.outputs).flatMap((output) =>
+    output.imports.filter((entry) => entry.kind === 'dynamic-import').map((entry) => entry.path),
+  );
+  if (kept.length > 0) throw new Error(`the bundle keeps a dynamic import() of ${kept.join(', ')}, which dist/index.js cannot run`);
+}
+
+/**
+ * The map's sources, as esbuild writes them, are relative to the build folder (\`../../work/repo/config/config.ts\`,
+ * \`../../work/repo/node_modules/...\` or wherever a symlinked node_modules really lives), so a dist/ moved to another
+ * depth, as App Service's build moves it to /home/site/wwwroot, named made-up paths under the new folder that spell
+ * out the build machine's. Rewritten relative to the app folder, dist/'s parent, where the sources and node_modules
+ * sit beside dist/ in the project and in a deployment: \`../config/config.ts\`, \`../node_modules/botbuilder/lib/...\`.
+ */
+async function rewriteSourceMapSources(mapFile) {
+  const map = JSON.parse(await readFile(mapFile, 'utf8'));
+  const marker = `${path.sep}node_modules${path.sep}`;
+  // A package's map can point beside its node_modules (antlr4ts: `../../src/...`): the folder node_modules really is in.
+  const appFolders = [root, path.dirname(realpathSync(path.join(root, 'node_modules')))];
+  map.sources = map.sources.map((source) => {
+    // A package's own map may name its sources by URL (entities, htmlparser2): those stay as they are.
+    if (/^[a-z][a-z0-9+.-]*:/i.test(source)) return source;
+    const file = path.resolve(path.dirname(mapFile), source);
+    const inModules = file.indexOf(marker);
+    const base = inModules >= 0 ? undefined : appFolders.find((folder) => !path.relative(folder, file).startsWith('..'));
+    if (inModules < 0 && base === undefined) return source;
+    const fromApp = base === undefined ? path.join('node_modules', file.slice(inModules + marker.length)) : path.relative(base, file);
+    return ['..', ...fromApp.split(path.sep)].join('/');
+  });
+  await writeFile(mapFile, JSON.stringify(map));
+}
+
 async function primeCodeCache() {
   const scratch = await mkdtemp(path.join(tmpdir(), 'closure-bot-build-'));
   try {

@@ -1,13 +1,26 @@
 // CI: the built bot starts. Runs `node dist/index.js` in sandbox mode on loopback ports chosen by the OS, waits for
-// its start-up line, asks /healthz and the web chat page, then sends SIGTERM and expects a clean exit.
+// its start-up line, asks /healthz and the web chat page, then sends SIGTERM and expects a clean exit. Application
+// Insights is on, as the ARM templates always turn it on, with a loopback stand-in for its ingestion endpoint.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'closure-bot-dist-'));
 const START_TIMEOUT_MS = 60_000;
+
+const ingestion = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ itemsReceived: 0, itemsAccepted: 0, errors: [] }));
+  });
+});
+await new Promise((resolve) => ingestion.listen(0, '127.0.0.1', resolve));
+ingestion.unref();
+const ingestionUrl = `http://127.0.0.1:${ingestion.address().port}/`;
 
 const child = spawn(process.execPath, [path.join(root, 'dist', 'index.js')], {
   cwd: dataDir,
@@ -19,6 +32,7 @@ const child = spawn(process.execPath, [path.join(root, 'dist', 'index.js')], {
     DATA_DIR: dataDir,
     SANDBOX_DATA_DIR: path.join(dataDir, 'sandbox'),
     LOG_LEVEL: 'warn',
+    APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=${ingestionUrl}`,
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });

@@ -5,7 +5,7 @@ import { ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { AuthenticationConstants, ClaimsIdentity } from 'botframework-connector';
 import { botFrameworkEndpointKeys } from '../../bot/botFrameworkEndpoints';
 
-describe('Bot Framework endpoints from settings (OAUTH_URL, LOGIN_BASE_URL)', () => {
+describe('Bot Framework endpoints from settings (OAUTH_URL, LOGIN_BASE_URL, ToBotFromChannel*)', () => {
   it('adds no key when nothing is overridden, so the SDK keeps its public-cloud defaults', () => {
     assert.deepEqual(botFrameworkEndpointKeys({}), {});
     assert.deepEqual(botFrameworkEndpointKeys({ loginBaseUrl: 'https://login.microsoftonline.com', singleTenantId: 't' }), {});
@@ -25,6 +25,17 @@ describe('Bot Framework endpoints from settings (OAUTH_URL, LOGIN_BASE_URL)', ()
       botFrameworkEndpointKeys({ loginBaseUrl: 'https://login.microsoftonline.us/', singleTenantId: 'tenant-1' }).ToChannelFromBotLoginUrl,
       'https://login.microsoftonline.us/tenant-1',
     );
+  });
+
+  it("takes the channels' signing keys and issuer from ToBotFromChannelOpenIdMetadataUrl and ToBotFromChannelTokenIssuer, the rest public", () => {
+    const keys = botFrameworkEndpointKeys({
+      channelOpenIdMetadataUrl: 'http://127.0.0.1:9/channel/.well-known/openidconfiguration',
+      channelTokenIssuer: 'http://127.0.0.1:9/channel',
+    });
+    assert.equal(keys.ToBotFromChannelOpenIdMetadataUrl, 'http://127.0.0.1:9/channel/.well-known/openidconfiguration');
+    assert.equal(keys.ToBotFromChannelTokenIssuer, 'http://127.0.0.1:9/channel');
+    assert.equal(keys.OAuthUrl, AuthenticationConstants.OAuthUrl);
+    assert.equal(keys.ToChannelFromBotOAuthScope, AuthenticationConstants.ToChannelFromBotOAuthScope);
   });
 
   it("makes the SDK's own UserTokenClient call the configured token service over HTTP", async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,7 @@ import { startAzurite } from '../support/azurite';
 import { startBuiltBotProcess, type NodeProcess } from '../support/botProcess';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
 import { emulatorReplies } from '../support/emulatorActivity';
+import { startIngestionStandIn } from '../support/ingestionStandIn';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -98,6 +99,23 @@ describe('the production build (node dist/index.js)', function () {
     }
   });
 
+  it('starts with Application Insights on, as the ARM templates always set it, and its events reach the ingestion endpoint', async () => {
+    const ingestion = await startIngestionStandIn();
+    try {
+      const bot = await startBuilt('telemetry', { APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString });
+      try {
+        assert.ok(signInLinkOf(await conversation(bot)({ type: 'message', text: 'close my account' })), 'the sign-in card');
+      } finally {
+        bot.kill('SIGTERM');
+        assert.deepEqual(await bot.waitForExit(), { code: 0, signal: null }, bot.output());
+      }
+      await ingestion.waitForEvent('BotMessageReceived');
+      assert.ok(!JSON.stringify(ingestion.envelopes).includes('close my account'), 'no message text in telemetry');
+    } finally {
+      await ingestion.stop();
+    }
+  });
+
   it('does not load @azure/storage-blob or botbuilder-azure-blobs in sandbox mode', async () => {
     const report = path.join(work, 'loaded-modules.json');
     const preload = path.join(work, 'report-loaded-modules.cjs');
@@ -149,7 +167,14 @@ describe('the production build (node dist/index.js)', function () {
   });
 
   it('with DIRECTORY=graph starts and answers /healthz (the app credential module, loaded on first use, is in the bundle)', async () => {
-    const bot = await startBuilt('graph', { DIRECTORY: 'graph', STORAGE: 'file', AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64') });
+    const bot = await startBuilt('graph', {
+      DIRECTORY: 'graph',
+      MicrosoftAppType: 'UserAssignedMSI',
+      MicrosoftAppId: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9',
+      MicrosoftAppTenantId: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+      STORAGE: 'file',
+      AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64'),
+    });
     assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
     bot.kill('SIGTERM');
     assert.equal((await bot.waitForExit()).code, 0, bot.output());
@@ -162,6 +187,32 @@ describe('the production build (node dist/index.js)', function () {
     assert.ok(frames.length > 1, stdout);
     assert.match(frames.find((line) => line.includes('startBot')) ?? '', /[\\/]index\.ts:\d+:\d+\)$/, stdout);
     assert.doesNotMatch(stdout, /app\.js:\d+/);
+  });
+
+  it('names the TypeScript source under the folder dist/ was moved to, with its code cache, and no path of the build folder', async () => {
+    // As App Service's build does: built in one folder, dist/ copied into the app folder it runs from.
+    const app = path.join(await mkdtemp(path.join(tmpdir(), 'closure-moved-')), 'site', 'wwwroot');
+    try {
+      await mkdir(app, { recursive: true });
+      await symlink(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+      await cp(dist, path.join(app, 'dist'), { recursive: true });
+      const script = `require(${JSON.stringify(path.join(app, 'dist', 'index.js'))}).startBot({}).catch((error) => process.stdout.write(error.stack));`;
+      const { stdout } = await run(process.execPath, ['-e', script], { cwd: app });
+      const frames = stdout.split('\n').filter((line) => line.trim().startsWith('at '));
+      assert.ok(
+        frames.some((line) => line.includes(`${path.join(app, 'index.ts')}:`)),
+        `a frame in ${path.join(app, 'index.ts')}:\n${stdout}`,
+      );
+      assert.ok(
+        frames.some((line) => line.includes(`${path.join(app, 'config', 'config.ts')}:`)),
+        stdout,
+      );
+      assert.doesNotMatch(stdout, /app\.js:\d+/);
+      for (const buildPath of [work, ROOT, path.dirname(await realpath(path.join(ROOT, 'node_modules')))])
+        assert.ok(!stdout.includes(buildPath), `the trace names the build machine's ${buildPath}:\n${stdout}`);
+    } finally {
+      await rm(path.dirname(path.dirname(app)), { recursive: true, force: true });
+    }
   });
 
   it('keeps a V8 code cache beside the bundle from a start that listened, and starts alike with a bad or unwritable one', async () => {

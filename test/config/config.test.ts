@@ -6,6 +6,8 @@ import { SETTINGS } from '../../config/settings';
 
 const GUID_A = '11111111-2222-3333-4444-555555555555';
 const GUID_B = '66666666-7777-8888-9999-000000000000';
+/** A bot identity as the ARM templates' default (UserAssignedMSI) sets it. */
+const MSI_BOT = { MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppId: GUID_A, MicrosoftAppTenantId: GUID_B };
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
@@ -75,13 +77,13 @@ describe('loadConfig', () => {
       const problems = problemsOf({ DIRECTORY: 'graph', CLOSURE: 'graph', GRAPH_CREDENTIAL: 'clientSecret' });
       assert.deepEqual(
         problems.map((p) => p.split(' ')[0]),
-        ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET', 'AUDIT_HASH_KEY', 'EXPORT_STORAGE_LOCATION'],
+        ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET', 'AUDIT_HASH_KEY', 'MicrosoftAppId', 'EXPORT_STORAGE_LOCATION'],
       );
     });
   });
 
   describe('closure mode', () => {
-    const AZURE = { DIRECTORY: 'graph', AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64') };
+    const AZURE = { DIRECTORY: 'graph', AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64'), ...MSI_BOT };
 
     it('hands off to the portal by default with DIRECTORY=graph, needing no export container', () => {
       const config = loadConfig(AZURE);
@@ -105,6 +107,57 @@ describe('loadConfig', () => {
 
     it('refuses an unknown mode, naming it', () => {
       assert.match(problemsOf({ CLOSURE: 'delete' })[0] ?? '', /^CLOSURE must be one of "graph", "portal"; got "delete"/);
+    });
+  });
+
+  describe('refusing to start', () => {
+    const AZURE = { DIRECTORY: 'graph', AUDIT_HASH_KEY: Buffer.alloc(32, 1).toString('base64') };
+
+    it('refuses DIRECTORY=graph without a bot identity, in one line naming MicrosoftAppId (Bot Framework auth would be off)', () => {
+      assert.deepEqual(
+        problemsOf(AZURE).map((p) => p.split(' ')[0]),
+        ['MicrosoftAppId'],
+      );
+      assert.match(problemsOf(AZURE)[0] ?? '', /Bot Framework authentication is off/);
+      assert.deepEqual(problemsOf({ ...AZURE, ...MSI_BOT }), []);
+    });
+
+    it('leaves the sandbox without a bot identity, as the Emulator needs it', () => {
+      assert.deepEqual(problemsOf({}), []);
+    });
+
+    it('refuses PORT equal to SANDBOX_PORT when the sandbox is embedded, and only then', () => {
+      assert.deepEqual(problemsOf({ PORT: '3979' }), [
+        'PORT and SANDBOX_PORT are both 3979: the bot and its embedded sandbox need a port each.',
+      ]);
+      assert.deepEqual(problemsOf({ PORT: '4000', SANDBOX_PORT: '4000' }).length, 1);
+      assert.deepEqual(problemsOf({ PORT: '0', SANDBOX_PORT: '0' }), [], 'two ports chosen by the system');
+      assert.deepEqual(problemsOf({ PORT: '3979', SANDBOX_URL: 'http://127.0.0.1:4000' }), [], 'a shared sandbox elsewhere');
+      assert.deepEqual(problemsOf({ ...AZURE, ...MSI_BOT, PORT: '3979' }), [], 'no sandbox with DIRECTORY=graph');
+    });
+
+    it('refuses a setting that still holds an unresolved Key Vault reference, naming only that setting', () => {
+      const reference = '@Microsoft.KeyVault(SecretUri=https://bot-kv.vault.azure.net/secrets/audit-hash-key/)';
+      const problems = problemsOf({ ...AZURE, ...MSI_BOT, AUDIT_HASH_KEY: reference });
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(problems[0] ?? '', /^AUDIT_HASH_KEY holds an unresolved Key Vault reference/);
+    });
+
+    it('finds the reference in any setting, in either syntax and any letter case, and in several settings at once', () => {
+      const problems = problemsOf({
+        ...MSI_BOT,
+        MicrosoftAppType: 'SingleTenant',
+        MicrosoftAppPassword: '@Microsoft.KeyVault(VaultName=bot-kv;SecretName=bot-app-password)',
+        DIRECT_LINE_SECRET: ' @microsoft.keyvault(SecretUri=https://bot-kv.vault.azure.net/secrets/dl/)',
+      });
+      assert.deepEqual(
+        problems.map((p) => p.split(' ')[0]),
+        ['MicrosoftAppPassword', 'DIRECT_LINE_SECRET'],
+      );
+    });
+
+    it('takes a resolved value that merely mentions Key Vault as it is', () => {
+      assert.deepEqual(problemsOf({ ...AZURE, ...MSI_BOT, WEBCHAT_ALLOWED_ORIGINS: 'https://example.org/@Microsoft.KeyVault(' }), []);
     });
   });
 

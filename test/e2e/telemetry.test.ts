@@ -1,63 +1,23 @@
 import { createRequire } from 'node:module';
 import { strict as assert } from 'node:assert';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
 import { redactTelemetryUrls } from '../../bot/telemetry';
 import { signInThroughChat, startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
+import { startIngestionStandIn, type IngestionStandIn } from '../support/ingestionStandIn';
 
 const KIM = TEST_SEED.users[0];
-
-/** Application Insights' ingestion endpoint on loopback: collects the envelopes the SDK sends. */
-interface Envelope {
-  readonly data?: { readonly baseData?: { readonly name?: string } };
-}
-
-async function startIngestion(): Promise<{ url: string; envelopes: Envelope[]; stop(): Promise<void> }> {
-  const envelopes: Envelope[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      const lines = text.trim().startsWith('[')
-        ? (JSON.parse(text) as Envelope[])
-        : text
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Envelope);
-      envelopes.push(...lines);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ itemsReceived: envelopes.length, itemsAccepted: envelopes.length, errors: [] }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    envelopes,
-    stop: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('Application Insights telemetry', () => {
   describe('with a connection string', () => {
     let harness: BotHarness;
-    let ingestion: Awaited<ReturnType<typeof startIngestion>>;
+    let ingestion: IngestionStandIn;
     // Statsbeat, the SDK's reports about itself, goes to Microsoft's own endpoint and probes the Azure VM metadata
     // address (applicationinsights 2.x Statsbeat.js, AzureVirtualMachine.js; learn.microsoft.com/azure/azure-monitor/
     // app/statsbeat): off here, where nothing may leave loopback. Read once, when the SDK first loads.
     const statsbeat = process.env.APPLICATION_INSIGHTS_NO_STATSBEAT;
     before(async () => {
       process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = 'true';
-      ingestion = await startIngestion();
-      harness = await startHarness({
-        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=${ingestion.url}`,
-      });
+      ingestion = await startIngestionStandIn();
+      harness = await startHarness({ APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString });
     });
     after(async () => {
       await ingestion.stop();
@@ -73,10 +33,7 @@ describe('Application Insights telemetry', () => {
       const kim = harness.user();
       await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
       await harness.stop();
-      for (let i = 0; i < 50 && !ingestion.envelopes.some((e) => e.data?.baseData?.name === 'BotMessageReceived'); i++)
-        await new Promise((r) => setTimeout(r, 100));
-      const names = ingestion.envelopes.map((e) => e.data?.baseData?.name);
-      assert.ok(names.includes('BotMessageReceived'), `events sent: ${[...new Set(names)].join(', ')}`);
+      await ingestion.waitForEvent('BotMessageReceived', 5_000);
       const all = JSON.stringify(ingestion.envelopes);
       for (const personal of ['close my account', KIM.upn, KIM.password, 'Kim Akers'])
         assert.ok(!all.includes(personal), `telemetry contains "${personal.slice(0, 4)}..."`);

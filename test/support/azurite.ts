@@ -15,7 +15,7 @@ export interface RunningAzurite {
 }
 
 const AZURITE_MAIN = join(__dirname, '..', '..', 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
-const LISTENING = /successfully listen(?:s on|ing at) http:\/\/127\.0\.0\.1:(\d+)/;
+const LISTENING = /successfully listen(?:s on|ing at) https?:\/\/127\.0\.0\.1:(\d+)/;
 const START_TIMEOUT_MS = 15_000;
 const STOP_GRACE_MS = 5_000;
 
@@ -24,18 +24,20 @@ const STOP_GRACE_MS = 5_000;
  * `--inMemoryPersistence` refuses `--location`, so the process runs in its own temp working directory instead,
  * where any debug or extent files land and are removed on stop.
  */
-export async function startAzurite(): Promise<RunningAzurite> {
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const workDir = await mkdtemp(join(tmpdir(), 'azurite-'));
+  const extra = options.https ? ['--cert', options.https.certPath, '--key', options.https.keyPath, '--oauth', 'basic'] : [];
   try {
-    const port = await startOn(workDir, 0).catch(async (error: unknown) => {
+    const port = await startOn(workDir, 0, extra).catch(async (error: unknown) => {
       // Some Azurite versions report port 0 back instead of the bound port: choose a free one ourselves.
       if (!(error instanceof PortNotReported)) throw error;
-      return startOn(workDir, await freePort());
+      return startOn(workDir, await freePort(), extra);
     });
-    const blobEndpoint = `http://127.0.0.1:${port.port}/${AZURITE_ACCOUNT}`;
+    const protocol = options.https ? 'https' : 'http';
+    const blobEndpoint = `${protocol}://127.0.0.1:${port.port}/${AZURITE_ACCOUNT}`;
     return {
       blobEndpoint,
-      connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`,
+      connectionString: `DefaultEndpointsProtocol=${protocol};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`,
       stop: async () => {
         await stopChild(port.child);
         await rm(workDir, { recursive: true, force: true });
@@ -47,12 +49,22 @@ export async function startAzurite(): Promise<RunningAzurite> {
   }
 }
 
+export interface AzuriteOptions {
+  /**
+   * HTTPS with this certificate and key (PEM files), and OAuth bearer tokens accepted besides shared keys
+   * (`--oauth basic`: issuer and audience checked, not the signature), as a storage account reached with a managed
+   * identity needs: the Blob SDK sends a bearer token over HTTPS only.
+   * https://github.com/Azure/Azurite#oauth-configuration
+   */
+  readonly https?: { readonly certPath: string; readonly keyPath: string };
+}
+
 class PortNotReported extends Error {}
 
-function startOn(workDir: string, requestedPort: number): Promise<{ port: number; child: ChildProcess }> {
+function startOn(workDir: string, requestedPort: number, extra: readonly string[]): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    [AZURITE_MAIN, '--inMemoryPersistence', '--blobHost', '127.0.0.1', '--blobPort', String(requestedPort), '--disableTelemetry'],
+    [AZURITE_MAIN, '--inMemoryPersistence', '--blobHost', '127.0.0.1', '--blobPort', String(requestedPort), '--disableTelemetry', ...extra],
     { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {

@@ -54,14 +54,15 @@ export function startSandboxProcess(env: Record<string, string>, options: { enab
 
 /**
  * Starts the production build (`node <dir>/index.js`, written by `node scripts/build.mjs <dir>`) in sandbox mode,
- * like App Service runs dist/index.js; `preload` files are `--require`d first.
+ * like App Service runs dist/index.js; `preload` files are `--require`d first; `cwd` is the app folder (default the project).
  */
-export function startBuiltBotProcess(entry: string, env: Record<string, string>, preload: string[] = []): Promise<NodeProcess> {
+export function startBuiltBotProcess(entry: string, env: Record<string, string>, preload: string[] = [], cwd = ROOT): Promise<NodeProcess> {
   return startNodeProcess(
     entry,
     [...preload.flatMap((file) => ['--require', file]), entry],
     { HOST: '127.0.0.1', PORT: '0', ...env },
     /connect the Bot Framework Emulator to (http:\/\/\S+)\/api\/messages/,
+    cwd,
   );
 }
 
@@ -69,9 +70,15 @@ function startTsProcess(entry: string, args: string[], env: Record<string, strin
   return startNodeProcess(entry, ['--import', 'tsx', path.join(ROOT, entry), ...args], env, ready);
 }
 
-async function startNodeProcess(entry: string, nodeArgs: string[], env: Record<string, string>, ready: RegExp): Promise<NodeProcess> {
+async function startNodeProcess(
+  entry: string,
+  nodeArgs: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  cwd = ROOT,
+): Promise<NodeProcess> {
   const child = spawn(process.execPath, nodeArgs, {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
