@@ -19,9 +19,9 @@ export function pinning(): { readonly available: boolean; readonly serverCpu: st
   return { available, serverCpu: '0', loadCpu: cpus > 1 ? '1' : '0' };
 }
 
-/** Pins this process (all its threads) to `cpu`, so the load generator keeps off the servers' core. */
-export function pinSelf(cpu: string): void {
-  spawnSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' });
+/** Pins a running process (all its threads) to `cpu`: the load generator and Azurite keep off the servers' core. */
+export function pinPid(pid: number, cpu: string): void {
+  spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
 
 export function pinnedCommand(cpu: string | undefined, command: string, args: readonly string[]): [string, string[]] {
@@ -63,6 +63,8 @@ export async function startServerProcess(
   let errors = 0;
   child.stderr?.on('data', (chunk: Buffer) => {
     errors += chunk.toString('utf8').split('"level":"error"').length - 1;
+    // `BENCH_VERBOSE=1`: the servers' error lines on this stderr too, to find why a row failed.
+    if (process.env.BENCH_VERBOSE === '1') process.stderr.write(chunk);
   });
   let nextId = 0;
   const waiting = new Map<number, (answer: ProbeAnswer) => void>();
