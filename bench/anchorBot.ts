@@ -8,8 +8,8 @@
  * MemoryStorage, and in memory the closure record and the audit events the bot keeps. What it leaves out is what
  * makes the bot a product (languages per turn, Teams, group chats, cancel and help, checks of every input, the
  * reconciler, export jobs), so the bot's CPU per closure over this one is what those cost.
- * Framework pieces as shipped: botbuilder's UserTokenClientImpl (built once, installed by middleware), a card
- * template compiled on every render, i18next's `t` on every string.
+ * Framework pieces as shipped, used as a careful sample would: botbuilder's UserTokenClientImpl (built once,
+ * installed by middleware), each card template parsed once and expanded per card, i18next's `t` on every string.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -95,8 +95,13 @@ function call(method: string, url: string, token?: string, form?: Record<string,
   });
 }
 
+/** Each template parsed once, as any bot would hold it; expanded per card with i18next's strings. */
+const TEMPLATES = new Map<object, Template>();
+
 function card(template: object, data: Record<string, unknown>, strings: string) {
-  return CardFactory.adaptiveCard(new Template(template).expand({ $root: { ...data, strings: t.t(strings, { returnObjects: true }) } }));
+  let compiled = TEMPLATES.get(template);
+  if (!compiled) TEMPLATES.set(template, (compiled = new Template(template)));
+  return CardFactory.adaptiveCard(compiled.expand({ $root: { ...data, strings: t.t(strings, { returnObjects: true }) } }));
 }
 
 class CloseAccount extends ComponentDialog {
