@@ -102,11 +102,12 @@ export async function startServerProcess(
 export async function startSandboxProcess(
   env: Record<string, string>,
   cpu: string | undefined,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const [command, args] = pinnedCommand(cpu, process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'sandbox/main.ts']);
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await readyLine(child, 'sandbox', (line) => /^Sandbox listening at (\S+)/.exec(line)?.[1]);
-  return { url, stop: () => stopChild(child) };
+  // With taskset the child is taskset's exec of node: the same process id.
+  return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 
 /** A port that was free a moment ago, for servers that must be told theirs (cold start measures `npm start`). */
