@@ -101,8 +101,7 @@ export interface StartOptions {
 export async function startBot(config: BotConfig, options: StartOptions = {}): Promise<RunningBot> {
   const logger = createLogger('bot', options.logSink ?? jsonLineSink, config.logLevel);
   logger.info('starting', summarizeConfig(config));
-  const sandbox =
-    config.directory.kind === 'sandbox' && !config.sandbox.url ? await startEmbeddedSandbox(config, logger.child('sandbox')) : undefined;
+  const sandbox = config.directory.kind === 'sandbox' && !config.sandbox.url ? await startEmbeddedSandbox(config, logger) : undefined;
   const standIn: SandboxConnection | undefined =
     sandbox ?? (config.sandbox.url ? await connectSandbox(config.sandbox.url, { logger: logger.child('sandbox') }) : undefined);
 
@@ -157,7 +156,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const stateStorage = botStateStorage(config, container, logger);
   const stateExpiry = stateExpiryFor(config, container, logger.child('state'));
   const upnKey = await auditHashKey(config);
-  const hashAddress = (upn: string) => hashUpn(upn, upnKey);
+  const hashUpnWithKey = (upn: string) => hashUpn(upn, upnKey);
   const clock = () => new Date();
 
   // The reconciler and the export poller read only open records; finished ones expire (docs/architecture.md).
@@ -183,7 +182,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const handOffChecks = new HandOffChecks({
     records: stores.records<HandOffCheck>('handOffChecks'),
     audit: stores.audit,
-    probe: new GraphSignInProbe({ http, graphBaseUrl, logger: logger.child('handOff') }),
+    probe: new GraphSignInProbe({ http, graphBaseUrl, logger: logger.child('signInProbe') }),
     clock,
     checkWindowMs: config.closure.handOffCheckDays * 86_400_000,
     checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
@@ -201,7 +200,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     realm,
     closer,
     clock,
-    hashUpn: hashAddress,
+    hashUpn: hashUpnWithKey,
     confirmationTtlMs: config.closure.confirmationTtlSeconds * 1000,
     closingLeaseMs: config.closure.leaseSeconds * 1000,
     maxCloseAttempts: MAX_CLOSE_ATTEMPTS,
@@ -238,7 +237,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     clock,
     workflow,
     closureChannel: (context) => closureChannels.forTurn(context),
-    hashUpn: hashAddress,
+    hashUpn: hashUpnWithKey,
     logger: logger.child('dialogs'),
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
@@ -499,7 +498,7 @@ function exportBlobLister(config: BotConfig, sandboxLocation: string | undefined
         );
   };
   const { ContainerBlobLister } = lazily.exportBlobLister();
-  return new ContainerBlobLister({ container, timeoutMs: EXPORT_LIST_TIMEOUT_MS, logger: logger.child('exporter') });
+  return new ContainerBlobLister({ container, timeoutMs: EXPORT_LIST_TIMEOUT_MS, logger: logger.child('exportBlobs') });
 }
 
 /** A read-only SAS for the user's export, signed with a user delegation key of the managed identity. */

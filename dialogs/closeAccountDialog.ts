@@ -10,6 +10,7 @@ import { SignInPrompt } from './signInPrompt';
 import type { DialogServices } from './dialogServices';
 import { conversationAddressOf, timeZoneOf } from './conversationAddress';
 import { formatTime, Messages } from './messages';
+import { namedStep } from './namedStep';
 
 export const CLOSE_ACCOUNT_DIALOG = 'closeAccountDialog';
 const STEPS = 'closeAccountSteps';
@@ -61,11 +62,11 @@ export class CloseAccountDialog extends ComponentDialog {
     );
     this.addDialog(
       new WaterfallDialog(STEPS, [
-        this.signInStep.bind(this),
-        this.checkEligibilityStep.bind(this),
-        this.offerExportStep.bind(this),
-        this.warnStep.bind(this),
-        this.decisionStep.bind(this),
+        namedStep(this, this.signInStep),
+        namedStep(this, this.checkEligibilityStep),
+        namedStep(this, this.offerExportStep),
+        namedStep(this, this.warnStep),
+        namedStep(this, this.decisionStep),
       ]),
     );
     this.initialDialogId = STEPS;

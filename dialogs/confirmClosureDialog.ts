@@ -6,6 +6,7 @@ import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
+import { namedStep } from './namedStep';
 
 export const CONFIRM_CLOSURE_DIALOG = 'confirmClosureDialog';
 const STEPS = 'confirmClosureSteps';
@@ -33,7 +34,7 @@ export class ConfirmClosureDialog extends ComponentDialog {
       showSignInLink: true,
     });
     this.addDialog(this.signIn);
-    this.addDialog(new WaterfallDialog(STEPS, [this.reauthenticateStep.bind(this), this.decideStep.bind(this)]));
+    this.addDialog(new WaterfallDialog(STEPS, [namedStep(this, this.reauthenticateStep), namedStep(this, this.decideStep)]));
     this.initialDialogId = STEPS;
   }
 

@@ -24,6 +24,7 @@ import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDi
 import type { Press } from '../services/closureService';
 import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
+import { namedStep } from './namedStep';
 
 export const MAIN_DIALOG = 'mainDialog';
 /**
@@ -117,7 +118,7 @@ export class MainDialog extends ComponentDialog {
     });
     this.addDialog(new CloseAccountDialog(services));
     this.addDialog(new ConfirmClosureDialog(services));
-    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [this.routeStep.bind(this), this.finishStep.bind(this)]));
+    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this, this.routeStep), namedStep(this, this.finishStep)]));
     this.initialDialogId = ROUTE_STEPS;
   }
 

@@ -113,14 +113,6 @@ function swallowAnswer(res: ServerResponse, onHandled: () => void): void {
   };
 }
 
-/** The JSON form of a rule, as `POST /_sandbox/faults` takes it: `path` is a regular expression's source. */
-export interface FaultRuleJson {
-  readonly method?: string;
-  readonly path: string;
-  readonly times?: number;
-  readonly respond: FaultMode;
-}
-
 /** Parses a rule sent over HTTP; the problem, in words, when it is not one. */
 export function parseFaultRule(input: unknown): FaultRule | string {
   if (!input || typeof input !== 'object') return 'a fault rule must be a JSON object';

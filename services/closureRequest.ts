@@ -89,9 +89,6 @@ export function nonceMatches(nonce: string, nonceHash: string): boolean {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** Statuses whose outcome the requester must hear, even if the instance that reached it died first. */
-export const OUTCOME_STATUSES: readonly ClosureStatus[] = ['closed', 'handedOff', 'failed'];
-
 /**
  * What is left of a finished request: ids and outcome, nothing personal. The conversation reference stays
  * only until the request is settled (the outcome told, the requester's conversation state forgotten).

@@ -26,17 +26,12 @@ export const ErrorCatalogue = {
       'When you have your copy, say close my account and choose Skip.',
   },
   RECORD_CONFLICT: { status: 409, userMessage: 'Someone else changed this at the same moment. Nothing was done twice.' },
-  RECORD_NOT_FOUND: { status: 404, userMessage: "I can't find that request." },
   RECORD_ID_INVALID: { status: 400, userMessage: 'The request was not understood.' },
   STORAGE_UNAVAILABLE: {
     status: 503,
     userMessage: "I can't save your progress right now, so I haven't changed anything. Please try again in a few minutes.",
   },
   AUDIT_EVENT_INVALID: { status: 500, userMessage: "Something went wrong on my side, so I haven't changed anything." },
-  CLOSE_FORBIDDEN: {
-    status: 403,
-    userMessage: "I'm not allowed to close your account myself, and it has not been closed. You can close it on Microsoft's page instead.",
-  },
   CLOSE_FAILED: {
     status: 502,
     userMessage: "Closing your account didn't succeed, and it has not been closed. Please try again later.",

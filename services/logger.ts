@@ -1,6 +1,8 @@
 /**
- * One namespaced logger per module. Values are quoted by the caller (`"${value}"`); tokens and secrets are
- * never passed in. The sink is chosen by the composition root.
+ * One namespaced logger per component. Values are quoted by the caller (`"${value}"`); tokens and secrets are
+ * never passed in. The sink is chosen by the composition root, and so is each component's one namespace
+ * (`bot:closer`): a component logs under the logger it is given and adds no segment of its own, so no namespace
+ * names a component twice (`bot:closer:graph:closer`); only parts a component builds inside itself get a child.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -37,7 +39,7 @@ export function createLogger(namespace: string, sink: (record: LogRecord) => voi
 /** Writes one JSON line per record to stderr. */
 export function jsonLineSink(record: LogRecord): void {
   const { fields, ...rest } = record;
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...rest, ...serializeFields(fields) })}\n`);
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...rest, ...fields })}\n`);
 }
 
 /** A logger that drops everything; for tools and tests that do not assert on logs. */
@@ -121,8 +123,4 @@ function dialogStackOf(context: unknown): { activeDialog?: string; parent?: stri
       return typeof id === 'string' ? id : '?';
     }),
   };
-}
-
-function serializeFields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
-  return fields ?? {};
 }

@@ -5,9 +5,11 @@
 (function () {
   'use strict';
 
-  var status = document.getElementById('chat-status');
-  var nonce = document.querySelector('meta[name="webchat-nonce"]').getAttribute('content');
+  // Both are in web/index.html, which is served with this script.
+  var status = /** @type {HTMLElement} */ (document.getElementById('chat-status'));
+  var nonce = /** @type {Element} */ (document.querySelector('meta[name="webchat-nonce"]')).getAttribute('content');
 
+  /** @param {string} message */
   function showProblem(message) {
     status.textContent = message;
     status.classList.add('error');
@@ -20,9 +22,12 @@
       body: '{}',
       credentials: 'same-origin',
     });
-    var body = await response.json().catch(function () {
+    /** @type {unknown} */
+    var answer = await response.json().catch(function () {
       return {};
     });
+    // The token route's answer (server/webchatRoutes.ts): a token and Direct Line's domain, or an error in words.
+    var body = /** @type {{ token: string, domain?: string, error?: { message?: string } }} */ (answer);
     if (!response.ok) {
       throw new Error((body && body.error && body.error.message) || 'The chat could not start (' + response.status + ').');
     }
@@ -31,6 +36,7 @@
     // it is created: the watched one is in place for that moment only.
     var NativeWebSocket = window.WebSocket;
     window.WebSocket = watchedWebSocket(NativeWebSocket, fallBackToPolling);
+    /** @type {WebChatDirectLine} */
     var current;
     try {
       current = window.WebChat.createDirectLine({ token: body.token, domain: body.domain });
@@ -52,9 +58,9 @@
       });
       current.end();
       current = polling;
-      var old = document.getElementById('webchat');
+      var old = /** @type {HTMLElement} */ (document.getElementById('webchat'));
       var fresh = old.cloneNode(false);
-      old.parentNode.replaceChild(fresh, old);
+      /** @type {Node} */ (old.parentNode).replaceChild(fresh, old);
       render(polling);
     }
   }
@@ -62,8 +68,12 @@
   /**
    * A WebSocket constructor for directlinejs that calls `onUnavailable` when a stream closes without ever having
    * opened, instead of letting directlinejs retry a blocked stream for good while the chat stays empty.
+   * @param {typeof WebSocket} NativeWebSocket
+   * @param {() => void} onUnavailable
+   * @returns {typeof WebSocket} a plain function that directlinejs calls with `new`: a constructor that returns an object makes that object the result.
    */
   function watchedWebSocket(NativeWebSocket, onUnavailable) {
+    /** @param {string | URL} url */
     function WatchedWebSocket(url) {
       var socket;
       try {
@@ -86,9 +96,10 @@
     WatchedWebSocket.OPEN = 1;
     WatchedWebSocket.CLOSING = 2;
     WatchedWebSocket.CLOSED = 3;
-    return WatchedWebSocket;
+    return /** @type {typeof WebSocket} */ (/** @type {unknown} */ (WatchedWebSocket));
   }
 
+  /** @param {WebChatDirectLine} directLine */
   function render(directLine) {
     window.WebChat.renderWebChat(
       {
@@ -118,12 +129,12 @@
           suggestedActionBorderRadius: 6,
         },
       },
-      document.getElementById('webchat'),
+      /** @type {HTMLElement} */ (document.getElementById('webchat')),
     );
     status.textContent = '';
   }
 
-  start().catch(function (error) {
-    showProblem(error && error.message ? error.message : 'The chat could not start. Please reload the page.');
+  start().catch(function (/** @type {unknown} */ error) {
+    showProblem(error instanceof Error && error.message ? error.message : 'The chat could not start. Please reload the page.');
   });
 })();

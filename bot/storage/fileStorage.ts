@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
 import { AppError, isAppError } from '../../services/errors';
-import { silentLogger, type Logger } from '../../services/logger';
+import type { Logger } from '../../services/logger';
 import { FileRecordStore } from '../../services/storage/fileRecordStore';
 
 export interface FileStorageOptions {
@@ -32,7 +32,7 @@ export class FileStorage implements Storage {
   constructor(options: FileStorageOptions) {
     this.records = new FileRecordStore<StoredItem>({
       dir: options.dir,
-      logger: (options.logger ?? silentLogger).child('bot:fileStorage'),
+      logger: options.logger,
       // No fsync (issue 22: it was most of a file-storage turn's cost): the atomic rename stays, so a process crash
       // loses nothing; a power loss may lose the last seconds of conversation state, and the conversation starts over.
       durable: false,

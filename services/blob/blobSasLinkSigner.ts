@@ -41,7 +41,7 @@ export class BlobSasLinkSigner implements DownloadLinkSigner {
   private delegationKey: UserDelegationKey | undefined;
 
   constructor(private readonly options: BlobSasLinkSignerOptions) {
-    this.logger = options.logger.child('blob:sas');
+    this.logger = options.logger;
     this.now = options.now ?? (() => new Date());
   }
 

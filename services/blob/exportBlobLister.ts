@@ -28,7 +28,7 @@ export class ContainerBlobLister implements ExportBlobLister {
   private built?: ContainerClient;
 
   constructor(private readonly options: ContainerBlobListerOptions) {
-    this.logger = options.logger.child('blob:list');
+    this.logger = options.logger;
   }
 
   async list(prefix: string): Promise<readonly ListedBlob[]> {

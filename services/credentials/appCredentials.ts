@@ -38,7 +38,7 @@ export interface AppCredentialOptions {
  * Managed identity and the production chain are single-tenant by nature: their tokens are for their home tenant.
  */
 export function createAppCredentialProvider(config: AppCredentialConfig, options: AppCredentialOptions): AppCredentialProvider {
-  const logger = options.logger.child('credentials');
+  const logger = options.logger;
   const common = {
     ...options.transport,
     authorityHost: options.authorityHost,

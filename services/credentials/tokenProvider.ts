@@ -75,10 +75,7 @@ export function appCredentialProviderFromTokenCredential(
   credential: { getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> },
   options: { readonly logger: Logger; readonly now?: () => number },
 ): AppCredentialProvider {
-  return createCachedTokens((_tenantId, scope, tokenOptions) => credential.getToken(scope, tokenOptions), {
-    ...options,
-    logger: options.logger.child('credentials'),
-  });
+  return createCachedTokens((_tenantId, scope, tokenOptions) => credential.getToken(scope, tokenOptions), options);
 }
 
 export function requireToken(token: string | undefined, logger: Logger, tenantId: string): string {

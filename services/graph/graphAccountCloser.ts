@@ -36,7 +36,7 @@ export class GraphAccountCloser implements AccountCloser {
   private readonly logger: Logger;
 
   constructor(private readonly options: GraphAccountCloserOptions) {
-    this.logger = options.logger.child('graph:closer');
+    this.logger = options.logger;
   }
 
   async close(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, options: CloseOptions): Promise<CloseOutcome> {

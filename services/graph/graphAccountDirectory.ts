@@ -22,7 +22,7 @@ export class GraphAccountDirectory implements AccountDirectory {
   private readonly logger: Logger;
 
   constructor(private readonly options: GraphAccountDirectoryOptions) {
-    this.logger = options.logger.child('graph:directory');
+    this.logger = options.logger;
   }
 
   async whoAmI(userToken: string): Promise<VerifiedIdentity> {

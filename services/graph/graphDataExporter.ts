@@ -45,7 +45,7 @@ export class GraphDataExporter implements DataExporter {
   private readonly now: () => Date;
 
   constructor(private readonly options: GraphDataExporterOptions) {
-    this.logger = options.logger.child('graph:exporter');
+    this.logger = options.logger;
     this.now = options.now ?? (() => new Date());
   }
 

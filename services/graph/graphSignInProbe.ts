@@ -16,7 +16,7 @@ export class GraphSignInProbe implements AccountSignInProbe {
   private readonly logger: Logger;
 
   constructor(private readonly options: { readonly http: HttpClient; readonly graphBaseUrl: string; readonly logger: Logger }) {
-    this.logger = options.logger.child('graph:signInProbe');
+    this.logger = options.logger;
   }
 
   async probe(userToken: string | undefined, account: { readonly objectId: string; readonly tenantId: string }): Promise<SignInEvidence> {

@@ -16,7 +16,7 @@ export class PortalHandOffCloser implements AccountCloser {
   private readonly logger: Logger;
 
   constructor(private readonly options: PortalHandOffCloserOptions) {
-    this.logger = options.logger.child('portal:handOff');
+    this.logger = options.logger;
   }
 
   async close(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, options: { readonly requestId: string }): Promise<CloseOutcome> {

@@ -21,7 +21,7 @@ export class UserRealmClient implements UserRealm {
   private readonly logger: Logger;
 
   constructor(private readonly options: UserRealmClientOptions) {
-    this.logger = options.logger.child('realm');
+    this.logger = options.logger;
   }
 
   async lookup(upn: string): Promise<RealmVerdict> {

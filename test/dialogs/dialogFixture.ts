@@ -140,7 +140,7 @@ export function createDialogFixture(options: FixtureOptions = {}) {
     },
   };
   const client = new DialogTestClient('test', dialog, undefined, [tokenSeeder], conversationState);
-  return { client, audit, closerCalls, requests, exports, closure };
+  return { client, dialog, audit, closerCalls, requests, exports, closure };
 }
 
 export type DialogFixture = ReturnType<typeof createDialogFixture>;

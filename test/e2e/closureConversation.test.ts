@@ -72,6 +72,19 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
       assert.ok(!logs.includes(secret), `a log line contains "${secret.slice(0, 3)}..."`);
   });
 
+  it('logs each component under one namespace of its own, with no segment repeated', async () => {
+    const kim = harness.user();
+    const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+    await kim.presses(cardActionData(await kim.presses(cardActionData(afterCode, 'closure.skipExport')), 'closure.confirm'));
+    const namespaces = [...new Set(harness.logs.map((r) => r.namespace))].sort();
+    for (const namespace of namespaces) {
+      const segments = namespace.split(':');
+      assert.equal(new Set(segments).size, segments.length, `"${namespace}" names a component twice`);
+    }
+    for (const component of ['bot:closer', 'bot:realm', 'bot:sandbox:signin'])
+      assert.ok(namespaces.includes(component), `nothing logged under "${component}": ${namespaces.join(', ')}`);
+  });
+
   it('answers a second press of the same Yes with "already closed"', async () => {
     const kim = harness.user();
     const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);

@@ -1,0 +1,168 @@
+import type { CloseOutcome } from '../accountCloser';
+import { accountKey, type ClosureRequest } from '../closureRequest';
+import type { ConfirmResult } from '../closureOutcome';
+import { AppError, isAppError } from '../errors';
+import type { StoredRecord } from '../recordStore';
+import type { ClosureRecords } from './closureRecords';
+
+/**
+ * The closing engine: from a recorded `confirmed` to an outcome. The per-account lock (one request wins per
+ * account), the realm re-check, `closing` with a lease, the closer; safe to run again after a crash at any point
+ * (the reconciler does), since the closer is idempotent per request.
+ */
+export class ClosingEngine {
+  constructor(private readonly records: ClosureRecords) {}
+
+  /** confirmed -> (lock, realm re-check) -> closing -> outcome. Safe to run again after a crash at any point. */
+  async finish(record: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
+    let current = record;
+    const { requestId } = current.value;
+    if (current.value.status === 'confirmed') {
+      const holder = await this.acquireLock(current.value);
+      if (holder !== requestId) {
+        await this.records.transition(current, 'failed', { errorCode: 'closedByAnotherRequest' });
+        return { kind: 'rejected', reason: 'closedByAnotherRequest' };
+      }
+      const verdict = await this.recheckRealm(current);
+      if (verdict.kind !== 'eligible') return verdict.result;
+      current = await this.records.transition(current, 'closing', {
+        leaseUntil: this.records.leaseUntil(),
+        attempts: current.value.attempts + 1,
+      });
+      await this.records.audit('closing', current.value);
+    } else if (current.value.status === 'closing') {
+      current = await this.records.transition(current, 'closing', {
+        leaseUntil: this.records.leaseUntil(),
+        attempts: current.value.attempts + 1,
+      });
+    }
+    return this.close(current);
+  }
+
+  private async close(record: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
+    let current = record;
+    const { requestId } = current.value;
+    const recordDeleteSent = async () => {
+      if (!current.value.deleteSentAt) current = await this.records.transition(current, 'closing', { deleteSentAt: this.records.nowIso() });
+    };
+    let outcome: CloseOutcome;
+    try {
+      outcome = await this.records.options.closer.close(current.value, {
+        requestId,
+        deleteSent: current.value.deleteSentAt !== undefined,
+        recordDeleteSent,
+      });
+    } catch (error) {
+      return this.closerThrew(current, error);
+    }
+    // The directory has acted: from here a failure to record it is never "failed". The request stays `closing`
+    // and the reconciler records it (the closer is idempotent for one request).
+    try {
+      if (outcome.kind === 'closed') {
+        const closedAt = this.records.options.clock();
+        const done = await this.records.transition(current, 'closed', { closedAt: closedAt.toISOString() });
+        await this.records.auditAfterOutcome('closed', done.value);
+        return { kind: 'closed', requestId, closedAt };
+      }
+      // Before the transition scrubs them: the check needs the channel ids and the conversation (idempotent per request).
+      await this.records.options.onHandedOff?.({
+        ...current.value,
+        status: 'handedOff',
+        portalUrl: outcome.portalUrl,
+        handOffReason: outcome.reason,
+      });
+      const done = await this.records.transition(current, 'handedOff', { portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
+      await this.records.auditAfterOutcome('handedOff', done.value, outcome.reason);
+      await this.releaseLock(done.value);
+      return { kind: 'handedOff', requestId, portalUrl: outcome.portalUrl, reason: outcome.reason };
+    } catch (error) {
+      if (isAppError(error, 'RECORD_CONFLICT')) throw error;
+      this.records.options.logger.error('the outcome could not be recorded; the reconciler will record it', {
+        requestId,
+        outcome: outcome.kind,
+        error,
+      });
+      return { kind: 'stillClosing', requestId };
+    }
+  }
+
+  private async closerThrew(current: StoredRecord<ClosureRequest>, error: unknown): Promise<ConfirmResult> {
+    const { requestId } = current.value;
+    if (isAppError(error, 'RECORD_CONFLICT')) throw error;
+    const appError = isAppError(error) ? error : new AppError('CLOSE_FAILED', `closing ${requestId} failed`, { cause: error });
+    const outcomeUnknown = appError.code === 'DIRECTORY_UNAVAILABLE';
+    this.records.options.logger.error('closing the account did not finish', { requestId, errorCode: appError.code, error });
+    if (outcomeUnknown && current.value.attempts < this.records.options.maxCloseAttempts) {
+      // The delete may have happened: stay `closing` and let the reconciler retry (deletes are idempotent).
+      await this.records.options.audit.append({
+        type: 'closeFailed',
+        at: this.records.nowIso(),
+        requestId,
+        objectId: current.value.objectId,
+        tenantId: current.value.tenantId,
+        detail: `${appError.code}:willRetry`,
+      });
+      return { kind: 'stillClosing', requestId };
+    }
+    const failed = await this.records.transition(current, 'failed', { errorCode: appError.code });
+    await this.records.audit('closeFailed', failed.value, appError.code);
+    return { kind: 'failed', requestId, error: appError };
+  }
+
+  /**
+   * A handed-off request will never close the account itself: its lock goes, so the request the user makes after
+   * (or the hand-off's verification) is not refused as "being closed by another request".
+   */
+  private async releaseLock(request: ClosureRequest): Promise<void> {
+    const key = accountKey(request);
+    const lock = await this.records.options.locks.get(key);
+    if (lock?.value.requestId !== request.requestId) return;
+    await this.records.options.locks.delete(key);
+    await this.records.auditAfterOutcome('lockReleased', request);
+  }
+
+  /** The right to close an account belongs to one request; a lock left by a request that ended without closing is taken over. */
+  private async acquireLock(request: ClosureRequest): Promise<string> {
+    const key = accountKey(request);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.records.options.locks.create(key, { requestId: request.requestId });
+        return request.requestId;
+      } catch (error) {
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      }
+      const lock = await this.records.options.locks.get(key);
+      if (!lock) continue;
+      if (lock.value.requestId === request.requestId) return request.requestId;
+      const holder = (await this.records.options.requests.get(lock.value.requestId))?.value;
+      const holderAlive = holder && !['failed', 'cancelled', 'expired', 'handedOff'].includes(holder.status);
+      if (holderAlive) return lock.value.requestId;
+      try {
+        await this.records.options.locks.replace(key, { requestId: request.requestId }, lock.etag);
+        return request.requestId;
+      } catch (error) {
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      }
+    }
+    throw new AppError('RECORD_CONFLICT', `could not take the closure lock of request "${request.requestId}"`);
+  }
+
+  private async recheckRealm(
+    current: StoredRecord<ClosureRequest>,
+  ): Promise<{ kind: 'eligible' } | { kind: 'ended'; result: ConfirmResult }> {
+    const { requestId, upn } = current.value;
+    try {
+      if (!upn) throw new AppError('REALM_UNAVAILABLE', `request "${requestId}" has no UPN to re-check`);
+      const verdict = await this.records.options.realm.lookup(upn);
+      await this.records.audit('realmChecked', current.value, `recheck:${verdict.kind}`);
+      if (verdict.kind === 'unmanaged') return { kind: 'eligible' };
+      await this.records.transition(current, 'failed', { errorCode: `noLongerEligible:${verdict.kind}` });
+      return { kind: 'ended', result: { kind: 'notEligible', requestId, verdict: verdict.kind } };
+    } catch (error) {
+      if (!isAppError(error, 'REALM_UNAVAILABLE')) throw error;
+      await this.records.transition(current, 'failed', { errorCode: error.code });
+      await this.records.audit('closeFailed', current.value, error.code);
+      return { kind: 'ended', result: { kind: 'failed', requestId, error } };
+    }
+  }
+}

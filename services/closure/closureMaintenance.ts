@@ -1,0 +1,130 @@
+import type { AuditEvent } from '../auditTrail';
+import { TERMINAL_STATUSES, type ClosureRequest, type ClosureStatus } from '../closureRequest';
+import { isAppError } from '../errors';
+import type { StoredRecord } from '../recordStore';
+import type { ClosingEngine } from './closingEngine';
+import type { ClosureRecords } from './closureRecords';
+
+/** Audit events every request that reached this status must have; the reconciler writes the ones a crash skipped. */
+const EXPECTED_AUDIT: Partial<Record<ClosureStatus, readonly AuditEvent['type'][]>> = {
+  closed: ['confirmed', 'closing', 'closed'],
+  handedOff: ['confirmed', 'closing', 'handedOff', 'lockReleased'],
+};
+
+/**
+ * Maintenance of closure requests, outside any press: expiring overdue warnings, finishing closures a crash left
+ * (the reconciler), claiming and marking the settling of ended requests, and filling audit gaps. Background
+ * passes call these; the decision workflow (services/closureWorkflow.ts) settles what they return.
+ */
+export class ClosureMaintenance {
+  constructor(
+    private readonly records: ClosureRecords,
+    private readonly engine: ClosingEngine,
+  ) {}
+
+  /**
+   * Finishes closures a crash or an unanswered directory left `confirmed` or `closing` once their lease has
+   * lapsed, and finds ended requests nobody has settled yet (told, forgotten), whose settling instance died.
+   * Returns the ids to settle (`ClosureWorkflow.settle`).
+   */
+  async reconcile(): Promise<string[]> {
+    const now = this.records.options.clock().getTime();
+    const lapsed = (value: ClosureRequest) =>
+      Date.parse(value.leaseUntil ?? new Date(Date.parse(value.updatedAt) + this.records.options.closingLeaseMs).toISOString()) <= now;
+    const toSettle: string[] = [];
+    for (const record of await this.records.options.requests.list()) {
+      const { status, outcomeNotified, settlingUntil } = record.value;
+      if (TERMINAL_STATUSES.includes(status)) {
+        if (!outcomeNotified && (settlingUntil ? Date.parse(settlingUntil) <= now : lapsed(record.value))) toSettle.push(record.id);
+        continue;
+      }
+      if ((status !== 'confirmed' && status !== 'closing') || !lapsed(record.value)) continue;
+      this.records.options.logger.warn('finishing a stranded closure', { requestId: record.id, status });
+      try {
+        const result = await this.engine.finish(record);
+        await this.records.options.audit.append({
+          type: 'reconciled',
+          at: this.records.nowIso(),
+          requestId: record.id,
+          objectId: record.value.objectId,
+          tenantId: record.value.tenantId,
+          detail: result.kind,
+        });
+        if (result.kind !== 'stillClosing') toSettle.push(record.id);
+      } catch (error) {
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+        this.records.options.logger.info('another instance took the stranded closure', { requestId: record.id });
+      }
+    }
+    return toSettle;
+  }
+
+  /**
+   * Claims the settling of an ended request (telling the outcome, forgetting, updating the card) for `leaseMs`,
+   * by compare-and-swap, so one instance does it. Undefined when it is settled, not ended, or another holds it.
+   */
+  async claimSettlement(requestId: string, leaseMs: number): Promise<StoredRecord<ClosureRequest> | undefined> {
+    const stored = await this.records.options.requests.get(requestId);
+    if (!stored || stored.value.outcomeNotified || !TERMINAL_STATUSES.includes(stored.value.status)) return undefined;
+    const now = this.records.options.clock().getTime();
+    if (stored.value.settlingUntil && Date.parse(stored.value.settlingUntil) > now) return undefined;
+    const value: ClosureRequest = { ...stored.value, settlingUntil: new Date(now + leaseMs).toISOString() };
+    try {
+      return { value, etag: await this.records.options.requests.replace(requestId, value, stored.etag) };
+    } catch (error) {
+      return this.records.ignoreConflict(error);
+    }
+  }
+
+  /** The request is settled: the conversation reference, the last personal trace, goes. */
+  async markSettled(claimed: StoredRecord<ClosureRequest>): Promise<void> {
+    const { conversation: _conversation, settlingUntil: _claim, ...rest } = claimed.value;
+    await this.records.options.requests.replace(rest.requestId, { ...rest, outcomeNotified: true }, claimed.etag);
+  }
+
+  /**
+   * Writes the audit events a crash or a failed write skipped for these requests (a reconciled closure always has
+   * its `closing` event), marked `recovered`. Reads the whole trail: for the reconciler, not for every turn.
+   */
+  async completeAudit(requestIds: readonly string[]): Promise<void> {
+    const wanted = requestIds.filter((id) => id);
+    if (wanted.length === 0) return;
+    const present = new Map<string, Set<string>>();
+    for (const event of await this.records.options.audit.readAll()) {
+      if (event.requestId) present.set(event.requestId, (present.get(event.requestId) ?? new Set()).add(event.type));
+    }
+    for (const requestId of wanted) {
+      const request = (await this.records.options.requests.get(requestId))?.value;
+      for (const type of (request && EXPECTED_AUDIT[request.status]) || []) {
+        if (!present.get(requestId)?.has(type)) await this.records.audit(type, request as ClosureRequest, 'recovered');
+      }
+      this.records.unaudited.delete(requestId);
+    }
+  }
+
+  /** Whether an audit write after this request's outcome failed in this process (see `completeAudit`). */
+  hasAuditGaps(requestId: string): boolean {
+    return this.records.unaudited.has(requestId);
+  }
+
+  /**
+   * Moves every pending request past its expiry to `expired`, so nothing can confirm it and its card can show
+   * that. Returns them as they were (with their conversation) for the caller to update the cards.
+   */
+  async expireOverdue(): Promise<ClosureRequest[]> {
+    const now = this.records.options.clock().getTime();
+    const expired: ClosureRequest[] = [];
+    for (const record of await this.records.options.requests.list()) {
+      if (record.value.status !== 'pending' || Date.parse(record.value.expiresAt) > now) continue;
+      try {
+        const ended = await this.records.transition(record, 'expired', {});
+        await this.records.audit('expired', ended.value);
+        expired.push(record.value);
+      } catch (error) {
+        // Pressed, cancelled or expired by another instance at the same moment: it is theirs.
+        this.records.ignoreConflict(error);
+      }
+    }
+    return expired;
+  }
+}

@@ -1,0 +1,91 @@
+import type { AccountCloser } from '../accountCloser';
+import type { AuditEvent, AuditTrail } from '../auditTrail';
+import { scrubbed, TERMINAL_STATUSES, type AccountClosureLock, type ClosureRequest, type ClosureStatus } from '../closureRequest';
+import { isAppError } from '../errors';
+import type { Logger } from '../logger';
+import type { RecordStore, StoredRecord } from '../recordStore';
+import type { UserRealm } from '../userRealm';
+
+export interface ClosureServiceOptions {
+  readonly requests: RecordStore<ClosureRequest>;
+  readonly locks: RecordStore<AccountClosureLock>;
+  readonly audit: AuditTrail;
+  readonly realm: UserRealm;
+  readonly closer: AccountCloser;
+  readonly hashUpn: (upn: string) => string;
+  readonly clock: () => Date;
+  /** How long the warning card's Yes stays valid. */
+  readonly confirmationTtlMs: number;
+  /** How long one instance owns a request while closing it, before a reconciler may take over. */
+  readonly closingLeaseMs: number;
+  /** After this many attempts a closure that keeps failing ends as `failed`. */
+  readonly maxCloseAttempts: number;
+  readonly logger: Logger;
+  /**
+   * Told of every request that was handed off, as it was just before its personal fields were scrubbed, so the
+   * hand-off check (services/handOff) can later tell the requester whether the account is really closed.
+   */
+  readonly onHandedOff?: (request: ClosureRequest) => Promise<void>;
+}
+
+/**
+ * What the three roles of the closure service (judging presses, the closing engine, maintenance) share: the
+ * request records, their one way to move (`transition`, a compare-and-swap that scrubs an ended request) and
+ * the audit. One instance per service, so the set of requests whose audit has gaps is one set.
+ */
+export class ClosureRecords {
+  /** Requests of this process whose audit write after the outcome failed: settled only after the gaps are filled. */
+  readonly unaudited = new Set<string>();
+
+  constructor(readonly options: ClosureServiceOptions) {}
+
+  async transition(
+    record: StoredRecord<ClosureRequest>,
+    status: ClosureStatus,
+    changes: Partial<ClosureRequest>,
+  ): Promise<StoredRecord<ClosureRequest>> {
+    let value: ClosureRequest = { ...record.value, ...changes, status, updatedAt: this.nowIso() };
+    if (TERMINAL_STATUSES.includes(status)) value = scrubbed(value);
+    const etag = await this.options.requests.replace(value.requestId, value, record.etag);
+    return { value, etag };
+  }
+
+  async audit(type: AuditEvent['type'], request: ClosureRequest, detail?: string): Promise<void> {
+    await this.options.audit.append({
+      type,
+      at: this.nowIso(),
+      requestId: request.requestId,
+      objectId: request.objectId,
+      tenantId: request.tenantId,
+      upnHash: request.upnHash,
+      ...(detail ? { detail } : {}),
+    });
+  }
+
+  /** An audit write after the outcome is recorded: a failure is logged and the gap filled before settling. */
+  async auditAfterOutcome(type: AuditEvent['type'], request: ClosureRequest, detail?: string): Promise<void> {
+    try {
+      await this.audit(type, request, detail);
+    } catch (error) {
+      this.unaudited.add(request.requestId);
+      this.options.logger.error('an audit event could not be written after the outcome; it is written before settling', {
+        requestId: request.requestId,
+        type,
+        error,
+      });
+    }
+  }
+
+  leaseUntil(): string {
+    return new Date(this.options.clock().getTime() + this.options.closingLeaseMs).toISOString();
+  }
+
+  nowIso(): string {
+    return this.options.clock().toISOString();
+  }
+
+  ignoreConflict(error: unknown): undefined {
+    if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
+    throw error;
+  }
+}
