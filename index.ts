@@ -62,6 +62,7 @@ import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
 import { sweepStaleTempFiles } from './services/storage/atomicFile';
 import { createStores } from './services/storage/createStores';
+import { logAuditEvents } from './services/storage/loggedAuditTrail';
 import { OpenRecordIndex } from './services/storage/openRecordIndex';
 import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './services/storage/openRecords';
 import { hashUpn } from './services/storage/upnHash';
@@ -148,11 +149,13 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   if (config.storage.kind === 'file') await sweepStaleTempFiles(config.storage.dir, new Date(), logger.child('storage'));
   const stores = createStores(
     container
-      ? { kind: 'blob', containerClient: container, logger }
+      ? { kind: 'blob', containerClient: container, auditContainerClient: auditContainer(config), logger }
       : config.storage.kind === 'file'
         ? { kind: 'file', dir: config.storage.dir, logger }
         : { kind: 'memory' },
   );
+  // Each audit event also becomes a log line (type and request id only) for the funnel workbook and the alerts.
+  const audit = logAuditEvents(stores.audit, logger.child('audit'));
   const stateStorage = botStateStorage(config, container, logger);
   const stateExpiry = stateExpiryFor(config, container, logger.child('state'));
   const upnKey = await auditHashKey(config);
@@ -181,13 +184,14 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   });
   const handOffChecks = new HandOffChecks({
     records: stores.records<HandOffCheck>('handOffChecks'),
-    audit: stores.audit,
+    audit,
     probe: new GraphSignInProbe({ http, graphBaseUrl, logger: logger.child('signInProbe') }),
     clock,
     checkWindowMs: config.closure.handOffCheckDays * 86_400_000,
     checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
     logger: logger.child('handOff'),
   });
+  const handOffVerified = async (requestId: string) => (await handOffChecks.get(requestId))?.state === 'closureVerified';
   const handOffTurns = new HandOffCheckTurns({
     checks: handOffChecks,
     connectionName: config.connectionName,
@@ -196,7 +200,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const closure = new ClosureService({
     requests: closureRequests,
     locks: stores.records<AccountClosureLock>('closureLocks'),
-    audit: stores.audit,
+    audit,
     realm,
     closer,
     clock,
@@ -207,7 +211,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('closure'),
     onHandedOff: (request) => handOffChecks.started(request),
   });
-  const exportService = new ExportService({ jobs: exportJobs, exporter, audit: stores.audit, clock, logger: logger.child('exports') });
+  const exportService = new ExportService({ jobs: exportJobs, exporter, audit, clock, logger: logger.child('exports') });
 
   const state = new PrivateConversationState(stateStorage);
   const botAppId = config.bot.appType === 'None' ? '' : config.bot.appId;
@@ -227,13 +231,14 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     connectionName: config.connectionName,
     clock,
     logger: logger.child('channel'),
+    onHandOffCardSent: (requestId, activityId) => handOffChecks.recordCard(requestId, activityId),
   });
   const dialog = new MainDialog({
     directory,
     realm,
     closure,
     exports: exportService,
-    audit: stores.audit,
+    audit,
     clock,
     workflow,
     closureChannel: (context) => closureChannels.forTurn(context),
@@ -242,6 +247,9 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     connectionName: config.connectionName,
     signInTimeoutMs: SIGN_IN_TIMEOUT_MS,
     progress: state.createProperty<ConversationProgress>('progress'),
+    closureMode: config.closure.kind,
+    portalUrl,
+    handOffVerified,
   });
   const bot = new AccountClosureBot({
     state,
@@ -250,6 +258,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     logger: logger.child('turns'),
     connectionName: config.connectionName,
     handOffChecks: handOffTurns,
+    closureMode: config.closure.kind,
+    handOffVerified,
     teams: {
       clock,
       continueConversation,
@@ -313,6 +323,11 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
       registerLegalPages(routes, {
         confirmationTtlSeconds: config.closure.confirmationTtlSeconds,
         exportLinkTtlHours: config.export.linkTtlHours,
+        closureMode: config.closure.kind,
+        handOffCheckDays: config.closure.handOffCheckDays,
+        conversationStateTtlDays: config.conversationStateTtlDays,
+        closedRecordRetentionDays: config.closedRecordRetentionDays,
+        auditRetentionDays: config.auditRetentionDays,
       });
     },
   });
@@ -443,13 +458,18 @@ function azureCredential(config: BotConfig): TokenCredential {
   return new ManagedIdentityCredential(clientId ? { clientId } : {});
 }
 
-function blobContainer(config: BotConfig): ContainerClient {
+function blobContainer(config: BotConfig, name?: string): ContainerClient {
   if (config.storage.kind !== 'blob') throw new Error('blobContainer needs STORAGE=blob');
   const { BlobServiceClient } = lazily.storageBlob();
   const service = config.storage.connectionString
     ? BlobServiceClient.fromConnectionString(config.storage.connectionString)
     : new BlobServiceClient(config.storage.accountUrl ?? '', azureCredential(config));
-  return service.getContainerClient(config.storage.container);
+  return service.getContainerClient(name ?? config.storage.container);
+}
+
+/** STORAGE_BLOB_AUDIT_CONTAINER: the audit trail's own container, or undefined for the state container. */
+function auditContainer(config: BotConfig): ContainerClient | undefined {
+  return config.storage.kind === 'blob' && config.storage.auditContainer ? blobContainer(config, config.storage.auditContainer) : undefined;
 }
 
 /** Where idle conversation state is swept; MemoryStorage forgets on restart anyway. */

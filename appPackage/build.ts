@@ -32,9 +32,39 @@ export interface PackageSettings {
    * Hosts: https://learn.microsoft.com/azure/bot-service/ref-oauth-redirect-urls
    */
   readonly oauthUrl?: string;
+  /**
+   * `CLOSURE`, as the bot is configured: the full description says what the bot does in that mode. Default
+   * `portal`, as the bot's own default (config/config.ts): the bot closes nothing itself.
+   */
+  readonly closure?: 'portal' | 'graph';
 }
 
 const DEFAULT_TOKEN_HOST = 'token.botframework.com';
+
+const DESCRIPTION_START = 'For members of an unmanaged (self-service sign-up) work or school organization, which has no administrator. ';
+const DESCRIPTION_END =
+  ' Closing is permanent; all your personal data in that organization is removed and your access to its apps and files ends. ' +
+  'If your organization has an administrator, the bot tells you to ask them instead. Type "cancel" at any step to stop without changing anything.';
+
+/**
+ * The manifest's full description per closure mode (Teams shows it in the app's details). In `portal` mode the
+ * bot closes and exports nothing itself: it hands off to Microsoft's "My data requests" page, which for an
+ * unmanaged organization gives the system-generated logs and can take up to a month
+ * (https://learn.microsoft.com/power-platform/admin/powerapps-gdpr-dsr-guide-systemlogs).
+ */
+export const FULL_DESCRIPTIONS: Readonly<Record<'portal' | 'graph', string>> = {
+  portal:
+    DESCRIPTION_START +
+    'Sign in as the account you want to close and read a final warning; the bot then gives you the steps for Microsoft\'s "My data requests" page, ' +
+    'where you close the account yourself (Close account, then Yes), and checks afterwards whether it is closed. The bot closes nothing itself. ' +
+    'On the same page you can first ask Microsoft for the system-generated logs it holds about your use of its services; Microsoft says this can take up to a month.' +
+    DESCRIPTION_END,
+  graph:
+    DESCRIPTION_START +
+    'Sign in as the account you want to close, export a copy of your data first if you like, and confirm on a final warning: ' +
+    'the bot then closes the account itself, as the "My data requests" page does.' +
+    DESCRIPTION_END,
+};
 
 export type Manifest = Record<string, unknown>;
 
@@ -59,7 +89,11 @@ const ICON_SIZES = { color: COLOR_ICON_SIZE, outline: OUTLINE_ICON_SIZE } as con
 export function readPackageSettings(env: Readonly<Record<string, string | undefined>>): PackageSettings {
   const ssoAppId = env.OAUTH_APP_ID?.trim();
   const oauthUrl = env.OAUTH_URL?.trim();
+  const closure = env.CLOSURE?.trim() || undefined;
+  if (closure !== undefined && !isClosureMode(closure))
+    throw new AppError('CONFIG_INVALID', `CLOSURE must be one of "graph", "portal"; got "${closure}"`);
   return checkSettings({
+    ...(closure ? { closure } : {}),
     botId: env.MicrosoftAppId?.trim() ?? '',
     botDomain: env.BOT_DOMAIN?.trim() ?? '',
     ...(ssoAppId ? { ssoAppId } : {}),
@@ -67,10 +101,14 @@ export function readPackageSettings(env: Readonly<Record<string, string | undefi
   });
 }
 
-/** Replaces `${{BOT_ID}}`, `${{BOT_DOMAIN}}`, `${{SSO_APP_ID}}` and `${{TOKEN_HOST}}` in every string of the template; an unknown placeholder is an error. */
+/**
+ * Replaces `${{BOT_ID}}`, `${{BOT_DOMAIN}}`, `${{SSO_APP_ID}}`, `${{TOKEN_HOST}}` and `${{DESCRIPTION_FULL}}` in every
+ * string of the template; an unknown placeholder is an error.
+ */
 export function fillManifest(template: unknown, settings: PackageSettings): Manifest {
-  const { botId, botDomain, ssoAppId, oauthUrl } = checkSettings(settings);
+  const { botId, botDomain, ssoAppId, oauthUrl, closure } = checkSettings(settings);
   const values: Record<string, string> = {
+    DESCRIPTION_FULL: FULL_DESCRIPTIONS[closure ?? 'portal'],
     BOT_ID: botId,
     BOT_DOMAIN: botDomain.toLowerCase(),
     SSO_APP_ID: ssoAppId ?? botId,
@@ -149,6 +187,10 @@ function readIcon(file: string, kind: keyof typeof ICON_SIZES): Buffer {
     throw new AppError('CONFIG_INVALID', `the ${kind} icon must be ${expected}x${expected}, "${file}" is ${size.width}x${size.height}`);
   }
   return png;
+}
+
+function isClosureMode(value: string): value is 'portal' | 'graph' {
+  return value === 'portal' || value === 'graph';
 }
 
 function checkSettings(settings: PackageSettings): PackageSettings {

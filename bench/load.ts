@@ -147,6 +147,8 @@ async function main(): Promise<void> {
       STORAGE: storage,
       DATA_DIR: path.join(dataDir, dir),
       LOG_LEVEL: 'error',
+      // The whole closure measured is the bot's own (Graph delete and purge), opted into: the default is the hand-off.
+      CLOSURE: 'graph',
       ...(storage === 'blob'
         ? { STORAGE_BLOB_CONNECTION_STRING: azurite?.connectionString ?? '', STORAGE_BLOB_CONTAINER: 'bench', [BLOB_HOST_ENV]: blobHost }
         : {}),

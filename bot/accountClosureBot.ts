@@ -14,7 +14,7 @@ import {
 } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
-import { renderCard } from '../cards/renderCard';
+import { renderCard, type ClosureMode } from '../cards/renderCard';
 import { FORGET_USER_KEY, markForgetUser, STATE_DELETED_KEY, type ConversationProgress } from '../dialogs/dialogServices';
 import { inLanguageOf } from '../locales/i18n';
 import { isStartRequest, type MainDialog } from '../dialogs/mainDialog';
@@ -41,6 +41,10 @@ export interface AccountClosureBotOptions {
   /** The OAuth connection a `tokens/response` event is confirmed against (with the token service). */
   readonly connectionName: string;
   readonly closure: ClosureService;
+  /** Which closure this deployment performs (CLOSURE): what the welcome and Teams cards say follows it. */
+  readonly closureMode?: ClosureMode;
+  /** Whether a handed-off request's closure was verified since (its Teams cards then say so). */
+  readonly handOffVerified?: (requestId: string) => Promise<boolean>;
   readonly teams: {
     /** CloudAdapter.continueConversationAsync with the bot's app id: Universal Actions finish after the answer. */
     readonly continueConversation: (
@@ -74,7 +78,15 @@ export class AccountClosureBot extends TeamsActivityHandler {
     this.progress = options.state.createProperty<ConversationProgress>('progress');
     const { closure } = options;
     const { clock, continueConversation } = options.teams;
-    this.warningCards = new TeamsWarningCards({ state: options.state, closure, clock, logger: options.logger });
+    const { closureMode, handOffVerified } = options;
+    this.warningCards = new TeamsWarningCards({
+      state: options.state,
+      closure,
+      clock,
+      logger: options.logger,
+      closureMode,
+      handOffVerified,
+    });
     this.afterReply = new TeamsAfterReply(options.logger);
     this.universalActions = new TeamsUniversalActions({
       closure,
@@ -89,6 +101,8 @@ export class AccountClosureBot extends TeamsActivityHandler {
             .catch(() => undefined)
         )?.token !== undefined,
       logger: options.logger,
+      closureMode,
+      handOffVerified,
     });
     this.privateChat = new TeamsPrivateChat({
       createConversation: options.teams.createConversation,
@@ -114,7 +128,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
         // One line when the bot joins a group chat or team, nothing when people join: the flow happens 1:1.
         if (added.some((member) => member.id === botId)) await context.sendActivity(Messages.groupHello);
       } else if (added.some((member) => member.id !== botId)) {
-        await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
+        await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {}, { closureMode: options.closureMode })));
       }
       await next();
     });

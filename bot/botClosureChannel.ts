@@ -30,6 +30,8 @@ export interface BotClosureChannelsOptions {
   readonly connectionName: string;
   readonly clock: () => Date;
   readonly logger: Logger;
+  /** Teams: the message id of a hand-off card as sent, so the hand-off check can show its verdict on that card. */
+  readonly onHandOffCardSent?: (requestId: string, activityId: string) => Promise<void>;
 }
 
 /**
@@ -61,9 +63,15 @@ class BotClosureChannel implements ClosureChannel {
     await this.within(conversation, async (context) => {
       const timeZone = this.timeZoneFor(conversation);
       // A hand-off is the card with the steps, the link and the check button, not just a sentence.
-      await context.sendActivity(
+      const sent = await context.sendActivity(
         notice.kind === 'handedOff' ? handOffReply(notice, notice.upn) : MessageFactory.text(describe(notice, timeZone)),
       );
+      if (notice.kind === 'handedOff' && context.activity.channelId === 'msteams' && sent?.id) {
+        // The user has the card: a failure to note its id costs only the later update (a new card is sent then).
+        await this.options.onHandOffCardSent?.(notice.requestId, sent.id).catch((error: unknown) => {
+          this.options.logger.warn('the hand-off card id could not be recorded', { requestId: notice.requestId, error });
+        });
+      }
     });
   }
 

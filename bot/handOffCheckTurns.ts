@@ -6,6 +6,7 @@ import { Messages } from '../dialogs/messages';
 import { inLanguageOf } from '../locales/i18n';
 import type { CheckResult, HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
 import type { Logger } from '../services/logger';
+import { verifiedCard } from './teamsCards';
 
 export interface HandOffCheckTurnsOptions {
   readonly checks: HandOffChecks;
@@ -83,7 +84,31 @@ export class HandOffCheckTurns {
             : undefined;
     if (!text) return;
     await context.sendActivity(MessageFactory.text(text));
+    if (verdict.kind === 'closureVerified') await this.showVerdictOnCards(context, check);
     if (check.ended) await this.finish(context, check);
+  }
+
+  /**
+   * Teams: the request's warning and hand-off cards become the verdict, with no button left, for everyone in the
+   * chat (the same update path as the warning card's final states). A card whose message is unknown, or whose
+   * update fails, gets the verdict as one new card instead. Web chat and the Emulator cannot update cards: there an
+   * old press is answered with the verdict (dialogs/handOffReply.ts `refusalOf`, "already confirmed closed").
+   */
+  private async showVerdictOnCards(context: TurnContext, check: HandOffCheck): Promise<void> {
+    if (check.channelId !== 'msteams') return;
+    const card = verifiedCard(check.requestId);
+    const ids = check.cardActivityIds ?? [];
+    // Two cards: the warning and the hand-off. One whose message id never became known is told by a new card.
+    let allUpdated = ids.length >= 2;
+    for (const id of ids) {
+      try {
+        await context.updateActivity({ type: 'message', id, attachments: [card] });
+      } catch (error) {
+        allUpdated = false;
+        this.options.logger.warn('a card of a verified hand-off could not be updated', { requestId: check.requestId, error });
+      }
+    }
+    if (!allUpdated) await context.sendActivity(MessageFactory.attachment(card));
   }
 
   /** Told the final answer: sign the account out of the token service and drop the check's personal fields. */

@@ -1,4 +1,4 @@
-import { renderCard, type AdaptiveCardAttachment } from '../cards/renderCard';
+import { renderCard, type AdaptiveCardAttachment, type ClosureMode } from '../cards/renderCard';
 import { CardMessages, formatTime } from '../dialogs/messages';
 import type { ClosureRequest } from '../services/closureRequest';
 
@@ -17,9 +17,21 @@ export function waitingCardFor(name: string | undefined): AdaptiveCardAttachment
   return outcome(CardMessages.waitingTitle, CardMessages.waiting(displayable(name)), 'default');
 }
 
-/** The immediate answer to a Yes: the work runs after Teams has it. */
-export function closingCard(requestId: string): AdaptiveCardAttachment {
-  return outcome(CardMessages.closingTitle, CardMessages.closing, 'warning', requestId);
+/** The immediate answer to a Yes: the work runs after Teams has it (in portal mode: the steps are being prepared). */
+export function closingCard(requestId: string, closureMode: ClosureMode = 'graph'): AdaptiveCardAttachment {
+  return outcome(CardMessages.closingTitle(closureMode), CardMessages.closing(closureMode), 'warning', requestId);
+}
+
+/** Every card of a hand-off whose closure the bot has seen (Graph: the account no longer exists): no buttons. */
+export function verifiedCard(requestId: string): AdaptiveCardAttachment {
+  return outcome(CardMessages.verifiedTitle, CardMessages.verified, 'good', requestId);
+}
+
+/** What a card's final state depends on beyond its request: the words' mode, and a hand-off's verdict. */
+export interface CardView {
+  readonly closureMode?: ClosureMode;
+  /** The request was handed off and the bot has since verified the account is gone. */
+  readonly handOffVerified?: boolean;
 }
 
 export function keptCard(requestId: string): AdaptiveCardAttachment {
@@ -35,7 +47,12 @@ export function invalidCard(): AdaptiveCardAttachment {
  * `now` turns a pending request past its expiry into "expired": nobody can confirm it any more. The closing time is
  * in `timeZone` when the reader's is known, else in UTC, said as such.
  */
-export function finalCard(request: ClosureRequest | undefined, now: Date, timeZone?: string): AdaptiveCardAttachment | undefined {
+export function finalCard(
+  request: ClosureRequest | undefined,
+  now: Date,
+  timeZone?: string,
+  view: CardView = {},
+): AdaptiveCardAttachment | undefined {
   if (!request) return invalidCard();
   const { requestId } = request;
   switch (request.status) {
@@ -45,7 +62,7 @@ export function finalCard(request: ClosureRequest | undefined, now: Date, timeZo
         : undefined;
     case 'confirmed':
     case 'closing':
-      return closingCard(requestId);
+      return closingCard(requestId, view.closureMode);
     case 'closed': {
       const facts = request.closedAt ? [{ title: CardMessages.closedAt, value: formatTime(new Date(request.closedAt), timeZone) }] : [];
       return outcome(CardMessages.closedTitle, CardMessages.closed, 'good', requestId, facts);
@@ -55,6 +72,7 @@ export function finalCard(request: ClosureRequest | undefined, now: Date, timeZo
     case 'expired':
       return outcome(CardMessages.expiredTitle, CardMessages.expired, 'default', requestId);
     case 'handedOff':
+      if (view.handOffVerified) return verifiedCard(requestId);
       return outcome(CardMessages.handedOffTitle, CardMessages.handedOff, 'warning', requestId);
     case 'failed':
       return outcome(CardMessages.refusedTitle, CardMessages.refused, 'attention', requestId);

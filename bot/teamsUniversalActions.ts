@@ -1,5 +1,5 @@
 import { TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationReference } from 'botbuilder';
-import { CardActions, parseCardAction, type AdaptiveCardAttachment, type CardActionPayload } from '../cards/renderCard';
+import { CardActions, parseCardAction, type AdaptiveCardAttachment, type CardActionPayload, type ClosureMode } from '../cards/renderCard';
 import { timeZoneOf } from '../dialogs/conversationAddress';
 import { CardMessages, Messages } from '../dialogs/messages';
 import { nonceMatches } from '../services/closureRequest';
@@ -27,6 +27,9 @@ export interface TeamsUniversalActionsOptions {
   /** Whether the token service still holds the presser's token, i.e. a Yes can go on without a new sign-in. */
   readonly hasToken: (context: TurnContext) => Promise<boolean>;
   readonly logger: Logger;
+  readonly closureMode?: ClosureMode;
+  /** Whether a handed-off request's closure was verified since: a press of its old card is told so. */
+  readonly handOffVerified?: (requestId: string) => Promise<boolean>;
 }
 
 /**
@@ -77,7 +80,8 @@ export class TeamsUniversalActions {
       // A stale card (its request ended elsewhere) is brought up to date; a foreign press changes nothing.
       if (verdict !== 'notRequester' && verdict !== 'badNonce' && verdict !== 'otherConversation')
         await this.bringUpToDate(context, payload.requestId);
-      return messageResponse(Messages.rejected(verdict));
+      const verified = verdict === 'alreadyHandedOff' && (await this.options.handOffVerified?.(payload.requestId)) === true;
+      return messageResponse(verified ? Messages.cardVerified : Messages.rejected(verdict));
     }
     // The invoke names the card's message: the workflow can update it even when the send returned no id.
     if (context.activity.replyToId) await this.options.closure.recordCard(payload.requestId, context.activity.replyToId);
@@ -88,7 +92,7 @@ export class TeamsUniversalActions {
     if (signedIn === false) return messageResponse(Messages.signInAgainToConfirm);
     // A token service too slow to say: the card stays as it is, and the chat tells what happens next.
     if (signedIn === undefined) return messageResponse(CardMessages.handled);
-    return cardResponse(closingCard(payload.requestId));
+    return cardResponse(closingCard(payload.requestId, this.options.closureMode));
   }
 
   /** The press as its own turn, through the same dialog and workflow as a Submit press. */

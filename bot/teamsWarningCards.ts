@@ -6,6 +6,7 @@ import {
   type AdaptiveCardAttachment,
   type AdaptiveCardContent,
 } from '../cards/renderCard';
+import type { ClosureMode } from '../cards/renderCard';
 import type { ClosureService } from '../services/closureService';
 import type { Logger } from '../services/logger';
 import { finalCard, waitingCardFor } from './teamsCards';
@@ -26,6 +27,9 @@ export interface TeamsWarningCardsOptions {
   readonly closure: ClosureService;
   readonly clock: () => Date;
   readonly logger: Logger;
+  readonly closureMode?: ClosureMode;
+  /** Whether a handed-off request's closure was verified since: its card then says so. */
+  readonly handOffVerified?: (requestId: string) => Promise<boolean>;
 }
 
 /**
@@ -113,7 +117,9 @@ export class TeamsWarningCards {
 
   /** The final card of `requestId` now (its time in `timeZone`, else UTC), or undefined while it still waits for an answer. */
   async finalCardOf(requestId: string, timeZone?: string): Promise<AdaptiveCardAttachment | undefined> {
-    return finalCard(await this.options.closure.get(requestId), this.options.clock(), timeZone);
+    const request = await this.options.closure.get(requestId);
+    const handOffVerified = request?.status === 'handedOff' && (await this.options.handOffVerified?.(requestId)) === true;
+    return finalCard(request, this.options.clock(), timeZone, { closureMode: this.options.closureMode, handOffVerified });
   }
 }
 

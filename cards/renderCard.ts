@@ -4,6 +4,7 @@
  * display name cannot turn into a link on a card that asks for an irreversible decision.
  */
 import { GlobalSettings, Template } from 'adaptivecards-templating';
+import en from '../locales/en.json';
 import { currentLanguage, strings } from '../locales/i18n';
 import exportOfferTemplate from './exportOffer.json';
 import exportReadyTemplate from './exportReady.json';
@@ -76,6 +77,18 @@ export interface CardDataMap {
 
 export type CardName = keyof CardDataMap;
 
+/**
+ * Which closure the deployment performs (CLOSURE): the words on a card say what pressing does in that mode. In
+ * `portal` mode (the default) the bot closes nothing itself, so its cards take the `portalMode.cards.<name>` texts
+ * over the card's own where a language file has them.
+ */
+export type ClosureMode = 'portal' | 'graph';
+
+export interface RenderOptions {
+  /** Absent: the card's own texts, which are true in both modes (cards without a `portalMode` variant). */
+  readonly closureMode?: ClosureMode;
+}
+
 export class CardRenderError extends Error {
   override readonly name = 'CardRenderError';
   readonly cardName: string;
@@ -129,6 +142,8 @@ const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
   },
 };
 
+const englishPortalCards: object = en.portalMode.cards;
+
 const compiled = new Map<CardName, Template>();
 /**
  * A card with no data fields (the welcome card, every first turn's answer) is the same for everyone in a
@@ -136,23 +151,28 @@ const compiled = new Map<CardName, Template>();
  */
 const renderedWithoutData = new Map<string, AdaptiveCardAttachment>();
 
-export function renderCard<N extends CardName>(name: N, data: CardDataMap[N]): AdaptiveCardAttachment {
+export function renderCard<N extends CardName>(name: N, data: CardDataMap[N], options: RenderOptions = {}): AdaptiveCardAttachment {
   const spec = CARDS[name] as CardSpec<N> | undefined;
   if (!spec) throw new CardRenderError(String(name), '(card name)', 'names no known card');
   checkData(name, spec, data);
-  if (Object.keys(spec.fields).length > 0) return render(name, spec, data);
-  const key = `${name}\u0000${currentLanguage()}`;
+  const portal = options.closureMode === 'portal' && PORTAL_VARIANTS.has(name);
+  if (Object.keys(spec.fields).length > 0) return render(name, spec, data, portal);
+  const key = `${name}\u0000${currentLanguage()}\u0000${portal ? 'portal' : ''}`;
   let card = renderedWithoutData.get(key);
   if (!card) {
-    card = deepFreeze(render(name, spec, data));
+    card = deepFreeze(render(name, spec, data, portal));
     renderedWithoutData.set(key, card);
   }
   return card;
 }
 
-function render<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N]): AdaptiveCardAttachment {
+/** Cards with portal-mode texts (`portalMode.cards.<name>` in the language files; English names them all). */
+const PORTAL_VARIANTS: ReadonlySet<string> = new Set(Object.keys(englishPortalCards));
+
+function render<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N], portal: boolean): AdaptiveCardAttachment {
   // The card's fixed texts in the current turn's language (locales/); a key missing there shows as an unfilled field.
-  const templateData = { ...(spec.toTemplateData ? spec.toTemplateData(data) : { ...data }), strings: strings(`cards.${name}`) };
+  const texts = portal ? { ...strings(`cards.${name}`), ...strings(`portalMode.cards.${name}`) } : strings(`cards.${name}`);
+  const templateData = { ...(spec.toTemplateData ? spec.toTemplateData(data) : { ...data }), strings: texts };
   const { expanded, missingPaths } = expand(name, spec as unknown as CardSpec<CardName>, templateData);
   if (missingPaths.length > 0) throw new CardRenderError(name, missingPaths[0], 'is missing');
   const leftover = findLeftoverExpression(expanded, collectStrings(templateData));

@@ -33,6 +33,8 @@ export interface BotConfig {
   readonly conversationStateTtlDays: number;
   /** Finished closure requests and export jobs are deleted this many days after their last change. */
   readonly closedRecordRetentionDays: number;
+  /** AUDIT_RETENTION_DAYS: stated on the privacy page; enforced by the audit container's policy and lifecycle rule in Azure. */
+  readonly auditRetentionDays: number;
   /** Base64 key for the audit's keyed UPN hash; undefined = generated once under dataDir (sandbox only). */
   readonly auditHashKey?: string;
   readonly webchat: {
@@ -73,7 +75,14 @@ export interface GraphDirectoryConfig {
 export type StorageConfig =
   | { readonly kind: 'memory' }
   | { readonly kind: 'file'; readonly dir: string }
-  | { readonly kind: 'blob'; readonly container: string; readonly connectionString?: string; readonly accountUrl?: string };
+  | {
+      readonly kind: 'blob';
+      readonly container: string;
+      /** STORAGE_BLOB_AUDIT_CONTAINER: the audit trail's own container; undefined = `container`. */
+      readonly auditContainer?: string;
+      readonly connectionString?: string;
+      readonly accountUrl?: string;
+    };
 
 /** Thrown when settings are wrong; `problems` has one line per setting, each naming the variable. */
 export class ConfigError extends Error {
@@ -152,7 +161,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     const connectionString = get('STORAGE_BLOB_CONNECTION_STRING') || undefined;
     const accountUrl = url('STORAGE_BLOB_ACCOUNT_URL', false);
     if (!connectionString && !accountUrl) problems.push('STORAGE=blob needs STORAGE_BLOB_CONNECTION_STRING or STORAGE_BLOB_ACCOUNT_URL.');
-    storage = { kind: 'blob', container: get('STORAGE_BLOB_CONTAINER'), connectionString, accountUrl };
+    const auditContainer = get('STORAGE_BLOB_AUDIT_CONTAINER') || undefined;
+    storage = { kind: 'blob', container: get('STORAGE_BLOB_CONTAINER'), auditContainer, connectionString, accountUrl };
   } else {
     storage = storageKind === 'memory' ? { kind: 'memory' } : { kind: 'file', dir: dataDir };
   }
@@ -178,8 +188,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     oauthUrl: url('OAUTH_URL', false),
     closure: {
       // Microsoft documents no Graph route that closes an account in an unmanaged tenant (nobody there can consent),
-      // so in Azure the honest default is the hand-off; the sandbox plays a directory where the bot holds the rights.
-      kind: get('CLOSURE') ? oneOf('CLOSURE', ['graph', 'portal'] as const) : directoryKind === 'graph' ? 'portal' : 'graph',
+      // so the hand-off is the default in every mode: the sandbox plays Azure as it is (its demo unmanaged tenants
+      // give the bot no app token), and the Graph closer is an opt-in for a tenant where the app holds the rights.
+      kind: get('CLOSURE') ? oneOf('CLOSURE', ['graph', 'portal'] as const) : 'portal',
       portalUrl: url('CLOSURE_PORTAL_URL', true) ?? '',
       handOffCheckIntervalSeconds: integer('HANDOFF_CHECK_INTERVAL_SECONDS', 1, 86_400),
       handOffCheckDays: integer('HANDOFF_CHECK_DAYS', 1, 90),
@@ -197,6 +208,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     dataDir,
     conversationStateTtlDays: integer('CONVERSATION_STATE_TTL_DAYS', 1, 3_650),
     closedRecordRetentionDays: integer('CLOSED_RECORD_RETENTION_DAYS', 1, 3_650),
+    auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 1, 36_500),
     auditHashKey,
     webchat: {
       directLineSecret: get('DIRECT_LINE_SECRET') || undefined,
@@ -302,6 +314,7 @@ export function summarizeConfig(config: BotConfig): Record<string, unknown> {
         ? {
             kind: 'blob',
             container: config.storage.container,
+            auditContainer: config.storage.auditContainer ?? config.storage.container,
             auth: config.storage.connectionString ? 'connection string' : 'managed identity',
           }
         : config.storage,

@@ -109,7 +109,7 @@ export const SETTINGS = [
     name: 'CLOSURE',
     default: '',
     description:
-      'portal (hand-off to Microsoft\'s "My data requests" page; the default with DIRECTORY=graph, the only documented way in an unmanaged tenant) | graph (the bot deletes the account, then purges it; the default with DIRECTORY=sandbox, opt-in in Azure: needs Graph application rights consented in the users\' tenant, see docs/deploy.md).',
+      'portal (the default, in every mode: hand-off to Microsoft\'s "My data requests" page, the only documented way in an unmanaged tenant) | graph (opt-in: the bot deletes the account, then purges it; needs Graph application rights consented in the users\' tenant, which no unmanaged organization can give; see docs/deploy.md).',
     azure: true,
   },
   {
@@ -177,7 +177,13 @@ export const SETTINGS = [
       'Finished closure requests (closed, handed off, failed, cancelled, expired; outcome told) and finished export jobs are deleted this long after their last change, swept daily; the audit trail keeps their story.',
     azure: false,
   },
-  { name: 'DATA_DIR', default: '.data', description: "Folder for STORAGE=file and the sandbox's persisted directory.", azure: false },
+  {
+    name: 'DATA_DIR',
+    default: '.data',
+    description:
+      "Folder of the bot's own data with STORAGE=file (conversation state, closure requests and their locks, export jobs, hand-off checks, the audit trail in audit/) and, in sandbox mode, the generated audit hash key. The sandbox's directory is SANDBOX_DATA_DIR.",
+    azure: false,
+  },
   {
     name: 'STORAGE_BLOB_CONNECTION_STRING',
     default: '',
@@ -195,6 +201,20 @@ export const SETTINGS = [
     name: 'STORAGE_BLOB_CONTAINER',
     default: 'account-closure-bot',
     description: 'Container for state, requests and audit (STORAGE=blob).',
+    azure: true,
+  },
+  {
+    name: 'STORAGE_BLOB_AUDIT_CONTAINER',
+    default: '',
+    description:
+      'Container for the audit trail (STORAGE=blob), apart from state so it can carry a time-based immutability policy; empty = STORAGE_BLOB_CONTAINER. The templates create `audit` with versioning, soft delete and that policy.',
+    azure: true,
+  },
+  {
+    name: 'AUDIT_RETENTION_DAYS',
+    default: '1095',
+    description:
+      "How long the audit trail is kept, in days, as the privacy page states it. In Azure the audit container's immutability policy and lifecycle rule enforce it (the templates set both from the same parameter); STORAGE=file keeps the trail until you delete it.",
     azure: true,
   },
   {

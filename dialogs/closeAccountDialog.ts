@@ -22,6 +22,8 @@ interface StepValues {
   identity?: VerifiedIdentity;
   /** The offer was "wait, or go on without it" for an export already running, not the export question. */
   exportRunning?: boolean;
+  /** The export was ready and pointed to: going on is not skipping it (the audit says what happened, issue 18). */
+  exportReady?: boolean;
 }
 
 /**
@@ -57,22 +59,24 @@ export class CloseAccountDialog extends ComponentDialog {
     this.addDialog(
       new CardActionPrompt(DECISION_PROMPT, {
         accepts: [CardActions.confirm, CardActions.decline],
-        retry: () => Messages.typeIsNotConfirmation,
+        retry: () => Messages.typeIsNotConfirmation(services.closureMode),
       }),
     );
     this.addDialog(
       new WaterfallDialog(STEPS, [
-        namedStep(this, this.signInStep),
-        namedStep(this, this.checkEligibilityStep),
-        namedStep(this, this.offerExportStep),
-        namedStep(this, this.warnStep),
-        namedStep(this, this.decisionStep),
+        namedStep(this.signInStep.bind(this)),
+        namedStep(this.checkEligibilityStep.bind(this)),
+        namedStep(this.offerExportStep.bind(this)),
+        namedStep(this.warnStep.bind(this)),
+        namedStep(this.decisionStep.bind(this)),
       ]),
     );
     this.initialDialogId = STEPS;
   }
 
   private async signInStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    // The funnel's first stage (docs/operations.md): the audit starts at sign-in, so a start is counted from this line.
+    this.services.logger.info('closure flow started', { channelId: step.context.activity.channelId });
     await this.setProgress(step.context, { step: 'signIn' });
     return step.beginDialog(SIGN_IN_PROMPT);
   }
@@ -128,6 +132,7 @@ export class CloseAccountDialog extends ComponentDialog {
       const expiresAt = formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step));
       // The "ready" message (with its card and link) was sent once when the export finished (`notifiedAt`);
       // "Continue to close my account" on that card comes here, so it is pointed to, not posted a second time.
+      (step.values as StepValues).exportReady = true;
       if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
       else
         await step.context.sendActivity(
@@ -150,11 +155,18 @@ export class CloseAccountDialog extends ComponentDialog {
         retryPrompt: MessageFactory.text(Messages.exportRunningRetry),
       });
     }
-    const intro = job?.status === 'failed' ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason') : Messages.exportPrompt;
+    const intro =
+      job?.status === 'failed'
+        ? Messages.exportFailedBefore(job.failureReason ?? 'unknown reason')
+        : Messages.exportPrompt(this.services.closureMode);
     await this.services.audit.append({ type: 'exportOffered', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     return step.prompt(EXPORT_PROMPT, {
       prompt: MessageFactory.attachment(
-        renderCard('exportOffer', { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) }),
+        renderCard(
+          'exportOffer',
+          { upn: breakableAddress(identity.upn), organizationName: isolateText(identity.organizationName) },
+          { closureMode: this.services.closureMode },
+        ),
         intro,
       ),
       retryPrompt: MessageFactory.text(Messages.exportRetry),
@@ -173,7 +185,10 @@ export class CloseAccountDialog extends ComponentDialog {
         choice.action === CardActions.waitForExport ? Messages.waitForExport : Messages.exportAlreadyRunning,
       );
     }
-    if (choice.action === CardActions.skipExport || (choice.action === CardActions.proceed && !exportRunning)) {
+    // Skipped only when the user went on without an export: not after the ready export was pointed to (its
+    // exportRequested and exportReady are on the trail), and not when one still runs (that is "go on without it").
+    const exportReady = (step.values as StepValues).exportReady === true;
+    if (!exportReady && (choice.action === CardActions.skipExport || (choice.action === CardActions.proceed && !exportRunning))) {
       await this.services.audit.append({ type: 'exportSkipped', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     }
     const { request, nonce } = await this.services.closure.open({
@@ -184,17 +199,21 @@ export class CloseAccountDialog extends ComponentDialog {
       conversation: conversationAddressOf(step.context.activity),
     });
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
-    const card = renderCard('warning', {
-      requestId: request.requestId,
-      nonce,
-      // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
-      upn: breakableAddress(identity.upn),
-      displayName: isolateText(identity.displayName),
-      organizationName: isolateText(identity.organizationName),
-      expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
-      universalActions: step.context.activity.channelId === 'msteams',
-      requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
-    });
+    const card = renderCard(
+      'warning',
+      {
+        requestId: request.requestId,
+        nonce,
+        // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
+        upn: breakableAddress(identity.upn),
+        displayName: isolateText(identity.displayName),
+        organizationName: isolateText(identity.organizationName),
+        expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
+        universalActions: step.context.activity.channelId === 'msteams',
+        requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
+      },
+      { closureMode: this.services.closureMode },
+    );
     // Parked small (issue 14): the card is sent here rather than kept as the prompt's options in dialog state, and
     // the identity goes, since the press proves it afresh (confirmClosureDialog); the request id and nonce are in
     // the card and the closure request record.
@@ -211,6 +230,7 @@ export class CloseAccountDialog extends ComponentDialog {
   private async requestExport(step: WaterfallStepContext, identity: VerifiedIdentity, whenRunning: string): Promise<DialogTurnResult> {
     const existing = await this.services.exports.find(identity);
     if (existing?.status === 'running') return this.endWith(step, whenRunning);
+    if (this.services.closureMode === 'portal') return this.handOffExport(step, identity);
     try {
       await this.services.exports.request(identity, {
         channelUserId: step.context.activity.from.id,
@@ -218,10 +238,24 @@ export class CloseAccountDialog extends ComponentDialog {
       });
     } catch (error) {
       if (!isAppError(error)) throw error;
+      // CLOSURE=graph in a tenant that gives the app no rights (no service principal): the same hand-off.
+      if (error.code === 'EXPORT_HANDED_OFF') return this.handOffExport(step, identity);
       this.services.logger.warn('export request failed', { errorCode: error.code, error });
       return this.endWith(step, error.userMessage);
     }
     return this.endWith(step, Messages.exportRequested);
+  }
+
+  /**
+   * The bot cannot request an export here: the user asks on Microsoft's page, which for an unmanaged tenant gives
+   * the system-generated logs, requested by the user, and can take up to a month ("Responding to DSR requests for
+   * system-generated logs", unmanaged tenants:
+   * https://learn.microsoft.com/power-platform/admin/powerapps-gdpr-dsr-guide-systemlogs). No "I'll message you":
+   * the bot never learns when it is ready.
+   */
+  private async handOffExport(step: WaterfallStepContext, identity: VerifiedIdentity): Promise<DialogTurnResult> {
+    await this.services.audit.append({ type: 'exportHandedOff', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
+    return this.endWith(step, Messages.exportHandedOff(this.services.portalUrl));
   }
 
   private async endWith(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {

@@ -5,6 +5,7 @@ import type { ConfirmResult, Press, RejectionReason } from '../services/closureS
 import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import type { DialogServices } from './dialogServices';
+import { refusalOf } from './handOffReply';
 import { Messages } from './messages';
 import { namedStep } from './namedStep';
 
@@ -34,7 +35,7 @@ export class ConfirmClosureDialog extends ComponentDialog {
       showSignInLink: true,
     });
     this.addDialog(this.signIn);
-    this.addDialog(new WaterfallDialog(STEPS, [namedStep(this, this.reauthenticateStep), namedStep(this, this.decideStep)]));
+    this.addDialog(new WaterfallDialog(STEPS, [namedStep(this.reauthenticateStep.bind(this)), namedStep(this.decideStep.bind(this))]));
     this.initialDialogId = STEPS;
   }
 
@@ -92,8 +93,8 @@ export class ConfirmClosureDialog extends ComponentDialog {
   }
 
   private async refuse(step: WaterfallStepContext, reason: RejectionReason): Promise<DialogTurnResult> {
-    await step.context.sendActivity(Messages.rejected(reason));
     const decision = step.options as DecisionPayload;
+    await step.context.sendActivity(await refusalOf(this.services, decision.requestId, reason));
     if (reason === 'expired') await this.services.workflow.expire(decision.requestId, this.services.closureChannel(step.context));
     await this.services.progress.set(step.context, {});
     return step.endDialog();

@@ -1,4 +1,5 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { ClosureMode } from '../cards/renderCard';
 import type { AccountDirectory } from '../services/accountDirectory';
 import type { AuditTrail } from '../services/auditTrail';
 import type { ClosureService } from '../services/closureService';
@@ -34,6 +35,12 @@ export interface DialogServices {
   /** Sign-in prompt time-out. */
   readonly signInTimeoutMs: number;
   readonly progress: StatePropertyAccessor<ConversationProgress>;
+  /** Which closure this deployment performs (CLOSURE): what the cards and help say pressing does follows it. */
+  readonly closureMode: ClosureMode;
+  /** Microsoft's "My data requests" page (the sandbox's stand-in locally): where an export is handed off to. */
+  readonly portalUrl: string;
+  /** Whether a handed-off request's closure has since been verified: an old press of its cards is told so. */
+  readonly handOffVerified: (requestId: string) => Promise<boolean>;
 }
 
 /** Set on `turnState` when the user's personal data must be dropped from the bot's stores at the end of the turn. */

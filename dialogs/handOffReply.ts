@@ -1,6 +1,8 @@
 import { MessageFactory, type Activity } from 'botbuilder';
 import { renderCard } from '../cards/renderCard';
 import type { HandOffReason } from '../services/accountCloser';
+import type { RejectionReason } from '../services/closureService';
+import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
 
 /**
@@ -16,4 +18,18 @@ export function handOffReply(
     renderCard('handOff', { requestId: result.requestId, upn: upn ?? 'the account you signed in with', portalUrl: result.portalUrl }),
     Messages.handedOff(result.reason, upn),
   );
+}
+
+/**
+ * The answer to a press the closure service refused. A card of a hand-off whose closure the bot has since seen
+ * (web chat and the Emulator cannot update cards, so the old buttons still look live) is answered with that
+ * verdict, and nothing is offered that would act.
+ */
+export async function refusalOf(
+  services: Pick<DialogServices, 'handOffVerified'>,
+  requestId: string,
+  reason: RejectionReason,
+): Promise<string> {
+  if (reason === 'alreadyHandedOff' && (await services.handOffVerified(requestId))) return Messages.cardVerified;
+  return Messages.rejected(reason);
 }

@@ -18,11 +18,12 @@ import {
   type DialogTurnResult,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { CardActions, parseCardAction, renderCard, type CardActionPayload } from '../cards/renderCard';
+import { CardActions, parseCardAction, renderCard, type CardActionPayload, type ClosureMode } from '../cards/renderCard';
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
 import type { Press } from '../services/closureService';
 import type { DialogServices } from './dialogServices';
+import { refusalOf } from './handOffReply';
 import { Messages } from './messages';
 import { namedStep } from './namedStep';
 
@@ -31,7 +32,7 @@ export const MAIN_DIALOG = 'mainDialog';
  * Where botbuilder-dialogs 4.23's `DialogStateManager` looks for its memory scopes before building them anew
  * (memory/dialogStateManager.js, `DIALOG_STATE_MANAGER_CONFIGURATION`; `DialogManager.stateConfiguration` shares
  * one across turns the same way). Building them cost a fifth of a welcome turn (issue 14's profile);
- * test/dialogs/mainDialog.test.ts fails if the SDK stops reading this key.
+ * test/dialogs/memoryConfiguration.test.ts fails if the SDK stops reading this key.
  */
 export const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
 const ROUTE_STEPS = 'mainRouteSteps';
@@ -118,7 +119,7 @@ export class MainDialog extends ComponentDialog {
     });
     this.addDialog(new CloseAccountDialog(services));
     this.addDialog(new ConfirmClosureDialog(services));
-    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this, this.routeStep), namedStep(this, this.finishStep)]));
+    this.addDialog(new WaterfallDialog(ROUTE_STEPS, [namedStep(this.routeStep.bind(this)), namedStep(this.finishStep.bind(this))]));
     this.initialDialogId = ROUTE_STEPS;
   }
 
@@ -136,7 +137,7 @@ export class MainDialog extends ComponentDialog {
     // Nothing waiting and nothing asked for: the welcome card, without building the dialog stack to end it at once
     // (what `routeStep` would do; most first turns of a conversation are this one).
     const waiting = (await dialogState.get(context))?.dialogStack?.length ?? 0;
-    if (waiting === 0 && routeOf(context).kind === 'welcome') return sendWelcome(context);
+    if (waiting === 0 && routeOf(context).kind === 'welcome') return sendWelcome(context, this.services.closureMode);
     if (this.stateConfiguration) context.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, this.stateConfiguration);
     const dc = await this.dialogSet.set.createContext(context);
     this.stateConfiguration ??= dc.state.configuration;
@@ -167,11 +168,11 @@ export class MainDialog extends ComponentDialog {
         // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
         return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
       case 'help':
-        return this.say(step, Messages.help(undefined));
+        return this.say(step, Messages.help(undefined, this.services.closureMode));
       case 'nothingToCancel':
         return this.say(step, Messages.nothingToCancel);
       case 'welcome':
-        await sendWelcome(step.context);
+        await sendWelcome(step.context, this.services.closureMode);
         return step.endDialog();
     }
   }
@@ -184,7 +185,7 @@ export class MainDialog extends ComponentDialog {
   private async routeDecision(step: WaterfallStepContext, payload: DecisionPayload): Promise<DialogTurnResult> {
     if (payload.action === CardActions.refresh) return step.endDialog();
     const verdict = await this.services.closure.peek(payload.requestId, pressOf(step.context, payload));
-    if (verdict !== 'actionable') return this.say(step, Messages.rejected(verdict));
+    if (verdict !== 'actionable') return this.say(step, await refusalOf(this.services, payload.requestId, verdict));
     return step.beginDialog(CONFIRM_CLOSURE_DIALOG, payload);
   }
 
@@ -201,7 +202,7 @@ export class MainDialog extends ComponentDialog {
       return inner.cancelAllDialogs();
     }
     if (HELP_WORDS.has(text)) {
-      await inner.context.sendActivity(Messages.help(progress.step));
+      await inner.context.sendActivity(Messages.help(progress.step, this.services.closureMode));
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
@@ -234,12 +235,14 @@ export class MainDialog extends ComponentDialog {
       }
     }
     if (payload?.action === CardActions.start && progress.step === 'warning') {
-      await inner.context.sendActivity(Messages.warningStillWaiting);
+      await inner.context.sendActivity(Messages.warningStillWaiting(this.services.closureMode));
       return { status: DialogTurnStatus.waiting };
     }
     if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
       const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
-      await inner.context.sendActivity(Messages.rejected(verdict === 'actionable' ? 'unknownRequest' : verdict));
+      await inner.context.sendActivity(
+        await refusalOf(this.services, payload.requestId, verdict === 'actionable' ? 'unknownRequest' : verdict),
+      );
       return { status: DialogTurnStatus.waiting };
     }
     return undefined;
@@ -277,8 +280,8 @@ function routeOf(context: TurnContext): Route {
   return { kind: 'welcome' };
 }
 
-async function sendWelcome(context: TurnContext): Promise<void> {
-  await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {})));
+async function sendWelcome(context: TurnContext, closureMode: ClosureMode): Promise<void> {
+  await context.sendActivity(MessageFactory.attachment(renderCard('welcome', {}, { closureMode })));
 }
 
 function pressOf(context: TurnContext, payload: DecisionPayload): Press {

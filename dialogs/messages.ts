@@ -2,8 +2,9 @@ import type { HandOffReason } from '../services/accountCloser';
 import type { RejectionReason } from '../services/closureService';
 import type { UnknownEvidenceReason } from '../services/handOff/signInEvidence';
 import type { VerifiedIdentity } from '../services/identity';
-import type { DownloadLink } from '../cards/renderCard';
+import type { ClosureMode, DownloadLink } from '../cards/renderCard';
 import type { ExportFile } from '../services/dataExporter';
+import en from '../locales/en.json';
 import { t } from '../locales/i18n';
 import { isolateText, plainName } from './plainText';
 
@@ -98,9 +99,7 @@ export const Messages = {
   get notWorkOrSchool() {
     return t('notWorkOrSchool');
   },
-  get exportPrompt() {
-    return t('exportPrompt');
-  },
+  exportPrompt: (mode: ClosureMode) => t(inMode(mode, 'exportPrompt')),
   get exportRetry() {
     return t('exportRetry');
   },
@@ -133,8 +132,12 @@ export const Messages = {
   get warningPrompt() {
     return t('warningPrompt');
   },
-  get typeIsNotConfirmation() {
-    return t('typeIsNotConfirmation');
+  typeIsNotConfirmation: (mode: ClosureMode) => t(inMode(mode, 'typeIsNotConfirmation')),
+  /** The export asked for where the bot cannot request one (portal mode, or a tenant that gives it no rights). */
+  exportHandedOff: (portalUrl: string) => t('handOffNotes.exportHandedOff', { portalUrl }),
+  /** An old card's button pressed after the hand-off was verified: the verdict, and nothing that acts. */
+  get cardVerified() {
+    return t('handOffNotes.cardVerified');
   },
   closed: (upn: string, requestId: string, closedAt: Date, timeZone?: string) =>
     t('closed', { upn: plainName(upn), requestId, closedAt: formatTime(closedAt, timeZone) }),
@@ -175,16 +178,15 @@ export const Messages = {
   get signInOver() {
     return t('signInOver');
   },
-  get warningStillWaiting() {
-    return t('warningStillWaiting');
-  },
+  warningStillWaiting: (mode: ClosureMode) => t(inMode(mode, 'warningStillWaiting')),
   get nothingToCancel() {
     return t('nothingToCancel');
   },
   noLongerEligible: (verdict: 'managed' | 'notWorkOrSchool') =>
     t(verdict === 'managed' ? 'noLongerEligibleManaged' : 'noLongerEligibleNotWorkOrSchool'),
   rejected: (reason: RejectionReason): string => t(`rejected.${reason}`),
-  help: (step: ProgressStep | undefined): string => t('help', { where: step ? t(`stepHelp.${step}`) : t('helpStart') }),
+  help: (step: ProgressStep | undefined, mode: ClosureMode): string =>
+    t(inMode(mode, 'help'), { where: step ? t(inMode(mode, `stepHelp.${step}`)) : t('helpStart') }),
   // Teams offers no sign-in (OAuth card or SSO) to bots in channels; group chats and 1:1 chats work.
   get groupChatSignIn() {
     return t('groupChatSignIn');
@@ -208,6 +210,23 @@ export const Messages = {
   },
 };
 
+/**
+ * The key of a sentence in the words of the closure mode: in `portal` mode (the bot closes nothing itself) a
+ * sentence that speaks of pressing Yes to close has its own text under `portalMode.` in the language files.
+ */
+function inMode(mode: ClosureMode, key: string): string {
+  return mode === 'portal' && PORTAL_KEYS.has(key) ? `portalMode.${key}` : key;
+}
+
+/** Every key with a portal-mode text (English has them all; the i18n test holds the other languages to it). */
+const PORTAL_KEYS: ReadonlySet<string> = new Set(flatKeys(en.portalMode));
+
+function flatKeys(node: object, prefix = ''): string[] {
+  return Object.entries(node).flatMap(([key, value]) =>
+    typeof value === 'object' && value !== null ? flatKeys(value as object, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
+}
+
 /** Interpolation for a sentence that names the account when it is known (the `_named` variant of its key). */
 function named(upn: string | undefined): { context?: string; upn?: string } {
   return upn ? { context: 'named', upn: plainName(upn) } : {};
@@ -225,12 +244,8 @@ export const CardMessages = {
   get theRequester() {
     return t('teamsCard.theRequester');
   },
-  get closingTitle() {
-    return t('teamsCard.closingTitle');
-  },
-  get closing() {
-    return t('teamsCard.closing');
-  },
+  closingTitle: (mode: ClosureMode) => t(inMode(mode, 'teamsCard.closingTitle')),
+  closing: (mode: ClosureMode) => t(inMode(mode, 'teamsCard.closing')),
   get closedTitle() {
     return t('teamsCard.closedTitle');
   },
@@ -257,6 +272,13 @@ export const CardMessages = {
   },
   get expired() {
     return t('teamsCard.expired');
+  },
+  /** A hand-off whose closure the bot has seen (Graph: this object does not exist): every card of it says so. */
+  get verifiedTitle() {
+    return t('handOffNotes.verifiedTitle');
+  },
+  get verified() {
+    return t('handOffNotes.verified');
   },
   get handedOffTitle() {
     return t('teamsCard.handedOffTitle');

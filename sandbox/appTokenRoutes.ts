@@ -14,7 +14,8 @@ export interface AppClient {
 /**
  * The client-credentials grant of the Microsoft identity platform,
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow. One app is registered
- * in every sandbox tenant; its tokens are per tenant, like a multi-tenant app consented in each.
+ * once; it has a service principal (as if consented) in every tenant but those seeded with `appServicePrincipal:
+ * false`, which is how the demo seed's unmanaged tenants are: nobody there can consent, as in Azure.
  */
 export function appTokenRoutes(options: {
   readonly directory: SandboxDirectory;
@@ -54,13 +55,16 @@ export function appTokenRoutes(options: {
       return fail(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
     }
     if (tenant.appServicePrincipal === false) {
-      // Entra's answer when the app has no service principal in the tenant (never consented there; in an unmanaged
-      // tenant nobody can consent): https://learn.microsoft.com/entra/identity-platform/reference-error-codes (AADSTS700016).
+      // Entra's answer to the client-credentials grant of a registered (multi-tenant) app that has no service
+      // principal in the tenant (never consented there; in an unmanaged tenant nobody can consent): 401
+      // invalid_client, AADSTS7000229, as quoted in full by the Teams SDK's troubleshooting page,
+      // https://microsoft.github.io/teams-sdk/teams/app-authentication/troubleshooting ("Missing Service Principal
+      // in the Tenant"). AADSTS700016 above is the other answer: an app id the directory does not know at all.
       return fail(
-        400,
-        'unauthorized_client',
-        700016,
-        `Application with identifier '${app.clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+        401,
+        'invalid_client',
+        7000229,
+        `The client application ${app.clientId} is missing service principal in the tenant ${tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
       );
     }
     const scope = form.get('scope') ?? '';

@@ -21,7 +21,7 @@ export interface TenantRecord {
   readonly unmanaged: boolean;
   /**
    * Whether the sandbox app has a service principal (is consented) in this tenant. `false` stands for an unmanaged
-   * tenant as it really is: nobody there can consent, so the token endpoint refuses app tokens (AADSTS700016).
+   * tenant as it really is: nobody there can consent, so the token endpoint refuses app tokens (AADSTS7000229).
    * Absent (older state files) = true.
    */
   readonly appServicePrincipal?: boolean;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ANSWER_SHAPES, isAnswerShape, type AnswerShape } from './answerShapes';
 
 export interface FaultResponse {
   readonly status: number;
@@ -12,9 +13,11 @@ export interface FaultResponse {
  * - `'reset'`: the socket is destroyed, nothing is handled;
  * - `'hang'`: nothing is handled and no answer comes until the client gives up or the sandbox stops;
  * - `'hangAfterHandling'`: the route does its work (a delete happens), then its answer is dropped and the
- *   request hangs: the caller cannot know the outcome, as when a process dies after the directory acted.
+ *   request hangs: the caller cannot know the outcome, as when a process dies after the directory acted;
+ * - a named answer (sandbox/answerShapes.ts), e.g. `'proxyHtml404'`: one of the shapes Graph `/me` can come back
+ *   in that are not "this account does not exist".
  */
-export type FaultMode = FaultResponse | 'reset' | 'hang' | 'hangAfterHandling';
+export type FaultMode = FaultResponse | 'reset' | 'hang' | 'hangAfterHandling' | AnswerShape;
 
 export interface FaultRule {
   /** HTTP method to match (any when absent). */
@@ -77,7 +80,7 @@ export class FaultTable implements FaultInjector {
     if (!fault) return false;
     fault.remaining -= 1;
     if (fault.remaining === 0) this.faults = this.faults.filter((f) => f !== fault);
-    const { respond } = fault.rule;
+    const respond = isAnswerShape(fault.rule.respond) ? ANSWER_SHAPES[fault.rule.respond] : fault.rule.respond;
     const fired = {
       method: req.method ?? '',
       path: pathname,
@@ -129,7 +132,8 @@ export function parseFaultRule(input: unknown): FaultRule | string {
     return '"times" must be a positive whole number';
   const modes = ['reset', 'hang', 'hangAfterHandling'];
   if (typeof respond === 'string') {
-    if (!modes.includes(respond)) return `"respond" must be ${modes.map((m) => `"${m}"`).join(', ')} or { status, headers?, body? }`;
+    if (!modes.includes(respond) && !isAnswerShape(respond))
+      return `"respond" must be ${[...modes, ...Object.keys(ANSWER_SHAPES)].map((m) => `"${m}"`).join(', ')} or { status, headers?, body? }`;
   } else {
     const answer = respond as Record<string, unknown> | undefined;
     if (

@@ -1,4 +1,5 @@
 import type { Next, Request, Response, Server } from 'restify';
+import { t } from '../locales/i18n';
 
 /**
  * `/privacy` and `/terms`: the pages the Teams manifest names (`developer.privacyUrl`, `developer.termsOfUseUrl`,
@@ -11,6 +12,16 @@ export interface LegalPagesOptions {
   readonly confirmationTtlSeconds: number;
   /** EXPORT_LINK_TTL_HOURS: how long a download link works. */
   readonly exportLinkTtlHours: number;
+  /** CLOSURE: in `portal` mode (the default) the bot closes and exports nothing itself, and the pages say so. */
+  readonly closureMode: 'portal' | 'graph';
+  /** HANDOFF_CHECK_DAYS: how long the bot keeps checking a hand-off. */
+  readonly handOffCheckDays: number;
+  /** CONVERSATION_STATE_TTL_DAYS: idle conversation state is deleted after this. */
+  readonly conversationStateTtlDays: number;
+  /** CLOSED_RECORD_RETENTION_DAYS: ended closure requests and export jobs are deleted after this. */
+  readonly closedRecordRetentionDays: number;
+  /** AUDIT_RETENTION_DAYS: the audit trail's retention, which the Azure templates' immutability and lifecycle enforce. */
+  readonly auditRetentionDays: number;
 }
 
 export function registerLegalPages(server: Server, options: LegalPagesOptions): void {
@@ -51,7 +62,25 @@ ${body}
 `;
 }
 
-function privacyPage({ confirmationTtlSeconds, exportLinkTtlHours }: LegalPagesOptions): string {
+/** Each retention period, from the settings that enforce it (locales: privacyRetention.*). */
+function retentionSection(options: LegalPagesOptions): string {
+  const items = [
+    t('privacyRetention.conversation', { days: options.conversationStateTtlDays }),
+    t('privacyRetention.request', { days: options.closedRecordRetentionDays }),
+    t('privacyRetention.audit', { days: options.auditRetentionDays }),
+  ];
+  return `<h2>${escapeHtml(t('privacyRetention.heading'))}</h2>
+<ul>
+${items.map((item) => `  <li>${escapeHtml(item)}</li>`).join('\n')}
+</ul>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function privacyPage(options: LegalPagesOptions): string {
+  const { confirmationTtlSeconds, exportLinkTtlHours, closureMode, handOffCheckDays } = options;
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
   return page(
     'Privacy',
@@ -69,19 +98,31 @@ their own account. This page says what the bot keeps about you, for how long, an
     warning card's one-time code, the conversation to answer in, its status and times. The warning is valid for
     ${minutes} minutes. When the request ends, your sign-in name and channel user id are removed; the conversation
     is removed once you have been told the outcome. The rest stays as the record that the request existed.</li>
-  <li><strong>An export you ask for</strong>: your account's object id and organization id, your channel user id and
+  ${
+    closureMode === 'portal'
+      ? `<li><strong>An export</strong>: the bot asks for none. You ask Microsoft for it on its "My data requests"
+    page; the bot keeps nothing about it but the audit line that it pointed you there.</li>`
+      : `<li><strong>An export you ask for</strong>: your account's object id and organization id, your channel user id and
     the conversation, to tell you when it is ready. The download link works for ${exportLinkTtlHours} hours. This
-    record is deleted when your account is closed.</li>
+    record is deleted when your account is closed.</li>`
+  }
+  <li><strong>After a hand-off to Microsoft's page</strong>: the request's ids, your channel user id, the
+    conversation and your sign-in name, to check with your own sign-in whether the account is closed and to tell
+    you. Checks go on for at most ${handOffCheckDays} days; once you have been told the answer, only the ids and
+    the verdict remain.</li>
   <li><strong>The audit trail</strong>: what happened and when (signed in, organization checked, export offered,
     warning shown, confirmation, outcome), with your account's object id, organization id and a keyed hash of your
     sign-in name. It keeps no name, no address, no message text and never a token or password, and it outlives
     the account: it is the proof of what was done and that you confirmed it.</li>
 </ul>
 
+${retentionSection(options)}
+
 <h2>What the bot does not keep</h2>
 <ul>
   <li>Sign-in tokens: the bot reads who you are from your sign-in and does not store the token. The Bot Framework
-    token service keeps your sign-in until you are signed out; the bot signs you out after closing your account.</li>
+    token service keeps your sign-in until you are signed out; the bot signs you out once it knows your account is
+    closed${closureMode === 'portal' ? " (it checks after you have closed it on Microsoft's page)" : ''}.</li>
   <li>What you type, and your display name, are not written to its logs or telemetry.</li>
   <li>In a Teams group chat or channel the bot posts nothing personal: sign-in, the export and the warning happen
     in your private 1:1 chat with it.</li>
@@ -100,16 +141,24 @@ of the closure.</p>
   );
 }
 
-function termsPage({ confirmationTtlSeconds }: LegalPagesOptions): string {
+function termsPage({ confirmationTtlSeconds, closureMode }: LegalPagesOptions): string {
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
   return page(
     'Terms of use',
     `
 <p>By using the Account Closure Bot you agree to the following.</p>
 <ul>
-  <li>The bot closes only the account you signed in with, only if your organization is unmanaged (it has no
+  ${
+    closureMode === 'portal'
+      ? `<li>The bot closes no account itself. For the account you signed in with, only if your organization is
+    unmanaged (it has no administrator), and only after you press <strong>Continue to Microsoft's page</strong> on
+    its final warning within ${minutes} minutes, it gives you the steps for Microsoft's "My data requests" page,
+    where you close the account yourself with that page's own Yes. It then checks whether the account is closed
+    and says only what it sees.</li>`
+      : `<li>The bot closes only the account you signed in with, only if your organization is unmanaged (it has no
     administrator), and only after you press <strong>Yes, close my account</strong> on its final warning within
-    ${minutes} minutes. Typing never closes an account.</li>
+    ${minutes} minutes. Typing never closes an account.</li>`
+  }
   <li><strong>Closing cannot be undone.</strong> Nobody can reopen the account afterwards; your personal data in
     that organization is removed and your access to its apps and files ends. Export a copy of your data first if
     you want one.</li>

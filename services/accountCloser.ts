@@ -3,7 +3,7 @@ import type { VerifiedIdentity } from './identity';
 /**
  * Why the user finishes on Microsoft's page instead of the bot closing the account:
  * - `configured`: `CLOSURE=portal` (the default in Azure: no documented Graph route works in an unmanaged tenant);
- * - `noAppToken`: no app token for the user's tenant (e.g. AADSTS700016: the app has no service principal there);
+ * - `noAppToken`: no app token for the user's tenant (e.g. AADSTS7000229: the app has no service principal there);
  * - `otherTenant`: the app token is for another tenant than the user's (a managed identity's home tenant);
  * - `forbidden`: Graph answered 403 (no role or consent in that tenant);
  * - `userNotFound`: the app's tenant does not know the user and this request never sent a delete.

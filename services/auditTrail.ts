@@ -8,6 +8,8 @@ export type AuditEventType =
   | 'realmChecked'
   | 'exportOffered'
   | 'exportRequested'
+  /** The export was handed to Microsoft's "My data requests" page: the bot requested nothing. */
+  | 'exportHandedOff'
   | 'exportSkipped'
   | 'exportReady'
   | 'exportFailed'

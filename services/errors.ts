@@ -21,8 +21,9 @@ export const ErrorCatalogue = {
     status: 403,
     userMessage:
       "I can't export your data for you in your organization, so nothing has been requested and nothing has been closed. " +
-      "You can export it yourself on Microsoft's My data requests page: sign in with this account, select New export request, then Yes. " +
-      'It is usually ready in a day or two, and its download link works for a limited time, so download it before you close the account. ' +
+      "You can ask for it yourself on Microsoft's My data requests page: sign in with this account and select New export request. " +
+      'For an organization without an administrator, Microsoft gives the system-generated logs it holds about your use of its services, ' +
+      'and says this can take up to a month; download it there before you close the account. ' +
       'When you have your copy, say close my account and choose Skip.',
   },
   RECORD_CONFLICT: { status: 409, userMessage: 'Someone else changed this at the same moment. Nothing was done twice.' },

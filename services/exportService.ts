@@ -14,6 +14,7 @@ export interface ExportJob {
   readonly channelUserId: string;
   /** Opaque conversation reference for the "ready" message. */
   readonly conversation: Record<string, unknown>;
+  /** The directory's handle; empty while the request that claimed the job is still starting it. */
   readonly operationUrl: string;
   readonly status: 'running' | 'ready' | 'failed';
   readonly requestedAt: string;
@@ -33,6 +34,13 @@ export interface ExportServiceOptions {
   readonly logger: Logger;
 }
 
+/**
+ * How long a job may stay claimed without a directory operation (`operationUrl` still empty) before another
+ * request takes it over: the instance that claimed it died before the directory answered. Far longer than a start
+ * takes (the HTTP client's deadline is a minute).
+ */
+const UNSTARTED_CLAIM_MS = 5 * 60_000;
+
 export class ExportService {
   constructor(private readonly options: ExportServiceOptions) {}
 
@@ -41,25 +49,44 @@ export class ExportService {
     return (await this.options.jobs.get(accountKey(identity)))?.value;
   }
 
-  /** Requests an export; a running one for the same account is returned instead of starting another. */
+  /**
+   * Requests an export; a running one for the same account is returned instead of starting another. The account's
+   * job is claimed (compare-and-swap) before the directory is asked, so of two requests at once (two chats, two
+   * instances) one starts the export and the other gets its job.
+   */
   async request(identity: VerifiedIdentity, who: { channelUserId: string; conversation: Record<string, unknown> }): Promise<ExportJob> {
     const key = accountKey(identity);
     const existing = await this.options.jobs.get(key);
-    if (existing?.value.status === 'running') return existing.value;
-    const exportId = `ex_${Date.now().toString(36)}_${key.slice(-8)}`;
-    const handle = await this.options.exporter.start(identity, { requestId: exportId });
-    const job: ExportJob = {
-      exportId,
+    if (existing?.value.status === 'running' && !this.isAbandonedClaim(existing.value)) return existing.value;
+    const requestedAt = this.options.clock();
+    const claim: ExportJob = {
+      exportId: `ex_${requestedAt.getTime().toString(36)}_${key.slice(-8)}`,
       objectId: identity.objectId,
       tenantId: identity.tenantId,
       channelUserId: who.channelUserId,
       conversation: who.conversation,
-      operationUrl: handle.operationUrl,
+      operationUrl: '',
       status: 'running',
-      requestedAt: this.options.clock().toISOString(),
+      requestedAt: requestedAt.toISOString(),
     };
-    if (existing) await this.options.jobs.replace(key, job, existing.etag);
-    else await this.options.jobs.create(key, job);
+    let etag: string;
+    try {
+      etag = existing ? await this.options.jobs.replace(key, claim, existing.etag) : await this.options.jobs.create(key, claim);
+    } catch (error) {
+      const winner = isAppError(error, 'RECORD_CONFLICT') ? await this.options.jobs.get(key) : undefined;
+      if (winner?.value.status === 'running') return winner.value;
+      throw error;
+    }
+    const { exportId } = claim;
+    let handle;
+    try {
+      handle = await this.options.exporter.start(identity, { requestId: exportId });
+    } catch (error) {
+      await this.options.jobs.delete(key);
+      throw error;
+    }
+    const job: ExportJob = { ...claim, operationUrl: handle.operationUrl };
+    await this.options.jobs.replace(key, job, etag);
     await this.options.audit.append({
       type: 'exportRequested',
       at: job.requestedAt,
@@ -77,9 +104,16 @@ export class ExportService {
   async poll(): Promise<ExportJob[]> {
     const toNotify: ExportJob[] = [];
     for (const record of await this.options.jobs.list()) {
-      if (record.value.status !== 'running') continue;
-      const finished = await this.checkOne(record);
-      if (finished) toNotify.push(finished);
+      // A job without an operation is still being started by its request: there is nothing to ask about yet.
+      if (record.value.status !== 'running' || !record.value.operationUrl) continue;
+      try {
+        const finished = await this.checkOne(record);
+        if (finished) toNotify.push(finished);
+      } catch (error) {
+        // One job's failure never stops the pass: the jobs claimed before it are returned and told, those after
+        // it checked; this one is still running in the store, so the next pass tries it again.
+        this.options.logger.error('an export job could not be checked', { exportId: record.value.exportId, error });
+      }
     }
     return toNotify;
   }
@@ -116,13 +150,18 @@ export class ExportService {
       if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
       throw error;
     }
-    await this.options.audit.append({
-      type: status.kind === 'ready' ? 'exportReady' : 'exportFailed',
-      at: now,
-      objectId: next.objectId,
-      tenantId: next.tenantId,
-      detail: next.exportId,
-    });
+    const type = status.kind === 'ready' ? 'exportReady' : 'exportFailed';
+    try {
+      await this.options.audit.append({ type, at: now, objectId: next.objectId, tenantId: next.tenantId, detail: next.exportId });
+    } catch (error) {
+      // The claim is won and `notifiedAt` written: only this pass can tell the owner, so the job is still returned.
+      this.options.logger.error('an export outcome could not be audited', { exportId: next.exportId, type, error });
+    }
     return next;
+  }
+
+  /** A claim whose instance died before the directory answered (see UNSTARTED_CLAIM_MS). */
+  private isAbandonedClaim(job: ExportJob): boolean {
+    return !job.operationUrl && this.options.clock().getTime() - Date.parse(job.requestedAt) > UNSTARTED_CLAIM_MS;
   }
 }

@@ -24,7 +24,7 @@ type CallResult = 'done' | 'notFound' | 'forbidden';
 /**
  * Closes an account with the app's own token in the user's tenant (`CLOSURE=graph`, opt-in: it needs
  * User.ReadWrite.All and User.DeleteRestore.All consented in that tenant; docs/deploy.md). In order:
- * 1. an app token for the user's tenant; any failure (e.g. AADSTS700016, no service principal there) is a hand-off;
+ * 1. an app token for the user's tenant; any failure (e.g. AADSTS7000229, no service principal there) is a hand-off;
  * 2. the token's `tid` must be the user's tenant: a managed identity's token is for its home tenant, where Graph
  *    answers 404 for a user of another tenant, which must never read as "already deleted";
  * 3. `GET /users/{id}` must find the user in that tenant (https://learn.microsoft.com/graph/api/user-get);

@@ -58,7 +58,7 @@ export class GraphDataExporter implements DataExporter {
     try {
       token = await this.options.credentials.getToken(tenantId, this.options.scope);
     } catch (error) {
-      // No service principal in the user's tenant (AADSTS700016 in an unmanaged tenant): the user exports on the page.
+      // No service principal in the user's tenant (AADSTS7000229 in an unmanaged tenant): the user exports on the page.
       this.logger.warn('no app token for the export; handing off to the portal', { requestId, tenantId, error });
       throw exportHandOff(this.options.portalUrl, `no app token for tenant "${tenantId}" (request "${requestId}")`, error);
     }

@@ -28,6 +28,11 @@ export interface HandOffCheck {
   readonly state: 'handedOff' | 'closureVerified' | 'stillOpen' | 'unconfirmed';
   /** Set when checking is over (verified closed, or the window ran out); personal fields go once the requester is told. */
   readonly ended?: boolean;
+  /**
+   * The Teams messages of this request's cards (the warning, the hand-off), so a verdict can be shown on both;
+   * channels that cannot update cards keep none.
+   */
+  readonly cardActivityIds?: readonly string[];
 }
 
 /** What a check concluded: only positive evidence says closed or open. */
@@ -77,6 +82,7 @@ export class HandOffChecks {
       nextCheckAt: new Date(now.getTime() + this.options.checkIntervalMs).toISOString(),
       checks: 0,
       state: 'handedOff',
+      ...(request.cardActivityId ? { cardActivityIds: [request.cardActivityId] } : {}),
     };
     try {
       await this.options.records.create(request.requestId, check);
@@ -114,6 +120,21 @@ export class HandOffChecks {
     } catch (error) {
       if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
       throw error;
+    }
+  }
+
+  /** Remembers the message of a card of this request (the hand-off card as sent), to show the verdict on it later. */
+  async recordCard(requestId: string, activityId: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const stored = await this.options.records.get(requestId);
+      if (!stored || stored.value.cardActivityIds?.includes(activityId)) return;
+      const next = { ...stored.value, cardActivityIds: [...(stored.value.cardActivityIds ?? []), activityId] };
+      try {
+        await this.options.records.replace(requestId, next, stored.etag);
+        return;
+      } catch (error) {
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      }
     }
   }
 

@@ -5,9 +5,11 @@ import type { Logger } from '../logger';
 
 /**
  * The export for `CLOSURE=portal`: Graph's exportPersonalData needs User.Export.All consented in the user's tenant,
- * which an unmanaged tenant cannot give, so the user exports on Microsoft's "My data requests" page themselves
- * (New export request -> Yes; Microsoft: usually ready within a day or two, link valid for a limited time;
- * https://learn.microsoft.com/power-platform/admin/powerapps-privacy-dsr-guide-systemlogs). Requests nothing.
+ * which an unmanaged tenant cannot give, so the user asks for it on Microsoft's "My data requests" page themselves
+ * (New export request). For an unmanaged tenant that gives the system-generated logs of the user's use of
+ * Microsoft's services, requested by the user, and Microsoft says it can take up to a month
+ * (https://learn.microsoft.com/power-platform/admin/powerapps-gdpr-dsr-guide-systemlogs, unmanaged tenants).
+ * Requests nothing; the dialog says so (dialogs/closeAccountDialog.ts `handOffExport`) and audits `exportHandedOff`.
  */
 export class PortalExportHandOff implements DataExporter {
   constructor(private readonly options: { readonly portalUrl: string; readonly logger: Logger }) {}

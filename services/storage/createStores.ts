@@ -16,8 +16,11 @@ export type StoresOptions = (
   | { readonly kind: 'memory' }
   /** `dir/<name>/<id>.json` per record, `dir/audit/audit.jsonl` for the trail. */
   | { readonly kind: 'file'; readonly dir: string }
-  /** Blobs `<name>/<id>.json` per record, append blobs `audit/<day>.jsonl` for the trail. */
-  | { readonly kind: 'blob'; readonly containerClient: ContainerClient }
+  /**
+   * Blobs `<name>/<id>.json` per record, append blobs `audit/<day>.jsonl` for the trail, in `auditContainerClient`
+   * when given (STORAGE_BLOB_AUDIT_CONTAINER: a container with its own immutability policy), else in `containerClient`.
+   */
+  | { readonly kind: 'blob'; readonly containerClient: ContainerClient; readonly auditContainerClient?: ContainerClient }
 ) & { readonly logger?: Logger };
 
 export interface Stores {
@@ -66,6 +69,10 @@ function createAudit(options: StoresOptions, logger: Logger): AuditTrail {
     case 'file':
       return new JsonlAuditTrail({ file: join(options.dir, AUDIT_NAME, 'audit.jsonl'), logger });
     case 'blob':
-      return new BlobAuditTrail({ containerClient: options.containerClient, prefix: `${AUDIT_NAME}/`, logger });
+      return new BlobAuditTrail({
+        containerClient: options.auditContainerClient ?? options.containerClient,
+        prefix: `${AUDIT_NAME}/`,
+        logger,
+      });
   }
 }

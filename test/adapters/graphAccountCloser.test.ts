@@ -16,7 +16,7 @@ import { startLossyProxy, type LossyProxy } from './support/lossyProxy';
 const PORTAL_URL = 'https://go.microsoft.com/fwlink/?linkid=873123';
 const DELETE_USER = /^\/graph\/v1\.0\/users\/[^/]+$/;
 const PURGE_USER = /^\/graph\/v1\.0\/directory\/deletedItems\/[^/]+$/;
-const ADA = { objectId: DEMO.ada.id, tenantId: DEMO.fabrikam.id };
+const KATHERINE = { objectId: DEMO.katherine.id, tenantId: DEMO.graphRights.id };
 
 describe('GraphAccountCloser against the sandbox', () => {
   let t: TestSandbox;
@@ -67,23 +67,25 @@ describe('GraphAccountCloser against the sandbox', () => {
     it('deletes the user, then removes it from deleted items for good', async () => {
       const { closer } = createCloser();
       let recorded = 0;
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1', recordDeleteSent: async () => void recorded++ }), { kind: 'closed' });
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1', recordDeleteSent: async () => void recorded++ }), {
+        kind: 'closed',
+      });
       assert.deepEqual(
         graphCalls().map((call) => call.replace(/\?.*$/, '')),
         [
-          `GET /graph/v1.0/users/${DEMO.ada.id}`,
-          `DELETE /graph/v1.0/users/${DEMO.ada.id}`,
-          `DELETE /graph/v1.0/directory/deletedItems/${DEMO.ada.id}`,
+          `GET /graph/v1.0/users/${DEMO.katherine.id}`,
+          `DELETE /graph/v1.0/users/${DEMO.katherine.id}`,
+          `DELETE /graph/v1.0/directory/deletedItems/${DEMO.katherine.id}`,
         ],
       );
       assert.equal(recorded, 1, 'the delete was recorded on the request before it was sent');
-      assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 404);
-      assert.equal(await stillInDeletedItems(DEMO.ada.id, DEMO.fabrikam.id), false);
+      assert.equal(await userStatus(DEMO.katherine.id, DEMO.graphRights.id), 404);
+      assert.equal(await stillInDeletedItems(DEMO.katherine.id, DEMO.graphRights.id), false);
     });
 
     it('sends a client-request-id derived from the request id, per step', async () => {
       const { closer } = createCloser();
-      await closer.close(ADA, { requestId: 'req-1' });
+      await closer.close(KATHERINE, { requestId: 'req-1' });
       const ids = proxy.requests.filter((r) => r.path.startsWith('/graph/')).map((r) => r.headers['client-request-id']);
       assert.deepEqual(ids, [
         clientRequestIdFor('req-1', 'find'),
@@ -95,14 +97,14 @@ describe('GraphAccountCloser against the sandbox', () => {
 
     it('closes once more without error when the same request, whose delete was sent, is retried after it succeeded', async () => {
       const { closer } = createCloser();
-      await closer.close(ADA, { requestId: 'req-1' });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1', deleteSent: true }), { kind: 'closed' });
+      await closer.close(KATHERINE, { requestId: 'req-1' });
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1', deleteSent: true }), { kind: 'closed' });
     });
 
     it('does not count a missing user as closed when this request never sent a delete: it hands off', async () => {
       const { closer } = createCloser();
-      await closer.close(ADA, { requestId: 'req-1' });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-2' }), {
+      await closer.close(KATHERINE, { requestId: 'req-1' });
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-2' }), {
         kind: 'handedOff',
         portalUrl: PORTAL_URL,
         reason: 'userNotFound',
@@ -119,28 +121,28 @@ describe('GraphAccountCloser against the sandbox', () => {
     it('retries, takes "not found" as done and closes exactly once', async () => {
       const { closer, records } = createCloser();
       proxy.loseAnswers({ method: 'DELETE', path: DELETE_USER });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), { kind: 'closed' });
       const deletes = proxy.requests.filter((r) => r.method === 'DELETE' && DELETE_USER.test(r.path));
       assert.deepEqual(
         deletes.map((r) => r.upstreamStatus),
         [204, 404],
       );
       assert.equal(deletes[0]?.headers['client-request-id'], deletes[1]?.headers['client-request-id']);
-      assert.equal(await stillInDeletedItems(DEMO.ada.id, DEMO.fabrikam.id), false);
+      assert.equal(await stillInDeletedItems(DEMO.katherine.id, DEMO.graphRights.id), false);
       assert.equal(records.filter((r) => r.message === 'user was already deleted').length, 1);
     });
 
     it('retries when the reset came before the directory acted', async () => {
       const { closer } = createCloser();
       t.sandbox.faults.inject({ method: 'DELETE', path: DELETE_USER, respond: 'reset' });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
-      assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 404);
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), { kind: 'closed' });
+      assert.equal(await userStatus(DEMO.katherine.id, DEMO.graphRights.id), 404);
     });
 
     it('takes "not found" on the purge after a lost purge answer as done', async () => {
       const { closer } = createCloser();
       proxy.loseAnswers({ method: 'DELETE', path: PURGE_USER });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), { kind: 'closed' });
       assert.deepEqual(
         proxy.requests.filter((r) => PURGE_USER.test(r.path)).map((r) => r.upstreamStatus),
         [204, 404],
@@ -156,8 +158,12 @@ describe('GraphAccountCloser against the sandbox', () => {
         path: DELETE_USER,
         respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } } },
       });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'forbidden' });
-      assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 200);
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), {
+        kind: 'handedOff',
+        portalUrl: PORTAL_URL,
+        reason: 'forbidden',
+      });
+      assert.equal(await userStatus(DEMO.katherine.id, DEMO.graphRights.id), 200);
     });
 
     it('hands off for a 403 on the lookup, before any delete', async () => {
@@ -167,14 +173,18 @@ describe('GraphAccountCloser against the sandbox', () => {
         path: DELETE_USER,
         respond: { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } } },
       });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'forbidden' });
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), {
+        kind: 'handedOff',
+        portalUrl: PORTAL_URL,
+        reason: 'forbidden',
+      });
       assert.equal(proxy.requests.filter((r) => r.method === 'DELETE').length, 0);
     });
 
     it("hands off when the user's tenant answers 404 for a user it does not hold (Graph's cross-tenant answer), deleting nothing", async () => {
       const { closer } = createCloser();
       // Megan is in Contoso; a token for Fabrikam finds no such user there: Graph (and the sandbox) answer 404, not 403.
-      const outcome = await closer.close({ objectId: DEMO.megan.id, tenantId: DEMO.fabrikam.id }, { requestId: 'req-1' });
+      const outcome = await closer.close({ objectId: DEMO.megan.id, tenantId: DEMO.graphRights.id }, { requestId: 'req-1' });
       assert.deepEqual(outcome, { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'userNotFound' });
       assert.deepEqual(
         proxy.requests.filter((r) => r.path.startsWith('/graph/')).map((r) => `${r.method} ${r.upstreamStatus}`),
@@ -187,7 +197,7 @@ describe('GraphAccountCloser against the sandbox', () => {
       const { logger } = createTestHttp();
       const sandboxTokens = appCredentialProviderFromTokenCredential(t.sandbox.appCredential, { logger });
       // A managed identity's token is always for its home tenant, whatever tenant is asked for.
-      const homeTenantOnly: AppCredentialProvider = { getToken: (_tenantId, scope) => sandboxTokens.getToken(DEMO.fabrikam.id, scope) };
+      const homeTenantOnly: AppCredentialProvider = { getToken: (_tenantId, scope) => sandboxTokens.getToken(DEMO.graphRights.id, scope) };
       const { closer } = createCloser(homeTenantOnly);
       const outcome = await closer.close({ objectId: DEMO.megan.id, tenantId: DEMO.contoso.id }, { requestId: 'req-1' });
       assert.deepEqual(outcome, { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'otherTenant' });
@@ -197,22 +207,26 @@ describe('GraphAccountCloser against the sandbox', () => {
   });
 
   describe("when the app has no service principal in the user's tenant (an unmanaged tenant)", () => {
-    it("hands off on Entra's AADSTS700016 from the token endpoint, calling no Graph at all", async () => {
+    it("hands off on Entra's AADSTS7000229 from the token endpoint, calling no Graph at all", async () => {
       await t.stop();
       const seed = await loadSeedFile(DEMO_SEED_PATH);
       t = await startTestSandbox({
         seed: {
           ...seed,
-          tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.fabrikam.id ? { ...tenant, appServicePrincipal: false } : tenant)),
+          tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.graphRights.id ? { ...tenant, appServicePrincipal: false } : tenant)),
         },
       });
       await proxy.stop();
       proxy = await startLossyProxy(t.sandbox.url);
       const { closer, records } = createCloser();
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'noAppToken' });
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), {
+        kind: 'handedOff',
+        portalUrl: PORTAL_URL,
+        reason: 'noAppToken',
+      });
       assert.deepEqual(graphCalls(), []);
       const warning = records.find((r) => r.level === 'warn' && r.fields?.reason === 'noAppToken');
-      assert.match(String((warning?.fields?.error as Error | undefined)?.message), /AADSTS700016/);
+      assert.match(String((warning?.fields?.error as Error | undefined)?.message), /AADSTS7000229/);
     });
   });
 
@@ -220,31 +234,35 @@ describe('GraphAccountCloser against the sandbox', () => {
     it('reports DIRECTORY_UNAVAILABLE after retries and leaves the user alone', async () => {
       const { closer, waits } = createCloser();
       t.sandbox.faults.inject({ method: 'DELETE', path: DELETE_USER, times: 3, respond: { status: 503 } });
-      const error = await rejectionOf(closer.close(ADA, { requestId: 'req-1' }));
+      const error = await rejectionOf(closer.close(KATHERINE, { requestId: 'req-1' }));
       assert.ok(isAppError(error, 'DIRECTORY_UNAVAILABLE'), String(error));
       assert.equal(waits.length, 2);
-      assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 200);
+      assert.equal(await userStatus(DEMO.katherine.id, DEMO.graphRights.id), 200);
     });
 
     it('still reports closed when only the permanent removal fails, and logs it as an error', async () => {
       const { closer, records } = createCloser();
       t.sandbox.faults.inject({ method: 'DELETE', path: PURGE_USER, times: 3, respond: { status: 503 } });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'closed' });
-      assert.equal(await userStatus(DEMO.ada.id, DEMO.fabrikam.id), 404);
-      assert.ok(records.some((r) => r.level === 'error' && r.fields?.objectId === DEMO.ada.id));
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), { kind: 'closed' });
+      assert.equal(await userStatus(DEMO.katherine.id, DEMO.graphRights.id), 404);
+      assert.ok(records.some((r) => r.level === 'error' && r.fields?.objectId === DEMO.katherine.id));
     });
 
     it('hands off, sending nothing, when no app token can be had before any delete', async () => {
       const { closer } = createCloser({
         getToken: async () => Promise.reject(new Error('AADSTS7000215: Invalid client secret provided.')),
       });
-      assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'noAppToken' });
+      assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), {
+        kind: 'handedOff',
+        portalUrl: PORTAL_URL,
+        reason: 'noAppToken',
+      });
       assert.deepEqual(graphCalls(), []);
     });
 
     it('reports DIRECTORY_UNAVAILABLE (outcome unknown, for the reconciler) when no app token can be had after its delete was sent', async () => {
       const { closer } = createCloser({ getToken: async () => Promise.reject(new Error('network down')) });
-      const error = await rejectionOf(closer.close(ADA, { requestId: 'req-1', deleteSent: true }));
+      const error = await rejectionOf(closer.close(KATHERINE, { requestId: 'req-1', deleteSent: true }));
       assert.ok(isAppError(error, 'DIRECTORY_UNAVAILABLE'), String(error));
     });
   });
@@ -254,7 +272,11 @@ describe('PortalHandOffCloser', () => {
   it('hands off by configuration without touching the directory', async () => {
     const { logger, records } = createTestHttp();
     const closer = new PortalHandOffCloser({ portalUrl: PORTAL_URL, logger });
-    assert.deepEqual(await closer.close(ADA, { requestId: 'req-1' }), { kind: 'handedOff', portalUrl: PORTAL_URL, reason: 'configured' });
+    assert.deepEqual(await closer.close(KATHERINE, { requestId: 'req-1' }), {
+      kind: 'handedOff',
+      portalUrl: PORTAL_URL,
+      reason: 'configured',
+    });
     assert.equal(records[0]?.fields?.requestId, 'req-1');
   });
 });

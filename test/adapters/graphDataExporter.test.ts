@@ -19,7 +19,7 @@ const EXPORT_DELAY_MS = 60_000;
 const LINK_TTL_MS = 24 * 60 * 60 * 1000;
 const EXPORT = /^\/graph\/v1\.0\/users\/[^/]+\/exportPersonalData$/;
 const OPERATION = /^\/graph\/v1\.0\/dataPolicyOperations\/[^/]+$/;
-const ADA = { objectId: DEMO.ada.id, tenantId: DEMO.fabrikam.id };
+const KATHERINE = { objectId: DEMO.katherine.id, tenantId: DEMO.graphRights.id };
 
 describe('GraphDataExporter against the sandbox', () => {
   let t: TestSandbox;
@@ -58,7 +58,7 @@ describe('GraphDataExporter against the sandbox', () => {
   describe('an export from request to download', () => {
     it('starts a job, reports it running, then ready with one expiring link per blob in the operation folder', async () => {
       const { exporter } = createExporter();
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
       assert.ok(handle.operationUrl.startsWith(`${t.sandbox.graphBaseUrl}/v1.0/dataPolicyOperations/`));
       assert.deepEqual(await exporter.status(handle), { kind: 'running' });
 
@@ -78,7 +78,7 @@ describe('GraphDataExporter against the sandbox', () => {
         assert.equal(download.status, 200);
         const bytes = Buffer.from(await download.arrayBuffer());
         assert.equal(bytes.length, file.sizeBytes);
-        if (file.name === 'profile.json') assert.equal((JSON.parse(bytes.toString('utf8')) as { id: string }).id, DEMO.ada.id);
+        if (file.name === 'profile.json') assert.equal((JSON.parse(bytes.toString('utf8')) as { id: string }).id, DEMO.katherine.id);
       }
       t.time.advance(LINK_TTL_MS + 1);
       for (const file of status.files) assert.equal((await fetch(file.downloadUrl)).status, 403);
@@ -86,9 +86,9 @@ describe('GraphDataExporter against the sandbox', () => {
 
     it("lists only this operation's folder, not another export's files in the same container", async () => {
       const { exporter } = createExporter();
-      const first = await exporter.start(ADA, { requestId: 'req-1' });
+      const first = await exporter.start(KATHERINE, { requestId: 'req-1' });
       t.time.advance(EXPORT_DELAY_MS);
-      const second = await exporter.start(ADA, { requestId: 'req-2' });
+      const second = await exporter.start(KATHERINE, { requestId: 'req-2' });
       t.time.advance(EXPORT_DELAY_MS);
       const [a, b] = [await exporter.status(first), await exporter.status(second)];
       assert.ok(a.kind === 'ready' && b.kind === 'ready');
@@ -99,7 +99,7 @@ describe('GraphDataExporter against the sandbox', () => {
 
     it('says the export is ready with no files when the operation folder is empty, linking nothing', async () => {
       const { exporter } = createExporter();
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
       t.time.advance(EXPORT_DELAY_MS);
       const opId = new URL(handle.operationUrl).pathname.split('/').pop() ?? '';
       assert.equal((await exporter.status(handle)).kind, 'ready');
@@ -111,7 +111,7 @@ describe('GraphDataExporter against the sandbox', () => {
 
     it('reports EXPORT_UNAVAILABLE, never a ready export, when the container cannot be listed', async () => {
       const { exporter } = createExporter();
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
       t.time.advance(EXPORT_DELAY_MS);
       t.sandbox.faults.inject({ method: 'GET', path: /^\/storage\/exports$/, times: 10, respond: { status: 403 } });
       await expectUnavailable(exporter.status(handle));
@@ -119,10 +119,10 @@ describe('GraphDataExporter against the sandbox', () => {
 
     it('reports failed when the directory fails the job', async () => {
       const { exporter } = createExporter();
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
-      const token = await appToken(t.sandbox, DEMO.fabrikam.id);
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
+      const token = await appToken(t.sandbox, DEMO.graphRights.id);
       assert.equal(
-        (await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: bearer(token) })).status,
+        (await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: bearer(token) })).status,
         204,
       );
       t.time.advance(EXPORT_DELAY_MS);
@@ -139,14 +139,14 @@ describe('GraphDataExporter against the sandbox', () => {
         times: 2,
         respond: { status: 429, body: { error: { code: 'TooManyRequests', message: 'Too many requests' } } },
       });
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
       assert.deepEqual(waits, [100, 200]);
       assert.deepEqual(await exporter.status(handle), { kind: 'running' });
     });
 
     it('rides out a 503 while reading the status', async () => {
       const { exporter } = createExporter();
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
       t.sandbox.faults.inject({ method: 'GET', path: OPERATION, respond: { status: 503 } });
       assert.deepEqual(await exporter.status(handle), { kind: 'running' });
     });
@@ -156,7 +156,7 @@ describe('GraphDataExporter against the sandbox', () => {
     it('does not repeat a POST whose connection was reset, since a second job could start', async () => {
       const { exporter, waits } = createExporter();
       t.sandbox.faults.inject({ method: 'POST', path: EXPORT, respond: 'reset' });
-      await expectUnavailable(exporter.start(ADA, { requestId: 'req-1' }));
+      await expectUnavailable(exporter.start(KATHERINE, { requestId: 'req-1' }));
       assert.deepEqual(waits, []);
     });
 
@@ -165,11 +165,11 @@ describe('GraphDataExporter against the sandbox', () => {
       const sandboxTokens = appCredentialProviderFromTokenCredential(t.sandbox.appCredential, { logger });
       // A managed identity's token: always for its home tenant (Contoso), whatever tenant is asked for.
       const { exporter } = createExporter({ getToken: (_tenantId, scope) => sandboxTokens.getToken(DEMO.contoso.id, scope) });
-      const error = await rejectionOf(exporter.start(ADA, { requestId: 'ex-1' }));
+      const error = await rejectionOf(exporter.start(KATHERINE, { requestId: 'ex-1' }));
       assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
       assert.match(
         error.userMessage,
-        /New export request[\s\S]*usually ready in a day or two[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/,
+        /New export request[\s\S]*system-generated logs[\s\S]*up to a month[\s\S]*https:\/\/go\.microsoft\.com\/fwlink\/\?linkid=873123/,
       );
     });
 
@@ -178,14 +178,14 @@ describe('GraphDataExporter against the sandbox', () => {
         getToken: async () =>
           Promise.reject(new Error("AADSTS700016: Application with identifier 'x' was not found in the directory 'Fabrikam'.")),
       });
-      const error = await rejectionOf(exporter.start(ADA, { requestId: 'ex-1' }));
+      const error = await rejectionOf(exporter.start(KATHERINE, { requestId: 'ex-1' }));
       assert.ok(isAppError(error, 'EXPORT_HANDED_OFF'), String(error));
     });
 
     it('reports EXPORT_UNAVAILABLE for a 202 without a Location', async () => {
       const { exporter } = createExporter();
       t.sandbox.faults.inject({ method: 'POST', path: EXPORT, respond: { status: 202 } });
-      await expectUnavailable(exporter.start(ADA, { requestId: 'req-1' }));
+      await expectUnavailable(exporter.start(KATHERINE, { requestId: 'req-1' }));
     });
 
     it('refuses a Location outside Graph', async () => {
@@ -195,21 +195,21 @@ describe('GraphDataExporter against the sandbox', () => {
         path: EXPORT,
         respond: { status: 202, headers: { location: 'https://attacker.example/v1.0/dataPolicyOperations/1' } },
       });
-      await expectUnavailable(exporter.start(ADA, { requestId: 'req-1' }));
+      await expectUnavailable(exporter.start(KATHERINE, { requestId: 'req-1' }));
     });
   });
 
   describe('when reading the status fails', () => {
     it('sends no token to a handle that points outside Graph', async () => {
       const { exporter } = createExporter();
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
       const foreign: ExportHandle = { ...handle, operationUrl: handle.operationUrl.replace(t.sandbox.graphBaseUrl, 'http://127.0.0.1:9') };
       await expectUnavailable(exporter.status(foreign));
     });
 
     it('reports EXPORT_UNAVAILABLE for an unknown status', async () => {
       const { exporter } = createExporter();
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
       const id = new URL(handle.operationUrl).pathname.split('/').pop();
       t.sandbox.faults.inject({ method: 'GET', path: OPERATION, respond: { status: 200, body: { id, status: 'paused' } } });
       await expectUnavailable(exporter.status(handle));
@@ -217,7 +217,7 @@ describe('GraphDataExporter against the sandbox', () => {
 
     it('reports EXPORT_UNAVAILABLE for a malformed body', async () => {
       const { exporter } = createExporter();
-      const handle = await exporter.start(ADA, { requestId: 'req-1' });
+      const handle = await exporter.start(KATHERINE, { requestId: 'req-1' });
       t.sandbox.faults.inject({
         method: 'GET',
         path: OPERATION,

@@ -101,6 +101,23 @@ describe('Teams app package', () => {
       assert.match(description.full, /unmanaged/);
       assert.match(description.full, /permanent/);
     });
+
+    it("says, by default (CLOSURE=portal), that the closing happens on Microsoft's page and the bot closes nothing (issue 18)", () => {
+      const { full } = manifest.description as { full: string };
+      assert.match(full, /where you close the account yourself \(Close account, then Yes\)/);
+      assert.match(full, /The bot closes nothing itself/);
+      assert.match(full, /system-generated logs[\s\S]*up to a month/);
+      assert.doesNotMatch(full, /the bot then closes the account/);
+      assert.ok(full.length <= 4000, "within Teams' limit");
+    });
+
+    it('says the bot closes the account itself only when built for CLOSURE=graph', async () => {
+      const settings = readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'graph' });
+      const graph = fillManifest(createTemplate(), settings);
+      assert.match((graph.description as { full: string }).full, /the bot then closes the account itself/);
+      assert.deepEqual(await validateManifest(graph), []);
+      assert.throws(() => readPackageSettings({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, CLOSURE: 'delete' }), /CLOSURE must be one of/);
+    });
   });
 
   describe('fillManifest with bad settings', () => {

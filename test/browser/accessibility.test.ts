@@ -45,7 +45,11 @@ describe('accessibility of the pages people see (axe-core, WCAG 2.1 A and AA)', 
     await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
     await popup.close();
     await page.locator('button.ac-pushButton').filter({ hasText: "Skip, don't export" }).last().click({ timeout: STEP_TIMEOUT_MS });
-    await page.locator('button.ac-pushButton').filter({ hasText: 'Yes, close my account' }).last().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page
+      .locator('button.ac-pushButton')
+      .filter({ hasText: "Continue to Microsoft's page" })
+      .last()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
     violations = await accessibilityViolations(page);
     assert.deepEqual(violations, [], `warning: ${describeViolations(violations)}`);
   });

@@ -246,6 +246,17 @@ describe('renderCard', () => {
       assert.match(text, /valid until 27 November 2025, 15:00 UTC/);
     });
 
+    it("in portal mode (the default), names its action Continue to Microsoft's page and says the closing happens there, with the page's own Yes", () => {
+      const card = renderCard('warning', data.warning, { closureMode: 'portal' }).content as Json;
+      const text = textOf(card);
+      assert.match(text, /The closing happens on Microsoft's page, with its own Yes\./);
+      assert.doesNotMatch(text, /After that, nothing happens/);
+      const titles = JSON.stringify(card.actions);
+      assert.match(titles, /"title":"Continue to Microsoft's page"/);
+      assert.doesNotMatch(titles, /Yes, close my account/);
+      assert.deepEqual(adaptiveCardsFindings(card), []);
+    });
+
     describe('on Teams (universalActions)', () => {
       const card = render('warning', data.warning);
       const requestData = { requestId: data.warning.requestId, nonce: data.warning.nonce };

@@ -89,12 +89,17 @@ describe('loadConfig', () => {
       assert.equal(config.closure.portalUrl, 'https://go.microsoft.com/fwlink/?linkid=873123');
     });
 
-    it('closes through Graph only when asked to (CLOSURE=graph), and by default in the sandbox', () => {
+    it('hands off by default in the sandbox too, as Azure must (issue 18)', () => {
+      assert.equal(loadConfig({}).closure.kind, 'portal');
+      assert.equal(loadConfig({ DIRECTORY: 'sandbox' }).closure.kind, 'portal');
+    });
+
+    it('closes through Graph only when asked to (CLOSURE=graph), in either directory', () => {
       assert.equal(
         loadConfig({ ...AZURE, CLOSURE: 'graph', EXPORT_STORAGE_LOCATION: 'https://acct.blob.core.windows.net/exports' }).closure.kind,
         'graph',
       );
-      assert.equal(loadConfig({}).closure.kind, 'graph');
+      assert.equal(loadConfig({ CLOSURE: 'graph' }).closure.kind, 'graph');
       assert.equal(loadConfig({ CLOSURE: 'portal' }).closure.kind, 'portal');
     });
 

@@ -42,6 +42,18 @@ describe('deployment templates against the Azure reference schemas', function ()
       );
     });
 
+    it('refuses a property the hand-written Key Vault and Azure Monitor schemas do not know', () => {
+      const broken = withResource(template, 'Microsoft.KeyVault/vaults', (r) => ({
+        ...r,
+        properties: { ...r.properties, enableTemplateDeployment: true },
+      }));
+      const problems = validator.validateTemplate(broken, 'resourceGroup');
+      assert.ok(
+        problems.some((p) => p.includes('Microsoft.KeyVault/vaults') && p.includes('enableTemplateDeployment')),
+        problems.join('\n'),
+      );
+    });
+
     it('refuses an apiVersion that has no reference schema', () => {
       const broken = withResource(template, 'Microsoft.Web/sites', (r) => ({ ...r, apiVersion: '2015-08-01' }));
       assert.ok(

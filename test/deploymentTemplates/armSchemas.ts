@@ -10,6 +10,7 @@ import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { type ArmParametersFile, type ArmResource, type ArmTemplate, type DeploymentScope, innerDeployments } from './armTemplate';
+import { HAND_WRITTEN_SCHEMAS } from './handWrittenSchemas';
 
 export const ARM_SCHEMA_DIR = path.resolve(__dirname, '../../../shared/schemas/arm');
 
@@ -72,6 +73,15 @@ export function createArmValidator(schemaDir: string = ARM_SCHEMA_DIR): ArmValid
     return compiled;
   };
 
+  // Key Vault and Azure Monitor types: not in the reference set, checked against schemas written from Microsoft's docs.
+  const handWrittenValidator = (key: string, schema: JsonObject): ValidateFunction => {
+    const cached = resourceValidators.get(key);
+    if (cached) return cached;
+    const compiled = ajv.compile(schema);
+    resourceValidators.set(key, compiled);
+    return compiled;
+  };
+
   const validateResources = (resources: readonly ArmResource[], scope: DeploymentScope, where: string): string[] =>
     resources.flatMap((resource) => {
       const label = `${where} ${resource.type} "${resource.name}"`;
@@ -79,6 +89,8 @@ export function createArmValidator(schemaDir: string = ARM_SCHEMA_DIR): ArmValid
       const key = `${resource.type.toLowerCase()}@${resource.apiVersion}`;
       const ref = resourceSchemas.get(key);
       if (ref) return [...problems, ...report(label, resourceValidator(key, ref), resource)];
+      const handWritten = HAND_WRITTEN_SCHEMAS[key];
+      if (handWritten) return [...problems, ...report(label, handWrittenValidator(key, handWritten), resource)];
       if (TYPES_WITHOUT_REFERENCE_SCHEMA.includes(resource.type)) return problems;
       return [...problems, `${label}: no reference schema for apiVersion ${resource.apiVersion}; use one from ${schemaDir}`];
     });

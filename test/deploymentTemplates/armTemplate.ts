@@ -171,6 +171,8 @@ const TEMPLATE_FUNCTIONS = new Set(
     'less',
     'lessOrEquals',
     'dateTimeAdd',
+    'dateTimeFromEpoch',
+    'dateTimeToEpoch',
     'utcNow',
     'deployment',
     'environment',

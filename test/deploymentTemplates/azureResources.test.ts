@@ -79,10 +79,11 @@ describe('Azure resources of the deployment templates', () => {
         );
       });
 
-      it("passes a regional bot's token service (oauthUrl) to the bot as OAUTH_URL, empty for the global one", () => {
+      it("passes the region's token service and Direct Line to the bot as OAUTH_URL and DIRECT_LINE_BASE_URL", () => {
         const settings = new Map(webApps(template)[0]?.appSettings.map((s) => [s.name, String(s.value)]));
-        assert.equal(settings.get('OAUTH_URL'), "[parameters('oauthUrl')]");
-        assert.equal(resourceTemplate(template).parameters?.oauthUrl?.defaultValue, '');
+        assert.equal(settings.get('OAUTH_URL'), "[variables('region').oauthUrl]");
+        assert.equal(settings.get('DIRECT_LINE_BASE_URL'), "[variables('region').directLineBaseUrl]");
+        assert.equal(resourceTemplate(template).parameters?.botRegion?.defaultValue, 'global');
       });
 
       it('offers the bot identity as a user-assigned identity or a single-tenant app registration', () => {
@@ -94,7 +95,7 @@ describe('Azure resources of the deployment templates', () => {
       it('registers an Azure Bot with its app type, app id, tenant, identity and messaging endpoint', () => {
         const bot = only(resources, 'Microsoft.BotService/botServices');
         assert.equal(bot.kind, 'azurebot');
-        assert.equal(bot.location, 'global');
+        assert.equal(bot.location, "[variables('region').botLocation]");
         const properties = bot.properties ?? {};
         assert.equal(properties.msaAppType, "[parameters('appType')]");
         assert.match(String(properties.msaAppId), /parameters\('botAppId'\)/);
@@ -169,7 +170,10 @@ describe('Azure resources of the deployment templates', () => {
       });
 
       it('grants the managed identity Storage Blob Data Contributor on the storage account', () => {
-        const assignment = only(resources, 'Microsoft.Authorization/roleAssignments');
+        const assignment = only(
+          resources.filter((r) => String(r.scope).includes('storageAccounts')),
+          'Microsoft.Authorization/roleAssignments',
+        );
         assert.match(String(assignment.scope), /storageAccounts/);
         const properties = assignment.properties as { roleDefinitionId: string; principalId: string; principalType: string };
         assert.equal(resourceTemplate(template).variables?.storageBlobDataContributorRoleId, STORAGE_BLOB_DATA_CONTRIBUTOR);

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { NEW_RG_TEMPLATE, RG_TEMPLATE, readJson, type ArmTemplate } from './armTemplate';
 
 /** Parameters whose resource-group defaults (`resourceGroup()`) only make sense inside the new group. */
-export const INNER_ONLY_PARAMETERS = ['location', 'storageAccountName'] as const;
+export const INNER_ONLY_PARAMETERS = ['location', 'storageAccountName', 'keyVaultName'] as const;
 export const NESTED_DEPLOYMENT_NAME = 'accountClosureBot';
 
 export function buildNewResourceGroupTemplate(inner: ArmTemplate): ArmTemplate {

@@ -138,8 +138,13 @@ describe('deployment templates', () => {
               .filter((setting) => {
                 const value = String(setting.value);
                 if (!isExpression(value)) return true;
-                const fromSecureParameter = referencedNames(value, 'parameters').some((name) => secure.has(name));
-                return !(fromSecureParameter || value.includes('@Microsoft.KeyVault(') || /\blist\w*\(/i.test(value));
+                // A Key Vault reference is usually built in a variable: look one level into the variables it names.
+                const withVariables = [
+                  value,
+                  ...referencedNames(value, 'variables').map((name) => JSON.stringify(t.variables?.[name] ?? '')),
+                ].join(' ');
+                const fromSecureParameter = referencedNames(withVariables, 'parameters').some((name) => secure.has(name));
+                return !(fromSecureParameter || withVariables.includes('@Microsoft.KeyVault(') || /\blist\w*\(/i.test(value));
               })
               .map((setting) => `${where}: ${setting.name}`),
           );

@@ -35,6 +35,8 @@ export interface FixtureOptions {
   readonly closeOutcome?: () => Promise<CloseOutcome>;
   readonly exportStart?: () => Promise<void>;
   readonly exportStatus?: ExportStatus;
+  /** The words' mode; `graph` by default, as the fake closer closes the account itself. */
+  readonly closureMode?: 'portal' | 'graph';
 }
 
 /** The main dialog with real domain services on memory stores, and small fakes for what lies outside. */
@@ -121,6 +123,9 @@ export function createDialogFixture(options: FixtureOptions = {}) {
     connectionName: CONNECTION,
     signInTimeoutMs: 60_000,
     progress: conversationState.createProperty<ConversationProgress>('progress'),
+    closureMode: options.closureMode ?? 'graph',
+    portalUrl: 'https://go.microsoft.com/fwlink/?linkid=873123',
+    handOffVerified: async () => false,
   });
   // The test adapter's own token store stands in for the token service: the magic code yields the token.
   let seeded = false;

@@ -13,12 +13,15 @@ import {
   type BotHarness,
 } from '../support/botHarness';
 
+// CLOSURE=graph is opted into here (the default is the hand-off): this suite is about the bot closing the account
+// itself, and the test seed's unmanaged tenant holds the app's rights, as the demo's "Contoso Graph-rights demo" does.
+
 const KIM = TEST_SEED.users[0];
 
 describe('the closure conversation over /api/messages, as the Emulator speaks it', () => {
   let harness: BotHarness;
   beforeEach(async () => {
-    harness = await startHarness();
+    harness = await startHarness({ CLOSURE: 'graph' });
   });
   afterEach(async () => {
     await harness.stop();
@@ -151,6 +154,25 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.match(bodies.join('\n'), /kim@tailspin\.example/);
     const closed = await kim.presses(cardActionData(resumed, 'closure.confirm'));
     assert.match(textsOf(closed), /has been closed/);
+  });
+
+  it('audits what happened to the export: requested and ready, never "skipped", when the user continues from the ready message', async () => {
+    const kim = harness.user();
+    const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
+    await kim.presses(cardActionData(afterCode, 'closure.export'));
+    assert.equal(await harness.bot.background.pollExports(), 1);
+    const [ready] = await harness.connector.waitFor(1);
+    const warning = await kim.presses(cardActionData([ready.activity], 'closure.start'));
+    assert.doesNotThrow(() => cardActionData(warning, 'closure.confirm'), 'Continue leads to the warning');
+    const audit = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { type: string }).type);
+    assert.deepEqual(
+      audit.filter((type) => type.startsWith('export')),
+      ['exportOffered', 'exportRequested', 'exportReady'],
+    );
+    assert.ok(audit.includes('warningShown'));
   });
 
   it('says honestly that a finished export produced no files, with no download button, and offers the export again', async () => {

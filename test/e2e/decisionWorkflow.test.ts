@@ -14,6 +14,9 @@ import {
   type ReplyActivity,
 } from '../support/botHarness';
 
+// CLOSURE=graph is opted into here (the default is the hand-off): this suite is about the bot closing the account
+// itself, and the test seed's unmanaged tenant holds the app's rights, as the demo's "Contoso Graph-rights demo" does.
+
 const KIM = TEST_SEED.users[0];
 
 async function reachWarning(user: ChatUser): Promise<Record<string, string>> {
@@ -59,7 +62,7 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
 
   describe('20 presses of the same Yes at the same moment', () => {
     it('closes once, and every press gets one answer that agrees with the outcome', async () => {
-      harness = await startHarness();
+      harness = await startHarness({ CLOSURE: 'graph' });
       const kim = harness.user();
       const yes = await reachWarning(kim);
       const answers: ReplyActivity[][] = await Promise.all(Array.from({ length: 20 }, () => kim.presses(yes)));
@@ -81,7 +84,7 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
 
   describe('a Yes replayed in another conversation', () => {
     it('is refused there, closes nothing, and the card still works where it was shown', async () => {
-      harness = await startHarness();
+      harness = await startHarness({ CLOSURE: 'graph' });
       const kim = harness.user({ userId: 'kim-channel-id', conversationId: 'conv-shown' });
       const yes = await reachWarning(kim);
       const elsewhere = harness.user({ userId: 'kim-channel-id', conversationId: 'conv-other' });
@@ -96,7 +99,7 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
 
   describe('a tokens/response event sent by the client itself', () => {
     it('is not taken as a sign-in: the token service holds no token for that user', async () => {
-      harness = await startHarness();
+      harness = await startHarness({ CLOSURE: 'graph' });
       // A genuine Graph token of Kim's, held by the token service for another chat user.
       const victim = harness.user({ userId: 'kim-real' });
       await signInThroughChat(victim, await victim.says('close my account'), KIM.upn, KIM.password);
@@ -151,7 +154,7 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
     afterEach(() => clock?.restore());
 
     it('no longer holds the conversation: "close my account" starts again at once', async () => {
-      harness = await startHarness();
+      harness = await startHarness({ CLOSURE: 'graph' });
       const kim = harness.user();
       await reachWarning(kim);
       // Only the date moves (past the default 600 s validity); timers and sockets run as usual.
@@ -166,7 +169,7 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
 
   describe('a closure finished by the reconciler', () => {
     it('tells the outcome once and forgets the conversation state where the request was opened', async () => {
-      harness = await startHarness({ CLOSURE_LEASE_SECONDS: '1' });
+      harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '1' });
       const kim = harness.user();
       const yes = await reachWarning(kim);
       harness.bot.sandbox!.faults.inject({

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { cardActionData, magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
+import { openPortal } from '../support/portalClient';
 
 const KIM = TEST_SEED.users[0];
 
@@ -53,7 +54,7 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
       action,
     );
 
-  it('greets on join, signs in with the sandbox page (opened the way the Emulator opens it) and code, and closes the account', async () => {
+  it('greets on join, signs in with the sandbox page (opened the way the Emulator opens it) and code, hands off, and confirms the closure', async () => {
     const greeting = await post({ type: 'conversationUpdate', membersAdded: [user, bot] });
     assert.equal(greeting[0]?.conversationId, conversationId);
     assert.ok(dataOf(greeting, 'closure.start'));
@@ -72,8 +73,21 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     assert.match(offer[0].path, new RegExp(`^/v3/conversations/${conversationId}/activities/`), 'replies go to the reply route');
 
     const warning = await post({ type: 'message', value: dataOf(offer, 'closure.skipExport') });
-    const closed = await post({ type: 'message', value: dataOf(warning, 'closure.confirm') });
-    assert.match(textOf(closed), /has been closed/);
+    const handedOff = await post({ type: 'message', value: dataOf(warning, 'closure.confirm') });
+    assert.match(textOf(handedOff), /has not been closed yet: you close it yourself on Microsoft's \*\*My data requests\*\* page/);
+    // The Emulator opens the card's link in a browser: the sandbox's "My data requests" page, where the closing happens.
+    const card = handedOff.flatMap(
+      (a) => (a.activity.attachments ?? []) as Array<{ content: { actions?: Array<{ type: string; url?: string }> } }>,
+    );
+    const portalUrl = card.flatMap((a) => a.content.actions ?? []).find((action) => action.type === 'Action.OpenUrl')?.url ?? '';
+    const portal = await openPortal(portalUrl);
+    await portal.signIn(KIM.upn, KIM.password);
+    assert.match(await portal.closeAccount('yes'), /has been closed/);
+    const verified = await post({ type: 'message', value: dataOf(handedOff, 'closure.checkHandOff') });
+    assert.match(
+      textOf(verified),
+      /Your account \*\*\u2068kim@tailspin\.example\u2069\*\* is closed: Microsoft's directory no longer knows it/,
+    );
   });
 
   it('explains an unexpected failure with a trace activity in the Emulator, and a plain apology to the user', async () => {

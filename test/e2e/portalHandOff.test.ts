@@ -49,7 +49,7 @@ describe('the portal hand-off over /api/messages', () => {
   });
 
   it('falls back to the hand-off, saying why, when Graph answers 403', async () => {
-    harness = await startHarness();
+    harness = await startHarness({ CLOSURE: 'graph' });
     harness.bot.sandbox!.faults.inject({
       method: 'DELETE',
       path: /\/graph\/v1\.0\/users\//,
@@ -64,7 +64,7 @@ describe('the portal hand-off over /api/messages', () => {
   });
 
   it('tells the user it is taking longer when the directory keeps failing, and leaves the request to the reconciler', async () => {
-    harness = await startHarness();
+    harness = await startHarness({ CLOSURE: 'graph' });
     harness.bot.sandbox!.faults.inject({
       method: 'DELETE',
       path: /\/graph\/v1\.0\/users\//,

@@ -22,7 +22,7 @@ async function handOff(harness: BotHarness): Promise<{ kim: ChatUser; replies: R
   const kim = harness.user();
   const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
   const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
-  assert.match(JSON.stringify(warning), /Yes, close my account/, 'the same irreversible warning and Yes come first');
+  assert.match(JSON.stringify(warning), /Closing your account is permanent/, 'the irreversible warning comes first');
   return { kim, replies: await kim.presses(cardActionData(warning, 'closure.confirm')) };
 }
 
@@ -55,6 +55,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     harness = await startHarness({ CLOSURE: 'portal' });
     const { kim, replies } = await handOff(harness);
     assert.match(textsOf(replies), new RegExp(`Your account \\*\\*\u2068${KIM.upn}\u2069\\*\\* has not been closed yet`));
+    assert.doesNotMatch(JSON.stringify(replies), /Yes, close my account/, 'no button in the chat claims to close it');
     const card = handOffCard(replies);
     const text = JSON.stringify(card);
     assert.ok(text.includes(KIM.upn), 'the account is named on the card');
@@ -67,7 +68,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
 
     const portal = await openPortal(portalUrl);
     assert.match(await portal.signIn(KIM.upn, KIM.password), /My data requests/);
-    assert.match(await portal.requestExport(), /Your export request has been submitted[\s\S]*usually ready in a day or two/);
+    assert.match(await portal.requestExport(), /Your export request has been submitted[\s\S]*can take up to a month/);
     assert.match(await portal.closeAccount('yes'), /has been closed/);
 
     const answer = textsOf(await kim.presses(check));
@@ -135,7 +136,7 @@ describe('CLOSURE=graph findings over /api/messages: every refusal becomes the h
     await harness.stop();
   });
 
-  it("hands off at once when the app has no service principal in the user's tenant (AADSTS700016), with no retries", async () => {
+  it("hands off at once when the app has no service principal in the user's tenant (AADSTS7000229), with no retries", async () => {
     const seed = { ...TEST_SEED, tenants: TEST_SEED.tenants.map((t, i) => (i === 0 ? { ...t, appServicePrincipal: false } : t)) };
     const dataDir = path.join(await import('node:os').then((os) => os.tmpdir()), `seed-${process.pid}-${Date.now()}.json`);
     await writeFile(dataDir, JSON.stringify(seed));

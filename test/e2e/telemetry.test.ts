@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { strict as assert } from 'node:assert';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,7 +48,12 @@ describe('Application Insights telemetry', () => {
   describe('with a connection string', () => {
     let harness: BotHarness;
     let ingestion: Awaited<ReturnType<typeof startIngestion>>;
+    // Statsbeat, the SDK's reports about itself, goes to Microsoft's own endpoint and probes the Azure VM metadata
+    // address (applicationinsights 2.x Statsbeat.js, AzureVirtualMachine.js; learn.microsoft.com/azure/azure-monitor/
+    // app/statsbeat): off here, where nothing may leave loopback. Read once, when the SDK first loads.
+    const statsbeat = process.env.APPLICATION_INSIGHTS_NO_STATSBEAT;
     before(async () => {
+      process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = 'true';
       ingestion = await startIngestion();
       harness = await startHarness({
         APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=${ingestion.url}`,
@@ -56,7 +62,11 @@ describe('Application Insights telemetry', () => {
     after(async () => {
       await ingestion.stop();
       // The SDK patches node's http process-wide once started; the suites after this one must not carry it.
-      (await import('applicationinsights')).dispose();
+      // The copy botbuilder-applicationinsights loaded (2.x), not the top-level one another package brings (3.x).
+      const fromBotbuilder = createRequire(require.resolve('botbuilder-applicationinsights'));
+      (fromBotbuilder('applicationinsights') as { dispose(): void }).dispose();
+      if (statsbeat === undefined) delete process.env.APPLICATION_INSIGHTS_NO_STATSBEAT;
+      else process.env.APPLICATION_INSIGHTS_NO_STATSBEAT = statsbeat;
     });
 
     it("sends the bot's activity events, with no message text, name, address or token in any of them", async () => {

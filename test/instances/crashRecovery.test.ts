@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { AuditEventType } from '../../services/auditTrail';
-import type { NodeProcess } from '../support/botProcess';
+import { processTestTimeout, type NodeProcess } from '../support/botProcess';
 import { PEOPLE, startInstancesFixture, type InstanceUser, type InstancesFixture } from './fixture';
 
 interface Crash {
@@ -19,8 +19,8 @@ const CRASH_ENV = { CLOSURE_LEASE_SECONDS: '2', RECONCILE_INTERVAL_SECONDS: '1' 
  * starts a new process on the same storage. The bot started for one scenario is the one killed in the next.
  */
 describe('a bot killed with SIGKILL in the middle of a closure, then restarted', function () {
-  // Real processes start here (about 2 s each with tsx); a busy CI machine can take several times that.
-  this.timeout(60_000);
+  // Real processes start here, one after the other (test/support/botProcess.ts: a hang guard per start).
+  this.timeout(processTestTimeout(2));
   let fixture: InstancesFixture;
   let bot: NodeProcess;
   before(async () => {

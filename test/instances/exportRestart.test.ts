@@ -1,14 +1,17 @@
 import { strict as assert } from 'node:assert';
 import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, textsOf } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
+import { processTestTimeout } from '../support/botProcess';
 import { PEOPLE, startInstancesFixture, type InstancesFixture } from './fixture';
 
 /** Polls that find nothing more to do; the ready job is no longer "running", so none may send again. */
 const POLLS_TO_WATCH = 3;
+/** The operation id of the "still running" answer that holds the export back until both instances are up. */
+const STILL_RUNNING_ID = '55555555-0000-4000-8000-000000000001';
 
 describe('an export job across a crash and two polling instances', function () {
-  // Real processes start here (about 2 s each with tsx); a busy CI machine can take several times that.
-  this.timeout(60_000);
+  // Real processes start here, one after the other (test/support/botProcess.ts: a hang guard per start).
+  this.timeout(processTestTimeout(3));
   let fixture: InstancesFixture;
   before(async () => {
     fixture = await startInstancesFixture();
@@ -28,8 +31,19 @@ describe('an export job across a crash and two polling instances', function () {
     first.kill('SIGKILL');
     await first.waitForExit();
 
-    // Both poll at start-up and then every second: they race for the same finished job.
-    await Promise.all([fixture.startBot({ EXPORT_POLL_INTERVAL_SECONDS: '1' }), fixture.startBot({ EXPORT_POLL_INTERVAL_SECONDS: '1' })]);
+    // Two instances started one after the other (two cold starts at once outlast the start-up bound on a busy
+    // machine). Until both are up, Graph reports the export still running, so neither finishes it alone; then both
+    // poll every second and race for the same finished job.
+    await fixture.injectFault({
+      method: 'GET',
+      path: '^/graph/v1\\.0/dataPolicyOperations/',
+      times: 1000,
+      respond: { status: 200, body: { id: STILL_RUNNING_ID, status: 'running' } },
+    });
+    await fixture.startBot({ EXPORT_POLL_INTERVAL_SECONDS: '1' });
+    await fixture.startBot({ EXPORT_POLL_INTERVAL_SECONDS: '1' });
+    assert.equal(fixture.connector.received.filter((r) => r.conversationId === fay.conversationId).length, 0, 'nothing sent yet');
+    await fixture.clearFaults();
     const ready = await waitForMessage(fixture, fay.conversationId, /Your data export is ready/);
     await new Promise((resolve) => setTimeout(resolve, POLLS_TO_WATCH * 1000));
 

@@ -23,7 +23,8 @@ export const PEOPLE = ['ana', 'ben', 'cai', 'dee', 'eli', 'fay', 'gus', 'hal'].m
 }));
 
 const SEED = {
-  tenants: [{ id: TENANT_ID, displayName: 'Hobby Club', domains: ['hobbyclub.example'], unmanaged: true }],
+  // The app holds the rights here (CLOSURE=graph below): these suites are about closing once across crashes and instances.
+  tenants: [{ id: TENANT_ID, displayName: 'Hobby Club', domains: ['hobbyclub.example'], unmanaged: true, appServicePrincipal: true }],
   users: PEOPLE.map((p) => ({ ...p, displayName: p.upn.split('@')[0], tenantId: TENANT_ID })),
 };
 
@@ -93,6 +94,8 @@ export async function startInstancesFixture(): Promise<InstancesFixture> {
     connector,
     async startBot(env = {}) {
       const bot = await startBotProcess({
+        // The Graph closer, opted into (the default is the hand-off): what crashes and races must close exactly once.
+        CLOSURE: 'graph',
         STORAGE: 'blob',
         STORAGE_BLOB_CONNECTION_STRING: azurite.connectionString,
         STORAGE_BLOB_CONTAINER: container,

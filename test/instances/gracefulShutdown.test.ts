@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { get } from 'node:http';
 import { magicCodeOf, signInLinkOf, submitSignInPage, textsOf } from '../support/botHarness';
+import { processTestTimeout } from '../support/botProcess';
 import { PEOPLE, startInstancesFixture, type InstancesFixture } from './fixture';
 
 describe('a bot process sent SIGTERM', function () {
-  // Real processes start here (about 2 s each with tsx); a busy CI machine can take several times that.
-  this.timeout(60_000);
+  // Real processes start here, one after the other (test/support/botProcess.ts: a hang guard per start).
+  this.timeout(processTestTimeout(1));
   let fixture: InstancesFixture;
   before(async () => {
     fixture = await startInstancesFixture();

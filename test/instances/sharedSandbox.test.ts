@@ -31,8 +31,8 @@ describe('the shared sandbox', () => {
 
     it('gets app tokens that Graph on the sandbox accepts', async () => {
       const connection = await connectSandbox(t.sandbox.url);
-      const token = await connection.appCredential.getToken(GRAPH_SCOPE, { tenantId: DEMO.fabrikam.id });
-      const user = await fetch(`${connection.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, {
+      const token = await connection.appCredential.getToken(GRAPH_SCOPE, { tenantId: DEMO.graphRights.id });
+      const user = await fetch(`${connection.graphBaseUrl}/v1.0/users/${DEMO.katherine.id}`, {
         headers: { authorization: `Bearer ${token?.token}` },
       });
       assert.equal(user.status, 200);
@@ -121,15 +121,36 @@ describe('the shared sandbox', () => {
 
     it('lets a hangAfterHandling request do its work, then never answers it, and reports it as handled', async () => {
       assert.equal((await inject({ method: 'DELETE', path: '^/graph/v1\\.0/users/', respond: 'hangAfterHandling' })).status, 204);
-      const token = (await t.sandbox.appCredential.getToken(GRAPH_SCOPE, { tenantId: DEMO.fabrikam.id }))?.token;
-      const userUrl = `${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`;
+      const token = (await t.sandbox.appCredential.getToken(GRAPH_SCOPE, { tenantId: DEMO.graphRights.id }))?.token;
+      const userUrl = `${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.katherine.id}`;
       const headers = { authorization: `Bearer ${token}` };
       await assert.rejects(fetch(userUrl, { method: 'DELETE', headers, signal: AbortSignal.timeout(300) }), { name: 'TimeoutError' });
       assert.equal((await fetch(userUrl, { headers })).status, 404, 'the user was deleted although the caller never heard');
       const { fired } = (await (await fetch(faults())).json()) as { fired: Array<{ method: string; path: string; handled: boolean }> };
       assert.deepEqual(fired, [
-        { method: 'DELETE', path: `/graph/v1.0/users/${DEMO.ada.id}`, respond: 'hangAfterHandling', handled: true },
+        { method: 'DELETE', path: `/graph/v1.0/users/${DEMO.katherine.id}`, respond: 'hangAfterHandling', handled: true },
       ]);
+    });
+
+    it('answers /me in each named shape that is not Graph\'s "this object does not exist" (issue 18)', async () => {
+      const expected: Record<string, { status: number; type: RegExp; code?: string }> = {
+        proxyHtml404: { status: 404, type: /^text\/html/ },
+        graphUnknownError404: { status: 404, type: /^application\/json/, code: 'UnknownError' },
+        graphUnauthorized401: { status: 401, type: /^application\/json/, code: 'InvalidAuthenticationToken' },
+        graphForbidden403: { status: 403, type: /^application\/json/, code: 'Authorization_RequestDenied' },
+        graphServerError500: { status: 500, type: /^application\/json/, code: 'generalException' },
+        graphUnavailable503: { status: 503, type: /^application\/json/, code: 'serviceNotAvailable' },
+      };
+      for (const [shape, answer] of Object.entries(expected)) {
+        assert.equal((await inject({ method: 'GET', path: '^/graph/v1\\.0/me$', respond: shape })).status, 204, shape);
+        const response = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/me`);
+        assert.equal(response.status, answer.status, shape);
+        assert.match(response.headers.get('content-type') ?? '', answer.type, shape);
+        const body = await response.text();
+        if (answer.code) assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, answer.code, shape);
+        else assert.match(body, /<h1>Not Found<\/h1>/);
+      }
+      assert.equal((await fetch(`${t.sandbox.graphBaseUrl}/v1.0/me`)).status, 401, 'then the route itself answers again');
     });
 
     it('answers a rule it cannot use with 400 naming the problem', async () => {

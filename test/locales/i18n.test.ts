@@ -115,6 +115,22 @@ describe('languages (locales/)', () => {
         for (const name of CARD_NAMES) renderCard(name, data[name] as never);
       });
     });
+
+    it(`renders every card in ${language} in portal mode, each portal text differing from the card's own (issue 18)`, () => {
+      const data = createCardData();
+      inLanguageOf(language, () => {
+        for (const name of CARD_NAMES) {
+          const portal = JSON.stringify(renderCard(name, data[name] as never, { closureMode: 'portal' }));
+          const graph = JSON.stringify(renderCard(name, data[name] as never, { closureMode: 'graph' }));
+          const portalTexts = (resourcesForTests.all[language] as { portalMode: { cards: Record<string, Record<string, string>> } })
+            .portalMode.cards[name];
+          for (const text of Object.values(portalTexts ?? {})) {
+            assert.ok(portal.includes(JSON.stringify(text).slice(1, -1)), `${name}: "${text}" is on the portal card`);
+          }
+          if (portalTexts) assert.notEqual(portal, graph, `${name} reads differently in the two modes`);
+        }
+      });
+    });
   }
 
   describe('choosing the language from the activity locale', () => {

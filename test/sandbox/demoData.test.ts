@@ -18,8 +18,8 @@ describe('sandbox demo data', () => {
   it('sandbox:reset removes the saved directory and the bot data, and the next start has the closed user back', async () => {
     const sandboxDir = path.join(temp.dir, 'sandbox');
     let sandbox = await startSandbox({ port: 0, dataDir: sandboxDir, exportDelayMs: 0 });
-    const app = bearer(await appToken(sandbox, DEMO.fabrikam.id));
-    assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${DEMO.grace.id}`, { method: 'DELETE', headers: app })).status, 204);
+    const app = bearer(await appToken(sandbox, DEMO.graphRights.id));
+    assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${DEMO.dorothy.id}`, { method: 'DELETE', headers: app })).status, 204);
     await sandbox.stop();
     const botDir = path.join(temp.dir, 'bot');
     await mkdir(path.join(botDir, 'locks'), { recursive: true });
@@ -31,8 +31,8 @@ describe('sandbox demo data', () => {
 
     sandbox = await startSandbox({ port: 0, dataDir: sandboxDir, exportDelayMs: 0 });
     try {
-      const again = bearer(await appToken(sandbox, DEMO.fabrikam.id));
-      assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${DEMO.grace.id}`, { headers: again })).status, 200);
+      const again = bearer(await appToken(sandbox, DEMO.graphRights.id));
+      assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${DEMO.dorothy.id}`, { headers: again })).status, 200);
     } finally {
       await sandbox.stop();
     }

@@ -21,7 +21,7 @@ describe('sandbox data export', () => {
   let app: { authorization: string };
   beforeEach(async () => {
     t = await startTestSandbox({ exportDelayMs: EXPORT_DELAY_MS });
-    app = bearer(await appToken(t.sandbox, DEMO.fabrikam.id));
+    app = bearer(await appToken(t.sandbox, DEMO.graphRights.id));
   });
   afterEach(() => t.stop());
 
@@ -43,14 +43,14 @@ describe('sandbox data export', () => {
     );
 
   async function completedExport(): Promise<Operation> {
-    const location = (await requestExport(DEMO.ada.id)).headers.get('location') ?? '';
+    const location = (await requestExport(DEMO.katherine.id)).headers.get('location') ?? '';
     t.time.advance(EXPORT_DELAY_MS);
     return readOperation(location);
   }
 
   describe('the export job', () => {
     it('answers 202 with a Location of the data policy operation', async () => {
-      const response = await requestExport(DEMO.ada.id);
+      const response = await requestExport(DEMO.katherine.id);
       assert.equal(response.status, 202);
       assert.equal(await response.text(), '');
       assert.match(
@@ -60,10 +60,10 @@ describe('sandbox data export', () => {
     });
 
     it('runs, then completes exportDelayMs after submission and writes its files', async () => {
-      const location = (await requestExport(DEMO.ada.id)).headers.get('location') ?? '';
+      const location = (await requestExport(DEMO.katherine.id)).headers.get('location') ?? '';
       const first = await readOperation(location);
       assert.equal(first.status, 'notStarted');
-      assert.equal(first.userId, DEMO.ada.id);
+      assert.equal(first.userId, DEMO.katherine.id);
       assert.equal(first.storageLocation, t.sandbox.exportStorageLocation);
       assert.equal(first.completedDateTime, null);
 
@@ -82,11 +82,11 @@ describe('sandbox data export', () => {
     });
 
     it('answers 400 to a body without a storage location', async () => {
-      assert.equal((await requestExport(DEMO.ada.id, app, { somethingElse: true })).status, 400);
+      assert.equal((await requestExport(DEMO.katherine.id, app, { somethingElse: true })).status, 400);
     });
 
     it("answers 404 Request_ResourceNotFound to another tenant's app token, as Graph does", async () => {
-      const response = await requestExport(DEMO.ada.id, bearer(await appToken(t.sandbox, DEMO.contoso.id)));
+      const response = await requestExport(DEMO.katherine.id, bearer(await appToken(t.sandbox, DEMO.contoso.id)));
       assert.equal(response.status, 404);
       assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'Request_ResourceNotFound');
     });
@@ -98,12 +98,12 @@ describe('sandbox data export', () => {
     });
 
     it('answers 501 for a storage location outside the sandbox', async () => {
-      assert.equal((await requestExport(DEMO.ada.id, app, { storageLocation: 'https://example.invalid/container' })).status, 501);
+      assert.equal((await requestExport(DEMO.katherine.id, app, { storageLocation: 'https://example.invalid/container' })).status, 501);
     });
 
     it('fails when the account is closed before the export completes', async () => {
-      const location = (await requestExport(DEMO.ada.id)).headers.get('location') ?? '';
-      await graph(`/users/${DEMO.ada.id}`, { method: 'DELETE', headers: app });
+      const location = (await requestExport(DEMO.katherine.id)).headers.get('location') ?? '';
+      await graph(`/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: app });
       t.time.advance(EXPORT_DELAY_MS);
       assert.equal((await readOperation(location)).status, 'failed');
     });
@@ -117,15 +117,15 @@ describe('sandbox data export', () => {
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-disposition') ?? '', /^attachment; filename="profile.json"$/);
       const profile = (await response.json()) as { id: string; userPrincipalName: string };
-      assert.equal(profile.id, DEMO.ada.id);
-      assert.equal(profile.userPrincipalName, DEMO.ada.upn);
+      assert.equal(profile.id, DEMO.katherine.id);
+      assert.equal(profile.userPrincipalName, DEMO.katherine.upn);
       const expires = new Date(t.time.clock().getTime() + 60_000);
       const organization = (await (
         await fetch(await t.sandbox.linkSigner.sign(blobUrl(operation.id, 'organization.json'), expires))
       ).json()) as {
         displayName: string;
       };
-      assert.equal(organization.displayName, DEMO.fabrikam.name);
+      assert.equal(organization.displayName, DEMO.graphRights.name);
       const info = (await (await fetch(await t.sandbox.linkSigner.sign(blobUrl(operation.id, 'export-info.json'), expires))).json()) as {
         exportedDateTime: string;
       };
@@ -196,7 +196,7 @@ describe('sandbox data export', () => {
     it('deletes the export files once their download links have expired', async () => {
       const operation = await completedExport();
       await t.sandbox.linkSigner.sign(blobUrl(operation.id), new Date(t.time.clock().getTime() + 60_000));
-      assert.equal((await graph(`/users/${DEMO.ada.id}`, { method: 'DELETE', headers: app })).status, 204);
+      assert.equal((await graph(`/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: app })).status, 204);
       assert.equal(await exists(exportFile(operation.id)), true);
 
       t.time.advance(60_000);
@@ -207,7 +207,7 @@ describe('sandbox data export', () => {
 
     it('deletes export files at once when no link was handed out', async () => {
       const operation = await completedExport();
-      await graph(`/users/${DEMO.ada.id}`, { method: 'DELETE', headers: app });
+      await graph(`/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: app });
       assert.equal(await exists(exportFile(operation.id)), false);
     });
   });

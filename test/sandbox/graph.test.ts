@@ -17,25 +17,25 @@ describe('sandbox Graph API', () => {
 
   describe('GET /me', () => {
     it("returns the signed-in user's id, UPN, display name and mail", async () => {
-      const token = await signIn(t.sandbox, DEMO.ada.upn);
+      const token = await signIn(t.sandbox, DEMO.katherine.upn);
       const response = await graph('/me', { headers: bearer(token) });
       const body = (await response.json()) as Record<string, unknown>;
       assert.equal(response.status, 200);
-      assert.equal(body.id, DEMO.ada.id);
-      assert.equal(body.userPrincipalName, DEMO.ada.upn);
-      assert.equal(body.displayName, DEMO.ada.displayName);
-      assert.equal(body.mail, DEMO.ada.upn);
+      assert.equal(body.id, DEMO.katherine.id);
+      assert.equal(body.userPrincipalName, DEMO.katherine.upn);
+      assert.equal(body.displayName, DEMO.katherine.displayName);
+      assert.equal(body.mail, DEMO.katherine.upn);
     });
 
     it('returns only the $select-ed properties', async () => {
-      const token = await signIn(t.sandbox, DEMO.ada.upn);
+      const token = await signIn(t.sandbox, DEMO.katherine.upn);
       const body = (await (await graph('/me?$select=id,displayName', { headers: bearer(token) })).json()) as Record<string, unknown>;
       const { '@odata.context': _context, ...properties } = body;
-      assert.deepEqual(properties, { id: DEMO.ada.id, displayName: DEMO.ada.displayName });
+      assert.deepEqual(properties, { id: DEMO.katherine.id, displayName: DEMO.katherine.displayName });
     });
 
     it('answers 400 for an unknown $select property', async () => {
-      const token = await signIn(t.sandbox, DEMO.ada.upn);
+      const token = await signIn(t.sandbox, DEMO.katherine.upn);
       const response = await graph('/me?$select=id,shoeSize', { headers: bearer(token) });
       assert.equal(response.status, 400);
       assert.match(((await response.json()) as GraphErrorBody).error.message, /shoeSize/);
@@ -52,13 +52,13 @@ describe('sandbox Graph API', () => {
     });
 
     it('answers 401 once the user token has expired', async () => {
-      const token = await signIn(t.sandbox, DEMO.ada.upn);
+      const token = await signIn(t.sandbox, DEMO.katherine.upn);
       t.time.advance(3600 * 1000);
       assert.equal((await graph('/me', { headers: bearer(token) })).status, 401);
     });
 
     it('answers 400 to an app token, as /me needs a delegated token', async () => {
-      const response = await graph('/me', { headers: bearer(await appToken(t.sandbox, DEMO.fabrikam.id)) });
+      const response = await graph('/me', { headers: bearer(await appToken(t.sandbox, DEMO.graphRights.id)) });
       assert.equal(response.status, 400);
     });
   });
@@ -81,52 +81,52 @@ describe('sandbox Graph API', () => {
 
   describe('closing an account', () => {
     it('moves the user to deleted items: sign-in tokens stop working and the user is not found', async () => {
-      const userToken = await signIn(t.sandbox, DEMO.ada.upn);
-      const app = bearer(await appToken(t.sandbox, DEMO.fabrikam.id));
-      assert.equal((await graph(`/users/${DEMO.ada.id}`, { headers: app })).status, 200);
+      const userToken = await signIn(t.sandbox, DEMO.katherine.upn);
+      const app = bearer(await appToken(t.sandbox, DEMO.graphRights.id));
+      assert.equal((await graph(`/users/${DEMO.katherine.id}`, { headers: app })).status, 200);
 
-      assert.equal((await graph(`/users/${DEMO.ada.id}`, { method: 'DELETE', headers: app })).status, 204);
+      assert.equal((await graph(`/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: app })).status, 204);
       // Graph's answer to a deleted account's unexpired token is undocumented; the sandbox answers as for /users/{id}.
       const me = await graph('/me', { headers: bearer(userToken) });
       assert.equal(me.status, 404);
       assert.equal(((await me.json()) as GraphErrorBody).error.code, 'Request_ResourceNotFound');
-      const lookup = await graph(`/users/${DEMO.ada.id}`, { headers: app });
+      const lookup = await graph(`/users/${DEMO.katherine.id}`, { headers: app });
       assert.equal(lookup.status, 404);
       assert.equal(((await lookup.json()) as GraphErrorBody).error.code, 'Request_ResourceNotFound');
-      assert.equal((await graph(`/users/${DEMO.ada.id}`, { method: 'DELETE', headers: app })).status, 404);
+      assert.equal((await graph(`/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: app })).status, 404);
     });
 
     it('deletes permanently from deleted items, and answers 404 for a user not in deleted items', async () => {
-      const app = bearer(await appToken(t.sandbox, DEMO.fabrikam.id));
-      assert.equal((await graph(`/directory/deletedItems/${DEMO.grace.id}`, { method: 'DELETE', headers: app })).status, 404);
-      await graph(`/users/${DEMO.grace.id}`, { method: 'DELETE', headers: app });
-      assert.equal((await graph(`/directory/deletedItems/${DEMO.grace.id}`, { method: 'DELETE', headers: app })).status, 204);
-      assert.equal((await graph(`/directory/deletedItems/${DEMO.grace.id}`, { method: 'DELETE', headers: app })).status, 404);
+      const app = bearer(await appToken(t.sandbox, DEMO.graphRights.id));
+      assert.equal((await graph(`/directory/deletedItems/${DEMO.dorothy.id}`, { method: 'DELETE', headers: app })).status, 404);
+      await graph(`/users/${DEMO.dorothy.id}`, { method: 'DELETE', headers: app });
+      assert.equal((await graph(`/directory/deletedItems/${DEMO.dorothy.id}`, { method: 'DELETE', headers: app })).status, 204);
+      assert.equal((await graph(`/directory/deletedItems/${DEMO.dorothy.id}`, { method: 'DELETE', headers: app })).status, 404);
     });
 
     it("answers 404 Request_ResourceNotFound to another tenant's app token, as Graph does (the user does not exist there)", async () => {
       const contoso = bearer(await appToken(t.sandbox, DEMO.contoso.id));
       for (const method of ['GET', 'DELETE']) {
-        const response = await graph(`/users/${DEMO.ada.id}`, { method, headers: contoso });
+        const response = await graph(`/users/${DEMO.katherine.id}`, { method, headers: contoso });
         assert.equal(response.status, 404, method);
         assert.equal(((await response.json()) as GraphErrorBody).error.code, 'Request_ResourceNotFound');
       }
       assert.equal(
-        (await graph(`/users/${DEMO.ada.id}`, { headers: bearer(await appToken(t.sandbox, DEMO.fabrikam.id)) })).status,
+        (await graph(`/users/${DEMO.katherine.id}`, { headers: bearer(await appToken(t.sandbox, DEMO.graphRights.id)) })).status,
         200,
         'still there',
       );
     });
 
     it("answers 403 to the user's own delegated token", async () => {
-      const token = await signIn(t.sandbox, DEMO.ada.upn);
-      assert.equal((await graph(`/users/${DEMO.ada.id}`, { method: 'DELETE', headers: bearer(token) })).status, 403);
+      const token = await signIn(t.sandbox, DEMO.katherine.upn);
+      assert.equal((await graph(`/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: bearer(token) })).status, 403);
     });
   });
 
   describe('app tokens', () => {
     it('are refused for a wrong client secret', async () => {
-      const response = await fetch(`${t.sandbox.loginBaseUrl}/${DEMO.fabrikam.id}/oauth2/v2.0/token`, {
+      const response = await fetch(`${t.sandbox.loginBaseUrl}/${DEMO.graphRights.id}/oauth2/v2.0/token`, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'client_credentials',
@@ -139,15 +139,7 @@ describe('sandbox Graph API', () => {
       assert.equal(((await response.json()) as { error: string }).error, 'invalid_client');
     });
 
-    it("are refused with Entra's AADSTS700016 for a tenant where the app has no service principal", async () => {
-      await t.stop();
-      const seed = await loadSeedFile(DEMO_SEED_PATH);
-      t = await startTestSandbox({
-        seed: {
-          ...seed,
-          tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.fabrikam.id ? { ...tenant, appServicePrincipal: false } : tenant)),
-        },
-      });
+    it("are refused as Entra refuses them in the demo's unmanaged tenant, where the app has no service principal (AADSTS7000229)", async () => {
       const response = await fetch(`${t.sandbox.loginBaseUrl}/${DEMO.fabrikam.id}/oauth2/v2.0/token`, {
         method: 'POST',
         body: new URLSearchParams({
@@ -157,21 +149,37 @@ describe('sandbox Graph API', () => {
           scope: 'https://graph.microsoft.com/.default',
         }),
       });
-      assert.equal(response.status, 400);
-      const body = (await response.json()) as { error: string; error_codes: number[]; error_description: string };
-      assert.equal(body.error, 'unauthorized_client');
-      assert.deepEqual(body.error_codes, [700016]);
+      assert.equal(response.status, 401);
+      const body = (await response.json()) as { error: string; error_codes: number[]; error_description: string; error_uri: string };
+      assert.equal(body.error, 'invalid_client');
+      assert.deepEqual(body.error_codes, [7000229]);
       assert.match(
         body.error_description,
-        /^AADSTS700016: Application with identifier '6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10' was not found in the directory 'Fabrikam Volunteers'/,
+        new RegExp(
+          `^AADSTS7000229: The client application 6a1c5e0b-5b1f-4f55-8d8e-0c5a2b9f7d10 is missing service principal in the tenant ${DEMO.fabrikam.id}\\. See instructions here: https://go\\.microsoft\\.com/fwlink/\\?linkid=2225119 Trace ID: `,
+        ),
       );
+      assert.equal(body.error_uri, 'https://login.microsoftonline.com/error?code=7000229');
+      assert.ok(await appToken(t.sandbox, DEMO.graphRights.id), 'the Graph-rights demo tenant still gets tokens');
+    });
+
+    it('are refused in a tenant seeded without the service principal, whatever its name', async () => {
+      await t.stop();
+      const seed = await loadSeedFile(DEMO_SEED_PATH);
+      t = await startTestSandbox({
+        seed: {
+          ...seed,
+          tenants: seed.tenants.map((tenant) => (tenant.id === DEMO.graphRights.id ? { ...tenant, appServicePrincipal: false } : tenant)),
+        },
+      });
+      await assert.rejects(appToken(t.sandbox, DEMO.graphRights.id), /401 invalid_client: AADSTS7000229/);
       assert.ok(await appToken(t.sandbox, DEMO.contoso.id), 'a tenant with the service principal still gets tokens');
     });
 
     it('carry the tenant they were issued for in the tid claim, as Entra access tokens do', async () => {
-      const token = await appToken(t.sandbox, DEMO.fabrikam.id);
+      const token = await appToken(t.sandbox, DEMO.graphRights.id);
       const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tid?: string; idtyp?: string };
-      assert.equal(claims.tid, DEMO.fabrikam.id);
+      assert.equal(claims.tid, DEMO.graphRights.id);
       assert.equal(claims.idtyp, 'app');
     });
 
@@ -189,7 +197,7 @@ describe('sandbox Graph API', () => {
 
   describe('unsupported routes', () => {
     it('answer 501 NotImplemented in the Graph error shape', async () => {
-      const response = await graph('/users', { headers: bearer(await appToken(t.sandbox, DEMO.fabrikam.id)) });
+      const response = await graph('/users', { headers: bearer(await appToken(t.sandbox, DEMO.graphRights.id)) });
       assert.equal(response.status, 501);
       assert.equal(((await response.json()) as GraphErrorBody).error.code, 'NotImplemented');
       assert.ok(response.headers.get('request-id'));

@@ -8,9 +8,13 @@ export const DEMO = {
   password: 'Passw0rd!',
   fabrikam: { id: '5b0c3a1e-7f1d-4c55-9a51-2f6f0c6a9e01', name: 'Fabrikam Volunteers', domain: 'fabrikamvolunteers.example' },
   contoso: { id: '8d2e6f40-3b7a-4e0c-8c1d-6a4b9e2f7c02', name: 'Contoso', domain: 'contoso.example' },
+  /** Unmanaged, with the sandbox app's service principal: the one demo tenant where CLOSURE=graph can act. */
+  graphRights: { id: '3c7d9e21-4a8b-4f6e-b0d2-8e5f1a2b3c04', name: 'Contoso Graph-rights demo', domain: 'graphrights.example' },
   personal: { id: '9188040d-6c67-4c5b-b112-36a304b66dad' },
   ada: { id: 'a1d4c0de-0001-4a6a-9d3e-5c1f00000001', upn: 'ada@fabrikamvolunteers.example', displayName: 'Ada Lovelace' },
   grace: { id: 'a1d4c0de-0002-4a6a-9d3e-5c1f00000002', upn: 'grace@fabrikamvolunteers.example' },
+  katherine: { id: '9a7b0c1d-0005-4d3e-8f4a-8c4d00000005', upn: 'katherine@graphrights.example', displayName: 'Katherine Johnson' },
+  dorothy: { id: '9a7b0c1d-0006-4d3e-8f4a-8c4d00000006', upn: 'dorothy@graphrights.example' },
   megan: { id: 'c0de5e70-0003-4b1b-8e2f-6d2a00000003', upn: 'megan@contoso.example' },
   sam: { id: '5a3e0000-0004-4c2c-9f3a-7e3b00000004', upn: 'sam@outlook.example' },
 } as const;

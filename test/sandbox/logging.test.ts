@@ -28,11 +28,11 @@ describe('sandbox logging', () => {
 
   it('never logs passwords, magic codes or tokens', async () => {
     const channel = createChannel();
-    await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.ada.upn, 'Wr0ngSecret!');
-    const page = await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.ada.upn, DEMO.password);
+    await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.katherine.upn, 'Wr0ngSecret!');
+    const page = await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.katherine.upn, DEMO.password);
     const { token } = (await (await getToken(t.sandbox, channel, page.code)).json()) as { token: string };
-    const app = await appToken(t.sandbox, DEMO.fabrikam.id);
-    await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: bearer(app) });
+    const app = await appToken(t.sandbox, DEMO.graphRights.id);
+    await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: bearer(app) });
 
     const logged = JSON.stringify(records);
     assert.ok(

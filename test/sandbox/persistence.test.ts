@@ -13,10 +13,10 @@ describe('sandbox persistence', () => {
   it('keeps users, tokens, closures, export jobs and signed links across a restart on the same dataDir', async () => {
     const channel = createChannel();
     const userToken = await signIn(t.sandbox, DEMO.megan.upn, channel);
-    const app = bearer(await appToken(t.sandbox, DEMO.fabrikam.id));
-    await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.grace.id}`, { method: 'DELETE', headers: app });
+    const app = bearer(await appToken(t.sandbox, DEMO.graphRights.id));
+    await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.dorothy.id}`, { method: 'DELETE', headers: app });
     const location = (
-      await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}/exportPersonalData`, {
+      await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.katherine.id}/exportPersonalData`, {
         method: 'POST',
         headers: { ...app, 'content-type': 'application/json' },
         body: JSON.stringify({ storageLocation: t.sandbox.exportStorageLocation }),
@@ -34,7 +34,7 @@ describe('sandbox persistence', () => {
 
     assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/me`, { headers: bearer(userToken) })).status, 200);
     assert.equal((await getToken(sandbox, channel)).status, 200);
-    assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${DEMO.grace.id}`, { headers: app })).status, 404);
+    assert.equal((await fetch(`${sandbox.graphBaseUrl}/v1.0/users/${DEMO.dorothy.id}`, { headers: app })).status, 404);
     const operation = (await (await fetch(sameOrigin(location ?? ''), { headers: app })).json()) as { status: string };
     assert.equal(operation.status, 'complete');
     assert.equal((await fetch(sameOrigin(link))).status, 200);
@@ -47,7 +47,7 @@ describe('sandbox persistence', () => {
   });
 
   it('leaves no temporary files behind after writing', async () => {
-    await signIn(t.sandbox, DEMO.ada.upn);
+    await signIn(t.sandbox, DEMO.katherine.upn);
     assert.deepEqual(
       (await readdir(t.dataDir)).filter((f) => f.endsWith('.tmp')),
       [],

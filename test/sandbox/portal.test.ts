@@ -23,7 +23,7 @@ describe('sandbox "My data requests" page (the portal hand-off stand-in)', () =>
     assert.match(await portal.signIn(DEMO.ada.upn, DEMO.password), new RegExp(`Signed in as <strong>${DEMO.ada.displayName}</strong>`));
     assert.match(
       await portal.requestExport(),
-      /Export requested [0-9-]+ [0-9:]+ UTC: <span id="export-status">pending<\/span>\. Exports are usually ready in a day or two/,
+      /Export requested [0-9-]+ [0-9:]+ UTC: <span id="export-status">pending<\/span>\. It holds the system-generated logs of your use of Microsoft.{1,5}s services, and can take up to a month/,
     );
   });
 

@@ -13,7 +13,15 @@ describe('sandbox seed', () => {
     it('accepts the built-in demo seed', async () => {
       const seed = await loadSeedFile(DEMO_SEED_PATH);
       assert.deepEqual(validateSeed(seed), []);
-      assert.equal(seed.tenants.filter((t) => t.unmanaged).length, 1);
+      // Fabrikam Volunteers as Azure has an unmanaged tenant (no service principal for the bot's app), and the one
+      // clearly named demo tenant where the app holds the rights (CLOSURE=graph).
+      assert.deepEqual(
+        seed.tenants.filter((t) => t.unmanaged).map((t) => [t.displayName, t.appServicePrincipal]),
+        [
+          ['Fabrikam Volunteers', false],
+          ['Contoso Graph-rights demo', true],
+        ],
+      );
     });
 
     it('reports duplicate user ids and UPNs, one message each', () => {

@@ -44,14 +44,14 @@ describe('sandbox sign-in', () => {
     });
 
     it('says the account is closed when a deleted user signs in', async () => {
-      const app = await t.sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: DEMO.fabrikam.id });
-      const deleted = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, {
+      const app = await t.sandbox.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: DEMO.graphRights.id });
+      const deleted = await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.katherine.id}`, {
         method: 'DELETE',
         headers: bearer(app?.token ?? ''),
       });
       assert.equal(deleted.status, 204);
       const channel = createChannel();
-      const page = await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.ada.upn, DEMO.password);
+      const page = await submitSignIn(await getSignInLink(t.sandbox, channel), DEMO.katherine.upn, DEMO.password);
       assert.equal(page.code, undefined);
       assert.match(page.html, /This account has been closed/);
       assert.equal((await getToken(t.sandbox, channel)).status, 404);

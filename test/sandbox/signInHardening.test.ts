@@ -90,17 +90,21 @@ describe('sandbox sign-in hardening', () => {
     }
 
     it("leaves only a keyed hash of its sign-in name in the sandbox's files, and the page still says it was closed", async () => {
-      const app = bearer(await appToken(t.sandbox, DEMO.fabrikam.id));
-      assert.equal((await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.ada.id}`, { method: 'DELETE', headers: app })).status, 204);
+      const app = bearer(await appToken(t.sandbox, DEMO.graphRights.id));
       assert.equal(
-        (await fetch(`${t.sandbox.graphBaseUrl}/v1.0/directory/deletedItems/${DEMO.ada.id}`, { method: 'DELETE', headers: app })).status,
+        (await fetch(`${t.sandbox.graphBaseUrl}/v1.0/users/${DEMO.katherine.id}`, { method: 'DELETE', headers: app })).status,
+        204,
+      );
+      assert.equal(
+        (await fetch(`${t.sandbox.graphBaseUrl}/v1.0/directory/deletedItems/${DEMO.katherine.id}`, { method: 'DELETE', headers: app }))
+          .status,
         204,
       );
       await t.restart();
       const files = await sandboxFiles();
-      assert.ok(!files.includes(DEMO.ada.upn.toLowerCase()), 'the UPN is nowhere in the files');
-      assert.ok(!files.includes(DEMO.ada.displayName.toLowerCase()), 'nor the display name');
-      assert.match((await tryPassword(DEMO.ada.upn.toUpperCase(), DEMO.password)).html, /This account has been closed/);
+      assert.ok(!files.includes(DEMO.katherine.upn.toLowerCase()), 'the UPN is nowhere in the files');
+      assert.ok(!files.includes(DEMO.katherine.displayName.toLowerCase()), 'nor the display name');
+      assert.match((await tryPassword(DEMO.katherine.upn.toUpperCase(), DEMO.password)).html, /This account has been closed/);
       assert.match((await tryPassword('nobody@fabrikamvolunteers.example', DEMO.password)).html, /no account with that name/);
     });
 

@@ -1,6 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity } from 'botbuilder';
+import { AuthenticationConstants } from 'botframework-connector';
+import { botFrameworkEndpointKeys } from '../../bot/botFrameworkEndpoints';
+import { ReusedClientsAuthentication } from '../../bot/reusedClients';
+import { createServer, DEFAULT_MAX_BODY_BYTES } from '../../server/createServer';
+import { startServer } from '../../server/lifecycle';
+import { silentLogger } from '../../services/logger';
+import { startBotFrameworkOpenId, type BotFrameworkOpenId } from '../support/botFrameworkOpenId';
 import { startHarness, type BotHarness } from '../support/botHarness';
 
 const APP_ID = '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9';
@@ -34,11 +42,71 @@ function upgradeRequest(path: string): string {
   return `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
 }
 
-/** A JWT that decodes (RS256, a key id) but that nobody signed: validating it needs the OpenID metadata. */
+/** A JWT that decodes (RS256, a key id no OpenID metadata lists) but that nobody signed. */
 function unsignedJwt(): string {
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   return `${part({ alg: 'RS256', typ: 'JWT', kid: 'not-a-real-key' })}.${part({ iss: 'https://api.botframework.com', aud: APP_ID, nbf: now - 60, exp: now + 3600, serviceurl: 'https://smba.trafficmanager.net/teams/' })}.c2lnbmF0dXJl`;
+}
+
+/** The claims of a token the Bot Connector sends to this bot (issuer, audience = app id, the service URL). */
+function channelClaims(): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: 'https://api.botframework.com',
+    aud: APP_ID,
+    nbf: now - 60,
+    exp: now + 3600,
+    serviceurl: 'https://smba.trafficmanager.net/teams/',
+  };
+}
+
+interface Edge {
+  /** The text of every turn the bot ran. */
+  readonly turns: string[];
+  post(activity: object, token: string): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The HTTP edge as index.ts builds it (createServer; a CloudAdapter over the SDK's own authentication behind
+ * ReusedClientsAuthentication) for a SingleTenant bot whose channel keys come from `metadataUrl`, with a bot that
+ * records its turns.
+ */
+async function startEdge(metadataUrl: string): Promise<Edge> {
+  const authentication = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppType: 'SingleTenant',
+    MicrosoftAppId: APP_ID,
+    MicrosoftAppPassword: 'not-a-real-secret',
+    MicrosoftAppTenantId: TENANT_ID,
+    // Every endpoint at the public cloud's value (one override makes the SDK take a whole custom cloud), but the
+    // channel's OpenID metadata, which is the stand-in's.
+    ...botFrameworkEndpointKeys({ oauthUrl: AuthenticationConstants.OAuthUrl }),
+    ToBotFromChannelOpenIdMetadataUrl: metadataUrl,
+  });
+  const turns: string[] = [];
+  const bot = new ActivityHandler().onMessage(async (context, next) => {
+    turns.push(context.activity.text);
+    await next();
+  });
+  const server = createServer({
+    adapter: new CloudAdapter(new ReusedClientsAuthentication({ inner: authentication })),
+    bot,
+    logger: silentLogger,
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
+  });
+  const listening = await startServer(server, { port: 0, host: '127.0.0.1', graceMs: 1000, logger: silentLogger });
+  return {
+    turns,
+    post: (activity, token) =>
+      fetch(`${listening.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(activity),
+      }),
+    stop: () => listening.stop(),
+  };
 }
 
 describe('the HTTP edge refuses what the Bot Framework never sends', () => {
@@ -140,28 +208,82 @@ describe('the HTTP edge with Bot Framework authentication on', () => {
     assert.deepEqual(JSON.parse(text), { error: { code: 'Unauthorized', message: 'The request is not authorized.' } });
     assert.doesNotMatch(text, /must be|channelId|serviceUrl/);
   });
+});
 
-  it("answers a token it cannot verify with a plain problem body, never the exception's text", async () => {
-    const activity = {
-      type: 'message',
-      text: 'hi',
-      channelId: 'msteams',
-      serviceUrl: 'https://smba.trafficmanager.net/teams/',
-      conversation: { id: 'c' },
-      from: { id: 'u' },
-      recipient: { id: 'b' },
-    };
-    const response = await fetch(`${harness.bot.url}/api/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${unsignedJwt()}` },
-      body: JSON.stringify(activity),
+describe('the HTTP edge checking Bot Framework tokens against the channel keys (OpenID stand-in on loopback)', () => {
+  const ACTIVITY = {
+    type: 'message',
+    text: 'hi',
+    channelId: 'msteams',
+    serviceUrl: 'https://smba.trafficmanager.net/teams/',
+    conversation: { id: 'c' },
+    from: { id: 'u' },
+    recipient: { id: 'b' },
+  };
+
+  describe('with the keys served', () => {
+    let openId: BotFrameworkOpenId;
+    let edge: Edge;
+    before(async () => {
+      openId = await startBotFrameworkOpenId({ endorsements: ['msteams'] });
+      edge = await startEdge(openId.metadataUrl);
     });
-    // Offline the OpenID metadata fetch fails (500); online the key id is unknown (401). Either way: our words only.
-    assert.ok(response.status === 401 || response.status === 500, `status ${response.status}`);
-    const body = (await response.json()) as { error: { code: string; message: string } };
-    assert.deepEqual(Object.keys(body), ['error']);
-    assert.ok(['Unauthorized', 'InternalError'].includes(body.error.code), body.error.code);
-    assert.doesNotMatch(body.error.message, /openid|metadata|fetch|key|Error|at /i);
+    after(async () => {
+      await edge.stop();
+      await openId.stop();
+    });
+
+    it('accepts a channel token signed by a listed key and runs the turn', async () => {
+      const token = openId.sign(channelClaims());
+      const response = await edge.post(ACTIVITY, token);
+      assert.equal(response.status, 200);
+      assert.deepEqual(edge.turns, ['hi']);
+    });
+
+    it("answers a token signed by a key it does not list with 401 and a plain problem body, never the exception's text", async () => {
+      const response = await edge.post(ACTIVITY, unsignedJwt());
+      assert.equal(response.status, 401);
+      const text = await response.text();
+      assert.deepEqual(JSON.parse(text), { error: { code: 'Unauthorized', message: 'The request is not authorized.' } });
+      assert.ok(openId.requests.includes('/v1/.well-known/keys'), 'the keys were read from the stand-in');
+    });
+
+    it("refuses a token of a key the activity's channel does not endorse", async () => {
+      const response = await edge.post({ ...ACTIVITY, channelId: 'webchat' }, openId.sign(channelClaims()));
+      assert.equal(response.status, 401);
+    });
+  });
+
+  describe('with the metadata service out of reach', () => {
+    it("answers 500 with a plain problem body, never the exception's text, when nothing answers at the address", async () => {
+      const openId = await startBotFrameworkOpenId({ endorsements: ['msteams'] });
+      await openId.stop();
+      const edge = await startEdge(openId.metadataUrl);
+      try {
+        const response = await edge.post(ACTIVITY, openId.sign(channelClaims()));
+        assert.equal(response.status, 500);
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        assert.deepEqual(body, { error: { code: 'InternalError', message: body.error.message } });
+        assert.doesNotMatch(body.error.message, /openid|metadata|fetch|key|Error|at /i);
+        assert.deepEqual(edge.turns, []);
+      } finally {
+        await edge.stop();
+      }
+    });
+
+    it('answers 401 when the service answers with an error status (the SDK calls every failed key lookup unauthorized)', async () => {
+      const openId = await startBotFrameworkOpenId({ endorsements: ['msteams'], metadataStatus: 503 });
+      const edge = await startEdge(openId.metadataUrl);
+      try {
+        const response = await edge.post(ACTIVITY, openId.sign(channelClaims()));
+        assert.equal(response.status, 401);
+        assert.deepEqual(openId.requests, ['/v1/.well-known/openidconfiguration']);
+        assert.deepEqual(edge.turns, []);
+      } finally {
+        await edge.stop();
+        await openId.stop();
+      }
+    });
   });
 });
 

@@ -16,7 +16,13 @@ function visibleText(html: string): string {
 describe('the privacy and terms pages', () => {
   let harness: BotHarness;
   before(async () => {
-    harness = await startHarness({ CLOSURE_CONFIRMATION_TTL_SECONDS: '900', EXPORT_LINK_TTL_HOURS: '48' });
+    harness = await startHarness({
+      CLOSURE_CONFIRMATION_TTL_SECONDS: '900',
+      EXPORT_LINK_TTL_HOURS: '48',
+      CONVERSATION_STATE_TTL_DAYS: '5',
+      CLOSED_RECORD_RETENTION_DAYS: '21',
+      AUDIT_RETENTION_DAYS: '730',
+    });
   });
   after(async () => {
     await harness.stop();
@@ -39,18 +45,51 @@ describe('the privacy and terms pages', () => {
     assert.match(text, /What the bot keeps/);
     assert.match(text, /audit trail/);
     assert.match(text, /valid for 15 minutes/);
-    assert.match(text, /works for 48 hours/);
-    assert.match(text, /deleted when your account is closed/);
     assert.match(text, /Whom to ask/);
     assert.doesNotMatch(text, /\$\{|undefined|NaN/);
   });
 
-  it('states in the terms that closing cannot be undone and needs the Yes on the warning', async () => {
+  it('states each retention period from the settings that enforce it', async () => {
+    const text = visibleText(await (await fetch(`${harness.bot.url}/privacy`)).text());
+
+    assert.match(text, /How long each thing is kept/);
+    assert.match(text, /after 5 days without a message/);
+    assert.match(text, /deleted 21 days after they end/);
+    assert.match(text, /The audit trail: kept for 730 days, then deleted/);
+  });
+
+  it('states in the terms that closing cannot be undone, and that by default the bot closes nothing itself (issue 18)', async () => {
     const text = visibleText(await (await fetch(`${harness.bot.url}/terms`)).text());
 
     assert.match(text, /Closing cannot be undone/);
-    assert.match(text, /Yes, close my account/);
+    assert.match(text, /The bot closes no account itself/);
+    assert.match(text, /Continue to Microsoft's page/);
+    assert.match(text, /where you close the account yourself with that page's own Yes/);
     assert.match(text, /within 15 minutes/);
+    assert.doesNotMatch(text, /Yes, close my account/);
+  });
+
+  it('says by default that the bot requests no export, and what it keeps while it checks a hand-off', async () => {
+    const text = visibleText(await (await fetch(`${harness.bot.url}/privacy`)).text());
+
+    assert.match(text, /An export : the bot asks for none/);
+    assert.doesNotMatch(text, /to tell you when it is ready/);
+    assert.match(text, /After a hand-off to Microsoft's page :[^.]*\. Checks go on for at most 7 days/);
+  });
+
+  it('with CLOSURE=graph, says the Yes closes the account and what an export keeps', async () => {
+    const graph = await startHarness({ CLOSURE: 'graph', EXPORT_LINK_TTL_HOURS: '48' });
+    try {
+      const terms = visibleText(await (await fetch(`${graph.bot.url}/terms`)).text());
+      assert.match(terms, /only after you press Yes, close my account on its final warning/);
+      const privacy = visibleText(await (await fetch(`${graph.bot.url}/privacy`)).text());
+      assert.match(
+        privacy,
+        /An export you ask for :[^.]*to tell you when it is ready\. The download link works for 48 hours\. This record is deleted when your account is closed/,
+      );
+    } finally {
+      await graph.stop();
+    }
   });
 
   it('links both from the web chat page', async () => {

@@ -7,10 +7,21 @@ import type { LogRecord } from '../../services/logger';
 import { startConnectorStub, type ConnectorStub } from './connectorStub';
 import { emulatorReplies, postAsEmulator } from './emulatorActivity';
 
-/** A seed a test writes itself: one unmanaged organization with two users, a managed one, and a personal account. */
+/**
+ * A seed a test writes itself: one unmanaged organization with two users, a managed one, and a personal account.
+ * The unmanaged one holds the sandbox app's service principal (`appServicePrincipal: true`), like the demo's
+ * "Contoso Graph-rights demo": the default path (CLOSURE=portal) never asks for an app token, and suites about the
+ * Graph closer opt into CLOSURE=graph.
+ */
 export const TEST_SEED = {
   tenants: [
-    { id: '11111111-0000-4000-8000-000000000001', displayName: 'Tailspin Hobbyists', domains: ['tailspin.example'], unmanaged: true },
+    {
+      id: '11111111-0000-4000-8000-000000000001',
+      displayName: 'Tailspin Hobbyists',
+      domains: ['tailspin.example'],
+      unmanaged: true,
+      appServicePrincipal: true,
+    },
     { id: '11111111-0000-4000-8000-000000000002', displayName: 'Northwind Traders', domains: ['northwind.example'], unmanaged: false },
     { id: '9188040d-6c67-4c5b-b112-36a304b66dad', displayName: 'Personal Microsoft accounts', domains: [], unmanaged: false },
   ],

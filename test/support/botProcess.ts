@@ -2,7 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
-const START_TIMEOUT_MS = 20_000;
+/**
+ * How long a process may take to print its ready line and answer /healthz: a hang guard, not a speed check. A cold
+ * `node --import tsx index.ts` took about 2 s on an idle two-core machine and 12 s at a load average of 19 (eight
+ * suites at once); two cold starts at once took longer than the 20 s this was, about one run in three.
+ */
+const START_TIMEOUT_MS = 60_000;
+
+/** A test's own bound when it (or its hook) starts `starts` real processes: one start-up bound each, and one for its work. */
+export function processTestTimeout(starts: number): number {
+  return (starts + 1) * START_TIMEOUT_MS;
+}
 /** Kept for the failure message when a process dies or does not start; older output is dropped. */
 const MAX_OUTPUT_CHARS = 64 * 1024;
 

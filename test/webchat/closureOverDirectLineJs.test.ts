@@ -29,7 +29,8 @@ for (const transport of ['webSocket', 'polling'] as const satisfies readonly Tra
     let harness: BotHarness;
     let client: DirectLineJsClient | undefined;
     beforeEach(async () => {
-      harness = await startHarness();
+      // CLOSURE=graph opted into (the default is the hand-off): this suite follows an account the bot closes itself.
+      harness = await startHarness({ CLOSURE: 'graph' });
     });
     afterEach(async () => {
       client?.end();

@@ -1,0 +1,44 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+/** STYLE.md 15: files under about 300 lines. */
+const MAX_LINES = 300;
+/** Not written by hand (package-lock.json) or not code (prose and pictures). */
+const NOT_COUNTED = /(^package-lock\.json$|\.(md|png|jpe?g|gif|svg|ico)$)/;
+
+function linesOf(file: string): number {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+/** The files named in architecture.md's "Files over 300 lines" list, each with its reason. */
+function writtenReasons(): Map<string, string> {
+  const architecture = readFileSync(path.join(root, 'docs/architecture.md'), 'utf8');
+  const section = /^## Files over 300 lines\n([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(architecture)?.[1] ?? '';
+  return new Map([...section.matchAll(/^- `([^`]+)`: (.+(?:\n {2}.+)*)/gm)].map((m) => [m[1], m[2]]));
+}
+
+describe('file sizes', () => {
+  const tracked = execFileSync('git', ['ls-files', '--', '.', ':!test/'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file && !NOT_COUNTED.test(file));
+  const reasons = writtenReasons();
+
+  it(`keeps every file outside test/ under ${MAX_LINES} lines, or gives its reason in docs/architecture.md`, () => {
+    const unexplained = tracked.filter((file) => linesOf(file) > MAX_LINES && !reasons.has(file)).map((f) => `${f} (${linesOf(f)})`);
+    assert.deepEqual(unexplained, [], 'split them, or add a line with the reason under "Files over 300 lines"');
+  });
+
+  it('lists only files that are still over the limit, so the list stays true', () => {
+    const stale = [...reasons.keys()].filter((file) => !tracked.includes(file) || linesOf(file) <= MAX_LINES);
+    assert.deepEqual(stale, [], 'remove these lines from "Files over 300 lines" in docs/architecture.md');
+  });
+
+  it('reads the list it checks against', () => {
+    assert.ok(reasons.size > 0, 'no "Files over 300 lines" list found in docs/architecture.md');
+    for (const [file, reason] of reasons) assert.ok(reason.length > 40, `${file}: a reason in words`);
+  });
+});
