@@ -68,11 +68,23 @@ async function main(): Promise<void> {
   );
   const tokenService = `${sandbox.url}/botframework/api`;
   const blocks: Block[] = [];
+  let retried = 0;
   try {
     let done = 0;
     let blockStart = 0;
     let blockCpu = 0;
+    // A connection reset on a machine this busy is not the sandbox's pace: the sign-in is tried again (counted).
     const signIn = async (i: number) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await signInOnce(i);
+        } catch (error) {
+          if (attempt >= 3 || !(error instanceof TypeError)) throw error;
+          retried += 1;
+        }
+      }
+    };
+    const signInOnce = async (i: number) => {
       const user = users[i % USERS] ?? users[0];
       const channel = { channelUserId: `signer-channel-${i}`, channelId: 'emulator', connectionName: 'GraphConnection' };
       const state = Buffer.from(
@@ -152,7 +164,7 @@ async function main(): Promise<void> {
   };
   if (output) await writeFile(output, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
-    `sandbox sign-ins: first ${BLOCK} ${first.perSecond}/s (${first.cpuMsPerSignIn} ms CPU each), last ${BLOCK} (to ${last.upTo}) ${last.perSecond}/s (${last.cpuMsPerSignIn} ms CPU each): rate ${rateRatio}x, CPU ${cpuRatio}x; goal rate >= ${1 - MAX_SLOWDOWN}x and CPU <= ${round(1 / (1 - MAX_SLOWDOWN), 2)}x: ${met ? 'met' : 'NOT met'}\n`,
+    `sandbox sign-ins: first ${BLOCK} ${first.perSecond}/s (${first.cpuMsPerSignIn} ms CPU each), last ${BLOCK} (to ${last.upTo}) ${last.perSecond}/s (${last.cpuMsPerSignIn} ms CPU each): rate ${rateRatio}x, CPU ${cpuRatio}x; goal rate >= ${1 - MAX_SLOWDOWN}x and CPU <= ${round(1 / (1 - MAX_SLOWDOWN), 2)}x: ${met ? 'met' : 'NOT met'} (${retried} retried after a network error)\n`,
   );
 }
 
