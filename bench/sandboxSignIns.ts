@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     last,
     rateRatio,
     cpuRatio,
+    retried,
     blocks,
   };
   if (output) await writeFile(output, `${JSON.stringify(report, null, 2)}\n`);
