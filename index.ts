@@ -45,6 +45,7 @@ import { registerLegalPages } from './server/legalPages';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
 import type { AccountClosureLock, ClosureRequest } from './services/closureRequest';
+import type { ClosureAccount } from './services/closure/closureAccounts';
 import { ClosureService } from './services/closureService';
 import { ClosureWorkflow } from './services/closureWorkflow';
 import { appCredentialProviderFromTokenCredential, graphScopeFor } from './services/credentials/tokenProvider';
@@ -190,6 +191,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     checkWindowMs: config.closure.handOffCheckDays * 86_400_000,
     checkIntervalMs: config.closure.handOffCheckIntervalSeconds * 1000,
     logger: logger.child('handOff'),
+    // A hand-off verified closed closes the account for the bot too: its other requests end (built below).
+    onClosureVerified: (check: HandOffCheck): Promise<void> => workflow.accountClosed(check, check.requestId, closureChannels.background()),
   });
   const handOffVerified = async (requestId: string) => (await handOffChecks.get(requestId))?.state === 'closureVerified';
   const handOffTurns = new HandOffCheckTurns({
@@ -200,6 +203,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const closure = new ClosureService({
     requests: closureRequests,
     locks: stores.records<AccountClosureLock>('closureLocks'),
+    accounts: stores.records<ClosureAccount>('closureAccounts'),
     audit,
     realm,
     closer,
@@ -218,7 +222,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   // `adapter` is built below; these run only in turns and background passes, after start-up.
   const continueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) =>
     adapter.continueConversationAsync(botAppId, reference, logic);
-  const workflow = new ClosureWorkflow({
+  const workflow: ClosureWorkflow = new ClosureWorkflow({
     closure,
     forgetPerson: (identity) => exportService.forget(identity),
     settleLeaseMs: config.closure.leaseSeconds * 1000,

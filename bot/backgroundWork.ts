@@ -31,15 +31,20 @@ export interface BackgroundWorkOptions {
 export class BackgroundWork {
   constructor(private readonly options: BackgroundWorkOptions) {}
 
-  /** Checks running exports once and tells each owner whose export finished. */
+  /**
+   * Checks running exports once and tells each owner whose export finished; the message stays owed on the job
+   * until a send went through, so a failed send is tried again by the next poll (ExportService.poll, bounded).
+   */
   async pollExports(): Promise<number> {
     const finished = await this.options.exports.poll();
-    for (const job of finished)
-      await this.tell(
+    for (const job of finished) {
+      const told = await this.tell(
         job.conversation,
         (context) => context.sendActivity(exportMessage(job, readerOf(job.conversation).timeZone)),
         job.exportId,
       );
+      if (told) await this.options.exports.told(job);
+    }
     return finished.length;
   }
 
@@ -77,16 +82,18 @@ export class BackgroundWork {
     conversation: Record<string, unknown>,
     send: (context: TurnContext) => Promise<unknown>,
     itemId: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
       const { locale } = readerOf(conversation);
       await this.options.adapter.continueConversationAsync(this.options.botAppId, conversation, async (context) => {
         await inLanguageOf(locale, () => send(context));
       });
+      return true;
     } catch (error) {
-      // The item is already claimed; the user will see the state the next time they ask. Log for support.
-      this.options.logger.error('proactive message could not be delivered', { itemId, error });
+      // Still owed on the item: the next poll claims it again (bounded). Log for support.
+      this.options.logger.error('proactive message could not be delivered; the next poll tries again', { itemId, error });
+      return false;
     }
   }
 }

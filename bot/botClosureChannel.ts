@@ -12,7 +12,7 @@ import { readerOf, timeZoneOf } from '../dialogs/conversationAddress';
 import { handOffReply } from '../dialogs/handOffReply';
 import { inLanguageOf } from '../locales/i18n';
 import { Messages } from '../dialogs/messages';
-import { markStateDeleted } from '../dialogs/dialogServices';
+import { markStateDeleted, type ConversationProgress } from '../dialogs/dialogServices';
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
 import type { Logger } from '../services/logger';
@@ -128,6 +128,24 @@ class BotClosureChannel implements ClosureChannel {
     this.options.logger.info("forgot the requester's conversation state", { conversationId });
   }
 
+  async forgetFlow(conversation: ConversationAddress, account: { readonly objectId: string; readonly tenantId: string }): Promise<boolean> {
+    const { channelId, conversationId, userId } = addressOf(conversation);
+    const key = this.options.state.getStorageKey({
+      activity: { channelId, conversation: { id: conversationId }, from: { id: userId } },
+    } as unknown as TurnContext);
+    if (!key) return false;
+    const stored = (await this.options.storage.read([key]))[key] as { progress?: ConversationProgress } | undefined;
+    const held = stored?.progress?.account;
+    // Only the flow of this account: the chat may have moved on to another account since it was listed.
+    if (!held || held.objectId !== account.objectId || held.tenantId !== account.tenantId) return false;
+    await this.options.storage.delete([key]);
+    this.options.logger.info('forgot a chat at the export offer of an account closed elsewhere', { conversationId });
+    await this.within(conversation, async (context) => {
+      await context.sendActivity(Messages.accountClosedElsewhere);
+    });
+    return true;
+  }
+
   /** The reader's zone: from their own activity in their turn, else the one kept with the conversation; else UTC. */
   private timeZoneFor(conversation: ConversationAddress | undefined): string | undefined {
     return (this.turn && timeZoneOf(this.turn.activity)) ?? (conversation ? readerOf(conversation).timeZone : undefined);
@@ -172,6 +190,12 @@ function describe(notice: ClosureNotice, timeZone: string | undefined): string {
       return notice.error.userMessage;
     case 'stillClosing':
       return Messages.stillClosing;
+    case 'outcomeUnknown':
+      return Messages.outcomeUnknown(notice.requestId);
+    case 'closedElsewhere':
+      return Messages.closedElsewhere(notice.requestId);
+    case 'notRecorded':
+      return Messages.notRecorded(notice.certain);
     case 'declined':
       return Messages.declined;
     case 'rejected':

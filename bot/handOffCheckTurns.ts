@@ -47,6 +47,12 @@ export class HandOffCheckTurns {
         const { locale } = readerOf(due.conversation);
         await continueConversation(due.conversation, (context) =>
           inLanguageOf(locale, async () => {
+            if (due.ended) {
+              // Checked already; only its final answer is owed (an earlier send failed).
+              await context.sendActivity(MessageFactory.text(finalAnswer(due)));
+              await this.finish(context, due);
+              return;
+            }
             const token = await this.userToken(context, channelUserId, due.channelId);
             const result = await this.options.checks.checkInBackground(due.requestId, token);
             if (result) {
@@ -56,8 +62,12 @@ export class HandOffCheckTurns {
           }),
         );
       } catch (error) {
-        // Left as it was: the next pass tries again (the check is recorded only after its probe answered).
+        // Left as it was: the next pass tries again (the check is recorded only after its probe answered). An ended
+        // check whose answer did not go out stays owed, and is counted toward giving it up.
         this.options.logger.error('background hand-off check failed', { requestId: due.requestId, error });
+        await this.options.checks.tellFailed(due.requestId).catch((failure: unknown) => {
+          this.options.logger.error('a failed hand-off answer could not be counted', { requestId: due.requestId, error: failure });
+        });
       }
     }
     return checked;
@@ -71,17 +81,13 @@ export class HandOffCheckTurns {
     }
     const { verdict, check } = result;
     const text =
-      verdict.kind === 'closureVerified'
-        ? Messages.handOffVerified(check.upn)
-        : check.ended
-          ? check.state === 'stillOpen'
+      verdict.kind === 'closureVerified' || check.ended
+        ? finalAnswer(check)
+        : trigger === 'press'
+          ? verdict.kind === 'stillOpen'
             ? Messages.handOffStillOpen(check.upn)
-            : Messages.handOffUnconfirmedAtEnd
-          : trigger === 'press'
-            ? verdict.kind === 'stillOpen'
-              ? Messages.handOffStillOpen(check.upn)
-              : Messages.handOffCannotConfirm(verdict.reason)
-            : undefined;
+            : Messages.handOffCannotConfirm(verdict.reason)
+          : undefined;
     if (!text) return;
     await context.sendActivity(MessageFactory.text(text));
     if (verdict.kind === 'closureVerified') await this.showVerdictOnCards(context, check);
@@ -144,4 +150,10 @@ export class HandOffCheckTurns {
     const adapter = context.adapter;
     return adapter instanceof CloudAdapterBase ? context.turnState.get<UserTokenClient>(adapter.UserTokenClientKey) : undefined;
   }
+}
+
+/** The final answer of an ended check (verified closed, still open, or no evidence either way). */
+function finalAnswer(check: HandOffCheck): string {
+  if (check.state === 'closureVerified') return Messages.handOffVerified(check.upn);
+  return check.state === 'stillOpen' ? Messages.handOffStillOpen(check.upn) : Messages.handOffUnconfirmedAtEnd;
 }

@@ -63,6 +63,10 @@ export function finalCard(
     case 'confirmed':
     case 'closing':
       return closingCard(requestId, view.closureMode);
+    case 'outcomeUnknown':
+      return outcome(CardMessages.unknownTitle, CardMessages.unknown, 'warning', requestId);
+    case 'closedElsewhere':
+      return outcome(CardMessages.closedElsewhereTitle, CardMessages.closedElsewhere, 'default', requestId);
     case 'closed': {
       const facts = request.closedAt ? [{ title: CardMessages.closedAt, value: formatTime(new Date(request.closedAt), timeZone) }] : [];
       return outcome(CardMessages.closedTitle, CardMessages.closed, 'good', requestId, facts);

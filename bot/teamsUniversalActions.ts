@@ -6,7 +6,7 @@ import { nonceMatches } from '../services/closureRequest';
 import type { ClosureService, RejectionReason } from '../services/closureService';
 import type { Logger } from '../services/logger';
 import type { TeamsAfterReply } from './teamsAfterReply';
-import { closingCard, invalidCard, keptCard, waitingCard } from './teamsCards';
+import { invalidCard, waitingCard } from './teamsCards';
 import type { TeamsWarningCards } from './teamsWarningCards';
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
@@ -69,8 +69,8 @@ export class TeamsUniversalActions {
 
   /**
    * Yes or No: refused at once when it cannot count (the closure service's own checks, as for every channel),
-   * otherwise acknowledged at once and carried out after by the decision workflow, which updates the card. A Yes
-   * that needs a new sign-in says so and leaves the card as it is, for everyone, until the sign-in is done.
+   * otherwise acknowledged at once, with the card left as it is, and carried out after by the decision workflow,
+   * which updates the card once the press is recorded. A Yes that needs a new sign-in says so.
    */
   private async decide(context: TurnContext, payload: DecisionPayload): Promise<AdaptiveCardInvokeResponse> {
     const press = { channelUserId: context.activity.from.id, conversationId: context.activity.conversation.id, nonce: payload.nonce };
@@ -87,12 +87,13 @@ export class TeamsUniversalActions {
     if (context.activity.replyToId) await this.options.closure.recordCard(payload.requestId, context.activity.replyToId);
     const invoke = { ...context.activity };
     this.options.afterReply.later(context, `closure ${payload.action}`, () => this.carryOut(invoke));
-    if (payload.action !== CardActions.confirm) return cardResponse(keptCard(payload.requestId));
+    // The answer promises nothing the record does not hold yet (issue 19): the card stays as it is until the
+    // decision workflow has recorded the press, then shows its state ("closing", the outcome, "kept") for everyone;
+    // a press that then fails leaves a card that is still true.
+    if (payload.action !== CardActions.confirm) return messageResponse(CardMessages.answerReceived);
     const signedIn = await withinAnswerTime(this.options.hasToken(context));
     if (signedIn === false) return messageResponse(Messages.signInAgainToConfirm);
-    // A token service too slow to say: the card stays as it is, and the chat tells what happens next.
-    if (signedIn === undefined) return messageResponse(CardMessages.handled);
-    return cardResponse(closingCard(payload.requestId, this.options.closureMode));
+    return messageResponse(CardMessages.answerReceived);
   }
 
   /** The press as its own turn, through the same dialog and workflow as a Submit press. */

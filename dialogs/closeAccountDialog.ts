@@ -7,7 +7,7 @@ import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
 import { breakableAddress, isolateText } from './plainText';
 import { SignInPrompt } from './signInPrompt';
-import type { DialogServices } from './dialogServices';
+import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
 import { conversationAddressOf, timeZoneOf } from './conversationAddress';
 import { formatTime, Messages } from './messages';
 import { namedStep } from './namedStep';
@@ -119,7 +119,20 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async offerExportStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const identity = this.identityOf(step);
-    await this.setProgress(step.context, { step: 'exportOffer' });
+    // The account, so a "cancel" here is answered from its record (closed from another chat, or not), and listed
+    // under the account, so a closure from another chat forgets this chat's state (names) at once.
+    const account = { objectId: identity.objectId, tenantId: identity.tenantId };
+    await this.setProgress(step.context, { step: 'exportOffer', account });
+    if (
+      (await this.services.closure.registerFlow(
+        account,
+        conversationAddressOf(step.context.activity),
+        step.context.activity.conversation.id,
+      )) === 'closed'
+    ) {
+      markForgetUser(step.context);
+      return this.endWith(step, Messages.accountClosedElsewhere);
+    }
     const job = await this.services.exports.find(identity);
     if (
       job?.status === 'ready' &&
@@ -130,17 +143,20 @@ export class CloseAccountDialog extends ComponentDialog {
       Date.parse(job.linkExpiresAt) > this.services.clock().getTime()
     ) {
       const expiresAt = formatTime(new Date(job.linkExpiresAt), this.timeZoneOf(step));
-      // The "ready" message (with its card and link) was sent once when the export finished (`notifiedAt`);
-      // "Continue to close my account" on that card comes here, so it is pointed to, not posted a second time.
+      // The "ready" message (with its card and link) was sent once when the export finished, if that send went
+      // through (`tell.owed` false); "Continue to close my account" on that card comes here, so it is pointed to,
+      // not posted a second time. Still owed (its send failed): it is posted here, and is then told.
       (step.values as StepValues).exportReady = true;
-      if (job.notifiedAt) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
-      else
+      if (job.notifiedAt && job.tell?.owed !== true) await step.context.sendActivity(Messages.exportReadyEarlier(expiresAt));
+      else {
         await step.context.sendActivity(
           MessageFactory.attachment(
             renderCard('exportReady', { files: Messages.exportDownloads(job.files), expiresAt }),
             Messages.exportReady,
           ),
         );
+        await this.services.exports.told(job);
+      }
       return step.next({ action: CardActions.skipExport });
     }
     if (job?.status === 'running') {
@@ -191,13 +207,20 @@ export class CloseAccountDialog extends ComponentDialog {
     if (!exportReady && (choice.action === CardActions.skipExport || (choice.action === CardActions.proceed && !exportRunning))) {
       await this.services.audit.append({ type: 'exportSkipped', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
     }
-    const { request, nonce } = await this.services.closure.open({
+    const opened = await this.services.closure.open({
       identity,
       channelId: step.context.activity.channelId,
       channelUserId: step.context.activity.from.id,
       conversationId: step.context.activity.conversation.id,
       conversation: conversationAddressOf(step.context.activity),
     });
+    if (opened.kind === 'accountClosed') {
+      // Closed from another chat while this one was at the export offer: no warning, and nothing personal kept.
+      markForgetUser(step.context);
+      return this.endWith(step, Messages.accountClosedElsewhere);
+    }
+    if (opened.kind === 'accountClosing') return this.endWith(step, Messages.accountBeingClosed);
+    const { request, nonce } = opened;
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
     const card = renderCard(
       'warning',
@@ -272,7 +295,7 @@ export class CloseAccountDialog extends ComponentDialog {
 
   private async setProgress(
     context: TurnContext,
-    progress: { step?: 'signIn' | 'exportOffer' | 'warning'; requestId?: string },
+    progress: ConversationProgress & { step?: 'signIn' | 'exportOffer' | 'warning' },
   ): Promise<void> {
     await this.services.progress.set(context, progress);
   }

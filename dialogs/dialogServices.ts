@@ -14,6 +14,8 @@ export interface ConversationProgress {
   step?: ProgressStep;
   /** The pending closure request of this user in this conversation, if a warning card is out. */
   requestId?: string;
+  /** The signed-in account (ids only) while the export offer waits: "cancel" checks its record before saying "nothing was closed". */
+  account?: { objectId: string; tenantId: string };
 }
 
 /** Everything the dialogs need, handed in by the composition root. */

@@ -22,7 +22,7 @@ import { CardActions, parseCardAction, renderCard, type CardActionPayload, type 
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
 import type { Press } from '../services/closureService';
-import type { DialogServices } from './dialogServices';
+import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
 import { refusalOf } from './handOffReply';
 import { Messages } from './messages';
 import { namedStep } from './namedStep';
@@ -195,10 +195,9 @@ export class MainDialog extends ComponentDialog {
     const text = typeof activity.text === 'string' ? activity.text.trim().toLowerCase() : '';
     const progress = await this.services.progress.get(inner.context, {});
     if (CANCEL_WORDS.has(text)) {
-      if (progress.requestId)
-        await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
+      const closedElsewhere = await this.cancelPending(inner.context, progress);
       await this.services.progress.set(inner.context, {});
-      await inner.context.sendActivity(Messages.cancelled);
+      await inner.context.sendActivity(closedElsewhere ? Messages.accountClosedElsewhere : Messages.cancelled);
       return inner.cancelAllDialogs();
     }
     if (HELP_WORDS.has(text)) {
@@ -206,10 +205,9 @@ export class MainDialog extends ComponentDialog {
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
-      if (progress.requestId)
-        await this.services.workflow.cancel(progress.requestId, activity.from.id, this.services.closureChannel(inner.context));
+      const closedElsewhere = await this.cancelPending(inner.context, progress);
       await this.services.progress.set(inner.context, {});
-      await this.signOut(inner.context);
+      await this.signOut(inner.context, { closedElsewhere });
       return inner.cancelAllDialogs();
     }
     const payload = parseCardAction(activity.value);
@@ -248,10 +246,24 @@ export class MainDialog extends ComponentDialog {
     return undefined;
   }
 
+  /**
+   * Ends the flow's pending request, if any. Returns whether the account's record says it was closed from another
+   * chat: then "nothing has been closed" would be false, and the conversation's personal data goes.
+   */
+  private async cancelPending(context: TurnContext, progress: ConversationProgress): Promise<boolean> {
+    const closedElsewhere = progress.requestId
+      ? (await this.services.workflow.cancel(progress.requestId, context.activity.from.id, this.services.closureChannel(context))) ===
+        'closedElsewhere'
+      : progress.account !== undefined && (await this.services.closure.isAccountClosed(progress.account));
+    if (closedElsewhere) markForgetUser(context);
+    return closedElsewhere;
+  }
+
   /** Signs the user out of the bot's connection; on Teams, SSO signs the same Teams account in again, so say so. */
-  private async signOut(context: TurnContext): Promise<void> {
+  private async signOut(context: TurnContext, said: { closedElsewhere?: boolean } = {}): Promise<void> {
     await this.signOutPrompt.signOutUser(context);
-    await context.sendActivity(context.activity.channelId === 'msteams' ? Messages.signedOutTeams : Messages.signedOut);
+    if (said.closedElsewhere) await context.sendActivity(Messages.accountClosedElsewhere);
+    else await context.sendActivity(context.activity.channelId === 'msteams' ? Messages.signedOutTeams : Messages.signedOut);
   }
 
   private async say(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {

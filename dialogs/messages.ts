@@ -160,6 +160,16 @@ export const Messages = {
   get stillClosing() {
     return t('stillClosing');
   },
+  closedElsewhere: (requestId: string) => t('closedElsewhere', { requestId }),
+  outcomeUnknown: (requestId: string) => t('outcomeUnknown', { requestId }),
+  /** A Yes whose recording failed: `certain` when it surely was not recorded (nothing is owed for it then). */
+  notRecorded: (certain: boolean) => t(certain ? 'notRecorded' : 'notRecordedUnsure'),
+  get accountClosedElsewhere() {
+    return t('accountClosedElsewhere');
+  },
+  get accountBeingClosed() {
+    return t('accountBeingClosed');
+  },
   get declined() {
     return t('declined');
   },
@@ -297,6 +307,22 @@ export const CardMessages = {
   },
   get invalid() {
     return t('teamsCard.invalid');
+  },
+  get closedElsewhereTitle() {
+    return t('teamsCard.closedElsewhereTitle');
+  },
+  get closedElsewhere() {
+    return t('teamsCard.closedElsewhere');
+  },
+  get unknownTitle() {
+    return t('teamsCard.unknownTitle');
+  },
+  get unknown() {
+    return t('teamsCard.unknown');
+  },
+  /** The answer to a Yes or No before anything is recorded: it promises only that the card changes once it is. */
+  get answerReceived() {
+    return t('teamsCard.answerReceived');
   },
   /** The short answer Teams shows for a press the bot handled with chat messages. */
   get handled() {

@@ -23,6 +23,12 @@ export type AuditEventType =
   | 'closed'
   | 'handedOff'
   | 'closeFailed'
+  /** A delete was sent and not confirmed within the attempts: the request keeps checking (never `failed`). */
+  | 'outcomeUnknown'
+  /** The request ended because its account was closed by another request or a verified hand-off. */
+  | 'closedElsewhere'
+  /** A message owed to the requester could not be delivered after the bounded attempts; it is given up. */
+  | 'deliveryGivenUp'
   /** The account's closure lock was given up (the request was handed off): a later request may take it. */
   | 'lockReleased'
   | 'reconciled'

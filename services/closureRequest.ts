@@ -1,16 +1,42 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { HandOffReason } from './accountCloser';
+import type { ErrorCode } from './errors';
 
 /**
  * A closure request: its own durable record, because conversation state is last-writer-wins and cannot guard
  * an irreversible step. Status moves only forward:
  *
- *   pending -> confirmed -> closing -> closed | handedOff | failed
+ *   pending -> confirmed -> closing -> closed | handedOff | failed (only before any delete was sent)
+ *   closing (delete sent, not confirmed) -> outcomeUnknown -> closed   (keeps checking; never `failed`)
  *   pending -> cancelled | expired            confirmed -> failed (no longer eligible, realm unavailable)
+ *   pending | confirmed -> closedElsewhere    (the account was closed by another request or a verified hand-off)
  */
-export type ClosureStatus = 'pending' | 'confirmed' | 'closing' | 'closed' | 'handedOff' | 'failed' | 'cancelled' | 'expired';
+export type ClosureStatus =
+  'pending' | 'confirmed' | 'closing' | 'outcomeUnknown' | 'closed' | 'handedOff' | 'failed' | 'cancelled' | 'expired' | 'closedElsewhere';
 
-export const TERMINAL_STATUSES: readonly ClosureStatus[] = ['closed', 'handedOff', 'failed', 'cancelled', 'expired'];
+export const TERMINAL_STATUSES: readonly ClosureStatus[] = ['closed', 'handedOff', 'failed', 'cancelled', 'expired', 'closedElsewhere'];
+
+/** Why a request ended `failed`: typed on the record, never parsed back from a string. */
+export type ClosureFailure =
+  /** The realm re-check found the organization managed now, or not a work or school account. */
+  | { readonly kind: 'notEligible'; readonly verdict: 'managed' | 'notWorkOrSchool' }
+  /** Another request of the same account holds the right to close it (it is being closed there). */
+  | { readonly kind: 'lostToAnotherRequest' }
+  /** Nothing was closed: the error's code (catalogue) says why. */
+  | { readonly kind: 'error'; readonly code: ErrorCode };
+
+/**
+ * What the requester is still owed once the request's outcome is recorded. Delivery is a state of its own:
+ * owed, then told (or given up after `attempts`), so a send that fails is retried by the next pass.
+ */
+export interface Settlement {
+  /** The requester's conversation state (dialog, names, card) has been deleted: never done twice. */
+  readonly forgotten: boolean;
+  /** A message telling the outcome is owed and not yet sent. */
+  readonly noticeOwed: boolean;
+  /** Failed attempts to send the owed message so far. */
+  readonly attempts: number;
+}
 
 export interface ClosureRequest {
   readonly requestId: string;
@@ -52,7 +78,14 @@ export interface ClosureRequest {
   readonly deleteSentAt?: string;
   /** Set when a `cancelled` request ended by the requester's No (as against "cancel" typed in the chat). */
   readonly declined?: boolean;
-  readonly errorCode?: string;
+  /** Set on `failed`: why, typed. */
+  readonly failure?: ClosureFailure;
+  /** Set when the outcome is recorded: what is still owed to the requester (see `Settlement`). */
+  readonly settlement?: Settlement;
+  /** When an `outcomeUnknown` request was told so (the message is sent once; the closure's end is told again). */
+  readonly unknownToldAt?: string;
+  /** Failed sends of the "not confirmed yet" message so far (bounded like every owed message). */
+  readonly unknownTellAttempts?: number;
   /**
    * Set once the request is settled: the requester was told the outcome (closed, handed off, failed, kept), their
    * conversation state was forgotten and the card updated, in their turn or in the background.

@@ -1,14 +1,15 @@
-import type { ClosureRequest } from './closureRequest';
+import type { ClosureRequest, Settlement } from './closureRequest';
 import type { ConfirmResult, DeclineResult, RejectionReason } from './closureOutcome';
 import { ClosingEngine } from './closure/closingEngine';
-import { ClosureJudge, type Press, type Presser } from './closure/closureJudge';
+import { ClosureJudge, type CancelResult, type OpenResult, type Press, type Presser } from './closure/closureJudge';
 import { ClosureMaintenance } from './closure/closureMaintenance';
 import { ClosureRecords, type ClosureServiceOptions } from './closure/closureRecords';
 import type { VerifiedIdentity } from './identity';
 import type { StoredRecord } from './recordStore';
 
 export type { ClosureServiceOptions } from './closure/closureRecords';
-export type { Press, Presser } from './closure/closureJudge';
+export type { CancelResult, OpenResult, Press, Presser } from './closure/closureJudge';
+export { MAX_DELIVERY_ATTEMPTS } from './closure/closureMaintenance';
 export type { ConfirmResult, DeclineResult, RejectionReason } from './closureOutcome';
 export { outcomeOf } from './closureOutcome';
 
@@ -37,7 +38,7 @@ export class ClosureService {
     channelUserId: string;
     conversationId: string;
     conversation: Record<string, unknown>;
-  }): Promise<{ request: ClosureRequest; nonce: string }> {
+  }): Promise<OpenResult> {
     return this.judge.open(input);
   }
 
@@ -65,8 +66,39 @@ export class ClosureService {
     return this.judge.decline(requestId, press, type);
   }
 
-  cancelPending(requestId: string, channelUserId: string): Promise<boolean> {
+  cancelPending(requestId: string, channelUserId: string): Promise<CancelResult> {
     return this.judge.cancelPending(requestId, channelUserId);
+  }
+
+  isAccountClosed(account: { objectId: string; tenantId: string }): Promise<boolean> {
+    return this.judge.isAccountClosed(account);
+  }
+
+  accountClosed(
+    account: { objectId: string; tenantId: string },
+    closedBy: string,
+  ): Promise<{ requests: string[]; flows: Array<Record<string, unknown>> }> {
+    return this.maintenance.accountClosed(account, closedBy);
+  }
+
+  registerFlow(
+    account: { objectId: string; tenantId: string },
+    conversation: Record<string, unknown>,
+    conversationId: string,
+  ): Promise<'registered' | 'closed'> {
+    return this.judge.registerFlow(account, conversation, conversationId);
+  }
+
+  recordSettlement(claimed: StoredRecord<ClosureRequest>, settlement: Settlement): Promise<void> {
+    return this.maintenance.recordSettlement(claimed, settlement);
+  }
+
+  deliveryGivenUp(request: ClosureRequest): Promise<void> {
+    return this.maintenance.deliveryGivenUp(request);
+  }
+
+  markUnknownTold(requestId: string, told: boolean): Promise<number> {
+    return this.maintenance.markUnknownTold(requestId, told);
   }
 
   reconcile(): Promise<string[]> {

@@ -1,6 +1,15 @@
 import type { HandOffReason } from './accountCloser';
 import type { ClosureRequest } from './closureRequest';
-import { outcomeOf, type ClosureService, type ConfirmResult, type Press, type Presser, type RejectionReason } from './closureService';
+import {
+  MAX_DELIVERY_ATTEMPTS,
+  outcomeOf,
+  type CancelResult,
+  type ClosureService,
+  type ConfirmResult,
+  type Press,
+  type Presser,
+  type RejectionReason,
+} from './closureService';
 import type { AppError } from './errors';
 import type { VerifiedIdentity } from './identity';
 import type { Logger } from './logger';
@@ -23,6 +32,12 @@ export type ClosureNotice =
   | { readonly kind: 'notEligible'; readonly requestId: string; readonly verdict: 'managed' | 'notWorkOrSchool' }
   | { readonly kind: 'failed'; readonly requestId: string; readonly error: AppError }
   | { readonly kind: 'stillClosing'; readonly requestId: string }
+  /** The delete was sent and not confirmed yet: checked again on every pass; the end is told when known. */
+  | { readonly kind: 'outcomeUnknown'; readonly requestId: string }
+  /** The account was closed from another chat (another request, or a hand-off verified closed). */
+  | { readonly kind: 'closedElsewhere'; readonly requestId: string }
+  /** The Yes could not be recorded (storage); `certain` when it surely was not (then nothing is owed for it). */
+  | { readonly kind: 'notRecorded'; readonly requestId: string; readonly certain: boolean }
   | { readonly kind: 'declined'; readonly requestId: string }
   | { readonly kind: 'rejected'; readonly reason: RejectionReason };
 
@@ -38,6 +53,11 @@ export interface ClosureChannel {
   signOut(conversation: ConversationAddress): Promise<void>;
   /** Deletes the requester's conversation state in that conversation (dialog stack, progress, cards). */
   forgetConversation(conversation: ConversationAddress): Promise<void>;
+  /**
+   * A conversation at the export offer for an account closed elsewhere: deletes its state and tells it so, only
+   * if the state still holds a flow of that account (never a newer, unrelated one). Returns whether it did.
+   */
+  forgetFlow(conversation: ConversationAddress, account: { readonly objectId: string; readonly tenantId: string }): Promise<boolean>;
 }
 
 export interface ClosureWorkflowOptions {
@@ -56,10 +76,12 @@ export interface ClosureWorkflowOptions {
  *
  *   deciding  (pending)            the press is judged (ClosureService.confirm/decline: one press wins)
  *   closing   (confirmed, closing) re-check, then close or hand off (ClosureService; the reconciler finishes it)
- *   settling  (ended, claimed)     one instance, by compare-and-swap: missing audit events written, the
- *                                  requester's conversation state forgotten, signed out (best effort, after
- *                                  the outcome is recorded), told the outcome once, the card updated
- *   settled   (outcomeNotified)    nothing personal is left on the request
+ *   unknown   (outcomeUnknown)     a delete was sent and not confirmed: told so once, checked on every pass
+ *   settling  (ended, claimed)     one instance, by compare-and-swap: missing audit events written, the account's
+ *                                  other requests ended after a closure, the requester's conversation state
+ *                                  forgotten, signed out (best effort), the owed message sent, the card updated
+ *   owed      (ended, settlement)  the send failed: the next pass sends again, up to MAX_DELIVERY_ATTEMPTS
+ *   settled   (outcomeNotified)    told or given up (audited): nothing personal is left on the request
  */
 export class ClosureWorkflow {
   constructor(private readonly options: ClosureWorkflowOptions) {}
@@ -68,30 +90,47 @@ export class ClosureWorkflow {
   async confirm(requestId: string, press: Press, identity: VerifiedIdentity, channel: ClosureChannel): Promise<ConfirmResult> {
     const presser: Presser = { channelUserId: press.channelUserId, conversationId: press.conversationId, identity };
     const result = await this.options.closure.confirm(requestId, press.nonce, presser);
-    if (result.kind === 'stillClosing') {
-      await channel.send({ kind: 'stillClosing', requestId });
-    } else if (result.kind === 'rejected') {
-      await channel.send({ kind: 'rejected', reason: result.reason });
-      // An expired press ends the request, and one that lost the account to another request fails it: settle those.
-      if (result.reason === 'expired' || result.reason === 'closedByAnotherRequest')
-        await this.settle(requestId, channel, { silent: true });
-    } else {
-      const settled = await this.settle(requestId, channel, { upn: identity.upn });
-      if (!settled) this.options.logger.info('the outcome is being settled by another instance', { requestId });
+    switch (result.kind) {
+      case 'stillClosing':
+        // The record owes the outcome (the reconciler finishes and tells it); the card shows "closing" meanwhile.
+        await channel.send({ kind: 'stillClosing', requestId });
+        await this.showCard(requestId, channel);
+        break;
+      case 'outcomeUnknown':
+        await this.tellUnknown(requestId, channel, undefined);
+        break;
+      case 'notRecorded':
+        await channel.send(result);
+        break;
+      case 'rejected':
+        await channel.send({ kind: 'rejected', reason: result.reason });
+        // An expired press ends the request, one that lost the account to another request fails it, and one whose
+        // account was closed elsewhere ends so: settle those (the press was just answered: nothing more is owed).
+        if (result.reason === 'expired' || result.reason === 'closedByAnotherRequest' || result.reason === 'closedElsewhere')
+          await this.settle(requestId, channel, { silent: true });
+        break;
+      default: {
+        const settled = await this.settle(requestId, channel, { upn: identity.upn });
+        if (!settled) this.options.logger.info('the outcome is being settled by another instance', { requestId });
+      }
     }
     return result;
   }
 
   async decline(requestId: string, press: Press, channel: ClosureChannel): Promise<void> {
     const result = await this.options.closure.decline(requestId, press);
-    if (result.kind === 'rejected') return channel.send({ kind: 'rejected', reason: result.reason });
+    if (result.kind === 'rejected') {
+      await channel.send({ kind: 'rejected', reason: result.reason });
+      if (result.reason === 'closedElsewhere') await this.settle(requestId, channel, { silent: true });
+      return;
+    }
     await this.settle(requestId, channel);
   }
 
-  /** "cancel" typed in the chat; the dialog says so itself. Returns whether a pending request ended. */
-  async cancel(requestId: string, channelUserId: string, channel: ClosureChannel): Promise<boolean> {
+  /** "cancel" typed in the chat; the dialog says what happened itself (from the result). */
+  async cancel(requestId: string, channelUserId: string, channel: ClosureChannel): Promise<CancelResult> {
     const ended = await this.options.closure.cancelPending(requestId, channelUserId);
-    if (ended) await this.settle(requestId, channel, { silent: true });
+    if (ended !== 'notPending') await this.settle(requestId, channel, { silent: true });
     return ended;
   }
 
@@ -100,14 +139,37 @@ export class ClosureWorkflow {
     if (await this.options.closure.expireIfOverdue(requestId)) await this.settle(requestId, channel, { silent: true });
   }
 
-  /** Background: finishes stranded closures and settles every ended request nobody settled (crash, expiry). */
+  /**
+   * The account was closed (by `closedBy`, or a hand-off verified closed): every other request of it ends at once,
+   * on whichever instance, each told "closed from another chat", its conversation state forgotten, its card updated.
+   */
+  async accountClosed(account: { objectId: string; tenantId: string }, closedBy: string, channel: ClosureChannel): Promise<void> {
+    const { requests, flows } = await this.options.closure.accountClosed(account, closedBy);
+    for (const conversation of flows) {
+      await this.bestEffort('forgetting a chat at the export offer', closedBy, async () => {
+        await channel.forgetFlow(conversation, account);
+      });
+    }
+    for (const requestId of requests) {
+      try {
+        await this.settle(requestId, channel);
+      } catch (error) {
+        // Its claim lapses and the reconciler settles it; the account's other requests go on.
+        this.options.logger.error('settling another request of a closed account failed; a later pass retries it', { requestId, error });
+      }
+    }
+  }
+
+  /** Background: finishes stranded closures, re-checks unknown outcomes, and settles every ended request nobody settled. */
   async reconcile(channel: ClosureChannel): Promise<number> {
     const ids = await this.options.closure.reconcile();
     await this.options.closure.completeAudit(ids);
     let settled = 0;
     for (const requestId of ids) {
       try {
-        if (await this.settle(requestId, channel, { silent: false, audited: true })) settled += 1;
+        const request = await this.options.closure.get(requestId);
+        if (request?.status === 'outcomeUnknown') await this.tellUnknown(requestId, channel, request.conversation);
+        else if (await this.settle(requestId, channel, { silent: false, audited: true })) settled += 1;
       } catch (error) {
         // Its claim lapses and a later pass tries again; the other requests of this pass go on.
         this.options.logger.error('settling an ended request failed; a later pass retries it', { requestId, error });
@@ -119,14 +181,17 @@ export class ClosureWorkflow {
   /** Background: expires overdue warnings; each is settled (state forgotten, Teams card shows "Expired"). */
   async expireOverdue(channel: ClosureChannel): Promise<number> {
     const expired = await this.options.closure.expireOverdue();
-    for (const request of expired) await this.settle(request.requestId, channel, { silent: true });
+    // An expiry is silent (nothing was pressed); an account closed meanwhile is told so.
+    for (const request of expired) await this.settle(request.requestId, channel, { silent: request.status === 'expired' });
     return expired.length;
   }
 
   /**
-   * Settles an ended request once: claims it, fills audit gaps, forgets the conversation state, signs out after a
-   * closure, tells the outcome, updates the card, then drops the conversation reference. Returns false when there
-   * was nothing to settle or another instance holds it. A failure before telling leaves it to the reconciler.
+   * Settles an ended request once: claims it, fills audit gaps, ends the account's other requests after a closure,
+   * forgets the conversation state, signs out after a closure, sends the owed message, updates the card, then drops
+   * the conversation reference. A message that does not go out stays owed on the record for the next pass, up to
+   * MAX_DELIVERY_ATTEMPTS, then is given up (audited). Returns false when there was nothing to settle or another
+   * instance holds it. A failure before telling leaves it to the reconciler.
    */
   async settle(
     requestId: string,
@@ -137,21 +202,53 @@ export class ClosureWorkflow {
     if (!claimed) return false;
     const request = claimed.value;
     if (!hint.audited && this.options.closure.hasAuditGaps(requestId)) await this.options.closure.completeAudit([requestId]);
+    // The account is the unit of truth: once it is closed, its other requests end too (idempotent on a retry).
+    if (request.status === 'closed') await this.accountClosed(request, requestId, channel);
     const conversation = request.conversation;
-    if (conversation) {
+    const first = request.settlement === undefined;
+    if (conversation && !request.settlement?.forgotten) {
       // Personal data first: nothing is told before the conversation state holding the name and card is gone.
       await channel.forgetConversation(conversation);
     }
     let signedOut = false;
-    if (request.status === 'closed') {
+    if (first && request.status === 'closed') {
       await this.options.forgetPerson(request);
       if (conversation) signedOut = await this.bestEffort('sign-out', requestId, () => channel.signOut(conversation));
     }
-    const notice = hint.silent ? undefined : noticeOf(request, { upn: hint.upn, signedOut });
-    if (notice && conversation) await this.bestEffort('telling the outcome', requestId, () => channel.send(notice, conversation));
-    if (conversation) await this.bestEffort('updating the card', requestId, () => channel.updateCard(request, conversation));
-    await this.options.closure.markSettled(claimed);
+    const notice = noticeOf(request, { upn: hint.upn, signedOut });
+    const owed = conversation !== undefined && notice !== undefined && (first ? !hint.silent : request.settlement?.noticeOwed === true);
+    let attempts = request.settlement?.attempts ?? 0;
+    let told = !owed;
+    if (owed && notice) {
+      told = await this.bestEffort('telling the outcome', requestId, () => channel.send(notice, conversation));
+      if (!told) attempts += 1;
+    }
+    if (first && conversation) await this.bestEffort('updating the card', requestId, () => channel.updateCard(request, conversation));
+    if (told || attempts >= MAX_DELIVERY_ATTEMPTS) {
+      if (!told) await this.options.closure.deliveryGivenUp(request);
+      await this.options.closure.markSettled(claimed);
+    } else {
+      await this.options.closure.recordSettlement(claimed, { forgotten: true, noticeOwed: true, attempts });
+    }
     return true;
+  }
+
+  /** Tells an `outcomeUnknown` requester so, once; a failed send is tried again by the next pass, bounded. */
+  private async tellUnknown(requestId: string, channel: ClosureChannel, conversation: ConversationAddress | undefined): Promise<void> {
+    const told = await this.bestEffort('telling the unknown outcome', requestId, () =>
+      channel.send({ kind: 'outcomeUnknown', requestId }, conversation),
+    );
+    await this.options.closure.markUnknownTold(requestId, told);
+    await this.showCard(requestId, channel);
+  }
+
+  /** Shows a request's current state on its card (Teams), best effort. */
+  private async showCard(requestId: string, channel: ClosureChannel): Promise<void> {
+    const request = await this.options.closure.get(requestId);
+    if (request?.conversation) {
+      const conversation = request.conversation;
+      await this.bestEffort('updating the card', requestId, () => channel.updateCard(request, conversation));
+    }
   }
 
   /** A step after the outcome is recorded that must not undo it or stop the rest: logged with its error. */

@@ -24,7 +24,16 @@ export interface ExportJob {
   readonly failureReason?: string;
   /** Set by the one instance that won the right to send the "ready" message. */
   readonly notifiedAt?: string;
+  /**
+   * The "ready" (or "failed") message as a delivery state: owed from the moment the job finished until a send
+   * went through (`owed: false`) or was given up after MAX_TELL_ATTEMPTS sends (audited). Each send is claimed by
+   * compare-and-swap (`attempts` counts them), so of several instances one sends.
+   */
+  readonly tell?: { readonly owed: boolean; readonly attempts: number };
 }
+
+/** Sends of one "export ready" message before it is given up (and audited); one per poll. */
+export const MAX_TELL_ATTEMPTS = 5;
 
 export interface ExportServiceOptions {
   readonly jobs: RecordStore<ExportJob>;
@@ -98,24 +107,64 @@ export class ExportService {
   }
 
   /**
-   * Checks every running job once. A job that finished is updated by compare-and-swap together with
-   * `notifiedAt`, so of several instances polling at once exactly one gets it back to send the message.
+   * Checks every running job once, and returns the jobs whose message is owed, each claimed for one send. A job
+   * that finished is updated by compare-and-swap together with `notifiedAt` and its first send's claim, so of
+   * several instances polling at once exactly one gets it back; a message whose send failed (not marked `told`)
+   * is claimed again on the next poll, up to MAX_TELL_ATTEMPTS, then given up and audited.
    */
   async poll(): Promise<ExportJob[]> {
     const toNotify: ExportJob[] = [];
     for (const record of await this.options.jobs.list()) {
       // A job without an operation is still being started by its request: there is nothing to ask about yet.
-      if (record.value.status !== 'running' || !record.value.operationUrl) continue;
+      if (record.value.status === 'running' && !record.value.operationUrl) continue;
       try {
-        const finished = await this.checkOne(record);
-        if (finished) toNotify.push(finished);
+        const owed = record.value.status === 'running' ? await this.checkOne(record) : await this.claimRetry(record);
+        if (owed) toNotify.push(owed);
       } catch (error) {
         // One job's failure never stops the pass: the jobs claimed before it are returned and told, those after
-        // it checked; this one is still running in the store, so the next pass tries it again.
+        // it checked; this one keeps its state in the store, so the next pass tries it again.
         this.options.logger.error('an export job could not be checked', { exportId: record.value.exportId, error });
       }
     }
     return toNotify;
+  }
+
+  /** The owed message went out: the job's delivery state says so (the dialog then points to it, never repeats it). */
+  async told(job: Pick<ExportJob, 'objectId' | 'tenantId' | 'exportId'>): Promise<void> {
+    const key = accountKey(job);
+    const stored = await this.options.jobs.get(key);
+    if (!stored || stored.value.exportId !== job.exportId || !stored.value.tell?.owed) return;
+    await this.options.jobs
+      .replace(key, { ...stored.value, tell: { owed: false, attempts: stored.value.tell.attempts } }, stored.etag)
+      .catch((error: unknown) => {
+        // Claimed again by a retry meanwhile: at worst the message goes twice, never not at all.
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      });
+  }
+
+  private async claimRetry(record: StoredRecord<ExportJob> & { id: string }): Promise<ExportJob | undefined> {
+    const tell = record.value.tell;
+    if (!tell?.owed) return undefined;
+    const givenUp = tell.attempts >= MAX_TELL_ATTEMPTS;
+    const next: ExportJob = {
+      ...record.value,
+      tell: givenUp ? { owed: false, attempts: tell.attempts } : { owed: true, attempts: tell.attempts + 1 },
+    };
+    try {
+      await this.options.jobs.replace(record.id, next, record.etag);
+    } catch (error) {
+      if (isAppError(error, 'RECORD_CONFLICT')) return undefined;
+      throw error;
+    }
+    if (!givenUp) return next;
+    await this.options.audit.append({
+      type: 'deliveryGivenUp',
+      at: this.options.clock().toISOString(),
+      objectId: next.objectId,
+      tenantId: next.tenantId,
+      detail: next.exportId,
+    });
+    return undefined;
   }
 
   /** Drops the account's export record (it holds a conversation reference: personal data). */
@@ -142,8 +191,9 @@ export class ExportService {
             files: status.files,
             linkExpiresAt: status.expiresAt.toISOString(),
             notifiedAt: now,
+            tell: { owed: true, attempts: 1 },
           }
-        : { ...record.value, status: 'failed', failureReason: status.reason, notifiedAt: now };
+        : { ...record.value, status: 'failed', failureReason: status.reason, notifiedAt: now, tell: { owed: true, attempts: 1 } };
     try {
       await this.options.jobs.replace(record.id, next, record.etag);
     } catch (error) {

@@ -18,9 +18,16 @@ export class ClosingEngine {
     let current = record;
     const { requestId } = current.value;
     if (current.value.status === 'confirmed') {
+      // The account is the unit of truth: closed meanwhile by another request (or a verified hand-off), this one ends so.
+      if (await this.records.accounts.isClosed(current.value)) {
+        const ended = await this.records.transition(current, 'closedElsewhere', {});
+        await this.records.audit('closedElsewhere', ended.value);
+        return { kind: 'closedElsewhere', requestId };
+      }
       const holder = await this.acquireLock(current.value);
       if (holder !== requestId) {
-        await this.records.transition(current, 'failed', { errorCode: 'closedByAnotherRequest' });
+        const lost = await this.records.transition(current, 'failed', { failure: { kind: 'lostToAnotherRequest' } });
+        await this.records.audit('closeFailed', lost.value, 'lostToAnotherRequest');
         return { kind: 'rejected', reason: 'closedByAnotherRequest' };
       }
       const verdict = await this.recheckRealm(current);
@@ -30,8 +37,8 @@ export class ClosingEngine {
         attempts: current.value.attempts + 1,
       });
       await this.records.audit('closing', current.value);
-    } else if (current.value.status === 'closing') {
-      current = await this.records.transition(current, 'closing', {
+    } else if (current.value.status === 'closing' || current.value.status === 'outcomeUnknown') {
+      current = await this.records.transition(current, current.value.status, {
         leaseUntil: this.records.leaseUntil(),
         attempts: current.value.attempts + 1,
       });
@@ -62,6 +69,7 @@ export class ClosingEngine {
         const closedAt = this.records.options.clock();
         const done = await this.records.transition(current, 'closed', { closedAt: closedAt.toISOString() });
         await this.records.auditAfterOutcome('closed', done.value);
+        await this.markAccountClosed(done.value);
         return { kind: 'closed', requestId, closedAt };
       }
       // Before the transition scrubs them: the check needs the channel ids and the conversation (idempotent per request).
@@ -90,9 +98,10 @@ export class ClosingEngine {
     const { requestId } = current.value;
     if (isAppError(error, 'RECORD_CONFLICT')) throw error;
     const appError = isAppError(error) ? error : new AppError('CLOSE_FAILED', `closing ${requestId} failed`, { cause: error });
-    const outcomeUnknown = appError.code === 'DIRECTORY_UNAVAILABLE';
+    const retryable = appError.code === 'DIRECTORY_UNAVAILABLE';
     this.records.options.logger.error('closing the account did not finish', { requestId, errorCode: appError.code, error });
-    if (outcomeUnknown && current.value.attempts < this.records.options.maxCloseAttempts) {
+    if (current.value.status === 'outcomeUnknown') return { kind: 'outcomeUnknown', requestId };
+    if (retryable && current.value.attempts < this.records.options.maxCloseAttempts) {
       // The delete may have happened: stay `closing` and let the reconciler retry (deletes are idempotent).
       await this.records.options.audit.append({
         type: 'closeFailed',
@@ -104,9 +113,28 @@ export class ClosingEngine {
       });
       return { kind: 'stillClosing', requestId };
     }
-    const failed = await this.records.transition(current, 'failed', { errorCode: appError.code });
+    if (current.value.deleteSentAt) {
+      // Once a delete was sent, "nothing changed" would be a guess: the request ends only `closed`, and until the
+      // directory says so it is `outcomeUnknown`, which the reconciler keeps checking (the closer is idempotent).
+      const unknown = await this.records.transition(current, 'outcomeUnknown', { leaseUntil: this.records.leaseUntil() });
+      await this.records.audit('outcomeUnknown', unknown.value, appError.code);
+      return { kind: 'outcomeUnknown', requestId };
+    }
+    const failed = await this.records.transition(current, 'failed', { failure: { kind: 'error', code: appError.code } });
     await this.records.audit('closeFailed', failed.value, appError.code);
     return { kind: 'failed', requestId, error: appError };
+  }
+
+  /** Records the account closed (so no warning opens for it and its other requests end); a failure is left to settling. */
+  private async markAccountClosed(request: ClosureRequest): Promise<void> {
+    try {
+      await this.records.accounts.markClosed(request, request.requestId);
+    } catch (error) {
+      this.records.options.logger.error("the account's record could not be marked closed yet; settling retries it", {
+        requestId: request.requestId,
+        error,
+      });
+    }
   }
 
   /**
@@ -135,7 +163,7 @@ export class ClosingEngine {
       if (!lock) continue;
       if (lock.value.requestId === request.requestId) return request.requestId;
       const holder = (await this.records.options.requests.get(lock.value.requestId))?.value;
-      const holderAlive = holder && !['failed', 'cancelled', 'expired', 'handedOff'].includes(holder.status);
+      const holderAlive = holder && !['failed', 'cancelled', 'expired', 'handedOff', 'closedElsewhere'].includes(holder.status);
       if (holderAlive) return lock.value.requestId;
       try {
         await this.records.options.locks.replace(key, { requestId: request.requestId }, lock.etag);
@@ -156,11 +184,11 @@ export class ClosingEngine {
       const verdict = await this.records.options.realm.lookup(upn);
       await this.records.audit('realmChecked', current.value, `recheck:${verdict.kind}`);
       if (verdict.kind === 'unmanaged') return { kind: 'eligible' };
-      await this.records.transition(current, 'failed', { errorCode: `noLongerEligible:${verdict.kind}` });
+      await this.records.transition(current, 'failed', { failure: { kind: 'notEligible', verdict: verdict.kind } });
       return { kind: 'ended', result: { kind: 'notEligible', requestId, verdict: verdict.kind } };
     } catch (error) {
       if (!isAppError(error, 'REALM_UNAVAILABLE')) throw error;
-      await this.records.transition(current, 'failed', { errorCode: error.code });
+      await this.records.transition(current, 'failed', { failure: { kind: 'error', code: error.code } });
       await this.records.audit('closeFailed', current.value, error.code);
       return { kind: 'ended', result: { kind: 'failed', requestId, error } };
     }

@@ -1,4 +1,4 @@
-import { hashNonce, newNonce, newRequestId, nonceMatches, type ClosureRequest } from '../closureRequest';
+import { accountKey, hashNonce, newNonce, newRequestId, nonceMatches, type ClosureRequest } from '../closureRequest';
 import { statusRejection, type ConfirmResult, type DeclineResult, type RejectionReason } from '../closureOutcome';
 import { isAppError } from '../errors';
 import { sameAccount, type VerifiedIdentity } from '../identity';
@@ -21,6 +21,18 @@ export interface Presser {
   readonly identity: VerifiedIdentity;
 }
 
+/** Whether a warning was opened, or why not: the account is closed, or another request is closing it right now. */
+export type OpenResult =
+  | { readonly kind: 'opened'; readonly request: ClosureRequest; readonly nonce: string }
+  | { readonly kind: 'accountClosed' }
+  | { readonly kind: 'accountClosing' };
+
+/** What a typed "cancel" did to the requester's pending request. */
+export type CancelResult = 'cancelled' | 'closedElsewhere' | 'notPending';
+
+/** Statuses of a lock holder that is closing the account now or has closed it: no new warning opens then. */
+const CLOSING_STATUSES: readonly ClosureRequest['status'][] = ['confirmed', 'closing', 'outcomeUnknown', 'closed'];
+
 /**
  * Judging presses: opens a request (the warning), and decides whether a Yes, a No, a typed cancel or a late press
  * counts. A Yes that counts is recorded (`pending -> confirmed`, one press wins) and handed to the closing engine.
@@ -37,7 +49,10 @@ export class ClosureJudge {
     channelUserId: string;
     conversationId: string;
     conversation: Record<string, unknown>;
-  }): Promise<{ request: ClosureRequest; nonce: string }> {
+  }): Promise<OpenResult> {
+    // No warning for an account that is closed or being closed (a chat still at the export offer, issue 19).
+    const refusal = await this.accountRefusal(input.identity);
+    if (refusal) return { kind: refusal };
     const now = this.records.options.clock();
     const nonce = newNonce();
     const request: ClosureRequest = {
@@ -58,8 +73,39 @@ export class ClosureJudge {
       attempts: 0,
     };
     await this.records.options.requests.create(request.requestId, request);
+    // Listed under its account after it exists: a closure that reads the list after this write ends it, and one
+    // that wrote "closed" before it is seen here (compare-and-swap on the account's record).
+    if ((await this.records.accounts.register(request, request.requestId)) === 'closed') {
+      const stored = await this.records.options.requests.get(request.requestId);
+      if (stored)
+        await this.records.transition(stored, 'closedElsewhere', {}).catch((error: unknown) => this.records.ignoreConflict(error));
+      return { kind: 'accountClosed' };
+    }
     await this.records.audit('warningShown', request);
-    return { request, nonce };
+    return { kind: 'opened', request, nonce };
+  }
+
+  /** Whether the account is closed (its record), or being closed by a live request holding its lock. */
+  private async accountRefusal(account: { objectId: string; tenantId: string }): Promise<'accountClosed' | 'accountClosing' | undefined> {
+    if (await this.records.accounts.isClosed(account)) return 'accountClosed';
+    const lock = await this.records.options.locks.get(accountKey(account));
+    if (!lock) return undefined;
+    const holder = (await this.records.options.requests.get(lock.value.requestId))?.value;
+    if (holder?.status === 'closed') return 'accountClosed';
+    return holder && CLOSING_STATUSES.includes(holder.status) ? 'accountClosing' : undefined;
+  }
+
+  /**
+   * A pending request whose account was closed meanwhile (another chat's request, a verified hand-off) ends as
+   * `closedElsewhere` when a press finds it so, whatever the closing instance managed to do. Returns whether it is.
+   */
+  private async endIfAccountClosed(stored: StoredRecord<ClosureRequest>): Promise<boolean> {
+    if (stored.value.status !== 'pending' || !(await this.records.accounts.isClosed(stored.value))) return false;
+    const ended = await this.records
+      .transition(stored, 'closedElsewhere', {})
+      .catch((error: unknown) => this.records.ignoreConflict(error));
+    if (ended) await this.records.audit('closedElsewhere', ended.value);
+    return true;
   }
 
   /**
@@ -67,9 +113,11 @@ export class ClosureJudge {
    * refuse, or `actionable` when only a confirmation with a fresh identity can tell. One place for every channel.
    */
   async peek(requestId: string, press: Press): Promise<RejectionReason | 'actionable'> {
-    const request = (await this.records.options.requests.get(requestId))?.value;
-    if (!request) return 'unknownRequest';
-    return this.judge(request, press) ?? 'actionable';
+    const stored = await this.records.options.requests.get(requestId);
+    if (!stored) return 'unknownRequest';
+    const rejection = this.judge(stored.value, press);
+    if ((rejection === undefined || rejection === 'expired') && (await this.endIfAccountClosed(stored))) return 'closedElsewhere';
+    return rejection ?? 'actionable';
   }
 
   /** Ends a pending request whose warning has expired (a press found it so before any sign-in). Returns whether it did. */
@@ -77,6 +125,7 @@ export class ClosureJudge {
     const stored = await this.records.options.requests.get(requestId);
     if (!stored || stored.value.status !== 'pending' || Date.parse(stored.value.expiresAt) > this.records.options.clock().getTime())
       return false;
+    if (await this.endIfAccountClosed(stored)) return true;
     const ended = await this.records.transition(stored, 'expired', {}).catch((error: unknown) => this.records.ignoreConflict(error));
     if (ended) await this.records.audit('expired', ended.value);
     return ended !== undefined;
@@ -97,8 +146,17 @@ export class ClosureJudge {
   }
 
   async confirm(requestId: string, nonce: string, presser: Presser): Promise<ConfirmResult> {
-    const stored = await this.records.options.requests.get(requestId);
-    const rejection = stored ? this.check(stored.value, nonce, presser) : 'unknownRequest';
+    let stored: StoredRecord<ClosureRequest> | undefined;
+    try {
+      stored = await this.records.options.requests.get(requestId);
+    } catch (error) {
+      // Nothing was written: this press is certainly not recorded, and nothing is owed for it.
+      this.records.options.logger.error('a Yes could not be recorded: the request could not be read', { requestId, error });
+      return { kind: 'notRecorded', requestId, certain: true };
+    }
+    let rejection = stored ? this.check(stored.value, nonce, presser) : 'unknownRequest';
+    if (stored && (rejection === undefined || rejection === 'expired') && (await this.endIfAccountClosed(stored)))
+      rejection = 'closedElsewhere';
     if (rejection) {
       await this.records.options.audit.append({
         type: 'confirmationRejected',
@@ -108,8 +166,10 @@ export class ClosureJudge {
         tenantId: presser.identity.tenantId,
         detail: rejection,
       });
-      if (rejection === 'expired' && stored)
-        await this.records.transition(stored, 'expired', {}).catch((error: unknown) => this.records.ignoreConflict(error));
+      if (rejection === 'expired' && stored) {
+        const ended = await this.records.transition(stored, 'expired', {}).catch((error: unknown) => this.records.ignoreConflict(error));
+        if (ended) await this.records.audit('expired', ended.value);
+      }
       return { kind: 'rejected', reason: rejection };
     }
     const live = stored as StoredRecord<ClosureRequest>;
@@ -118,10 +178,22 @@ export class ClosureJudge {
       confirmed = await this.records.transition(live, 'confirmed', {});
     } catch (error) {
       if (isAppError(error, 'RECORD_CONFLICT')) return { kind: 'rejected', reason: 'inProgress' };
-      throw error;
+      return this.unrecordedYes(requestId, error);
     }
     await this.records.audit('confirmed', confirmed.value);
     return this.engine.finish(confirmed);
+  }
+
+  /**
+   * The write of `confirmed` failed without a conflict (storage down): a lost answer may still have applied it, so
+   * the record is read again. Still pending: certainly not recorded. Moved on: the record owes the outcome.
+   */
+  private async unrecordedYes(requestId: string, error: unknown): Promise<ConfirmResult> {
+    this.records.options.logger.error('a Yes could not be recorded', { requestId, error });
+    const again = await this.records.options.requests.get(requestId).catch(() => undefined);
+    if (again?.value.status === 'pending') return { kind: 'notRecorded', requestId, certain: true };
+    if (again) return { kind: 'rejected', reason: 'inProgress' };
+    return { kind: 'notRecorded', requestId, certain: false };
   }
 
   async decline(requestId: string, press: Press, type: 'declined' | 'cancelled' = 'declined'): Promise<DeclineResult> {
@@ -129,6 +201,8 @@ export class ClosureJudge {
     if (!stored) return { kind: 'rejected', reason: 'unknownRequest' };
     const rejection = this.judge(stored.value, press, { allowExpired: true });
     if (rejection) return { kind: 'rejected', reason: rejection };
+    // "Kept" is said only when the account's record proves it is not closed.
+    if (await this.endIfAccountClosed(stored)) return { kind: 'rejected', reason: 'closedElsewhere' };
     try {
       const ended = await this.records.transition(stored, 'cancelled', type === 'declined' ? { declined: true } : {});
       await this.records.audit(type, ended.value);
@@ -140,12 +214,31 @@ export class ClosureJudge {
   }
 
   /** "cancel" typed in the chat: ends the requester's pending request without needing the card's nonce. */
-  async cancelPending(requestId: string, channelUserId: string): Promise<boolean> {
+  async cancelPending(requestId: string, channelUserId: string): Promise<CancelResult> {
     const stored = await this.records.options.requests.get(requestId);
-    if (!stored || stored.value.status !== 'pending' || stored.value.channelUserId !== channelUserId) return false;
+    if (stored?.value.status === 'closedElsewhere') return 'closedElsewhere';
+    if (!stored || stored.value.status !== 'pending' || stored.value.channelUserId !== channelUserId) return 'notPending';
+    if (await this.endIfAccountClosed(stored)) return 'closedElsewhere';
     const ended = await this.records.transition(stored, 'cancelled', {}).catch((error: unknown) => this.records.ignoreConflict(error));
     if (ended) await this.records.audit('cancelled', ended.value);
-    return ended !== undefined;
+    return ended ? 'cancelled' : 'notPending';
+  }
+
+  /**
+   * A conversation reached the export offer for this account: listed under it, so a closure from another chat
+   * forgets its state too. Returns 'closed' when the account is closed already.
+   */
+  async registerFlow(
+    account: { objectId: string; tenantId: string },
+    conversation: Record<string, unknown>,
+    conversationId: string,
+  ): Promise<'registered' | 'closed'> {
+    return this.records.accounts.registerFlow(account, conversation, conversationId);
+  }
+
+  /** Whether the account's record says it is closed (for sentences that would otherwise say "nothing was closed"). */
+  async isAccountClosed(account: { objectId: string; tenantId: string }): Promise<boolean> {
+    return this.records.accounts.isClosed(account);
   }
 
   private check(request: ClosureRequest, nonce: string, presser: Presser): RejectionReason | undefined {

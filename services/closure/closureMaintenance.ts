@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../auditTrail';
-import { TERMINAL_STATUSES, type ClosureRequest, type ClosureStatus } from '../closureRequest';
+import { TERMINAL_STATUSES, type ClosureRequest, type ClosureStatus, type Settlement } from '../closureRequest';
 import { isAppError } from '../errors';
 import type { StoredRecord } from '../recordStore';
 import type { ClosingEngine } from './closingEngine';
@@ -9,7 +9,12 @@ import type { ClosureRecords } from './closureRecords';
 const EXPECTED_AUDIT: Partial<Record<ClosureStatus, readonly AuditEvent['type'][]>> = {
   closed: ['confirmed', 'closing', 'closed'],
   handedOff: ['confirmed', 'closing', 'handedOff', 'lockReleased'],
+  // Every failed request had its Yes recorded (failed is reached only from confirmed or closing).
+  failed: ['confirmed'],
 };
+
+/** Sends of one owed message before it is given up (and audited): a pass apart each, after the closing lease. */
+export const MAX_DELIVERY_ATTEMPTS = 5;
 
 /**
  * Maintenance of closure requests, outside any press: expiring overdue warnings, finishing closures a crash left
@@ -23,9 +28,10 @@ export class ClosureMaintenance {
   ) {}
 
   /**
-   * Finishes closures a crash or an unanswered directory left `confirmed` or `closing` once their lease has
-   * lapsed, and finds ended requests nobody has settled yet (told, forgotten), whose settling instance died.
-   * Returns the ids to settle (`ClosureWorkflow.settle`).
+   * Finishes closures a crash or an unanswered directory left `confirmed`, `closing` or `outcomeUnknown` (checked
+   * again on every pass until the directory answers) once their lease has lapsed, and finds ended requests nobody
+   * has settled yet (told, forgotten), whose settling instance died or whose owed message did not go out.
+   * Returns the ids to settle (`ClosureWorkflow.settle`), and `outcomeUnknown` ones whose requester is not told yet.
    */
   async reconcile(): Promise<string[]> {
     const now = this.records.options.clock().getTime();
@@ -38,7 +44,7 @@ export class ClosureMaintenance {
         if (!outcomeNotified && (settlingUntil ? Date.parse(settlingUntil) <= now : lapsed(record.value))) toSettle.push(record.id);
         continue;
       }
-      if ((status !== 'confirmed' && status !== 'closing') || !lapsed(record.value)) continue;
+      if (status === 'pending' || !lapsed(record.value)) continue;
       this.records.options.logger.warn('finishing a stranded closure', { requestId: record.id, status });
       try {
         const result = await this.engine.finish(record);
@@ -50,7 +56,8 @@ export class ClosureMaintenance {
           tenantId: record.value.tenantId,
           detail: result.kind,
         });
-        if (result.kind !== 'stillClosing') toSettle.push(record.id);
+        // An unknown outcome stays open and is checked again next pass; its requester is told so once.
+        if (result.kind === 'outcomeUnknown' ? !record.value.unknownToldAt : result.kind !== 'stillClosing') toSettle.push(record.id);
       } catch (error) {
         if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
         this.records.options.logger.info('another instance took the stranded closure', { requestId: record.id });
@@ -76,10 +83,71 @@ export class ClosureMaintenance {
     }
   }
 
-  /** The request is settled: the conversation reference, the last personal trace, goes. */
+  /** The request is settled (told, or given up): the conversation reference, the last personal trace, goes. */
   async markSettled(claimed: StoredRecord<ClosureRequest>): Promise<void> {
-    const { conversation: _conversation, settlingUntil: _claim, ...rest } = claimed.value;
+    const { conversation: _conversation, settlingUntil: _claim, settlement: _settlement, ...rest } = claimed.value;
     await this.records.options.requests.replace(rest.requestId, { ...rest, outcomeNotified: true }, claimed.etag);
+  }
+
+  /**
+   * Settling got part of the way: what is still owed stays on the record and the claim is given back, so the next
+   * reconcile pass (after the closing lease) tries the rest. The conversation reference stays for that.
+   */
+  async recordSettlement(claimed: StoredRecord<ClosureRequest>, settlement: Settlement): Promise<void> {
+    const { settlingUntil: _claim, ...rest } = claimed.value;
+    await this.records.options.requests.replace(rest.requestId, { ...rest, settlement, updatedAt: this.records.nowIso() }, claimed.etag);
+  }
+
+  /** A message owed to the requester was given up after MAX_DELIVERY_ATTEMPTS sends: the audit says so. */
+  async deliveryGivenUp(request: ClosureRequest): Promise<void> {
+    await this.records.audit('deliveryGivenUp', request, request.status);
+  }
+
+  /** An `outcomeUnknown` request's requester was told so (or it was given up after `attempts`). */
+  async markUnknownTold(requestId: string, told: boolean): Promise<number> {
+    const stored = await this.records.options.requests.get(requestId);
+    if (!stored || stored.value.status !== 'outcomeUnknown' || stored.value.unknownToldAt) return 0;
+    const attempts = (stored.value.unknownTellAttempts ?? 0) + (told ? 0 : 1);
+    const done = told || attempts >= MAX_DELIVERY_ATTEMPTS;
+    const value: ClosureRequest = {
+      ...stored.value,
+      unknownTellAttempts: attempts,
+      ...(done ? { unknownToldAt: this.records.nowIso() } : {}),
+    };
+    await this.records.options.requests
+      .replace(requestId, value, stored.etag)
+      .catch((error: unknown) => this.records.ignoreConflict(error));
+    if (done && !told) await this.records.audit('deliveryGivenUp', stored.value, 'outcomeUnknown');
+    return attempts;
+  }
+
+  /**
+   * The account was closed (by `closedBy`, or a hand-off verified closed): its record says so, and every other
+   * request of it still pending or confirmed ends `closedElsewhere`, with its outcome event. Idempotent, so a
+   * settling that a crash cut short does it again. Returns the ids of the account's other requests to settle, and
+   * the conversations at the export offer to forget.
+   */
+  async accountClosed(
+    account: { objectId: string; tenantId: string },
+    closedBy: string,
+  ): Promise<{ requests: string[]; flows: Array<Record<string, unknown>> }> {
+    const others = await this.records.accounts.markClosed(account, closedBy);
+    const flows = await this.records.accounts.takeFlows(account);
+    for (const requestId of others) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const stored = await this.records.options.requests.get(requestId);
+        // Confirmed or closing ones meet the closed account in the closing engine (before the lock), or hold it.
+        if (!stored || stored.value.status !== 'pending') break;
+        try {
+          const ended = await this.records.transition(stored, 'closedElsewhere', {});
+          await this.records.audit('closedElsewhere', ended.value);
+          break;
+        } catch (error) {
+          this.records.ignoreConflict(error);
+        }
+      }
+    }
+    return { requests: others, flows };
   }
 
   /**
@@ -108,8 +176,9 @@ export class ClosureMaintenance {
   }
 
   /**
-   * Moves every pending request past its expiry to `expired`, so nothing can confirm it and its card can show
-   * that. Returns them as they were (with their conversation) for the caller to update the cards.
+   * Moves every pending request past its expiry to `expired` (or `closedElsewhere` when its account's record says
+   * it was closed meanwhile: never "expired, nothing was closed" for a closed account), so nothing can confirm it
+   * and its card can show that. Returns them as they ended, for the caller to settle.
    */
   async expireOverdue(): Promise<ClosureRequest[]> {
     const now = this.records.options.clock().getTime();
@@ -117,9 +186,10 @@ export class ClosureMaintenance {
     for (const record of await this.records.options.requests.list()) {
       if (record.value.status !== 'pending' || Date.parse(record.value.expiresAt) > now) continue;
       try {
-        const ended = await this.records.transition(record, 'expired', {});
-        await this.records.audit('expired', ended.value);
-        expired.push(record.value);
+        const status = (await this.records.accounts.isClosed(record.value)) ? 'closedElsewhere' : 'expired';
+        const ended = await this.records.transition(record, status, {});
+        await this.records.audit(status, ended.value);
+        expired.push(ended.value);
       } catch (error) {
         // Pressed, cancelled or expired by another instance at the same moment: it is theirs.
         this.records.ignoreConflict(error);

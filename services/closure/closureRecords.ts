@@ -5,10 +5,13 @@ import { isAppError } from '../errors';
 import type { Logger } from '../logger';
 import type { RecordStore, StoredRecord } from '../recordStore';
 import type { UserRealm } from '../userRealm';
+import { ClosureAccounts, type ClosureAccount } from './closureAccounts';
 
 export interface ClosureServiceOptions {
   readonly requests: RecordStore<ClosureRequest>;
   readonly locks: RecordStore<AccountClosureLock>;
+  /** One record per account (closed or not, its requests): shared by every instance like the requests. */
+  readonly accounts: RecordStore<ClosureAccount>;
   readonly audit: AuditTrail;
   readonly realm: UserRealm;
   readonly closer: AccountCloser;
@@ -37,7 +40,11 @@ export class ClosureRecords {
   /** Requests of this process whose audit write after the outcome failed: settled only after the gaps are filled. */
   readonly unaudited = new Set<string>();
 
-  constructor(readonly options: ClosureServiceOptions) {}
+  readonly accounts: ClosureAccounts;
+
+  constructor(readonly options: ClosureServiceOptions) {
+    this.accounts = new ClosureAccounts(options.accounts, options.clock);
+  }
 
   async transition(
     record: StoredRecord<ClosureRequest>,

@@ -33,7 +33,15 @@ export interface HandOffCheck {
    * channels that cannot update cards keep none.
    */
   readonly cardActivityIds?: readonly string[];
+  /**
+   * Failed sends of the final answer so far. An ended check that still holds its conversation owes the requester
+   * that answer: the background pass sends it again, up to MAX_VERDICT_SENDS, then gives it up (audited).
+   */
+  readonly tellAttempts?: number;
 }
+
+/** Sends of one final hand-off answer before it is given up (and audited). */
+export const MAX_VERDICT_SENDS = 5;
 
 /** What a check concluded: only positive evidence says closed or open. */
 export type CheckVerdict =
@@ -55,6 +63,8 @@ export interface HandOffChecksOptions {
   /** Time between checks of the background schedule. */
   readonly checkIntervalMs: number;
   readonly logger: Logger;
+  /** Told once a check verified the account closed: the account's other requests end (ClosureWorkflow.accountClosed). */
+  readonly onClosureVerified?: (check: HandOffCheck) => Promise<void>;
 }
 
 /**
@@ -105,10 +115,38 @@ export class HandOffChecks {
     return this.check(stored, userToken);
   }
 
-  /** Checks whose time has come on the background schedule (not ended, next check due). */
+  /**
+   * Checks whose time has come on the background schedule (not ended, next check due), and ended ones whose final
+   * answer is still owed (the send failed: the conversation reference is still there).
+   */
   async due(): Promise<HandOffCheck[]> {
     const now = this.options.clock().getTime();
-    return (await this.options.records.list()).map((r) => r.value).filter((c) => !c.ended && Date.parse(c.nextCheckAt) <= now);
+    return (await this.options.records.list())
+      .map((r) => r.value)
+      .filter((c) => (c.ended ? c.conversation !== undefined : Date.parse(c.nextCheckAt) <= now));
+  }
+
+  /** Sending an ended check's final answer failed: counted, and given up (personal fields dropped, audited) at the bound. */
+  async tellFailed(requestId: string): Promise<void> {
+    const stored = await this.options.records.get(requestId);
+    if (!stored?.value.ended || !stored.value.conversation) return;
+    const tellAttempts = (stored.value.tellAttempts ?? 0) + 1;
+    try {
+      await this.options.records.replace(requestId, { ...stored.value, tellAttempts }, stored.etag);
+    } catch (error) {
+      if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      return;
+    }
+    if (tellAttempts < MAX_VERDICT_SENDS) return;
+    await this.options.audit.append({
+      type: 'deliveryGivenUp',
+      at: this.options.clock().toISOString(),
+      requestId,
+      objectId: stored.value.objectId,
+      tenantId: stored.value.tenantId,
+      detail: stored.value.state,
+    });
+    await this.forgetRequester(requestId);
   }
 
   /** A background check; `undefined` when another instance checked it first. */
@@ -178,6 +216,7 @@ export class HandOffChecks {
     await this.options.records.replace(check.requestId, check, stored.etag);
     if (state !== stored.value.state || (check.ended && !stored.value.ended))
       await this.audit(state === 'handedOff' ? 'closureUnconfirmed' : auditTypeOf(state), check, verdict);
+    if (state === 'closureVerified' && stored.value.state !== 'closureVerified') await this.closureVerified(check);
     this.options.logger.info('hand-off checked', {
       requestId: check.requestId,
       verdict: verdict.kind,
@@ -185,6 +224,15 @@ export class HandOffChecks {
       checks: check.checks,
     });
     return { kind: 'checked', verdict, check };
+  }
+
+  /** The account is closed: its other requests end. A failure is logged; their presses meet the account's record anyway. */
+  private async closureVerified(check: HandOffCheck): Promise<void> {
+    try {
+      await this.options.onClosureVerified?.(check);
+    } catch (error) {
+      this.options.logger.error('ending the other requests of an account verified closed failed', { requestId: check.requestId, error });
+    }
   }
 
   private async audit(type: AuditEvent['type'], check: HandOffCheck, verdict: CheckVerdict): Promise<void> {

@@ -10,9 +10,9 @@ export function isOpenClosureRequest(request: ClosureRequest): boolean {
   return !TERMINAL_STATUSES.includes(request.status) || !request.outcomeNotified;
 }
 
-/** An export job is open while it runs (ExportService.poll reads only those). */
+/** An export job is open while it runs, and while its "ready" message is owed (ExportService.poll reads only those). */
 export function isOpenExportJob(job: ExportJob): boolean {
-  return job.status === 'running';
+  return job.status === 'running' || job.tell?.owed === true;
 }
 
 /** When an export job last changed: told (ready or failed), else requested. */

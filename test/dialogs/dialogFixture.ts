@@ -3,6 +3,7 @@ import { BotClosureChannels } from '../../bot/botClosureChannel';
 import { ClosureWorkflow } from '../../services/closureWorkflow';
 import { DialogTestClient } from 'botbuilder-testing';
 import type { AccountCloser, CloseOutcome } from '../../services/accountCloser';
+import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
 import type { DataExporter, ExportStatus } from '../../services/dataExporter';
@@ -69,6 +70,7 @@ export function createDialogFixture(options: FixtureOptions = {}) {
   const closure = new ClosureService({
     requests,
     locks: new MemoryRecordStore<AccountClosureLock>(),
+    accounts: new MemoryRecordStore<ClosureAccount>(),
     audit,
     realm,
     closer,

@@ -128,6 +128,66 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     assert.equal(await harness.bot.checkHandOffs(), 0, 'nothing left to check');
     assert.ok((await auditTypes(harness)).includes('closureVerified:closureVerified'));
   });
+
+  it('keeps the verdict owed when its send fails, and tells it on the next pass (issue 19: delivery is a state)', async () => {
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    const { replies } = await handOff(harness);
+    const requestId = cardActionData(replies, 'closure.checkHandOff').requestId;
+    const portal = await openPortal(portalLinkOf(handOffCard(replies)));
+    await portal.signIn(KIM.upn, KIM.password);
+    await portal.closeAccount('yes');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    harness.connector.failSends(503);
+    await harness.bot.checkHandOffs();
+    const owed = JSON.parse(await readFile(path.join(harness.dataDir, 'handOffChecks', `${requestId}.json`), 'utf8')) as {
+      value: { ended?: boolean; conversation?: unknown; tellAttempts?: number };
+    };
+    assert.equal(owed.value.ended, true);
+    assert.ok(owed.value.conversation, 'the reference stays while the verdict is owed');
+    assert.equal(owed.value.tellAttempts, 1);
+
+    harness.connector.failSends(undefined);
+    assert.equal(await harness.bot.checkHandOffs(), 0, 'nothing left to check, one answer owed');
+    const told = harness.connector.received
+      .map((r) => (typeof r.activity.text === 'string' ? r.activity.text : ''))
+      .filter((t) => /is closed/.test(t));
+    assert.equal(told.length, 1);
+    const after = JSON.parse(await readFile(path.join(harness.dataDir, 'handOffChecks', `${requestId}.json`), 'utf8')) as {
+      value: { conversation?: unknown; upn?: string };
+    };
+    assert.equal(after.value.conversation, undefined, 'told: the personal fields go');
+    assert.equal(after.value.upn, undefined);
+    await harness.bot.checkHandOffs();
+    assert.equal(
+      harness.connector.received.filter((r) => /is closed/.test(typeof r.activity.text === 'string' ? r.activity.text : '')).length,
+      1,
+      'told once',
+    );
+  });
+
+  it("ends the account's other warning when the hand-off is verified closed (issue 19: the account is the unit of truth)", async () => {
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    const { replies } = await handOff(harness);
+    const other = harness.user();
+    const otherCode = await signInThroughChat(other, await other.says('close my account'), KIM.upn, KIM.password);
+    const otherWarning = await other.presses(cardActionData(otherCode, 'closure.skipExport'));
+    const portal = await openPortal(portalLinkOf(handOffCard(replies)));
+    await portal.signIn(KIM.upn, KIM.password);
+    await portal.closeAccount('yes');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await harness.bot.checkHandOffs();
+
+    const toOther = harness.connector.received
+      .filter((r) => r.conversationId === `conv-${other.userId}`)
+      .map((r) => (typeof r.activity.text === 'string' ? r.activity.text : ''));
+    assert.ok(
+      toOther.some((t) => /closed from another chat/.test(t)),
+      toOther.join('\n'),
+    );
+    const no = textsOf(await other.presses(cardActionData(otherWarning, 'closure.decline')));
+    assert.match(no, /closed from another chat/);
+    assert.doesNotMatch(no, /kept|Nothing was closed/);
+  });
 });
 
 describe('CLOSURE=graph findings over /api/messages: every refusal becomes the hand-off, never "still closing"', () => {

@@ -8,6 +8,7 @@ import { openOpsStores, type OpsStores } from '../../ops/opsStores';
 import { runOps } from '../../ops/main';
 import type { Funnel, OpenRequest } from '../../ops/reports';
 import type { AccountCloser, CloseOutcome } from '../../services/accountCloser';
+import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
 import { AppError } from '../../services/errors';
@@ -47,6 +48,7 @@ async function scriptClosures(options: StoresOptions, clock: { now: Date }): Pro
   const service = new ClosureService({
     requests: stores.records<ClosureRequest>('closureRequests'),
     locks: stores.records<AccountClosureLock>('closureLocks'),
+    accounts: stores.records<ClosureAccount>('closureAccounts'),
     audit: stores.audit,
     realm: { lookup: async () => ({ kind: 'unmanaged', organizationName: 'Fabrikam Volunteers' }) },
     closer,
@@ -71,13 +73,15 @@ async function scriptClosures(options: StoresOptions, clock: { now: Date }): Pro
       detail: 'unmanaged',
     });
     const conversationId = `c${n}`;
-    const { request, nonce } = await service.open({
+    const opened = await service.open({
       identity,
       channelId: 'emulator',
       channelUserId: `u${n}`,
       conversationId,
       conversation: { conversation: { id: conversationId } },
     });
+    assert.equal(opened.kind, 'opened');
+    const { request, nonce } = opened;
     ids[name] = request.requestId;
     const presser = { channelUserId: `u${n}`, conversationId, identity };
     if (name === 'kept') await service.decline(request.requestId, { channelUserId: `u${n}`, conversationId, nonce });

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import type { AccountCloser, CloseOutcome } from '../../services/accountCloser';
-import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
-import { ClosureService, type Presser } from '../../services/closureService';
+import type { ClosureAccount } from '../../services/closure/closureAccounts';
+import { accountKey, type AccountClosureLock, type ClosureRequest } from '../../services/closureRequest';
+import { ClosureService, outcomeOf, type Presser } from '../../services/closureService';
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
@@ -60,6 +61,7 @@ function createService(overrides: { realm?: ReturnType<typeof createRealm>; clos
   const service = new ClosureService({
     requests,
     locks,
+    accounts: new MemoryRecordStore<ClosureAccount>(),
     audit,
     realm,
     closer,
@@ -77,13 +79,15 @@ const asAda: Presser = { channelUserId: 'user-ada', conversationId: 'c1', identi
 const adaPress = (nonce: string) => ({ channelUserId: 'user-ada', conversationId: 'c1', nonce });
 
 async function openForAda(service: ClosureService) {
-  return service.open({
+  const opened = await service.open({
     identity: ADA,
     channelId: 'emulator',
     channelUserId: 'user-ada',
     conversationId: 'c1',
     conversation: { conversation: { id: 'c1' } },
   });
+  if (opened.kind !== 'opened') throw new Error(`no warning opened: ${opened.kind}`);
+  return opened;
 }
 
 describe('ClosureService', () => {
@@ -182,13 +186,51 @@ describe('ClosureService', () => {
       assert.deepEqual(await service.confirm('cr_unknown', 'x', asAda), { kind: 'rejected', reason: 'unknownRequest' });
     });
 
-    it('expires the request once its time is up and refuses the press', async () => {
-      const { service, requests, closer } = createService();
+    it('expires the request once its time is up and refuses the press, with its outcome event', async () => {
+      const { service, requests, closer, audit } = createService();
       const { request, nonce } = await openForAda(service);
       clock.tick(TTL_MS);
       assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'rejected', reason: 'expired' });
       assert.equal((await requests.get(request.requestId))?.value.status, 'expired');
       assert.equal(closer.calls.length, 0);
+      const types = (await audit.readAll()).filter((e) => e.requestId === request.requestId).map((e) => e.type);
+      assert.deepEqual(types, ['warningShown', 'confirmationRejected', 'expired']);
+    });
+
+    it('fails a request that lost the account to another request with its outcome event, typed, not parsed', async () => {
+      const { service, requests, locks, audit } = createService();
+      const { request, nonce } = await openForAda(service);
+      // Another live request of the same account holds the right to close it.
+      const other = await requests.create('cr_other', {
+        ...(await requests.get(request.requestId))!.value,
+        requestId: 'cr_other',
+        status: 'closing',
+      });
+      assert.ok(other);
+      await locks.create(accountKey(ADA), { requestId: 'cr_other' });
+      assert.deepEqual(await service.confirm(request.requestId, nonce, asAda), { kind: 'rejected', reason: 'closedByAnotherRequest' });
+      const ended = (await requests.get(request.requestId))?.value;
+      assert.deepEqual(ended?.failure, { kind: 'lostToAnotherRequest' });
+      const events = (await audit.readAll()).filter((e) => e.requestId === request.requestId);
+      assert.ok(
+        events.some((e) => e.type === 'closeFailed' && e.detail === 'lostToAnotherRequest'),
+        JSON.stringify(events),
+      );
+      assert.deepEqual(outcomeOf(ended), { kind: 'rejected', reason: 'closedByAnotherRequest' });
+    });
+
+    it('writes the missing confirmed event of a confirmed request the reconciler ends failed', async () => {
+      const { service, requests, audit } = createService({ realm: createRealm({ kind: 'managed', organizationName: 'Fabrikam' }) });
+      const { request } = await openForAda(service);
+      // A crash right after `pending -> confirmed` was written, before its audit event.
+      const stored = await requests.get(request.requestId);
+      await requests.replace(request.requestId, { ...stored!.value, status: 'confirmed' }, stored!.etag);
+      clock.tick(61_000);
+      const ids = await service.reconcile();
+      await service.completeAudit(ids);
+      assert.equal((await requests.get(request.requestId))?.value.status, 'failed');
+      const confirmed = (await audit.readAll()).find((e) => e.requestId === request.requestId && e.type === 'confirmed');
+      assert.equal(confirmed?.detail, 'recovered');
     });
 
     it('expires overdue warnings in a sweep, once, and leaves live ones alone', async () => {
@@ -371,8 +413,8 @@ describe('ClosureService', () => {
     it("cancels the requester's pending request and nobody else's", async () => {
       const { service, requests } = createService();
       const { request } = await openForAda(service);
-      assert.equal(await service.cancelPending(request.requestId, 'user-grace'), false);
-      assert.equal(await service.cancelPending(request.requestId, 'user-ada'), true);
+      assert.equal(await service.cancelPending(request.requestId, 'user-grace'), 'notPending');
+      assert.equal(await service.cancelPending(request.requestId, 'user-ada'), 'cancelled');
       assert.equal((await requests.get(request.requestId))?.value.status, 'cancelled');
     });
   });

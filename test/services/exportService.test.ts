@@ -206,6 +206,8 @@ describe('ExportService', () => {
       assert.deepEqual(ready?.files, READY.kind === 'ready' ? READY.files : []);
       assert.equal(ready?.linkExpiresAt, '2026-12-10T10:00:00.000Z');
       assert.equal(ready?.notifiedAt, NOW.toISOString());
+      // Owed until the caller says it was sent (issue 19: delivery is a state).
+      await exports.told(ready!);
       assert.deepEqual(await exports.poll(), [], 'told once');
       assert.deepEqual(
         audit.events.map((e) => [e.type, e.detail]),
@@ -257,6 +259,7 @@ describe('ExportService', () => {
         [KIM.objectId],
         "Kim's ready message is still told",
       );
+      await Promise.all(finished.map((job) => exports.told(job)));
       assert.ok(logs.some((r) => r.level === 'error' && r.fields?.exportId === lee.exportId));
       jobs.failWritesTo.clear();
       assert.deepEqual(

@@ -30,6 +30,13 @@ export interface ConnectorStub {
    * Playground does for messages with text and a card: the bot then never learns the message's id.
    */
   answerWithoutIds(on: boolean): void;
+  /**
+   * From now on refuse new messages and updates (POST/PUT) with this status (the channel or connector down: 503),
+   * recording nothing; `undefined` accepts them again. A failed send of a message the bot owes.
+   */
+  failSends(status: number | undefined): void;
+  /** How many sends were refused while `failSends` was on. */
+  readonly refusedSends: number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +54,8 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   let counter = 0;
   let withoutIds = false;
+  let failing: number | undefined;
+  let refusedSends = 0;
   const server: Server = createServer((req, res) => {
     // Two calls, not a chain: restify patches ServerResponse.writeHead process-wide and it returns nothing.
     const reply = (status: number, body: unknown) => {
@@ -72,6 +81,11 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
       const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(req.url ?? '');
       if (!match || (req.method !== 'POST' && req.method !== 'PUT')) {
         reply(404, { error: { code: 'NotFound', message: `${req.method} ${req.url}` } });
+        return;
+      }
+      if (failing) {
+        refusedSends += 1;
+        reply(failing, { error: { code: 'ServiceUnavailable', message: 'The connector is not available.' } });
         return;
       }
       const id = req.method === 'PUT' && match[2] ? decodeURIComponent(match[2]) : `reply-${++counter}`;
@@ -106,6 +120,12 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
     },
     answerWithoutIds(on) {
       withoutIds = on;
+    },
+    failSends(status) {
+      failing = status;
+    },
+    get refusedSends() {
+      return refusedSends;
     },
     stop: () =>
       new Promise((resolve) => {

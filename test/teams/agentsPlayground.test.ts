@@ -78,8 +78,9 @@ describe('the bot in Microsoft 365 Agents Playground (Teams channel)', function 
       value: unknown;
     };
 
-    assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
-    assert.match(cardText(answer.value), /Closing your account…/);
+    // Nothing is recorded yet when Teams gets its answer: it promises nothing (issue 19).
+    assert.equal(answer.type, 'application/vnd.microsoft.activity.message');
+    assert.match(String(answer.value), /being checked/);
     const told = await playground.next((m) => /has been closed/.test(m.text ?? ''), mark);
     assert.equal(told.conversationId, warning.conversationId);
     const updated = await playground.next((m) => m.action === 'updateMessage' && m.messageId === warning.messageId, mark);

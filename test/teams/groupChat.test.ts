@@ -173,7 +173,8 @@ describe('Teams group chats and channels', () => {
       const answer = await kim.executes(warning.activityId, 'closure.confirm', confirm);
 
       assert.equal(answer.status, 200);
-      assert.match(cardText((answer.body as { value: unknown }).value), /Closing your account…/);
+      // Nothing is recorded yet when Teams gets its answer: it promises nothing (issue 19).
+      assert.match(String((answer.body as { value: unknown }).value), /being checked/);
       const closed = await arrival(
         harness.connector,
         (e) => e.method === 'PUT' && e.id === warning.activityId && /Account closed/.test(cardText(attachmentsIn([e])[0]?.content)),

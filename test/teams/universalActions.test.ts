@@ -93,14 +93,14 @@ describe('Teams Universal Actions on the warning card', () => {
   });
 
   describe('Yes', () => {
-    it('answers at once with "Closing your account…", then closes, updates the card to closed with the request id and time, and says so', async () => {
+    it('answers at once without claiming anything is closing, then closes, updates the card to closed with the request id and time, and says so', async () => {
       const warning = await warningOfKim();
 
       const answer = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));
 
-      assert.equal(answer.type, 'application/vnd.microsoft.card.adaptive');
-      assert.match(cardText(answer.value), /Closing your account…/);
-      assert.deepEqual(actionsOf(answer.value), []);
+      // Nothing is recorded when Teams gets its answer: no "I'm closing the account now" card (issue 19).
+      assert.equal(answer.type, 'application/vnd.microsoft.activity.message');
+      assert.match(String(answer.value), /being checked\. This card changes once it is recorded/);
       const update = await arrival(harness.connector, isUpdateOf(warning.activityId, /Account closed/));
       assert.match(
         cardText(attachmentsIn([update])[0].content),
@@ -122,7 +122,7 @@ describe('Teams Universal Actions on the warning card', () => {
 
       // The token service cannot say whether a new sign-in is needed: the card stays, the chat tells the rest.
       assert.equal(answer.type, 'application/vnd.microsoft.activity.message');
-      assert.match(String(answer.value), /See the chat/);
+      assert.match(String(answer.value), /being checked/);
       assert.equal(await graphUserStatus(KIM.id, KIM.tenantId), 200, 'nothing has been closed yet');
       // Stopping the sandbox ends the hung call, so the bot's shutdown need not wait out its grace period.
       await harness.bot.sandbox!.stop();
@@ -191,13 +191,13 @@ describe('Teams Universal Actions on the warning card', () => {
   });
 
   describe('No and cancel', () => {
-    it('answers No with "Kept", then updates the card to kept for everyone and says so; the Yes no longer counts', async () => {
+    it('answers No without claiming "Kept" before it is recorded, then updates the card to kept for everyone and says so; the Yes no longer counts', async () => {
       const warning = await warningOfKim();
 
       const answer = answerOf(await kim.executes(warning.activityId, 'closure.decline', warning.decline));
 
-      assert.match(cardText(answer.value), /^Kept The account was kept/);
-      assert.deepEqual(actionsOf(answer.value), []);
+      assert.equal(answer.type, 'application/vnd.microsoft.activity.message');
+      assert.match(String(answer.value), /being checked/);
       await arrival(harness.connector, isUpdateOf(warning.activityId, /^Kept/));
       await arrival(harness.connector, (e) => e.method === 'POST' && /has been kept/.test(String(e.activity.text)));
       const late = answerOf(await kim.executes(warning.activityId, 'closure.confirm', warning.confirm));

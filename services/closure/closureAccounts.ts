@@ -1,0 +1,128 @@
+import { accountKey } from '../closureRequest';
+import { AppError, isAppError } from '../errors';
+import type { RecordStore } from '../recordStore';
+
+/**
+ * The account is the unit of truth (issue 19): one record per account (key: verified tenant id and object id),
+ * shared by every instance through the record store, that says whether the account is closed and which requests
+ * were opened for it. Every sentence that says "nothing was closed" or "kept" is checked against it, and closing
+ * the account ends every other request of it ("closed from another chat").
+ */
+export interface ClosureAccount {
+  readonly state: 'open' | 'closed';
+  /** When the account was closed (by a request of this bot, or a hand-off verified closed). */
+  readonly closedAt?: string;
+  /** The request that closed it (or whose hand-off was verified closed). */
+  readonly closedBy?: string;
+  /** Ids of the requests opened for the account, newest last (bounded: old ones have long expired). */
+  readonly requests: readonly string[];
+  /**
+   * Conversations where someone signed in as the account and reached the export offer (no request yet): their
+   * conversation state holds the name and organization, so a closure forgets it there too. Conversation
+   * references (personal data): bounded, and cleared when the account is closed.
+   */
+  readonly flows?: ReadonlyArray<Record<string, unknown>>;
+  readonly updatedAt: string;
+}
+
+type Account = { readonly objectId: string; readonly tenantId: string };
+
+/** The warnings a card stays valid are minutes long: far fewer than this are ever pending at once. */
+const MAX_LISTED_REQUESTS = 50;
+/** Chats of one account at the export offer at once: a handful at most (tabs, Teams and web chat). */
+const MAX_LISTED_FLOWS = 10;
+/** Compare-and-swap attempts before a write to one account's record gives up (each loser re-reads). */
+const MAX_ATTEMPTS = 8;
+
+export class ClosureAccounts {
+  constructor(
+    private readonly store: RecordStore<ClosureAccount>,
+    private readonly clock: () => Date,
+  ) {}
+
+  async get(account: Account): Promise<ClosureAccount | undefined> {
+    return (await this.store.get(accountKey(account)))?.value;
+  }
+
+  async isClosed(account: Account): Promise<boolean> {
+    return (await this.get(account))?.state === 'closed';
+  }
+
+  /**
+   * Lists a request under its account, unless the account is closed. The request is created before this, so a
+   * closure that lists the account's requests after this write finds it, and one before it is seen here.
+   */
+  async register(account: Account, requestId: string): Promise<'registered' | 'closed'> {
+    return this.update(account, (current) => {
+      if (current?.state === 'closed') return 'closed';
+      const requests = [...(current?.requests ?? []).filter((id) => id !== requestId).slice(-(MAX_LISTED_REQUESTS - 1)), requestId];
+      return { ...current, state: 'open', requests, updatedAt: this.now() };
+    });
+  }
+
+  /** Lists a conversation at the export offer under its account (replacing an older entry for that conversation). */
+  async registerFlow(account: Account, conversation: Record<string, unknown>, conversationId: string): Promise<'registered' | 'closed'> {
+    return this.update(account, (current) => {
+      if (current?.state === 'closed') return 'closed';
+      const others = (current?.flows ?? []).filter((flow) => conversationIdOf(flow) !== conversationId);
+      const flows = [...others.slice(-(MAX_LISTED_FLOWS - 1)), conversation];
+      return { ...current, state: 'open', requests: current?.requests ?? [], flows, updatedAt: this.now() };
+    });
+  }
+
+  /** Records the account closed (idempotent); returns the other requests listed under it, to end them. */
+  async markClosed(account: Account, closedBy: string): Promise<string[]> {
+    let others: string[] = [];
+    await this.update(account, (current) => {
+      others = (current?.requests ?? []).filter((id) => id !== closedBy);
+      if (current?.state === 'closed') return 'closed';
+      return { ...current, requests: current?.requests ?? [], state: 'closed', closedAt: this.now(), closedBy, updatedAt: this.now() };
+    });
+    return others;
+  }
+
+  /**
+   * Takes the conversations listed at the export offer of a closed account off its record (their references are
+   * personal data) and returns them, to forget their state. Whoever takes them forgets them.
+   */
+  async takeFlows(account: Account): Promise<Array<Record<string, unknown>>> {
+    let flows: Array<Record<string, unknown>> = [];
+    await this.update(account, (current) => {
+      flows = [...(current?.flows ?? [])];
+      if (!current || flows.length === 0) return 'closed';
+      const { flows: _flows, ...rest } = current;
+      return { ...rest, updatedAt: this.now() };
+    });
+    return flows;
+  }
+
+  /** One compare-and-swap write of the account's record; `change` returns 'closed' to write nothing. */
+  private async update(
+    account: Account,
+    change: (current: ClosureAccount | undefined) => ClosureAccount | 'closed',
+  ): Promise<'registered' | 'closed'> {
+    const key = accountKey(account);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const stored = await this.store.get(key);
+      const next = change(stored?.value);
+      if (next === 'closed') return 'closed';
+      try {
+        if (stored) await this.store.replace(key, next, stored.etag);
+        else await this.store.create(key, next);
+        return 'registered';
+      } catch (error) {
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      }
+    }
+    throw new AppError('RECORD_CONFLICT', `could not update the closure record of account "${key}"`);
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+function conversationIdOf(reference: Record<string, unknown>): unknown {
+  const conversation = reference.conversation as { id?: unknown } | undefined;
+  return conversation?.id;
+}
