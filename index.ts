@@ -3,7 +3,8 @@
  * (through config/), builds infrastructure, and picks the sandbox or Azure.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 // Type imports only: the Azure SDKs load (await import) when their mode is on, so sandbox mode starts without them.
 import type { TokenCredential } from '@azure/identity';
@@ -23,12 +24,13 @@ import {
 import { AuthenticationConstants, type UserTokenClient } from 'botframework-connector';
 import * as dotenv from 'dotenv';
 import { AccountClosureBot } from './bot/accountClosureBot';
-import { BackgroundWork } from './bot/backgroundWork';
+import { BackgroundWork, type BackgroundSchedule } from './bot/backgroundWork';
 import { botFrameworkEndpointKeys } from './bot/botFrameworkEndpoints';
 import { BotClosureChannels } from './bot/botClosureChannel';
 import { HandOffCheckTurns } from './bot/handOffCheckTurns';
 import { ReusedClientsAuthentication } from './bot/reusedClients';
 import { FileStorage } from './bot/storage/fileStorage';
+import { RecoveringStorage } from './bot/storage/recoveringStorage';
 import { BlobStateExpiry, FileStateExpiry, type StateExpiry } from './bot/storage/stateExpiry';
 import { createBotTelemetry } from './bot/telemetry';
 import { TokenServiceClient } from './bot/tokenServiceClient';
@@ -41,6 +43,7 @@ import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
 import { connectSandbox, type SandboxConnection } from './sandbox/remote';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
+import { Readiness, READINESS_CACHE_MS, READINESS_TIMEOUT_MS, settingsProbe } from './server/readiness';
 import { registerLegalPages } from './server/legalPages';
 import { registerWebChatRoutes } from './server/webchatRoutes';
 import type { AccountCloser } from './services/accountCloser';
@@ -55,16 +58,17 @@ import { GraphAccountCloser } from './services/graph/graphAccountCloser';
 import { GraphAccountDirectory } from './services/graph/graphAccountDirectory';
 import { GraphDataExporter } from './services/graph/graphDataExporter';
 import { GraphSignInProbe } from './services/graph/graphSignInProbe';
-import { HandOffChecks, type HandOffCheck } from './services/handOff/handOffChecks';
+import { Quarantine, type QuarantineEntry } from './services/background/quarantine';
+import { handOffCheckChangedAt, HandOffChecks, isOpenHandOffCheck, type HandOffCheck } from './services/handOff/handOffChecks';
 import { createHttpClient, type HttpClient } from './services/http/httpClient';
 import { createLogger, jsonLineSink, type Logger, type LogRecord } from './services/logger';
 import { PortalExportHandOff } from './services/portal/portalExportHandOff';
 import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
-import { sweepStaleTempFiles } from './services/storage/atomicFile';
+import { STALE_TEMP_FILE_MS, sweepStaleTempFiles } from './services/storage/atomicFile';
 import { createStores } from './services/storage/createStores';
 import { logAuditEvents } from './services/storage/loggedAuditTrail';
-import { OpenRecordIndex } from './services/storage/openRecordIndex';
+import { OpenRecordIndex, RETENTION_SWEEP_EVERY_MS } from './services/storage/openRecordIndex';
 import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './services/storage/openRecords';
 import { hashUpn } from './services/storage/upnHash';
 import { DirectLineTokenExchange, type WebChatTokenSource } from './services/webchat/directLineTokenSource';
@@ -146,8 +150,10 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
         });
 
   const container = config.storage.kind === 'blob' ? blobContainer(config) : undefined;
-  // A process killed between a temp file's write and its rename leaves the record's content behind: swept here.
-  if (config.storage.kind === 'file') await sweepStaleTempFiles(config.storage.dir, new Date(), logger.child('storage'));
+  // A process killed between a temp file's write and its rename leaves the record's content behind: swept here at
+  // start-up, and by the background work's `tempFiles` job after.
+  const storageDir = config.storage.kind === 'file' ? config.storage.dir : '';
+  if (config.storage.kind === 'file') await sweepStaleTempFiles(storageDir, new Date(), logger.child('storage'));
   const stores = createStores(
     container
       ? { kind: 'blob', containerClient: container, auditContainerClient: auditContainer(config), logger }
@@ -183,8 +189,18 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     clock,
     logger: logger.child('exportJobs'),
   });
+  // Hand-off checks are walked through their own index too, and expire like the others (issue 19).
+  const handOffRecords = new OpenRecordIndex<HandOffCheck>({
+    records: stores.records('handOffChecks'),
+    index: stores.records('handOffChecksOpen'),
+    isOpen: isOpenHandOffCheck,
+    changedAt: handOffCheckChangedAt,
+    keepClosedMs,
+    clock,
+    logger: logger.child('handOffChecks'),
+  });
   const handOffChecks = new HandOffChecks({
-    records: stores.records<HandOffCheck>('handOffChecks'),
+    records: handOffRecords,
     audit,
     probe: new GraphSignInProbe({ http, graphBaseUrl, logger: logger.child('signInProbe') }),
     clock,
@@ -300,13 +316,20 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   const background = new BackgroundWork({
     adapter,
     botAppId,
+    closure,
     workflow,
     channel: closureChannels.background(),
     ssoDedupe,
     stateExpiry,
-    retention: [closureRequests, exportJobs],
+    retention: [closureRequests, exportJobs, handOffRecords],
     exports: exportService,
+    records: { closureRequests, exportJobs, handOffChecks: handOffRecords },
+    handOff: { checks: handOffChecks, turns: handOffTurns },
+    quarantine: new Quarantine(stores.records<QuarantineEntry>('quarantine')),
+    schedule: backgroundSchedule(config),
+    clock,
     logger: logger.child('background'),
+    ...(config.storage.kind === 'file' ? { tempFiles: () => sweepStaleTempFiles(storageDir, clock(), logger.child('storage')) } : {}),
   });
 
   const webChat = {
@@ -316,9 +339,29 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     trustedProxyHops: config.webchat.trustedProxyHops,
     logger: logger.child('webchat'),
   };
+  const readiness = new Readiness({
+    parts: [
+      { name: 'storage', probe: storageProbe(config, container) },
+      {
+        name: 'settings',
+        probe: settingsProbe({
+          MicrosoftAppPassword: config.bot.appType === 'SingleTenant' ? config.bot.password : undefined,
+          DIRECT_LINE_SECRET: config.webchat.directLineSecret,
+          STORAGE_BLOB_CONNECTION_STRING: config.storage.kind === 'blob' ? config.storage.connectionString : undefined,
+          AUDIT_HASH_KEY: config.auditHashKey,
+          APPLICATIONINSIGHTS_CONNECTION_STRING: config.applicationInsightsConnectionString,
+        }),
+      },
+    ],
+    timeoutMs: READINESS_TIMEOUT_MS,
+    cacheMs: READINESS_CACHE_MS,
+    clock,
+    logger: logger.child('readiness'),
+  });
   const server = createServer({
     adapter,
     bot,
+    readiness,
     logger: logger.child('http'),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     authenticate: (activity, authHeader) => authentication.authenticateRequest(activity as Activity, authHeader),
@@ -345,19 +388,18 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
   // The sandbox's Direct Line forwards web chat activities here; loopback, since it runs on this machine.
   await standIn?.attachBot(`${listening.url.replace('//localhost:', '//127.0.0.1:')}/api/messages`);
 
-  const checkHandOffs = () => handOffTurns.checkDue(continueConversation);
-  const timers = options.timers === false ? undefined : startTimers(background, checkHandOffs, config, logger);
+  if (options.timers !== false) background.start();
   let stopping: Promise<void> | undefined;
   return {
     url: listening.url,
     sandbox,
     background,
-    checkHandOffs,
+    checkHandOffs: () => background.checkHandOffs(),
     stop() {
       stopping ??= (async () => {
-        timers?.stop();
+        background.stop();
         // A Teams press answered before its closing ran starts that work when its request ends: wait for it too.
-        await listening.stop(() => Promise.all([bot.idle(), timers?.idle()]));
+        await listening.stop(() => Promise.all([bot.idle(), background.idle()]));
         await standIn?.stop();
         telemetry?.flush();
         logger.info('stopped');
@@ -492,11 +534,30 @@ function botStateStorage(config: BotConfig, container: ContainerClient | undefin
       return new FileStorage({ dir: path.join(config.storage.dir, 'state'), logger: logger.child('state') });
     case 'blob': {
       const { BlobsStorage } = lazily.blobsStorage();
-      return config.storage.connectionString
-        ? new BlobsStorage(config.storage.connectionString, config.storage.container)
-        : new BlobsStorage('', config.storage.container, {}, container?.url, azureCredential(config));
+      const { connectionString, container: name } = config.storage;
+      // Built again after a failure: BlobsStorage keeps its first failed container set-up (bot/storage/recoveringStorage.ts).
+      return new RecoveringStorage(
+        () =>
+          connectionString
+            ? new BlobsStorage(connectionString, name)
+            : new BlobsStorage('', name, {}, container?.url, azureCredential(config)),
+        logger.child('state'),
+      );
     }
   }
+}
+
+/** What /readyz asks of the storage: one cheap call that needs the store to answer (memory always does). */
+function storageProbe(config: BotConfig, container: ContainerClient | undefined): () => Promise<void> {
+  if (config.storage.kind === 'blob' && container) return async () => void (await container.exists());
+  if (config.storage.kind === 'file') {
+    const dir = config.storage.dir;
+    return async () => {
+      await mkdir(dir, { recursive: true });
+      await access(dir, fsConstants.W_OK);
+    };
+  }
+  return async () => undefined;
 }
 
 /**
@@ -563,51 +624,18 @@ async function auditHashKey(config: BotConfig): Promise<Buffer> {
   return key;
 }
 
-/** The export poller and the reconciler, at start-up and then on their intervals; a pass never overlaps itself. */
-function startTimers(
-  background: BackgroundWork,
-  checkHandOffs: () => Promise<number>,
-  config: BotConfig,
-  logger: Logger,
-): { stop(): void; idle(): Promise<void> } {
-  const running = new Set<Promise<void>>();
-  const every = (ms: number, name: string, work: () => Promise<unknown>) => {
-    let current: Promise<void> | undefined;
-    const run = () => {
-      if (current) return;
-      current = work().then(
-        () => undefined,
-        (error: unknown) => logger.error(`${name} failed`, { error }),
-      );
-      running.add(current);
-      void current.finally(() => {
-        running.delete(current as Promise<void>);
-        current = undefined;
-      });
-    };
-    run();
-    return setInterval(run, ms).unref();
-  };
-  const exportPollMs =
-    config.directory.kind === 'sandbox'
-      ? Math.min(config.export.pollIntervalSeconds * 1000, 2_000)
-      : config.export.pollIntervalSeconds * 1000;
-  const handles = [
-    every(exportPollMs, 'export poll', () => background.pollExports()),
-    every(config.closure.reconcileIntervalSeconds * 1000, 'reconcile', async () => {
-      await background.expireWarnings();
-      await background.reconcileClosures();
-      await background.sweepSsoMarks();
-      await background.sweepIdleState();
-      await background.sweepClosedRecords();
-    }),
-    every(config.closure.handOffCheckIntervalSeconds * 1000, 'hand-off checks', checkHandOffs),
-  ];
+/** Each background job's schedule (README "Background work"); the runner never overlaps a job's passes. */
+function backgroundSchedule(config: BotConfig): BackgroundSchedule {
   return {
-    stop: () => handles.forEach((handle) => clearInterval(handle)),
-    idle: async () => {
-      await Promise.all([...running]);
-    },
+    // The sandbox's exports finish in seconds (SANDBOX_EXPORT_DELAY_MS): polled at least every 2 s there.
+    exportPollMs:
+      config.directory.kind === 'sandbox'
+        ? Math.min(config.export.pollIntervalSeconds * 1000, 2_000)
+        : config.export.pollIntervalSeconds * 1000,
+    reconcileMs: config.closure.reconcileIntervalSeconds * 1000,
+    handOffCheckMs: config.closure.handOffCheckIntervalSeconds * 1000,
+    tempFilesMs: STALE_TEMP_FILE_MS,
+    retentionMs: RETENTION_SWEEP_EVERY_MS,
   };
 }
 

@@ -8,6 +8,15 @@ import type { CheckResult, HandOffCheck, HandOffChecks } from '../services/handO
 import type { Logger } from '../services/logger';
 import { verifiedCard } from './teamsCards';
 
+type ContinueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
+
+/** The final answer of an ended check, as `tell` gives it. */
+function finalAnswer(check: HandOffCheck): string {
+  if (check.state === 'closureVerified') return Messages.handOffVerified(check.upn);
+  if (check.state === 'stillOpen') return Messages.handOffStillOpen(check.upn);
+  return Messages.handOffUnconfirmedAtEnd;
+}
+
 export interface HandOffCheckTurnsOptions {
   readonly checks: HandOffChecks;
   /** The OAuth connection whose token for the account the check asks the token service for. */
@@ -34,33 +43,12 @@ export class HandOffCheckTurns {
     return true;
   }
 
-  /** One background pass: checks every due hand-off in its own conversation and tells the requester what changed. */
-  async checkDue(
-    continueConversation: (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>,
-  ): Promise<number> {
+  /** One background pass over every due hand-off (`checkOne` each); a failed one is logged and left for the next pass. */
+  async checkDue(continueConversation: ContinueConversation): Promise<number> {
     let checked = 0;
     for (const due of await this.options.checks.due()) {
-      if (!due.conversation || !due.channelUserId) continue;
-      const channelUserId = due.channelUserId;
       try {
-        // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
-        const { locale } = readerOf(due.conversation);
-        await continueConversation(due.conversation, (context) =>
-          inLanguageOf(locale, async () => {
-            if (due.ended) {
-              // Checked already; only its final answer is owed (an earlier send failed).
-              await context.sendActivity(MessageFactory.text(finalAnswer(due)));
-              await this.finish(context, due);
-              return;
-            }
-            const token = await this.userToken(context, channelUserId, due.channelId);
-            const result = await this.options.checks.checkInBackground(due.requestId, token);
-            if (result) {
-              checked++;
-              await this.tell(context, result, 'schedule');
-            }
-          }),
-        );
+        if (await this.checkOne(due, continueConversation)) checked++;
       } catch (error) {
         // Left as it was: the next pass tries again (the check is recorded only after its probe answered). An ended
         // check whose answer did not go out stays owed, and is counted toward giving it up.
@@ -71,6 +59,44 @@ export class HandOffCheckTurns {
       }
     }
     return checked;
+  }
+
+  /**
+   * Background, one due check (HandOffChecks.isDue), in its own conversation: checks it and tells the requester a
+   * final answer; or, for an ended check whose final answer did not go out, tells it again; past
+   * FINAL_ANSWER_RETRY_MS it drops the personal fields untold. Throws when the conversation cannot be reached, so
+   * the runner counts it and the next pass tries again. Returns whether it checked or told something.
+   */
+  async checkOne(due: HandOffCheck, continueConversation: ContinueConversation): Promise<boolean> {
+    if (due.ended && (this.options.checks.finalAnswerOverdue(due) || !due.conversation || !due.channelUserId)) {
+      this.options.logger.warn('the final answer of a hand-off check could not be told; its personal fields go', {
+        requestId: due.requestId,
+      });
+      await this.options.checks.forgetRequester(due.requestId);
+      return true;
+    }
+    if (!due.conversation || !due.channelUserId) return false;
+    const channelUserId = due.channelUserId;
+    let done = false;
+    // A proactive turn does not pass through the bot's `run`: it is said in the language kept with the conversation.
+    const { locale } = readerOf(due.conversation);
+    await continueConversation(due.conversation, (context) =>
+      inLanguageOf(locale, async () => {
+        if (due.ended) {
+          await context.sendActivity(MessageFactory.text(finalAnswer(due)));
+          await this.finish(context, due);
+          done = true;
+          return;
+        }
+        const token = await this.userToken(context, channelUserId, due.channelId);
+        const result = await this.options.checks.checkInBackground(due.requestId, token);
+        if (result) {
+          done = true;
+          await this.tell(context, result, 'schedule');
+        }
+      }),
+    );
+    return done;
   }
 
   /** Press: every answer is told. Schedule: only a final answer (closed, or the window ran out), never a nag. */
@@ -89,6 +115,7 @@ export class HandOffCheckTurns {
             : Messages.handOffCannotConfirm(verdict.reason)
           : undefined;
     if (!text) return;
+    // A send that fails leaves the ended check holding its personal fields: the background pass tells it again.
     await context.sendActivity(MessageFactory.text(text));
     if (verdict.kind === 'closureVerified') await this.showVerdictOnCards(context, check);
     if (check.ended) await this.finish(context, check);
@@ -150,10 +177,4 @@ export class HandOffCheckTurns {
     const adapter = context.adapter;
     return adapter instanceof CloudAdapterBase ? context.turnState.get<UserTokenClient>(adapter.UserTokenClientKey) : undefined;
   }
-}
-
-/** The final answer of an ended check (verified closed, still open, or no evidence either way). */
-function finalAnswer(check: HandOffCheck): string {
-  if (check.state === 'closureVerified') return Messages.handOffVerified(check.upn);
-  return check.state === 'stillOpen' ? Messages.handOffStillOpen(check.upn) : Messages.handOffUnconfirmedAtEnd;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../services/logger';
 import { activityProblems } from './activityValidation';
 import { answerUpgradeRequests, plainRestifyErrors, refuseContentEncoding, withPlainAdapterErrors } from './httpEdge';
 import { sendProblem } from './httpProblems';
+import type { Readiness } from './readiness';
 
 export interface ServerOptions {
   readonly adapter: CloudAdapter;
@@ -17,6 +18,8 @@ export interface ServerOptions {
   readonly authenticate: (activity: Partial<Activity>, authHeader: string) => Promise<unknown>;
   /** Largest accepted request body; an activity is a few KB, a card press less. */
   readonly maxBodyBytes: number;
+  /** `/readyz` (server/readiness.ts); without it only `/healthz` answers. */
+  readonly readiness?: Readiness;
   /** Extra routes (web chat page and token, sandbox hand-offs), registered by the composition root. */
   readonly extraRoutes?: (server: Server) => void;
 }
@@ -38,10 +41,12 @@ export function createServer(options: ServerOptions): Server {
   server.use(restify.plugins.bodyParser({ maxBodySize: options.maxBodyBytes, mapParams: false, rejectUnknown: true }));
   server.use(restify.plugins.queryParser({ mapParams: false }));
 
+  // Liveness: the process answers HTTP. Readiness (storage answers, settings usable) is /readyz.
   server.get('/healthz', (_req: Request, res: Response, next: Next) => {
     res.send(200, { status: 'ok' });
     return next();
   });
+  options.readiness?.register(server);
 
   // Every activity goes through CloudAdapter.process, which authenticates the Bot Framework JWT when an app id is set.
   server.post('/api/messages', async (req: Request, res: Response) => {

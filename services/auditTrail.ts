@@ -53,6 +53,9 @@ export interface AuditEvent {
 
 export interface AuditTrail {
   append(event: AuditEvent): Promise<void>;
-  /** Every event, oldest first. For tests, support and the reconciler; not for hot paths. */
-  readAll(): Promise<AuditEvent[]>;
+  /**
+   * Every event, oldest first; with `since`, at least every event at or after it (a trail stored in time shards may
+   * return a little more). For tests, support and the reconciler's window of one request; not for hot paths.
+   */
+  readAll(options?: { readonly since?: Date }): Promise<AuditEvent[]>;
 }

@@ -105,6 +105,14 @@ export class ClosureService {
     return this.maintenance.reconcile();
   }
 
+  needsReconcile(value: ClosureRequest): boolean {
+    return this.maintenance.needsReconcile(value);
+  }
+
+  reconcileOne(record: StoredRecord<ClosureRequest>): Promise<boolean> {
+    return this.maintenance.reconcileOne(record);
+  }
+
   claimSettlement(requestId: string, leaseMs: number): Promise<StoredRecord<ClosureRequest> | undefined> {
     return this.maintenance.claimSettlement(requestId, leaseMs);
   }

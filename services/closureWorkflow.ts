@@ -13,6 +13,7 @@ import {
 import type { AppError } from './errors';
 import type { VerifiedIdentity } from './identity';
 import type { Logger } from './logger';
+import type { StoredRecord } from './recordStore';
 
 /** An opaque conversation reference, as the channel stored it on the request (the channel alone reads it). */
 export type ConversationAddress = Readonly<Record<string, unknown>>;
@@ -134,9 +135,31 @@ export class ClosureWorkflow {
     return ended;
   }
 
-  /** A press that found its warning expired: the request ends now, its state is forgotten and its card updated. */
-  async expire(requestId: string, channel: ClosureChannel): Promise<void> {
-    if (await this.options.closure.expireIfOverdue(requestId)) await this.settle(requestId, channel, { silent: true });
+  /**
+   * A warning past its expiry (a press found it so, or the background pass): the request ends now, its state is
+   * forgotten and its card updated. Returns whether this call ended it.
+   */
+  async expire(requestId: string, channel: ClosureChannel): Promise<boolean> {
+    const ended = await this.options.closure.expireIfOverdue(requestId);
+    if (ended) await this.settle(requestId, channel, { silent: true });
+    return ended;
+  }
+
+  /**
+   * Background, one request `ClosureService.needsReconcile` chose: a stranded closure is finished, and an ended
+   * request is settled with its missing audit events (written by the one instance that wins the settling claim, so
+   * three instances reconciling together write each event once). Returns whether this call settled it.
+   */
+  async reconcileOne(record: StoredRecord<ClosureRequest>, channel: ClosureChannel): Promise<boolean> {
+    if (!(await this.options.closure.reconcileOne(record))) return false;
+    const { requestId } = record.value;
+    const request = await this.options.closure.get(requestId);
+    if (request?.status === 'outcomeUnknown') {
+      // Sent but not confirmed: the requester is told so once, and later passes keep checking.
+      await this.tellUnknown(requestId, channel, request.conversation);
+      return false;
+    }
+    return this.settle(requestId, channel, { silent: false, recover: true });
   }
 
   /**
@@ -163,13 +186,12 @@ export class ClosureWorkflow {
   /** Background: finishes stranded closures, re-checks unknown outcomes, and settles every ended request nobody settled. */
   async reconcile(channel: ClosureChannel): Promise<number> {
     const ids = await this.options.closure.reconcile();
-    await this.options.closure.completeAudit(ids);
     let settled = 0;
     for (const requestId of ids) {
       try {
         const request = await this.options.closure.get(requestId);
         if (request?.status === 'outcomeUnknown') await this.tellUnknown(requestId, channel, request.conversation);
-        else if (await this.settle(requestId, channel, { silent: false, audited: true })) settled += 1;
+        else if (await this.settle(requestId, channel, { silent: false, recover: true })) settled += 1;
       } catch (error) {
         // Its claim lapses and a later pass tries again; the other requests of this pass go on.
         this.options.logger.error('settling an ended request failed; a later pass retries it', { requestId, error });
@@ -196,12 +218,13 @@ export class ClosureWorkflow {
   async settle(
     requestId: string,
     channel: ClosureChannel,
-    hint: { upn?: string; silent?: boolean; audited?: boolean } = {},
+    hint: { upn?: string; silent?: boolean; recover?: boolean } = {},
   ): Promise<boolean> {
     const claimed = await this.options.closure.claimSettlement(requestId, this.options.settleLeaseMs);
     if (!claimed) return false;
     const request = claimed.value;
-    if (!hint.audited && this.options.closure.hasAuditGaps(requestId)) await this.options.closure.completeAudit([requestId]);
+    // After the claim, never before: only the claim's winner looks for gaps, so a gap is filled once (issue 19).
+    if (hint.recover || this.options.closure.hasAuditGaps(requestId)) await this.options.closure.completeAudit([requestId]);
     // The account is the unit of truth: once it is closed, its other requests end too (idempotent on a retry).
     if (request.status === 'closed') await this.accountClosed(request, requestId, channel);
     const conversation = request.conversation;

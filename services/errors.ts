@@ -28,6 +28,11 @@ export const ErrorCatalogue = {
   },
   RECORD_CONFLICT: { status: 409, userMessage: 'Someone else changed this at the same moment. Nothing was done twice.' },
   RECORD_ID_INVALID: { status: 400, userMessage: 'The request was not understood.' },
+  /** A stored record that is there but cannot be parsed (a truncated file): set aside, never the whole pass stopped. */
+  RECORD_UNREADABLE: {
+    status: 500,
+    userMessage: "I can't read what I saved about this request, so I haven't changed anything. Please start again.",
+  },
   STORAGE_UNAVAILABLE: {
     status: 503,
     userMessage: "I can't save your progress right now, so I haven't changed anything. Please try again in a few minutes.",

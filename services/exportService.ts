@@ -172,6 +172,17 @@ export class ExportService {
     await this.options.jobs.delete(accountKey(identity));
   }
 
+  /**
+   * Background, one running job: checks it once; a finished one is claimed with its `notifiedAt` by compare-and-swap
+   * and returned for this instance to tell (undefined: still running, or another instance has it).
+   */
+  async pollOne(id: string, record: StoredRecord<ExportJob>): Promise<ExportJob | undefined> {
+    const job = { ...record, id };
+    // A job without an operation is still being started by its request: there is nothing to ask about yet.
+    if (record.value.status === 'running') return record.value.operationUrl ? this.checkOne(job) : undefined;
+    return this.claimRetry(job);
+  }
+
   private async checkOne(record: StoredRecord<ExportJob> & { id: string }): Promise<ExportJob | undefined> {
     let status;
     try {

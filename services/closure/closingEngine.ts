@@ -3,6 +3,7 @@ import { accountKey, type ClosureRequest } from '../closureRequest';
 import type { ConfirmResult } from '../closureOutcome';
 import { AppError, isAppError } from '../errors';
 import type { StoredRecord } from '../recordStore';
+import { isTransientRealmFailure, LeaseRenewal } from '../closingLease';
 import type { ClosureRecords } from './closureRecords';
 
 /**
@@ -27,7 +28,7 @@ export class ClosingEngine {
       const holder = await this.acquireLock(current.value);
       if (holder !== requestId) {
         const lost = await this.records.transition(current, 'failed', { failure: { kind: 'lostToAnotherRequest' } });
-        await this.records.audit('closeFailed', lost.value, 'lostToAnotherRequest');
+        await this.records.auditAfterOutcome('closeFailed', lost.value, 'lostToAnotherRequest');
         return { kind: 'rejected', reason: 'closedByAnotherRequest' };
       }
       const verdict = await this.recheckRealm(current);
@@ -49,8 +50,19 @@ export class ClosingEngine {
   private async close(record: StoredRecord<ClosureRequest>): Promise<ConfirmResult> {
     let current = record;
     const { requestId } = current.value;
+    // The closer may take longer than the lease (3 calls x 60 s deadlines against 120 s): the lease is renewed while
+    // it runs, so no reconciler starts a second closer on a live one. Writes of the record go one at a time.
+    const lease = new LeaseRenewal({
+      everyMs: this.records.options.closingLeaseMs / 3,
+      write: async (changes) => {
+        current = await this.records.transition(current, 'closing', changes);
+      },
+      renewal: () => ({ leaseUntil: this.records.leaseUntil() }),
+      requestId,
+      logger: this.records.options.logger,
+    });
     const recordDeleteSent = async () => {
-      if (!current.value.deleteSentAt) current = await this.records.transition(current, 'closing', { deleteSentAt: this.records.nowIso() });
+      if (!current.value.deleteSentAt) await lease.write({ deleteSentAt: this.records.nowIso() });
     };
     let outcome: CloseOutcome;
     try {
@@ -60,8 +72,10 @@ export class ClosingEngine {
         recordDeleteSent,
       });
     } catch (error) {
+      await lease.stop();
       return this.closerThrew(current, error);
     }
+    await lease.stop();
     // The directory has acted: from here a failure to record it is never "failed". The request stays `closing`
     // and the reconciler records it (the closer is idempotent for one request).
     try {
@@ -184,10 +198,28 @@ export class ClosingEngine {
       const verdict = await this.records.options.realm.lookup(upn);
       await this.records.audit('realmChecked', current.value, `recheck:${verdict.kind}`);
       if (verdict.kind === 'unmanaged') return { kind: 'eligible' };
-      await this.records.transition(current, 'failed', { failure: { kind: 'notEligible', verdict: verdict.kind } });
+      const failed = await this.records.transition(current, 'failed', { failure: { kind: 'notEligible', verdict: verdict.kind } });
+      await this.records.auditAfterOutcome('closeFailed', failed.value, `noLongerEligible:${verdict.kind}`);
       return { kind: 'ended', result: { kind: 'notEligible', requestId, verdict: verdict.kind } };
     } catch (error) {
       if (!isAppError(error, 'REALM_UNAVAILABLE')) throw error;
+      if (isTransientRealmFailure(error) && current.value.attempts + 1 < this.records.options.maxCloseAttempts) {
+        // A gateway's 502/503/504 or a network failure says nothing about the account: the confirmed request waits
+        // one lease and the reconciler asks again, up to maxCloseAttempts, instead of failing a confirmed closure.
+        await this.records.transition(current, 'confirmed', {
+          leaseUntil: this.records.leaseUntil(),
+          attempts: current.value.attempts + 1,
+        });
+        await this.records.options.audit.append({
+          type: 'closeFailed',
+          at: this.records.nowIso(),
+          requestId,
+          objectId: current.value.objectId,
+          tenantId: current.value.tenantId,
+          detail: `${error.code}:willRetry`,
+        });
+        return { kind: 'ended', result: { kind: 'stillClosing', requestId } };
+      }
       await this.records.transition(current, 'failed', { failure: { kind: 'error', code: error.code } });
       await this.records.audit('closeFailed', current.value, error.code);
       return { kind: 'ended', result: { kind: 'failed', requestId, error } };

@@ -167,6 +167,7 @@ export class ClosureJudge {
         detail: rejection,
       });
       if (rejection === 'expired' && stored) {
+        // The press found its warning expired: the request ends here, with its outcome on record.
         const ended = await this.records.transition(stored, 'expired', {}).catch((error: unknown) => this.records.ignoreConflict(error));
         if (ended) await this.records.audit('expired', ended.value);
       }

@@ -9,9 +9,12 @@ import type { ClosureRecords } from './closureRecords';
 const EXPECTED_AUDIT: Partial<Record<ClosureStatus, readonly AuditEvent['type'][]>> = {
   closed: ['confirmed', 'closing', 'closed'],
   handedOff: ['confirmed', 'closing', 'handedOff', 'lockReleased'],
-  // Every failed request had its Yes recorded (failed is reached only from confirmed or closing).
+  // Only a confirmed request can fail: its Yes is always on record, even when a crash skipped it.
   failed: ['confirmed'],
 };
+
+/** Instances' clocks may differ by this much: an audit window starts this far before the request's creation. */
+const AUDIT_SKEW_MS = 5 * 60_000;
 
 /** Sends of one owed message before it is given up (and audited): a pass apart each, after the closing lease. */
 export const MAX_DELIVERY_ATTEMPTS = 5;
@@ -34,36 +37,50 @@ export class ClosureMaintenance {
    * Returns the ids to settle (`ClosureWorkflow.settle`), and `outcomeUnknown` ones whose requester is not told yet.
    */
   async reconcile(): Promise<string[]> {
-    const now = this.records.options.clock().getTime();
-    const lapsed = (value: ClosureRequest) =>
-      Date.parse(value.leaseUntil ?? new Date(Date.parse(value.updatedAt) + this.records.options.closingLeaseMs).toISOString()) <= now;
     const toSettle: string[] = [];
     for (const record of await this.records.options.requests.list()) {
-      const { status, outcomeNotified, settlingUntil } = record.value;
-      if (TERMINAL_STATUSES.includes(status)) {
-        if (!outcomeNotified && (settlingUntil ? Date.parse(settlingUntil) <= now : lapsed(record.value))) toSettle.push(record.id);
-        continue;
-      }
-      if (status === 'pending' || !lapsed(record.value)) continue;
-      this.records.options.logger.warn('finishing a stranded closure', { requestId: record.id, status });
-      try {
-        const result = await this.engine.finish(record);
-        await this.records.options.audit.append({
-          type: 'reconciled',
-          at: this.records.nowIso(),
-          requestId: record.id,
-          objectId: record.value.objectId,
-          tenantId: record.value.tenantId,
-          detail: result.kind,
-        });
-        // An unknown outcome stays open and is checked again next pass; its requester is told so once.
-        if (result.kind === 'outcomeUnknown' ? !record.value.unknownToldAt : result.kind !== 'stillClosing') toSettle.push(record.id);
-      } catch (error) {
-        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
-        this.records.options.logger.info('another instance took the stranded closure', { requestId: record.id });
-      }
+      if (this.needsReconcile(record.value) && (await this.reconcileOne(record))) toSettle.push(record.id);
     }
     return toSettle;
+  }
+
+  /** Whether the reconciler has work on this request now: a closure whose lease lapsed, or an end nobody settled. */
+  needsReconcile(value: ClosureRequest): boolean {
+    const now = this.records.options.clock().getTime();
+    const lapsed =
+      Date.parse(value.leaseUntil ?? new Date(Date.parse(value.updatedAt) + this.records.options.closingLeaseMs).toISOString()) <= now;
+    if (TERMINAL_STATUSES.includes(value.status))
+      return !value.outcomeNotified && (value.settlingUntil ? Date.parse(value.settlingUntil) <= now : lapsed);
+    // An unknown outcome (a delete was sent, its answer lost) is checked again on every pass until the directory answers.
+    return (value.status === 'confirmed' || value.status === 'closing' || value.status === 'outcomeUnknown') && lapsed;
+  }
+
+  /**
+   * The reconciler's work on one request `needsReconcile` chose (the background runner calls it per record): a
+   * stranded closure is finished (one instance wins its compare-and-swap). Returns whether the request has ended
+   * and is to be settled.
+   */
+  async reconcileOne(record: StoredRecord<ClosureRequest>): Promise<boolean> {
+    const { requestId, status } = record.value;
+    if (TERMINAL_STATUSES.includes(status)) return true;
+    this.records.options.logger.warn('finishing a stranded closure', { requestId, status });
+    try {
+      const result = await this.engine.finish(record);
+      await this.records.options.audit.append({
+        type: 'reconciled',
+        at: this.records.nowIso(),
+        requestId,
+        objectId: record.value.objectId,
+        tenantId: record.value.tenantId,
+        detail: result.kind,
+      });
+      // An unknown outcome stays open and is checked again next pass; its requester is told so once.
+      return result.kind === 'outcomeUnknown' ? !record.value.unknownToldAt : result.kind !== 'stillClosing';
+    } catch (error) {
+      if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      this.records.options.logger.info('another instance took the stranded closure', { requestId });
+      return false;
+    }
   }
 
   /**
@@ -152,17 +169,21 @@ export class ClosureMaintenance {
 
   /**
    * Writes the audit events a crash or a failed write skipped for these requests (a reconciled closure always has
-   * its `closing` event), marked `recovered`. Reads the whole trail: for the reconciler, not for every turn.
+   * its `closing` event), marked `recovered`. Called by the instance that won the settling claim (so once), and reads
+   * the trail from the oldest request's creation on (less a clock-skew margin), not the whole trail.
    */
   async completeAudit(requestIds: readonly string[]): Promise<void> {
     const wanted = requestIds.filter((id) => id);
     if (wanted.length === 0) return;
+    const requests = new Map<string, ClosureRequest | undefined>();
+    for (const requestId of wanted) requests.set(requestId, (await this.records.options.requests.get(requestId))?.value);
+    const since = Math.min(...[...requests.values()].map((r) => (r ? Date.parse(r.createdAt) : 0))) - AUDIT_SKEW_MS;
     const present = new Map<string, Set<string>>();
-    for (const event of await this.records.options.audit.readAll()) {
+    for (const event of await this.records.options.audit.readAll({ since: new Date(Math.max(since, 0)) })) {
       if (event.requestId) present.set(event.requestId, (present.get(event.requestId) ?? new Set()).add(event.type));
     }
     for (const requestId of wanted) {
-      const request = (await this.records.options.requests.get(requestId))?.value;
+      const request = requests.get(requestId);
       for (const type of (request && EXPECTED_AUDIT[request.status]) || []) {
         if (!present.get(requestId)?.has(type)) await this.records.audit(type, request as ClosureRequest, 'recovered');
       }

@@ -38,6 +38,29 @@ export interface HandOffCheck {
    * that answer: the background pass sends it again, up to MAX_VERDICT_SENDS, then gives it up (audited).
    */
   readonly tellAttempts?: number;
+  /** When checking ended (ISO 8601); records written before it was kept use `nextCheckAt`. */
+  readonly endedAt?: string;
+}
+
+/**
+ * How long an ended check keeps trying to tell the requester its final answer (each background pass tries again):
+ * after that the personal fields go untold (issue 19: an undeliverable answer kept the UPN and conversation forever).
+ */
+export const FINAL_ANSWER_RETRY_MS = 24 * 60 * 60_000;
+
+/** Whether the check still holds anything personal (the requester's ids, conversation, UPN). */
+export function holdsPersonalFields(check: HandOffCheck): boolean {
+  return check.channelUserId !== undefined || check.conversation !== undefined || check.upn !== undefined;
+}
+
+/** Open for the background work: still checking, or ended with a final answer not yet told. */
+export function isOpenHandOffCheck(check: HandOffCheck): boolean {
+  return !check.ended || holdsPersonalFields(check);
+}
+
+/** When the check last changed, for retention. */
+export function handOffCheckChangedAt(check: HandOffCheck): string {
+  return check.endedAt ?? check.nextCheckAt;
 }
 
 /** Sends of one final hand-off answer before it is given up (and audited). */
@@ -115,15 +138,20 @@ export class HandOffChecks {
     return this.check(stored, userToken);
   }
 
-  /**
-   * Checks whose time has come on the background schedule (not ended, next check due), and ended ones whose final
-   * answer is still owed (the send failed: the conversation reference is still there).
-   */
+  /** Checks whose time has come on the background schedule (`isDue`). */
   async due(): Promise<HandOffCheck[]> {
-    const now = this.options.clock().getTime();
-    return (await this.options.records.list())
-      .map((r) => r.value)
-      .filter((c) => (c.ended ? c.conversation !== undefined : Date.parse(c.nextCheckAt) <= now));
+    return (await this.options.records.list()).map((r) => r.value).filter((c) => this.isDue(c));
+  }
+
+  /** Background: a check whose next check is due, or an ended one whose final answer is still owed. */
+  isDue(check: HandOffCheck): boolean {
+    if (!check.ended) return Date.parse(check.nextCheckAt) <= this.options.clock().getTime();
+    return holdsPersonalFields(check);
+  }
+
+  /** Whether an ended check has tried long enough to tell its final answer (`FINAL_ANSWER_RETRY_MS`). */
+  finalAnswerOverdue(check: HandOffCheck): boolean {
+    return Date.parse(handOffCheckChangedAt(check)) + FINAL_ANSWER_RETRY_MS <= this.options.clock().getTime();
   }
 
   /** Sending an ended check's final answer failed: counted, and given up (personal fields dropped, audited) at the bound. */
@@ -211,7 +239,7 @@ export class HandOffChecks {
       checks: stored.value.checks + 1,
       nextCheckAt: new Date(now.getTime() + this.options.checkIntervalMs).toISOString(),
       state,
-      ...(verdict.kind === 'closureVerified' || windowOver ? { ended: true } : {}),
+      ...(verdict.kind === 'closureVerified' || windowOver ? { ended: true, endedAt: now.toISOString() } : {}),
     };
     await this.options.records.replace(check.requestId, check, stored.etag);
     if (state !== stored.value.state || (check.ended && !stored.value.ended))

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { Dir } from 'node:fs';
+import { open, opendir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../logger';
 
@@ -67,20 +67,28 @@ const TEMP_FILE = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
  */
 export async function sweepStaleTempFiles(dir: string, now: Date, logger: Logger): Promise<number> {
   let removed = 0;
-  let entries: Dirent[];
+  let entries: Dir;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    // Streamed: a folder of 100,000 records is read in batches, never listed at once (issue 22).
+    entries = await opendir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw error;
   }
-  for (const entry of entries) {
+  for await (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       removed += await sweepStaleTempFiles(path, now, logger);
     } else if (entry.isFile() && TEMP_FILE.test(entry.name)) {
-      const { mtimeMs } = await stat(path);
-      if (now.getTime() - mtimeMs < STALE_TEMP_FILE_MS) continue;
+      const mtimeMs = await stat(path).then(
+        (stats) => stats.mtimeMs,
+        // Renamed into place or removed since it was listed: nothing left to sweep.
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        },
+      );
+      if (mtimeMs === undefined || now.getTime() - mtimeMs < STALE_TEMP_FILE_MS) continue;
       await rm(path, { force: true });
       removed += 1;
     }

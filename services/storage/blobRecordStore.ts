@@ -1,6 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { AppError } from '../errors';
-import type { RecordStore, StoredRecord } from '../recordStore';
+import { AppError, isAppError } from '../errors';
+import { DEFAULT_SCAN_PAGE_SIZE, type RecordStore, type ScannedRecord, type StoredRecord } from '../recordStore';
 import { ensureContainer, readBody, statusOf, toStorageError } from './blobSupport';
 import { assertRecordId } from './recordId';
 
@@ -61,13 +61,52 @@ export class BlobRecordStore<T> implements RecordStore<T> {
     return records;
   }
 
-  async delete(id: string): Promise<void> {
+  /**
+   * List Blobs one page (`maxPageSize`, at most 5,000 per the service) at a time, each page's records read before
+   * the next page is asked for: a walk over 100,000 records holds one page.
+   * https://learn.microsoft.com/rest/api/storageservices/list-blobs#uri-parameters
+   */
+  async *scan(pageSize = DEFAULT_SCAN_PAGE_SIZE): AsyncIterable<ReadonlyArray<ScannedRecord<T>>> {
+    await ensureContainer(this.containerClient);
+    const pages = this.containerClient.listBlobsFlat({ prefix: this.prefix }).byPage({ maxPageSize: pageSize });
+    while (true) {
+      let listed;
+      try {
+        listed = await pages.next();
+      } catch (error) {
+        throw toStorageError(error, `cannot list records under "${this.prefix}"`);
+      }
+      if (listed.done) return;
+      const page: Array<ScannedRecord<T>> = [];
+      for (const item of listed.value.segment.blobItems) {
+        const id = item.name.slice(this.prefix.length, -RECORD_SUFFIX.length);
+        if (!item.name.endsWith(RECORD_SUFFIX) || id.includes('/')) continue;
+        try {
+          const record = await this.readBlob(id, item.name);
+          if (record) page.push({ id, record });
+        } catch (error) {
+          if (!isAppError(error, 'RECORD_UNREADABLE')) throw error;
+          page.push({ id, unreadable: error });
+        }
+      }
+      yield page;
+    }
+  }
+
+  async delete(id: string, etag?: string): Promise<void> {
     assertRecordId(id);
     await ensureContainer(this.containerClient);
     try {
-      await this.containerClient.getBlobClient(this.blobName(id)).deleteIfExists({ deleteSnapshots: 'include' });
+      await this.containerClient
+        .getBlobClient(this.blobName(id))
+        .deleteIfExists({ deleteSnapshots: 'include', ...(etag !== undefined ? { conditions: { ifMatch: etag } } : {}) });
     } catch (error) {
-      throw toStorageError(error, `cannot delete record "${id}"`);
+      // A conditional delete of a blob that is gone answers 412 on some service versions (Azurite does): gone is deleted.
+      if (etag !== undefined && statusOf(error) === 412 && !(await this.get(id))) return;
+      throw toStorageError(
+        error,
+        `record "${id}" ${statusOf(error) === 412 ? 'changed since it was read; not deleted' : 'was not deleted'}`,
+      );
     }
   }
 
@@ -105,7 +144,7 @@ export class BlobRecordStore<T> implements RecordStore<T> {
     try {
       return { value: JSON.parse(text) as T, etag };
     } catch (error) {
-      throw new AppError('STORAGE_UNAVAILABLE', `record "${id}" is not valid JSON`, { cause: error });
+      throw new AppError('RECORD_UNREADABLE', `record "${id}" is not valid JSON`, { cause: error });
     }
   }
 

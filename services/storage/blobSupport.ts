@@ -33,10 +33,29 @@ export function statusOf(error: unknown): number | undefined {
 export function toStorageError(error: unknown, detail: string): AppError {
   if (isAppError(error)) return error;
   const status = statusOf(error);
-  if (status === 409 || status === 412) return new AppError('RECORD_CONFLICT', `${detail} (HTTP ${status})`, { cause: error });
-  const code = (error as { code?: unknown } | null)?.code;
-  const why = status === undefined ? `network error${typeof code === 'string' ? ` ${code}` : ''}` : `HTTP ${status}`;
+  const code = serviceCodeOf(error);
+  if (isLostRace(status, code)) return new AppError('RECORD_CONFLICT', `${detail} (HTTP ${status})`, { cause: error });
+  const why = status === undefined ? `network error${code ? ` ${code}` : ''}` : `HTTP ${status}${code ? ` ${code}` : ''}`;
   return new AppError('STORAGE_UNAVAILABLE', `${detail} (${why})`, { cause: error });
+}
+
+/**
+ * Only a condition that was not met is a lost race: 412 (`ConditionNotMet`, If-Match) and 409 `BlobAlreadyExists`
+ * (If-None-Match: *). Other 409s are the store refusing for its own reasons (`BlockCountExceedsLimit` on a full
+ * append blob, `ContainerBeingDeleted`, legal holds...): never told to a person as "someone else changed this".
+ * https://learn.microsoft.com/rest/api/storageservices/blob-service-error-codes
+ */
+function isLostRace(status: number | undefined, code: string | undefined): boolean {
+  if (status === 412) return code === undefined || code === 'ConditionNotMet' || code === 'TargetConditionNotMet';
+  return status === 409 && (code === undefined || code === 'BlobAlreadyExists');
+}
+
+/** The service's error code (`x-ms-error-code`, e.g. `BlobAlreadyExists`) as the storage SDK reports it. */
+export function serviceCodeOf(error: unknown): string | undefined {
+  const code =
+    (error as { code?: unknown; details?: { errorCode?: unknown } } | null)?.details?.errorCode ??
+    (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 export async function readBody(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {

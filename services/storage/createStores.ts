@@ -17,7 +17,7 @@ export type StoresOptions = (
   /** `dir/<name>/<id>.json` per record, `dir/audit/audit.jsonl` for the trail. */
   | { readonly kind: 'file'; readonly dir: string }
   /**
-   * Blobs `<name>/<id>.json` per record, append blobs `audit/<day>.jsonl` for the trail, in `auditContainerClient`
+   * Blobs `<name>/<id>.json` per record, append blobs `audit/<day>/<hour>/<instance>-<n>.jsonl` for the trail, in `auditContainerClient`
    * when given (STORAGE_BLOB_AUDIT_CONTAINER: a container with its own immutability policy), else in `containerClient`.
    */
   | { readonly kind: 'blob'; readonly containerClient: ContainerClient; readonly auditContainerClient?: ContainerClient }

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import type { Dir } from 'node:fs';
+import { mkdir, opendir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../errors';
+import { AppError, isAppError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
-import type { RecordStore, StoredRecord } from '../recordStore';
+import { DEFAULT_SCAN_PAGE_SIZE, type RecordStore, type ScannedRecord, type StoredRecord } from '../recordStore';
 import { readWholeFile, writeFileAtomic } from './atomicFile';
 import { queuedInProcess, withFileLock } from './fileLock';
 import { errnoCode, unavailable } from './fsErrors';
@@ -147,13 +148,52 @@ export class FileRecordStore<T> implements RecordStore<T> {
     return records;
   }
 
-  async delete(id: string): Promise<void> {
+  /**
+   * Streams the folder (`opendir` reads its entries in batches, never the whole listing at once) and reads at most
+   * `pageSize` records per page: a walk over 100,000 records holds one page (docs/scaling.md).
+   */
+  async *scan(pageSize = DEFAULT_SCAN_PAGE_SIZE): AsyncIterable<ReadonlyArray<ScannedRecord<T>>> {
+    let dir: Dir;
+    try {
+      dir = await opendir(this.dir, { bufferSize: Math.min(pageSize, 1024) });
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return;
+      throw unavailable(`cannot list "${this.dir}"`, error);
+    }
+    let page: Array<ScannedRecord<T>> = [];
+    // `for await` closes the directory handle when the loop ends, by completion, error or an early return.
+    for await (const entry of dir) {
+      const name = entry.name;
+      if (name.startsWith('.') || !name.endsWith(RECORD_SUFFIX)) continue;
+      const id = name.slice(0, -RECORD_SUFFIX.length);
+      try {
+        // Deleted between listing and reading: it is simply not part of the walk.
+        const record = await this.readRecord(id);
+        if (record) page.push({ id, record });
+      } catch (error) {
+        if (!isAppError(error, 'RECORD_UNREADABLE')) throw error;
+        page.push({ id, unreadable: error });
+      }
+      if (page.length >= pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
+  async delete(id: string, etag?: string): Promise<void> {
     assertRecordId(id);
     // A record that is not there is deleted already, at the moment of this look: no lock to take (a closure deletes
     // an export job and its mark it never had, issue 14). One that is there is removed under the lock as before, so
     // a replace that read it cannot bring it back.
     if (!(await this.exists(id))) return;
     await this.mutate(id, async () => {
+      if (etag !== undefined) {
+        const current = await this.readRecord(id);
+        if (current && current.etag !== etag)
+          throw new AppError('RECORD_CONFLICT', `record "${id}" changed since it was read; not deleted`);
+      }
       await unlink(this.pathOf(id)).catch((error: unknown) => {
         if (errnoCode(error) !== 'ENOENT') throw unavailable(`cannot delete record "${id}"`, error);
       });
@@ -208,7 +248,7 @@ export class FileRecordStore<T> implements RecordStore<T> {
         this.logger.warn('a record torn by a power loss reads as none', { id, error });
         return undefined;
       }
-      throw new AppError('STORAGE_UNAVAILABLE', `record "${id}" is not valid JSON`, { cause: error });
+      throw new AppError('RECORD_UNREADABLE', `record "${id}" is not valid JSON`, { cause: error });
     }
     return { value: file.value, etag: etagOf(bytes) };
   }

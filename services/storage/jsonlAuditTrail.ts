@@ -100,7 +100,14 @@ export class JsonlAuditTrail implements AuditTrail {
     return this.handle;
   }
 
-  async readAll(): Promise<AuditEvent[]> {
+  /** One file on one host (STORAGE=file): read whole, then filtered by `since`. */
+  async readAll(options: { readonly since?: Date } = {}): Promise<AuditEvent[]> {
+    const since = options.since?.getTime();
+    const events = await this.readFile();
+    return since === undefined ? events : events.filter((event) => Date.parse(event.at) >= since);
+  }
+
+  private async readFile(): Promise<AuditEvent[]> {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');

@@ -10,7 +10,9 @@ export class MemoryAuditTrail implements AuditTrail {
     this.lines.push(JSON.stringify(toStoredEvent(event)));
   }
 
-  async readAll(): Promise<AuditEvent[]> {
-    return this.lines.map((line) => JSON.parse(line) as AuditEvent);
+  async readAll(options: { readonly since?: Date } = {}): Promise<AuditEvent[]> {
+    const events = this.lines.map((line) => JSON.parse(line) as AuditEvent);
+    const since = options.since?.getTime();
+    return since === undefined ? events : events.filter((event) => Date.parse(event.at) >= since);
   }
 }

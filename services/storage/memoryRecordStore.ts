@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import type { RecordStore, StoredRecord } from '../recordStore';
+import { DEFAULT_SCAN_PAGE_SIZE, type RecordStore, type ScannedRecord, type StoredRecord } from '../recordStore';
 import { assertRecordId } from './recordId';
 
 /**
@@ -36,8 +36,24 @@ export class MemoryRecordStore<T> implements RecordStore<T> {
     return [...this.records].map(([id, stored]) => ({ id, value: JSON.parse(stored.json) as T, etag: stored.etag }));
   }
 
-  async delete(id: string): Promise<void> {
+  async *scan(pageSize = DEFAULT_SCAN_PAGE_SIZE): AsyncIterable<ReadonlyArray<ScannedRecord<T>>> {
+    // The ids as they were when the walk began; each page reads the records as they are now.
+    const ids = [...this.records.keys()];
+    for (let start = 0; start < ids.length; start += pageSize) {
+      const page: Array<ScannedRecord<T>> = [];
+      for (const id of ids.slice(start, start + pageSize)) {
+        const record = await this.get(id);
+        if (record) page.push({ id, record });
+      }
+      yield page;
+    }
+  }
+
+  async delete(id: string, etag?: string): Promise<void> {
     assertRecordId(id);
+    const stored = this.records.get(id);
+    if (stored && etag !== undefined && stored.etag !== etag)
+      throw new AppError('RECORD_CONFLICT', `record "${id}" changed since it was read; not deleted`);
     this.records.delete(id);
   }
 

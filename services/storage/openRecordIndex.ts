@@ -1,15 +1,20 @@
 import { isAppError } from '../errors';
 import type { Logger } from '../logger';
-import type { RecordStore, StoredRecord } from '../recordStore';
+import { DEFAULT_SCAN_PAGE_SIZE, type RecordStore, type ScannedRecord, type StoredRecord } from '../recordStore';
 
-/** The index holds one empty mark per open record, under the record's own id. */
-export type OpenMark = Record<string, never>;
+/**
+ * The index holds one mark per open record, under the record's own id, with the time it was written or renewed.
+ * Marks written before the time was kept are `{}`: read as old.
+ */
+export interface OpenMark {
+  readonly markedAt?: string;
+}
 
 export interface OpenRecordIndexOptions<T> {
   readonly records: RecordStore<T>;
   /** A record kind of its own (e.g. `closureRequestsOpen`) in the same stores. */
   readonly index: RecordStore<OpenMark>;
-  /** Whether the reconciler or poller still has work on this record. */
+  /** Whether the background work still has work on this record. */
   readonly isOpen: (value: T) => boolean;
   /** When the record last changed (ISO 8601); a closed record is deleted `keepClosedMs` after it. */
   readonly changedAt: (value: T) => string;
@@ -20,22 +25,25 @@ export interface OpenRecordIndexOptions<T> {
 
 /** A walk over every record for retention once a day is plenty for retention counted in days. */
 export const RETENTION_SWEEP_EVERY_MS = 24 * 60 * 60_000;
+/**
+ * A mark is dropped by a walk only when its record is gone or closed AND the mark is older than this. A writer
+ * renews a mark older than half of it before it writes, and writes the record within seconds, so a walk never
+ * drops the mark of a record being created or reopened (issue 19: 20 of 300 requests lost theirs in forced races).
+ */
+export const MARK_GRACE_MS = 30 * 60_000;
 
 type Listed<T> = StoredRecord<T> & { readonly id: string };
 
 /**
- * A record store whose `list()` reads only the open records, through an index of marks, instead of every record
- * ever written (4,000 closed requests: 4,000 reads every reconcile pass, on every instance). A mark is written
- * before a record becomes open and removed after it stops being open, so a crash in between leaves at most a
- * stale mark, which `list()` drops; never an open record without one. The first `list()` in a process rebuilds
- * the marks from a full walk, so records written before the index existed are found too.
- *
- * `sweepClosed()` deletes closed records once `keepClosedMs` has passed since they last changed (the audit trail
- * keeps their story), at most once a day.
+ * A record store whose walks (`scan`, `list`) read only the open records, through an index of marks, instead of
+ * every record ever written. A mark is written (or renewed) before a record becomes open; a record that stops being
+ * open keeps its mark until a walk finds it closed and the mark past `MARK_GRACE_MS`, then the walk deletes the mark
+ * if it is unchanged since read (compare-and-swap), so a writer renewing it at that moment always wins. A crash
+ * leaves at most a stale mark, never an open record without one. The first walk in a process rebuilds the marks
+ * from a streamed walk of every record, so records written before the index existed are found too.
  */
 export class OpenRecordIndex<T> implements RecordStore<T> {
   private rebuilt: Promise<void> | undefined;
-  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: OpenRecordIndexOptions<T>) {}
 
@@ -50,44 +58,70 @@ export class OpenRecordIndex<T> implements RecordStore<T> {
 
   async replace(id: string, value: T, etag: string): Promise<string> {
     if (this.options.isOpen(value)) await this.mark(id);
-    const next = await this.options.records.replace(id, value, etag);
-    if (!this.options.isOpen(value)) await this.options.index.delete(id);
-    return next;
+    // A record that closes keeps its mark: a walk drops it after the grace (see the class comment). Deleting it
+    // here raced a writer reopening the record (an export requested again) and could drop that writer's mark.
+    return this.options.records.replace(id, value, etag);
   }
 
-  /** The open records only (see the class comment); order unspecified. */
+  /** The open records, all at once; order unspecified. Unreadable records are left out (`scan` names them). */
   async list(): Promise<Array<Listed<T>>> {
+    const open: Array<Listed<T>> = [];
+    for await (const page of this.scan()) for (const entry of page) if (entry.record) open.push({ id: entry.id, ...entry.record });
+    return open;
+  }
+
+  /** The open records in pages, and the marked ones that cannot be read (with their ids); order unspecified. */
+  async *scan(pageSize = DEFAULT_SCAN_PAGE_SIZE): AsyncIterable<ReadonlyArray<ScannedRecord<T>>> {
     this.rebuilt ??= this.rebuild().catch((error: unknown) => {
       // Walked again on the next pass rather than never.
       this.rebuilt = undefined;
       throw error;
     });
     await this.rebuilt;
-    const open: Array<Listed<T>> = [];
-    for (const { id } of await this.options.index.list()) {
-      const record = await this.options.records.get(id);
-      if (record && this.options.isOpen(record.value)) open.push({ ...record, id });
-      else await this.options.index.delete(id);
+    for await (const marks of this.options.index.scan(pageSize)) {
+      const page: Array<ScannedRecord<T>> = [];
+      for (const mark of marks) {
+        const seenAt = this.options.clock().getTime();
+        let record: StoredRecord<T> | undefined;
+        try {
+          record = await this.options.records.get(mark.id);
+        } catch (error) {
+          if (!isAppError(error, 'RECORD_UNREADABLE')) throw error;
+          page.push({ id: mark.id, unreadable: error });
+          continue;
+        }
+        if (record && this.options.isOpen(record.value)) page.push({ id: mark.id, record });
+        else if (mark.record) await this.dropIfStale(mark.id, mark.record, seenAt);
+      }
+      if (page.length > 0) yield page;
     }
-    return open;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.options.records.delete(id);
+  async delete(id: string, etag?: string): Promise<void> {
+    await this.options.records.delete(id, etag);
     await this.options.index.delete(id);
   }
 
-  /** Deletes closed records past their retention; returns how many. A no-op until the next daily sweep is due. */
+  /** Deletes closed records past their retention, streamed; returns how many. Unreadable ones are skipped, by id. */
   async sweepClosed(): Promise<number> {
     const now = this.options.clock().getTime();
-    if (now - this.lastSweep < RETENTION_SWEEP_EVERY_MS) return 0;
-    this.lastSweep = now;
     let removed = 0;
-    for (const record of await this.options.records.list()) {
-      if (this.options.isOpen(record.value) || Date.parse(this.options.changedAt(record.value)) + this.options.keepClosedMs > now) continue;
-      await this.options.records.delete(record.id);
-      await this.options.index.delete(record.id);
-      removed += 1;
+    for await (const page of this.options.records.scan()) {
+      for (const { id, record, unreadable } of page) {
+        if (!record) {
+          this.options.logger.warn('retention skipped a record it cannot read', { recordId: id, errorCode: unreadable.code });
+          continue;
+        }
+        if (this.options.isOpen(record.value) || Date.parse(this.options.changedAt(record.value)) + this.options.keepClosedMs > now)
+          continue;
+        try {
+          // Only as read: a record reopened meanwhile (an export requested again) stays.
+          await this.options.records.delete(id, record.etag);
+          removed += 1;
+        } catch (error) {
+          if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+        }
+      }
     }
     if (removed > 0)
       this.options.logger.info('deleted closed records past their retention', {
@@ -99,23 +133,48 @@ export class OpenRecordIndex<T> implements RecordStore<T> {
 
   private async rebuild(): Promise<void> {
     let marked = 0;
-    for (const record of await this.options.records.list()) {
-      if (!this.options.isOpen(record.value)) continue;
-      await this.mark(record.id);
-      marked += 1;
+    for await (const page of this.options.records.scan()) {
+      for (const { id, record } of page) {
+        // An unreadable record gets a mark too, so the walks name it and the runner sets it aside.
+        if (record && !this.options.isOpen(record.value)) continue;
+        await this.mark(id);
+        marked += 1;
+      }
     }
     this.options.logger.debug('rebuilt the index of open records', { marked });
   }
 
-  private async mark(id: string): Promise<void> {
-    // Most writes of an open record find it marked already: a read says so without a failed create (an error
-    // built and thrown, and with file storage a lock taken and released) on every transition (issue 14's profile).
-    if (await this.options.index.get(id)) return;
+  /** A mark whose record is gone or closed, read before `seenAt`: deleted once past the grace, and only as read. */
+  private async dropIfStale(id: string, mark: StoredRecord<OpenMark>, seenAt: number): Promise<void> {
+    if (seenAt - markedAtOf(mark.value) < MARK_GRACE_MS) return;
     try {
-      await this.options.index.create(id, {});
+      await this.options.index.delete(id, mark.etag);
     } catch (error) {
-      // Already marked: open before, still open.
+      // Renewed by a writer since it was read: that writer's record is (or is about to be) open.
       if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
     }
   }
+
+  private async mark(id: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = this.options.clock().getTime();
+      const fresh: OpenMark = { markedAt: new Date(now).toISOString() };
+      // Most writes of an open record find it marked recently: a read says so without a write (issue 14's profile).
+      const current = await this.options.index.get(id);
+      try {
+        if (!current) await this.options.index.create(id, fresh);
+        else if (now - markedAtOf(current.value) >= MARK_GRACE_MS / 2) await this.options.index.replace(id, fresh, current.etag);
+        return;
+      } catch (error) {
+        // Made, renewed or dropped by someone else at the same moment: look again.
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      }
+    }
+    // Three lost races in a row: another writer is renewing it right now, which is all this needed.
+  }
+}
+
+function markedAtOf(mark: OpenMark): number {
+  const at = mark.markedAt === undefined ? Number.NaN : Date.parse(mark.markedAt);
+  return Number.isNaN(at) ? Number.NEGATIVE_INFINITY : at;
 }

@@ -60,7 +60,8 @@ function failingStore(
     get: (id: string) => inner.get(id),
     create: (id: string, value: ClosureRequest) => inner.create(id, value),
     list: () => inner.list(),
-    delete: (id: string) => inner.delete(id),
+    scan: (pageSize?: number) => inner.scan(pageSize),
+    delete: (id: string, etag?: string) => inner.delete(id, etag),
     async replace(id: string, value: ClosureRequest, etag: string) {
       if (store.armed && failWhen(value)) throw new AppError('STORAGE_UNAVAILABLE', 'blob storage answered 503');
       return inner.replace(id, value, etag);

@@ -86,7 +86,8 @@ function createJobs(): RecordStore<ExportJob> & { failWritesTo: Set<string> } {
     failWritesTo,
     get: (id) => inner.get(id),
     list: () => inner.list(),
-    delete: (id) => inner.delete(id),
+    scan: (pageSize) => inner.scan(pageSize),
+    delete: (id, etag) => inner.delete(id, etag),
     async create(id, value) {
       refuse(id);
       return inner.create(id, value);

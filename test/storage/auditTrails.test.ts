@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEvent } from '../../services/auditTrail';
 import { BlobAuditTrail } from '../../services/storage/blobAuditTrail';
 import { JsonlAuditTrail } from '../../services/storage/jsonlAuditTrail';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { BLOCK_COUNT_EXCEEDED, startStorageProxy, type StorageProxy } from '../support/storageProxy';
 import { runWorkersTogether } from './fixtures/workers';
 import { createFreshContainer, createRecordingLogger, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 
@@ -71,7 +73,9 @@ describe('JsonlAuditTrail', () => {
   });
 });
 
-describe('BlobAuditTrail', () => {
+describe('BlobAuditTrail', function () {
+  // Several appends and reads against Azurite per test: slow on a loaded machine, however much they check.
+  this.timeout(60_000);
   let azurite: RunningAzurite;
   before(async () => {
     azurite = await startAzurite();
@@ -81,30 +85,53 @@ describe('BlobAuditTrail', () => {
   });
 
   describe('blobs', () => {
-    it('appends to one append blob per UTC day and reads the days in order', async () => {
+    it('shards by hour and by instance, and reads every shard merged by time', async () => {
       const containerClient = createFreshContainer(azurite.connectionString);
-      const trail = new BlobAuditTrail({ containerClient, prefix: 'audit/' });
-      await trail.append(createEvent({ requestId: 'day2', at: '2025-03-02T00:00:01.000Z' }));
-      await trail.append(createEvent({ requestId: 'day1', at: '2025-03-01T23:59:59.000+00:00' }));
-      await trail.append(createEvent({ requestId: 'day2-later', at: '2025-03-02T08:00:00.000Z' }));
+      const one = new BlobAuditTrail({ containerClient, prefix: 'audit/', instance: 'one' });
+      const two = new BlobAuditTrail({ containerClient, prefix: 'audit/', instance: 'two' });
+      await one.append(createEvent({ requestId: 'day2', at: '2025-03-02T00:00:01.000Z' }));
+      await two.append(createEvent({ requestId: 'day1', at: '2025-03-01T23:59:59.000+00:00' }));
+      await two.append(createEvent({ requestId: 'day2-first', at: '2025-03-02T00:00:00.500Z' }));
+      await one.append(createEvent({ requestId: 'day2-later', at: '2025-03-02T08:00:00.000Z' }));
 
       const blobs: Array<{ name: string; type?: string }> = [];
       for await (const item of containerClient.listBlobsFlat()) blobs.push({ name: item.name, type: item.properties.blobType });
       assert.deepEqual(blobs, [
-        { name: 'audit/2025-03-01.jsonl', type: 'AppendBlob' },
-        { name: 'audit/2025-03-02.jsonl', type: 'AppendBlob' },
+        { name: 'audit/2025-03-01/23/two-0.jsonl', type: 'AppendBlob' },
+        { name: 'audit/2025-03-02/00/one-0.jsonl', type: 'AppendBlob' },
+        { name: 'audit/2025-03-02/00/two-0.jsonl', type: 'AppendBlob' },
+        { name: 'audit/2025-03-02/08/one-0.jsonl', type: 'AppendBlob' },
       ]);
       assert.deepEqual(
-        (await trail.readAll()).map((event) => event.requestId),
-        ['day1', 'day2', 'day2-later'],
+        (await one.readAll()).map((event) => event.requestId),
+        ['day1', 'day2-first', 'day2', 'day2-later'],
+      );
+      assert.deepEqual(
+        (await one.readAll({ since: new Date('2025-03-02T07:30:00.000Z') })).map((event) => event.requestId),
+        ['day2-later'],
+        'a window reads only the hours it covers',
       );
     });
 
-    it('creates the day blob again when it was removed behind its back', async () => {
+    it('still reads the day blobs written before the shards', async () => {
       const containerClient = createFreshContainer(azurite.connectionString);
-      const trail = new BlobAuditTrail({ containerClient, prefix: 'audit/' });
+      const trail = new BlobAuditTrail({ containerClient, prefix: 'audit/', instance: 'one' });
+      await trail.append(createEvent({ requestId: 'sharded', at: '2025-03-01T12:00:00.000Z' }));
+      const legacy = containerClient.getAppendBlobClient('audit/2025-03-01.jsonl');
+      await legacy.create();
+      const line = `${JSON.stringify(createEvent({ requestId: 'legacy', at: '2025-03-01T09:00:00.000Z' }))}\n`;
+      await legacy.appendBlock(line, Buffer.byteLength(line));
+      assert.deepEqual(
+        (await trail.readAll({ since: new Date('2025-03-01T08:00:00.000Z') })).map((event) => event.requestId),
+        ['legacy', 'sharded'],
+      );
+    });
+
+    it('creates the shard again when it was removed behind its back', async () => {
+      const containerClient = createFreshContainer(azurite.connectionString);
+      const trail = new BlobAuditTrail({ containerClient, prefix: 'audit/', instance: 'one' });
       await trail.append(createEvent({ requestId: 'before' }));
-      await containerClient.getBlobClient('audit/2025-03-01.jsonl').delete();
+      await containerClient.getBlobClient('audit/2025-03-01/10/one-0.jsonl').delete();
       await trail.append(createEvent({ requestId: 'after' }));
       assert.deepEqual(
         (await trail.readAll()).map((event) => event.requestId),
@@ -121,6 +148,43 @@ describe('BlobAuditTrail', () => {
         (await trail.readAll()).map((event) => event.requestId),
         ['mine'],
       );
+    });
+  });
+
+  describe('when Azure refuses an append (a full append blob)', () => {
+    let proxy: StorageProxy;
+    beforeEach(async () => {
+      proxy = await startStorageProxy(azurite.blobEndpoint);
+    });
+    afterEach(async () => {
+      await proxy.stop();
+    });
+    const appendsTo = (blob: string) => (req: IncomingMessage) =>
+      req.method === 'PUT' && req.url?.includes('comp=appendblock') && req.url.includes(blob) ? BLOCK_COUNT_EXCEEDED : undefined;
+
+    it('rolls over to the next shard when one holds 50,000 blocks, and loses no event', async () => {
+      const containerClient = createFreshContainer(proxy.connectionString);
+      const trail = new BlobAuditTrail({ containerClient, prefix: 'audit/', instance: 'one' });
+      await trail.append(createEvent({ requestId: 'first' }));
+      proxy.fault(appendsTo('one-0.jsonl'));
+      await trail.append(createEvent({ requestId: 'second', at: '2025-03-01T10:00:01.000Z' }));
+      await trail.append(createEvent({ requestId: 'third', at: '2025-03-01T10:00:02.000Z' }));
+      proxy.fault(undefined);
+      assert.deepEqual(
+        (await trail.readAll()).map((event) => event.requestId),
+        ['first', 'second', 'third'],
+      );
+      const names: string[] = [];
+      for await (const item of containerClient.listBlobsFlat()) names.push(item.name);
+      assert.deepEqual(names, ['audit/2025-03-01/10/one-0.jsonl', 'audit/2025-03-01/10/one-1.jsonl']);
+    });
+
+    it('reports appends Azure keeps refusing as STORAGE_UNAVAILABLE, never as a conflict', async () => {
+      const containerClient = createFreshContainer(proxy.connectionString);
+      const trail = new BlobAuditTrail({ containerClient, prefix: 'audit/', instance: 'one' });
+      proxy.fault(appendsTo('audit/'));
+      const error = await expectAppError(trail.append(createEvent()), 'STORAGE_UNAVAILABLE');
+      assert.match(error.message, /HTTP 409 BlockCountExceedsLimit/);
     });
   });
 });

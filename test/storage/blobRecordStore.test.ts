@@ -92,7 +92,7 @@ describe('BlobRecordStore', () => {
       });
 
       const error = await expectAppError(store.replace('r1', { status: 'closed' }, '"0x1"'), 'STORAGE_UNAVAILABLE');
-      assert.match(error.message, /record "r1" was not written \(HTTP 503\)/);
+      assert.match(error.message, /record "r1" was not written \(HTTP 503 ServerBusy\)/);
     });
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BlobAuditTrail } from '../../services/storage/blobAuditTrail';
 import { createStores, type Stores } from '../../services/storage/createStores';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
@@ -87,12 +88,16 @@ describe('createStores', () => {
     it('lays out one blob prefix per record kind and the audit trail under audit/', async () => {
       const containerClient = createFreshContainer(azurite.connectionString);
       const stores = createStores({ kind: 'blob', containerClient });
+      const audit = new BlobAuditTrail({ containerClient, prefix: 'audit/', instance: 'one' });
       await stores.records<Closure>('closureRequests').create('r1', { status: 'pending' });
       await stores.records<ExportJob>('exportJobs').create('j1', { state: 'requested' });
       await stores.audit.append({ type: 'closed', at: '2025-03-01T10:00:00.000Z' });
+      await audit.append({ type: 'closed', at: '2025-03-01T10:00:00.000Z' });
       const names: string[] = [];
       for await (const item of containerClient.listBlobsFlat()) names.push(item.name);
-      assert.deepEqual(names.sort(), ['audit/2025-03-01.jsonl', 'closureRequests/r1.json', 'exportJobs/j1.json']);
+      const [ownShard, ...rest] = names.sort();
+      assert.match(ownShard, /^audit\/2025-03-01\/10\/[0-9a-f]{12}-0\.jsonl$/, 'a shard per hour and per process');
+      assert.deepEqual(rest, ['audit/2025-03-01/10/one-0.jsonl', 'closureRequests/r1.json', 'exportJobs/j1.json']);
     });
   });
 });

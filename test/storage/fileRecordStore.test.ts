@@ -156,10 +156,18 @@ describe('FileRecordStore', () => {
       assert.equal((await store.get('old'))?.value.winner, 'rewritten');
     });
 
-    it('reports a record file that is not JSON as STORAGE_UNAVAILABLE', async () => {
+    it('reports a record file that is not JSON as RECORD_UNREADABLE (the record, not the store), and names it in a walk', async () => {
       await writeFile(join(temp.path, 'broken.json'), '{"value": ');
       const store = new FileRecordStore<Doc>({ dir: temp.path });
-      await expectAppError(store.get('broken'), 'STORAGE_UNAVAILABLE');
+      await store.create('whole', { winner: 'x' });
+      await expectAppError(store.get('broken'), 'RECORD_UNREADABLE');
+      const walked: Array<[string, string]> = [];
+      for await (const page of store.scan())
+        for (const entry of page) walked.push([entry.id, entry.record ? 'read' : entry.unreadable.code]);
+      assert.deepEqual(walked.sort(), [
+        ['broken', 'RECORD_UNREADABLE'],
+        ['whole', 'read'],
+      ]);
     });
 
     it('wraps a directory it cannot write to as STORAGE_UNAVAILABLE with the cause', async () => {

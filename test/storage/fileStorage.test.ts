@@ -143,7 +143,7 @@ describe('FileStorage', () => {
       const records = new FileRecordStore<{ n: number }>({ dir: temp.path });
       await records.create('r1', { n: 1 });
       await writeFile(join(temp.path, 'r1.json'), '{"writeId":');
-      await expectAppError(records.get('r1'), 'STORAGE_UNAVAILABLE');
+      await expectAppError(records.get('r1'), 'RECORD_UNREADABLE');
     });
   });
 

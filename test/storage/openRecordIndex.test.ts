@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import type { RecordStore } from '../../services/recordStore';
-import { OpenRecordIndex, RETENTION_SWEEP_EVERY_MS, type OpenMark } from '../../services/storage/openRecordIndex';
+import { MARK_GRACE_MS, OpenRecordIndex, type OpenMark } from '../../services/storage/openRecordIndex';
 import { createStores } from '../../services/storage/createStores';
 import { isOpenClosureRequest } from '../../services/storage/openRecords';
 import type { ClosureRequest } from '../../services/closureRequest';
-import { createRecordingLogger, createTempDir, type TempDir } from './storageTestSupport';
+import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { createFreshContainer, createRecordingLogger, createTempDir, type TempDir } from './storageTestSupport';
 
 interface Item {
   readonly status: 'open' | 'done';
@@ -29,7 +31,11 @@ function counting<T>(inner: RecordStore<T>): RecordStore<T> & { gets: number; li
       counted.lists += 1;
       return inner.list();
     },
-    delete: (id: string) => inner.delete(id),
+    scan: (pageSize?: number) => {
+      counted.lists += 1;
+      return inner.scan(pageSize);
+    },
+    delete: (id: string, etag?: string) => inner.delete(id, etag),
   };
   return counted;
 }
@@ -69,13 +75,19 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     records.gets = 0;
     records.lists = 0;
     await store.replace('open-2', { status: 'done', changedAt: new Date(T0).toISOString() }, etag);
+    assert.deepEqual(
+      (await store.list()).map((r) => r.id),
+      ['open-1'],
+    );
+    now += MARK_GRACE_MS;
+    await store.list();
     records.gets = 0;
     assert.deepEqual(
       (await store.list()).map((r) => r.id),
       ['open-1'],
     );
     assert.equal(records.lists, 0, 'no walk over every record');
-    assert.equal(records.gets, 1, 'one read per open record');
+    assert.equal(records.gets, 1, 'one read per open record, once the closed one’s mark is past its grace');
   });
 
   it('marks a record once while it stays open: later writes read the mark instead of failing to create it', async () => {
@@ -84,6 +96,7 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
       ...marks,
       get: marks.get.bind(marks),
       list: marks.list.bind(marks),
+      scan: marks.scan.bind(marks),
       replace: marks.replace.bind(marks),
       delete: marks.delete.bind(marks),
       create: (id: string, value: OpenMark) => ((creates += 1), marks.create(id, value)),
@@ -102,6 +115,8 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     assert.equal(creates, 1, 'one mark, made once');
     etag = await index.replace('open-1', { status: 'done', changedAt: new Date(T0).toISOString() }, etag);
     assert.deepEqual(await index.list(), []);
+    now += MARK_GRACE_MS;
+    assert.deepEqual(await index.list(), [], 'the closed record’s mark is dropped past its grace');
     await index.replace('open-1', { status: 'open', changedAt: new Date(T0).toISOString() }, etag);
     assert.equal(creates, 2, 'marked again when it opens again');
     assert.deepEqual(
@@ -126,8 +141,15 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
   it('drops a stale mark a crash left behind (record closed or gone)', async () => {
     await store.list();
     await records.create('closed-behind-its-back', { status: 'done', changedAt: new Date(T0).toISOString() });
-    await marks.create('closed-behind-its-back', {});
+    await marks.create('closed-behind-its-back', { markedAt: new Date(now).toISOString() });
     await marks.create('gone', {});
+    assert.deepEqual(await store.list(), []);
+    assert.deepEqual(
+      (await marks.list()).map((m) => m.id),
+      ['closed-behind-its-back'],
+      'a mark written without a time is old; a fresh one waits for its grace',
+    );
+    now += MARK_GRACE_MS;
     assert.deepEqual(await store.list(), []);
     assert.deepEqual(await marks.list(), []);
   });
@@ -140,8 +162,6 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     assert.equal(await store.get('old-done'), undefined);
     now += 2 * DAY_MS;
     assert.equal(await store.sweepClosed(), 1, 'the next day young-done is past 30 days too');
-    assert.equal(await store.sweepClosed(), 0, 'and the sweep waits a day before walking again');
-    now += RETENTION_SWEEP_EVERY_MS;
     assert.equal(await store.sweepClosed(), 0);
     assert.ok(await store.get('old-open'));
   });
@@ -157,5 +177,134 @@ describe('isOpenClosureRequest', () => {
       assert.equal(isOpenClosureRequest(request({ status })), true, `${status}, not settled yet`);
       assert.equal(isOpenClosureRequest(request({ status, outcomeNotified: true })), false, `${status}, settled`);
     }
+  });
+});
+
+/** A pause a test opens and closes: `wait()` blocks until `release()`; `reached` resolves once something waits. */
+function createGate(): { wait(): Promise<void>; release(): void; reached: Promise<void> } {
+  let release!: () => void;
+  let arrive!: () => void;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  return {
+    wait: () => {
+      arrive();
+      return opened;
+    },
+    release: () => release(),
+    reached,
+  };
+}
+
+/** The store with a gate in front of one call, armed for the next call only. */
+function gated<T>(inner: RecordStore<T>, call: 'create' | 'replace' | 'delete'): RecordStore<T> & { arm(): ReturnType<typeof createGate> } {
+  let gate: ReturnType<typeof createGate> | undefined;
+  const pass = async () => {
+    const armed = gate;
+    gate = undefined;
+    if (armed) await armed.wait();
+  };
+  return {
+    get: (id) => inner.get(id),
+    list: () => inner.list(),
+    scan: (pageSize) => inner.scan(pageSize),
+    create: async (id, value) => (call === 'create' && (await pass()), inner.create(id, value)),
+    replace: async (id, value, etag) => (call === 'replace' && (await pass()), inner.replace(id, value, etag)),
+    delete: async (id, etag) => (call === 'delete' && (await pass()), inner.delete(id, etag)),
+    arm: () => (gate = createGate()),
+  };
+}
+
+function indexRaceScenarios(createStores_: () => { records: RecordStore<Item>; marks: RecordStore<OpenMark> }): void {
+  let now: number;
+  const build = (records: RecordStore<Item>, marks: RecordStore<OpenMark>) =>
+    new OpenRecordIndex<Item>({
+      records,
+      index: marks,
+      isOpen: (item) => item.status === 'open',
+      changedAt: (item) => item.changedAt,
+      keepClosedMs: 30 * DAY_MS,
+      clock: () => new Date(now),
+      logger: createRecordingLogger().logger,
+    });
+  const open = (): Item => ({ status: 'open', changedAt: new Date(now).toISOString() });
+  const done = (): Item => ({ status: 'done', changedAt: new Date(now).toISOString() });
+  beforeEach(() => {
+    now = T0;
+  });
+
+  it('keeps the mark of a record being created while a pass lists (the mark is written, the record not yet)', async () => {
+    const { records, marks } = createStores_();
+    const slowRecords = gated(records, 'create');
+    const writer = build(slowRecords, marks);
+    const pass = build(records, marks);
+    await pass.list();
+    const gate = slowRecords.arm();
+    const creating = writer.create('new-one', open());
+    await gate.reached;
+    assert.deepEqual(await pass.list(), [], 'not there yet');
+    gate.release();
+    await creating;
+    assert.deepEqual(
+      (await pass.list()).map((r) => r.id),
+      ['new-one'],
+      'found by the next pass',
+    );
+  });
+
+  it('keeps the mark of a record reopened while a pass drops its old mark (the pass deletes only the mark it read)', async () => {
+    const { records, marks } = createStores_();
+    const slowMarks = gated(marks, 'delete');
+    const pass = build(records, slowMarks);
+    const writer = build(records, marks);
+    const etag = await writer.create('job', open());
+    const closedEtag = await writer.replace('job', done(), etag);
+    await pass.list();
+    now += MARK_GRACE_MS;
+    // The pass reads the old mark and the closed record, and is about to delete the mark...
+    const gate = slowMarks.arm();
+    const listing = pass.list();
+    await gate.reached;
+    // ...when the record is reopened (an export requested again): the writer renews the mark.
+    await writer.replace('job', open(), closedEtag);
+    gate.release();
+    assert.deepEqual(await listing, []);
+    assert.deepEqual(
+      (await pass.list()).map((r) => r.id),
+      ['job'],
+      'the renewed mark survived the pass',
+    );
+  });
+}
+
+describe('OpenRecordIndex under a pass and a writer at the same moment', () => {
+  describe('file storage', () => {
+    let temp: TempDir;
+    before(async () => {
+      temp = await createTempDir();
+    });
+    after(async () => {
+      await temp.remove();
+    });
+    let run = 0;
+    indexRaceScenarios(() => {
+      const stores = createStores({ kind: 'file', dir: join(temp.path, `run-${(run += 1)}`) });
+      return { records: stores.records<Item>('items'), marks: stores.records<OpenMark>('itemsOpen') };
+    });
+  });
+
+  describe('Blob storage on Azurite', () => {
+    let azurite: RunningAzurite;
+    before(async function () {
+      this.timeout(30_000);
+      azurite = await startAzurite();
+    });
+    after(async () => {
+      await azurite?.stop();
+    });
+    indexRaceScenarios(() => {
+      const stores = createStores({ kind: 'blob', containerClient: createFreshContainer(azurite.connectionString) });
+      return { records: stores.records<Item>('items'), marks: stores.records<OpenMark>('itemsOpen') };
+    });
   });
 });

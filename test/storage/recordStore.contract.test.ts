@@ -146,6 +146,40 @@ function recordStoreContract(createStore: () => RecordStore<Doc>): void {
     });
   });
 
+  describe('walking in pages and deleting only as read', () => {
+    it('streams every record once, in pages no larger than asked', async () => {
+      for (let i = 0; i < 7; i++) await store.create(`r${i}`, { status: 'pending', attempts: i });
+      const pages: number[] = [];
+      const seen: string[] = [];
+      for await (const page of store.scan(3)) {
+        pages.push(page.length);
+        for (const entry of page) {
+          assert.equal(entry.record?.value.attempts, Number(entry.id.slice(1)));
+          seen.push(entry.id);
+        }
+      }
+      assert.deepEqual(seen.sort(), ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+      assert.ok(
+        pages.every((size) => size <= 3),
+        `pages of ${pages.join(', ')}`,
+      );
+    });
+
+    it('walks nothing when empty', async () => {
+      for await (const page of store.scan()) assert.equal(page.length, 0);
+    });
+
+    it('deletes with an eTag only while the record still has it', async () => {
+      const first = await store.create('r1', { status: 'closed', attempts: 0 });
+      await store.replace('r1', { status: 'pending', attempts: 1 }, first);
+      await expectAppError(store.delete('r1', first), 'RECORD_CONFLICT');
+      assert.equal((await store.get('r1'))?.value.status, 'pending', 'the renewed record stays');
+      await store.delete('r1', (await store.get('r1'))?.etag);
+      assert.equal(await store.get('r1'), undefined);
+      await store.delete('r1', first);
+    });
+  });
+
   describe('record ids', () => {
     it('rejects ids that are not safe file and blob names with RECORD_ID_INVALID', async () => {
       for (const id of UNSAFE_IDS) {

@@ -17,7 +17,17 @@ function createFailingRecords(): RecordStore<TokenExchangeMark> {
   const unavailable = async (): Promise<never> => {
     throw new AppError('STORAGE_UNAVAILABLE', 'blob storage did not answer');
   };
-  return { get: unavailable, create: unavailable, replace: unavailable, list: unavailable, delete: unavailable };
+  return {
+    get: unavailable,
+    create: unavailable,
+    replace: unavailable,
+    list: unavailable,
+    // A walk that fails before its first page, as a store that is down does.
+    scan: async function* () {
+      yield await unavailable();
+    },
+    delete: unavailable,
+  };
 }
 
 describe('TeamsSsoDedupeStorage', () => {
