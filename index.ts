@@ -33,6 +33,7 @@ import { FileStorage } from './bot/storage/fileStorage';
 import { RecoveringStorage } from './bot/storage/recoveringStorage';
 import { BlobStateExpiry, FileStateExpiry, type StateExpiry } from './bot/storage/stateExpiry';
 import { createBotTelemetry } from './bot/telemetry';
+import { TokenServiceClient } from './bot/tokenServiceClient';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teamsSsoDedupeStorage';
 import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
 import type { ConversationProgress } from './dialogs/dialogServices';
@@ -294,7 +295,9 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     },
   });
   const authentication = botFrameworkAuthentication(config);
-  const adapter = createAdapter(authentication, logger.child('adapter'), standIn?.createUserTokenClient());
+  // The sandbox's token service through the bot's own lean client (bot/tokenServiceClient.ts, issue 22).
+  const sandboxTokens = standIn ? new TokenServiceClient({ baseUrl: standIn.tokenServiceUrl, appId: '', http }) : undefined;
+  const adapter = createAdapter(authentication, logger.child('adapter'), sandboxTokens);
   // Teams sends one signin/tokenExchange per signed-in client: one per id goes on, on whichever instance is first.
   const ssoDedupe = new TeamsSsoDedupeStorage({
     records: stores.records<TokenExchangeMark>('teamsTokenExchanges'),

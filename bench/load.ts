@@ -1,39 +1,45 @@
 /**
- * `npm run bench [-- --tiny] [--seconds 5] [--output file.json] [--profile DIR] [--heap-snapshots DIR]`: the bot against
- * the framework floor in one run.
- * Processes: the sandbox (`npm run sandbox`'s entry, so its scrypt and Graph work are not charged to the bot), the
- * echo bot (bench/echoBot.ts) and the real bot with memory and with file storage (bench/botServer.ts), servers
- * pinned to CPU 0 and the sandbox and this load generator to CPU 1 when `taskset` is there. Measured:
- * welcome turns per second at 1 and 10 connections beside the echo bot's (ratios, p50/p99), the bot's own CPU per
- * whole closure (process.cpuUsage inside the bot), heap per conversation parked at the warning card (heap
- * snapshots before and after, in a fresh bot each for memory and file storage), and cold start of `npm start` and
- * `node dist/index.js` to /healthz. Prints the table and writes it to bench/results/. `--profile DIR` has the
- * servers write a CPU profile of each phase. It measures; it asserts nothing.
+ * `npm run bench [-- --tiny] [--seconds 6] [--rounds 6] [--output file.json] [--profile DIR] [--heap-snapshots DIR]`:
+ * the bot as production runs it, against the framework floor, in one run.
+ * Processes: the sandbox (`npm run sandbox`'s entry, so its scrypt and Graph work are not charged to the bot), Azurite,
+ * the echo bot (bench/echoBot.ts), the real bot (bench/botServer.ts) with memory, with file and, twice, with Blob
+ * storage (two instances on one Azurite container; the load spreads each conversation's turns over both), and the
+ * same-shape anchor (bench/anchorBot.ts). Servers are pinned to CPU 0, the sandbox, Azurite and this load generator
+ * to CPU 1 when `taskset` is there. Every row is measured in rounds, interleaved (bench/rounds.ts): welcome turns per
+ * second at 1 and 10 connections with CPU per turn, beside the echo bot's from the same rounds; CPU per whole
+ * closure with GC as CPU and the HTTP requests each closure sent (Blob and outgoing calls, counted inside the
+ * bots). Then heap per conversation parked at the warning card (memory and file, a fresh bot each) and cold start
+ * of `npm start` and `node dist/index.js`. Prints the table and writes it to bench/results/. `--profile DIR` has
+ * every server write a CPU profile of the closure rounds (those rows are then marked as profiled). It measures; it
+ * asserts nothing.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
+import { startAzurite, type RunningAzurite } from '../test/support/azurite';
 import { startConnectorStub } from '../test/support/connectorStub';
 import { measureColdStarts } from './coldStart';
-import { pinning, pinSelf, startSandboxProcess, startServerProcess, type BenchServer } from './processes';
 import { heapGain } from './heapSnapshotDiff';
-import { formatReport, type BenchReport, type ClosureFigures, type ParkedFigures } from './report';
-import { closeAccount, inParallel, measureRate, openChannel, parkAtWarning, percentiles, round, type BenchUser } from './traffic';
+import { pinning, pinPid, startSandboxProcess, startServerProcess, type BenchServer } from './processes';
+import { formatReport, type BenchReport, type ParkedFigures } from './report';
+import { closureRounds, welcomeRounds, type RoundsOptions, type Target } from './rounds';
+import { BLOB_HOST_ENV } from './serverProbe';
+import { closeAccount, inParallel, openChannel, parkAtWarning, round, welcomeWindow, type BenchUser } from './traffic';
 
 interface Options {
   readonly tiny: boolean;
+  /** Measured seconds of welcome turns per row and connection count, spread over the rounds. */
   readonly seconds: number;
+  readonly rounds: number;
   readonly warmupSeconds: number;
-  readonly closures: number;
+  readonly warmupClosures: number;
+  readonly closuresPerRound: number;
   readonly parked: number;
   /** Conversations parked before the heap is measured, so caches and JIT-compiled code settle first. */
   readonly parkedWarmup: number;
   readonly coldRuns: number;
   readonly output: string;
-  /**
-   * `--profile DIR`: a V8 CPU profile of each server over each measured phase (`welcome-<storage>-<n>conn-<server>`,
-   * `closure-<storage>`), for docs/performance.md's "where the time goes"; warm-up and start-up are not in them.
-   */
+  /** `--profile DIR`: a V8 CPU profile of each server over the closure rounds (`closure-<row>-<n>.cpuprofile`). */
   readonly profileDir?: string;
   /** `--heap-snapshots DIR`: keep the heap snapshots taken around the parked conversations (bench/heapSnapshotDiff.ts). */
   readonly heapSnapshotDir?: string;
@@ -41,28 +47,35 @@ interface Options {
 
 const TENANT_ID = '55555555-0000-4000-8000-000000000001';
 const CLOSURE_CONCURRENCY = 4;
+const CLOSING_ROWS = ['memory', 'file', 'blob', 'anchor'] as const;
+const VALUE_OPTIONS = ['--seconds', '--rounds', '--output', '--profile', '--heap-snapshots'];
 
 function parseOptions(argv: readonly string[]): Options {
   const value = (name: string): string | undefined => {
     const index = argv.indexOf(`--${name}`);
     return index >= 0 ? argv[index + 1] : undefined;
   };
-  const known = new Set(['--tiny', '--seconds', '--output', '--profile', '--heap-snapshots']);
   const unknown = argv.find(
-    (arg, i) =>
-      arg.startsWith('--') && !known.has(arg) && !['--output', '--seconds', '--profile', '--heap-snapshots'].includes(argv[i - 1] ?? ''),
+    (arg, i) => arg.startsWith('--') && arg !== '--tiny' && !VALUE_OPTIONS.includes(arg) && !VALUE_OPTIONS.includes(argv[i - 1] ?? ''),
   );
   if (unknown)
-    throw new Error(`unknown option "${unknown}"; options: --tiny, --seconds N, --output FILE, --profile DIR, --heap-snapshots DIR`);
+    throw new Error(
+      `unknown option "${unknown}"; options: --tiny, --seconds N, --rounds N, --output FILE, --profile DIR, --heap-snapshots DIR`,
+    );
   const tiny = argv.includes('--tiny');
-  const seconds = Number(value('seconds') ?? (tiny ? 0.5 : 5));
+  const seconds = Number(value('seconds') ?? (tiny ? 0.4 : 6));
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600)
     throw new Error(`--seconds must be in (0, 600], got "${value('seconds')}"`);
+  const rounds = Number(value('rounds') ?? (tiny ? 2 : 6));
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100)
+    throw new Error(`--rounds must be an integer in [1, 100], got "${value('rounds')}"`);
   return {
     tiny,
     seconds,
+    rounds,
     warmupSeconds: tiny ? 0.2 : 1,
-    closures: tiny ? 2 : 40,
+    warmupClosures: tiny ? 1 : 8,
+    closuresPerRound: tiny ? 1 : 8,
     parked: tiny ? 3 : 200,
     parkedWarmup: tiny ? 1 : 50,
     coldRuns: tiny ? 1 : 3,
@@ -77,12 +90,18 @@ async function main(): Promise<void> {
   const pin = pinning();
   const serverCpu = pin.available ? pin.serverCpu : undefined;
   const loadCpu = pin.available ? pin.loadCpu : undefined;
-  if (loadCpu !== undefined) pinSelf(loadCpu);
+  if (loadCpu !== undefined) pinPid(process.pid, loadCpu);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'closure-bench-'));
-  const users: BenchUser[] = Array.from({ length: options.closures * 2 + (options.parkedWarmup + options.parked) * 2 }, (_, i) => ({
+  const closuresPerRow = options.warmupClosures + options.rounds * options.closuresPerRound;
+  const parkingUsers = options.parkedWarmup + options.parked;
+  const users: BenchUser[] = Array.from({ length: closuresPerRow * CLOSING_ROWS.length + parkingUsers * 2 }, (_, i) => ({
     upn: `user${i + 1}@benchclub.example`,
     password: `bench-pass-${i + 1}`,
   }));
+  const usersOf = (row: string): BenchUser[] => {
+    const at = CLOSING_ROWS.indexOf(row as (typeof CLOSING_ROWS)[number]);
+    return users.slice(at * closuresPerRow, (at + 1) * closuresPerRow);
+  };
   const seedPath = path.join(dataDir, 'seed.json');
   await writeFile(
     seedPath,
@@ -110,16 +129,7 @@ async function main(): Promise<void> {
     },
     loadCpu,
   );
-  const botEnv = (storage: 'memory' | 'file', dir: string) => ({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    SANDBOX_URL: sandbox.url,
-    STORAGE: storage,
-    DATA_DIR: path.join(dataDir, dir),
-    LOG_LEVEL: 'error',
-    // The whole closure measured is the bot's own (Graph delete and purge), opted into: the default is the hand-off.
-    CLOSURE: 'graph',
-  });
+  let azurite: RunningAzurite | undefined;
   const servers: BenchServer[] = [];
   const started = async (server: Promise<BenchServer>) => {
     const running = await server;
@@ -127,53 +137,89 @@ async function main(): Promise<void> {
     return running;
   };
   try {
+    azurite = await startAzurite();
+    if (loadCpu !== undefined) pinPid(azurite.pid, loadCpu);
+    const blobHost = new URL(azurite.blobEndpoint).host;
+    const botEnv = (storage: 'memory' | 'file' | 'blob', dir: string): Record<string, string> => ({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SANDBOX_URL: sandbox.url,
+      STORAGE: storage,
+      DATA_DIR: path.join(dataDir, dir),
+      LOG_LEVEL: 'error',
+      // The whole closure measured is the bot's own (Graph delete and purge), opted into: the default is the hand-off.
+      CLOSURE: 'graph',
+      ...(storage === 'blob'
+        ? { STORAGE_BLOB_CONNECTION_STRING: azurite?.connectionString ?? '', STORAGE_BLOB_CONTAINER: 'bench', [BLOB_HOST_ENV]: blobHost }
+        : {}),
+    });
     const echo = await started(startServerProcess('echo bot', 'bench/echoBot.ts', {}, serverCpu));
-    const memoryBot = await started(startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu));
-    const fileBot = await started(startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu));
+    const targets: Target[] = [
+      { name: 'echo', servers: [echo], closes: false },
+      {
+        name: 'memory',
+        servers: [await started(startServerProcess('bot (memory)', 'bench/botServer.ts', botEnv('memory', 'memory'), serverCpu))],
+        closes: true,
+      },
+      {
+        name: 'file',
+        servers: [await started(startServerProcess('bot (file)', 'bench/botServer.ts', botEnv('file', 'file'), serverCpu))],
+        closes: true,
+      },
+      {
+        name: 'blob',
+        servers: [
+          await started(startServerProcess('bot (blob, instance 1)', 'bench/botServer.ts', botEnv('blob', 'blob-1'), serverCpu)),
+          await started(startServerProcess('bot (blob, instance 2)', 'bench/botServer.ts', botEnv('blob', 'blob-2'), serverCpu)),
+        ],
+        closes: true,
+      },
+      {
+        name: 'anchor',
+        servers: [await started(startServerProcess('anchor bot', 'bench/anchorBot.ts', { SANDBOX_URL: sandbox.url }, serverCpu))],
+        closes: true,
+      },
+    ];
 
-    const welcome: Array<BenchReport['welcome'][number]> = [];
-    for (const connections of [1, 10]) {
-      const echoRate = await profiled(echo, options, `welcome-${connections}conn-echo`, () =>
-        rateOf(echo, connections, options, connector.url),
+    // Warm-up, unmeasured: JIT, caches, the Blob container and the audit blob of the day.
+    for (const target of targets) {
+      const channel = openChannel(
+        target.servers.map((server) => server.url),
+        10,
+        connector.url,
       );
-      for (const [storage, bot] of [
-        ['memory', memoryBot],
-        ['file', fileBot],
-      ] as const) {
-        const botRate = await profiled(bot, options, `welcome-${connections}conn-bot-${storage}`, () =>
-          rateOf(bot, connections, options, connector.url),
-        );
-        welcome.push({
-          storage,
-          connections,
-          echo: echoRate,
-          bot: botRate,
-          ratio: round(botRate.turnsPerSecond / echoRate.turnsPerSecond, 2),
-        });
-      }
+      await welcomeWindow(channel, 10, options.warmupSeconds, () => true);
+      if (target.closes)
+        await inParallel(usersOf(target.name).slice(0, options.warmupClosures), CLOSURE_CONCURRENCY, (user) => closeAccount(channel, user));
+      channel.close();
     }
-    const closure = {
-      memory: await profiled(memoryBot, options, 'closure-memory', () =>
-        closuresOn(memoryBot, users.slice(0, options.closures), connector.url),
-      ),
-      file: await profiled(fileBot, options, 'closure-file', () =>
-        closuresOn(fileBot, users.slice(options.closures, options.closures * 2), connector.url),
-      ),
+    const roundsOptions: RoundsOptions = {
+      rounds: options.rounds,
+      welcomeSeconds: options.seconds / options.rounds,
+      connections: [1, 10],
+      closuresPerRound: options.closuresPerRound,
+      closureConcurrency: CLOSURE_CONCURRENCY,
+      serviceUrl: connector.url,
+      users: (row) => usersOf(row).slice(options.warmupClosures),
+      aroundClosures: options.profileDir ? (work) => profiled(targets, options.profileDir as string, work) : undefined,
     };
+    const welcome = await welcomeRounds(targets, roundsOptions);
+    const closure = await closureRounds(targets, { ...roundsOptions, profiled: options.profileDir !== undefined });
+
     // In a fresh bot each: with memory storage the stored state, requests and audit events are the heap; with
     // file storage what is left is what the bot itself keeps per parked conversation.
-    const parkingUsers = options.parkedWarmup + options.parked;
+    const parkingFrom = closuresPerRow * CLOSING_ROWS.length;
     const parked = {
       memory: await parkOn(
         await started(startServerProcess('bot (parking, memory)', 'bench/botServer.ts', botEnv('memory', 'parked-memory'), serverCpu)),
-        users.slice(options.closures * 2, options.closures * 2 + parkingUsers),
+        users.slice(parkingFrom, parkingFrom + parkingUsers),
         options.parkedWarmup,
         connector.url,
         { dir: options.heapSnapshotDir ?? path.join(dataDir, 'heap'), name: 'parked-memory' },
       ),
       file: await parkOn(
         await started(startServerProcess('bot (parking, file)', 'bench/botServer.ts', botEnv('file', 'parked-file'), serverCpu)),
-        users.slice(options.closures * 2 + parkingUsers),
+        users.slice(parkingFrom + parkingUsers),
         options.parkedWarmup,
         connector.url,
         { dir: options.heapSnapshotDir ?? path.join(dataDir, 'heap'), name: 'parked-file' },
@@ -183,6 +229,8 @@ async function main(): Promise<void> {
     await Promise.all(servers.map((server) => server.stop()));
     servers.length = 0;
     await sandbox.stop();
+    await azurite.stop();
+    azurite = undefined;
     const coldStart = await measureColdStarts(options.coldRuns, serverCpu);
 
     const report: BenchReport = {
@@ -196,14 +244,16 @@ async function main(): Promise<void> {
         loadAverageBefore: loadAvgBefore,
         loadAverageAfter: loadavg().map((v) => round(v, 2)),
         pinned: pin.available
-          ? `servers on CPU ${pin.serverCpu}, sandbox and load on CPU ${pin.loadCpu}`
+          ? `servers on CPU ${pin.serverCpu}, sandbox, Azurite and load on CPU ${pin.loadCpu}`
           : 'no (taskset missing or one CPU)',
       },
       settings: {
         tiny: options.tiny,
         seconds: options.seconds,
+        rounds: options.rounds,
         warmupSeconds: options.warmupSeconds,
-        closures: options.closures,
+        warmupClosures: options.warmupClosures,
+        closuresPerRound: options.closuresPerRound,
         closureConcurrency: CLOSURE_CONCURRENCY,
         parked: options.parked,
         parkedWarmup: options.parkedWarmup,
@@ -221,63 +271,24 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     await sandbox.stop();
+    await azurite?.stop();
     await connector.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 
-/** Runs `phase`, with `server` writing a CPU profile of it to `<profileDir>/<name>.cpuprofile` when profiling. */
-async function profiled<T>(server: BenchServer, options: Options, name: string, phase: () => Promise<T>): Promise<T> {
-  if (!options.profileDir) return phase();
-  await mkdir(options.profileDir, { recursive: true });
-  await server.startProfile();
+/** Runs `work` with every server of every target writing a CPU profile of it to `<dir>/closure-<row>-<n>.cpuprofile`. */
+async function profiled(targets: readonly Target[], dir: string, work: () => Promise<void>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const all = targets.flatMap((t) =>
+    t.servers.map((server, i) => ({ server, file: path.join(dir, `closure-${t.name}-${i + 1}.cpuprofile`) })),
+  );
+  await Promise.all(all.map(({ server }) => server.startProfile()));
   try {
-    return await phase();
+    await work();
   } finally {
-    await server.stopProfile(path.join(options.profileDir, `${name}.cpuprofile`));
+    await Promise.all(all.map(({ server, file }) => server.stopProfile(file)));
   }
-}
-
-async function rateOf(server: BenchServer, connections: number, options: Options, serviceUrl: string) {
-  const channel = openChannel(server.url, connections, serviceUrl);
-  try {
-    return await measureRate(channel, {
-      connections,
-      seconds: options.seconds,
-      warmupSeconds: options.warmupSeconds,
-      expect: (replies) => replies.length > 0,
-    });
-  } finally {
-    channel.close();
-  }
-}
-
-async function closuresOn(bot: BenchServer, users: readonly BenchUser[], serviceUrl: string): Promise<ClosureFigures> {
-  const channel = openChannel(bot.url, CLOSURE_CONCURRENCY, serviceUrl);
-  const latencies: number[] = [];
-  let failed = 0;
-  const { cpuMs: before = 0, gcMs: gcBefore = 0 } = await bot.probe('cpu');
-  await inParallel(users, CLOSURE_CONCURRENCY, async (user) => {
-    const at = performance.now();
-    try {
-      await closeAccount(channel, user);
-      latencies.push(performance.now() - at);
-    } catch {
-      failed += 1;
-    }
-  });
-  const { cpuMs: after = 0, gcMs: gcAfter = 0 } = await bot.probe('cpu');
-  channel.close();
-  const { p50, p99 } = percentiles(latencies);
-  // All of the bot process's CPU in the window (turns, GC, its HTTP to the sandbox), per closure that completed.
-  return {
-    closures: latencies.length,
-    failed,
-    cpuMsPerClosure: round((after - before) / Math.max(1, latencies.length), 2),
-    gcMsPerClosure: round((gcAfter - gcBefore) / Math.max(1, latencies.length), 2),
-    p50Ms: round(p50, 1),
-    p99Ms: round(p99, 1),
-  };
 }
 
 /**

@@ -19,9 +19,9 @@ export function pinning(): { readonly available: boolean; readonly serverCpu: st
   return { available, serverCpu: '0', loadCpu: cpus > 1 ? '1' : '0' };
 }
 
-/** Pins this process (all its threads) to `cpu`, so the load generator keeps off the servers' core. */
-export function pinSelf(cpu: string): void {
-  spawnSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' });
+/** Pins a running process (all its threads) to `cpu`: the load generator and Azurite keep off the servers' core. */
+export function pinPid(pid: number, cpu: string): void {
+  spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
 
 export function pinnedCommand(cpu: string | undefined, command: string, args: readonly string[]): [string, string[]] {
@@ -63,6 +63,8 @@ export async function startServerProcess(
   let errors = 0;
   child.stderr?.on('data', (chunk: Buffer) => {
     errors += chunk.toString('utf8').split('"level":"error"').length - 1;
+    // `BENCH_VERBOSE=1`: the servers' error lines on this stderr too, to find why a row failed.
+    if (process.env.BENCH_VERBOSE === '1') process.stderr.write(chunk);
   });
   let nextId = 0;
   const waiting = new Map<number, (answer: ProbeAnswer) => void>();
@@ -100,11 +102,12 @@ export async function startServerProcess(
 export async function startSandboxProcess(
   env: Record<string, string>,
   cpu: string | undefined,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const [command, args] = pinnedCommand(cpu, process.execPath, ['--disable-warning=DEP0111', '--import', 'tsx', 'sandbox/main.ts']);
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await readyLine(child, 'sandbox', (line) => /^Sandbox listening at (\S+)/.exec(line)?.[1]);
-  return { url, stop: () => stopChild(child) };
+  // With taskset the child is taskset's exec of node: the same process id.
+  return { url, pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 
 /** A port that was free a moment ago, for servers that must be told theirs (cold start measures `npm start`). */

@@ -1,7 +1,7 @@
 /**
  * `node --import tsx bench/profileSummary.ts <file.cpuprofile>`: self time of a V8 CPU profile (from
  * `npm run bench -- --profile DIR`) by where the code lives: each node_modules package, each folder of this
- * project, node's internals, GC and idle. The "where the time goes" figures in docs/performance.md come from it.
+ * project, node's internals, GC and idle, by sample count. The "where the time goes" figures in docs/performance.md come from it.
  */
 import { readFile } from 'node:fs/promises';
 
@@ -39,11 +39,15 @@ async function main(file: string | undefined): Promise<void> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const totals = new Map<string, number>();
-  profile.samples.forEach((id, i) => {
+  // Each sample counts as one median sampling interval, not as the gap before it: on a loaded machine the sampler
+  // thread waits for a CPU too, and the sample after a long wait would otherwise carry the wait (issue 22).
+  const sorted = [...profile.timeDeltas].filter((d) => d > 0).sort((a, b) => a - b);
+  const interval = sorted[Math.floor(sorted.length / 2)] ?? 1000;
+  profile.samples.forEach((id) => {
     const node = byId.get(id);
     if (!node) return;
     const bucket = bucketOf(node);
-    totals.set(bucket, (totals.get(bucket) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    totals.set(bucket, (totals.get(bucket) ?? 0) + interval);
   });
   const busy = [...totals].filter(([bucket]) => bucket !== '(idle)' && bucket !== '(program)').reduce((sum, [, us]) => sum + us, 0);
   const rows = [...totals].sort((a, b) => b[1] - a[1]);

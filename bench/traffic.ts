@@ -18,11 +18,19 @@ export interface Channel {
   close(): void;
 }
 
-export function openChannel(botUrl: string, connections: number, serviceUrl: string): Channel {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const target = new URL('/api/messages', botUrl);
+/**
+ * A channel to one bot, or to several instances of it behind one address as a load balancer spreads them: each
+ * activity goes to the next instance in turn, so the turns of one conversation land on different instances.
+ */
+export function openChannel(botUrls: string | readonly string[], connections: number, serviceUrl: string): Channel {
+  const targets = (typeof botUrls === 'string' ? [botUrls] : botUrls).map((url) => new URL('/api/messages', url));
+  const agents = targets.map(() => new http.Agent({ keepAlive: true, maxSockets: connections }));
+  let next = 0;
   return {
     send(userId, conversationId, activity) {
+      const at = next++ % targets.length;
+      const target = targets[at];
+      const agent = agents[at];
       const body = JSON.stringify({
         channelId: 'emulator',
         serviceUrl,
@@ -54,52 +62,39 @@ export function openChannel(botUrl: string, connections: number, serviceUrl: str
         request.end(body);
       });
     },
-    close: () => agent.destroy(),
+    close: () => agents.forEach((agent) => agent.destroy()),
   };
-}
-
-export interface Rate {
-  readonly turns: number;
-  readonly seconds: number;
-  readonly turnsPerSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly failed: number;
 }
 
 /**
- * First turns of fresh conversations ("hello"), `connections` at a time, for `seconds` after `warmupSeconds`
- * of the same. `expect` checks every answer, so a broken bot cannot post a fast rate.
+ * First turns of fresh conversations ("hello"), `connections` at a time, for `seconds`. `expect` checks every
+ * answer, so a broken bot cannot post a fast rate.
  */
-export async function measureRate(
+export async function welcomeWindow(
   channel: Channel,
-  options: { connections: number; seconds: number; warmupSeconds: number; expect: (replies: ReplyActivity[]) => boolean },
-): Promise<Rate> {
-  const run = async (seconds: number, record: boolean) => {
-    const latencies: number[] = [];
-    let failed = 0;
-    const until = performance.now() + seconds * 1000;
-    const worker = async () => {
-      while (performance.now() < until) {
-        const id = randomUUID();
-        const at = performance.now();
-        try {
-          const replies = await channel.send(`user-${id}`, `conv-${id}`, { type: 'message', text: 'hello' });
-          if (!options.expect(replies)) failed += 1;
-        } catch {
-          failed += 1;
-        }
-        if (record) latencies.push(performance.now() - at);
+  connections: number,
+  seconds: number,
+  expect: (replies: ReplyActivity[]) => boolean,
+): Promise<{ latencies: number[]; failed: number; elapsed: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const until = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < until) {
+      const id = randomUUID();
+      const at = performance.now();
+      try {
+        const replies = await channel.send(`user-${id}`, `conv-${id}`, { type: 'message', text: 'hello' });
+        if (!expect(replies)) failed += 1;
+      } catch {
+        failed += 1;
       }
-    };
-    const started = performance.now();
-    await Promise.all(Array.from({ length: options.connections }, worker));
-    return { latencies, failed, elapsed: (performance.now() - started) / 1000 };
+      latencies.push(performance.now() - at);
+    }
   };
-  await run(options.warmupSeconds, false);
-  const { latencies, failed, elapsed } = await run(options.seconds, true);
-  const { p50, p99 } = percentiles(latencies);
-  return { turns: latencies.length, seconds: round(elapsed, 2), turnsPerSecond: round(latencies.length / elapsed, 1), p50, p99, failed };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  return { latencies, failed, elapsed: (performance.now() - started) / 1000 };
 }
 
 /** Walks one user from the first message to the warning card: welcome, start, sign-in page + magic code, skip export. */

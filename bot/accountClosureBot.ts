@@ -15,7 +15,7 @@ import {
 import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard, type ClosureMode } from '../cards/renderCard';
-import { FORGET_USER_KEY, markForgetUser, type ConversationProgress } from '../dialogs/dialogServices';
+import { FORGET_USER_KEY, markForgetUser, STATE_DELETED_KEY, type ConversationProgress } from '../dialogs/dialogServices';
 import { inLanguageOf } from '../locales/i18n';
 import { isPersonalCommand, isStartRequest, type MainDialog } from '../dialogs/mainDialog';
 import { Messages } from '../dialogs/messages';
@@ -203,8 +203,16 @@ export class AccountClosureBot extends TeamsActivityHandler {
    * meanwhile: a turn that loaded the state before the request ended must not write the personal data back).
    */
   private async endTurn(context: TurnContext): Promise<void> {
+    // Already deleted from storage in this turn (the settle, bot/botClosureChannel.ts): nothing to save or delete.
+    if (context.turnState.get(STATE_DELETED_KEY) === true) {
+      this.afterReply.start(context);
+      return;
+    }
     const requestId = (await this.progress.get(context))?.requestId;
-    if (requestId && TERMINAL_STATUSES.includes((await this.options.closure.get(requestId))?.status ?? 'pending')) markForgetUser(context);
+    // A turn that already knows its request ended needs no read of the record to say so (issue 22).
+    if (context.turnState.get(FORGET_USER_KEY) !== true && requestId) {
+      if (TERMINAL_STATUSES.includes((await this.options.closure.get(requestId))?.status ?? 'pending')) markForgetUser(context);
+    }
     if (context.turnState.get(FORGET_USER_KEY) === true) {
       await this.options.state.delete(context);
       this.options.logger.info('dropped the conversation state of an ended request', { conversationId: context.activity.conversation?.id });

@@ -12,7 +12,7 @@ import { readerOf, timeZoneOf } from '../dialogs/conversationAddress';
 import { handOffReply } from '../dialogs/handOffReply';
 import { inLanguageOf } from '../locales/i18n';
 import { Messages } from '../dialogs/messages';
-import { markForgetUser, type ConversationProgress } from '../dialogs/dialogServices';
+import { markStateDeleted, type ConversationProgress } from '../dialogs/dialogServices';
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
 import type { Logger } from '../services/logger';
@@ -117,7 +117,7 @@ class BotClosureChannel implements ClosureChannel {
     });
   }
 
-  /** Deletes the requester's `PrivateConversationState` key; in their own turn, the turn deletes instead of saving. */
+  /** Deletes the requester's `PrivateConversationState` key; in their own turn, the turn then neither saves nor deletes it. */
   async forgetConversation(conversation: ConversationAddress): Promise<void> {
     const { channelId, conversationId, userId } = addressOf(conversation);
     const key = this.options.state.getStorageKey({
@@ -125,7 +125,7 @@ class BotClosureChannel implements ClosureChannel {
     } as unknown as TurnContext);
     if (!key) throw new Error("no conversation state key for the request's conversation");
     await this.options.storage.delete([key]);
-    if (this.turn && this.options.state.getStorageKey(this.turn) === key) markForgetUser(this.turn);
+    if (this.turn && this.options.state.getStorageKey(this.turn) === key) markStateDeleted(this.turn);
     this.options.logger.info("forgot the requester's conversation state", { conversationId });
   }
 

@@ -53,3 +53,15 @@ export const FORGET_USER_KEY = Symbol('forgetUser');
 export function markForgetUser(context: TurnContext): void {
   context.turnState.set(FORGET_USER_KEY, true);
 }
+
+/**
+ * Set with `FORGET_USER_KEY` when this turn's own state key was already deleted from storage (the workflow's settle
+ * in the requester's turn): the turn then neither saves nor deletes it again (one storage request fewer per
+ * closure, issue 22).
+ */
+export const STATE_DELETED_KEY = Symbol('stateDeleted');
+
+export function markStateDeleted(context: TurnContext): void {
+  markForgetUser(context);
+  context.turnState.set(STATE_DELETED_KEY, true);
+}

@@ -1,15 +1,18 @@
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { AppError } from '../services/errors';
 import type { Logger } from '../services/logger';
 import { hashPassword } from './passwords';
 import type { SandboxSeed } from './seed';
+import { pruneExpired, readState, STATE_VERSION } from './directoryState';
+import { SNAPSHOT_FILE, StateJournal } from './stateJournal';
+
+export { forgetCachedTokens, forgetMagicCodes, tokenCacheKey } from './directoryState';
 
 export { hashPassword, verifyPassword, SANDBOX_SCRYPT_COST } from './passwords';
 
-const STATE_FILE = 'state.json';
-const STATE_VERSION = 1;
+/** Expired tokens, sessions and codes are dropped at most this often, and at every compaction. */
+const PRUNE_EVERY_MS = 60_000;
 
 export interface TenantRecord {
   readonly id: string;
@@ -101,8 +104,10 @@ export interface SandboxState {
   users: UserRecord[];
   tokens: Record<string, IssuedToken>;
   signInSessions: Record<string, SignInSession>;
-  magicCodes: MagicCode[];
-  tokenCache: CachedUserToken[];
+  /** Live codes by `tokenCacheKey` of who may redeem them (a list: a second sign-in before redeeming adds one). */
+  magicCodes: Record<string, MagicCode[]>;
+  /** By `tokenCacheKey`. */
+  tokenCache: Record<string, CachedUserToken>;
   exports: Record<string, ExportOperation>;
   /**
    * Permanently deleted users' sign-in names, only as HMAC-SHA256 (key `nameHashKey`) of the lower-cased name, and
@@ -126,20 +131,34 @@ export interface DirectoryOptions {
 
 /**
  * The sandbox's whole state: an Entra-like directory, the token service's stores and export jobs. Held in memory,
- * written to `{dataDir}/state.json` after every change (temp file + rename, so a crash never leaves half a file).
+ * persisted after every change as what changed (sandbox/stateJournal.ts: `state.json` plus the `state.log` of
+ * changes since, folded into a new `state.json` now and then), so a change costs what it changed, not the state's size.
  */
 export class SandboxDirectory {
   private writes: Promise<void> = Promise.resolve();
+  private readonly journal: StateJournal<SandboxState>;
+  readonly state: SandboxState;
+  private prunedAt = 0;
 
   private constructor(
-    readonly state: SandboxState,
+    state: SandboxState,
     private readonly options: DirectoryOptions,
-  ) {}
+  ) {
+    this.journal = new StateJournal(state, {
+      dataDir: options.dataDir,
+      keyed: ['tokens', 'signInSessions', 'magicCodes', 'tokenCache'],
+      // A user gone from the directory: folded into the snapshot at once, so the log keeps no copy of them.
+      removesData: (before, after) =>
+        ((before.users as unknown[] | undefined)?.length ?? 0) > ((after.users as unknown[] | undefined)?.length ?? 0),
+      logger: options.logger,
+    });
+    this.state = this.journal.state;
+  }
 
   static async open(options: DirectoryOptions): Promise<SandboxDirectory> {
     await mkdir(options.dataDir, { recursive: true });
-    const file = path.join(options.dataDir, STATE_FILE);
-    const existing = await readState(file);
+    const file = path.join(options.dataDir, SNAPSHOT_FILE);
+    const existing = await readState(options.dataDir, options.logger);
     const seedHash = seedFingerprint(options.seed);
     if (existing) {
       options.logger.info(`sandbox state loaded from "${file}"`, { users: existing.users.length });
@@ -151,14 +170,15 @@ export class SandboxDirectory {
       }
       const directory = new SandboxDirectory(existing, options);
       if (existing.closedUpns) {
-        for (const [name, at] of Object.entries(existing.closedUpns)) rememberPurgedSignInName(existing, name, at);
-        delete existing.closedUpns;
-        await directory.save();
+        for (const [name, at] of Object.entries(existing.closedUpns)) rememberPurgedSignInName(directory.state, name, at);
+        delete directory.state.closedUpns;
       }
+      // The log replayed is folded in: each run starts from one snapshot.
+      await directory.compact();
       return directory;
     }
     const directory = new SandboxDirectory({ ...(await stateFromSeed(options.seed)), seedHash }, options);
-    await directory.save();
+    await directory.compact();
     options.logger.info(`sandbox state seeded in "${file}"`, { users: directory.state.users.length });
     return directory;
   }
@@ -171,15 +191,35 @@ export class SandboxDirectory {
     return this.options.dataDir;
   }
 
-  /** Applies `change` to the state and persists it before resolving. */
+  /**
+   * Applies `change` to the state and persists it before resolving. Values in the keyed collections (tokens,
+   * sessions, codes, the token cache) are replaced, never changed in place: only a key's assignment is logged.
+   */
   async update<T>(change: (state: SandboxState) => T): Promise<T> {
     const result = change(this.state);
+    const now = this.now().getTime();
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      pruneExpired(this.state, now);
+    }
     await this.save();
     return result;
   }
 
   save(): Promise<void> {
-    const write = this.writes.then(() => this.writeNow());
+    return this.queued(() => this.journal.write());
+  }
+
+  /** Folds everything into one snapshot (start-up, stop): the next start reads one file. */
+  compact(): Promise<void> {
+    return this.queued(async () => {
+      pruneExpired(this.state, this.now().getTime());
+      await this.journal.compact();
+    });
+  }
+
+  private queued(work: () => Promise<void>): Promise<void> {
+    const write = this.writes.then(work);
     this.writes = write.catch((error: unknown) => this.options.logger.error('sandbox state write failed', { error }));
     return write;
   }
@@ -249,24 +289,6 @@ export class SandboxDirectory {
     const grant = this.state.tokens[hashToken(token)];
     return grant && Date.parse(grant.expiresAt) > this.now().getTime() ? grant : undefined;
   }
-
-  private async writeNow(): Promise<void> {
-    pruneExpired(this.state, this.now().getTime());
-    const file = path.join(this.options.dataDir, STATE_FILE);
-    const temp = `${file}.${randomUUID()}.tmp`;
-    try {
-      // The folder may have been deleted while running (a reset by hand): write the state held in memory back.
-      const created = await mkdir(this.options.dataDir, { recursive: true });
-      if (created !== undefined)
-        this.options.logger.warn(
-          `sandbox data folder "${this.options.dataDir}" had disappeared; created it again and wrote the state held in memory (use npm run sandbox:reset to start from the seed)`,
-        );
-      await writeFile(temp, JSON.stringify(this.state, null, 1), { mode: 0o600 });
-      await rename(temp, file);
-    } catch (error) {
-      throw new AppError('STORAGE_UNAVAILABLE', `sandbox state cannot be written to "${file}"`, { cause: error });
-    }
-  }
 }
 
 /** Records a purged user's sign-in name as its keyed hash (call inside `update`). */
@@ -285,31 +307,6 @@ function signInNameHash(key: string, signInName: string): string {
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
-}
-
-async function readState(file: string): Promise<SandboxState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AppError('STORAGE_UNAVAILABLE', `sandbox state "${file}" cannot be read`, { cause: error });
-  }
-  let state: SandboxState;
-  try {
-    state = JSON.parse(text) as SandboxState;
-  } catch (error) {
-    throw new AppError('CONFIG_INVALID', `sandbox state "${file}" is not valid JSON; delete it to start from the seed again`, {
-      cause: error,
-    });
-  }
-  if (state.version !== STATE_VERSION) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      `sandbox state "${file}" has version "${state.version}", expected "${STATE_VERSION}"; delete it to start from the seed again`,
-    );
-  }
-  return state;
 }
 
 async function stateFromSeed(seed: SandboxSeed): Promise<SandboxState> {
@@ -336,16 +333,8 @@ async function stateFromSeed(seed: SandboxSeed): Promise<SandboxState> {
     users,
     tokens: {},
     signInSessions: {},
-    magicCodes: [],
-    tokenCache: [],
+    magicCodes: {},
+    tokenCache: {},
     exports: {},
   };
-}
-
-function pruneExpired(state: SandboxState, now: number): void {
-  const live = (expiresAt: string) => Date.parse(expiresAt) > now;
-  for (const [key, grant] of Object.entries(state.tokens)) if (!live(grant.expiresAt)) delete state.tokens[key];
-  for (const [key, session] of Object.entries(state.signInSessions)) if (!live(session.expiresAt)) delete state.signInSessions[key];
-  state.magicCodes = state.magicCodes.filter((c) => live(c.expiresAt));
-  state.tokenCache = state.tokenCache.filter((c) => live(c.expiresAt));
 }

@@ -1,5 +1,12 @@
 import type { Logger } from '../services/logger';
-import { rememberPurgedSignInName, type IssuedToken, type SandboxDirectory, type UserRecord } from './directory';
+import {
+  forgetCachedTokens,
+  forgetMagicCodes,
+  rememberPurgedSignInName,
+  type IssuedToken,
+  type SandboxDirectory,
+  type UserRecord,
+} from './directory';
 import type { ExportJobs } from './exportJobs';
 import { bearerToken, graphErrors, sendEmpty, sendJson, type Route, type RouteContext } from './http';
 import { parseContainerUrl } from './storage';
@@ -151,8 +158,8 @@ export function graphRoutes(options: GraphRoutesOptions): Route[] {
     await directory.update((state) => {
       user.status = 'deleted';
       user.deletedAt = directory.now().toISOString();
-      state.tokenCache = state.tokenCache.filter((t) => t.userId !== user.id);
-      state.magicCodes = state.magicCodes.filter((c) => c.userId !== user.id);
+      forgetCachedTokens(state, user.id);
+      forgetMagicCodes(state, user.id);
     });
     await exports.closeUser(user.id);
     logger.info(`user "${user.id}" moved to deleted items`);

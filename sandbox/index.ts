@@ -167,7 +167,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
               server.closeAllConnections();
             }),
         )
-        .then(() => Promise.all([directory.flush(), conversations.flush()]))
+        .then(() => Promise.all([directory.compact(), conversations.flush()]))
         .then(() => undefined);
       return stopping;
     },

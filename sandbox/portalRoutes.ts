@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../services/logger';
-import { rememberPurgedSignInName, verifyPassword, type SandboxDirectory } from './directory';
+import { forgetMagicCodes, rememberPurgedSignInName, verifyPassword, type SandboxDirectory } from './directory';
 import type { ExportJobs } from './exportJobs';
 import { sendHtml, type Route, type RouteContext } from './http';
 import type { Language } from '../locales/i18n';
@@ -141,7 +141,7 @@ export function portalRoutes(options: {
     if (found.form.get('answer') !== 'yes') return requestsPage(ctx, language, found.session, 'notClosed');
     await directory.update((state) => {
       state.users = state.users.filter((u) => u.id !== user.id);
-      state.magicCodes = state.magicCodes.filter((c) => c.userId !== user.id);
+      forgetMagicCodes(state, user.id);
       // Only for the sign-in page's wording ("has been closed"), as a keyed hash, like a Graph purge.
       rememberPurgedSignInName(state, user.upn, directory.now().toISOString());
     });

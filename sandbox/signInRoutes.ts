@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../services/logger';
 import type { BrowserSessions } from './directLineBrowserSessions';
-import { verifyPassword, type SandboxDirectory } from './directory';
+import { tokenCacheKey, verifyPassword, type SandboxDirectory } from './directory';
 import { sendHtml, type Route, type RouteContext } from './http';
 import type { SignInLockout } from './signInLockout';
 import { pageLanguage } from './pageLanguage';
@@ -93,15 +93,20 @@ export function signInRoutes(options: SignInRoutesOptions): Route[] {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await directory.update((s) => {
       delete s.signInSessions[state];
-      s.magicCodes.push({
-        code,
-        userId: user.id,
-        channelUserId: session.channelUserId,
-        channelId: session.channelId,
-        connectionName: session.connectionName,
-        expiresAt: new Date(directory.now().getTime() + MAGIC_CODE_LIFETIME_MS).toISOString(),
-        failedAttempts: 0,
-      });
+      const id = tokenCacheKey(session);
+      // Replaced, never changed in place (sandbox/stateJournal.ts logs assignments).
+      s.magicCodes[id] = [
+        ...(s.magicCodes[id] ?? []),
+        {
+          code,
+          userId: user.id,
+          channelUserId: session.channelUserId,
+          channelId: session.channelId,
+          connectionName: session.connectionName,
+          expiresAt: new Date(directory.now().getTime() + MAGIC_CODE_LIFETIME_MS).toISOString(),
+          failedAttempts: 0,
+        },
+      ];
     });
     const browserBound = session.channelId === 'directline' && browserSessions.verify(session.conversationId, codeChallenge, ctx.req);
     logger.info(`user "${user.id}" signed in`, { channelId: session.channelId, connectionName: session.connectionName, browserBound });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../services/logger';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from './appTokenRoutes';
-import { verifyPassword, type CachedUserToken, type SandboxDirectory } from './directory';
+import { tokenCacheKey, verifyPassword, type CachedUserToken, type SandboxDirectory } from './directory';
 import { sendJson, type Route, type RouteContext } from './http';
 
 /**
@@ -105,12 +105,7 @@ export function teamsSsoRoutes(options: TeamsSsoOptions): Route[] {
         expiresAt: issued.expiresAt.toISOString(),
       };
       // Like the real service, a successful exchange is cached: GetToken without a code returns it afterwards.
-      s.tokenCache = [
-        ...s.tokenCache.filter(
-          (t) => !(t.channelUserId === channelUserId && t.connectionName === connectionName && t.channelId === channelId),
-        ),
-        cached,
-      ];
+      s.tokenCache[tokenCacheKey(cached)] = cached;
       return cached;
     });
     logger.info(`SSO token exchanged for user "${userId}"`, { channelId, connectionName });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../services/logger';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from './appTokenRoutes';
-import type { CachedUserToken, SandboxDirectory, SignInSession } from './directory';
+import { tokenCacheKey, type CachedUserToken, type SandboxDirectory, type SignInSession } from './directory';
 import { sendEmpty, sendJson, type Route, type RouteContext } from './http';
 import { uiLocalesValue } from './pageLanguage';
 import { teamsSsoRoutes, tokenExchangeResource } from './teamsSso';
@@ -62,7 +62,9 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
   async function signOut(ctx: RouteContext): Promise<void> {
     const key = tokenKey(ctx);
     if (!key) return badArgument(ctx, "'userId' is required.");
-    await directory.update((s) => (s.tokenCache = s.tokenCache.filter((t) => !matches(t, key))));
+    await directory.update((s) => {
+      for (const [id, entry] of cachedFor(key)) if (s.tokenCache[id] === entry) delete s.tokenCache[id];
+    });
     sendJson(ctx, 200, {});
   }
 
@@ -73,8 +75,9 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const statuses = directory.state.tokenCache
-      .filter((t) => matches(t, key) && (include.length === 0 || include.includes(t.connectionName)) && directory.resolveToken(t.token))
+    const statuses = cachedFor(key)
+      .map(([, t]) => t)
+      .filter((t) => (include.length === 0 || include.includes(t.connectionName)) && directory.resolveToken(t.token))
       .map((t) => ({
         channelId: t.channelId,
         connectionName: t.connectionName,
@@ -95,22 +98,30 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
 
   async function redeem(key: Required<TokenKey>, code: string): Promise<CachedUserToken | undefined> {
     const now = directory.now();
-    const codes = directory.state.magicCodes.filter((c) => matches(c, key) && Date.parse(c.expiresAt) > now.getTime());
+    const id = tokenCacheKey(key);
+    const codes = (directory.state.magicCodes[id] ?? []).filter((c) => Date.parse(c.expiresAt) > now.getTime());
     const match = codes.find((c) => c.code === code);
     if (!match) {
+      if (codes.length === 0) return undefined;
+      // Codes are replaced, never changed in place (sandbox/stateJournal.ts logs assignments).
       await directory.update((s) => {
-        for (const c of codes) c.failedAttempts += 1;
-        s.magicCodes = s.magicCodes.filter((c) => c.failedAttempts < MAX_FAILED_CODE_ATTEMPTS);
+        const left = codes
+          .map((c) => ({ ...c, failedAttempts: c.failedAttempts + 1 }))
+          .filter((c) => c.failedAttempts < MAX_FAILED_CODE_ATTEMPTS);
+        if (left.length > 0) s.magicCodes[id] = left;
+        else delete s.magicCodes[id];
       });
       return undefined;
     }
     const user = directory.user(match.userId);
     return directory.update((s) => {
-      s.magicCodes = s.magicCodes.filter((c) => c !== match);
+      const left = codes.filter((c) => c !== match);
+      if (left.length > 0) s.magicCodes[id] = left;
+      else delete s.magicCodes[id];
       if (user?.status !== 'active') return undefined;
       const issued = directory.issueToken({ kind: 'user', tenantId: user.tenantId, userId: user.id }, ACCESS_TOKEN_LIFETIME_SECONDS);
       const entry: CachedUserToken = { ...key, userId: user.id, token: issued.token, expiresAt: issued.expiresAt.toISOString() };
-      s.tokenCache = [...s.tokenCache.filter((t) => !matches(t, key)), entry];
+      s.tokenCache[id] = entry;
       logger.info(`magic code redeemed for user "${user.id}"`, { channelId: key.channelId, connectionName: key.connectionName });
       return entry;
     });
@@ -119,7 +130,20 @@ export function tokenServiceRoutes(options: TokenServiceOptions): Route[] {
   function findCached(key: TokenKey): CachedUserToken | undefined {
     // Like the Bot Framework token service, the cache is not told when an account is closed on Microsoft's page:
     // it hands out the token it holds until that expires (Graph then refuses it).
-    return directory.state.tokenCache.find((t) => matches(t, key) && directory.unexpiredGrant(t.token));
+    return cachedFor(key)
+      .map(([, t]) => t)
+      .find((t) => directory.unexpiredGrant(t.token));
+  }
+
+  /** The cached tokens `key` names: one lookup with every part given, a scan when SignOut or GetTokenStatus leaves some out. */
+  function cachedFor(key: TokenKey): Array<[string, CachedUserToken]> {
+    const cache = directory.state.tokenCache;
+    if (key.connectionName !== undefined && key.channelId !== undefined) {
+      const id = tokenCacheKey({ channelUserId: key.channelUserId, channelId: key.channelId, connectionName: key.connectionName });
+      const entry = cache[id];
+      return entry ? [[id, entry]] : [];
+    }
+    return Object.entries(cache).filter(([, t]) => matches(t, key));
   }
 
   const api = '^/botframework/api';

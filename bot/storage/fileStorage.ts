@@ -22,13 +22,21 @@ interface StoredItem {
  * user ids with `/`, `:`, `@`) become SHA-256 file names. Built on `FileRecordStore`, so writes are atomic and
  * eTag checks hold across processes on one host among writes that carry an eTag; a `*` write takes no lock and is
  * not ordered against those in another process (see `FileRecordStore.overwrite`). botbuilder's BotState writes
- * every save with `*` (botbuilder-core botState.js, `saveChanges`), so its state never mixes the two.
+ * every save with `*` (botbuilder-core botState.js, `saveChanges`), so its state never mixes the two. Writes are not
+ * flushed to disk (`durable: false`): closure requests and the audit, which guard and record the irreversible step,
+ * keep their fsync in their own stores.
  */
 export class FileStorage implements Storage {
   private readonly records: FileRecordStore<StoredItem>;
 
   constructor(options: FileStorageOptions) {
-    this.records = new FileRecordStore<StoredItem>({ dir: options.dir, logger: options.logger });
+    this.records = new FileRecordStore<StoredItem>({
+      dir: options.dir,
+      logger: options.logger,
+      // No fsync (issue 22: it was most of a file-storage turn's cost): the atomic rename stays, so a process crash
+      // loses nothing; a power loss may lose the last seconds of conversation state, and the conversation starts over.
+      durable: false,
+    });
   }
 
   async read(keys: string[]): Promise<StoreItems> {

@@ -30,6 +30,8 @@ export interface HttpRequest {
   readonly idempotent: boolean;
   /** Overrides the client's per-attempt timeout. */
   readonly timeoutMs?: number;
+  /** Statuses outside 2xx that are answers, not failures (the token service's 404: "no token"). */
+  readonly answers?: readonly number[];
 }
 
 export interface HttpResponse {
@@ -165,7 +167,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     const requestId = responseHeaders.get('request-id') ?? undefined;
     const parsed = parseBody(text, responseHeaders.get('content-type'));
-    if (status >= 200 && status < 300) {
+    if ((status >= 200 && status < 300) || req.answers?.includes(status)) {
       if (parsed.malformed) return { ok: false, error: fail('malformedBody', { status, requestId }, parsed.cause), retryable: false };
       return {
         ok: true,

@@ -6,15 +6,18 @@ import type { Logger } from '../logger';
 
 /**
  * Writes `data` to `path` so a reader sees the old content or the new, never a torn file: write a temp file in
- * the same directory (rename is atomic only within one file system), flush it to disk, then rename over `path`.
- * Temp names start with a dot so directory listings can skip them. `flush: true` is `filehandle.sync()` after the
- * write (Node 20.10 / 21, nodejs/node#50009): the fsync stays, so a power loss after the rename cannot leave an
- * empty or partly written record behind the new name.
+ * the same directory (rename is atomic only within one file system), then rename over `path`. Temp names start with
+ * a dot so directory listings can skip them.
+ * `durable` (the default) flushes the temp file to disk before the rename (`flush: true` is `filehandle.sync()` after
+ * the write, Node 20.10 / 21, nodejs/node#50009), so a power loss after the rename cannot leave an empty or partly
+ * written file behind the new name. Without it the rename is as atomic for every process (a process crash, kill -9
+ * included, loses nothing: the data is in the kernel's page cache, which outlives the process); only a power loss or
+ * a kernel crash before the kernel writes it back (seconds) can lose it or leave the file empty (rename(2), fsync(2)).
  */
-export async function writeFileAtomic(path: string, data: string, logger: Logger): Promise<void> {
+export async function writeFileAtomic(path: string, data: string, logger: Logger, options: { durable?: boolean } = {}): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
   try {
-    await writeFile(temp, data, { encoding: 'utf8', flag: 'wx', flush: true });
+    await writeFile(temp, data, { encoding: 'utf8', flag: 'wx', flush: options.durable ?? true });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true }).catch((cleanupError: unknown) => {

@@ -25,6 +25,12 @@ export interface FileRecordStoreOptions {
   readonly lockTimeoutMs?: number;
   /** Wall clock in ms, for judging lock age against file mtimes. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Whether each write is flushed to disk before its rename (default true: closure requests, locks, marks, export
+   * jobs). False for what only a power loss could lose and losing costs little (conversation state: the
+   * conversation starts over); a file a power loss left empty or torn then reads as no record (`writeFileAtomic`).
+   */
+  readonly durable?: boolean;
 }
 
 /** On disk: the value plus a per-write id, so rewriting the same value still changes the content hash (no ABA). */
@@ -45,10 +51,12 @@ export class FileRecordStore<T> implements RecordStore<T> {
   private readonly lockOptions: Parameters<typeof withFileLock>[1];
   /** Whether a write already found or made the folder: a later re-creation means it was deleted meanwhile. */
   private dirSeen = false;
+  private readonly durable: boolean;
 
   constructor(options: FileRecordStoreOptions) {
     this.dir = options.dir;
     this.logger = (options.logger ?? silentLogger).child('storage:fileRecordStore');
+    this.durable = options.durable ?? true;
     this.lockOptions = {
       staleAfterMs: options.lockStaleAfterMs ?? DEFAULT_LOCK_STALE_AFTER_MS,
       timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
@@ -235,6 +243,11 @@ export class FileRecordStore<T> implements RecordStore<T> {
     try {
       file = JSON.parse(bytes.toString('utf8')) as RecordFile<T>;
     } catch (error) {
+      if (!this.durable) {
+        // Only a power loss before the kernel wrote a non-durable file back leaves it torn: what it held is lost.
+        this.logger.warn('a record torn by a power loss reads as none', { id, error });
+        return undefined;
+      }
       throw new AppError('RECORD_UNREADABLE', `record "${id}" is not valid JSON`, { cause: error });
     }
     return { value: file.value, etag: etagOf(bytes) };
@@ -245,7 +258,7 @@ export class FileRecordStore<T> implements RecordStore<T> {
     // Compact: nothing reads these by eye, and pretty-printing about doubled what is written, hashed and parsed.
     const text = `${JSON.stringify(file)}\n`;
     try {
-      await writeFileAtomic(this.pathOf(id), text, this.logger);
+      await writeFileAtomic(this.pathOf(id), text, this.logger, { durable: this.durable });
     } catch (error) {
       throw unavailable(`cannot write record "${id}"`, error);
     }

@@ -9,8 +9,9 @@ const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 
 /**
- * `npm run bench -- --tiny` end to end: it starts the sandbox, the echo bot and the bot in their own processes,
- * and prints and writes every row of issue 14's table. Only that the rows are there and carry numbers is checked:
+ * `npm run bench -- --tiny` end to end: it starts the sandbox, Azurite, the echo bot, the bot (memory, file, two
+ * instances on Blob) and the same-shape anchor in their own processes, and prints and writes every row of issue 22's
+ * table from one interleaved run. Only that the rows are there and carry numbers is checked:
  * speed is the benchmark's business, never a test's.
  */
 describe('npm run bench (tiny mode)', function () {
@@ -29,13 +30,20 @@ describe('npm run bench (tiny mode)', function () {
       cwd: ROOT,
       maxBuffer: 10 * 1024 * 1024,
     });
+    const rate = String.raw`[\d.]+ turns/s, [\d.]+ ms CPU/turn \(p50 [\d.]+ / p99 [\d.]+ ms\)`;
     for (const row of [
-      /welcome turn, memory storage, 1 conn\.\s+[\d.]+ turns\/s \(p50 [\d.]+ \/ p99 [\d.]+ ms\)\s+[\d.]+ turns\/s .*\s[\d.]+x\s+>= 0\.85x/,
-      /welcome turn, memory storage, 10 conn\.\s+[\d.]+ turns\/s .*>= 0\.85x/,
-      /welcome turn, file storage, 1 conn\.\s+[\d.]+ turns\/s .*>= 0\.6x/,
-      /welcome turn, file storage, 10 conn\.\s+[\d.]+ turns\/s .*>= 0\.6x/,
-      /bot CPU per whole closure, memory .*\(2 ok, 0 failed\)\s+[\d.]+ ms\s+<= 10 ms/,
-      /bot CPU per whole closure, file .*\(2 ok, 0 failed\)\s+[\d.]+ ms\s+<= 10 ms/,
+      new RegExp(String.raw`welcome turn, memory storage, 1 conn\.\s+${rate}\s+${rate}\s+[\d.]+x \(CPU [\d.]+x\)\s+>= 0\.85x`),
+      new RegExp(String.raw`welcome turn, file storage, 10 conn\.\s+${rate}\s+${rate}\s+[\d.]+x .*>= 0\.6x`),
+      new RegExp(String.raw`welcome turn, Blob storage, 2 instances, 10 conn\.\s+${rate}\s+${rate}`),
+      new RegExp(String.raw`welcome turn, same-shape anchor \(memory\), 1 conn\.\s+${rate}\s+${rate}`),
+      /bot CPU per whole closure, memory storage .*GC CPU [\d.]+ ms \(pauses [\d.]+ ms\), 2 ok, 0 failed\s+[\d.]+ ms \([\d.]+x anchor\)\s+<= 1x anchor/,
+      /bot CPU per whole closure, file storage .*2 ok, 0 failed\s+[\d.]+ ms/,
+      /bot CPU per whole closure, Blob storage, 2 instances .*2 ok, 0 failed\s+[\d.]+ ms \([\d.]+x file\)\s+<= 1\.5x file/,
+      /bot CPU per whole closure, same-shape anchor \(memory\) .*2 ok, 0 failed\s+[\d.]+ ms/,
+      // The anchor makes the bot's outgoing calls, counted the same way (inside each bot process).
+      /outgoing calls per closure, memory storage\s+-\s+botframework 5, graph 7, login 2\s+14/,
+      /outgoing calls per closure, same-shape anchor \(memory\)\s+-\s+botframework 5, graph 7, login 2\s+14/,
+      /Blob requests per closure, Blob storage, 2 instances\s+-\s+.*GET state [\d.]+.*\s[\d.]+\s+<= 15/,
       /heap per conversation parked at warning, memory .*V8's own -?[\d.]+ KB, heapUsed -?[\d.]+ KB\s+-?[\d.]+ KB\s+<= 2 KB/,
       /heap per conversation parked at warning, file .*V8's own -?[\d.]+ KB, heapUsed -?[\d.]+ KB\s+-?[\d.]+ KB\s+<= 2 KB/,
       /cold start to \/healthz, npm start .*[\d.]+ s\s+< 0\.7 s/,
@@ -44,13 +52,18 @@ describe('npm run bench (tiny mode)', function () {
     ])
       assert.match(stdout, row);
     const written = JSON.parse(await readFile(output, 'utf8')) as {
-      welcome: Array<{ ratio: number }>;
-      closure: { memory: { closures: number } };
+      welcome: Array<{ target: string; figures: { turnsPerSecond: number } }>;
+      closure: Record<string, { closures: number; blobRequestsPerClosure: number }>;
       coldStart: Array<{ command: string }>;
     };
-    assert.equal(written.welcome.length, 4);
-    assert.ok(written.welcome.every((w) => w.ratio > 0));
-    assert.equal(written.closure.memory.closures, 2);
+    // Five rows (echo, memory, file, Blob, anchor) at two connection counts, from one run.
+    assert.equal(written.welcome.length, 10);
+    assert.ok(written.welcome.every((w) => w.figures.turnsPerSecond > 0));
+    assert.deepEqual(Object.keys(written.closure).sort(), ['anchor', 'blob', 'file', 'memory']);
+    assert.ok(Object.values(written.closure).every((c) => c.closures === 2));
+    // Only the Blob row sends Blob requests, and it does.
+    assert.ok(written.closure.blob.blobRequestsPerClosure > 0);
+    assert.equal(written.closure.memory.blobRequestsPerClosure, 0);
     assert.deepEqual(
       written.coldStart.map((c) => c.command),
       ['npm start', 'node dist/index.js'],

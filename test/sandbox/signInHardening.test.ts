@@ -82,7 +82,10 @@ describe('sandbox sign-in hardening', () => {
   describe('a purged account', () => {
     async function sandboxFiles(): Promise<string> {
       const names = await readdir(t.dataDir);
-      const texts = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => readFile(path.join(t.dataDir, n), 'utf8')));
+      // The snapshot and the log of changes since (sandbox/stateJournal.ts).
+      const texts = await Promise.all(
+        names.filter((n) => n.endsWith('.json') || n.endsWith('.log')).map((n) => readFile(path.join(t.dataDir, n), 'utf8')),
+      );
       return texts.join('\n').toLowerCase();
     }
 

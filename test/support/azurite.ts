@@ -11,6 +11,8 @@ export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2U
 export interface RunningAzurite {
   readonly connectionString: string;
   readonly blobEndpoint: string;
+  /** Azurite's process id (the benchmark pins it to a CPU). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     const blobEndpoint = `${protocol}://127.0.0.1:${port.port}/${AZURITE_ACCOUNT}`;
     return {
       blobEndpoint,
+      pid: port.child.pid ?? 0,
       connectionString: `DefaultEndpointsProtocol=${protocol};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`,
       stop: async () => {
         await stopChild(port.child);
