@@ -208,7 +208,7 @@ describe('ExportService', () => {
       assert.equal(ready?.linkExpiresAt, '2026-12-10T10:00:00.000Z');
       assert.equal(ready?.notifiedAt, NOW.toISOString());
       // Owed until the caller says it was sent (issue 19: delivery is a state).
-      await exports.told(ready!);
+      await exports.told(ready);
       assert.deepEqual(await exports.poll(), [], 'told once');
       assert.deepEqual(
         audit.events.map((e) => [e.type, e.detail]),
