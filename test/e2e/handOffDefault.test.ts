@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AnswerShape } from '../../sandbox/answerShapes';
 import {
@@ -12,6 +11,7 @@ import {
   type ChatUser,
   type ReplyActivity,
 } from '../support/botHarness';
+import { auditTypes, handOffCard, portalLinkOf } from '../support/handOffSteps';
 import { openPortal } from '../support/portalClient';
 
 const KIM = TEST_SEED.users[0];
@@ -21,25 +21,6 @@ async function reachWarning(harness: BotHarness): Promise<{ kim: ChatUser; warni
   const kim = harness.user();
   const afterCode = await signInThroughChat(kim, await kim.says('close my account'), KIM.upn, KIM.password);
   return { kim, warning: await kim.presses(cardActionData(afterCode, 'closure.skipExport')) };
-}
-
-function handOffCard(replies: ReplyActivity[]): Record<string, unknown> {
-  const card = replies.flatMap((r) => r.attachments ?? []).find((a) => JSON.stringify(a.content).includes('closure.checkHandOff'));
-  assert.ok(card, 'the hand-off card is there');
-  return card.content;
-}
-
-function portalLinkOf(card: Record<string, unknown>): string {
-  const open = ((card.actions ?? []) as Array<{ type: string; url?: string }>).find((a) => a.type === 'Action.OpenUrl');
-  assert.ok(open?.url);
-  return open.url;
-}
-
-async function auditTypes(harness: BotHarness): Promise<string[]> {
-  const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
-  return lines
-    .map((line) => JSON.parse(line) as { type: string; detail?: string })
-    .map((e) => `${e.type}${e.detail ? `:${e.detail}` : ''}`);
 }
 
 /** Warning, Continue, the account closed on the sandbox's "My data requests" page: the check button's data. */

@@ -13,6 +13,7 @@ import {
   type ChatUser,
   type ReplyActivity,
 } from '../support/botHarness';
+import { auditTypes, handOffCard, portalLinkOf } from '../support/handOffSteps';
 import { openPortal } from '../support/portalClient';
 
 const KIM = TEST_SEED.users[0];
@@ -24,25 +25,6 @@ async function handOff(harness: BotHarness): Promise<{ kim: ChatUser; replies: R
   const warning = await kim.presses(cardActionData(afterCode, 'closure.skipExport'));
   assert.match(JSON.stringify(warning), /Closing your account is permanent/, 'the irreversible warning comes first');
   return { kim, replies: await kim.presses(cardActionData(warning, 'closure.confirm')) };
-}
-
-function handOffCard(replies: ReplyActivity[]): Record<string, unknown> {
-  const card = replies.flatMap((r) => r.attachments ?? []).find((a) => JSON.stringify(a.content).includes('closure.checkHandOff'));
-  assert.ok(card, 'the hand-off card is there');
-  return card.content;
-}
-
-function portalLinkOf(card: Record<string, unknown>): string {
-  const open = ((card.actions ?? []) as Array<{ type: string; url?: string }>).find((a) => a.type === 'Action.OpenUrl');
-  assert.ok(open?.url);
-  return open.url;
-}
-
-async function auditTypes(harness: BotHarness): Promise<string[]> {
-  const lines = (await readFile(path.join(harness.dataDir, 'audit', 'audit.jsonl'), 'utf8')).trim().split('\n');
-  return lines
-    .map((line) => JSON.parse(line) as { type: string; detail?: string })
-    .map((e) => `${e.type}${e.detail ? `:${e.detail}` : ''}`);
 }
 
 describe('the portal hand-off, verified, over the Emulator protocol (/api/messages)', () => {
