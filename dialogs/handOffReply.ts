@@ -33,3 +33,20 @@ export async function refusalOf(
   if (reason === 'alreadyHandedOff' && (await services.handOffVerified(requestId))) return Messages.cardVerified;
   return Messages.rejected(reason);
 }
+
+/**
+ * The answer to a press of an old card when no flow waits for it (a step's button, a late sign-in): if this
+ * conversation's last flow ended with the account closed, or its hand-off verified, that outcome, never a sentence
+ * that contradicts it ("nothing has been changed"); otherwise `otherwise`.
+ */
+export async function endedFlowAnswer(
+  services: Pick<DialogServices, 'closure' | 'handOffVerified'>,
+  endedRequestId: string | undefined,
+  otherwise: string,
+): Promise<string> {
+  if (!endedRequestId) return otherwise;
+  const status = (await services.closure.get(endedRequestId))?.status;
+  if (status === 'closed') return Messages.cardClosed;
+  if (status === 'handedOff' && (await services.handOffVerified(endedRequestId))) return Messages.cardVerified;
+  return otherwise;
+}
