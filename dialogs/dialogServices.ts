@@ -7,7 +7,7 @@ import type { ClosureChannel, ClosureWorkflow } from '../services/closureWorkflo
 import type { ExportService } from '../services/exportService';
 import type { Logger } from '../services/logger';
 import type { UserRealm } from '../services/userRealm';
-import type { ProgressStep } from './messages';
+import type { ProgressStep } from '../conversation/messages';
 
 /** Where the user is in the conversation, for help and cancel; kept in per-user conversation state. */
 export interface ConversationProgress {

@@ -1,6 +1,6 @@
 import { ActivityTypes } from 'botbuilder';
 import { Dialog, OAuthPrompt, type DialogContext, type DialogTurnResult, type OAuthPromptSettings } from 'botbuilder-dialogs';
-import { Messages } from './messages';
+import { Messages } from '../conversation/messages';
 
 /**
  * Wrong codes this prompt accepts before it starts sign-in again. The sandbox token service revokes a channel
