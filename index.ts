@@ -36,7 +36,7 @@ import { createBotTelemetry } from './bot/telemetry';
 import { TokenServiceClient } from './bot/tokenServiceClient';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from './bot/teams/ssoDedupeStorage';
 import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './config/config';
-import type { ConversationProgress } from './dialogs/dialogServices';
+import type { ConversationProgress } from './conversation/progress';
 import { MainDialog } from './dialogs/mainDialog';
 import { Messages } from './conversation/messages';
 import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';

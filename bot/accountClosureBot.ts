@@ -15,7 +15,7 @@ import {
 import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard, type ClosureMode } from '../cards/renderCard';
-import { FORGET_USER_KEY, markForgetUser, STATE_DELETED_KEY, type ConversationProgress } from '../dialogs/dialogServices';
+import { FORGET_USER_KEY, markForgetUser, STATE_DELETED_KEY, type ConversationProgress } from '../conversation/progress';
 import { inLanguageOf } from '../locales/i18n';
 import { isPersonalCommand, isStartRequest, type MainDialog } from '../dialogs/mainDialog';
 import { Messages } from '../conversation/messages';

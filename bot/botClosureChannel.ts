@@ -12,7 +12,7 @@ import { readerOf, timeZoneOf } from '../conversation/address';
 import { handOffReply } from '../conversation/handOffReply';
 import { inLanguageOf } from '../locales/i18n';
 import { Messages } from '../conversation/messages';
-import { markStateDeleted, type ConversationProgress } from '../dialogs/dialogServices';
+import { markStateDeleted, type ConversationProgress } from '../conversation/progress';
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
 import type { Logger } from '../services/logger';

@@ -22,7 +22,8 @@ import { CardActions, parseCardAction, renderCard, type CardActionPayload, type 
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
 import type { Press, RejectionReason } from '../services/closureService';
-import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
+import { markForgetUser, type ConversationProgress } from '../conversation/progress';
+import type { DialogServices } from './dialogServices';
 import { refusalOf } from '../conversation/handOffReply';
 import { Messages, type HelpProgress } from '../conversation/messages';
 import { timeZoneOf } from '../conversation/address';
