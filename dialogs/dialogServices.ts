@@ -8,7 +8,6 @@ import type { ExportService } from '../services/exportService';
 import type { Logger } from '../services/logger';
 import type { UserRealm } from '../services/userRealm';
 import type { ConversationProgress } from '../conversation/progress';
-import type { ProgressStep } from '../conversation/messages';
 
 /** Everything the dialogs need, handed in by the composition root. */
 export interface DialogServices {
