@@ -30,7 +30,7 @@ import { timeZoneOf } from '../conversation/address';
 import { commandWords, startPhrase } from '../locales/i18n';
 import { namedStep } from './namedStep';
 
-export const MAIN_DIALOG = 'mainDialog';
+const MAIN_DIALOG = 'mainDialog';
 /**
  * Where botbuilder-dialogs 4.23's `DialogStateManager` looks for its memory scopes before building them anew
  * (memory/dialogStateManager.js, `DIALOG_STATE_MANAGER_CONFIGURATION`; `DialogManager.stateConfiguration` shares
