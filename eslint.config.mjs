@@ -18,7 +18,7 @@ export default tseslint.config(
       // Off: botbuilder's ActivityTypes is a string enum and Activity.type a string; comparing the two is the
       // SDK's own idiom (botbuilder-js activityHandler.ts), not a mix-up of enums.
       '@typescript-eslint/no-unsafe-enum-comparison': 'off',
-      // Off: the control characters are the point where a pattern names them (dialogs/plainText.ts strips them from
+      // Off: the control characters are the point where a pattern names them (conversation/plainText.ts strips them from
       // names shown in chat).
       'no-control-regex': 'off',
       // Relaxed: a rejection may pass on a value typed `unknown` (what an 'error' event or a catch carries, e.g.

@@ -5,7 +5,7 @@ import {
   type AppCredentialProvider,
 } from '../../services/credentials/appCredentials';
 import type { ExportHandle } from '../../services/dataExporter';
-import { Messages } from '../../dialogs/messages';
+import { Messages } from '../../conversation/messages';
 import { isAppError } from '../../services/errors';
 import { GraphDataExporter } from '../../services/graph/graphDataExporter';
 import { rm } from 'node:fs/promises';

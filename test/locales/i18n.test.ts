@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { renderCard } from '../../cards/renderCard';
-import { formatSize, formatTime, Messages } from '../../dialogs/messages';
+import { formatSize, formatTime, Messages } from '../../conversation/messages';
 import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests, type Language } from '../../locales/i18n';
 import { renderPortalPage, type PortalProblem } from '../../sandbox/portalPage';
 import { renderSignInPage, type SignInProblem } from '../../sandbox/signInPage';

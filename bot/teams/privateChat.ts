@@ -1,6 +1,6 @@
 import type { Activity, ChannelAccount, ConversationParameters, TurnContext } from 'botbuilder';
-import { Messages } from '../dialogs/messages';
-import type { Logger } from '../services/logger';
+import { Messages } from '../../conversation/messages';
+import type { Logger } from '../../services/logger';
 
 /** CloudAdapter.createConversationAsync with the bot's app id and the turn's channel. */
 export type CreateConversation = (

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
-import { isAppError } from '../services/errors';
-import type { RecordStore } from '../services/recordStore';
+import { isAppError } from '../../services/errors';
+import type { RecordStore } from '../../services/recordStore';
 
 /** What is kept per Teams `signin/tokenExchange` id: only when it was first seen (no token, no user). */
 export interface TokenExchangeMark {

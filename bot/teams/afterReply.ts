@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import type { Logger } from '../services/logger';
+import type { Logger } from '../../services/logger';
 
 const QUEUE_KEY = Symbol('teamsAfterReply');
 

@@ -5,11 +5,11 @@ import {
   parseCardAction,
   type AdaptiveCardAttachment,
   type AdaptiveCardContent,
-} from '../cards/renderCard';
-import type { ClosureMode } from '../cards/renderCard';
-import type { ClosureService } from '../services/closureService';
-import type { Logger } from '../services/logger';
-import { finalCard, waitingCardFor } from './teamsCards';
+} from '../../cards/renderCard';
+import type { ClosureMode } from '../../cards/renderCard';
+import type { ClosureService } from '../../services/closureService';
+import type { Logger } from '../../services/logger';
+import { finalCard, waitingCardFor } from './cards';
 
 /** One warning card the requester was sent in Teams; the id of its message is kept on the request itself. */
 interface TrackedCard {

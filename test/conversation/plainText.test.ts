@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createRequire } from 'node:module';
-import { breakableAddress, isolateText, plainAddress, plainName } from '../../dialogs/plainText';
-import { actionData, createDialogFixture, KIM, MAGIC_CODE, press, textOf, turn } from './dialogFixture';
+import { breakableAddress, isolateText, plainAddress, plainName } from '../../conversation/plainText';
+import { actionData, createDialogFixture, KIM, MAGIC_CODE, press, textOf, turn } from '../dialogs/dialogFixture';
 
 /**
  * Web Chat's Markdown renderer: markdown-it as botframework-webchat itself resolves it (its dependency, not ours;

@@ -1,6 +1,6 @@
-import { renderCard, type AdaptiveCardAttachment, type ClosureMode } from '../cards/renderCard';
-import { CardMessages, formatTime } from '../dialogs/messages';
-import type { ClosureRequest } from '../services/closureRequest';
+import { renderCard, type AdaptiveCardAttachment, type ClosureMode } from '../../cards/renderCard';
+import { CardMessages, formatTime } from '../../conversation/messages';
+import type { ClosureRequest } from '../../services/closureRequest';
 
 /**
  * The Teams warning card's states other than "waiting for your answer", all through the one renderer and all

@@ -1,14 +1,20 @@
 import { TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationReference } from 'botbuilder';
-import { CardActions, parseCardAction, type AdaptiveCardAttachment, type CardActionPayload, type ClosureMode } from '../cards/renderCard';
-import { timeZoneOf } from '../dialogs/conversationAddress';
-import { CardMessages, Messages } from '../dialogs/messages';
-import { withoutMarkdown } from '../dialogs/plainText';
-import { nonceMatches } from '../services/closureRequest';
-import type { ClosureService, RejectionReason } from '../services/closureService';
-import type { Logger } from '../services/logger';
-import type { TeamsAfterReply } from './teamsAfterReply';
-import { invalidCard, waitingCard } from './teamsCards';
-import type { TeamsWarningCards } from './teamsWarningCards';
+import {
+  CardActions,
+  parseCardAction,
+  type AdaptiveCardAttachment,
+  type CardActionPayload,
+  type ClosureMode,
+} from '../../cards/renderCard';
+import { timeZoneOf } from '../../conversation/address';
+import { CardMessages, Messages } from '../../conversation/messages';
+import { withoutMarkdown } from '../../conversation/plainText';
+import { nonceMatches } from '../../services/closureRequest';
+import type { ClosureService, RejectionReason } from '../../services/closureService';
+import type { Logger } from '../../services/logger';
+import type { TeamsAfterReply } from './afterReply';
+import { invalidCard, waitingCard } from './cards';
+import type { TeamsWarningCards } from './warningCards';
 
 type DecisionPayload = Extract<CardActionPayload, { requestId: string }>;
 

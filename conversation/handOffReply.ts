@@ -2,7 +2,6 @@ import { MessageFactory, type Activity } from 'botbuilder';
 import { renderCard } from '../cards/renderCard';
 import type { HandOffReason } from '../services/accountCloser';
 import type { RejectionReason } from '../services/closureService';
-import type { DialogServices } from './dialogServices';
 import { Messages } from './messages';
 
 /**
@@ -26,7 +25,7 @@ export function handOffReply(
  * verdict, and nothing is offered that would act.
  */
 export async function refusalOf(
-  services: Pick<DialogServices, 'handOffVerified'>,
+  services: { readonly handOffVerified: (requestId: string) => Promise<boolean> },
   requestId: string,
   reason: RejectionReason,
 ): Promise<string> {
