@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { AppError, portInUse } from '../services/errors';
-import { silentLogger, type Logger } from '../services/logger';
+import { portInUse, SandboxError } from './errors';
+import { silentLogger, type Logger } from './logger';
 import { createSandboxAppCredential } from './appCredential';
 import { appTokenRoutes, type AppClient } from './appTokenRoutes';
 import { createDirectLine } from './directLine';
@@ -72,11 +72,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const logger = options.logger?.child('sandbox') ?? silentLogger;
   const clock = options.clock ?? (() => new Date());
   if (!Number.isFinite(options.exportDelayMs) || options.exportDelayMs < 0) {
-    throw new AppError('CONFIG_INVALID', `sandbox exportDelayMs must be a number of milliseconds >= 0, got "${options.exportDelayMs}"`);
+    throw new SandboxError('CONFIG_INVALID', `sandbox exportDelayMs must be a number of milliseconds >= 0, got "${options.exportDelayMs}"`);
   }
   const seed = options.seed ?? (await loadSeedFile(DEMO_SEED_PATH));
   const problems = validateSeed(seed);
-  if (problems.length > 0) throw new AppError('CONFIG_INVALID', `sandbox seed is invalid:\n- ${problems.join('\n- ')}`);
+  if (problems.length > 0) throw new SandboxError('CONFIG_INVALID', `sandbox seed is invalid:\n- ${problems.join('\n- ')}`);
   const app: AppClient = {
     clientId: options.appClientId ?? SANDBOX_APP_CLIENT_ID,
     clientSecret: options.appClientSecret ?? SANDBOX_APP_CLIENT_SECRET,
