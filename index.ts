@@ -39,8 +39,7 @@ import { ConfigError, loadConfig, summarizeConfig, type BotConfig } from './conf
 import type { ConversationProgress } from './dialogs/dialogServices';
 import { MainDialog } from './dialogs/mainDialog';
 import { Messages } from './dialogs/messages';
-import { startSandbox, loadSeedFile, type Sandbox } from './sandbox';
-import { connectSandbox, type SandboxConnection } from './sandbox/remote';
+import { startSandbox, loadSeedFile, type Sandbox, connectSandbox, type SandboxConnection } from '@account-closure-bot/sandbox';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './server/createServer';
 import { startServer } from './server/lifecycle';
 import { Readiness, READINESS_CACHE_MS, READINESS_TIMEOUT_MS, settingsProbe } from './server/readiness';

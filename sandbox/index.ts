@@ -26,6 +26,14 @@ import { tokenServiceRoutes } from './tokenService';
 import { createSandboxUserTokenClient } from './userTokenClient';
 import type { SandboxConnection } from './connection';
 
+export type { SandboxConnection, DownloadLinkSigner } from './connection';
+export { connectSandbox, sandboxControlRoutes, type ConnectOptions } from './remote';
+export { createSandboxUserTokenClient } from './userTokenClient';
+export { EXPORT_FILE_NAMES } from './exportJobs';
+export { parseFaultRule } from './faults';
+export type { AnswerShape } from './answerShapes';
+export { SandboxError, isSandboxError, type SandboxErrorCode } from './errors';
+export { createLogger, jsonLineSink, silentLogger, type Logger, type LogLevel, type LogRecord } from './logger';
 export { loadSeedFile, validateSeed, DEMO_SEED_PATH, type SandboxSeed, type SeedTenant, type SeedUser } from './seed';
 export type { FaultInjector, FaultRule, FaultResponse, FaultMode, FiredFault } from './faults';
 export type { Route } from './http';
