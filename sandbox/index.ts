@@ -33,6 +33,7 @@ export { EXPORT_FILE_NAMES } from './exportJobs';
 export { parseFaultRule } from './faults';
 export type { AnswerShape } from './answerShapes';
 export { SandboxError, isSandboxError, type SandboxErrorCode } from './errors';
+export { readSandboxSettings, type SandboxSettings } from './settings';
 export { createLogger, jsonLineSink, silentLogger, type Logger, type LogLevel, type LogRecord } from './logger';
 export { loadSeedFile, validateSeed, DEMO_SEED_PATH, type SandboxSeed, type SeedTenant, type SeedUser } from './seed';
 export type { FaultInjector, FaultRule, FaultResponse, FaultMode, FiredFault } from './faults';

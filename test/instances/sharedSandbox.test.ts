@@ -48,7 +48,7 @@ describe('the shared sandbox', () => {
       const connection = await connectSandbox(t.sandbox.url);
       await assert.rejects(
         connection.linkSigner.sign('https://example.invalid/exports/x.json', new Date()),
-        /EXPORT_UNAVAILABLE: the sandbox answered 400/,
+        /SANDBOX_UNAVAILABLE: the sandbox answered 400/,
       );
     });
 
