@@ -15,7 +15,8 @@ const STOP_GRACE_MS = 5_000;
 
 async function main(argv: readonly string[]): Promise<void> {
   const unknown = argv.filter((arg) => arg !== ENABLE_FAULTS_FLAG);
-  if (unknown.length > 0) throw new SandboxError('CONFIG_INVALID', `unknown argument "${unknown[0]}"; the only flag is ${ENABLE_FAULTS_FLAG}`);
+  if (unknown.length > 0)
+    throw new SandboxError('CONFIG_INVALID', `unknown argument "${unknown[0]}"; the only flag is ${ENABLE_FAULTS_FLAG}`);
   const enableFaults = argv.includes(ENABLE_FAULTS_FLAG);
   const settings: SandboxSettings = readSandboxSettings(readEnvironment());
   const logger = createLogger('standalone', jsonLineSink, settings.logLevel);

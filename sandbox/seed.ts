@@ -45,7 +45,9 @@ export async function loadSeedFile(file: string): Promise<SandboxSeed> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new SandboxError('CONFIG_INVALID', `sandbox seed file "${file}" is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new SandboxError('CONFIG_INVALID', `sandbox seed file "${file}" is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const problems = validateSeed(parsed);
   if (problems.length > 0) {

@@ -43,7 +43,8 @@ export function readSandboxSettings(env: Environment): SandboxSettings {
     return fallback;
   };
   const logLevel = value('LOG_LEVEL', 'info');
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}".`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}".`);
   const settings: SandboxSettings = {
     port: integer('SANDBOX_PORT', 3979, 65535),
     dataDir: value('SANDBOX_DATA_DIR', '.data/sandbox'),
