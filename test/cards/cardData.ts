@@ -1,5 +1,5 @@
 /** Representative data for every card, as the dialogs will pass it. */
-import { finalCard } from '../../bot/teamsCards';
+import { finalCard } from '../../bot/teams/cards';
 import { renderCard, type CardDataMap, type CardName } from '../../cards/renderCard';
 import type { ClosureRequest } from '../../services/closureRequest';
 

@@ -11,7 +11,7 @@ import {
   type ReplyActivity,
 } from '../support/botHarness';
 import { handOffCard, portalLinkOf } from '../support/handOffSteps';
-import { openPortal } from '../support/portalClient';
+import { openPortal } from '@account-closure-bot/sandbox/testing';
 
 const KIM = TEST_SEED.users[0];
 /** What an old button must never say once the account is closed. */
