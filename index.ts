@@ -67,6 +67,7 @@ import { PortalHandOffCloser } from './services/portal/portalHandOff';
 import { UserRealmClient } from './services/realm/userRealmClient';
 import { STALE_TEMP_FILE_MS, sweepStaleTempFiles } from './services/storage/atomicFile';
 import { createStores } from './services/storage/createStores';
+import { BatchedAuditTrail } from './services/storage/batchedAuditTrail';
 import { logAuditEvents } from './services/storage/loggedAuditTrail';
 import { OpenRecordIndex, RETENTION_SWEEP_EVERY_MS } from './services/storage/openRecordIndex';
 import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './services/storage/openRecords';
@@ -162,7 +163,8 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
         : { kind: 'memory' },
   );
   // Each audit event also becomes a log line (type and request id only) for the funnel workbook and the alerts.
-  const audit = logAuditEvents(stores.audit, logger.child('audit'));
+  // A turn's events are written together (services/storage/batchedAuditTrail.ts), each logged once written.
+  const audit = new BatchedAuditTrail(logAuditEvents(stores.audit, logger.child('audit')));
   const stateStorage = botStateStorage(config, container, logger);
   const stateExpiry = stateExpiryFor(config, container, logger.child('state'));
   const upnKey = await auditHashKey(config);
@@ -175,6 +177,7 @@ export async function startBot(config: BotConfig, options: StartOptions = {}): P
     records: stores.records('closureRequests'),
     index: stores.records('closureRequestsOpen'),
     isOpen: isOpenClosureRequest,
+    reopens: false,
     changedAt: (request) => request.updatedAt,
     keepClosedMs,
     clock,

@@ -64,6 +64,9 @@ export class ClosingEngine {
     const recordDeleteSent = async () => {
       if (!current.value.deleteSentAt) await lease.write({ deleteSentAt: this.records.nowIso() });
     };
+    // What led here (confirmed, the re-check, closing) is on the audit before the directory acts (issue 22 holds a
+    // turn's events to write them together).
+    await this.records.options.audit.flush?.();
     let outcome: CloseOutcome;
     try {
       outcome = await this.records.options.closer.close(current.value, {

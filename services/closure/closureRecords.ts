@@ -73,6 +73,8 @@ export class ClosureRecords {
   async auditAfterOutcome(type: AuditEvent['type'], request: ClosureRequest, detail?: string): Promise<void> {
     try {
       await this.audit(type, request, detail);
+      // Written now, not at the end of the turn: a failure is known here, and the gap filled before settling.
+      await this.options.audit.flush?.();
     } catch (error) {
       this.unaudited.add(request.requestId);
       this.options.logger.error('an audit event could not be written after the outcome; it is written before settling', {
