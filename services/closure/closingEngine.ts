@@ -84,9 +84,9 @@ export class ClosingEngine {
     try {
       if (outcome.kind === 'closed') {
         const closedAt = this.records.options.clock();
-        const done = await this.records.transition(current, 'closed', { closedAt: closedAt.toISOString() });
+        const done = await this.records.transition(current, 'closed', { closedAt: closedAt.toISOString(), ...this.records.settlingClaim() });
         await this.records.auditAfterOutcome('closed', done.value);
-        await this.markAccountClosed(done.value);
+        await this.markAccountClosed(done.value, current.value);
         return { kind: 'closed', requestId, closedAt };
       }
       // Before the transition scrubs them: the check needs the channel ids and the conversation (idempotent per request).
@@ -96,7 +96,11 @@ export class ClosingEngine {
         portalUrl: outcome.portalUrl,
         handOffReason: outcome.reason,
       });
-      const done = await this.records.transition(current, 'handedOff', { portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
+      const done = await this.records.transition(current, 'handedOff', {
+        portalUrl: outcome.portalUrl,
+        handOffReason: outcome.reason,
+        ...this.records.settlingClaim(),
+      });
       await this.records.auditAfterOutcome('handedOff', done.value, outcome.reason);
       await this.releaseLock(done.value);
       return { kind: 'handedOff', requestId, portalUrl: outcome.portalUrl, reason: outcome.reason };
@@ -142,10 +146,13 @@ export class ClosingEngine {
     return { kind: 'failed', requestId, error: appError };
   }
 
-  /** Records the account closed (so no warning opens for it and its other requests end); a failure is left to settling. */
-  private async markAccountClosed(request: ClosureRequest): Promise<void> {
+  /**
+   * Records the account closed (so no warning opens for it and its other requests end); a failure is left to settling.
+   * `requester` is the request before the outcome scrubbed its chat ids: its own chat leaves the export-offer list.
+   */
+  private async markAccountClosed(request: ClosureRequest, requester: ClosureRequest): Promise<void> {
     try {
-      await this.records.accounts.markClosed(request, request.requestId);
+      await this.records.accounts.markClosed(request, request.requestId, requester);
     } catch (error) {
       this.records.options.logger.error("the account's record could not be marked closed yet; settling retries it", {
         requestId: request.requestId,

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import type { StoredRecord } from '../recordStore';
 
 /**
@@ -14,6 +15,8 @@ import type { StoredRecord } from '../recordStore';
  * reads and writes through, as background work does.
  */
 export interface TurnScope {
+  /** Random, per turn: names the turn on a record it claimed (a settling taken with the outcome). */
+  readonly id: string;
   /** False once the turn has ended: later work started from it goes straight to the stores. */
   open: boolean;
   /** Per store: the records seen, or `null` for one known to be absent. */
@@ -36,7 +39,7 @@ export function currentTurn(): TurnScope | undefined {
  */
 export async function runAsOneTurn<T>(work: () => Promise<T>): Promise<T> {
   if (currentTurn()) return work();
-  const scope: TurnScope = { open: true, records: new Map(), flushes: new Map() };
+  const scope: TurnScope = { id: randomBytes(8).toString('hex'), open: true, records: new Map(), flushes: new Map() };
   let result: T;
   try {
     result = await scopes.run(scope, work);
