@@ -84,7 +84,10 @@ export class ClosingEngine {
     try {
       if (outcome.kind === 'closed') {
         const closedAt = this.records.options.clock();
-        const done = await this.records.transition(current, 'closed', { closedAt: closedAt.toISOString(), ...this.records.settlingClaim() });
+        const done = await this.records.transition(current, 'closed', {
+          closedAt: closedAt.toISOString(),
+          ...this.records.settlingClaim(),
+        });
         await this.records.auditAfterOutcome('closed', done.value);
         await this.markAccountClosed(done.value, current.value);
         return { kind: 'closed', requestId, closedAt };

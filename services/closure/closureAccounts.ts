@@ -138,7 +138,11 @@ export class ClosureAccounts {
 /** Whether a listed chat is the requester's own: same conversation, same user. */
 function isChatOf(reference: Record<string, unknown>, requester: { conversationId?: string; channelUserId: string }): boolean {
   const user = reference.user as { id?: unknown } | undefined;
-  return requester.conversationId !== undefined && conversationIdOf(reference) === requester.conversationId && user?.id === requester.channelUserId;
+  return (
+    requester.conversationId !== undefined &&
+    conversationIdOf(reference) === requester.conversationId &&
+    user?.id === requester.channelUserId
+  );
 }
 
 function conversationIdOf(reference: Record<string, unknown>): unknown {

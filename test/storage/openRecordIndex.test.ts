@@ -125,6 +125,32 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     );
   });
 
+  it('marks a record of a kind that never reopens once, at creation, reads no mark before its writes, and removes it when it closes', async () => {
+    const marked = counting(marks);
+    const index = new OpenRecordIndex<Item>({
+      records,
+      index: marked,
+      isOpen: (item) => item.status === 'open',
+      changedAt: (item) => item.changedAt,
+      keepClosedMs: 30 * DAY_MS,
+      reopens: false,
+      clock: () => new Date(now),
+      logger: createRecordingLogger().logger,
+    });
+    let etag = await index.create('request-1', { status: 'open', changedAt: new Date(T0).toISOString() });
+    await index.create('request-2', { status: 'open', changedAt: new Date(T0).toISOString() });
+    assert.ok(await marks.get('request-1'), 'marked before it was created');
+    for (let i = 0; i < 3; i++)
+      etag = await index.replace('request-1', { status: 'open', changedAt: new Date(T0 + i).toISOString() }, etag);
+    assert.equal(marked.gets, 0, 'no mark read before a write');
+    await index.replace('request-1', { status: 'done', changedAt: new Date(T0).toISOString() }, etag);
+    assert.equal(await marks.get('request-1'), undefined, 'its mark removed with the write that closed it');
+    assert.deepEqual(
+      (await index.list()).map((r) => r.id),
+      ['request-2'],
+    );
+  });
+
   it('finds open records written before the index existed, on its first list', async () => {
     await records.create('old-open', { status: 'open', changedAt: new Date(T0).toISOString() });
     await records.create('old-done', { status: 'done', changedAt: new Date(T0).toISOString() });
@@ -217,10 +243,11 @@ function gated<T>(inner: RecordStore<T>, call: 'create' | 'replace' | 'delete'):
 
 function indexRaceScenarios(createStores_: () => { records: RecordStore<Item>; marks: RecordStore<OpenMark> }): void {
   let now: number;
-  const build = (records: RecordStore<Item>, marks: RecordStore<OpenMark>) =>
+  const build = (records: RecordStore<Item>, marks: RecordStore<OpenMark>, reopens = true) =>
     new OpenRecordIndex<Item>({
       records,
       index: marks,
+      reopens,
       isOpen: (item) => item.status === 'open',
       changedAt: (item) => item.changedAt,
       keepClosedMs: 30 * DAY_MS,
@@ -248,6 +275,26 @@ function indexRaceScenarios(createStores_: () => { records: RecordStore<Item>; m
     assert.deepEqual(
       (await pass.list()).map((r) => r.id),
       ['new-one'],
+      'found by the next pass',
+    );
+  });
+
+  it('keeps the mark of a record of a kind that never reopens while it is being created and a pass lists', async () => {
+    const { records, marks } = createStores_();
+    const slowRecords = gated(records, 'create');
+    const writer = build(slowRecords, marks, false);
+    const pass = build(records, marks, false);
+    await pass.list();
+    const gate = slowRecords.arm();
+    const creating = writer.create('new-request', open());
+    await gate.reached;
+    now += MARK_GRACE_MS / 2;
+    assert.deepEqual(await pass.list(), [], 'not there yet');
+    gate.release();
+    await creating;
+    assert.deepEqual(
+      (await pass.list()).map((r) => r.id),
+      ['new-request'],
       'found by the next pass',
     );
   });
