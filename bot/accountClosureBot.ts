@@ -22,7 +22,7 @@ import { Messages } from '../dialogs/messages';
 import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
 import { isAppError } from '../services/errors';
-import { runAsOneTurn } from '../services/storage/turnScope';
+import { flushTurn, runAsOneTurn } from '../services/storage/turnScope';
 import type { Logger } from '../services/logger';
 import type { HandOffCheckTurns } from './handOffCheckTurns';
 import { confirmTokenResponse } from './tokenResponseCheck';
@@ -145,6 +145,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
     if (context.activity.type === 'message') removeRecipientMention(context.activity);
     // One turn for the stores: its audit events written together, its records read once (issue 22).
     await runAsOneTurn(async () => {
+      flushAuditBeforeReplies(context);
       await inLanguageOf(
         await this.localeOf(context),
         async () => {
@@ -198,6 +199,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
   /** A turn started by the bot (a Universal Actions press after its answer, a 1:1 chat it opened): the same dialog and state handling as any turn. */
   private async runPressTurn(context: TurnContext): Promise<void> {
     await runAsOneTurn(async () => {
+      flushAuditBeforeReplies(context);
       this.warningCards.watch(context);
       await this.runDialog(context);
       await this.endTurn(context);
@@ -279,6 +281,18 @@ function replyToNothingAfterTokenResponse(context: TurnContext): void {
   if (activity.type !== EVENT_ACTIVITY || activity.name !== tokenResponseEventName) return;
   context.onSendActivities(async (_context, activities, next) => {
     for (const reply of activities) delete reply.replyToId;
+    return next();
+  });
+}
+
+/**
+ * What a turn did is on the audit before the person sees anything of it: the events it holds are written before
+ * each reply goes out, so an audit that cannot be written stops the turn where an unwritten event did before
+ * ("can't save your progress"), and no reply tells of a step the audit lacks.
+ */
+function flushAuditBeforeReplies(context: TurnContext): void {
+  context.onSendActivities(async (_context, _activities, next) => {
+    await flushTurn();
     return next();
   });
 }

@@ -40,7 +40,7 @@ describe('Blob requests of a closure', function () {
     await azurite?.stop();
   });
 
-  it('costs 33 requests: one state read per turn, one audit append per turn or transition, each record read once per turn', async () => {
+  it('costs 35 requests: one state read per turn, one audit append per turn or transition, each record read once per turn', async () => {
     const blobHost = new URL(azurite.blobEndpoint).host;
     const perClosure: string[] = [];
     const madeOnce: string[] = [];
@@ -67,9 +67,10 @@ describe('Blob requests of a closure', function () {
       'GET state': 5,
       'PUT state': 4,
       'DELETE state': 1,
-      // A turn's events in one append: sign-in to the export offer; the skip and the warning; the Yes up to the
-      // closer's call (written before the directory acts); the outcome (written at once, a gap known at once).
-      'PUT audit': 4,
+      // A turn's events together, written before the reply that follows them and before each outward step: the
+      // sign-in and its realm check; the export offer; the skip and the warning; the Yes (before the lock and the
+      // re-check); the re-check and closing (before the closer's call); the outcome (a gap known at once).
+      'PUT audit': 6,
       // Created with the warning; confirmed, closing, the delete about to be sent, closed (with the settling claim),
       // settled. Read once, by the Yes's turn; never again after its own writes.
       'PUT closureRequests': 6,
@@ -87,7 +88,7 @@ describe('Blob requests of a closure', function () {
       // The export offer's look-up, and the closure's: nothing found, so nothing deleted.
       'GET exportJobs': 2,
     });
-    assert.equal(perClosure.length, 33);
+    assert.equal(perClosure.length, 35);
     assert.ok(madeOnce.length <= 3, madeOnce.join(', '));
   });
 });
