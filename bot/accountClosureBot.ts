@@ -22,10 +22,11 @@ import { Messages } from '../dialogs/messages';
 import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
 import { isAppError } from '../services/errors';
-import { flushTurn, runAsOneTurn } from '../services/storage/turnScope';
+import { runAsOneTurn } from '../services/storage/turnScope';
 import type { Logger } from '../services/logger';
 import type { HandOffCheckTurns } from './handOffCheckTurns';
 import { confirmTokenResponse } from './tokenResponseCheck';
+import { flushAuditBeforeReplies } from './auditBeforeReplies';
 import { removeRecipientMention } from './recipientMention';
 import { TeamsAfterReply } from './teamsAfterReply';
 import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teamsPrivateChat';
@@ -281,18 +282,6 @@ function replyToNothingAfterTokenResponse(context: TurnContext): void {
   if (activity.type !== EVENT_ACTIVITY || activity.name !== tokenResponseEventName) return;
   context.onSendActivities(async (_context, activities, next) => {
     for (const reply of activities) delete reply.replyToId;
-    return next();
-  });
-}
-
-/**
- * What a turn did is on the audit before the person sees anything of it: the events it holds are written before
- * each reply goes out, so an audit that cannot be written stops the turn where an unwritten event did before
- * ("can't save your progress"), and no reply tells of a step the audit lacks.
- */
-function flushAuditBeforeReplies(context: TurnContext): void {
-  context.onSendActivities(async (_context, _activities, next) => {
-    await flushTurn();
     return next();
   });
 }

@@ -17,6 +17,7 @@ import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
 import type { Logger } from '../services/logger';
 import { finalCard } from './teamsCards';
+import { flushAuditBeforeReplies } from './auditBeforeReplies';
 import { answerNothing } from './proactiveTurn';
 
 export interface BotClosureChannelsOptions {
@@ -159,6 +160,7 @@ class BotClosureChannel implements ClosureChannel {
     const { locale } = readerOf(conversation);
     await this.options.continueConversation(conversation, (context) => {
       answerNothing(context);
+      flushAuditBeforeReplies(context);
       return inLanguageOf(locale, () => work(context), context.activity.channelId);
     });
   }
