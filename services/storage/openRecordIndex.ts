@@ -74,7 +74,12 @@ export class OpenRecordIndex<T> implements RecordStore<T> {
     // transition). Closed for good, its mark goes; no writer can want it back. A crash in between leaves a stale
     // mark, which a walk drops.
     const written = await this.options.records.replace(id, value, etag);
-    if (!this.options.isOpen(value)) await this.options.index.delete(id);
+    if (!this.options.isOpen(value)) {
+      // The record is written: a mark that cannot go now is only a stale one, which a walk drops after the grace.
+      await this.options.index.delete(id).catch((error: unknown) => {
+        this.options.logger.warn('the mark of a closed record stays for a walk to drop', { recordId: id, error });
+      });
+    }
     return written;
   }
 

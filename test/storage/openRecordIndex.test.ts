@@ -151,6 +151,30 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     );
   });
 
+  it('keeps a closing write of a kind that never reopens when its mark cannot be removed (a walk drops it later)', async () => {
+    const recording = createRecordingLogger();
+    const index = new OpenRecordIndex<Item>({
+      records,
+      index: {
+        ...marks,
+        get: marks.get.bind(marks),
+        create: marks.create.bind(marks),
+        delete: () => Promise.reject(new Error('storage blip')),
+      },
+      isOpen: (item) => item.status === 'open',
+      changedAt: (item) => item.changedAt,
+      keepClosedMs: 30 * DAY_MS,
+      reopens: false,
+      clock: () => new Date(now),
+      logger: recording.logger,
+    });
+    const etag = await index.create('request-1', { status: 'open', changedAt: new Date(T0).toISOString() });
+    await index.replace('request-1', { status: 'done', changedAt: new Date(T0).toISOString() }, etag);
+    assert.equal((await records.get('request-1'))?.value.status, 'done');
+    assert.ok(await marks.get('request-1'), 'the stale mark stays');
+    assert.ok(recording.records.some((r) => r.message === 'the mark of a closed record stays for a walk to drop'));
+  });
+
   it('finds open records written before the index existed, on its first list', async () => {
     await records.create('old-open', { status: 'open', changedAt: new Date(T0).toISOString() });
     await records.create('old-done', { status: 'done', changedAt: new Date(T0).toISOString() });
