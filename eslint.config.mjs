@@ -18,7 +18,7 @@ export default tseslint.config(
       // Off: botbuilder's ActivityTypes is a string enum and Activity.type a string; comparing the two is the
       // SDK's own idiom (botbuilder-js activityHandler.ts), not a mix-up of enums.
       '@typescript-eslint/no-unsafe-enum-comparison': 'off',
-      // Off: the control characters are the point where a pattern names them (dialogs/plainText.ts strips them from
+      // Off: the control characters are the point where a pattern names them (conversation/plainText.ts strips them from
       // names shown in chat).
       'no-control-regex': 'off',
       // Relaxed: a rejection may pass on a value typed `unknown` (what an 'error' event or a catch carries, e.g.
@@ -34,5 +34,61 @@ export default tseslint.config(
     files: ['web/**/*.js'],
     languageOptions: { sourceType: 'script' },
     rules: { 'no-undef': 'off' },
+  },
+  {
+    // The sandbox is its own package (sandbox/package.json, issue 23): nothing under sandbox/ reaches outside it. Its
+    // host shares contracts with it (HTTP shapes, botbuilder's UserTokenClient), not code.
+    files: ['sandbox/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['..', '../*'], message: 'The sandbox package imports nothing outside sandbox/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['sandbox/test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../..', '../../*'], message: 'The sandbox package (and its tests) import nothing outside sandbox/.' }] },
+      ],
+    },
+  },
+  {
+    // The other direction: only the composition root (index.ts), the tests and the benchmark use the sandbox, by name.
+    files: ['**/*.ts'],
+    ignores: ['index.ts', 'test/**', 'bench/**', 'sandbox/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@account-closure-bot/sandbox', '@account-closure-bot/sandbox/*', '**/sandbox', '**/sandbox/*'],
+              message: 'Only index.ts, test/ and bench/ import the sandbox.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests and the benchmark reach the sandbox by its package name, never by path into sandbox/.
+    files: ['index.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/sandbox', '**/sandbox/*', '!@account-closure-bot/sandbox', '!@account-closure-bot/sandbox/testing'],
+              message:
+                "Import the sandbox by name: '@account-closure-bot/sandbox' (its test helpers: '@account-closure-bot/sandbox/testing').",
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -15,10 +15,10 @@ import {
 import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard, type ClosureMode } from '../cards/renderCard';
-import { FORGET_USER_KEY, markForgetUser, STATE_DELETED_KEY, type ConversationProgress } from '../dialogs/dialogServices';
+import { FORGET_USER_KEY, markForgetUser, STATE_DELETED_KEY, type ConversationProgress } from '../conversation/progress';
 import { inLanguageOf } from '../locales/i18n';
 import { isPersonalCommand, isStartRequest, type MainDialog } from '../dialogs/mainDialog';
-import { Messages } from '../dialogs/messages';
+import { Messages } from '../conversation/messages';
 import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
 import { isAppError } from '../services/errors';
@@ -28,10 +28,10 @@ import type { HandOffCheckTurns } from './handOffCheckTurns';
 import { confirmTokenResponse } from './tokenResponseCheck';
 import { flushAuditBeforeReplies } from './auditBeforeReplies';
 import { removeRecipientMention } from './recipientMention';
-import { TeamsAfterReply } from './teamsAfterReply';
-import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teamsPrivateChat';
-import { TeamsUniversalActions } from './teamsUniversalActions';
-import { TeamsWarningCards } from './teamsWarningCards';
+import { TeamsAfterReply } from './teams/afterReply';
+import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teams/privateChat';
+import { TeamsUniversalActions } from './teams/universalActions';
+import { TeamsWarningCards } from './teams/warningCards';
 
 export interface AccountClosureBotOptions {
   /** Per-user conversation state (`PrivateConversationState`): members of a group chat never share a dialog. */

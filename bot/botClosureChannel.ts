@@ -8,16 +8,16 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
-import { readerOf, timeZoneOf } from '../dialogs/conversationAddress';
-import { handOffReply } from '../dialogs/handOffReply';
+import { readerOf, timeZoneOf } from '../conversation/address';
+import { handOffReply } from '../conversation/handOffReply';
 import { inLanguageOf } from '../locales/i18n';
-import { Messages } from '../dialogs/messages';
-import { markStateDeleted, type ConversationProgress } from '../dialogs/dialogServices';
+import { Messages } from '../conversation/messages';
+import { markStateDeleted, type ConversationProgress } from '../conversation/progress';
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
 import type { Logger } from '../services/logger';
-import { finalCard } from './teamsCards';
 import { flushAuditBeforeReplies } from './auditBeforeReplies';
+import { finalCard } from './teams/cards';
 import { answerNothing } from './proactiveTurn';
 
 export interface BotClosureChannelsOptions {

@@ -2,7 +2,7 @@ import { CallerIdConstants } from 'botbuilder';
 import { AuthenticationConstants } from 'botframework-connector';
 
 /** The public cloud's Entra authority; anything else (a national cloud, a local stand-in) is an override. */
-export const PUBLIC_LOGIN_BASE_URL = 'https://login.microsoftonline.com';
+const PUBLIC_LOGIN_BASE_URL = 'https://login.microsoftonline.com';
 
 export interface BotFrameworkEndpointSettings {
   /** OAUTH_URL: the Bot Framework token service (regional bots, local stand-ins); undefined = the SDK's default. */

@@ -1,13 +1,13 @@
 import { CloudAdapterBase, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
 import { parseHandOffCheck } from '../cards/renderCard';
-import { readerOf } from '../dialogs/conversationAddress';
-import { Messages } from '../dialogs/messages';
+import { readerOf } from '../conversation/address';
+import { Messages } from '../conversation/messages';
 import { inLanguageOf } from '../locales/i18n';
 import type { CheckResult, HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
 import type { Logger } from '../services/logger';
 import { answerNothing } from './proactiveTurn';
-import { verifiedCard } from './teamsCards';
+import { verifiedCard } from './teams/cards';
 
 type ContinueConversation = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;
 
@@ -131,7 +131,7 @@ export class HandOffCheckTurns {
    * Teams: the request's warning and hand-off cards become the verdict, with no button left, for everyone in the
    * chat (the same update path as the warning card's final states). A card whose message is unknown, or whose
    * update fails, gets the verdict as one new card instead. Web chat and the Emulator cannot update cards: there an
-   * old press is answered with the verdict (dialogs/handOffReply.ts `refusalOf`, "already confirmed closed").
+   * old press is answered with the verdict (conversation/handOffReply.ts `refusalOf`, "already confirmed closed").
    */
   private async showVerdictOnCards(context: TurnContext, check: HandOffCheck): Promise<void> {
     if (check.channelId !== 'msteams') return;

@@ -11,7 +11,7 @@ import { SETTINGS } from './settings';
  */
 const KEY_VAULT_REFERENCE = /^\s*@Microsoft\.KeyVault\(/i;
 
-export function isKeyVaultReference(value: string): boolean {
+function isKeyVaultReference(value: string): boolean {
   return KEY_VAULT_REFERENCE.test(value);
 }
 

@@ -5,11 +5,12 @@ import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import { CardActionPrompt } from './cardActionPrompt';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
-import { breakableAddress, isolateText } from './plainText';
+import { breakableAddress, isolateText } from '../conversation/plainText';
 import { SignInPrompt } from './signInPrompt';
-import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
-import { conversationAddressOf, timeZoneOf } from './conversationAddress';
-import { formatTime, Messages } from './messages';
+import { markForgetUser, type ConversationProgress } from '../conversation/progress';
+import type { DialogServices } from './dialogServices';
+import { conversationAddressOf, timeZoneOf } from '../conversation/address';
+import { formatTime, Messages } from '../conversation/messages';
 import { namedStep } from './namedStep';
 
 export const CLOSE_ACCOUNT_DIALOG = 'closeAccountDialog';

@@ -5,8 +5,8 @@ import type { ConfirmResult, Press, RejectionReason } from '../services/closureS
 import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import type { DialogServices } from './dialogServices';
-import { refusalOf } from './handOffReply';
-import { Messages } from './messages';
+import { refusalOf } from '../conversation/handOffReply';
+import { Messages } from '../conversation/messages';
 import { namedStep } from './namedStep';
 
 export const CONFIRM_CLOSURE_DIALOG = 'confirmClosureDialog';

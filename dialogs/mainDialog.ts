@@ -22,14 +22,15 @@ import { CardActions, parseCardAction, renderCard, type CardActionPayload, type 
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
 import type { Press, RejectionReason } from '../services/closureService';
-import { markForgetUser, type ConversationProgress, type DialogServices } from './dialogServices';
-import { refusalOf } from './handOffReply';
-import { Messages, type HelpProgress } from './messages';
-import { timeZoneOf } from './conversationAddress';
+import { markForgetUser, type ConversationProgress } from '../conversation/progress';
+import type { DialogServices } from './dialogServices';
+import { refusalOf } from '../conversation/handOffReply';
+import { Messages, type HelpProgress } from '../conversation/messages';
+import { timeZoneOf } from '../conversation/address';
 import { commandWords, startPhrase } from '../locales/i18n';
 import { namedStep } from './namedStep';
 
-export const MAIN_DIALOG = 'mainDialog';
+const MAIN_DIALOG = 'mainDialog';
 /**
  * Where botbuilder-dialogs 4.23's `DialogStateManager` looks for its memory scopes before building them anew
  * (memory/dialogStateManager.js, `DIALOG_STATE_MANAGER_CONFIGURATION`; `DialogManager.stateConfiguration` shares
@@ -68,7 +69,7 @@ export function isStartRequest(activity: Partial<Activity>): boolean {
 
 /**
  * "cancel", "help", "status" or "sign out": about the person's own flow, which in Teams runs in their 1:1 chat
- * with the bot, so asked in a group chat or channel they are answered there (bot/teamsPrivateChat.ts).
+ * with the bot, so asked in a group chat or channel they are answered there (bot/teams/privateChat.ts).
  */
 export function isPersonalCommand(activity: Partial<Activity>): boolean {
   if (parseCardAction(activity.value)) return false;
@@ -139,7 +140,7 @@ export class MainDialog extends ComponentDialog {
       case 'signOut':
         return this.signOut(step.context, { endedAFlow: false }).then(() => step.endDialog());
       case 'start':
-        // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teamsPrivateChat).
+        // In a Teams group chat or channel the bot moves these to the 1:1 chat before the dialog runs (bot/teams/privateChat.ts).
         return step.beginDialog(CLOSE_ACCOUNT_DIALOG);
       case 'help':
         return this.say(step, Messages.help(await this.helpProgress(step.context), this.services.closureMode));

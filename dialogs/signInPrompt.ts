@@ -1,13 +1,13 @@
 import { ActivityTypes } from 'botbuilder';
 import { Dialog, OAuthPrompt, type DialogContext, type DialogTurnResult, type OAuthPromptSettings } from 'botbuilder-dialogs';
-import { Messages } from './messages';
+import { Messages } from '../conversation/messages';
 
 /**
  * Wrong codes this prompt accepts before it starts sign-in again. The sandbox token service revokes a channel
  * user's live codes after five wrong ones (sandbox/README.md); Azure's token service documents no limit, so the
  * bot counts for itself and never lets the user type a code that can no longer work.
  */
-export const MAX_WRONG_CODES = 5;
+const MAX_WRONG_CODES = 5;
 
 /** OAuthPrompt reads a magic code as the first six digits in the text (botbuilder-dialogs 4.23 `recognizeToken`). */
 const MAGIC_CODE = /\d{6}/;

@@ -30,7 +30,7 @@ export interface WebChatRoutesOptions {
   readonly webDir?: string;
 }
 
-export const WEBCHAT_TOKEN_PATH = '/api/webchat/token';
+const WEBCHAT_TOKEN_PATH = '/api/webchat/token';
 const WEB_DIR = path.resolve(__dirname, '..', 'web');
 
 /** The page at `/`, its assets under `/webchat/`, and `POST /api/webchat/token`. */
@@ -191,7 +191,7 @@ export function loopbackSiteOf(directLineDomain: string, hostHeader: string | un
 }
 
 /** `dist/webchat.js` (not webchat-minimal.js, which cannot render Adaptive Cards); the package's exports hide dist/. */
-export function webChatBundlePath(): string {
+function webChatBundlePath(): string {
   return path.join(path.dirname(require.resolve('botframework-webchat')), '..', 'dist', 'webchat.js');
 }
 

@@ -2,7 +2,7 @@ import type { HandOffReason } from './accountCloser';
 import type { ClosureRequest, ClosureStatus } from './closureRequest';
 import { AppError } from './errors';
 
-/** Why a press was refused; each has its own sentence for the user (dialogs/messages.ts). */
+/** Why a press was refused; each has its own sentence for the user (conversation/messages.ts). */
 export type RejectionReason =
   | 'unknownRequest'
   | 'notRequester'

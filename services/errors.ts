@@ -1,7 +1,7 @@
 /**
  * The error catalogue. Every failure the product reports has a stable code here with the HTTP status a server
  * answers with; what the person reads is the code's sentence in their language, `errors.<CODE>` in locales/*.json
- * (dialogs/messages.ts `Messages.error`), never English written here; `detail` is for the log (never a token).
+ * (conversation/messages.ts `Messages.error`), never English written here; `detail` is for the log (never a token).
  */
 export const ErrorCatalogue = {
   CONFIG_INVALID: { status: 500 },

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { finalCard } from '../../bot/teamsCards';
+import { finalCard } from '../../bot/teams/cards';
 import { renderCard, type CardDataMap } from '../../cards/renderCard';
 import { LANGUAGES, inLanguageOf } from '../../locales/i18n';
 import type { ClosureRequest } from '../../services/closureRequest';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { closingCard, finalCard, invalidCard, keptCard, waitingCardFor } from '../../bot/teamsCards';
+import { closingCard, finalCard, invalidCard, keptCard, waitingCardFor } from '../../bot/teams/cards';
 import { renderCard } from '../../cards/renderCard';
 import type { ClosureRequest, ClosureStatus } from '../../services/closureRequest';
 import { CARD_NAMES, createCardData } from './cardData';

@@ -54,7 +54,10 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('operators: secrets, audit storage, regions and monitoring in the templates', () => {
-  const code = [...['services', 'bot', 'dialogs'].flatMap((dir) => sourceFiles(path.join(ROOT, dir))), path.join(ROOT, 'index.ts')]
+  const code = [
+    ...['services', 'bot', 'dialogs', 'conversation'].flatMap((dir) => sourceFiles(path.join(ROOT, dir))),
+    path.join(ROOT, 'index.ts'),
+  ]
     .map((file) => readFileSync(file, 'utf8'))
     .join('\n');
 

@@ -14,7 +14,7 @@ import { silentLogger } from '../../services/logger';
 import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
 import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
 import type { RealmVerdict } from '../../services/userRealm';
-import type { ConversationProgress } from '../../dialogs/dialogServices';
+import type { ConversationProgress } from '../../conversation/progress';
 import { MainDialog } from '../../dialogs/mainDialog';
 export { cardActionData as actionData } from '../support/botHarness';
 

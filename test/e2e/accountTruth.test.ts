@@ -173,7 +173,9 @@ describe('a delete whose answer was lost, then the directory down (issue 19: unk
     await harness.stop();
   });
 
-  const GRAPH_DOWN = { status: 503, body: { error: { code: 'serviceNotAvailable', message: 'down' } } };
+  // With Retry-After: 0, as Graph sends with its 503s: the bot's client retries at once instead of backing off, so
+  // each pass meets the same outage in milliseconds.
+  const GRAPH_DOWN = { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'serviceNotAvailable', message: 'down' } } };
   const passAfterLease = async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await harness.bot.background.reconcileClosures();

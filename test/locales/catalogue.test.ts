@@ -5,7 +5,7 @@ import ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** The rooms that speak to people: the bot, its dialogs, its cards and the HTTP server's pages and answers. */
-const ROOMS = ['bot', 'dialogs', 'cards', 'server'];
+const ROOMS = ['bot', 'dialogs', 'conversation', 'cards', 'server'];
 /**
  * Calls whose arguments reach a person: a chat reply, a Teams invoke answer, an HTTP problem or page, a prompt.
  * `new Error` is left out: its message is for the log (what people read comes from `errors.*`).

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Messages } from '../../dialogs/messages';
+import { Messages } from '../../conversation/messages';
 import { inLanguageOf, LANGUAGES } from '../../locales/i18n';
 import { AppError, ErrorCatalogue, isAppError, type ErrorCode } from '../../services/errors';
 

@@ -85,7 +85,10 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
       }
       if (failing) {
         refusedSends += 1;
-        reply(failing, { error: { code: 'ServiceUnavailable', message: 'The connector is not available.' } });
+        // Retry-After: 0, as a throttling connector may say: the SDK's client retries at once instead of backing off
+        // 1 + 2 + 4 s, so the send fails as fast as the test can see it (the refusal is the same either way).
+        res.writeHead(failing, { 'content-type': 'application/json', 'retry-after': '0' });
+        res.end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'The connector is not available.' } }));
         return;
       }
       const id = req.method === 'PUT' && match[2] ? decodeURIComponent(match[2]) : `reply-${++counter}`;

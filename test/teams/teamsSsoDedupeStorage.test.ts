@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { TeamsSsoDedupeStorage, type TokenExchangeMark } from '../../bot/teamsSsoDedupeStorage';
+import { TeamsSsoDedupeStorage, type TokenExchangeMark } from '../../bot/teams/ssoDedupeStorage';
 import { AppError } from '../../services/errors';
 import type { RecordStore } from '../../services/recordStore';
 import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
