@@ -101,3 +101,24 @@ function own(record: Record<string, unknown>, key: string): unknown {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Every button a person can press on a rendered card: the items of each `actions` list, at the card's foot or in
+ * an `ActionSet` anywhere in its body (our cards put each button in its own body ActionSet: docs/architecture.md,
+ * Decisions). A `fallback` stands in for its action and a `refresh` is no button, so neither is walked.
+ */
+export function buttonsOn(content: unknown): Array<Record<string, unknown>> {
+  const found: Array<Record<string, unknown>> = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (isRecord(node)) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'fallback' || key === 'refresh') continue;
+        if (key === 'actions' && Array.isArray(value)) found.push(...value.filter(isRecord));
+        visit(value);
+      }
+    }
+  };
+  visit(content);
+  return found;
+}

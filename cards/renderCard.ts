@@ -14,7 +14,7 @@ import outcomeTemplate from './outcome.json';
 import warningTemplate from './warning.json';
 import welcomeTemplate from './welcome.json';
 
-export { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction, parseHandOffCheck } from './cardActions';
+export { buttonsOn, CardActions, MAX_CARD_STRING_LENGTH, parseCardAction, parseHandOffCheck } from './cardActions';
 export type { CardAction, CardActionPayload, RequestCardAction, SimpleCardAction } from './cardActions';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';

@@ -1,6 +1,7 @@
 import type { Activity, BotState, ResourceResponse, StatePropertyAccessor, TurnContext } from 'botbuilder';
 import {
   ADAPTIVE_CARD_CONTENT_TYPE,
+  buttonsOn,
   CardActions,
   parseCardAction,
   type AdaptiveCardAttachment,
@@ -134,9 +135,8 @@ function warningIn(activity: Partial<Activity>): { requestId: string; nonce: str
   for (const attachment of activity.attachments ?? []) {
     if (attachment.contentType !== ADAPTIVE_CARD_CONTENT_TYPE) continue;
     const content = attachment.content as AdaptiveCardContent;
-    const actions = Array.isArray(content?.actions) ? (content.actions as Array<{ data?: unknown }>) : [];
-    for (const action of actions) {
-      const payload = parseCardAction(action.data);
+    for (const button of buttonsOn(content)) {
+      const payload = parseCardAction(button.data);
       if (payload && 'requestId' in payload && payload.action === CardActions.confirm)
         return { requestId: payload.requestId, nonce: payload.nonce, content };
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CardActions, MAX_CARD_STRING_LENGTH, parseCardAction } from '../../cards/renderCard';
+import { buttonsOn, CardActions, MAX_CARD_STRING_LENGTH, parseCardAction } from '../../cards/renderCard';
 
 const requestId = 'req-01HF8Z3K2M';
 const nonce = 'q8Jt2m5VbXc9RkLw0PzYhA4nE7sD1fGu';
@@ -130,5 +130,42 @@ describe('parseCardAction', () => {
       const value: unknown = Object.create({ action: CardActions.start });
       assert.equal(parseCardAction(value), undefined);
     });
+  });
+});
+
+describe('buttonsOn', () => {
+  const yes = { type: 'Action.Submit', title: 'Yes', data: { action: CardActions.confirm, requestId, nonce } };
+  const no = { type: 'Action.Submit', title: 'No', data: { action: CardActions.decline, requestId, nonce } };
+
+  it('finds the buttons in body ActionSets, nested ones included, and at the foot of the card, in reading order', () => {
+    const card = {
+      type: 'AdaptiveCard',
+      body: [
+        { type: 'TextBlock', text: 'Sure?' },
+        { type: 'ActionSet', actions: [yes] },
+        { type: 'Container', items: [{ type: 'ActionSet', actions: [no] }] },
+      ],
+      actions: [{ type: 'Action.OpenUrl', title: 'Help', url: 'https://example.net/help' }],
+    };
+    assert.deepEqual(
+      buttonsOn(card).map((button) => button.title),
+      ['Yes', 'No', 'Help'],
+    );
+  });
+
+  it('counts an Action.Execute once, not its fallback, and never the refresh', () => {
+    const execute = { type: 'Action.Execute', title: 'Yes', verb: CardActions.confirm, data: yes.data, fallback: yes };
+    const card = {
+      type: 'AdaptiveCard',
+      refresh: { action: { type: 'Action.Execute', verb: CardActions.refresh, data: {} }, userIds: ['29:1'] },
+      body: [{ type: 'ActionSet', actions: [execute] }],
+    };
+    assert.deepEqual(buttonsOn(card), [execute]);
+  });
+
+  it('finds nothing on a card without buttons or on what is not a card', () => {
+    assert.deepEqual(buttonsOn({ type: 'AdaptiveCard', body: [{ type: 'TextBlock', text: 'Closed' }] }), []);
+    assert.deepEqual(buttonsOn(undefined), []);
+    assert.deepEqual(buttonsOn('actions'), []);
   });
 });

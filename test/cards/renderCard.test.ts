@@ -37,6 +37,20 @@ function actionsOf(card: Json): Json[] {
   return found;
 }
 
+function actionSetsOf(card: Json): Json[] {
+  const found: Json[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (typeof node === 'object' && node !== null) {
+      const record = node as Json;
+      if (record.type === 'ActionSet') found.push(record);
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(card.body);
+  return found;
+}
+
 function textOf(card: Json): string {
   const parts: string[] = [];
   const visit = (node: unknown): void => {
@@ -78,6 +92,14 @@ describe('renderCard', () => {
 
         it('is accepted by the adaptivecards parser without findings', () => {
           assert.deepEqual(adaptiveCardsFindings(renderCard(name, data[name]).content), []);
+        });
+
+        it("puts each button in an ActionSet of its own in the body, so it has a line to itself under any host's action layout", () => {
+          const card = render(name, data[name]);
+          assert.equal(card.actions, undefined, 'no buttons in the row at the foot of the card');
+          const sets = actionSetsOf(card);
+          assert.equal(sets.length, actionsOf(card).length, 'one set per button');
+          for (const set of sets) assert.equal((set.actions as unknown[]).length, 1);
         });
       });
     }
@@ -251,7 +273,7 @@ describe('renderCard', () => {
       const text = textOf(card);
       assert.match(text, /The closing happens on Microsoft's page, with its own Yes\./);
       assert.doesNotMatch(text, /After that, nothing happens/);
-      const titles = JSON.stringify(card.actions);
+      const titles = JSON.stringify(actionsOf(card));
       assert.match(titles, /"title":"Continue to Microsoft's page"/);
       assert.doesNotMatch(titles, /Yes, close my account/);
       assert.deepEqual(adaptiveCardsFindings(card), []);
@@ -262,7 +284,7 @@ describe('renderCard', () => {
       const requestData = { requestId: data.warning.requestId, nonce: data.warning.nonce };
 
       it('uses Action.Execute with verbs matching the data, falling back to the same Action.Submit', () => {
-        const [yes, no] = card.actions as Json[];
+        const [yes, no] = actionsOf(card);
         assert.deepEqual(yes, {
           type: 'Action.Execute',
           title: 'Yes, close my account',
@@ -279,11 +301,23 @@ describe('renderCard', () => {
         assert.deepEqual(no, {
           type: 'Action.Execute',
           title: 'No, keep it',
+          style: 'positive',
           verb: CardActions.decline,
           data: { action: CardActions.decline, ...requestData },
-          fallback: { type: 'Action.Submit', title: 'No, keep it', data: { action: CardActions.decline, ...requestData } },
+          fallback: {
+            type: 'Action.Submit',
+            title: 'No, keep it',
+            style: 'positive',
+            data: { action: CardActions.decline, ...requestData },
+          },
         });
-        assert.equal((card.actions as Json[]).length, 2);
+        assert.equal(actionsOf(card).length, 2);
+      });
+
+      it('draws Yes as destructive and No as positive, each on its own line', () => {
+        const [yesSet, noSet] = actionSetsOf(card);
+        assert.equal(((yesSet?.actions as Json[])[0] as Json).style, 'destructive');
+        assert.equal(((noSet?.actions as Json[])[0] as Json).style, 'positive');
       });
 
       it('refreshes only for the requester', () => {
@@ -294,7 +328,7 @@ describe('renderCard', () => {
       });
 
       it('produces button data that parseCardAction reads back, for both the invoke and the fallback', () => {
-        const [yes] = card.actions as Json[];
+        const [yes] = actionsOf(card);
         const expected = { action: CardActions.confirm, ...requestData };
         assert.deepEqual(parseCardAction({ action: { type: 'Action.Execute', verb: yes?.verb, data: yes?.data } }), expected);
         assert.deepEqual(parseCardAction((yes?.fallback as Json).data), expected);
@@ -306,7 +340,7 @@ describe('renderCard', () => {
 
       it('uses plain Action.Submit buttons and no refresh', () => {
         assert.equal(card.refresh, undefined);
-        assert.deepEqual(card.actions, [
+        assert.deepEqual(actionsOf(card), [
           {
             type: 'Action.Submit',
             title: 'Yes, close my account',
@@ -316,6 +350,7 @@ describe('renderCard', () => {
           {
             type: 'Action.Submit',
             title: 'No, keep it',
+            style: 'positive',
             data: { action: CardActions.decline, requestId: data.warning.requestId, nonce: data.warning.nonce },
           },
         ]);

@@ -12,6 +12,7 @@ import {
   TEST_SEED,
   type BotHarness,
 } from '../support/botHarness';
+import { buttonsOn } from '../../cards/renderCard';
 
 // CLOSURE=graph is opted into here (the default is the hand-off): this suite is about the bot closing the account
 // itself, and the test seed's unmanaged tenant holds the app's rights, as the demo's "Contoso Graph-rights demo" does.
@@ -136,8 +137,8 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     const resumed = await kim.says('close my account');
     assert.match(textsOf(resumed), /the download link is in the message I sent you/, 'the ready card is pointed to, not posted again');
     // One signed link per blob the export wrote under its operation folder, each named with its size.
-    const downloads = (ready.activity.attachments as Array<{ content: { actions?: Array<{ type: string; title: string; url?: string }> } }>)
-      .flatMap((a) => a.content.actions ?? [])
+    const downloads = (ready.activity.attachments as Array<{ content: unknown }>)
+      .flatMap((a) => buttonsOn(a.content) as Array<{ type: string; title: string; url?: string }>)
       .filter((action) => action.type === 'Action.OpenUrl');
     assert.deepEqual(
       // Sizes as Intl writes bytes in English ("144B"): the number varies with the export's content.

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { cardActionData, magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
 import { openPortal } from '@account-closure-bot/sandbox/testing';
+import { buttonsOn } from '../../cards/renderCard';
 
 const KIM = TEST_SEED.users[0];
 
@@ -76,10 +77,9 @@ describe('the Emulator protocol, replies to its serviceUrl', () => {
     const handedOff = await post({ type: 'message', value: dataOf(warning, 'closure.confirm') });
     assert.match(textOf(handedOff), /has not been closed yet: you close it yourself on Microsoft's \*\*My data requests\*\* page/);
     // The Emulator opens the card's link in a browser: the sandbox's "My data requests" page, where the closing happens.
-    const card = handedOff.flatMap(
-      (a) => (a.activity.attachments ?? []) as Array<{ content: { actions?: Array<{ type: string; url?: string }> } }>,
-    );
-    const portalUrl = card.flatMap((a) => a.content.actions ?? []).find((action) => action.type === 'Action.OpenUrl')?.url ?? '';
+    const card = handedOff.flatMap((a) => (a.activity.attachments ?? []) as Array<{ content: unknown }>);
+    const buttons = card.flatMap((a) => buttonsOn(a.content) as Array<{ type: string; url?: string }>);
+    const portalUrl = buttons.find((action) => action.type === 'Action.OpenUrl')?.url ?? '';
     const portal = await openPortal(portalUrl);
     await portal.signIn(KIM.upn, KIM.password);
     assert.match(await portal.closeAccount('yes'), /has been closed/);

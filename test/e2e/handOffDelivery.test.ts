@@ -4,6 +4,7 @@ import { FINAL_ANSWER_RETRY_MS, type HandOffCheck } from '../../services/handOff
 import { createStores } from '../../services/storage/createStores';
 import { cardActionData, signInThroughChat, startHarness, TEST_SEED, type BotHarness, type ReplyActivity } from '../support/botHarness';
 import { openPortal } from '@account-closure-bot/sandbox/testing';
+import { buttonsOn } from '../../cards/renderCard';
 
 const KIM = TEST_SEED.users[0];
 
@@ -17,7 +18,7 @@ async function handOff(harness: BotHarness): Promise<ReplyActivity[]> {
 
 function portalLinkOf(replies: ReplyActivity[]): string {
   const card = replies.flatMap((r) => r.attachments ?? []).find((a) => JSON.stringify(a.content).includes('closure.checkHandOff'));
-  const open = ((card?.content.actions ?? []) as Array<{ type: string; url?: string }>).find((a) => a.type === 'Action.OpenUrl');
+  const open = (buttonsOn(card?.content) as Array<{ type: string; url?: string }>).find((a) => a.type === 'Action.OpenUrl');
   assert.ok(open?.url, 'the hand-off card links to the portal');
   return open.url;
 }

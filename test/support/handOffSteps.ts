@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BotHarness, ReplyActivity } from './botHarness';
+import { buttonsOn } from '../../cards/renderCard';
 
 /** The hand-off card among the replies (the one whose check button names `closure.checkHandOff`). */
 export function handOffCard(replies: ReplyActivity[]): Record<string, unknown> {
@@ -12,7 +13,7 @@ export function handOffCard(replies: ReplyActivity[]): Record<string, unknown> {
 
 /** The address of Microsoft's (here the sandbox's) "My data requests" page on a hand-off card. */
 export function portalLinkOf(card: Record<string, unknown>): string {
-  const open = ((card.actions ?? []) as Array<{ type: string; url?: string }>).find((a) => a.type === 'Action.OpenUrl');
+  const open = (buttonsOn(card) as Array<{ type: string; url?: string }>).find((a) => a.type === 'Action.OpenUrl');
   assert.ok(open?.url);
   return open.url;
 }

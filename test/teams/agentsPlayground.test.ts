@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { startAgentsPlayground, type AgentsPlayground, type PlaygroundMessage } from '../support/agentsPlayground';
 import { magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
 import { cardText } from './teamsClient';
+import { buttonsOn } from '../../cards/renderCard';
 
 /**
  * The bot against Microsoft 365 Agents Playground, Microsoft's Teams simulator, on loopback: what its UI does
@@ -27,7 +28,7 @@ function cardWithAction(action: string) {
 }
 
 function buttonOf(message: PlaygroundMessage, verb: string): { verb: string; data: Record<string, unknown> } {
-  const actions = (message.attachments[0].content.actions ?? []) as Array<{ type: string; verb?: string; data?: Record<string, unknown> }>;
+  const actions = buttonsOn(message.attachments[0].content) as Array<{ type: string; verb?: string; data?: Record<string, unknown> }>;
   const button = actions.find((a) => a.type === 'Action.Execute' && a.verb === verb);
   assert.ok(button?.data, `the card shows a ${verb} button`);
   return { verb, data: button.data };

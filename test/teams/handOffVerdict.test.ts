@@ -13,6 +13,7 @@ import {
   type TeamsClient,
 } from './teamsClient';
 import { reachWarning } from './teamsFlow';
+import { buttonsOn } from '../../cards/renderCard';
 
 const KIM = TEST_SEED.users[0];
 
@@ -50,9 +51,9 @@ describe('Teams: the hand-off (the default path) and its verified verdict on eve
       harness.connector,
       (e) => e.method === 'POST' && JSON.stringify(e.activity).includes('closure.checkHandOff'),
     );
-    const card = attachmentsIn([handOff])[0].content as { actions: Array<{ type: string; url?: string; data?: Record<string, string> }> };
-    const portalUrl = card.actions.find((a) => a.type === 'Action.OpenUrl')?.url ?? '';
-    const check = card.actions.find((a) => a.type === 'Action.Submit')?.data ?? {};
+    const buttons = buttonsOn(attachmentsIn([handOff])[0].content) as Array<{ type: string; url?: string; data?: Record<string, string> }>;
+    const portalUrl = buttons.find((a) => a.type === 'Action.OpenUrl')?.url ?? '';
+    const check = buttons.find((a) => a.type === 'Action.Submit')?.data ?? {};
     await arrival(
       harness.connector,
       (e) =>

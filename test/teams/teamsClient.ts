@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectorActivity, ConnectorStub } from '../support/connectorStub';
+import { buttonsOn } from '../../cards/renderCard';
 
 /**
  * Speaks to the bot the way Microsoft Teams does: activities with channelId `msteams`, `29:` user ids with
@@ -161,7 +162,7 @@ export function warningMessageIn(activities: readonly ConnectorActivity[]): {
 
 /** The Execute data of the Yes and No buttons on a card (the requester's view of the warning). */
 export function decisionsOn(content: unknown): { confirm: Record<string, string>; decline: Record<string, string> } {
-  const actions = (content as { actions?: Array<{ type: string; verb?: string; data?: Record<string, string> }> }).actions ?? [];
+  const actions = buttonsOn(content) as Array<{ type: string; verb?: string; data?: Record<string, string> }>;
   const confirm = actions.find((a) => a.type === 'Action.Execute' && a.verb === 'closure.confirm')?.data;
   const decline = actions.find((a) => a.type === 'Action.Execute' && a.verb === 'closure.decline')?.data;
   if (!confirm || !decline) throw new Error(`no Yes/No on ${JSON.stringify(content).slice(0, 400)}`);
