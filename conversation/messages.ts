@@ -139,7 +139,10 @@ export const Messages = {
   },
   /** The card's download buttons: one per file the export produced, named with its size. */
   exportDownloads: (files: readonly ExportFile[]): DownloadLink[] =>
-    files.map((file) => ({ title: t('exportDownloadFile', { name: file.name, size: formatSize(file.sizeBytes) }), url: file.downloadUrl })),
+    files.map((file) => {
+      const named = { name: file.name, size: formatSize(file.sizeBytes) };
+      return { title: t('exportDownloadFile', named), file: t('exportFile', named), url: file.downloadUrl };
+    }),
   get exportSkipped() {
     return t('exportSkipped');
   },

@@ -37,11 +37,11 @@ describe('cards at 320 px in every language', () => {
     const cardWidth = await card.evaluate((element) => element.getBoundingClientRect().width);
     assert.ok(cardWidth > 150 && cardWidth < PHONE_WIDTH, `Web Chat's card is ${cardWidth}px wide at ${PHONE_WIDTH}px`);
 
-    const data = createCardData();
     const cards = LANGUAGES.flatMap((language) =>
-      inLanguageOf(language, () =>
-        CARD_NAMES.map((name) => ({ label: `${name} (${language})`, content: renderCard(name, data[name] as never).content })),
-      ),
+      inLanguageOf(language, () => {
+        const data = createCardData();
+        return CARD_NAMES.map((name) => ({ label: `${name} (${language})`, content: renderCard(name, data[name] as never).content }));
+      }),
     );
     // A blank page of its own: the chat page's Content-Security-Policy would refuse the renderer's inline script.
     const sheet = await context!.newPage();

@@ -11,14 +11,6 @@ const ROOT = path.resolve(__dirname, '../..');
 const PHONE_WIDTH = 320;
 /** Teams on a 320 px phone leaves the card the screen less its gutters (about 16 px a side). */
 const CARD_WIDTH = PHONE_WIDTH - 2 * 16;
-/**
- * The designer's Teams configs lay actions out in a row (`Horizontal`), and our two-button cards then run past a
- * 288 px card in every language, English included: that layout is drawn by the desktop client. On a phone the
- * actions are drawn one per line, as Web Chat draws them (test/browser/narrowCards.test.ts); that is the layout
- * checked here (an assumption about the Teams mobile clients, which publish no host config).
- */
-const PHONE_ACTIONS = { actionsOrientation: 'vertical', actionAlignment: 'stretch' };
-
 /** What the page found wrong in one render: a contrast below the bar, a cut label, text past the card. */
 interface RenderProblems {
   readonly problems: string[];
@@ -28,9 +20,11 @@ interface RenderProblems {
 
 /**
  * Renders each card with the adaptivecards renderer (the one Web Chat and the designer use) under one Teams host
- * config in a card-wide box, and measures what Chromium drew: each text's computed colour over the background it
- * sits on (WCAG 2.2 contrast: 3:1 for titles, i.e. headings and text of 18 px and more, 4.5:1 for the rest), each
- * button label's and each text's width against the card.
+ * config as Microsoft ships it (actions `Horizontal`, the buttons of one set in a row; our cards give each button a
+ * body ActionSet of its own, so it has a line to itself in this layout and in Web Chat's vertical one) in a
+ * card-wide box, and measures what Chromium drew: each text's computed colour over the background it sits on
+ * (WCAG 2.2 contrast: 3:1 for titles, i.e. headings and text of 18 px and more, 4.5:1 for the rest), each button
+ * label's and each text's width against the card.
  */
 async function renderAndMeasure(
   page: Page,
@@ -104,7 +98,7 @@ async function renderAndMeasure(
       }
       return { problems: [...new Set(problems)], measured };
     },
-    { hostConfig: { ...host.json, actions: { ...(host.json.actions as object), ...PHONE_ACTIONS } }, cards, width: CARD_WIDTH },
+    { hostConfig: host.json, cards, width: CARD_WIDTH },
   );
 }
 
@@ -152,5 +146,21 @@ describe('cards drawn at 320 px in every language in Teams light, dark and high 
     const { problems } = await renderAndMeasure(page, TEAMS_HOST_CONFIGS[0], [{ label: 'green', content: green }]);
     await page.close();
     assert.match(problems.join('\n'), /green: "Account closed" 2\.\d\d:1 < 3:1/);
+  });
+
+  it('finds two buttons in one row running past the card (the layout the cards had), so the check above can fail', async () => {
+    const page = await blankSheet(context!);
+    const row = {
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body: [{ type: 'TextBlock', text: 'Konto schließen?', wrap: true }],
+      actions: [
+        { type: 'Action.Submit', title: 'Ja, mein Konto schließen', style: 'destructive', data: {} },
+        { type: 'Action.Submit', title: 'Nein, behalten', data: {} },
+      ],
+    };
+    const { problems } = await renderAndMeasure(page, TEAMS_HOST_CONFIGS[0], [{ label: 'row', content: row }]);
+    await page.close();
+    assert.match(problems.join('\n'), /row: "Nein, behalten" runs past the card/);
   });
 });

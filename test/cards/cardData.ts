@@ -1,6 +1,7 @@
 /** Representative data for every card, as the dialogs will pass it. */
 import { finalCard } from '../../bot/teams/cards';
 import { renderCard, type CardDataMap, type CardName } from '../../cards/renderCard';
+import { Messages } from '../../conversation/messages';
 import type { ClosureRequest } from '../../services/closureRequest';
 
 export function createCardData(): { [N in CardName]: CardDataMap[N] } {
@@ -8,10 +9,11 @@ export function createCardData(): { [N in CardName]: CardDataMap[N] } {
     welcome: {},
     exportOffer: { upn: 'alex@contoso.onmicrosoft.com', organizationName: 'Contoso (unmanaged)' },
     exportReady: {
-      files: [
-        { title: 'Download profile.json (1.2 KB)', url: 'https://exports.example.net/d/7f3a/profile.json?sig=abc' },
-        { title: 'Download organization.json (512 B)', url: 'https://exports.example.net/d/7f3a/organization.json?sig=def' },
-      ],
+      // The titles the dialogs write, in the current language, for the files the sandbox's export writes.
+      files: Messages.exportDownloads([
+        { name: 'export-info.json', sizeBytes: 144, downloadUrl: 'https://exports.example.net/d/7f3a/export-info.json?sig=abc' },
+        { name: 'organization.json', sizeBytes: 1_234_567, downloadUrl: 'https://exports.example.net/d/7f3a/organization.json?sig=def' },
+      ]),
       expiresAt: '4 December 2025, 14:30 UTC',
     },
     handOff: {

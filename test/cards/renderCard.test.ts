@@ -159,7 +159,7 @@ describe('renderCard', () => {
   describe('with a wrong value', () => {
     it('refuses a download link that is not http(s)', () => {
       assert.throws(
-        () => render('exportReady', { ...data.exportReady, files: [{ title: 'Download x', url: 'javascript:alert(1)' }] }),
+        () => render('exportReady', { ...data.exportReady, files: [{ title: 'Download x', file: 'x', url: 'javascript:alert(1)' }] }),
         /"files\[0\]\.url" must be an http\(s\) URL/,
       );
     });
@@ -244,16 +244,18 @@ describe('renderCard', () => {
   });
 
   describe('exportReady', () => {
-    it('links the download, states the expiry and offers to continue', () => {
+    it('names each file on a wrapping line beside a short Download button, states the expiry and offers to continue', () => {
       const card = render('exportReady', data.exportReady);
       assert.match(textOf(card), /Your data export is ready/);
       assert.match(textOf(card), /4 December 2025, 14:30 UTC/);
       const actions = actionsOf(card);
       const proceed = actions.pop();
       assert.deepEqual(
-        actions.map((action) => ({ type: action.type, title: action.title, url: action.url })),
-        data.exportReady.files.map((file) => ({ type: 'Action.OpenUrl', title: file.title, url: file.url })),
+        actions.map((action) => ({ type: action.type, title: action.title, tooltip: action.tooltip, url: action.url })),
+        data.exportReady.files.map((file) => ({ type: 'Action.OpenUrl', title: 'Download', tooltip: file.title, url: file.url })),
       );
+      for (const file of data.exportReady.files)
+        assert.ok(textOf(card).split('\n').includes(file.file), `${file.file} on a line of its own`);
       assert.deepEqual(proceed, { type: 'Action.Submit', title: 'Continue to close my account', data: { action: CardActions.start } });
     });
   });
