@@ -123,7 +123,7 @@ interface CardSpec<N extends CardName> {
  */
 const TONE_COLOURS: Record<OutcomeTone, string> = { default: 'Default', good: 'Default', warning: 'Default', attention: 'Attention' };
 
-/** Download buttons on the "export ready" card, beside its Continue button: 6 actions in all, Teams' limit. */
+/** Download buttons on the "export ready" card, besides its Continue button: 6 buttons in all, Teams' limit per card. */
 export const MAX_DOWNLOAD_BUTTONS = 5;
 
 /** `[title](url)` for a card's Markdown: brackets in the title escaped, parentheses and spaces in the URL encoded. */
@@ -140,8 +140,9 @@ const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
     template: exportReadyTemplate,
     fields: { files: 'downloads', expiresAt: 'text' },
     // Teams shows at most 6 actions on a card (its host config's `actions.maxActions`, microsoft/AdaptiveCards
-    // samples/HostConfig/microsoft-teams-light.json) and drops the rest without a word: five download buttons and
-    // Continue, and any further file as a link in the card's text.
+    // samples/HostConfig/microsoft-teams-light.json) and drops the rest without a word; the renderer counts them per
+    // ActionSet, and each button has its own, so the card keeps the 6 in all: five download buttons and Continue,
+    // and any further file as a link in the card's text.
     toTemplateData: (data) => ({
       ...data,
       files: data.files.slice(0, MAX_DOWNLOAD_BUTTONS),
