@@ -318,8 +318,8 @@ describe('renderCard', () => {
 
       it('draws Yes as destructive and No as positive, each on its own line', () => {
         const [yesSet, noSet] = actionSetsOf(card);
-        assert.equal(((yesSet?.actions as Json[])[0] as Json).style, 'destructive');
-        assert.equal(((noSet?.actions as Json[])[0] as Json).style, 'positive');
+        assert.equal((yesSet?.actions as Json[])[0].style, 'destructive');
+        assert.equal((noSet?.actions as Json[])[0].style, 'positive');
       });
 
       it('refreshes only for the requester', () => {
