@@ -22,13 +22,14 @@ function renderLoose(name: CardName, data: unknown): Json {
   return renderCard(name, data as never).content;
 }
 
-function actionsOf(card: Json): Json[] {
+/** The elements of a card's body and foot that `wanted` picks, in reading order; a fallback or refresh is no button. */
+function elementsOf(card: Json, wanted: (element: Json) => boolean): Json[] {
   const found: Json[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(visit);
     else if (typeof node === 'object' && node !== null) {
       const record = node as Json;
-      if (typeof record.type === 'string' && record.type.startsWith('Action.')) found.push(record);
+      if (wanted(record)) found.push(record);
       for (const [key, value] of Object.entries(record)) if (key !== 'fallback' && key !== 'refresh') visit(value);
     }
   };
@@ -37,19 +38,9 @@ function actionsOf(card: Json): Json[] {
   return found;
 }
 
-function actionSetsOf(card: Json): Json[] {
-  const found: Json[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (typeof node === 'object' && node !== null) {
-      const record = node as Json;
-      if (record.type === 'ActionSet') found.push(record);
-      Object.values(record).forEach(visit);
-    }
-  };
-  visit(card.body);
-  return found;
-}
+const actionsOf = (card: Json): Json[] =>
+  elementsOf(card, (element) => typeof element.type === 'string' && element.type.startsWith('Action.'));
+const actionSetsOf = (card: Json): Json[] => elementsOf(card, (element) => element.type === 'ActionSet');
 
 function textOf(card: Json): string {
   const parts: string[] = [];
