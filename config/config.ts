@@ -1,4 +1,4 @@
-import { redactUrl } from '../services/http/httpError';
+import { redactUrl } from '../adapters/http/httpError';
 import { deploymentRefusals, unresolvedKeyVaultReferences } from './startupRefusals';
 import { SETTINGS, type SettingName } from './settings';
 

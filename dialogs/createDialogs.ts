@@ -3,7 +3,7 @@ import type { BotConfig } from '../config/config';
 import type { ConversationProgress } from '../conversation/progress';
 import type { ClosureChannel } from '../services/closureWorkflow';
 import type { AuditTrail } from '../services/auditTrail';
-import type { Adapters } from '../services/createAdapters';
+import type { Adapters } from '../adapters/createAdapters';
 import type { Services } from '../services/createServices';
 import type { Logger } from '../services/logger';
 import { MainDialog } from './mainDialog';

@@ -15,7 +15,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 /** Source folders whose non-TypeScript files are copied; Markdown stays behind. */
-const ASSET_DIRS = ['web', 'config', 'server', 'bot', 'dialogs', 'conversation', 'cards', 'services', 'sandbox'];
+const ASSET_DIRS = ['web', 'config', 'server', 'bot', 'dialogs', 'conversation', 'cards', 'services', 'adapters', 'sandbox'];
 const NOT_ASSETS = /\.(ts|md)$/;
 
 /**

@@ -1,7 +1,7 @@
 import type { Activity, ActivityHandlerBase, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import type { BotConfig } from '../config/config';
 import type { Logger } from '../services/logger';
-import type { WebChatTokenSource } from '../services/webchat/directLineTokenSource';
+import type { WebChatTokenSource } from '../adapters/webchat/directLineTokenSource';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './createServer';
 import { registerLegalPages } from './legalPages';
 import { startServer, type ListeningServer } from './lifecycle';

@@ -1,6 +1,6 @@
 import type { ClosureRequest } from './closureRequest';
 import { isAppError } from './errors';
-import { isHttpError } from './http/httpError';
+import { isHttpError } from '../adapters/http/httpError';
 import type { Logger } from './logger';
 
 export interface LeaseRenewalOptions {

@@ -7,14 +7,14 @@ import type { ClosureAccount } from './closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from './closureRequest';
 import { ClosureService } from './closureService';
 import { ClosureWorkflow, type ClosureChannel } from './closureWorkflow';
-import type { Adapters } from './createAdapters';
+import type { Adapters } from '../adapters/createAdapters';
 import { ExportService, type ExportJob } from './exportService';
 import { handOffCheckChangedAt, HandOffChecks, isOpenHandOffCheck, type HandOffCheck } from './handOff/handOffChecks';
 import type { Logger } from './logger';
-import type { OpenStores } from './storage/openStores';
-import { OpenRecordIndex } from './storage/openRecordIndex';
-import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './storage/openRecords';
-import { hashUpn } from './storage/upnHash';
+import type { OpenStores } from '../adapters/storage/openStores';
+import { OpenRecordIndex } from './openRecordIndex';
+import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './openRecords';
+import { hashUpn } from './upnHash';
 
 const MAX_CLOSE_ATTEMPTS = 5;
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { MemoryStorage, PrivateConversationState, type Storage } from 'botbuilder';
 import type { BotConfig, StorageConfig } from '../../config/config';
-import type { CredentialSource } from '../../services/credentials/managedIdentity';
+import type { CredentialSource } from '../../adapters/credentials/managedIdentity';
 import type { Logger } from '../../services/logger';
 import { FileStorage } from './fileStorage';
 import { RecoveringStorage } from './recoveringStorage';

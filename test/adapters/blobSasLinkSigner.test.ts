@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { BlobServiceClient, type ContainerClient, type UserDelegationKey } from '@azure/storage-blob';
-import { accountKeyFromConnectionString, BlobSasLinkSigner, type UserDelegationKeySource } from '../../services/blob/blobSasLinkSigner';
+import { accountKeyFromConnectionString, BlobSasLinkSigner, type UserDelegationKeySource } from '../../adapters/blob/blobSasLinkSigner';
 import { isAppError } from '../../services/errors';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { createRecordingLogger } from './support/loopbackServer';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { ContainerBlobLister } from '../../services/blob/exportBlobLister';
-import { accountKeyFromConnectionString, BlobSasLinkSigner } from '../../services/blob/blobSasLinkSigner';
+import { ContainerBlobLister } from '../../adapters/blob/exportBlobLister';
+import { accountKeyFromConnectionString, BlobSasLinkSigner } from '../../adapters/blob/blobSasLinkSigner';
 import { isAppError } from '../../services/errors';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { rejectionOf } from './support/adapterHarness';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { isAppError } from '../../services/errors';
-import { UserRealmClient } from '../../services/realm/userRealmClient';
+import { UserRealmClient } from '../../adapters/realm/userRealmClient';
 import { DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 

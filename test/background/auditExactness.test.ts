@@ -11,7 +11,7 @@ import { ClosureWorkflow, type ClosureChannel, type ClosureNotice } from '../../
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
-import { createStores, type Stores } from '../../services/storage/createStores';
+import { createStores, type Stores } from '../../adapters/storage/createStores';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer } from '../storage/storageTestSupport';
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { FINAL_ANSWER_RETRY_MS, type HandOffCheck } from '../../services/handOff/handOffChecks';
-import { createStores } from '../../services/storage/createStores';
+import { createStores } from '../../adapters/storage/createStores';
 import { cardActionData, signInThroughChat, startHarness, TEST_SEED, type BotHarness, type ReplyActivity } from '../support/botHarness';
 import { openPortal } from '@account-closure-bot/sandbox/testing';
 

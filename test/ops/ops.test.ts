@@ -14,7 +14,7 @@ import { ClosureService } from '../../services/closureService';
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
-import { createStores, type StoresOptions } from '../../services/storage/createStores';
+import { createStores, type StoresOptions } from '../../adapters/storage/createStores';
 import { type RunningAzurite, startAzurite } from '../support/azurite';
 
 const START = new Date('2026-11-27T10:00:00Z');

@@ -5,12 +5,12 @@ import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
 import { AppError } from '../../services/errors';
-import { HttpError } from '../../services/http/httpError';
+import { HttpError } from '../../adapters/http/httpError';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
 import type { UserRealm } from '../../services/userRealm';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
 
 const ADA: VerifiedIdentity = {
   objectId: 'a0000000-0000-4000-8000-000000000001',

@@ -9,8 +9,8 @@ import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
 import type { RecordStore } from '../../services/recordStore';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
 
 const ADA: VerifiedIdentity = {
   objectId: 'a0000000-0000-4000-8000-000000000001',

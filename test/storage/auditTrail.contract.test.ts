@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { AuditEvent, AuditTrail } from '../../services/auditTrail';
-import { BlobAuditTrail } from '../../services/storage/blobAuditTrail';
-import { JsonlAuditTrail } from '../../services/storage/jsonlAuditTrail';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
+import { BlobAuditTrail } from '../../adapters/storage/blobAuditTrail';
+import { JsonlAuditTrail } from '../../adapters/storage/jsonlAuditTrail';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 

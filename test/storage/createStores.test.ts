@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlobAuditTrail } from '../../services/storage/blobAuditTrail';
-import { createStores, type Stores } from '../../services/storage/createStores';
+import { BlobAuditTrail } from '../../adapters/storage/blobAuditTrail';
+import { createStores, type Stores } from '../../adapters/storage/createStores';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 

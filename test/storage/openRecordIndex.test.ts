@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { RecordStore } from '../../services/recordStore';
-import { MARK_GRACE_MS, OpenRecordIndex, type OpenMark } from '../../services/storage/openRecordIndex';
-import { createStores } from '../../services/storage/createStores';
-import { isOpenClosureRequest } from '../../services/storage/openRecords';
+import { MARK_GRACE_MS, OpenRecordIndex, type OpenMark } from '../../services/openRecordIndex';
+import { createStores } from '../../adapters/storage/createStores';
+import { isOpenClosureRequest } from '../../services/openRecords';
 import type { ClosureRequest } from '../../services/closureRequest';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createRecordingLogger, createTempDir, type TempDir } from './storageTestSupport';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { FileStorage } from '../../bot/storage/fileStorage';
 import { BlobStateExpiry, FileStateExpiry, isStateBlobName, SWEEP_EVERY_MS } from '../../bot/storage/stateExpiry';
-import { createStores } from '../../services/storage/createStores';
+import { createStores } from '../../adapters/storage/createStores';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createRecordingLogger, createTempDir, type TempDir } from './storageTestSupport';
 
