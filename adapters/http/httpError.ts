@@ -57,6 +57,15 @@ export function isHttpError(error: unknown, status?: number): error is HttpError
   return error instanceof HttpError && (status === undefined || error.status === status);
 }
 
+/** A failure that passes: no answer, a timeout, throttling (429) or a gateway's 502/503/504 (after the retries). */
+export function isTransientHttpFailure(error: unknown): boolean {
+  if (!isHttpError(error)) return false;
+  if (error.kind === 'network' || error.kind === 'timeout') return true;
+  return error.kind === 'status' && error.status !== undefined && TRANSIENT_STATUSES.has(error.status);
+}
+
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
 function describe(details: HttpErrorDetails): string {
   const what = `${details.operation} (${details.method} "${details.url}")`;
   const tries = `after ${details.attempts} attempt(s)`;

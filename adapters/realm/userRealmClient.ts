@@ -1,6 +1,6 @@
 import { AppError } from '../../services/errors';
 import type { HttpClient } from '../http/httpClient';
-import { isHttpError } from '../http/httpError';
+import { isHttpError, isTransientHttpFailure } from '../http/httpError';
 import type { Logger } from '../../services/logger';
 import type { RealmVerdict, UserRealm } from '../../services/userRealm';
 
@@ -37,7 +37,10 @@ export class UserRealmClient implements UserRealm {
       body = response.body;
     } catch (error) {
       const detail = isHttpError(error) ? `${error.kind}${error.status === undefined ? '' : ` ${error.status}`}` : 'unexpected failure';
-      throw new AppError('REALM_UNAVAILABLE', `user realm lookup failed: ${detail}`, { cause: error });
+      throw new AppError('REALM_UNAVAILABLE', `user realm lookup failed: ${detail}`, {
+        cause: error,
+        transient: isTransientHttpFailure(error),
+      });
     }
     const verdict = readVerdict(body, domainOf(upn));
     this.logger.info(`user realm verdict "${verdict.kind}"`, { verdict: verdict.kind });
