@@ -8,7 +8,8 @@ import { JobRunner, recordJob, sweepJob, type BackgroundJob, type JobHealth, typ
 import type { Quarantine } from '../services/background/quarantine';
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
-import type { ClosureChannel, ClosureWorkflow } from '../services/closureWorkflow';
+import type { ClosureChannel } from '../services/closureChannel';
+import type { ClosureWorkflow } from '../services/closureWorkflow';
 import type { ExportJob, ExportService } from '../services/exportService';
 import type { HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
 import type { Logger } from '../services/logger';

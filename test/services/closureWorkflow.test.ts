@@ -3,7 +3,7 @@ import type { AccountCloser } from '../../services/accountCloser';
 import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService, MAX_DELIVERY_ATTEMPTS } from '../../services/closureService';
-import type { ClosureChannel, ClosureNotice } from '../../services/closureWorkflow';
+import type { ClosureChannel, ClosureNotice } from '../../services/closureChannel';
 import { ClosureWorkflow } from '../../services/closureWorkflow';
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
