@@ -55,7 +55,7 @@ export interface BackgroundWorkOptions {
   readonly ssoDedupe: { sweep(): Promise<number> };
   /** Deletes the conversation state of idle conversations (bot/storage/stateExpiry.ts); none for memory storage. */
   readonly stateExpiry?: { sweep(): Promise<number> };
-  /** Record stores whose finished records expire (services/storage/openRecordIndex.ts). */
+  /** Record stores whose finished records expire (services/openRecordIndex.ts). */
   readonly retention?: ReadonlyArray<{ sweepClosed(): Promise<number> }>;
   /** Removes temp files a crash left (STORAGE=file); none for other storage. */
   readonly tempFiles?: () => Promise<number>;

@@ -38,7 +38,7 @@ export async function startBotServer(
     readonly adapter: CloudAdapter;
     readonly bot: ActivityHandlerBase;
     readonly authentication: ConfigurationBotFrameworkAuthentication;
-    /** What /readyz asks of the storage (services/storage/openStores.ts). */
+    /** What /readyz asks of the storage (adapters/storage/openStores.ts). */
     readonly storageProbe: () => Promise<void>;
     /** Direct Line tokens for the web chat page; none = the token route answers 503. */
     readonly webChatTokens?: WebChatTokenSource;

@@ -2,7 +2,7 @@ import { TERMINAL_STATUSES, type ClosureRequest } from './closureRequest';
 import type { ExportJob } from './exportService';
 
 /**
- * Which records the background work still reads (the open-record index, services/storage/openRecordIndex.ts).
+ * Which records the background work still reads (the open-record index, services/openRecordIndex.ts).
  * A closure request is open while it can still move (pending, confirmed, closing) and, once ended, until it is
  * settled (`outcomeNotified`, set by ClosureService.markSettled): ClosureService.reconcile's two cases.
  */

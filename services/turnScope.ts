@@ -6,9 +6,9 @@ import type { StoredRecord } from './recordStore';
  * One unit of work (a turn): what the stores may keep for its length only, so a turn pays one round trip where it
  * used to pay several (issue 22: every Blob request is latency, CPU and money). Two things live here:
  * - audit events appended during the turn, written together at the end (or earlier, at a `flush`), one append each
- *   turn or transition instead of one per event (services/storage/batchedAuditTrail.ts);
+ *   turn or transition instead of one per event (adapters/storage/batchedAuditTrail.ts);
  * - the records the turn read or wrote, with their eTags, so a second read of the same record in the same turn, or
- *   a read right after the turn's own compare-and-swap, asks nobody (services/storage/turnCachedRecordStore.ts).
+ *   a read right after the turn's own compare-and-swap, asks nobody (adapters/storage/turnCachedRecordStore.ts).
  * Nothing is kept across turns: turns of one conversation land on any instance. A compare-and-swap still decides
  * every write, so a record another instance changed meanwhile makes the write conflict, and the retry reads again.
  * Work a turn starts and that outlives it (Teams' after-reply closing, lease renewals) finds the scope ended and

@@ -62,7 +62,7 @@ export async function openStores(
   }
 }
 
-/** A turn's events are written together (services/storage/batchedAuditTrail.ts, issue 22), each logged once written. */
+/** A turn's events are written together (adapters/storage/batchedAuditTrail.ts, issue 22), each logged once written. */
 function auditOf(stores: Stores, logger: Logger): AuditTrail {
   return new BatchedAuditTrail(logAuditEvents(stores.audit, logger.child('audit')));
 }

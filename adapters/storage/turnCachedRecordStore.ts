@@ -2,7 +2,7 @@ import type { RecordStore, ScannedRecord, StoredRecord } from '../../services/re
 import { currentTurn } from '../../services/turnScope';
 
 /**
- * A record store that remembers, for the length of one turn (services/storage/turnScope.ts), the records the turn
+ * A record store that remembers, for the length of one turn (services/turnScope.ts), the records the turn
  * read or wrote with their eTags: the second read of a record in a turn (a press is judged, then confirmed, then
  * closed, each reading the request and the account) and the read right after the turn's own compare-and-swap ask
  * nobody (issue 22). Every write is still a compare-and-swap on the store, so a record changed by another instance

@@ -42,7 +42,7 @@ describe('the sandbox package boundary (issue 23)', () => {
     assert.equal(probe('sandbox/tokenService.ts', "import type { Logger } from '../services/logger';").length, 1);
     assert.equal(probe('sandbox/test/seed.test.ts', "import { AppError } from '../../services/errors';").length, 1);
     assert.equal(probe('sandbox/test/seed.test.ts', "import { loadSeedFile } from '../seed';").length, 0);
-    assert.equal(probe('services/graph/x.ts', `import { startSandbox } from '${PACKAGE}';`).length, 1);
+    assert.equal(probe('adapters/graph/x.ts', `import { startSandbox } from '${PACKAGE}';`).length, 1);
     assert.equal(probe('bot/x.ts', "const s = require('../sandbox/remote');").length, 1);
     assert.equal(probe('test/e2e/x.test.ts', "import { connectSandbox } from '../../sandbox/remote';").length, 1);
     assert.equal(probe('test/e2e/x.test.ts', `import { DEMO } from '${PACKAGE}/testing';`).length, 0);

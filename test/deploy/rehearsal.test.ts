@@ -246,7 +246,7 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
             const handOff = await user.presses(cardActionData(warning, 'closure.confirm'));
             if (combination.closureMode === 'graph') {
               // A managed identity gets tokens in its own tenant only; the unmanaged organization's account is not there.
-              // Graph's resource is GRAPH_BASE_URL's origin (services/credentials/tokenProvider.ts graphScopeFor).
+              // Graph's resource is GRAPH_BASE_URL's origin (adapters/credentials/tokenProvider.ts graphScopeFor).
               const graph = new URL(sandbox.graphBaseUrl).origin;
               assert.ok(
                 msi.requests.some((r) => r.resource === graph && r.clientId === identityClientId),
