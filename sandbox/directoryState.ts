@@ -14,7 +14,7 @@ import { SNAPSHOT_FILE, StateJournal } from './stateJournal';
  */
 
 /** 2: magic codes and the token cache keyed (by channel user, channel and connection), with a log beside the snapshot. */
-export const STATE_VERSION = 2;
+const STATE_VERSION = 2;
 
 /** Drops a closed user's cached tokens (call inside `update`). */
 export function forgetCachedTokens(state: SandboxState, userId: string): void {
