@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
@@ -39,4 +39,19 @@ export function sources(dir = ''): string[] {
       return /\.(ts|mjs|js)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [file] : [];
     });
   return walk(dir);
+}
+
+/** What is wrong with `from` naming `specifier` (a sentence), or undefined when nothing is. */
+export type ImportCheck = (from: string, specifier: string) => string | undefined;
+
+/** What `check` finds wrong in the imports of each of `files` (read from the tree). */
+export function importProblems(files: readonly string[], check: ImportCheck): string[] {
+  return files.flatMap((file) => probeImports(file, readFileSync(path.join(ROOT, file), 'utf8'), check));
+}
+
+/** What `check` finds wrong in the imports of `text`, as if it were the file `file`: a check's own test. */
+export function probeImports(file: string, text: string, check: ImportCheck): string[] {
+  return specifiersOf(text, file)
+    .map((specifier) => check(file, specifier))
+    .filter((problem): problem is string => problem !== undefined);
 }
