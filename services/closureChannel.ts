@@ -43,8 +43,11 @@ export interface ClosureChannel {
   updateCard(request: ClosureRequest, conversation: ConversationAddress): Promise<void>;
   /** Signs the requester out of the bot's OAuth connection (the token service forgets their token). */
   signOut(conversation: ConversationAddress): Promise<void>;
-  /** Deletes the requester's conversation state in that conversation (dialog stack, progress, cards). */
-  forgetConversation(conversation: ConversationAddress): Promise<void>;
+  /**
+   * Deletes the requester's conversation state in that conversation (dialog stack, progress, cards), keeping only
+   * the ended request's id, so the old cards there answer with its outcome.
+   */
+  forgetConversation(conversation: ConversationAddress, endedRequestId: string): Promise<void>;
   /**
    * A conversation at the export offer for an account closed elsewhere: deletes its state and tells it so, only
    * if the state still holds a flow of that account (never a newer, unrelated one). Returns whether it did.

@@ -44,7 +44,7 @@ export class ClosureSettling {
     const first = request.settlement === undefined;
     if (conversation && !request.settlement?.forgotten) {
       // Personal data first: nothing is told before the conversation state holding the name and card is gone.
-      await channel.forgetConversation(conversation);
+      await channel.forgetConversation(conversation, requestId);
     }
     let signedOut = false;
     if (first && request.status === 'closed') {
