@@ -87,6 +87,8 @@ export type StorageConfig =
       readonly auditContainer?: string;
       readonly connectionString?: string;
       readonly accountUrl?: string;
+      /** STORAGE_BLOB_RETRY_DELAY_MS: the Blob SDK's delay before the first retry (its `retryDelayInMs`). */
+      readonly retryDelayMs: number;
     };
 
 /** Thrown when settings are wrong; `problems` has one line per setting, each naming the variable. */
@@ -170,7 +172,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     const accountUrl = url('STORAGE_BLOB_ACCOUNT_URL', false);
     if (!connectionString && !accountUrl) problems.push('STORAGE=blob needs STORAGE_BLOB_CONNECTION_STRING or STORAGE_BLOB_ACCOUNT_URL.');
     const auditContainer = get('STORAGE_BLOB_AUDIT_CONTAINER') || undefined;
-    storage = { kind: 'blob', container: get('STORAGE_BLOB_CONTAINER'), auditContainer, connectionString, accountUrl };
+    const retryDelayMs = integer('STORAGE_BLOB_RETRY_DELAY_MS', 1, 60_000);
+    storage = { kind: 'blob', container: get('STORAGE_BLOB_CONTAINER'), auditContainer, connectionString, accountUrl, retryDelayMs };
   } else {
     storage = storageKind === 'memory' ? { kind: 'memory' } : { kind: 'file', dir: dataDir };
   }

@@ -73,6 +73,19 @@ describe('loadConfig', () => {
       assert.match(problemsOf({ STORAGE: 'blob' })[0], /STORAGE_BLOB_CONNECTION_STRING or STORAGE_BLOB_ACCOUNT_URL/);
     });
 
+    it("keeps the Blob SDK's own retry delay unless STORAGE_BLOB_RETRY_DELAY_MS says otherwise, and refuses 0", () => {
+      const blob = { STORAGE: 'blob', STORAGE_BLOB_ACCOUNT_URL: 'https://account.blob.core.windows.net' };
+      const delayOf = (env: Record<string, string>) => {
+        const { storage } = loadConfig(env);
+        return storage.kind === 'blob' ? storage.retryDelayMs : undefined;
+      };
+      assert.equal(delayOf(blob), 4000);
+      assert.equal(delayOf({ ...blob, STORAGE_BLOB_RETRY_DELAY_MS: '100' }), 100);
+      assert.deepEqual(problemsOf({ ...blob, STORAGE_BLOB_RETRY_DELAY_MS: '0' }), [
+        'STORAGE_BLOB_RETRY_DELAY_MS must be a whole number from 1 to 60000; got "0".',
+      ]);
+    });
+
     it('requires the Graph credential, audit key and export container with DIRECTORY=graph', () => {
       const problems = problemsOf({ DIRECTORY: 'graph', CLOSURE: 'graph', GRAPH_CREDENTIAL: 'clientSecret' });
       assert.deepEqual(
