@@ -127,6 +127,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     problems.push(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
     return min;
   };
+  // The background timers and the lease: whole seconds in production; fractions (down to 0.1 s) let tests run the
+  // same passes without waiting a second for each.
+  const seconds = (name: SettingName, max: number): number => {
+    const raw = get(name);
+    const value = Number(raw);
+    if (/^\d+(\.\d+)?$/.test(raw) && value >= 0.1 && value <= max) return value;
+    problems.push(`${name} must be a number of seconds from 0.1 to ${max}; got "${raw}".`);
+    return 1;
+  };
   const url = (name: SettingName, required: boolean): string | undefined => {
     const value = get(name);
     if (!value) {
@@ -208,15 +217,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       // give the bot no app token), and the Graph closer is an opt-in for a tenant where the app holds the rights.
       kind: get('CLOSURE') ? oneOf('CLOSURE', ['graph', 'portal'] as const) : 'portal',
       portalUrl: url('CLOSURE_PORTAL_URL', true) ?? '',
-      handOffCheckIntervalSeconds: integer('HANDOFF_CHECK_INTERVAL_SECONDS', 1, 86_400),
+      handOffCheckIntervalSeconds: seconds('HANDOFF_CHECK_INTERVAL_SECONDS', 86_400),
       handOffCheckDays: integer('HANDOFF_CHECK_DAYS', 1, 90),
       confirmationTtlSeconds: integer('CLOSURE_CONFIRMATION_TTL_SECONDS', 30, 86_400),
-      leaseSeconds: integer('CLOSURE_LEASE_SECONDS', 1, 3_600),
-      reconcileIntervalSeconds: integer('RECONCILE_INTERVAL_SECONDS', 1, 86_400),
+      leaseSeconds: seconds('CLOSURE_LEASE_SECONDS', 3_600),
+      reconcileIntervalSeconds: seconds('RECONCILE_INTERVAL_SECONDS', 86_400),
     },
     export: {
       storageLocation: exportStorageLocation,
-      pollIntervalSeconds: integer('EXPORT_POLL_INTERVAL_SECONDS', 1, 86_400),
+      pollIntervalSeconds: seconds('EXPORT_POLL_INTERVAL_SECONDS', 86_400),
       // A link signed with a managed identity's user delegation key lives at most 7 days (Azure Storage limit).
       linkTtlHours: integer('EXPORT_LINK_TTL_HOURS', 1, 7 * 24),
     },
