@@ -35,4 +35,60 @@ export default tseslint.config(
     languageOptions: { sourceType: 'script' },
     rules: { 'no-undef': 'off' },
   },
+  {
+    // The sandbox is its own package (sandbox/package.json, issue 23): nothing under sandbox/ reaches outside it. Its
+    // host shares contracts with it (HTTP shapes, botbuilder's UserTokenClient), not code.
+    files: ['sandbox/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['..', '../*'], message: 'The sandbox package imports nothing outside sandbox/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['sandbox/test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../..', '../../*'], message: 'The sandbox package (and its tests) import nothing outside sandbox/.' }] },
+      ],
+    },
+  },
+  {
+    // The other direction: only the composition root (index.ts), the tests and the benchmark use the sandbox, by name.
+    files: ['**/*.ts'],
+    ignores: ['index.ts', 'test/**', 'bench/**', 'sandbox/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@account-closure-bot/sandbox', '@account-closure-bot/sandbox/*', '**/sandbox', '**/sandbox/*'],
+              message: 'Only index.ts, test/ and bench/ import the sandbox.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests and the benchmark reach the sandbox by its package name, never by path into sandbox/.
+    files: ['index.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/sandbox', '**/sandbox/*', '!@account-closure-bot/sandbox', '!@account-closure-bot/sandbox/testing'],
+              message:
+                "Import the sandbox by name: '@account-closure-bot/sandbox' (its test helpers: '@account-closure-bot/sandbox/testing').",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -22,9 +22,11 @@ import { Messages } from '../conversation/messages';
 import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
 import { isAppError } from '../services/errors';
+import { runAsOneTurn } from '../services/storage/turnScope';
 import type { Logger } from '../services/logger';
 import type { HandOffCheckTurns } from './handOffCheckTurns';
 import { confirmTokenResponse } from './tokenResponseCheck';
+import { flushAuditBeforeReplies } from './auditBeforeReplies';
 import { removeRecipientMention } from './recipientMention';
 import { TeamsAfterReply } from './teams/afterReply';
 import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teams/privateChat';
@@ -142,16 +144,20 @@ export class AccountClosureBot extends TeamsActivityHandler {
     // Everything said in this turn, and in the work it starts, is in the language of the activity's locale.
     // Before anything reads the text: Teams sends `<at>Bot</at> cancel` in group chats and channels.
     if (context.activity.type === 'message') removeRecipientMention(context.activity);
-    await inLanguageOf(
-      await this.localeOf(context),
-      async () => {
-        this.warningCards.watch(context);
-        replyToNothingAfterTokenResponse(context);
-        await super.run(context);
-        await this.endTurn(context);
-      },
-      context.activity.channelId,
-    );
+    // One turn for the stores: its audit events written together, its records read once (issue 22).
+    await runAsOneTurn(async () => {
+      flushAuditBeforeReplies(context);
+      await inLanguageOf(
+        await this.localeOf(context),
+        async () => {
+          this.warningCards.watch(context);
+          replyToNothingAfterTokenResponse(context);
+          await super.run(context);
+          await this.endTurn(context);
+        },
+        context.activity.channelId,
+      );
+    });
   }
 
   /**
@@ -193,9 +199,12 @@ export class AccountClosureBot extends TeamsActivityHandler {
 
   /** A turn started by the bot (a Universal Actions press after its answer, a 1:1 chat it opened): the same dialog and state handling as any turn. */
   private async runPressTurn(context: TurnContext): Promise<void> {
-    this.warningCards.watch(context);
-    await this.runDialog(context);
-    await this.endTurn(context);
+    await runAsOneTurn(async () => {
+      flushAuditBeforeReplies(context);
+      this.warningCards.watch(context);
+      await this.runDialog(context);
+      await this.endTurn(context);
+    });
   }
 
   /**

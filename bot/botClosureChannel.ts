@@ -16,6 +16,7 @@ import { markStateDeleted, type ConversationProgress } from '../conversation/pro
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
 import type { Logger } from '../services/logger';
+import { flushAuditBeforeReplies } from './auditBeforeReplies';
 import { finalCard } from './teams/cards';
 import { answerNothing } from './proactiveTurn';
 
@@ -159,6 +160,7 @@ class BotClosureChannel implements ClosureChannel {
     const { locale } = readerOf(conversation);
     await this.options.continueConversation(conversation, (context) => {
       answerNothing(context);
+      flushAuditBeforeReplies(context);
       return inLanguageOf(locale, () => work(context), context.activity.channelId);
     });
   }

@@ -106,6 +106,8 @@ export class CloseAccountDialog extends ComponentDialog {
         upnHash,
         detail: verdict.kind,
       });
+      // Written here, where a store that refuses them is answered as such ("can't save your progress").
+      await this.services.audit.flush?.();
       if (verdict.kind === 'managed') return this.endWith(step, Messages.managed(verdict.organizationName || identity.organizationName));
       if (verdict.kind === 'notWorkOrSchool') return this.endWith(step, Messages.notWorkOrSchool);
     } catch (error) {

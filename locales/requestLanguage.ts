@@ -1,8 +1,8 @@
 import { DEFAULT_LANGUAGE, knownLanguageOf, type Language } from './i18n';
 
 /**
- * The language of a page, chosen as Microsoft's sign-in pages choose it: the languages the page was asked for by
- * parameter (`ui_locales` on the sandbox's sign-in links, `locale` on the web chat page) when one is ours, else the
+ * The language of the web chat page, chosen as Microsoft's sign-in pages choose theirs (and the sandbox's pages,
+ * sandbox/pageLanguage.ts): the languages asked for by parameter (`locale`; `ui_locales` there) when one is ours, else the
  * browser's `Accept-Language`, else English. `ui_locales` is OpenID Connect's "End-User's preferred languages ...
  * space-separated list of BCP47 language tag values, ordered by preference" (OpenID Connect Core 1.0, section
  * 3.1.2.1); Microsoft documents that it sets the sign-in page's language and overrides the browser's, which is used

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import type { SandboxDirectory } from './directory';
 import { sendJson, type Route, type RouteContext } from './http';
 

@@ -1,6 +1,13 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { UserTokenClient } from 'botframework-connector';
-import type { DownloadLinkSigner } from '../services/dataExporter';
+
+/**
+ * Signs a storage URL into a link that reads it until `expiresAt` (an Azure Blob SAS in production, the sandbox's
+ * HMAC link here): the shape the bot's exporter calls, written here so the sandbox needs nothing of the bot.
+ */
+export interface DownloadLinkSigner {
+  sign(blobUrl: string, expiresAt: Date): Promise<string>;
+}
 
 /** What the composition root needs from a sandbox, whether it runs in the bot's process or in its own. */
 export interface SandboxConnection {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import { createBotLink } from './directLineBotLink';
 import type { BrowserSessions } from './directLineBrowserSessions';
 import type { Activity, DirectLineConversations } from './directLineConversations';

@@ -1,8 +1,8 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { AppError } from '../services/errors';
-import type { Logger } from '../services/logger';
+import { SandboxError } from './errors';
+import type { Logger } from './logger';
 
 /** Direct Line tokens live an hour (`expires_in: 3600`), like the real service's. */
 export const DIRECT_LINE_TOKEN_LIFETIME_SECONDS = 3600;
@@ -280,7 +280,7 @@ export class DirectLineConversations {
       await writeFile(temp, JSON.stringify(this.state), { mode: 0o600 });
       await rename(temp, file);
     } catch (error) {
-      throw new AppError('STORAGE_UNAVAILABLE', `sandbox Direct Line state cannot be written to "${file}"`, { cause: error });
+      throw new SandboxError('STORAGE_UNAVAILABLE', `sandbox Direct Line state cannot be written to "${file}"`, { cause: error });
     }
   }
 }
@@ -295,18 +295,18 @@ async function readStore(file: string): Promise<StoredState | undefined> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AppError('STORAGE_UNAVAILABLE', `sandbox Direct Line state "${file}" cannot be read`, { cause: error });
+    throw new SandboxError('STORAGE_UNAVAILABLE', `sandbox Direct Line state "${file}" cannot be read`, { cause: error });
   }
   let state: StoredState;
   try {
     state = JSON.parse(text) as StoredState;
   } catch (error) {
-    throw new AppError('CONFIG_INVALID', `sandbox Direct Line state "${file}" is not valid JSON; delete it to start again`, {
+    throw new SandboxError('CONFIG_INVALID', `sandbox Direct Line state "${file}" is not valid JSON; delete it to start again`, {
       cause: error,
     });
   }
   if (state.version !== STORE_VERSION)
-    throw new AppError(
+    throw new SandboxError(
       'CONFIG_INVALID',
       `sandbox Direct Line state "${file}" has version "${state.version}", expected "${STORE_VERSION}"; delete it to start again`,
     );

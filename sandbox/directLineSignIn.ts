@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import type { DirectLine } from './directLine';
 import { SIGNED_IN_EVENT, type SignedInEvent } from './signInRoutes';
 

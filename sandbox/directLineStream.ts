@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import type { DirectLineConversations } from './directLineConversations';
 import { DirectLineError, directLineErrors } from './directLineErrors';
 

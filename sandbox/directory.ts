@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import { hashPassword } from './passwords';
 import type { SandboxSeed } from './seed';
 import { pruneExpired, readState, STATE_VERSION } from './directoryState';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { AppError } from '../services/errors';
-import type { Logger } from '../services/logger';
+import { SandboxError } from './errors';
+import type { Logger } from './logger';
 import type { CachedUserToken, MagicCode, SandboxState } from './directory';
 import { SNAPSHOT_FILE, StateJournal } from './stateJournal';
 
@@ -41,7 +41,7 @@ export async function readState(dataDir: string, logger: Logger): Promise<Sandbo
     return { ...state, version: STATE_VERSION, magicCodes: codes, tokenCache: cache };
   }
   if (state.version !== STATE_VERSION) {
-    throw new AppError(
+    throw new SandboxError(
       'CONFIG_INVALID',
       `sandbox state "${file}" has version "${state.version}", expected "${STATE_VERSION}"; delete it to start from the seed again`,
     );

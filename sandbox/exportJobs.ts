@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import type { ExportOperation, SandboxDirectory, UserRecord } from './directory';
 import type { BlobAddress, BlobFiles } from './storage';
 

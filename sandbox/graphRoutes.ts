@@ -1,4 +1,4 @@
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import {
   forgetCachedTokens,
   forgetMagicCodes,

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { AppError, portInUse } from '../services/errors';
-import { silentLogger, type Logger } from '../services/logger';
+import { portInUse, SandboxError } from './errors';
+import { silentLogger, type Logger } from './logger';
 import { createSandboxAppCredential } from './appCredential';
 import { appTokenRoutes, type AppClient } from './appTokenRoutes';
 import { createDirectLine } from './directLine';
@@ -26,6 +26,15 @@ import { tokenServiceRoutes } from './tokenService';
 import { createSandboxUserTokenClient } from './userTokenClient';
 import type { SandboxConnection } from './connection';
 
+export type { SandboxConnection, DownloadLinkSigner } from './connection';
+export { connectSandbox, sandboxControlRoutes, type ConnectOptions } from './remote';
+export { createSandboxUserTokenClient } from './userTokenClient';
+export { EXPORT_FILE_NAMES } from './exportJobs';
+export { parseFaultRule } from './faults';
+export type { AnswerShape } from './answerShapes';
+export { SandboxError, isSandboxError, type SandboxErrorCode } from './errors';
+export { readSandboxSettings, type SandboxSettings } from './settings';
+export { createLogger, jsonLineSink, silentLogger, type Logger, type LogLevel, type LogRecord } from './logger';
 export { loadSeedFile, validateSeed, DEMO_SEED_PATH, type SandboxSeed, type SeedTenant, type SeedUser } from './seed';
 export type { FaultInjector, FaultRule, FaultResponse, FaultMode, FiredFault } from './faults';
 export type { Route } from './http';
@@ -72,11 +81,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const logger = options.logger?.child('sandbox') ?? silentLogger;
   const clock = options.clock ?? (() => new Date());
   if (!Number.isFinite(options.exportDelayMs) || options.exportDelayMs < 0) {
-    throw new AppError('CONFIG_INVALID', `sandbox exportDelayMs must be a number of milliseconds >= 0, got "${options.exportDelayMs}"`);
+    throw new SandboxError('CONFIG_INVALID', `sandbox exportDelayMs must be a number of milliseconds >= 0, got "${options.exportDelayMs}"`);
   }
   const seed = options.seed ?? (await loadSeedFile(DEMO_SEED_PATH));
   const problems = validateSeed(seed);
-  if (problems.length > 0) throw new AppError('CONFIG_INVALID', `sandbox seed is invalid:\n- ${problems.join('\n- ')}`);
+  if (problems.length > 0) throw new SandboxError('CONFIG_INVALID', `sandbox seed is invalid:\n- ${problems.join('\n- ')}`);
   const app: AppClient = {
     clientId: options.appClientId ?? SANDBOX_APP_CLIENT_ID,
     clientSecret: options.appClientSecret ?? SANDBOX_APP_CLIENT_SECRET,

@@ -3,11 +3,11 @@
  * `SANDBOX_URL` set to the URL printed here). Settings: SANDBOX_PORT, SANDBOX_DATA_DIR, SANDBOX_SEED,
  * SANDBOX_EXPORT_DELAY_MS, LOG_LEVEL. `--enable-faults` adds `/_sandbox/faults` for crash tests; never on by default.
  */
-import { ConfigError, loadConfig, type BotConfig } from '../config/config';
-import { readEnvironment } from '../config/environment';
-import { createLogger, jsonLineSink } from '../services/logger';
+import { SandboxError } from './errors';
 import { loadSeedFile, startSandbox } from './index';
+import { createLogger, jsonLineSink } from './logger';
 import { sandboxControlRoutes } from './remote';
+import { readEnvironment, readSandboxSettings, type SandboxSettings } from './settings';
 
 const ENABLE_FAULTS_FLAG = '--enable-faults';
 /** Stop waiting for hung fault requests and keep-alive clients after this long. */
@@ -15,16 +15,17 @@ const STOP_GRACE_MS = 5_000;
 
 async function main(argv: readonly string[]): Promise<void> {
   const unknown = argv.filter((arg) => arg !== ENABLE_FAULTS_FLAG);
-  if (unknown.length > 0) throw new ConfigError([`unknown argument "${unknown[0]}"; the only flag is ${ENABLE_FAULTS_FLAG}`]);
+  if (unknown.length > 0)
+    throw new SandboxError('CONFIG_INVALID', `unknown argument "${unknown[0]}"; the only flag is ${ENABLE_FAULTS_FLAG}`);
   const enableFaults = argv.includes(ENABLE_FAULTS_FLAG);
-  const config: BotConfig = loadConfig(readEnvironment());
-  const logger = createLogger('standalone', jsonLineSink, config.logLevel);
-  const seed = config.sandbox.seedPath ? await loadSeedFile(config.sandbox.seedPath) : undefined;
+  const settings: SandboxSettings = readSandboxSettings(readEnvironment());
+  const logger = createLogger('standalone', jsonLineSink, settings.logLevel);
+  const seed = settings.seedPath ? await loadSeedFile(settings.seedPath) : undefined;
   const sandbox = await startSandbox({
-    port: config.sandbox.port,
-    dataDir: config.sandbox.dataDir,
+    port: settings.port,
+    dataDir: settings.dataDir,
     seed,
-    exportDelayMs: config.sandbox.exportDelayMs,
+    exportDelayMs: settings.exportDelayMs,
     logger,
     extraRoutes: (self) => sandboxControlRoutes({ sandbox: self, enableFaults, logger: logger.child('control') }),
   });

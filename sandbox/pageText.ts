@@ -1,15 +1,15 @@
-import { t, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
+import { pageString, type PageLanguage } from './pageStrings';
 
 /**
- * A sentence of a sandbox page as HTML, in the current language (locales/*.json, `sandbox.*`): the translation is
+ * A sentence of a sandbox page as HTML, in the current page language (sandbox/locales/*.json): the translation is
  * escaped, then each `{{slot}}` is filled with the caller's HTML (escaped names, an element), so neither a
  * translation nor a name can add markup.
  */
 export function pageText(key: string, html: Readonly<Record<string, string>> = {}): string {
   const slots = Object.keys(html);
   const markers = Object.fromEntries(slots.map((slot, i) => [slot, `\u0001${i}\u0001`]));
-  let text = escapeHtml(t(`sandbox.${key}`, markers));
+  let text = escapeHtml(pageString(key, markers));
   slots.forEach((slot, i) => (text = text.split(`\u0001${i}\u0001`).join(html[slot])));
   return text;
 }
@@ -28,10 +28,10 @@ export function credentialFields(form: { readonly username?: string; readonly ha
 
 /**
  * The HTML every sandbox page shares: its language, the viewport, the common styles (plus the page's own `css`),
- * the banner saying it is a stand-in, and the page's `main` content. Call it inside `inLanguageOf(language)`.
+ * the banner saying it is a stand-in, and the page's `main` content. Call it inside `inPageLanguage(language)`.
  */
 export function pageShell(page: {
-  language: Language;
+  language: PageLanguage;
   title: string;
   maxWidthRem: number;
   css: string;

@@ -1,10 +1,10 @@
-import { inLanguageOf, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
+import { inPageLanguage, type PageLanguage } from './pageStrings';
 import { credentialFields, pageShell, pageText } from './pageText';
 
-/** Keys of `sandbox.portal.problems` (and the sign-in page's lockout) in the locale files. */
+/** Keys of `portal.problems` (and the sign-in page's lockout) in sandbox/locales/*.json. */
 export type PortalProblem = 'noAccount' | 'wrongPassword' | 'sessionEnded' | 'lockedOut';
-/** Keys of `sandbox.portal.notices`. */
+/** Keys of `portal.notices`. */
 export type PortalNotice = 'exportSubmitted' | 'notClosed';
 
 /** One screen of the sandbox's "My data requests" page. */
@@ -28,8 +28,8 @@ export type PortalScreen =
  * Plain HTML in `language` (sandbox/pageLanguage.ts), everything translated; every form carries the language on.
  * Labelled fields, one heading per screen, problems announced to screen readers.
  */
-export function renderPortalPage(screen: PortalScreen, language: Language): string {
-  return inLanguageOf(language, () =>
+export function renderPortalPage(screen: PortalScreen, language: PageLanguage): string {
+  return inPageLanguage(language, () =>
     pageShell({
       language,
       title: pageText('portal.title', { screen: title(screen) }),

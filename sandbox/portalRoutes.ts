@@ -1,9 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import { forgetMagicCodes, rememberPurgedSignInName, verifyPassword, type SandboxDirectory } from './directory';
 import type { ExportJobs } from './exportJobs';
 import { sendHtml, type Route, type RouteContext } from './http';
-import type { Language } from '../locales/i18n';
+import type { PageLanguage } from './pageStrings';
 import { pageLanguage } from './pageLanguage';
 import { renderPortalPage, type PortalNotice, type PortalProblem } from './portalPage';
 import type { SignInLockout } from './signInLockout';
@@ -54,7 +54,7 @@ export function portalRoutes(options: {
    */
   async function posted(
     ctx: RouteContext,
-  ): Promise<{ language: Language; found?: { id: string; session: PortalSession; form: URLSearchParams } }> {
+  ): Promise<{ language: PageLanguage; found?: { id: string; session: PortalSession; form: URLSearchParams } }> {
     const found = sessionOf(ctx);
     const form = new URLSearchParams(await ctx.body());
     const language = pageLanguage(form.get('ui_locales'), ctx.req);
@@ -64,11 +64,11 @@ export function portalRoutes(options: {
     return given.length === expected.length && timingSafeEqual(given, expected) ? { language, found: { ...found, form } } : { language };
   }
 
-  function sessionEnded(ctx: RouteContext, language: Language): void {
+  function sessionEnded(ctx: RouteContext, language: PageLanguage): void {
     sendHtml(ctx, 403, renderPortalPage({ kind: 'signIn', problem: 'sessionEnded' }, language));
   }
 
-  function requestsPage(ctx: RouteContext, language: Language, session: PortalSession, notice?: PortalNotice): void {
+  function requestsPage(ctx: RouteContext, language: PageLanguage, session: PortalSession, notice?: PortalNotice): void {
     const user = directory.user(session.userId);
     if (!user) return sendHtml(ctx, 200, renderPortalPage({ kind: 'signIn' }, language));
     sendHtml(

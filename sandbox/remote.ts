@@ -1,6 +1,6 @@
-import type { DownloadLinkSigner } from '../services/dataExporter';
-import { AppError } from '../services/errors';
-import { silentLogger, type Logger } from '../services/logger';
+import type { DownloadLinkSigner } from './connection';
+import { SandboxError } from './errors';
+import { silentLogger, type Logger } from './logger';
 import { createSandboxAppCredential } from './appCredential';
 import type { AppClient } from './appTokenRoutes';
 import { GraphError, graphErrors, sendEmpty, sendJson, type Route, type RouteContext } from './http';
@@ -135,9 +135,9 @@ export async function connectSandbox(url: string, options: ConnectOptions = {}):
           body: JSON.stringify({ blobUrl, expiresAt: expiresAt.toISOString() }),
         },
         timeoutMs,
-        'EXPORT_UNAVAILABLE',
+        'SANDBOX_UNAVAILABLE',
       );
-      if (typeof signed.url !== 'string') throw new AppError('EXPORT_UNAVAILABLE', `the sandbox at "${base}" signed no link`);
+      if (typeof signed.url !== 'string') throw new SandboxError('SANDBOX_UNAVAILABLE', `the sandbox at "${base}" signed no link`);
       return signed.url;
     },
   };
@@ -159,24 +159,24 @@ export async function connectSandbox(url: string, options: ConnectOptions = {}):
   };
 }
 
-/** `code`: CONFIG_INVALID at start-up (the bot cannot run without it), a service's code later. */
+/** `code`: CONFIG_INVALID at start-up (the bot cannot run without it), SANDBOX_UNAVAILABLE later. */
 async function callSandbox<T>(
   address: string,
   init: RequestInit,
   timeoutMs: number,
-  code: 'CONFIG_INVALID' | 'EXPORT_UNAVAILABLE',
+  code: 'CONFIG_INVALID' | 'SANDBOX_UNAVAILABLE',
 ): Promise<T> {
   let response: Response;
   try {
     response = await fetch(address, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new AppError(code, `the sandbox at "${new URL(address).origin}" does not answer (is \`npm run sandbox\` running?)`, {
+    throw new SandboxError(code, `the sandbox at "${new URL(address).origin}" does not answer (is \`npm run sandbox\` running?)`, {
       cause: error,
     });
   }
   const text = await response.text();
   if (!response.ok) {
-    throw new AppError(
+    throw new SandboxError(
       code,
       `the sandbox answered ${response.status} to ${init.method} "${new URL(address).pathname}": ${text.slice(0, 200)}`,
     );

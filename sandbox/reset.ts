@@ -8,17 +8,12 @@
 import { rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import * as path from 'node:path';
-import { loadConfig, type BotConfig } from '../config/config';
-import { readEnvironment } from '../config/environment';
+import { portSetting, readEnvironment, readSandboxSettings } from './settings';
 
 export interface ResetTargets {
   readonly sandboxDataDir: string;
   /** The bot's DATA_DIR (STORAGE=file records, the local audit trail, the generated audit-hash key). */
   readonly botDataDir: string;
-}
-
-export function resetTargets(config: BotConfig): ResetTargets {
-  return { sandboxDataDir: config.sandbox.dataDir, botDataDir: config.dataDir };
 }
 
 /** Deletes the folders; returns the ones that existed. */
@@ -71,10 +66,12 @@ async function exists(dir: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(readEnvironment());
+  const env = readEnvironment();
+  const settings = readSandboxSettings(env);
+  // The bot's own settings, by the names and defaults its README documents: the reset clears its data folder too.
   for (const [setting, port] of [
-    ['PORT', config.port],
-    ['SANDBOX_PORT', config.sandbox.port],
+    ['PORT', portSetting(env, 'PORT', 3978)],
+    ['SANDBOX_PORT', settings.port],
   ] as const) {
     if (port !== 0 && (await isListening(port))) {
       throw new Error(
@@ -82,9 +79,8 @@ async function main(): Promise<void> {
       );
     }
   }
-  if (config.storage.kind === 'blob')
-    process.stdout.write(`STORAGE=blob: the bot's records in container "${config.storage.container}" are not touched.\n`);
-  const removed = await resetDemoData(resetTargets(config));
+  if (env.STORAGE?.trim() === 'blob') process.stdout.write("STORAGE=blob: the bot's records in Blob Storage are not touched.\n");
+  const removed = await resetDemoData({ sandboxDataDir: settings.dataDir, botDataDir: env.DATA_DIR?.trim() || '.data' });
   process.stdout.write(
     removed.length > 0 ? `Removed ${removed.map((dir) => `"${dir}"`).join(' and ')}.\n` : 'Nothing to remove: no saved demo data.\n',
   );

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { AppError } from '../services/errors';
+import { SandboxError } from './errors';
 
 /** The directory a fresh sandbox starts with. Format documented in sandbox/README.md. */
 export interface SandboxSeed {
@@ -32,24 +32,26 @@ export const DEMO_SEED_PATH = path.join(__dirname, 'demoSeed.json');
 
 /**
  * Reads and validates a seed file.
- * @throws AppError `CONFIG_INVALID` naming the file and every problem found.
+ * @throws SandboxError `CONFIG_INVALID` naming the file and every problem found.
  */
 export async function loadSeedFile(file: string): Promise<SandboxSeed> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new AppError('CONFIG_INVALID', `sandbox seed file "${file}" cannot be read`, { cause: error });
+    throw new SandboxError('CONFIG_INVALID', `sandbox seed file "${file}" cannot be read`, { cause: error });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new AppError('CONFIG_INVALID', `sandbox seed file "${file}" is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new SandboxError('CONFIG_INVALID', `sandbox seed file "${file}" is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const problems = validateSeed(parsed);
   if (problems.length > 0) {
-    throw new AppError('CONFIG_INVALID', `sandbox seed file "${file}" is invalid:\n- ${problems.join('\n- ')}`);
+    throw new SandboxError('CONFIG_INVALID', `sandbox seed file "${file}" is invalid:\n- ${problems.join('\n- ')}`);
   }
   return parsed as SandboxSeed;
 }

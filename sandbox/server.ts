@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import type { FaultTable } from './faults';
 import { BodyTooLargeError, GraphError, graphErrors, readBody, sendGraphError, sendJson, type Route, type RouteContext } from './http';
 

@@ -1,8 +1,8 @@
-import { inLanguageOf, type Language } from '../locales/i18n';
 import { escapeHtml } from './http';
+import { inPageLanguage, type PageLanguage } from './pageStrings';
 import { credentialFields, pageShell, pageText } from './pageText';
 
-/** What went wrong, as a key of `sandbox.signIn.problems` in the locale files (`lockedOut` says what Entra's AADSTS50053 says: locked for a while, whatever password comes next). */
+/** What went wrong, as a key of `signIn.problems` in sandbox/locales/*.json (`lockedOut` says what Entra's AADSTS50053 says: locked for a while, whatever password comes next). */
 export type SignInProblem = 'unknownUser' | 'wrongPassword' | 'closedAccount' | 'expiredLink' | 'lockedOut';
 
 export type SignInPage =
@@ -21,8 +21,8 @@ export type SignInPage =
  * The sandbox's sign-in page in `language` (sandbox/pageLanguage.ts chooses it): plain HTML, labelled fields,
  * problems announced to screen readers. The form carries the language on, so its answer is in the same one.
  */
-export function renderSignInPage(page: SignInPage, language: Language): string {
-  return inLanguageOf(language, () =>
+export function renderSignInPage(page: SignInPage, language: PageLanguage): string {
+  return inPageLanguage(language, () =>
     pageShell({
       language,
       title: pageText(page.kind === 'code' || page.kind === 'done' ? 'signIn.signedInTitle' : 'signIn.title'),
@@ -35,7 +35,7 @@ export function renderSignInPage(page: SignInPage, language: Language): string {
   );
 }
 
-function body(page: SignInPage, language: Language): string {
+function body(page: SignInPage, language: PageLanguage): string {
   switch (page.kind) {
     case 'form':
       return `<h1>${pageText('signIn.heading')}</h1>

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import type { BrowserSessions } from './directLineBrowserSessions';
 import { tokenCacheKey, verifyPassword, type SandboxDirectory } from './directory';
 import { sendHtml, type Route, type RouteContext } from './http';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { AppError } from '../services/errors';
-import type { Logger } from '../services/logger';
+import { SandboxError } from './errors';
+import type { Logger } from './logger';
 
 /**
  * The sandbox's persistence (issue 22): a snapshot (`state.json`) and an append log (`state.log`) of what changed
@@ -77,13 +77,13 @@ export class StateJournal<S extends object> {
       text = await readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new AppError('STORAGE_UNAVAILABLE', `sandbox state "${file}" cannot be read`, { cause: error });
+      throw new SandboxError('STORAGE_UNAVAILABLE', `sandbox state "${file}" cannot be read`, { cause: error });
     }
     let state: Record<string, unknown>;
     try {
       state = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
-      throw new AppError('CONFIG_INVALID', `sandbox state "${file}" is not valid JSON; delete it to start from the seed again`, {
+      throw new SandboxError('CONFIG_INVALID', `sandbox state "${file}" is not valid JSON; delete it to start from the seed again`, {
         cause: error,
       });
     }
@@ -92,7 +92,7 @@ export class StateJournal<S extends object> {
       log = await readFile(path.join(dataDir, LOG_FILE), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new AppError('STORAGE_UNAVAILABLE', 'sandbox state log cannot be read', { cause: error });
+        throw new SandboxError('STORAGE_UNAVAILABLE', 'sandbox state log cannot be read', { cause: error });
     }
     const all = log.split('\n').filter(Boolean);
     all.forEach((raw, i) => {
@@ -102,7 +102,7 @@ export class StateJournal<S extends object> {
       } catch {
         // Only the last line can be torn (a crash mid-append); it never finished, so it never happened.
         if (i === all.length - 1) return logger.warn('skipping a torn last line of the sandbox state log');
-        throw new AppError(
+        throw new SandboxError(
           'CONFIG_INVALID',
           `sandbox state log line ${i + 1} is not valid JSON; delete state.log to keep only the snapshot`,
         );
@@ -142,7 +142,7 @@ export class StateJournal<S extends object> {
     try {
       await appendFile(path.join(this.options.dataDir, LOG_FILE), `${out.join('\n')}\n`, { mode: 0o600 });
     } catch (error) {
-      throw new AppError('STORAGE_UNAVAILABLE', `sandbox state log cannot be written in "${this.options.dataDir}"`, { cause: error });
+      throw new SandboxError('STORAGE_UNAVAILABLE', `sandbox state log cannot be written in "${this.options.dataDir}"`, { cause: error });
     }
     this.lines += out.length;
   }
@@ -158,7 +158,7 @@ export class StateJournal<S extends object> {
       await rename(temp, file);
       await writeFile(path.join(this.options.dataDir, LOG_FILE), '', { mode: 0o600 });
     } catch (error) {
-      throw new AppError('STORAGE_UNAVAILABLE', `sandbox state cannot be written to "${file}"`, { cause: error });
+      throw new SandboxError('STORAGE_UNAVAILABLE', `sandbox state cannot be written to "${file}"`, { cause: error });
     }
     const rest = this.restOf();
     this.lastRest = JSON.stringify(rest);
@@ -179,7 +179,7 @@ export class StateJournal<S extends object> {
     try {
       created = await mkdir(this.options.dataDir, { recursive: true });
     } catch (error) {
-      throw new AppError('STORAGE_UNAVAILABLE', `sandbox data folder "${this.options.dataDir}" cannot be made`, { cause: error });
+      throw new SandboxError('STORAGE_UNAVAILABLE', `sandbox data folder "${this.options.dataDir}" cannot be made`, { cause: error });
     }
     if (created === undefined) return false;
     this.options.logger.warn(

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from './appTokenRoutes';
 import { tokenCacheKey, verifyPassword, type CachedUserToken, type SandboxDirectory } from './directory';
 import { sendJson, type Route, type RouteContext } from './http';

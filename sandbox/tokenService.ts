@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../services/logger';
+import type { Logger } from './logger';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from './appTokenRoutes';
 import { tokenCacheKey, type CachedUserToken, type SandboxDirectory, type SignInSession } from './directory';
 import { sendEmpty, sendJson, type Route, type RouteContext } from './http';

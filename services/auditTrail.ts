@@ -54,6 +54,16 @@ export interface AuditEvent {
 export interface AuditTrail {
   append(event: AuditEvent): Promise<void>;
   /**
+   * Several events in one write where the store allows (one `appendBlock` on Blob storage), all or none: a turn's
+   * events together (issue 22). Order kept. A trail without it gets one `append` per event.
+   */
+  appendAll?(events: readonly AuditEvent[]): Promise<void>;
+  /**
+   * Writes now what a trail holds for the current turn (services/storage/batchedAuditTrail.ts): before an
+   * irreversible step, and after an outcome whose audit must be known written. Nothing held: nothing to do.
+   */
+  flush?(): Promise<void>;
+  /**
    * Every event, oldest first; with `since`, at least every event at or after it (a trail stored in time shards may
    * return a little more). For tests, support and the reconciler's window of one request; not for hot paths.
    */

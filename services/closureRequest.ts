@@ -59,6 +59,11 @@ export interface ClosureRequest {
   readonly cardActivityId?: string;
   /** While the outcome is being settled (told, forgotten): until when one instance owns that, so it is told once. */
   readonly settlingUntil?: string;
+  /**
+   * The turn that took the settling together with the outcome's own write (issue 22: one compare-and-swap fewer); that
+   * turn settles without another claim. Anyone else sees an ordinary claim until `settlingUntil`.
+   */
+  readonly settlingBy?: string;
   /** SHA-256 of the card's nonce; the nonce itself is only on the card. */
   readonly nonceHash: string;
   readonly status: ClosureStatus;

@@ -63,6 +63,8 @@ export async function createServices(
     records: stores.records('closureRequests'),
     index: stores.records('closureRequestsOpen'),
     isOpen: isOpenClosureRequest,
+    // Open from creation until settled, never again: marked once, the mark removed at the end (issue 22).
+    reopens: false,
     changedAt: (request) => request.updatedAt,
     keepClosedMs,
     clock,

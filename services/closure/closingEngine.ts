@@ -64,6 +64,9 @@ export class ClosingEngine {
     const recordDeleteSent = async () => {
       if (!current.value.deleteSentAt) await lease.write({ deleteSentAt: this.records.nowIso() });
     };
+    // What led here (confirmed, the re-check, closing) is on the audit before the directory acts (issue 22 holds a
+    // turn's events to write them together).
+    await this.records.options.audit.flush?.();
     let outcome: CloseOutcome;
     try {
       outcome = await this.records.options.closer.close(current.value, {
@@ -81,9 +84,12 @@ export class ClosingEngine {
     try {
       if (outcome.kind === 'closed') {
         const closedAt = this.records.options.clock();
-        const done = await this.records.transition(current, 'closed', { closedAt: closedAt.toISOString() });
+        const done = await this.records.transition(current, 'closed', {
+          closedAt: closedAt.toISOString(),
+          ...this.records.settlingClaim(),
+        });
         await this.records.auditAfterOutcome('closed', done.value);
-        await this.markAccountClosed(done.value);
+        await this.markAccountClosed(done.value, current.value);
         return { kind: 'closed', requestId, closedAt };
       }
       // Before the transition scrubs them: the check needs the channel ids and the conversation (idempotent per request).
@@ -93,7 +99,11 @@ export class ClosingEngine {
         portalUrl: outcome.portalUrl,
         handOffReason: outcome.reason,
       });
-      const done = await this.records.transition(current, 'handedOff', { portalUrl: outcome.portalUrl, handOffReason: outcome.reason });
+      const done = await this.records.transition(current, 'handedOff', {
+        portalUrl: outcome.portalUrl,
+        handOffReason: outcome.reason,
+        ...this.records.settlingClaim(),
+      });
       await this.records.auditAfterOutcome('handedOff', done.value, outcome.reason);
       await this.releaseLock(done.value);
       return { kind: 'handedOff', requestId, portalUrl: outcome.portalUrl, reason: outcome.reason };
@@ -139,10 +149,13 @@ export class ClosingEngine {
     return { kind: 'failed', requestId, error: appError };
   }
 
-  /** Records the account closed (so no warning opens for it and its other requests end); a failure is left to settling. */
-  private async markAccountClosed(request: ClosureRequest): Promise<void> {
+  /**
+   * Records the account closed (so no warning opens for it and its other requests end); a failure is left to settling.
+   * `requester` is the request before the outcome scrubbed its chat ids: its own chat leaves the export-offer list.
+   */
+  private async markAccountClosed(request: ClosureRequest, requester: ClosureRequest): Promise<void> {
     try {
-      await this.records.accounts.markClosed(request, request.requestId);
+      await this.records.accounts.markClosed(request, request.requestId, requester);
     } catch (error) {
       this.records.options.logger.error("the account's record could not be marked closed yet; settling retries it", {
         requestId: request.requestId,

@@ -70,13 +70,26 @@ export class ClosureAccounts {
     });
   }
 
-  /** Records the account closed (idempotent); returns the other requests listed under it, to end them. */
-  async markClosed(account: Account, closedBy: string): Promise<string[]> {
+  /**
+   * Records the account closed (idempotent); returns the other requests listed under it, to end them. `requester`,
+   * the closing request's own chat, leaves the export-offer list in the same write: the settle forgets that chat's
+   * state anyway, so taking it later would cost a write and a read of that state for nothing (issue 22).
+   */
+  async markClosed(account: Account, closedBy: string, requester?: { conversationId?: string; channelUserId: string }): Promise<string[]> {
     let others: string[] = [];
     await this.update(account, (current) => {
       others = (current?.requests ?? []).filter((id) => id !== closedBy);
       if (current?.state === 'closed') return 'closed';
-      return { ...current, requests: current?.requests ?? [], state: 'closed', closedAt: this.now(), closedBy, updatedAt: this.now() };
+      const flows = (current?.flows ?? []).filter((flow) => !requester || !isChatOf(flow, requester));
+      return {
+        ...current,
+        requests: current?.requests ?? [],
+        ...(current?.flows ? { flows } : {}),
+        state: 'closed',
+        closedAt: this.now(),
+        closedBy,
+        updatedAt: this.now(),
+      };
     });
     return others;
   }
@@ -120,6 +133,16 @@ export class ClosureAccounts {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+/** Whether a listed chat is the requester's own: same conversation, same user. */
+function isChatOf(reference: Record<string, unknown>, requester: { conversationId?: string; channelUserId: string }): boolean {
+  const user = reference.user as { id?: unknown } | undefined;
+  return (
+    requester.conversationId !== undefined &&
+    conversationIdOf(reference) === requester.conversationId &&
+    user?.id === requester.channelUserId
+  );
 }
 
 function conversationIdOf(reference: Record<string, unknown>): unknown {

@@ -182,6 +182,9 @@ export class ClosureJudge {
       return this.unrecordedYes(requestId, error);
     }
     await this.records.audit('confirmed', confirmed.value);
+    // The Yes is on the audit before the lock and the realm re-check are asked for: a crash there leaves it recorded in
+    // its place, not recovered after the outcome (a turn's events are otherwise held to its end, issue 22).
+    await this.records.options.audit.flush?.();
     return this.engine.finish(confirmed);
   }
 

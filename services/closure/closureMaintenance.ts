@@ -2,6 +2,7 @@ import type { AuditEvent } from '../auditTrail';
 import { TERMINAL_STATUSES, type ClosureRequest, type ClosureStatus, type Settlement } from '../closureRequest';
 import { isAppError } from '../errors';
 import type { StoredRecord } from '../recordStore';
+import { currentTurn } from '../storage/turnScope';
 import type { ClosingEngine } from './closingEngine';
 import type { ClosureRecords } from './closureRecords';
 
@@ -91,8 +92,13 @@ export class ClosureMaintenance {
     const stored = await this.records.options.requests.get(requestId);
     if (!stored || stored.value.outcomeNotified || !TERMINAL_STATUSES.includes(stored.value.status)) return undefined;
     const now = this.records.options.clock().getTime();
-    if (stored.value.settlingUntil && Date.parse(stored.value.settlingUntil) > now) return undefined;
-    const value: ClosureRequest = { ...stored.value, settlingUntil: new Date(now + leaseMs).toISOString() };
+    if (stored.value.settlingUntil && Date.parse(stored.value.settlingUntil) > now) {
+      // Claimed by this very turn with the outcome (ClosureRecords.settlingClaim): it is this turn's to settle.
+      const turn = currentTurn();
+      return turn && stored.value.settlingBy === turn.id ? stored : undefined;
+    }
+    const { settlingBy: _by, ...unclaimed } = stored.value;
+    const value: ClosureRequest = { ...unclaimed, settlingUntil: new Date(now + leaseMs).toISOString() };
     try {
       return { value, etag: await this.records.options.requests.replace(requestId, value, stored.etag) };
     } catch (error) {
@@ -102,7 +108,7 @@ export class ClosureMaintenance {
 
   /** The request is settled (told, or given up): the conversation reference, the last personal trace, goes. */
   async markSettled(claimed: StoredRecord<ClosureRequest>): Promise<void> {
-    const { conversation: _conversation, settlingUntil: _claim, settlement: _settlement, ...rest } = claimed.value;
+    const { conversation: _conversation, settlingUntil: _claim, settlingBy: _by, settlement: _settlement, ...rest } = claimed.value;
     await this.records.options.requests.replace(rest.requestId, { ...rest, outcomeNotified: true }, claimed.etag);
   }
 
@@ -111,7 +117,7 @@ export class ClosureMaintenance {
    * reconcile pass (after the closing lease) tries the rest. The conversation reference stays for that.
    */
   async recordSettlement(claimed: StoredRecord<ClosureRequest>, settlement: Settlement): Promise<void> {
-    const { settlingUntil: _claim, ...rest } = claimed.value;
+    const { settlingUntil: _claim, settlingBy: _by, ...rest } = claimed.value;
     await this.records.options.requests.replace(rest.requestId, { ...rest, settlement, updatedAt: this.records.nowIso() }, claimed.etag);
   }
 

@@ -4,6 +4,7 @@ import { scrubbed, TERMINAL_STATUSES, type AccountClosureLock, type ClosureReque
 import { isAppError } from '../errors';
 import type { Logger } from '../logger';
 import type { RecordStore, StoredRecord } from '../recordStore';
+import { currentTurn } from '../storage/turnScope';
 import type { UserRealm } from '../userRealm';
 import { ClosureAccounts, type ClosureAccount } from './closureAccounts';
 
@@ -73,6 +74,8 @@ export class ClosureRecords {
   async auditAfterOutcome(type: AuditEvent['type'], request: ClosureRequest, detail?: string): Promise<void> {
     try {
       await this.audit(type, request, detail);
+      // Written now, not at the end of the turn: a failure is known here, and the gap filled before settling.
+      await this.options.audit.flush?.();
     } catch (error) {
       this.unaudited.add(request.requestId);
       this.options.logger.error('an audit event could not be written after the outcome; it is written before settling', {
@@ -81,6 +84,16 @@ export class ClosureRecords {
         error,
       });
     }
+  }
+
+  /**
+   * For an outcome written in a turn that settles it next (a press's Yes): the settling claim in the same write, so
+   * the turn's settle needs no compare-and-swap of its own. A crash before settling leaves a claim that lapses like
+   * any other, after which the reconciler settles. Outside a turn nothing: the settle claims as usual.
+   */
+  settlingClaim(): Pick<ClosureRequest, 'settlingUntil' | 'settlingBy'> {
+    const turn = currentTurn();
+    return turn ? { settlingUntil: this.leaseUntil(), settlingBy: turn.id } : {};
   }
 
   leaseUntil(): string {

@@ -45,17 +45,33 @@ export class BlobAuditTrail implements AuditTrail {
   }
 
   async append(event: AuditEvent): Promise<void> {
-    assertAuditEvent(event);
-    const line = `${JSON.stringify(toStoredEvent(event))}\n`;
-    const iso = new Date(event.at).toISOString();
-    const hour = `${this.prefix}${iso.slice(0, 10)}/${iso.slice(11, 13)}/`;
+    await this.appendAll([event]);
+  }
+
+  /**
+   * The events' lines in one `appendBlock` per hour shard they fall in (one, but for a turn across the hour): a block
+   * is committed whole, so a turn's events are written all or none.
+   */
+  async appendAll(events: readonly AuditEvent[]): Promise<void> {
+    for (const event of events) assertAuditEvent(event);
+    const byHour = new Map<string, string>();
+    for (const event of events) {
+      const iso = new Date(event.at).toISOString();
+      const hour = `${this.prefix}${iso.slice(0, 10)}/${iso.slice(11, 13)}/`;
+      byHour.set(hour, `${byHour.get(hour) ?? ''}${JSON.stringify(toStoredEvent(event))}\n`);
+    }
+    if (byHour.size === 0) return;
     await ensureContainer(this.containerClient);
+    for (const [hour, lines] of byHour) await this.appendLines(hour, lines);
+  }
+
+  private async appendLines(hour: string, lines: string): Promise<void> {
     // A full shard rolls over; a shard removed behind our back (retention, clean-up) is made again. Bounded.
     for (let attempt = 0; attempt < 4; attempt++) {
       const blobName = `${hour}${this.instance}-${this.rollOver.get(hour) ?? 0}${TRAIL_SUFFIX}`;
       try {
         await this.ensureBlob(blobName);
-        await this.containerClient.getAppendBlobClient(blobName).appendBlock(line, Buffer.byteLength(line));
+        await this.containerClient.getAppendBlobClient(blobName).appendBlock(lines, Buffer.byteLength(lines));
         return;
       } catch (error) {
         if (serviceCodeOf(error) === 'BlockCountExceedsLimit') {

@@ -11,6 +11,7 @@ import { JsonlAuditTrail } from './jsonlAuditTrail';
 import { MemoryAuditTrail } from './memoryAuditTrail';
 import { MemoryRecordStore } from './memoryRecordStore';
 import { assertRecordId } from './recordId';
+import { TurnCachedRecordStore } from './turnCachedRecordStore';
 
 export type StoresOptions = (
   | { readonly kind: 'memory' }
@@ -42,7 +43,8 @@ export function createStores(options: StoresOptions): Stores {
       if (name === AUDIT_NAME) throw new AppError('RECORD_ID_INVALID', `record kind "${AUDIT_NAME}" is reserved for the audit trail`);
       let store = byName.get(name);
       if (!store) {
-        store = build(name);
+        // A record read or written in a turn is not read again in that turn (issue 22: Blob requests per closure).
+        store = new TurnCachedRecordStore(build(name));
         byName.set(name, store);
       }
       return store as RecordStore<T>;

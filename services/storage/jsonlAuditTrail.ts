@@ -38,8 +38,14 @@ export class JsonlAuditTrail implements AuditTrail {
   }
 
   async append(event: AuditEvent): Promise<void> {
-    assertAuditEvent(event);
-    const line = `${JSON.stringify(toStoredEvent(event))}\n`;
+    await this.appendAll([event]);
+  }
+
+  /** The events' lines in one write: one append (O_APPEND) of them all. */
+  async appendAll(events: readonly AuditEvent[]): Promise<void> {
+    for (const event of events) assertAuditEvent(event);
+    if (events.length === 0) return;
+    const line = events.map((event) => `${JSON.stringify(toStoredEvent(event))}\n`).join('');
     this.appending += 1;
     try {
       const handle = await this.openOnce();

@@ -12,9 +12,15 @@ export function logAuditEvents(trail: AuditTrail, logger: Logger): AuditTrail {
     await trail.append(event);
     logger.info('audit event', { event: event.type, requestId: event.requestId, detail: event.detail });
   };
+  const appendAll: AuditTrail['appendAll'] = async (events) => {
+    if (trail.appendAll) await trail.appendAll(events);
+    else for (const event of events) await trail.append(event);
+    for (const event of events) logger.info('audit event', { event: event.type, requestId: event.requestId, detail: event.detail });
+  };
   return new Proxy(trail, {
     get(target, property) {
       if (property === 'append') return append;
+      if (property === 'appendAll') return appendAll;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

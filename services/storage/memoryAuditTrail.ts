@@ -10,6 +10,11 @@ export class MemoryAuditTrail implements AuditTrail {
     this.lines.push(JSON.stringify(toStoredEvent(event)));
   }
 
+  async appendAll(events: readonly AuditEvent[]): Promise<void> {
+    for (const event of events) assertAuditEvent(event);
+    for (const event of events) this.lines.push(JSON.stringify(toStoredEvent(event)));
+  }
+
   async readAll(options: { readonly since?: Date } = {}): Promise<AuditEvent[]> {
     const events = this.lines.map((line) => JSON.parse(line) as AuditEvent);
     const since = options.since?.getTime();

@@ -19,6 +19,13 @@ export interface OpenRecordIndexOptions<T> {
   /** When the record last changed (ISO 8601); a closed record is deleted `keepClosedMs` after it. */
   readonly changedAt: (value: T) => string;
   readonly keepClosedMs: number;
+  /**
+   * Whether a record that stopped being open can be open again (an export job requested again). Default true. A kind
+   * that never reopens (closure requests: open from creation until settled) is marked once, when it is created, and
+   * its mark is removed when it closes; a kind that reopens has its mark renewed before each write that leaves it
+   * open, and dropped only by a walk after `MARK_GRACE_MS` (issue 19's race).
+   */
+  readonly reopens?: boolean;
   readonly clock: () => Date;
   readonly logger: Logger;
 }
@@ -52,15 +59,32 @@ export class OpenRecordIndex<T> implements RecordStore<T> {
   }
 
   async create(id: string, value: T): Promise<string> {
-    if (this.options.isOpen(value)) await this.mark(id);
+    if (this.options.isOpen(value)) await (this.reopens ? this.mark(id) : this.markNew(id));
     return this.options.records.create(id, value);
   }
 
   async replace(id: string, value: T, etag: string): Promise<string> {
-    if (this.options.isOpen(value)) await this.mark(id);
-    // A record that closes keeps its mark: a walk drops it after the grace (see the class comment). Deleting it
-    // here raced a writer reopening the record (an export requested again) and could drop that writer's mark.
-    return this.options.records.replace(id, value, etag);
+    if (this.reopens) {
+      if (this.options.isOpen(value)) await this.mark(id);
+      // A record that closes keeps its mark: a walk drops it after the grace (see the class comment). Deleting it
+      // here raced a writer reopening the record (an export requested again) and could drop that writer's mark.
+      return this.options.records.replace(id, value, etag);
+    }
+    // Never reopens: marked since its creation, so no mark is read or renewed before a write (issue 22: one read per
+    // transition). Closed for good, its mark goes; no writer can want it back. A crash in between leaves a stale
+    // mark, which a walk drops.
+    const written = await this.options.records.replace(id, value, etag);
+    if (!this.options.isOpen(value)) {
+      // The record is written: a mark that cannot go now is only a stale one, which a walk drops after the grace.
+      await this.options.index.delete(id).catch((error: unknown) => {
+        this.options.logger.warn('the mark of a closed record stays for a walk to drop', { recordId: id, error });
+      });
+    }
+    return written;
+  }
+
+  private get reopens(): boolean {
+    return this.options.reopens ?? true;
   }
 
   /** The open records, all at once; order unspecified. Unreadable records are left out (`scan` names them). */
@@ -152,6 +176,16 @@ export class OpenRecordIndex<T> implements RecordStore<T> {
     } catch (error) {
       // Renewed by a writer since it was read: that writer's record is (or is about to be) open.
       if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+    }
+  }
+
+  /** The mark of a record about to be created: a new id has none, so one create; one already there is as good. */
+  private async markNew(id: string): Promise<void> {
+    try {
+      await this.options.index.create(id, { markedAt: this.options.clock().toISOString() });
+    } catch (error) {
+      if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      await this.mark(id);
     }
   }
 

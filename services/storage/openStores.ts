@@ -2,10 +2,12 @@ import { constants as fsConstants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import type { StorageConfig } from '../../config/config';
+import type { AuditTrail } from '../auditTrail';
 import { lazily, type CredentialSource } from '../credentials/managedIdentity';
 import type { Logger } from '../logger';
 import { sweepStaleTempFiles } from './atomicFile';
 import { createStores, type Stores } from './createStores';
+import { BatchedAuditTrail } from './batchedAuditTrail';
 import { logAuditEvents } from './loggedAuditTrail';
 
 /** The record stores and the audit trail, whose each event also becomes a log line (type and request id only) for the workbook and the alerts. */
@@ -27,7 +29,7 @@ export async function openStores(
   switch (settings.kind) {
     case 'memory': {
       const stores = createStores({ kind: 'memory' });
-      return { ...stores, audit: logAuditEvents(stores.audit, logger.child('audit')), probe: async () => undefined };
+      return { ...stores, audit: auditOf(stores, logger), probe: async () => undefined };
     }
     case 'file': {
       const dir = settings.dir;
@@ -37,7 +39,7 @@ export async function openStores(
       const stores = createStores({ kind: 'file', dir, logger });
       return {
         ...stores,
-        audit: logAuditEvents(stores.audit, logger.child('audit')),
+        audit: auditOf(stores, logger),
         probe: async () => {
           await mkdir(dir, { recursive: true });
           await access(dir, fsConstants.W_OK);
@@ -52,12 +54,17 @@ export async function openStores(
       const stores = createStores({ kind: 'blob', containerClient: container, auditContainerClient, logger });
       return {
         ...stores,
-        audit: logAuditEvents(stores.audit, logger.child('audit')),
+        audit: auditOf(stores, logger),
         container,
         probe: async () => void (await container.exists()),
       };
     }
   }
+}
+
+/** A turn's events are written together (services/storage/batchedAuditTrail.ts, issue 22), each logged once written. */
+function auditOf(stores: Stores, logger: Logger): AuditTrail {
+  return new BatchedAuditTrail(logAuditEvents(stores.audit, logger.child('audit')));
 }
 
 function blobContainer(settings: StorageConfig & { kind: 'blob' }, name: string, credential: CredentialSource): ContainerClient {

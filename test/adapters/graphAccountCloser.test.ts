@@ -8,8 +8,8 @@ import { isAppError } from '../../services/errors';
 import { GraphAccountCloser } from '../../services/graph/graphAccountCloser';
 import { clientRequestIdFor } from '../../services/graph/graphSupport';
 import { PortalHandOffCloser } from '../../services/portal/portalHandOff';
-import { DEMO_SEED_PATH, loadSeedFile } from '../../sandbox';
-import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { DEMO_SEED_PATH, loadSeedFile } from '@account-closure-bot/sandbox';
+import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 import { startLossyProxy, type LossyProxy } from './support/lossyProxy';
 

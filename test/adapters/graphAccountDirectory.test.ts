@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { isAppError, type ErrorCode } from '../../services/errors';
 import { GraphAccountDirectory } from '../../services/graph/graphAccountDirectory';
-import { DEMO, signIn, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { DEMO, signIn, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 
 const ME = /^\/graph\/v1\.0\/me$/;

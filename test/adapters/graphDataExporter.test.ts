@@ -12,8 +12,8 @@ import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { ContainerBlobLister } from '../../services/blob/exportBlobLister';
-import { EXPORT_FILE_NAMES } from '../../sandbox/exportJobs';
-import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { EXPORT_FILE_NAMES } from '@account-closure-bot/sandbox';
+import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 
 const EXPORT_DELAY_MS = 60_000;

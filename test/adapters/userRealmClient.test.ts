@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { isAppError } from '../../services/errors';
 import { UserRealmClient } from '../../services/realm/userRealmClient';
-import { DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 
 const REALM_PATH = /^\/login\/common\/userrealm\//;

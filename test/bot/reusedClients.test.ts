@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { AuthenticationConstants, ClaimsIdentity } from 'botframework-connector';
 import { ReusedClientsAuthentication } from '../../bot/reusedClients';
-import { createSandboxUserTokenClient } from '../../sandbox/userTokenClient';
+import { createSandboxUserTokenClient } from '@account-closure-bot/sandbox';
 
 /** The SDK's own authentication (anonymous, as in sandbox mode) under the wrapper; no stubs. */
 function anonymousClaims(): ClaimsIdentity {

@@ -3,7 +3,7 @@ import type { Activity } from 'botframework-schema';
 import { TokenServiceClient } from '../../bot/tokenServiceClient';
 import { createHttpClient } from '../../services/http/httpClient';
 import { createLogger, type LogRecord } from '../../services/logger';
-import { DEMO, startTestSandbox, submitSignIn, type TestSandbox } from '../sandbox/helpers';
+import { DEMO, startTestSandbox, submitSignIn, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 
 /** The bot's lean token-service client against the sandbox's token service over HTTP: the answers the SDK's client gives. */
 describe('TokenServiceClient', () => {

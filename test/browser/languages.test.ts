@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { sandboxPageString } from '@account-closure-bot/sandbox/testing';
 import { inLanguageOf, t } from '../../locales/i18n';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
 import { closeChromium, launchChromium, STEP_TIMEOUT_MS } from '../support/chromium';
@@ -28,8 +29,8 @@ function englishOf(): string[] {
       t('cards.exportOffer.heading'),
       t('cards.warning.heading'),
       t('cards.welcome.who'),
-      t('sandbox.signIn.heading'),
     ]),
+    sandboxPageString('en', 'signIn.heading'),
     webChatString('en-US', 'TEXT_INPUT_PLACEHOLDER'),
     webChatString('en-US', 'ACTIVITY_STATUS_TIMESTAMP_JUST_NOW'),
   ];
@@ -80,9 +81,9 @@ describe("the whole closure in the reader's language in a real browser, from loc
         context.waitForEvent('page'),
         cardButton(page, say('signInTitle')).click({ timeout: STEP_TIMEOUT_MS }),
       ]);
-      await popup.getByLabel(say('sandbox.signIn.username')).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
-      await popup.getByLabel(say('sandbox.signIn.password')).fill(KIM.password);
-      await popup.getByRole('button', { name: say('sandbox.signIn.submit') }).click();
+      await popup.getByLabel(sandboxPageString(walk.language, 'signIn.username')).fill(KIM.upn, { timeout: STEP_TIMEOUT_MS });
+      await popup.getByLabel(sandboxPageString(walk.language, 'signIn.password')).fill(KIM.password);
+      await popup.getByRole('button', { name: sandboxPageString(walk.language, 'signIn.submit') }).click();
       await popup.locator('#signed-in').waitFor({ timeout: STEP_TIMEOUT_MS });
       assert.equal(await popup.getAttribute('html', 'lang'), walk.language);
       assert.equal(await popup.locator('#magic-code').count(), 0, 'no code from localhost either');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { BrowserContext } from 'playwright-core';
-import { DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { closeChromium, launchChromium, STEP_TIMEOUT_MS } from '../support/chromium';
 import { accessibilityViolations, describeViolations } from '../support/axe';
 

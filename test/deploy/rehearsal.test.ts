@@ -3,15 +3,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startSandbox, type Sandbox } from '../../sandbox';
+import { startSandbox, type Sandbox } from '@account-closure-bot/sandbox';
 import { NEW_RG_PARAMETERS, NEW_RG_TEMPLATE, RG_PARAMETERS, RG_TEMPLATE } from '../deploymentTemplates/armTemplate';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, textsOf } from '../support/botHarness';
 import { startBuiltBotProcess, type NodeProcess } from '../support/botProcess';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
 import { startIngestionStandIn, type IngestionStandIn } from '../support/ingestionStandIn';
-import { openPortal } from '../support/portalClient';
 import { copyBuild, hideBuild } from '../support/sharedBuild';
+import { openPortal } from '@account-closure-bot/sandbox/testing';
 import type { DeployedAzure } from './armEvaluator';
 import {
   createLoopbackCertificate,

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { cardActionData, magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
-import { openPortal } from '../support/portalClient';
+import { openPortal } from '@account-closure-bot/sandbox/testing';
 
 const KIM = TEST_SEED.users[0];
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
-import type { AnswerShape } from '../../sandbox/answerShapes';
+import type { AnswerShape } from '@account-closure-bot/sandbox';
 import {
   cardActionData,
   signInThroughChat,
@@ -12,7 +12,7 @@ import {
   type ReplyActivity,
 } from '../support/botHarness';
 import { auditTypes, handOffCard, portalLinkOf } from '../support/handOffSteps';
-import { openPortal } from '../support/portalClient';
+import { openPortal } from '@account-closure-bot/sandbox/testing';
 
 const KIM = TEST_SEED.users[0];
 

@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import { FINAL_ANSWER_RETRY_MS, type HandOffCheck } from '../../services/handOff/handOffChecks';
 import { createStores } from '../../services/storage/createStores';
 import { cardActionData, signInThroughChat, startHarness, TEST_SEED, type BotHarness, type ReplyActivity } from '../support/botHarness';
-import { openPortal } from '../support/portalClient';
+import { openPortal } from '@account-closure-bot/sandbox/testing';
 
 const KIM = TEST_SEED.users[0];
 

@@ -14,7 +14,7 @@ import {
   type ReplyActivity,
 } from '../support/botHarness';
 import { auditTypes, handOffCard, portalLinkOf } from '../support/handOffSteps';
-import { openPortal } from '../support/portalClient';
+import { openPortal } from '@account-closure-bot/sandbox/testing';
 
 const KIM = TEST_SEED.users[0];
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import { connectSandbox, type SandboxConnection } from '../../sandbox/remote';
+import { connectSandbox, type SandboxConnection } from '@account-closure-bot/sandbox';
 import type { AuditEvent } from '../../services/auditTrail';
 import { createStores } from '../../services/storage/createStores';
 import { startAzurite, type RunningAzurite } from '../support/azurite';

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { loadConfig, ConfigError } from '../../config/config';
 import { silentLogger } from '../../services/logger';
-import { parseFaultRule } from '../../sandbox/faults';
-import { connectSandbox, sandboxControlRoutes } from '../../sandbox/remote';
-import { DEMO, startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { parseFaultRule, connectSandbox, sandboxControlRoutes } from '@account-closure-bot/sandbox';
+import { DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -49,7 +48,7 @@ describe('the shared sandbox', () => {
       const connection = await connectSandbox(t.sandbox.url);
       await assert.rejects(
         connection.linkSigner.sign('https://example.invalid/exports/x.json', new Date()),
-        /EXPORT_UNAVAILABLE: the sandbox answered 400/,
+        /SANDBOX_UNAVAILABLE: the sandbox answered 400/,
       );
     });
 

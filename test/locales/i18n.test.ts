@@ -2,9 +2,7 @@ import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { renderCard } from '../../cards/renderCard';
 import { formatSize, formatTime, Messages } from '../../conversation/messages';
-import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests, type Language } from '../../locales/i18n';
-import { renderPortalPage, type PortalProblem } from '../../sandbox/portalPage';
-import { renderSignInPage, type SignInProblem } from '../../sandbox/signInPage';
+import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests } from '../../locales/i18n';
 import { CARD_NAMES, createCardData } from '../cards/cardData';
 import { actionData, createDialogFixture, MAGIC_CODE, press, turn } from '../dialogs/dialogFixture';
 import type { Activity } from 'botbuilder';
@@ -241,42 +239,6 @@ describe('languages (locales/)', () => {
       const leftovers = seen.flatMap(readable).flatMap((text) => untranslated(text).map((word) => `${word} in "${text}"`));
       assert.deepEqual(leftovers, []);
       assert.ok(seen.length >= 8, 'the run produced replies');
-    });
-
-    it('shows nothing left untranslated on any screen of the sandbox sign-in and "My data requests" pages', () => {
-      const language = PSEUDO as Language;
-      const problems: SignInProblem[] = ['unknownUser', 'wrongPassword', 'closedAccount', 'expiredLink', 'lockedOut'];
-      const portalProblems: PortalProblem[] = ['noAccount', 'wrongPassword', 'sessionEnded', 'lockedOut'];
-      const account = { displayName: 'Ada Lovelace', upn: 'ada@fabrikamvolunteers.example' };
-      const pages = [
-        ...problems.map((problem) => renderSignInPage({ kind: 'form', state: 's', problem }, language)),
-        renderSignInPage({ kind: 'gone', problem: 'expiredLink' }, language),
-        renderSignInPage({ kind: 'code', code: '123456', displayName: account.displayName }, language),
-        renderSignInPage({ kind: 'done', displayName: account.displayName }, language),
-        ...portalProblems.map((problem) => renderPortalPage({ kind: 'signIn', problem }, language)),
-        renderPortalPage(
-          { kind: 'requests', csrf: 'c', ...account, exportRequestedAt: '2026-11-27 09:00 UTC', notice: 'exportSubmitted' },
-          language,
-        ),
-        renderPortalPage({ kind: 'requests', csrf: 'c', ...account, notice: 'notClosed' }, language),
-        renderPortalPage({ kind: 'confirmClose', csrf: 'c', upn: account.upn }, language),
-        renderPortalPage({ kind: 'closed', upn: account.upn }, language),
-      ];
-      const leftovers = pages.flatMap((html) => {
-        assert.match(html, new RegExp(`<html lang="${PSEUDO}">`));
-        // What a reader sees: text and button captions, not markup, styles or the names and values shown as given.
-        const text = html
-          .replace(/<style>[\s\S]*?<\/style>/, ' ')
-          .replace(/<[^>]+>/g, ' ')
-          .replace(/&#39;/g, "'")
-          .split(account.displayName)
-          .join(' ')
-          .split(account.upn)
-          .join(' ')
-          .replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, ' ');
-        return untranslated(text).map((word) => `${word} in "${text.replace(/\s+/g, ' ').slice(0, 200)}"`);
-      });
-      assert.deepEqual(leftovers, []);
     });
   });
 });

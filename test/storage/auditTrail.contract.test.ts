@@ -38,6 +38,18 @@ function auditTrailContract(createTrail: () => AuditTrail): void {
       assert.deepEqual(await trail.readAll(), [first, second, third]);
     });
 
+    it('appends several events together, in order, across an hour boundary, and refuses them all when one is bad', async () => {
+      const events = [
+        createEvent({ type: 'confirmed', at: '2025-03-01T10:59:59.900Z' }),
+        createEvent({ type: 'realmChecked', at: '2025-03-01T10:59:59.950Z', detail: 'recheck:unmanaged' }),
+        createEvent({ type: 'closing', at: '2025-03-01T11:00:00.010Z' }),
+      ];
+      await trail.appendAll!(events);
+      assert.deepEqual(await trail.readAll(), events);
+      await expectAppError(trail.appendAll!([createEvent({ type: 'closed' }), createEvent({ detail: FAKE_TOKEN })]), 'AUDIT_EVENT_INVALID');
+      assert.deepEqual(await trail.readAll(), events, 'nothing of a refused batch is written');
+    });
+
     it('keeps every one of many concurrent appends exactly once', async () => {
       const ids = Array.from({ length: 40 }, (_, index) => `request-${index}`);
       await Promise.all(ids.map((requestId) => trail.append(createEvent({ requestId }))));

@@ -125,6 +125,56 @@ describe('OpenRecordIndex (the reconciler reads open records only)', () => {
     );
   });
 
+  it('marks a record of a kind that never reopens once, at creation, reads no mark before its writes, and removes it when it closes', async () => {
+    const marked = counting(marks);
+    const index = new OpenRecordIndex<Item>({
+      records,
+      index: marked,
+      isOpen: (item) => item.status === 'open',
+      changedAt: (item) => item.changedAt,
+      keepClosedMs: 30 * DAY_MS,
+      reopens: false,
+      clock: () => new Date(now),
+      logger: createRecordingLogger().logger,
+    });
+    let etag = await index.create('request-1', { status: 'open', changedAt: new Date(T0).toISOString() });
+    await index.create('request-2', { status: 'open', changedAt: new Date(T0).toISOString() });
+    assert.ok(await marks.get('request-1'), 'marked before it was created');
+    for (let i = 0; i < 3; i++)
+      etag = await index.replace('request-1', { status: 'open', changedAt: new Date(T0 + i).toISOString() }, etag);
+    assert.equal(marked.gets, 0, 'no mark read before a write');
+    await index.replace('request-1', { status: 'done', changedAt: new Date(T0).toISOString() }, etag);
+    assert.equal(await marks.get('request-1'), undefined, 'its mark removed with the write that closed it');
+    assert.deepEqual(
+      (await index.list()).map((r) => r.id),
+      ['request-2'],
+    );
+  });
+
+  it('keeps a closing write of a kind that never reopens when its mark cannot be removed (a walk drops it later)', async () => {
+    const recording = createRecordingLogger();
+    const index = new OpenRecordIndex<Item>({
+      records,
+      index: {
+        ...marks,
+        get: marks.get.bind(marks),
+        create: marks.create.bind(marks),
+        delete: () => Promise.reject(new Error('storage blip')),
+      },
+      isOpen: (item) => item.status === 'open',
+      changedAt: (item) => item.changedAt,
+      keepClosedMs: 30 * DAY_MS,
+      reopens: false,
+      clock: () => new Date(now),
+      logger: recording.logger,
+    });
+    const etag = await index.create('request-1', { status: 'open', changedAt: new Date(T0).toISOString() });
+    await index.replace('request-1', { status: 'done', changedAt: new Date(T0).toISOString() }, etag);
+    assert.equal((await records.get('request-1'))?.value.status, 'done');
+    assert.ok(await marks.get('request-1'), 'the stale mark stays');
+    assert.ok(recording.records.some((r) => r.message === 'the mark of a closed record stays for a walk to drop'));
+  });
+
   it('finds open records written before the index existed, on its first list', async () => {
     await records.create('old-open', { status: 'open', changedAt: new Date(T0).toISOString() });
     await records.create('old-done', { status: 'done', changedAt: new Date(T0).toISOString() });
@@ -217,10 +267,11 @@ function gated<T>(inner: RecordStore<T>, call: 'create' | 'replace' | 'delete'):
 
 function indexRaceScenarios(createStores_: () => { records: RecordStore<Item>; marks: RecordStore<OpenMark> }): void {
   let now: number;
-  const build = (records: RecordStore<Item>, marks: RecordStore<OpenMark>) =>
+  const build = (records: RecordStore<Item>, marks: RecordStore<OpenMark>, reopens = true) =>
     new OpenRecordIndex<Item>({
       records,
       index: marks,
+      reopens,
       isOpen: (item) => item.status === 'open',
       changedAt: (item) => item.changedAt,
       keepClosedMs: 30 * DAY_MS,
@@ -233,24 +284,27 @@ function indexRaceScenarios(createStores_: () => { records: RecordStore<Item>; m
     now = T0;
   });
 
-  it('keeps the mark of a record being created while a pass lists (the mark is written, the record not yet)', async () => {
-    const { records, marks } = createStores_();
-    const slowRecords = gated(records, 'create');
-    const writer = build(slowRecords, marks);
-    const pass = build(records, marks);
-    await pass.list();
-    const gate = slowRecords.arm();
-    const creating = writer.create('new-one', open());
-    await gate.reached;
-    assert.deepEqual(await pass.list(), [], 'not there yet');
-    gate.release();
-    await creating;
-    assert.deepEqual(
-      (await pass.list()).map((r) => r.id),
-      ['new-one'],
-      'found by the next pass',
-    );
-  });
+  for (const reopens of [true, false]) {
+    it(`keeps the mark of a record being created while a pass lists (the mark is written, the record not yet)${reopens ? '' : ', for a kind that never reopens'}`, async () => {
+      const { records, marks } = createStores_();
+      const slowRecords = gated(records, 'create');
+      const writer = build(slowRecords, marks, reopens);
+      const pass = build(records, marks, reopens);
+      await pass.list();
+      const gate = slowRecords.arm();
+      const creating = writer.create('new-one', open());
+      await gate.reached;
+      now += MARK_GRACE_MS / 2;
+      assert.deepEqual(await pass.list(), [], 'not there yet');
+      gate.release();
+      await creating;
+      assert.deepEqual(
+        (await pass.list()).map((r) => r.id),
+        ['new-one'],
+        'found by the next pass',
+      );
+    });
+  }
 
   it('keeps the mark of a record reopened while a pass drops its old mark (the pass deletes only the mark it read)', async () => {
     const { records, marks } = createStores_();

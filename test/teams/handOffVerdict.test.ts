@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { startHarness, TEST_SEED, type BotHarness } from '../support/botHarness';
-import { openPortal } from '../support/portalClient';
+import { openPortal } from '@account-closure-bot/sandbox/testing';
 import {
   actionsOf,
   arrival,

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { startTestSandbox, type TestSandbox } from '../sandbox/helpers';
+import { startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { DirectLineTestClient, generateToken, startFakeBot, type FakeBot } from './directLineClient';
 
 const USER = 'dl_0123456789abcdef';

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { Message } from 'botframework-directlinejs';
 import { WebSocket } from 'ws';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
-import { createClock, createTempDir } from '../sandbox/helpers';
+import { startSandbox, type Sandbox, type SandboxOptions } from '@account-closure-bot/sandbox';
+import { createClock, createTempDir } from '@account-closure-bot/sandbox/testing';
 import { generateToken, startFakeBot, type FakeBot } from './directLineClient';
 import { ConnectionStatus, DirectLineJsClient } from './directLineJs';
 

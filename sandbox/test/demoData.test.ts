@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { createServer } from 'node:net';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox';
-import { isListening, resetDemoData } from '../../sandbox/reset';
-import { createLogger, type LogRecord } from '../../services/logger';
+import { startSandbox } from '../index';
+import { isListening, resetDemoData } from '../reset';
+import { createLogger, type LogRecord } from '../logger';
 import { DEMO, appToken, bearer, createTempDir, signIn } from './helpers';
 
 /** Issue 12: the demo can be reset, notices a changed seed, and survives its data folder being deleted. */
@@ -54,7 +54,7 @@ describe('sandbox demo data', () => {
   it('warns once at start-up when the seed changed since the state was saved', async () => {
     const logs: LogRecord[] = [];
     const logger = createLogger('test', (record) => logs.push(record), 'debug');
-    const seed = JSON.parse(await readFile(path.resolve(__dirname, '../../sandbox/demoSeed.json'), 'utf8')) as {
+    const seed = JSON.parse(await readFile(path.resolve(__dirname, '../demoSeed.json'), 'utf8')) as {
       tenants: Array<{ displayName: string }>;
     };
     const first = await startSandbox({ port: 0, dataDir: temp.dir, exportDelayMs: 0, logger });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DEMO_SEED_PATH, loadSeedFile } from '../../sandbox';
+import { DEMO_SEED_PATH, loadSeedFile } from '../index';
 import { DEMO, appToken, bearer, signIn, startTestSandbox, type TestSandbox } from './helpers';
 
 interface GraphErrorBody {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { LOCKOUT_THRESHOLD } from '../../sandbox/signInLockout';
+import { LOCKOUT_THRESHOLD } from '../signInLockout';
 import { createChannel, DEMO, exchangeState, startTestSandbox, type Channel, type TestSandbox } from './helpers';
 
 /**

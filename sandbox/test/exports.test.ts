@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { access } from 'node:fs/promises';
 import * as path from 'node:path';
-import { EXPORT_FILE_NAMES } from '../../sandbox/exportJobs';
+import { EXPORT_FILE_NAMES } from '../exportJobs';
 import { DEMO, appToken, bearer, startTestSandbox, type TestSandbox } from './helpers';
 
 interface Operation {

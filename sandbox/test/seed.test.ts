@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { isAppError } from '../../services/errors';
-import { DEMO_SEED_PATH, loadSeedFile, startSandbox, validateSeed } from '../../sandbox';
+import { isSandboxError } from '../errors';
+import { DEMO_SEED_PATH, loadSeedFile, startSandbox, validateSeed } from '../index';
 import { createTempDir } from './helpers';
 
 const tenant = { id: 't1', displayName: 'Tenant One', domains: ['one.example'], unmanaged: true };
@@ -69,7 +69,7 @@ describe('sandbox seed', () => {
       await writeFile(file, '{ "tenants": [');
       await assert.rejects(
         loadSeedFile(file),
-        (error: unknown) => isAppError(error, 'CONFIG_INVALID') && error.message.includes(file) && /not valid JSON/.test(error.message),
+        (error: unknown) => isSandboxError(error, 'CONFIG_INVALID') && error.message.includes(file) && /not valid JSON/.test(error.message),
       );
     });
 
@@ -79,19 +79,19 @@ describe('sandbox seed', () => {
       await assert.rejects(
         loadSeedFile(file),
         (error: unknown) =>
-          isAppError(error, 'CONFIG_INVALID') && error.message.includes(file) && error.message.includes('"nope" is not a tenant'),
+          isSandboxError(error, 'CONFIG_INVALID') && error.message.includes(file) && error.message.includes('"nope" is not a tenant'),
       );
     });
 
     it('names the file when it cannot be read', async () => {
       const file = path.join(temp.dir, 'missing.json');
-      await assert.rejects(loadSeedFile(file), (error: unknown) => isAppError(error, 'CONFIG_INVALID') && error.message.includes(file));
+      await assert.rejects(loadSeedFile(file), (error: unknown) => isSandboxError(error, 'CONFIG_INVALID') && error.message.includes(file));
     });
 
     it('refuses to start a sandbox with an invalid seed', async () => {
       const seed = { tenants: [tenant], users: [{ ...user, tenantId: 'nope' }] };
       await assert.rejects(startSandbox({ port: 0, dataDir: temp.dir, exportDelayMs: 0, seed }), (error: unknown) =>
-        isAppError(error, 'CONFIG_INVALID'),
+        isSandboxError(error, 'CONFIG_INVALID'),
       );
     });
 

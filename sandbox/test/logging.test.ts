@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { createLogger, type LogRecord } from '../../services/logger';
+import { createLogger, type LogRecord } from '../logger';
 import {
   DEMO,
   appToken,

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { openPortal } from '../support/portalClient';
+import { openPortal } from './portalClient';
 import { bearer, createChannel, DEMO, getSignInLink, getToken, signIn, startTestSandbox, submitSignIn, type TestSandbox } from './helpers';
 
 describe('sandbox "My data requests" page (the portal hand-off stand-in)', () => {

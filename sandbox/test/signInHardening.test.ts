@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { hashPassword, SANDBOX_SCRYPT_COST, verifyPassword } from '../../sandbox/directory';
-import { LOCKOUT_DURATION_MS, LOCKOUT_THRESHOLD } from '../../sandbox/signInLockout';
-import { openPortal } from '../support/portalClient';
+import { hashPassword, SANDBOX_SCRYPT_COST, verifyPassword } from '../directory';
+import { LOCKOUT_DURATION_MS, LOCKOUT_THRESHOLD } from '../signInLockout';
+import { openPortal } from './portalClient';
 import { appToken, bearer, createChannel, DEMO, getSignInLink, startTestSandbox, submitSignIn, type TestSandbox } from './helpers';
 
 describe('sandbox sign-in hardening', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Activity } from 'botframework-schema';
-import { SIGNED_IN_EVENT, type SignedInEvent } from '../../sandbox';
+import { SIGNED_IN_EVENT, type SignedInEvent } from '../index';
 import { DEMO, bearer, createChannel, getSignInLink, getToken, signIn, startTestSandbox, submitSignIn, type TestSandbox } from './helpers';
 
 describe('sandbox sign-in', () => {

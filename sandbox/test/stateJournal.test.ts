@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startSandbox } from '../../sandbox';
-import { ACCESS_TOKEN_LIFETIME_SECONDS } from '../../sandbox/appTokenRoutes';
+import { startSandbox } from '../index';
+import { ACCESS_TOKEN_LIFETIME_SECONDS } from '../appTokenRoutes';
 import { bearer, createChannel, createClock, createTempDir, DEMO, getToken, signIn, startTestSandbox, type TestSandbox } from './helpers';
 
 interface StateFile {
