@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, type ReplyActivity } from '../support/botHarness';
-import { startAzurite } from '../support/azurite';
+import { azuriteAccount } from '../support/azurite';
 import { startBuiltBotProcess, type NodeProcess } from '../support/botProcess';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
 import { emulatorReplies } from '../support/emulatorActivity';
@@ -144,7 +144,7 @@ describe('the production build (node dist/index.js)', function () {
   });
 
   it('with STORAGE=blob (Azurite) loads the Blob SDKs from node_modules and keeps conversation state there', async () => {
-    const azurite = await startAzurite();
+    const azurite = await azuriteAccount();
     try {
       const container = `built-${randomUUID().slice(0, 8)}`;
       const containerClient = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
