@@ -9,6 +9,7 @@ import AdmZip from 'adm-zip';
 import { AppManifestUtils } from '@microsoft/app-manifest';
 import dotenv from 'dotenv';
 import { AppError } from '../services/errors';
+import { appLocalization, appStrings } from './localization';
 import { COLOR_ICON_SIZE, OUTLINE_ICON_SIZE, readPngSize } from './icons';
 
 export const MANIFEST_TEMPLATE_PATH = path.join(__dirname, 'manifest.template.json');
@@ -54,35 +55,12 @@ export interface PackageSettings {
 
 const DEFAULT_TOKEN_HOST = 'token.botframework.com';
 
-const DESCRIPTION_START = 'For members of an unmanaged (self-service sign-up) work or school organization, which has no administrator. ';
-const DESCRIPTION_END =
-  ' Closing is permanent; all your personal data in that organization is removed and your access to its apps and files ends. ' +
-  'If your organization has an administrator, the bot tells you to ask them instead. Type "cancel" at any step to stop without changing anything.';
-
-/**
- * The manifest's full description per closure mode (Teams shows it in the app's details). In `portal` mode the
- * bot closes and exports nothing itself: it hands off to Microsoft's "My data requests" page, which for an
- * unmanaged organization gives the system-generated logs and can take up to a month
- * (https://learn.microsoft.com/power-platform/admin/powerapps-gdpr-dsr-guide-systemlogs).
- */
-export const FULL_DESCRIPTIONS: Readonly<Record<'portal' | 'graph', string>> = {
-  portal:
-    DESCRIPTION_START +
-    'Sign in as the account you want to close and read a final warning; the bot then gives you the steps for Microsoft\'s "My data requests" page, ' +
-    'where you close the account yourself (Close account, then Yes), and checks afterwards whether it is closed. The bot closes nothing itself. ' +
-    'On the same page you can first ask Microsoft for the system-generated logs it holds about your use of its services; Microsoft says this can take up to a month.' +
-    DESCRIPTION_END,
-  graph:
-    DESCRIPTION_START +
-    'Sign in as the account you want to close, export a copy of your data first if you like, and confirm on a final warning: ' +
-    'the bot then closes the account itself, as the "My data requests" page does.' +
-    DESCRIPTION_END,
-};
-
 export type Manifest = Record<string, unknown>;
 
 export interface BuildPackageOptions {
   readonly manifest: Manifest;
+  /** The files `localizationInfo.additionalLanguages` names, by file name (appPackage/localization.ts). */
+  readonly languageFiles?: Readonly<Record<string, unknown>>;
   /** Where the icon files the manifest names are read from. */
   readonly iconsDir: string;
   readonly outFile: string;
@@ -123,13 +101,18 @@ export function readPackageSettings(env: Readonly<Record<string, string | undefi
 }
 
 /**
- * Replaces `${{BOT_ID}}`, `${{BOT_DOMAIN}}`, `${{SSO_APP_ID}}`, `${{TOKEN_HOST}}` and `${{DESCRIPTION_FULL}}` in every
- * string of the template; an unknown placeholder is an error.
+ * Replaces `${{BOT_ID}}`, `${{BOT_DOMAIN}}`, `${{SSO_APP_ID}}`, `${{TOKEN_HOST}}`, the publisher's and the English
+ * name and descriptions (`teamsApp.*` in locales/en.json) in every string of the template, and adds
+ * `localizationInfo` naming the other languages' files; an unknown placeholder is an error.
  */
 export function fillManifest(template: unknown, settings: PackageSettings): Manifest {
   const { botId, botDomain, ssoAppId, oauthUrl, publisher, closure } = checkSettings(settings);
+  const english = appStrings('en', closure ?? 'portal');
   const values: Record<string, string> = {
-    DESCRIPTION_FULL: FULL_DESCRIPTIONS[closure ?? 'portal'],
+    NAME_SHORT: english['name.short'],
+    NAME_FULL: english['name.full'],
+    DESCRIPTION_SHORT: english['description.short'],
+    DESCRIPTION_FULL: english['description.full'],
     BOT_ID: botId,
     BOT_DOMAIN: botDomain.toLowerCase(),
     PUBLISHER_NAME: publisher.name,
@@ -156,7 +139,7 @@ export function fillManifest(template: unknown, settings: PackageSettings): Mani
   if (typeof filled !== 'object' || filled === null || Array.isArray(filled)) {
     throw new AppError('CONFIG_INVALID', 'the manifest template is not a JSON object');
   }
-  return filled as Manifest;
+  return { ...filled, localizationInfo: appLocalization(String((filled as Manifest).manifestVersion), closure ?? 'portal').info };
 }
 
 /**
@@ -177,14 +160,64 @@ export async function validateManifest(manifest: Manifest): Promise<string[]> {
   return problems.map((problem) => problem.trim());
 }
 
+/**
+ * Each file `localizationInfo.additionalLanguages` names must be given, and valid against the Localization schema
+ * bundled beside the manifest's (same version); one line per problem, naming the file.
+ */
+export async function validateLanguageFiles(manifest: Manifest, files: Readonly<Record<string, unknown>>): Promise<string[]> {
+  const named = (
+    (manifest.localizationInfo as { additionalLanguages?: Array<{ file: string }> } | undefined)?.additionalLanguages ?? []
+  ).map((language) => language.file);
+  const located = locateBundledSchema(manifest.$schema);
+  if (typeof located === 'string') return named.length > 0 ? [located] : [];
+  const schemaFile = path.join(path.dirname(located.file), 'MicrosoftTeams.Localization.schema.json');
+  const problems: string[] = [];
+  for (const file of named) {
+    const strings = files[file];
+    if (strings === undefined) {
+      problems.push(`${file}: named in localizationInfo but not given`);
+      continue;
+    }
+    const schema = localizationSchema(schemaFile);
+    type Checked = Parameters<typeof AppManifestUtils.validateAgainstSchema>;
+    const found = await AppManifestUtils.validateAgainstSchema(strings as Checked[0], schema as NonNullable<Checked[1]>);
+    problems.push(...found.map((problem) => `${file}: ${problem.trim()}`));
+  }
+  return problems;
+}
+
+/**
+ * The bundled Localization schema, less the `patternProperties` whose patterns ajv cannot compile in its unicode mode
+ * (v1.22 has `[\b(...)\b]` in the activities' keys: "Lone quantifier brackets"). Our files use none of those keys,
+ * and `additionalProperties: false` still refuses any key the schema does not name.
+ */
+function localizationSchema(file: string): Record<string, unknown> {
+  const schema = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const patterns = (schema.patternProperties ?? {}) as Record<string, unknown>;
+  const compiles = (pattern: string) => {
+    try {
+      new RegExp(pattern, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return { ...schema, patternProperties: Object.fromEntries(Object.entries(patterns).filter(([pattern]) => compiles(pattern))) };
+}
+
 /** Validates the manifest, checks both icons' sizes, and writes a zip of exactly manifest.json and the two icons. */
 export async function buildPackage(options: BuildPackageOptions): Promise<BuiltPackage> {
-  const problems = await validateManifest(options.manifest);
+  const problems = [
+    ...(await validateManifest(options.manifest)),
+    ...(await validateLanguageFiles(options.manifest, options.languageFiles ?? {})),
+  ];
   if (problems.length > 0) {
     throw new AppError('CONFIG_INVALID', `the Teams manifest is not valid: ${problems.slice(0, 5).join('; ')}`);
   }
   const zip = new AdmZip();
   zip.addFile('manifest.json', Buffer.from(`${JSON.stringify(options.manifest, null, 2)}\n`, 'utf8'));
+  for (const [file, strings] of Object.entries(options.languageFiles ?? {}))
+    zip.addFile(file, Buffer.from(`${JSON.stringify(strings, null, 2)}\n`, 'utf8'));
   const icons = options.manifest.icons as Record<keyof typeof ICON_SIZES, string>;
   for (const kind of ['color', 'outline'] as const) {
     const file = icons[kind];
@@ -271,7 +304,9 @@ async function main(): Promise<void> {
   if (fs.existsSync(envFile)) dotenv.config({ path: envFile, quiet: true });
   const settings = readPackageSettings(process.env);
   const template: unknown = JSON.parse(fs.readFileSync(MANIFEST_TEMPLATE_PATH, 'utf8'));
-  const built = await buildPackage({ manifest: fillManifest(template, settings), iconsDir: __dirname, outFile: DEFAULT_OUTPUT_PATH });
+  const manifest = fillManifest(template, settings);
+  const languageFiles = appLocalization(String(manifest.manifestVersion), settings.closure ?? 'portal').files;
+  const built = await buildPackage({ manifest, languageFiles, iconsDir: __dirname, outFile: DEFAULT_OUTPUT_PATH });
   process.stdout.write(
     `Wrote ${path.relative(process.cwd(), built.outFile)} (${built.entries.join(', ')}) for bot "${settings.botId}" at "${settings.botDomain}".\n`,
   );

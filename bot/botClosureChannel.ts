@@ -118,14 +118,18 @@ class BotClosureChannel implements ClosureChannel {
     });
   }
 
-  /** Deletes the requester's `PrivateConversationState` key; in their own turn, the turn then neither saves nor deletes it. */
-  async forgetConversation(conversation: ConversationAddress): Promise<void> {
+  /**
+   * Replaces the requester's `PrivateConversationState` with the ended request's id alone (one write, as the delete
+   * it replaces); in their own turn, the turn then neither saves nor deletes it.
+   */
+  async forgetConversation(conversation: ConversationAddress, endedRequestId: string): Promise<void> {
     const { channelId, conversationId, userId } = addressOf(conversation);
     const key = this.options.state.getStorageKey({
       activity: { channelId, conversation: { id: conversationId }, from: { id: userId } },
     } as unknown as TurnContext);
     if (!key) throw new Error("no conversation state key for the request's conversation");
-    await this.options.storage.delete([key]);
+    const ended: ConversationProgress = { endedRequestId };
+    await this.options.storage.write({ [key]: { progress: ended, eTag: '*' } });
     if (this.turn && this.options.state.getStorageKey(this.turn) === key) markStateDeleted(this.turn);
     this.options.logger.info("forgot the requester's conversation state", { conversationId });
   }

@@ -1,7 +1,7 @@
 import { MessageFactory, type Activity } from 'botbuilder';
 import { renderCard } from '../cards/renderCard';
 import type { HandOffReason } from '../services/accountCloser';
-import type { RejectionReason } from '../services/closureService';
+import type { ClosureService, RejectionReason } from '../services/closureService';
 import { Messages } from './messages';
 
 /**
@@ -31,4 +31,21 @@ export async function refusalOf(
 ): Promise<string> {
   if (reason === 'alreadyHandedOff' && (await services.handOffVerified(requestId))) return Messages.cardVerified;
   return Messages.rejected(reason);
+}
+
+/**
+ * The answer to a press of an old card when no flow waits for it (a step's button, a late sign-in): if this
+ * conversation's last flow ended with the account closed, or its hand-off verified, that outcome, never a sentence
+ * that contradicts it ("nothing has been changed"); otherwise `otherwise`.
+ */
+export async function endedFlowAnswer(
+  services: { readonly closure: Pick<ClosureService, 'get'>; readonly handOffVerified: (requestId: string) => Promise<boolean> },
+  endedRequestId: string | undefined,
+  otherwise: string,
+): Promise<string> {
+  if (!endedRequestId) return otherwise;
+  const status = (await services.closure.get(endedRequestId))?.status;
+  if (status === 'closed') return Messages.cardClosed;
+  if (status === 'handedOff' && (await services.handOffVerified(endedRequestId))) return Messages.cardVerified;
+  return otherwise;
 }

@@ -152,6 +152,10 @@ export const Messages = {
   typeIsNotConfirmation: (mode: ClosureMode) => t(inMode(mode, 'typeIsNotConfirmation')),
   /** The export asked for where the bot cannot request one (portal mode, or a tenant that gives it no rights). */
   exportHandedOff: (portalUrl: string) => t('handOffNotes.exportHandedOff', { portalUrl }),
+  /** An old card's button pressed after its request closed the account: the outcome, and nothing that acts. */
+  get cardClosed() {
+    return t('handOffNotes.cardClosed');
+  },
   /** An old card's button pressed after the hand-off was verified: the verdict, and nothing that acts. */
   get cardVerified() {
     return t('handOffNotes.cardVerified');

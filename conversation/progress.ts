@@ -10,6 +10,11 @@ export interface ConversationProgress {
   account?: { objectId: string; tenantId: string };
   /** When the export this user asked for here was requested (ISO), while no flow runs: "help" mentions it. */
   exportRequestedAt?: string;
+  /**
+   * The request this conversation's last flow ended with (its id only: the rest is forgotten at the end), so a
+   * press of one of its old cards, which web chat and the Emulator cannot update, is told how it ended.
+   */
+  endedRequestId?: string;
 }
 
 /** Set on `turnState` when the user's personal data must be dropped from the bot's stores at the end of the turn. */

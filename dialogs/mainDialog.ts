@@ -24,7 +24,7 @@ import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDi
 import type { Press, RejectionReason } from '../services/closureService';
 import { markForgetUser, type ConversationProgress } from '../conversation/progress';
 import type { DialogServices } from './dialogServices';
-import { refusalOf } from '../conversation/handOffReply';
+import { endedFlowAnswer, refusalOf } from '../conversation/handOffReply';
 import { Messages, type HelpProgress } from '../conversation/messages';
 import { timeZoneOf } from '../conversation/address';
 import { commandWords, startPhrase } from '../locales/i18n';
@@ -124,19 +124,24 @@ export class MainDialog extends ComponentDialog {
     return (await this.interrupt(inner)) ?? super.onContinueDialog(inner);
   }
 
+  /** An old card's press outside any flow: the outcome of the conversation's ended request, if it closed the account. */
+  private async endedFlowAnswer(context: TurnContext, otherwise: string): Promise<string> {
+    return endedFlowAnswer(this.services, (await this.services.progress.get(context))?.endedRequestId, otherwise);
+  }
+
   private async routeStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const route = routeOf(step.context);
     switch (route.kind) {
       case 'decision':
         return this.routeDecision(step, route.payload);
       case 'stepOver':
-        return this.say(step, Messages.stepOver(false));
+        return this.say(step, await this.endedFlowAnswer(step.context, Messages.stepOver(false)));
       case 'lateSignIn':
         // A Sign in pressed on a card whose step ended (cancelled, timed out): it must not leave the user signed in.
         await this.signOutPrompt.signOutUser(step.context);
-        return this.say(step, Messages.signInOver);
+        return this.say(step, await this.endedFlowAnswer(step.context, Messages.signInOver));
       case 'lateMagicCode':
-        return this.say(step, Messages.signInOver);
+        return this.say(step, await this.endedFlowAnswer(step.context, Messages.signInOver));
       case 'signOut':
         return this.signOut(step.context, { endedAFlow: false }).then(() => step.endDialog());
       case 'start':

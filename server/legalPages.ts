@@ -1,10 +1,12 @@
 import type { Next, Request, Response, Server } from 'restify';
-import { t } from '../locales/i18n';
+import { inLanguageOf, LANGUAGES, t, type Language } from '../locales/i18n';
+import { requestLanguage } from '../locales/requestLanguage';
 
 /**
  * `/privacy` and `/terms`: the pages the Teams manifest names (`developer.privacyUrl`, `developer.termsOfUseUrl`,
  * which Teams requires: https://learn.microsoft.com/microsoftteams/platform/resources/schema/manifest-schema#developer)
- * and the web chat page links to. Plain HTML, no script, no outside resource. What they say must stay true to
+ * and the web chat page links to, in the reader's language (`?locale=`, else Accept-Language: locales/requestLanguage.ts;
+ * the words are `legal.*` in locales/*.json). Plain HTML, no script, no outside resource. What they say must stay true to
  * what the bot does (docs/architecture.md: "The irreversible step"; config/settings.ts for the durations).
  */
 export interface LegalPagesOptions {
@@ -27,37 +29,59 @@ export interface LegalPagesOptions {
 }
 
 export function registerLegalPages(server: Server, options: LegalPagesOptions): void {
-  const pages = { '/privacy': privacyPage(options), '/terms': termsPage(options) };
-  for (const [route, html] of Object.entries(pages)) {
-    server.get(route, (_req: Request, res: Response, next: Next) => {
+  const built = (render: (o: LegalPagesOptions, l: Language) => string) =>
+    Object.fromEntries(LANGUAGES.map((language) => [language, inLanguageOf(language, () => render(options, language))])) as Record<
+      Language,
+      string
+    >;
+  const pages = { '/privacy': built(privacyPage), '/terms': built(termsPage) };
+  for (const [route, byLanguage] of Object.entries(pages)) {
+    server.get(route, (req: Request, res: Response, next: Next) => {
+      const language = requestLanguage(new URLSearchParams(req.getQuery()).get('locale'), req.header('accept-language'));
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
+        'content-language': language,
+        vary: 'accept-language',
         // Nothing on these pages runs or loads from elsewhere.
         'content-security-policy':
           "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         'x-content-type-options': 'nosniff',
         'cache-control': 'public, max-age=3600',
       });
-      res.end(html);
+      res.end(byLanguage[language]);
       return next(false);
     });
   }
 }
 
-function page(title: string, body: string): string {
+/** A catalogue sentence as HTML: its words escaped, its placeholders filled with the given HTML (already safe). */
+function say(key: string, html: Record<string, string | number> = {}): string {
+  const marks = Object.keys(html);
+  const marked = t(key, Object.fromEntries(marks.map((name, index) => [name, `\u0000${index}\u0000`])));
+  return escapeHtml(marked).replace(/\u0000(\d+)\u0000/g, (_match, index: string) => String(html[marks[Number(index)]]));
+}
+
+/** One "lead: text" list item of the privacy page (`legal.privacy.{item}Lead{suffix}` and `legal.privacy.{item}{suffix}`). */
+function kept(item: string, values: Record<string, string | number> = {}, suffix = ''): string {
+  const lead = `<strong>${say(`legal.privacy.${item}Lead${suffix}`)}</strong>`;
+  return `  <li>${say('legal.keptLead', { lead, text: say(`legal.privacy.${item}${suffix}`, values) })}</li>`;
+}
+
+function page(title: string, body: string, language: Language): string {
+  const query = `?locale=${encodeURIComponent(language)}`;
   return `<!doctype html>
-<html lang="en">
+<html lang="${language}">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${title} – Account Closure Bot</title>
+  <title>${say('legal.pageTitle', { title, site: say('legal.siteName') })}</title>
   <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}h2{margin-top:2rem}</style>
 </head>
 <body>
 <main>
 <h1>${title}</h1>
 ${body}
-<p><a href="/privacy">Privacy</a> · <a href="/terms">Terms of use</a> · <a href="/">Web chat</a></p>
+<p><a href="/privacy${query}">${say('webchat.page.privacy')}</a> · <a href="/terms${query}">${say('webchat.page.terms')}</a> · <a href="/${query}">${say('legal.webChat')}</a></p>
 </main>
 </body>
 </html>
@@ -67,13 +91,13 @@ ${body}
 /** Each retention period, from the settings that enforce it (locales: privacyRetention.*). */
 function retentionSection(options: LegalPagesOptions): string {
   const items = [
-    t('privacyRetention.conversation', { days: options.conversationStateTtlDays }),
-    t('privacyRetention.request', { days: options.closedRecordRetentionDays }),
-    t('privacyRetention.audit', { days: options.auditRetentionDays }),
+    say('privacyRetention.conversation', { days: options.conversationStateTtlDays }),
+    say('privacyRetention.request', { days: options.closedRecordRetentionDays }),
+    say('privacyRetention.audit', { days: options.auditRetentionDays }),
   ];
-  return `<h2>${escapeHtml(t('privacyRetention.heading'))}</h2>
+  return `<h2>${say('privacyRetention.heading')}</h2>
 <ul>
-${items.map((item) => `  <li>${escapeHtml(item)}</li>`).join('\n')}
+${items.map((item) => `  <li>${item}</li>`).join('\n')}
 </ul>`;
 }
 
@@ -81,102 +105,66 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function privacyPage(options: LegalPagesOptions): string {
+function privacyPage(options: LegalPagesOptions, language: Language): string {
   const { confirmationTtlSeconds, exportLinkTtlHours, closureMode, handOffCheckDays, publisher } = options;
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
+  const statement = `<a href="https://go.microsoft.com/fwlink/?LinkId=521839">${say('legal.privacy.statement')}</a>`;
   return page(
-    'Privacy',
+    say('webchat.page.privacy'),
     `
-<p>The Account Closure Bot helps a member of an unmanaged (self-service sign-up) work or school organization close
-their own account. This page says what the bot keeps about you, for how long, and whom to ask.</p>
+<p>${say('legal.privacy.intro')}</p>
 
-<h2>What the bot keeps</h2>
+<h2>${say('legal.privacy.keepsHeading')}</h2>
 <ul>
-  <li><strong>Where you are in the conversation</strong>: the step you are at, the id of your open closure request and
-    of the warning card the bot sent you. Kept per person and conversation until your account is closed; then it is
-    deleted.</li>
-  <li><strong>Your closure request</strong>: its id, your account's object id and organization (tenant) id, your
-    channel user id, your sign-in name (to check your organization again right before closing), a hash of the
-    warning card's one-time code, the conversation to answer in, its status and times. The warning is valid for
-    ${minutes} minutes. When the request ends, your sign-in name and channel user id are removed; the conversation
-    is removed once you have been told the outcome. The rest stays as the record that the request existed.</li>
-  ${
-    closureMode === 'portal'
-      ? `<li><strong>An export</strong>: the bot asks for none. You ask Microsoft for it on its "My data requests"
-    page; the bot keeps nothing about it but the audit line that it pointed you there.</li>`
-      : `<li><strong>An export you ask for</strong>: your account's object id and organization id, your channel user id and
-    the conversation, to tell you when it is ready. The download link works for ${exportLinkTtlHours} hours. This
-    record is deleted when your account is closed.</li>`
-  }
-  <li><strong>After a hand-off to Microsoft's page</strong>: the request's ids, your channel user id, the
-    conversation and your sign-in name, to check with your own sign-in whether the account is closed and to tell
-    you. Checks go on for at most ${handOffCheckDays} days; once you have been told the answer, only the ids and
-    the verdict remain.</li>
-  <li><strong>The audit trail</strong>: what happened and when (signed in, organization checked, export offered,
-    warning shown, confirmation, outcome), with your account's object id, organization id and a keyed hash of your
-    sign-in name. It keeps no name, no address, no message text and never a token or password, and it outlives
-    the account: it is the proof of what was done and that you confirmed it.</li>
+${kept('conversation')}
+${kept('request', { minutes })}
+${kept('export', { hours: exportLinkTtlHours }, `_${closureMode}`)}
+${kept('handOff', { days: handOffCheckDays })}
+${kept('audit')}
 </ul>
 
 ${retentionSection(options)}
 
-<h2>What the bot does not keep</h2>
+<h2>${say('legal.privacy.notKeptHeading')}</h2>
 <ul>
-  <li>Sign-in tokens: the bot reads who you are from your sign-in and does not store the token. The Bot Framework
-    token service keeps your sign-in until you are signed out; the bot signs you out once it knows your account is
-    closed${closureMode === 'portal' ? " (it checks after you have closed it on Microsoft's page)" : ''}.</li>
-  <li>What you type, and your display name, are not written to its logs or telemetry.</li>
-  <li>In a Teams group chat or channel the bot posts nothing personal: sign-in, the export and the warning happen
-    in your private 1:1 chat with it.</li>
+  <li>${say(`legal.privacy.tokens_${closureMode}`)}</li>
+  <li>${say('legal.privacy.typing')}</li>
+  <li>${say('legal.privacy.groups')}</li>
 </ul>
 
-<h2>Your organization's data</h2>
-<p>Closing the account removes your personal data in that organization and ends your access to its apps and
-files. That data is held by Microsoft, not by this bot: see the
-<a href="https://go.microsoft.com/fwlink/?LinkId=521839">Microsoft Privacy Statement</a>.</p>
+<h2>${say('legal.privacy.dataHeading')}</h2>
+<p>${say('legal.privacy.data', { statement })}</p>
 
-<h2>Whom to ask</h2>
-<p>${runBy(publisher)} answers questions about what it keeps and deletes it on request, except the audit trail of a
-closed account, which it keeps as the record of the closure.${contactOf(publisher)}</p>
+<h2>${say('legal.privacy.askHeading')}</h2>
+<p>${say('legal.privacy.ask', { whoRuns: runBy(publisher) })}${contactOf(publisher)}</p>
 `,
+    language,
   );
 }
-
-function termsPage({ confirmationTtlSeconds, closureMode, publisher }: LegalPagesOptions): string {
+function termsPage({ confirmationTtlSeconds, closureMode, publisher }: LegalPagesOptions, language: Language): string {
   const minutes = Math.max(1, Math.round(confirmationTtlSeconds / 60));
+  const button = `<strong>${say(closureMode === 'portal' ? 'portalMode.cards.warning.yes' : 'cards.warning.yes')}</strong>`;
+  const whom = publisher?.name ? escapeHtml(publisher.name) : say('legal.thatOrganization');
   return page(
-    'Terms of use',
+    say('webchat.page.terms'),
     `
-<p>By using the Account Closure Bot you agree to the following.</p>
+<p>${say('legal.terms.intro')}</p>
 <ul>
-  ${
-    closureMode === 'portal'
-      ? `<li>The bot closes no account itself. For the account you signed in with, only if your organization is
-    unmanaged (it has no administrator), and only after you press <strong>Continue to Microsoft's page</strong> on
-    its final warning within ${minutes} minutes, it gives you the steps for Microsoft's "My data requests" page,
-    where you close the account yourself with that page's own Yes. It then checks whether the account is closed
-    and says only what it sees.</li>`
-      : `<li>The bot closes only the account you signed in with, only if your organization is unmanaged (it has no
-    administrator), and only after you press <strong>Yes, close my account</strong> on its final warning within
-    ${minutes} minutes. Typing never closes an account.</li>`
-  }
-  <li><strong>Closing cannot be undone.</strong> Nobody can reopen the account afterwards; your personal data in
-    that organization is removed and your access to its apps and files ends. Export a copy of your data first if
-    you want one.</li>
-  <li>If your organization has an administrator, the bot closes nothing and tells you to contact them.</li>
-  <li>Where the bot is not allowed to close accounts itself, it tells you how to finish on Microsoft's own
-    "My data requests" page, and says that the account has not been closed yet.</li>
-  <li>The bot is provided as it is, by ${runBy(publisher, false)}, without warranty. Questions go to
-    ${publisher?.name ? escapeHtml(publisher.name) : 'that organization'}.${contactOf(publisher)}</li>
+  <li>${say(`legal.terms.closes_${closureMode}`, { button, minutes })}</li>
+  <li><strong>${say('legal.terms.irreversibleLead')}</strong> ${say('legal.terms.irreversible')}</li>
+  <li>${say('legal.terms.managed')}</li>
+  <li>${say('legal.terms.handOff')}</li>
+  <li>${say('legal.terms.warranty', { whoRuns: runBy(publisher, false), whom })}${contactOf(publisher)}</li>
 </ul>
 `,
+    language,
   );
 }
 
 /** Who runs the bot, by name when PUBLISHER_NAME gives it (the Teams app's developer, appPackage/build.ts). */
 function runBy(publisher: LegalPagesOptions['publisher'], sentenceStart = true): string {
-  if (publisher?.name) return `${escapeHtml(publisher.name)}, the organization that runs this bot,`;
-  return sentenceStart ? 'The organization that runs this bot' : 'the organization that runs it';
+  if (publisher?.name) return say('legal.runBy_named', { name: escapeHtml(publisher.name) });
+  return say(sentenceStart ? 'legal.runBy' : 'legal.runByInSentence');
 }
 
 /** " Contact: ..." with a mailto: or https link, when PUBLISHER_CONTACT gives one. */
@@ -184,5 +172,6 @@ function contactOf(publisher: LegalPagesOptions['publisher']): string {
   const contact = publisher?.contact;
   if (!contact) return '';
   const href = /^https:\/\//i.test(contact) ? contact : /^[^\s@]+@[^\s@]+$/.test(contact) ? `mailto:${contact}` : undefined;
-  return href ? ` Contact: <a href="${escapeHtml(href)}">${escapeHtml(contact)}</a>.` : ` Contact: ${escapeHtml(contact)}.`;
+  const shown = href ? `<a href="${escapeHtml(href)}">${escapeHtml(contact)}</a>` : escapeHtml(contact);
+  return ` ${say('legal.contact', { contact: shown })}`;
 }

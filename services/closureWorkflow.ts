@@ -52,8 +52,11 @@ export interface ClosureChannel {
   updateCard(request: ClosureRequest, conversation: ConversationAddress): Promise<void>;
   /** Signs the requester out of the bot's OAuth connection (the token service forgets their token). */
   signOut(conversation: ConversationAddress): Promise<void>;
-  /** Deletes the requester's conversation state in that conversation (dialog stack, progress, cards). */
-  forgetConversation(conversation: ConversationAddress): Promise<void>;
+  /**
+   * Deletes the requester's conversation state in that conversation (dialog stack, progress, cards), keeping only
+   * the ended request's id, so the old cards there answer with its outcome.
+   */
+  forgetConversation(conversation: ConversationAddress, endedRequestId: string): Promise<void>;
   /**
    * A conversation at the export offer for an account closed elsewhere: deletes its state and tells it so, only
    * if the state still holds a flow of that account (never a newer, unrelated one). Returns whether it did.
@@ -231,7 +234,7 @@ export class ClosureWorkflow {
     const first = request.settlement === undefined;
     if (conversation && !request.settlement?.forgotten) {
       // Personal data first: nothing is told before the conversation state holding the name and card is gone.
-      await channel.forgetConversation(conversation);
+      await channel.forgetConversation(conversation, requestId);
     }
     let signedOut = false;
     if (first && request.status === 'closed') {

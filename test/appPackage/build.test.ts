@@ -7,12 +7,15 @@ import AdmZip from 'adm-zip';
 import {
   buildPackage,
   fillManifest,
+  validateLanguageFiles,
   MANIFEST_TEMPLATE_PATH,
   readPackageSettings,
   validateManifest,
   type Manifest,
 } from '../../appPackage/build';
 import { encodePng, OUTLINE_ICON_FILE } from '../../appPackage/icons';
+import { appLocalization } from '../../appPackage/localization';
+import { inLanguageOf, t } from '../../locales/i18n';
 import { isAppError } from '../../services/errors';
 
 const APP_PACKAGE_DIR = path.resolve(__dirname, '../../appPackage');
@@ -29,6 +32,9 @@ function createTemplate(): unknown {
 function createManifest(): Manifest {
   return fillManifest(createTemplate(), { botId: BOT_ID, botDomain: BOT_DOMAIN, publisher: PUBLISHER });
 }
+
+/** The other languages' files for the default (portal) manifest, as `npm run package:teams` passes them. */
+const LANGUAGE_FILES = appLocalization('1.22', 'portal').files;
 
 function createTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'app-package-'));
@@ -97,6 +103,23 @@ describe('Teams app package', () => {
         /^https:\/\/developer\.microsoft\.com\/json-schemas\/teams\/v1\.\d+\/MicrosoftTeams\.schema\.json$/,
       );
       assert.doesNotMatch(JSON.stringify(manifest), /\$\{\{/);
+    });
+
+    it('names English as the default and one file per other language, each in its language and valid offline', async () => {
+      assert.deepEqual(manifest.localizationInfo, {
+        defaultLanguageTag: 'en',
+        additionalLanguages: ['de', 'fr', 'es', 'ja', 'pt'].map((tag) => ({ languageTag: tag, file: `${tag}.json` })),
+      });
+      assert.deepEqual(await validateLanguageFiles(manifest, LANGUAGE_FILES), []);
+      assert.equal(
+        LANGUAGE_FILES['de.json']?.['description.short'],
+        inLanguageOf('de', () => t('teamsApp.descriptionShort')),
+      );
+      assert.equal(
+        LANGUAGE_FILES['pt.json']?.['name.full'],
+        inLanguageOf('pt-BR', () => t('teamsApp.nameFull')),
+      );
+      assert.match(LANGUAGE_FILES['ja.json']?.['$schema'] ?? '', /teams\/v1\.22\/MicrosoftTeams\.Localization\.schema\.json$/);
     });
 
     it('says what the bot does in the descriptions', () => {
@@ -265,17 +288,17 @@ describe('Teams app package', () => {
       fs.rmSync(tempDir, { recursive: true, force: true });
     });
 
-    it('writes a zip holding exactly manifest.json and the two icons', async () => {
+    it('writes a zip holding exactly manifest.json, the two icons and one strings file per other language', async () => {
       const manifest = createManifest();
       const outFile = path.join(tempDir, 'nested', 'appPackage.zip');
-      const built = await buildPackage({ manifest, iconsDir: APP_PACKAGE_DIR, outFile });
+      const built = await buildPackage({ manifest, languageFiles: LANGUAGE_FILES, iconsDir: APP_PACKAGE_DIR, outFile });
 
       const zip = new AdmZip(outFile);
       const names = zip
         .getEntries()
         .map((entry) => entry.entryName)
         .sort();
-      assert.deepEqual(names, ['color.png', 'manifest.json', 'outline.png']);
+      assert.deepEqual(names, ['color.png', 'de.json', 'es.json', 'fr.json', 'ja.json', 'manifest.json', 'outline.png', 'pt.json']);
       assert.deepEqual([...built.entries].sort(), names);
       const entry = (name: string) =>
         zip
@@ -285,13 +308,33 @@ describe('Teams app package', () => {
       assert.deepEqual(JSON.parse(entry('manifest.json').toString('utf8')), manifest);
       assert.ok(entry('color.png').equals(fs.readFileSync(path.join(APP_PACKAGE_DIR, 'color.png'))));
       assert.ok(entry('outline.png').equals(fs.readFileSync(path.join(APP_PACKAGE_DIR, 'outline.png'))));
+      assert.deepEqual(JSON.parse(entry('ja.json').toString('utf8')), LANGUAGE_FILES['ja.json']);
+    });
+
+    it('refuses a package that lacks a language file its manifest names, naming the file', async () => {
+      const outFile = path.join(tempDir, 'appPackage.zip');
+      const { 'de.json': _german, ...others } = LANGUAGE_FILES;
+      await assert.rejects(
+        buildPackage({ manifest: createManifest(), languageFiles: others, iconsDir: APP_PACKAGE_DIR, outFile }),
+        refusedWith(/de\.json: named in localizationInfo but not given/),
+      );
+      assert.equal(fs.existsSync(outFile), false);
+    });
+
+    it('refuses a language file Teams would not accept (a short name over 30 characters), naming the file', async () => {
+      const outFile = path.join(tempDir, 'appPackage.zip');
+      const languageFiles = { ...LANGUAGE_FILES, 'fr.json': { ...LANGUAGE_FILES['fr.json'], 'name.short': 'x'.repeat(31) } };
+      await assert.rejects(
+        buildPackage({ manifest: createManifest(), languageFiles, iconsDir: APP_PACKAGE_DIR, outFile }),
+        refusedWith(/fr\.json: .*name\.short/),
+      );
     });
 
     it('refuses an invalid manifest and writes nothing', async () => {
       const manifest = { ...createManifest(), accentColor: 'purple' };
       const outFile = path.join(tempDir, 'appPackage.zip');
       await assert.rejects(
-        buildPackage({ manifest, iconsDir: APP_PACKAGE_DIR, outFile }),
+        buildPackage({ manifest, languageFiles: LANGUAGE_FILES, iconsDir: APP_PACKAGE_DIR, outFile }),
         refusedWith(/manifest is not valid: \/accentColor/),
       );
       assert.equal(fs.existsSync(outFile), false);
@@ -301,14 +344,24 @@ describe('Teams app package', () => {
       fs.copyFileSync(path.join(APP_PACKAGE_DIR, 'color.png'), path.join(tempDir, 'color.png'));
       fs.writeFileSync(path.join(tempDir, OUTLINE_ICON_FILE), encodePng({ width: 16, height: 16, pixels: Buffer.alloc(16 * 16 * 4) }));
       await assert.rejects(
-        buildPackage({ manifest: createManifest(), iconsDir: tempDir, outFile: path.join(tempDir, 'appPackage.zip') }),
+        buildPackage({
+          manifest: createManifest(),
+          languageFiles: LANGUAGE_FILES,
+          iconsDir: tempDir,
+          outFile: path.join(tempDir, 'appPackage.zip'),
+        }),
         refusedWith(/outline icon must be 32x32, .* is 16x16/),
       );
     });
 
     it('refuses a missing icon, naming the script that draws it', async () => {
       await assert.rejects(
-        buildPackage({ manifest: createManifest(), iconsDir: tempDir, outFile: path.join(tempDir, 'appPackage.zip') }),
+        buildPackage({
+          manifest: createManifest(),
+          languageFiles: LANGUAGE_FILES,
+          iconsDir: tempDir,
+          outFile: path.join(tempDir, 'appPackage.zip'),
+        }),
         refusedWith(/color icon .* is missing \(run: npx tsx appPackage\/icons\.ts\)/),
       );
     });

@@ -1,5 +1,7 @@
 /** Representative data for every card, as the dialogs will pass it. */
-import type { CardDataMap, CardName } from '../../cards/renderCard';
+import { finalCard } from '../../bot/teams/cards';
+import { renderCard, type CardDataMap, type CardName } from '../../cards/renderCard';
+import type { ClosureRequest } from '../../services/closureRequest';
 
 export function createCardData(): { [N in CardName]: CardDataMap[N] } {
   return {
@@ -42,3 +44,38 @@ export function createCardData(): { [N in CardName]: CardDataMap[N] } {
 }
 
 export const CARD_NAMES: readonly CardName[] = ['welcome', 'exportOffer', 'exportReady', 'exportRunning', 'handOff', 'warning', 'outcome'];
+
+const CLOSED: ClosureRequest = {
+  requestId: 'cr_0123456789abcdef0123456789abcdef',
+  channelId: 'msteams',
+  channelUserId: '29:1kim',
+  objectId: 'o',
+  tenantId: 't',
+  upnHash: 'h',
+  nonceHash: 'n',
+  status: 'closed',
+  createdAt: '2026-03-01T11:50:00Z',
+  expiresAt: '2026-03-01T11:59:00Z',
+  updatedAt: '2026-03-01T11:58:00Z',
+  closedAt: '2026-03-01T11:58:00Z',
+  attempts: 1,
+};
+
+/** Every card in every state a person can see: each template, each outcome tone, each Teams final state. */
+export function everyCard(): Array<{ name: string; content: unknown }> {
+  const data = createCardData();
+  const cards: Array<{ name: string; content: unknown }> = CARD_NAMES.map((name) => ({
+    name,
+    content: renderCard(name, data[name] as never).content,
+  }));
+  for (const tone of ['default', 'good', 'warning', 'attention'] as const)
+    cards.push({
+      name: `outcome (${tone})`,
+      content: renderCard('outcome', { ...data.outcome, tone } satisfies CardDataMap['outcome']).content,
+    });
+  for (const status of ['closed', 'cancelled', 'expired', 'failed', 'handedOff'] as const) {
+    const card = finalCard({ ...CLOSED, status }, new Date('2026-03-01T12:00:00Z'));
+    if (card) cards.push({ name: `Teams ${status}`, content: card.content });
+  }
+  return cards;
+}

@@ -1,9 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { finalCard } from '../../bot/teams/cards';
-import { renderCard, type CardDataMap } from '../../cards/renderCard';
 import { LANGUAGES, inLanguageOf } from '../../locales/i18n';
-import type { ClosureRequest } from '../../services/closureRequest';
-import { CARD_NAMES, createCardData } from './cardData';
+import { everyCard } from './cardData';
 import { contrast, HOSTS, TEAMS_LIGHT } from './hostConfigs';
 
 type Colour = 'default' | 'accent' | 'good' | 'warning' | 'attention';
@@ -38,41 +35,6 @@ function textsOf(card: unknown): ShownText[] {
   };
   walk(card);
   return found;
-}
-
-const CLOSED: ClosureRequest = {
-  requestId: 'cr_0123456789abcdef0123456789abcdef',
-  channelId: 'msteams',
-  channelUserId: '29:1kim',
-  objectId: 'o',
-  tenantId: 't',
-  upnHash: 'h',
-  nonceHash: 'n',
-  status: 'closed',
-  createdAt: '2026-03-01T11:50:00Z',
-  expiresAt: '2026-03-01T11:59:00Z',
-  updatedAt: '2026-03-01T11:58:00Z',
-  closedAt: '2026-03-01T11:58:00Z',
-  attempts: 1,
-};
-
-/** Every card in every state a person can see: each template, each outcome tone, each Teams final state. */
-function everyCard(): Array<{ name: string; content: unknown }> {
-  const data = createCardData();
-  const cards: Array<{ name: string; content: unknown }> = CARD_NAMES.map((name) => ({
-    name,
-    content: renderCard(name, data[name] as never).content,
-  }));
-  for (const tone of ['default', 'good', 'warning', 'attention'] as const)
-    cards.push({
-      name: `outcome (${tone})`,
-      content: renderCard('outcome', { ...data.outcome, tone } satisfies CardDataMap['outcome']).content,
-    });
-  for (const status of ['closed', 'cancelled', 'expired', 'failed', 'handedOff'] as const) {
-    const card = finalCard({ ...CLOSED, status }, new Date('2026-03-01T12:00:00Z'));
-    if (card) cards.push({ name: `Teams ${status}`, content: card.content });
-  }
-  return cards;
 }
 
 describe('card text contrast on every host (WCAG 2.2 1.4.3: 4.5:1, large text 3:1)', () => {

@@ -1,3 +1,5 @@
+import { TEAMS_HOST_CONFIGS } from './teamsHostConfigs';
+
 /**
  * The text colours of the hosts our cards are shown in, as each host's Adaptive Cards host config gives them
  * (`containerStyles.default`: background and `foregroundColors`, `#AARRGGBB` or `#RRGGBB`). Only what contrast needs.
@@ -8,47 +10,12 @@ export interface HostColours {
   readonly foreground: Readonly<Record<'default' | 'accent' | 'good' | 'warning' | 'attention', { default: string; subtle: string }>>;
 }
 
-/** Microsoft's Teams host configs, microsoft/AdaptiveCards samples/HostConfig/microsoft-teams-light.json and -dark.json. */
-export const TEAMS_LIGHT: HostColours = {
-  name: 'Teams light',
-  background: '#ffffff',
-  foreground: {
-    default: { default: '#ff252424', subtle: '#bf252424' },
-    accent: { default: '#6264a7', subtle: '#8b8cc7' },
-    good: { default: '#92c353', subtle: '#e592c353' },
-    warning: { default: '#f8d22a', subtle: '#e5f8d22a' },
-    attention: { default: '#c4314b', subtle: '#e5c4314b' },
-  },
-};
-
-export const TEAMS_DARK: HostColours = {
-  name: 'Teams dark',
-  background: '#ff2d2c2c',
-  foreground: {
-    default: { default: '#ffffffff', subtle: '#bfffffff' },
-    accent: { default: '#ffa6a7dc', subtle: '#ff8b8cc7' },
-    good: { default: '#ff92c353', subtle: '#e592c353' },
-    warning: { default: '#fff8d22a', subtle: '#e5f8d22a' },
-    attention: { default: '#ffd74654', subtle: '#e5d74654' },
-  },
-};
-
-/**
- * Teams' high-contrast theme: white on black, with its accessible yellow, green and cyan and pure red (Fluent UI
- * Northstar, packages/fluentui/react-northstar/src/themes/teams-high-contrast/colors.ts: `accessibleYellow`
- * #ffff01, `accessibleGreen` #3ff23f, `accessibleCyan` #1aebff, `red` #f00). Subtle text is not dimmed there.
- */
-export const TEAMS_HIGH_CONTRAST: HostColours = {
-  name: 'Teams high contrast',
-  background: '#000000',
-  foreground: {
-    default: { default: '#ffffff', subtle: '#ffffff' },
-    accent: { default: '#1aebff', subtle: '#1aebff' },
-    good: { default: '#3ff23f', subtle: '#3ff23f' },
-    warning: { default: '#ffff01', subtle: '#ffff01' },
-    attention: { default: '#ff0000', subtle: '#ff0000' },
-  },
-};
+/** Teams light, dark and high contrast: the host configs the renders use (teamsHostConfigs.ts names their sources). */
+export const [TEAMS_LIGHT, TEAMS_DARK, TEAMS_HIGH_CONTRAST] = TEAMS_HOST_CONFIGS.map(({ name, background, foreground }): HostColours => ({
+  name,
+  background,
+  foreground,
+})) as [HostColours, HostColours, HostColours];
 
 /**
  * Web Chat 4.18 on our page: its host config (bundle's `createAdaptiveCardsHostConfig`: default = `bubbleTextColor`,

@@ -333,7 +333,7 @@ describe('renderCard', () => {
       const text = textOf(card);
       assert.match(text, /^Account closed\n/);
       assert.match(text, /Closed at: 27 November 2025, 14:52 UTC/);
-      assert.match(text, /Request ID: req-01HF8Z3K2M/);
+      assert.match(text, /Request ID:\s+req-01HF8Z3K2M/);
       assert.deepEqual(actionsOf(card), []);
       assert.equal(card.actions, undefined);
     });

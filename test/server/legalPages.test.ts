@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fillManifest } from '../../appPackage/build';
+import { inLanguageOf, t } from '../../locales/i18n';
 import { startHarness, type BotHarness } from '../support/botHarness';
+import { englishLeaks } from '../support/englishLeaks';
 
 const TEMPLATE = JSON.parse(readFileSync(path.resolve(__dirname, '../../appPackage/manifest.template.json'), 'utf8')) as unknown;
 
@@ -100,6 +102,27 @@ describe('the privacy and terms pages', () => {
       await graph.stop();
     }
   });
+
+  for (const [language, how, init] of [
+    ['de', '?locale=de on an English browser', { query: '?locale=de', headers: { 'accept-language': 'en-US' } }],
+    ['ja', 'a Japanese browser', { query: '', headers: { 'accept-language': 'ja-JP,ja;q=0.9,en;q=0.5' } }],
+  ] as const) {
+    it(`serves both pages in ${language}, chosen by ${how}, with no English sentence left`, async () => {
+      for (const route of ['/privacy', '/terms']) {
+        const response = await fetch(`${harness.bot.url}${route}${init.query}`, { headers: init.headers });
+        const html = await response.text();
+        assert.equal(response.headers.get('content-language'), language);
+        assert.match(response.headers.get('vary') ?? '', /accept-language/i);
+        assert.match(html, new RegExp(`<html lang="${language}">`));
+        assert.match(html, new RegExp(`href="/privacy\\?locale=${language}"`), 'its links keep the language');
+        const heading = inLanguageOf(language, () =>
+          t(route === '/privacy' ? 'legal.privacy.keepsHeading' : 'legal.terms.irreversibleLead'),
+        );
+        assert.ok(html.includes(heading), `"${heading}" on ${route}`);
+        assert.deepEqual(englishLeaks(visibleText(html), language, language === 'de' ? 'de-DE' : 'ja-JP'), [], `English on ${route}`);
+      }
+    });
+  }
 
   it('links both from the web chat page', async () => {
     const html = await (await fetch(`${harness.bot.url}/`)).text();

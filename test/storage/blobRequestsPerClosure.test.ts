@@ -63,10 +63,10 @@ describe('Blob requests of a closure', function () {
     const byKind: Record<string, number> = {};
     for (const kind of perClosure) byKind[kind] = (byKind[kind] ?? 0) + 1;
     assert.deepEqual(byKind, {
-      // Read once per turn (5 turns), written once per turn that changed it (all but the last), deleted by the settle.
+      // Read once per turn (5 turns), written once per turn that changed it (all but the last), and replaced by the
+      // settle with the ended request's id alone (its old cards' answers, test/e2e/finishedCards.test.ts).
       'GET state': 5,
-      'PUT state': 4,
-      'DELETE state': 1,
+      'PUT state': 5,
       // A turn's events together, written before the reply that follows them and before each outward step: the
       // sign-in and its realm check; the export offer; the skip and the warning; the Yes (before the lock and the
       // re-check); the re-check and closing (before the closer's call); the outcome (a gap known at once).
