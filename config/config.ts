@@ -87,7 +87,7 @@ export type StorageConfig =
       readonly auditContainer?: string;
       readonly connectionString?: string;
       readonly accountUrl?: string;
-      /** STORAGE_BLOB_RETRY_DELAY_MS: the Blob SDK's delay before the first retry (its `retryDelayInMs`). */
+      /** STORAGE_BLOB_RETRY_DELAY_MS: the Blob SDK's `retryDelayInMs` (its 4 tries wait 0, 1 and 3 times it between them). */
       readonly retryDelayMs: number;
     };
 
