@@ -1,6 +1,6 @@
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import type { ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import type { StorageConfig } from '../../config/config';
 import type { AuditTrail } from '../../services/auditTrail';
 import { lazily, type CredentialSource } from '../credentials/managedIdentity';
@@ -69,8 +69,14 @@ function auditOf(stores: Stores, logger: Logger): AuditTrail {
 
 function blobContainer(settings: StorageConfig & { kind: 'blob' }, name: string, credential: CredentialSource): ContainerClient {
   const { BlobServiceClient } = lazily.storageBlob();
+  const options = blobPipelineOptions(settings);
   const service = settings.connectionString
-    ? BlobServiceClient.fromConnectionString(settings.connectionString)
-    : new BlobServiceClient(settings.accountUrl ?? '', credential());
+    ? BlobServiceClient.fromConnectionString(settings.connectionString, options)
+    : new BlobServiceClient(settings.accountUrl ?? '', credential(), options);
   return service.getContainerClient(name);
+}
+
+/** The Blob SDK's retry policy with STORAGE_BLOB_RETRY_DELAY_MS; every other option (tries, cap, timeout) the SDK's default. */
+export function blobPipelineOptions(settings: StorageConfig & { kind: 'blob' }): StoragePipelineOptions {
+  return { retryOptions: { retryDelayInMs: settings.retryDelayMs } };
 }

@@ -13,7 +13,7 @@ import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
 import { createStores, type Stores } from '../../adapters/storage/createStores';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer } from '../storage/storageTestSupport';
 
 const ADA: VerifiedIdentity = {
@@ -144,7 +144,7 @@ describe('the audit across instances (one event per step, whoever reconciles)', 
     let azurite: RunningAzurite;
     before(async function () {
       this.timeout(30_000);
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite?.stop();

@@ -5,7 +5,7 @@ import { MARK_GRACE_MS, OpenRecordIndex, type OpenMark } from '../../services/op
 import { createStores } from '../../adapters/storage/createStores';
 import { isOpenClosureRequest } from '../../services/openRecords';
 import type { ClosureRequest } from '../../services/closureRequest';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createRecordingLogger, createTempDir, type TempDir } from './storageTestSupport';
 
 interface Item {
@@ -351,7 +351,7 @@ describe('OpenRecordIndex under a pass and a writer at the same moment', () => {
     let azurite: RunningAzurite;
     before(async function () {
       this.timeout(30_000);
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite?.stop();

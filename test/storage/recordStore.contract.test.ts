@@ -5,7 +5,7 @@ import type { RecordStore } from '../../services/recordStore';
 import { BlobRecordStore } from '../../adapters/storage/blobRecordStore';
 import { FileRecordStore } from '../../adapters/storage/fileRecordStore';
 import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 
 interface Doc {
@@ -229,7 +229,7 @@ describe('RecordStore contract', () => {
   describe('BlobRecordStore on Azurite', () => {
     let azurite: RunningAzurite;
     before(async () => {
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite.stop();
