@@ -3,6 +3,22 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Only the composition root (index.ts), the tests and the benchmark use the sandbox, by name. */
+const SANDBOX_ONLY_FROM_THE_ROOT = {
+  group: ['@account-closure-bot/sandbox', '@account-closure-bot/sandbox/*', '**/sandbox', '**/sandbox/*'],
+  message: 'Only index.ts, test/ and bench/ import the sandbox.',
+};
+/** The domain and the adapters outlive the Bot Framework SDK (DESIGN.md): only bot/ and dialogs/ are bound to it. */
+const NO_BOTBUILDER = {
+  group: ['botbuilder', 'botbuilder-*', 'botbuilder/*', 'botframework-*'],
+  message: 'services/ and adapters/ import nothing from botbuilder (bot/ and dialogs/ are the SDK-bound rooms).',
+};
+/** The rooms above the domain and the adapters: imports go one way, down (docs/architecture.md). */
+const NOTHING_ABOVE = {
+  group: ['**/bot/*', '**/dialogs/*', '**/conversation/*', '**/cards/*', '**/server/*', '**/ops/*', '**/index'],
+  message: 'services/ and adapters/ import no room above them (bot, dialogs, conversation, cards, server, ops, index.ts).',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'appPackage/build/', 'test-artifacts/', '**/*.mjs'] },
   eslint.configs.recommended,
@@ -63,10 +79,30 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          patterns: [SANDBOX_ONLY_FROM_THE_ROOT],
+        },
+      ],
+    },
+  },
+  {
+    // Domain and adapters in their own rooms (issue 23): no botbuilder in either, nothing from the rooms above them.
+    files: ['adapters/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SANDBOX_ONLY_FROM_THE_ROOT, NO_BOTBUILDER, NOTHING_ABOVE] }] },
+  },
+  {
+    // ...and the domain keeps the ports: it imports no adapter (test/architecture/rooms.test.ts checks the same).
+    files: ['services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
           patterns: [
+            SANDBOX_ONLY_FROM_THE_ROOT,
+            NO_BOTBUILDER,
+            NOTHING_ABOVE,
             {
-              group: ['@account-closure-bot/sandbox', '@account-closure-bot/sandbox/*', '**/sandbox', '**/sandbox/*'],
-              message: 'Only index.ts, test/ and bench/ import the sandbox.',
+              group: ['**/adapters', '**/adapters/*'],
+              message: 'The domain imports no adapter: adapters implement its ports (services/*.ts).',
             },
           ],
         },

@@ -13,11 +13,11 @@ import { connectSandbox, loadSeedFile, startSandbox, type Sandbox, type SandboxC
 import { createDialogs } from './dialogs/createDialogs';
 import { startBotServer } from './server/startBotServer';
 import { loopbackSiteOf } from './server/webchatRoutes';
-import { createAdapters } from './services/createAdapters';
+import { createAdapters } from './adapters/createAdapters';
 import { createServices } from './services/createServices';
-import { managedIdentity } from './services/credentials/managedIdentity';
+import { managedIdentity } from './adapters/credentials/managedIdentity';
 import { createLogger, jsonLineSink, type Logger, type LogRecord } from './services/logger';
-import { openStores } from './services/storage/openStores';
+import { openStores } from './adapters/storage/openStores';
 
 export interface RunningBot {
   readonly url: string;

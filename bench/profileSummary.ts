@@ -29,8 +29,11 @@ function bucketOf(node: ProfileNode): string {
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules) return modules[1] ?? url;
-  const project = /\/(bench|bot|cards|config|dialogs|sandbox|server|services)\/(?:([^/]+)\/)?/.exec(url);
-  if (project) return project[1] === 'services' && project[2] && !project[2].includes('.') ? `services/${project[2]}` : (project[1] ?? url);
+  const project = /\/(adapters|bench|bot|cards|config|conversation|dialogs|sandbox|server|services)\/(?:([^/]+)\/)?/.exec(url);
+  if (project)
+    return (project[1] === 'services' || project[1] === 'adapters') && project[2] && !project[2].includes('.')
+      ? `${project[1]}/${project[2]}`
+      : (project[1] ?? url);
   return url.endsWith('index.ts') ? 'index.ts' : url;
 }
 

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { ClosureRequest } from '../services/closureRequest';
 import { silentLogger } from '../services/logger';
-import { FileRecordStore } from '../services/storage/fileRecordStore';
-import { OpenRecordIndex, type OpenMark } from '../services/storage/openRecordIndex';
-import { isOpenClosureRequest } from '../services/storage/openRecords';
+import { FileRecordStore } from '../adapters/storage/fileRecordStore';
+import { OpenRecordIndex, type OpenMark } from '../services/openRecordIndex';
+import { isOpenClosureRequest } from '../services/openRecords';
 
 const DEFAULT_RECORDS = 100_000;
 const SAMPLE_EVERY_MS = 5;

@@ -22,7 +22,7 @@ import { Messages } from '../conversation/messages';
 import { TERMINAL_STATUSES } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
 import { isAppError } from '../services/errors';
-import { runAsOneTurn } from '../services/storage/turnScope';
+import { runAsOneTurn } from '../services/turnScope';
 import type { Logger } from '../services/logger';
 import type { HandOffCheckTurns } from './handOffCheckTurns';
 import { confirmTokenResponse } from './tokenResponseCheck';

@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import { flushTurn } from '../services/storage/turnScope';
+import { flushTurn } from '../services/turnScope';
 
 /**
  * What a turn did is on the audit before anyone sees anything of it (issue 22 holds a turn's audit events to write

@@ -1,9 +1,9 @@
 import type { BotConfig } from '../config/config';
 import type { Services } from '../services/createServices';
 import type { Logger } from '../services/logger';
-import type { OpenStores } from '../services/storage/openStores';
-import { STALE_TEMP_FILE_MS } from '../services/storage/atomicFile';
-import { RETENTION_SWEEP_EVERY_MS } from '../services/storage/openRecordIndex';
+import type { OpenStores } from '../adapters/storage/openStores';
+import { STALE_TEMP_FILE_MS } from '../adapters/storage/atomicFile';
+import { RETENTION_SWEEP_EVERY_MS } from '../services/openRecordIndex';
 import { BackgroundWork, type BackgroundSchedule } from './backgroundWork';
 import type { Bot } from './createBot';
 import type { StateExpiry } from './storage/stateExpiry';

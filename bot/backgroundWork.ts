@@ -8,7 +8,8 @@ import { JobRunner, recordJob, sweepJob, type BackgroundJob, type JobHealth, typ
 import type { Quarantine } from '../services/background/quarantine';
 import type { ClosureRequest } from '../services/closureRequest';
 import type { ClosureService } from '../services/closureService';
-import type { ClosureChannel, ClosureWorkflow } from '../services/closureWorkflow';
+import type { ClosureChannel } from '../services/closureChannel';
+import type { ClosureWorkflow } from '../services/closureWorkflow';
 import type { ExportJob, ExportService } from '../services/exportService';
 import type { HandOffCheck, HandOffChecks } from '../services/handOff/handOffChecks';
 import type { Logger } from '../services/logger';
@@ -54,7 +55,7 @@ export interface BackgroundWorkOptions {
   readonly ssoDedupe: { sweep(): Promise<number> };
   /** Deletes the conversation state of idle conversations (bot/storage/stateExpiry.ts); none for memory storage. */
   readonly stateExpiry?: { sweep(): Promise<number> };
-  /** Record stores whose finished records expire (services/storage/openRecordIndex.ts). */
+  /** Record stores whose finished records expire (services/openRecordIndex.ts). */
   readonly retention?: ReadonlyArray<{ sweepClosed(): Promise<number> }>;
   /** Removes temp files a crash left (STORAGE=file); none for other storage. */
   readonly tempFiles?: () => Promise<number>;

@@ -1,5 +1,5 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import type { HttpClient } from '../services/http/httpClient';
+import type { HttpClient } from '../adapters/http/httpClient';
 import type { BotConfig } from '../config/config';
 import { Messages } from '../conversation/messages';
 import type { Logger } from '../services/logger';

@@ -14,7 +14,7 @@ import { inLanguageOf } from '../locales/i18n';
 import { Messages } from '../conversation/messages';
 import { markStateDeleted, type ConversationProgress } from '../conversation/progress';
 import type { ClosureRequest } from '../services/closureRequest';
-import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureWorkflow';
+import type { ClosureChannel, ClosureNotice, ConversationAddress } from '../services/closureChannel';
 import type { Logger } from '../services/logger';
 import { flushAuditBeforeReplies } from './auditBeforeReplies';
 import { finalCard } from './teams/cards';

@@ -1,6 +1,6 @@
 import type { Activity, SignInUrlResponse, TokenExchangeRequest, TokenResponse, TokenStatus } from 'botbuilder';
 import { UserTokenClient } from 'botframework-connector';
-import type { HttpClient } from '../services/http/httpClient';
+import type { HttpClient } from '../adapters/http/httpClient';
 
 /** The token service's "no token for this user and connection" (an empty 404, DESIGN.md pitfalls). */
 const NO_TOKEN = 404;

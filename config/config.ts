@@ -1,4 +1,4 @@
-import { redactUrl } from '../services/http/httpError';
+import { redactUrl } from '../adapters/http/httpError';
 import { deploymentRefusals, unresolvedKeyVaultReferences } from './startupRefusals';
 import { SETTINGS, type SettingName } from './settings';
 
@@ -87,6 +87,8 @@ export type StorageConfig =
       readonly auditContainer?: string;
       readonly connectionString?: string;
       readonly accountUrl?: string;
+      /** STORAGE_BLOB_RETRY_DELAY_MS: the Blob SDK's `retryDelayInMs` (its 4 tries wait 0, 1 and 3 times it between them). */
+      readonly retryDelayMs: number;
     };
 
 /** Thrown when settings are wrong; `problems` has one line per setting, each naming the variable. */
@@ -124,6 +126,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     if (Number.isInteger(value) && value >= min && value <= max) return value;
     problems.push(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
     return min;
+  };
+  // The background timers and the lease: whole seconds in production; fractions (down to 0.1 s) let tests run the
+  // same passes without waiting a second for each.
+  const seconds = (name: SettingName, max: number): number => {
+    const raw = get(name);
+    const value = Number(raw);
+    if (/^\d+(\.\d+)?$/.test(raw) && value >= 0.1 && value <= max) return value;
+    problems.push(`${name} must be a number of seconds from 0.1 to ${max}; got "${raw}".`);
+    return 1;
   };
   const url = (name: SettingName, required: boolean): string | undefined => {
     const value = get(name);
@@ -170,7 +181,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
     const accountUrl = url('STORAGE_BLOB_ACCOUNT_URL', false);
     if (!connectionString && !accountUrl) problems.push('STORAGE=blob needs STORAGE_BLOB_CONNECTION_STRING or STORAGE_BLOB_ACCOUNT_URL.');
     const auditContainer = get('STORAGE_BLOB_AUDIT_CONTAINER') || undefined;
-    storage = { kind: 'blob', container: get('STORAGE_BLOB_CONTAINER'), auditContainer, connectionString, accountUrl };
+    const retryDelayMs = integer('STORAGE_BLOB_RETRY_DELAY_MS', 1, 60_000);
+    storage = { kind: 'blob', container: get('STORAGE_BLOB_CONTAINER'), auditContainer, connectionString, accountUrl, retryDelayMs };
   } else {
     storage = storageKind === 'memory' ? { kind: 'memory' } : { kind: 'file', dir: dataDir };
   }
@@ -205,15 +217,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): B
       // give the bot no app token), and the Graph closer is an opt-in for a tenant where the app holds the rights.
       kind: get('CLOSURE') ? oneOf('CLOSURE', ['graph', 'portal'] as const) : 'portal',
       portalUrl: url('CLOSURE_PORTAL_URL', true) ?? '',
-      handOffCheckIntervalSeconds: integer('HANDOFF_CHECK_INTERVAL_SECONDS', 1, 86_400),
+      handOffCheckIntervalSeconds: seconds('HANDOFF_CHECK_INTERVAL_SECONDS', 86_400),
       handOffCheckDays: integer('HANDOFF_CHECK_DAYS', 1, 90),
       confirmationTtlSeconds: integer('CLOSURE_CONFIRMATION_TTL_SECONDS', 30, 86_400),
-      leaseSeconds: integer('CLOSURE_LEASE_SECONDS', 1, 3_600),
-      reconcileIntervalSeconds: integer('RECONCILE_INTERVAL_SECONDS', 1, 86_400),
+      leaseSeconds: seconds('CLOSURE_LEASE_SECONDS', 3_600),
+      reconcileIntervalSeconds: seconds('RECONCILE_INTERVAL_SECONDS', 86_400),
     },
     export: {
       storageLocation: exportStorageLocation,
-      pollIntervalSeconds: integer('EXPORT_POLL_INTERVAL_SECONDS', 1, 86_400),
+      pollIntervalSeconds: seconds('EXPORT_POLL_INTERVAL_SECONDS', 86_400),
       // A link signed with a managed identity's user delegation key lives at most 7 days (Azure Storage limit).
       linkTtlHours: integer('EXPORT_LINK_TTL_HOURS', 1, 7 * 24),
     },

@@ -232,6 +232,13 @@ export const SETTINGS = [
     azure: true,
   },
   {
+    name: 'STORAGE_BLOB_RETRY_DELAY_MS',
+    default: '4000',
+    description:
+      "Blob Storage's retry delay in milliseconds (STORAGE=blob; the Azure SDK's retryDelayInMs, whose default this is): a failed request is tried 4 times in all, waiting 0, 1 and 3 times this long between the tries. Tests shorten it.",
+    azure: false,
+  },
+  {
     name: 'STORAGE_BLOB_AUDIT_CONTAINER',
     default: '',
     description:

@@ -1,9 +1,9 @@
 import type { PrivateConversationState, TurnContext } from 'botbuilder';
 import type { BotConfig } from '../config/config';
 import type { ConversationProgress } from '../conversation/progress';
-import type { ClosureChannel } from '../services/closureWorkflow';
+import type { ClosureChannel } from '../services/closureChannel';
 import type { AuditTrail } from '../services/auditTrail';
-import type { Adapters } from '../services/createAdapters';
+import type { Adapters } from '../adapters/createAdapters';
 import type { Services } from '../services/createServices';
 import type { Logger } from '../services/logger';
 import { MainDialog } from './mainDialog';

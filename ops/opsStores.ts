@@ -2,7 +2,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import type { BotConfig } from '../config/config';
 import type { AuditEvent } from '../services/auditTrail';
-import { createStores } from '../services/storage/createStores';
+import { createStores } from '../adapters/storage/createStores';
 
 /** What the operator's command reads: the audit trail and record kinds, through the bot's own store adapters. */
 export interface OpsStores {

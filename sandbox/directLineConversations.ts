@@ -1,28 +1,17 @@
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { SandboxError } from './errors';
+import { newStoredState, readStore, STORE_FILE, writeStore, type StoredConversation, type StoredState } from './directLineStore';
+import {
+  DIRECT_LINE_TOKEN_LIFETIME_SECONDS,
+  forgetOldTokens,
+  hashToken,
+  signDirectLineJwt,
+  type DirectLineTokenGrant,
+  type TokenLookup,
+} from './directLineTokens';
 import type { Logger } from './logger';
 
-/** Direct Line tokens live an hour (`expires_in: 3600`), like the real service's. */
-export const DIRECT_LINE_TOKEN_LIFETIME_SECONDS = 3600;
-const STORE_FILE = 'directline.json';
-const STORE_VERSION = 1;
-
 export type Activity = Record<string, unknown> & { id?: string; type?: unknown };
-
-export interface DirectLineTokenGrant {
-  readonly conversationId: string;
-  /** The only `from.id` the holder may post as. */
-  readonly userId: string;
-  /** Origins the token may be used from; empty = any (the real service's default without enhanced auth). */
-  readonly trustedOrigins: readonly string[];
-  readonly expiresAt: number;
-}
-
-/** A token that was once valid: TokenExpired (403) rather than an unknown token. */
-export type TokenLookup =
-  { readonly kind: 'live'; readonly grant: DirectLineTokenGrant } | { readonly kind: 'expired' } | { readonly kind: 'unknown' };
 
 /** An activity set pushed to stream listeners: what the WebSocket sends, as the polling GET would answer. */
 export interface ActivitySet {
@@ -30,36 +19,11 @@ export interface ActivitySet {
   readonly watermark: string;
 }
 
-interface Conversation {
-  readonly id: string;
-  /** Who started it: the token's user, or the secret holder's `user.id` (a fresh `dl_` id when none). */
-  userId: string;
-  /** The start body's `locale`, given to every activity the bot gets that has none. */
-  locale?: string;
-  started: boolean;
-  nextSequence: number;
-  /** Epoch ms of the last activity or start; idle conversations are forgotten after `IDLE_CONVERSATION_MS`. */
-  lastActiveAt: number;
-  /** Watermark n = n activities delivered; `log[0]` is position `logStart` (bodies before it were not kept). */
-  logStart: number;
+interface Conversation extends StoredConversation {
   /** In memory only: activity bodies hold personal data (names, the closed account's UPN), never written to disk. */
   log: Activity[];
 }
 
-interface StoredState {
-  version: number;
-  /** The Direct Line secret: kept so bots holding it (a shared sandbox) still work after a restart. */
-  secret: string;
-  signingKey: string;
-  /** Where web chat traffic goes (attachBot): a shared sandbox's bots need not register again after a restart. */
-  botEndpoint?: string;
-  conversations: Array<Omit<Conversation, 'log'>>;
-  /** Keyed by SHA-256 of the token; expired grants are kept a day to answer TokenExpired. */
-  tokens: Record<string, DirectLineTokenGrant>;
-}
-
-/** How long an expired token is still recognised as "expired" rather than unknown. */
-const EXPIRED_TOKEN_MEMORY_MS = 24 * 60 * 60 * 1000;
 /** The reference says nothing of how long Azure keeps a conversation; the sandbox's file must not grow for ever. */
 const IDLE_CONVERSATION_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -88,13 +52,7 @@ export class DirectLineConversations {
   }): Promise<DirectLineConversations> {
     const file = options.dataDir ? path.join(options.dataDir, STORE_FILE) : undefined;
     const stored = file ? await readStore(file) : undefined;
-    const state: StoredState = stored ?? {
-      version: STORE_VERSION,
-      secret: randomBytes(32).toString('base64url'),
-      signingKey: randomBytes(32).toString('base64'),
-      conversations: [],
-      tokens: {},
-    };
+    const state: StoredState = stored ?? newStoredState();
     const conversations = new Map(
       state.conversations.map((c) => [
         c.id,
@@ -156,7 +114,7 @@ export class DirectLineConversations {
 
   async issueToken(grant: Omit<DirectLineTokenGrant, 'expiresAt'>): Promise<{ token: string; expiresIn: number }> {
     const expiresAt = this.clock().getTime() + DIRECT_LINE_TOKEN_LIFETIME_SECONDS * 1000;
-    const token = this.signJwt({
+    const token = signDirectLineJwt(this.signingKey, {
       conv: grant.conversationId,
       user: grant.userId,
       jti: randomBytes(16).toString('hex'),
@@ -244,16 +202,6 @@ export class DirectLineConversations {
     for (const listener of this.listeners.get(conversationId) ?? []) listener({ activities, watermark });
   }
 
-  /**
-   * Real Direct Line tokens are JWTs whose `user` claim Web Chat reads (it refuses a `dl_` userID passed beside the
-   * token). The sandbox still looks tokens up in its table; the signature only makes a forged one fail that lookup.
-   */
-  private signJwt(claims: Record<string, unknown>): string {
-    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ iss: 'sandbox-directline', ...claims })}`;
-    return `${unsigned}.${createHmac('sha256', this.signingKey).update(unsigned).digest('base64url')}`;
-  }
-
   private get(conversationId: string): Conversation {
     const conversation = this.conversations.get(conversationId);
     if (!conversation) throw new Error(`no Direct Line conversation "${conversationId}"`);
@@ -270,45 +218,10 @@ export class DirectLineConversations {
 
   private async writeNow(file: string): Promise<void> {
     const now = this.clock().getTime();
-    for (const [key, grant] of Object.entries(this.state.tokens))
-      if (grant.expiresAt <= now - EXPIRED_TOKEN_MEMORY_MS) delete this.state.tokens[key];
+    forgetOldTokens(this.state.tokens, now);
     for (const [id, conversation] of this.conversations)
       if (conversation.lastActiveAt <= now - IDLE_CONVERSATION_MS && !this.listeners.has(id)) this.conversations.delete(id);
     this.state.conversations = [...this.conversations.values()].map(({ log: _log, ...kept }) => kept);
-    const temp = `${file}.${randomUUID()}.tmp`;
-    try {
-      await writeFile(temp, JSON.stringify(this.state), { mode: 0o600 });
-      await rename(temp, file);
-    } catch (error) {
-      throw new SandboxError('STORAGE_UNAVAILABLE', `sandbox Direct Line state cannot be written to "${file}"`, { cause: error });
-    }
+    await writeStore(file, this.state);
   }
-}
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
-
-async function readStore(file: string): Promise<StoredState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SandboxError('STORAGE_UNAVAILABLE', `sandbox Direct Line state "${file}" cannot be read`, { cause: error });
-  }
-  let state: StoredState;
-  try {
-    state = JSON.parse(text) as StoredState;
-  } catch (error) {
-    throw new SandboxError('CONFIG_INVALID', `sandbox Direct Line state "${file}" is not valid JSON; delete it to start again`, {
-      cause: error,
-    });
-  }
-  if (state.version !== STORE_VERSION)
-    throw new SandboxError(
-      'CONFIG_INVALID',
-      `sandbox Direct Line state "${file}" has version "${state.version}", expected "${STORE_VERSION}"; delete it to start again`,
-    );
-  return state;
 }

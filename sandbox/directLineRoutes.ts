@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DirectLineOptions } from './directLine';
 import { SANDBOX_BOT_ACCOUNT, type BotLink } from './directLineBotLink';
-import type { Activity, DirectLineTokenGrant } from './directLineConversations';
+import type { Activity } from './directLineConversations';
+import type { DirectLineTokenGrant } from './directLineTokens';
 import { directLineErrors } from './directLineErrors';
 import { rewriteSignInLinks, signInRedirect } from './directLineSignInLinks';
 import type { DirectLineStreams } from './directLineStream';

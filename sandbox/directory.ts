@@ -1,10 +1,10 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { IssuedToken, SandboxState, TenantRecord, UserRecord } from './directoryRecords';
+import { pruneExpired, readState, seedFingerprint, stateFromSeed } from './directoryState';
 import type { Logger } from './logger';
-import { hashPassword } from './passwords';
 import type { SandboxSeed } from './seed';
-import { pruneExpired, readState, STATE_VERSION } from './directoryState';
 import { SNAPSHOT_FILE, StateJournal } from './stateJournal';
 
 export { forgetCachedTokens, forgetMagicCodes, tokenCacheKey } from './directoryState';
@@ -13,114 +13,6 @@ export { hashPassword, verifyPassword, SANDBOX_SCRYPT_COST } from './passwords';
 
 /** Expired tokens, sessions and codes are dropped at most this often, and at every compaction. */
 const PRUNE_EVERY_MS = 60_000;
-
-export interface TenantRecord {
-  readonly id: string;
-  readonly displayName: string;
-  readonly domains: string[];
-  readonly unmanaged: boolean;
-  /**
-   * Whether the sandbox app has a service principal (is consented) in this tenant. `false` stands for an unmanaged
-   * tenant as it really is: nobody there can consent, so the token endpoint refuses app tokens (AADSTS7000229).
-   * Absent (older state files) = true.
-   */
-  readonly appServicePrincipal?: boolean;
-}
-
-export interface UserRecord {
-  readonly id: string;
-  readonly upn: string;
-  readonly displayName: string;
-  /** `scrypt$<salt b64>$<hash b64>`. */
-  readonly passwordHash: string;
-  readonly tenantId: string;
-  /** `deleted`: in the tenant's deleted items (soft-deleted, restorable in Azure); purged users are removed. */
-  status: 'active' | 'deleted';
-  deletedAt?: string;
-}
-
-/** An access token the sandbox issued, stored under the SHA-256 of its value. */
-export interface IssuedToken {
-  readonly kind: 'user' | 'app';
-  readonly tenantId: string;
-  /** Directory user id for user tokens. */
-  readonly userId?: string;
-  readonly expiresAt: string;
-}
-
-/** A sign-in link handed out by GetSignInResource: who in which conversation is signing in for which connection. */
-export interface SignInSession {
-  readonly channelUserId: string;
-  readonly channelId: string;
-  readonly conversationId: string;
-  readonly connectionName: string;
-  readonly expiresAt: string;
-}
-
-/** A magic code shown on the sign-in page; redeemed once by GetToken for the same channel user + connection + channel. */
-export interface MagicCode {
-  readonly code: string;
-  readonly userId: string;
-  readonly channelUserId: string;
-  readonly channelId: string;
-  readonly connectionName: string;
-  readonly expiresAt: string;
-  /** Wrong codes tried for the same channel user + connection + channel; the code dies after a few. */
-  failedAttempts: number;
-}
-
-/** The token service's cache: what GetToken without a code returns. */
-export interface CachedUserToken {
-  readonly channelUserId: string;
-  readonly channelId: string;
-  readonly connectionName: string;
-  readonly userId: string;
-  readonly token: string;
-  readonly expiresAt: string;
-}
-
-export interface ExportOperation {
-  readonly id: string;
-  readonly userId: string;
-  readonly tenantId: string;
-  readonly storageLocation: string;
-  /** Container name in sandbox storage. */
-  readonly container: string;
-  readonly submittedAt: string;
-  readonly completesAt: string;
-  /** `pending` until first read as complete; `written` once the file exists; `purged` once deleted after closure. */
-  outcome: 'pending' | 'written' | 'failed' | 'purged';
-  /** Latest expiry of any download link signed for this export's files. */
-  linksExpireAt?: string;
-  /** Set when the user is closed: the files go once this time has passed. */
-  purgeAfter?: string;
-}
-
-export interface SandboxState {
-  version: number;
-  /** Base64 HMAC key for storage links; random per dataDir. */
-  signingKey: string;
-  tenants: TenantRecord[];
-  users: UserRecord[];
-  tokens: Record<string, IssuedToken>;
-  signInSessions: Record<string, SignInSession>;
-  /** Live codes by `tokenCacheKey` of who may redeem them (a list: a second sign-in before redeeming adds one). */
-  magicCodes: Record<string, MagicCode[]>;
-  /** By `tokenCacheKey`. */
-  tokenCache: Record<string, CachedUserToken>;
-  exports: Record<string, ExportOperation>;
-  /**
-   * Permanently deleted users' sign-in names, only as HMAC-SHA256 (key `nameHashKey`) of the lower-cased name, and
-   * when: enough for the sign-in page to say "closed", useless for reading the names back out of the file.
-   */
-  purgedSignInNames?: Record<string, string>;
-  /** Base64 key of those hashes; random per dataDir. */
-  nameHashKey?: string;
-  /** Earlier versions kept the purged names in plain text; converted to `purgedSignInNames` on load. */
-  closedUpns?: Record<string, string>;
-  /** Fingerprint of the seed this state grew from, so a changed `SANDBOX_SEED` is noticed at start-up. */
-  seedHash?: string;
-}
 
 export interface DirectoryOptions {
   readonly dataDir: string;
@@ -297,44 +189,10 @@ export function rememberPurgedSignInName(state: SandboxState, signInName: string
   state.purgedSignInNames = { ...state.purgedSignInNames, [signInNameHash(state.nameHashKey, signInName)]: at };
 }
 
-function seedFingerprint(seed: SandboxSeed): string {
-  return createHash('sha256').update(JSON.stringify(seed)).digest('base64url');
-}
-
 function signInNameHash(key: string, signInName: string): string {
   return createHmac('sha256', Buffer.from(key, 'base64')).update(signInName.trim().toLowerCase()).digest('base64url');
 }
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
-}
-
-async function stateFromSeed(seed: SandboxSeed): Promise<SandboxState> {
-  const users = await Promise.all(
-    seed.users.map(async (u): Promise<UserRecord> => ({
-      id: u.id,
-      upn: u.upn,
-      displayName: u.displayName,
-      passwordHash: await hashPassword(u.password),
-      tenantId: u.tenantId,
-      status: 'active',
-    })),
-  );
-  return {
-    version: STATE_VERSION,
-    signingKey: randomBytes(32).toString('base64'),
-    tenants: seed.tenants.map((t) => ({
-      id: t.id,
-      displayName: t.displayName,
-      domains: t.domains.map((d) => d.toLowerCase()),
-      unmanaged: t.unmanaged,
-      appServicePrincipal: t.appServicePrincipal !== false,
-    })),
-    users,
-    tokens: {},
-    signInSessions: {},
-    magicCodes: {},
-    tokenCache: {},
-    exports: {},
-  };
 }

@@ -1,16 +1,20 @@
+import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import type { CachedUserToken, MagicCode, SandboxState, UserRecord } from './directoryRecords';
 import { SandboxError } from './errors';
 import type { Logger } from './logger';
-import type { CachedUserToken, MagicCode, SandboxState } from './directory';
+import { hashPassword } from './passwords';
+import type { SandboxSeed } from './seed';
 import { SNAPSHOT_FILE, StateJournal } from './stateJournal';
 
 /**
  * The token service's keyed stores (issue 22): one cached token, and one list of live magic codes, per channel user,
- * channel and connection, found by key instead of by a scan; what loads a saved state; what drops expired entries.
+ * channel and connection, found by key instead of by a scan; what loads a saved state, or seeds a new one; what
+ * drops expired entries.
  */
 
 /** 2: magic codes and the token cache keyed (by channel user, channel and connection), with a log beside the snapshot. */
-export const STATE_VERSION = 2;
+const STATE_VERSION = 2;
 
 /** Drops a closed user's cached tokens (call inside `update`). */
 export function forgetCachedTokens(state: SandboxState, userId: string): void {
@@ -68,4 +72,40 @@ export function pruneExpired(state: SandboxState, now: number): void {
     else if (left.length < codes.length) state.magicCodes[key] = left;
   }
   for (const [key, entry] of Object.entries(state.tokenCache)) if (!live(entry.expiresAt)) delete state.tokenCache[key];
+}
+
+/** Fingerprint of a seed, kept in the state, so a changed `SANDBOX_SEED` is noticed at start-up. */
+export function seedFingerprint(seed: SandboxSeed): string {
+  return createHash('sha256').update(JSON.stringify(seed)).digest('base64url');
+}
+
+/** A new state from the seed: its tenants and users (passwords hashed), empty stores and a fresh signing key. */
+export async function stateFromSeed(seed: SandboxSeed): Promise<SandboxState> {
+  const users = await Promise.all(
+    seed.users.map(async (u): Promise<UserRecord> => ({
+      id: u.id,
+      upn: u.upn,
+      displayName: u.displayName,
+      passwordHash: await hashPassword(u.password),
+      tenantId: u.tenantId,
+      status: 'active',
+    })),
+  );
+  return {
+    version: STATE_VERSION,
+    signingKey: randomBytes(32).toString('base64'),
+    tenants: seed.tenants.map((t) => ({
+      id: t.id,
+      displayName: t.displayName,
+      domains: t.domains.map((d) => d.toLowerCase()),
+      unmanaged: t.unmanaged,
+      appServicePrincipal: t.appServicePrincipal !== false,
+    })),
+    users,
+    tokens: {},
+    signInSessions: {},
+    magicCodes: {},
+    tokenCache: {},
+    exports: {},
+  };
 }

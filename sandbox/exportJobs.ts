@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from './logger';
-import type { ExportOperation, SandboxDirectory, UserRecord } from './directory';
+import type { SandboxDirectory } from './directory';
+import type { ExportOperation, UserRecord } from './directoryRecords';
 import type { BlobAddress, BlobFiles } from './storage';
 
 /**

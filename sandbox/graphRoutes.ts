@@ -1,12 +1,6 @@
 import type { Logger } from './logger';
-import {
-  forgetCachedTokens,
-  forgetMagicCodes,
-  rememberPurgedSignInName,
-  type IssuedToken,
-  type SandboxDirectory,
-  type UserRecord,
-} from './directory';
+import { forgetCachedTokens, forgetMagicCodes, rememberPurgedSignInName, type SandboxDirectory } from './directory';
+import type { IssuedToken, UserRecord } from './directoryRecords';
 import type { ExportJobs } from './exportJobs';
 import { bearerToken, graphErrors, sendEmpty, sendJson, type Route, type RouteContext } from './http';
 import { parseContainerUrl } from './storage';

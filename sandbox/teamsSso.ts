@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from './logger';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from './appTokenRoutes';
-import { tokenCacheKey, verifyPassword, type CachedUserToken, type SandboxDirectory } from './directory';
+import { tokenCacheKey, verifyPassword, type SandboxDirectory } from './directory';
+import type { CachedUserToken } from './directoryRecords';
 import { sendJson, type Route, type RouteContext } from './http';
 
 /**

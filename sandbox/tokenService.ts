@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './logger';
 import { ACCESS_TOKEN_LIFETIME_SECONDS } from './appTokenRoutes';
-import { tokenCacheKey, type CachedUserToken, type SandboxDirectory, type SignInSession } from './directory';
+import { tokenCacheKey, type SandboxDirectory } from './directory';
+import type { CachedUserToken, SignInSession } from './directoryRecords';
 import { sendEmpty, sendJson, type Route, type RouteContext } from './http';
 import { uiLocalesValue } from './pageLanguage';
 import { teamsSsoRoutes, tokenExchangeResource } from './teamsSso';

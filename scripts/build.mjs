@@ -15,11 +15,11 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 /** Source folders whose non-TypeScript files are copied; Markdown stays behind. */
-const ASSET_DIRS = ['web', 'config', 'server', 'bot', 'dialogs', 'conversation', 'cards', 'services', 'sandbox'];
+const ASSET_DIRS = ['web', 'config', 'server', 'bot', 'dialogs', 'conversation', 'cards', 'services', 'adapters', 'sandbox'];
 const NOT_ASSETS = /\.(ts|md)$/;
 
 /**
- * Left in node_modules, loaded by `require` when their mode is on (services/credentials/managedIdentity.ts `lazily`,
+ * Left in node_modules, loaded by `require` when their mode is on (adapters/credentials/managedIdentity.ts `lazily`,
  * bot/storage/botState.ts): the Blob SDK and the Blob state store (STORAGE=blob, exports in Azure), Application
  * Insights (a connection string set; it patches async context tracking when loaded), dtrace-provider (restify's
  * optional native probe; a binary cannot be bundled) and botframework-webchat (only its browser bundle is served,

@@ -1,7 +1,7 @@
 import type { Activity, ActivityHandlerBase, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import type { BotConfig } from '../config/config';
 import type { Logger } from '../services/logger';
-import type { WebChatTokenSource } from '../services/webchat/directLineTokenSource';
+import type { WebChatTokenSource } from '../adapters/webchat/directLineTokenSource';
 import { createServer, DEFAULT_MAX_BODY_BYTES } from './createServer';
 import { registerLegalPages } from './legalPages';
 import { startServer, type ListeningServer } from './lifecycle';
@@ -38,7 +38,7 @@ export async function startBotServer(
     readonly adapter: CloudAdapter;
     readonly bot: ActivityHandlerBase;
     readonly authentication: ConfigurationBotFrameworkAuthentication;
-    /** What /readyz asks of the storage (services/storage/openStores.ts). */
+    /** What /readyz asks of the storage (adapters/storage/openStores.ts). */
     readonly storageProbe: () => Promise<void>;
     /** Direct Line tokens for the web chat page; none = the token route answers 503. */
     readonly webChatTokens?: WebChatTokenSource;

@@ -6,7 +6,7 @@ import type { Next, Request, Response, Server } from 'restify';
 import { inLanguageOf, t } from '../locales/i18n';
 import { isAppError } from '../services/errors';
 import type { Logger } from '../services/logger';
-import type { WebChatTokenSource } from '../services/webchat/directLineTokenSource';
+import type { WebChatTokenSource } from '../adapters/webchat/directLineTokenSource';
 import { chatPageLanguage, renderChatPage } from './webchat/chatPage';
 import { DEFAULT_WEBCHAT_TOKEN_RATE, TokenBuckets, type RateLimit } from './webchat/tokenBucket';
 

@@ -59,7 +59,7 @@ export interface AuditTrail {
    */
   appendAll?(events: readonly AuditEvent[]): Promise<void>;
   /**
-   * Writes now what a trail holds for the current turn (services/storage/batchedAuditTrail.ts): before an
+   * Writes now what a trail holds for the current turn (adapters/storage/batchedAuditTrail.ts): before an
    * irreversible step, and after an outcome whose audit must be known written. Nothing held: nothing to do.
    */
   flush?(): Promise<void>;

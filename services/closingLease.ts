@@ -1,6 +1,5 @@
 import type { ClosureRequest } from './closureRequest';
 import { isAppError } from './errors';
-import { isHttpError } from './http/httpError';
 import type { Logger } from './logger';
 
 export interface LeaseRenewalOptions {
@@ -56,10 +55,10 @@ export class LeaseRenewal {
   }
 }
 
-/** A re-check that failed for a reason that passes (a gateway's 502/503/504, 429, no answer, a timeout). */
+/**
+ * A re-check that failed for a reason that passes (a gateway's 502/503/504, 429, no answer, a timeout): the realm
+ * adapter marks such a failure `transient` (the UserRealm port's contract), so the domain needs no HTTP to tell it.
+ */
 export function isTransientRealmFailure(error: unknown): boolean {
-  const cause = isAppError(error) ? error.cause : error;
-  if (!isHttpError(cause)) return false;
-  if (cause.kind === 'network' || cause.kind === 'timeout') return true;
-  return cause.kind === 'status' && cause.status !== undefined && [429, 502, 503, 504].includes(cause.status);
+  return isAppError(error, 'REALM_UNAVAILABLE') && error.transient;
 }

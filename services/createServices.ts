@@ -5,16 +5,21 @@ import type { BotConfig } from '../config/config';
 import { Quarantine, type QuarantineEntry } from './background/quarantine';
 import type { ClosureAccount } from './closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from './closureRequest';
+import type { AccountCloser } from './accountCloser';
+import type { AuditTrail } from './auditTrail';
 import { ClosureService } from './closureService';
-import { ClosureWorkflow, type ClosureChannel } from './closureWorkflow';
-import type { Adapters } from './createAdapters';
+import type { ClosureChannel } from './closureChannel';
+import { ClosureWorkflow } from './closureWorkflow';
+import type { DataExporter } from './dataExporter';
 import { ExportService, type ExportJob } from './exportService';
 import { handOffCheckChangedAt, HandOffChecks, isOpenHandOffCheck, type HandOffCheck } from './handOff/handOffChecks';
+import type { AccountSignInProbe } from './handOff/signInEvidence';
 import type { Logger } from './logger';
-import type { OpenStores } from './storage/openStores';
-import { OpenRecordIndex } from './storage/openRecordIndex';
-import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './storage/openRecords';
-import { hashUpn } from './storage/upnHash';
+import { OpenRecordIndex } from './openRecordIndex';
+import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './openRecords';
+import type { RecordStore } from './recordStore';
+import { hashUpn } from './upnHash';
+import type { UserRealm } from './userRealm';
 
 const MAX_CLOSE_ATTEMPTS = 5;
 
@@ -37,6 +42,20 @@ export interface Services {
   readonly quarantine: Quarantine;
 }
 
+/** What the domain needs of the stores (adapters/storage/openStores.ts builds them): a store per record kind, the audit. */
+export interface ServiceStores {
+  records<T>(kind: string): RecordStore<T>;
+  readonly audit: AuditTrail;
+}
+
+/** The ports the domain calls out through (adapters/createAdapters.ts builds them, aimed at Microsoft or a stand-in). */
+export interface ServicePorts {
+  readonly realm: UserRealm;
+  readonly closer: AccountCloser;
+  readonly exporter: DataExporter;
+  readonly signInProbe: AccountSignInProbe;
+}
+
 export type ServiceSettings = Pick<BotConfig, 'closure' | 'closedRecordRetentionDays' | 'auditHashKey' | 'dataDir'>;
 
 /**
@@ -46,8 +65,8 @@ export type ServiceSettings = Pick<BotConfig, 'closure' | 'closedRecordRetention
 export async function createServices(
   settings: ServiceSettings,
   deps: {
-    readonly stores: OpenStores;
-    readonly adapters: Adapters;
+    readonly stores: ServiceStores;
+    readonly adapters: ServicePorts;
     /** The bot's closure channels (built after this): `background()` is the workflow's port outside any turn. */
     readonly channels: () => { background(): ClosureChannel };
     readonly clock: () => Date;

@@ -31,12 +31,22 @@ export class AppError extends Error {
   readonly status: number;
   /** Values the code's sentence (`errors.<CODE>`) names, safe to show to the user (a page's address). */
   readonly userValues: Readonly<Record<string, string>>;
+  /**
+   * A failure that passes (a gateway's 429/502/503/504, no answer, a timeout): the same call may succeed later. Set
+   * by the adapter that saw the failure, so the domain can wait and ask again without knowing HTTP.
+   */
+  readonly transient: boolean;
 
-  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown; userValues?: Readonly<Record<string, string>> }) {
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options?: { cause?: unknown; userValues?: Readonly<Record<string, string>>; transient?: boolean },
+  ) {
     super(`${code}: ${detail}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ErrorCatalogue[code].status;
     this.userValues = options?.userValues ?? {};
+    this.transient = options?.transient ?? false;
   }
 }
 

@@ -11,6 +11,9 @@ export type RealmVerdict =
   | { readonly kind: 'notWorkOrSchool' };
 
 export interface UserRealm {
-  /** @throws AppError `REALM_UNAVAILABLE` on any failure, timeout or unreadable answer: "cannot confirm". */
+  /**
+   * @throws AppError `REALM_UNAVAILABLE` on any failure, timeout or unreadable answer: "cannot confirm"; marked
+   * `transient` when the failure passes (429, 502/503/504, no answer, a timeout), never for an answer not understood.
+   */
   lookup(upn: string): Promise<RealmVerdict>;
 }

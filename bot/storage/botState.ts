@@ -2,8 +2,9 @@ import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { MemoryStorage, PrivateConversationState, type Storage } from 'botbuilder';
 import type { BotConfig, StorageConfig } from '../../config/config';
-import type { CredentialSource } from '../../services/credentials/managedIdentity';
+import type { CredentialSource } from '../../adapters/credentials/managedIdentity';
 import type { Logger } from '../../services/logger';
+import { blobPipelineOptions } from '../../adapters/storage/openStores';
 import { FileStorage } from './fileStorage';
 import { RecoveringStorage } from './recoveringStorage';
 import { BlobStateExpiry, FileStateExpiry, type StateExpiry } from './stateExpiry';
@@ -54,8 +55,8 @@ function stateStorage(
       return new RecoveringStorage(
         () =>
           connectionString
-            ? new BlobsStorage(connectionString, name)
-            : new BlobsStorage('', name, {}, deps.container?.url, deps.credential()),
+            ? new BlobsStorage(connectionString, name, { storagePipelineOptions: blobPipelineOptions(settings) })
+            : new BlobsStorage('', name, { storagePipelineOptions: blobPipelineOptions(settings) }, deps.container?.url, deps.credential()),
         deps.logger.child('state'),
       );
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
 import { AppError, isAppError } from '../../services/errors';
 import type { Logger } from '../../services/logger';
-import { FileRecordStore } from '../../services/storage/fileRecordStore';
+import { FileRecordStore } from '../../adapters/storage/fileRecordStore';
 
 export interface FileStorageOptions {
   /** Directory holding one JSON file per key. */

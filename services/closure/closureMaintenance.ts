@@ -2,7 +2,7 @@ import type { AuditEvent } from '../auditTrail';
 import { TERMINAL_STATUSES, type ClosureRequest, type ClosureStatus, type Settlement } from '../closureRequest';
 import { isAppError } from '../errors';
 import type { StoredRecord } from '../recordStore';
-import { currentTurn } from '../storage/turnScope';
+import { currentTurn } from '../turnScope';
 import type { ClosingEngine } from './closingEngine';
 import type { ClosureRecords } from './closureRecords';
 

@@ -4,7 +4,7 @@ import { scrubbed, TERMINAL_STATUSES, type AccountClosureLock, type ClosureReque
 import { isAppError } from '../errors';
 import type { Logger } from '../logger';
 import type { RecordStore, StoredRecord } from '../recordStore';
-import { currentTurn } from '../storage/turnScope';
+import { currentTurn } from '../turnScope';
 import type { UserRealm } from '../userRealm';
 import { ClosureAccounts, type ClosureAccount } from './closureAccounts';
 

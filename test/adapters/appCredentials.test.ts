@@ -8,8 +8,8 @@ import {
   appCredentialProviderFromTokenCredential,
   createAppCredentialProvider,
   graphScopeFor,
-} from '../../services/credentials/appCredentials';
-import { TOKEN_REFRESH_MARGIN_MS } from '../../services/credentials/tokenProvider';
+} from '../../adapters/credentials/appCredentials';
+import { TOKEN_REFRESH_MARGIN_MS } from '../../adapters/credentials/tokenProvider';
 import { createRecordingLogger } from './support/loopbackServer';
 import { createClientCertificatePem, startHttpsTokenEndpoint, type HttpsTokenEndpoint } from './support/httpsTokenEndpoint';
 

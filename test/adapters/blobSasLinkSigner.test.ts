@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { BlobServiceClient, type ContainerClient, type UserDelegationKey } from '@azure/storage-blob';
-import { accountKeyFromConnectionString, BlobSasLinkSigner, type UserDelegationKeySource } from '../../services/blob/blobSasLinkSigner';
+import { accountKeyFromConnectionString, BlobSasLinkSigner, type UserDelegationKeySource } from '../../adapters/blob/blobSasLinkSigner';
 import { isAppError } from '../../services/errors';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createRecordingLogger } from './support/loopbackServer';
 import { rejectionOf } from './support/adapterHarness';
 
@@ -35,7 +35,7 @@ describe('BlobSasLinkSigner', () => {
     let container: ContainerClient;
     let blobUrl: string;
     before(async () => {
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
       container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('exports');
       await container.create();
       const blob = container.getBlockBlobClient(`${OPERATION_ID}/personal-data.json`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { createDeadlines } from '../../services/http/deadlines';
+import { createDeadlines } from '../../adapters/http/deadlines';
 
 describe("createDeadlines (one timer for the HTTP client's per-attempt timeouts)", () => {
   let clock: sinon.SinonFakeTimers;

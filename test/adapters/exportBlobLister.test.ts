@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { ContainerBlobLister } from '../../services/blob/exportBlobLister';
-import { accountKeyFromConnectionString, BlobSasLinkSigner } from '../../services/blob/blobSasLinkSigner';
+import { ContainerBlobLister } from '../../adapters/blob/exportBlobLister';
+import { accountKeyFromConnectionString, BlobSasLinkSigner } from '../../adapters/blob/blobSasLinkSigner';
 import { isAppError } from '../../services/errors';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { rejectionOf } from './support/adapterHarness';
 import { createRecordingLogger } from './support/loopbackServer';
 
@@ -16,7 +16,7 @@ describe('ContainerBlobLister against Azurite', () => {
   let azurite: RunningAzurite;
   let container: ContainerClient;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await azuriteAccount();
     container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('exports');
     await container.create();
     const uploads: Array<[string, string]> = [

@@ -3,11 +3,11 @@ import {
   appCredentialProviderFromTokenCredential,
   graphScopeFor,
   type AppCredentialProvider,
-} from '../../services/credentials/appCredentials';
+} from '../../adapters/credentials/appCredentials';
 import { isAppError } from '../../services/errors';
-import { GraphAccountCloser } from '../../services/graph/graphAccountCloser';
-import { clientRequestIdFor } from '../../services/graph/graphSupport';
-import { PortalHandOffCloser } from '../../services/portal/portalHandOff';
+import { GraphAccountCloser } from '../../adapters/graph/graphAccountCloser';
+import { clientRequestIdFor } from '../../adapters/graph/graphSupport';
+import { PortalHandOffCloser } from '../../adapters/portal/portalHandOff';
 import { DEMO_SEED_PATH, loadSeedFile } from '@account-closure-bot/sandbox';
 import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { isAppError, type ErrorCode } from '../../services/errors';
-import { GraphAccountDirectory } from '../../services/graph/graphAccountDirectory';
+import { GraphAccountDirectory } from '../../adapters/graph/graphAccountDirectory';
 import { DEMO, signIn, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 

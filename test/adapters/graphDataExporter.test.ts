@@ -3,15 +3,15 @@ import {
   appCredentialProviderFromTokenCredential,
   graphScopeFor,
   type AppCredentialProvider,
-} from '../../services/credentials/appCredentials';
+} from '../../adapters/credentials/appCredentials';
 import type { ExportHandle } from '../../services/dataExporter';
 import { Messages } from '../../conversation/messages';
 import { isAppError } from '../../services/errors';
-import { GraphDataExporter } from '../../services/graph/graphDataExporter';
+import { GraphDataExporter } from '../../adapters/graph/graphDataExporter';
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
-import { ContainerBlobLister } from '../../services/blob/exportBlobLister';
+import { ContainerBlobLister } from '../../adapters/blob/exportBlobLister';
 import { EXPORT_FILE_NAMES } from '@account-closure-bot/sandbox';
 import { appToken, bearer, DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';

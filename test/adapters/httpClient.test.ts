@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHttpClient, type HttpClientOptions } from '../../services/http/httpClient';
-import { HttpError } from '../../services/http/httpError';
+import { createHttpClient, type HttpClientOptions } from '../../adapters/http/httpClient';
+import { HttpError } from '../../adapters/http/httpError';
 import { createRecordingLogger, createRecordingSleep, startScriptedServer, type ScriptedServer } from './support/loopbackServer';
 
 const RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 30_000 };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { backoffDelay, isRetryableStatus, isRetryableTransportFailure, parseRetryAfter } from '../../services/http/retryPolicy';
+import { backoffDelay, isRetryableStatus, isRetryableTransportFailure, parseRetryAfter } from '../../adapters/http/retryPolicy';
 
 const NOW = Date.parse('2025-03-01T10:00:00Z');
 const CAP = 30_000;

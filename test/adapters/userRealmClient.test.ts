@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { isAppError } from '../../services/errors';
-import { UserRealmClient } from '../../services/realm/userRealmClient';
+import { UserRealmClient } from '../../adapters/realm/userRealmClient';
 import { DEMO, startTestSandbox, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 import { createTestHttp, rejectionOf } from './support/adapterHarness';
 
@@ -21,9 +21,11 @@ describe('UserRealmClient against the sandbox', () => {
     return { client: new UserRealmClient({ http, loginBaseUrl: t.sandbox.loginBaseUrl, logger }), records, waits };
   }
 
-  async function expectUnavailable(promise: Promise<unknown>): Promise<void> {
+  /** "Cannot confirm", marked transient only for a failure that passes (the closer's re-check then asks again later). */
+  async function expectUnavailable(promise: Promise<unknown>, expected: { transient: boolean }): Promise<void> {
     const error = await rejectionOf(promise);
     assert.ok(isAppError(error, 'REALM_UNAVAILABLE'), `expected REALM_UNAVAILABLE, got ${String(error)}`);
+    assert.equal(error.transient, expected.transient, `transient for ${error.message}`);
   }
 
   describe('verdicts', () => {
@@ -58,22 +60,24 @@ describe('UserRealmClient against the sandbox', () => {
       assert.equal(waits.length, 1);
     });
 
-    it('cannot confirm when it stays unavailable', async () => {
-      const { client } = createClient();
-      t.sandbox.faults.inject({ path: REALM_PATH, times: 3, respond: { status: 503 } });
-      await expectUnavailable(client.lookup(DEMO.ada.upn));
-    });
+    for (const status of [429, 502, 503, 504]) {
+      it(`cannot confirm for now when it stays unavailable (${status}), a failure that passes`, async () => {
+        const { client } = createClient({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+        t.sandbox.faults.inject({ path: REALM_PATH, times: 2, respond: { status } });
+        await expectUnavailable(client.lookup(DEMO.ada.upn), { transient: true });
+      });
+    }
 
-    it('cannot confirm when it never answers', async () => {
+    it('cannot confirm for now when it never answers', async () => {
       const { client } = createClient({ timeoutMs: 100, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 } });
       t.sandbox.faults.inject({ path: REALM_PATH, times: 2, respond: 'hang' });
-      await expectUnavailable(client.lookup(DEMO.ada.upn));
+      await expectUnavailable(client.lookup(DEMO.ada.upn), { transient: true });
     });
 
-    it('cannot confirm when the connection is reset every time', async () => {
+    it('cannot confirm for now when the connection is reset every time', async () => {
       const { client } = createClient();
       t.sandbox.faults.inject({ path: REALM_PATH, times: 3, respond: 'reset' });
-      await expectUnavailable(client.lookup(DEMO.ada.upn));
+      await expectUnavailable(client.lookup(DEMO.ada.upn), { transient: true });
     });
   });
 
@@ -97,14 +101,14 @@ describe('UserRealmClient against the sandbox', () => {
             body: typeof body === 'string' ? body : JSON.stringify(body),
           },
         });
-        await expectUnavailable(client.lookup(DEMO.ada.upn));
+        await expectUnavailable(client.lookup(DEMO.ada.upn), { transient: false });
       });
     }
 
     it('cannot confirm from a 400', async () => {
       const { client } = createClient();
       t.sandbox.faults.inject({ path: REALM_PATH, respond: { status: 400, body: { error: 'invalid_request' } } });
-      await expectUnavailable(client.lookup(DEMO.ada.upn));
+      await expectUnavailable(client.lookup(DEMO.ada.upn), { transient: false });
     });
   });
 });

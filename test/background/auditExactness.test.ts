@@ -7,12 +7,13 @@ import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { OpenResult } from '../../services/closure/closureJudge';
 import { accountKey, type AccountClosureLock, type ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
-import { ClosureWorkflow, type ClosureChannel, type ClosureNotice } from '../../services/closureWorkflow';
+import type { ClosureChannel, ClosureNotice } from '../../services/closureChannel';
+import { ClosureWorkflow } from '../../services/closureWorkflow';
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
-import { createStores, type Stores } from '../../services/storage/createStores';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { createStores, type Stores } from '../../adapters/storage/createStores';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer } from '../storage/storageTestSupport';
 
 const ADA: VerifiedIdentity = {
@@ -143,7 +144,7 @@ describe('the audit across instances (one event per step, whoever reconciles)', 
     let azurite: RunningAzurite;
     before(async function () {
       this.timeout(30_000);
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite?.stop();

@@ -5,7 +5,7 @@ import { JobRunner, recordJob, sweepJob, type BackgroundJob } from '../../servic
 import { Quarantine, type QuarantineEntry } from '../../services/background/quarantine';
 import { AppError } from '../../services/errors';
 import type { RecordStore } from '../../services/recordStore';
-import { createStores } from '../../services/storage/createStores';
+import { createStores } from '../../adapters/storage/createStores';
 import { createRecordingLogger, createTempDir, type TempDir } from '../storage/storageTestSupport';
 
 interface Item {

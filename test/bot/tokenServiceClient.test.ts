@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Activity } from 'botframework-schema';
 import { TokenServiceClient } from '../../bot/tokenServiceClient';
-import { createHttpClient } from '../../services/http/httpClient';
+import { createHttpClient } from '../../adapters/http/httpClient';
 import { createLogger, type LogRecord } from '../../services/logger';
 import { DEMO, startTestSandbox, submitSignIn, type TestSandbox } from '@account-closure-bot/sandbox/testing';
 

@@ -7,11 +7,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, type ReplyActivity } from '../support/botHarness';
-import { startAzurite } from '../support/azurite';
+import { azuriteAccount } from '../support/azurite';
 import { startBuiltBotProcess, type NodeProcess } from '../support/botProcess';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
 import { emulatorReplies } from '../support/emulatorActivity';
 import { startIngestionStandIn } from '../support/ingestionStandIn';
+import { copyBuild } from '../support/sharedBuild';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
@@ -20,7 +21,8 @@ const DEMO_USER = { upn: 'ada@fabrikamvolunteers.example', password: 'Passw0rd!'
 
 /**
  * The production start as App Service runs it: `node scripts/build.mjs <dir>` (what `npm run build` runs after the
- * type check) into a temporary folder whose node_modules is this project's, then `node <dir>/index.js`.
+ * type check) into a temporary folder whose node_modules is this project's (made once per test run and shared with
+ * the deployment rehearsal: test/support/sharedBuild.ts), copied to this suite's own folder, then `node <dir>/index.js`.
  */
 describe('the production build (node dist/index.js)', function () {
   this.timeout(120_000);
@@ -28,11 +30,15 @@ describe('the production build (node dist/index.js)', function () {
   let dist: string;
   let connector: ConnectorStub;
 
+  let buildFolder: string;
+
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'closure-build-'));
     await symlink(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     dist = path.join(work, 'dist');
-    await run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), dist], { cwd: ROOT });
+    // The run's one build, copied here: this suite changes its copy (the code cache test), and starts it away from
+    // the folder it was built in.
+    buildFolder = (await copyBuild(dist)).folder;
     connector = await startConnectorStub();
   });
   after(async () => {
@@ -138,7 +144,7 @@ describe('the production build (node dist/index.js)', function () {
   });
 
   it('with STORAGE=blob (Azurite) loads the Blob SDKs from node_modules and keeps conversation state there', async () => {
-    const azurite = await startAzurite();
+    const azurite = await azuriteAccount();
     try {
       const container = `built-${randomUUID().slice(0, 8)}`;
       const containerClient = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container);
@@ -208,7 +214,7 @@ describe('the production build (node dist/index.js)', function () {
         stdout,
       );
       assert.doesNotMatch(stdout, /app\.js:\d+/);
-      for (const buildPath of [work, ROOT, path.dirname(await realpath(path.join(ROOT, 'node_modules')))])
+      for (const buildPath of [buildFolder, work, ROOT, path.dirname(await realpath(path.join(ROOT, 'node_modules')))])
         assert.ok(!stdout.includes(buildPath), `the trace names the build machine's ${buildPath}:\n${stdout}`);
     } finally {
       await rm(path.dirname(path.dirname(app)), { recursive: true, force: true });

@@ -73,6 +73,45 @@ describe('loadConfig', () => {
       assert.match(problemsOf({ STORAGE: 'blob' })[0], /STORAGE_BLOB_CONNECTION_STRING or STORAGE_BLOB_ACCOUNT_URL/);
     });
 
+    it('takes the timers and the lease in seconds, fractions down to 0.1 s included (tests), and nothing shorter', () => {
+      const config = loadConfig({
+        RECONCILE_INTERVAL_SECONDS: '0.25',
+        CLOSURE_LEASE_SECONDS: '0.5',
+        EXPORT_POLL_INTERVAL_SECONDS: '0.1',
+        HANDOFF_CHECK_INTERVAL_SECONDS: '2',
+      });
+      assert.deepEqual(
+        [
+          config.closure.reconcileIntervalSeconds,
+          config.closure.leaseSeconds,
+          config.export.pollIntervalSeconds,
+          config.closure.handOffCheckIntervalSeconds,
+        ],
+        [0.25, 0.5, 0.1, 2],
+      );
+      assert.deepEqual(
+        problemsOf({ RECONCILE_INTERVAL_SECONDS: '0.05', EXPORT_POLL_INTERVAL_SECONDS: '1e3', CLOSURE_LEASE_SECONDS: '-1' }),
+        [
+          'CLOSURE_LEASE_SECONDS must be a number of seconds from 0.1 to 3600; got "-1".',
+          'RECONCILE_INTERVAL_SECONDS must be a number of seconds from 0.1 to 86400; got "0.05".',
+          'EXPORT_POLL_INTERVAL_SECONDS must be a number of seconds from 0.1 to 86400; got "1e3".',
+        ],
+      );
+    });
+
+    it("keeps the Blob SDK's own retry delay unless STORAGE_BLOB_RETRY_DELAY_MS says otherwise, and refuses 0", () => {
+      const blob = { STORAGE: 'blob', STORAGE_BLOB_ACCOUNT_URL: 'https://account.blob.core.windows.net' };
+      const delayOf = (env: Record<string, string>) => {
+        const { storage } = loadConfig(env);
+        return storage.kind === 'blob' ? storage.retryDelayMs : undefined;
+      };
+      assert.equal(delayOf(blob), 4000);
+      assert.equal(delayOf({ ...blob, STORAGE_BLOB_RETRY_DELAY_MS: '100' }), 100);
+      assert.deepEqual(problemsOf({ ...blob, STORAGE_BLOB_RETRY_DELAY_MS: '0' }), [
+        'STORAGE_BLOB_RETRY_DELAY_MS must be a whole number from 1 to 60000; got "0".',
+      ]);
+    });
+
     it('requires the Graph credential, audit key and export container with DIRECTORY=graph', () => {
       const problems = problemsOf({ DIRECTORY: 'graph', CLOSURE: 'graph', GRAPH_CREDENTIAL: 'clientSecret' });
       assert.deepEqual(

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { startSandbox, type Sandbox } from '@account-closure-bot/sandbox';
 import { NEW_RG_PARAMETERS, NEW_RG_TEMPLATE, RG_PARAMETERS, RG_TEMPLATE } from '../deploymentTemplates/armTemplate';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
@@ -12,6 +10,7 @@ import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, textsOf } 
 import { startBuiltBotProcess, type NodeProcess } from '../support/botProcess';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
 import { startIngestionStandIn, type IngestionStandIn } from '../support/ingestionStandIn';
+import { copyBuild, hideBuild } from '../support/sharedBuild';
 import { openPortal } from '@account-closure-bot/sandbox/testing';
 import type { DeployedAzure } from './armEvaluator';
 import {
@@ -24,7 +23,6 @@ import {
 import { blobRequest, channelUser, loopbackHosts } from './rehearsalSupport';
 import { deployTemplate } from './templateAppSettings';
 
-const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 const TENANT_ID = '3f1c9a52-2d6e-4b7a-9c1e-5a8b7d6c4e21';
 const UNMANAGED_TENANT = '7d2f4b18-9a3c-4e51-8b6d-0c1e2f3a4b5c';
@@ -49,7 +47,7 @@ const PEOPLE = COMBINATIONS.map((_combination, index) => ({
  * The deployment rehearsal: the app settings the ARM templates give the web app, computed from the templates and
  * their parameters files; the production build moved to another folder, as App Service's build moves it; started
  * with `node dist/index.js` and those settings; every Azure host on loopback (docs/deploy.md, "The deployment
- * rehearsal"). Built once for every combination.
+ * rehearsal"). Built once per test run, shared with test/build (test/support/sharedBuild.ts), for every combination.
  */
 describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loopback)', function () {
   this.timeout(300_000);
@@ -65,17 +63,17 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
   let connector: ConnectorStub;
   const identityClientId = randomUUID();
 
+  let restoreBuild: (() => Promise<void>) | undefined;
+
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'closure-rehearsal-'));
-    const build = path.join(work, 'build');
     app = path.join(work, 'site', 'wwwroot');
-    await mkdir(build, { recursive: true });
     await mkdir(app, { recursive: true });
-    await symlink(path.join(ROOT, 'node_modules'), path.join(build, 'node_modules'), 'dir');
-    await run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), path.join(build, 'dist')], { cwd: ROOT });
-    await cp(path.join(build, 'dist'), path.join(app, 'dist'), { recursive: true });
+    // The run's one build (test/support/sharedBuild.ts) copied into the app folder, and the folder it was built in
+    // moved out of its place until the rehearsal is over: the bots below can need nothing there.
+    await copyBuild(path.join(app, 'dist'));
     await symlink(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
-    await rm(build, { recursive: true, force: true });
+    restoreBuild = await hideBuild();
 
     const certificate = await createLoopbackCertificate(work);
     certPath = certificate.certPath;
@@ -105,6 +103,7 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
   });
   after(async () => {
     await Promise.all([connector?.stop(), ingestion?.stop(), msi?.stop(), issuer?.stop(), azurite?.stop(), sandbox?.stop()]);
+    await restoreBuild?.();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -246,7 +245,7 @@ describe('the deployment rehearsal (ARM app settings, dist/ moved, Azure on loop
             const handOff = await user.presses(cardActionData(warning, 'closure.confirm'));
             if (combination.closureMode === 'graph') {
               // A managed identity gets tokens in its own tenant only; the unmanaged organization's account is not there.
-              // Graph's resource is GRAPH_BASE_URL's origin (services/credentials/tokenProvider.ts graphScopeFor).
+              // Graph's resource is GRAPH_BASE_URL's origin (adapters/credentials/tokenProvider.ts graphScopeFor).
               const graph = new URL(sandbox.graphBaseUrl).origin;
               assert.ok(
                 msi.requests.some((r) => r.resource === graph && r.clientId === identityClientId),

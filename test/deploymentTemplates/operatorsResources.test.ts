@@ -55,7 +55,7 @@ function sourceFiles(dir: string): string[] {
 
 describe('operators: secrets, audit storage, regions and monitoring in the templates', () => {
   const code = [
-    ...['services', 'bot', 'dialogs', 'conversation'].flatMap((dir) => sourceFiles(path.join(ROOT, dir))),
+    ...['services', 'adapters', 'bot', 'dialogs', 'conversation'].flatMap((dir) => sourceFiles(path.join(ROOT, dir))),
     path.join(ROOT, 'index.ts'),
   ]
     .map((file) => readFileSync(file, 'utf8'))

@@ -143,7 +143,7 @@ describe('one account in two chats (issue 19: the account is the unit of truth)'
   });
 
   it('tells the other chat once its owed message can be delivered, when the first send fails', async () => {
-    harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '1' });
+    harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '0.5' });
     const first = harness.user();
     const second = harness.user();
     const firstWarning = await reachWarning(first);
@@ -158,7 +158,7 @@ describe('one account in two chats (issue 19: the account is the unit of truth)'
     assert.equal(owed.upn, undefined, 'the personal fields went when the outcome was known');
 
     harness.connector.failSends(undefined);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     await harness.bot.background.reconcileClosures();
     assert.equal(toldIn(harness, second).match(CLOSED_ELSEWHERE)?.length, 1);
     const told = await requestRecord(harness, owed.requestId);
@@ -177,14 +177,14 @@ describe('a delete whose answer was lost, then the directory down (issue 19: unk
   // each pass meets the same outage in milliseconds.
   const GRAPH_DOWN = { status: 503, headers: { 'retry-after': '0' }, body: { error: { code: 'serviceNotAvailable', message: 'down' } } };
   const passAfterLease = async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     await harness.bot.background.reconcileClosures();
   };
 
   it('never says nothing changed: it says the closure was sent and not confirmed, keeps checking, and tells the closure once confirmed', async function () {
     // Six reconcile passes, a lease apart, each retrying Graph's 503s with backoff.
     this.timeout(120_000);
-    harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '1' });
+    harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '0.5' });
     const kim = harness.user();
     const warning = await reachWarning(kim);
     const requestId = cardActionData(warning, 'closure.confirm').requestId;
@@ -263,7 +263,8 @@ describe('a Yes pressed while storage is unreachable (issue 19: never promise wh
   });
 
   it('answers without promising to tell the outcome, and closes nothing', async function () {
-    // The Blob SDK retries a refused connection with backoff before the turn fails.
+    // The Blob SDK retries a refused connection with backoff before the turn fails: all four tries, waiting 0, 0.1
+    // and 0.3 s between them here instead of the default 0, 4 and 12 s (STORAGE_BLOB_RETRY_DELAY_MS).
     this.timeout(180_000);
     azurite = await startAzurite();
     harness = await startHarness({
@@ -271,6 +272,7 @@ describe('a Yes pressed while storage is unreachable (issue 19: never promise wh
       STORAGE: 'blob',
       STORAGE_BLOB_CONNECTION_STRING: azurite.connectionString,
       STORAGE_BLOB_CONTAINER: `truth-${Date.now().toString(36)}`,
+      STORAGE_BLOB_RETRY_DELAY_MS: '100',
     });
     const kim = harness.user();
     const warning = await reachWarning(kim);

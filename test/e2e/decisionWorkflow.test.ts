@@ -169,7 +169,7 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
 
   describe('a closure finished by the reconciler', () => {
     it('tells the outcome once and forgets the conversation state where the request was opened', async () => {
-      harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '1' });
+      harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '0.5' });
       const kim = harness.user();
       const yes = await reachWarning(kim);
       harness.bot.sandbox!.faults.inject({
@@ -181,7 +181,7 @@ describe('the decision workflow over /api/messages (Emulator-shaped activities)'
       assert.match(textsOf(await kim.presses(yes)), /taking longer than usual/);
       assert.notEqual(await stateFiles(harness), '', 'the conversation has state');
       harness.bot.sandbox!.faults.clear();
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await new Promise((resolve) => setTimeout(resolve, 600));
 
       await harness.bot.background.reconcileClosures();
       await harness.bot.background.reconcileClosures();

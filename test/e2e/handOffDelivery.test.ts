@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { FINAL_ANSWER_RETRY_MS, type HandOffCheck } from '../../services/handOff/handOffChecks';
-import { createStores } from '../../services/storage/createStores';
+import { createStores } from '../../adapters/storage/createStores';
 import { cardActionData, signInThroughChat, startHarness, TEST_SEED, type BotHarness, type ReplyActivity } from '../support/botHarness';
 import { openPortal } from '@account-closure-bot/sandbox/testing';
 import { buttonsOn } from '../../cards/renderCard';
@@ -40,13 +40,15 @@ describe('a verified hand-off whose final answer cannot be delivered (the connec
   let harness: BotHarness;
   let clock: sinon.SinonFakeTimers | undefined;
   beforeEach(async () => {
-    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '0.2' });
     const portal = await openPortal(portalLinkOf(await handOff(harness)));
     await portal.signIn(KIM.upn, KIM.password);
     await portal.closeAccount('yes');
     // The first background check is due one interval after the hand-off.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    harness.connector.failSends(502);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // 503 with Retry-After: 0 (test/support/connectorStub.ts), as the other refusal tests: the connector client retries
+    // at once, where a 502 made it back off about 12 s per check; the bot treats both alike (a send that failed).
+    harness.connector.failSends(503);
     assert.equal(await harness.bot.checkHandOffs(), 0, 'checked, but the answer did not go out');
     const check = await theCheck(harness);
     assert.equal(check.state, 'closureVerified');

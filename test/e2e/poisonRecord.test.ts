@@ -3,8 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sinon from 'sinon';
 import type { QuarantineEntry } from '../../services/background/quarantine';
-import { createStores } from '../../services/storage/createStores';
-import type { OpenMark } from '../../services/storage/openRecordIndex';
+import { createStores } from '../../adapters/storage/createStores';
+import type { OpenMark } from '../../services/openRecordIndex';
 import { cardActionData, signInThroughChat, startHarness, textsOf, TEST_SEED, type BotHarness, type ChatUser } from '../support/botHarness';
 
 const KIM = TEST_SEED.users[0];

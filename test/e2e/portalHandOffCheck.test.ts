@@ -94,13 +94,13 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
   });
 
   it('checks on its own schedule and tells the requester once the account is closed', async () => {
-    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '0.2' });
     const { replies } = await handOff(harness);
     const portal = await openPortal(portalLinkOf(handOffCard(replies)));
     await portal.signIn(KIM.upn, KIM.password);
     await portal.closeAccount('yes');
     // The first background check is due one interval after the hand-off.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(await harness.bot.checkHandOffs(), 1);
     const told = harness.connector.received
       .map((r) => (typeof r.activity.text === 'string' ? r.activity.text : ''))
@@ -112,13 +112,13 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
   });
 
   it('keeps the verdict owed when its send fails, and tells it on the next pass (issue 19: delivery is a state)', async () => {
-    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '0.2' });
     const { replies } = await handOff(harness);
     const requestId = cardActionData(replies, 'closure.checkHandOff').requestId;
     const portal = await openPortal(portalLinkOf(handOffCard(replies)));
     await portal.signIn(KIM.upn, KIM.password);
     await portal.closeAccount('yes');
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     harness.connector.failSends(503);
     await harness.bot.checkHandOffs();
     const owed = JSON.parse(await readFile(path.join(harness.dataDir, 'handOffChecks', `${requestId}.json`), 'utf8')) as {
@@ -149,7 +149,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
   });
 
   it("ends the account's other warning when the hand-off is verified closed (issue 19: the account is the unit of truth)", async () => {
-    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '1' });
+    harness = await startHarness({ CLOSURE: 'portal', HANDOFF_CHECK_INTERVAL_SECONDS: '0.2' });
     const { replies } = await handOff(harness);
     const other = harness.user();
     const otherCode = await signInThroughChat(other, await other.says('close my account'), KIM.upn, KIM.password);
@@ -157,7 +157,7 @@ describe('the portal hand-off, verified, over the Emulator protocol (/api/messag
     const portal = await openPortal(portalLinkOf(handOffCard(replies)));
     await portal.signIn(KIM.upn, KIM.password);
     await portal.closeAccount('yes');
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await harness.bot.checkHandOffs();
 
     const toOther = harness.connector.received

@@ -69,7 +69,7 @@ describe("the closed message in the reader's time zone and language", () => {
   });
 
   it('told later by the reconciler: French and "America/Sao_Paulo", as kept with the request’s conversation', async () => {
-    harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '1' });
+    harness = await startHarness({ CLOSURE: 'graph', CLOSURE_LEASE_SECONDS: '0.5' });
     const kim = harness.user();
     const replies = async (activity: Record<string, unknown>): Promise<ReplyActivity[]> => {
       const { body } = await kim.send({ locale: 'fr-FR', localTimezone: 'America/Sao_Paulo', ...activity });
@@ -90,7 +90,7 @@ describe("the closed message in the reader's time zone and language", () => {
     });
     await replies({ type: 'message', value: cardActionData(warning, 'closure.confirm') });
     harness.bot.sandbox!.faults.clear();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 600));
 
     const before = new Date();
     await harness.bot.background.reconcileClosures();

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { STALE_TEMP_FILE_MS } from '../../services/storage/atomicFile';
+import { STALE_TEMP_FILE_MS } from '../../adapters/storage/atomicFile';
 import { startHarness, type BotHarness } from '../support/botHarness';
 
 /** What a writer killed between its temp file's write and the rename leaves: a whole record under a hidden name. */

@@ -11,8 +11,10 @@ interface Crash {
   readonly second: NodeProcess;
 }
 
-/** Short enough that recovery does not make the test wait; the default is 120 s. */
-const CRASH_ENV = { CLOSURE_LEASE_SECONDS: '2', RECONCILE_INTERVAL_SECONDS: '1' };
+/** Short enough that recovery does not make the test wait; the defaults are 120 s and 60 s. */
+const CRASH_ENV = { CLOSURE_LEASE_SECONDS: '2', RECONCILE_INTERVAL_SECONDS: '0.5' };
+/** How long both instances go on reconciling after the message: three passes each. */
+const PASSES_WATCHED_MS = 3 * 500;
 
 /**
  * Each scenario presses Yes, lets the sandbox stop the closure at one point, kills the bot with SIGKILL there and
@@ -65,8 +67,8 @@ describe('a bot killed with SIGKILL in the middle of a closure, then restarted',
 
   async function expectFinishedOnce(person: (typeof PEOPLE)[number], crash: Crash): Promise<AuditEventType[]> {
     const told = await waitForProactive(crash.conversationId);
-    // Both instances keep reconciling every second; a few passes later the message is still the only one.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Both instances keep reconciling every half second; a few passes later the message is still the only one.
+    await new Promise((resolve) => setTimeout(resolve, PASSES_WATCHED_MS));
     await crash.second.stop();
     const closedMessages = fixture.connector.received.filter(
       (r) => r.conversationId === crash.conversationId && r.method === 'POST' && /has now been closed/.test(String(r.activity.text)),

@@ -6,7 +6,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { connectSandbox, type SandboxConnection } from '@account-closure-bot/sandbox';
 import type { AuditEvent } from '../../services/auditTrail';
-import { createStores } from '../../services/storage/createStores';
+import { createStores } from '../../adapters/storage/createStores';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { startBotProcess, startSandboxProcess, type NodeProcess } from '../support/botProcess';
 import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, type ReplyActivity } from '../support/botHarness';

@@ -211,7 +211,7 @@ describe('the shared sandbox', () => {
         [tuned.closure.leaseSeconds, tuned.closure.reconcileIntervalSeconds, tuned.sandbox.url],
         [2, 1, 'http://127.0.0.1:4000'],
       );
-      assert.throws(() => loadConfig({ CLOSURE_LEASE_SECONDS: '0' }), /CLOSURE_LEASE_SECONDS must be a whole number from 1 to 3600/);
+      assert.throws(() => loadConfig({ CLOSURE_LEASE_SECONDS: '0' }), /CLOSURE_LEASE_SECONDS must be a number of seconds from 0.1 to 3600/);
     });
   });
 });

@@ -14,8 +14,8 @@ import { ClosureService } from '../../services/closureService';
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
-import { createStores, type StoresOptions } from '../../services/storage/createStores';
-import { type RunningAzurite, startAzurite } from '../support/azurite';
+import { createStores, type StoresOptions } from '../../adapters/storage/createStores';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 
 const START = new Date('2026-11-27T10:00:00Z');
 const person = (n: number): VerifiedIdentity => ({
@@ -116,7 +116,7 @@ for (const backend of ['file', 'azurite'] as const) {
         ids = await scriptClosures({ kind: 'file', dir }, clock);
         ops = openOpsStores(config);
       } else {
-        azurite = await startAzurite();
+        azurite = await azuriteAccount();
         const env = { STORAGE: 'blob', STORAGE_BLOB_CONNECTION_STRING: azurite.connectionString, STORAGE_BLOB_AUDIT_CONTAINER: 'audit' };
         const config = loadConfig(env);
         ops = openOpsStores(config);

@@ -5,12 +5,11 @@ import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
 import { AppError } from '../../services/errors';
-import { HttpError } from '../../services/http/httpError';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
 import type { UserRealm } from '../../services/userRealm';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
 
 const ADA: VerifiedIdentity = {
   objectId: 'a0000000-0000-4000-8000-000000000001',
@@ -53,17 +52,9 @@ function createService(options: { closer: AccountCloser; realm?: UserRealm; cloc
   return { closure, requests, audit, open };
 }
 
+/** What the realm adapter throws for a gateway's answer after its retries: "cannot confirm", a failure that passes. */
 function gatewayFailure(status: number): AppError {
-  const cause = new HttpError({
-    kind: 'status',
-    status,
-    operation: 'realm.lookup',
-    method: 'GET',
-    url: 'https://login/',
-    attempts: 4,
-    clientRequestId: 'x',
-  });
-  return new AppError('REALM_UNAVAILABLE', `user realm lookup failed: status ${status}`, { cause });
+  return new AppError('REALM_UNAVAILABLE', `user realm lookup failed: status ${status}`, { transient: true });
 }
 
 describe('ClosureService in the background', () => {

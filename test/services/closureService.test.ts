@@ -7,8 +7,8 @@ import { ClosureService, outcomeOf, type Presser } from '../../services/closureS
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
 import type { RealmVerdict, UserRealm } from '../../services/userRealm';
 
 const ADA: VerifiedIdentity = {

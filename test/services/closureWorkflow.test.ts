@@ -3,14 +3,14 @@ import type { AccountCloser } from '../../services/accountCloser';
 import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService, MAX_DELIVERY_ATTEMPTS } from '../../services/closureService';
-import type { ClosureChannel, ClosureNotice } from '../../services/closureWorkflow';
+import type { ClosureChannel, ClosureNotice } from '../../services/closureChannel';
 import { ClosureWorkflow } from '../../services/closureWorkflow';
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
 import { silentLogger } from '../../services/logger';
 import type { RecordStore } from '../../services/recordStore';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
 
 const ADA: VerifiedIdentity = {
   objectId: 'a0000000-0000-4000-8000-000000000001',

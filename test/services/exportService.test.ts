@@ -7,7 +7,7 @@ import { ExportService, type ExportJob } from '../../services/exportService';
 import type { VerifiedIdentity } from '../../services/identity';
 import { createLogger, type LogRecord } from '../../services/logger';
 import type { RecordStore } from '../../services/recordStore';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
 const TENANT = '11111111-0000-4000-8000-000000000001';

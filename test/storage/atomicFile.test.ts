@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '../../services/logger';
-import { readWholeFile, STALE_TEMP_FILE_MS, sweepStaleTempFiles, writeFileAtomic } from '../../services/storage/atomicFile';
+import { readWholeFile, STALE_TEMP_FILE_MS, sweepStaleTempFiles, writeFileAtomic } from '../../adapters/storage/atomicFile';
 import { createTempDir, type TempDir } from './storageTestSupport';
 
 const NOW = new Date('2026-12-01T09:00:00Z');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { AuditEvent, AuditTrail } from '../../services/auditTrail';
-import { BlobAuditTrail } from '../../services/storage/blobAuditTrail';
-import { JsonlAuditTrail } from '../../services/storage/jsonlAuditTrail';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { BlobAuditTrail } from '../../adapters/storage/blobAuditTrail';
+import { JsonlAuditTrail } from '../../adapters/storage/jsonlAuditTrail';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 
 const REQUEST_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -122,7 +122,7 @@ describe('AuditTrail contract', () => {
   describe('BlobAuditTrail on Azurite', () => {
     let azurite: RunningAzurite;
     before(async () => {
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite.stop();

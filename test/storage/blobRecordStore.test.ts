@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { BlobRecordStore } from '../../services/storage/blobRecordStore';
+import { BlobRecordStore } from '../../adapters/storage/blobRecordStore';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, expectAppError } from './storageTestSupport';
 

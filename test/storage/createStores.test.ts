@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlobAuditTrail } from '../../services/storage/blobAuditTrail';
-import { createStores, type Stores } from '../../services/storage/createStores';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { BlobAuditTrail } from '../../adapters/storage/blobAuditTrail';
+import { createStores, type Stores } from '../../adapters/storage/createStores';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 
 interface Closure {
@@ -78,7 +78,7 @@ describe('createStores', () => {
   describe('blob on Azurite', () => {
     let azurite: RunningAzurite;
     before(async () => {
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite.stop();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withFileLock, type FileLockOptions } from '../../services/storage/fileLock';
+import { withFileLock, type FileLockOptions } from '../../adapters/storage/fileLock';
 import { createRecordingLogger, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 
 describe('withFileLock', () => {

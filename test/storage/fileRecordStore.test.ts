@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileRecordStore } from '../../services/storage/fileRecordStore';
+import { FileRecordStore } from '../../adapters/storage/fileRecordStore';
 import { runWorkersTogether } from './fixtures/workers';
 import { createRecordingLogger, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 

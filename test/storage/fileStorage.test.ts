@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConversationState, TestAdapter, type StoreItem, type TurnContext } from 'botbuilder';
 import { FileStorage } from '../../bot/storage/fileStorage';
 import { isAppError } from '../../services/errors';
-import { FileRecordStore } from '../../services/storage/fileRecordStore';
+import { FileRecordStore } from '../../adapters/storage/fileRecordStore';
 import { createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 
 const KEY = 'msteams/conversations/19:abc@thread.v2/users/29:1xyz';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createLogger, type LogRecord } from '../../services/logger';
-import { logAuditEvents } from '../../services/storage/loggedAuditTrail';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
+import { logAuditEvents } from '../../adapters/storage/loggedAuditTrail';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
 
 function createRecordingLogger() {
   const records: LogRecord[] = [];

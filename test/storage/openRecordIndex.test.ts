@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { RecordStore } from '../../services/recordStore';
-import { MARK_GRACE_MS, OpenRecordIndex, type OpenMark } from '../../services/storage/openRecordIndex';
-import { createStores } from '../../services/storage/createStores';
-import { isOpenClosureRequest } from '../../services/storage/openRecords';
+import { MARK_GRACE_MS, OpenRecordIndex, type OpenMark } from '../../services/openRecordIndex';
+import { createStores } from '../../adapters/storage/createStores';
+import { isOpenClosureRequest } from '../../services/openRecords';
 import type { ClosureRequest } from '../../services/closureRequest';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createRecordingLogger, createTempDir, type TempDir } from './storageTestSupport';
 
 interface Item {
@@ -351,7 +351,7 @@ describe('OpenRecordIndex under a pass and a writer at the same moment', () => {
     let azurite: RunningAzurite;
     before(async function () {
       this.timeout(30_000);
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite?.stop();

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { isAppError } from '../../services/errors';
 import type { RecordStore } from '../../services/recordStore';
-import { BlobRecordStore } from '../../services/storage/blobRecordStore';
-import { FileRecordStore } from '../../services/storage/fileRecordStore';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { BlobRecordStore } from '../../adapters/storage/blobRecordStore';
+import { FileRecordStore } from '../../adapters/storage/fileRecordStore';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createTempDir, expectAppError, type TempDir } from './storageTestSupport';
 
 interface Doc {
@@ -229,7 +229,7 @@ describe('RecordStore contract', () => {
   describe('BlobRecordStore on Azurite', () => {
     let azurite: RunningAzurite;
     before(async () => {
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite.stop();

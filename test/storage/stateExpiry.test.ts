@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { FileStorage } from '../../bot/storage/fileStorage';
 import { BlobStateExpiry, FileStateExpiry, isStateBlobName, SWEEP_EVERY_MS } from '../../bot/storage/stateExpiry';
-import { createStores } from '../../services/storage/createStores';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { createStores } from '../../adapters/storage/createStores';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer, createRecordingLogger, createTempDir, type TempDir } from './storageTestSupport';
 
 const DAY_MS = 86_400_000;
@@ -53,7 +53,7 @@ describe('idle conversation state expiry', () => {
   describe('STORAGE=blob on Azurite', () => {
     let azurite: RunningAzurite;
     before(async () => {
-      azurite = await startAzurite();
+      azurite = await azuriteAccount();
     });
     after(async () => {
       await azurite?.stop();

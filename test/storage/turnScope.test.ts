@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import type { AuditEvent, AuditTrail } from '../../services/auditTrail';
 import { isAppError } from '../../services/errors';
 import type { RecordStore } from '../../services/recordStore';
-import { BatchedAuditTrail } from '../../services/storage/batchedAuditTrail';
-import { MemoryAuditTrail } from '../../services/storage/memoryAuditTrail';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
-import { TurnCachedRecordStore } from '../../services/storage/turnCachedRecordStore';
-import { runAsOneTurn } from '../../services/storage/turnScope';
+import { BatchedAuditTrail } from '../../adapters/storage/batchedAuditTrail';
+import { MemoryAuditTrail } from '../../adapters/storage/memoryAuditTrail';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
+import { TurnCachedRecordStore } from '../../adapters/storage/turnCachedRecordStore';
+import { runAsOneTurn } from '../../services/turnScope';
 
 const AT = '2026-06-01T10:00:00.000Z';
 const event = (type: AuditEvent['type'], requestId = 'cr_1'): AuditEvent => ({ type, at: AT, requestId });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { isAppError } from '../../services/errors';
-import { hashUpn } from '../../services/storage/upnHash';
+import { hashUpn } from '../../services/upnHash';
 
 const KEY = Buffer.from('0123456789abcdef0123456789abcdef', 'utf8');
 const OTHER_KEY = Buffer.from('fedcba9876543210fedcba9876543210', 'utf8');

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,6 +54,48 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   }
 }
 
+/** How many storage accounts the run's shared Azurite knows; a suite past them gets an Azurite of its own. */
+const SHARED_ACCOUNTS = 64;
+let shared: Promise<{ port: number; child: ChildProcess; accounts: ReadonlyArray<{ name: string; key: string }> }> | undefined;
+let accountsGiven = 0;
+
+/**
+ * A storage account of its own on the test run's one Azurite, for a suite that only writes and reads blobs (starting
+ * an Azurite took 1.5-2.5 s, and a dozen suites each started one). Its containers are its own: Azurite keeps each
+ * account apart (AZURITE_ACCOUNTS, path-style URLs, https://github.com/Azure/Azurite#customized-storage-accounts--keys),
+ * so fixed container names of two suites never meet. `stop()` only gives the account up; the process ends with the
+ * test run. A suite that stops Azurite to make storage unreachable, or needs HTTPS, starts its own (`startAzurite`).
+ */
+export async function azuriteAccount(): Promise<RunningAzurite> {
+  const index = accountsGiven++;
+  if (index >= SHARED_ACCOUNTS) return startAzurite();
+  shared ??= startShared();
+  const { port, child, accounts } = await shared;
+  const { name, key } = accounts[index];
+  const blobEndpoint = `http://127.0.0.1:${port}/${name}`;
+  return {
+    blobEndpoint,
+    pid: child.pid ?? 0,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${name};AccountKey=${key};BlobEndpoint=${blobEndpoint};`,
+    stop: async () => undefined,
+  };
+}
+
+async function startShared(): Promise<{ port: number; child: ChildProcess; accounts: ReadonlyArray<{ name: string; key: string }> }> {
+  const accounts = Array.from({ length: SHARED_ACCOUNTS }, (_, i) => ({ name: `testrun${i}`, key: randomBytes(32).toString('base64') }));
+  const workDir = await mkdtemp(join(tmpdir(), 'azurite-shared-'));
+  const env = { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(';') };
+  const started = await startOn(workDir, 0, [], env).catch(async (error: unknown) => {
+    if (!(error instanceof PortNotReported)) throw error;
+    return startOn(workDir, await freePort(), [], env);
+  });
+  process.once('exit', () => {
+    started.child.kill('SIGKILL');
+    rmSync(workDir, { recursive: true, force: true });
+  });
+  return { ...started, accounts };
+}
+
 export interface AzuriteOptions {
   /**
    * HTTPS with this certificate and key (PEM files), and OAuth bearer tokens accepted besides shared keys
@@ -64,11 +108,16 @@ export interface AzuriteOptions {
 
 class PortNotReported extends Error {}
 
-function startOn(workDir: string, requestedPort: number, extra: readonly string[]): Promise<{ port: number; child: ChildProcess }> {
+function startOn(
+  workDir: string,
+  requestedPort: number,
+  extra: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
     [AZURITE_MAIN, '--inMemoryPersistence', '--blobHost', '127.0.0.1', '--blobPort', String(requestedPort), '--disableTelemetry', ...extra],
-    { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
     let output = '';

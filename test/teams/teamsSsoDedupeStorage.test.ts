@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { TeamsSsoDedupeStorage, type TokenExchangeMark } from '../../bot/teams/ssoDedupeStorage';
 import { AppError } from '../../services/errors';
 import type { RecordStore } from '../../services/recordStore';
-import { MemoryRecordStore } from '../../services/storage/memoryRecordStore';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
 
 const KEY = 'msteams/a:1conversation/exchange-id-1';
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/config';
 import { startBot, type RunningBot } from '../../index';
 import { startSandbox, type Sandbox, sandboxControlRoutes } from '@account-closure-bot/sandbox';
 import { createLogger, type LogRecord } from '../../services/logger';
-import { startAzurite, type RunningAzurite } from '../support/azurite';
+import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { TEST_SEED } from '../support/botHarness';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
 import { since, teamsClient, teamsConversation, teamsMember, textsIn } from './teamsClient';
@@ -31,7 +31,7 @@ describe('Teams SSO dedupe across two bot instances on one blob storage', functi
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'teams-instances-'));
-    azurite = await startAzurite();
+    azurite = await azuriteAccount();
     connector = await startConnectorStub();
     const logger = createLogger('shared', (record) => sandboxLogs.push(record), 'debug');
     sandbox = await startSandbox({

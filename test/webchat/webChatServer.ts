@@ -1,9 +1,9 @@
 import restify from 'restify';
 import { startServer } from '../../server/lifecycle';
 import { registerWebChatRoutes, type WebChatRoutesOptions } from '../../server/webchatRoutes';
-import { createHttpClient } from '../../services/http/httpClient';
+import { createHttpClient } from '../../adapters/http/httpClient';
 import { createLogger, type LogRecord } from '../../services/logger';
-import { DirectLineTokenExchange } from '../../services/webchat/directLineTokenSource';
+import { DirectLineTokenExchange } from '../../adapters/webchat/directLineTokenSource';
 import type { FakeDirectLine } from './fakeDirectLine';
 
 export const SECRET = 'dl-secret-Zq9XwVv7TtRr5';

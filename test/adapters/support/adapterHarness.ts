@@ -1,4 +1,4 @@
-import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../../services/http/httpClient';
+import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../../adapters/http/httpClient';
 import type { LogRecord } from '../../../services/logger';
 import { createRecordingLogger, createRecordingSleep } from './loopbackServer';
 
