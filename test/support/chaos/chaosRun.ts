@@ -1,6 +1,6 @@
 import { countRun, quiet, type Counts } from './count';
 import { runPerson, type Choice, type PersonRun } from './person';
-import { sleep, startChaosWorld, type OutageKind } from './world';
+import { OUTAGE_KINDS, sleep, startChaosWorld } from './world';
 
 export interface ChaosPlan {
   readonly people: number;
@@ -43,24 +43,23 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosResult> {
   try {
     log(`started: 2 instances, ${plan.people} people`);
     const started = Date.now();
-    let done = false;
     const people = world.people.map((person, i) => ({ person, choice: CHOICES[i % CHOICES.length] }));
     const walking = pool(people, plan.concurrency, async ({ person, choice }, i) => {
       // Staggered, so the faults meet people at every step rather than all at one.
       await sleep(Math.floor(random() * 1_500) + (i < plan.concurrency ? i * 300 : 0));
       return runPerson(world, person, choice);
-    }).finally(() => (done = true));
+    });
     const faults = (async () => {
       const events = shuffle([...Array<'kill'>(plan.kills).fill('kill'), ...Array<'outage'>(plan.outages).fill('outage')], random);
-      for (const [n, event] of events.entries()) {
-        await sleep(1_000 + Math.floor(random() * 3_000));
-        if (done) break;
+      for (const event of events) {
+        // Faults planned after the last decision still meet the background passes (settling, telling, expiring).
+        await sleep(500 + Math.floor(random() * 2_500));
         if (event === 'kill') {
           const at = Date.now() - started;
           await world.killOne(random);
           log(`kill -9 #${world.kills} at ${(at / 1000).toFixed(1)} s, restarted after ${((Date.now() - started - at) / 1000).toFixed(1)} s`);
         } else {
-          const kind: OutageKind = n % 2 === 0 ? 'drop' : 'busy';
+          const kind = OUTAGE_KINDS[world.outages % OUTAGE_KINDS.length];
           log(`storage outage #${world.outages + 1} (${kind}, ${plan.outageMs} ms) at ${((Date.now() - started) / 1000).toFixed(1)} s`);
           await world.outage(kind, plan.outageMs);
         }

@@ -112,7 +112,8 @@ export async function countRun(world: ChaosWorld, runs: readonly PersonRun[]): P
     const words = wordsFor(world, run.conversationId);
     const notices = words.filter((w) => w === 'closed').length;
     if (closed) closedNotices[String(notices)] = (closedNotices[String(notices)] ?? 0) + 1;
-    if (closed && notices !== 1) fail(`${who}: account closed, told so ${notices} times`);
+    const story = () => `presses ${run.answers.join(' | ')}; heard ${words.join(',')}; audit ${mineEvents.map((e) => `${e.type}${e.detail ? `(${e.detail})` : ''}`).join(',')}`;
+    if (closed && notices !== 1) fail(`${who}: account closed, told so ${notices} times (${story()})`);
     if (!closed && notices > 0) fail(`${who}: account open, told ${notices} times that it was closed`);
     const confirmedAt = Math.min(...confirmed.map((e) => Date.parse(e.at)));
     const lies = messages.filter((m) => CLAIMS_NOT_CLOSED.has(said(String(m.activity.text))) && m.at > confirmedAt);

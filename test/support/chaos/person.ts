@@ -19,6 +19,8 @@ export interface PersonRun {
   presses: number;
   /** When the first press was sent (ms since the epoch): messages after it are the decision's. */
   firstPressAt?: number;
+  /** Each press's HTTP answer (a status, or the transport error of an instance that died), for a failure's story. */
+  readonly answers: string[];
   gaveUp?: string;
 }
 
@@ -35,7 +37,7 @@ const WAIT_FOR_WORD_MS = 8_000;
  */
 export async function runPerson(world: ChaosWorld, person: ChaosPerson, choice: Choice): Promise<PersonRun> {
   const userId = `chaos-${person.upn.split('@')[0]}-${randomUUID().slice(0, 6)}`;
-  const run: PersonRun = { person, choice, userId, conversationId: `conv-${userId}`, reachedWarning: false, presses: 0 };
+  const run: PersonRun = { person, choice, userId, conversationId: `conv-${userId}`, reachedWarning: false, presses: 0, answers: [] };
   const address = { serviceUrl: world.connector.url, userId, conversationId: run.conversationId };
   /** A turn whose replies come back in the HTTP answer; undefined when the instance died or refused it. */
   const turn = async (activity: Record<string, unknown>): Promise<ReplyActivity[] | undefined> =>
@@ -57,7 +59,9 @@ type Turn = (activity: Record<string, unknown>) => Promise<ReplyActivity[] | und
 /** Returns the warning card's Yes and No data, or why the walk gave up. */
 async function walk(person: ChaosPerson, turn: Turn): Promise<{ yes: Record<string, string>; no: Record<string, string> } | string> {
   let replies = await turn({ type: 'message', text: 'close my account' });
+  const trace: string[] = [];
   for (let step = 0; step < MAX_WALK_TURNS; step += 1) {
+    trace.push(replies ? textsOf(replies).slice(0, 70) || `[${replies.map((r) => r.attachments?.[0]?.contentType ?? r.type).join(',')}]` : '(no answer)');
     const has = (action: string) => replies !== undefined && JSON.stringify(replies).includes(`"action":"${action}"`);
     if (replies && has('closure.confirm')) {
       return { yes: cardActionData(replies, 'closure.confirm'), no: cardActionData(replies, 'closure.decline') };
@@ -68,16 +72,17 @@ async function walk(person: ChaosPerson, turn: Turn): Promise<{ yes: Record<stri
       const page = await submitSignInPage(signInLinkOf(replies), person.upn, person.password).catch(() => '');
       const code = /id="magic-code"/.test(page) ? magicCodeOf(page) : undefined;
       replies = code ? await turn({ type: 'message', text: code }) : await turn({ type: 'message', text: 'close my account' });
-    } else if (replies && /warning above is still waiting/.test(textsOf(replies))) {
-      // The warning went out in a turn whose answer was lost: end that request and start over.
-      await turn({ type: 'message', text: 'cancel' });
+    } else if (replies === undefined) {
+      await sleep(1_000);
       replies = await turn({ type: 'message', text: 'close my account' });
     } else {
-      await sleep(replies ? 0 : 1_000);
+      // A step whose card was in an answer that was lost ("press Sign in on the card above", "the warning above is
+      // still waiting"): a person has no card to press, so they cancel and start over.
+      await turn({ type: 'message', text: 'cancel' });
       replies = await turn({ type: 'message', text: 'close my account' });
     }
   }
-  return `no warning after ${MAX_WALK_TURNS} turns`;
+  return `no warning after ${MAX_WALK_TURNS} turns: ${trace.slice(-4).join(' / ')}`;
 }
 
 /**
@@ -90,11 +95,15 @@ async function decide(world: ChaosWorld, run: PersonRun, activity: Record<string
   while (run.presses < MAX_PRESSES) {
     run.presses += 1;
     const bot: NodeProcess = await world.pick();
-    await postAsEmulator(
+    const answer = await postAsEmulator(
       bot.url,
       { serviceUrl: world.connector.url, userId: run.userId, conversationId: run.conversationId },
       { ...activity, deliveryMode: 'normal' },
-    ).catch(() => undefined);
+    ).then(
+      (a) => String(a.status),
+      (error: Error) => `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`.trim(),
+    );
+    run.answers.push(`pid ${bot.pid}: ${answer}`);
     const heard = wordsFor(world, run.conversationId);
     const fresh = heard.slice(seen);
     seen = heard.length;

@@ -30,8 +30,9 @@ export function chaosPeople(count: number): ChaosPerson[] {
   });
 }
 
-/** How a storage outage looks from the bot: connections dropped, or Azure's 503 ServerBusy. */
-export type OutageKind = 'drop' | 'busy';
+/** How a storage outage looks from the bot: connections dropped, Azure's 503 ServerBusy, or no answer until it ends. */
+export type OutageKind = 'drop' | 'busy' | 'hang';
+export const OUTAGE_KINDS: readonly OutageKind[] = ['drop', 'busy', 'hang'];
 
 /**
  * Two bot processes on one Azurite container, reached through a storage proxy that can cut storage, one shared
@@ -140,7 +141,7 @@ export async function startChaosWorld(options: ChaosWorldOptions): Promise<Chaos
         return true;
       },
       async outage(kind, ms) {
-        proxy.fault(() => (kind === 'drop' ? 'drop' : { status: 503, code: 'ServerBusy' }));
+        proxy.fault(() => (kind === 'busy' ? { status: 503, code: 'ServerBusy' } : kind));
         outages += 1;
         await sleep(ms);
         proxy.fault(undefined);
