@@ -57,7 +57,9 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosResult> {
         if (event === 'kill') {
           const at = Date.now() - started;
           await world.killOne(random);
-          log(`kill -9 #${world.kills} at ${(at / 1000).toFixed(1)} s, restarted after ${((Date.now() - started - at) / 1000).toFixed(1)} s`);
+          log(
+            `kill -9 #${world.kills} at ${(at / 1000).toFixed(1)} s, restarted after ${((Date.now() - started - at) / 1000).toFixed(1)} s`,
+          );
         } else {
           const kind = OUTAGE_KINDS[world.outages % OUTAGE_KINDS.length];
           log(`storage outage #${world.outages + 1} (${kind}, ${plan.outageMs} ms) at ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -129,7 +131,10 @@ export function chaosTable(plan: ChaosPlan, result: ChaosResult): Array<[string,
     ['people (Yes / No / cancel)', `${c.people} (${fmt(c.byChoice)})`],
     ['kill -9 (restarted)', `${result.kills} of ${plan.kills}`],
     ['storage outages', `${result.outages} of ${plan.outages}, ${plan.outageMs} ms each`],
-    ['walk + decide / background until quiet', `${(result.walkMs / 1000).toFixed(1)} s / ${(result.quietMs / 1000).toFixed(1)} s${result.quiet ? '' : ' (NOT quiet)'}`],
+    [
+      'walk + decide / background until quiet',
+      `${(result.walkMs / 1000).toFixed(1)} s / ${(result.quietMs / 1000).toFixed(1)} s${result.quiet ? '' : ' (NOT quiet)'}`,
+    ],
     ['presses sent (repeats after lost answers)', String(c.presses)],
     ['walks that gave up', String(c.gaveUp)],
     ['closure requests, by status', `${c.requests} (${fmt(c.requestsByStatus)})`],

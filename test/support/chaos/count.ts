@@ -34,7 +34,14 @@ const OUTCOME_EVENT: Partial<Record<ClosureRequest['status'], readonly AuditEven
   outcomeUnknown: ['outcomeUnknown'],
 };
 /** Statuses only a recorded Yes leads to. */
-const AFTER_YES: ReadonlySet<ClosureRequest['status']> = new Set(['confirmed', 'closing', 'outcomeUnknown', 'closed', 'handedOff', 'failed']);
+const AFTER_YES: ReadonlySet<ClosureRequest['status']> = new Set([
+  'confirmed',
+  'closing',
+  'outcomeUnknown',
+  'closed',
+  'handedOff',
+  'failed',
+]);
 
 export interface Counts {
   readonly people: number;
@@ -89,7 +96,8 @@ export async function countRun(world: ChaosWorld, runs: readonly PersonRun[]): P
       fail(`request ${record.requestId}: still ${record.status}${record.outcomeNotified ? '' : ', not settled'} after the quiet`);
     const wanted = OUTCOME_EVENT[record.status];
     if (wanted && !wanted.some((t) => types.includes(t))) fail(`request ${record.requestId}: ${record.status} without its event`);
-    if (AFTER_YES.has(record.status) && !types.includes('confirmed')) fail(`request ${record.requestId}: ${record.status} without "confirmed"`);
+    if (AFTER_YES.has(record.status) && !types.includes('confirmed'))
+      fail(`request ${record.requestId}: ${record.status} without "confirmed"`);
   }
 
   for (const run of runs) {
@@ -102,7 +110,8 @@ export async function countRun(world: ChaosWorld, runs: readonly PersonRun[]): P
     const who = person.upn.split('@')[0];
     if (closedEvents > 1) fail(`${who}: closed ${closedEvents} times in the audit`);
     if (mine.filter((r) => r.status === 'closed').length > 1) fail(`${who}: more than one request closed`);
-    if (closed !== confirmed.length > 0) fail(`${who}: account ${closed ? 'closed' : 'open'} but ${confirmed.length} "confirmed" in the audit`);
+    if (closed !== confirmed.length > 0)
+      fail(`${who}: account ${closed ? 'closed' : 'open'} but ${confirmed.length} "confirmed" in the audit`);
     if (closed !== (closedEvents === 1)) fail(`${who}: account ${closed ? 'closed' : 'open'} but ${closedEvents} "closed" events`);
     if (closed && run.choice !== 'yes') fail(`${who}: chose ${run.choice} and the account is closed`);
 
@@ -112,16 +121,20 @@ export async function countRun(world: ChaosWorld, runs: readonly PersonRun[]): P
     const words = wordsFor(world, run.conversationId);
     const notices = words.filter((w) => w === 'closed').length;
     if (closed) closedNotices[String(notices)] = (closedNotices[String(notices)] ?? 0) + 1;
-    const story = () => `presses ${run.answers.join(' | ')}; heard ${words.join(',')}; audit ${mineEvents.map((e) => `${e.type}${e.detail ? `(${e.detail})` : ''}`).join(',')}`;
+    const story = () =>
+      `presses ${run.answers.join(' | ')}; heard ${words.join(',')}; audit ${mineEvents.map((e) => `${e.type}${e.detail ? `(${e.detail})` : ''}`).join(',')}`;
     if (closed && notices !== 1) fail(`${who}: account closed, told so ${notices} times (${story()})`);
     if (!closed && notices > 0) fail(`${who}: account open, told ${notices} times that it was closed`);
     const confirmedAt = Math.min(...confirmed.map((e) => Date.parse(e.at)));
     const lies = messages.filter((m) => CLAIMS_NOT_CLOSED.has(said(String(m.activity.text))) && m.at > confirmedAt);
     if (lies.length > 0) fail(`${who}: told "${String(lies[0].activity.text).slice(0, 60)}…" after the Yes was recorded`);
     if (run.choice === 'yes' && run.reachedWarning) {
-      const last = closed ? 'closed' : ([...words].reverse().find((w) => CLAIMS_NOT_CLOSED.has(w) || w === 'notRecordedUnsure') ?? 'nothing');
+      const last = closed
+        ? 'closed'
+        : ([...words].reverse().find((w) => CLAIMS_NOT_CLOSED.has(w) || w === 'notRecordedUnsure') ?? 'nothing');
       yesTold[last] = (yesTold[last] ?? 0) + 1;
-      if (last === 'nothing') fail(`${who}: pressed Yes ${run.presses} times, account open, never told (heard: ${words.join(',') || 'nothing'})`);
+      if (last === 'nothing')
+        fail(`${who}: pressed Yes ${run.presses} times, account open, never told (heard: ${words.join(',') || 'nothing'})`);
     }
     if (!run.reachedWarning) fail(`${who}: ${run.gaveUp ?? 'never reached the warning'}`);
   }
@@ -151,7 +164,9 @@ async function directoryCheck(world: ChaosWorld): Promise<Map<string, boolean>> 
   const token = await connection.appCredential.getToken('https://graph.microsoft.com/.default', { tenantId: CHAOS_TENANT_ID });
   const result = new Map<string, boolean>();
   for (const person of world.people) {
-    const response = await fetch(`${connection.graphBaseUrl}/v1.0/users/${person.id}`, { headers: { authorization: `Bearer ${token?.token}` } });
+    const response = await fetch(`${connection.graphBaseUrl}/v1.0/users/${person.id}`, {
+      headers: { authorization: `Bearer ${token?.token}` },
+    });
     await response.body?.cancel();
     if (response.status !== 200 && response.status !== 404) throw new Error(`Graph answered ${response.status} for ${person.id}`);
     result.set(person.id, response.status === 200);

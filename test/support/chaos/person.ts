@@ -61,7 +61,11 @@ async function walk(person: ChaosPerson, turn: Turn): Promise<{ yes: Record<stri
   let replies = await turn({ type: 'message', text: 'close my account' });
   const trace: string[] = [];
   for (let step = 0; step < MAX_WALK_TURNS; step += 1) {
-    trace.push(replies ? textsOf(replies).slice(0, 70) || `[${replies.map((r) => r.attachments?.[0]?.contentType ?? r.type).join(',')}]` : '(no answer)');
+    trace.push(
+      replies
+        ? textsOf(replies).slice(0, 70) || `[${replies.map((r) => r.attachments?.[0]?.contentType ?? r.type).join(',')}]`
+        : '(no answer)',
+    );
     const has = (action: string) => replies !== undefined && JSON.stringify(replies).includes(`"action":"${action}"`);
     if (replies && has('closure.confirm')) {
       return { yes: cardActionData(replies, 'closure.confirm'), no: cardActionData(replies, 'closure.decline') };

@@ -70,7 +70,9 @@ export async function startChaosWorld(options: ChaosWorldOptions): Promise<Chaos
     seedPath,
     JSON.stringify({
       // The app holds the rights here (CLOSURE=graph below): the run counts real closures in the directory.
-      tenants: [{ id: CHAOS_TENANT_ID, displayName: 'Kite Club', domains: ['kiteclub.example'], unmanaged: true, appServicePrincipal: true }],
+      tenants: [
+        { id: CHAOS_TENANT_ID, displayName: 'Kite Club', domains: ['kiteclub.example'], unmanaged: true, appServicePrincipal: true },
+      ],
       users: people.map((p) => ({ ...p, tenantId: CHAOS_TENANT_ID })),
     }),
   );
