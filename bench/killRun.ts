@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- --people 40 --kills 4 --outages 4`: the kill -9 and storage-outage run of issue 19 with two bot
+ * `npm run chaos -- --people 40 --kills 4 --aimed-kills 2 --outages 4`: the kill -9 and storage-outage run of issue 19 with two bot
  * instances on Azurite (test/support/chaos/). Prints the counts as a table, then every broken invariant, and exits 1
  * if there is one. The recorded runs are in docs/scaling.md ("Kill -9 and storage outage, two instances on Azurite").
  */
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     options: {
       people: { type: 'string', default: '40' },
       kills: { type: 'string', default: '4' },
+      'aimed-kills': { type: 'string', default: '2' },
       outages: { type: 'string', default: '4' },
       'outage-ms': { type: 'string', default: '4000' },
       concurrency: { type: 'string', default: '8' },
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   const plan: ChaosPlan = {
     people: Number(values.people),
     kills: Number(values.kills),
+    aimedKills: Number(values['aimed-kills']),
     outages: Number(values.outages),
     outageMs: Number(values['outage-ms']),
     concurrency: Number(values.concurrency),

@@ -100,6 +100,20 @@ export class ClosureMaintenance {
     }
   }
 
+  /**
+   * Extends a settling claim by compare-and-swap right before the owed message goes out. Undefined when the claim
+   * lapsed and another instance took it meanwhile (a slow store while forgetting): that instance tells it, not both.
+   */
+  async renewSettlement(claimed: StoredRecord<ClosureRequest>, leaseMs: number): Promise<StoredRecord<ClosureRequest> | undefined> {
+    const settlingUntil = new Date(this.records.options.clock().getTime() + leaseMs).toISOString();
+    const value: ClosureRequest = { ...claimed.value, settlingUntil };
+    try {
+      return { value, etag: await this.records.options.requests.replace(value.requestId, value, claimed.etag) };
+    } catch (error) {
+      return this.records.ignoreConflict(error);
+    }
+  }
+
   /** The request is settled (told, or given up): the conversation reference, the last personal trace, goes. */
   async markSettled(claimed: StoredRecord<ClosureRequest>): Promise<void> {
     const { conversation: _conversation, settlingUntil: _claim, settlement: _settlement, ...rest } = claimed.value;

@@ -5,6 +5,11 @@ import { OUTAGE_KINDS, sleep, startChaosWorld } from './world';
 export interface ChaosPlan {
   readonly people: number;
   readonly kills: number;
+  /**
+   * Of the kills, how many are aimed: at the instance a press was just sent to, 0-400 ms later, so the kill lands in
+   * the irreversible step (recording the Yes, closing, telling); the others land at random moments.
+   */
+  readonly aimedKills?: number;
   readonly outages: number;
   /** How long each storage outage lasts. */
   readonly outageMs: number;
@@ -28,6 +33,9 @@ export interface ChaosResult {
   readonly quiet: boolean;
 }
 
+/** An aimed kill lands this long after the press was sent, at most: a closure in the turn takes about that long. */
+const AIM_WINDOW_MS = 600;
+
 /** Two of three say Yes; the rest No or "cancel", so every outcome meets the faults. */
 const CHOICES: readonly Choice[] = ['yes', 'yes', 'no', 'yes', 'cancel', 'yes'];
 
@@ -43,22 +51,32 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosResult> {
   try {
     log(`started: 2 instances, ${plan.people} people`);
     const started = Date.now();
+    let decided = 0;
     const people = world.people.map((person, i) => ({ person, choice: CHOICES[i % CHOICES.length] }));
     const walking = pool(people, plan.concurrency, async ({ person, choice }, i) => {
       // Staggered, so the faults meet people at every step rather than all at one.
       await sleep(Math.floor(random() * 1_500) + (i < plan.concurrency ? i * 300 : 0));
-      return runPerson(world, person, choice);
+      const run = await runPerson(world, person, choice);
+      decided += 1;
+      return run;
     });
+    const progress = setInterval(
+      () => log(`${decided} of ${plan.people} decided at ${((Date.now() - started) / 1000).toFixed(0)} s`),
+      10_000,
+    );
     const faults = (async () => {
       const events = shuffle([...Array<'kill'>(plan.kills).fill('kill'), ...Array<'outage'>(plan.outages).fill('outage')], random);
       for (const event of events) {
         // Faults planned after the last decision still meet the background passes (settling, telling, expiring).
         await sleep(500 + Math.floor(random() * 2_500));
         if (event === 'kill') {
+          const aimed = world.kills < (plan.aimedKills ?? 0);
+          const victim = aimed ? await Promise.race([world.nextPress(), sleep(10_000)]) : undefined;
+          if (victim) await sleep(Math.floor(random() * AIM_WINDOW_MS));
           const at = Date.now() - started;
-          await world.killOne(random);
+          await world.killOne(random, victim ?? undefined);
           log(
-            `kill -9 #${world.kills} at ${(at / 1000).toFixed(1)} s, restarted after ${((Date.now() - started - at) / 1000).toFixed(1)} s`,
+            `kill -9 #${world.kills}${victim ? ' (aimed at a press)' : ''} at ${(at / 1000).toFixed(1)} s, restarted after ${((Date.now() - started - at) / 1000).toFixed(1)} s`,
           );
         } else {
           const kind = OUTAGE_KINDS[world.outages % OUTAGE_KINDS.length];
@@ -69,6 +87,7 @@ export async function runChaos(plan: ChaosPlan): Promise<ChaosResult> {
     })();
     const runs: PersonRun[] = await walking;
     await faults;
+    clearInterval(progress);
     const walkMs = Date.now() - started;
     log(`everyone decided after ${(walkMs / 1000).toFixed(1)} s; waiting for the background passes`);
     const quietStart = Date.now();
@@ -135,12 +154,13 @@ export function chaosTable(plan: ChaosPlan, result: ChaosResult): Array<[string,
       'walk + decide / background until quiet',
       `${(result.walkMs / 1000).toFixed(1)} s / ${(result.quietMs / 1000).toFixed(1)} s${result.quiet ? '' : ' (NOT quiet)'}`,
     ],
-    ['presses sent (repeats after lost answers)', String(c.presses)],
+    ['presses sent (repeats after lost answers) / not answered 200', `${c.presses} / ${c.pressesUnanswered}`],
     ['walks that gave up', String(c.gaveUp)],
     ['closure requests, by status', `${c.requests} (${fmt(c.requestsByStatus)})`],
     ['accounts closed', String(c.accountsClosed)],
     ['Yes pressers, by what they were told last', fmt(c.yesTold)],
     ['closed accounts, by "closed" notices received', fmt(c.closedNoticesPerClosedAccount)],
+    ['Yes pressers also heard', fmt(c.heardAlongTheWay)],
     ['audit events', String(c.auditEvents)],
     ['blobs scanned / with a UPN or name', `${c.blobsScanned} / ${c.personalHits}`],
     ['broken invariants', String(c.failures.length)],

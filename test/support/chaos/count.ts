@@ -54,6 +54,10 @@ export interface Counts {
   /** People who pressed Yes, by what they were told in the end. */
   readonly yesTold: Record<string, number>;
   readonly closedNoticesPerClosedAccount: Record<string, number>;
+  /** Presses whose HTTP answer was not 200 (the instance died, or storage failed the turn). */
+  readonly pressesUnanswered: number;
+  /** What Yes pressers heard besides the end (interim truths, "not recorded", answers to repeated presses). */
+  readonly heardAlongTheWay: Record<string, number>;
   readonly auditEvents: number;
   readonly blobsScanned: number;
   readonly personalHits: number;
@@ -84,6 +88,7 @@ export async function countRun(world: ChaosWorld, runs: readonly PersonRun[]): P
   const byRequest = group(audit, (e) => e.requestId);
   const yesTold: Record<string, number> = {};
   const closedNotices: Record<string, number> = {};
+  const along: string[] = [];
 
   for (const record of records) {
     const events = byRequest.get(record.requestId) ?? [];
@@ -133,6 +138,7 @@ export async function countRun(world: ChaosWorld, runs: readonly PersonRun[]): P
         ? 'closed'
         : ([...words].reverse().find((w) => CLAIMS_NOT_CLOSED.has(w) || w === 'notRecordedUnsure') ?? 'nothing');
       yesTold[last] = (yesTold[last] ?? 0) + 1;
+      along.push(...words.filter((w) => w !== 'closed'));
       if (last === 'nothing')
         fail(`${who}: pressed Yes ${run.presses} times, account open, never told (heard: ${words.join(',') || 'nothing'})`);
     }
@@ -151,6 +157,8 @@ export async function countRun(world: ChaosWorld, runs: readonly PersonRun[]): P
     accountsClosed: runs.filter((r) => !exists.get(r.person.id)).length,
     yesTold,
     closedNoticesPerClosedAccount: closedNotices,
+    pressesUnanswered: runs.flatMap((r) => r.answers).filter((a) => !a.endsWith(': 200')).length,
+    heardAlongTheWay: tally(along),
     auditEvents: audit.length,
     blobsScanned: scan.blobs,
     personalHits: scan.hits.length,

@@ -99,6 +99,7 @@ async function decide(world: ChaosWorld, run: PersonRun, activity: Record<string
   while (run.presses < MAX_PRESSES) {
     run.presses += 1;
     const bot: NodeProcess = await world.pick();
+    world.pressing(bot);
     const answer = await postAsEmulator(
       bot.url,
       { serviceUrl: world.connector.url, userId: run.userId, conversationId: run.conversationId },

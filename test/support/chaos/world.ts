@@ -47,8 +47,15 @@ export interface ChaosWorld {
   readonly container: string;
   /** A live instance, chosen at random; waits while both are restarting. */
   pick(): Promise<NodeProcess>;
-  /** SIGKILLs one live instance (never the last one) and starts a new process in its place; resolves once it is up. */
-  killOne(random: () => number): Promise<boolean>;
+  /**
+   * SIGKILLs one live instance (never the last one; `victim` when it is live) and starts a new process in its place;
+   * resolves once it is up.
+   */
+  killOne(random: () => number, victim?: NodeProcess): Promise<boolean>;
+  /** Resolves with the instance the next press (a decision on the card) is sent to. */
+  nextPress(): Promise<NodeProcess>;
+  /** Called by a person just before a press is sent to `bot`. */
+  pressing(bot: NodeProcess): void;
   /** Storage refuses every request of the bots for `ms`. */
   outage(kind: OutageKind, ms: number): Promise<void>;
   readonly kills: number;
@@ -116,6 +123,7 @@ export async function startChaosWorld(options: ChaosWorldOptions): Promise<Chaos
       for (const bot of slots) await bot?.stop();
     });
     let kills = 0;
+    let pressWaiters: Array<(bot: NodeProcess) => void> = [];
     let outages = 0;
     return {
       people,
@@ -130,10 +138,19 @@ export async function startChaosWorld(options: ChaosWorldOptions): Promise<Chaos
           await sleep(100);
         }
       },
-      async killOne(random) {
+      nextPress() {
+        return new Promise((resolve) => pressWaiters.push(resolve));
+      },
+      pressing(bot) {
+        const waiters = pressWaiters;
+        pressWaiters = [];
+        for (const resolve of waiters) resolve(bot);
+      },
+      async killOne(random, preferred) {
         const live = slots.flatMap((bot, i) => (bot ? [i] : []));
         if (live.length < 2) return false;
-        const slot = live[Math.floor(random() * live.length)];
+        const chosen = slots.indexOf(preferred);
+        const slot = chosen >= 0 ? chosen : live[Math.floor(random() * live.length)];
         const victim = slots[slot] as NodeProcess;
         slots[slot] = undefined;
         victim.kill('SIGKILL');

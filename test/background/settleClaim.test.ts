@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import type { ClosureAccount } from '../../services/closure/closureAccounts';
+import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
+import { ClosureService } from '../../services/closureService';
+import { ClosureWorkflow, type ClosureChannel, type ClosureNotice } from '../../services/closureWorkflow';
+import type { VerifiedIdentity } from '../../services/identity';
+import { silentLogger } from '../../services/logger';
+import { createStores, type Stores } from '../../services/storage/createStores';
+
+const IDA: VerifiedIdentity = {
+  objectId: 'b0000000-0000-4000-8000-000000000001',
+  tenantId: 't0000000-0000-4000-8000-00000000000b',
+  upn: 'ida@kiteclub.example',
+  displayName: 'Ida',
+  organizationName: 'Kite Club',
+};
+const CONVERSATION = { channelId: 'emulator', conversation: { id: 'c-ida' }, user: { id: 'user-ida' } };
+const LEASE_MS = 3_000;
+
+/** A channel that records what it told; `forgetConversation` waits for `gate` (a slow store while settling). */
+function createChannel(gate: Promise<void> = Promise.resolve()) {
+  const notices: ClosureNotice[] = [];
+  const channel: ClosureChannel = {
+    send: async (notice) => void notices.push(notice),
+    updateCard: async () => undefined,
+    signOut: async () => undefined,
+    forgetConversation: () => gate,
+    forgetFlow: async () => false,
+  };
+  return { channel, notices };
+}
+
+/** One bot instance's closure service and workflow on the shared stores. */
+function createInstance(stores: Stores, clock: () => Date) {
+  const closure = new ClosureService({
+    requests: stores.records<ClosureRequest>('closureRequests'),
+    locks: stores.records<AccountClosureLock>('closureLocks'),
+    accounts: stores.records<ClosureAccount>('closureAccounts'),
+    audit: stores.audit,
+    closer: { close: async () => ({ kind: 'closed' }) },
+    realm: { lookup: async () => ({ kind: 'unmanaged', organizationName: 'Kite Club' }) },
+    hashUpn: () => 'upn-hash',
+    clock,
+    confirmationTtlMs: 600_000,
+    closingLeaseMs: LEASE_MS,
+    maxCloseAttempts: 3,
+    logger: silentLogger,
+  });
+  return {
+    closure,
+    workflow: new ClosureWorkflow({ closure, forgetPerson: async () => undefined, settleLeaseMs: LEASE_MS, logger: silentLogger }),
+  };
+}
+
+describe('settling an outcome whose claim lapses while it runs (the chaos run: "closed" told twice)', () => {
+  it('tells the outcome once: the instance that took the settling over tells it, the slow one does not', async () => {
+    let now = new Date('2026-12-07T21:00:00Z');
+    const clock = () => now;
+    const stores = createStores({ kind: 'memory' });
+    const slow = createInstance(stores, clock);
+    const other = createInstance(stores, clock);
+    const opened = await slow.closure.open({
+      identity: IDA,
+      channelId: 'emulator',
+      channelUserId: 'user-ida',
+      conversationId: 'c-ida',
+      conversation: CONVERSATION,
+    });
+    assert.equal(opened.kind, 'opened');
+    const { request, nonce } = opened;
+    const result = await slow.closure.confirm(request.requestId, nonce, {
+      channelUserId: 'user-ida',
+      conversationId: 'c-ida',
+      identity: IDA,
+    });
+    assert.equal(result.kind, 'closed');
+
+    let release = () => undefined as void;
+    const stuck = createChannel(new Promise<void>((resolve) => (release = resolve)));
+    const settling = slow.workflow.settle(request.requestId, stuck.channel);
+    // The slow instance is still forgetting the conversation when its claim lapses; the reconciler elsewhere takes over.
+    await new Promise((resolve) => setImmediate(resolve));
+    now = new Date(now.getTime() + LEASE_MS + 1_000);
+    const fast = createChannel();
+    assert.equal(await other.workflow.settle(request.requestId, fast.channel), true, 'the other instance takes the lapsed claim');
+    release();
+    const slowSettled = await settling.then(
+      (settled) => settled,
+      (error: Error) => error.message,
+    );
+
+    assert.equal(fast.notices.length + stuck.notices.length, 1, `told ${fast.notices.length + stuck.notices.length} times`);
+    assert.equal(fast.notices[0]?.kind, 'closed');
+    assert.equal(slowSettled, false, 'the slow instance stands back, without an error');
+    assert.equal((await stores.records<ClosureRequest>('closureRequests').get(request.requestId))?.value.outcomeNotified, true);
+  });
+});
