@@ -10,8 +10,18 @@ const EXPECTED_AUDIT: Partial<Record<ClosureStatus, readonly AuditEvent['type'][
   closed: ['confirmed', 'closing', 'closed'],
   handedOff: ['confirmed', 'closing', 'handedOff', 'lockReleased'],
   // Only a confirmed request can fail: its Yes is always on record, even when a crash skipped it.
-  failed: ['confirmed'],
+  failed: ['confirmed', 'closeFailed'],
+  // Ends without a Yes have their event too: a storage outage or a kill between the end and its event left them
+  // without one (the kill -9 run: a "No" recorded, its `declined` never written).
+  expired: ['expired'],
+  closedElsewhere: ['closedElsewhere'],
 };
+
+/** The events an ended request must have in the audit; a `cancelled` one by the requester's No or by "cancel". */
+function expectedAudit(request: ClosureRequest): readonly AuditEvent['type'][] {
+  if (request.status === 'cancelled') return [request.declined ? 'declined' : 'cancelled'];
+  return EXPECTED_AUDIT[request.status] ?? [];
+}
 
 /** Instances' clocks may differ by this much: an audit window starts this far before the request's creation. */
 const AUDIT_SKEW_MS = 5 * 60_000;
@@ -198,7 +208,7 @@ export class ClosureMaintenance {
     }
     for (const requestId of wanted) {
       const request = requests.get(requestId);
-      for (const type of (request && EXPECTED_AUDIT[request.status]) || []) {
+      for (const type of request ? expectedAudit(request) : []) {
         if (!present.get(requestId)?.has(type)) await this.records.audit(type, request as ClosureRequest, 'recovered');
       }
       this.records.unaudited.delete(requestId);

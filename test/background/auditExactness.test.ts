@@ -182,5 +182,24 @@ describe('the audit across instances (one event per step, whoever reconciles)', 
       assert.deepEqual(lost, { kind: 'rejected', reason: 'closedByAnotherRequest' });
       assert.deepEqual(await typesOf(stores, second.request.requestId), ['warningShown', 'confirmed', 'closeFailed']);
     });
+
+    it('writes the event of a No whose own event was lost (storage down right after the end), when it is settled', async () => {
+      let now = new Date('2026-12-01T09:00:00Z');
+      const stores = createStores({ kind: 'memory' });
+      const { closure } = createInstance(stores, () => now, failingFor(stores.audit, new Set(['declined'])));
+      const kept = await open(closure);
+      await assert.rejects(closure.decline(kept.request.requestId, { channelUserId: 'user-ada', conversationId: 'c1', nonce: kept.nonce }));
+      assert.deepEqual(await typesOf(stores, kept.request.requestId), ['warningShown']);
+
+      now = new Date(now.getTime() + LEASE_MS + 1_000);
+      const reconciler = createInstance(stores, () => now);
+      assert.equal((await reconciler.runner.runOnce('reconcile')).done, 1);
+      const events = (await stores.audit.readAll()).filter((event) => event.requestId === kept.request.requestId);
+      assert.deepEqual(
+        events.map((event) => `${event.type}${event.detail ? `:${event.detail}` : ''}`),
+        ['warningShown', 'declined:recovered'],
+      );
+      assert.deepEqual(reconciler.notices.map((notice) => notice.kind), ['declined'], 'and the No is told once');
+    });
   });
 });
