@@ -199,7 +199,11 @@ describe('the audit across instances (one event per step, whoever reconciles)', 
         events.map((event) => `${event.type}${event.detail ? `:${event.detail}` : ''}`),
         ['warningShown', 'declined:recovered'],
       );
-      assert.deepEqual(reconciler.notices.map((notice) => notice.kind), ['declined'], 'and the No is told once');
+      assert.deepEqual(
+        reconciler.notices.map((notice) => notice.kind),
+        ['declined'],
+        'and the No is told once',
+      );
     });
   });
 });
