@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import type { AccountCloser } from '../../services/accountCloser';
 import type { ClosureAccount } from '../../services/closure/closureAccounts';
+import { AppError } from '../../services/errors';
 import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
 import { ClosureWorkflow, type ClosureChannel, type ClosureNotice } from '../../services/closureWorkflow';
@@ -31,13 +33,13 @@ function createChannel(gate: Promise<void> = Promise.resolve()) {
 }
 
 /** One bot instance's closure service and workflow on the shared stores. */
-function createInstance(stores: Stores, clock: () => Date) {
+function createInstance(stores: Stores, clock: () => Date, closer: AccountCloser = { close: async () => ({ kind: 'closed' }) }) {
   const closure = new ClosureService({
     requests: stores.records<ClosureRequest>('closureRequests'),
     locks: stores.records<AccountClosureLock>('closureLocks'),
     accounts: stores.records<ClosureAccount>('closureAccounts'),
     audit: stores.audit,
-    closer: { close: async () => ({ kind: 'closed' }) },
+    closer,
     realm: { lookup: async () => ({ kind: 'unmanaged', organizationName: 'Kite Club' }) },
     hashUpn: () => 'upn-hash',
     clock,
@@ -93,5 +95,43 @@ describe('settling an outcome whose claim lapses while it runs (the chaos run: "
     assert.equal(fast.notices[0]?.kind, 'closed');
     assert.equal(slowSettled, false, 'the slow instance stands back, without an error');
     assert.equal((await stores.records<ClosureRequest>('closureRequests').get(request.requestId))?.value.outcomeNotified, true);
+  });
+});
+
+describe('a recorded Yes whose closure meets storage that does not answer (the chaos run: "I haven\'t changed anything")', () => {
+  it('stays closing for the reconciler instead of failing, and the reconciler closes it and tells it once', async () => {
+    let now = new Date('2026-12-07T21:00:00Z');
+    const clock = () => now;
+    const stores = createStores({ kind: 'memory' });
+    let calls = 0;
+    const closer: AccountCloser = {
+      close: async () => {
+        calls += 1;
+        // The closer records `deleteSentAt` before it deletes; that write met the outage on the first try.
+        if (calls === 1) throw new AppError('STORAGE_UNAVAILABLE', 'recording deleteSentAt failed');
+        return { kind: 'closed' };
+      },
+    };
+    const { closure, workflow } = createInstance(stores, clock, closer);
+    const opened = await closure.open({
+      identity: IDA,
+      channelId: 'emulator',
+      channelUserId: 'user-ida',
+      conversationId: 'c-ida',
+      conversation: CONVERSATION,
+    });
+    assert.equal(opened.kind, 'opened');
+    const press = { channelUserId: 'user-ida', conversationId: 'c-ida', identity: IDA };
+    assert.equal((await closure.confirm(opened.request.requestId, opened.nonce, press)).kind, 'stillClosing');
+
+    now = new Date(now.getTime() + LEASE_MS + 1_000);
+    const told = createChannel();
+    await workflow.reconcile(told.channel);
+    const request = (await stores.records<ClosureRequest>('closureRequests').get(opened.request.requestId))?.value;
+    assert.equal(request?.status, 'closed');
+    assert.deepEqual(
+      told.notices.map((notice) => notice.kind),
+      ['closed'],
+    );
   });
 });

@@ -113,34 +113,35 @@ export async function countRun(world: ChaosWorld, runs: readonly PersonRun[]): P
     const confirmed = mineEvents.filter((e) => e.type === 'confirmed');
     const closed = !exists.get(person.id);
     const who = person.upn.split('@')[0];
-    if (closedEvents > 1) fail(`${who}: closed ${closedEvents} times in the audit`);
-    if (mine.filter((r) => r.status === 'closed').length > 1) fail(`${who}: more than one request closed`);
-    if (closed !== confirmed.length > 0)
-      fail(`${who}: account ${closed ? 'closed' : 'open'} but ${confirmed.length} "confirmed" in the audit`);
-    if (closed !== (closedEvents === 1)) fail(`${who}: account ${closed ? 'closed' : 'open'} but ${closedEvents} "closed" events`);
-    if (closed && run.choice !== 'yes') fail(`${who}: chose ${run.choice} and the account is closed`);
-
     const messages = world.connector.received.filter(
       (r) => r.conversationId === run.conversationId && r.method === 'POST' && typeof r.activity.text === 'string',
     );
     const words = wordsFor(world, run.conversationId);
     const notices = words.filter((w) => w === 'closed').length;
     if (closed) closedNotices[String(notices)] = (closedNotices[String(notices)] ?? 0) + 1;
+    const others = messages.map((m) => String(m.activity.text)).filter((t) => said(t) === 'other');
     const story = () =>
+      `${others.length > 0 ? `other sentences "${others.map((t) => t.slice(0, 60)).join('" "')}"; ` : ''}` +
       `presses ${run.answers.join(' | ')}; heard ${words.join(',')}; audit ${mineEvents.map((e) => `${e.type}${e.detail ? `(${e.detail})` : ''}`).join(',')}`;
+    if (closedEvents > 1) fail(`${who}: closed ${closedEvents} times in the audit`);
+    if (mine.filter((r) => r.status === 'closed').length > 1) fail(`${who}: more than one request closed`);
+    if (closed !== confirmed.length > 0)
+      fail(`${who}: account ${closed ? 'closed' : 'open'} but ${confirmed.length} "confirmed" in the audit (${story()})`);
+    if (closed !== (closedEvents === 1)) fail(`${who}: account ${closed ? 'closed' : 'open'} but ${closedEvents} "closed" events`);
+    if (closed && run.choice !== 'yes') fail(`${who}: chose ${run.choice} and the account is closed`);
+
     if (closed && notices !== 1) fail(`${who}: account closed, told so ${notices} times (${story()})`);
     if (!closed && notices > 0) fail(`${who}: account open, told ${notices} times that it was closed`);
     const confirmedAt = Math.min(...confirmed.map((e) => Date.parse(e.at)));
     const lies = messages.filter((m) => CLAIMS_NOT_CLOSED.has(said(String(m.activity.text))) && m.at > confirmedAt);
-    if (lies.length > 0) fail(`${who}: told "${String(lies[0].activity.text).slice(0, 60)}…" after the Yes was recorded`);
+    if (lies.length > 0) fail(`${who}: told "${String(lies[0].activity.text).slice(0, 60)}…" after the Yes was recorded (${story()})`);
     if (run.choice === 'yes' && run.reachedWarning) {
       const last = closed
         ? 'closed'
         : ([...words].reverse().find((w) => CLAIMS_NOT_CLOSED.has(w) || w === 'notRecordedUnsure') ?? 'nothing');
       yesTold[last] = (yesTold[last] ?? 0) + 1;
       along.push(...words.filter((w) => w !== 'closed'));
-      if (last === 'nothing')
-        fail(`${who}: pressed Yes ${run.presses} times, account open, never told (heard: ${words.join(',') || 'nothing'})`);
+      if (last === 'nothing') fail(`${who}: pressed Yes ${run.presses} times, account open, never told (${story()})`);
     }
     if (!run.reachedWarning) fail(`${who}: ${run.gaveUp ?? 'never reached the warning'}`);
   }

@@ -14,6 +14,8 @@ export type Said =
   | 'expired'
   | 'declined'
   | 'cancelled'
+  /** The card's step is over or the conversation lost its place: nothing was done by this press. */
+  | 'stepOver'
   /** Answers to a repeated press of a request that was recorded. */
   | 'alreadyClosed'
   | 'inProgress'
@@ -37,6 +39,7 @@ const KINDS: ReadonlyArray<readonly [Said, readonly string[]]> = [
   ['expired', [en.rejected.expired]],
   ['declined', [en.declined, en.rejected.cancelled]],
   ['cancelled', [en.cancelled]],
+  ['stepOver', [en.stepOver, en.sessionLost, en.rejected.unknownRequest]],
   ['alreadyClosed', [en.rejected.alreadyClosed, en.rejected.closedByAnotherRequest]],
   ['inProgress', [en.rejected.inProgress]],
   ['closedElsewhere', [en.closedElsewhere, en.rejected.closedElsewhere]],
@@ -48,7 +51,7 @@ export function said(text: string): Said {
 }
 
 /** Sentences that claim the account was not closed (or nothing happened): false once the account's Yes was recorded. */
-export const CLAIMS_NOT_CLOSED: ReadonlySet<Said> = new Set(['notRecorded', 'expired', 'declined', 'cancelled']);
+export const CLAIMS_NOT_CLOSED: ReadonlySet<Said> = new Set(['notRecorded', 'expired', 'declined', 'cancelled', 'stepOver']);
 /** Sentences after which a person waits for the bot instead of pressing again (it owes them the end). */
 export const WAIT_FOR_THE_BOT: ReadonlySet<Said> = new Set([
   'closed',
