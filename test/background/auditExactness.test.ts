@@ -1,19 +1,14 @@
 import { strict as assert } from 'node:assert';
-import type { AccountCloser } from '../../services/accountCloser';
 import type { AuditTrail } from '../../services/auditTrail';
-import { JobRunner, recordJob } from '../../services/background/jobRunner';
-import { Quarantine, type QuarantineEntry } from '../../services/background/quarantine';
-import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { OpenResult } from '../../services/closure/closureJudge';
 import { accountKey, type AccountClosureLock, type ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
-import { ClosureWorkflow, type ClosureChannel, type ClosureNotice } from '../../services/closureWorkflow';
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
-import { silentLogger } from '../../services/logger';
 import { createStores, type Stores } from '../../services/storage/createStores';
 import { startAzurite, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer } from '../storage/storageTestSupport';
+import { createClosureInstance } from './closureInstance';
 
 const ADA: VerifiedIdentity = {
   objectId: 'a0000000-0000-4000-8000-000000000001',
@@ -45,46 +40,7 @@ async function opened(result: Promise<OpenResult>) {
 
 /** One bot instance's closure engine on the shared stores (each with its own audit shard on Blob). */
 function createInstance(stores: Stores, clock: () => Date, audit: AuditTrail = stores.audit) {
-  const closer: AccountCloser = { close: async () => ({ kind: 'closed' }) };
-  const closure = new ClosureService({
-    requests: stores.records<ClosureRequest>('closureRequests'),
-    locks: stores.records<AccountClosureLock>('closureLocks'),
-    accounts: stores.records<ClosureAccount>('closureAccounts'),
-    audit,
-    closer,
-    realm: { lookup: async () => ({ kind: 'unmanaged', organizationName: 'Fabrikam Volunteers' }) },
-    hashUpn: () => 'upn-hash',
-    clock,
-    confirmationTtlMs: 600_000,
-    closingLeaseMs: LEASE_MS,
-    maxCloseAttempts: 3,
-    logger: silentLogger,
-  });
-  const workflow = new ClosureWorkflow({ closure, forgetPerson: async () => undefined, settleLeaseMs: LEASE_MS, logger: silentLogger });
-  const notices: ClosureNotice[] = [];
-  const channel: ClosureChannel = {
-    send: async (notice) => void notices.push(notice),
-    updateCard: async () => undefined,
-    signOut: async () => undefined,
-    forgetConversation: async () => undefined,
-    forgetFlow: async () => false,
-  };
-  const runner = new JobRunner({
-    jobs: [
-      recordJob<ClosureRequest>({
-        name: 'reconcile',
-        everyMs: LEASE_MS,
-        kind: 'closureRequests',
-        records: stores.records<ClosureRequest>('closureRequests'),
-        isDue: (request) => closure.needsReconcile(request),
-        handle: (_id, record) => workflow.reconcileOne(record, channel),
-      }),
-    ],
-    quarantine: new Quarantine(stores.records<QuarantineEntry>('quarantine')),
-    clock,
-    logger: silentLogger,
-  });
-  return { closure, workflow, notices, runner };
+  return createClosureInstance(stores, clock, { audit, leaseMs: LEASE_MS });
 }
 
 function threeInstancesReconciling(createSharedStores: () => Stores[]): void {

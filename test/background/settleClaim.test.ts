@@ -1,13 +1,12 @@
 import { strict as assert } from 'node:assert';
 import type { AccountCloser } from '../../services/accountCloser';
-import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import { AppError } from '../../services/errors';
-import type { AccountClosureLock, ClosureRequest } from '../../services/closureRequest';
-import { ClosureService } from '../../services/closureService';
-import { ClosureWorkflow, type ClosureChannel, type ClosureNotice } from '../../services/closureWorkflow';
+import type { ClosureRequest } from '../../services/closureRequest';
+import type { ClosureService } from '../../services/closureService';
+import type { ClosureChannel, ClosureNotice } from '../../services/closureWorkflow';
 import type { VerifiedIdentity } from '../../services/identity';
-import { silentLogger } from '../../services/logger';
 import { createStores, type Stores } from '../../services/storage/createStores';
+import { createClosureInstance } from './closureInstance';
 
 const IDA: VerifiedIdentity = {
   objectId: 'b0000000-0000-4000-8000-000000000001',
@@ -32,26 +31,23 @@ function createChannel(gate: Promise<void> = Promise.resolve()) {
   return { channel, notices };
 }
 
-/** One bot instance's closure service and workflow on the shared stores. */
-function createInstance(stores: Stores, clock: () => Date, closer: AccountCloser = { close: async () => ({ kind: 'closed' }) }) {
-  const closure = new ClosureService({
-    requests: stores.records<ClosureRequest>('closureRequests'),
-    locks: stores.records<AccountClosureLock>('closureLocks'),
-    accounts: stores.records<ClosureAccount>('closureAccounts'),
-    audit: stores.audit,
-    closer,
-    realm: { lookup: async () => ({ kind: 'unmanaged', organizationName: 'Kite Club' }) },
-    hashUpn: () => 'upn-hash',
-    clock,
-    confirmationTtlMs: 600_000,
-    closingLeaseMs: LEASE_MS,
-    maxCloseAttempts: 3,
-    logger: silentLogger,
+/** One instance on the shared stores. */
+function createInstance(stores: Stores, clock: () => Date, closer?: AccountCloser) {
+  return createClosureInstance(stores, clock, { closer, leaseMs: LEASE_MS });
+}
+
+/** Opens Ida's warning on `closure` and presses Yes; returns the request id and what the press came to. */
+async function openAndConfirm(closure: ClosureService) {
+  const opened = await closure.open({
+    identity: IDA,
+    channelId: 'emulator',
+    channelUserId: 'user-ida',
+    conversationId: 'c-ida',
+    conversation: CONVERSATION,
   });
-  return {
-    closure,
-    workflow: new ClosureWorkflow({ closure, forgetPerson: async () => undefined, settleLeaseMs: LEASE_MS, logger: silentLogger }),
-  };
+  assert.equal(opened.kind, 'opened');
+  const press = { channelUserId: 'user-ida', conversationId: 'c-ida', identity: IDA };
+  return { requestId: opened.request.requestId, result: await closure.confirm(opened.request.requestId, opened.nonce, press) };
 }
 
 describe('settling an outcome whose claim lapses while it runs (the chaos run: "closed" told twice)', () => {
@@ -61,30 +57,17 @@ describe('settling an outcome whose claim lapses while it runs (the chaos run: "
     const stores = createStores({ kind: 'memory' });
     const slow = createInstance(stores, clock);
     const other = createInstance(stores, clock);
-    const opened = await slow.closure.open({
-      identity: IDA,
-      channelId: 'emulator',
-      channelUserId: 'user-ida',
-      conversationId: 'c-ida',
-      conversation: CONVERSATION,
-    });
-    assert.equal(opened.kind, 'opened');
-    const { request, nonce } = opened;
-    const result = await slow.closure.confirm(request.requestId, nonce, {
-      channelUserId: 'user-ida',
-      conversationId: 'c-ida',
-      identity: IDA,
-    });
+    const { requestId, result } = await openAndConfirm(slow.closure);
     assert.equal(result.kind, 'closed');
 
     let release = () => undefined as void;
     const stuck = createChannel(new Promise<void>((resolve) => (release = resolve)));
-    const settling = slow.workflow.settle(request.requestId, stuck.channel);
+    const settling = slow.workflow.settle(requestId, stuck.channel);
     // The slow instance is still forgetting the conversation when its claim lapses; the reconciler elsewhere takes over.
     await new Promise((resolve) => setImmediate(resolve));
     now = new Date(now.getTime() + LEASE_MS + 1_000);
     const fast = createChannel();
-    assert.equal(await other.workflow.settle(request.requestId, fast.channel), true, 'the other instance takes the lapsed claim');
+    assert.equal(await other.workflow.settle(requestId, fast.channel), true, 'the other instance takes the lapsed claim');
     release();
     const slowSettled = await settling.then(
       (settled) => settled,
@@ -94,7 +77,7 @@ describe('settling an outcome whose claim lapses while it runs (the chaos run: "
     assert.equal(fast.notices.length + stuck.notices.length, 1, `told ${fast.notices.length + stuck.notices.length} times`);
     assert.equal(fast.notices[0]?.kind, 'closed');
     assert.equal(slowSettled, false, 'the slow instance stands back, without an error');
-    assert.equal((await stores.records<ClosureRequest>('closureRequests').get(request.requestId))?.value.outcomeNotified, true);
+    assert.equal((await stores.records<ClosureRequest>('closureRequests').get(requestId))?.value.outcomeNotified, true);
   });
 });
 
@@ -113,21 +96,13 @@ describe('a recorded Yes whose closure meets storage that does not answer (the c
       },
     };
     const { closure, workflow } = createInstance(stores, clock, closer);
-    const opened = await closure.open({
-      identity: IDA,
-      channelId: 'emulator',
-      channelUserId: 'user-ida',
-      conversationId: 'c-ida',
-      conversation: CONVERSATION,
-    });
-    assert.equal(opened.kind, 'opened');
-    const press = { channelUserId: 'user-ida', conversationId: 'c-ida', identity: IDA };
-    assert.equal((await closure.confirm(opened.request.requestId, opened.nonce, press)).kind, 'stillClosing');
+    const { requestId, result } = await openAndConfirm(closure);
+    assert.equal(result.kind, 'stillClosing');
 
     now = new Date(now.getTime() + LEASE_MS + 1_000);
     const told = createChannel();
     await workflow.reconcile(told.channel);
-    const request = (await stores.records<ClosureRequest>('closureRequests').get(opened.request.requestId))?.value;
+    const request = (await stores.records<ClosureRequest>('closureRequests').get(requestId))?.value;
     assert.equal(request?.status, 'closed');
     assert.deepEqual(
       told.notices.map((notice) => notice.kind),
