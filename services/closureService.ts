@@ -89,6 +89,10 @@ export class ClosureService {
     return this.judge.registerFlow(account, conversation, conversationId);
   }
 
+  renewSettlement(claimed: StoredRecord<ClosureRequest>, leaseMs: number): Promise<StoredRecord<ClosureRequest> | undefined> {
+    return this.maintenance.renewSettlement(claimed, leaseMs);
+  }
+
   recordSettlement(claimed: StoredRecord<ClosureRequest>, settlement: Settlement): Promise<void> {
     return this.maintenance.recordSettlement(claimed, settlement);
   }

@@ -33,7 +33,7 @@ export class ClosureSettling {
     channel: ClosureChannel,
     hint: { upn?: string; silent?: boolean; recover?: boolean } = {},
   ): Promise<boolean> {
-    const claimed = await this.options.closure.claimSettlement(requestId, this.options.settleLeaseMs);
+    let claimed = await this.options.closure.claimSettlement(requestId, this.options.settleLeaseMs);
     if (!claimed) return false;
     const request = claimed.value;
     // After the claim, never before: only the claim's winner looks for gaps, so a gap is filled once (issue 19).
@@ -56,6 +56,11 @@ export class ClosureSettling {
     let attempts = request.settlement?.attempts ?? 0;
     let told = !owed;
     if (owed && notice) {
+      // Forgetting and signing out may outlast the claim on a slow store; renewed by compare-and-swap first, so an
+      // instance that took the lapsed claim over tells it and this one does not (the chaos run: told twice, issue 19).
+      const renewed = await this.options.closure.renewSettlement(claimed, this.options.settleLeaseMs);
+      if (!renewed) return false;
+      claimed = renewed;
       told = await bestEffort(this.options.logger, 'telling the outcome', requestId, () => channel.send(notice, conversation));
       if (!told) attempts += 1;
     }

@@ -122,7 +122,10 @@ export class ClosingEngine {
     const { requestId } = current.value;
     if (isAppError(error, 'RECORD_CONFLICT')) throw error;
     const appError = isAppError(error) ? error : new AppError('CLOSE_FAILED', `closing ${requestId} failed`, { cause: error });
-    const retryable = appError.code === 'DIRECTORY_UNAVAILABLE';
+    // Storage that did not answer (recording `deleteSentAt` before the delete) says nothing about the account either:
+    // a recorded Yes is retried by the reconciler, never failed by a blip (the kill -9 run: "I haven't changed
+    // anything" after a recorded Yes).
+    const retryable = appError.code === 'DIRECTORY_UNAVAILABLE' || appError.code === 'STORAGE_UNAVAILABLE';
     this.records.options.logger.error('closing the account did not finish', { requestId, errorCode: appError.code, error });
     if (current.value.status === 'outcomeUnknown') return { kind: 'outcomeUnknown', requestId };
     if (retryable && current.value.attempts < this.records.options.maxCloseAttempts) {

@@ -11,8 +11,18 @@ const EXPECTED_AUDIT: Partial<Record<ClosureStatus, readonly AuditEvent['type'][
   closed: ['confirmed', 'closing', 'closed'],
   handedOff: ['confirmed', 'closing', 'handedOff', 'lockReleased'],
   // Only a confirmed request can fail: its Yes is always on record, even when a crash skipped it.
-  failed: ['confirmed'],
+  failed: ['confirmed', 'closeFailed'],
+  // Ends without a Yes have their event too: a storage outage or a kill between the end and its event left them
+  // without one (the kill -9 run: a "No" recorded, its `declined` never written).
+  expired: ['expired'],
+  closedElsewhere: ['closedElsewhere'],
 };
+
+/** The events an ended request must have in the audit; a `cancelled` one by the requester's No or by "cancel". */
+function expectedAudit(request: ClosureRequest): readonly AuditEvent['type'][] {
+  if (request.status === 'cancelled') return [request.declined ? 'declined' : 'cancelled'];
+  return EXPECTED_AUDIT[request.status] ?? [];
+}
 
 /** Instances' clocks may differ by this much: an audit window starts this far before the request's creation. */
 const AUDIT_SKEW_MS = 5 * 60_000;
@@ -106,6 +116,20 @@ export class ClosureMaintenance {
     }
   }
 
+  /**
+   * Extends a settling claim by compare-and-swap right before the owed message goes out. Undefined when the claim
+   * lapsed and another instance took it meanwhile (a slow store while forgetting): that instance tells it, not both.
+   */
+  async renewSettlement(claimed: StoredRecord<ClosureRequest>, leaseMs: number): Promise<StoredRecord<ClosureRequest> | undefined> {
+    const settlingUntil = new Date(this.records.options.clock().getTime() + leaseMs).toISOString();
+    const value: ClosureRequest = { ...claimed.value, settlingUntil };
+    try {
+      return { value, etag: await this.records.options.requests.replace(value.requestId, value, claimed.etag) };
+    } catch (error) {
+      return this.records.ignoreConflict(error);
+    }
+  }
+
   /** The request is settled (told, or given up): the conversation reference, the last personal trace, goes. */
   async markSettled(claimed: StoredRecord<ClosureRequest>): Promise<void> {
     const { conversation: _conversation, settlingUntil: _claim, settlingBy: _by, settlement: _settlement, ...rest } = claimed.value;
@@ -190,7 +214,7 @@ export class ClosureMaintenance {
     }
     for (const requestId of wanted) {
       const request = requests.get(requestId);
-      for (const type of (request && EXPECTED_AUDIT[request.status]) || []) {
+      for (const type of request ? expectedAudit(request) : []) {
         if (!present.get(requestId)?.has(type)) await this.records.audit(type, request as ClosureRequest, 'recovered');
       }
       this.records.unaudited.delete(requestId);

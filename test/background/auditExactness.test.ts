@@ -1,20 +1,14 @@
 import { strict as assert } from 'node:assert';
-import type { AccountCloser } from '../../services/accountCloser';
 import type { AuditTrail } from '../../services/auditTrail';
-import { JobRunner, recordJob } from '../../services/background/jobRunner';
-import { Quarantine, type QuarantineEntry } from '../../services/background/quarantine';
-import type { ClosureAccount } from '../../services/closure/closureAccounts';
 import type { OpenResult } from '../../services/closure/closureJudge';
 import { accountKey, type AccountClosureLock, type ClosureRequest } from '../../services/closureRequest';
 import { ClosureService } from '../../services/closureService';
-import type { ClosureChannel, ClosureNotice } from '../../services/closureChannel';
-import { ClosureWorkflow } from '../../services/closureWorkflow';
 import { AppError } from '../../services/errors';
 import type { VerifiedIdentity } from '../../services/identity';
-import { silentLogger } from '../../services/logger';
 import { createStores, type Stores } from '../../adapters/storage/createStores';
 import { azuriteAccount, type RunningAzurite } from '../support/azurite';
 import { createFreshContainer } from '../storage/storageTestSupport';
+import { createClosureInstance } from './closureInstance';
 
 const ADA: VerifiedIdentity = {
   objectId: 'a0000000-0000-4000-8000-000000000001',
@@ -46,46 +40,7 @@ async function opened(result: Promise<OpenResult>) {
 
 /** One bot instance's closure engine on the shared stores (each with its own audit shard on Blob). */
 function createInstance(stores: Stores, clock: () => Date, audit: AuditTrail = stores.audit) {
-  const closer: AccountCloser = { close: async () => ({ kind: 'closed' }) };
-  const closure = new ClosureService({
-    requests: stores.records<ClosureRequest>('closureRequests'),
-    locks: stores.records<AccountClosureLock>('closureLocks'),
-    accounts: stores.records<ClosureAccount>('closureAccounts'),
-    audit,
-    closer,
-    realm: { lookup: async () => ({ kind: 'unmanaged', organizationName: 'Fabrikam Volunteers' }) },
-    hashUpn: () => 'upn-hash',
-    clock,
-    confirmationTtlMs: 600_000,
-    closingLeaseMs: LEASE_MS,
-    maxCloseAttempts: 3,
-    logger: silentLogger,
-  });
-  const workflow = new ClosureWorkflow({ closure, forgetPerson: async () => undefined, settleLeaseMs: LEASE_MS, logger: silentLogger });
-  const notices: ClosureNotice[] = [];
-  const channel: ClosureChannel = {
-    send: async (notice) => void notices.push(notice),
-    updateCard: async () => undefined,
-    signOut: async () => undefined,
-    forgetConversation: async () => undefined,
-    forgetFlow: async () => false,
-  };
-  const runner = new JobRunner({
-    jobs: [
-      recordJob<ClosureRequest>({
-        name: 'reconcile',
-        everyMs: LEASE_MS,
-        kind: 'closureRequests',
-        records: stores.records<ClosureRequest>('closureRequests'),
-        isDue: (request) => closure.needsReconcile(request),
-        handle: (_id, record) => workflow.reconcileOne(record, channel),
-      }),
-    ],
-    quarantine: new Quarantine(stores.records<QuarantineEntry>('quarantine')),
-    clock,
-    logger: silentLogger,
-  });
-  return { closure, workflow, notices, runner };
+  return createClosureInstance(stores, clock, { audit, leaseMs: LEASE_MS });
 }
 
 function threeInstancesReconciling(createSharedStores: () => Stores[]): void {
@@ -182,6 +137,29 @@ describe('the audit across instances (one event per step, whoever reconciles)', 
       const lost = await closure.confirm(second.request.requestId, second.nonce, { ...press, conversationId: 'c2' });
       assert.deepEqual(lost, { kind: 'rejected', reason: 'closedByAnotherRequest' });
       assert.deepEqual(await typesOf(stores, second.request.requestId), ['warningShown', 'confirmed', 'closeFailed']);
+    });
+
+    it('writes the event of a No whose own event was lost (storage down right after the end), when it is settled', async () => {
+      let now = new Date('2026-12-01T09:00:00Z');
+      const stores = createStores({ kind: 'memory' });
+      const { closure } = createInstance(stores, () => now, failingFor(stores.audit, new Set(['declined'])));
+      const kept = await open(closure);
+      await assert.rejects(closure.decline(kept.request.requestId, { channelUserId: 'user-ada', conversationId: 'c1', nonce: kept.nonce }));
+      assert.deepEqual(await typesOf(stores, kept.request.requestId), ['warningShown']);
+
+      now = new Date(now.getTime() + LEASE_MS + 1_000);
+      const reconciler = createInstance(stores, () => now);
+      assert.equal((await reconciler.runner.runOnce('reconcile')).done, 1);
+      const events = (await stores.audit.readAll()).filter((event) => event.requestId === kept.request.requestId);
+      assert.deepEqual(
+        events.map((event) => `${event.type}${event.detail ? `:${event.detail}` : ''}`),
+        ['warningShown', 'declined:recovered'],
+      );
+      assert.deepEqual(
+        reconciler.notices.map((notice) => notice.kind),
+        ['declined'],
+        'and the No is told once',
+      );
     });
   });
 });

@@ -8,6 +8,8 @@ export interface ConnectorActivity {
   readonly activity: Record<string, unknown>;
   /** The id the stub answered with (a new message's id; for a PUT, the updated activity's id). */
   readonly id: string;
+  /** When it arrived (ms since the epoch): orders a message against the stores' own times. */
+  readonly at: number;
 }
 
 /** A `POST /v3/conversations` the bot made (Teams: opening a user's 1:1 chat), and the id it was answered. */
@@ -98,6 +100,7 @@ export async function startConnectorStub(): Promise<ConnectorStub> {
         path: req.url ?? '',
         activity: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
         id,
+        at: Date.now(),
       });
       for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
       if (withoutIds && req.method === 'POST') {

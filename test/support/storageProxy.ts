@@ -2,8 +2,11 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from './azurite';
 
-/** What the proxy answers instead of Azurite, or undefined to pass the request through. */
-export type StorageFault = (req: IncomingMessage) => { status: number; code?: string; body?: string } | 'drop' | undefined;
+/**
+ * What the proxy answers instead of Azurite, or undefined to pass the request through. `drop` closes the connection at
+ * once; `hang` answers nothing and closes the connection when the fault is changed or cleared (a partition that ends).
+ */
+export type StorageFault = (req: IncomingMessage) => { status: number; code?: string; body?: string } | 'drop' | 'hang' | undefined;
 
 export interface StorageProxy {
   readonly blobEndpoint: string;
@@ -25,11 +28,17 @@ export async function startStorageProxy(azuriteBlobEndpoint: string): Promise<St
   const target = new URL(azuriteBlobEndpoint);
   let current: StorageFault | undefined;
   const seen: string[] = [];
+  const hung = new Set<IncomingMessage>();
   const server: Server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     const refusal = current?.(req);
     if (refusal === 'drop') {
       req.socket.destroy();
+      return;
+    }
+    if (refusal === 'hang') {
+      req.resume();
+      hung.add(req);
       return;
     }
     if (refusal) {
@@ -63,6 +72,8 @@ export async function startStorageProxy(azuriteBlobEndpoint: string): Promise<St
     seen,
     fault: (fault) => {
       current = fault;
+      for (const req of hung) req.socket.destroy();
+      hung.clear();
     },
     stop: () =>
       new Promise((resolve) => {
