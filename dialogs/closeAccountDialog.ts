@@ -1,6 +1,7 @@
 import { MessageFactory, type TurnContext } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { CardActions, renderCard, type CardActionPayload } from '../cards/renderCard';
+import { renderCard } from '../cards/renderCard';
+import { CardActions, type CardActionPayload } from '../cards/cardActions';
 import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import { CardActionPrompt } from './cardActionPrompt';

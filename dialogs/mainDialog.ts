@@ -18,7 +18,8 @@ import {
   type DialogTurnResult,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { CardActions, parseCardAction, renderCard, type CardActionPayload, type ClosureMode } from '../cards/renderCard';
+import { renderCard, type ClosureMode } from '../cards/renderCard';
+import { CardActions, parseCardAction, type CardActionPayload } from '../cards/cardActions';
 import { CLOSE_ACCOUNT_DIALOG, CloseAccountDialog } from './closeAccountDialog';
 import { CONFIRM_CLOSURE_DIALOG, ConfirmClosureDialog } from './confirmClosureDialog';
 import type { Press, RejectionReason } from '../services/closureService';

@@ -1,11 +1,6 @@
 import { TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationReference } from 'botbuilder';
-import {
-  CardActions,
-  parseCardAction,
-  type AdaptiveCardAttachment,
-  type CardActionPayload,
-  type ClosureMode,
-} from '../../cards/renderCard';
+import { type AdaptiveCardAttachment, type ClosureMode } from '../../cards/renderCard';
+import { CardActions, parseCardAction, type CardActionPayload } from '../../cards/cardActions';
 import { timeZoneOf } from '../../conversation/address';
 import { CardMessages, Messages } from '../../conversation/messages';
 import { withoutMarkdown } from '../../conversation/plainText';
