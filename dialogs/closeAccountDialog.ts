@@ -12,7 +12,8 @@ import { SignInPrompt } from './signInPrompt';
 import { markForgetUser, type ConversationProgress } from '../conversation/progress';
 import type { DialogServices } from './dialogServices';
 import { conversationAddressOf, timeZoneOf } from '../conversation/address';
-import { formatTime, Messages } from '../conversation/messages';
+import { formatTime } from '../conversation/formatting';
+import { Messages } from '../conversation/messages';
 import { namedStep } from './namedStep';
 
 export const CLOSE_ACCOUNT_DIALOG = 'closeAccountDialog';
