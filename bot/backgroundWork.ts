@@ -1,7 +1,8 @@
 import { MessageFactory, type CloudAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
 import { renderCard } from '../cards/renderCard';
 import { readerOf } from '../conversation/address';
-import { formatTime, Messages } from '../conversation/messages';
+import { formatTime } from '../conversation/formatting';
+import { Messages } from '../conversation/messages';
 import { answerNothing } from './proactiveTurn';
 import { inLanguageOf } from '../locales/i18n';
 import { JobRunner, recordJob, sweepJob, type BackgroundJob, type JobHealth, type PassReport } from '../services/background/jobRunner';

@@ -1,6 +1,6 @@
 import { CloudAdapterBase, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { UserTokenClient } from 'botframework-connector';
-import { parseHandOffCheck } from '../cards/renderCard';
+import { parseHandOffCheck } from '../cards/cardActions';
 import { readerOf } from '../conversation/address';
 import { Messages } from '../conversation/messages';
 import { inLanguageOf } from '../locales/i18n';

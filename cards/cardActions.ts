@@ -21,10 +21,10 @@ export const CardActions = {
 export type CardAction = (typeof CardActions)[keyof typeof CardActions];
 
 /** Actions that act on one closure request and so must name it and prove they came from its warning card. */
-export type RequestCardAction = typeof CardActions.confirm | typeof CardActions.decline | typeof CardActions.refresh;
+type RequestCardAction = typeof CardActions.confirm | typeof CardActions.decline | typeof CardActions.refresh;
 
 /** Actions that carry nothing but their name. */
-export type SimpleCardAction = Exclude<CardAction, RequestCardAction>;
+type SimpleCardAction = Exclude<CardAction, RequestCardAction>;
 
 export type CardActionPayload =
   { readonly action: SimpleCardAction } | { readonly action: RequestCardAction; readonly requestId: string; readonly nonce: string };

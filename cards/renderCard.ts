@@ -3,7 +3,6 @@
  * attachment. User-supplied text (names, addresses) is bound into `TextRun`s, which render no markdown, so a
  * display name cannot turn into a link on a card that asks for an irreversible decision.
  */
-import { GlobalSettings, Template } from 'adaptivecards-templating';
 import en from '../locales/en.json';
 import { currentLanguage, strings } from '../locales/i18n';
 import exportOfferTemplate from './exportOffer.json';
@@ -13,9 +12,7 @@ import exportRunningTemplate from './exportRunning.json';
 import outcomeTemplate from './outcome.json';
 import warningTemplate from './warning.json';
 import welcomeTemplate from './welcome.json';
-
-export { buttonsOn, CardActions, MAX_CARD_STRING_LENGTH, parseCardAction, parseHandOffCheck } from './cardActions';
-export type { CardAction, CardActionPayload, RequestCardAction, SimpleCardAction } from './cardActions';
+import { collectStrings, deepFreeze, expand, findLeftoverExpression, pruneNulls } from './expandTemplate';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -174,7 +171,6 @@ const CARDS: { readonly [N in CardName]: CardSpec<N> } = {
 
 const englishPortalCards: object = en.portalMode.cards;
 
-const compiled = new Map<CardName, Template>();
 /**
  * A card with no data fields (the welcome card, every first turn's answer) is the same for everyone in a
  * language: rendered once per language and shared, frozen so no caller can change it for the next.
@@ -203,7 +199,7 @@ function render<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMa
   // The card's fixed texts in the current turn's language (locales/); a key missing there shows as an unfilled field.
   const texts = portal ? { ...strings(`cards.${name}`), ...strings(`portalMode.cards.${name}`) } : strings(`cards.${name}`);
   const templateData = { ...(spec.toTemplateData ? spec.toTemplateData(data) : { ...data }), strings: texts };
-  const { expanded, missingPaths } = expand(name, spec as unknown as CardSpec<CardName>, templateData);
+  const { expanded, missingPaths } = expand(name, spec.template, templateData);
   if (missingPaths.length > 0) throw new CardRenderError(name, missingPaths[0], 'is missing');
   const leftover = findLeftoverExpression(expanded, collectStrings(templateData));
   if (leftover !== undefined) throw new CardRenderError(name, leftover, 'is missing');
@@ -268,79 +264,6 @@ function checkDownloads(value: unknown): { path?: string; message: string } | un
     if (!isText(file)) return { path: `[${index}].file`, message: file === undefined ? 'is missing' : 'must be a non-empty string' };
   }
   return undefined;
-}
-
-/**
- * adaptivecards-templating leaves an undefined field as the literal `${field}` and only reports it through a
- * process-wide hook (`GlobalSettings.getUndefinedFieldValueSubstitutionString`), so the hook is set for the
- * duration of this synchronous call and restored after.
- */
-function expand(name: CardName, spec: CardSpec<CardName>, data: Record<string, unknown>) {
-  let template = compiled.get(name);
-  if (!template) {
-    template = new Template(spec.template);
-    compiled.set(name, template);
-  }
-  const missingPaths: string[] = [];
-  const previous = GlobalSettings.getUndefinedFieldValueSubstitutionString;
-  GlobalSettings.getUndefinedFieldValueSubstitutionString = (path: string) => {
-    missingPaths.push(path);
-    return undefined;
-  };
-  try {
-    const expanded: unknown = template.expand({ $root: data });
-    // getLastTemplateExpansionWarnings() is not consulted: it warns on every `$when` that is simply false.
-    return { expanded, missingPaths };
-  } finally {
-    GlobalSettings.getUndefinedFieldValueSubstitutionString = previous;
-  }
-}
-
-/** A `${...}` still in the output is a template field nobody filled, unless the data itself contained that text. */
-function findLeftoverExpression(node: unknown, dataStrings: readonly string[]): string | undefined {
-  if (typeof node === 'string') {
-    for (const match of node.matchAll(/\$\{([^}]*)\}/g)) {
-      if (!dataStrings.some((text) => text.includes(match[0]))) return match[1];
-    }
-    return undefined;
-  }
-  if (Array.isArray(node)) {
-    for (const item of node) {
-      const found = findLeftoverExpression(item, dataStrings);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (typeof node === 'object' && node !== null) return findLeftoverExpression(Object.values(node), dataStrings);
-  return undefined;
-}
-
-function collectStrings(node: unknown, into: string[] = []): string[] {
-  if (typeof node === 'string') into.push(node);
-  else if (Array.isArray(node)) for (const item of node) collectStrings(item, into);
-  else if (typeof node === 'object' && node !== null) for (const item of Object.values(node)) collectStrings(item, into);
-  return into;
-}
-
-/** `$when: false` on an object-valued property (the warning's `refresh`) leaves `null`, which no card schema allows. */
-function pruneNulls(node: unknown): unknown {
-  if (Array.isArray(node)) return node.filter((item) => item !== null).map(pruneNulls);
-  if (typeof node === 'object' && node !== null) {
-    return Object.fromEntries(
-      Object.entries(node)
-        .filter(([, value]) => value !== null)
-        .map(([key, value]) => [key, pruneNulls(value)]),
-    );
-  }
-  return node;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const item of Object.values(value)) deepFreeze(item);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 function isText(value: unknown): value is string {

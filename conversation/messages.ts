@@ -5,77 +5,15 @@ import type { VerifiedIdentity } from '../services/identity';
 import type { ClosureMode, DownloadLink } from '../cards/renderCard';
 import type { ExportFile } from '../services/dataExporter';
 import en from '../locales/en.json';
-import { currentChannel, currentIntlLocale, t } from '../locales/i18n';
+import { currentChannel, t } from '../locales/i18n';
 import type { AppError } from '../services/errors';
-import { isolateText, plainAddress, plainName } from './plainText';
+import { formatSize, formatTime } from './formatting';
+import { plainAddress, plainName } from './plainText';
 
 /**
- * Everything the bot says, in one place: plain words, no internals, and never a token.
- *
- * Times are given in the reader's time zone when the channel sends one (`localTimezone`, an IANA name: Web Chat
- * and the Emulator send it; Teams sends it on messages), with the zone's name in the reader's language
- * (`Intl.DateTimeFormat` `timeZoneName: 'long'`: "Nordamerikanische Ostküsten-Normalzeit", never "America/New_York");
- * otherwise in UTC, said as such.
+ * Everything the bot says in chat, in one place: plain words, no internals, and never a token. Times and sizes
+ * are the reader's (formatting.ts); the Teams warning card's states are cardMessages.ts.
  */
-const SIZE_UNITS = ['kilobyte', 'megabyte', 'gigabyte'] as const;
-
-/** Bytes as the reader sees sizes, in their language's units and decimal mark (1 KB = 1024 bytes; "1,5 MB" in German). */
-export function formatSize(bytes: number): string {
-  const language = currentIntlLocale();
-  // Narrow for bytes: CLDR's short English form is "144 byte"; narrow is "144B" (English), "144 B" (German).
-  if (bytes < 1024) return new Intl.NumberFormat(language, { style: 'unit', unit: 'byte', unitDisplay: 'narrow' }).format(bytes);
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return new Intl.NumberFormat(language, {
-    style: 'unit',
-    unit: SIZE_UNITS[unit],
-    unitDisplay: 'short',
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1,
-  }).format(value);
-}
-
-/** A moment in the reader's language and zone, the zone named (UTC, said as such, when the channel sent none). */
-export function formatTime(at: Date, timeZone?: string): string {
-  const language = currentIntlLocale();
-  const format = (timeZone ? formatterFor(language, timeZone) : undefined) ?? formatterFor(language, 'UTC');
-  if (!format) throw new Error(`no date format for "${language}"`);
-  return format.format(at);
-}
-
-/**
- * One formatter per language and IANA zone name the channels sent (undefined for a name that is not a zone):
- * building an `Intl.DateTimeFormat` costs more than formatting with it. Bounded, since the names come from activities.
- */
-const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
-const MAX_FORMATTERS = 500;
-
-function formatterFor(language: string, timeZone: string): Intl.DateTimeFormat | undefined {
-  const key = `${language}\u0000${timeZone}`;
-  if (formatters.has(key)) return formatters.get(key);
-  let format: Intl.DateTimeFormat | undefined;
-  try {
-    format = new Intl.DateTimeFormat(language, {
-      timeZone,
-      year: 'numeric',
-      month: 'short',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      // "UTC" is its own name in every language; a local zone by its long name ("heure normale de l'Est nord-américain").
-      timeZoneName: timeZone === 'UTC' ? 'short' : 'long',
-    });
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-  }
-  if (formatters.size >= MAX_FORMATTERS) formatters.clear();
-  formatters.set(key, format);
-  return format;
-}
 
 export type ProgressStep = 'signIn' | 'exportOffer' | 'warning' | 'closing';
 
@@ -287,7 +225,7 @@ function signOutOffer(): string {
  * The key of a sentence in the words of the closure mode: in `portal` mode (the bot closes nothing itself) a
  * sentence that speaks of pressing Yes to close has its own text under `portalMode.` in the language files.
  */
-function inMode(mode: ClosureMode, key: string): string {
+export function inMode(mode: ClosureMode, key: string): string {
   return mode === 'portal' && PORTAL_KEYS.has(key) ? `portalMode.${key}` : key;
 }
 
@@ -304,94 +242,3 @@ function flatKeys(node: object, prefix = ''): string[] {
 function named(upn: string | undefined): { context?: string; upn?: string } {
   return upn ? { context: 'named', upn: plainAddress(upn) } : {};
 }
-
-/**
- * The Teams warning card's other states (Universal Actions): what replaces it once it was answered or ended,
- * and what members other than the requester see. Each pair is a card title and its one sentence.
- */
-export const CardMessages = {
-  get waitingTitle() {
-    return t('teamsCard.waitingTitle');
-  },
-  waiting: (name: string) => t('teamsCard.waiting', { name: isolateText(name) }),
-  get theRequester() {
-    return t('teamsCard.theRequester');
-  },
-  closingTitle: (mode: ClosureMode) => t(inMode(mode, 'teamsCard.closingTitle')),
-  closing: (mode: ClosureMode) => t(inMode(mode, 'teamsCard.closing')),
-  get closedTitle() {
-    return t('teamsCard.closedTitle');
-  },
-  get closed() {
-    return t('teamsCard.closed');
-  },
-  get closedAt() {
-    return t('teamsCard.closedAt');
-  },
-  get keptTitle() {
-    return t('teamsCard.keptTitle');
-  },
-  get kept() {
-    return t('teamsCard.kept');
-  },
-  get cancelledTitle() {
-    return t('teamsCard.cancelledTitle');
-  },
-  get cancelled() {
-    return t('teamsCard.cancelled');
-  },
-  get expiredTitle() {
-    return t('teamsCard.expiredTitle');
-  },
-  get expired() {
-    return t('teamsCard.expired');
-  },
-  /** A hand-off whose closure the bot has seen (Graph: this object does not exist): every card of it says so. */
-  get verifiedTitle() {
-    return t('handOffNotes.verifiedTitle');
-  },
-  get verified() {
-    return t('handOffNotes.verified');
-  },
-  get handedOffTitle() {
-    return t('teamsCard.handedOffTitle');
-  },
-  get handedOff() {
-    return t('teamsCard.handedOff');
-  },
-  get refusedTitle() {
-    return t('teamsCard.refusedTitle');
-  },
-  get refused() {
-    return t('teamsCard.refused');
-  },
-  get invalidTitle() {
-    return t('teamsCard.invalidTitle');
-  },
-  get invalid() {
-    return t('teamsCard.invalid');
-  },
-  get closedElsewhereTitle() {
-    return t('teamsCard.closedElsewhereTitle');
-  },
-  get closedElsewhere() {
-    return t('teamsCard.closedElsewhere');
-  },
-  get unknownTitle() {
-    return t('teamsCard.unknownTitle');
-  },
-  get unknown() {
-    return t('teamsCard.unknown');
-  },
-  /** The answer to a Yes or No before anything is recorded: it promises only that the card changes once it is. */
-  get answerReceived() {
-    return t('teamsCard.answerReceived');
-  },
-  get notOurAction() {
-    return t('teamsCard.notOurAction');
-  },
-  /** The short answer Teams shows for a press the bot handled with chat messages. */
-  get handled() {
-    return t('teamsCard.handled');
-  },
-};

@@ -1,6 +1,6 @@
 import { MessageFactory, type TurnContext } from 'botbuilder';
 import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidator } from 'botbuilder-dialogs';
-import { parseCardAction, type CardAction, type CardActionPayload } from '../cards/renderCard';
+import { parseCardAction, type CardAction, type CardActionPayload } from '../cards/cardActions';
 
 export interface CardActionPromptSettings {
   /** The card actions this prompt accepts; any other press or text re-prompts. */

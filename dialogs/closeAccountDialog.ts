@@ -1,16 +1,19 @@
 import { MessageFactory, type TurnContext } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { CardActions, renderCard, type CardActionPayload } from '../cards/renderCard';
+import { renderCard } from '../cards/renderCard';
+import { CardActions, type CardActionPayload } from '../cards/cardActions';
 import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';
 import { CardActionPrompt } from './cardActionPrompt';
+import { endFlow, exportChoicePrompt, requestExport } from './exportOffer';
 import { CONFIRM_CLOSURE_DIALOG } from './confirmClosureDialog';
 import { breakableAddress, isolateText } from '../conversation/plainText';
 import { SignInPrompt } from './signInPrompt';
 import { markForgetUser, type ConversationProgress } from '../conversation/progress';
 import type { DialogServices } from './dialogServices';
 import { conversationAddressOf, timeZoneOf } from '../conversation/address';
-import { formatTime, Messages } from '../conversation/messages';
+import { formatTime } from '../conversation/formatting';
+import { Messages } from '../conversation/messages';
 import { namedStep } from './namedStep';
 
 export const CLOSE_ACCOUNT_DIALOG = 'closeAccountDialog';
@@ -42,21 +45,7 @@ export class CloseAccountDialog extends ComponentDialog {
         showSignInLink: true,
       }),
     );
-    this.addDialog(
-      new CardActionPrompt(EXPORT_PROMPT, {
-        accepts: [CardActions.exportData, CardActions.skipExport, CardActions.proceed, CardActions.waitForExport],
-        textSynonyms: {
-          export: CardActions.exportData,
-          'export my data': CardActions.exportData,
-          'export my data first': CardActions.exportData,
-          skip: CardActions.skipExport,
-          'skip export': CardActions.skipExport,
-          wait: CardActions.waitForExport,
-          'go on': CardActions.proceed,
-          continue: CardActions.proceed,
-        },
-      }),
-    );
+    this.addDialog(exportChoicePrompt(EXPORT_PROMPT));
     this.addDialog(
       new CardActionPrompt(DECISION_PROMPT, {
         accepts: [CardActions.confirm, CardActions.decline],
@@ -195,7 +184,8 @@ export class CloseAccountDialog extends ComponentDialog {
     const exportRunning = (step.values as StepValues).exportRunning === true;
     // Typed synonyms reach either offer: "wait" at the export question asks for the export, "go on" skips it.
     if (choice.action === CardActions.exportData || choice.action === CardActions.waitForExport) {
-      return this.requestExport(
+      return requestExport(
+        this.services,
         step,
         identity,
         choice.action === CardActions.waitForExport ? Messages.waitForExport : Messages.exportAlreadyRunning,
@@ -249,47 +239,8 @@ export class CloseAccountDialog extends ComponentDialog {
     return step.replaceDialog(CONFIRM_CLOSURE_DIALOG, step.result as CardActionPayload);
   }
 
-  /** Asks for an export unless one is running already: then `whenRunning` is said and nothing is started. */
-  private async requestExport(step: WaterfallStepContext, identity: VerifiedIdentity, whenRunning: string): Promise<DialogTurnResult> {
-    const existing = await this.services.exports.find(identity);
-    // Kept in the conversation's progress, so "help" and "status" can mention the export (issue 20).
-    if (existing?.status === 'running') return this.endWith(step, whenRunning, { exportRequestedAt: existing.requestedAt });
-    if (this.services.closureMode === 'portal') return this.handOffExport(step, identity);
-    try {
-      await this.services.exports.request(identity, {
-        channelUserId: step.context.activity.from.id,
-        conversation: conversationAddressOf(step.context.activity),
-      });
-    } catch (error) {
-      if (!isAppError(error)) throw error;
-      // CLOSURE=graph in a tenant that gives the app no rights (no service principal): the same hand-off.
-      if (error.code === 'EXPORT_HANDED_OFF') return this.handOffExport(step, identity);
-      this.services.logger.warn('export request failed', { errorCode: error.code, error });
-      return this.endWith(step, Messages.error(error));
-    }
-    return this.endWith(step, Messages.exportRequested, { exportRequestedAt: this.now() });
-  }
-
-  /**
-   * The bot cannot request an export here: the user asks on Microsoft's page, which for an unmanaged tenant gives
-   * the system-generated logs, requested by the user, and can take up to a month ("Responding to DSR requests for
-   * system-generated logs", unmanaged tenants:
-   * https://learn.microsoft.com/power-platform/admin/powerapps-gdpr-dsr-guide-systemlogs). No "I'll message you":
-   * the bot never learns when it is ready.
-   */
-  private async handOffExport(step: WaterfallStepContext, identity: VerifiedIdentity): Promise<DialogTurnResult> {
-    await this.services.audit.append({ type: 'exportHandedOff', at: this.now(), objectId: identity.objectId, tenantId: identity.tenantId });
-    return this.endWith(step, Messages.exportHandedOff(this.services.portalUrl));
-  }
-
-  private async endWith(
-    step: WaterfallStepContext,
-    message: string,
-    progress: Pick<ConversationProgress, 'exportRequestedAt'> = {},
-  ): Promise<DialogTurnResult> {
-    await step.context.sendActivity(message);
-    await this.setProgress(step.context, progress);
-    return step.endDialog();
+  private async endWith(step: WaterfallStepContext, message: string): Promise<DialogTurnResult> {
+    return endFlow(this.services, step, message);
   }
 
   private identityOf(step: WaterfallStepContext): VerifiedIdentity {

@@ -1,6 +1,6 @@
 import type { TurnContext } from 'botbuilder';
 import { ComponentDialog, OAuthPrompt, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { CardActions, type CardActionPayload } from '../cards/renderCard';
+import { CardActions, type CardActionPayload } from '../cards/cardActions';
 import type { ConfirmResult, Press, RejectionReason } from '../services/closureService';
 import { isAppError } from '../services/errors';
 import type { VerifiedIdentity } from '../services/identity';

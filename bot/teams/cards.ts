@@ -1,5 +1,6 @@
 import { renderCard, type AdaptiveCardAttachment, type ClosureMode } from '../../cards/renderCard';
-import { CardMessages, formatTime } from '../../conversation/messages';
+import { CardMessages } from '../../conversation/cardMessages';
+import { formatTime } from '../../conversation/formatting';
 import type { ClosureRequest } from '../../services/closureRequest';
 
 /**

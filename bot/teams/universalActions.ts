@@ -1,13 +1,9 @@
 import { TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationReference } from 'botbuilder';
-import {
-  CardActions,
-  parseCardAction,
-  type AdaptiveCardAttachment,
-  type CardActionPayload,
-  type ClosureMode,
-} from '../../cards/renderCard';
+import { type AdaptiveCardAttachment, type ClosureMode } from '../../cards/renderCard';
+import { CardActions, parseCardAction, type CardActionPayload } from '../../cards/cardActions';
 import { timeZoneOf } from '../../conversation/address';
-import { CardMessages, Messages } from '../../conversation/messages';
+import { CardMessages } from '../../conversation/cardMessages';
+import { Messages } from '../../conversation/messages';
 import { withoutMarkdown } from '../../conversation/plainText';
 import { nonceMatches } from '../../services/closureRequest';
 import type { ClosureService, RejectionReason } from '../../services/closureService';

@@ -1,12 +1,6 @@
 import type { Activity, BotState, ResourceResponse, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import {
-  ADAPTIVE_CARD_CONTENT_TYPE,
-  buttonsOn,
-  CardActions,
-  parseCardAction,
-  type AdaptiveCardAttachment,
-  type AdaptiveCardContent,
-} from '../../cards/renderCard';
+import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCardAttachment, type AdaptiveCardContent } from '../../cards/renderCard';
+import { buttonsOn, CardActions, parseCardAction } from '../../cards/cardActions';
 import type { ClosureMode } from '../../cards/renderCard';
 import type { ClosureService } from '../../services/closureService';
 import type { Logger } from '../../services/logger';

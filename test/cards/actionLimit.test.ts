@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { buttonsOn, MAX_DOWNLOAD_BUTTONS, renderCard } from '../../cards/renderCard';
+import { MAX_DOWNLOAD_BUTTONS, renderCard } from '../../cards/renderCard';
+import { buttonsOn } from '../../cards/cardActions';
 import { inLanguageOf } from '../../locales/i18n';
 import { CARD_NAMES, createCardData } from './cardData';
 

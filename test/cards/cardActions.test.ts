@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buttonsOn, CardActions, MAX_CARD_STRING_LENGTH, parseCardAction } from '../../cards/renderCard';
+import { buttonsOn, CardActions, MAX_CARD_STRING_LENGTH, parseCardAction } from '../../cards/cardActions';
 
 const requestId = 'req-01HF8Z3K2M';
 const nonce = 'q8Jt2m5VbXc9RkLw0PzYhA4nE7sD1fGu';

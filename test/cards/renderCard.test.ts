@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  ADAPTIVE_CARD_CONTENT_TYPE,
-  CardActions,
-  CardRenderError,
-  parseCardAction,
-  renderCard,
-  type CardDataMap,
-  type CardName,
-} from '../../cards/renderCard';
+import { ADAPTIVE_CARD_CONTENT_TYPE, CardRenderError, renderCard, type CardDataMap, type CardName } from '../../cards/renderCard';
+import { CardActions, parseCardAction } from '../../cards/cardActions';
 import { inLanguageOf } from '../../locales/i18n';
 import { adaptiveCardsFindings } from './adaptiveCardChecks';
 import { CARD_NAMES, createCardData } from './cardData';

@@ -12,7 +12,7 @@ import {
   TEST_SEED,
   type BotHarness,
 } from '../support/botHarness';
-import { buttonsOn } from '../../cards/renderCard';
+import { buttonsOn } from '../../cards/cardActions';
 
 // CLOSURE=graph is opted into here (the default is the hand-off): this suite is about the bot closing the account
 // itself, and the test seed's unmanaged tenant holds the app's rights, as the demo's "Contoso Graph-rights demo" does.

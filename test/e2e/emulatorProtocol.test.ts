@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { cardActionData, magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
 import type { ConnectorActivity } from '../support/connectorStub';
 import { openPortal } from '@account-closure-bot/sandbox/testing';
-import { buttonsOn } from '../../cards/renderCard';
+import { buttonsOn } from '../../cards/cardActions';
 
 const KIM = TEST_SEED.users[0];
 

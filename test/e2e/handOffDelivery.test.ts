@@ -4,7 +4,7 @@ import { FINAL_ANSWER_RETRY_MS, type HandOffCheck } from '../../services/handOff
 import { createStores } from '../../adapters/storage/createStores';
 import { cardActionData, signInThroughChat, startHarness, TEST_SEED, type BotHarness, type ReplyActivity } from '../support/botHarness';
 import { openPortal } from '@account-closure-bot/sandbox/testing';
-import { buttonsOn } from '../../cards/renderCard';
+import { buttonsOn } from '../../cards/cardActions';
 
 const KIM = TEST_SEED.users[0];
 

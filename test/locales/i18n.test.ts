@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { renderCard } from '../../cards/renderCard';
-import { formatSize, formatTime, Messages } from '../../conversation/messages';
+import { formatSize, formatTime } from '../../conversation/formatting';
+import { Messages } from '../../conversation/messages';
 import { inLanguageOf, LANGUAGES, languageOf, resourcesForTests } from '../../locales/i18n';
 import { CARD_NAMES, createCardData } from '../cards/cardData';
 import { actionData, createDialogFixture, MAGIC_CODE, press, turn } from '../dialogs/dialogFixture';

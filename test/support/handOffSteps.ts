@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BotHarness, ReplyActivity } from './botHarness';
-import { buttonsOn } from '../../cards/renderCard';
+import { buttonsOn } from '../../cards/cardActions';
 
 /** The hand-off card among the replies (the one whose check button names `closure.checkHandOff`). */
 export function handOffCard(replies: ReplyActivity[]): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { startAgentsPlayground, type AgentsPlayground, type PlaygroundMessage } from '../support/agentsPlayground';
 import { magicCodeOf, startHarness, submitSignInPage, TEST_SEED, type BotHarness } from '../support/botHarness';
 import { cardText } from './teamsClient';
-import { buttonsOn } from '../../cards/renderCard';
+import { buttonsOn } from '../../cards/cardActions';
 
 /**
  * The bot against Microsoft 365 Agents Playground, Microsoft's Teams simulator, on loopback: what its UI does

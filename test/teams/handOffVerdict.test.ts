@@ -13,7 +13,7 @@ import {
   type TeamsClient,
 } from './teamsClient';
 import { reachWarning } from './teamsFlow';
-import { buttonsOn } from '../../cards/renderCard';
+import { buttonsOn } from '../../cards/cardActions';
 
 const KIM = TEST_SEED.users[0];
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectorActivity, ConnectorStub } from '../support/connectorStub';
-import { buttonsOn } from '../../cards/renderCard';
+import { buttonsOn } from '../../cards/cardActions';
 
 /**
  * Speaks to the bot the way Microsoft Teams does: activities with channelId `msteams`, `29:` user ids with
