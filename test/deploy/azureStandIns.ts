@@ -1,14 +1,11 @@
 /**
  * Loopback stand-ins for the Azure hosts a deployed bot reaches that the sandbox does not play: the Bot Framework
  * channel's token issuer (OpenID metadata, JWKS, and the tokens it signs on each activity), App Service's managed
- * identity endpoint, and a certificate the bot's process trusts for Azurite's HTTPS.
+ * identity endpoint (the certificate for Azurite's HTTPS: test/support/loopbackCertificate.ts).
  */
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { promisify } from 'node:util';
 
 export interface JwtIssuer {
   /** The `iss` of its tokens. */
@@ -126,28 +123,4 @@ export async function startManagedIdentityEndpoint(identity: { clientId: string;
     requests,
     stop: () => close(server),
   };
-}
-
-/** A self-signed certificate for 127.0.0.1 (openssl CLI), for Azurite's HTTPS; the bot's process trusts it through NODE_EXTRA_CA_CERTS. */
-export async function createLoopbackCertificate(dir: string): Promise<{ certPath: string; keyPath: string }> {
-  const certPath = path.join(dir, 'loopback-cert.pem');
-  const keyPath = path.join(dir, 'loopback-key.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    keyPath,
-    '-out',
-    certPath,
-  ]);
-  return { certPath, keyPath };
 }

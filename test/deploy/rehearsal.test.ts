@@ -10,16 +10,11 @@ import { cardActionData, magicCodeOf, signInLinkOf, submitSignInPage, textsOf } 
 import { startBuiltBotProcess, type NodeProcess } from '../support/botProcess';
 import { startConnectorStub, type ConnectorStub } from '../support/connectorStub';
 import { startIngestionStandIn, type IngestionStandIn } from '../support/ingestionStandIn';
+import { createLoopbackCertificate } from '../support/loopbackCertificate';
 import { copyBuild, hideBuild } from '../support/sharedBuild';
 import { openPortal } from '@account-closure-bot/sandbox/testing';
 import type { DeployedAzure } from './armEvaluator';
-import {
-  createLoopbackCertificate,
-  startChannelIssuer,
-  startManagedIdentityEndpoint,
-  type ChannelIssuer,
-  type ManagedIdentityEndpoint,
-} from './azureStandIns';
+import { startChannelIssuer, startManagedIdentityEndpoint, type ChannelIssuer, type ManagedIdentityEndpoint } from './azureStandIns';
 import { blobRequest, channelUser, loopbackHosts } from './rehearsalSupport';
 import { deployTemplate } from './templateAppSettings';
 

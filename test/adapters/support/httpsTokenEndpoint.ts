@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createLoopbackCertificate } from '../../support/loopbackCertificate';
 
 export interface TokenRequest {
   readonly tenantId: string;
@@ -54,25 +55,7 @@ export async function createClientCertificatePem(dir: string): Promise<string> {
  */
 export async function startHttpsTokenEndpoint(): Promise<HttpsTokenEndpoint> {
   const dir = await mkdtemp(join(tmpdir(), 'token-endpoint-'));
-  const keyPath = join(dir, 'key.pem');
-  const certPath = join(dir, 'cert.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout',
-    keyPath,
-    '-out',
-    certPath,
-  ]);
+  const { certPath, keyPath } = await createLoopbackCertificate(dir);
   const [key, cert] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
   const tokenRequests: TokenRequest[] = [];
   const paths: string[] = [];
