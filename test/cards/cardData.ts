@@ -47,7 +47,8 @@ export function createCardData(): { [N in CardName]: CardDataMap[N] } {
 
 export const CARD_NAMES: readonly CardName[] = ['welcome', 'exportOffer', 'exportReady', 'exportRunning', 'handOff', 'warning', 'outcome'];
 
-const CLOSED: ClosureRequest = {
+/** A closed request as the Teams card's final states show it (also test/e2e/readerTimeZone.test.ts). */
+export const CLOSED_REQUEST: ClosureRequest = {
   requestId: 'cr_0123456789abcdef0123456789abcdef',
   channelId: 'msteams',
   channelUserId: '29:1kim',
@@ -76,7 +77,7 @@ export function everyCard(): Array<{ name: string; content: unknown }> {
       content: renderCard('outcome', { ...data.outcome, tone } satisfies CardDataMap['outcome']).content,
     });
   for (const status of ['closed', 'cancelled', 'expired', 'failed', 'handedOff'] as const) {
-    const card = finalCard({ ...CLOSED, status }, new Date('2026-03-01T12:00:00Z'));
+    const card = finalCard({ ...CLOSED_REQUEST, status }, new Date('2026-03-01T12:00:00Z'));
     if (card) cards.push({ name: `Teams ${status}`, content: card.content });
   }
   return cards;

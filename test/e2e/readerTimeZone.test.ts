@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { finalCard } from '../../bot/teams/cards';
 import { inLanguageOf } from '../../locales/i18n';
-import type { ClosureRequest } from '../../services/closureRequest';
 import {
   cardActionData,
   signInThroughChat,
@@ -11,6 +10,7 @@ import {
   type BotHarness,
   type ReplyActivity,
 } from '../support/botHarness';
+import { CLOSED_REQUEST } from '../cards/cardData';
 
 // CLOSURE=graph is opted into here (the default is the hand-off): this suite is about the bot closing the account
 // itself, and the test seed's unmanaged tenant holds the app's rights, as the demo's "Contoso Graph-rights demo" does.
@@ -109,22 +109,8 @@ describe("the closed message in the reader's time zone and language", () => {
 });
 
 describe("the Teams card's closing time in the reader's time zone", () => {
-  const closed: ClosureRequest = {
-    requestId: 'cr_0123456789abcdef0123456789abcdef',
-    channelId: 'msteams',
-    channelUserId: '29:1kim',
-    objectId: 'o',
-    tenantId: 't',
-    upnHash: 'h',
-    nonceHash: 'n',
-    status: 'closed',
-    createdAt: '2026-03-01T11:50:00Z',
-    expiresAt: '2026-03-01T11:59:00Z',
-    updatedAt: '2026-03-01T11:58:00Z',
-    closedAt: '2026-03-01T11:58:00Z',
-    attempts: 1,
-  };
-  const facts = (zone?: string) => JSON.stringify(inLanguageOf('ja-JP', () => finalCard(closed, new Date('2026-03-01T12:00:00Z'), zone)));
+  const facts = (zone?: string) =>
+    JSON.stringify(inLanguageOf('ja-JP', () => finalCard(CLOSED_REQUEST, new Date('2026-03-01T12:00:00Z'), zone)));
 
   it('shows it in the zone given (Tokyo is UTC+9), in the language of the turn', () => {
     assert.match(facts('Asia/Tokyo'), /閉鎖日時.*2026年3月1日 20:58 日本標準時/);
