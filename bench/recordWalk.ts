@@ -22,13 +22,30 @@ import { BlobRecordStore } from '../adapters/storage/blobRecordStore';
 import { FileRecordStore } from '../adapters/storage/fileRecordStore';
 import { OpenRecordIndex, type OpenMark } from '../services/openRecordIndex';
 import { isOpenClosureRequest } from '../services/openRecords';
-import type { RecordStore } from '../services/recordStore';
+import type { RecordStore, ScannedRecord } from '../services/recordStore';
 import { startAzurite } from '../test/support/azurite';
 
 const DEFAULT_RECORDS = 100_000;
 const SAMPLE_EVERY_MS = 5;
 
-type Mode = 'before' | 'after';
+/**
+ * `before`: `list()`, every record at once. The other three walk as today (`scan()`, pages of 100) and differ only
+ * in how memory is read:
+ * - `after`: the peak of V8's used heap, sampled every 5 ms. This counts garbage not yet collected: V8 grows the heap
+ *   lazily and collects the old generation only when it reaches a limit it raises as the heap grows, so on a walk that
+ *   makes garbage fast this figure says how lazy the collector was, not what the walk keeps.
+ * - `live`: the heap used right after a full GC, taken at every page boundary (when the store hands a page over, and
+ *   when the walk asks for the next); the largest of those is what the walk keeps alive, its current page included.
+ *   Also the most records held at once (the largest page).
+ * - `capped`: the `after` walk in a heap capped at the baseline plus `CAP_ABOVE_BASE_MB` (old space) with 1 MB
+ *   semi-spaces, no forced GC: if the walk completes, it never needed more live memory than that.
+ */
+type Mode = 'before' | 'after' | 'live' | 'capped';
+
+/** Issue 22's goal for a walk over 100,000 records: under +20 MB. */
+const CAP_ABOVE_BASE_MB = 20;
+
+type Gc = () => void;
 
 /** Where the records live: a folder (FileRecordStore) or a container (BlobRecordStore, `where` its connection string). */
 type Where = { readonly kind: 'file'; readonly dir: string } | { readonly kind: 'blob'; readonly connectionString: string };
@@ -45,6 +62,7 @@ function storeOf<T>(where: Where, name: string): RecordStore<T> {
     : new BlobRecordStore<T>({ containerClient: containerOf(where.connectionString), prefix: `${name}/` });
 }
 
+/** Adds `count` closed closure requests to what is there (a run of several sizes seeds each size on the last). */
 async function seed(where: Where, count: number): Promise<void> {
   const folder = where.kind === 'file' ? join(where.dir, 'closureRequests') : '';
   if (where.kind === 'file') await mkdir(folder, { recursive: true });
@@ -78,9 +96,32 @@ async function seed(where: Where, count: number): Promise<void> {
   }
 }
 
+const MB = 1_048_576;
+
+/** The `live` measure: a full GC at every page boundary, the heap used after it; and the largest page. */
+function livePages<T>(records: RecordStore<T>, gc: Gc, seen: { liveHeap: number; mostHeld: number }): RecordStore<T> {
+  const atBoundary = (): void => {
+    gc();
+    seen.liveHeap = Math.max(seen.liveHeap, getHeapStatistics().used_heap_size);
+  };
+  return Object.assign(Object.create(records) as RecordStore<T>, {
+    async *scan(pageSize?: number): AsyncIterable<ReadonlyArray<ScannedRecord<T>>> {
+      for await (const page of records.scan(pageSize)) {
+        seen.mostHeld = Math.max(seen.mostHeld, page.length);
+        atBoundary();
+        yield page;
+        atBoundary();
+      }
+    },
+  });
+}
+
 /** In the child: one walk, with the heap sampled while it runs. Prints one JSON line. */
-async function walk(where: Where, mode: Mode): Promise<void> {
-  const records = storeOf<ClosureRequest>(where, 'closureRequests');
+async function walk(where: Where, mode: Mode, count: number): Promise<void> {
+  const gc = (globalThis as { gc?: Gc }).gc ?? ((): void => undefined);
+  const seen = { liveHeap: 0, mostHeld: 0 };
+  const stored = storeOf<ClosureRequest>(where, 'closureRequests');
+  const records = mode === 'live' ? livePages(stored, gc, seen) : stored;
   const index = new OpenRecordIndex<ClosureRequest>({
     records,
     index: storeOf<OpenMark>(where, `closureRequestsOpen-${mode}`),
@@ -92,56 +133,84 @@ async function walk(where: Where, mode: Mode): Promise<void> {
   });
   // One request first, so the store's lazily loaded parts (the Blob SDK's pipeline and XML parser) are in the baseline.
   await records.get('cr_warmup');
-  (globalThis as { gc?: () => void }).gc?.();
+  gc();
   const base = getHeapStatistics().used_heap_size;
+  seen.liveHeap = base;
   let peak = base;
   const sampler = setInterval(() => (peak = Math.max(peak, getHeapStatistics().used_heap_size)), SAMPLE_EVERY_MS);
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
-  let seen = 0;
+  let walked = 0;
   if (mode === 'before') {
     // What the first reconcile pass (the index's rebuild) and the retention sweep did before issue 19: `list()`,
     // every record at once, once each.
     for (let walkNumber = 0; walkNumber < 2; walkNumber++) {
       const all = await records.list();
       peak = Math.max(peak, getHeapStatistics().used_heap_size);
-      seen = all.filter((record) => !isOpenClosureRequest(record.value)).length;
+      walked = all.filter((record) => !isOpenClosureRequest(record.value)).length;
     }
   } else {
     // Today: the index's rebuild on its first walk, then the retention sweep, both streamed in pages.
-    for await (const page of index.scan()) seen -= page.length;
+    for await (const page of index.scan()) walked -= page.length;
     await index.sweepClosed();
-    seen += Number(process.argv[5]);
+    walked += count;
   }
   clearInterval(sampler);
   peak = Math.max(peak, getHeapStatistics().used_heap_size);
   const used = process.cpuUsage(cpu);
-  process.stdout.write(
-    `${JSON.stringify({
-      mode,
-      records: seen,
-      peakHeapAboveBaseMB: +((peak - base) / 1_048_576).toFixed(1),
-      cpuSeconds: +((used.user + used.system) / 1e6).toFixed(2),
-      wallSeconds: +(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2),
-    })}\n`,
-  );
+  const line = {
+    mode,
+    records: walked,
+    baseHeapMB: +(base / MB).toFixed(1),
+    peakHeapAboveBaseMB: +((peak - base) / MB).toFixed(1),
+    ...(mode === 'live' ? { liveHeapAboveBaseMB: +((seen.liveHeap - base) / MB).toFixed(1), mostRecordsHeld: seen.mostHeld } : {}),
+    cpuSeconds: +((used.user + used.system) / 1e6).toFixed(2),
+    wallSeconds: +(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
+/** One walk in a child process of its own; `capped` runs in a heap capped `CAP_ABOVE_BASE_MB` above `baseMB`. */
+function walkInChild(where: Where, mode: Mode, count: number, baseMB: number): string {
+  const cap = mode === 'capped' ? [`--max-old-space-size=${Math.ceil(baseMB + CAP_ABOVE_BASE_MB)}`, '--max-semi-space-size=1'] : [];
+  const args = [...cap, '--expose-gc', '--import', 'tsx', __filename, '--walk', JSON.stringify(where), mode, String(count)];
+  try {
+    return execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const { status, signal } = error as { status: number | null; signal: string | null };
+    return `${JSON.stringify({ mode, records: count, failed: signal ?? `exit ${status}`, capMB: Math.ceil(baseMB + CAP_ABOVE_BASE_MB) })}\n`;
+  }
+}
+
+/**
+ * `recordWalk.ts [records...] [--blob] [--modes before,after,live,capped]`: each size (ascending) seeded on the last
+ * (10,000 then 30,000 seeds 20,000 more), then one child per mode. `capped` takes its baseline from a `live` or
+ * `after` line of the same size.
+ */
 async function main(): Promise<void> {
-  const [, , first, second] = process.argv;
-  if (first === '--walk') return walk(JSON.parse(second ?? '{}') as Where, process.argv[4] as Mode);
-  const count = Number(first && first !== '--blob' ? first : DEFAULT_RECORDS);
-  const blob = process.argv.includes('--blob');
+  const [, , first, second, mode, count] = process.argv;
+  if (first === '--walk') return walk(JSON.parse(second ?? '{}') as Where, mode as Mode, Number(count));
+  const args = process.argv.slice(2);
+  const modesAt = args.indexOf('--modes');
+  const modes = (modesAt >= 0 ? args[modesAt + 1] : 'before,after').split(',') as Mode[];
+  const sizes = args.filter((arg, i) => /^\d+$/.test(arg) && i !== modesAt + 1).map(Number);
+  if (sizes.length === 0) sizes.push(DEFAULT_RECORDS);
+  const blob = args.includes('--blob');
   const dir = await mkdtemp(join(tmpdir(), 'record-walk-'));
   const azurite = blob ? await startAzurite() : undefined;
   const where: Where = azurite ? { kind: 'blob', connectionString: azurite.connectionString } : { kind: 'file', dir };
   try {
-    process.stdout.write(`seeding ${count} closed closure requests in ${where.kind === 'file' ? dir : 'Azurite'}\n`);
-    await seed(where, count);
-    for (const mode of ['before', 'after'] as const) {
-      const args = ['--expose-gc', '--import', 'tsx', __filename, '--walk', JSON.stringify(where), mode, String(count)];
-      const line = execFileSync(process.execPath, args, { encoding: 'utf8' });
-      process.stdout.write(line);
+    let seeded = 0;
+    for (const size of sizes.sort((a, b) => a - b)) {
+      process.stdout.write(`seeding ${size - seeded} more closed closure requests (${size}) in ${where.kind === 'file' ? dir : 'Azurite'}\n`);
+      await seed(where, size - seeded);
+      seeded = size;
+      let baseMB = 0;
+      for (const each of modes) {
+        const line = walkInChild(where, each, size, baseMB);
+        baseMB = (JSON.parse(line) as { baseHeapMB?: number }).baseHeapMB ?? baseMB;
+        process.stdout.write(line);
+      }
     }
   } finally {
     await azurite?.stop();
