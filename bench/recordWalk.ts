@@ -202,7 +202,9 @@ async function main(): Promise<void> {
   try {
     let seeded = 0;
     for (const size of sizes.sort((a, b) => a - b)) {
-      process.stdout.write(`seeding ${size - seeded} more closed closure requests (${size}) in ${where.kind === 'file' ? dir : 'Azurite'}\n`);
+      process.stdout.write(
+        `seeding ${size - seeded} more closed closure requests (${size}) in ${where.kind === 'file' ? dir : 'Azurite'}\n`,
+      );
       await seed(where, size - seeded);
       seeded = size;
       let baseMB = 0;

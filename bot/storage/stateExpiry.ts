@@ -67,33 +67,42 @@ export class FileStateExpiry extends ThrottledSweep {
   }
 }
 
+/** State blobs per List Blobs page: a sweep holds one page of names at a time (the service allows up to 5,000). */
+export const STATE_LIST_PAGE_SIZE = 1_000;
+
 /**
  * `STORAGE=blob`: BlobsStorage names a state blob `encodeURIComponent(key)` (botbuilder-azure-blobs
  * sanitizeBlobKey.js), so a state key `<channel>/conversations/<id>/users/<id>` is one blob name without `/`; the
  * records and the audit trail in the same container all live under `<kind>/` prefixes and are never touched.
+ * The sweep lists only the container's top level (`delimiter=/`: each `<kind>/` comes back as one prefix, not as its
+ * blobs), so it does not walk every closure request and audit shard ever written, in pages of `pageSize`.
  * The delete is conditional on the blob not having changed since the cutoff, so a conversation that woke up wins.
+ * https://learn.microsoft.com/rest/api/storageservices/enumerating-blob-resources#delimited-list-of-blobs
  */
 export class BlobStateExpiry extends ThrottledSweep {
   constructor(
     private readonly container: ContainerClient,
     options: StateExpiryOptions,
+    private readonly pageSize = STATE_LIST_PAGE_SIZE,
   ) {
     super(options);
   }
 
   protected async removeOlderThan(cutoff: Date): Promise<number> {
     let removed = 0;
-    for await (const blob of this.container.listBlobsFlat()) {
-      if (!isStateBlobName(blob.name) || blob.properties.lastModified >= cutoff) continue;
-      const result = await this.container
-        .getBlobClient(blob.name)
-        .deleteIfExists({ conditions: { ifUnmodifiedSince: cutoff } })
-        .catch((error: { statusCode?: number }) => {
-          // 412: written since the listing; it is not idle any more.
-          if (error.statusCode === 412) return { succeeded: false };
-          throw error;
-        });
-      if (result.succeeded) removed += 1;
+    for await (const page of this.container.listBlobsByHierarchy('/').byPage({ maxPageSize: this.pageSize })) {
+      for (const blob of page.segment.blobItems) {
+        if (!isStateBlobName(blob.name) || blob.properties.lastModified >= cutoff) continue;
+        const result = await this.container
+          .getBlobClient(blob.name)
+          .deleteIfExists({ conditions: { ifUnmodifiedSince: cutoff } })
+          .catch((error: { statusCode?: number }) => {
+            // 412: written since the listing; it is not idle any more.
+            if (error.statusCode === 412) return { succeeded: false };
+            throw error;
+          });
+        if (result.succeeded) removed += 1;
+      }
     }
     return removed;
   }

@@ -48,14 +48,20 @@ export class TeamsSsoDedupeStorage implements Storage {
     for (const key of keys) await this.options.records.delete(recordIdOf(key));
   }
 
-  /** Drops marks older than `keepMs`; returns how many. Run by the background timer. */
+  /**
+   * Drops marks older than `keepMs`; returns how many. Run by the background timer. Streamed (`scan`, one page at a
+   * time), so a burst of Teams sign-ins never has the sweep hold every mark at once. A mark it cannot read is left
+   * (as the retention sweep leaves a record): it cannot tell how old it is.
+   */
   async sweep(): Promise<number> {
     const cutoff = this.options.clock().getTime() - this.options.keepMs;
     let dropped = 0;
-    for (const record of await this.options.records.list()) {
-      if (Date.parse(record.value.seenAt) > cutoff) continue;
-      await this.options.records.delete(record.id);
-      dropped += 1;
+    for await (const page of this.options.records.scan()) {
+      for (const { id, record } of page) {
+        if (!record || Date.parse(record.value.seenAt) > cutoff) continue;
+        await this.options.records.delete(id);
+        dropped += 1;
+      }
     }
     return dropped;
   }

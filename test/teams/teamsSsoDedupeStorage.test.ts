@@ -44,6 +44,25 @@ describe('TeamsSsoDedupeStorage', () => {
       assert.equal((await records.list()).length, 1);
       await storage.write({ [KEY]: { eTag: 'old' } });
     });
+
+    it('walks the marks a page at a time (scan), never all at once (list), and leaves a mark it cannot read', async () => {
+      const records = new MemoryRecordStore<TokenExchangeMark>();
+      let now = new Date('2025-03-01T10:00:00Z');
+      const storage = createStorage(
+        Object.assign(Object.create(records) as RecordStore<TokenExchangeMark>, {
+          list: () => Promise.reject(new Error('the sweep must not load every mark at once')),
+          scan: async function* () {
+            yield [{ id: 'unreadable', unreadable: new AppError('RECORD_UNREADABLE', 'not JSON') }];
+            yield* records.scan(2);
+          },
+        }),
+        () => now,
+      );
+      for (let i = 0; i < 5; i++) await storage.write({ [`${KEY}-${i}`]: { eTag: 'old' } });
+      now = new Date('2025-03-01T11:00:00Z');
+      assert.equal(await storage.sweep(), 5);
+      assert.deepEqual(await records.list(), []);
+    });
   });
 
   describe('the write TeamsSSOTokenExchangeMiddleware makes per exchange id', () => {
