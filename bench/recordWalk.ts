@@ -39,8 +39,10 @@ const SAMPLE_EVERY_MS = 5;
  *   Also the most records held at once (the largest page).
  * - `capped`: the `after` walk in a heap capped at the baseline plus `CAP_ABOVE_BASE_MB` (old space) with 1 MB
  *   semi-spaces, no forced GC: if the walk completes, it never needed more live memory than that.
+ * - `capped-live`: both in one walk (the forced GCs do not lower what is live, so the cap still bounds it), for a
+ *   size where Azurite makes each walk take half an hour.
  */
-type Mode = 'before' | 'after' | 'live' | 'capped';
+type Mode = 'before' | 'after' | 'live' | 'capped' | 'capped-live' | 'baseline';
 
 /** A forced full GC at 1 page in 10: 100 readings per walk of 100,000 records. */
 const LIVE_EVERY_PAGES = 10;
@@ -123,7 +125,8 @@ async function walk(where: Where, mode: Mode, count: number): Promise<void> {
   const gc = (globalThis as { gc?: Gc }).gc ?? ((): void => undefined);
   const seen = { liveHeap: 0, mostHeld: 0 };
   const stored = storeOf<ClosureRequest>(where, 'closureRequests');
-  const records = mode === 'live' ? livePages(stored, gc, seen) : stored;
+  const live = mode === 'live' || mode === 'capped-live';
+  const records = live ? livePages(stored, gc, seen) : stored;
   const index = new OpenRecordIndex<ClosureRequest>({
     records,
     index: storeOf<OpenMark>(where, `closureRequestsOpen-${mode}`),
@@ -137,6 +140,7 @@ async function walk(where: Where, mode: Mode, count: number): Promise<void> {
   await records.get('cr_warmup');
   gc();
   const base = getHeapStatistics().used_heap_size;
+  if (mode === 'baseline') return void process.stdout.write(`${JSON.stringify({ mode, baseHeapMB: +(base / MB).toFixed(1) })}\n`);
   seen.liveHeap = base;
   let peak = base;
   const sampler = setInterval(() => (peak = Math.max(peak, getHeapStatistics().used_heap_size)), SAMPLE_EVERY_MS);
@@ -165,7 +169,7 @@ async function walk(where: Where, mode: Mode, count: number): Promise<void> {
     records: walked,
     baseHeapMB: +(base / MB).toFixed(1),
     peakHeapAboveBaseMB: +((peak - base) / MB).toFixed(1),
-    ...(mode === 'live' ? { liveHeapAboveBaseMB: +((seen.liveHeap - base) / MB).toFixed(1), mostRecordsHeld: seen.mostHeld } : {}),
+    ...(live ? { liveHeapAboveBaseMB: +((seen.liveHeap - base) / MB).toFixed(1), mostRecordsHeld: seen.mostHeld } : {}),
     cpuSeconds: +((used.user + used.system) / 1e6).toFixed(2),
     wallSeconds: +(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2),
   };
@@ -174,7 +178,7 @@ async function walk(where: Where, mode: Mode, count: number): Promise<void> {
 
 /** One walk in a child process of its own; `capped` runs in a heap capped `CAP_ABOVE_BASE_MB` above `baseMB`. */
 function walkInChild(where: Where, mode: Mode, count: number, baseMB: number): string {
-  const cap = mode === 'capped' ? [`--max-old-space-size=${Math.ceil(baseMB + CAP_ABOVE_BASE_MB)}`, '--max-semi-space-size=1'] : [];
+  const cap = mode.startsWith('capped') ? [`--max-old-space-size=${Math.ceil(baseMB + CAP_ABOVE_BASE_MB)}`, '--max-semi-space-size=1'] : [];
   const args = [...cap, '--expose-gc', '--import', 'tsx', __filename, '--walk', JSON.stringify(where), mode, String(count)];
   try {
     return execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -185,9 +189,9 @@ function walkInChild(where: Where, mode: Mode, count: number, baseMB: number): s
 }
 
 /**
- * `recordWalk.ts [records...] [--blob] [--modes before,after,live,capped]`: each size (ascending) seeded on the last
- * (10,000 then 30,000 seeds 20,000 more), then one child per mode. `capped` takes its baseline from a `live` or
- * `after` line of the same size.
+ * `recordWalk.ts [records...] [--blob] [--modes before,after,live,capped,capped-live]`: each size (ascending) seeded on the last
+ * (10,000 then 30,000 seeds 20,000 more), then one child per mode. `capped` takes its baseline from an earlier
+ * line of the same size, or from a child that only warms up and measures it.
  */
 async function main(): Promise<void> {
   const [, , first, second, mode, count] = process.argv;
@@ -211,6 +215,9 @@ async function main(): Promise<void> {
       seeded = size;
       let baseMB = 0;
       for (const each of modes) {
+        // A capped heap needs its baseline first: from an earlier mode's line, or from a child that only warms up.
+        if (each.startsWith('capped') && baseMB === 0)
+          baseMB = (JSON.parse(walkInChild(where, 'baseline', size, 0)) as { baseHeapMB: number }).baseHeapMB;
         const line = walkInChild(where, each, size, baseMB);
         baseMB = (JSON.parse(line) as { baseHeapMB?: number }).baseHeapMB ?? baseMB;
         process.stdout.write(line);
