@@ -12,7 +12,7 @@ import exportRunningTemplate from './exportRunning.json';
 import outcomeTemplate from './outcome.json';
 import warningTemplate from './warning.json';
 import welcomeTemplate from './welcome.json';
-import { collectStrings, deepFreeze, expand, findLeftoverExpression, pruneNulls } from './expandTemplate';
+import { deepFreeze, expand, finishExpansion } from './expandTemplate';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -201,10 +201,9 @@ function render<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMa
   const templateData = { ...(spec.toTemplateData ? spec.toTemplateData(data) : { ...data }), strings: texts };
   const { expanded, missingPaths } = expand(name, spec.template, templateData);
   if (missingPaths.length > 0) throw new CardRenderError(name, missingPaths[0], 'is missing');
-  const leftover = findLeftoverExpression(expanded, collectStrings(templateData));
+  const { content, leftover } = finishExpansion(expanded, templateData);
   if (leftover !== undefined) throw new CardRenderError(name, leftover, 'is missing');
-  const content = pruneNulls(expanded) as AdaptiveCardContent;
-  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content };
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: content as AdaptiveCardContent };
 }
 
 function checkData<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N]): void {
