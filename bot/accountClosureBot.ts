@@ -16,7 +16,7 @@ import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard, type ClosureMode } from '../cards/renderCard';
 import { FORGET_USER_KEY, markForgetUser, STATE_DELETED_KEY, type ConversationProgress } from '../conversation/progress';
-import { inLanguageOf } from '../locales/i18n';
+import { DEFAULT_LANGUAGE, inLanguageOf, languageOf } from '../locales/i18n';
 import type { MainDialog } from '../dialogs/mainDialog';
 import { isPersonalCommand, isStartRequest } from '../dialogs/interruptions';
 import { Messages } from '../conversation/messages';
@@ -164,11 +164,14 @@ export class AccountClosureBot extends TeamsActivityHandler {
   /**
    * The activity's locale, remembered per user: events the client never sent (the token service's
    * `tokens/response`, which the sandbox's Direct Line sends without one) are answered in the user's language too.
+   * A locale that reads as the default language is not written into a state that remembers none: an event without
+   * a locale is answered in that language all the same, and a first "hello" then leaves no state behind (issue 22:
+   * a state written per welcome turn, each kept by the storage until it expires).
    */
   private async localeOf(context: TurnContext): Promise<string | undefined> {
     const sent = context.activity.locale;
     if (typeof sent === 'string' && sent.length > 0 && sent.length <= 35) {
-      await this.locale.set(context, sent);
+      if (languageOf(sent) !== DEFAULT_LANGUAGE || (await this.locale.get(context)) !== undefined) await this.locale.set(context, sent);
       return sent;
     }
     return this.locale.get(context);
