@@ -205,7 +205,7 @@ export class ClosureJudge {
     const live = stored as StoredRecord<ClosureRequest>;
     let confirmed: StoredRecord<ClosureRequest>;
     try {
-      confirmed = await this.records.transition(live, 'confirmed', {});
+      confirmed = await this.records.answerPending(live, 'confirmed', {}, (request) => this.check(request, nonce, presser) === undefined);
     } catch (error) {
       if (isAppError(error, 'RECORD_CONFLICT')) return { kind: 'rejected', reason: 'inProgress' };
       return this.unrecordedYes(requestId, error);
@@ -237,7 +237,12 @@ export class ClosureJudge {
     // "Kept" is said only when the account's record proves it is not closed.
     if (await this.endIfAccountClosed(stored)) return { kind: 'rejected', reason: 'closedElsewhere' };
     try {
-      const ended = await this.records.transition(stored, 'cancelled', type === 'declined' ? { declined: true } : {});
+      const ended = await this.records.answerPending(
+        stored,
+        'cancelled',
+        type === 'declined' ? { declined: true } : {},
+        (request) => this.judge(request, press, { allowExpired: true }) === undefined,
+      );
       await this.records.audit(type, ended.value);
       return { kind: 'declined' };
     } catch (error) {
@@ -252,7 +257,9 @@ export class ClosureJudge {
     if (stored?.value.status === 'closedElsewhere') return 'closedElsewhere';
     if (!stored || stored.value.status !== 'pending' || stored.value.channelUserId !== channelUserId) return 'notPending';
     if (await this.endIfAccountClosed(stored)) return 'closedElsewhere';
-    const ended = await this.records.transition(stored, 'cancelled', {}).catch((error: unknown) => this.records.ignoreConflict(error));
+    const ended = await this.records
+      .answerPending(stored, 'cancelled', {}, (request) => request.channelUserId === channelUserId)
+      .catch((error: unknown) => this.records.ignoreConflict(error));
     if (ended) await this.records.audit('cancelled', ended.value);
     return ended ? 'cancelled' : 'notPending';
   }

@@ -364,6 +364,28 @@ describe('ClosureService', () => {
       assert.equal(await service.showAgain(second.request.requestId, 'user-ada'), undefined);
     });
 
+    it('still counts a Yes, a No or a cancel whose write met a copy of the warning being sent (no "already being handled")', async () => {
+      for (const answer of ['yes', 'no', 'cancel'] as const) {
+        const { service, requests, closer } = createService();
+        const { request, nonce } = await openForAda(service);
+        // The copy is written between the answer's read and its compare-and-swap, as a second turn of the same person would.
+        const replace = requests.replace.bind(requests);
+        let raced = false;
+        requests.replace = async (id, value, etag) => {
+          if (!raced && value.status !== 'pending') {
+            raced = true;
+            assert.ok(await service.showAgain(id, 'user-ada'));
+          }
+          return replace(id, value, etag);
+        };
+        if (answer === 'yes') assert.equal((await service.confirm(request.requestId, nonce, asAda)).kind, 'closed');
+        if (answer === 'no') assert.deepEqual(await service.decline(request.requestId, adaPress(nonce)), { kind: 'declined' });
+        if (answer === 'cancel') assert.equal(await service.cancelPending(request.requestId, 'user-ada'), 'cancelled');
+        assert.ok(raced, `${answer}: the copy came between`);
+        assert.equal(closer.calls.length, answer === 'yes' ? 1 : 0);
+      }
+    });
+
     it('removes the names with the rest of the personal data when the request ends', async () => {
       const { service, requests } = createService();
       const { request, nonce } = await openForAda(service);
