@@ -50,6 +50,10 @@ export class ClosureService {
     return this.judge.expireIfOverdue(requestId);
   }
 
+  showAgain(requestId: string, channelUserId: string): Promise<{ request: ClosureRequest; nonce: string } | undefined> {
+    return this.judge.showAgain(requestId, channelUserId);
+  }
+
   recordCard(requestId: string, activityId: string): Promise<void> {
     return this.judge.recordCard(requestId, activityId);
   }

@@ -73,9 +73,11 @@ describe('MainDialog', () => {
       await turn(fixture, 'close my account');
       const offer = await turn(fixture, '246810');
       await turn(fixture, press(actionData(offer, 'closure.skipExport')));
-      const again = textOf(await turn(fixture, press(actionData(offer, 'closure.export'))));
-      assert.match(again, /The warning card is still waiting for your answer/);
+      const replies = await turn(fixture, press(actionData(offer, 'closure.export')));
+      const again = textOf(replies);
+      assert.match(again, /The warning is still waiting for your answer: here it is again/);
       assert.doesNotMatch(again, /start again/);
+      assert.match(JSON.stringify(replies.flatMap((reply) => reply.attachments ?? [])), /closure\.confirm/, 'with the warning card');
     });
 
     it('says where the flow is on "status", and that nothing is in progress without one', async () => {
@@ -84,7 +86,9 @@ describe('MainDialog', () => {
       await turn(fixture, 'close my account');
       const offer = await turn(fixture, '246810');
       await turn(fixture, press(actionData(offer, 'closure.skipExport')));
-      assert.match(textOf(await turn(fixture, 'Status')), /the warning card is waiting for your decision/);
+      const status = await turn(fixture, 'Status');
+      assert.match(textOf(status), /the warning below is waiting for your decision/);
+      assert.match(JSON.stringify(status.flatMap((reply) => reply.attachments ?? [])), /closure\.confirm/, 'with the warning below');
     });
   });
 
