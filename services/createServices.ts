@@ -136,6 +136,8 @@ export async function createServices(
   });
   const exports = new ExportService({
     jobs: exportJobs,
+    // The account's record lists its export jobs, so an offer or a closure without one asks the jobs nothing.
+    listing: closure.accounts,
     exporter: adapters.exporter,
     audit: stores.audit,
     clock,

@@ -4,6 +4,7 @@ import { isAppError } from '../errors';
 import { sameAccount, type VerifiedIdentity } from '../identity';
 import type { StoredRecord } from '../recordStore';
 import type { ClosingEngine } from './closingEngine';
+import type { FlowRegistration } from './closureAccounts';
 import type { ClosureRecords } from './closureRecords';
 
 /** A press of the warning card as the channel delivered it: who, in which conversation, with which card's nonce. */
@@ -230,14 +231,16 @@ export class ClosureJudge {
 
   /**
    * A conversation reached the export offer for this account: listed under it, so a closure from another chat
-   * forgets its state too. Returns 'closed' when the account is closed already.
+   * forgets its state too. Returns 'closed' when the account is closed already, and whether the account may have an
+   * export job (`exportJobExists` looks when its record does not say).
    */
   async registerFlow(
     account: { objectId: string; tenantId: string },
     conversation: Record<string, unknown>,
     conversationId: string,
-  ): Promise<'registered' | 'closed'> {
-    return this.records.accounts.registerFlow(account, conversation, conversationId);
+    exportJobExists?: () => Promise<boolean>,
+  ): Promise<FlowRegistration> {
+    return this.records.accounts.registerFlow(account, conversation, conversationId, exportJobExists);
   }
 
   /** Whether the account's record says it is closed (for sentences that would otherwise say "nothing was closed"). */

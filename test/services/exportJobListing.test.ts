@@ -1,0 +1,162 @@
+import { strict as assert } from 'node:assert';
+import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
+import { ClosureAccounts, type ClosureAccount } from '../../services/closure/closureAccounts';
+import { accountKey } from '../../services/closureRequest';
+import type { DataExporter } from '../../services/dataExporter';
+import { AppError } from '../../services/errors';
+import { ExportService, type ExportJob } from '../../services/exportService';
+import { silentLogger } from '../../services/logger';
+import type { RecordStore } from '../../services/recordStore';
+
+/**
+ * The account's record lists its export jobs (issue 22), so an export offer or a closure of an account that never
+ * asked for one reads no export job: the job is listed before it is created, "none" is written only by a turn that
+ * looked after reading the record, and a record written before this (no `exportJob`) still gets the look-up.
+ */
+const NOW = new Date('2026-12-07T10:00:00Z');
+const KIM = {
+  objectId: '22222222-0000-4000-8000-000000000001',
+  tenantId: '11111111-0000-4000-8000-000000000001',
+  upn: 'kim@tailspin.example',
+  displayName: 'Kim',
+  organizationName: 'Tailspin',
+};
+const KEY = accountKey(KIM);
+const CHAT = { conversation: { id: 'conv-1' }, user: { id: 'user-1' } };
+const who = { channelUserId: 'user-1', conversation: CHAT };
+
+/** A record store that counts reads, and whose `create` of a job can fail as a crash or an outage would. */
+function countingJobs(): RecordStore<ExportJob> & { reads: number; failCreate: boolean } {
+  const inner = new MemoryRecordStore<ExportJob>();
+  const store = {
+    reads: 0,
+    failCreate: false,
+    get: (id: string) => {
+      store.reads += 1;
+      return inner.get(id);
+    },
+    list: () => inner.list(),
+    scan: (pageSize?: number) => inner.scan(pageSize),
+    delete: (id: string, etag?: string) => inner.delete(id, etag),
+    create: async (id: string, value: ExportJob) => {
+      if (store.failCreate) throw new AppError('STORAGE_UNAVAILABLE', 'the instance died here');
+      return inner.create(id, value);
+    },
+    replace: (id: string, value: ExportJob, etag: string) => inner.replace(id, value, etag),
+  };
+  return store;
+}
+
+function createFixture() {
+  const accountStore = new MemoryRecordStore<ClosureAccount>();
+  const accounts = new ClosureAccounts(accountStore, () => NOW);
+  const jobs = countingJobs();
+  const exporter: DataExporter = {
+    start: async () => ({ operationUrl: 'https://graph.test/v1.0/dataPolicyOperations/op-1', tenantId: KIM.tenantId }),
+    status: async () => ({ kind: 'running' }),
+  };
+  const audit = { append: async () => undefined, readAll: async () => [] };
+  const exports = new ExportService({ jobs, listing: accounts, exporter, audit, clock: () => NOW, logger: silentLogger });
+  return { accountStore, accounts, jobs, exports };
+}
+
+/** The export offer's listing and look-up, as the dialog makes them (dialogs/closeAccountDialog.ts). */
+async function offer(fixture: ReturnType<typeof createFixture>) {
+  const registration = await fixture.accounts.registerFlow(KIM, CHAT, 'conv-1', () => fixture.exports.exists(KIM));
+  if (registration === 'registered') await fixture.exports.find(KIM);
+  return registration;
+}
+
+describe("an account's export jobs, listed on its record", () => {
+  it('an account that never asked for an export: looked up once, at its first offer, and never again', async () => {
+    const fixture = createFixture();
+    assert.equal(await offer(fixture), 'registeredWithoutExportJob');
+    assert.equal(fixture.jobs.reads, 1, 'the first offer looks, the record did not say');
+    assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, false);
+    assert.equal(await offer(fixture), 'registeredWithoutExportJob');
+    await fixture.exports.forget(KIM);
+    assert.equal(fixture.jobs.reads, 1, 'the next offer and the closure read no job');
+  });
+
+  it('lists a job on the account before creating it, so the closure finds and deletes it', async () => {
+    const fixture = createFixture();
+    await offer(fixture);
+    await fixture.exports.request(KIM, who);
+    assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, true);
+    assert.equal(await offer(fixture), 'registered', 'the offer looks the job up again');
+    await fixture.exports.forget(KIM);
+    assert.equal(await fixture.exports.find(KIM), undefined);
+  });
+
+  it('a crash between the listing and the job leaves a listed job that does not exist: looked up, nothing found', async () => {
+    const fixture = createFixture();
+    await offer(fixture);
+    fixture.jobs.failCreate = true;
+    await assert.rejects(fixture.exports.request(KIM, who), /the instance died here/);
+    assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, true, 'listed before the create was tried');
+    const reads = fixture.jobs.reads;
+    assert.equal(await offer(fixture), 'registered');
+    await fixture.exports.forget(KIM);
+    assert.equal(fixture.jobs.reads, reads + 2, 'the offer and the closure both look, and find nothing');
+    assert.equal(await fixture.exports.find(KIM), undefined);
+  });
+
+  it('honours a record written before the listing: no field, so the job (made by the previous version) is looked up and deleted', async () => {
+    const fixture = createFixture();
+    // As the previous version left them: the account's record without `exportJob`, and a job it never listed.
+    await fixture.accountStore.create(KEY, { state: 'open', requests: [], flows: [CHAT], updatedAt: NOW.toISOString() });
+    const previous = new ExportService({ ...exportOptionsOf(fixture), listing: undefined });
+    await previous.request(KIM, who);
+    assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, undefined);
+    assert.equal(await fixture.accounts.mayHaveExportJob(KIM), true);
+    await fixture.exports.forget(KIM);
+    assert.equal(await fixture.exports.find(KIM), undefined, 'the closure found the unlisted job and deleted it');
+  });
+
+  it('a legacy record is stamped by the offer from what its look-up found', async () => {
+    const fixture = createFixture();
+    await fixture.accountStore.create(KEY, { state: 'open', requests: [], updatedAt: NOW.toISOString() });
+    const previous = new ExportService({ ...exportOptionsOf(fixture), listing: undefined });
+    await previous.request(KIM, who);
+    assert.equal(await offer(fixture), 'registered');
+    assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, true);
+  });
+
+  it('a job listed by another instance between the offer\'s read and its write is never overwritten with "none"', async () => {
+    const fixture = createFixture();
+    let listedMeanwhile = false;
+    const registration = await fixture.accounts.registerFlow(KIM, CHAT, 'conv-1', async () => {
+      // Another instance lists (and then creates) a job while this offer looks: this offer's write must lose.
+      assert.equal(listedMeanwhile, false, 'the retry reads the listing and looks no more');
+      listedMeanwhile = true;
+      await fixture.exports.request(KIM, who);
+      return false;
+    });
+    assert.equal(registration, 'registered');
+    assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, true);
+    await fixture.exports.forget(KIM);
+    assert.equal(await fixture.exports.find(KIM), undefined);
+  });
+
+  it('a closed account keeps its listing: the closure of its record never drops it', async () => {
+    const fixture = createFixture();
+    await offer(fixture);
+    await fixture.exports.request(KIM, who);
+    await fixture.accounts.markClosed(KIM, 'cr_1');
+    await fixture.accounts.takeFlows(KIM);
+    assert.equal(await fixture.accounts.mayHaveExportJob(KIM), true);
+  });
+});
+
+function exportOptionsOf(fixture: ReturnType<typeof createFixture>) {
+  return {
+    jobs: fixture.jobs,
+    exporter: {
+      start: async () => ({ operationUrl: 'https://graph.test/v1.0/dataPolicyOperations/op-9', tenantId: KIM.tenantId }),
+      status: async () => ({ kind: 'running' as const }),
+    },
+    audit: { append: async () => undefined, readAll: async () => [] },
+    clock: () => NOW,
+    logger: silentLogger,
+  };
+}
