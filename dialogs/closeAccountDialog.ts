@@ -121,7 +121,7 @@ export class CloseAccountDialog extends ComponentDialog {
       account,
       conversationAddressOf(step.context.activity),
       step.context.activity.conversation.id,
-      () => this.services.exports.exists(identity),
+      (accountRecorded) => this.services.exports.exists(identity, accountRecorded),
     );
     if (flow === 'closed') {
       markForgetUser(step.context);

@@ -89,7 +89,7 @@ export class ClosureService {
     account: { objectId: string; tenantId: string },
     conversation: Record<string, unknown>,
     conversationId: string,
-    exportJobExists?: () => Promise<boolean>,
+    exportJobExists?: (accountRecorded: boolean) => Promise<boolean>,
   ): Promise<FlowRegistration> {
     return this.judge.registerFlow(account, conversation, conversationId, exportJobExists);
   }

@@ -11,6 +11,7 @@ import { ClosureService } from './closureService';
 import type { ClosureChannel } from './closureChannel';
 import { ClosureWorkflow } from './closureWorkflow';
 import type { DataExporter } from './dataExporter';
+import { ExportJobsListed } from './exportJobsListed';
 import { ExportService, type ExportJob } from './exportService';
 import { handOffCheckChangedAt, HandOffChecks, isOpenHandOffCheck, type HandOffCheck } from './handOff/handOffChecks';
 import type { AccountSignInProbe } from './handOff/signInEvidence';
@@ -134,10 +135,18 @@ export async function createServices(
     logger: logger.child('closure'),
     onHandedOff: (request) => handOffChecks.started(request),
   });
+  // The account's record lists its export jobs, so an offer or a closure without one asks the jobs nothing.
+  const jobsListed = new ExportJobsListed({
+    jobs: stores.records<ExportJob>('exportJobs'),
+    listing: closure.accounts,
+    marks: stores.records('exportJobListing'),
+    clock,
+    logger: logger.child('exportJobListing'),
+  });
   const exports = new ExportService({
     jobs: exportJobs,
-    // The account's record lists its export jobs, so an offer or a closure without one asks the jobs nothing.
     listing: closure.accounts,
+    everyJobListed: () => jobsListed.check(),
     exporter: adapters.exporter,
     audit: stores.audit,
     clock,

@@ -57,6 +57,8 @@ export interface ExportServiceOptions {
   readonly jobs: RecordStore<ExportJob>;
   /** Where the account's jobs are listed; without it every offer and closure looks the job up. */
   readonly listing?: ExportJobListing;
+  /** Whether every job is listed on its account's record, so an account without a record has none. */
+  readonly everyJobListed?: () => Promise<boolean>;
   readonly exporter: DataExporter;
   readonly audit: AuditTrail;
   readonly clock: () => Date;
@@ -73,8 +75,12 @@ const UNSTARTED_CLAIM_MS = 5 * 60_000;
 export class ExportService {
   constructor(private readonly options: ExportServiceOptions) {}
 
-  /** Whether the account has an export job (the export offer's look-up when the account's record does not say). */
-  async exists(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<boolean> {
+  /**
+   * Whether the account has an export job: the export offer's look-up when the account's record does not say. An
+   * account with no record at all has none once every job is known to be listed (services/exportJobsListed.ts).
+   */
+  async exists(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, accountRecorded = true): Promise<boolean> {
+    if (!accountRecorded && (await this.options.everyJobListed?.())) return false;
     return (await this.find(identity)) !== undefined;
   }
 

@@ -74,19 +74,19 @@ export class ClosureAccounts implements ExportJobListing {
   /**
    * Lists a conversation at the export offer under its account (replacing an older entry for that conversation).
    * When the record does not say whether the account may have an export job (new, or written before issue 22),
-   * `exportJobExists` looks, after the read this write depends on, and the answer is kept on the record, so the
-   * next offer and the closure ask the jobs' store nothing when there is none.
+   * `exportJobExists` answers (told whether there is a record), after the read this write depends on, and the
+   * answer is kept on the record, so the next offer and the closure ask the jobs' store nothing when there is none.
    */
   async registerFlow(
     account: Account,
     conversation: Record<string, unknown>,
     conversationId: string,
-    exportJobExists?: () => Promise<boolean>,
+    exportJobExists?: (accountRecorded: boolean) => Promise<boolean>,
   ): Promise<FlowRegistration> {
     let exportJob: boolean | undefined;
     const result = await this.update(account, async (current) => {
       if (current?.state === 'closed') return 'closed';
-      exportJob = current?.exportJob ?? (exportJobExists ? await exportJobExists() : undefined);
+      exportJob = current?.exportJob ?? (exportJobExists ? await exportJobExists(current !== undefined) : undefined);
       const others = (current?.flows ?? []).filter((flow) => conversationIdOf(flow) !== conversationId);
       const flows = [...others.slice(-(MAX_LISTED_FLOWS - 1)), conversation];
       return {

@@ -238,7 +238,7 @@ export class ClosureJudge {
     account: { objectId: string; tenantId: string },
     conversation: Record<string, unknown>,
     conversationId: string,
-    exportJobExists?: () => Promise<boolean>,
+    exportJobExists?: (accountRecorded: boolean) => Promise<boolean>,
   ): Promise<FlowRegistration> {
     return this.records.accounts.registerFlow(account, conversation, conversationId, exportJobExists);
   }

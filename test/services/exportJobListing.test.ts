@@ -5,7 +5,8 @@ import { accountKey } from '../../services/closureRequest';
 import type { DataExporter } from '../../services/dataExporter';
 import { AppError } from '../../services/errors';
 import { ExportService, type ExportJob } from '../../services/exportService';
-import { silentLogger } from '../../services/logger';
+import { ExportJobsListed, EVERY_JOB_LISTED } from '../../services/exportJobsListed';
+import { createLogger, silentLogger, type LogRecord } from '../../services/logger';
 import type { RecordStore } from '../../services/recordStore';
 
 /**
@@ -51,31 +52,49 @@ function createFixture() {
   const accountStore = new MemoryRecordStore<ClosureAccount>();
   const accounts = new ClosureAccounts(accountStore, () => NOW);
   const jobs = countingJobs();
+  const marks = new MemoryRecordStore<{ listedAt: string }>();
+  const logs: LogRecord[] = [];
+  const jobsListed = new ExportJobsListed({
+    jobs,
+    listing: accounts,
+    marks,
+    clock: () => NOW,
+    logger: createLogger('exportJobListing', (record) => logs.push(record), 'debug'),
+  });
   const exporter: DataExporter = {
     start: async () => ({ operationUrl: 'https://graph.test/v1.0/dataPolicyOperations/op-1', tenantId: KIM.tenantId }),
     status: async () => ({ kind: 'running' }),
   };
   const audit = { append: async () => undefined, readAll: async () => [] };
-  const exports = new ExportService({ jobs, listing: accounts, exporter, audit, clock: () => NOW, logger: silentLogger });
-  return { accountStore, accounts, jobs, exports };
+  const exports = new ExportService({
+    jobs,
+    listing: accounts,
+    everyJobListed: () => jobsListed.check(),
+    exporter,
+    audit,
+    clock: () => NOW,
+    logger: silentLogger,
+  });
+  return { accountStore, accounts, jobs, marks, logs, jobsListed, exports };
 }
 
 /** The export offer's listing and look-up, as the dialog makes them (dialogs/closeAccountDialog.ts). */
 async function offer(fixture: ReturnType<typeof createFixture>) {
-  const registration = await fixture.accounts.registerFlow(KIM, CHAT, 'conv-1', () => fixture.exports.exists(KIM));
+  const registration = await fixture.accounts.registerFlow(KIM, CHAT, 'conv-1', (recorded) => fixture.exports.exists(KIM, recorded));
   if (registration === 'registered') await fixture.exports.find(KIM);
   return registration;
 }
 
 describe("an account's export jobs, listed on its record", () => {
-  it('an account that never asked for an export: looked up once, at its first offer, and never again', async () => {
+  it('an account that never asked for an export: no job read at its offers or its closure', async () => {
     const fixture = createFixture();
     assert.equal(await offer(fixture), 'registeredWithoutExportJob');
-    assert.equal(fixture.jobs.reads, 1, 'the first offer looks, the record did not say');
+    assert.equal(fixture.jobs.reads, 0, 'no record, and every job is listed: none to look for');
+    assert.ok(await fixture.marks.get(EVERY_JOB_LISTED), 'the first asker walked the (empty) jobs and wrote the mark');
     assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, false);
     assert.equal(await offer(fixture), 'registeredWithoutExportJob');
     await fixture.exports.forget(KIM);
-    assert.equal(fixture.jobs.reads, 1, 'the next offer and the closure read no job');
+    assert.equal(fixture.jobs.reads, 0, 'the next offer and the closure read no job');
   });
 
   it('lists a job on the account before creating it, so the closure finds and deletes it', async () => {
@@ -145,6 +164,63 @@ describe("an account's export jobs, listed on its record", () => {
     await fixture.accounts.markClosed(KIM, 'cr_1');
     await fixture.accounts.takeFlows(KIM);
     assert.equal(await fixture.accounts.mayHaveExportJob(KIM), true);
+  });
+
+  describe('jobs older than the listing (no account record: before issue 19)', () => {
+    /** A job as a version before account records left it: no record of its account at all. */
+    async function unlistedJob(fixture: ReturnType<typeof createFixture>) {
+      await new ExportService({ ...exportOptionsOf(fixture), listing: undefined }).request(KIM, who);
+      assert.equal(await fixture.accountStore.get(KEY), undefined);
+    }
+
+    it('are listed on their accounts by the walk before the mark is written, so the offer and the closure find them', async () => {
+      const fixture = createFixture();
+      await unlistedJob(fixture);
+      assert.equal(await fixture.jobsListed.check(), true);
+      assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, true);
+      assert.equal(await offer(fixture), 'registered');
+      await fixture.exports.forget(KIM);
+      assert.equal(await fixture.exports.find(KIM), undefined);
+    });
+
+    it('keep accounts without a record looked up while a job cannot be read: no mark', async () => {
+      const fixture = createFixture();
+      await unlistedJob(fixture);
+      const jobs = fixture.jobs as unknown as { scan: RecordStore<ExportJob>['scan'] };
+      jobs.scan = async function* () {
+        yield [{ id: 'torn', unreadable: new AppError('RECORD_UNREADABLE', 'not JSON') }];
+      };
+      assert.equal(await fixture.jobsListed.check(), false);
+      assert.equal(await fixture.marks.get(EVERY_JOB_LISTED), undefined);
+      assert.ok(fixture.logs.some((record) => record.fields?.unreadable === 1));
+      assert.equal(await offer(fixture), 'registered', 'looked up: the job is there');
+    });
+
+    it('are looked up when the walk fails, and the next asker walks again', async () => {
+      const fixture = createFixture();
+      await unlistedJob(fixture);
+      const jobs = fixture.jobs as unknown as { scan: RecordStore<ExportJob>['scan'] };
+      const scan = jobs.scan;
+      jobs.scan = () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () => Promise.reject(new AppError('STORAGE_UNAVAILABLE', 'the listing failed')),
+        }),
+      });
+      assert.equal(await offer(fixture), 'registered', 'the failed walk counts as "not known": looked up');
+      jobs.scan = scan;
+      assert.equal(await fixture.jobsListed.check(), true);
+    });
+
+    it('are walked once: a process that finds the mark reads only the mark', async () => {
+      const fixture = createFixture();
+      await fixture.marks.create(EVERY_JOB_LISTED, { listedAt: NOW.toISOString() });
+      const jobs = fixture.jobs as unknown as { scan: RecordStore<ExportJob>['scan'] };
+      jobs.scan = () => {
+        throw new Error('no walk once the mark is there');
+      };
+      assert.equal(await fixture.jobsListed.check(), true);
+      assert.equal(await fixture.jobsListed.check(), true);
+    });
   });
 });
 
