@@ -27,10 +27,13 @@ export class ClosureService {
   readonly maintenance: ClosureMaintenance;
   /** The accounts' records: closed or not, their requests, the chats at the export offer, their export jobs. */
   readonly accounts: ClosureAccounts;
+  /** The clock the requests' times, leases and claims are set by. */
+  readonly clock: () => Date;
 
   constructor(options: ClosureServiceOptions) {
     const records = new ClosureRecords(options);
     this.accounts = records.accounts;
+    this.clock = options.clock;
     this.engine = new ClosingEngine(records);
     this.judge = new ClosureJudge(records, this.engine);
     this.maintenance = new ClosureMaintenance(records, this.engine);
