@@ -64,7 +64,7 @@ export class ClosureAccounts implements ExportJobListing {
    * closure that lists the account's requests after this write finds it, and one before it is seen here.
    */
   async register(account: Account, requestId: string): Promise<'registered' | 'closed'> {
-    return this.update(account, (current) => {
+    return this.updateKey(accountKey(account), (current) => {
       if (current?.state === 'closed') return 'closed';
       const requests = [...(current?.requests ?? []).filter((id) => id !== requestId).slice(-(MAX_LISTED_REQUESTS - 1)), requestId];
       return { ...current, state: 'open', requests, updatedAt: this.now() };
@@ -155,12 +155,30 @@ export class ClosureAccounts implements ExportJobListing {
     return flows;
   }
 
+  /**
+   * Lists the request holding an account's closure lock (the lock's id is the account's key), for a lock taken
+   * before account records listed their requests (issue 19): the warning then reads the lock, as before.
+   */
+  async listLockHolder(key: string, requestId: string): Promise<void> {
+    await this.updateKey(key, (current) =>
+      current?.requests.includes(requestId)
+        ? 'closed'
+        : { ...current, state: current?.state ?? 'open', requests: [...(current?.requests ?? []), requestId], updatedAt: this.now() },
+    );
+  }
+
   /** One compare-and-swap write of the account's record; `change` returns 'closed' to write nothing. */
-  private async update(
+  private update(
     account: Account,
     change: (current: ClosureAccount | undefined) => ClosureAccount | 'closed' | Promise<ClosureAccount | 'closed'>,
   ): Promise<'registered' | 'closed'> {
-    const key = accountKey(account);
+    return this.updateKey(accountKey(account), change);
+  }
+
+  private async updateKey(
+    key: string,
+    change: (current: ClosureAccount | undefined) => ClosureAccount | 'closed' | Promise<ClosureAccount | 'closed'>,
+  ): Promise<'registered' | 'closed'> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = await this.store.get(key);
       const next = await change(stored?.value);

@@ -86,9 +86,17 @@ export class ClosureJudge {
     return { kind: 'opened', request, nonce };
   }
 
-  /** Whether the account is closed (its record), or being closed by a live request holding its lock. */
+  /**
+   * Whether the account is closed (its record), or being closed by a live request holding its lock. A lock is
+   * taken only by a request listed on the account's record, so an account that lists none has no lock to read
+   * (issue 22), once locks from before the listing are known to be listed too (`everyLockListed`).
+   */
   private async accountRefusal(account: { objectId: string; tenantId: string }): Promise<'accountClosed' | 'accountClosing' | undefined> {
-    if (await this.records.accounts.isClosed(account)) return 'accountClosed';
+    // Known before the record is read: the first asker's walk may list a lock on this very record.
+    const everyLockListed = (await this.records.options.everyLockListed?.()) === true;
+    const record = await this.records.accounts.get(account);
+    if (record?.state === 'closed') return 'accountClosed';
+    if (everyLockListed && !record?.requests.length) return undefined;
     const lock = await this.records.options.locks.get(accountKey(account));
     if (!lock) return undefined;
     const holder = (await this.records.options.requests.get(lock.value.requestId))?.value;

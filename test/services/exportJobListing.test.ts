@@ -5,7 +5,7 @@ import { accountKey } from '../../services/closureRequest';
 import type { DataExporter } from '../../services/dataExporter';
 import { AppError } from '../../services/errors';
 import { ExportService, type ExportJob } from '../../services/exportService';
-import { ExportJobsListed, EVERY_JOB_LISTED } from '../../services/exportJobsListed';
+import { ListedOnAccounts } from '../../services/listedOnAccounts';
 import { createLogger, silentLogger, type LogRecord } from '../../services/logger';
 import type { RecordStore } from '../../services/recordStore';
 
@@ -25,6 +25,8 @@ const KIM = {
 const KEY = accountKey(KIM);
 const CHAT = { conversation: { id: 'conv-1' }, user: { id: 'user-1' } };
 const who = { channelUserId: 'user-1', conversation: CHAT };
+/** The deployment's mark of the export jobs' walk. */
+const EVERY_JOB_LISTED = 'exportJobs';
 
 /** A record store that counts reads, and whose `create` of a job can fail as a crash or an outage would. */
 function countingJobs(): RecordStore<ExportJob> & { reads: number; failCreate: boolean } {
@@ -54,9 +56,15 @@ function createFixture() {
   const jobs = countingJobs();
   const marks = new MemoryRecordStore<{ listedAt: string }>();
   const logs: LogRecord[] = [];
-  const jobsListed = new ExportJobsListed({
-    jobs,
-    listing: accounts,
+  const jobsListed = new ListedOnAccounts<ExportJob>({
+    name: EVERY_JOB_LISTED,
+    records: jobs,
+    // As services/createServices.ts lists them.
+    listOne: async (_id, job) => {
+      if (typeof job.objectId !== 'string') return false;
+      await accounts.listExportJob(job);
+      return true;
+    },
     marks,
     clock: () => NOW,
     logger: createLogger('exportJobListing', (record) => logs.push(record), 'debug'),
@@ -192,7 +200,7 @@ describe("an account's export jobs, listed on its record", () => {
       };
       assert.equal(await fixture.jobsListed.check(), false);
       assert.equal(await fixture.marks.get(EVERY_JOB_LISTED), undefined);
-      assert.ok(fixture.logs.some((record) => record.fields?.unreadable === 1));
+      assert.ok(fixture.logs.some((record) => record.fields?.unlisted === 1));
       assert.equal(await offer(fixture), 'registered', 'looked up: the job is there');
     });
 
