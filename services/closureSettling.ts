@@ -13,7 +13,7 @@ export interface ClosureSettlingOptions {
   readonly logger: Logger;
 }
 
-/** A settling claim with at least this share of its lease left is told without a renewal (see `leftMostOf`). */
+/** A settling claim with at least this share of its lease left is told without a renewal (see `hasMostOfItsLease`). */
 const FRESH_CLAIM_SHARE = 0.9;
 
 /**
@@ -62,7 +62,7 @@ export class ClosureSettling {
       // Forgetting and signing out may outlast the claim on a slow store; renewed by compare-and-swap first, so an
       // instance that took the lapsed claim over tells it and this one does not (the chaos run: told twice, issue 19).
       // A claim with nearly all its lease left needs no renewal: nobody can have taken it (issue 22).
-      if (!this.leftMostOf(claimed)) {
+      if (!this.hasMostOfItsLease(claimed)) {
         const renewed = await this.options.closure.renewSettlement(claimed, this.options.settleLeaseMs);
         if (!renewed) return false;
         claimed = renewed;
@@ -87,7 +87,7 @@ export class ClosureSettling {
    * claims before it lapses), and a renewal would only move its end by the moment spent forgetting (issue 22: one
    * write per closure). After a slow forget or sign-out it has less left, and is renewed as before.
    */
-  private leftMostOf(claimed: { readonly value: ClosureRequest }): boolean {
+  private hasMostOfItsLease(claimed: { readonly value: ClosureRequest }): boolean {
     const until = claimed.value.settlingUntil ? Date.parse(claimed.value.settlingUntil) : Number.NaN;
     return until - this.options.closure.clock().getTime() >= FRESH_CLAIM_SHARE * this.options.settleLeaseMs;
   }
