@@ -51,6 +51,8 @@ export interface ExportJobListing {
   listExportJob(account: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<void>;
   /** False only when the record says the account has had no export job; a record that does not say: true. */
   mayHaveExportJob(account: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<boolean>;
+  /** Whether the account is closed: a job that finishes after its closure is forgotten, not told. */
+  isClosed(account: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<boolean>;
 }
 
 export interface ExportServiceOptions {
@@ -248,6 +250,14 @@ export class ExportService {
       return undefined;
     }
     if (status.kind === 'running') return undefined;
+    // The closure forgets the jobs it finds; one it could not (asked at that moment, or on an instance of the
+    // previous version during a rolling deploy, after the account's record said "no export job") goes here.
+    if (await this.options.listing?.isClosed(record.value)) {
+      await this.options.jobs.delete(record.id, record.etag).catch((error: unknown) => {
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      });
+      return undefined;
+    }
     const now = this.options.clock().toISOString();
     const next: ExportJob =
       status.kind === 'ready'

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { MemoryRecordStore } from '../../adapters/storage/memoryRecordStore';
 import { ClosureAccounts, type ClosureAccount } from '../../services/closure/closureAccounts';
 import { accountKey } from '../../services/closureRequest';
-import type { DataExporter } from '../../services/dataExporter';
+import type { DataExporter, ExportStatus } from '../../services/dataExporter';
 import { AppError } from '../../services/errors';
 import { ExportService, type ExportJob } from '../../services/exportService';
 import { ListedOnAccounts } from '../../services/listedOnAccounts';
@@ -69,9 +69,10 @@ function createFixture() {
     clock: () => NOW,
     logger: createLogger('exportJobListing', (record) => logs.push(record), 'debug'),
   });
+  const exportStatus: { now: ExportStatus } = { now: { kind: 'running' } };
   const exporter: DataExporter = {
     start: async () => ({ operationUrl: 'https://graph.test/v1.0/dataPolicyOperations/op-1', tenantId: KIM.tenantId }),
-    status: async () => ({ kind: 'running' }),
+    status: async () => exportStatus.now,
   };
   const audit = { append: async () => undefined, readAll: async () => [] };
   const exports = new ExportService({
@@ -83,7 +84,7 @@ function createFixture() {
     clock: () => NOW,
     logger: silentLogger,
   });
-  return { accountStore, accounts, jobs, marks, logs, jobsListed, exports };
+  return { accountStore, accounts, jobs, marks, logs, jobsListed, exports, exportStatus };
 }
 
 /** The export offer's listing and look-up, as the dialog makes them (dialogs/closeAccountDialog.ts). */
@@ -163,6 +164,27 @@ describe("an account's export jobs, listed on its record", () => {
     assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, true);
     await fixture.exports.forget(KIM);
     assert.equal(await fixture.exports.find(KIM), undefined);
+  });
+
+  it('a job the closure could not see (asked on a previous-version instance after "none") is forgotten when it finishes, not told', async () => {
+    const fixture = createFixture();
+    await offer(fixture);
+    // During a rolling deploy: the offer ran here, the press on an instance that does not list jobs.
+    await new ExportService({ ...exportOptionsOf(fixture), listing: undefined }).request(KIM, who);
+    await fixture.accounts.markClosed(KIM, 'cr_1');
+    await fixture.exports.forget(KIM);
+    assert.ok(await fixture.exports.find(KIM), 'the closure read "no export job" and did not look');
+    fixture.exportStatus.now = { kind: 'ready', files: [], expiresAt: new Date('2026-12-10T10:00:00Z') };
+    assert.deepEqual(await fixture.exports.poll(), [], 'nothing told to a closed account');
+    assert.equal(await fixture.exports.find(KIM), undefined, 'nothing left that names its conversation');
+  });
+
+  it('tells a finished job of an account that is not closed, as before', async () => {
+    const fixture = createFixture();
+    await offer(fixture);
+    await fixture.exports.request(KIM, who);
+    fixture.exportStatus.now = { kind: 'ready', files: [], expiresAt: new Date('2026-12-10T10:00:00Z') };
+    assert.equal((await fixture.exports.poll()).length, 1);
   });
 
   it('a closed account keeps its listing: the closure of its record never drops it', async () => {
