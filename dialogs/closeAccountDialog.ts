@@ -118,17 +118,19 @@ export class CloseAccountDialog extends ComponentDialog {
     // under the account, so a closure from another chat forgets this chat's state (names) at once.
     const account = { objectId: identity.objectId, tenantId: identity.tenantId };
     await this.setProgress(step.context, { step: 'exportOffer', account });
-    if (
-      (await this.services.closure.registerFlow(
-        account,
-        conversationAddressOf(step.context.activity),
-        step.context.activity.conversation.id,
-      )) === 'closed'
-    ) {
+    // The account's record also says whether it ever had an export job; when it does not say, the job is looked up
+    // (and the answer kept there), so an account without one costs no look-up here or at its closure (issue 22).
+    const flow = await this.services.closure.registerFlow(
+      account,
+      conversationAddressOf(step.context.activity),
+      step.context.activity.conversation.id,
+      (accountRecorded) => this.services.exports.exists(identity, accountRecorded),
+    );
+    if (flow === 'closed') {
       markForgetUser(step.context);
       return this.endWith(step, Messages.accountClosedElsewhere);
     }
-    const job = await this.services.exports.find(identity);
+    const job = flow === 'registeredWithoutExportJob' ? undefined : await this.services.exports.find(identity);
     if (
       job?.status === 'ready' &&
       // An export that produced no files was told so and offers nothing to download: the offer is made again.

@@ -12,6 +12,7 @@ import { isAppError } from '../errors';
 import { sameAccount, type VerifiedIdentity } from '../identity';
 import type { StoredRecord } from '../recordStore';
 import type { ClosingEngine } from './closingEngine';
+import type { FlowRegistration } from './closureAccounts';
 import type { ClosureRecords } from './closureRecords';
 
 /** A press of the warning card as the channel delivered it: who, in which conversation, with which card's nonce. */
@@ -95,9 +96,17 @@ export class ClosureJudge {
     return { kind: 'opened', request, nonce };
   }
 
-  /** Whether the account is closed (its record), or being closed by a live request holding its lock. */
+  /**
+   * Whether the account is closed (its record), or being closed by a live request holding its lock. A lock is
+   * taken only by a request listed on the account's record, so an account that lists none has no lock to read
+   * (issue 22), once locks from before the listing are known to be listed too (`everyLockListed`).
+   */
   private async accountRefusal(account: { objectId: string; tenantId: string }): Promise<'accountClosed' | 'accountClosing' | undefined> {
-    if (await this.records.accounts.isClosed(account)) return 'accountClosed';
+    // Known before the record is read: the first asker's walk may list a lock on this very record.
+    const everyLockListed = (await this.records.options.everyLockListed?.()) === true;
+    const record = await this.records.accounts.get(account);
+    if (record?.state === 'closed') return 'accountClosed';
+    if (everyLockListed && !record?.requests.length) return undefined;
     const lock = await this.records.options.locks.get(accountKey(account));
     if (!lock) return undefined;
     const holder = (await this.records.options.requests.get(lock.value.requestId))?.value;
@@ -266,14 +275,16 @@ export class ClosureJudge {
 
   /**
    * A conversation reached the export offer for this account: listed under it, so a closure from another chat
-   * forgets its state too. Returns 'closed' when the account is closed already.
+   * forgets its state too. Returns 'closed' when the account is closed already, and whether the account may have an
+   * export job (`exportJobExists` looks when its record does not say).
    */
   async registerFlow(
     account: { objectId: string; tenantId: string },
     conversation: Record<string, unknown>,
     conversationId: string,
-  ): Promise<'registered' | 'closed'> {
-    return this.records.accounts.registerFlow(account, conversation, conversationId);
+    exportJobExists?: (accountRecorded: boolean) => Promise<boolean>,
+  ): Promise<FlowRegistration> {
+    return this.records.accounts.registerFlow(account, conversation, conversationId, exportJobExists);
   }
 
   /** Whether the account's record says it is closed (for sentences that would otherwise say "nothing was closed"). */

@@ -30,6 +30,11 @@ export interface ClosureServiceOptions {
    * hand-off check (services/handOff) can later tell the requester whether the account is really closed.
    */
   readonly onHandedOff?: (request: ClosureRequest) => Promise<void>;
+  /**
+   * Whether every closure lock is known to be listed on its account's record (its holder among the account's
+   * requests: services/listedOnAccounts.ts), so a warning for an account that lists no request reads no lock.
+   */
+  readonly everyLockListed?: () => Promise<boolean>;
 }
 
 /** Writes of one answer on a pending request, when writes that leave it pending come between (`answerPending`). */

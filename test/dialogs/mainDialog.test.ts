@@ -102,4 +102,39 @@ describe('MainDialog', () => {
       assert.match(textOf(await turn(fixture, 'status')), /Your data export \(requested .+\) is being prepared/);
     });
   });
+
+  describe("the account's export job at its closure", () => {
+    /** Asks for an export, comes back, goes on without it and presses Yes. */
+    async function exportThenClose(fixture: ReturnType<typeof createDialogFixture>, beforeYes = async () => {}) {
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      await turn(fixture, press(actionData(offer, 'closure.export')));
+      const running = await turn(fixture, 'close my account');
+      assert.match(textOf(running), /is still being prepared/);
+      const warning = await turn(fixture, press(actionData(running, 'closure.proceed')));
+      await beforeYes();
+      const outcome = await turn(fixture, press(actionData(warning, 'closure.confirm')));
+      assert.match(textOf(outcome), /has been closed/);
+    }
+
+    it('is deleted: listed on the account before it was created, and found by the closure', async () => {
+      const fixture = createDialogFixture();
+      await exportThenClose(fixture);
+      assert.equal(fixture.closerCalls.length, 1);
+      assert.deepEqual(await fixture.stores.jobs.list(), [], 'nothing names the conversation any more');
+    });
+
+    it("is deleted when the account's record was written before the listing (no exportJob: looked up)", async () => {
+      const fixture = createDialogFixture();
+      await exportThenClose(fixture, async () => {
+        // Rewritten as the previous version leaves it: the record without `exportJob`.
+        const [account] = await fixture.stores.accounts.list();
+        assert.equal(account?.value.exportJob, true);
+        const { exportJob: _listing, ...previous } = account.value;
+        await fixture.stores.accounts.replace(account.id, previous, account.etag);
+      });
+      assert.equal(fixture.closerCalls.length, 1);
+      assert.deepEqual(await fixture.stores.jobs.list(), []);
+    });
+  });
 });
