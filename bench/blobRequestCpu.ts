@@ -33,7 +33,10 @@ const ITEM = {
   dialogState: {
     dialogStack: [
       { id: 'mainDialog', state: { options: {}, values: { instanceId: 'f3c1c7a2-3b1e-4a55-9a3e-0d3d4c6a1b2c' }, stepIndex: 1 } },
-      { id: 'closeAccountDialog', state: { options: { locale: 'en-US' }, values: { requestId: 'cr_0123456789abcdef0123456789abcdef' }, stepIndex: 3 } },
+      {
+        id: 'closeAccountDialog',
+        state: { options: { locale: 'en-US' }, values: { requestId: 'cr_0123456789abcdef0123456789abcdef' }, stepIndex: 3 },
+      },
       { id: 'confirmPrompt', state: { options: { prompt: { type: 'message', attachments: [] } }, state: { attemptCount: 0 } } },
     ],
   },
@@ -67,7 +70,9 @@ function sdkClient(container: ContainerClient): Client {
       for await (const chunk of response.readableStreamBody ?? []) chunks.push(chunk as Buffer);
       if (chunks.length > 0) JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const body = JSON.stringify({ ...ITEM, turn: n });
-      await container.getBlockBlobClient(blobName).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+      await container
+        .getBlockBlobClient(blobName)
+        .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
     },
   };
 }
@@ -94,7 +99,9 @@ function rawClient(endpoint: string): Client {
       const req = httpRequest(url, { method, headers, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => (res.statusCode && res.statusCode < 300 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${res.statusCode}`))));
+        res.on('end', () =>
+          res.statusCode && res.statusCode < 300 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
         res.on('error', reject);
       });
       req.on('error', reject);
@@ -111,7 +118,9 @@ function rawClient(endpoint: string): Client {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '4' }, profile: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { requests: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '4' }, profile: { type: 'string' } },
+  });
   const pairs = Math.max(1, Math.round(Number(values.requests) / 2));
   const rounds = Math.max(1, Number(values.rounds));
   const azurite = await startAzurite();
@@ -157,9 +166,13 @@ async function main(): Promise<void> {
     }
     const perRequest = (name: string, of = cpu) => (of.get(name) ?? 0) / 1000 / (rounds * pairs * 2);
     const floor = perRequest('node:http');
-    console.log(`load average ${load} at the start, ${loadavg()[0].toFixed(2)} at the end; ${rounds} rounds x ${pairs * 2} requests${session ? ' (PROFILED)' : ''}`);
+    console.log(
+      `load average ${load} at the start, ${loadavg()[0].toFixed(2)} at the end; ${rounds} rounds x ${pairs * 2} requests${session ? ' (PROFILED)' : ''}`,
+    );
     for (const client of clients) {
-      console.log(`${client.name.padEnd(18)} ${perRequest(client.name).toFixed(3)} ms CPU per request (system ${perRequest(client.name, system).toFixed(3)})  ${(perRequest(client.name) / floor).toFixed(2)}x node:http`);
+      console.log(
+        `${client.name.padEnd(18)} ${perRequest(client.name).toFixed(3)} ms CPU per request (system ${perRequest(client.name, system).toFixed(3)})  ${(perRequest(client.name) / floor).toFixed(2)}x node:http`,
+      );
     }
   } finally {
     await azurite.stop();

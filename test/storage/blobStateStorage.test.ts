@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ContainerClient } from '@azure/storage-blob';
-import type { StoreItem } from 'botbuilder';
+import type { StoreItem, StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { BlobStateStorage, stateBlobName } from '../../bot/storage/blobStateStorage';
 import { isStateBlobName } from '../../bot/storage/stateExpiry';
@@ -18,7 +18,16 @@ const KEYS = {
   manySegments: `webchat/${Array.from({ length: 300 }, (_, i) => `s${i}`).join('/')}`,
 };
 
-const STATE = { dialogState: { dialogStack: [{ id: 'mainDialog', state: { stepIndex: 2 } }] }, progress: { step: 'warning', language: 'ja' }, name: '山田 ü' };
+const STATE = {
+  dialogState: { dialogStack: [{ id: 'mainDialog', state: { stepIndex: 2 } }] },
+  progress: { step: 'warning', language: 'ja' },
+  name: '山田 ü',
+};
+
+/** One item of a read, typed (botbuilder's `StoreItems` are `any`). */
+function itemOf(items: StoreItems, key: string): Record<string, unknown> | undefined {
+  return items[key] as Record<string, unknown> | undefined;
+}
 
 async function blobNames(container: ContainerClient): Promise<string[]> {
   const names: string[] = [];
@@ -26,7 +35,7 @@ async function blobNames(container: ContainerClient): Promise<string[]> {
   return names.sort();
 }
 
-describe('BlobStateStorage (conversation state on the records\' container, STORAGE=blob, Azurite)', () => {
+describe("BlobStateStorage (conversation state on the records' container, STORAGE=blob, Azurite)", () => {
   let azurite: RunningAzurite;
   let container: ContainerClient;
   let storage: BlobStateStorage;
@@ -43,7 +52,7 @@ describe('BlobStateStorage (conversation state on the records\' container, STORA
   });
 
   describe('state botbuilder-azure-blobs 4.23.3 wrote, and state it reads', () => {
-    it('reads what BlobsStorage wrote, under every kind of key, with the blob\'s ETag as eTag', async () => {
+    it("reads what BlobsStorage wrote, under every kind of key, with the blob's ETag as eTag", async () => {
       const theirs = new BlobsStorage(azurite.connectionString, container.containerName);
       for (const key of Object.values(KEYS)) await theirs.write({ [key]: { ...STATE, key } });
       const ours = await storage.read(Object.values(KEYS));
@@ -51,7 +60,7 @@ describe('BlobStateStorage (conversation state on the records\' container, STORA
       assert.deepEqual(ours, expected);
       for (const key of Object.values(KEYS)) {
         assert.deepEqual({ ...ours[key], eTag: undefined }, { ...STATE, key, eTag: undefined });
-        assert.match(String(ours[key]?.eTag), /^"?0x/);
+        assert.match(String(itemOf(ours, key)?.eTag), /^"?0x/);
       }
     });
 
@@ -73,10 +82,10 @@ describe('BlobStateStorage (conversation state on the records\' container, STORA
       // The same names BlobsStorage gives: written again by it, no second blob appears.
       for (const key of Object.values(KEYS)) await theirs.write({ [key]: { ...STATE, key, by: 'BlobsStorage' } });
       assert.deepEqual(await blobNames(container), ours);
-      assert.equal((await storage.read([KEYS.nonAscii]))[KEYS.nonAscii]?.by, 'BlobsStorage');
+      assert.equal(itemOf(await storage.read([KEYS.nonAscii]), KEYS.nonAscii)?.by, 'BlobsStorage');
     });
 
-    it('names a channel\'s state blob as the idle-state sweep expects it (one path segment)', () => {
+    it("names a channel's state blob as the idle-state sweep expects it (one path segment)", () => {
       assert.ok(isStateBlobName(stateBlobName(KEYS.teams)));
       assert.ok(isStateBlobName(stateBlobName(KEYS.emulator)));
       assert.equal(stateBlobName(KEYS.overlong).length, 1024);
@@ -88,7 +97,7 @@ describe('BlobStateStorage (conversation state on the records\' container, STORA
       await storage.write({ [KEYS.teams]: { turn: 1, eTag: '*' } });
       await storage.write({ [KEYS.teams]: { turn: 2 } });
       await storage.write({ [KEYS.teams]: { turn: 3, eTag: '*' } });
-      assert.equal((await storage.read([KEYS.teams]))[KEYS.teams]?.turn, 3);
+      assert.equal(itemOf(await storage.read([KEYS.teams]), KEYS.teams)?.turn, 3);
     });
 
     it('writes with the eTag read, and refuses a stale one with the eTag conflict BlobsStorage reports', async () => {
@@ -97,12 +106,12 @@ describe('BlobStateStorage (conversation state on the records\' container, STORA
       await storage.write({ [KEYS.teams]: { ...first, turn: 2 } });
       const stale = await expectAppError(storage.write({ [KEYS.teams]: { ...first, turn: 3 } }), 'RECORD_CONFLICT');
       assert.match(stale.message, /Storage: error writing ".*" due to eTag conflict\.$/);
-      assert.equal((await storage.read([KEYS.teams]))[KEYS.teams]?.turn, 2);
+      assert.equal(itemOf(await storage.read([KEYS.teams]), KEYS.teams)?.turn, 2);
     });
 
     it('refuses an eTag for an item that is not stored (If-Match on a missing blob), as BlobsStorage does', async () => {
       await storage.write({ [KEYS.emulator]: { turn: 1 } });
-      const etag = (await storage.read([KEYS.emulator]))[KEYS.emulator]?.eTag as string;
+      const etag = itemOf(await storage.read([KEYS.emulator]), KEYS.emulator)?.eTag as string;
       await expectAppError(storage.write({ [KEYS.teams]: { turn: 1, eTag: etag } }), 'RECORD_CONFLICT');
       const theirs = new BlobsStorage(azurite.connectionString, container.containerName);
       await assert.rejects(theirs.write({ [KEYS.teams]: { turn: 1, eTag: etag } }));
