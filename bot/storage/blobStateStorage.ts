@@ -4,7 +4,7 @@ import { AppError } from '../../services/errors';
 import { ensureContainer, readBody, statusOf, toStorageError } from '../../adapters/storage/blobSupport';
 
 export interface BlobStateStorageOptions {
-  /** The records' container client (adapters/storage/openStores.ts): one pipeline, one connection pool, either auth. */
+  /** The records' container client (adapters/storage/openStores.ts): one pipeline and credential for every store. */
   readonly containerClient: ContainerClient;
 }
 
@@ -17,7 +17,7 @@ const JSON_HEADERS = { blobContentType: 'application/json' };
 /**
  * Conversation state in Blob Storage for `STORAGE=blob`, in place of botbuilder-azure-blobs' `BlobsStorage` (issue 22):
  * the same blobs, requests and eTag rules, without what that class adds to each request: a zod parse per call, p-map,
- * and a ContainerClient (pipeline and connection pool) of its own beside the records'. Compatible both ways with state
+ * and a stream consumer, on a ContainerClient (pipeline, credential) of its own beside the records'. Compatible both ways with state
  * BlobsStorage 4.23.3 wrote (lib/blobsStorage.js, test/storage/blobStateStorage.test.ts):
  * - a key's blob is `sanitizeBlobKey(key)` (below), the item's JSON without its eTag, `application/json`;
  * - read: a missing blob is a missing item; an item read carries the blob's ETag as `eTag`;
