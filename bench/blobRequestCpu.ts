@@ -137,7 +137,8 @@ async function main(): Promise<void> {
       rawClient(azurite.blobEndpoint),
     ];
     const seed = JSON.stringify(ITEM);
-    for (const name of ['sdk/state.json', 'sdk/reused.json', 'raw/state.json']) await container.getBlockBlobClient(name).upload(seed, Buffer.byteLength(seed));
+    for (const name of ['sdk/state.json', 'sdk/reused.json', 'raw/state.json'])
+      await container.getBlockBlobClient(name).upload(seed, Buffer.byteLength(seed));
     for (const client of clients) await client.pair(0); // the storages' first write makes their blob
     const cpu = new Map<string, number>(clients.map((client) => [client.name, 0]));
     const system = new Map<string, number>(clients.map((client) => [client.name, 0]));
