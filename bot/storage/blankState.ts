@@ -9,7 +9,7 @@ export const LOCALE_PROPERTY = 'locale';
  * (`{"locale":"en-US"}`: 4 of the 5 file operations of a file-storage welcome turn, and one Blob `PUT`, issue 22).
  *
  * - Nothing stored: a stored item comes back with its eTag (MemoryStorage, bot/storage/fileStorage.ts and
- *   BlobsStorage all set one on read), while botbuilder's `BotState.load` starts a missing one as a bare `{}`
+ *   BlobStateStorage all set one on read), while botbuilder's `BotState.load` starts a missing one as a bare `{}`
  *   (botbuilder-core botState.js). `BotState.clear` also leaves a bare `{}` to overwrite what is stored: this bot
  *   never calls it (it deletes the state instead, `BotState.delete`), and a caller that does must not skip its save.
  * - Nothing to remember: every property is empty (an empty dialog stack, an empty progress object), read alike as
