@@ -16,7 +16,7 @@ import type { UserTokenClient } from 'botframework-connector';
 import type { DialogState } from 'botbuilder-dialogs';
 import { renderCard, type ClosureMode } from '../cards/renderCard';
 import { FORGET_USER_KEY, markForgetUser, STATE_DELETED_KEY, type ConversationProgress } from '../conversation/progress';
-import { DEFAULT_LANGUAGE, inLanguageOf, languageOf } from '../locales/i18n';
+import { inLanguageOf } from '../locales/i18n';
 import type { MainDialog } from '../dialogs/mainDialog';
 import { isPersonalCommand, isStartRequest } from '../dialogs/interruptions';
 import { Messages } from '../conversation/messages';
@@ -33,6 +33,7 @@ import { TeamsAfterReply } from './teams/afterReply';
 import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teams/privateChat';
 import { TeamsUniversalActions } from './teams/universalActions';
 import { TeamsWarningCards } from './teams/warningCards';
+import { isUnstoredBlankState, LOCALE_PROPERTY } from './storage/blankState';
 
 export interface AccountClosureBotOptions {
   /** Per-user conversation state (`PrivateConversationState`): members of a group chat never share a dialog. */
@@ -77,7 +78,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
   constructor(private readonly options: AccountClosureBotOptions) {
     super();
     this.dialogState = options.state.createProperty<DialogState>('dialogState');
-    this.locale = options.state.createProperty<string>('locale');
+    this.locale = options.state.createProperty<string>(LOCALE_PROPERTY);
     this.progress = options.state.createProperty<ConversationProgress>('progress');
     const { closure } = options;
     const { clock, continueConversation } = options.teams;
@@ -164,14 +165,11 @@ export class AccountClosureBot extends TeamsActivityHandler {
   /**
    * The activity's locale, remembered per user: events the client never sent (the token service's
    * `tokens/response`, which the sandbox's Direct Line sends without one) are answered in the user's language too.
-   * A locale that reads as the default language is not written into a state that remembers none: an event without
-   * a locale is answered in that language all the same, and a first "hello" then leaves no state behind (issue 22:
-   * a state written per welcome turn, each kept by the storage until it expires).
    */
   private async localeOf(context: TurnContext): Promise<string | undefined> {
     const sent = context.activity.locale;
     if (typeof sent === 'string' && sent.length > 0 && sent.length <= 35) {
-      if (languageOf(sent) !== DEFAULT_LANGUAGE || (await this.locale.get(context)) !== undefined) await this.locale.set(context, sent);
+      await this.locale.set(context, sent);
       return sent;
     }
     return this.locale.get(context);
@@ -229,7 +227,8 @@ export class AccountClosureBot extends TeamsActivityHandler {
     if (context.turnState.get(FORGET_USER_KEY) === true) {
       await this.options.state.delete(context);
       this.options.logger.info('dropped the conversation state of an ended request', { conversationId: context.activity.conversation?.id });
-    } else {
+    } else if (!isUnstoredBlankState(this.options.state.get(context) as Record<string, unknown> | undefined)) {
+      // A welcome turn of a new conversation has nothing to remember and writes nothing (bot/storage/blankState.ts).
       try {
         await this.options.state.saveChanges(context, false);
       } catch (error) {

@@ -31,8 +31,13 @@ export interface AdaptiveCardContent {
 export interface DownloadLink {
   /** What pressing does, whole ("Download profile.json (1.2 KB)"): the button's tooltip, and the link beyond the limit. */
   readonly title: string;
-  /** The file named with its size, in a wrapping line beside a short Download button: no file name cuts a label. */
+  /** The file named with its size, in a wrapping line above its Download button: no file name cuts a label. */
   readonly file: string;
+  /**
+   * The button's label, short and distinct on the card ("Download profile"): its accessible name too, since the
+   * renderers read a button's title, not its tooltip (adaptivecards 3 `Action.setupElementForAccessibility`).
+   */
+  readonly button: string;
   readonly url: string;
 }
 
@@ -257,10 +262,11 @@ function checkDownloads(value: unknown): { path?: string; message: string } | un
   if (!Array.isArray(value) || value.length === 0) return { message: 'must be a non-empty array' };
   for (const [index, link] of value.entries()) {
     if (typeof link !== 'object' || link === null) return { path: `[${index}]`, message: 'must be an object' };
-    const { title, file, url } = link as Record<string, unknown>;
+    const { title, file, button, url } = link as Record<string, unknown>;
     if (!isText(title)) return { path: `[${index}].title`, message: title === undefined ? 'is missing' : 'must be a non-empty string' };
     if (!isHttpUrl(url)) return { path: `[${index}].url`, message: url === undefined ? 'is missing' : 'must be an http(s) URL' };
     if (!isText(file)) return { path: `[${index}].file`, message: file === undefined ? 'is missing' : 'must be a non-empty string' };
+    if (!isText(button)) return { path: `[${index}].button`, message: button === undefined ? 'is missing' : 'must be a non-empty string' };
   }
   return undefined;
 }

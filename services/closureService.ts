@@ -1,6 +1,7 @@
 import type { ClosureRequest, Settlement } from './closureRequest';
 import type { ConfirmResult, DeclineResult, RejectionReason } from './closureOutcome';
 import { ClosingEngine } from './closure/closingEngine';
+import type { ClosureAccounts, FlowRegistration } from './closure/closureAccounts';
 import { ClosureJudge, type CancelResult, type OpenResult, type Press, type Presser } from './closure/closureJudge';
 import { ClosureMaintenance } from './closure/closureMaintenance';
 import { ClosureRecords, type ClosureServiceOptions } from './closure/closureRecords';
@@ -24,9 +25,15 @@ export class ClosureService {
   readonly judge: ClosureJudge;
   readonly engine: ClosingEngine;
   readonly maintenance: ClosureMaintenance;
+  /** The accounts' records: closed or not, their requests, the chats at the export offer, their export jobs. */
+  readonly accounts: ClosureAccounts;
+  /** The clock the requests' times, leases and claims are set by. */
+  readonly clock: () => Date;
 
   constructor(options: ClosureServiceOptions) {
     const records = new ClosureRecords(options);
+    this.accounts = records.accounts;
+    this.clock = options.clock;
     this.engine = new ClosingEngine(records);
     this.judge = new ClosureJudge(records, this.engine);
     this.maintenance = new ClosureMaintenance(records, this.engine);
@@ -48,6 +55,10 @@ export class ClosureService {
 
   expireIfOverdue(requestId: string): Promise<boolean> {
     return this.judge.expireIfOverdue(requestId);
+  }
+
+  showAgain(requestId: string, channelUserId: string): Promise<{ request: ClosureRequest; nonce: string } | undefined> {
+    return this.judge.showAgain(requestId, channelUserId);
   }
 
   recordCard(requestId: string, activityId: string): Promise<void> {
@@ -85,8 +96,9 @@ export class ClosureService {
     account: { objectId: string; tenantId: string },
     conversation: Record<string, unknown>,
     conversationId: string,
-  ): Promise<'registered' | 'closed'> {
-    return this.judge.registerFlow(account, conversation, conversationId);
+    exportJobExists?: (accountRecorded: boolean) => Promise<boolean>,
+  ): Promise<FlowRegistration> {
+    return this.judge.registerFlow(account, conversation, conversationId, exportJobExists);
   }
 
   renewSettlement(claimed: StoredRecord<ClosureRequest>, leaseMs: number): Promise<StoredRecord<ClosureRequest> | undefined> {
