@@ -9,7 +9,7 @@ import AdmZip from 'adm-zip';
 import { AppManifestUtils } from '@microsoft/app-manifest';
 import dotenv from 'dotenv';
 import { AppError } from '../services/errors';
-import { appLocalization, appStrings } from './localization';
+import { appLocalization, appStrings, BOT_COMMANDS } from './localization';
 import { COLOR_ICON_SIZE, OUTLINE_ICON_SIZE, readPngSize } from './icons';
 
 export const MANIFEST_TEMPLATE_PATH = path.join(__dirname, 'manifest.template.json');
@@ -102,7 +102,7 @@ export function readPackageSettings(env: Readonly<Record<string, string | undefi
 
 /**
  * Replaces `${{BOT_ID}}`, `${{BOT_DOMAIN}}`, `${{SSO_APP_ID}}`, `${{TOKEN_HOST}}`, the publisher's and the English
- * name and descriptions (`teamsApp.*` in locales/en.json) in every string of the template, and adds
+ * name, descriptions and command list (`teamsApp.*` in locales/en.json) in every string of the template, and adds
  * `localizationInfo` naming the other languages' files; an unknown placeholder is an error.
  */
 export function fillManifest(template: unknown, settings: PackageSettings): Manifest {
@@ -113,6 +113,12 @@ export function fillManifest(template: unknown, settings: PackageSettings): Mani
     NAME_FULL: english['name.full'],
     DESCRIPTION_SHORT: english['description.short'],
     DESCRIPTION_FULL: english['description.full'],
+    ...Object.fromEntries(
+      BOT_COMMANDS.flatMap((command, index) => [
+        [`COMMAND_${command.toUpperCase()}_TITLE`, english[`bots[0].commandLists[0].commands[${index}].title`]],
+        [`COMMAND_${command.toUpperCase()}_DESCRIPTION`, english[`bots[0].commandLists[0].commands[${index}].description`]],
+      ]),
+    ),
     BOT_ID: botId,
     BOT_DOMAIN: botDomain.toLowerCase(),
     PUBLISHER_NAME: publisher.name,

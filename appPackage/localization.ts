@@ -10,12 +10,24 @@ import { inLanguageOf, LANGUAGES, t, type Language } from '../locales/i18n';
 
 export type ClosureMode = 'portal' | 'graph';
 
-/** The fields Teams shows before anyone talks to the bot (app details, store listing, app bar). */
+/**
+ * The bot's command list (`bots[0].commandLists[0].commands`), in the manifest template's order: what Teams offers
+ * when someone types `/` or @mentions the bot. A title is sent as the message when picked, so each language's
+ * title is one the bot recognises in every language (test/appPackage/build.test.ts). Titles and descriptions are
+ * localizable keys of the Localization schema (`bots[0].commandLists[0].commands[0].title`, ...:
+ * https://learn.microsoft.com/microsoftteams/platform/resources/schema/localization-schema).
+ */
+export const BOT_COMMANDS = ['Start', 'Help', 'Cancel'] as const;
+
+type CommandKey = `bots[0].commandLists[0].commands[${number}].${'title' | 'description'}`;
+
+/** The fields Teams shows before anyone talks to the bot (app details, store listing, app bar) and its command list. */
 export interface AppStrings {
   readonly 'name.short': string;
   readonly 'name.full': string;
   readonly 'description.short': string;
   readonly 'description.full': string;
+  readonly [command: CommandKey]: string;
 }
 
 /** Teams' tag for each of our languages: the bare language (all Portuguese reads Brazilian Portuguese, as in the bot). */
@@ -29,6 +41,12 @@ export function appStrings(language: Language, closure: ClosureMode): AppStrings
     'name.full': t('teamsApp.nameFull'),
     'description.short': t('teamsApp.descriptionShort'),
     'description.full': t(`teamsApp.descriptionFull_${closure}`),
+    ...Object.fromEntries(
+      BOT_COMMANDS.flatMap((command, index) => [
+        [`bots[0].commandLists[0].commands[${index}].title`, t(`teamsApp.command${command}Title`)],
+        [`bots[0].commandLists[0].commands[${index}].description`, t(`teamsApp.command${command}Description`)],
+      ]),
+    ),
   }));
 }
 

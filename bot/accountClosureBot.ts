@@ -33,6 +33,7 @@ import { TeamsAfterReply } from './teams/afterReply';
 import { isSharedTeamsConversation, TeamsPrivateChat, type CreateConversation } from './teams/privateChat';
 import { TeamsUniversalActions } from './teams/universalActions';
 import { TeamsWarningCards } from './teams/warningCards';
+import { isUnstoredBlankState, LOCALE_PROPERTY } from './storage/blankState';
 
 export interface AccountClosureBotOptions {
   /** Per-user conversation state (`PrivateConversationState`): members of a group chat never share a dialog. */
@@ -77,7 +78,7 @@ export class AccountClosureBot extends TeamsActivityHandler {
   constructor(private readonly options: AccountClosureBotOptions) {
     super();
     this.dialogState = options.state.createProperty<DialogState>('dialogState');
-    this.locale = options.state.createProperty<string>('locale');
+    this.locale = options.state.createProperty<string>(LOCALE_PROPERTY);
     this.progress = options.state.createProperty<ConversationProgress>('progress');
     const { closure } = options;
     const { clock, continueConversation } = options.teams;
@@ -226,7 +227,8 @@ export class AccountClosureBot extends TeamsActivityHandler {
     if (context.turnState.get(FORGET_USER_KEY) === true) {
       await this.options.state.delete(context);
       this.options.logger.info('dropped the conversation state of an ended request', { conversationId: context.activity.conversation?.id });
-    } else {
+    } else if (!isUnstoredBlankState(this.options.state.get(context) as Record<string, unknown> | undefined)) {
+      // A welcome turn of a new conversation has nothing to remember and writes nothing (bot/storage/blankState.ts).
       try {
         await this.options.state.saveChanges(context, false);
       } catch (error) {

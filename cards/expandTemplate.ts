@@ -33,43 +33,58 @@ export function expand(name: string, source: object, data: Record<string, unknow
   }
 }
 
-/** A `${...}` still in the output is a template field nobody filled, unless the data itself contained that text. */
-export function findLeftoverExpression(node: unknown, dataStrings: readonly string[]): string | undefined {
-  if (typeof node === 'string') {
-    for (const match of node.matchAll(/\$\{([^}]*)\}/g)) {
-      if (!dataStrings.some((text) => text.includes(match[0]))) return match[1];
+/**
+ * The expanded card as sent, in one walk: without the nulls `$when` leaves (`$when: false` on an object-valued
+ * property, the warning's `refresh`, leaves `null`, which no card schema allows), and the first `${...}` still in
+ * it (depth first, in document order), a template field nobody filled, unless the data itself contained that text.
+ * The data's strings are collected only when some `${` is left, which no card that renders has.
+ */
+export function finishExpansion(expanded: unknown, data: unknown): { readonly content: unknown; readonly leftover: string | undefined } {
+  let leftover: string | undefined;
+  let dataStrings: readonly string[] | undefined;
+  const check = (text: string): void => {
+    if (leftover !== undefined || !text.includes('${')) return;
+    for (const match of text.matchAll(/\$\{([^}]*)\}/g)) {
+      dataStrings ??= collectStrings(data);
+      if (!dataStrings.some((known) => known.includes(match[0]))) {
+        leftover = match[1];
+        return;
+      }
     }
-    return undefined;
-  }
-  if (Array.isArray(node)) {
-    for (const item of node) {
-      const found = findLeftoverExpression(item, dataStrings);
-      if (found !== undefined) return found;
+  };
+  const walk = (node: unknown): unknown => {
+    if (typeof node === 'string') {
+      check(node);
+      return node;
     }
-    return undefined;
-  }
-  if (typeof node === 'object' && node !== null) return findLeftoverExpression(Object.values(node), dataStrings);
-  return undefined;
+    if (Array.isArray(node)) {
+      const items: unknown[] = [];
+      for (const item of node) if (item !== null) items.push(walk(item));
+      return items;
+    }
+    if (typeof node === 'object' && node !== null) {
+      const copy: Record<string, unknown> = {};
+      for (const key of Object.keys(node)) {
+        const value: unknown = (node as Record<string, unknown>)[key];
+        if (value === null) continue;
+        // As Object.fromEntries would: an own property even for the name `__proto__`.
+        if (key === '__proto__')
+          Object.defineProperty(copy, key, { value: walk(value), enumerable: true, writable: true, configurable: true });
+        else copy[key] = walk(value);
+      }
+      return copy;
+    }
+    return node;
+  };
+  const content = walk(expanded);
+  return { content, leftover };
 }
 
-export function collectStrings(node: unknown, into: string[] = []): string[] {
+function collectStrings(node: unknown, into: string[] = []): string[] {
   if (typeof node === 'string') into.push(node);
   else if (Array.isArray(node)) for (const item of node) collectStrings(item, into);
   else if (typeof node === 'object' && node !== null) for (const item of Object.values(node)) collectStrings(item, into);
   return into;
-}
-
-/** `$when: false` on an object-valued property (the warning's `refresh`) leaves `null`, which no card schema allows. */
-export function pruneNulls(node: unknown): unknown {
-  if (Array.isArray(node)) return node.filter((item) => item !== null).map(pruneNulls);
-  if (typeof node === 'object' && node !== null) {
-    return Object.fromEntries(
-      Object.entries(node)
-        .filter(([, value]) => value !== null)
-        .map(([key, value]) => [key, pruneNulls(value)]),
-    );
-  }
-  return node;
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -12,7 +12,7 @@ import exportRunningTemplate from './exportRunning.json';
 import outcomeTemplate from './outcome.json';
 import warningTemplate from './warning.json';
 import welcomeTemplate from './welcome.json';
-import { collectStrings, deepFreeze, expand, findLeftoverExpression, pruneNulls } from './expandTemplate';
+import { deepFreeze, expand, finishExpansion } from './expandTemplate';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -31,8 +31,13 @@ export interface AdaptiveCardContent {
 export interface DownloadLink {
   /** What pressing does, whole ("Download profile.json (1.2 KB)"): the button's tooltip, and the link beyond the limit. */
   readonly title: string;
-  /** The file named with its size, in a wrapping line beside a short Download button: no file name cuts a label. */
+  /** The file named with its size, in a wrapping line above its Download button: no file name cuts a label. */
   readonly file: string;
+  /**
+   * The button's label, short and distinct on the card ("Download profile"): its accessible name too, since the
+   * renderers read a button's title, not its tooltip (adaptivecards 3 `Action.setupElementForAccessibility`).
+   */
+  readonly button: string;
   readonly url: string;
 }
 
@@ -201,10 +206,9 @@ function render<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMa
   const templateData = { ...(spec.toTemplateData ? spec.toTemplateData(data) : { ...data }), strings: texts };
   const { expanded, missingPaths } = expand(name, spec.template, templateData);
   if (missingPaths.length > 0) throw new CardRenderError(name, missingPaths[0], 'is missing');
-  const leftover = findLeftoverExpression(expanded, collectStrings(templateData));
+  const { content, leftover } = finishExpansion(expanded, templateData);
   if (leftover !== undefined) throw new CardRenderError(name, leftover, 'is missing');
-  const content = pruneNulls(expanded) as AdaptiveCardContent;
-  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content };
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: content as AdaptiveCardContent };
 }
 
 function checkData<N extends CardName>(name: N, spec: CardSpec<N>, data: CardDataMap[N]): void {
@@ -258,10 +262,11 @@ function checkDownloads(value: unknown): { path?: string; message: string } | un
   if (!Array.isArray(value) || value.length === 0) return { message: 'must be a non-empty array' };
   for (const [index, link] of value.entries()) {
     if (typeof link !== 'object' || link === null) return { path: `[${index}]`, message: 'must be an object' };
-    const { title, file, url } = link as Record<string, unknown>;
+    const { title, file, button, url } = link as Record<string, unknown>;
     if (!isText(title)) return { path: `[${index}].title`, message: title === undefined ? 'is missing' : 'must be a non-empty string' };
     if (!isHttpUrl(url)) return { path: `[${index}].url`, message: url === undefined ? 'is missing' : 'must be an http(s) URL' };
     if (!isText(file)) return { path: `[${index}].file`, message: file === undefined ? 'is missing' : 'must be a non-empty string' };
+    if (!isText(button)) return { path: `[${index}].button`, message: button === undefined ? 'is missing' : 'must be a non-empty string' };
   }
   return undefined;
 }

@@ -35,8 +35,22 @@ export function formatTime(at: Date, timeZone?: string): string {
   const language = currentIntlLocale();
   const format = (timeZone ? formatterFor(language, timeZone) : undefined) ?? formatterFor(language, 'UTC');
   if (!format) throw new Error(`no date format for "${language}"`);
-  return format.format(at);
+  // The formats show no seconds, and since 1973 no zone's offset has had any: a moment formats as its minute does.
+  const minute = at.getTime() >= SECONDS_FREE_OFFSETS_SINCE ? Math.floor(at.getTime() / 60_000) : Number.NaN;
+  const last = lastFormatted.get(format);
+  if (last !== undefined && last.minute === minute) return last.text;
+  const text = format.format(at);
+  if (!Number.isNaN(minute)) lastFormatted.set(format, { minute, text });
+  return text;
 }
+
+/**
+ * The last minute each formatter wrote, and its text: the times a turn and its neighbours say (a warning's expiry,
+ * a request's time) mostly fall in the same minute, and `format` costs more than a look-up (issue 22).
+ */
+const lastFormatted = new WeakMap<Intl.DateTimeFormat, { readonly minute: number; readonly text: string }>();
+/** Liberia's offset of -0:44:30 ended in January 1972, the last of an offset with seconds (IANA tz data). */
+const SECONDS_FREE_OFFSETS_SINCE = Date.UTC(1973, 0, 1);
 
 /**
  * One formatter per language and IANA zone name the channels sent (undefined for a name that is not a zone):

@@ -75,12 +75,23 @@ export const Messages = {
   get exportNoFiles() {
     return t('exportNoFiles');
   },
-  /** The card's download buttons: one per file the export produced, named with its size. */
-  exportDownloads: (files: readonly ExportFile[]): DownloadLink[] =>
-    files.map((file) => {
+  /**
+   * The card's download buttons: one per file the export produced, named with its size, each button labelled with
+   * the file's short name so no two read alike to a screen reader (the renderers take a button's accessible name
+   * from its title, not its tooltip).
+   */
+  exportDownloads: (files: readonly ExportFile[]): DownloadLink[] => {
+    const shortNames = distinctShortNames(files.map((file) => file.name));
+    return files.map((file, index) => {
       const named = { name: file.name, size: formatSize(file.sizeBytes) };
-      return { title: t('exportDownloadFile', named), file: t('exportFile', named), url: file.downloadUrl };
-    }),
+      return {
+        title: t('exportDownloadFile', named),
+        file: t('exportFile', named),
+        button: t('exportDownloadButton', { name: shortNames[index] }),
+        url: file.downloadUrl,
+      };
+    });
+  },
   get exportSkipped() {
     return t('exportSkipped');
   },
@@ -241,4 +252,37 @@ function flatKeys(node: object, prefix = ''): string[] {
 /** Interpolation for a sentence that names the account when it is known (the `_named` variant of its key). */
 function named(upn: string | undefined): { context?: string; upn?: string } {
   return upn ? { context: 'named', upn: plainAddress(upn) } : {};
+}
+
+/**
+ * How wide a short name a download button shows may be, in widths of a lowercase letter: its label then fits a 288 px
+ * card in every language and is never cut (the longest, German "<name> herunterladen", with the widest letters:
+ * measured by test/browser/teamsCardRenders.test.ts).
+ */
+const MAX_SHORT_NAME_WIDTH = 13;
+
+/** A character's width in lowercase letters, roughly: capitals and m/w half as wide again, CJK and other full-width twice. */
+function widthOf(character: string): number {
+  if (character.codePointAt(0)! >= 0x2e80) return 2;
+  return /[A-Zmw]/.test(character) ? 1.5 : 1;
+}
+
+/** Each file's name without its extension, shortened to {@link MAX_SHORT_NAME_WIDTH}, numbered where two would read alike. */
+function distinctShortNames(names: readonly string[]): string[] {
+  const shortened = names.map((name) => {
+    const base = name.replace(/\.[^.]+$/, '') || name;
+    let width = 0;
+    const kept: string[] = [];
+    for (const character of base) {
+      width += widthOf(character);
+      if (width > MAX_SHORT_NAME_WIDTH) return `${kept.slice(0, -1).join('')}\u2026`;
+      kept.push(character);
+    }
+    return base;
+  });
+  return shortened.map((short, index) =>
+    shortened.indexOf(short) !== shortened.lastIndexOf(short)
+      ? `${short} ${shortened.slice(0, index + 1).filter((s) => s === short).length}`
+      : short,
+  );
 }

@@ -25,8 +25,16 @@ const LINK_PUNCTUATION = /[:.]/g;
 const FIRST_STRONG_ISOLATE = '\u2068';
 const POP_DIRECTIONAL_ISOLATE = '\u2069';
 
+/**
+ * What `isolateText` changes besides trimming: a direction control, a line-breaking control, or two spaces in a
+ * row. Names and addresses almost never hold one, so most calls take the short way (names are isolated on every
+ * card and in many sentences).
+ */
+const NEEDS_FLATTENING = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u0000-\u001F\u007F-\u009F\u2028\u2029]| {2}/;
+
 /** The text with its own direction controls removed, isolated (FSI … PDI) so its direction cannot leak out. */
 export function isolateText(value: string): string {
+  if (!NEEDS_FLATTENING.test(value)) return `${FIRST_STRONG_ISOLATE}${value.trim()}${POP_DIRECTIONAL_ISOLATE}`;
   const flat = Array.from(value.replace(BIDI_CONTROLS, ''), (char) => (isLineBreakingControl(char) ? ' ' : char))
     .join('')
     .replace(/ {2,}/g, ' ')

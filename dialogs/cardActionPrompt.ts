@@ -1,5 +1,5 @@
-import { MessageFactory, type TurnContext } from 'botbuilder';
-import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidator } from 'botbuilder-dialogs';
+import type { Activity, TurnContext } from 'botbuilder';
+import { Prompt, type DialogInstance, type PromptOptions, type PromptRecognizerResult, type PromptValidator } from 'botbuilder-dialogs';
 import { parseCardAction, type CardAction, type CardActionPayload } from '../cards/cardActions';
 
 export interface CardActionPromptSettings {
@@ -11,10 +11,11 @@ export interface CardActionPromptSettings {
    */
   readonly textSynonyms?: Readonly<Record<string, CardAction>>;
   /**
-   * The retry message, made when it is said (in that turn's language) instead of kept in the dialog state for as
-   * long as the prompt waits: a conversation parked at the warning card keeps ids only (issue 14).
+   * Sends the prompt's card again, with the retry's words when `retrying` (made when said, in that turn's language),
+   * else with the card's own (a reprompt after help or status). For a prompt whose card is not kept in its options:
+   * a conversation parked at the warning card keeps ids only (issue 14). Without it, the options' card is sent again.
    */
-  readonly retry?: () => string;
+  readonly showAgain?: (context: TurnContext, retrying: boolean) => Promise<void>;
 }
 
 /**
@@ -30,13 +31,25 @@ export class CardActionPrompt extends Prompt<CardActionPayload> {
     super(dialogId, validator);
   }
 
+  /**
+   * A retry or a reprompt comes with the card again, never words about a card the person may not have: the reply
+   * that carried it may have been lost (a kill, a failed send after the state was saved).
+   */
   protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
-    if (isRetry && this.settings.retry) {
-      await context.sendActivity(MessageFactory.text(this.settings.retry()));
+    if (isRetry && this.settings.showAgain) return this.settings.showAgain(context, true);
+    const prompt = options.prompt as Partial<Activity> | undefined;
+    const retry = options.retryPrompt as Partial<Activity> | undefined;
+    if (isRetry && retry && prompt?.attachments) {
+      await context.sendActivity({ ...prompt, text: retry.text });
       return;
     }
-    const activity = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
+    const activity = isRetry && retry ? retry : prompt;
     if (activity) await context.sendActivity(activity);
+  }
+
+  override async repromptDialog(context: TurnContext, instance: DialogInstance): Promise<void> {
+    if (this.settings.showAgain) return this.settings.showAgain(context, false);
+    return super.repromptDialog(context, instance);
   }
 
   protected async onRecognize(context: TurnContext): Promise<PromptRecognizerResult<CardActionPayload>> {

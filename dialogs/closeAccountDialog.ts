@@ -15,6 +15,7 @@ import { conversationAddressOf, timeZoneOf } from '../conversation/address';
 import { formatTime } from '../conversation/formatting';
 import { Messages } from '../conversation/messages';
 import { namedStep } from './namedStep';
+import { showWarningAgain, warningCard } from './warningAgain';
 
 export const CLOSE_ACCOUNT_DIALOG = 'closeAccountDialog';
 const STEPS = 'closeAccountSteps';
@@ -49,7 +50,9 @@ export class CloseAccountDialog extends ComponentDialog {
     this.addDialog(
       new CardActionPrompt(DECISION_PROMPT, {
         accepts: [CardActions.confirm, CardActions.decline],
-        retry: () => Messages.typeIsNotConfirmation(services.closureMode),
+        // Every reminder comes with the warning again: the reply that carried it may have been lost.
+        showAgain: (context, retrying) =>
+          showWarningAgain(services, context, retrying ? Messages.typeIsNotConfirmation(services.closureMode) : Messages.warningPrompt),
       }),
     );
     this.addDialog(
@@ -115,17 +118,19 @@ export class CloseAccountDialog extends ComponentDialog {
     // under the account, so a closure from another chat forgets this chat's state (names) at once.
     const account = { objectId: identity.objectId, tenantId: identity.tenantId };
     await this.setProgress(step.context, { step: 'exportOffer', account });
-    if (
-      (await this.services.closure.registerFlow(
-        account,
-        conversationAddressOf(step.context.activity),
-        step.context.activity.conversation.id,
-      )) === 'closed'
-    ) {
+    // The account's record also says whether it ever had an export job; when it does not say, the job is looked up
+    // (and the answer kept there), so an account without one costs no look-up here or at its closure (issue 22).
+    const flow = await this.services.closure.registerFlow(
+      account,
+      conversationAddressOf(step.context.activity),
+      step.context.activity.conversation.id,
+      (accountRecorded) => this.services.exports.exists(identity, accountRecorded),
+    );
+    if (flow === 'closed') {
       markForgetUser(step.context);
       return this.endWith(step, Messages.accountClosedElsewhere);
     }
-    const job = await this.services.exports.find(identity);
+    const job = flow === 'registeredWithoutExportJob' ? undefined : await this.services.exports.find(identity);
     if (
       job?.status === 'ready' &&
       // An export that produced no files was told so and offers nothing to download: the offer is made again.
@@ -212,21 +217,7 @@ export class CloseAccountDialog extends ComponentDialog {
     if (opened.kind === 'accountClosing') return this.endWith(step, Messages.accountBeingClosed);
     const { request, nonce } = opened;
     await this.setProgress(step.context, { step: 'warning', requestId: request.requestId });
-    const card = renderCard(
-      'warning',
-      {
-        requestId: request.requestId,
-        nonce,
-        // Names are TextRuns (no Markdown), but their direction controls would still reorder the card's sentence.
-        upn: breakableAddress(identity.upn),
-        displayName: isolateText(identity.displayName),
-        organizationName: isolateText(identity.organizationName),
-        expiresAt: formatTime(new Date(request.expiresAt), this.timeZoneOf(step)),
-        universalActions: step.context.activity.channelId === 'msteams',
-        requesterAadObjectId: step.context.activity.channelId === 'msteams' ? step.context.activity.from.id : undefined,
-      },
-      { closureMode: this.services.closureMode },
-    );
+    const card = warningCard(this.services, step.context, request, nonce);
     // Parked small (issue 14): the card is sent here rather than kept as the prompt's options in dialog state, and
     // the identity goes, since the press proves it afresh (confirmClosureDialog); the request id and nonce are in
     // the card and the closure request record.

@@ -8,6 +8,7 @@ import type { DialogServices } from './dialogServices';
 import { refusalOf } from '../conversation/handOffReply';
 import { Messages } from '../conversation/messages';
 import { namedStep } from './namedStep';
+import { SignInPrompt } from './signInPrompt';
 
 export const CONFIRM_CLOSURE_DIALOG = 'confirmClosureDialog';
 const STEPS = 'confirmClosureSteps';
@@ -26,10 +27,9 @@ export class ConfirmClosureDialog extends ComponentDialog {
 
   constructor(private readonly services: DialogServices) {
     super(CONFIRM_CLOSURE_DIALOG);
-    this.signIn = new OAuthPrompt(REAUTHENTICATE_PROMPT, {
+    // The closure's own sign-in prompt: every message while it waits is answered, with the card again (a lost reply).
+    this.signIn = new SignInPrompt(REAUTHENTICATE_PROMPT, {
       connectionName: services.connectionName,
-      title: Messages.signInTitle,
-      text: Messages.signInPrompt,
       timeout: services.signInTimeoutMs,
       // The link itself on every channel: the Emulator and Web Chat open it (sandbox page or Azure's), Teams requires it.
       showSignInLink: true,

@@ -8,6 +8,7 @@ import { refusalOf } from '../conversation/handOffReply';
 import { Messages } from '../conversation/messages';
 import { timeZoneOf } from '../conversation/address';
 import { commandWords, startPhrase } from '../locales/i18n';
+import { showWarningAgain } from './warningAgain';
 
 // The words people type, in every language the bot speaks (locales/*.json `commands`), lower case.
 export const CANCEL_WORDS = commandWords('cancel');
@@ -69,16 +70,13 @@ export class Interruptions {
       await inner.context.sendActivity(closedElsewhere ? Messages.accountClosedElsewhere : Messages.cancelled);
       return inner.cancelAllDialogs();
     }
-    if (HELP_WORDS.has(text)) {
+    if (HELP_WORDS.has(text) || STATUS_WORDS.has(text)) {
+      const where = { ...progress, timeZone: timeZoneOf(inner.context.activity) };
       await inner.context.sendActivity(
-        Messages.help({ ...progress, timeZone: timeZoneOf(inner.context.activity) }, this.services.closureMode),
+        HELP_WORDS.has(text) ? Messages.help(where, this.services.closureMode) : Messages.status(where, this.services.closureMode),
       );
-      return { status: DialogTurnStatus.waiting };
-    }
-    if (STATUS_WORDS.has(text)) {
-      await inner.context.sendActivity(
-        Messages.status({ ...progress, timeZone: timeZoneOf(inner.context.activity) }, this.services.closureMode),
-      );
+      // The waiting step's card below the words (sign-in, export offer, warning): the first may never have arrived.
+      await inner.repromptDialog();
       return { status: DialogTurnStatus.waiting };
     }
     if (SIGN_OUT_WORDS.has(text) && progress.step !== 'closing') {
@@ -89,7 +87,8 @@ export class Interruptions {
     }
     const payload = parseCardAction(activity.value);
     if (payload && EXPORT_STEP_ACTIONS.has(payload.action) && progress.step !== 'exportOffer') {
-      await inner.context.sendActivity(Messages.stepOver(progress.step === 'warning'));
+      if (progress.step === 'warning') await showWarningAgain(this.services, inner.context, Messages.stepOver(true));
+      else await inner.context.sendActivity(Messages.stepOver(false));
       return { status: DialogTurnStatus.waiting };
     }
     const restart = payload?.action === CardActions.start || (!payload && START_PHRASE.test(text));
@@ -109,19 +108,19 @@ export class Interruptions {
         return inner.beginDialog(this.restartDialogId);
       }
     }
-    if (payload?.action === CardActions.start && progress.step === 'warning') {
-      await inner.context.sendActivity(Messages.warningStillWaiting(this.services.closureMode));
+    if (restart && progress.step === 'warning') {
+      await showWarningAgain(this.services, inner.context, Messages.warningStillWaiting(this.services.closureMode));
       return { status: DialogTurnStatus.waiting };
     }
     if (payload && isDecision(payload) && payload.requestId !== progress.requestId) {
       const verdict = await this.services.closure.peek(payload.requestId, pressOf(inner.context, payload));
       // While the latest warning waits, "start again" would not fit: that warning is the one to answer.
       const startsAgain = verdict === 'actionable' || STARTS_AGAIN.has(verdict);
-      await inner.context.sendActivity(
-        progress.step === 'warning' && startsAgain
-          ? Messages.otherCardWhileWarning
-          : await refusalOf(this.services, payload.requestId, verdict === 'actionable' ? 'unknownRequest' : verdict),
-      );
+      if (progress.step === 'warning' && startsAgain) await showWarningAgain(this.services, inner.context, Messages.otherCardWhileWarning);
+      else
+        await inner.context.sendActivity(
+          await refusalOf(this.services, payload.requestId, verdict === 'actionable' ? 'unknownRequest' : verdict),
+        );
       return { status: DialogTurnStatus.waiting };
     }
     return undefined;

@@ -1,4 +1,4 @@
-import { ActivityTypes } from 'botbuilder';
+import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { Dialog, OAuthPrompt, type DialogContext, type DialogTurnResult, type OAuthPromptSettings } from 'botbuilder-dialogs';
 import { Messages } from '../conversation/messages';
 
@@ -26,9 +26,12 @@ interface SignInPromptState {
  * fresh card, because the token service may have revoked the code the user still holds.
  */
 export class SignInPrompt extends OAuthPrompt {
+  /** The prompt's settings, kept to send its card again (OAuthPrompt keeps its own copy private). */
+  private readonly cardSettings: OAuthPromptSettings;
+
   /** `title` and `text` are looked up each time the card is sent, in that turn's language (OAuthPrompt keeps the object). */
   constructor(dialogId: string, settings: Omit<OAuthPromptSettings, 'title' | 'text'>) {
-    super(dialogId, {
+    const cardSettings: OAuthPromptSettings = {
       ...settings,
       get title() {
         return Messages.signInTitle;
@@ -36,7 +39,14 @@ export class SignInPrompt extends OAuthPrompt {
       get text() {
         return Messages.signInPrompt;
       },
-    });
+    };
+    super(dialogId, cardSettings);
+    this.cardSettings = cardSettings;
+  }
+
+  /** After help or status: the card again, below their words (the first one may never have arrived). */
+  override async repromptDialog(context: TurnContext): Promise<void> {
+    await OAuthPrompt.sendOAuthCard(this.cardSettings, context);
   }
 
   override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
@@ -47,7 +57,8 @@ export class SignInPrompt extends OAuthPrompt {
     if (result !== Dialog.EndOfTurn || activity.type !== MESSAGE_ACTIVITY || dc.context.responded || !state) return result;
     const text = typeof activity.text === 'string' ? activity.text : '';
     if (!MAGIC_CODE.test(text)) {
-      await dc.context.sendActivity(Messages.signInWaiting);
+      // With a fresh card: the reply that carried the first may have been lost (a kill, a failed send).
+      await OAuthPrompt.sendOAuthCard(this.cardSettings, dc.context, Messages.signInWaiting);
       return result;
     }
     state.wrongCodes = (state.wrongCodes ?? 0) + 1;

@@ -19,8 +19,9 @@ const ASSET_DIRS = ['web', 'config', 'server', 'bot', 'dialogs', 'conversation',
 const NOT_ASSETS = /\.(ts|md)$/;
 
 /**
- * Left in node_modules, loaded by `require` when their mode is on (adapters/credentials/managedIdentity.ts `lazily`,
- * bot/storage/botState.ts): the Blob SDK and the Blob state store (STORAGE=blob, exports in Azure), Application
+ * Left in node_modules, loaded by `require` when their mode is on (adapters/credentials/managedIdentity.ts `lazily`):
+ * the Blob SDK (STORAGE=blob, exports in Azure; botbuilder-azure-blobs is no longer loaded by the bot, its blob names
+ * are kept by bot/storage/blobStateStorage.ts, and its tests import it, so it stays external), Application
  * Insights (a connection string set; it patches async context tracking when loaded), dtrace-provider (restify's
  * optional native probe; a binary cannot be bundled) and botframework-webchat (only its browser bundle is served,
  * found by require.resolve).

@@ -66,6 +66,16 @@ export interface ClosureRequest {
   readonly settlingBy?: string;
   /** SHA-256 of the card's nonce; the nonce itself is only on the card. */
   readonly nonceHash: string;
+  /**
+   * The nonces' hashes of the same warning sent again (`showAgain`: the person's answer to a step may have been lost,
+   * so the card they are told to press comes with the reminder). Each card's press is checked as the first's; the
+   * oldest is dropped past {@link MAX_CARDS_SHOWN_AGAIN}. One press still wins (`pending -> confirmed`).
+   */
+  readonly nonceHashesShownAgain?: readonly string[];
+  /** The name on the warning card, to show it again; removed when the request ends (personal data). */
+  readonly displayName?: string;
+  /** The organization's name on the warning card, to show it again; removed when the request ends. */
+  readonly organizationName?: string;
   readonly status: ClosureStatus;
   readonly createdAt: string;
   readonly expiresAt: string;
@@ -121,6 +131,14 @@ export function hashNonce(nonce: string): string {
   return createHash('sha256').update(nonce, 'utf8').digest('hex');
 }
 
+/** How many copies of one warning card sent again stay valid beside the first (each a reminder the person asked for). */
+export const MAX_CARDS_SHOWN_AGAIN = 5;
+
+/** Whether a press's nonce is that of one of the request's warning cards: the first, or one sent again. */
+export function cardNonceMatches(request: ClosureRequest, nonce: string): boolean {
+  return [request.nonceHash, ...(request.nonceHashesShownAgain ?? [])].some((hash) => nonceMatches(nonce, hash));
+}
+
 export function nonceMatches(nonce: string, nonceHash: string): boolean {
   const actual = Buffer.from(hashNonce(nonce), 'hex');
   const expected = Buffer.from(nonceHash, 'hex');
@@ -132,7 +150,15 @@ export function nonceMatches(nonce: string, nonceHash: string): boolean {
  * only until the request is settled (the outcome told, the requester's conversation state forgotten).
  */
 export function scrubbed(request: ClosureRequest): ClosureRequest {
-  const { upn: _upn, conversation, leaseUntil: _lease, conversationId: _conversationId, ...rest } = request;
+  const {
+    upn: _upn,
+    displayName: _displayName,
+    organizationName: _organizationName,
+    conversation,
+    leaseUntil: _lease,
+    conversationId: _conversationId,
+    ...rest
+  } = request;
   const keepConversation = TERMINAL_STATUSES.includes(request.status) && !request.outcomeNotified;
   return { ...rest, channelUserId: '', ...(keepConversation && conversation ? { conversation } : {}) };
 }

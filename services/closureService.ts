@@ -1,9 +1,11 @@
 import type { ClosureRequest, Settlement } from './closureRequest';
 import type { ConfirmResult, DeclineResult, RejectionReason } from './closureOutcome';
 import { ClosingEngine } from './closure/closingEngine';
+import type { ClosureAccounts, FlowRegistration } from './closure/closureAccounts';
 import { ClosureJudge, type CancelResult, type OpenResult, type Press, type Presser } from './closure/closureJudge';
 import { ClosureMaintenance } from './closure/closureMaintenance';
 import { ClosureRecords, type ClosureServiceOptions } from './closure/closureRecords';
+import { WarningCopies } from './closure/warningCopies';
 import type { VerifiedIdentity } from './identity';
 import type { StoredRecord } from './recordStore';
 
@@ -14,9 +16,10 @@ export type { ConfirmResult, DeclineResult, RejectionReason } from './closureOut
 export { outcomeOf } from './closureOutcome';
 
 /**
- * The irreversible step, one service with three roles, each in its own file under services/closure/:
- * `judge` (presses: open, peek, confirm, decline, cancel), `engine` (confirmed -> closing -> outcome: the lock,
- * the realm re-check, the closer) and `maintenance` (expiry, the reconciler, settling claims, audit gaps). Two
+ * The irreversible step, one service with four roles, each in its own file under services/closure/:
+ * `judge` (presses: open, peek, confirm, decline, cancel), `warnings` (the warning shown again, the message that
+ * carries it), `engine` (confirmed -> closing -> outcome: the lock, the realm re-check, the closer) and
+ * `maintenance` (expiry, the reconciler, settling claims, audit gaps). Two
  * compare-and-swaps make a closure happen once: the request's own `pending -> confirmed` (one press wins), then
  * the per-account lock (one request wins per account). The methods below are the one surface callers use.
  */
@@ -24,12 +27,21 @@ export class ClosureService {
   readonly judge: ClosureJudge;
   readonly engine: ClosingEngine;
   readonly maintenance: ClosureMaintenance;
+  /** The warning card shown again, the message that carries it, the request a card is drawn from. */
+  readonly warnings: WarningCopies;
+  /** The accounts' records: closed or not, their requests, the chats at the export offer, their export jobs. */
+  readonly accounts: ClosureAccounts;
+  /** The clock the requests' times, leases and claims are set by. */
+  readonly clock: () => Date;
 
   constructor(options: ClosureServiceOptions) {
     const records = new ClosureRecords(options);
+    this.accounts = records.accounts;
+    this.clock = options.clock;
     this.engine = new ClosingEngine(records);
     this.judge = new ClosureJudge(records, this.engine);
     this.maintenance = new ClosureMaintenance(records, this.engine);
+    this.warnings = new WarningCopies(records);
   }
 
   open(input: {
@@ -50,12 +62,16 @@ export class ClosureService {
     return this.judge.expireIfOverdue(requestId);
   }
 
+  showAgain(requestId: string, channelUserId: string): Promise<{ request: ClosureRequest; nonce: string } | undefined> {
+    return this.warnings.showAgain(requestId, channelUserId);
+  }
+
   recordCard(requestId: string, activityId: string): Promise<void> {
-    return this.judge.recordCard(requestId, activityId);
+    return this.warnings.recordCard(requestId, activityId);
   }
 
   get(requestId: string): Promise<ClosureRequest | undefined> {
-    return this.judge.get(requestId);
+    return this.warnings.get(requestId);
   }
 
   confirm(requestId: string, nonce: string, presser: Presser): Promise<ConfirmResult> {
@@ -85,8 +101,9 @@ export class ClosureService {
     account: { objectId: string; tenantId: string },
     conversation: Record<string, unknown>,
     conversationId: string,
-  ): Promise<'registered' | 'closed'> {
-    return this.judge.registerFlow(account, conversation, conversationId);
+    exportJobExists?: (accountRecorded: boolean) => Promise<boolean>,
+  ): Promise<FlowRegistration> {
+    return this.judge.registerFlow(account, conversation, conversationId, exportJobExists);
   }
 
   renewSettlement(claimed: StoredRecord<ClosureRequest>, leaseMs: number): Promise<StoredRecord<ClosureRequest> | undefined> {

@@ -13,6 +13,9 @@ export interface ClosureSettlingOptions {
   readonly logger: Logger;
 }
 
+/** A settling claim with at least this share of its lease left is told without a renewal (see `hasMostOfItsLease`). */
+const FRESH_CLAIM_SHARE = 0.9;
+
 /**
  * The workflow's last states (services/closureWorkflow.ts): `settling` (ended, claimed by one instance), `owed` (the
  * send failed) and `settled`. Every ended request passes here once, whoever ended it: a press, a typed cancel, an
@@ -58,9 +61,12 @@ export class ClosureSettling {
     if (owed && notice) {
       // Forgetting and signing out may outlast the claim on a slow store; renewed by compare-and-swap first, so an
       // instance that took the lapsed claim over tells it and this one does not (the chaos run: told twice, issue 19).
-      const renewed = await this.options.closure.renewSettlement(claimed, this.options.settleLeaseMs);
-      if (!renewed) return false;
-      claimed = renewed;
+      // A claim with nearly all its lease left needs no renewal: nobody can have taken it (issue 22).
+      if (!this.hasMostOfItsLease(claimed)) {
+        const renewed = await this.options.closure.renewSettlement(claimed, this.options.settleLeaseMs);
+        if (!renewed) return false;
+        claimed = renewed;
+      }
       told = await bestEffort(this.options.logger, 'telling the outcome', requestId, () => channel.send(notice, conversation));
       if (!told) attempts += 1;
     }
@@ -73,6 +79,17 @@ export class ClosureSettling {
       await this.options.closure.recordSettlement(claimed, { forgotten: true, noticeOwed: true, attempts });
     }
     return true;
+  }
+
+  /**
+   * Whether the claim still has nearly all of its lease (FRESH_CLAIM_SHARE) by this instance's clock, which set it:
+   * taken a moment ago (with the outcome, in the same turn), so no other instance can have taken it over (none
+   * claims before it lapses), and a renewal would only move its end by the moment spent forgetting (issue 22: one
+   * write per closure). After a slow forget or sign-out it has less left, and is renewed as before.
+   */
+  private hasMostOfItsLease(claimed: { readonly value: ClosureRequest }): boolean {
+    const until = claimed.value.settlingUntil ? Date.parse(claimed.value.settlingUntil) : Number.NaN;
+    return until - this.options.closure.clock().getTime() >= FRESH_CLAIM_SHARE * this.options.settleLeaseMs;
   }
 
   /**

@@ -14,6 +14,7 @@ import type { DataExporter } from './dataExporter';
 import { ExportService, type ExportJob } from './exportService';
 import { handOffCheckChangedAt, HandOffChecks, isOpenHandOffCheck, type HandOffCheck } from './handOff/handOffChecks';
 import type { AccountSignInProbe } from './handOff/signInEvidence';
+import { LISTING_MARKS, ListedOnAccounts } from './listedOnAccounts';
 import type { Logger } from './logger';
 import { OpenRecordIndex } from './openRecordIndex';
 import { exportJobChangedAt, isOpenClosureRequest, isOpenExportJob } from './openRecords';
@@ -119,7 +120,22 @@ export async function createServices(
     // A hand-off verified closed closes the account for the bot too: its other requests end.
     onClosureVerified: (check: HandOffCheck): Promise<void> => workflow.accountClosed(check, check.requestId, deps.channels().background()),
   });
+  // The account's record lists the requests opened for it, so a warning for an account without one reads no lock.
+  const listingMarks = stores.records<{ listedAt: string }>(LISTING_MARKS);
+  const locksListed = new ListedOnAccounts<AccountClosureLock>({
+    name: 'closureLocks',
+    records: stores.records<AccountClosureLock>('closureLocks'),
+    listOne: async (key, lock) => {
+      if (typeof lock.requestId !== 'string') return false;
+      await closure.accounts.listLockHolder(key, lock.requestId);
+      return true;
+    },
+    marks: listingMarks,
+    clock,
+    logger: logger.child('accountListings'),
+  });
   const closure = new ClosureService({
+    everyLockListed: () => locksListed.check(),
     requests: closureRequests,
     locks: stores.records<AccountClosureLock>('closureLocks'),
     accounts: stores.records<ClosureAccount>('closureAccounts'),
@@ -134,8 +150,23 @@ export async function createServices(
     logger: logger.child('closure'),
     onHandedOff: (request) => handOffChecks.started(request),
   });
+  // The account's record lists its export jobs, so an offer or a closure without one asks the jobs nothing.
+  const jobsListed = new ListedOnAccounts<ExportJob>({
+    name: 'exportJobs',
+    records: stores.records<ExportJob>('exportJobs'),
+    listOne: async (_id, job) => {
+      if (typeof job.objectId !== 'string' || typeof job.tenantId !== 'string') return false;
+      await closure.accounts.listExportJob(job);
+      return true;
+    },
+    marks: listingMarks,
+    clock,
+    logger: logger.child('accountListings'),
+  });
   const exports = new ExportService({
     jobs: exportJobs,
+    listing: closure.accounts,
+    everyJobListed: () => jobsListed.check(),
     exporter: adapters.exporter,
     audit: stores.audit,
     clock,

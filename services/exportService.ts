@@ -41,8 +41,26 @@ export const TELL_CLAIM_MS = 2 * 60_000;
 /** Sends of one "export ready" message before it is given up (and audited); one per poll. */
 export const MAX_TELL_ATTEMPTS = 5;
 
+/**
+ * The account's record as the list of its export jobs (services/closure/closureAccounts.ts, issue 22): most
+ * accounts never ask for an export, and the record the offer and the closure read anyway says so, instead of a
+ * look-up in the jobs' store that finds nothing.
+ */
+export interface ExportJobListing {
+  /** Lists the account's job on its record; called before the job is created. */
+  listExportJob(account: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<void>;
+  /** False only when the record says the account has had no export job; a record that does not say: true. */
+  mayHaveExportJob(account: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<boolean>;
+  /** Whether the account is closed: a job that finishes after its closure is forgotten, not told. */
+  isClosed(account: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<boolean>;
+}
+
 export interface ExportServiceOptions {
   readonly jobs: RecordStore<ExportJob>;
+  /** Where the account's jobs are listed; without it every offer and closure looks the job up. */
+  readonly listing?: ExportJobListing;
+  /** Whether every job is listed on its account's record, so an account without a record has none. */
+  readonly everyJobListed?: () => Promise<boolean>;
   readonly exporter: DataExporter;
   readonly audit: AuditTrail;
   readonly clock: () => Date;
@@ -59,6 +77,15 @@ const UNSTARTED_CLAIM_MS = 5 * 60_000;
 export class ExportService {
   constructor(private readonly options: ExportServiceOptions) {}
 
+  /**
+   * Whether the account has an export job: the export offer's look-up when the account's record does not say. An
+   * account with no record at all has none once every job is known to be listed (services/exportJobsListed.ts).
+   */
+  async exists(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, accountRecorded = true): Promise<boolean> {
+    if (!accountRecorded && (await this.options.everyJobListed?.())) return false;
+    return (await this.find(identity)) !== undefined;
+  }
+
   /** The account's export job, if one was requested and not yet forgotten. */
   async find(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<ExportJob | undefined> {
     return (await this.options.jobs.get(accountKey(identity)))?.value;
@@ -73,6 +100,8 @@ export class ExportService {
     const key = accountKey(identity);
     const existing = await this.options.jobs.get(key);
     if (existing?.value.status === 'running' && !this.isAbandonedClaim(existing.value)) return existing.value;
+    // Listed before it exists: a closure that finds the account's record saying "no export job" is then right.
+    await this.options.listing?.listExportJob(identity);
     const requestedAt = this.options.clock();
     const claim: ExportJob = {
       exportId: `ex_${requestedAt.getTime().toString(36)}_${key.slice(-8)}`,
@@ -192,8 +221,10 @@ export class ExportService {
 
   /** Drops the account's export record (it holds a conversation reference: personal data). */
   async forget(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>): Promise<void> {
-    // Most closures had no export: one read says so, instead of deleting the record and its mark blind (issue 22).
-    // A job requested after this read is for an account already closed; the next forget or retention removes it.
+    // Most closures had no export: the account's record says so (read by the closure anyway), and otherwise one
+    // read does, instead of deleting the record and its mark blind (issue 22). A job requested after this read is
+    // for an account already closed; the next forget or retention removes it.
+    if (this.options.listing && !(await this.options.listing.mayHaveExportJob(identity))) return;
     const key = accountKey(identity);
     if (await this.options.jobs.get(key)) await this.options.jobs.delete(key);
   }
@@ -219,6 +250,14 @@ export class ExportService {
       return undefined;
     }
     if (status.kind === 'running') return undefined;
+    // The closure forgets the jobs it finds; one it could not (asked at that moment, or on an instance of the
+    // previous version during a rolling deploy, after the account's record said "no export job") goes here.
+    if (await this.options.listing?.isClosed(record.value)) {
+      await this.options.jobs.delete(record.id, record.etag).catch((error: unknown) => {
+        if (!isAppError(error, 'RECORD_CONFLICT')) throw error;
+      });
+      return undefined;
+    }
     const now = this.options.clock().toISOString();
     const next: ExportJob =
       status.kind === 'ready'

@@ -62,3 +62,11 @@ export async function flushTurn(scope: TurnScope | undefined = currentTurn()): P
   if (!scope) return;
   for (const flush of scope.flushes.values()) await flush();
 }
+
+/**
+ * Runs `work` outside any turn: what it reads and writes goes straight to the stores and is kept by no turn (once
+ * per process work that a turn happens to start first, and that other turns then share).
+ */
+export function outsideTurn<T>(work: () => Promise<T>): Promise<T> {
+  return scopes.exit(work);
+}

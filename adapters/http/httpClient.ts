@@ -82,14 +82,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function request(req: HttpRequest): Promise<HttpResponse> {
     const headers = buildHeaders(req);
     const clientRequestId = headers['client-request-id'];
-    const url = redactUrl(req.url);
+    // Parsed once per call, for the logs and for every attempt (an unparseable URL fails in the transport, as it did).
+    const target = parsedUrl(req.url);
+    const url = redactUrl(target ?? req.url);
     const deadline = now() + (options.deadlineMs ?? DEFAULT_DEADLINE_MS);
     const logFields = { operation: req.operation, method: req.method, url, clientRequestId };
 
     for (let attempt = 1; ; attempt += 1) {
       const timeoutMs = Math.max(1, Math.min(req.timeoutMs ?? options.timeoutMs, deadline - now()));
       const startedAt = now();
-      const result = await attemptOnce(req, headers, { attempt, timeoutMs, url, clientRequestId });
+      const result = await attemptOnce(req, headers, { attempt, timeoutMs, url, target, clientRequestId });
       const durationMs = now() - startedAt;
       if (result.ok) {
         logger.info(`${req.operation}: "${req.method}" "${url}" answered ${result.response.status}`, {
@@ -127,7 +129,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function attemptOnce(
     req: HttpRequest,
     headers: Readonly<Record<string, string>>,
-    context: { attempt: number; timeoutMs: number; url: string; clientRequestId: string },
+    context: { attempt: number; timeoutMs: number; url: string; target: URL | undefined; clientRequestId: string },
   ): Promise<Attempt> {
     const fail = (kind: HttpFailureKind, extra: { status?: number; serviceCode?: string; requestId?: string }, cause?: unknown) =>
       new HttpError(
@@ -149,7 +151,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       // Redirects are not followed (as with fetch's `redirect: 'manual'`): a 3xx is a status like any other.
       const response = await transport.send({
         method: req.method,
-        url: req.url,
+        url: context.target ?? req.url,
         headers,
         body: encodeBody(req.body),
         timeoutMs: context.timeoutMs,
@@ -183,6 +185,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 
   return { request };
+}
+
+function parsedUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Lower-cased names, so a caller's `Content-Type` replaces the default instead of doubling it. */

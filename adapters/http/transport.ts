@@ -11,7 +11,8 @@ import type { Deadlines } from './deadlines';
  */
 export interface TransportRequest {
   readonly method: string;
-  readonly url: string;
+  /** Parsed already by the caller, or a string parsed here. */
+  readonly url: string | URL;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
   readonly timeoutMs: number;
@@ -47,7 +48,7 @@ export function createTransport(deadlines: Deadlines): Transport {
   };
   return {
     send(request) {
-      const url = new URL(request.url);
+      const url = typeof request.url === 'string' ? new URL(request.url) : request.url;
       if (url.protocol !== 'http:' && url.protocol !== 'https:')
         return Promise.reject(new TypeError(`unsupported protocol "${url.protocol}"`));
       const agent = agents[url.protocol];
@@ -55,7 +56,9 @@ export function createTransport(deadlines: Deadlines): Transport {
       return new Promise<TransportResponse>((resolve, reject) => {
         const headers: Record<string, string> = { ...request.headers };
         if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
-        const outgoing = send(url, { method: request.method, headers, agent });
+        const target = requestTarget(url);
+        const options = { method: request.method, headers, agent };
+        const outgoing = target instanceof URL ? send(target, options) : send({ ...target, ...options });
         let settled = false;
         const finish = (error: Error | undefined, response?: TransportResponse): void => {
           if (settled) return;
@@ -88,6 +91,26 @@ export function createTransport(deadlines: Deadlines): Transport {
       });
     },
   };
+}
+
+/**
+ * Where node:http sends the request, without its `urlToHttpOptions` on every call: the origin's part is made once
+ * per origin (a bot calls a handful), the path per call. A URL with credentials in it goes to node as it is.
+ */
+const originTargets = new Map<string, { readonly protocol: string; readonly hostname: string; readonly port?: number }>();
+const MAX_ORIGINS = 100;
+
+function requestTarget(url: URL): URL | http.RequestOptions {
+  if (url.username || url.password) return url;
+  let origin = originTargets.get(url.origin);
+  if (!origin) {
+    // As urlToHttpOptions: an IPv6 literal without its brackets, the port only when the URL names one.
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    origin = { protocol: url.protocol, hostname, ...(url.port === '' ? {} : { port: Number(url.port) }) };
+    if (originTargets.size >= MAX_ORIGINS) originTargets.clear();
+    originTargets.set(url.origin, origin);
+  }
+  return { ...origin, path: `${url.pathname}${url.search}` };
 }
 
 function headerReader(raw: IncomingHttpHeaders): ResponseHeaders {

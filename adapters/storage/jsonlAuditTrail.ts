@@ -2,7 +2,7 @@ import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AuditEvent, AuditTrail } from '../../services/auditTrail';
 import { silentLogger, type Logger } from '../../services/logger';
-import { assertAuditEvent, parseAuditLines, toStoredEvent } from './auditEventGuard';
+import { assertAuditEvent, parseAuditLines, storedLine } from './auditEventGuard';
 import { errnoCode, unavailable } from './fsErrors';
 
 export interface JsonlAuditTrailOptions {
@@ -45,7 +45,7 @@ export class JsonlAuditTrail implements AuditTrail {
   async appendAll(events: readonly AuditEvent[]): Promise<void> {
     for (const event of events) assertAuditEvent(event);
     if (events.length === 0) return;
-    const line = events.map((event) => `${JSON.stringify(toStoredEvent(event))}\n`).join('');
+    const line = events.map((event) => `${storedLine(event)}\n`).join('');
     this.appending += 1;
     try {
       const handle = await this.openOnce();

@@ -1,5 +1,5 @@
 import type { AuditEvent, AuditTrail } from '../../services/auditTrail';
-import { assertAuditEvent, toStoredEvent } from './auditEventGuard';
+import { assertAuditEvent, storedLine } from './auditEventGuard';
 
 /** The audit trail in process memory, for tests and throw-away sandbox runs. */
 export class MemoryAuditTrail implements AuditTrail {
@@ -7,12 +7,12 @@ export class MemoryAuditTrail implements AuditTrail {
 
   async append(event: AuditEvent): Promise<void> {
     assertAuditEvent(event);
-    this.lines.push(JSON.stringify(toStoredEvent(event)));
+    this.lines.push(storedLine(event));
   }
 
   async appendAll(events: readonly AuditEvent[]): Promise<void> {
     for (const event of events) assertAuditEvent(event);
-    for (const event of events) this.lines.push(JSON.stringify(toStoredEvent(event)));
+    for (const event of events) this.lines.push(storedLine(event));
   }
 
   async readAll(options: { readonly since?: Date } = {}): Promise<AuditEvent[]> {

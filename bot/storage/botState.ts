@@ -2,11 +2,10 @@ import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { MemoryStorage, PrivateConversationState, type Storage } from 'botbuilder';
 import type { BotConfig, StorageConfig } from '../../config/config';
-import type { CredentialSource } from '../../adapters/credentials/managedIdentity';
 import type { Logger } from '../../services/logger';
-import { blobPipelineOptions } from '../../adapters/storage/openStores';
+import { AppError } from '../../services/errors';
+import { BlobStateStorage } from './blobStateStorage';
 import { FileStorage } from './fileStorage';
-import { RecoveringStorage } from './recoveringStorage';
 import { BlobStateExpiry, FileStateExpiry, type StateExpiry } from './stateExpiry';
 
 export interface BotState {
@@ -18,12 +17,12 @@ export interface BotState {
   readonly expiry?: StateExpiry;
 }
 
-/** Conversation state on STORAGE: memory, files under `<dir>/state`, or BlobsStorage in the state container. */
+/** Conversation state on STORAGE: memory, files under `<dir>/state`, or blobs in the records' container. */
 export function createBotState(
   settings: Pick<BotConfig, 'storage' | 'conversationStateTtlDays'>,
   deps: {
+    /** STORAGE=blob: the records' container client (openStores), which the state shares. */
     readonly container?: ContainerClient;
-    readonly credential: CredentialSource;
     readonly clock: () => Date;
     readonly logger: Logger;
   },
@@ -39,30 +38,15 @@ export function createBotState(
   return { storage, state: new PrivateConversationState(storage), expiry };
 }
 
-function stateStorage(
-  settings: StorageConfig,
-  deps: { readonly container?: ContainerClient; readonly credential: CredentialSource; readonly logger: Logger },
-): Storage {
+function stateStorage(settings: StorageConfig, deps: { readonly container?: ContainerClient; readonly logger: Logger }): Storage {
   switch (settings.kind) {
     case 'memory':
       return new MemoryStorage();
     case 'file':
       return new FileStorage({ dir: path.join(settings.dir, 'state'), logger: deps.logger.child('state') });
-    case 'blob': {
-      const { BlobsStorage } = lazyBlobsStorage();
-      const { connectionString, container: name } = settings;
-      // Built again after a failure: BlobsStorage keeps its first failed container set-up (recoveringStorage.ts).
-      return new RecoveringStorage(
-        () =>
-          connectionString
-            ? new BlobsStorage(connectionString, name, { storagePipelineOptions: blobPipelineOptions(settings) })
-            : new BlobsStorage('', name, { storagePipelineOptions: blobPipelineOptions(settings) }, deps.container?.url, deps.credential()),
-        deps.logger.child('state'),
-      );
-    }
+    case 'blob':
+      // The same blobs botbuilder-azure-blobs' BlobsStorage wrote, on the records' client (blobStateStorage.ts, issue 22).
+      if (!deps.container) throw new AppError('CONFIG_INVALID', 'STORAGE=blob needs the container client of the stores');
+      return new BlobStateStorage({ containerClient: deps.container });
   }
 }
-
-/** botbuilder-azure-blobs loads @azure/storage-blob: required on first use, like the Azure SDKs (managedIdentity.ts). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const lazyBlobsStorage = () => require('botbuilder-azure-blobs') as typeof import('botbuilder-azure-blobs');

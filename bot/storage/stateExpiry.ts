@@ -71,8 +71,8 @@ export class FileStateExpiry extends ThrottledSweep {
 export const STATE_LIST_PAGE_SIZE = 1_000;
 
 /**
- * `STORAGE=blob`: BlobsStorage names a state blob `encodeURIComponent(key)` (botbuilder-azure-blobs
- * sanitizeBlobKey.js), so a state key `<channel>/conversations/<id>/users/<id>` is one blob name without `/`; the
+ * `STORAGE=blob`: BlobStateStorage names a state blob `encodeURIComponent(key)` (`stateBlobName`, as
+ * botbuilder-azure-blobs' sanitizeBlobKey.js did), so a state key `<channel>/conversations/<id>/users/<id>` is one blob name without `/`; the
  * records and the audit trail in the same container all live under `<kind>/` prefixes and are never touched.
  * The sweep lists only the container's top level (`delimiter=/`: each `<kind>/` comes back as one prefix, not as its
  * blobs), so it does not walk every closure request and audit shard ever written, in pages of `pageSize`.

@@ -5,7 +5,7 @@ import { timeZoneOf } from '../../conversation/address';
 import { CardMessages } from '../../conversation/cardMessages';
 import { Messages } from '../../conversation/messages';
 import { withoutMarkdown } from '../../conversation/plainText';
-import { nonceMatches } from '../../services/closureRequest';
+import { cardNonceMatches } from '../../services/closureRequest';
 import type { ClosureService, RejectionReason } from '../../services/closureService';
 import type { Logger } from '../../services/logger';
 import type { TeamsAfterReply } from './afterReply';
@@ -60,7 +60,7 @@ export class TeamsUniversalActions {
   /** Teams asks for the current view of the card: the requester gets the buttons, everybody else the state. */
   private async refresh(context: TurnContext, payload: DecisionPayload): Promise<AdaptiveCardInvokeResponse> {
     const request = await this.options.closure.get(payload.requestId);
-    if (!request || (request.status === 'pending' && !nonceMatches(payload.nonce, request.nonceHash))) return cardResponse(invalidCard());
+    if (!request || (request.status === 'pending' && !cardNonceMatches(request, payload.nonce))) return cardResponse(invalidCard());
     const ended = await this.options.cards.finalCardOf(payload.requestId, timeZoneOf(context.activity));
     if (ended) return cardResponse(ended);
     if (request.channelUserId === context.activity.from.id) {

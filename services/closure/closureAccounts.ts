@@ -1,5 +1,6 @@
 import { accountKey } from '../closureRequest';
 import { AppError, isAppError } from '../errors';
+import type { ExportJobListing } from '../exportService';
 import type { RecordStore } from '../recordStore';
 
 /**
@@ -22,8 +23,18 @@ export interface ClosureAccount {
    * references (personal data): bounded, and cleared when the account is closed.
    */
   readonly flows?: ReadonlyArray<Record<string, unknown>>;
+  /**
+   * Whether the account may have an export job (issue 22): `true` is written before a job is created (a crash
+   * between leaves a listed job that does not exist: harmless, the look-up finds nothing), `false` only by a write
+   * whose turn looked and found none after reading this record (a job listed meanwhile makes that write conflict).
+   * Absent, as on every record written before this field: not known, so the job is looked up. Never set back.
+   */
+  readonly exportJob?: boolean;
   readonly updatedAt: string;
 }
+
+/** What the export offer's listing found: the account is closed, or listed with (or without) a possible export job. */
+export type FlowRegistration = 'closed' | 'registered' | 'registeredWithoutExportJob';
 
 type Account = { readonly objectId: string; readonly tenantId: string };
 
@@ -34,7 +45,7 @@ const MAX_LISTED_FLOWS = 10;
 /** Compare-and-swap attempts before a write to one account's record gives up (each loser re-reads). */
 const MAX_ATTEMPTS = 8;
 
-export class ClosureAccounts {
+export class ClosureAccounts implements ExportJobListing {
   constructor(
     private readonly store: RecordStore<ClosureAccount>,
     private readonly clock: () => Date,
@@ -53,21 +64,56 @@ export class ClosureAccounts {
    * closure that lists the account's requests after this write finds it, and one before it is seen here.
    */
   async register(account: Account, requestId: string): Promise<'registered' | 'closed'> {
-    return this.update(account, (current) => {
+    return this.updateKey(accountKey(account), (current) => {
       if (current?.state === 'closed') return 'closed';
       const requests = [...(current?.requests ?? []).filter((id) => id !== requestId).slice(-(MAX_LISTED_REQUESTS - 1)), requestId];
       return { ...current, state: 'open', requests, updatedAt: this.now() };
     });
   }
 
-  /** Lists a conversation at the export offer under its account (replacing an older entry for that conversation). */
-  async registerFlow(account: Account, conversation: Record<string, unknown>, conversationId: string): Promise<'registered' | 'closed'> {
-    return this.update(account, (current) => {
+  /**
+   * Lists a conversation at the export offer under its account (replacing an older entry for that conversation).
+   * When the record does not say whether the account may have an export job (new, or written before issue 22),
+   * `exportJobExists` answers (told whether there is a record), after the read this write depends on, and the
+   * answer is kept on the record, so the next offer and the closure ask the jobs' store nothing when there is none.
+   */
+  async registerFlow(
+    account: Account,
+    conversation: Record<string, unknown>,
+    conversationId: string,
+    exportJobExists?: (accountRecorded: boolean) => Promise<boolean>,
+  ): Promise<FlowRegistration> {
+    let exportJob: boolean | undefined;
+    const result = await this.update(account, async (current) => {
       if (current?.state === 'closed') return 'closed';
+      exportJob = current?.exportJob ?? (exportJobExists ? await exportJobExists(current !== undefined) : undefined);
       const others = (current?.flows ?? []).filter((flow) => conversationIdOf(flow) !== conversationId);
       const flows = [...others.slice(-(MAX_LISTED_FLOWS - 1)), conversation];
-      return { ...current, state: 'open', requests: current?.requests ?? [], flows, updatedAt: this.now() };
+      return {
+        ...current,
+        state: 'open',
+        requests: current?.requests ?? [],
+        flows,
+        ...(exportJob === undefined ? {} : { exportJob }),
+        updatedAt: this.now(),
+      };
     });
+    if (result === 'closed') return 'closed';
+    return exportJob === false ? 'registeredWithoutExportJob' : 'registered';
+  }
+
+  /** Lists an export job under its account before the job is created (one read when it is listed already). */
+  async listExportJob(account: Account): Promise<void> {
+    await this.update(account, (current) =>
+      current?.exportJob === true
+        ? 'closed'
+        : { ...current, state: current?.state ?? 'open', requests: current?.requests ?? [], exportJob: true, updatedAt: this.now() },
+    );
+  }
+
+  /** False only when the account's record says it never had an export job; a record without the field says nothing. */
+  async mayHaveExportJob(account: Account): Promise<boolean> {
+    return (await this.get(account))?.exportJob !== false;
   }
 
   /**
@@ -109,15 +155,33 @@ export class ClosureAccounts {
     return flows;
   }
 
+  /**
+   * Lists the request holding an account's closure lock (the lock's id is the account's key), for a lock taken
+   * before account records listed their requests (issue 19): the warning then reads the lock, as before.
+   */
+  async listLockHolder(key: string, requestId: string): Promise<void> {
+    await this.updateKey(key, (current) =>
+      current?.requests.includes(requestId)
+        ? 'closed'
+        : { ...current, state: current?.state ?? 'open', requests: [...(current?.requests ?? []), requestId], updatedAt: this.now() },
+    );
+  }
+
   /** One compare-and-swap write of the account's record; `change` returns 'closed' to write nothing. */
-  private async update(
+  private update(
     account: Account,
-    change: (current: ClosureAccount | undefined) => ClosureAccount | 'closed',
+    change: (current: ClosureAccount | undefined) => ClosureAccount | 'closed' | Promise<ClosureAccount | 'closed'>,
   ): Promise<'registered' | 'closed'> {
-    const key = accountKey(account);
+    return this.updateKey(accountKey(account), change);
+  }
+
+  private async updateKey(
+    key: string,
+    change: (current: ClosureAccount | undefined) => ClosureAccount | 'closed' | Promise<ClosureAccount | 'closed'>,
+  ): Promise<'registered' | 'closed'> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = await this.store.get(key);
-      const next = change(stored?.value);
+      const next = await change(stored?.value);
       if (next === 'closed') return 'closed';
       try {
         if (stored) await this.store.replace(key, next, stored.etag);

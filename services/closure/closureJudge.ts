@@ -1,9 +1,10 @@
-import { accountKey, hashNonce, newNonce, newRequestId, nonceMatches, type ClosureRequest } from '../closureRequest';
+import { accountKey, cardNonceMatches, hashNonce, newNonce, newRequestId, type ClosureRequest } from '../closureRequest';
 import { statusRejection, type ConfirmResult, type DeclineResult, type RejectionReason } from '../closureOutcome';
 import { isAppError } from '../errors';
 import { sameAccount, type VerifiedIdentity } from '../identity';
 import type { StoredRecord } from '../recordStore';
 import type { ClosingEngine } from './closingEngine';
+import type { FlowRegistration } from './closureAccounts';
 import type { ClosureRecords } from './closureRecords';
 
 /** A press of the warning card as the channel delivered it: who, in which conversation, with which card's nonce. */
@@ -63,6 +64,8 @@ export class ClosureJudge {
       tenantId: input.identity.tenantId,
       upnHash: this.records.options.hashUpn(input.identity.upn),
       upn: input.identity.upn,
+      displayName: input.identity.displayName,
+      organizationName: input.identity.organizationName,
       conversation: input.conversation,
       conversationId: input.conversationId,
       nonceHash: hashNonce(nonce),
@@ -85,9 +88,17 @@ export class ClosureJudge {
     return { kind: 'opened', request, nonce };
   }
 
-  /** Whether the account is closed (its record), or being closed by a live request holding its lock. */
+  /**
+   * Whether the account is closed (its record), or being closed by a live request holding its lock. A lock is
+   * taken only by a request listed on the account's record, so an account that lists none has no lock to read
+   * (issue 22), once locks from before the listing are known to be listed too (`everyLockListed`).
+   */
   private async accountRefusal(account: { objectId: string; tenantId: string }): Promise<'accountClosed' | 'accountClosing' | undefined> {
-    if (await this.records.accounts.isClosed(account)) return 'accountClosed';
+    // Known before the record is read: the first asker's walk may list a lock on this very record.
+    const everyLockListed = (await this.records.options.everyLockListed?.()) === true;
+    const record = await this.records.accounts.get(account);
+    if (record?.state === 'closed') return 'accountClosed';
+    if (everyLockListed && !record?.requests.length) return undefined;
     const lock = await this.records.options.locks.get(accountKey(account));
     if (!lock) return undefined;
     const holder = (await this.records.options.requests.get(lock.value.requestId))?.value;
@@ -131,20 +142,6 @@ export class ClosureJudge {
     return ended !== undefined;
   }
 
-  /** Remembers which message carries the request's card (Teams), so any instance can update it later. */
-  async recordCard(requestId: string, activityId: string): Promise<void> {
-    const stored = await this.records.options.requests.get(requestId);
-    if (!stored || stored.value.cardActivityId === activityId) return;
-    await this.records.options.requests
-      .replace(requestId, { ...stored.value, cardActivityId: activityId }, stored.etag)
-      .catch((error: unknown) => this.records.ignoreConflict(error));
-  }
-
-  /** Reads a request, for rendering its state (e.g. a Teams card refresh). */
-  async get(requestId: string): Promise<ClosureRequest | undefined> {
-    return (await this.records.options.requests.get(requestId))?.value;
-  }
-
   async confirm(requestId: string, nonce: string, presser: Presser): Promise<ConfirmResult> {
     let stored: StoredRecord<ClosureRequest> | undefined;
     try {
@@ -176,7 +173,7 @@ export class ClosureJudge {
     const live = stored as StoredRecord<ClosureRequest>;
     let confirmed: StoredRecord<ClosureRequest>;
     try {
-      confirmed = await this.records.transition(live, 'confirmed', {});
+      confirmed = await this.records.answerPending(live, 'confirmed', {}, (request) => this.check(request, nonce, presser) === undefined);
     } catch (error) {
       if (isAppError(error, 'RECORD_CONFLICT')) return { kind: 'rejected', reason: 'inProgress' };
       return this.unrecordedYes(requestId, error);
@@ -208,7 +205,12 @@ export class ClosureJudge {
     // "Kept" is said only when the account's record proves it is not closed.
     if (await this.endIfAccountClosed(stored)) return { kind: 'rejected', reason: 'closedElsewhere' };
     try {
-      const ended = await this.records.transition(stored, 'cancelled', type === 'declined' ? { declined: true } : {});
+      const ended = await this.records.answerPending(
+        stored,
+        'cancelled',
+        type === 'declined' ? { declined: true } : {},
+        (request) => this.judge(request, press, { allowExpired: true }) === undefined,
+      );
       await this.records.audit(type, ended.value);
       return { kind: 'declined' };
     } catch (error) {
@@ -223,21 +225,25 @@ export class ClosureJudge {
     if (stored?.value.status === 'closedElsewhere') return 'closedElsewhere';
     if (!stored || stored.value.status !== 'pending' || stored.value.channelUserId !== channelUserId) return 'notPending';
     if (await this.endIfAccountClosed(stored)) return 'closedElsewhere';
-    const ended = await this.records.transition(stored, 'cancelled', {}).catch((error: unknown) => this.records.ignoreConflict(error));
+    const ended = await this.records
+      .answerPending(stored, 'cancelled', {}, (request) => request.channelUserId === channelUserId)
+      .catch((error: unknown) => this.records.ignoreConflict(error));
     if (ended) await this.records.audit('cancelled', ended.value);
     return ended ? 'cancelled' : 'notPending';
   }
 
   /**
    * A conversation reached the export offer for this account: listed under it, so a closure from another chat
-   * forgets its state too. Returns 'closed' when the account is closed already.
+   * forgets its state too. Returns 'closed' when the account is closed already, and whether the account may have an
+   * export job (`exportJobExists` looks when its record does not say).
    */
   async registerFlow(
     account: { objectId: string; tenantId: string },
     conversation: Record<string, unknown>,
     conversationId: string,
-  ): Promise<'registered' | 'closed'> {
-    return this.records.accounts.registerFlow(account, conversation, conversationId);
+    exportJobExists?: (accountRecorded: boolean) => Promise<boolean>,
+  ): Promise<FlowRegistration> {
+    return this.records.accounts.registerFlow(account, conversation, conversationId, exportJobExists);
   }
 
   /** Whether the account's record says it is closed (for sentences that would otherwise say "nothing was closed"). */
@@ -256,7 +262,7 @@ export class ClosureJudge {
     if (request.status !== 'pending') return statusRejection(request.status);
     if (request.channelUserId !== press.channelUserId) return 'notRequester';
     if (request.conversationId !== undefined && request.conversationId !== press.conversationId) return 'otherConversation';
-    if (!nonceMatches(press.nonce, request.nonceHash)) return 'badNonce';
+    if (!cardNonceMatches(request, press.nonce)) return 'badNonce';
     if (!options.allowExpired && this.records.options.clock().getTime() >= Date.parse(request.expiresAt)) return 'expired';
     return undefined;
   }

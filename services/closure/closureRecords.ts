@@ -30,7 +30,15 @@ export interface ClosureServiceOptions {
    * hand-off check (services/handOff) can later tell the requester whether the account is really closed.
    */
   readonly onHandedOff?: (request: ClosureRequest) => Promise<void>;
+  /**
+   * Whether every closure lock is known to be listed on its account's record (its holder among the account's
+   * requests: services/listedOnAccounts.ts), so a warning for an account that lists no request reads no lock.
+   */
+  readonly everyLockListed?: () => Promise<boolean>;
 }
+
+/** Writes of one answer on a pending request, when writes that leave it pending come between (`answerPending`). */
+const PENDING_WRITE_ATTEMPTS = 3;
 
 /**
  * What the three roles of the closure service (judging presses, the closing engine, maintenance) share: the
@@ -56,6 +64,31 @@ export class ClosureRecords {
     if (TERMINAL_STATUSES.includes(status)) value = scrubbed(value);
     const etag = await this.options.requests.replace(value.requestId, value, record.etag);
     return { value, etag };
+  }
+
+  /**
+   * An answer's `pending -> status`, by compare-and-swap. A conflict with a write that left the request pending and
+   * this answer valid (the warning shown again, a Teams card's message id recorded) is no answer of its own: the
+   * record is read again and the answer written on it, so such a write never turns a Yes into "already being
+   * handled". Any other conflict (another answer won) is thrown as it came.
+   */
+  async answerPending(
+    stored: StoredRecord<ClosureRequest>,
+    status: ClosureStatus,
+    changes: Partial<ClosureRequest>,
+    stillValid: (request: ClosureRequest) => boolean,
+  ): Promise<StoredRecord<ClosureRequest>> {
+    let current = stored;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transition(current, status, changes);
+      } catch (error) {
+        if (!isAppError(error, 'RECORD_CONFLICT') || attempt >= PENDING_WRITE_ATTEMPTS) throw error;
+        const again = await this.options.requests.get(current.value.requestId);
+        if (again?.value.status !== 'pending' || !stillValid(again.value)) throw error;
+        current = again;
+      }
+    }
   }
 
   async audit(type: AuditEvent['type'], request: ClosureRequest, detail?: string): Promise<void> {

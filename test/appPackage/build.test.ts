@@ -14,8 +14,9 @@ import {
   type Manifest,
 } from '../../appPackage/build';
 import { encodePng, OUTLINE_ICON_FILE } from '../../appPackage/icons';
-import { appLocalization } from '../../appPackage/localization';
-import { inLanguageOf, t } from '../../locales/i18n';
+import { appLocalization, BOT_COMMANDS } from '../../appPackage/localization';
+import { CANCEL_WORDS, HELP_WORDS, START_PHRASE } from '../../dialogs/interruptions';
+import { inLanguageOf, LANGUAGES, t } from '../../locales/i18n';
 import { isAppError } from '../../services/errors';
 
 const APP_PACKAGE_DIR = path.resolve(__dirname, '../../appPackage');
@@ -120,6 +121,41 @@ describe('Teams app package', () => {
         inLanguageOf('pt-BR', () => t('teamsApp.nameFull')),
       );
       assert.match(LANGUAGE_FILES['ja.json']?.['$schema'] ?? '', /teams\/v1\.22\/MicrosoftTeams\.Localization\.schema\.json$/);
+    });
+
+    it('lists the commands in English in the manifest and in each language in its file (Localization schema keys)', () => {
+      const commands = (bot.commandLists as Array<{ commands: Array<{ title: string; description: string }> }>)[0]?.commands;
+      assert.deepEqual(
+        commands,
+        BOT_COMMANDS.map((command) => ({
+          title: t(`teamsApp.command${command}Title`),
+          description: t(`teamsApp.command${command}Description`),
+        })),
+      );
+      assert.deepEqual(
+        commands?.map((command) => command.title),
+        ['close my account', 'help', 'cancel'],
+      );
+      assert.equal(LANGUAGE_FILES['de.json']?.['bots[0].commandLists[0].commands[0].title'], 'Konto schließen');
+      assert.equal(LANGUAGE_FILES['ja.json']?.['bots[0].commandLists[0].commands[2].title'], 'キャンセル');
+      for (const [file, strings] of Object.entries(LANGUAGE_FILES)) {
+        const keys = Object.keys(strings).filter((key) => key.startsWith('bots[0].'));
+        assert.equal(keys.length, BOT_COMMANDS.length * 2, `${file} translates every command's title and description`);
+      }
+    });
+
+    it("recognises every language's command title as that command when Teams sends it as the message", () => {
+      const recognised = {
+        Start: (text: string) => START_PHRASE.test(text),
+        Help: (text: string) => HELP_WORDS.has(text),
+        Cancel: (text: string) => CANCEL_WORDS.has(text),
+      };
+      for (const language of LANGUAGES) {
+        for (const command of BOT_COMMANDS) {
+          const title = inLanguageOf(language, () => t(`teamsApp.command${command}Title`));
+          assert.ok(recognised[command](title.trim().toLowerCase()), `${language} "${title}" is recognised as ${command}`);
+        }
+      }
     });
 
     it('says what the bot does in the descriptions', () => {
@@ -327,6 +363,18 @@ describe('Teams app package', () => {
       await assert.rejects(
         buildPackage({ manifest: createManifest(), languageFiles, iconsDir: APP_PACKAGE_DIR, outFile }),
         refusedWith(/fr\.json: .*name\.short/),
+      );
+    });
+
+    it('refuses a language file that translates a command the manifest cannot have (an 11th), naming the file', async () => {
+      const outFile = path.join(tempDir, 'appPackage.zip');
+      const languageFiles = {
+        ...LANGUAGE_FILES,
+        'es.json': { ...LANGUAGE_FILES['es.json'], 'bots[0].commandLists[0].commands[10].title': 'ayuda' },
+      };
+      await assert.rejects(
+        buildPackage({ manifest: createManifest(), languageFiles, iconsDir: APP_PACKAGE_DIR, outFile }),
+        refusedWith(/es\.json: /),
       );
     });
 

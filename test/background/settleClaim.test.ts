@@ -81,6 +81,51 @@ describe('settling an outcome whose claim lapses while it runs (the chaos run: "
   });
 });
 
+describe('the settling claim renewed right before telling: only when it may have lapsed (issue 22)', () => {
+  /** The closure requests' writes after a Yes that closed, while `settle` runs; the clock moves by `forgetMs` while forgetting. */
+  async function writesWhileSettling(forgetMs: number) {
+    let now = new Date('2026-12-07T21:00:00Z');
+    const clock = () => now;
+    const stores = createStores({ kind: 'memory' });
+    const instance = createInstance(stores, clock);
+    const { requestId, result } = await openAndConfirm(instance.closure);
+    assert.equal(result.kind, 'closed');
+    // The settle after the reconciler took it (a claim of its own, by this instance's clock) ...
+    now = new Date(now.getTime() + LEASE_MS + 1_000);
+    const requests = stores.records<ClosureRequest>('closureRequests');
+    const written: Array<string | undefined> = [];
+    const replace = requests.replace.bind(requests);
+    requests.replace = async (id, value, etag) => {
+      written.push(value.outcomeNotified ? 'settled' : value.settlingUntil);
+      return replace(id, value, etag);
+    };
+    const told = createChannel();
+    // ... whose forgetting takes `forgetMs` of the lease.
+    told.channel.forgetConversation = async () => {
+      now = new Date(now.getTime() + forgetMs);
+    };
+    assert.equal(await instance.settling.settle(requestId, told.channel), true);
+    assert.deepEqual(
+      told.notices.map((notice) => notice.kind),
+      ['closed'],
+    );
+    return written;
+  }
+
+  it('is not written again when nearly all its lease is left: claimed, told, settled', async () => {
+    const written = await writesWhileSettling(LEASE_MS * 0.05);
+    assert.equal(written.length, 2, `writes: ${written.join(', ')}`);
+    assert.equal(written[1], 'settled');
+  });
+
+  it('is renewed once forgetting took more than a tenth of it (a slow store), before telling', async () => {
+    const written = await writesWhileSettling(LEASE_MS * 0.2);
+    assert.equal(written.length, 3, `writes: ${written.join(', ')}`);
+    assert.ok(Date.parse(written[1] ?? '') > Date.parse(written[0] ?? ''), 'the renewal moved the claim on');
+    assert.equal(written[2], 'settled');
+  });
+});
+
 describe('a recorded Yes whose closure meets storage that does not answer (the chaos run: "I haven\'t changed anything")', () => {
   it('stays closing for the reconciler instead of failing, and the reconciler closes it and tells it once', async () => {
     let now = new Date('2026-12-07T21:00:00Z');

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { inLanguageOf, LANGUAGES } from '../../locales/i18n';
+import { renderCard } from '../../cards/renderCard';
+import { Messages } from '../../conversation/messages';
 import { everyCard } from '../cards/cardData';
 import { TEAMS_HOST_CONFIGS, type TeamsHostConfig } from '../cards/teamsHostConfigs';
 import { closeChromium, launchChromium } from '../support/chromium';
@@ -11,7 +13,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const PHONE_WIDTH = 320;
 /** Teams on a 320 px phone leaves the card the screen less its gutters (about 16 px a side). */
 const CARD_WIDTH = PHONE_WIDTH - 2 * 16;
-/** What the page found wrong in one render: a contrast below the bar, a cut label, text past the card. */
+/** What the page found wrong in one render: a contrast below the bar, a cut label, text past the card, two buttons named alike. */
 interface RenderProblems {
   readonly problems: string[];
   /** How many text elements were measured, so a render that shows nothing cannot pass. */
@@ -95,12 +97,37 @@ async function renderAndMeasure(
         }
         for (const title of box.querySelectorAll<HTMLElement>('.ac-pushButton > div'))
           if (title.scrollWidth > title.clientWidth + 1) problems.push(`${label}: button "${title.innerText}" cut`);
+        // A screen reader lists a card's buttons by their accessible name (the renderer's aria-label: the title, not
+        // the tooltip): two alike cannot be told apart out of their row (issue 20).
+        const names = [...box.querySelectorAll<HTMLElement>('.ac-pushButton')].map(
+          (button) => button.getAttribute('aria-label') ?? button.innerText,
+        );
+        for (const [index, name] of names.entries())
+          if (names.indexOf(name) !== index) problems.push(`${label}: two buttons named "${name}"`);
       }
       return { problems: [...new Set(problems)], measured };
     },
     { hostConfig: host.json, cards, width: CARD_WIDTH },
   );
 }
+
+/** An export whose file names shorten to the widest button labels: wide letters past the short name's width, numbered. */
+const WIDEST_DOWNLOADS = () => ({
+  files: Messages.exportDownloads(
+    [
+      'WWWWWWWWWWWWWWWWWWWW-1.json',
+      'WWWWWWWWWWWWWWWWWWWW-2.json',
+      'MMMMMMMMMMMMMMMMMMMM.json',
+      'mmmmmmmmmmmmmmmmmmmm.json',
+      '書類書類書類書類書類書類書類書類.json',
+    ].map((name) => ({
+      name,
+      sizeBytes: 1_234_567,
+      downloadUrl: `https://exports.example.net/d/${name}?sig=1`,
+    })),
+  ),
+  expiresAt: '4 December 2025, 14:30 UTC',
+});
 
 /** A blank page with the renderer loaded (no page styles: the host config alone decides fonts, sizes and colours). */
 async function blankSheet(context: BrowserContext): Promise<Page> {
@@ -124,9 +151,13 @@ describe('cards drawn at 320 px in every language in Teams light, dark and high 
   });
 
   for (const host of TEAMS_HOST_CONFIGS) {
-    it(`keeps titles at 3:1, other text at 4.5:1, and cuts no label nor lets text run past the card in ${host.name}`, async () => {
+    it(`keeps titles at 3:1, other text at 4.5:1, cuts no label, lets no text run past the card and names no two buttons alike in ${host.name}`, async () => {
       const cards = LANGUAGES.flatMap((language) =>
-        inLanguageOf(language, () => everyCard().map(({ name, content }) => ({ label: `${name} (${language})`, content }))),
+        inLanguageOf(language, () => [
+          ...everyCard().map(({ name, content }) => ({ label: `${name} (${language})`, content })),
+          // The widest labels a download button can get: names shortened to their longest, in wide letters.
+          { label: `exportReady, widest names (${language})`, content: renderCard('exportReady', WIDEST_DOWNLOADS()).content },
+        ]),
       );
       const page = await blankSheet(context!);
       const { problems, measured } = await renderAndMeasure(page, host, cards);
@@ -162,5 +193,17 @@ describe('cards drawn at 320 px in every language in Teams light, dark and high 
     const { problems } = await renderAndMeasure(page, TEAMS_HOST_CONFIGS[0], [{ label: 'row', content: row }]);
     await page.close();
     assert.match(problems.join('\n'), /row: "Nein, behalten" runs past the card/);
+  });
+
+  it('finds two Download buttons that a screen reader names alike (the tooltip is no name), so the check above can fail', async () => {
+    const page = await blankSheet(context!);
+    const download = (name: string) => ({
+      type: 'ActionSet',
+      actions: [{ type: 'Action.OpenUrl', title: 'Download', tooltip: `Download ${name}`, url: `https://exports.example.net/${name}` }],
+    });
+    const alike = { type: 'AdaptiveCard', version: '1.5', body: [download('profile.json'), download('organization.json')] };
+    const { problems } = await renderAndMeasure(page, TEAMS_HOST_CONFIGS[0], [{ label: 'alike', content: alike }]);
+    await page.close();
+    assert.match(problems.join('\n'), /alike: two buttons named "Download"/);
   });
 });

@@ -22,6 +22,7 @@ const files = (count: number) =>
   Array.from({ length: count }, (_, i) => ({
     title: `Download part-${i + 1}.json (1.0 KB)`,
     file: `part-${i + 1}.json (1.0 KB)`,
+    button: `Download part-${i + 1}`,
     url: `https://exports.example.net/d/part-${i + 1}.json?sig=${i}`,
   }));
 

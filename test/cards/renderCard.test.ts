@@ -143,7 +143,11 @@ describe('renderCard', () => {
   describe('with a wrong value', () => {
     it('refuses a download link that is not http(s)', () => {
       assert.throws(
-        () => render('exportReady', { ...data.exportReady, files: [{ title: 'Download x', file: 'x', url: 'javascript:alert(1)' }] }),
+        () =>
+          render('exportReady', {
+            ...data.exportReady,
+            files: [{ title: 'Download x', file: 'x', button: 'Download x', url: 'javascript:alert(1)' }],
+          }),
         /"files\[0\]\.url" must be an http\(s\) URL/,
       );
     });
@@ -228,7 +232,7 @@ describe('renderCard', () => {
   });
 
   describe('exportReady', () => {
-    it('names each file on a wrapping line beside a short Download button, states the expiry and offers to continue', () => {
+    it('names each file on a wrapping line above a short Download button of its own name, states the expiry and offers to continue', () => {
       const card = render('exportReady', data.exportReady);
       assert.match(textOf(card), /Your data export is ready/);
       assert.match(textOf(card), /4 December 2025, 14:30 UTC/);
@@ -236,7 +240,12 @@ describe('renderCard', () => {
       const proceed = actions.pop();
       assert.deepEqual(
         actions.map((action) => ({ type: action.type, title: action.title, tooltip: action.tooltip, url: action.url })),
-        data.exportReady.files.map((file) => ({ type: 'Action.OpenUrl', title: 'Download', tooltip: file.title, url: file.url })),
+        data.exportReady.files.map((file) => ({ type: 'Action.OpenUrl', title: file.button, tooltip: file.title, url: file.url })),
+      );
+      assert.deepEqual(
+        actions.map((action) => action.title),
+        ['Download export-info', 'Download organization'],
+        'each button its own name (a screen reader lists them by it)',
       );
       for (const file of data.exportReady.files)
         assert.ok(textOf(card).split('\n').includes(file.file), `${file.file} on a line of its own`);

@@ -140,7 +140,7 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
     name: 'help at the warning explains the decision waiting, and the card still works after',
     steps: [
       ...TO_WARNING,
-      { says: 'help', expect: /warning card is waiting for your decision/ },
+      { says: 'help', expect: /warning below is waiting for your decision[\s\S]*Please read the card carefully/ },
       { presses: 'closure.confirm', expect: /has been closed/ },
     ],
     closes: 1,
@@ -153,7 +153,28 @@ export const CLOSURE_SCENARIOS: readonly ClosureScenario[] = [
   },
   {
     name: 'other text while the sign-in card waits is told what to do',
-    steps: [SIGN_IN[0], { says: 'hello?', expect: /still waiting for you to sign in\. Press \*\*Sign in\*\*/ }, SIGN_IN[1]],
+    steps: [SIGN_IN[0], { says: 'hello?', expect: /still waiting for you to sign in\. Here is the sign-in card again/ }, SIGN_IN[1]],
+    closes: 0,
+  },
+  {
+    name: 'other text while the sign-in card waits comes with the sign-in card again (the first may never have arrived)',
+    steps: [SIGN_IN[0], { says: 'hello?', expect: 'oauthCard' }, SIGN_IN[1]],
+    closes: 0,
+  },
+  {
+    name: 'text while the warning waits comes with the warning again, and a Yes on that card closes the account',
+    steps: [
+      ...TO_WARNING,
+      { says: 'ok', expect: 'adaptiveCard' },
+      { says: 'what now?', expect: /Typing doesn't close your account\. Here is the warning again/ },
+      { presses: 'closure.confirm', expect: /has been closed/ },
+    ],
+    closes: 1,
+    requestStatus: 'closed',
+  },
+  {
+    name: 'help at the sign-in step comes with the sign-in card again',
+    steps: [SIGN_IN[0], { says: 'help', expect: 'oauthCard' }, SIGN_IN[1]],
     closes: 0,
   },
   {

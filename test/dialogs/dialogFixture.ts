@@ -67,10 +67,12 @@ export function createDialogFixture(options: FixtureOptions = {}) {
       return options.verdict ?? { kind: 'unmanaged', organizationName: identity.organizationName };
     },
   };
+  const accounts = new MemoryRecordStore<ClosureAccount>();
+  const jobs = new MemoryRecordStore<ExportJob>();
   const closure = new ClosureService({
     requests,
     locks: new MemoryRecordStore<AccountClosureLock>(),
-    accounts: new MemoryRecordStore<ClosureAccount>(),
+    accounts,
     audit,
     realm,
     closer,
@@ -82,7 +84,8 @@ export function createDialogFixture(options: FixtureOptions = {}) {
     logger: silentLogger,
   });
   const exports = new ExportService({
-    jobs: new MemoryRecordStore<ExportJob>(),
+    jobs,
+    listing: closure.accounts,
     exporter,
     audit,
     clock: () => new Date(),
@@ -147,7 +150,7 @@ export function createDialogFixture(options: FixtureOptions = {}) {
     },
   };
   const client = new DialogTestClient('test', dialog, undefined, [tokenSeeder], conversationState);
-  return { client, dialog, audit, closerCalls, requests, exports, closure };
+  return { client, dialog, audit, closerCalls, requests, exports, closure, stores: { accounts, jobs } };
 }
 
 export type DialogFixture = ReturnType<typeof createDialogFixture>;

@@ -73,9 +73,11 @@ describe('MainDialog', () => {
       await turn(fixture, 'close my account');
       const offer = await turn(fixture, '246810');
       await turn(fixture, press(actionData(offer, 'closure.skipExport')));
-      const again = textOf(await turn(fixture, press(actionData(offer, 'closure.export'))));
-      assert.match(again, /The warning card is still waiting for your answer/);
+      const replies = await turn(fixture, press(actionData(offer, 'closure.export')));
+      const again = textOf(replies);
+      assert.match(again, /The warning is still waiting for your answer: here it is again/);
       assert.doesNotMatch(again, /start again/);
+      assert.match(JSON.stringify(replies.flatMap((reply) => reply.attachments ?? [])), /closure\.confirm/, 'with the warning card');
     });
 
     it('says where the flow is on "status", and that nothing is in progress without one', async () => {
@@ -84,7 +86,9 @@ describe('MainDialog', () => {
       await turn(fixture, 'close my account');
       const offer = await turn(fixture, '246810');
       await turn(fixture, press(actionData(offer, 'closure.skipExport')));
-      assert.match(textOf(await turn(fixture, 'Status')), /the warning card is waiting for your decision/);
+      const status = await turn(fixture, 'Status');
+      assert.match(textOf(status), /the warning below is waiting for your decision/);
+      assert.match(JSON.stringify(status.flatMap((reply) => reply.attachments ?? [])), /closure\.confirm/, 'with the warning below');
     });
   });
 
@@ -96,6 +100,41 @@ describe('MainDialog', () => {
       assert.match(textOf(await turn(fixture, press(actionData(offer, 'closure.export')))), /I've asked for an export/);
       assert.match(textOf(await turn(fixture, 'help')), /Your data export \(requested .+\) is being prepared/);
       assert.match(textOf(await turn(fixture, 'status')), /Your data export \(requested .+\) is being prepared/);
+    });
+  });
+
+  describe("the account's export job at its closure", () => {
+    /** Asks for an export, comes back, goes on without it and presses Yes. */
+    async function exportThenClose(fixture: ReturnType<typeof createDialogFixture>, beforeYes = async () => {}) {
+      await turn(fixture, 'close my account');
+      const offer = await turn(fixture, '246810');
+      await turn(fixture, press(actionData(offer, 'closure.export')));
+      const running = await turn(fixture, 'close my account');
+      assert.match(textOf(running), /is still being prepared/);
+      const warning = await turn(fixture, press(actionData(running, 'closure.proceed')));
+      await beforeYes();
+      const outcome = await turn(fixture, press(actionData(warning, 'closure.confirm')));
+      assert.match(textOf(outcome), /has been closed/);
+    }
+
+    it('is deleted: listed on the account before it was created, and found by the closure', async () => {
+      const fixture = createDialogFixture();
+      await exportThenClose(fixture);
+      assert.equal(fixture.closerCalls.length, 1);
+      assert.deepEqual(await fixture.stores.jobs.list(), [], 'nothing names the conversation any more');
+    });
+
+    it("is deleted when the account's record was written before the listing (no exportJob: looked up)", async () => {
+      const fixture = createDialogFixture();
+      await exportThenClose(fixture, async () => {
+        // Rewritten as the previous version leaves it: the record without `exportJob`.
+        const [account] = await fixture.stores.accounts.list();
+        assert.equal(account?.value.exportJob, true);
+        const { exportJob: _listing, ...previous } = account.value;
+        await fixture.stores.accounts.replace(account.id, previous, account.etag);
+      });
+      assert.equal(fixture.closerCalls.length, 1);
+      assert.deepEqual(await fixture.stores.jobs.list(), []);
     });
   });
 });

@@ -138,12 +138,17 @@ describe('the closure conversation over /api/messages, as the Emulator speaks it
     assert.match(textsOf(resumed), /the download link is in the message I sent you/, 'the ready card is pointed to, not posted again');
     // One signed link per blob the export wrote under its operation folder, each named with its size.
     const downloads = (ready.activity.attachments as Array<{ content: unknown }>)
-      .flatMap((a) => buttonsOn(a.content) as Array<{ type: string; tooltip: string; url?: string }>)
+      .flatMap((a) => buttonsOn(a.content) as Array<{ type: string; title: string; tooltip: string; url?: string }>)
       .filter((action) => action.type === 'Action.OpenUrl');
     assert.deepEqual(
       // Sizes as Intl writes bytes in English ("144B"): the number varies with the export's content.
       downloads.map((action) => action.tooltip.replace(/\(\d+\s?B\)$/, '(n B)')),
       ['Download export-info.json (n B)', 'Download organization.json (n B)', 'Download profile.json (n B)'],
+    );
+    assert.deepEqual(
+      downloads.map((action) => action.title),
+      ['Download export-info', 'Download organization', 'Download profile'],
+      'each button named for its file (a screen reader reads the title, not the tooltip)',
     );
     const bodies: string[] = [];
     for (const action of downloads) {

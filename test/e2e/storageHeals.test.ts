@@ -44,7 +44,7 @@ describe('storage that heals (STORAGE=blob behind a proxy that refuses, then ans
     await proxy.stop();
   });
 
-  it('botbuilder-azure-blobs alone keeps its first failed container set-up: every later call fails (why the bot wraps it)', async () => {
+  it('botbuilder-azure-blobs alone keeps its first failed container set-up: every later call fails (why the bot keeps its state with its own store)', async () => {
     const storage = new BlobsStorage(proxy.connectionString, 'raw-state', { storagePipelineOptions: { retryOptions: { maxTries: 1 } } });
     proxy.fault(NOT_AUTHORIZED_YET);
     await assert.rejects(storage.read(['a']));

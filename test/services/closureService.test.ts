@@ -319,6 +319,83 @@ describe('ClosureService', () => {
     });
   });
 
+  describe('the same warning shown again (its first card may never have arrived)', () => {
+    it('accepts the card sent again and the first one alike, and closes once when both are pressed', async () => {
+      const { service, closer, audit } = createService();
+      const { request, nonce } = await openForAda(service);
+      const again = await service.showAgain(request.requestId, 'user-ada');
+      assert.ok(again, 'the pending warning is shown again');
+      assert.notEqual(again.nonce, nonce);
+      assert.equal(again.request.displayName, ADA.displayName, 'with the names the card shows');
+      assert.equal(await service.peek(request.requestId, adaPress(again.nonce)), 'actionable');
+      assert.equal(await service.peek(request.requestId, adaPress(nonce)), 'actionable');
+      const results = await Promise.all([
+        service.confirm(request.requestId, again.nonce, asAda),
+        service.confirm(request.requestId, nonce, asAda),
+      ]);
+      assert.deepEqual(results.map((r) => r.kind).sort(), ['closed', 'rejected']);
+      assert.equal(closer.calls.length, 1);
+      assert.deepEqual(
+        (await audit.readAll()).filter((e) => e.type === 'warningShown' || e.type === 'confirmed').map((e) => e.type),
+        ['warningShown', 'confirmed'],
+        'one request, one warningShown',
+      );
+    });
+
+    it('keeps only the latest copies valid beside the first, and never stores a nonce', async () => {
+      const { service, requests } = createService();
+      const { request } = await openForAda(service);
+      const nonces: string[] = [];
+      for (let shown = 0; shown < 6; shown++) nonces.push((await service.showAgain(request.requestId, 'user-ada'))?.nonce ?? '');
+      assert.equal(await service.peek(request.requestId, adaPress(nonces[0] ?? '')), 'badNonce', 'the oldest copy dropped');
+      assert.equal(await service.peek(request.requestId, adaPress(nonces[5] ?? '')), 'actionable');
+      const stored = JSON.stringify((await requests.get(request.requestId))?.value);
+      assert.ok(nonces.every((nonce) => !stored.includes(nonce)));
+    });
+
+    it('shows nothing again to another channel user, after the request ended, or once it expired', async () => {
+      const { service } = createService();
+      const first = await openForAda(service);
+      assert.equal(await service.showAgain(first.request.requestId, 'user-grace'), undefined);
+      await service.decline(first.request.requestId, adaPress(first.nonce));
+      assert.equal(await service.showAgain(first.request.requestId, 'user-ada'), undefined);
+      const second = await openForAda(service);
+      clock.tick(TTL_MS);
+      assert.equal(await service.showAgain(second.request.requestId, 'user-ada'), undefined);
+    });
+
+    it('still counts a Yes, a No or a cancel whose write met a copy of the warning being sent (no "already being handled")', async () => {
+      for (const answer of ['yes', 'no', 'cancel'] as const) {
+        const { service, requests, closer } = createService();
+        const { request, nonce } = await openForAda(service);
+        // The copy is written between the answer's read and its compare-and-swap, as a second turn of the same person would.
+        const replace = requests.replace.bind(requests);
+        let raced = false;
+        requests.replace = async (id, value, etag) => {
+          if (!raced && value.status !== 'pending') {
+            raced = true;
+            assert.ok(await service.showAgain(id, 'user-ada'));
+          }
+          return replace(id, value, etag);
+        };
+        if (answer === 'yes') assert.equal((await service.confirm(request.requestId, nonce, asAda)).kind, 'closed');
+        if (answer === 'no') assert.deepEqual(await service.decline(request.requestId, adaPress(nonce)), { kind: 'declined' });
+        if (answer === 'cancel') assert.equal(await service.cancelPending(request.requestId, 'user-ada'), 'cancelled');
+        assert.ok(raced, `${answer}: the copy came between`);
+        assert.equal(closer.calls.length, answer === 'yes' ? 1 : 0);
+      }
+    });
+
+    it('removes the names with the rest of the personal data when the request ends', async () => {
+      const { service, requests } = createService();
+      const { request, nonce } = await openForAda(service);
+      await service.decline(request.requestId, adaPress(nonce));
+      const stored = (await requests.get(request.requestId))?.value;
+      assert.equal(stored?.displayName, undefined);
+      assert.equal(stored?.organizationName, undefined);
+    });
+  });
+
   describe('a directory that does not answer', () => {
     it('keeps the request closing and lets the reconciler finish it exactly once', async () => {
       let fail = true;

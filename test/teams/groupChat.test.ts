@@ -208,8 +208,13 @@ describe('Teams group chats and channels', () => {
       await mentioning(kimInGroup, 'status');
 
       const privately = textsIn(inConversation(since(harness.connector, mark), privateChat.id));
-      assert.match(privately, /the warning card is waiting for your decision/);
+      assert.match(privately, /the warning below is waiting for your decision/);
       assert.doesNotMatch(privately, /Say \*\*close my account\*\* to start|different account|start again/);
+      assert.match(
+        JSON.stringify(inConversation(since(harness.connector, mark), privateChat.id)),
+        /closure\.confirm/,
+        'the warning comes below, in the 1:1 chat',
+      );
       const toGroup = JSON.stringify(inConversation(since(harness.connector, mark), group.id));
       assert.ok(!toGroup.includes(KIM.upn) && !/warning/i.test(toGroup), toGroup);
     });

@@ -80,8 +80,8 @@ async function walk(person: ChaosPerson, turn: Turn): Promise<{ yes: Record<stri
       await sleep(1_000);
       replies = await turn({ type: 'message', text: 'close my account' });
     } else {
-      // A step whose card was in an answer that was lost ("press Sign in on the card above", "the warning above is
-      // still waiting"): a person has no card to press, so they cancel and start over.
+      // Words with no card (an error reply such as "can't save your progress"): nothing to press, so they cancel and
+      // start over. A lost answer no longer lands here: what they say next is answered with the step's card again.
       await turn({ type: 'message', text: 'cancel' });
       replies = await turn({ type: 'message', text: 'close my account' });
     }
