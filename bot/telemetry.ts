@@ -1,5 +1,5 @@
 import type { BotTelemetryClient } from 'botbuilder';
-import { redactUrl } from '../adapters/http/httpError';
+import { redactUrl } from '../services/logger';
 
 /** A flush at shutdown waits at most this long for the ingestion endpoint. */
 const FLUSH_TIMEOUT_MS = 5_000;

@@ -1,4 +1,4 @@
-import { redactUrl } from '../adapters/http/httpError';
+import { redactUrl } from '../services/logger';
 import { deploymentRefusals, unresolvedKeyVaultReferences } from './startupRefusals';
 import { SETTINGS, type SettingName } from './settings';
 

@@ -124,3 +124,22 @@ function dialogStackOf(context: unknown): { activeDialog?: string; parent?: stri
     }),
   };
 }
+
+/**
+ * The URL as it may appear in logs and errors: no query string (it can carry SAS signatures), no fragment,
+ * and path segments that hold an address (the user-realm path is `/common/userrealm/{upn}`) masked.
+ */
+export function redactUrl(url: string | URL): string {
+  try {
+    const parsed = typeof url === 'string' ? new URL(url) : url;
+    const path = /@|%40/i.test(parsed.pathname)
+      ? parsed.pathname
+          .split('/')
+          .map((segment) => (/@|%40/i.test(segment) ? '{redacted}' : segment))
+          .join('/')
+      : parsed.pathname;
+    return `${parsed.origin}${path}`;
+  } catch (error) {
+    return `[unparseable URL: ${error instanceof Error ? error.message : 'invalid'}]`;
+  }
+}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../services/logger';
 import { createDeadlines } from './deadlines';
-import { HttpError, type HttpFailureKind, redactUrl } from './httpError';
+import { redactUrl } from '../../services/logger';
+import { HttpError, type HttpFailureKind } from './httpError';
 import {
   backoffDelay,
   DEFAULT_MAX_RETRY_AFTER_MS,

@@ -16,7 +16,7 @@ export interface HttpErrorDetails {
   readonly kind: HttpFailureKind;
   readonly operation: string;
   readonly method: string;
-  /** The URL without query string and with personal path segments masked (see `redactUrl`). */
+  /** The URL without query string and with personal path segments masked (services/logger.ts `redactUrl`). */
   readonly url: string;
   readonly attempts: number;
   readonly status?: number;
@@ -78,24 +78,5 @@ function describe(details: HttpErrorDetails): string {
       return `${what} timed out ${tries}`;
     case 'malformedBody':
       return `${what} answered ${details.status} with a body that is not valid JSON`;
-  }
-}
-
-/**
- * The URL as it may appear in logs and errors: no query string (it can carry SAS signatures), no fragment,
- * and path segments that hold an address (the user-realm path is `/common/userrealm/{upn}`) masked.
- */
-export function redactUrl(url: string | URL): string {
-  try {
-    const parsed = typeof url === 'string' ? new URL(url) : url;
-    const path = /@|%40/i.test(parsed.pathname)
-      ? parsed.pathname
-          .split('/')
-          .map((segment) => (/@|%40/i.test(segment) ? '{redacted}' : segment))
-          .join('/')
-      : parsed.pathname;
-    return `${parsed.origin}${path}`;
-  } catch (error) {
-    return `[unparseable URL: ${error instanceof Error ? error.message : 'invalid'}]`;
   }
 }

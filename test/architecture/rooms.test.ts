@@ -13,6 +13,12 @@ function roomOf(file: string): string {
 /** What is wrong with a file of services/ or adapters/ naming `specifier`, or undefined. */
 function wrongArrow(from: string, specifier: string): string | undefined {
   const room = roomOf(from);
+  if (room === 'config') {
+    // The settings are read by every room and read none of them but the domain's (its errors, the log's redaction).
+    const target = targetOf(from, specifier);
+    if (target === undefined || ['config', 'services'].includes(roomOf(target))) return undefined;
+    return `${from} imports "${specifier}": config/ imports nothing but services/`;
+  }
   if (room !== 'services' && room !== 'adapters') return undefined;
   if (SDK.test(specifier)) return `${from} imports "${specifier}": ${room}/ imports nothing from botbuilder`;
   const target = targetOf(from, specifier);
@@ -25,8 +31,8 @@ function wrongArrow(from: string, specifier: string): string | undefined {
 }
 
 describe('the rooms of the domain and the adapters (issue 23)', () => {
-  it('keeps the arrows: services/ imports no adapter, and neither imports botbuilder or a room above them', () => {
-    const files = [...sources('services'), ...sources('adapters')];
+  it('keeps the arrows: services/ imports no adapter, neither imports botbuilder or a room above them, config/ only services/', () => {
+    const files = [...sources('services'), ...sources('adapters'), ...sources('config')];
     assert.ok(files.filter((f) => f.startsWith('adapters/')).length > 30, 'the adapters were scanned');
     assert.ok(files.filter((f) => f.startsWith('services/')).length > 20, 'the domain was scanned');
     assert.deepEqual(importProblems(files, wrongArrow), []);
@@ -42,6 +48,8 @@ describe('the rooms of the domain and the adapters (issue 23)', () => {
     assert.equal(probe('adapters/http/x.ts', "import { Messages } from '../../conversation/messages';").length, 1);
     assert.equal(probe('services/x.ts', "import { renderCard } from '../cards/renderCard';").length, 1);
     assert.equal(probe('adapters/graph/x.ts', "import { AppError } from '../../services/errors';").length, 0);
+    assert.equal(probe('config/config.ts', "import { redactUrl } from '../adapters/http/httpError';").length, 1);
+    assert.equal(probe('config/config.ts', "import { redactUrl } from '../services/logger';").length, 0);
     assert.equal(probe('adapters/createAdapters.ts', "import type { BotConfig } from '../config/config';").length, 0);
     assert.equal(probe('services/x.ts', "import { createHmac } from 'node:crypto';").length, 0);
     assert.equal(probe('bot/x.ts', "import { ActivityTypes } from 'botbuilder';").length, 0);
