@@ -16,6 +16,21 @@ export interface ListedOnAccountsOptions<T> {
   readonly marks: RecordStore<{ readonly listedAt: string }>;
   readonly clock: () => Date;
   readonly logger: Logger;
+  /** How long a turn waits for the answer before it looks as before (default {@link LISTING_WAIT_MS}). */
+  readonly waitMs?: number;
+}
+
+/**
+ * A turn waits this long for the listing's answer: enough for the mark's read or an empty kind's walk, far under the
+ * 15 seconds a channel gives a turn, so the first turns after an upgrade never wait on a walk of many older records.
+ */
+export const LISTING_WAIT_MS = 1_000;
+
+/** `answer`, or false when it is not known within `waitMs` (it goes on; a later asker gets it). */
+function answerWithin(answer: Promise<boolean>, waitMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs).unref()));
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -33,14 +48,19 @@ export class ListedOnAccounts<T> {
 
   constructor(private readonly options: ListedOnAccountsOptions<T>) {}
 
-  check(): Promise<boolean> {
+  /**
+   * Whether every record of the kind is listed. A turn waits for the answer at most `waitMs` (default
+   * {@link LISTING_WAIT_MS}): the mark's one read, or the walk of a kind with few records. A walk over a deployment's
+   * many older records goes on without it, and the turns look as before until it is done.
+   */
+  check(waitMs = this.options.waitMs ?? LISTING_WAIT_MS): Promise<boolean> {
     this.known ??= outsideTurn(() => this.walkOnce()).catch((error: unknown) => {
       // The next asker tries again; meanwhile the turns look.
       this.known = undefined;
       this.options.logger.warn('could not learn whether every record is listed on its account', { kind: this.options.name, error });
       return false;
     });
-    return this.known;
+    return answerWithin(this.known, waitMs);
   }
 
   private async walkOnce(): Promise<boolean> {

@@ -241,6 +241,25 @@ describe("an account's export jobs, listed on its record", () => {
       assert.equal(await fixture.jobsListed.check(), true);
     });
 
+    it('never hold a turn longer than the wait: a long walk goes on, the turn looks, a later turn gets the answer', async () => {
+      const fixture = createFixture();
+      await unlistedJob(fixture);
+      const jobs = fixture.jobs as unknown as { scan: RecordStore<ExportJob>['scan'] };
+      const scan = jobs.scan.bind(jobs);
+      let release: () => void = () => undefined;
+      const slow = new Promise<void>((resolve) => (release = resolve));
+      jobs.scan = async function* (pageSize?: number) {
+        await slow; // a deployment's many older jobs
+        yield* scan(pageSize);
+      };
+      assert.equal(await fixture.jobsListed.check(20), false, 'not known within the wait: the turn looks');
+      assert.equal(await offer(fixture), 'registered', 'looked up meanwhile: the job is there');
+      release();
+      assert.equal(await fixture.jobsListed.check(5_000), true, 'the same walk, finished');
+      assert.equal((await fixture.accountStore.get(KEY))?.value.exportJob, true);
+      assert.ok(await fixture.marks.get(EVERY_JOB_LISTED));
+    });
+
     it('are walked once: a process that finds the mark reads only the mark', async () => {
       const fixture = createFixture();
       await fixture.marks.create(EVERY_JOB_LISTED, { listedAt: NOW.toISOString() });
