@@ -47,7 +47,7 @@ interface Options {
 
 const TENANT_ID = '55555555-0000-4000-8000-000000000001';
 const CLOSURE_CONCURRENCY = 4;
-const CLOSING_ROWS = ['memory', 'file', 'blob', 'anchor'] as const;
+const CLOSING_ROWS = ['memory', 'file', 'blob', 'blobOne', 'anchor'] as const;
 const VALUE_OPTIONS = ['--seconds', '--rounds', '--output', '--profile', '--heap-snapshots'];
 
 function parseOptions(argv: readonly string[]): Options {
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     azurite = await startAzurite();
     if (loadCpu !== undefined) pinPid(azurite.pid, loadCpu);
     const blobHost = new URL(azurite.blobEndpoint).host;
-    const botEnv = (storage: 'memory' | 'file' | 'blob', dir: string): Record<string, string> => ({
+    const botEnv = (storage: 'memory' | 'file' | 'blob', dir: string, container = 'bench'): Record<string, string> => ({
       PORT: '0',
       HOST: '127.0.0.1',
       SANDBOX_URL: sandbox.url,
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       // The whole closure measured is the bot's own (Graph delete and purge), opted into: the default is the hand-off.
       CLOSURE: 'graph',
       ...(storage === 'blob'
-        ? { STORAGE_BLOB_CONNECTION_STRING: azurite?.connectionString ?? '', STORAGE_BLOB_CONTAINER: 'bench', [BLOB_HOST_ENV]: blobHost }
+        ? { STORAGE_BLOB_CONNECTION_STRING: azurite?.connectionString ?? '', STORAGE_BLOB_CONTAINER: container, [BLOB_HOST_ENV]: blobHost }
         : {}),
     });
     const echo = await started(startServerProcess('echo bot', 'bench/echoBot.ts', {}, serverCpu));
@@ -171,6 +171,16 @@ async function main(): Promise<void> {
         servers: [
           await started(startServerProcess('bot (blob, instance 1)', 'bench/botServer.ts', botEnv('blob', 'blob-1'), serverCpu)),
           await started(startServerProcess('bot (blob, instance 2)', 'bench/botServer.ts', botEnv('blob', 'blob-2'), serverCpu)),
+        ],
+        closes: true,
+      },
+      {
+        // The same Blob bot alone on its own container: what the second instance adds to a closure's CPU.
+        name: 'blobOne',
+        servers: [
+          await started(
+            startServerProcess('bot (blob, one instance)', 'bench/botServer.ts', botEnv('blob', 'blob-one', 'bench-one'), serverCpu),
+          ),
         ],
         closes: true,
       },

@@ -39,6 +39,8 @@ describe('npm run bench (tiny mode)', function () {
       /bot CPU per whole closure, memory storage .*GC CPU [\d.]+ ms \(pauses [\d.]+ ms\), 2 ok, 0 failed\s+[\d.]+ ms \([\d.]+x anchor\)\s+<= 1x anchor/,
       /bot CPU per whole closure, file storage .*2 ok, 0 failed\s+[\d.]+ ms/,
       /bot CPU per whole closure, Blob storage, 2 instances .*2 ok, 0 failed\s+[\d.]+ ms \([\d.]+x file\)\s+<= 1\.5x file/,
+      // The same Blob bot alone: what the second instance adds shows beside it.
+      /bot CPU per whole closure, Blob storage, 1 instance .*2 ok, 0 failed\s+[\d.]+ ms \([\d.]+x file\)\s+-/,
       /bot CPU per whole closure, same-shape anchor \(memory\) .*2 ok, 0 failed\s+[\d.]+ ms/,
       // The anchor makes the bot's outgoing calls, counted the same way (inside each bot process).
       /outgoing calls per closure, memory storage\s+-\s+botframework 5, graph 7, login 2\s+14/,
@@ -56,13 +58,14 @@ describe('npm run bench (tiny mode)', function () {
       closure: Record<string, { closures: number; blobRequestsPerClosure: number }>;
       coldStart: Array<{ command: string }>;
     };
-    // Five rows (echo, memory, file, Blob, anchor) at two connection counts, from one run.
-    assert.equal(written.welcome.length, 10);
+    // Six rows (echo, memory, file, Blob with two instances and with one, anchor) at two connection counts, from one run.
+    assert.equal(written.welcome.length, 12);
     assert.ok(written.welcome.every((w) => w.figures.turnsPerSecond > 0));
-    assert.deepEqual(Object.keys(written.closure).sort(), ['anchor', 'blob', 'file', 'memory']);
+    assert.deepEqual(Object.keys(written.closure).sort(), ['anchor', 'blob', 'blobOne', 'file', 'memory']);
     assert.ok(Object.values(written.closure).every((c) => c.closures === 2));
-    // Only the Blob row sends Blob requests, and it does.
+    // Only the Blob rows send Blob requests, and they do (tiny mode has no warm-up closure: a process's one-offs count).
     assert.ok(written.closure.blob.blobRequestsPerClosure > 0);
+    assert.ok(written.closure.blobOne.blobRequestsPerClosure > 0);
     assert.equal(written.closure.memory.blobRequestsPerClosure, 0);
     assert.deepEqual(
       written.coldStart.map((c) => c.command),
