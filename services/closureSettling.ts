@@ -85,7 +85,8 @@ export class ClosureSettling {
    * Whether the claim still has nearly all of its lease (FRESH_CLAIM_SHARE) by this instance's clock, which set it:
    * taken a moment ago (with the outcome, in the same turn), so no other instance can have taken it over (none
    * claims before it lapses, by clocks that agree within a tenth of the lease), and a renewal would only move its end
-   * by the moment spent forgetting (issue 22: one write per closure). After a slow forget or sign-out it has less left, and is renewed as before.
+   * by the moment spent forgetting (issue 22: one write per closure). After a slow forget or sign-out it has less
+   * left, and is renewed as before.
    */
   private hasMostOfItsLease(claimed: { readonly value: ClosureRequest }): boolean {
     const until = claimed.value.settlingUntil ? Date.parse(claimed.value.settlingUntil) : Number.NaN;

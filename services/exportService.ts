@@ -79,7 +79,7 @@ export class ExportService {
 
   /**
    * Whether the account has an export job: the export offer's look-up when the account's record does not say. An
-   * account with no record at all has none once every job is known to be listed (services/exportJobsListed.ts).
+   * account with no record at all has none once every job is known to be listed (services/listedOnAccounts.ts).
    */
   async exists(identity: Pick<VerifiedIdentity, 'objectId' | 'tenantId'>, accountRecorded = true): Promise<boolean> {
     if (!accountRecorded && (await this.options.everyJobListed?.())) return false;
