@@ -35,7 +35,8 @@ export function warningCard(
 /**
  * Sends the warning that waits in this conversation again, with `text`: whatever the bot says about the warning
  * comes with a card to press, since the reply that carried the first one may never have arrived (a kill, a failed
- * send after the state was saved). The same request, with a nonce of its own (services/closure/warningCopies.ts `showAgain`).
+ * send after the state was saved). The same request, with a nonce of its own (services/closure/warningCopies.ts
+ * `showAgain`).
  * A warning that stopped waiting in the milliseconds since the turn's interruptions looked at it gets `text` alone;
  * the next message then starts again (dialogs/interruptions.ts).
  */
